@@ -1,0 +1,410 @@
+package io.spindle.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The broker's settings, resolved from its sources in rising precedence:
+ * built-in defaults &lt; properties file &lt; environment ({@code SPINDLE_*}) &lt; overrides (command line).
+ * Each setting of every source is validated, so a bad value is refused even when a higher source replaces it;
+ * an unknown key in any source is refused. {@link #source(String)} tells where each effective value came from.
+ *
+ * <p>Besides its own keys the broker holds broker-wide defaults of the topic settings under Kafka's broker
+ * names ({@code log.retention.ms} feeds {@code retention.ms}, ...; see {@link #brokerSynonym(String)}), with
+ * the same type, default and validation as the topic key; {@link #topicDefaults()} is built from them.
+ *
+ * <p>Environment variables: {@code SPINDLE_LOG_RETENTION_MS} sets {@code log.retention.ms} (strip the prefix,
+ * lower-case, '_' to '.'). Variables without the prefix are ignored; a prefixed variable that names no key is
+ * an error, so a typo cannot pass silently. A launcher's own variables must therefore not use the prefix.
+ *
+ * <p>The properties file is read as UTF-8, in {@link Properties} syntax. Immutable and thread-safe.
+ */
+public final class BrokerConfig {
+    public static final String DATA_DIR = "data.dir";
+    public static final String LISTENER_HOST = "listener.host";
+    public static final String LISTENER_PORT = "listener.port";
+    public static final String ADVERTISED_HOST = "advertised.host";
+    public static final String ADVERTISED_PORT = "advertised.port";
+    public static final String NODE_ID = "node.id";
+    public static final String FLUSH_MODE = "flush.mode";
+    public static final String FLUSH_INTERVAL_MS = "flush.interval.ms";
+    public static final String FLUSH_INTERVAL_MESSAGES = "flush.interval.messages";
+    public static final String NUM_PARTITIONS = "num.partitions";
+    public static final String AUTO_CREATE_TOPICS_ENABLE = "auto.create.topics.enable";
+    public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String METRICS_HOST = "metrics.host";
+    public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    // Broker-wide defaults of topic settings, under Kafka's broker names.
+    public static final String LOG_RETENTION_MS = "log.retention.ms";
+    public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
+    public static final String LOG_SEGMENT_BYTES = "log.segment.bytes";
+    public static final String LOG_ROLL_MS = "log.roll.ms";
+    public static final String LOG_CLEANUP_POLICY = "log.cleanup.policy";
+    public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
+    public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
+    public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+
+    /** Environment variables with this prefix are configuration. */
+    public static final String ENVIRONMENT_PREFIX = "SPINDLE_";
+
+    static final String OVERRIDE_SOURCE = "override";
+
+    static final ConfigKey<Path> DATA_DIR_KEY = new ConfigKey<>(DATA_DIR, ValueType.path(), Path.of("./data"),
+            "The directory holding one subdirectory per topic partition; created if missing.");
+    static final ConfigKey<String> LISTENER_HOST_KEY = new ConfigKey<>(LISTENER_HOST, ValueType.host(false),
+            "127.0.0.1", "The address the Kafka protocol listener binds to; 0.0.0.0 for every interface.");
+    static final ConfigKey<Integer> LISTENER_PORT_KEY = new ConfigKey<>(LISTENER_PORT,
+            ValueType.intBetween(0, 65535), 9092,
+            "The TCP port of the Kafka protocol listener; 0 picks a free port.");
+    static final ConfigKey<String> ADVERTISED_HOST_KEY = new ConfigKey<>(ADVERTISED_HOST, ValueType.host(true),
+            "", "The host clients are told to connect to (in Metadata); empty means listener.host.");
+    static final ConfigKey<Integer> ADVERTISED_PORT_KEY = new ConfigKey<>(ADVERTISED_PORT,
+            ValueType.intBetweenOr(-1, 1, 65535), -1,
+            "The port clients are told to connect to (in Metadata); -1 means the port the listener bound.");
+    static final ConfigKey<Integer> NODE_ID_KEY = new ConfigKey<>(NODE_ID, ValueType.intAtLeast(0), 0,
+            "This broker's id, reported to clients as the leader of its partitions.");
+    static final ConfigKey<FlushMode> FLUSH_MODE_KEY = new ConfigKey<>(FLUSH_MODE, FlushMode.valueType(),
+            FlushMode.FSYNC,
+            "When appends are forced to disk: 'fsync' before acks=all is answered (group commit), 'interval' "
+            + "every flush.interval.ms or flush.interval.messages, 'none' left to the operating system.");
+    static final ConfigKey<Long> FLUSH_INTERVAL_MS_KEY = new ConfigKey<>(FLUSH_INTERVAL_MS,
+            ValueType.longAtLeast(1), 1000L,
+            "With flush.mode=interval, the longest time appended data stays unforced, in milliseconds.");
+    static final ConfigKey<Long> FLUSH_INTERVAL_MESSAGES_KEY = new ConfigKey<>(FLUSH_INTERVAL_MESSAGES,
+            ValueType.longAtLeast(1), 10_000L,
+            "With flush.mode=interval, the most records a partition appends before it is forced to disk.");
+    static final ConfigKey<Integer> NUM_PARTITIONS_KEY = new ConfigKey<>(NUM_PARTITIONS, ValueType.intAtLeast(1),
+            1, "The number of partitions of an automatically created topic, and of CreateTopics with -1.");
+    static final ConfigKey<Boolean> AUTO_CREATE_TOPICS_ENABLE_KEY = new ConfigKey<>(AUTO_CREATE_TOPICS_ENABLE,
+            ValueType.bool(), Boolean.TRUE,
+            "Whether a Metadata request for an unknown topic creates it (if the client allows).");
+    static final ConfigKey<Integer> SOCKET_REQUEST_MAX_BYTES_KEY = new ConfigKey<>(SOCKET_REQUEST_MAX_BYTES,
+            ValueType.intAtLeast(1024), 104_857_600,
+            "The largest request frame the broker reads, in bytes; a larger frame closes the connection.");
+    static final ConfigKey<Integer> METRICS_PORT_KEY = new ConfigKey<>(METRICS_PORT,
+            ValueType.intBetween(-1, 65535), 9404,
+            "The TCP port of the HTTP listener serving /metrics and /health; 0 picks a free port, -1 disables it.");
+    static final ConfigKey<String> METRICS_HOST_KEY = new ConfigKey<>(METRICS_HOST, ValueType.host(false),
+            "127.0.0.1", "The address the HTTP metrics listener binds to.");
+    static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
+            LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
+            "How often retention looks for segments to delete, in milliseconds.");
+
+    /** Broker key -> the topic key whose broker-wide default it holds (Kafka's config synonyms). */
+    private static final Map<String, String> TOPIC_KEY_BY_BROKER_KEY = synonyms(
+            LOG_RETENTION_MS, TopicConfig.RETENTION_MS,
+            LOG_RETENTION_BYTES, TopicConfig.RETENTION_BYTES,
+            LOG_SEGMENT_BYTES, TopicConfig.SEGMENT_BYTES,
+            LOG_ROLL_MS, TopicConfig.SEGMENT_MS,
+            LOG_CLEANUP_POLICY, TopicConfig.CLEANUP_POLICY,
+            MESSAGE_MAX_BYTES, TopicConfig.MAX_MESSAGE_BYTES,
+            LOG_MESSAGE_TIMESTAMP_TYPE, TopicConfig.MESSAGE_TIMESTAMP_TYPE,
+            LOG_INDEX_INTERVAL_BYTES, TopicConfig.INDEX_INTERVAL_BYTES);
+
+    static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(allKeys());
+
+    private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
+
+    private final Map<String, Object> values;
+    private final Map<String, String> sources;
+    private final Path dataDir;
+    private final String listenerHost;
+    private final int listenerPort;
+    private final String advertisedHost;
+    private final int advertisedPort;
+    private final int nodeId;
+    private final FlushMode flushMode;
+    private final long flushIntervalMs;
+    private final long flushIntervalMessages;
+    private final int numPartitions;
+    private final boolean autoCreateTopicsEnable;
+    private final int socketRequestMaxBytes;
+    private final int metricsPort;
+    private final String metricsHost;
+    private final long logRetentionCheckIntervalMs;
+    private final TopicConfig topicDefaults;
+
+    private BrokerConfig(ConfigValues resolved) {
+        this.values = resolved.values();
+        this.sources = resolved.sources();
+        this.dataDir = DATA_DIR_KEY.valueIn(values);
+        this.listenerHost = LISTENER_HOST_KEY.valueIn(values);
+        this.listenerPort = LISTENER_PORT_KEY.valueIn(values);
+        String advertised = ADVERTISED_HOST_KEY.valueIn(values);
+        this.advertisedHost = advertised.isEmpty() ? listenerHost : advertised;
+        this.advertisedPort = ADVERTISED_PORT_KEY.valueIn(values);
+        this.nodeId = NODE_ID_KEY.valueIn(values);
+        this.flushMode = FLUSH_MODE_KEY.valueIn(values);
+        this.flushIntervalMs = FLUSH_INTERVAL_MS_KEY.valueIn(values);
+        this.flushIntervalMessages = FLUSH_INTERVAL_MESSAGES_KEY.valueIn(values);
+        this.numPartitions = NUM_PARTITIONS_KEY.valueIn(values);
+        this.autoCreateTopicsEnable = AUTO_CREATE_TOPICS_ENABLE_KEY.valueIn(values);
+        this.socketRequestMaxBytes = SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values);
+        this.metricsPort = METRICS_PORT_KEY.valueIn(values);
+        this.metricsHost = METRICS_HOST_KEY.valueIn(values);
+        this.logRetentionCheckIntervalMs = LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values);
+        Map<String, Object> topicValues = new LinkedHashMap<>();
+        TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> topicValues.put(topicKey, values.get(brokerKey)));
+        this.topicDefaults = new TopicConfig(Collections.unmodifiableMap(topicValues));
+    }
+
+    /** The built-in defaults. */
+    public static BrokerConfig defaults() {
+        return of(Map.of());
+    }
+
+    /**
+     * Resolves the broker's configuration from its sources, each overriding the ones before it.
+     *
+     * @param propertiesFile a properties file (UTF-8), or null for none
+     * @param environment    the process environment (e.g. {@code System.getenv()}); only {@code SPINDLE_*}
+     *                       variables are read. May be null.
+     * @param overrides      settings from the command line ({@code --set key=value} and flags); may be null
+     * @throws ConfigException for an unreadable file (naming the path), an unknown key (naming it and its
+     *                         source), or a bad value (naming key, value, what is allowed and source)
+     */
+    public static BrokerConfig load(Path propertiesFile, Map<String, String> environment,
+                                    Map<String, String> overrides) {
+        ConfigValues resolved = new ConfigValues(KEYS, BrokerConfig::unknownKeyHint);
+        if (propertiesFile != null) {
+            resolved.setAll(readProperties(propertiesFile), "file " + propertiesFile);
+        }
+        if (environment != null) {
+            Map<String, String> variables = new TreeMap<>();    // sorted: the first error reported is stable
+            environment.forEach((name, value) -> {
+                if (name != null && name.startsWith(ENVIRONMENT_PREFIX)) {
+                    variables.put(name, value);
+                }
+            });
+            variables.forEach((name, value) -> resolved.set(keyForEnvironmentVariable(name), value,
+                    "environment " + name));
+        }
+        if (overrides != null) {
+            resolved.setAll(overrides, OVERRIDE_SOURCE);
+        }
+        return new BrokerConfig(resolved);
+    }
+
+    /** The defaults with {@code overrides} on top; no file, no environment. Handy for tests and embedding. */
+    public static BrokerConfig of(Map<String, String> overrides) {
+        return load(null, null, Objects.requireNonNull(overrides, "overrides"));
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String listenerHost() {
+        return listenerHost;
+    }
+
+    /** 0 means "pick a free port"; the bound port is known only to the listener. */
+    public int listenerPort() {
+        return listenerPort;
+    }
+
+    /** The host advertised to clients: {@code advertised.host}, or {@link #listenerHost()} when that is empty. */
+    public String advertisedHost() {
+        return advertisedHost;
+    }
+
+    /** The port advertised to clients, or -1 when unset (advertise the port the listener bound). */
+    public int advertisedPort() {
+        return advertisedPort;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public FlushMode flushMode() {
+        return flushMode;
+    }
+
+    public long flushIntervalMs() {
+        return flushIntervalMs;
+    }
+
+    public long flushIntervalMessages() {
+        return flushIntervalMessages;
+    }
+
+    public int numPartitions() {
+        return numPartitions;
+    }
+
+    public boolean autoCreateTopicsEnable() {
+        return autoCreateTopicsEnable;
+    }
+
+    public int socketRequestMaxBytes() {
+        return socketRequestMaxBytes;
+    }
+
+    /** -1 means the metrics listener is disabled, 0 "pick a free port". */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    public String metricsHost() {
+        return metricsHost;
+    }
+
+    public long logRetentionCheckIntervalMs() {
+        return logRetentionCheckIntervalMs;
+    }
+
+    /** The settings of a topic that overrides nothing, built from the {@code log.*} broker keys. */
+    public TopicConfig topicDefaults() {
+        return topicDefaults;
+    }
+
+    /**
+     * Every broker key to its effective value as text, in {@link #names()} order. {@code advertised.host}
+     * shows the resolved host, as {@link #advertisedHost()} does.
+     */
+    public Map<String, String> asStringMap() {
+        Map<String, String> text = new LinkedHashMap<>();
+        for (ConfigKey<?> key : KEYS.values()) {
+            text.put(key.name(), key.format(values.get(key.name())));
+        }
+        text.put(ADVERTISED_HOST, advertisedHost);
+        return Collections.unmodifiableMap(text);
+    }
+
+    /**
+     * Where the effective value of {@code key} came from: "default", "file &lt;path&gt;",
+     * "environment SPINDLE_X" or "override".
+     *
+     * @throws ConfigException for an unknown key
+     */
+    public String source(String key) {
+        String source = sources.get(key);
+        if (source == null) {
+            throw ConfigException.unknownKey(key, null, key == null ? "" : unknownKeyHint(key));
+        }
+        return source;
+    }
+
+    /** Every valid broker key, in a stable order. */
+    public static Set<String> names() {
+        return NAMES;
+    }
+
+    /** The documentation of a broker key. @throws ConfigException for an unknown key */
+    public static String documentation(String key) {
+        ConfigKey<?> definition = KEYS.get(key);
+        if (definition == null) {
+            throw ConfigException.unknownKey(key, null, key == null ? "" : unknownKeyHint(key));
+        }
+        return definition.documentation();
+    }
+
+    /**
+     * The broker key holding the broker-wide default of a topic key, e.g. "log.retention.ms" for
+     * "retention.ms" (Kafka's config synonym, for DescribeConfigs); null if there is none.
+     */
+    public static String brokerSynonym(String topicKey) {
+        for (Map.Entry<String, String> synonym : TOPIC_KEY_BY_BROKER_KEY.entrySet()) {
+            if (synonym.getValue().equals(topicKey)) {
+                return synonym.getKey();
+            }
+        }
+        return null;
+    }
+
+    /** The environment variable that sets {@code key}: "log.retention.ms" -> "SPINDLE_LOG_RETENTION_MS". */
+    public static String environmentVariable(String key) {
+        return ENVIRONMENT_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    /** The topic key fed by a broker key ("log.retention.ms" -> "retention.ms"), or null. */
+    static String topicKeyFor(String brokerKey) {
+        return TOPIC_KEY_BY_BROKER_KEY.get(brokerKey);
+    }
+
+    /** "SPINDLE_LOG_RETENTION_MS" -> "log.retention.ms". */
+    static String keyForEnvironmentVariable(String variable) {
+        return variable.substring(ENVIRONMENT_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /** Points a topic-level name used at broker level ("retention.ms") to its broker-wide default. */
+    private static String unknownKeyHint(String name) {
+        String brokerKey = brokerSynonym(name);
+        return brokerKey == null ? ""
+                : "; " + ConfigException.quote(name) + " is a topic-level name, the broker-wide default is "
+                  + ConfigException.quote(brokerKey);
+    }
+
+    private static Map<String, String> readProperties(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException e) {
+            throw unreadable(file, "no such file", e);
+        } catch (AccessDeniedException e) {
+            throw unreadable(file, "permission denied", e);
+        } catch (CharacterCodingException e) {
+            throw unreadable(file, "not valid UTF-8", e);
+        } catch (IOException e) {
+            throw unreadable(file, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+        } catch (IllegalArgumentException e) {          // Properties.load: a malformed \\uXXXX escape
+            throw unreadable(file, e.getMessage(), e);
+        }
+        Map<String, String> settings = new TreeMap<>(); // sorted: the first error reported is stable
+        for (String name : properties.stringPropertyNames()) {
+            settings.put(name, properties.getProperty(name));
+        }
+        return settings;
+    }
+
+    private static ConfigException unreadable(Path file, String reason, Exception cause) {
+        return new ConfigException(null, "Cannot read configuration file " + file + ": " + reason, cause);
+    }
+
+    private static Map<String, String> synonyms(String... brokerAndTopicKeys) {
+        Map<String, String> synonyms = new LinkedHashMap<>();
+        for (int i = 0; i < brokerAndTopicKeys.length; i += 2) {
+            synonyms.put(brokerAndTopicKeys[i], brokerAndTopicKeys[i + 1]);
+        }
+        return Collections.unmodifiableMap(synonyms);
+    }
+
+    private static List<ConfigKey<?>> allKeys() {
+        List<ConfigKey<?>> keys = new ArrayList<>(List.of(
+                DATA_DIR_KEY, LISTENER_HOST_KEY, LISTENER_PORT_KEY, ADVERTISED_HOST_KEY, ADVERTISED_PORT_KEY,
+                NODE_ID_KEY, FLUSH_MODE_KEY, FLUSH_INTERVAL_MS_KEY, FLUSH_INTERVAL_MESSAGES_KEY,
+                NUM_PARTITIONS_KEY, AUTO_CREATE_TOPICS_ENABLE_KEY, SOCKET_REQUEST_MAX_BYTES_KEY, METRICS_PORT_KEY,
+                METRICS_HOST_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY));
+        // Same type, default and validation as the topic key they feed: one definition serves both names.
+        TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
+            ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);
+            keys.add(topic.renamed(brokerKey, "Broker-wide default of '" + topicKey
+                    + "' for topics that do not set it. " + topic.documentation()));
+        });
+        return keys;
+    }
+
+    @Override
+    public String toString() {
+        return "BrokerConfig" + asStringMap();
+    }
+}

@@ -1,0 +1,206 @@
+package io.spindle.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The settings of one topic, under Kafka's topic-level names ({@code retention.ms}, {@code segment.bytes}, ...).
+ * A topic's effective config is layered: {@link #defaults()} (or the broker's
+ * {@link BrokerConfig#topicDefaults()}) {@link #with with} the topic's own overrides, given as strings exactly as
+ * they arrive in CreateTopics/AlterConfigs. Every value is validated on the way in, so an instance only ever
+ * holds allowed values.
+ *
+ * <p>Deviation from Kafka, on purpose: {@code segment.bytes} accepts values down to 14, the minimum of Kafka 3.x
+ * (Kafka 4 raised it to 1 MiB), so that tests can roll segments with a handful of small batches.
+ *
+ * <p>Immutable and thread-safe. Units: milliseconds for {@code *.ms}, bytes for {@code *.bytes}.
+ */
+public final class TopicConfig {
+    public static final String RETENTION_MS = "retention.ms";
+    public static final String RETENTION_BYTES = "retention.bytes";
+    public static final String SEGMENT_BYTES = "segment.bytes";
+    public static final String SEGMENT_MS = "segment.ms";
+    public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
+    public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
+    public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+
+    /** The smallest {@code segment.bytes}: a v0 record's overhead, as in Kafka 3.x. */
+    public static final int MIN_SEGMENT_BYTES = 14;
+
+    static final ConfigKey<Long> RETENTION_MS_KEY = new ConfigKey<>(RETENTION_MS, ValueType.longAtLeast(-1),
+            604_800_000L,
+            "How long a segment is kept after its newest record before it may be deleted, in milliseconds "
+            + "(cleanup.policy=delete); -1 keeps segments regardless of age.");
+    static final ConfigKey<Long> RETENTION_BYTES_KEY = new ConfigKey<>(RETENTION_BYTES, ValueType.longAtLeast(-1),
+            -1L,
+            "The size a partition may reach before its oldest segments are deleted, in bytes "
+            + "(cleanup.policy=delete); -1 means no size limit.");
+    static final ConfigKey<Integer> SEGMENT_BYTES_KEY = new ConfigKey<>(SEGMENT_BYTES,
+            ValueType.intAtLeast(MIN_SEGMENT_BYTES), 1_073_741_824,
+            "The size of one segment file, in bytes; the log rolls to a new segment when the next batch "
+            + "would not fit. Retention deletes whole segments, so this is also its granularity.");
+    static final ConfigKey<Long> SEGMENT_MS_KEY = new ConfigKey<>(SEGMENT_MS, ValueType.longAtLeast(1),
+            604_800_000L,
+            "The age after which the active segment is rolled even if not full, in milliseconds, so that "
+            + "retention can delete old data from a quiet partition.");
+    static final ConfigKey<CleanupPolicy> CLEANUP_POLICY_KEY = new ConfigKey<>(CLEANUP_POLICY,
+            CleanupPolicy.valueType(), CleanupPolicy.DELETE,
+            "What happens to old segments: 'delete' removes them by age and size (retention.ms, retention.bytes); "
+            + "'compact' keeps the latest record per key. 'compact,delete' is not supported.");
+    static final ConfigKey<Integer> MAX_MESSAGE_BYTES_KEY = new ConfigKey<>(MAX_MESSAGE_BYTES,
+            ValueType.intAtLeast(0), 1_048_588,
+            "The largest record batch the topic accepts, in bytes (after compression, including the batch "
+            + "header); larger batches are refused with MESSAGE_TOO_LARGE.");
+    static final ConfigKey<TimestampType> MESSAGE_TIMESTAMP_TYPE_KEY = new ConfigKey<>(MESSAGE_TIMESTAMP_TYPE,
+            TimestampType.valueType(), TimestampType.CREATE_TIME,
+            "Which timestamp records carry: 'CreateTime' keeps the producer's, 'LogAppendTime' stamps each "
+            + "batch with the broker's append time.");
+    static final ConfigKey<Integer> INDEX_INTERVAL_BYTES_KEY = new ConfigKey<>(INDEX_INTERVAL_BYTES,
+            ValueType.intAtLeast(0), 4096,
+            "How many bytes of batches are appended between two entries of the sparse offset and time "
+            + "indexes; smaller means larger indexes and shorter scans on read. 0 indexes every batch.");
+
+    static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(List.of(
+            RETENTION_MS_KEY, RETENTION_BYTES_KEY, SEGMENT_BYTES_KEY, SEGMENT_MS_KEY, CLEANUP_POLICY_KEY,
+            MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY));
+
+    private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
+    private static final TopicConfig DEFAULTS =
+            new TopicConfig(new ConfigValues(KEYS, TopicConfig::unknownKeyHint).values());
+
+    /** Every key, validated, in KEYS order; the typed fields below are copies for cheap access on hot paths. */
+    private final Map<String, Object> values;
+    private final long retentionMs;
+    private final long retentionBytes;
+    private final int segmentBytes;
+    private final long segmentMs;
+    private final CleanupPolicy cleanupPolicy;
+    private final int maxMessageBytes;
+    private final TimestampType timestampType;
+    private final int indexIntervalBytes;
+
+    /** From values produced by {@link ConfigValues} over {@link #KEYS} (so every key is present and valid). */
+    TopicConfig(Map<String, Object> values) {
+        this.values = values;
+        this.retentionMs = RETENTION_MS_KEY.valueIn(values);
+        this.retentionBytes = RETENTION_BYTES_KEY.valueIn(values);
+        this.segmentBytes = SEGMENT_BYTES_KEY.valueIn(values);
+        this.segmentMs = SEGMENT_MS_KEY.valueIn(values);
+        this.cleanupPolicy = CLEANUP_POLICY_KEY.valueIn(values);
+        this.maxMessageBytes = MAX_MESSAGE_BYTES_KEY.valueIn(values);
+        this.timestampType = MESSAGE_TIMESTAMP_TYPE_KEY.valueIn(values);
+        this.indexIntervalBytes = INDEX_INTERVAL_BYTES_KEY.valueIn(values);
+    }
+
+    /** The built-in defaults (Kafka's, see each key's documentation). */
+    public static TopicConfig defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * This config with {@code overrides} layered on top. Keys are Kafka topic-level names, values strings as
+     * received in CreateTopics/AlterConfigs (trimmed before parsing). This instance is unchanged.
+     *
+     * @throws ConfigException for an unknown key, a null value, or a value the key does not allow; its
+     *         {@link ConfigException#key()} names the key
+     */
+    public TopicConfig with(Map<String, String> overrides) {
+        Objects.requireNonNull(overrides, "overrides");
+        if (overrides.isEmpty()) {
+            return this;
+        }
+        ConfigValues layered = new ConfigValues(KEYS, values, TopicConfig::unknownKeyHint);
+        layered.setAll(overrides, null);
+        return new TopicConfig(layered.values());
+    }
+
+    public long retentionMs() {
+        return retentionMs;
+    }
+
+    public long retentionBytes() {
+        return retentionBytes;
+    }
+
+    public int segmentBytes() {
+        return segmentBytes;
+    }
+
+    public long segmentMs() {
+        return segmentMs;
+    }
+
+    public CleanupPolicy cleanupPolicy() {
+        return cleanupPolicy;
+    }
+
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    public TimestampType timestampType() {
+        return timestampType;
+    }
+
+    public int indexIntervalBytes() {
+        return indexIntervalBytes;
+    }
+
+    /** Every topic key to its value as text, in {@link #names()} order; {@code defaults().with(asStringMap())} equals this. */
+    public Map<String, String> asStringMap() {
+        Map<String, String> text = new LinkedHashMap<>();
+        for (ConfigKey<?> key : KEYS.values()) {
+            text.put(key.name(), key.format(values.get(key.name())));
+        }
+        return Collections.unmodifiableMap(text);
+    }
+
+    /** Every valid topic-level key, in a stable order. */
+    public static Set<String> names() {
+        return NAMES;
+    }
+
+    /** The documentation of a topic-level key, for DescribeConfigs. @throws ConfigException for an unknown key */
+    public static String documentation(String key) {
+        ConfigKey<?> definition = KEYS.get(key);
+        if (definition == null) {
+            throw ConfigException.unknownKey(key, null, key == null ? "" : unknownKeyHint(key));
+        }
+        return definition.documentation();
+    }
+
+    /** The built-in default of a topic-level key, as text. @throws ConfigException for an unknown key */
+    public static String defaultValue(String key) {
+        documentation(key);     // refuses an unknown key
+        return DEFAULTS.asStringMap().get(key);
+    }
+
+    /** Points a broker-level name used at topic level ("log.retention.ms") to the topic-level one. */
+    private static String unknownKeyHint(String name) {
+        String topicKey = BrokerConfig.topicKeyFor(name);
+        return topicKey == null ? ""
+                : "; " + ConfigException.quote(name) + " is the broker-wide default, the topic-level name is "
+                  + ConfigException.quote(topicKey);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TopicConfig && values.equals(((TopicConfig) other).values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "TopicConfig" + asStringMap();
+    }
+}

@@ -1,0 +1,71 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import net.openhft.posix.PosixAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reserves disk blocks for a mapped file before it is written. A store into a sparse mapped hole on a
+ * full disk raises SIGBUS and can take the process down; with the blocks allocated up front a full
+ * disk surfaces here as an IOException that fails one append, and the mapped write cannot fail.
+ *
+ * <p>Uses fallocate(2) through chronicle's posix binding; where that is unavailable, writes zeros
+ * through the file channel, which allocates the same blocks at the cost of a copy.
+ */
+final class DiskSpace {
+    private static final Logger LOG = LoggerFactory.getLogger(DiskSpace.class);
+    private static final int O_RDWR = 2;
+    private static final PosixAPI POSIX = loadPosix();
+
+    private DiskSpace() {
+    }
+
+    private static PosixAPI loadPosix() {
+        try {
+            PosixAPI posix = PosixAPI.posix();
+            return posix;
+        } catch (LinkageError | RuntimeException e) {
+            LOG.info("fallocate unavailable ({}); reserving segment space by writing zeros", e.toString());
+            return null;
+        }
+    }
+
+    /** Allocates blocks for [position, position + length) of {@code file}, reached through {@code channel}. */
+    static void reserve(Path file, FileChannel channel, long position, long length) throws IOException {
+        if (length <= 0) {
+            return;
+        }
+        if (POSIX != null) {
+            int fd = POSIX.open(file.toString(), O_RDWR, 0);
+            if (fd >= 0) {
+                try {
+                    int rc = POSIX.fallocate(fd, 0, position, length);
+                    if (rc == 0) {
+                        return;
+                    }
+                    int errno = POSIX.lastError();
+                    if (errno != 95 /* EOPNOTSUPP: the filesystem cannot; fall back */) {
+                        throw new IOException("cannot reserve " + length + " bytes at " + position + " in " + file
+                                + ": " + POSIX.strerror(errno) + " (errno " + errno + ")");
+                    }
+                } finally {
+                    POSIX.close(fd);
+                }
+            }
+        }
+        writeZeros(channel, position, length);
+    }
+
+    private static void writeZeros(FileChannel channel, long position, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(length, 1 << 20));
+        long done = 0;
+        while (done < length) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), length - done));
+            done += channel.write(zeros, position + done);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package io.spindle.log;
+
+import io.spindle.config.TopicConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every partition log under one data directory, the flusher thread that forces them (group commit), and
+ * a scheduler for retention and recovery-point checkpoints.
+ *
+ * <p>Layout: {@code <dataDir>/<topic>-<partition>/} per partition; any other file or directory is left
+ * alone (the broker keeps its own metadata beside the logs). A deleted partition's directory is renamed to
+ * {@code <topic>-<partition>.<n>.delete} before its files go, so a crash mid-delete never resurrects it.
+ *
+ * <p>Thread-safe.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
+    private static final Pattern PARTITION_DIR = Pattern.compile("(.+)-(\\d+)");
+    private static final long CHECKPOINT_INTERVAL_MS = 60_000;
+
+    private final Path dataDir;
+    private final FlushPolicy flushPolicy;
+    private final Clock clock;
+    private final ConcurrentHashMap<String, PartitionLog> logs = new ConcurrentHashMap<>();
+    private final Flusher flusher;
+    private final ScheduledExecutorService scheduler;
+    private volatile Consumer<PartitionLog> appendListener = log -> { };
+    private volatile boolean closed;
+
+    private LogManager(Path dataDir, FlushPolicy flushPolicy, Clock clock) {
+        this.dataDir = dataDir;
+        this.flushPolicy = flushPolicy;
+        this.clock = clock;
+        this.flusher = new Flusher(flushPolicy, logs::values);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spindle-log-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens and recovers every partition directory under {@code dataDir} (created if missing).
+     *
+     * @param retentionCheckIntervalMs how often retention runs
+     * @param topicConfig              each topic's settings, asked once per topic found on disk
+     */
+    public static LogManager open(Path dataDir, FlushPolicy flushPolicy, long retentionCheckIntervalMs,
+                                  Function<String, TopicConfig> topicConfig, Clock clock) {
+        LogManager manager = new LogManager(dataDir.toAbsolutePath().normalize(), flushPolicy, clock);
+        try {
+            manager.loadAll(topicConfig);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            if (e instanceof LogStorageException lse) {
+                throw lse;
+            }
+            throw new LogIOException("cannot open data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+        manager.scheduler.scheduleWithFixedDelay(manager::enforceRetention, retentionCheckIntervalMs,
+                retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
+        manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
+                CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        return manager;
+    }
+
+    private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {
+        Files.createDirectories(dataDir);
+        List<Path> dirs = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(dataDir)) {
+            entries.filter(Files::isDirectory).forEach(dirs::add);
+        }
+        dirs.sort(Comparator.naturalOrder());
+        for (Path dir : dirs) {
+            String name = dir.getFileName().toString();
+            if (name.endsWith(".delete")) {
+                deleteRecursively(dir);
+                continue;
+            }
+            Matcher m = PARTITION_DIR.matcher(name);
+            if (!m.matches()) {
+                continue;
+            }
+            String topic = m.group(1);
+            int partition;
+            try {
+                partition = Integer.parseInt(m.group(2));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            TopicConfig config = topicConfig.apply(topic);
+            if (config == null) {
+                continue; // not a topic the broker knows: leave its files alone
+            }
+            logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
+                    flusher, this::onAppend));
+        }
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public FlushPolicy flushPolicy() {
+        return flushPolicy;
+    }
+
+    /** The partition's log, created (with its directory, durably) if it does not exist. */
+    public PartitionLog getOrCreate(String topic, int partition, TopicConfig config) {
+        ensureOpen();
+        return logs.computeIfAbsent(key(topic, partition), k -> PartitionLog.open(dataDir.resolve(k), topic, partition,
+                config, clock, flushPolicy, flusher, this::onAppend));
+    }
+
+    public Optional<PartitionLog> get(String topic, int partition) {
+        return Optional.ofNullable(logs.get(key(topic, partition)));
+    }
+
+    public Collection<PartitionLog> logs() {
+        return List.copyOf(logs.values());
+    }
+
+    /** Removes a partition's log and its files; slices already read stay valid until closed. */
+    public void delete(String topic, int partition) {
+        PartitionLog log = logs.remove(key(topic, partition));
+        if (log == null) {
+            return;
+        }
+        Path doomed = dataDir.resolve(key(topic, partition) + "." + System.nanoTime() + ".delete");
+        try {
+            Files.move(log.directory(), doomed);
+            Checkpoint.forceDirectory(dataDir);
+        } catch (IOException e) {
+            throw new LogIOException("cannot delete " + log.directory() + ": " + e.getMessage(), e);
+        }
+        log.deleteIn(doomed);
+    }
+
+    /** Runs after every successful append, on the appending thread; used to wake waiting fetches. */
+    public void setAppendListener(Consumer<PartitionLog> listener) {
+        this.appendListener = listener == null ? log -> { } : listener;
+    }
+
+    private void onAppend(PartitionLog log) {
+        appendListener.accept(log);
+    }
+
+    /** Applies retention to every log now (it also runs on the retention schedule). */
+    public void enforceRetention() {
+        for (PartitionLog log : logs.values()) {
+            try {
+                log.enforceRetention();
+            } catch (LogStorageException e) {
+                LOG.error("retention of {} failed: {}", log, e.getMessage());
+            }
+        }
+    }
+
+    private void checkpointAll() {
+        for (PartitionLog log : logs.values()) {
+            try {
+                log.checkpoint();
+            } catch (LogStorageException e) {
+                LOG.error("checkpoint of {} failed: {}", log, e.getMessage());
+            }
+        }
+    }
+
+    private static String key(String topic, int partition) {
+        return topic + "-" + partition;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogClosedException("log manager for " + dataDir + " is closed");
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Flushes every log, trims active segments and writes clean checkpoints. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (PartitionLog log : logs.values()) {
+            try {
+                log.close();
+            } catch (LogStorageException e) {
+                LOG.error("closing {} failed: {}", log, e.getMessage());
+            }
+        }
+        flusher.close();
+    }
+}

@@ -1,0 +1,117 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Whole record batches read from one segment, exactly as stored, without copying them onto the heap.
+ *
+ * <p>The bytes can leave in two zero-copy ways: as a file region ({@link #channel()},
+ * {@link #filePosition()}, {@link #sizeInBytes()}, e.g. for sendfile), or straight from the memory
+ * mapping ({@link #address()}). A slice holds a reference on its segment, so retention may delete the
+ * segment's files while the slice is alive but unmaps them only after {@link #close()}. Close every
+ * slice exactly once (further calls are no-ops); {@link #EMPTY} needs no closing.
+ *
+ * <p>{@code firstOffset} is the base offset of the first batch, which may be lower than the offset
+ * asked for (a read returns the whole batch that holds it, as Kafka does).
+ */
+public final class LogSlice implements AutoCloseable {
+    /** A read at the log end offset: no bytes. */
+    public static final LogSlice EMPTY = new LogSlice(null, -1, 0, 0, -1);
+
+    private final Segment segment;
+    private final long firstOffset;
+    private final long position;
+    private final int size;
+    private final long nextOffset;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LogSlice(Segment segment, long firstOffset, long position, int size, long nextOffset) {
+        this.segment = segment;
+        this.firstOffset = firstOffset;
+        this.position = position;
+        this.size = size;
+        this.nextOffset = nextOffset;
+    }
+
+    /** Base offset of the first batch in the slice, or -1 when empty. */
+    public long firstOffset() {
+        return firstOffset;
+    }
+
+    /** The offset after the last record in the slice, or -1 when empty. */
+    public long nextOffset() {
+        return nextOffset;
+    }
+
+    public int sizeInBytes() {
+        return size;
+    }
+
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** The segment's file channel, for a file region; valid until {@link #close()}. Do not close it. */
+    public FileChannel channel() {
+        requireOpen();
+        return segment.channel();
+    }
+
+    /** Where the slice starts in {@link #channel()}. */
+    public long filePosition() {
+        return position;
+    }
+
+    /** Address of the slice's first byte in the segment's memory mapping; valid until {@link #close()}. */
+    public long address() {
+        requireOpen();
+        return segment.address(position);
+    }
+
+    /** Copies the slice's bytes into {@code destination} (tests, tools and the internal offsets topic). */
+    public void copyTo(ByteBuffer destination) {
+        requireOpen();
+        segment.copyTo(position, size, destination);
+    }
+
+    /** Writes the slice to {@code target} with FileChannel.transferTo (sendfile where the OS has it). */
+    public long transferTo(WritableByteChannel target) {
+        requireOpen();
+        long done = 0;
+        try {
+            while (done < size) {
+                done += segment.channel().transferTo(position + done, size - done, target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("transfer from " + segment.file() + " failed", e);
+        }
+        return done;
+    }
+
+    private void requireOpen() {
+        if (segment == null) {
+            throw new IllegalStateException("empty slice has no bytes");
+        }
+        if (closed.get()) {
+            throw new IllegalStateException("slice of " + segment.file() + " used after close");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (segment != null && closed.compareAndSet(false, true)) {
+            segment.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return segment == null ? "LogSlice[empty]"
+                : "LogSlice[" + segment.file().getFileName() + " @" + position + " +" + size + " offsets " + firstOffset + ".." + (nextOffset - 1) + "]";
+    }
+}

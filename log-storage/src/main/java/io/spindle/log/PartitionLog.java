@@ -1,0 +1,850 @@
+package io.spindle.log;
+
+import static io.spindle.log.RecordBatchFormat.ATTRIBUTES;
+import static io.spindle.log.RecordBatchFormat.BASE_OFFSET;
+import static io.spindle.log.RecordBatchFormat.BASE_SEQUENCE;
+import static io.spindle.log.RecordBatchFormat.BATCH_LENGTH;
+import static io.spindle.log.RecordBatchFormat.CRC;
+import static io.spindle.log.RecordBatchFormat.HEADER_SIZE;
+import static io.spindle.log.RecordBatchFormat.LAST_OFFSET_DELTA;
+import static io.spindle.log.RecordBatchFormat.LOG_OVERHEAD;
+import static io.spindle.log.RecordBatchFormat.MAGIC;
+import static io.spindle.log.RecordBatchFormat.MAX_TIMESTAMP;
+import static io.spindle.log.RecordBatchFormat.PRODUCER_EPOCH;
+import static io.spindle.log.RecordBatchFormat.PRODUCER_ID;
+import static io.spindle.log.RecordBatchFormat.RECORD_COUNT;
+
+import io.spindle.config.TimestampType;
+import io.spindle.config.TopicConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongPredicate;
+import java.util.stream.Stream;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One topic-partition: an append-only sequence of Kafka v2 record batches in segments under
+ * {@code <data-dir>/<topic>-<partition>/}.
+ *
+ * <p>Offsets: {@code logStartOffset <= durableOffset <= logEndOffset}; every offset in between is readable.
+ * Offsets are assigned here, contiguously, by rewriting each batch's base offset.
+ *
+ * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention,
+ * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
+ * see segments up to the volatile {@code logEndOffset}, which is stored only after the bytes below it are
+ * written and their segment's size published. Flushes run on the {@link Flusher} thread.
+ */
+public final class PartitionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final String topic;
+    private final int partition;
+    private final String name;
+    private final Path dir;
+    private final Clock clock;
+    private final FlushPolicy flushPolicy;
+    private final Flusher flusher;
+    private final Consumer<PartitionLog> appendListener;
+    private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private final ArrayDeque<DurableWaiter> waiters = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Segment> sealedUnforced = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final AtomicBoolean directoryDirty = new AtomicBoolean();
+
+    private volatile TopicConfig config;
+    private volatile Segment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile long flushedOffset;
+    private volatile boolean closed;
+    private long messagesSinceFlush;
+    private final java.util.concurrent.atomic.LongAdder fsyncs = new java.util.concurrent.atomic.LongAdder();
+
+    private record DurableWaiter(long offset, CompletableFuture<Void> future) {
+    }
+
+    private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
+                         Flusher flusher, Consumer<PartitionLog> appendListener) {
+        this.topic = topic;
+        this.partition = partition;
+        this.name = topic + "-" + partition;
+        this.dir = dir;
+        this.config = config;
+        this.clock = clock;
+        this.flushPolicy = flushPolicy;
+        this.flusher = flusher;
+        this.appendListener = appendListener;
+    }
+
+    /** Opens the partition directory (creating it if absent) and recovers it. */
+    static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
+                             FlushPolicy flushPolicy, Flusher flusher, Consumer<PartitionLog> appendListener) {
+        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, appendListener);
+        try {
+            boolean created = !Files.isDirectory(dir);
+            Files.createDirectories(dir);
+            if (created) {
+                Checkpoint.forceDirectory(dir.getParent());
+            }
+            log.load();
+        } catch (IOException e) {
+            log.closeSegmentsQuietly();
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
+        }
+        return log;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public TopicConfig config() {
+        return config;
+    }
+
+    /** Applies new topic settings; they govern the next append, roll and retention check. */
+    public void updateConfig(TopicConfig config) {
+        this.config = config;
+    }
+
+    public long logStartOffset() {
+        return logStartOffset;
+    }
+
+    public long logEndOffset() {
+        return logEndOffset;
+    }
+
+    /** Everything below this offset has been forced to disk. */
+    public long durableOffset() {
+        return flushedOffset;
+    }
+
+    /** How many flushes (fsync rounds) this log has done; each may have covered many appends. */
+    public long fsyncCount() {
+        return fsyncs.sum();
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    /** Bytes of record batches held by all segments. */
+    public long sizeInBytes() {
+        long total = 0;
+        for (Segment s : segments.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    // ------------------------------------------------------------------ append
+
+    /**
+     * Appends one or more v2 record batches, framed as the producer sent them ({@code records}' position to
+     * limit). The batches' headers are rewritten in place: base offset, and for LogAppendTime topics the
+     * attributes, max timestamp and CRC. Either every batch is appended or none.
+     */
+    public AppendResult append(ByteBuffer records) {
+        ByteBuffer buffer = RecordBatchFormat.bigEndian(records);
+        TopicConfig cfg = config;
+        int start = buffer.position();
+        int end = buffer.limit();
+        List<int[]> batches = validate(buffer, start, end, cfg);
+        AppendResult result;
+        lock.lock();
+        try {
+            ensureOpen();
+            result = appendLocked(buffer, batches, end - start, cfg);
+        } finally {
+            lock.unlock();
+        }
+        if (!result.duplicate() && appendListener != null) {
+            appendListener.accept(this);
+        }
+        return result;
+    }
+
+    /** Checks every batch before anything is written; returns each batch's {start, size}. */
+    private List<int[]> validate(ByteBuffer buffer, int start, int end, TopicConfig cfg) {
+        if (end - start < HEADER_SIZE) {
+            throw new CorruptRecordBatchException(name + ": " + (end - start) + " bytes is too short for a record batch");
+        }
+        List<int[]> batches = new ArrayList<>(1);
+        int position = start;
+        while (position < end) {
+            if (end - position < HEADER_SIZE) {
+                throw new CorruptRecordBatchException(name + ": " + (end - position)
+                        + " trailing bytes after the last record batch");
+            }
+            byte magic = buffer.get(position + MAGIC);
+            if (magic != RecordBatchFormat.CURRENT_MAGIC) {
+                throw new UnsupportedMagicException(name + ": record batch magic " + magic + " is not supported, only v2 (magic 2)");
+            }
+            int batchLength = buffer.getInt(position + BATCH_LENGTH);
+            long size = (long) LOG_OVERHEAD + batchLength;
+            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + size > end) {
+                throw new CorruptRecordBatchException(name + ": record batch length " + batchLength
+                        + " does not fit the " + (end - position) + " bytes left");
+            }
+            if (size > cfg.maxMessageBytes()) {
+                throw new RecordBatchTooLargeException(name + ": record batch of " + size
+                        + " bytes exceeds max.message.bytes " + cfg.maxMessageBytes());
+            }
+            if (size > cfg.segmentBytes()) {
+                throw new RecordBatchTooLargeException(name + ": record batch of " + size
+                        + " bytes exceeds segment.bytes " + cfg.segmentBytes());
+            }
+            int storedCrc = buffer.getInt(position + CRC);
+            int crc = RecordBatchFormat.crcOf(buffer, position, (int) size);
+            if (crc != storedCrc) {
+                throw new CorruptRecordBatchException(name + ": record batch CRC32C " + Integer.toUnsignedString(storedCrc)
+                        + " does not match its content (" + Integer.toUnsignedString(crc) + ")");
+            }
+            int count = buffer.getInt(position + RECORD_COUNT);
+            int lastOffsetDelta = buffer.getInt(position + LAST_OFFSET_DELTA);
+            if (count <= 0 || lastOffsetDelta != count - 1) {
+                throw new CorruptRecordBatchException(name + ": record batch claims " + count
+                        + " records with last offset delta " + lastOffsetDelta);
+            }
+            batches.add(new int[] {position, (int) size});
+            position += (int) size;
+        }
+        return batches;
+    }
+
+    private AppendResult appendLocked(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
+        // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
+        long[] checkedProducer = new long[batches.size()];
+        for (int i = 0; i < batches.size(); i++) {
+            int at = batches.get(i)[0];
+            long producerId = buffer.getLong(at + PRODUCER_ID);
+            checkedProducer[i] = producerId;
+            if (producerId < 0) {
+                continue;
+            }
+            short epoch = buffer.getShort(at + PRODUCER_EPOCH);
+            int firstSeq = buffer.getInt(at + BASE_SEQUENCE);
+            int lastSeq = lastSequence(firstSeq, buffer.getInt(at + LAST_OFFSET_DELTA));
+            ProducerStateTable.BatchRange original = producers.check(name, producerId, epoch, firstSeq, lastSeq);
+            if (original != null) {
+                if (batches.size() != 1) {
+                    throw new OutOfOrderSequenceException(name + ": producer " + producerId
+                            + " resent sequence " + firstSeq + " inside a request with other batches");
+                }
+                return new AppendResult(original.firstOffset(), original.lastOffset(), logEndOffset, -1,
+                        logStartOffset, true, awaitDurable(original.lastOffset() + 1));
+            }
+        }
+
+        long now = clock.millis();
+        Segment segment = maybeRoll(totalSize, cfg, now, batches.size());
+        try {
+            segment.reserve(totalSize);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot append " + totalSize + " bytes to " + segment.file()
+                    + ": " + e.getMessage(), e);
+        }
+
+        boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
+        long firstOffset = logEndOffset;
+        long next = firstOffset;
+        long records = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            int at = batches.get(i)[0];
+            int size = batches.get(i)[1];
+            int lastDelta = buffer.getInt(at + LAST_OFFSET_DELTA);
+            buffer.putLong(at + BASE_OFFSET, next);
+            if (logAppendTime) {
+                short attributes = buffer.getShort(at + ATTRIBUTES);
+                buffer.putShort(at + ATTRIBUTES, (short) (attributes | RecordBatchFormat.TIMESTAMP_TYPE_LOG_APPEND));
+                buffer.putLong(at + MAX_TIMESTAMP, now);
+                buffer.putInt(at + CRC, RecordBatchFormat.crcOf(buffer, at, size));
+            }
+            long maxTimestamp = buffer.getLong(at + MAX_TIMESTAMP);
+            long lastOffset = next + lastDelta;
+            ByteBuffer batch = buffer.duplicate();
+            batch.limit(at + size).position(at);
+            segment.append(batch, lastOffset, maxTimestamp, cfg.indexIntervalBytes(), now);
+            if (checkedProducer[i] >= 0) {
+                int firstSeq = buffer.getInt(at + BASE_SEQUENCE);
+                producers.update(checkedProducer[i], buffer.getShort(at + PRODUCER_EPOCH), firstSeq,
+                        lastSequence(firstSeq, lastDelta), next, lastOffset);
+            }
+            records += lastDelta + 1L;
+            next = lastOffset + 1;
+        }
+        segment.publish();
+        logEndOffset = next;
+        messagesSinceFlush += records;
+        CompletableFuture<Void> durable = afterAppend(next);
+        return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, logStartOffset, false, durable);
+    }
+
+    private static int lastSequence(int firstSequence, int lastOffsetDelta) {
+        long last = (long) firstSequence + lastOffsetDelta;
+        return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
+    }
+
+    /** Rolls to a new segment when the active one is full, too old, or its index is full. */
+    private Segment maybeRoll(int appendSize, TopicConfig cfg, long now, int batchCount) {
+        Segment current = active;
+        if (current.isEmpty()) {
+            if (current.capacity() >= appendSize) {
+                return current;
+            }
+        } else {
+            boolean full = (long) current.size() + appendSize > Math.min(cfg.segmentBytes(), current.capacity());
+            boolean old = now - current.rollStartMs() >= cfg.segmentMs();
+            boolean offsetsOverflow = logEndOffset + appendSize - current.baseOffset() > Integer.MAX_VALUE;
+            if (!full && !old && !current.indexFull() && !offsetsOverflow) {
+                return current;
+            }
+        }
+        return roll(Math.max(cfg.segmentBytes(), appendSize));
+    }
+
+    private Segment roll(int capacity) {
+        Segment old = active;
+        long base = logEndOffset;
+        Segment fresh;
+        try {
+            if (old.isEmpty() && old.baseOffset() == base) {
+                segments.remove(old.baseOffset());
+                old.delete();
+            } else {
+                old.seal();
+                sealedUnforced.add(old);
+            }
+            fresh = Segment.create(dir, base, capacity);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot roll to a new segment at offset " + base + " in " + dir
+                    + ": " + e.getMessage(), e);
+        }
+        segments.put(base, fresh);
+        directoryDirty.set(true);
+        active = fresh;
+        LOG.debug("{}: rolled to segment {}", name, fresh.file());
+        return fresh;
+    }
+
+    // ------------------------------------------------------------------ durability
+
+    private CompletableFuture<Void> afterAppend(long endOffset) {
+        switch (flushPolicy.mode()) {
+            case FSYNC -> {
+                CompletableFuture<Void> f = awaitDurable(endOffset);
+                requestFlush();
+                return f;
+            }
+            case INTERVAL -> {
+                if (messagesSinceFlush >= flushPolicy.intervalMessages()) {
+                    requestFlush();
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            default -> {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+    }
+
+    /** A future that completes once everything below {@code offset} is forced to disk. */
+    public CompletableFuture<Void> awaitFlushed(long offset) {
+        if (flushedOffset >= offset) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        synchronized (waiters) {
+            if (flushedOffset >= offset) {
+                return CompletableFuture.completedFuture(null);
+            }
+            waiters.addLast(new DurableWaiter(offset, future));
+        }
+        requestFlush();
+        return future;
+    }
+
+    private CompletableFuture<Void> awaitDurable(long offset) {
+        return flushPolicy.acknowledgesAfterFsync() ? awaitFlushed(offset) : CompletableFuture.completedFuture(null);
+    }
+
+    private void requestFlush() {
+        if (flushQueued.compareAndSet(false, true)) {
+            flusher.request(this);
+        }
+    }
+
+    /** Called by the flusher for a queued log. */
+    void flushQueued() {
+        flushQueued.set(false);
+        flush();
+    }
+
+    /** Called by the flusher in interval mode. */
+    void flushIfDirty() {
+        if (flushedOffset < logEndOffset || !sealedUnforced.isEmpty()) {
+            flush();
+        }
+    }
+
+    /**
+     * Forces everything appended so far and completes the waiters it covers. The order matters: the target
+     * offset is read first, then the active segment, then the sealed ones, so a roll racing with this flush
+     * leaves its old segment either in the queue or as the segment read.
+     */
+    void flush() {
+        long target = logEndOffset;
+        Segment current = active;
+        try {
+            Segment sealed;
+            while ((sealed = sealedUnforced.poll()) != null) {
+                forceRetained(sealed);
+            }
+            forceRetained(current);
+            fsyncs.increment();
+            if (directoryDirty.getAndSet(false)) {
+                Checkpoint.forceDirectory(dir);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LogIOException failure = new LogIOException(name + ": fsync of " + dir + " failed: " + e.getMessage(), e);
+            LOG.error("{}", failure.getMessage());
+            failWaiters(failure);
+            return;
+        }
+        lock.lock();
+        try {
+            messagesSinceFlush = 0;
+        } finally {
+            lock.unlock();
+        }
+        if (target > flushedOffset) {
+            flushedOffset = target;
+        }
+        completeWaiters(target);
+    }
+
+    private void forceRetained(Segment segment) throws IOException {
+        if (segment.tryRetain()) {
+            try {
+                segment.force();
+            } finally {
+                segment.release();
+            }
+        }
+    }
+
+    private void completeWaiters(long durable) {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        synchronized (waiters) {
+            while (!waiters.isEmpty() && waiters.peekFirst().offset() <= durable) {
+                done.add(waiters.pollFirst().future());
+            }
+        }
+        for (CompletableFuture<Void> f : done) {
+            f.complete(null);
+        }
+    }
+
+    private void failWaiters(LogIOException failure) {
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (waiters) {
+            while (!waiters.isEmpty()) {
+                failed.add(waiters.pollFirst().future());
+            }
+        }
+        for (CompletableFuture<Void> f : failed) {
+            f.completeExceptionally(failure);
+        }
+    }
+
+    // ------------------------------------------------------------------ read
+
+    /**
+     * Whole batches from the one holding {@code fromOffset}, at most {@code maxBytes} but always at least one
+     * whole batch, from a single segment. {@link LogSlice#EMPTY} at the log end offset. Close the slice.
+     */
+    public LogSlice read(long fromOffset, int maxBytes) {
+        while (true) {
+            long end = logEndOffset;
+            long start = logStartOffset;
+            if (fromOffset == end) {
+                return LogSlice.EMPTY;
+            }
+            if (fromOffset < start || fromOffset > end) {
+                throw new OffsetOutOfRangeException(name + ": offset " + fromOffset + " is outside the log ["
+                        + start + ", " + end + ")");
+            }
+            Map.Entry<Long, Segment> entry = segments.floorEntry(fromOffset);
+            if (entry == null || !entry.getValue().tryRetain()) {
+                ensureOpen();
+                continue; // retention removed it meanwhile: check the bounds again
+            }
+            Segment segment = entry.getValue();
+            int size = segment.size();
+            int position = segment.positionOf(fromOffset, size);
+            if (position < 0) {
+                segment.release();
+                Map.Entry<Long, Segment> later = segments.higherEntry(entry.getKey());
+                if (later == null) {
+                    return LogSlice.EMPTY;
+                }
+                fromOffset = Math.max(fromOffset, later.getKey());
+                continue;
+            }
+            return segment.slice(position, maxBytes, size);
+        }
+    }
+
+    /** The first record with a timestamp at or after {@code timestamp}; null if none. */
+    public TimestampAndOffset offsetForTimestamp(long timestamp) {
+        for (Segment segment : segments.values()) {
+            if (segment.maxTimestamp() < timestamp || !segment.tryRetain()) {
+                continue;
+            }
+            try {
+                int position = segment.positionOfTimestamp(timestamp, segment.size());
+                if (position < 0) {
+                    continue;
+                }
+                return findRecord(segment, position, ts -> ts >= timestamp);
+            } finally {
+                segment.release();
+            }
+        }
+        return null;
+    }
+
+    /** The earliest record with the largest timestamp in the log; null if the log is empty. */
+    public TimestampAndOffset maxTimestamp() {
+        Segment best = null;
+        for (Segment segment : segments.values()) {
+            if (segment.maxTimestamp() >= 0 && (best == null || segment.maxTimestamp() > best.maxTimestamp())) {
+                best = segment;
+            }
+        }
+        if (best == null || !best.tryRetain()) {
+            return null;
+        }
+        try {
+            long max = best.maxTimestamp();
+            int position = best.positionOf(best.offsetOfMaxTimestamp(), best.size());
+            return position < 0 ? null : findRecord(best, position, ts -> ts >= max);
+        } finally {
+            best.release();
+        }
+    }
+
+    /** Decodes the batch at {@code position} (decompressing it if needed) for the first record whose timestamp matches. */
+    private static TimestampAndOffset findRecord(Segment segment, int position, LongPredicate matches) {
+        int size = segment.batchSizeAt(position);
+        ByteBuffer copy = ByteBuffer.allocate(size);
+        segment.copyTo(position, size, copy);
+        copy.flip();
+        for (RecordBatch batch : MemoryRecords.readableRecords(copy).batches()) {
+            boolean appendTime = batch.timestampType() == org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME;
+            for (Record record : batch) {
+                long timestamp = appendTime ? batch.maxTimestamp() : record.timestamp();
+                if (matches.test(timestamp)) {
+                    return new TimestampAndOffset(timestamp, record.offset());
+                }
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ retention
+
+    /**
+     * Deletes whole old segments: those whose newest record is older than retention.ms, and the oldest ones
+     * while the log is larger than retention.bytes. Readers holding slices of a deleted segment keep them.
+     * Returns how many segments it deleted.
+     */
+    public int enforceRetention() {
+        TopicConfig cfg = config;
+        long now = clock.millis();
+        int deleted = 0;
+        lock.lock();
+        try {
+            if (closed) {
+                return 0;
+            }
+            if (cfg.retentionMs() >= 0) {
+                long cutoff = now - cfg.retentionMs();
+                for (Segment segment : List.copyOf(segments.values())) {
+                    long newest = segment.maxTimestamp() >= 0 ? segment.maxTimestamp() : segment.rollStartMs();
+                    if (segment.isEmpty() || newest >= cutoff) {
+                        break;
+                    }
+                    if (segment == active) {
+                        roll(cfg.segmentBytes());
+                    }
+                    deleteOldest(segment);
+                    deleted++;
+                }
+            }
+            if (cfg.retentionBytes() >= 0) {
+                long total = sizeInBytes();
+                for (Segment segment : List.copyOf(segments.values())) {
+                    if (segment == active || total - segment.size() < cfg.retentionBytes()) {
+                        break;
+                    }
+                    total -= segment.size();
+                    deleteOldest(segment);
+                    deleted++;
+                }
+            }
+            if (deleted > 0) {
+                writeCheckpoint(false);
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": retention failed in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        if (deleted > 0) {
+            LOG.info("{}: retention deleted {} segment(s); log start offset now {}", name, deleted, logStartOffset);
+        }
+        return deleted;
+    }
+
+    private void deleteOldest(Segment segment) throws IOException {
+        segments.remove(segment.baseOffset());
+        Map.Entry<Long, Segment> first = segments.firstEntry();
+        logStartOffset = first == null ? logEndOffset : first.getKey();
+        sealedUnforced.remove(segment);
+        segment.delete();
+    }
+
+    // ------------------------------------------------------------------ open, recovery, close
+
+    private void load() throws IOException {
+        Checkpoint checkpoint = Checkpoint.read(dir);
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String fileName = file.getFileName().toString();
+                if (fileName.endsWith(".tmp")) {
+                    Files.deleteIfExists(file);
+                } else if (fileName.endsWith(".log") && fileName.length() == 24) {
+                    bases.add(Long.parseLong(fileName.substring(0, 20)));
+                }
+            }
+        }
+        bases.sort(null);
+        deleteOrphanIndexes(bases);
+        TopicConfig cfg = config;
+        long now = clock.millis();
+        if (bases.isEmpty()) {
+            long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
+            Segment first = Segment.create(dir, start, cfg.segmentBytes());
+            segments.put(start, first);
+            active = first;
+            logStartOffset = start;
+            logEndOffset = start;
+            flushedOffset = start;
+            directoryDirty.set(true);
+            writeCheckpoint(false);
+            return;
+        }
+        boolean clean = checkpoint != null && checkpoint.clean();
+        long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
+        long next = bases.get(0);
+        for (int i = 0; i < bases.size(); i++) {
+            long base = bases.get(i);
+            boolean last = i == bases.size() - 1;
+            long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
+            Path file = dir.resolve(Segment.fileName(base, ".log"));
+            long length = Files.size(file);
+            boolean trusted = clean || (recoveryPoint >= nextBase);
+            Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
+            segments.put(base, segment);
+            if (trusted && length <= Integer.MAX_VALUE) {
+                if (!segment.loadTrusted((int) length, last, cfg.indexIntervalBytes(), now)) {
+                    LOG.info("{}: rebuilt the indexes of {}", name, file);
+                }
+                next = segment.nextOffset();
+            } else {
+                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now);
+                next = recovery.nextOffset();
+                if (recovery.reason() != null) {
+                    LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",
+                            name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);
+                    deleteSegmentsAfter(bases, i);
+                    producers.truncateFrom(next);
+                    break;
+                }
+                if (!last) {
+                    segment.seal();
+                }
+            }
+        }
+        active = segments.lastEntry().getValue();
+        logEndOffset = next;
+        long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
+        logStartOffset = start;
+        flushedOffset = next;
+        rebuildProducerState();
+        writeCheckpoint(false);
+        LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.size(), start, next,
+                clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
+    }
+
+    private void deleteSegmentsAfter(List<Long> bases, int index) throws IOException {
+        for (int j = index + 1; j < bases.size(); j++) {
+            Path file = dir.resolve(Segment.fileName(bases.get(j), ".log"));
+            LOG.warn("{}: deleted {}, which followed the damaged segment", name, file);
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
+        }
+    }
+
+    private void deleteOrphanIndexes(List<Long> bases) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String fileName = file.getFileName().toString();
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")) && fileName.length() >= 20) {
+                    try {
+                        long base = Long.parseLong(fileName.substring(0, 20));
+                        if (!bases.contains(base)) {
+                            Files.deleteIfExists(file);
+                        }
+                    } catch (NumberFormatException e) {
+                        LOG.warn("{}: ignoring unexpected file {}", name, file);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads every batch header once to learn the idempotent producers' last sequences. */
+    private void rebuildProducerState() {
+        for (Segment segment : segments.values()) {
+            segment.forEachBatch(position -> {
+                long producerId = segment.producerIdAt(position);
+                if (producerId >= 0) {
+                    int firstSeq = segment.baseSequenceAt(position);
+                    int delta = segment.lastOffsetDeltaAt(position);
+                    long base = segment.batchBaseOffsetAt(position);
+                    producers.update(producerId, segment.producerEpochAt(position), firstSeq,
+                            lastSequence(firstSeq, delta), base, base + delta);
+                }
+            });
+        }
+    }
+
+    /** Forces everything and records the recovery point, so a restart after a crash scans less. */
+    public void checkpoint() {
+        flush();
+        lock.lock();
+        try {
+            if (!closed) {
+                writeCheckpoint(false);
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeCheckpoint(boolean clean) throws IOException {
+        new Checkpoint(flushedOffset, logStartOffset, clean).write(dir);
+    }
+
+    /** Flushes, trims the active segment, writes a clean checkpoint and unmaps everything. */
+    void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            flush();
+            for (Segment segment : segments.values()) {
+                segment.close();
+            }
+            writeCheckpoint(true);
+            closed = true;
+        } catch (IOException e) {
+            throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
+        } finally {
+            closed = true;
+            lock.unlock();
+            failWaiters(new LogIOException(name + ": log closed before the write was forced", new IOException("closed")));
+        }
+    }
+
+    /**
+     * Closes the log without a checkpoint and deletes its files from {@code movedTo}, where its directory was
+     * renamed; open slices stay readable until closed.
+     */
+    void deleteIn(Path movedTo) {
+        lock.lock();
+        try {
+            closed = true;
+            for (Segment segment : segments.values()) {
+                segment.markDeleted();
+            }
+            segments.clear();
+            try (Stream<Path> files = Files.list(movedTo)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(movedTo);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot delete " + movedTo + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+            failWaiters(new LogIOException(name + ": log deleted before the write was forced", new IOException("deleted")));
+        }
+    }
+
+    private void closeSegmentsQuietly() {
+        for (Segment segment : segments.values()) {
+            segment.release();
+        }
+        segments.clear();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new LogClosedException(name + " is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionLog[" + name + ", offsets [" + logStartOffset + ", " + logEndOffset + "), "
+                + segments.size() + " segment(s)]";
+    }
+}

@@ -1,0 +1,96 @@
+package io.spindle.log;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The idempotent producers a partition has seen: per producer id, its epoch and its last five batches'
+ * sequence ranges and offsets, as Kafka keeps them (a producer has at most five batches in flight, so a
+ * retry always matches one of them). Rebuilt from the batch headers when the log opens.
+ *
+ * <p>Not thread-safe: used under the partition's write lock.
+ */
+final class ProducerStateTable {
+    static final int NO_PRODUCER_ID = -1;
+    private static final int BATCHES_KEPT = 5;
+
+    private final Map<Long, ProducerEntry> producers = new HashMap<>();
+
+    /** A batch seen from a producer. */
+    record BatchRange(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+    }
+
+    private static final class ProducerEntry {
+        short epoch;
+        final ArrayDeque<BatchRange> batches = new ArrayDeque<>(BATCHES_KEPT);
+
+        int lastSequence() {
+            return batches.isEmpty() ? -1 : batches.peekLast().lastSequence();
+        }
+    }
+
+    /**
+     * Checks a batch against the producer's state. Returns the original range when the batch is a retry of
+     * one already appended, null when it is new and in sequence; throws when it is fenced or out of order.
+     */
+    BatchRange check(String partition, long producerId, short epoch, int firstSequence, int lastSequence) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            return null; // a new producer, or one whose batches retention removed: any sequence starts it
+        }
+        if (epoch < entry.epoch) {
+            throw new InvalidProducerEpochException("producer " + producerId + " epoch " + epoch
+                    + " is older than the current epoch " + entry.epoch + " on " + partition);
+        }
+        if (epoch > entry.epoch) {
+            if (firstSequence != 0) {
+                throw new OutOfOrderSequenceException("producer " + producerId + " started epoch " + epoch
+                        + " with sequence " + firstSequence + " instead of 0 on " + partition);
+            }
+            return null;
+        }
+        for (BatchRange range : entry.batches) {
+            if (range.firstSequence() == firstSequence && range.lastSequence() == lastSequence) {
+                return range;
+            }
+        }
+        int last = entry.lastSequence();
+        boolean inSequence = firstSequence == last + 1 || (firstSequence == 0 && last == Integer.MAX_VALUE);
+        if (!inSequence) {
+            throw new OutOfOrderSequenceException("producer " + producerId + " sent sequence " + firstSequence
+                    + " after " + last + " on " + partition);
+        }
+        return null;
+    }
+
+    /** Records an appended batch. */
+    void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+        ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry());
+        if (epoch != entry.epoch) {
+            entry.epoch = epoch;
+            entry.batches.clear();
+        }
+        if (entry.batches.size() == BATCHES_KEPT) {
+            entry.batches.removeFirst();
+        }
+        entry.batches.addLast(new BatchRange(firstSequence, lastSequence, firstOffset, lastOffset));
+    }
+
+    /** Forgets batches at or after {@code offset} (the log was cut there during recovery). */
+    void truncateFrom(long offset) {
+        Iterator<ProducerEntry> it = producers.values().iterator();
+        while (it.hasNext()) {
+            ProducerEntry entry = it.next();
+            entry.batches.removeIf(b -> b.lastOffset() >= offset);
+            if (entry.batches.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    int size() {
+        return producers.size();
+    }
+}

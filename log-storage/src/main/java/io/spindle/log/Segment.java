@@ -1,0 +1,537 @@
+package io.spindle.log;
+
+import static io.spindle.log.RecordBatchFormat.BASE_OFFSET;
+import static io.spindle.log.RecordBatchFormat.BATCH_LENGTH;
+import static io.spindle.log.RecordBatchFormat.HEADER_SIZE;
+import static io.spindle.log.RecordBatchFormat.LAST_OFFSET_DELTA;
+import static io.spindle.log.RecordBatchFormat.LOG_OVERHEAD;
+import static io.spindle.log.RecordBatchFormat.MAX_TIMESTAMP;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One file of a partition log: {@code <20-digit base offset>.log}, memory-mapped, holding Kafka v2 record
+ * batches back to back exactly as the wire carried them, with a sparse {@code .index} and
+ * {@code .timeindex} beside it.
+ *
+ * <p>Invariants: every offset in the segment is at least {@code baseOffset}; batches are contiguous from
+ * position 0 to {@link #size()}; bytes past {@code size()} are not part of the log (zeros, or a torn tail
+ * that recovery has not cut yet). The active segment's file is preallocated to its mapping capacity and
+ * trimmed to {@code size()} when it is sealed or closed.
+ *
+ * <p>Threading: {@link #append}, {@link #seal} and {@link #truncateTo} run under the partition's write lock.
+ * Readers hold a reference ({@link #tryRetain}/{@link #release}) and see the segment up to the volatile
+ * {@code size}, which is stored only after the bytes it covers. The mapping is released when the last
+ * reference goes, so retention can delete a segment that a reader still holds.
+ */
+final class Segment {
+    /** How far ahead of the write position disk blocks are reserved. */
+    private static final long RESERVE_CHUNK = 16L << 20;
+    /** At most this many index entries per segment (10 MiB of offset index, as Kafka's default). */
+    static final int MAX_INDEX_ENTRIES = (10 << 20) / 8;
+
+    private final Path dir;
+    private final long baseOffset;
+    private final Path logFile;
+    private final MappedRegion log;
+    private final long fileLengthAtOpen;
+    private SparseIndex offsetIndex;
+    private SparseIndex timeIndex;
+    private final AtomicInteger refs = new AtomicInteger(1);
+
+    private volatile int size;
+    private volatile long nextOffset;
+    private volatile long maxTimestamp = -1;
+    private volatile long offsetOfMaxTimestamp = -1;
+    private volatile long rollStartMs = -1;
+    private volatile boolean deleted;
+    private long reservedUpTo;
+    private int bytesSinceIndexEntry;
+    private boolean sealed;
+
+    private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, SparseIndex offsetIndex,
+                    SparseIndex timeIndex) {
+        this.dir = dir;
+        this.fileLengthAtOpen = fileLengthAtOpen;
+        this.baseOffset = baseOffset;
+        this.logFile = dir.resolve(fileName(baseOffset, ".log"));
+        this.log = log;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.nextOffset = baseOffset;
+    }
+
+    static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    /** Creates a new, empty active segment whose mapping can hold {@code capacity} bytes. */
+    static Segment create(Path dir, long baseOffset, int capacity) throws IOException {
+        Path file = dir.resolve(fileName(baseOffset, ".log"));
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".index")));
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".timeindex")));
+        MappedRegion region = MappedRegion.open(file.toFile(), capacity);
+        return new Segment(dir, baseOffset, region, 0,
+                SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
+                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES));
+    }
+
+    /**
+     * Opens an existing segment file. {@code capacity} is the mapping size; an active segment passes its
+     * segment.bytes so it can keep growing, an old one its file length.
+     */
+    static Segment open(Path dir, long baseOffset, long capacity) throws IOException {
+        Path file = dir.resolve(fileName(baseOffset, ".log"));
+        long length = Files.size(file);
+        MappedRegion region = MappedRegion.open(file.toFile(), Math.max(Math.max(capacity, length), 1));
+        return new Segment(dir, baseOffset, region, length,
+                SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
+                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES));
+    }
+
+    long baseOffset() {
+        return baseOffset;
+    }
+
+    Path file() {
+        return logFile;
+    }
+
+    int size() {
+        return size;
+    }
+
+    long capacity() {
+        return log.capacity();
+    }
+
+    /** One past the last offset held, or the base offset when empty. */
+    long nextOffset() {
+        return nextOffset;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    long offsetOfMaxTimestamp() {
+        return offsetOfMaxTimestamp;
+    }
+
+    long rollStartMs() {
+        return rollStartMs;
+    }
+
+    boolean indexFull() {
+        return offsetIndex.isFull() || timeIndex.isFull();
+    }
+
+    FileChannel channel() {
+        return log.channel();
+    }
+
+    long address(long position) {
+        return log.address(position);
+    }
+
+    void copyTo(long position, int length, ByteBuffer destination) {
+        try {
+            log.copyTo(position, length, destination);
+        } catch (IOException e) {
+            throw new UncheckedIOException("read of " + logFile + " at " + position + " failed", e);
+        }
+    }
+
+    // ---- writing (partition write lock held) ----
+
+    /** Makes sure the disk has blocks for the next {@code length} bytes; throws on a full disk. */
+    void reserve(int length) throws IOException {
+        long end = (long) size + length;
+        if (end <= reservedUpTo) {
+            return;
+        }
+        long upTo = Math.min(log.capacity(), Math.max(end, reservedUpTo + RESERVE_CHUNK));
+        DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
+        reservedUpTo = upTo;
+    }
+
+    /**
+     * Copies one batch (already validated, offsets assigned) to the end, and indexes it. Not visible to
+     * readers until {@link #publish}.
+     */
+    void append(ByteBuffer batch, long lastOffset, long batchMaxTimestamp, int indexIntervalBytes, long nowMs) {
+        int position = size + pendingBytes;
+        log.put(position, batch);
+        recordBatch(position, batch.remaining(), lastOffset, batchMaxTimestamp, indexIntervalBytes, nowMs);
+        pendingBytes += batch.remaining();
+        pendingNextOffset = lastOffset + 1;
+    }
+
+    private int pendingBytes;
+    private long pendingNextOffset = -1;
+
+    /** Makes everything appended so far visible to readers. */
+    void publish() {
+        if (pendingBytes > 0) {
+            size += pendingBytes;
+            nextOffset = pendingNextOffset;
+            pendingBytes = 0;
+        }
+    }
+
+    private void recordBatch(int position, int batchSize, long lastOffset, long batchMaxTimestamp,
+                             int indexIntervalBytes, long nowMs) {
+        if (rollStartMs < 0) {
+            // Age is counted from the broker's clock at the first append, not from the producer's timestamp
+            // (which may be far in the past and would roll a segment per batch).
+            rollStartMs = nowMs;
+        }
+        if (bytesSinceIndexEntry >= indexIntervalBytes || offsetIndex.entries() == 0) {
+            offsetIndex.append(lastOffset - baseOffset, position);
+            bytesSinceIndexEntry = 0;
+        }
+        bytesSinceIndexEntry += batchSize;
+        if (batchMaxTimestamp > maxTimestamp) {
+            maxTimestamp = batchMaxTimestamp;
+            offsetOfMaxTimestamp = batchBaseOffsetAt(position);
+            timeIndex.append(batchMaxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
+        }
+    }
+
+    /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux). */
+    void force() throws IOException {
+        log.channel().force(false);
+    }
+
+    /** Trims the file to its content, writes and maps its indexes: the segment takes no more appends. */
+    void seal() throws IOException {
+        if (sealed) {
+            return;
+        }
+        sealed = true;
+        log.channel().truncate(size);
+        reservedUpTo = size;
+        force();
+        offsetIndex.seal();
+        timeIndex.seal();
+    }
+
+    boolean isSealed() {
+        return sealed;
+    }
+
+    // ---- reading (lock-free, reference held) ----
+
+    long batchBaseOffsetAt(long position) {
+        return log.getLong(position + BASE_OFFSET);
+    }
+
+    int batchSizeAt(long position) {
+        return LOG_OVERHEAD + log.getInt(position + BATCH_LENGTH);
+    }
+
+    long batchLastOffsetAt(long position) {
+        return log.getLong(position + BASE_OFFSET) + log.getInt(position + LAST_OFFSET_DELTA);
+    }
+
+    long batchMaxTimestampAt(long position) {
+        return log.getLong(position + MAX_TIMESTAMP);
+    }
+
+    /**
+     * Position of the batch holding {@code offset}, or of the first batch after it; -1 when no batch in
+     * the published part of the segment ends at or after {@code offset}.
+     */
+    int positionOf(long offset, int end) {
+        int entry = offsetIndex.floor(offset - baseOffset);
+        int position = entry < 0 ? 0 : offsetIndex.value(entry);
+        while (position < end) {
+            if (batchLastOffsetAt(position) >= offset) {
+                return position;
+            }
+            position += batchSizeAt(position);
+        }
+        return -1;
+    }
+
+    /** Position of the first batch whose max timestamp is at least {@code timestamp}, or -1. */
+    int positionOfTimestamp(long timestamp, int end) {
+        int entry = timeIndex.lower(timestamp);
+        int position = 0;
+        if (entry >= 0) {
+            long offset = baseOffset + timeIndex.value(entry);
+            int p = positionOf(offset, end);
+            position = p < 0 ? end : p;
+        }
+        while (position < end) {
+            if (batchMaxTimestampAt(position) >= timestamp) {
+                return position;
+            }
+            position += batchSizeAt(position);
+        }
+        return -1;
+    }
+
+    /** A slice of whole batches from {@code position}, at most {@code maxBytes} but at least one batch. */
+    LogSlice slice(int position, int maxBytes, int end) {
+        int limit = position;
+        long next = -1;
+        while (limit < end) {
+            int batchSize = batchSizeAt(limit);
+            if (limit > position && (long) limit - position + batchSize > maxBytes) {
+                break;
+            }
+            next = batchLastOffsetAt(limit) + 1;
+            limit += batchSize;
+        }
+        if (limit == position) {
+            release();
+            return LogSlice.EMPTY;
+        }
+        return new LogSlice(this, batchBaseOffsetAt(position), position, limit - position, next);
+    }
+
+    // ---- recovery ----
+
+    /** What {@link #recover} found: the valid end, the next offset, and what it cut. */
+    record Recovery(int validEnd, long nextOffset, long droppedBytes, String reason) {
+    }
+
+    /**
+     * Validates every batch from position 0 (length, magic, CRC32C, offsets continuing from the base offset),
+     * re-indexes the valid ones, and cuts the log at the first invalid one: its bytes up to the file length
+     * (or the torn batch's claimed end, on a preallocated file) are zeroed so a later append cannot be
+     * mistaken for them.
+     */
+    Recovery recover(int indexIntervalBytes, long nowMs) throws IOException {
+        long limit = fileLengthAtOpen;
+        resetIndexes();
+        java.nio.MappedByteBuffer view = limit == 0 ? null
+                : log.channel().map(FileChannel.MapMode.READ_ONLY, 0, limit);
+        int position = 0;
+        long expected = baseOffset;
+        String reason = null;
+        long claimedEnd = position;
+        while (position < limit) {
+            if (limit - position < HEADER_SIZE) {
+                reason = isZero(view, position, (int) (limit - position)) ? null : "a truncated batch header";
+                claimedEnd = limit;
+                break;
+            }
+            int batchLength = log.getInt(position + BATCH_LENGTH);
+            long batchBase = log.getLong(position + BASE_OFFSET);
+            if (batchLength == 0 && batchBase == 0) {
+                break; // preallocated zeros: the end of the log
+            }
+            long total = (long) LOG_OVERHEAD + batchLength;
+            claimedEnd = Math.min(limit, position + Math.max(total, HEADER_SIZE));
+            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + total > limit) {
+                reason = "a batch length of " + batchLength + " that runs past the end of the file";
+                break;
+            }
+            if (log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC) {
+                reason = "magic " + log.getByte(position + RecordBatchFormat.MAGIC);
+                break;
+            }
+            if (RecordBatchFormat.crcOf(view, position, (int) total) != log.getInt(position + RecordBatchFormat.CRC)) {
+                reason = "a CRC32C mismatch";
+                break;
+            }
+            if (batchBase != expected) {
+                reason = "base offset " + batchBase + " where " + expected + " was expected";
+                break;
+            }
+            long lastOffset = batchBase + log.getInt(position + LAST_OFFSET_DELTA);
+            recordBatch(position, (int) total, lastOffset, batchMaxTimestampAt(position), indexIntervalBytes, nowMs);
+            expected = lastOffset + 1;
+            position += (int) total;
+        }
+        long dropped = 0;
+        if (reason != null) {
+            // A file shorter than its mapping was trimmed when sealed: all of its rest is invalid. A preallocated
+            // one has zeros past the torn batch.
+            long cutEnd = fileLengthAtOpen < log.capacity() ? fileLengthAtOpen : claimedEnd;
+            dropped = Math.max(0, cutEnd - position);
+            if (dropped > 0) {
+                log.zero(position, dropped);
+            }
+        }
+        size = position;
+        nextOffset = expected;
+        reservedUpTo = Math.min(limit, log.capacity());
+        return new Recovery(position, expected, dropped, reason);
+    }
+
+    private static boolean isZero(java.nio.MappedByteBuffer view, int position, int length) {
+        for (int i = 0; i < length; i++) {
+            if (view.get(position + i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void resetIndexes() {
+        offsetIndex.clear();
+        timeIndex.clear();
+        bytesSinceIndexEntry = 0;
+        maxTimestamp = -1;
+        offsetOfMaxTimestamp = -1;
+        rollStartMs = -1;
+    }
+
+    /**
+     * Takes a segment that an earlier run wrote completely (below the recovery point) at its file length,
+     * trusting the index files when they hold together and rebuilding them from the batch headers otherwise.
+     * Returns false if the indexes had to be rebuilt.
+     */
+    boolean loadTrusted(int end, boolean active, int indexIntervalBytes, long nowMs) throws IOException {
+        size = end;
+        reservedUpTo = end;
+        SparseIndex offsets = SparseIndex.load(offsetIndex.file(), 4, MAX_INDEX_ENTRIES, end, active);
+        SparseIndex times = offsets == null ? null
+                : SparseIndex.load(timeIndex.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, active);
+        boolean trusted = offsets != null && times != null && (end == 0 || offsets.entries() > 0);
+        if (trusted) {
+            offsetIndex = offsets;
+            timeIndex = times;
+        } else {
+            if (offsets != null) {
+                offsets.close();
+            }
+            if (times != null) {
+                times.close();
+            }
+        }
+        // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
+        if (!trusted) {
+            resetIndexes();
+        }
+        maxTimestamp = -1;
+        offsetOfMaxTimestamp = -1;
+        rollStartMs = -1;
+        long next = baseOffset;
+        int position = 0;
+        while (position < end) {
+            int batchSize = batchSizeAt(position);
+            long lastOffset = batchLastOffsetAt(position);
+            if (!trusted) {
+                recordBatch(position, batchSize, lastOffset, batchMaxTimestampAt(position), indexIntervalBytes, nowMs);
+            } else {
+                trackTimestamps(position, batchMaxTimestampAt(position), nowMs);
+            }
+            next = lastOffset + 1;
+            position += batchSize;
+        }
+        nextOffset = next;
+        if (!active) {
+            sealed = true;
+            if (!trusted) {
+                offsetIndex.seal();
+                timeIndex.seal();
+            }
+        }
+        return trusted;
+    }
+
+    private void trackTimestamps(int position, long batchMaxTimestamp, long nowMs) {
+        if (rollStartMs < 0) {
+            rollStartMs = nowMs;
+        }
+        if (batchMaxTimestamp > maxTimestamp) {
+            maxTimestamp = batchMaxTimestamp;
+            offsetOfMaxTimestamp = batchBaseOffsetAt(position);
+        }
+    }
+
+    /** Calls {@code visitor} with the header position of every published batch, in order. */
+    void forEachBatch(java.util.function.IntConsumer visitor) {
+        int end = size;
+        int position = 0;
+        while (position < end) {
+            visitor.accept(position);
+            position += batchSizeAt(position);
+        }
+    }
+
+    long producerIdAt(long position) {
+        return log.getLong(position + RecordBatchFormat.PRODUCER_ID);
+    }
+
+    short producerEpochAt(long position) {
+        return log.getShort(position + RecordBatchFormat.PRODUCER_EPOCH);
+    }
+
+    int baseSequenceAt(long position) {
+        return log.getInt(position + RecordBatchFormat.BASE_SEQUENCE);
+    }
+
+    int lastOffsetDeltaAt(long position) {
+        return log.getInt(position + LAST_OFFSET_DELTA);
+    }
+
+    // ---- lifetime ----
+
+    /** Takes a reference for a reader; false if the segment is already released for good. */
+    boolean tryRetain() {
+        while (true) {
+            int n = refs.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (refs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            offsetIndex.close();
+            timeIndex.close();
+            log.close();
+        }
+    }
+
+    /** Closes the owner's reference: trims an active segment to its content first. */
+    void close() throws IOException {
+        if (!deleted && !sealed) {
+            log.channel().truncate(size);
+            force();
+            offsetIndex.flushToFile();
+            timeIndex.flushToFile();
+        }
+        release();
+    }
+
+    /** Drops the owner's reference of a segment whose files someone else removes. */
+    void markDeleted() {
+        deleted = true;
+        release();
+    }
+
+    /** Deletes the files; the mapping goes when the last reader releases it. */
+    void delete() throws IOException {
+        deleted = true;
+        Files.deleteIfExists(logFile);
+        Files.deleteIfExists(offsetIndex.file());
+        Files.deleteIfExists(timeIndex.file());
+        release();
+    }
+
+    @Override
+    public String toString() {
+        return "Segment[" + logFile + ", size " + size + ", offsets " + baseOffset + ".." + (nextOffset - 1) + "]";
+    }
+}
