@@ -70,6 +70,7 @@ public final class PartitionLog {
     private final ConcurrentLinkedQueue<Segment> sealedUnforced = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushQueued = new AtomicBoolean();
     private final AtomicBoolean directoryDirty = new AtomicBoolean();
+    private final Object flushMonitor = new Object();
 
     private volatile TopicConfig config;
     private volatile Segment active;
@@ -77,7 +78,7 @@ public final class PartitionLog {
     private volatile long logEndOffset;
     private volatile long flushedOffset;
     private volatile boolean closed;
-    private long messagesSinceFlush;
+    private final java.util.concurrent.atomic.AtomicLong messagesSinceFlush = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.LongAdder fsyncs = new java.util.concurrent.atomic.LongAdder();
 
     private record DurableWaiter(long offset, CompletableFuture<Void> future) {
@@ -304,7 +305,7 @@ public final class PartitionLog {
         }
         segment.publish();
         logEndOffset = next;
-        messagesSinceFlush += records;
+        messagesSinceFlush.addAndGet(records);
         CompletableFuture<Void> durable = afterAppend(next);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, logStartOffset, false, durable);
     }
@@ -366,7 +367,7 @@ public final class PartitionLog {
                 return f;
             }
             case INTERVAL -> {
-                if (messagesSinceFlush >= flushPolicy.intervalMessages()) {
+                if (messagesSinceFlush.get() >= flushPolicy.intervalMessages()) {
                     requestFlush();
                 }
                 return CompletableFuture.completedFuture(null);
@@ -422,6 +423,13 @@ public final class PartitionLog {
      * leaves its old segment either in the queue or as the segment read.
      */
     void flush() {
+        // One flush at a time (the flusher, a checkpoint and close may all ask), so durableOffset only grows.
+        synchronized (flushMonitor) {
+            flushOnce();
+        }
+    }
+
+    private void flushOnce() {
         long target = logEndOffset;
         Segment current = active;
         try {
@@ -440,12 +448,7 @@ public final class PartitionLog {
             failWaiters(failure);
             return;
         }
-        lock.lock();
-        try {
-            messagesSinceFlush = 0;
-        } finally {
-            lock.unlock();
-        }
+        messagesSinceFlush.set(0);
         if (target > flushedOffset) {
             flushedOffset = target;
         }

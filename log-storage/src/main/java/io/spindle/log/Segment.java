@@ -162,7 +162,16 @@ final class Segment {
             return;
         }
         long upTo = Math.min(log.capacity(), Math.max(end, reservedUpTo + RESERVE_CHUNK));
-        DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
+        try {
+            DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
+        } catch (IOException e) {
+            if (upTo == end) {
+                throw e;
+            }
+            // Nearly full: a whole chunk no longer fits, but this append may.
+            upTo = end;
+            DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
+        }
         reservedUpTo = upTo;
     }
 
