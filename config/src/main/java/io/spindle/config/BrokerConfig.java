@@ -51,6 +51,7 @@ public final class BrokerConfig {
     public static final String SOCKET_REQUEST_MAX_BYTES = "socket.request.max.bytes";
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
+    public static final String METRICS_PARTITION_SERIES_MAX = "metrics.partition.series.max";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     // Broker-wide defaults of topic settings, under Kafka's broker names.
     public static final String LOG_RETENTION_MS = "log.retention.ms";
@@ -104,6 +105,9 @@ public final class BrokerConfig {
             "The TCP port of the HTTP listener serving /metrics and /health; 0 picks a free port, -1 disables it.");
     static final ConfigKey<String> METRICS_HOST_KEY = new ConfigKey<>(METRICS_HOST, ValueType.host(false),
             "127.0.0.1", "The address the HTTP metrics listener binds to.");
+    static final ConfigKey<Integer> METRICS_PARTITION_SERIES_MAX_KEY = new ConfigKey<>(METRICS_PARTITION_SERIES_MAX,
+            ValueType.intAtLeast(0), 10_000,
+            "At most this many topic-partitions get their own meters; partitions past the cap are counted only in totals.");
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");
@@ -139,6 +143,7 @@ public final class BrokerConfig {
     private final int socketRequestMaxBytes;
     private final int metricsPort;
     private final String metricsHost;
+    private final int metricsPartitionSeriesMax;
     private final long logRetentionCheckIntervalMs;
     private final TopicConfig topicDefaults;
 
@@ -160,6 +165,7 @@ public final class BrokerConfig {
         this.socketRequestMaxBytes = SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values);
         this.metricsPort = METRICS_PORT_KEY.valueIn(values);
         this.metricsHost = METRICS_HOST_KEY.valueIn(values);
+        this.metricsPartitionSeriesMax = METRICS_PARTITION_SERIES_MAX_KEY.valueIn(values);
         this.logRetentionCheckIntervalMs = LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values);
         Map<String, Object> topicValues = new LinkedHashMap<>();
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> topicValues.put(topicKey, values.get(brokerKey)));
@@ -266,6 +272,11 @@ public final class BrokerConfig {
 
     public String metricsHost() {
         return metricsHost;
+    }
+
+    /** The cap on topic-partitions with their own meters. */
+    public int metricsPartitionSeriesMax() {
+        return metricsPartitionSeriesMax;
     }
 
     public long logRetentionCheckIntervalMs() {
@@ -393,7 +404,7 @@ public final class BrokerConfig {
                 DATA_DIR_KEY, LISTENER_HOST_KEY, LISTENER_PORT_KEY, ADVERTISED_HOST_KEY, ADVERTISED_PORT_KEY,
                 NODE_ID_KEY, FLUSH_MODE_KEY, FLUSH_INTERVAL_MS_KEY, FLUSH_INTERVAL_MESSAGES_KEY,
                 NUM_PARTITIONS_KEY, AUTO_CREATE_TOPICS_ENABLE_KEY, SOCKET_REQUEST_MAX_BYTES_KEY, METRICS_PORT_KEY,
-                METRICS_HOST_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY));
+                METRICS_HOST_KEY, METRICS_PARTITION_SERIES_MAX_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

@@ -44,6 +44,15 @@ public final class LogManager implements AutoCloseable {
     private final Flusher flusher;
     private final ScheduledExecutorService scheduler;
     private volatile Consumer<PartitionLog> appendListener = log -> { };
+    private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
+    private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told when a partition log comes and goes (e.g. to register and remove its meters). */
+    public interface LifecycleListener {
+        void opened(PartitionLog log);
+
+        void deleted(PartitionLog log);
+    }
     private volatile boolean closed;
 
     private LogManager(Path dataDir, FlushPolicy flushPolicy, Clock clock) {
@@ -112,7 +121,7 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onAppend));
+                    flusher, this::onAppend, this::onDurable));
         }
     }
 
@@ -127,8 +136,22 @@ public final class LogManager implements AutoCloseable {
     /** The partition's log, created (with its directory, durably) if it does not exist. */
     public PartitionLog getOrCreate(String topic, int partition, TopicConfig config) {
         ensureOpen();
-        return logs.computeIfAbsent(key(topic, partition), k -> PartitionLog.open(dataDir.resolve(k), topic, partition,
-                config, clock, flushPolicy, flusher, this::onAppend));
+        boolean[] created = new boolean[1];
+        PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
+            created[0] = true;
+            return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
+                    this::onAppend, this::onDurable);
+        });
+        if (created[0]) {
+            lifecycleListeners.forEach(l -> l.opened(log));
+        }
+        return log;
+    }
+
+    /** Adds a lifecycle listener, and tells it at once of every log already open. */
+    public void addLifecycleListener(LifecycleListener listener) {
+        lifecycleListeners.add(listener);
+        logs.values().forEach(listener::opened);
     }
 
     public Optional<PartitionLog> get(String topic, int partition) {
@@ -153,6 +176,7 @@ public final class LogManager implements AutoCloseable {
             throw new LogIOException("cannot delete " + log.directory() + ": " + e.getMessage(), e);
         }
         log.deleteIn(doomed);
+        lifecycleListeners.forEach(l -> l.deleted(log));
     }
 
     /** Runs after every successful append, on the appending thread; used to wake waiting fetches. */
@@ -162,6 +186,18 @@ public final class LogManager implements AutoCloseable {
 
     private void onAppend(PartitionLog log) {
         appendListener.accept(log);
+    }
+
+    /**
+     * Told, on the flusher thread, how long each append waited from the append to the fsync that made it
+     * durable, in nanoseconds (fsync mode only). Keep it cheap.
+     */
+    public void setDurableLatencyListener(java.util.function.LongConsumer listener) {
+        this.durableLatencyListener = listener == null ? nanos -> { } : listener;
+    }
+
+    private void onDurable(long nanos) {
+        durableLatencyListener.accept(nanos);
     }
 
     /** Applies retention to every log now (it also runs on the retention schedule). */

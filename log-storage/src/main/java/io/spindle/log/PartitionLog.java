@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
@@ -63,6 +64,7 @@ public final class PartitionLog {
     private final FlushPolicy flushPolicy;
     private final Flusher flusher;
     private final Consumer<PartitionLog> appendListener;
+    private final java.util.function.LongConsumer durableLatency;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final ProducerStateTable producers = new ProducerStateTable();
@@ -79,13 +81,17 @@ public final class PartitionLog {
     private volatile long flushedOffset;
     private volatile boolean closed;
     private final java.util.concurrent.atomic.AtomicLong messagesSinceFlush = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.LongAdder fsyncs = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder fsyncs = new LongAdder();
+    private final LongAdder fsyncNanos = new LongAdder();
+    private final LongAdder appendedRecords = new LongAdder();
+    private final LongAdder appendedBytes = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
 
-    private record DurableWaiter(long offset, CompletableFuture<Void> future) {
+    private record DurableWaiter(long offset, CompletableFuture<Void> future, long sinceNanos) {
     }
 
     private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
-                         Flusher flusher, Consumer<PartitionLog> appendListener) {
+                         Flusher flusher, Consumer<PartitionLog> appendListener, java.util.function.LongConsumer durableLatency) {
         this.topic = topic;
         this.partition = partition;
         this.name = topic + "-" + partition;
@@ -95,12 +101,15 @@ public final class PartitionLog {
         this.flushPolicy = flushPolicy;
         this.flusher = flusher;
         this.appendListener = appendListener;
+        this.durableLatency = durableLatency;
     }
 
     /** Opens the partition directory (creating it if absent) and recovers it. */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
-                             FlushPolicy flushPolicy, Flusher flusher, Consumer<PartitionLog> appendListener) {
-        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, appendListener);
+                             FlushPolicy flushPolicy, Flusher flusher, Consumer<PartitionLog> appendListener,
+                             java.util.function.LongConsumer durableLatency) {
+        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, appendListener,
+                durableLatency);
         try {
             boolean created = !Files.isDirectory(dir);
             Files.createDirectories(dir);
@@ -152,6 +161,26 @@ public final class PartitionLog {
     /** How many flushes (fsync rounds) this log has done; each may have covered many appends. */
     public long fsyncCount() {
         return fsyncs.sum();
+    }
+
+    /** Total time spent in fsync rounds, in nanoseconds. */
+    public long fsyncNanos() {
+        return fsyncNanos.sum();
+    }
+
+    /** Records appended since the log was opened (duplicates not counted). */
+    public long appendedRecords() {
+        return appendedRecords.sum();
+    }
+
+    /** Bytes of record batches appended since the log was opened. */
+    public long appendedBytes() {
+        return appendedBytes.sum();
+    }
+
+    /** Bytes handed out in slices by {@link #read} since the log was opened. */
+    public long bytesRead() {
+        return bytesRead.sum();
     }
 
     public int segmentCount() {
@@ -305,6 +334,8 @@ public final class PartitionLog {
         }
         segment.publish();
         logEndOffset = next;
+        appendedRecords.add(records);
+        appendedBytes.add(totalSize);
         messagesSinceFlush.addAndGet(records);
         CompletableFuture<Void> durable = afterAppend(next);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, logStartOffset, false, durable);
@@ -388,7 +419,7 @@ public final class PartitionLog {
             if (flushedOffset >= offset) {
                 return CompletableFuture.completedFuture(null);
             }
-            waiters.addLast(new DurableWaiter(offset, future));
+            waiters.addLast(new DurableWaiter(offset, future, System.nanoTime()));
         }
         requestFlush();
         return future;
@@ -430,6 +461,7 @@ public final class PartitionLog {
     }
 
     private void flushOnce() {
+        long started = System.nanoTime();
         long target = logEndOffset;
         Segment current = active;
         try {
@@ -439,6 +471,7 @@ public final class PartitionLog {
             }
             forceRetained(current);
             fsyncs.increment();
+            fsyncNanos.add(System.nanoTime() - started);
             if (directoryDirty.getAndSet(false)) {
                 Checkpoint.forceDirectory(dir);
             }
@@ -466,14 +499,16 @@ public final class PartitionLog {
     }
 
     private void completeWaiters(long durable) {
-        List<CompletableFuture<Void>> done = new ArrayList<>();
+        List<DurableWaiter> done = new ArrayList<>();
         synchronized (waiters) {
             while (!waiters.isEmpty() && waiters.peekFirst().offset() <= durable) {
-                done.add(waiters.pollFirst().future());
+                done.add(waiters.pollFirst());
             }
         }
-        for (CompletableFuture<Void> f : done) {
-            f.complete(null);
+        long now = System.nanoTime();
+        for (DurableWaiter w : done) {
+            durableLatency.accept(now - w.sinceNanos());
+            w.future().complete(null);
         }
     }
 
@@ -523,7 +558,9 @@ public final class PartitionLog {
                 fromOffset = Math.max(fromOffset, later.getKey());
                 continue;
             }
-            return segment.slice(position, maxBytes, size);
+            LogSlice slice = segment.slice(position, maxBytes, size);
+            bytesRead.add(slice.sizeInBytes());
+            return slice;
         }
     }
 

@@ -1,0 +1,276 @@
+package io.spindle.broker;
+
+import io.spindle.broker.admin.AlterConfigsHandler;
+import io.spindle.broker.admin.ApiVersionsHandler;
+import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.CreatePartitionsHandler;
+import io.spindle.broker.admin.CreateTopicsHandler;
+import io.spindle.broker.admin.DeleteTopicsHandler;
+import io.spindle.broker.admin.DescribeClusterHandler;
+import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
+import io.spindle.broker.admin.MetadataHandler;
+import io.spindle.broker.data.DataPathHandlers;
+import io.spindle.broker.group.GroupHandlers;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
+import io.spindle.broker.metrics.MetricsServer;
+import io.spindle.broker.network.KafkaListener;
+import io.spindle.broker.network.RequestDispatcher;
+import io.spindle.broker.network.RequestObserver;
+import io.spindle.config.BrokerConfig;
+import io.spindle.log.FlushPolicy;
+import io.spindle.log.LogManager;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Spindle broker: the partition logs under the data directory, the topic registry beside them, the
+ * request handlers, and the Kafka listener. {@link #start} returns once the broker serves requests;
+ * {@link #close} stops accepting, lets requests already read finish (a few seconds at most), then closes the
+ * logs cleanly (flush and checkpoint).
+ *
+ * <p>Threads: Netty event loops (I/O, parsing, dispatch), one admin thread for topic and config changes that
+ * touch disk, the metrics HTTP thread, and whatever the log manager and the data-path handlers run.
+ */
+public final class SpindleBroker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SpindleBroker.class);
+    private static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
+    /** Requests of one connection not yet answered, in bytes, past which it stops reading until responses leave. */
+    static final long MAX_IN_FLIGHT_BYTES_PER_CONNECTION = 64L * 1024 * 1024;
+
+    private final BrokerConfig config;
+    private final LogManager logs;
+    private final TopicRegistry topics;
+    private final ExecutorService adminExecutor;
+    private final DataPathHandlers dataPath;
+    private GroupHandlers groups;
+    private final KafkaListener listener;
+    private final String advertisedHost;
+    private final BrokerMetrics metrics;
+    private final MetricsServer metricsServer;
+    private final AtomicBoolean ready;
+    private boolean closed;
+
+    private SpindleBroker(BrokerConfig config, LogManager logs, TopicRegistry topics, ExecutorService adminExecutor,
+                          DataPathHandlers dataPath, KafkaListener listener, String advertisedHost,
+                          BrokerMetrics metrics, MetricsServer metricsServer, AtomicBoolean ready) {
+        this.config = config;
+        this.logs = logs;
+        this.topics = topics;
+        this.adminExecutor = adminExecutor;
+        this.dataPath = dataPath;
+        this.listener = listener;
+        this.advertisedHost = advertisedHost;
+        this.metrics = metrics;
+        this.metricsServer = metricsServer;
+        this.ready = ready;
+    }
+
+    /** Starts a broker with the system clock. */
+    public static SpindleBroker start(BrokerConfig config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * Opens the data directory (recovering every partition), the topic registry, and binds the listener.
+     *
+     * @param clock wall-clock time for the logs and handlers (injected so tests can control it)
+     */
+    public static SpindleBroker start(BrokerConfig config, Clock clock) {
+        Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        BrokerMetrics metrics = new BrokerMetrics(config.metricsPartitionSeriesMax());
+        AtomicBoolean ready = new AtomicBoolean();
+        MetricsServer metricsServer = null;
+        LogManager logs = null;
+        ExecutorService adminExecutor = null;
+        DataPathHandlers dataPath = null;
+        GroupHandlers groups = null;
+        try {
+            // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
+            if (config.metricsPort() >= 0) {
+                metricsServer = MetricsServer.start(config.metricsHost(), config.metricsPort(), metrics, ready::get);
+            }
+            TopicRegistry topics = TopicRegistry.load(dataDir, config);
+            logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(),
+                    topics::configFor, clock);
+            metrics.bind(logs);
+            topics.attach(logs);
+            adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
+            dataPath = new DataPathHandlers(config, topics, logs, clock);
+            String host = config.advertisedHost();
+            PortHolder port = new PortHolder(config.advertisedPort());
+            BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
+            List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
+            groups = new GroupHandlers(topics, node, clock);
+            handlers.addAll(groups.handlers());
+            handlers.add(new MetadataHandler(topics, config, node, adminExecutor));
+            handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
+            handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
+            handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
+            handlers.add(new DescribeConfigsHandler(topics, config));
+            handlers.add(new AlterConfigsHandler(topics, adminExecutor));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor));
+            handlers.add(new DescribeClusterHandler(node));
+            handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
+            RequestDispatcher dispatcher = new RequestDispatcher(handlers);
+            int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+            KafkaListener listener = KafkaListener.bind(config.listenerHost(), config.listenerPort(), ioThreads,
+                    config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, dispatcher, observer(metrics));
+            port.bound(listener.address().getPort());
+            SpindleBroker broker = new SpindleBroker(config, logs, topics, adminExecutor, dataPath, listener, host,
+                    metrics, metricsServer, ready);
+            broker.groups = groups;
+            ready.set(true);
+            log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
+                            + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
+                    listener.address().getHostString(), broker.port(), listener.transport(), host, port.get(), dataDir,
+                    config.flushMode().configName(), topics.all().size(),
+                    metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
+            return broker;
+        } catch (RuntimeException e) {
+            if (groups != null) {
+                groups.close();
+            }
+            if (dataPath != null) {
+                dataPath.close();
+            }
+            if (adminExecutor != null) {
+                adminExecutor.shutdownNow();
+            }
+            if (logs != null) {
+                logs.close();
+            }
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            metrics.close();
+            throw e;
+        }
+    }
+
+    /** Feeds the listener's traffic to the broker's meters. */
+    private static RequestObserver observer(BrokerMetrics metrics) {
+        return new RequestObserver() {
+            @Override
+            public void connectionOpened() {
+                metrics.connectionOpened();
+            }
+
+            @Override
+            public void connectionClosed() {
+                metrics.connectionClosed();
+            }
+
+            @Override
+            public void requestCompleted(ApiKeys api, short errorCode, long nanos) {
+                metrics.recordRequest(api.name, errorCode, nanos);
+            }
+        };
+    }
+
+    /** The port the listener bound. */
+    public int port() {
+        return listener.address().getPort();
+    }
+
+    /** The host clients are told to connect to. */
+    public String host() {
+        return advertisedHost;
+    }
+
+    public Path dataDir() {
+        return logs.dataDir();
+    }
+
+    /** The broker's topics (for tools and tests in-process). */
+    public Topics topics() {
+        return topics;
+    }
+
+    /** The cluster id, created on first start and kept in the data directory. */
+    public String clusterId() {
+        return topics.clusterId();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** The port of the HTTP listener serving /metrics and /health, or -1 when metrics.port=-1 disabled it. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /** The broker's meters, for components that add their own (e.g. consumer groups). */
+    public BrokerMetrics metrics() {
+        return metrics;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ready.set(false);
+        listener.close(DRAIN_ON_CLOSE);
+        groups.close();
+        dataPath.close();
+        adminExecutor.shutdown();
+        try {
+            if (!adminExecutor.awaitTermination(DRAIN_ON_CLOSE.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("Admin operations still running after {} s; closing the logs under them", DRAIN_ON_CLOSE.toSeconds());
+                adminExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            adminExecutor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        logs.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        metrics.close();
+        log.info("Spindle broker {} stopped; data in {}", config.nodeId(), logs.dataDir());
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** The advertised port: advertised.port when set, else the port the listener bound (known after bind). */
+    private static final class PortHolder {
+        private volatile int port;
+
+        PortHolder(int advertisedPort) {
+            this.port = advertisedPort;
+        }
+
+        void bound(int boundPort) {
+            if (port < 0) {
+                port = boundPort;
+            }
+        }
+
+        int get() {
+            return port;
+        }
+    }
+}

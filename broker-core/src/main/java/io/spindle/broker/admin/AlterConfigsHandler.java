@@ -1,0 +1,101 @@
+package io.spindle.broker.admin;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.meta.TopicRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.AlterConfigsResponse;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * AlterConfigs (the legacy, non-incremental API): the configs given for a topic become its complete set of
+ * overrides; keys not named return to their defaults. Validated through TopicConfig, persisted, and applied
+ * to the live partition logs. Broker configs are static in Spindle and are refused. Runs on the admin executor.
+ */
+public final class AlterConfigsHandler implements ApiHandler {
+    private final TopicRegistry topics;
+    private final Executor adminExecutor;
+
+    public AlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
+        this.topics = topics;
+        this.adminExecutor = adminExecutor;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.ALTER_CONFIGS;
+    }
+
+    @Override
+    public short minVersion() {
+        return ApiKeys.ALTER_CONFIGS.oldestVersion();
+    }
+
+    @Override
+    public short maxVersion() {
+        return ApiKeys.ALTER_CONFIGS.latestVersion();
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        AlterConfigsRequestData data = ((AlterConfigsRequest) request).data();
+        return CompletableFuture.supplyAsync(() -> ApiResponse.of(alterAll(data)), adminExecutor);
+    }
+
+    private AlterConfigsResponse alterAll(AlterConfigsRequestData data) {
+        List<AlterConfigsResourceResponse> responses = new ArrayList<>();
+        for (AlterConfigsResource resource : data.resources()) {
+            AlterConfigsResourceResponse response = new AlterConfigsResourceResponse()
+                    .setResourceType(resource.resourceType())
+                    .setResourceName(resource.resourceName())
+                    .setErrorCode(Errors.NONE.code());
+            try {
+                alter(resource, data.validateOnly());
+            } catch (RuntimeException e) {
+                ApiError error = AdminErrors.of("Altering configs", resource.resourceName(), e);
+                response.setErrorCode(error.error().code()).setErrorMessage(error.message());
+            }
+            responses.add(response);
+        }
+        return new AlterConfigsResponse(new AlterConfigsResponseData().setResponses(responses));
+    }
+
+    private void alter(AlterConfigsResource resource, boolean validateOnly) {
+        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
+        if (type == ConfigResource.Type.BROKER) {
+            throw new InvalidRequestException("Broker configs are static in Spindle: set them in the broker's "
+                    + "config file, environment or command line and restart.");
+        }
+        if (type != ConfigResource.Type.TOPIC) {
+            throw new InvalidRequestException("Spindle does not alter configs of resource type " + type + ".");
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (AlterableConfig setting : resource.configs()) {
+            if (setting.value() == null) {
+                throw new InvalidConfigurationException("Null value not supported for topic config '"
+                        + setting.name() + "' of topic '" + resource.resourceName() + "'.");
+            }
+            overrides.put(setting.name(), setting.value());
+        }
+        topics.replaceOverrides(resource.resourceName(), overrides, validateOnly);
+    }
+}

@@ -1,0 +1,181 @@
+package io.spindle.broker.admin;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.config.BrokerConfig;
+import io.spindle.config.TopicConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResultCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.ApiError;
+import org.apache.kafka.common.requests.CreateTopicsRequest;
+import org.apache.kafka.common.requests.CreateTopicsResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * CreateTopics: validates each topic as Kafka does (name, partition count, replication factor 1 or -1 on a
+ * single broker, configs through {@link TopicConfig#with}) and creates it in the registry, or only validates
+ * it when the request says validateOnly. Runs on the admin executor: creating a topic writes files.
+ * From v5 each result carries the topic's effective configs with their sources.
+ */
+public final class CreateTopicsHandler implements ApiHandler {
+    private final TopicRegistry topics;
+    private final BrokerConfig config;
+    private final int nodeId;
+    private final Executor adminExecutor;
+    private final TopicConfigSources sources;
+
+    public CreateTopicsHandler(TopicRegistry topics, BrokerConfig config, Executor adminExecutor) {
+        this.topics = topics;
+        this.config = config;
+        this.nodeId = config.nodeId();
+        this.adminExecutor = adminExecutor;
+        this.sources = new TopicConfigSources(config);
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.CREATE_TOPICS;
+    }
+
+    @Override
+    public short minVersion() {
+        return ApiKeys.CREATE_TOPICS.oldestVersion();
+    }
+
+    @Override
+    public short maxVersion() {
+        return ApiKeys.CREATE_TOPICS.latestVersion();
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        CreateTopicsRequestData data = ((CreateTopicsRequest) request).data();
+        return CompletableFuture.supplyAsync(() -> ApiResponse.of(createAll(data)), adminExecutor);
+    }
+
+    private CreateTopicsResponse createAll(CreateTopicsRequestData data) {
+        Set<String> seen = new HashSet<>();
+        Set<String> duplicates = new HashSet<>();
+        for (CreatableTopic topic : data.topics()) {
+            if (!seen.add(topic.name())) {
+                duplicates.add(topic.name());
+            }
+        }
+        CreatableTopicResultCollection results = new CreatableTopicResultCollection();
+        for (CreatableTopic topic : data.topics()) {
+            CreatableTopicResult result = new CreatableTopicResult().setName(topic.name());
+            if (duplicates.contains(topic.name())) {
+                if (results.find(topic.name()) == null) {
+                    results.add(error(result, new ApiError(Errors.INVALID_REQUEST,
+                            "Create topics request contains more than one entry for topic '" + topic.name() + "'.")));
+                }
+                continue;
+            }
+            try {
+                results.add(create(topic, data.validateOnly(), result));
+            } catch (RuntimeException e) {
+                results.add(error(result, AdminErrors.of("Creating topic", topic.name(), e)));
+            }
+        }
+        return new CreateTopicsResponse(new CreateTopicsResponseData().setTopics(results));
+    }
+
+    private CreatableTopicResult create(CreatableTopic topic, boolean validateOnly, CreatableTopicResult result) {
+        int partitions;
+        if (!topic.assignments().isEmpty()) {
+            if (topic.numPartitions() != -1 || topic.replicationFactor() != -1) {
+                throw new InvalidRequestException("Topic '" + topic.name() + "': numPartitions and replicationFactor "
+                        + "must be -1 when replica assignments are given.");
+            }
+            partitions = topic.assignments().size();
+            checkAssignments(topic);
+        } else {
+            partitions = topic.numPartitions() == -1 ? config.numPartitions() : topic.numPartitions();
+            if (partitions <= 0) {
+                throw new InvalidPartitionsException("Number of partitions was set to an invalid non-positive value ("
+                        + topic.numPartitions() + ") for topic '" + topic.name() + "'.");
+            }
+            short replication = topic.replicationFactor();
+            if (replication == 0 || replication < -1) {
+                throw new InvalidReplicationFactorException("Replication factor must be larger than 0, or -1 to use "
+                        + "the default value; was " + replication + " for topic '" + topic.name() + "'.");
+            }
+            if (replication > 1) {
+                throw new InvalidReplicationFactorException("Unable to replicate the partitions of topic '"
+                        + topic.name() + "' " + replication + " times: the target replication factor of " + replication
+                        + " cannot be reached because only 1 broker is registered.");
+            }
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (CreatableTopicConfig setting : topic.configs()) {
+            if (setting.value() == null) {
+                throw new InvalidConfigurationException("Null value not supported for topic config '" + setting.name()
+                        + "' of topic '" + topic.name() + "'.");
+            }
+            overrides.put(setting.name(), setting.value());
+        }
+        TopicInfo info = validateOnly
+                ? topics.validateCreate(topic.name(), partitions, overrides)
+                : topics.create(topic.name(), partitions, overrides);
+        if (!validateOnly) {
+            result.setTopicId(info.id());
+        }
+        return result.setErrorCode(Errors.NONE.code())
+                .setNumPartitions(info.partitions())
+                .setReplicationFactor((short) 1)
+                .setConfigs(configsOf(info, overrides));
+    }
+
+    private void checkAssignments(CreatableTopic topic) {
+        int expectedIndex = 0;
+        for (CreatableReplicaAssignment assignment : topic.assignments()) {
+            if (assignment.partitionIndex() != expectedIndex
+                    || !assignment.brokerIds().equals(List.of(nodeId))) {
+                throw new InvalidReplicaAssignmentException("Topic '" + topic.name() + "': partition "
+                        + assignment.partitionIndex() + " is assigned to brokers " + assignment.brokerIds()
+                        + "; partitions must be numbered from 0 and each placed on the only broker, " + nodeId + ".");
+            }
+            expectedIndex++;
+        }
+    }
+
+    private List<CreatableTopicConfigs> configsOf(TopicInfo info, Map<String, String> overrides) {
+        List<CreatableTopicConfigs> configs = new ArrayList<>();
+        info.config().asStringMap().forEach((key, value) -> configs.add(new CreatableTopicConfigs()
+                .setName(key)
+                .setValue(value)
+                .setReadOnly(false)
+                .setIsSensitive(false)
+                .setConfigSource(sources.sourceOf(key, overrides).id())));
+        return configs;
+    }
+
+    private static CreatableTopicResult error(CreatableTopicResult result, ApiError error) {
+        return result.setErrorCode(error.error().code()).setErrorMessage(error.message());
+    }
+}

@@ -1,0 +1,60 @@
+package io.spindle.broker.admin;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
+import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
+import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBrokerCollection;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.DescribeClusterRequest;
+import org.apache.kafka.common.requests.DescribeClusterResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/** DescribeCluster: one broker, which is also the controller. Only the broker endpoint type exists here. */
+public final class DescribeClusterHandler implements ApiHandler {
+    private static final byte BROKER_ENDPOINT = 1;
+
+    private final BrokerNode node;
+
+    public DescribeClusterHandler(BrokerNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.DESCRIBE_CLUSTER;
+    }
+
+    @Override
+    public short minVersion() {
+        return ApiKeys.DESCRIBE_CLUSTER.oldestVersion();
+    }
+
+    @Override
+    public short maxVersion() {
+        return ApiKeys.DESCRIBE_CLUSTER.latestVersion();
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        DescribeClusterRequest describe = (DescribeClusterRequest) request;
+        DescribeClusterResponseData data = new DescribeClusterResponseData();
+        if (request.version() >= 1 && describe.data().endpointType() != BROKER_ENDPOINT) {
+            data.setErrorCode(Errors.MISMATCHED_ENDPOINT_TYPE.code())
+                    .setErrorMessage("This endpoint serves brokers (endpoint type 1), not endpoint type "
+                            + describe.data().endpointType() + ".");
+        } else {
+            DescribeClusterBrokerCollection brokers = new DescribeClusterBrokerCollection();
+            brokers.add(new DescribeClusterBroker().setBrokerId(node.nodeId()).setHost(node.host()).setPort(node.port()));
+            data.setErrorCode(Errors.NONE.code())
+                    .setClusterId(node.clusterId())
+                    .setControllerId(node.nodeId())
+                    .setBrokers(brokers);
+        }
+        return CompletableFuture.completedFuture(ApiResponse.of(new DescribeClusterResponse(data)));
+    }
+}

@@ -1,0 +1,64 @@
+package io.spindle.broker.group;
+
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.admin.BrokerNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * FindCoordinator: this broker coordinates every group. Keys come one per request (v0-3) or batched (v4+, as
+ * 4.x clients send them). Transaction and share coordinators are not offered: such keys are answered
+ * COORDINATOR_NOT_AVAILABLE with a message saying so (transactions are not implemented yet).
+ */
+final class FindCoordinatorHandler extends GroupApiHandler {
+    private static final byte GROUP = 0;
+
+    private final BrokerNode node;
+
+    FindCoordinatorHandler(BrokerNode node) {
+        super(ApiKeys.FIND_COORDINATOR);
+        this.node = node;
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        FindCoordinatorRequestData data = ((FindCoordinatorRequest) request).data();
+        FindCoordinatorResponseData response = new FindCoordinatorResponseData();
+        if (request.version() < FindCoordinatorRequest.MIN_BATCHED_VERSION) {
+            Coordinator answer = coordinatorFor(data.key(), data.keyType());
+            response.setErrorCode(answer.errorCode()).setErrorMessage(answer.errorMessage())
+                    .setNodeId(answer.nodeId()).setHost(answer.host()).setPort(answer.port());
+        } else {
+            List<Coordinator> coordinators = new ArrayList<>();
+            for (String key : data.coordinatorKeys()) {
+                coordinators.add(coordinatorFor(key, data.keyType()));
+            }
+            response.setCoordinators(coordinators);
+        }
+        return CompletableFuture.completedFuture(ApiResponse.of(new FindCoordinatorResponse(response)));
+    }
+
+    private Coordinator coordinatorFor(String key, byte keyType) {
+        Coordinator coordinator = new Coordinator().setKey(key);
+        if (keyType != GROUP) {
+            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
+                    .setErrorMessage("this broker coordinates consumer groups only (key type " + keyType + " is not served)");
+        }
+        if (key == null || key.isEmpty()) {
+            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setNodeId(-1).setHost("").setPort(-1)
+                    .setErrorMessage("the group id must not be empty");
+        }
+        return coordinator.setErrorCode(Errors.NONE.code()).setNodeId(node.nodeId()).setHost(node.host()).setPort(node.port());
+    }
+}

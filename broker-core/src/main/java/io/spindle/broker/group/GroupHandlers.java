@@ -1,0 +1,101 @@
+package io.spindle.broker.group;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.config.TopicConfig;
+import io.spindle.groups.GroupCoordinator;
+import io.spindle.groups.GroupSettings;
+import io.spindle.log.PartitionLog;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group APIs of the broker: FindCoordinator (this broker coordinates every group), the classic group
+ * protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete),
+ * group administration (ListGroups, DescribeGroups, DeleteGroups) and KIP-848's ConsumerGroupHeartbeat and
+ * ConsumerGroupDescribe. The handlers only translate: topic ids to names and back, and the differences between
+ * versions; the {@link GroupCoordinator} does the rest on its own thread, so nothing here blocks an event loop.
+ *
+ * <p>Lifecycle: construct after the topic registry is attached to the log manager (it creates the internal topic
+ * {@value GroupCoordinator#OFFSETS_TOPIC} with one partition on first start, and loads the coordinator from it,
+ * blocking); {@link #close()} before the log manager closes.
+ *
+ * <p>Settings: Kafka's group.* broker settings are not BrokerConfig keys yet; until they are, JVM system
+ * properties {@code spindle.<kafka name>} (e.g. {@code -Dspindle.group.consumer.heartbeat.interval.ms=500}) override
+ * the {@link GroupSettings#defaults()}.
+ */
+public final class GroupHandlers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupHandlers.class);
+    private static final String SYSTEM_PROPERTY_PREFIX = "spindle.";
+
+    private final GroupCoordinator coordinator;
+    private final List<ApiHandler> handlers;
+
+    public GroupHandlers(TopicRegistry topics, BrokerNode node, Clock clock) {
+        GroupSettings settings = GroupSettings.from(systemOverrides());
+        PartitionLog offsetsLog = offsetsLog(topics, settings);
+        this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics), settings, clock);
+        GroupTopicIds ids = new GroupTopicIds(topics);
+        this.handlers = List.of(
+                new FindCoordinatorHandler(node),
+                new JoinGroupHandler(coordinator),
+                new SyncGroupHandler(coordinator),
+                new HeartbeatHandler(coordinator),
+                new LeaveGroupHandler(coordinator),
+                new OffsetCommitHandler(coordinator, ids),
+                new OffsetFetchHandler(coordinator, ids),
+                new OffsetDeleteHandler(coordinator),
+                new ListGroupsHandler(coordinator),
+                new DescribeGroupsHandler(coordinator),
+                new DeleteGroupsHandler(coordinator),
+                new ConsumerGroupHeartbeatHandler(coordinator),
+                new ConsumerGroupDescribeHandler(coordinator));
+    }
+
+    /** The partition log of the internal offsets topic, the topic created first if it does not exist. */
+    private static PartitionLog offsetsLog(TopicRegistry topics, GroupSettings settings) {
+        String name = GroupCoordinator.OFFSETS_TOPIC;
+        if (topics.topic(name).isEmpty()) {
+            Map<String, String> overrides = new HashMap<>();
+            overrides.put(TopicConfig.CLEANUP_POLICY, "compact");
+            overrides.put(TopicConfig.RETENTION_MS, "-1");
+            overrides.put(TopicConfig.RETENTION_BYTES, "-1");
+            overrides.put(TopicConfig.SEGMENT_BYTES, Integer.toString(settings.offsetsSegmentBytes()));
+            topics.create(name, 1, overrides);
+            log.info("Created the internal topic {} for group state", name);
+        }
+        return topics.partition(name, 0).orElseThrow(() -> new IllegalStateException(
+                "the internal topic " + name + " has no partition 0 log under the data directory"));
+    }
+
+    private static Map<String, String> systemOverrides() {
+        Map<String, String> values = new HashMap<>();
+        System.getProperties().forEach((key, value) -> {
+            String k = key.toString();
+            if (k.startsWith(SYSTEM_PROPERTY_PREFIX)) {
+                values.put(k.substring(SYSTEM_PROPERTY_PREFIX.length()), value.toString());
+            }
+        });
+        return values;
+    }
+
+    /** One handler per group API. */
+    public List<ApiHandler> handlers() {
+        return handlers;
+    }
+
+    /** The coordinator, for in-process tools (lag, listing). */
+    public GroupCoordinator coordinator() {
+        return coordinator;
+    }
+
+    @Override
+    public void close() {
+        coordinator.close();
+    }
+}

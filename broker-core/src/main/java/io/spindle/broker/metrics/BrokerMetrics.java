@@ -1,0 +1,230 @@
+package io.spindle.broker.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spindle.log.LogManager;
+import io.spindle.log.PartitionLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The broker's meters, in one Prometheus registry, named in Prometheus style (snake_case, {@code _total}
+ * counters, seconds and bytes as base units):
+ * <ul>
+ *   <li>per topic-partition ({@code topic}, {@code partition} labels): records and bytes in, bytes out, log
+ *       start and end offsets, bytes on disk, segments, fsyncs and fsync time; at most
+ *       {@code metrics.partition.series.max} partitions get them, and a deleted partition's meters go with it;</li>
+ *   <li>per API ({@code api} label): requests, errors by error code, request latency histogram;</li>
+ *   <li>connections open, accepted and closed; append-to-durable latency;</li>
+ *   <li>JVM and process: memory, GC, threads, classes, CPU, open files, uptime, resident memory.</li>
+ * </ul>
+ * Consumer-group meters are added by whoever owns the groups through {@link #registry()}.
+ *
+ * <p>Thread-safe; the recording methods allocate nothing once a meter exists.
+ */
+public final class BrokerMetrics implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BrokerMetrics.class);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final int partitionSeriesMax;
+    private final Map<String, List<Meter>> partitionMeters = new ConcurrentHashMap<>();
+    private final AtomicInteger partitionsWithoutMeters = new AtomicInteger();
+    private final AtomicBoolean capLogged = new AtomicBoolean();
+    private final Map<String, ApiMeters> apiMeters = new ConcurrentHashMap<>();
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final Counter connectionsAccepted;
+    private final Counter connectionsClosed;
+    private final Timer durableLatency;
+    private final List<AutoCloseable> binders = new ArrayList<>();
+
+    private record ApiMeters(Counter requests, Timer latency, Map<Short, Counter> errors) {
+    }
+
+    public BrokerMetrics(int partitionSeriesMax) {
+        this.partitionSeriesMax = partitionSeriesMax;
+        Gauge.builder("spindle.connections.open", openConnections, AtomicInteger::get)
+                .description("Client connections open now").register(registry);
+        connectionsAccepted = Counter.builder("spindle.connections.accepted")
+                .description("Client connections accepted").register(registry);
+        connectionsClosed = Counter.builder("spindle.connections.closed")
+                .description("Client connections closed").register(registry);
+        durableLatency = Timer.builder("spindle.produce.durable.latency")
+                .description("From append to the fsync that made it durable (flush.mode=fsync)")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(50_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        Gauge.builder("spindle.partitions.unmetered", partitionsWithoutMeters, AtomicInteger::get)
+                .description("Topic-partitions past metrics.partition.series.max, without meters of their own")
+                .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        binders.add(gc);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        Path status = Path.of("/proc/self/status");
+        if (Files.isReadable(status)) {
+            Gauge.builder("process.resident.memory", status, BrokerMetrics::residentBytes)
+                    .baseUnit("bytes").description("Resident set size of the broker process").register(registry);
+        }
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Meters every partition log the manager has and will open; drops them when a log is deleted. */
+    public void bind(LogManager logs) {
+        logs.setDurableLatencyListener(nanos -> durableLatency.record(nanos, TimeUnit.NANOSECONDS));
+        logs.addLifecycleListener(new LogManager.LifecycleListener() {
+            @Override
+            public void opened(PartitionLog log) {
+                addPartition(log);
+            }
+
+            @Override
+            public void deleted(PartitionLog log) {
+                removePartition(log);
+            }
+        });
+    }
+
+    private void addPartition(PartitionLog log) {
+        String key = log.topic() + "-" + log.partition();
+        if (partitionMeters.containsKey(key)) {
+            return;
+        }
+        if (partitionMeters.size() >= partitionSeriesMax) {
+            partitionsWithoutMeters.incrementAndGet();
+            if (capLogged.compareAndSet(false, true)) {
+                LOG.warn("metrics.partition.series.max={} reached: {} and later partitions get no meters of their own",
+                        partitionSeriesMax, key);
+            }
+            return;
+        }
+        Tags tags = Tags.of("topic", log.topic(), "partition", Integer.toString(log.partition()));
+        List<Meter> meters = List.of(
+                FunctionCounter.builder("spindle.partition.records.in", log, PartitionLog::appendedRecords)
+                        .description("Records appended").tags(tags).register(registry),
+                FunctionCounter.builder("spindle.partition.in", log, PartitionLog::appendedBytes).baseUnit("bytes")
+                        .description("Bytes of record batches appended").tags(tags).register(registry),
+                FunctionCounter.builder("spindle.partition.out", log, PartitionLog::bytesRead).baseUnit("bytes")
+                        .description("Bytes of record batches handed to fetches").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.log.end.offset", log, PartitionLog::logEndOffset)
+                        .description("The offset the next record will get").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.log.start.offset", log, PartitionLog::logStartOffset)
+                        .description("The first offset still held").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.size", log, PartitionLog::sizeInBytes).baseUnit("bytes")
+                        .description("Bytes of record batches on disk").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.segments", log, PartitionLog::segmentCount)
+                        .description("Segment files").tags(tags).register(registry),
+                FunctionTimer.builder("spindle.partition.fsync", log, PartitionLog::fsyncCount,
+                                PartitionLog::fsyncNanos, TimeUnit.NANOSECONDS)
+                        .description("fsync rounds and the time spent in them").tags(tags).register(registry));
+        if (partitionMeters.putIfAbsent(key, meters) != null) {
+            meters.forEach(registry::remove);
+        }
+    }
+
+    private void removePartition(PartitionLog log) {
+        List<Meter> meters = partitionMeters.remove(log.topic() + "-" + log.partition());
+        if (meters != null) {
+            meters.forEach(registry::remove);
+        } else if (partitionsWithoutMeters.get() > 0) {
+            partitionsWithoutMeters.decrementAndGet();
+        }
+    }
+
+    /** Records one handled request: its API, the error code it answered with (0 for none), its latency. */
+    public void recordRequest(String api, short errorCode, long nanos) {
+        ApiMeters meters = apiMeters.computeIfAbsent(api, a -> new ApiMeters(
+                Counter.builder("spindle.requests").tag("api", a).description("Requests handled").register(registry),
+                Timer.builder("spindle.request.latency").tag("api", a)
+                        .description("From a request's arrival to its response being ready")
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofNanos(10_000))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry),
+                new ConcurrentHashMap<>()));
+        meters.requests().increment();
+        meters.latency().record(nanos, TimeUnit.NANOSECONDS);
+        if (errorCode != 0) {
+            meters.errors().computeIfAbsent(errorCode, code -> Counter.builder("spindle.request.errors")
+                    .tag("api", api).tag("error", org.apache.kafka.common.protocol.Errors.forCode(code).name())
+                    .description("Requests answered with an error, by error code").register(registry)).increment();
+        }
+    }
+
+    public void connectionOpened() {
+        openConnections.incrementAndGet();
+        connectionsAccepted.increment();
+    }
+
+    public void connectionClosed() {
+        openConnections.decrementAndGet();
+        connectionsClosed.increment();
+    }
+
+    /** The Prometheus text format, or OpenMetrics when {@code accept} asks for it. */
+    public String scrape(String accept) {
+        if (accept != null && accept.contains("application/openmetrics-text")) {
+            return registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
+        }
+        return registry.scrape();
+    }
+
+    private static double residentBytes(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Double.parseDouble(parts[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable binder : binders) {
+            try {
+                binder.close();
+            } catch (Exception e) {
+                LOG.debug("closing a meter binder failed: {}", e.toString());
+            }
+        }
+        registry.close();
+    }
+}

@@ -1,0 +1,127 @@
+package io.spindle.cli;
+
+import io.spindle.config.ConfigException;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The top command, {@code spindle}. It does nothing itself but list its subcommands; each subcommand is a
+ * class of its own registered in {@link #commandLine(Shutdown, Map)}, and inherits {@code --help},
+ * {@code --version} and {@code --verbose} from here.
+ *
+ * <p>Exit statuses, the same for every subcommand: {@value #OK} success, {@value #FAILED} a failure while
+ * running, {@value #BAD_USAGE} a usage or configuration error. An error is reported as one line on stderr,
+ * "spindle broker: what went wrong", with the stack trace only under {@code --verbose}.
+ *
+ * <p>A new subcommand (topic, produce, consume, group, perf) is a {@code @Command} class implementing
+ * {@code Callable<Integer>}, added in {@link #commandLine}. It prints results on {@code spec.commandLine().getOut()}
+ * and lets exceptions propagate to the handlers here (a {@link ConfigException} means status 2). One that runs
+ * until stopped arms and awaits the {@link Shutdown}, as {@link BrokerCommand} does.
+ */
+@Command(name = "spindle",
+        mixinStandardHelpOptions = true,
+        scope = ScopeType.INHERIT,
+        versionProvider = SpindleCommand.Version.class,
+        synopsisSubcommandLabel = "COMMAND",
+        usageHelpAutoWidth = true,
+        description = "Spindle, a durable append-only log broker that speaks the Apache Kafka protocol.",
+        commandListHeading = "%nCommands (each has --help):%n")
+final class SpindleCommand implements Callable<Integer> {
+    static final int OK = ExitCode.OK;
+    static final int FAILED = ExitCode.SOFTWARE;
+    static final int BAD_USAGE = ExitCode.USAGE;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT,
+            description = "On an error, print its stack trace too.")
+    boolean verbose;
+
+    /**
+     * The command line with every subcommand, ready to {@link CommandLine#execute(String...)}.
+     *
+     * @param shutdown    how a long-running subcommand learns it should stop
+     * @param environment the process environment, where {@code SPINDLE_*} variables are configuration
+     */
+    static CommandLine commandLine(Shutdown shutdown, Map<String, String> environment) {
+        Objects.requireNonNull(shutdown, "shutdown");
+        Objects.requireNonNull(environment, "environment");
+        SpindleCommand top = new SpindleCommand();
+        CommandLine commandLine = new CommandLine(top);
+        commandLine.addSubcommand("broker", new BrokerCommand(shutdown, environment));
+        commandLine.getSubcommands().get("broker").getCommandSpec().usageMessage()
+                .footer(BrokerCommand.settingsHelp());
+        commandLine.setParameterExceptionHandler(SpindleCommand::reportUsageError);
+        commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> top.reportFailure(error, failed));
+        return commandLine;
+    }
+
+    /** Without a subcommand: the usage, on stderr, as a usage error. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return BAD_USAGE;
+    }
+
+    private static int reportUsageError(ParameterException error, String[] args) {
+        CommandLine failed = error.getCommandLine();
+        String name = failed.getCommandSpec().qualifiedName();
+        failed.getErr().println(name + ": " + oneLine(error.getMessage()) + " (see '" + name + " --help')");
+        return BAD_USAGE;
+    }
+
+    private int reportFailure(Exception error, CommandLine failed) {
+        PrintWriter err = failed.getErr();
+        String name = failed.getCommandSpec().qualifiedName();
+        boolean configuration = error instanceof ConfigException;
+        // A configuration message says all there is; for other failures the stack trace may help.
+        String hint = verbose || configuration ? "" : " (--verbose for details)";
+        err.println(name + ": " + describe(error) + hint);
+        if (verbose) {
+            error.printStackTrace(err);
+        }
+        err.flush();
+        return configuration ? BAD_USAGE : FAILED;
+    }
+
+    /** The messages of an error and its causes, each once, on one line: "Cannot bind ...: Address already in use". */
+    static String describe(Throwable error) {
+        StringBuilder text = new StringBuilder();
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 8; t = t.getCause(), depth++) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
+            if (text.indexOf(message) < 0) {
+                text.append(text.length() == 0 ? "" : ": ").append(message);
+            }
+        }
+        return text.toString();
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** {@code --version}: Spindle's version and the JVM running it. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {
+                "spindle " + BuildInfo.version(),
+                "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ", "
+                        + System.getProperty("java.home") + ")"
+            };
+        }
+    }
+}

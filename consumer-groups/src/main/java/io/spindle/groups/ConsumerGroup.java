@@ -1,0 +1,552 @@
+package io.spindle.groups;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ScheduledFuture;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A group of the consumer protocol (KIP-848, {@code group.protocol=consumer}): members send only
+ * ConsumerGroupHeartbeat, and the coordinator computes the assignment with a {@link ServerAssignor}.
+ *
+ * <p>Epochs: any change of membership, subscriptions or partition counts bumps the group epoch; the next
+ * heartbeat recomputes the target assignment at that epoch (the assignment epoch). Each member then reconciles
+ * towards its target one step per heartbeat: first it is told to give up the partitions it must lose (its
+ * epoch stays until it reports them released, or its rebalance timeout fences it); then it moves to the
+ * assignment epoch and receives the target partitions that no other member still holds; partitions still
+ * held elsewhere follow on a later heartbeat once released. So no partition is ever owned by two members.
+ *
+ * <p>A member silent for group.consumer.session.timeout.ms is removed. A static member (instance id) that
+ * leaves with epoch -2 keeps its partitions for that long and gets them back when it rejoins.
+ * Confined to the coordinator thread.
+ */
+final class ConsumerGroup extends Group {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerGroup.class);
+    static final int LEAVE_EPOCH = -1;
+    static final int STATIC_LEAVE_EPOCH = -2;
+
+    static final class Member {
+        String memberId;
+        final String instanceId;
+        String rackId;
+        String clientId;
+        String clientHost;
+        int memberEpoch;
+        int previousEpoch = -1;
+        int rebalanceTimeoutMs = 300_000;
+        List<String> subscribedTopicNames = List.of();
+        String subscribedTopicRegex;
+        String serverAssignor;
+        Map<String, Set<Integer>> assigned = new TreeMap<>();
+        Map<String, Set<Integer>> revoking = new TreeMap<>();
+        Map<String, Set<Integer>> lastSent;
+        long deadline;
+        long revocationDeadline = Long.MAX_VALUE;
+        boolean leftStatic;
+        ScheduledFuture<?> expiry;
+
+        Member(String memberId, String instanceId) {
+            this.memberId = memberId;
+            this.instanceId = instanceId;
+        }
+    }
+
+    private final GroupContext context;
+    final Map<String, Member> members = new TreeMap<>();
+    private final Map<String, String> staticMembers = new HashMap<>();
+    int groupEpoch;
+    int assignmentEpoch;
+    private Map<String, Map<String, Set<Integer>>> target = new TreeMap<>();
+    private Map<String, Integer> partitionCounts = Map.of();
+    private ServerAssignor assignor = ServerAssignor.UNIFORM;
+
+    ConsumerGroup(String groupId, GroupContext context) {
+        super(groupId);
+        this.context = context;
+    }
+
+    @Override
+    String type() {
+        return "consumer";
+    }
+
+    @Override
+    String protocolType() {
+        return "consumer";
+    }
+
+    @Override
+    boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    @Override
+    String stateName() {
+        if (members.isEmpty()) {
+            return "Empty";
+        }
+        if (groupEpoch > assignmentEpoch) {
+            return "Assigning";
+        }
+        for (Member m : members.values()) {
+            if (m.memberEpoch != assignmentEpoch || !m.revoking.isEmpty()
+                    || !m.assigned.equals(target.getOrDefault(m.memberId, Map.of()))) {
+                return "Reconciling";
+            }
+        }
+        return "Stable";
+    }
+
+    @Override
+    boolean subscribedTo(String topic) {
+        for (Member m : members.values()) {
+            if (subscribedTopics(m).contains(topic)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ heartbeat
+
+    ConsumerGroupHeartbeatResponseData heartbeat(ConsumerGroupHeartbeatRequestData request, String clientId, String clientHost) {
+        int epoch = request.memberEpoch();
+        String memberId = request.memberId();
+        if (epoch == LEAVE_EPOCH || epoch == STATIC_LEAVE_EPOCH) {
+            return leave(request);
+        }
+        if (request.serverAssignor() != null && ServerAssignor.named(request.serverAssignor()) == null) {
+            return error(Errors.UNSUPPORTED_ASSIGNOR, "group '" + groupId + "': no server assignor named '"
+                    + request.serverAssignor() + "'; this broker has 'uniform' and 'range'");
+        }
+        if (request.subscribedTopicRegex() != null && !request.subscribedTopicRegex().isEmpty()) {
+            try {
+                Pattern.compile(request.subscribedTopicRegex());
+            } catch (PatternSyntaxException e) {
+                return error(Errors.INVALID_REGULAR_EXPRESSION, "group '" + groupId + "': " + e.getDescription());
+            }
+        }
+        boolean bump = false;
+        Member member;
+        if (epoch == 0) {
+            if (request.subscribedTopicNames() == null && request.subscribedTopicRegex() == null) {
+                return error(Errors.INVALID_REQUEST, "a joining member must send its subscription");
+            }
+            if (memberId == null || memberId.isEmpty()) {
+                memberId = Uuid.randomUuid().toString();
+            }
+            String instanceId = request.instanceId();
+            String staticId = instanceId == null ? null : staticMembers.get(instanceId);
+            if (staticId != null && !staticId.equals(memberId)) {
+                Member old = members.get(staticId);
+                if (!old.leftStatic) {
+                    return error(Errors.UNRELEASED_INSTANCE_ID, "group '" + groupId + "': instance '" + instanceId
+                            + "' is still in use by member " + staticId);
+                }
+                members.remove(staticId);
+                old.memberId = memberId;
+                old.leftStatic = false;
+                old.revoking.clear();
+                old.lastSent = null;
+                members.put(memberId, old);
+                staticMembers.put(instanceId, memberId);
+                Map<String, Set<Integer>> kept = target.remove(staticId);
+                if (kept != null) {
+                    target.put(memberId, kept);
+                }
+                member = old;
+                LOG.info("Group '{}': static member {} is back as {} with epoch {}", groupId, instanceId, memberId, old.memberEpoch);
+            } else if (members.containsKey(memberId)) {
+                // A member that lost its partitions (fenced) rejoins under its id: it owns nothing now.
+                member = members.get(memberId);
+                member.assigned.clear();
+                member.revoking.clear();
+                member.leftStatic = false;
+                member.lastSent = null;
+                member.previousEpoch = -1;
+                member.memberEpoch = 0;
+            } else {
+                member = new Member(memberId, instanceId);
+                members.put(memberId, member);
+                if (instanceId != null) {
+                    staticMembers.put(instanceId, memberId);
+                }
+                bump = true;
+                LOG.info("Group '{}': member {} joins", groupId, memberId);
+            }
+        } else {
+            member = members.get(memberId);
+            if (member == null || member.leftStatic) {
+                return error(Errors.UNKNOWN_MEMBER_ID, "group '" + groupId + "' has no member " + memberId);
+            }
+            if (epoch != member.memberEpoch && !(epoch == member.previousEpoch
+                    && contains(member.assigned, owned(request.topicPartitions())))) {
+                return error(Errors.FENCED_MEMBER_EPOCH, "group '" + groupId + "': member " + memberId + " is at epoch "
+                        + member.memberEpoch + ", not " + epoch);
+            }
+        }
+        member.clientId = clientId;
+        member.clientHost = clientHost;
+        if (request.rackId() != null) {
+            member.rackId = request.rackId();
+        }
+        if (request.rebalanceTimeoutMs() > 0) {
+            member.rebalanceTimeoutMs = request.rebalanceTimeoutMs();
+        }
+        if (request.subscribedTopicNames() != null
+                && !new HashSet<>(request.subscribedTopicNames()).equals(new HashSet<>(member.subscribedTopicNames))) {
+            member.subscribedTopicNames = List.copyOf(request.subscribedTopicNames());
+            bump = true;
+        }
+        if (request.subscribedTopicRegex() != null) {
+            String regex = request.subscribedTopicRegex().isEmpty() ? null : request.subscribedTopicRegex();
+            if (!Objects.equals(regex, member.subscribedTopicRegex)) {
+                member.subscribedTopicRegex = regex;
+                bump = true;
+            }
+        }
+        if (request.serverAssignor() != null && !request.serverAssignor().equals(member.serverAssignor)) {
+            member.serverAssignor = request.serverAssignor();
+            bump = true;
+        }
+        member.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+        scheduleExpiry(member);
+        Map<String, Integer> counts = currentPartitionCounts();
+        if (bump || !counts.equals(partitionCounts)) {
+            groupEpoch++;
+        }
+        if (groupEpoch > assignmentEpoch) {
+            computeTarget(counts);
+        }
+        reconcile(member, request.topicPartitions());
+        ConsumerGroupHeartbeatResponseData response = new ConsumerGroupHeartbeatResponseData()
+                .setErrorCode(Errors.NONE.code())
+                .setMemberId(member.memberId)
+                .setMemberEpoch(member.memberEpoch)
+                .setHeartbeatIntervalMs(context.settings().consumerHeartbeatIntervalMs());
+        if (epoch == 0 || !member.assigned.equals(member.lastSent)) {
+            member.lastSent = deepCopy(member.assigned);
+            response.setAssignment(new ConsumerGroupHeartbeatResponseData.Assignment()
+                    .setTopicPartitions(toWire(member.assigned)));
+        }
+        return response;
+    }
+
+    private ConsumerGroupHeartbeatResponseData leave(ConsumerGroupHeartbeatRequestData request) {
+        Member member = members.get(request.memberId());
+        if (member == null && request.instanceId() != null && staticMembers.containsKey(request.instanceId())) {
+            member = members.get(staticMembers.get(request.instanceId()));
+        }
+        if (member == null) {
+            return error(Errors.UNKNOWN_MEMBER_ID, "group '" + groupId + "' has no member " + request.memberId());
+        }
+        if (request.memberEpoch() == STATIC_LEAVE_EPOCH && member.instanceId != null) {
+            member.leftStatic = true;
+            member.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+            scheduleExpiry(member);
+            LOG.info("Group '{}': static member {} left for now; its partitions wait for it", groupId, member.instanceId);
+        } else {
+            remove(member, "left the group");
+        }
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(request.memberId())
+                .setMemberEpoch(request.memberEpoch()).setHeartbeatIntervalMs(0);
+    }
+
+    private ConsumerGroupHeartbeatResponseData error(Errors error, String message) {
+        return new ConsumerGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    private void reconcile(Member member, List<ConsumerGroupHeartbeatRequestData.TopicPartitions> ownedOnWire) {
+        if (ownedOnWire != null && !member.revoking.isEmpty()) {
+            Map<String, Set<Integer>> owned = owned(ownedOnWire);
+            if (!intersects(owned, member.revoking)) {
+                member.revoking.clear();
+                member.revocationDeadline = Long.MAX_VALUE;
+            }
+        }
+        if (!member.revoking.isEmpty()) {
+            return;
+        }
+        Map<String, Set<Integer>> wanted = target.getOrDefault(member.memberId, Map.of());
+        Map<String, Set<Integer>> lose = minus(member.assigned, wanted);
+        if (!lose.isEmpty()) {
+            member.assigned = intersection(member.assigned, wanted);
+            member.revoking = lose;
+            member.revocationDeadline = context.nowMs() + member.rebalanceTimeoutMs;
+            scheduleExpiry(member);
+            return;
+        }
+        if (member.memberEpoch != assignmentEpoch) {
+            member.previousEpoch = member.memberEpoch;
+            member.memberEpoch = assignmentEpoch;
+        }
+        for (Map.Entry<String, Set<Integer>> e : wanted.entrySet()) {
+            for (int partition : e.getValue()) {
+                if (!member.assigned.getOrDefault(e.getKey(), Set.of()).contains(partition)
+                        && !heldByOther(member, e.getKey(), partition)) {
+                    member.assigned.computeIfAbsent(e.getKey(), t -> new TreeSet<>()).add(partition);
+                }
+            }
+        }
+    }
+
+    private boolean heldByOther(Member self, String topic, int partition) {
+        for (Member m : members.values()) {
+            if (m != self && (m.assigned.getOrDefault(topic, Set.of()).contains(partition)
+                    || m.revoking.getOrDefault(topic, Set.of()).contains(partition))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Set<String> subscribedTopics(Member member) {
+        Set<String> topics = new TreeSet<>();
+        for (String name : member.subscribedTopicNames) {
+            if (context.topics().partitionCount(name).isPresent()) {
+                topics.add(name);
+            }
+        }
+        if (member.subscribedTopicRegex != null) {
+            Pattern pattern = Pattern.compile(member.subscribedTopicRegex);
+            for (String name : context.topics().topicNames()) {
+                if (pattern.matcher(name).matches()) {
+                    topics.add(name);
+                }
+            }
+        }
+        return topics;
+    }
+
+    private Map<String, Integer> currentPartitionCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Member m : members.values()) {
+            for (String topic : subscribedTopics(m)) {
+                OptionalInt count = context.topics().partitionCount(topic);
+                if (count.isPresent()) {
+                    counts.put(topic, count.getAsInt());
+                }
+            }
+        }
+        return counts;
+    }
+
+    private void computeTarget(Map<String, Integer> counts) {
+        Map<String, Set<String>> subscriptions = new TreeMap<>();
+        String preferred = null;
+        for (Member m : members.values()) {
+            subscriptions.put(m.memberId, subscribedTopics(m));
+            if (preferred == null && m.serverAssignor != null) {
+                preferred = m.serverAssignor;
+            }
+        }
+        assignor = preferred == null ? ServerAssignor.UNIFORM : ServerAssignor.named(preferred);
+        target = assignor.assign(subscriptions, counts, target);
+        partitionCounts = counts;
+        assignmentEpoch = groupEpoch;
+        LOG.info("Group '{}': target assignment at epoch {} ({} assignor, {} member(s))", groupId, assignmentEpoch,
+                assignor.assignorName, members.size());
+    }
+
+    // ------------------------------------------------------------------ expiry, removal
+
+    private void scheduleExpiry(Member member) {
+        if (member.expiry == null || member.expiry.isDone()) {
+            long delay = Math.max(1, Math.min(member.deadline, member.revocationDeadline) - context.nowMs());
+            member.expiry = context.schedule(delay, () -> checkSession(member));
+        }
+    }
+
+    private void checkSession(Member member) {
+        if (members.get(member.memberId) != member) {
+            return;
+        }
+        long now = context.nowMs();
+        if (now >= member.deadline) {
+            remove(member, "its session timed out after " + context.settings().consumerSessionTimeoutMs() + " ms");
+        } else if (!member.revoking.isEmpty() && now >= member.revocationDeadline) {
+            remove(member, "it did not release " + member.revoking + " within its rebalance timeout of "
+                    + member.rebalanceTimeoutMs + " ms");
+        } else {
+            member.expiry = null;
+            scheduleExpiry(member);
+        }
+    }
+
+    private void remove(Member member, String reason) {
+        members.remove(member.memberId);
+        if (member.instanceId != null && member.memberId.equals(staticMembers.get(member.instanceId))) {
+            staticMembers.remove(member.instanceId);
+        }
+        if (member.expiry != null) {
+            member.expiry.cancel(false);
+        }
+        target.remove(member.memberId);
+        groupEpoch++;
+        LOG.info("Group '{}': member {} removed ({}); group epoch {}", groupId, member.memberId, reason, groupEpoch);
+    }
+
+    /** The checks of an OffsetCommit or OffsetFetch naming a member and its epoch. */
+    Errors validateMemberEpoch(String memberId, int memberEpoch, boolean commit) {
+        if ((memberId == null || memberId.isEmpty()) && memberEpoch < 0) {
+            return !commit || members.isEmpty() ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
+        }
+        Member member = members.get(memberId);
+        if (member == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (memberEpoch != member.memberEpoch) {
+            return Errors.STALE_MEMBER_EPOCH;
+        }
+        return Errors.NONE;
+    }
+
+    // ------------------------------------------------------------------ describe
+
+    ConsumerGroupDescribeResponseData.DescribedGroup describe() {
+        List<ConsumerGroupDescribeResponseData.Member> list = new ArrayList<>();
+        for (Member m : members.values()) {
+            list.add(new ConsumerGroupDescribeResponseData.Member()
+                    .setMemberId(m.memberId)
+                    .setInstanceId(m.instanceId)
+                    .setRackId(m.rackId)
+                    .setMemberEpoch(m.memberEpoch)
+                    .setClientId(m.clientId == null ? "" : m.clientId)
+                    .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                    .setSubscribedTopicNames(new ArrayList<>(m.subscribedTopicNames))
+                    .setSubscribedTopicRegex(m.subscribedTopicRegex)
+                    .setAssignment(describeAssignment(m.assigned))
+                    .setTargetAssignment(describeAssignment(target.getOrDefault(m.memberId, Map.of())))
+                    .setMemberType((byte) 1));
+        }
+        return new ConsumerGroupDescribeResponseData.DescribedGroup()
+                .setErrorCode(Errors.NONE.code())
+                .setGroupId(groupId)
+                .setGroupState(stateName())
+                .setGroupEpoch(groupEpoch)
+                .setAssignmentEpoch(assignmentEpoch)
+                .setAssignorName(assignor.assignorName)
+                .setMembers(list);
+    }
+
+    private ConsumerGroupDescribeResponseData.Assignment describeAssignment(Map<String, Set<Integer>> partitions) {
+        List<ConsumerGroupDescribeResponseData.TopicPartitions> topics = new ArrayList<>();
+        for (Map.Entry<String, Set<Integer>> e : partitions.entrySet()) {
+            Optional<Uuid> id = context.topics().topicId(e.getKey());
+            topics.add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicName(e.getKey())
+                    .setTopicId(id.orElse(Uuid.ZERO_UUID)).setPartitions(new ArrayList<>(e.getValue())));
+        }
+        return new ConsumerGroupDescribeResponseData.Assignment().setTopicPartitions(topics);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private List<ConsumerGroupHeartbeatResponseData.TopicPartitions> toWire(Map<String, Set<Integer>> partitions) {
+        List<ConsumerGroupHeartbeatResponseData.TopicPartitions> wire = new ArrayList<>();
+        for (Map.Entry<String, Set<Integer>> e : partitions.entrySet()) {
+            Optional<Uuid> id = context.topics().topicId(e.getKey());
+            if (id.isPresent() && !e.getValue().isEmpty()) {
+                wire.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions().setTopicId(id.get())
+                        .setPartitions(new ArrayList<>(e.getValue())));
+            }
+        }
+        return wire;
+    }
+
+    private Map<String, Set<Integer>> owned(List<ConsumerGroupHeartbeatRequestData.TopicPartitions> wire) {
+        Map<String, Set<Integer>> owned = new TreeMap<>();
+        if (wire == null) {
+            return owned;
+        }
+        for (ConsumerGroupHeartbeatRequestData.TopicPartitions tp : wire) {
+            Optional<String> name = context.topics().topicName(tp.topicId());
+            name.ifPresent(n -> owned.computeIfAbsent(n, t -> new TreeSet<>()).addAll(tp.partitions()));
+        }
+        return owned;
+    }
+
+    private static boolean contains(Map<String, Set<Integer>> all, Map<String, Set<Integer>> some) {
+        for (Map.Entry<String, Set<Integer>> e : some.entrySet()) {
+            if (!all.getOrDefault(e.getKey(), Set.of()).containsAll(e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean intersects(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
+        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
+            for (int p : e.getValue()) {
+                if (b.getOrDefault(e.getKey(), Set.of()).contains(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, Set<Integer>> minus(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
+        Map<String, Set<Integer>> result = new TreeMap<>();
+        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
+            Set<Integer> left = new TreeSet<>(e.getValue());
+            left.removeAll(b.getOrDefault(e.getKey(), Set.of()));
+            if (!left.isEmpty()) {
+                result.put(e.getKey(), left);
+            }
+        }
+        return result;
+    }
+
+    private static Map<String, Set<Integer>> intersection(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
+        Map<String, Set<Integer>> result = new TreeMap<>();
+        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
+            Set<Integer> both = new TreeSet<>(e.getValue());
+            both.retainAll(b.getOrDefault(e.getKey(), Set.of()));
+            if (!both.isEmpty()) {
+                result.put(e.getKey(), both);
+            }
+        }
+        return result;
+    }
+
+    private static Map<String, Set<Integer>> deepCopy(Map<String, Set<Integer>> partitions) {
+        Map<String, Set<Integer>> copy = new TreeMap<>();
+        partitions.forEach((topic, set) -> {
+            if (!set.isEmpty()) {
+                copy.put(topic, new TreeSet<>(set));
+            }
+        });
+        return copy;
+    }
+
+    @Override
+    void shutdown() {
+        for (Member m : members.values()) {
+            if (m.expiry != null) {
+                m.expiry.cancel(false);
+            }
+        }
+    }
+
+    static String newMemberId() {
+        return UUID.randomUUID().toString();
+    }
+}

@@ -1,0 +1,22 @@
+package io.spindle.groups;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/** What a group's state machine asks of its coordinator. Called on the coordinator thread only. */
+interface GroupContext {
+    long nowMs();
+
+    GroupSettings settings();
+
+    GroupTopics topics();
+
+    /** Runs {@code task} on the coordinator thread after {@code delayMs}. */
+    ScheduledFuture<?> schedule(long delayMs, Runnable task);
+
+    /** Runs {@code task} on the coordinator thread once {@code future} completes (either way). */
+    void onCoordinatorThread(CompletableFuture<?> future, Runnable task);
+
+    /** Writes the group's current metadata to the offsets log; completes when durable. */
+    CompletableFuture<Void> persist(ClassicGroup group);
+}

@@ -1,0 +1,737 @@
+package io.spindle.groups;
+
+import io.spindle.log.LogStorageException;
+import io.spindle.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartitionCollection;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopicCollection;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group coordinator of a single-broker cluster: every group's membership (classic protocol,
+ * {@link ClassicGroup}, and KIP-848's consumer protocol, {@link ConsumerGroup}) and committed offsets,
+ * persisted in {@link #OFFSETS_TOPIC} through an {@link OffsetsLog} and loaded back at start.
+ *
+ * <p>API: one method per Kafka request, taking and returning kafka-clients' message data classes with topics
+ * named by name (the broker's handlers translate topic ids and version differences). Every method returns at
+ * once with a future; the work runs on the coordinator thread.
+ *
+ * <p>Threading: all group state is confined to one thread, which also runs every timer (session, rebalance,
+ * initial delay): a single-threaded scheduled executor. Nothing on it waits: a JoinGroup or SyncGroup that must
+ * wait for other members is a future completed by a later event. Appends to the offsets log run on it too (the
+ * log's append is quick; its fsync is not on this thread), and an OffsetCommit's future completes only when its
+ * records are durable per the broker's flush policy.
+ *
+ * <p>Offset retention (offsets.retention.minutes) is not implemented: committed offsets live until their group
+ * or topic-partition offsets are deleted (DeleteGroups, OffsetDelete).
+ */
+public final class GroupCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
+    /** The internal topic that holds the coordinator's state (only partition 0 is used). */
+    public static final String OFFSETS_TOPIC = "__consumer_offsets";
+    /** Longest metadata string accepted with a committed offset (Kafka's offset.metadata.max.bytes). */
+    static final int MAX_METADATA_LENGTH = 4096;
+
+    /** Who sent a request: its client.id and address, kept with members for DescribeGroups. */
+    public record Client(String clientId, String clientHost) {
+    }
+
+    private final ScheduledThreadPoolExecutor loop;
+    private final OffsetsLog offsetsLog;
+    private final GroupTopics topics;
+    private final GroupSettings settings;
+    private final Clock clock;
+    private final Map<String, Group> groups = new TreeMap<>();
+    private final Context context = new Context();
+    private volatile boolean closed;
+
+    private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
+        this.offsetsLog = new OffsetsLog(log, clock, settings.snapshotMinBytes());
+        this.topics = topics;
+        this.settings = settings;
+        this.clock = clock;
+        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "spindle-group-coordinator");
+            thread.setDaemon(true);
+            return thread;
+        });
+        loop.setRemoveOnCancelPolicy(true);
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /**
+     * Loads the state kept in {@code offsetsLog} (partition 0 of {@link #OFFSETS_TOPIC}) and starts serving.
+     * Blocks while loading.
+     *
+     * @throws IllegalStateException naming the log when its content cannot be read back
+     */
+    public static GroupCoordinator start(PartitionLog offsetsLog, GroupTopics topics, GroupSettings settings, Clock clock) {
+        GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, topics, settings, clock);
+        try {
+            coordinator.loop.submit(coordinator::load).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            coordinator.close();
+            throw new IllegalStateException("interrupted while loading the group state from " + offsetsLog, e);
+        } catch (ExecutionException e) {
+            coordinator.close();
+            throw new IllegalStateException("cannot load the group state from " + offsetsLog + ": " + e.getCause(), e.getCause());
+        }
+        return coordinator;
+    }
+
+    private void load() {
+        offsetsLog.replay((keyBytes, value) -> {
+            OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
+            if (key.type() == OffsetsRecords.OFFSET_KEY) {
+                TopicPartition tp = new TopicPartition(key.topic(), key.partition());
+                if (value == null) {
+                    Group group = groups.get(key.group());
+                    if (group != null) {
+                        group.offsets.remove(tp);
+                    }
+                } else {
+                    classicGroup(key.group()).offsets.put(tp, OffsetsRecords.readOffset(value));
+                }
+            } else if (value == null) {
+                groups.remove(key.group());
+            } else {
+                classicGroup(key.group()).restore(OffsetsRecords.readGroup(value));
+            }
+        });
+        for (Group group : groups.values()) {
+            if (group instanceof ClassicGroup classic) {
+                classic.startTimers();
+            }
+        }
+        LOG.info("Group coordinator loaded {} group(s) from {}", groups.size(), offsetsLog.partitionLog());
+    }
+
+    private ClassicGroup classicGroup(String groupId) {
+        Group group = groups.get(groupId);
+        if (group instanceof ClassicGroup classic) {
+            return classic;
+        }
+        ClassicGroup classic = new ClassicGroup(groupId, context);
+        if (group != null) {
+            classic.offsets.putAll(group.offsets);
+        }
+        groups.put(groupId, classic);
+        return classic;
+    }
+
+    // ------------------------------------------------------------------ classic protocol
+
+    /** JoinGroup. {@code requireKnownMemberId}: v4+, where a new dynamic member first gets MEMBER_ID_REQUIRED. */
+    public CompletableFuture<JoinGroupResponseData> joinGroup(Client client, JoinGroupRequestData request,
+                                                              boolean requireKnownMemberId) {
+        return onLoop(() -> {
+            String groupId = request.groupId();
+            if (groupId == null || groupId.isEmpty()) {
+                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INVALID_GROUP_ID));
+            }
+            if (request.sessionTimeoutMs() < settings.minSessionTimeoutMs()
+                    || request.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
+                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INVALID_SESSION_TIMEOUT));
+            }
+            Group group = groups.get(groupId);
+            if (group == null && !request.memberId().isEmpty()) {
+                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.UNKNOWN_MEMBER_ID));
+            }
+            if (group instanceof ConsumerGroup && !group.isEmpty()) {
+                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+            }
+            return classicGroup(groupId).join(request, client.clientId(), client.clientHost(), requireKnownMemberId);
+        });
+    }
+
+    public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData request) {
+        return onLoop(() -> {
+            if (request.groupId() == null || request.groupId().isEmpty()) {
+                return done(new SyncGroupResponseData().setErrorCode(Errors.INVALID_GROUP_ID.code()));
+            }
+            if (!(groups.get(request.groupId()) instanceof ClassicGroup group)) {
+                return done(new SyncGroupResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
+            }
+            return group.sync(request);
+        });
+    }
+
+    public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData request) {
+        return onLoop(() -> {
+            if (request.groupId() == null || request.groupId().isEmpty()) {
+                return done(new HeartbeatResponseData().setErrorCode(Errors.INVALID_GROUP_ID.code()));
+            }
+            if (!(groups.get(request.groupId()) instanceof ClassicGroup group)) {
+                return done(new HeartbeatResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
+            }
+            return done(group.heartbeat(request));
+        });
+    }
+
+    /** LeaveGroup (batched, v3+ form): one response per member, in request order. */
+    public CompletableFuture<List<MemberResponse>> leaveGroup(String groupId, List<MemberIdentity> leaving) {
+        return onLoop(() -> {
+            Group group = groups.get(groupId);
+            List<MemberResponse> responses = new ArrayList<>();
+            for (MemberIdentity m : leaving) {
+                Errors error = group instanceof ClassicGroup classic
+                        ? classic.leave(m.memberId(), m.groupInstanceId()) : Errors.UNKNOWN_MEMBER_ID;
+                responses.add(new MemberResponse().setMemberId(m.memberId()).setGroupInstanceId(m.groupInstanceId())
+                        .setErrorCode(error.code()));
+            }
+            return done(responses);
+        });
+    }
+
+    // ------------------------------------------------------------------ consumer protocol (KIP-848)
+
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+            Client client, ConsumerGroupHeartbeatRequestData request) {
+        return onLoop(() -> {
+            String groupId = request.groupId();
+            if (groupId == null || groupId.isEmpty()) {
+                return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.INVALID_REQUEST.code())
+                        .setErrorMessage("the group id must not be empty"));
+            }
+            Group group = groups.get(groupId);
+            boolean joining = request.memberEpoch() == 0;
+            if (group == null || (group instanceof ClassicGroup && group.isEmpty())) {
+                if (!joining) {
+                    return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code())
+                            .setErrorMessage("group '" + groupId + "' has no member " + request.memberId()));
+                }
+                ConsumerGroup consumer = new ConsumerGroup(groupId, context);
+                if (group != null) {
+                    consumer.offsets.putAll(group.offsets);
+                    group.shutdown();
+                }
+                groups.put(groupId, consumer);
+                group = consumer;
+            }
+            if (!(group instanceof ConsumerGroup consumer)) {
+                return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                        .setErrorMessage("group '" + groupId + "' is a classic group with members"));
+            }
+            return done(consumer.heartbeat(request, client.clientId(), client.clientHost()));
+        });
+    }
+
+    public CompletableFuture<List<ConsumerGroupDescribeResponseData.DescribedGroup>> consumerGroupDescribe(List<String> groupIds) {
+        return onLoop(() -> {
+            List<ConsumerGroupDescribeResponseData.DescribedGroup> result = new ArrayList<>();
+            for (String groupId : groupIds) {
+                Group group = groups.get(groupId);
+                if (group instanceof ConsumerGroup consumer) {
+                    result.add(consumer.describe());
+                } else {
+                    result.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
+                            .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                            .setErrorMessage(group == null ? "group '" + groupId + "' does not exist"
+                                    : "group '" + groupId + "' is not a consumer group"));
+                }
+            }
+            return done(result);
+        });
+    }
+
+    // ------------------------------------------------------------------ offsets
+
+    /** OffsetCommit; the answer comes once the offsets are durable. Topics by name. */
+    public CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request) {
+        return onLoop(() -> {
+            String groupId = request.groupId();
+            Errors groupError;
+            Group group = groups.get(groupId);
+            int generation = request.generationIdOrMemberEpoch();
+            if (groupId == null || groupId.isEmpty()) {
+                groupError = Errors.INVALID_GROUP_ID;
+            } else if (group == null) {
+                if (generation < 0) {
+                    group = classicGroup(groupId);     // a group that only stores offsets
+                    groupError = Errors.NONE;
+                } else {
+                    groupError = Errors.ILLEGAL_GENERATION;
+                }
+            } else if (group instanceof ClassicGroup classic) {
+                groupError = classic.validateCommit(request.memberId(), request.groupInstanceId(), generation);
+            } else {
+                groupError = ((ConsumerGroup) group).validateMemberEpoch(request.memberId(), generation, true);
+            }
+            long now = clock.millis();
+            OffsetCommitResponseData response = new OffsetCommitResponseData();
+            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+            for (OffsetCommitRequestTopic topic : request.topics()) {
+                OffsetCommitResponseTopic responseTopic = new OffsetCommitResponseTopic().setName(topic.name())
+                        .setTopicId(topic.topicId());
+                response.topics().add(responseTopic);
+                for (OffsetCommitRequestPartition p : topic.partitions()) {
+                    Errors error = groupError;
+                    if (error == Errors.NONE && p.committedMetadata() != null
+                            && p.committedMetadata().length() > MAX_METADATA_LENGTH) {
+                        error = Errors.OFFSET_METADATA_TOO_LARGE;
+                    }
+                    if (error == Errors.NONE) {
+                        CommittedOffset offset = new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
+                                p.committedMetadata(), now);
+                        accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), offset);
+                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, topic.name(), p.partitionIndex()),
+                                OffsetsRecords.offsetValue(offset)));
+                    }
+                    responseTopic.partitions().add(new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
+                            .setErrorCode(error.code()));
+                }
+            }
+            if (entries.isEmpty()) {
+                return done(response);
+            }
+            CompletableFuture<Void> durable;
+            try {
+                durable = append(entries);
+            } catch (LogStorageException e) {
+                LOG.error("Group '{}': cannot store {} committed offset(s): {}", groupId, entries.size(), e.getMessage());
+                failAccepted(response, accepted.keySet());
+                return done(response);
+            }
+            group.offsets.putAll(accepted);
+            return durable.handle((ignored, failure) -> {
+                if (failure != null) {
+                    LOG.error("Group '{}': committed offsets did not become durable: {}", groupId, failure.toString());
+                    failAccepted(response, accepted.keySet());
+                }
+                return response;
+            });
+        });
+    }
+
+    private static void failAccepted(OffsetCommitResponseData response, Set<TopicPartition> accepted) {
+        for (OffsetCommitResponseTopic topic : response.topics()) {
+            for (OffsetCommitResponsePartition p : topic.partitions()) {
+                if (accepted.contains(new TopicPartition(topic.name(), p.partitionIndex()))) {
+                    p.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
+                }
+            }
+        }
+    }
+
+    /** OffsetFetch for one group (v8+ form; topics by name; null topics: all of the group's offsets). */
+    public CompletableFuture<OffsetFetchResponseGroup> fetchOffsets(OffsetFetchRequestGroup request) {
+        return onLoop(() -> {
+            OffsetFetchResponseGroup response = new OffsetFetchResponseGroup().setGroupId(request.groupId());
+            Group group = groups.get(request.groupId());
+            if (group instanceof ConsumerGroup consumer && request.memberId() != null) {
+                Errors error = consumer.validateMemberEpoch(request.memberId(), request.memberEpoch(), false);
+                if (error != Errors.NONE) {
+                    return done(response.setErrorCode(error.code()));
+                }
+            }
+            Map<TopicPartition, CommittedOffset> offsets = group == null ? Map.of() : group.offsets;
+            Map<String, OffsetFetchResponseTopics> byTopic = new LinkedHashMap<>();
+            if (request.topics() == null) {
+                for (Map.Entry<TopicPartition, CommittedOffset> e : byName(offsets).entrySet()) {
+                    addFetched(byTopic, e.getKey().topic(), e.getKey().partition(), e.getValue());
+                }
+            } else {
+                for (OffsetFetchRequestTopics topic : request.topics()) {
+                    byTopic.computeIfAbsent(topic.name(), n -> new OffsetFetchResponseTopics().setName(n)
+                            .setTopicId(topic.topicId()));
+                    for (int partition : topic.partitionIndexes()) {
+                        addFetched(byTopic, topic.name(), partition, offsets.get(new TopicPartition(topic.name(), partition)));
+                    }
+                }
+            }
+            return done(response.setTopics(new ArrayList<>(byTopic.values())));
+        });
+    }
+
+    private static Map<TopicPartition, CommittedOffset> byName(Map<TopicPartition, CommittedOffset> offsets) {
+        Map<TopicPartition, CommittedOffset> sorted = new TreeMap<>((a, b) -> {
+            int c = a.topic().compareTo(b.topic());
+            return c != 0 ? c : Integer.compare(a.partition(), b.partition());
+        });
+        sorted.putAll(offsets);
+        return sorted;
+    }
+
+    private static void addFetched(Map<String, OffsetFetchResponseTopics> byTopic, String topic, int partition,
+                                   CommittedOffset offset) {
+        byTopic.computeIfAbsent(topic, n -> new OffsetFetchResponseTopics().setName(n)).partitions()
+                .add(new OffsetFetchResponsePartitions()
+                        .setPartitionIndex(partition)
+                        .setCommittedOffset(offset == null ? -1 : offset.offset())
+                        .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
+                        .setMetadata(offset == null ? "" : offset.metadata())
+                        .setErrorCode(Errors.NONE.code()));
+    }
+
+    /** OffsetDelete: removes a group's offsets of partitions its members do not consume. */
+    public CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request) {
+        return onLoop(() -> {
+            Group group = groups.get(request.groupId());
+            OffsetDeleteResponseData response = new OffsetDeleteResponseData();
+            if (group == null) {
+                return done(response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
+            }
+            if (group instanceof ClassicGroup classic && !classic.isEmpty() && !"consumer".equals(classic.protocolType)) {
+                return done(response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
+            }
+            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            OffsetDeleteResponseTopicCollection topicsOut = new OffsetDeleteResponseTopicCollection();
+            for (OffsetDeleteRequestTopic topic : request.topics()) {
+                OffsetDeleteResponsePartitionCollection partitions = new OffsetDeleteResponsePartitionCollection();
+                boolean subscribed = group.subscribedTo(topic.name());
+                for (OffsetDeleteRequestPartition p : topic.partitions()) {
+                    Errors error = subscribed ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
+                    if (!subscribed && group.offsets.remove(new TopicPartition(topic.name(), p.partitionIndex())) != null) {
+                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(group.groupId, topic.name(), p.partitionIndex()), null));
+                    }
+                    partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+                }
+                topicsOut.add(new OffsetDeleteResponseTopic().setName(topic.name()).setPartitions(partitions));
+            }
+            response.setTopics(topicsOut);
+            return appendThen(entries, response, () -> response.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
+        });
+    }
+
+    // ------------------------------------------------------------------ listing, describing, deleting
+
+    public CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData request) {
+        return onLoop(() -> {
+            Set<String> states = lower(request.statesFilter());
+            Set<String> types = lower(request.typesFilter());
+            ListGroupsResponseData response = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
+            for (Group group : groups.values()) {
+                if ((states.isEmpty() || states.contains(group.stateName().toLowerCase(Locale.ROOT)))
+                        && (types.isEmpty() || types.contains(group.type()))) {
+                    response.groups().add(new ListedGroup().setGroupId(group.groupId).setProtocolType(group.protocolType())
+                            .setGroupState(group.stateName()).setGroupType(group.type()));
+                }
+            }
+            return done(response);
+        });
+    }
+
+    private static Set<String> lower(Collection<String> values) {
+        Set<String> set = new HashSet<>();
+        if (values != null) {
+            values.forEach(v -> set.add(v.toLowerCase(Locale.ROOT)));
+        }
+        return set;
+    }
+
+    /**
+     * DescribeGroups (classic groups). {@code notFoundAsError}: v6+, where an unknown group (or one of the consumer
+     * protocol) is answered GROUP_ID_NOT_FOUND rather than as a Dead group.
+     */
+    public CompletableFuture<List<DescribedGroup>> describeGroups(List<String> groupIds, boolean notFoundAsError) {
+        return onLoop(() -> {
+            List<DescribedGroup> result = new ArrayList<>();
+            for (String groupId : groupIds) {
+                Group group = groups.get(groupId);
+                if (!(group instanceof ClassicGroup classic)) {
+                    DescribedGroup dead = new DescribedGroup().setGroupId(groupId).setGroupState("Dead")
+                            .setProtocolType("").setProtocolData("");
+                    if (notFoundAsError) {
+                        dead.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(group == null
+                                ? "group '" + groupId + "' does not exist" : "group '" + groupId + "' is not a classic group");
+                    }
+                    result.add(dead);
+                    continue;
+                }
+                boolean stable = classic.state == ClassicGroup.State.STABLE;
+                List<DescribedGroupMember> members = new ArrayList<>();
+                for (ClassicGroup.Member m : classic.members.values()) {
+                    members.add(new DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
+                            .setClientId(m.clientId == null ? "" : m.clientId)
+                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                            .setMemberMetadata(stable ? m.metadata(classic.protocolName) : ClassicGroup.EMPTY_BYTES)
+                            .setMemberAssignment(stable ? m.assignment : ClassicGroup.EMPTY_BYTES));
+                }
+                result.add(new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code())
+                        .setGroupState(classic.stateName()).setProtocolType(classic.protocolType())
+                        .setProtocolData(stable && classic.protocolName != null ? classic.protocolName : "")
+                        .setMembers(members));
+            }
+            return done(result);
+        });
+    }
+
+    /** DeleteGroups: an empty group's membership and offsets go; a group with members is refused. */
+    public CompletableFuture<List<DeletableGroupResult>> deleteGroups(List<String> groupIds) {
+        return onLoop(() -> {
+            List<DeletableGroupResult> results = new ArrayList<>();
+            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            for (String groupId : groupIds) {
+                Group group = groups.get(groupId);
+                Errors error;
+                if (group == null) {
+                    error = Errors.GROUP_ID_NOT_FOUND;
+                } else if (!group.isEmpty()) {
+                    error = Errors.NON_EMPTY_GROUP;
+                } else {
+                    error = Errors.NONE;
+                    for (TopicPartition tp : group.offsets.keySet()) {
+                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, tp.topic(), tp.partition()), null));
+                    }
+                    entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(groupId), null));
+                    groups.remove(groupId);
+                    if (group instanceof ClassicGroup classic) {
+                        classic.markDead();
+                    } else {
+                        group.shutdown();
+                    }
+                    LOG.info("Group '{}' deleted with {} committed offset(s)", groupId, group.offsets.size());
+                }
+                results.add(new DeletableGroupResult().setGroupId(groupId).setErrorCode(error.code()));
+            }
+            return appendThen(entries, results, () -> results.forEach(r -> {
+                if (r.errorCode() == Errors.NONE.code()) {
+                    r.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
+                }
+            }));
+        });
+    }
+
+    // ------------------------------------------------------------------ lag
+
+    /**
+     * The lag of every partition {@code groupId} has committed an offset for (empty for an unknown group), sorted by
+     * topic and partition. For the CLI and metrics; thread-safe like every method here.
+     */
+    public CompletableFuture<List<PartitionLag>> lag(String groupId) {
+        return onLoop(() -> {
+            Group group = groups.get(groupId);
+            List<PartitionLag> lags = new ArrayList<>();
+            if (group != null) {
+                for (Map.Entry<TopicPartition, CommittedOffset> e : byName(group.offsets).entrySet()) {
+                    TopicPartition tp = e.getKey();
+                    long committed = e.getValue().offset();
+                    OptionalLong end = topics.logEndOffset(tp.topic(), tp.partition());
+                    lags.add(end.isPresent()
+                            ? new PartitionLag(tp.topic(), tp.partition(), committed, end.getAsLong(), Math.max(0, end.getAsLong() - committed))
+                            : new PartitionLag(tp.topic(), tp.partition(), committed, -1, -1));
+                }
+            }
+            return done(lags);
+        });
+    }
+
+    /** The ids of every group the coordinator knows. */
+    public CompletableFuture<List<String>> groupIds() {
+        return onLoop(() -> done(new ArrayList<>(groups.keySet())));
+    }
+
+    /** The offsets log the coordinator writes (tests and tools: its size, its segments). */
+    public PartitionLog offsetsLog() {
+        return offsetsLog.partitionLog();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private CompletableFuture<Void> append(List<OffsetsLog.Entry> entries) {
+        CompletableFuture<Void> durable = offsetsLog.append(entries);
+        if (offsetsLog.snapshotDue()) {
+            offsetsLog.snapshot(snapshotEntries(), task -> context.runOnLoop(task));
+        }
+        return durable;
+    }
+
+    private <T> CompletableFuture<T> appendThen(List<OffsetsLog.Entry> entries, T result, Runnable onFailure) {
+        if (entries.isEmpty()) {
+            return done(result);
+        }
+        try {
+            return append(entries).handle((ignored, failure) -> {
+                if (failure != null) {
+                    LOG.error("Writing {} group record(s) failed: {}", entries.size(), failure.toString());
+                    onFailure.run();
+                }
+                return result;
+            });
+        } catch (LogStorageException e) {
+            LOG.error("Writing {} group record(s) failed: {}", entries.size(), e.getMessage());
+            onFailure.run();
+            return done(result);
+        }
+    }
+
+    private List<OffsetsLog.Entry> snapshotEntries() {
+        List<OffsetsLog.Entry> entries = new ArrayList<>();
+        for (Group group : groups.values()) {
+            if (group instanceof ClassicGroup classic && (classic.protocolType != null || classic.generation > 0)) {
+                entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(group.groupId),
+                        OffsetsRecords.groupValue(classic.stored())));
+            }
+            for (Map.Entry<TopicPartition, CommittedOffset> e : group.offsets.entrySet()) {
+                entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(group.groupId, e.getKey().topic(),
+                        e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
+            }
+        }
+        return entries;
+    }
+
+    private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    work.get().whenComplete((value, failure) -> {
+                        if (failure != null) {
+                            result.completeExceptionally(failure);
+                        } else {
+                            result.complete(value);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    LOG.error("Group coordinator request failed", e);
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new CoordinatorNotAvailableException("the group coordinator is shut down"));
+        }
+        return result;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    /** Stops the timers, answers waiting requests with COORDINATOR_NOT_AVAILABLE; the log itself stays open. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            loop.submit(() -> groups.values().forEach(Group::shutdown)).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
+            LOG.warn("Group coordinator did not shut its groups down cleanly: {}", e.toString());
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private final class Context implements GroupContext {
+        @Override
+        public long nowMs() {
+            return clock.millis();
+        }
+
+        @Override
+        public GroupSettings settings() {
+            return settings;
+        }
+
+        @Override
+        public GroupTopics topics() {
+            return topics;
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(long delayMs, Runnable task) {
+            return loop.schedule(() -> guarded(task), Math.max(0, delayMs), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void onCoordinatorThread(CompletableFuture<?> future, Runnable task) {
+            future.whenComplete((ignored, failure) -> runOnLoop(task));
+        }
+
+        void runOnLoop(Runnable task) {
+            try {
+                loop.execute(() -> guarded(task));
+            } catch (RejectedExecutionException e) {
+                LOG.debug("Group coordinator shut down; dropped a pending step");
+            }
+        }
+
+        @Override
+        public CompletableFuture<Void> persist(ClassicGroup group) {
+            try {
+                return append(List.of(new OffsetsLog.Entry(OffsetsRecords.groupKey(group.groupId),
+                        OffsetsRecords.groupValue(group.stored()))));
+            } catch (LogStorageException e) {
+                LOG.error("Group '{}': cannot store its metadata: {}", group.groupId, e.getMessage());
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        private void guarded(Runnable task) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("Group coordinator task failed", e);
+            }
+        }
+    }
+
+    static ByteBuffer wrap(byte[] bytes) {
+        return ByteBuffer.wrap(bytes);
+    }
+}

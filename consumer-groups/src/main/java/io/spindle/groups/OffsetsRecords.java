@@ -1,0 +1,223 @@
+package io.spindle.groups;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The key and value format of the records in {@code __consumer_offsets} (Spindle's own, not Kafka's).
+ *
+ * <p>Key: a 2-byte type, then for {@link #OFFSET_KEY} the group id, topic and partition; for
+ * {@link #GROUP_KEY} the group id. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
+ * 4-byte length (-1 for null). A record with a null value is a tombstone: the key is gone.
+ *
+ * <p>Values start with a 2-byte version. Version 0 of an offset value: offset (8), leader epoch (4), metadata
+ * (string), commit timestamp (8). Version 0 of a group value (a classic group, written when a generation
+ * completes or the group empties): protocol type, generation, protocol name, leader, then the members, each
+ * with member id, instance id, client id, client host, rebalance and session timeouts, its protocols (name and
+ * metadata) and its assignment. A reader skips a value whose version it does not know, naming it in the error.
+ */
+final class OffsetsRecords {
+    static final short OFFSET_KEY = 0;
+    static final short GROUP_KEY = 1;
+    private static final short VALUE_VERSION = 0;
+
+    private OffsetsRecords() {
+    }
+
+    /** A decoded key: {@code topic} is null for a group key. */
+    record Key(short type, String group, String topic, int partition) {
+    }
+
+    /** A stored member of a classic group. */
+    record StoredMember(String memberId, String instanceId, String clientId, String clientHost, int rebalanceTimeoutMs,
+                        int sessionTimeoutMs, List<ClassicGroup.Protocol> protocols, byte[] assignment) {
+    }
+
+    /** A stored classic group. */
+    record StoredGroup(String protocolType, int generation, String protocolName, String leader, List<StoredMember> members) {
+    }
+
+    static byte[] offsetKey(String group, String topic, int partition) {
+        return write(out -> {
+            out.writeShort(OFFSET_KEY);
+            string(out, group);
+            string(out, topic);
+            out.writeInt(partition);
+        });
+    }
+
+    static byte[] groupKey(String group) {
+        return write(out -> {
+            out.writeShort(GROUP_KEY);
+            string(out, group);
+        });
+    }
+
+    static byte[] offsetValue(CommittedOffset offset) {
+        return write(out -> {
+            out.writeShort(VALUE_VERSION);
+            out.writeLong(offset.offset());
+            out.writeInt(offset.leaderEpoch());
+            string(out, offset.metadata());
+            out.writeLong(offset.commitTimestamp());
+        });
+    }
+
+    static byte[] groupValue(StoredGroup group) {
+        return write(out -> {
+            out.writeShort(VALUE_VERSION);
+            string(out, group.protocolType());
+            out.writeInt(group.generation());
+            string(out, group.protocolName());
+            string(out, group.leader());
+            out.writeInt(group.members().size());
+            for (StoredMember m : group.members()) {
+                string(out, m.memberId());
+                string(out, m.instanceId());
+                string(out, m.clientId());
+                string(out, m.clientHost());
+                out.writeInt(m.rebalanceTimeoutMs());
+                out.writeInt(m.sessionTimeoutMs());
+                out.writeInt(m.protocols().size());
+                for (ClassicGroup.Protocol p : m.protocols()) {
+                    string(out, p.name());
+                    bytes(out, p.metadata());
+                }
+                bytes(out, m.assignment());
+            }
+        });
+    }
+
+    static Key readKey(ByteBuffer buffer) {
+        DataInputStream in = input(buffer);
+        try {
+            short type = in.readShort();
+            String group = string(in);
+            if (type == OFFSET_KEY) {
+                return new Key(type, group, string(in), in.readInt());
+            }
+            if (type == GROUP_KEY) {
+                return new Key(type, group, null, -1);
+            }
+            throw new IllegalArgumentException("unknown key type " + type + " for group '" + group + "'");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated key: " + e.getMessage(), e);
+        }
+    }
+
+    static CommittedOffset readOffset(ByteBuffer buffer) {
+        DataInputStream in = input(buffer);
+        try {
+            version(in.readShort(), "offset");
+            return new CommittedOffset(in.readLong(), in.readInt(), string(in), in.readLong());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated offset value: " + e.getMessage(), e);
+        }
+    }
+
+    static StoredGroup readGroup(ByteBuffer buffer) {
+        DataInputStream in = input(buffer);
+        try {
+            version(in.readShort(), "group");
+            String protocolType = string(in);
+            int generation = in.readInt();
+            String protocolName = string(in);
+            String leader = string(in);
+            int count = in.readInt();
+            List<StoredMember> members = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                String memberId = string(in);
+                String instanceId = string(in);
+                String clientId = string(in);
+                String clientHost = string(in);
+                int rebalance = in.readInt();
+                int session = in.readInt();
+                int protocolCount = in.readInt();
+                List<ClassicGroup.Protocol> protocols = new ArrayList<>(protocolCount);
+                for (int j = 0; j < protocolCount; j++) {
+                    protocols.add(new ClassicGroup.Protocol(string(in), bytes(in)));
+                }
+                members.add(new StoredMember(memberId, instanceId, clientId, clientHost, rebalance, session, protocols,
+                        bytes(in)));
+            }
+            return new StoredGroup(protocolType, generation, protocolName, leader, members);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated group value: " + e.getMessage(), e);
+        }
+    }
+
+    private static void version(short version, String what) {
+        if (version != VALUE_VERSION) {
+            throw new IllegalArgumentException("unknown " + what + " value version " + version);
+        }
+    }
+
+    private interface Writer {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] write(Writer writer) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            writer.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);     // a ByteArrayOutputStream does not fail
+        }
+        return bytes.toByteArray();
+    }
+
+    private static DataInputStream input(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return new DataInputStream(new java.io.ByteArrayInputStream(bytes));
+    }
+
+    private static void string(DataOutputStream out, String value) throws IOException {
+        if (value == null) {
+            out.writeShort(-1);
+            return;
+        }
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("string of " + utf8.length + " bytes is too long to store");
+        }
+        out.writeShort(utf8.length);
+        out.write(utf8);
+    }
+
+    private static String string(DataInputStream in) throws IOException {
+        short length = in.readShort();
+        if (length < 0) {
+            return null;
+        }
+        byte[] utf8 = new byte[length];
+        in.readFully(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    private static void bytes(DataOutputStream out, byte[] value) throws IOException {
+        if (value == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(value.length);
+        out.write(value);
+    }
+
+    private static byte[] bytes(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] value = new byte[length];
+        in.readFully(value);
+        return value;
+    }
+}

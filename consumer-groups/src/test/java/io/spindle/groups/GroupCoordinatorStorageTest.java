@@ -1,0 +1,190 @@
+package io.spindle.groups;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.config.FlushMode;
+import io.spindle.config.TopicConfig;
+import io.spindle.log.FlushPolicy;
+import io.spindle.log.LogManager;
+import io.spindle.log.PartitionLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The coordinator over a real partition log of __consumer_offsets: what it keeps, how big, and what it reads back. */
+class GroupCoordinatorStorageTest {
+    private static final int SEGMENT_BYTES = 64 * 1024;
+    private static final GroupSettings SETTINGS = new GroupSettings(1_000, 60_000, 0, 3_000, 300, SEGMENT_BYTES, 128 * 1024);
+
+    @TempDir
+    Path dataDir;
+    private LogManager logs;
+    private GroupCoordinator coordinator;
+    private final Map<String, Long> logEnds = new HashMap<>();
+
+    private final GroupTopics topics = new GroupTopics() {
+        @Override
+        public OptionalInt partitionCount(String topic) {
+            return OptionalInt.of(8);
+        }
+
+        @Override
+        public Optional<Uuid> topicId(String topic) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> topicName(Uuid topicId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Collection<String> topicNames() {
+            return List.of();
+        }
+
+        @Override
+        public OptionalLong logEndOffset(String topic, int partition) {
+            Long end = logEnds.get(topic + "-" + partition);
+            return end == null ? OptionalLong.empty() : OptionalLong.of(end);
+        }
+    };
+
+    @BeforeEach
+    void open() {
+        start();
+    }
+
+    @AfterEach
+    void close() {
+        coordinator.close();
+        logs.close();
+    }
+
+    private void start() {
+        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(SEGMENT_BYTES),
+                TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1"));
+        logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, Clock.systemUTC());
+        PartitionLog log = logs.getOrCreate(GroupCoordinator.OFFSETS_TOPIC, 0, config);
+        coordinator = GroupCoordinator.start(log, topics, SETTINGS, Clock.systemUTC());
+    }
+
+    private void restart() {
+        close();
+        start();
+    }
+
+    private static OffsetCommitRequestData commit(String group, String topic, int partition, long offset) {
+        return new OffsetCommitRequestData().setGroupId(group).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+                .setTopics(List.of(new OffsetCommitRequestTopic().setName(topic).setPartitions(List.of(
+                        new OffsetCommitRequestPartition().setPartitionIndex(partition).setCommittedOffset(offset)
+                                .setCommittedLeaderEpoch(-1).setCommittedMetadata("m" + offset)))));
+    }
+
+    private Map<String, Long> fetchAll(String group) {
+        OffsetFetchResponseGroup response = coordinator.fetchOffsets(new OffsetFetchRequestGroup().setGroupId(group)
+                .setTopics(null)).join();
+        Map<String, Long> offsets = new HashMap<>();
+        for (OffsetFetchResponseTopics topic : response.topics()) {
+            for (OffsetFetchResponsePartitions p : topic.partitions()) {
+                offsets.put(topic.name() + "-" + p.partitionIndex(), p.committedOffset());
+            }
+        }
+        return offsets;
+    }
+
+    private long bytesOnDisk() throws IOException {
+        Path dir = dataDir.resolve(GroupCoordinator.OFFSETS_TOPIC + "-0");
+        try (Stream<Path> files = Files.list(dir)) {
+            long total = 0;
+            for (Path f : (Iterable<Path>) files::iterator) {
+                total += Files.size(f);
+            }
+            return total;
+        }
+    }
+
+    @Test
+    void aHundredThousandCommitsKeepTheOffsetsLogBoundedAndTheLatestOffsetsSurviveAReopen() throws Exception {
+        int commits = 100_000;
+        long maxOnDisk = 0;
+        List<CompletableFuture<OffsetCommitResponseData>> inFlight = new ArrayList<>();
+        for (int i = 0; i < commits; i++) {
+            inFlight.add(coordinator.commitOffsets(commit("group-" + (i % 10), "topic-" + (i % 3), i % 8, i)));
+            if (inFlight.size() == 1_000) {
+                for (CompletableFuture<OffsetCommitResponseData> f : inFlight) {
+                    assertEquals(Errors.NONE.code(), f.join().topics().get(0).partitions().get(0).errorCode());
+                }
+                inFlight.clear();
+                maxOnDisk = Math.max(maxOnDisk, bytesOnDisk());
+            }
+        }
+        inFlight.forEach(CompletableFuture::join);
+        long appended = coordinator.offsetsLog().logEndOffset();
+        assertTrue(appended >= commits, "every commit was written: " + appended);
+        // Unbounded, the log would hold ~12 MB; it stays near segment + snapshot interval + snapshot.
+        assertTrue(maxOnDisk < 1024 * 1024, "__consumer_offsets stayed under 1 MiB on disk, was at most " + maxOnDisk);
+        assertTrue(coordinator.offsetsLog().logStartOffset() > 0, "old segments were deleted");
+
+        Map<String, Long> before = fetchAll("group-7");
+        restart();
+        assertEquals(before, fetchAll("group-7"));
+        // The last commit of group-7 was i = 99_997: topic-1, partition 5.
+        assertEquals(99_997L, fetchAll("group-7").get("topic-1-5"));
+    }
+
+    @Test
+    void lagIsTheLogEndOffsetMinusTheCommittedOffset() {
+        coordinator.commitOffsets(commit("reporting", "sales", 0, 40)).join();
+        coordinator.commitOffsets(commit("reporting", "sales", 1, 90)).join();
+        coordinator.commitOffsets(commit("reporting", "gone", 0, 5)).join();
+        logEnds.put("sales-0", 100L);
+        logEnds.put("sales-1", 90L);
+
+        List<PartitionLag> lag = coordinator.lag("reporting").join();
+
+        assertEquals(List.of(
+                new PartitionLag("gone", 0, 5, -1, -1),
+                new PartitionLag("sales", 0, 40, 100, 60),
+                new PartitionLag("sales", 1, 90, 90, 0)), lag);
+        assertEquals(List.of(), coordinator.lag("nobody").join());
+    }
+
+    @Test
+    void deletedGroupsStayDeletedAfterAReopen() {
+        coordinator.commitOffsets(commit("temporary", "t", 0, 1)).join();
+        coordinator.commitOffsets(commit("kept", "t", 0, 2)).join();
+        assertEquals(Errors.NONE.code(), coordinator.deleteGroups(List.of("temporary")).join().get(0).errorCode());
+
+        restart();
+
+        assertEquals(List.of("kept"), coordinator.groupIds().join());
+        assertEquals(Map.of("t-0", 2L), fetchAll("kept"));
+    }
+}
