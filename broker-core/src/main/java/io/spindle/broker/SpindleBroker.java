@@ -113,8 +113,9 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(topics, node, clock);
+            groups = new GroupHandlers(config, topics, node, clock);
             handlers.addAll(groups.handlers());
+            groups.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
@@ -211,6 +212,11 @@ public final class SpindleBroker implements AutoCloseable {
     /** The port of the HTTP listener serving /metrics and /health, or -1 when metrics.port=-1 disabled it. */
     public int metricsPort() {
         return metricsServer == null ? -1 : metricsServer.port();
+    }
+
+    /** The group coordinator, for in-process tools (lag, group listings). */
+    public io.spindle.groups.GroupCoordinator groupCoordinator() {
+        return groups.coordinator();
     }
 
     /** The broker's meters, for components that add their own (e.g. consumer groups). */

@@ -52,6 +52,13 @@ public final class BrokerConfig {
     public static final String METRICS_PORT = "metrics.port";
     public static final String METRICS_HOST = "metrics.host";
     public static final String METRICS_PARTITION_SERIES_MAX = "metrics.partition.series.max";
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
+    public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
+    public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     // Broker-wide defaults of topic settings, under Kafka's broker names.
     public static final String LOG_RETENTION_MS = "log.retention.ms";
@@ -108,6 +115,29 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> METRICS_PARTITION_SERIES_MAX_KEY = new ConfigKey<>(METRICS_PARTITION_SERIES_MAX,
             ValueType.intAtLeast(0), 10_000,
             "At most this many topic-partitions get their own meters; partitions past the cap are counted only in totals.");
+    static final ConfigKey<Integer> GROUP_MIN_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(GROUP_MIN_SESSION_TIMEOUT_MS,
+            ValueType.intAtLeast(1), 6_000,
+            "The shortest session timeout a classic-protocol consumer may ask for, in milliseconds.");
+    static final ConfigKey<Integer> GROUP_MAX_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(GROUP_MAX_SESSION_TIMEOUT_MS,
+            ValueType.intAtLeast(1), 1_800_000,
+            "The longest session timeout a classic-protocol consumer may ask for, in milliseconds.");
+    static final ConfigKey<Integer> GROUP_INITIAL_REBALANCE_DELAY_MS_KEY = new ConfigKey<>(
+            GROUP_INITIAL_REBALANCE_DELAY_MS, ValueType.intAtLeast(0), 0,
+            "How long the first rebalance of an empty classic group waits for more members, in milliseconds "
+                    + "(Kafka's default is 3000; a single broker has no start-up storm to gather, so 0).");
+    static final ConfigKey<Integer> GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
+            GROUP_CONSUMER_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
+            "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group.");
+    static final ConfigKey<Integer> GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
+            GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
+            "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds.");
+    static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
+            ValueType.intAtLeast(1024), 4 * 1024 * 1024,
+            "segment.bytes of the internal __consumer_offsets topic.");
+    static final ConfigKey<Long> OFFSETS_SNAPSHOT_MIN_BYTES_KEY = new ConfigKey<>(OFFSETS_SNAPSHOT_MIN_BYTES,
+            ValueType.longAtLeast(1), 8L * 1024 * 1024,
+            "Bytes appended to __consumer_offsets after which the coordinator writes a snapshot of the group state "
+                    + "and deletes the segments before it, which keeps the topic's size bounded.");
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");
@@ -404,7 +434,10 @@ public final class BrokerConfig {
                 DATA_DIR_KEY, LISTENER_HOST_KEY, LISTENER_PORT_KEY, ADVERTISED_HOST_KEY, ADVERTISED_PORT_KEY,
                 NODE_ID_KEY, FLUSH_MODE_KEY, FLUSH_INTERVAL_MS_KEY, FLUSH_INTERVAL_MESSAGES_KEY,
                 NUM_PARTITIONS_KEY, AUTO_CREATE_TOPICS_ENABLE_KEY, SOCKET_REQUEST_MAX_BYTES_KEY, METRICS_PORT_KEY,
-                METRICS_HOST_KEY, METRICS_PARTITION_SERIES_MAX_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY));
+                METRICS_HOST_KEY, METRICS_PARTITION_SERIES_MAX_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY,
+                GROUP_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_INITIAL_REBALANCE_DELAY_MS_KEY,
+                GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY, GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY,
+                OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

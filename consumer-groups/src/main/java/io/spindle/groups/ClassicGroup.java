@@ -3,12 +3,10 @@ package io.spindle.groups;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -145,6 +143,16 @@ final class ClassicGroup extends Group {
     @Override
     boolean isEmpty() {
         return members.isEmpty() && pendingMembers.isEmpty();
+    }
+
+    @Override
+    int memberCount() {
+        return members.size();
+    }
+
+    @Override
+    long rebalanceCount() {
+        return generation;
     }
 
     @Override
@@ -779,10 +787,6 @@ final class ClassicGroup extends Group {
         for (Member m : members.values()) {
             heartbeatReceived(m);
         }
-    }
-
-    Set<String> memberIds() {
-        return new HashSet<>(members.keySet());
     }
 
     @Override

@@ -11,7 +11,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -71,12 +70,14 @@ final class ConsumerGroup extends Group {
 
     private final GroupContext context;
     final Map<String, Member> members = new TreeMap<>();
-    private final Map<String, String> staticMembers = new HashMap<>();
+    final Map<String, String> staticMembers = new HashMap<>();
     int groupEpoch;
     int assignmentEpoch;
-    private Map<String, Map<String, Set<Integer>>> target = new TreeMap<>();
-    private Map<String, Integer> partitionCounts = Map.of();
-    private ServerAssignor assignor = ServerAssignor.UNIFORM;
+    Map<String, Map<String, Set<Integer>>> target = new TreeMap<>();
+    Map<String, Integer> partitionCounts = Map.of();
+    ServerAssignor assignor = ServerAssignor.UNIFORM;
+    /** The group's record as last written to the offsets log; a change of state writes a new one. */
+    byte[] lastStored;
 
     ConsumerGroup(String groupId, GroupContext context) {
         super(groupId);
@@ -96,6 +97,16 @@ final class ConsumerGroup extends Group {
     @Override
     boolean isEmpty() {
         return members.isEmpty();
+    }
+
+    @Override
+    int memberCount() {
+        return members.size();
+    }
+
+    @Override
+    long rebalanceCount() {
+        return groupEpoch;
     }
 
     @Override
@@ -247,6 +258,7 @@ final class ConsumerGroup extends Group {
             response.setAssignment(new ConsumerGroupHeartbeatResponseData.Assignment()
                     .setTopicPartitions(toWire(member.assigned)));
         }
+        context.persistIfChanged(this);
         return response;
     }
 
@@ -266,6 +278,7 @@ final class ConsumerGroup extends Group {
         } else {
             remove(member, "left the group");
         }
+        context.persistIfChanged(this);
         return new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(request.memberId())
                 .setMemberEpoch(request.memberEpoch()).setHeartbeatIntervalMs(0);
     }
@@ -382,9 +395,11 @@ final class ConsumerGroup extends Group {
         long now = context.nowMs();
         if (now >= member.deadline) {
             remove(member, "its session timed out after " + context.settings().consumerSessionTimeoutMs() + " ms");
+            context.persistIfChanged(this);
         } else if (!member.revoking.isEmpty() && now >= member.revocationDeadline) {
             remove(member, "it did not release " + member.revoking + " within its rebalance timeout of "
                     + member.rebalanceTimeoutMs + " ms");
+            context.persistIfChanged(this);
         } else {
             member.expiry = null;
             scheduleExpiry(member);
@@ -537,6 +552,17 @@ final class ConsumerGroup extends Group {
         return copy;
     }
 
+    /** Starts the session timers of members restored from the offsets log. */
+    void startTimers() {
+        for (Member m : members.values()) {
+            m.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+            if (m.instanceId != null) {
+                staticMembers.put(m.instanceId, m.memberId);
+            }
+            scheduleExpiry(m);
+        }
+    }
+
     @Override
     void shutdown() {
         for (Member m : members.values()) {
@@ -544,9 +570,5 @@ final class ConsumerGroup extends Group {
                 m.expiry.cancel(false);
             }
         }
-    }
-
-    static String newMemberId() {
-        return UUID.randomUUID().toString();
     }
 }

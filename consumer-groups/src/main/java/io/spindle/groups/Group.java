@@ -28,6 +28,15 @@ abstract class Group {
     /** True when the group has no members, so it may be deleted or change protocol. */
     abstract boolean isEmpty();
 
+    /** Members now (for metrics). */
+    abstract int memberCount();
+
+    /**
+     * How many times the group has rebalanced, as far as its persisted state tells: the classic generation, or the
+     * consumer protocol's group epoch. Only grows, so a rate of it counts rebalances.
+     */
+    abstract long rebalanceCount();
+
     /** True when the group's members consume {@code topic} (OffsetDelete refuses to delete its offsets). */
     abstract boolean subscribedTo(String topic);
 

@@ -19,4 +19,7 @@ interface GroupContext {
 
     /** Writes the group's current metadata to the offsets log; completes when durable. */
     CompletableFuture<Void> persist(ClassicGroup group);
+
+    /** Writes the group's state to the offsets log if it differs from what was last written. */
+    void persistIfChanged(ConsumerGroup group);
 }

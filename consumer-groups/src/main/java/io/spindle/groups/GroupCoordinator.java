@@ -2,7 +2,6 @@ package io.spindle.groups;
 
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -78,8 +77,15 @@ import org.slf4j.LoggerFactory;
  * log's append is quick; its fsync is not on this thread), and an OffsetCommit's future completes only when its
  * records are durable per the broker's flush policy.
  *
- * <p>Offset retention (offsets.retention.minutes) is not implemented: committed offsets live until their group
- * or topic-partition offsets are deleted (DeleteGroups, OffsetDelete).
+ * <p>What is stored: every committed offset (an OffsetCommit is answered once its record is durable); a classic
+ * group's generation, protocol, leader and members with their assignments whenever a generation completes or
+ * the group empties; a KIP-848 group's epochs, target assignment and members whenever a heartbeat or a timer
+ * changed them (written without waiting for durability: after a crash that lost it, members are told
+ * UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH and rejoin). Offsets are applied in memory when appended, before they
+ * are durable, so an OffsetFetch may see an offset a power loss would take back; that only replays records.
+ *
+ * <p>Not implemented: offset expiry (offsets.retention.minutes; offsets live until DeleteGroups or OffsetDelete),
+ * transactional offset commits, and Kafka's record format for this topic (Spindle's own: {@link OffsetsRecords}).
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -149,15 +155,30 @@ public final class GroupCoordinator implements AutoCloseable {
                 } else {
                     classicGroup(key.group()).offsets.put(tp, OffsetsRecords.readOffset(value));
                 }
+            } else if (key.type() == OffsetsRecords.GROUP_KEY) {
+                if (value == null) {
+                    groups.remove(key.group());
+                } else {
+                    classicGroup(key.group()).restore(OffsetsRecords.readGroup(value));
+                }
             } else if (value == null) {
-                groups.remove(key.group());
+                if (groups.get(key.group()) instanceof ConsumerGroup consumer) {
+                    groups.remove(key.group());
+                    if (!consumer.offsets.isEmpty()) {
+                        classicGroup(key.group()).offsets.putAll(consumer.offsets);
+                    }
+                }
             } else {
-                classicGroup(key.group()).restore(OffsetsRecords.readGroup(value));
+                ConsumerGroup consumer = consumerGroup(key.group());
+                OffsetsRecords.readConsumerGroup(value, consumer);
+                consumer.lastStored = OffsetsRecords.consumerGroupValue(consumer);
             }
         });
         for (Group group : groups.values()) {
             if (group instanceof ClassicGroup classic) {
                 classic.startTimers();
+            } else if (group instanceof ConsumerGroup consumer) {
+                consumer.startTimers();
             }
         }
         LOG.info("Group coordinator loaded {} group(s) from {}", groups.size(), offsetsLog.partitionLog());
@@ -174,6 +195,21 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         groups.put(groupId, classic);
         return classic;
+    }
+
+    /** The consumer-protocol group of that id, made from the classic one (keeping its offsets) if need be. */
+    private ConsumerGroup consumerGroup(String groupId) {
+        Group group = groups.get(groupId);
+        if (group instanceof ConsumerGroup consumer) {
+            return consumer;
+        }
+        ConsumerGroup consumer = new ConsumerGroup(groupId, context);
+        if (group != null) {
+            consumer.offsets.putAll(group.offsets);
+            group.shutdown();
+        }
+        groups.put(groupId, consumer);
+        return consumer;
     }
 
     // ------------------------------------------------------------------ classic protocol
@@ -257,13 +293,7 @@ public final class GroupCoordinator implements AutoCloseable {
                     return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.UNKNOWN_MEMBER_ID.code())
                             .setErrorMessage("group '" + groupId + "' has no member " + request.memberId()));
                 }
-                ConsumerGroup consumer = new ConsumerGroup(groupId, context);
-                if (group != null) {
-                    consumer.offsets.putAll(group.offsets);
-                    group.shutdown();
-                }
-                groups.put(groupId, consumer);
-                group = consumer;
+                group = consumerGroup(groupId);
             }
             if (!(group instanceof ConsumerGroup consumer)) {
                 return done(new ConsumerGroupHeartbeatResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
@@ -532,6 +562,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, tp.topic(), tp.partition()), null));
                     }
                     entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(groupId), null));
+                    entries.add(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(groupId), null));
                     groups.remove(groupId);
                     if (group instanceof ClassicGroup classic) {
                         classic.markDead();
@@ -559,19 +590,33 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<List<PartitionLag>> lag(String groupId) {
         return onLoop(() -> {
             Group group = groups.get(groupId);
-            List<PartitionLag> lags = new ArrayList<>();
-            if (group != null) {
-                for (Map.Entry<TopicPartition, CommittedOffset> e : byName(group.offsets).entrySet()) {
-                    TopicPartition tp = e.getKey();
-                    long committed = e.getValue().offset();
-                    OptionalLong end = topics.logEndOffset(tp.topic(), tp.partition());
-                    lags.add(end.isPresent()
-                            ? new PartitionLag(tp.topic(), tp.partition(), committed, end.getAsLong(), Math.max(0, end.getAsLong() - committed))
-                            : new PartitionLag(tp.topic(), tp.partition(), committed, -1, -1));
-                }
-            }
-            return done(lags);
+            return done(group == null ? new ArrayList<>() : lagOf(group));
         });
+    }
+
+    /** Every group's type, state, member count, rebalance count and lag (for metrics); thread-safe. */
+    public CompletableFuture<List<GroupStats>> stats() {
+        return onLoop(() -> {
+            List<GroupStats> stats = new ArrayList<>(groups.size());
+            for (Group group : groups.values()) {
+                stats.add(new GroupStats(group.groupId, group.type(), group.stateName(), group.memberCount(),
+                        group.rebalanceCount(), lagOf(group)));
+            }
+            return done(stats);
+        });
+    }
+
+    private List<PartitionLag> lagOf(Group group) {
+        List<PartitionLag> lags = new ArrayList<>();
+        for (Map.Entry<TopicPartition, CommittedOffset> e : byName(group.offsets).entrySet()) {
+            TopicPartition tp = e.getKey();
+            long committed = e.getValue().offset();
+            OptionalLong end = topics.logEndOffset(tp.topic(), tp.partition());
+            lags.add(end.isPresent()
+                    ? new PartitionLag(tp.topic(), tp.partition(), committed, end.getAsLong(), Math.max(0, end.getAsLong() - committed))
+                    : new PartitionLag(tp.topic(), tp.partition(), committed, -1, -1));
+        }
+        return lags;
     }
 
     /** The ids of every group the coordinator knows. */
@@ -619,6 +664,8 @@ public final class GroupCoordinator implements AutoCloseable {
             if (group instanceof ClassicGroup classic && (classic.protocolType != null || classic.generation > 0)) {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(group.groupId),
                         OffsetsRecords.groupValue(classic.stored())));
+            } else if (group instanceof ConsumerGroup consumer && consumer.lastStored != null) {
+                entries.add(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(group.groupId), consumer.lastStored));
             }
             for (Map.Entry<TopicPartition, CommittedOffset> e : group.offsets.entrySet()) {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(group.groupId, e.getKey().topic(),
@@ -722,6 +769,20 @@ public final class GroupCoordinator implements AutoCloseable {
             }
         }
 
+        @Override
+        public void persistIfChanged(ConsumerGroup group) {
+            byte[] value = OffsetsRecords.consumerGroupValue(group);
+            if (java.util.Arrays.equals(value, group.lastStored)) {
+                return;
+            }
+            try {
+                append(List.of(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(group.groupId), value)));
+                group.lastStored = value;
+            } catch (LogStorageException e) {
+                LOG.error("Group '{}': cannot store its state: {}", group.groupId, e.getMessage());
+            }
+        }
+
         private void guarded(Runnable task) {
             try {
                 task.run();
@@ -729,9 +790,5 @@ public final class GroupCoordinator implements AutoCloseable {
                 LOG.error("Group coordinator task failed", e);
             }
         }
-    }
-
-    static ByteBuffer wrap(byte[] bytes) {
-        return ByteBuffer.wrap(bytes);
     }
 }

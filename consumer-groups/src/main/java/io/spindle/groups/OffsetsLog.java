@@ -49,6 +49,8 @@ final class OffsetsLog {
     private final long snapshotMinBytes;
     private long bytesSinceSnapshot;
     private long lastSnapshotBytes;
+    /** Bytes this object appended, ever (never decreases, unlike the log's size, which retention lowers). */
+    private long appendedBytes;
 
     /** One record: {@code value} null for a tombstone. */
     record Entry(byte[] key, byte[] value) {
@@ -88,7 +90,12 @@ final class OffsetsLog {
             for (RecordBatch batch : MemoryRecords.readableRecords(buffer).batches()) {
                 for (Record record : batch) {
                     if (record.offset() >= offset && record.hasKey()) {
-                        visitor.record(record.key(), record.hasValue() ? record.value() : null);
+                        try {
+                            visitor.record(record.key(), record.hasValue() ? record.value() : null);
+                        } catch (RuntimeException e) {
+                            throw new IllegalStateException(log.topic() + "-" + log.partition() + ": the record at offset "
+                                    + record.offset() + " cannot be read back: " + e.getMessage(), e);
+                        }
                         records++;
                     }
                 }
@@ -117,6 +124,7 @@ final class OffsetsLog {
         int size = records.remaining();
         AppendResult result = log.append(records);
         bytesSinceSnapshot += size;
+        appendedBytes += size;
         return result.durable();
     }
 
@@ -130,10 +138,10 @@ final class OffsetsLog {
      * to run on the coordinator thread that deletes the segments before it.
      */
     void snapshot(List<Entry> state, java.util.function.Consumer<Runnable> trimmer) {
-        long bytesBefore = log.sizeInBytes();
+        long appendedBefore = appendedBytes;
         long startOffset = log.logEndOffset();
         CompletableFuture<Void> durable = append(state);
-        long snapshotBytes = log.sizeInBytes() - bytesBefore;
+        long snapshotBytes = appendedBytes - appendedBefore;
         lastSnapshotBytes = snapshotBytes;
         bytesSinceSnapshot = snapshotBytes;
         durable.whenComplete((ignored, failure) -> {
@@ -142,14 +150,17 @@ final class OffsetsLog {
                         startOffset, log.topic(), log.partition(), failure.toString());
                 return;
             }
-            trimmer.accept(() -> trimBefore(bytesBefore));
+            trimmer.accept(() -> trimBefore(appendedBefore));
         });
     }
 
-    /** Deletes the segments wholly before the bytes that followed {@code bytesBefore} at snapshot time. */
-    private void trimBefore(long bytesBefore) {
+    /**
+     * Deletes the segments wholly before the snapshot that began once {@code appendedBefore} bytes had been
+     * appended: retention keeps at least the bytes appended since, so never a byte of the snapshot or after it.
+     */
+    private void trimBefore(long appendedBefore) {
         TopicConfig config = log.config();
-        long keep = log.sizeInBytes() - bytesBefore;
+        long keep = appendedBytes - appendedBefore;
         if (keep <= 0) {
             return;
         }

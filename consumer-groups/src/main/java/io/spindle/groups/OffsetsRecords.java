@@ -14,7 +14,7 @@ import java.util.List;
  * The key and value format of the records in {@code __consumer_offsets} (Spindle's own, not Kafka's).
  *
  * <p>Key: a 2-byte type, then for {@link #OFFSET_KEY} the group id, topic and partition; for
- * {@link #GROUP_KEY} the group id. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
+ * {@link #GROUP_KEY} (a classic group) and {@link #CONSUMER_GROUP_KEY} (a KIP-848 group) the group id. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
  * 4-byte length (-1 for null). A record with a null value is a tombstone: the key is gone.
  *
  * <p>Values start with a 2-byte version. Version 0 of an offset value: offset (8), leader epoch (4), metadata
@@ -26,6 +26,7 @@ import java.util.List;
 final class OffsetsRecords {
     static final short OFFSET_KEY = 0;
     static final short GROUP_KEY = 1;
+    static final short CONSUMER_GROUP_KEY = 2;
     private static final short VALUE_VERSION = 0;
 
     private OffsetsRecords() {
@@ -58,6 +59,136 @@ final class OffsetsRecords {
             out.writeShort(GROUP_KEY);
             string(out, group);
         });
+    }
+
+    static byte[] consumerGroupKey(String group) {
+        return write(out -> {
+            out.writeShort(CONSUMER_GROUP_KEY);
+            string(out, group);
+        });
+    }
+
+    /**
+     * Version 0 of a consumer-protocol (KIP-848) group value: group epoch, assignment epoch, assignor, the
+     * partition counts the target was computed from, the target (member id to partitions), then the members,
+     * each with its ids, client, epochs, rebalance timeout, subscription, assigned and revoking partitions and
+     * whether it is a static member away for now. Partitions: a count of topics, each a name, a count and the
+     * partition numbers.
+     */
+    static byte[] consumerGroupValue(ConsumerGroup group) {
+        return write(out -> {
+            out.writeShort(VALUE_VERSION);
+            out.writeInt(group.groupEpoch);
+            out.writeInt(group.assignmentEpoch);
+            string(out, group.assignor.assignorName);
+            out.writeInt(group.partitionCounts.size());
+            for (var e : group.partitionCounts.entrySet()) {
+                string(out, e.getKey());
+                out.writeInt(e.getValue());
+            }
+            out.writeInt(group.target.size());
+            for (var e : group.target.entrySet()) {
+                string(out, e.getKey());
+                partitions(out, e.getValue());
+            }
+            out.writeInt(group.members.size());
+            for (ConsumerGroup.Member m : group.members.values()) {
+                string(out, m.memberId);
+                string(out, m.instanceId);
+                string(out, m.rackId);
+                string(out, m.clientId);
+                string(out, m.clientHost);
+                out.writeInt(m.memberEpoch);
+                out.writeInt(m.previousEpoch);
+                out.writeInt(m.rebalanceTimeoutMs);
+                out.writeInt(m.subscribedTopicNames.size());
+                for (String topic : m.subscribedTopicNames) {
+                    string(out, topic);
+                }
+                string(out, m.subscribedTopicRegex);
+                string(out, m.serverAssignor);
+                partitions(out, m.assigned);
+                partitions(out, m.revoking);
+                out.writeBoolean(m.leftStatic);
+            }
+        });
+    }
+
+    /** Fills {@code group} (fresh) from a value written by {@link #consumerGroupValue}. */
+    static void readConsumerGroup(ByteBuffer buffer, ConsumerGroup group) {
+        DataInputStream in = input(buffer);
+        try {
+            version(in.readShort(), "consumer group");
+            group.groupEpoch = in.readInt();
+            group.assignmentEpoch = in.readInt();
+            String assignor = string(in);
+            group.assignor = ServerAssignor.named(assignor) == null ? ServerAssignor.UNIFORM : ServerAssignor.named(assignor);
+            int counts = in.readInt();
+            java.util.Map<String, Integer> partitionCounts = new java.util.TreeMap<>();
+            for (int i = 0; i < counts; i++) {
+                partitionCounts.put(string(in), in.readInt());
+            }
+            group.partitionCounts = partitionCounts;
+            int targets = in.readInt();
+            group.target.clear();
+            for (int i = 0; i < targets; i++) {
+                group.target.put(string(in), partitions(in));
+            }
+            int memberCount = in.readInt();
+            group.members.clear();
+            group.staticMembers.clear();
+            for (int i = 0; i < memberCount; i++) {
+                ConsumerGroup.Member m = new ConsumerGroup.Member(string(in), string(in));
+                m.rackId = string(in);
+                m.clientId = string(in);
+                m.clientHost = string(in);
+                m.memberEpoch = in.readInt();
+                m.previousEpoch = in.readInt();
+                m.rebalanceTimeoutMs = in.readInt();
+                int topics = in.readInt();
+                List<String> subscribed = new ArrayList<>(topics);
+                for (int j = 0; j < topics; j++) {
+                    subscribed.add(string(in));
+                }
+                m.subscribedTopicNames = List.copyOf(subscribed);
+                m.subscribedTopicRegex = string(in);
+                m.serverAssignor = string(in);
+                m.assigned = partitions(in);
+                m.revoking = partitions(in);
+                m.leftStatic = in.readBoolean();
+                m.lastSent = null;
+                group.members.put(m.memberId, m);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated consumer group value: " + e.getMessage(), e);
+        }
+    }
+
+    private static void partitions(DataOutputStream out, java.util.Map<String, java.util.Set<Integer>> partitions)
+            throws IOException {
+        out.writeInt(partitions.size());
+        for (var e : partitions.entrySet()) {
+            string(out, e.getKey());
+            out.writeInt(e.getValue().size());
+            for (int p : e.getValue()) {
+                out.writeInt(p);
+            }
+        }
+    }
+
+    private static java.util.Map<String, java.util.Set<Integer>> partitions(DataInputStream in) throws IOException {
+        int topics = in.readInt();
+        java.util.Map<String, java.util.Set<Integer>> result = new java.util.TreeMap<>();
+        for (int i = 0; i < topics; i++) {
+            String topic = string(in);
+            int count = in.readInt();
+            java.util.Set<Integer> set = new java.util.TreeSet<>();
+            for (int j = 0; j < count; j++) {
+                set.add(in.readInt());
+            }
+            result.put(topic, set);
+        }
+        return result;
     }
 
     static byte[] offsetValue(CommittedOffset offset) {
@@ -103,7 +234,7 @@ final class OffsetsRecords {
             if (type == OFFSET_KEY) {
                 return new Key(type, group, string(in), in.readInt());
             }
-            if (type == GROUP_KEY) {
+            if (type == GROUP_KEY || type == CONSUMER_GROUP_KEY) {
                 return new Key(type, group, null, -1);
             }
             throw new IllegalArgumentException("unknown key type " + type + " for group '" + group + "'");

@@ -23,7 +23,15 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
@@ -56,12 +64,12 @@ class GroupCoordinatorStorageTest {
 
         @Override
         public Optional<Uuid> topicId(String topic) {
-            return Optional.empty();
+            return Optional.of(new Uuid(7, topic.hashCode()));
         }
 
         @Override
         public Optional<String> topicName(Uuid topicId) {
-            return Optional.empty();
+            return Optional.of("t");
         }
 
         @Override
@@ -124,7 +132,11 @@ class GroupCoordinatorStorageTest {
         try (Stream<Path> files = Files.list(dir)) {
             long total = 0;
             for (Path f : (Iterable<Path>) files::iterator) {
-                total += Files.size(f);
+                try {
+                    total += Files.size(f);
+                } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
+                    // a segment the snapshot made obsolete, deleted between listing and sizing
+                }
             }
             return total;
         }
@@ -186,5 +198,69 @@ class GroupCoordinatorStorageTest {
 
         assertEquals(List.of("kept"), coordinator.groupIds().join());
         assertEquals(Map.of("t-0", 2L), fetchAll("kept"));
+    }
+
+    @Test
+    void anOffsetCommitIsAnsweredOnlyOnceItsRecordIsForcedToDiskInFsyncMode() {
+        close();
+        TopicConfig config = TopicConfig.defaults();
+        logs = LogManager.open(dataDir.resolve("fsync"), FlushPolicy.fsync(), 60_000, topic -> config, Clock.systemUTC());
+        PartitionLog log = logs.getOrCreate(GroupCoordinator.OFFSETS_TOPIC, 0, config);
+        coordinator = GroupCoordinator.start(log, topics, SETTINGS, Clock.systemUTC());
+        long fsyncsBefore = log.fsyncCount();
+
+        for (int i = 0; i < 20; i++) {
+            OffsetCommitResponseData response = coordinator.commitOffsets(commit("durable", "t", 0, i)).join();
+            assertEquals(Errors.NONE.code(), response.topics().get(0).partitions().get(0).errorCode());
+            assertEquals(log.logEndOffset(), log.durableOffset(), "answered only once forced to disk");
+        }
+        assertTrue(log.fsyncCount() > fsyncsBefore);
+    }
+
+    @Test
+    void aConsumerProtocolGroupIsLoadedBackSoItsMembersGoOnWithTheirEpochsAndPartitions() {
+        GroupCoordinator.Client client = new GroupCoordinator.Client("app", "/127.0.0.1");
+        ConsumerGroupHeartbeatResponseData joined = coordinator.consumerGroupHeartbeat(client,
+                new ConsumerGroupHeartbeatRequestData().setGroupId("kip848").setMemberId("member-1").setMemberEpoch(0)
+                        .setRebalanceTimeoutMs(30_000).setSubscribedTopicNames(List.of("t")).setTopicPartitions(List.of())).join();
+        assertEquals(Errors.NONE.code(), joined.errorCode(), joined.errorMessage());
+        assertEquals(8, joined.assignment().topicPartitions().get(0).partitions().size());
+
+        restart();
+
+        ConsumerGroupHeartbeatResponseData after = coordinator.consumerGroupHeartbeat(client,
+                new ConsumerGroupHeartbeatRequestData().setGroupId("kip848").setMemberId("member-1")
+                        .setMemberEpoch(joined.memberEpoch()).setRebalanceTimeoutMs(-1)).join();
+        assertEquals(Errors.NONE.code(), after.errorCode(), after.errorMessage());
+        assertEquals(joined.memberEpoch(), after.memberEpoch());
+        var described = coordinator.consumerGroupDescribe(List.of("kip848")).join().get(0);
+        assertEquals("Stable", described.groupState());
+        assertEquals(8, described.members().get(0).assignment().topicPartitions().get(0).partitions().size());
+    }
+
+    @Test
+    void aStableClassicGroupIsLoadedBackSoItsMembersHeartbeatOnWithoutARebalance() {
+        GroupCoordinator.Client client = new GroupCoordinator.Client("app", "/127.0.0.1");
+        JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {1, 2}));
+        JoinGroupResponseData joined = coordinator.joinGroup(client, new JoinGroupRequestData().setGroupId("classic")
+                .setMemberId("").setProtocolType("consumer").setProtocols(protocols).setSessionTimeoutMs(10_000)
+                .setRebalanceTimeoutMs(10_000), false).join();
+        assertEquals(Errors.NONE.code(), joined.errorCode());
+        SyncGroupResponseData synced = coordinator.syncGroup(new SyncGroupRequestData().setGroupId("classic")
+                .setMemberId(joined.memberId()).setGenerationId(joined.generationId()).setAssignments(List.of(
+                        new SyncGroupRequestData.SyncGroupRequestAssignment().setMemberId(joined.memberId())
+                                .setAssignment(new byte[] {9})))).join();
+        assertEquals(Errors.NONE.code(), synced.errorCode());
+
+        restart();
+
+        HeartbeatResponseData beat = coordinator.heartbeat(new HeartbeatRequestData().setGroupId("classic")
+                .setMemberId(joined.memberId()).setGenerationId(joined.generationId())).join();
+        assertEquals(Errors.NONE.code(), beat.errorCode());
+        SyncGroupResponseData again = coordinator.syncGroup(new SyncGroupRequestData().setGroupId("classic")
+                .setMemberId(joined.memberId()).setGenerationId(joined.generationId())).join();
+        assertEquals(Errors.NONE.code(), again.errorCode());
+        assertEquals(List.of((byte) 9), List.of(again.assignment()[0]), "the stored assignment");
     }
 }

@@ -36,13 +36,24 @@ final class MappedRegion implements AutoCloseable {
         this.address = store.addressForRead(0);
     }
 
-    /** Maps {@code file} read-write with {@code capacity} bytes, extending it if shorter. */
+    /**
+     * Maps {@code file} read-write with {@code capacity} bytes, extending it to {@code capacity} if shorter.
+     * The file ends up exactly {@code max(its length, capacity)} long: chronicle-bytes rounds the file up to a
+     * whole page when it maps it, and that padding is cut again here, because a sealed segment's length is where
+     * its batches end and an index file's length its entry count (ReopenTest shows what the padding did).
+     */
     static MappedRegion open(File file, long capacity) throws IOException {
+        long expectedLength = Math.max(file.length(), capacity);
         MappedFile mappedFile = MappedFile.ofSingle(file, capacity, false);
         ReferenceOwner owner = ReferenceOwner.temporary("spindle:" + file.getName());
         try {
             MappedBytesStore store = mappedFile.acquireByteStore(owner, 0);
             store.singleThreadedCheckDisabled(true);
+            FileChannel channel = mappedFile.raf().getChannel();
+            if (channel.size() > expectedLength) {
+                // Only the page holding the end stays partly past it; nothing reads or writes beyond capacity.
+                channel.truncate(expectedLength);
+            }
             return new MappedRegion(file, mappedFile, store, owner, capacity);
         } catch (IOException | RuntimeException e) {
             mappedFile.releaseLast();

@@ -720,6 +720,15 @@ public final class PartitionLog {
         long next = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
+            if (i > 0 && base != next) {
+                // The segment before this one ends short of it (cut, or emptied by a damaged write): offsets in a
+                // log are contiguous, so nothing from here on can be served. CorruptionTest shows the case.
+                LOG.warn("{}: truncated the log at offset {}: segment {} starts at offset {} but the segment before it"
+                        + " ends at {}", name, next, dir.resolve(Segment.fileName(base, ".log")), base, next);
+                deleteSegmentsAfter(bases, i - 1);
+                producers.truncateFrom(next);
+                break;
+            }
             boolean last = i == bases.size() - 1;
             long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
             Path file = dir.resolve(Segment.fileName(base, ".log"));
@@ -727,6 +736,11 @@ public final class PartitionLog {
             boolean trusted = clean || (recoveryPoint >= nextBase);
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.put(base, segment);
+            if (trusted && length <= Integer.MAX_VALUE && segment.nextOffsetIfHeadersHoldTogether((int) length) < 0) {
+                LOG.warn("{}: the batch headers of {} do not hold together although the checkpoint vouches for it;"
+                        + " validating it batch by batch", name, file);
+                trusted = false;
+            }
             if (trusted && length <= Integer.MAX_VALUE) {
                 if (!segment.loadTrusted((int) length, last, cfg.indexIntervalBytes(), now)) {
                     LOG.info("{}: rebuilt the indexes of {}", name, file);

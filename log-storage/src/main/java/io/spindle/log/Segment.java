@@ -411,7 +411,8 @@ final class Segment {
         SparseIndex offsets = SparseIndex.load(offsetIndex.file(), 4, MAX_INDEX_ENTRIES, end, active);
         SparseIndex times = offsets == null ? null
                 : SparseIndex.load(timeIndex.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, active);
-        boolean trusted = offsets != null && times != null && (end == 0 || offsets.entries() > 0);
+        boolean trusted = offsets != null && times != null && (end == 0 || offsets.entries() > 0)
+                && entriesPointAtBatches(offsets, times, end);
         if (trusted) {
             offsetIndex = offsets;
             timeIndex = times;
@@ -452,6 +453,52 @@ final class Segment {
             }
         }
         return trusted;
+    }
+
+    /**
+     * The offset of the batch after the last one when the batch headers in [0, end) hold together — each one
+     * whole, magic 2, its base offset continuing the previous batch, the last ending exactly at {@code end} —
+     * and -1 otherwise. Reads headers only (no CRC), so it is cheap enough for every segment the checkpoint
+     * vouches for; it keeps a file that was cut, padded or overwritten since from being walked blindly (such a
+     * walk read past the mapping and crashed the JVM).
+     */
+    long nextOffsetIfHeadersHoldTogether(int end) {
+        long expected = baseOffset;
+        int position = 0;
+        while (position < end) {
+            if (end - position < HEADER_SIZE) {
+                return -1;
+            }
+            int batchLength = log.getInt(position + BATCH_LENGTH);
+            long total = (long) LOG_OVERHEAD + batchLength;
+            int lastDelta = log.getInt(position + LAST_OFFSET_DELTA);
+            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + total > end
+                    || log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC
+                    || log.getLong(position + BASE_OFFSET) != expected || lastDelta < 0) {
+                return -1;
+            }
+            expected += (long) lastDelta + 1;
+            position += (int) total;
+        }
+        return expected;
+    }
+
+    /** Whether every offset index entry names the position of a batch ending at its offset, within [0, end). */
+    private boolean entriesPointAtBatches(SparseIndex offsets, SparseIndex times, int end) {
+        for (int i = 0; i < offsets.entries(); i++) {
+            int position = offsets.value(i);
+            if (position < 0 || end - position < HEADER_SIZE
+                    || log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC
+                    || batchLastOffsetAt(position) - baseOffset != offsets.key(i)) {
+                return false;
+            }
+        }
+        for (int i = 0; i < times.entries(); i++) {
+            if (times.value(i) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void trackTimestamps(int position, long batchMaxTimestamp, long nowMs) {

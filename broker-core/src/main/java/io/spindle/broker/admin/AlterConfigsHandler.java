@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
-import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
@@ -80,14 +78,7 @@ public final class AlterConfigsHandler implements ApiHandler {
     }
 
     private void alter(AlterConfigsResource resource, boolean validateOnly) {
-        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
-        if (type == ConfigResource.Type.BROKER) {
-            throw new InvalidRequestException("Broker configs are static in Spindle: set them in the broker's "
-                    + "config file, environment or command line and restart.");
-        }
-        if (type != ConfigResource.Type.TOPIC) {
-            throw new InvalidRequestException("Spindle does not alter configs of resource type " + type + ".");
-        }
+        AdminErrors.requireTopicResource(resource.resourceType());
         Map<String, String> overrides = new LinkedHashMap<>();
         for (AlterableConfig setting : resource.configs()) {
             if (setting.value() == null) {

@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -92,14 +91,7 @@ public final class IncrementalAlterConfigsHandler implements ApiHandler {
     }
 
     private void alter(AlterConfigsResource resource, boolean validateOnly) {
-        ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
-        if (type == ConfigResource.Type.BROKER) {
-            throw new InvalidRequestException("Broker configs are static in Spindle: set them in the broker's "
-                    + "config file, environment or command line and restart.");
-        }
-        if (type != ConfigResource.Type.TOPIC) {
-            throw new InvalidRequestException("Spindle does not alter configs of resource type " + type + ".");
-        }
+        AdminErrors.requireTopicResource(resource.resourceType());
         String name = resource.resourceName();
         TopicInfo topic = topics.topic(name)
                 .orElseThrow(() -> new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist."));

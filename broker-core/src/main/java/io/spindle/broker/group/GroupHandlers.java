@@ -3,6 +3,7 @@ package io.spindle.broker.group;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.groups.GroupSettings;
@@ -25,19 +26,16 @@ import org.slf4j.LoggerFactory;
  * {@value GroupCoordinator#OFFSETS_TOPIC} with one partition on first start, and loads the coordinator from it,
  * blocking); {@link #close()} before the log manager closes.
  *
- * <p>Settings: Kafka's group.* broker settings are not BrokerConfig keys yet; until they are, JVM system
- * properties {@code spindle.<kafka name>} (e.g. {@code -Dspindle.group.consumer.heartbeat.interval.ms=500}) override
- * the {@link GroupSettings#defaults()}.
+ * <p>Settings: the group.* and offsets.* keys of {@link BrokerConfig}, under Kafka's broker setting names.
  */
 public final class GroupHandlers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupHandlers.class);
-    private static final String SYSTEM_PROPERTY_PREFIX = "spindle.";
 
     private final GroupCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
-    public GroupHandlers(TopicRegistry topics, BrokerNode node, Clock clock) {
-        GroupSettings settings = GroupSettings.from(systemOverrides());
+    public GroupHandlers(BrokerConfig config, TopicRegistry topics, BrokerNode node, Clock clock) {
+        GroupSettings settings = GroupSettings.from(config.asStringMap());
         PartitionLog offsetsLog = offsetsLog(topics, settings);
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
@@ -73,15 +71,10 @@ public final class GroupHandlers implements AutoCloseable {
                 "the internal topic " + name + " has no partition 0 log under the data directory"));
     }
 
-    private static Map<String, String> systemOverrides() {
-        Map<String, String> values = new HashMap<>();
-        System.getProperties().forEach((key, value) -> {
-            String k = key.toString();
-            if (k.startsWith(SYSTEM_PROPERTY_PREFIX)) {
-                values.put(k.substring(SYSTEM_PROPERTY_PREFIX.length()), value.toString());
-            }
-        });
-        return values;
+    /** Adds the consumer-group meters to {@code metrics}, refreshed before each scrape. */
+    public void bindMetrics(io.spindle.broker.metrics.BrokerMetrics metrics) {
+        GroupMeters meters = new GroupMeters(coordinator, metrics.registry());
+        metrics.beforeScrape(meters::refresh);
     }
 
     /** One handler per group API. */

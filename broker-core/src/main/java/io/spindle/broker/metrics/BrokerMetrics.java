@@ -61,6 +61,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private final Counter connectionsClosed;
     private final Timer durableLatency;
     private final List<AutoCloseable> binders = new ArrayList<>();
+    private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record ApiMeters(Counter requests, Timer latency, Map<Short, Counter> errors) {
     }
@@ -82,6 +83,13 @@ public final class BrokerMetrics implements AutoCloseable {
         Gauge.builder("spindle.partitions.unmetered", partitionsWithoutMeters, AtomicInteger::get)
                 .description("Topic-partitions past metrics.partition.series.max, without meters of their own")
                 .register(registry);
+        // ProcessorMetrics reports CPU time in nanoseconds; Prometheus wants seconds (process_cpu_seconds_total).
+        registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("process.cpu.time"));
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean unix) {
+            FunctionCounter.builder("process.cpu", unix, b -> b.getProcessCpuTime() / 1e9).baseUnit("seconds")
+                    .description("CPU time used by the broker process").register(registry);
+        }
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
@@ -194,8 +202,14 @@ public final class BrokerMetrics implements AutoCloseable {
         connectionsClosed.increment();
     }
 
+    /** Runs before every scrape, to refresh meters that copy state owned elsewhere (consumer groups). */
+    public void beforeScrape(Runnable refresh) {
+        beforeScrape.add(refresh);
+    }
+
     /** The Prometheus text format, or OpenMetrics when {@code accept} asks for it. */
     public String scrape(String accept) {
+        beforeScrape.forEach(Runnable::run);
         if (accept != null && accept.contains("application/openmetrics-text")) {
             return registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
         }

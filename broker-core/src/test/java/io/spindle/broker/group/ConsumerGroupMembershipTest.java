@@ -6,7 +6,6 @@ import static io.spindle.broker.group.GroupTestSupport.produce;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.broker.TestBroker;
 import java.nio.file.Path;

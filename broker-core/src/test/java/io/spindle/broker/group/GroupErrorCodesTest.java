@@ -109,4 +109,23 @@ class GroupErrorCodesTest {
                 List.of(TOPIC), List.of());
         assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), response.errorCode());
     }
+
+    @Test
+    void aMemberThatDoesNotRejoinWithinTheRebalanceTimeoutIsLeftOutOfTheNextGeneration() throws Exception {
+        JoinGroupResponseData first = raw.joinWithId("g", TOPIC, 10_000, 1_000);
+        raw.sync("g", first.memberId(), first.generationId(), Map.of(first.memberId(), List.of(PARTITION)));
+
+        long start = System.nanoTime();
+        try (RawGroupClient second = new RawGroupClient(broker)) {
+            // The first member never rejoins: the join completes when its rebalance timeout (1 s) runs out.
+            JoinGroupResponseData joined = second.joinWithId("g", TOPIC, 10_000, 1_000);
+            long waitedMs = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(Errors.NONE.code(), joined.errorCode());
+            assertEquals(first.generationId() + 1, joined.generationId());
+            assertEquals(joined.memberId(), joined.leader());
+            assertEquals(1, joined.members().size(), "only the member that rejoined");
+            org.junit.jupiter.api.Assertions.assertTrue(waitedMs >= 900, "waited for the rebalance timeout: " + waitedMs + " ms");
+        }
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, raw.heartbeat("g", first.memberId(), first.generationId()));
+    }
 }

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -137,7 +138,7 @@ class MetricsTest {
                         assertTrue(body.contains("\n" + name + "_total") || body.contains("\n" + name + "_total{")
                                 || name.endsWith("_total"), "counter without _total: " + name);
                     }
-                    assertTrue(!name.contains("milliseconds") && !name.contains("_ms"), "not in base units: " + name);
+                    assertTrue(!name.matches(".*_(ms|ns|us|milliseconds|nanoseconds|microseconds)(_.*)?"), "not in base units: " + name);
                 }
             }
             assertTrue(body.contains("jvm_memory_used_bytes"), "JVM meters present");
@@ -171,6 +172,64 @@ class MetricsTest {
             assertTrue(partitions >= 5, "the 5 partitions of 'wide' and any internal ones");
             assertEquals(2, metered);
             assertEquals(partitions - 2.0, samples.get("spindle_partitions_unmetered"));
+        }
+    }
+
+    @Test
+    void groupMetersShowMembersRebalancesCommittedOffsetsAndLag() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+            broker.admin().createTopics(List.of(new NewTopic("lagged", 1, (short) 1))).all().get();
+            produce(broker, "lagged", 100);
+            Properties c = broker.clientProperties();
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, "metered-group");
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            TopicPartition partition = new TopicPartition("lagged", 0);
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
+                consumer.subscribe(List.of("lagged"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    consumer.poll(Duration.ofMillis(100));
+                    return !consumer.assignment().isEmpty();
+                });
+                consumer.commitSync(Map.of(partition, new OffsetAndMetadata(40)));
+                String labels = "group=\"metered-group\",partition=\"0\",topic=\"lagged\"";
+                Map<String, Double> samples = scrape(broker);
+                assertEquals(40.0, value(samples, "spindle_group_committed_offset", labels));
+                assertEquals(60.0, value(samples, "spindle_group_lag", labels));
+                assertEquals(1.0, value(samples, "spindle_group_members", "group=\"metered-group\""));
+                assertTrue(value(samples, "spindle_group_rebalances_total", "group=\"metered-group\"") >= 1);
+
+                produce(broker, "lagged", 10);
+                assertEquals(70.0, value(scrape(broker), "spindle_group_lag", labels));
+
+                // Every spindle meter the Grafana dashboard queries exists.
+                String body = get(broker.broker().metricsPort(), "/metrics", null).body();
+                String dashboard = java.nio.file.Files.readString(Path.of("..", "docs", "grafana-dashboard.json"));
+                Matcher names = Pattern.compile("spindle_[a-z_]+").matcher(dashboard);
+                int checked = 0;
+                while (names.find()) {
+                    String name = names.group();
+                    if (name.equals("spindle_request_errors_total")) {
+                        continue; // only present once some request has failed
+                    }
+                    assertTrue(body.contains(name), "the dashboard queries " + name + ", which the broker does not export");
+                    checked++;
+                }
+                assertTrue(checked > 10);
+            }
+        }
+    }
+
+    private static void produce(TestBroker broker, String topic, int count) throws Exception {
+        Properties p = broker.clientProperties();
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(topic, new byte[10]));
+            }
+            producer.flush();
         }
     }
 
