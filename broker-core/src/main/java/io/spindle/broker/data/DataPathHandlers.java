@@ -1,0 +1,83 @@
+package io.spindle.broker.data;
+
+import io.netty.util.HashedWheelTimer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.Topics;
+import io.spindle.config.BrokerConfig;
+import io.spindle.log.LogManager;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The data path of the broker: Produce, Fetch, ListOffsets and InitProducerId, translated into calls on the
+ * partition logs.
+ *
+ * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
+ * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
+ * fetches and acks=all timeouts live on one timer-wheel thread; appends wake waiting fetches through the log
+ * manager's append listener, which this class takes (there is one). The Netty event loops only parse and hand over.
+ *
+ * <p>Lifecycle: construct after the log manager is open, {@link #close()} before it is closed. Closing lets
+ * queued appends finish, then answers waiting fetches with what is there.
+ *
+ * <p>{@code config} and {@code clock} are part of the wiring contract but not read yet: waits are measured on the
+ * timer wheel (monotonic time) and timestamps come from the log, which has its own clock.
+ */
+public final class DataPathHandlers implements AutoCloseable {
+    private final PartitionWriters writers;
+    private final ExecutorService readers;
+    private final HashedWheelTimer timer;
+    private final FetchPurgatory purgatory;
+    private final List<ApiHandler> handlers;
+
+    public DataPathHandlers(BrokerConfig config, Topics topics, LogManager logs, Clock clock) {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ProducerIdAllocator producerIds = ProducerIdAllocator.open(logs.dataDir());
+        this.writers = new PartitionWriters(threads);
+        this.readers = daemonPool("data-reader", threads);
+        // 5 ms ticks: fetch max waits and produce timeouts are hundreds of milliseconds and up.
+        this.timer = new HashedWheelTimer(new DefaultThreadFactory("spindle-data-timer", true), 5, TimeUnit.MILLISECONDS, 512);
+        this.purgatory = new FetchPurgatory(timer, readers);
+        logs.setAppendListener(purgatory::onAppend);
+        this.handlers = List.of(
+                new ProduceHandler(topics, writers, timer),
+                new FetchHandler(topics, readers, purgatory),
+                new ListOffsetsHandler(topics, readers),
+                new InitProducerIdHandler(producerIds, readers));
+    }
+
+    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId. */
+    public List<ApiHandler> handlers() {
+        return handlers;
+    }
+
+    @Override
+    public void close() {
+        writers.close();
+        timer.stop();
+        purgatory.close();
+        readers.shutdown();
+        try {
+            if (!readers.awaitTermination(10, TimeUnit.SECONDS)) {
+                readers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            readers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static ExecutorService daemonPool(String role, int threads) {
+        AtomicInteger counter = new AtomicInteger();
+        return Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "spindle-" + role + "-" + counter.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+}

@@ -1,0 +1,78 @@
+package io.spindle.broker.data;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.Topics;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * Fetch (versions 4 to 18; 13 and later name topics by id). Reads every requested partition (see
+ * {@link FetchPlan}) on a reader thread; if fewer than min_bytes are there and max_wait_ms is positive, the fetch
+ * waits in the {@link FetchPurgatory}. Record bytes go from the segment files to the socket zero-copy.
+ *
+ * <p>Incremental fetch sessions are declined the way Kafka allows when its session cache is full: every full
+ * fetch is answered as sessionless (session id 0), so clients keep sending full fetches; a request that names a
+ * session (an incremental fetch) is answered FETCH_SESSION_ID_NOT_FOUND, after which a client starts over with a
+ * full fetch.
+ *
+ * <p>Replica fetches are served like consumer fetches (there are no followers); current_leader_epoch is not
+ * checked because leader epochs are not tracked.
+ */
+final class FetchHandler implements ApiHandler {
+    static final short MIN_VERSION = 4;
+    static final short MAX_VERSION = 18;
+
+    private final Topics topics;
+    private final Executor readExecutor;
+    private final FetchPurgatory purgatory;
+
+    FetchHandler(Topics topics, Executor readExecutor, FetchPurgatory purgatory) {
+        this.topics = topics;
+        this.readExecutor = readExecutor;
+        this.purgatory = purgatory;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.FETCH;
+    }
+
+    @Override
+    public short minVersion() {
+        return MIN_VERSION;
+    }
+
+    @Override
+    public short maxVersion() {
+        return MAX_VERSION;
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        FetchRequest fetch = (FetchRequest) request;
+        if (!fetch.metadata().isFull()) {
+            return CompletableFuture.completedFuture(ApiResponse.of(FetchResponse.of(new FetchResponseData()
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
+                    .setSessionId(0))));
+        }
+        FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics);
+        int maxWaitMs = fetch.maxWait();
+        // Reading touches segment indexes and mappings, which may fault pages in from disk: not on the event loop.
+        return CompletableFuture.supplyAsync(plan::read, readExecutor).thenCompose(read -> {
+            if (maxWaitMs <= 0 || plan.logs().isEmpty() || read.satisfies(plan.minBytes())) {
+                return CompletableFuture.completedFuture(read.toResponse());
+            }
+            read.close();
+            return purgatory.await(plan, maxWaitMs, connection);
+        });
+    }
+}

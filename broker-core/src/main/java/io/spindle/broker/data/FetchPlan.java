@@ -1,0 +1,184 @@
+package io.spindle.broker.data;
+
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.Topics;
+import io.spindle.log.LogSlice;
+import io.spindle.log.PartitionLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+
+/**
+ * One Fetch request resolved against the topic registry: which log to read from which offset, within which
+ * limits. A waiting fetch reads its plan again each time one of its partitions grows, so reading is repeatable.
+ *
+ * <p>Limits follow Kafka: {@code partition_max_bytes} per partition and {@code max_bytes} for the response are
+ * soft for the first partition that has data (its first batch is returned whole, however large, so a consumer
+ * always progresses); a later partition whose first batch does not fit the remaining budget is answered without
+ * records this time.
+ *
+ * <p>Without transactions every offset is stable: high watermark and last stable offset are the log end offset
+ * for both isolation levels, and a read_committed fetch gets an empty list of aborted transactions.
+ *
+ * <p>Immutable; {@link #read()} is thread-safe.
+ */
+final class FetchPlan {
+    private static final short FIRST_VERSION_WITH_TOPIC_IDS = 13;
+    private static final short FIRST_VERSION_WITH_LOG_START_OFFSET = 5;
+
+    /** One partition to read; {@code log} is null when {@code error} says why it cannot be read. */
+    record PartitionFetch(int partition, long fetchOffset, int maxBytes, PartitionLog log, Errors error) {
+    }
+
+    record TopicFetch(String name, Uuid id, List<PartitionFetch> partitions) {
+    }
+
+    private final short version;
+    private final int minBytes;
+    private final int maxBytes;
+    private final boolean readCommitted;
+    private final List<TopicFetch> topics;
+    private final List<PartitionLog> logs;
+
+    private FetchPlan(short version, int minBytes, int maxBytes, boolean readCommitted, List<TopicFetch> topics) {
+        this.version = version;
+        this.minBytes = minBytes;
+        this.maxBytes = maxBytes;
+        this.readCommitted = readCommitted;
+        this.topics = topics;
+        List<PartitionLog> readable = new ArrayList<>();
+        for (TopicFetch topic : topics) {
+            for (PartitionFetch partition : topic.partitions()) {
+                if (partition.log() != null) {
+                    readable.add(partition.log());
+                }
+            }
+        }
+        this.logs = List.copyOf(readable);
+    }
+
+    /** Resolves the topics of a request (by name, or by id from version 13) to partition logs. Reads no data. */
+    static FetchPlan resolve(FetchRequest request, short version, Topics registry) {
+        List<TopicFetch> topics = new ArrayList<>();
+        for (FetchTopic topic : request.data().topics()) {
+            String name = topic.topic();
+            Errors topicError = null;
+            if (version >= FIRST_VERSION_WITH_TOPIC_IDS) {
+                Optional<TopicInfo> info = registry.topic(topic.topicId());
+                if (info.isPresent()) {
+                    name = info.get().name();
+                } else {
+                    topicError = Errors.UNKNOWN_TOPIC_ID;
+                }
+            }
+            List<PartitionFetch> partitions = new ArrayList<>(topic.partitions().size());
+            for (FetchPartition partition : topic.partitions()) {
+                Errors error = topicError;
+                PartitionLog log = null;
+                if (error == null) {
+                    Optional<PartitionLog> found = registry.partition(name, partition.partition());
+                    if (found.isPresent()) {
+                        log = found.get();
+                    } else {
+                        error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                    }
+                }
+                partitions.add(new PartitionFetch(partition.partition(), partition.fetchOffset(),
+                        partition.partitionMaxBytes(), log, error));
+            }
+            topics.add(new TopicFetch(name, topic.topicId(), partitions));
+        }
+        return new FetchPlan(version, request.minBytes(), request.maxBytes(),
+                request.isolationLevel() == IsolationLevel.READ_COMMITTED, topics);
+    }
+
+    int minBytes() {
+        return minBytes;
+    }
+
+    /** The logs this plan reads (whose appends may satisfy it). */
+    List<PartitionLog> logs() {
+        return logs;
+    }
+
+    /** Reads every partition once. The result holds its slices open until closed. */
+    FetchRead read() {
+        FetchResponseData data = new FetchResponseData();
+        List<LogSlice> slices = new ArrayList<>();
+        long bytes = 0;
+        boolean anyError = false;
+        for (TopicFetch topic : topics) {
+            FetchableTopicResponse topicResponse = new FetchableTopicResponse();
+            if (version >= FIRST_VERSION_WITH_TOPIC_IDS) {
+                topicResponse.setTopicId(topic.id());
+            } else {
+                topicResponse.setTopic(topic.name());
+            }
+            data.responses().add(topicResponse);
+            for (PartitionFetch partition : topic.partitions()) {
+                PartitionData partitionData = new PartitionData().setPartitionIndex(partition.partition());
+                topicResponse.partitions().add(partitionData);
+                if (partition.error() != null) {
+                    failed(partitionData, partition.error());
+                    anyError = true;
+                    continue;
+                }
+                try {
+                    LogSlice slice = readPartition(partition, maxBytes - bytes, bytes == 0);
+                    if (!slice.isEmpty()) {
+                        slices.add(slice);
+                        bytes += slice.sizeInBytes();
+                    }
+                    // Read after the slice: the high watermark is never below the end of the records returned.
+                    long logEndOffset = partition.log().logEndOffset();
+                    partitionData.setErrorCode(Errors.NONE.code())
+                            .setHighWatermark(logEndOffset)
+                            .setLastStableOffset(logEndOffset)
+                            .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
+                            .setRecords(slice.isEmpty() ? MemoryRecords.EMPTY : new LogSliceRecords(slice));
+                    if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
+                        partitionData.setLogStartOffset(partition.log().logStartOffset());
+                    }
+                } catch (RuntimeException e) {
+                    String name = topic.name() + "-" + partition.partition();
+                    failed(partitionData, StorageErrors.of(e, "fetch from " + name + " at offset " + partition.fetchOffset()));
+                    anyError = true;
+                }
+            }
+        }
+        return new FetchRead(data, slices, bytes, anyError);
+    }
+
+    private static LogSlice readPartition(PartitionFetch partition, long remainingBytes, boolean firstData) {
+        long limit = Math.min(partition.maxBytes(), remainingBytes);
+        if (limit <= 0 && !firstData) {
+            return LogSlice.EMPTY;
+        }
+        LogSlice slice = partition.log().read(partition.fetchOffset(), (int) Math.max(limit, 1));
+        if (!firstData && slice.sizeInBytes() > limit) {
+            slice.close();
+            return LogSlice.EMPTY;
+        }
+        return slice;
+    }
+
+    private void failed(PartitionData partitionData, Errors error) {
+        partitionData.setErrorCode(error.code())
+                .setHighWatermark(-1L)
+                .setLastStableOffset(-1L)
+                .setRecords(MemoryRecords.EMPTY);
+        if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
+            partitionData.setLogStartOffset(-1L);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.spindle.broker.data;
+
+import io.spindle.log.AppendResult;
+import io.spindle.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The threads that append to partition logs, off the Netty event loops (an append may block on disk).
+ *
+ * <p>Each partition is pinned to one single-threaded stripe, chosen by hashing its topic and partition, so a
+ * partition has one writer and its appends run in the order they were submitted. That order matters: an
+ * idempotent producer keeps up to five batches in flight per partition, and they arrive on one connection in
+ * sequence order; appending them out of order would answer OUT_OF_ORDER_SEQUENCE_NUMBER to good batches.
+ *
+ * <p>Thread-safe. After {@link #close()}, appends fail with RejectedExecutionException.
+ */
+final class PartitionWriters implements AutoCloseable {
+    private final ExecutorService[] stripes;
+
+    PartitionWriters(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("partition writer threads must be at least 1, not " + threads);
+        }
+        stripes = new ExecutorService[threads];
+        for (int i = 0; i < threads; i++) {
+            String name = "spindle-append-" + i;
+            stripes[i] = Executors.newSingleThreadExecutor(runnable -> {
+                Thread thread = new Thread(runnable, name);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+
+    /**
+     * Appends {@code records} (position..limit) on the partition's writer thread. The buffer must stay unchanged
+     * until the future completes. Completes exceptionally with the storage engine's exception.
+     */
+    CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer records) {
+        try {
+            return CompletableFuture.supplyAsync(() -> log.append(records), stripeOf(log.topic(), log.partition()));
+        } catch (RejectedExecutionException closed) {
+            // As a failed future, never thrown: other partitions of the request may already be queued, and the
+            // request (whose buffer they read) must not complete before they have run.
+            return CompletableFuture.failedFuture(closed);
+        }
+    }
+
+    private ExecutorService stripeOf(String topic, int partition) {
+        int hash = 31 * topic.hashCode() + partition;
+        return stripes[Math.floorMod(hash ^ (hash >>> 16), stripes.length)];
+    }
+
+    /** Lets queued appends finish (up to a bound), then stops the threads. */
+    @Override
+    public void close() {
+        for (ExecutorService stripe : stripes) {
+            stripe.shutdown();
+        }
+        for (ExecutorService stripe : stripes) {
+            try {
+                if (!stripe.awaitTermination(10, TimeUnit.SECONDS)) {
+                    stripe.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                stripe.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

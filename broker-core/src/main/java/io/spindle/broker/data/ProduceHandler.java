@@ -1,0 +1,287 @@
+package io.spindle.broker.data;
+
+import io.netty.util.Timeout;
+import io.netty.util.Timer;
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ApiResponse;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.Topics;
+import io.spindle.log.AppendResult;
+import io.spindle.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.internals.Topic;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+
+/**
+ * Produce (versions 3 to 13; 13 names topics by id). Each partition's batch is appended by its partition's
+ * writer thread ({@link PartitionWriters}); the response is complete when every partition is: for acks=1 once
+ * the batch is in the log, for acks=all once the flush policy counts it durable, and acks=0 gets no response
+ * (the future still completes after the appends, so a connection's later responses keep their order).
+ *
+ * <p>The batch bytes are the request's own buffer, handed to the log without a copy; the network layer keeps
+ * the request alive until the future completes.
+ *
+ * <p>Decisions where a Kafka broker has features Spindle lacks:
+ * <ul>
+ *   <li>Transactions are not supported. A request with a transactional id, or a transactional batch, gets
+ *       TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition: that is what Kafka answers when the broker
+ *       does not let the client use transactional ids, and it fails a transactional producer at once with a
+ *       typed exception instead of letting it retry.</li>
+ *   <li>As Kafka does for versions 3 and up, a partition's records must be exactly one batch (INVALID_RECORD
+ *       otherwise), and internal topics cannot be produced to by clients (INVALID_TOPIC_EXCEPTION).</li>
+ *   <li>Topics are not created here: Kafka creates them on Metadata, not on Produce, so an unknown topic is
+ *       UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID at version 13).</li>
+ *   <li>A retried idempotent batch already in the log is answered NONE with its original base offset.</li>
+ * </ul>
+ */
+final class ProduceHandler implements ApiHandler {
+    static final short MIN_VERSION = 3;
+    static final short MAX_VERSION = 13;
+    private static final short FIRST_VERSION_WITH_TOPIC_IDS = 13;
+    private static final short FIRST_VERSION_WITH_LOG_START_OFFSET = 5;
+    private static final short FIRST_VERSION_WITH_ERROR_MESSAGE = 8;
+
+    // Kafka v2 record batch header layout (the fields read before the log validates the batch).
+    private static final int LENGTH_OFFSET = 8;
+    private static final int LOG_OVERHEAD = 12;
+    private static final int MAGIC_OFFSET = 16;
+    private static final int ATTRIBUTES_OFFSET = 21;
+    private static final byte MAGIC_V2 = 2;
+    private static final short TRANSACTIONAL_FLAG = 0x10;
+
+    private final Topics topics;
+    private final PartitionWriters writers;
+    private final Timer timer;
+
+    ProduceHandler(Topics topics, PartitionWriters writers, Timer timer) {
+        this.topics = topics;
+        this.writers = writers;
+        this.timer = timer;
+    }
+
+    @Override
+    public ApiKeys apiKey() {
+        return ApiKeys.PRODUCE;
+    }
+
+    @Override
+    public short minVersion() {
+        return MIN_VERSION;
+    }
+
+    @Override
+    public short maxVersion() {
+        return MAX_VERSION;
+    }
+
+    @Override
+    public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
+        ProduceRequest produce = (ProduceRequest) request;
+        short version = header.apiVersion();
+        short acks = produce.acks();
+        ProduceRequestData data = produce.data();
+
+        Errors requestError = Errors.NONE;
+        String requestErrorMessage = null;
+        if (acks != 0 && acks != 1 && acks != -1) {
+            requestError = Errors.INVALID_REQUIRED_ACKS;
+            requestErrorMessage = "acks must be 0, 1 or -1, not " + acks;
+        } else if (data.transactionalId() != null || carriesTransactionalBatch(data)) {
+            requestError = Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+            requestErrorMessage = "Spindle does not support transactions (transactional id "
+                    + data.transactionalId() + ")";
+        }
+
+        ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        List<PendingAppend> appends = new ArrayList<>();
+        for (TopicProduceData topicData : data.topicData()) {
+            TopicProduceResponse topicResponse = new TopicProduceResponse();
+            if (version >= FIRST_VERSION_WITH_TOPIC_IDS) {
+                topicResponse.setTopicId(topicData.topicId());
+            } else {
+                topicResponse.setName(topicData.name());
+            }
+            response.responses().add(topicResponse);
+
+            Errors topicError = requestError;
+            String topicErrorMessage = requestErrorMessage;
+            String topicName = topicData.name();
+            if (topicError == Errors.NONE && version >= FIRST_VERSION_WITH_TOPIC_IDS) {
+                Optional<TopicInfo> topic = topics.topic(topicData.topicId());
+                if (topic.isPresent()) {
+                    topicName = topic.get().name();
+                } else {
+                    topicError = Errors.UNKNOWN_TOPIC_ID;
+                    topicErrorMessage = "No topic with id " + topicData.topicId();
+                }
+            }
+            if (topicError == Errors.NONE && Topic.isInternal(topicName)) {
+                topicError = Errors.INVALID_TOPIC_EXCEPTION;
+                topicErrorMessage = "Clients cannot produce to the internal topic " + topicName;
+            }
+
+            for (PartitionProduceData partitionData : topicData.partitionData()) {
+                PartitionProduceResponse partitionResponse = new PartitionProduceResponse().setIndex(partitionData.index());
+                topicResponse.partitionResponses().add(partitionResponse);
+                if (topicError != Errors.NONE) {
+                    fail(partitionResponse, version, topicError, topicErrorMessage);
+                    continue;
+                }
+                String partitionName = topicName + "-" + partitionData.index();
+                Optional<PartitionLog> log = topics.partition(topicName, partitionData.index());
+                if (log.isEmpty()) {
+                    fail(partitionResponse, version, Errors.UNKNOWN_TOPIC_OR_PARTITION, "No partition " + partitionName);
+                    continue;
+                }
+                ByteBuffer batch = singleBatch(partitionData.records());
+                if (batch == null) {
+                    fail(partitionResponse, version, Errors.INVALID_RECORD,
+                            "Produce requests of version " + version + " carry exactly one record batch per partition ("
+                                    + partitionName + ")");
+                    continue;
+                }
+                PendingAppend append = PendingAppend.start(writers, log.get(), partitionName, batch, acks == -1);
+                appends.add(append);
+                pending.add(append.acknowledged.handle((result, failure) -> {
+                    if (failure == null) {
+                        succeed(partitionResponse, version, result);
+                    } else {
+                        Throwable cause = StorageErrors.unwrap(failure);
+                        Errors error = cause instanceof TimeoutException
+                                ? Errors.REQUEST_TIMED_OUT : StorageErrors.of(cause, "produce to " + partitionName);
+                        fail(partitionResponse, version, error, cause.getMessage());
+                    }
+                    return null;
+                }));
+            }
+        }
+
+        CompletableFuture<Void> all = CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]));
+        if (acks == -1 && produce.timeout() > 0 && !appends.isEmpty()) {
+            expireAfter(produce.timeout(), appends, all);
+        }
+        if (acks == 0) {
+            return all.thenApply(done -> null);
+        }
+        return all.thenApply(done -> ApiResponse.of(new ProduceResponse(response)));
+    }
+
+    /**
+     * As Kafka does for acks=all, partitions not acknowledged within the request's timeout_ms are answered
+     * REQUEST_TIMED_OUT (the producer retries; an idempotent retry is recognised as a duplicate). Only the wait
+     * for durability is cut short: an append still queued for its writer is waited for, because it reads the
+     * request's buffer, which the network layer releases once the response is complete.
+     */
+    private void expireAfter(int timeoutMs, List<PendingAppend> appends, CompletableFuture<Void> all) {
+        Timeout timeout;
+        try {
+            timeout = timer.newTimeout(expired -> {
+                for (PendingAppend append : appends) {
+                    append.appended.whenComplete((result, failure) -> append.acknowledged.completeExceptionally(
+                            new TimeoutException("acks=all: the batch for " + append.partition
+                                    + " was not durable within timeout_ms=" + timeoutMs)));
+                }
+            }, timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (IllegalStateException stopped) {
+            return; // shutting down: the appends finish or fail on their own
+        }
+        all.whenComplete((done, failure) -> timeout.cancel());
+    }
+
+    /**
+     * One partition's batch: {@code appended} completes when the log has taken it (the request buffer is no
+     * longer read), {@code acknowledged} when the producer may be answered (the same for acks=1; after the flush
+     * policy counts it durable for acks=all).
+     */
+    private record PendingAppend(String partition, CompletableFuture<AppendResult> appended,
+                                 CompletableFuture<AppendResult> acknowledged) {
+        static PendingAppend start(PartitionWriters writers, PartitionLog log, String partition, ByteBuffer batch,
+                                   boolean waitForDurability) {
+            CompletableFuture<AppendResult> appended = writers.append(log, batch);
+            CompletableFuture<AppendResult> acknowledged = waitForDurability
+                    ? appended.thenCompose(result -> result.durable().thenApply(durable -> result))
+                    : appended;
+            return new PendingAppend(partition, appended, acknowledged);
+        }
+    }
+
+    private static void succeed(PartitionProduceResponse response, short version, AppendResult result) {
+        response.setErrorCode(Errors.NONE.code())
+                .setBaseOffset(result.firstOffset())
+                .setLogAppendTimeMs(result.logAppendTime());
+        if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
+            response.setLogStartOffset(result.logStartOffset());
+        }
+    }
+
+    private static void fail(PartitionProduceResponse response, short version, Errors error, String message) {
+        response.setErrorCode(error.code())
+                .setBaseOffset(-1L)
+                .setLogAppendTimeMs(-1L);
+        if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
+            response.setLogStartOffset(-1L);
+        }
+        if (version >= FIRST_VERSION_WITH_ERROR_MESSAGE) {
+            response.setErrorMessage(message);
+        }
+    }
+
+    /**
+     * A view of the records if they frame exactly one batch (by its length field), else null. The batch is not
+     * validated here: the log checks length, magic and CRC, and a batch whose length runs past the buffer is
+     * left to it so that it is answered CORRUPT_MESSAGE.
+     */
+    static ByteBuffer singleBatch(BaseRecords records) {
+        if (!(records instanceof MemoryRecords memory) || memory.sizeInBytes() == 0) {
+            return null;
+        }
+        ByteBuffer buffer = memory.buffer().duplicate();
+        int size = buffer.remaining();
+        if (size >= LOG_OVERHEAD) {
+            int length = buffer.getInt(buffer.position() + LENGTH_OFFSET);
+            if (length >= 0 && LOG_OVERHEAD + (long) length < size) {
+                return null;
+            }
+        }
+        return buffer;
+    }
+
+    /** Whether any partition's first batch is a v2 batch marked transactional (Kafka checks the same). */
+    private static boolean carriesTransactionalBatch(ProduceRequestData data) {
+        for (TopicProduceData topicData : data.topicData()) {
+            for (PartitionProduceData partitionData : topicData.partitionData()) {
+                if (partitionData.records() instanceof MemoryRecords memory) {
+                    ByteBuffer buffer = memory.buffer();
+                    int start = buffer.position();
+                    if (buffer.limit() - start >= ATTRIBUTES_OFFSET + 2
+                            && buffer.get(start + MAGIC_OFFSET) == MAGIC_V2
+                            && (buffer.getShort(start + ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) != 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,120 @@
+package io.spindle.broker.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** librdkafka (through kcat) as producer and consumer. Skipped where kcat is not installed. */
+class KcatInteropTest {
+    private static final String KCAT = "/usr/bin/kcat";
+    private static final int RECORDS = 2_000;
+
+    @TempDir
+    Path dataDir;
+    @TempDir
+    Path work;
+    private DataPathBroker broker;
+
+    @BeforeEach
+    void start() {
+        assumeTrue(Files.isExecutable(Path.of(KCAT)), "kcat is not installed");
+        broker = DataPathBroker.start(dataDir);
+    }
+
+    @AfterEach
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @ParameterizedTest(name = "compression {0}")
+    @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
+    void recordsProducedByIdempotentLibrdkafkaAreReadByKafkaClientsInOrder(String compression) throws Exception {
+        String topic = "from-kcat-" + compression;
+        broker.createTopic(topic, 1);
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < RECORDS; i++) {
+            input.append("key-").append(i).append(':').append("value-").append(i).append('\n');
+        }
+        Path file = work.resolve("input.txt");
+        Files.writeString(file, input, StandardCharsets.UTF_8);
+
+        run(List.of(KCAT, "-b", broker.bootstrap(), "-t", topic, "-p", "0", "-P", "-K", ":", "-z", compression,
+                "-X", "enable.idempotence=true", "-l", file.toString()));
+
+        TopicPartition partition = new TopicPartition(topic, 0);
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (records.size() < RECORDS && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        assertEquals(RECORDS, records.size());
+        for (int i = 0; i < RECORDS; i++) {
+            assertEquals(i, records.get(i).offset());
+            assertEquals("key-" + i, new String(records.get(i).key(), StandardCharsets.UTF_8));
+            assertEquals("value-" + i, new String(records.get(i).value(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @ParameterizedTest(name = "compression {0}")
+    @ValueSource(strings = {"none", "zstd"})
+    void recordsProducedByKafkaClientsAreReadByLibrdkafkaInOrder(String compression) throws Exception {
+        String topic = "to-kcat-" + compression;
+        broker.createTopic(topic, 1);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of("compression.type", compression))) {
+            for (int i = 0; i < RECORDS; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, ("k" + i).getBytes(StandardCharsets.UTF_8),
+                        ("v" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+
+        String output = run(List.of(KCAT, "-b", broker.bootstrap(), "-t", topic, "-p", "0", "-C", "-o", "beginning", "-e",
+                "-q", "-f", "%o %k %s\\n"));
+
+        String[] lines = output.split("\n");
+        assertEquals(RECORDS, lines.length, "lines from kcat");
+        for (int i = 0; i < RECORDS; i++) {
+            assertEquals(i + " k" + i + " v" + i, lines[i]);
+        }
+    }
+
+    private String run(List<String> command) throws IOException, InterruptedException {
+        Path stdout = work.resolve("stdout-" + System.nanoTime());
+        Path stderr = work.resolve("stderr-" + System.nanoTime());
+        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+        }
+        String errors = Files.readString(stderr, StandardCharsets.UTF_8);
+        assertTrue(exited, "kcat did not finish: " + errors);
+        assertEquals(0, process.exitValue(), "kcat failed: " + errors);
+        return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+}

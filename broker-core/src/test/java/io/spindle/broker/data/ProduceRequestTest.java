@@ -1,0 +1,197 @@
+package io.spindle.broker.data;
+
+import static io.spindle.broker.data.KafkaRequests.onlyPartition;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.ProduceResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Produce requests sent byte for byte on a raw socket: retries, corrupt batches, refused features. */
+class ProduceRequestTest {
+    private static final String TOPIC = "raw";
+
+    @TempDir
+    Path dataDir;
+    private DataPathBroker broker;
+    private RawKafkaClient client;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = DataPathBroker.start(dataDir);
+        broker.createTopic(TOPIC, 1);
+        client = new RawKafkaClient(broker.host(), broker.port());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close();
+        broker.close();
+    }
+
+    @Test
+    void aRetriedIdempotentBatchIsAnsweredWithItsOriginalOffsetAndStoredOnce() throws Exception {
+        InitProducerIdResponse init = client.send(KafkaRequests.initProducerId(null));
+        assertEquals(Errors.NONE, init.error());
+        long producerId = init.data().producerId();
+        assertEquals(0, init.data().producerEpoch());
+
+        PartitionProduceResponse first = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a", "b", "c"))));
+        // The same batch again, as a producer resends it when the first response was lost.
+        PartitionProduceResponse retry = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a", "b", "c"))));
+        PartitionProduceResponse next = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 3, "d"))));
+
+        assertEquals(Errors.NONE.code(), first.errorCode());
+        assertEquals(0, first.baseOffset());
+        assertEquals(0, first.logStartOffset());
+        assertEquals(-1, first.logAppendTimeMs(), "the topic keeps the producer's create time");
+        assertEquals(Errors.NONE.code(), retry.errorCode());
+        assertEquals(0, retry.baseOffset());
+        assertEquals(Errors.NONE.code(), next.errorCode());
+        assertEquals(3, next.baseOffset());
+        assertEquals(List.of("a", "b", "c", "d"), valuesFrom(0));
+    }
+
+    @Test
+    void aSequenceGapIsAnsweredOutOfOrderSequenceNumber() throws Exception {
+        long producerId = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+        client.send(KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a")));
+
+        PartitionProduceResponse gap = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 5, "f"))));
+
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(), gap.errorCode());
+        assertEquals(List.of("a"), valuesFrom(0));
+    }
+
+    @Test
+    void aBatchWithACorruptCrcIsAnsweredCorruptMessageAndTheConnectionKeepsServing() throws Exception {
+        MemoryRecords corrupt = plainBatch("damaged");
+        ByteBuffer bytes = corrupt.buffer();
+        int last = bytes.limit() - 1;
+        bytes.put(last, (byte) (bytes.get(last) ^ 0x5A));
+
+        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, MemoryRecords.readableRecords(bytes))));
+        PartitionProduceResponse accepted = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, plainBatch("intact"))));
+
+        assertEquals(Errors.CORRUPT_MESSAGE.code(), refused.errorCode());
+        assertEquals(Errors.NONE.code(), accepted.errorCode());
+        assertEquals(0, accepted.baseOffset());
+        assertEquals(List.of("intact"), valuesFrom(0));
+    }
+
+    @Test
+    void twoBatchesForOnePartitionAreAnsweredInvalidRecordAsKafkaDoes() throws Exception {
+        ByteBuffer first = plainBatch("one").buffer();
+        ByteBuffer second = plainBatch("two").buffer();
+        ByteBuffer both = ByteBuffer.allocate(first.remaining() + second.remaining()).put(first).put(second).flip();
+
+        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, MemoryRecords.readableRecords(both))));
+
+        assertEquals(Errors.INVALID_RECORD.code(), refused.errorCode());
+    }
+
+    @Test
+    void producingToAnUnknownTopicIsAnsweredUnknownTopicOrPartitionAndCreatesNothing() throws Exception {
+        PartitionProduceResponse unknownTopic = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce("no-such-topic", 0, plainBatch("x"))));
+        PartitionProduceResponse unknownPartition = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 7, plainBatch("x"))));
+
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), unknownTopic.errorCode());
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), unknownPartition.errorCode());
+        assertTrue(broker.broker().topics().topic("no-such-topic").isEmpty());
+    }
+
+    @Test
+    void produceVersion13NamesTheTopicByIdAndAnUnknownIdIsAnsweredUnknownTopicId() throws Exception {
+        Uuid topicId = broker.broker().topics().topic(TOPIC).orElseThrow().id();
+
+        ProduceResponse known = client.send(KafkaRequests.produceById(topicId, 0, plainBatch("by-id")));
+        ProduceResponse unknown = client.send(KafkaRequests.produceById(Uuid.randomUuid(), 0, plainBatch("lost")));
+
+        assertEquals(topicId, known.data().responses().iterator().next().topicId());
+        assertEquals(Errors.NONE.code(), onlyPartition(known).errorCode());
+        assertEquals(Errors.UNKNOWN_TOPIC_ID.code(), onlyPartition(unknown).errorCode());
+        assertEquals(List.of("by-id"), valuesFrom(0));
+    }
+
+    @Test
+    void aTransactionalIdIsRefusedWithTransactionalIdAuthorizationFailedSinceTransactionsAreNotSupported() throws Exception {
+        InitProducerIdResponse init = client.send(KafkaRequests.initProducerId("tx-1"));
+        PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.send(
+                KafkaRequests.produce(TOPIC, 0, plainBatch("tx"), (short) -1, "tx-1")));
+
+        assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, init.error());
+        assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code(), produce.errorCode());
+        assertEquals(List.of(), valuesFrom(0));
+    }
+
+    @Test
+    void initProducerIdHandsOutADifferentIdEachTime() throws Exception {
+        long first = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+        long second = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+
+        assertNotEquals(first, second);
+    }
+
+    @Test
+    void acksZeroGetsNoResponseButTheBatchIsAppended() throws Exception {
+        client.sendOneWay(KafkaRequests.produce(TOPIC, 0, plainBatch("fire-and-forget"), (short) 0, null));
+        // Every response read on this connection from now on is a fetch's (correlation ids are checked when
+        // parsing): the acks=0 produce was answered with nothing. It is appended concurrently with the fetches.
+        await().atMost(Duration.ofSeconds(10)).until(() -> valuesFrom(0), equalTo(List.of("fire-and-forget")));
+    }
+
+    private List<String> valuesFrom(long offset) throws Exception {
+        FetchResponse response = client.send(KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, offset, 0, 1));
+        List<String> values = new ArrayList<>();
+        for (Record record : FetchResponse.recordsOrFail(onlyPartition(response)).records()) {
+            values.add(StandardCharsets.UTF_8.decode(record.value()).toString());
+        }
+        return values;
+    }
+
+    private static MemoryRecords idempotentBatch(long producerId, int baseSequence, String... values) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, baseSequence, records(values));
+    }
+
+    private static MemoryRecords plainBatch(String... values) {
+        return MemoryRecords.withRecords(Compression.NONE, records(values));
+    }
+
+    private static SimpleRecord[] records(String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return records;
+    }
+}
