@@ -1,6 +1,5 @@
 package io.spindle.groups;
 
-import io.spindle.config.TopicConfig;
 import io.spindle.log.AppendResult;
 import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
@@ -8,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
@@ -32,9 +30,8 @@ import org.slf4j.LoggerFactory;
  * before it (or both inside the kept suffix). A snapshot interrupted by a crash is harmless: nothing was
  * deleted yet, and its records only repeat current values. So the log stays within about
  * {@code segment.bytes + snapshot interval + snapshot size} plus one segment's preallocation, however many
- * commits arrive. Segments are deleted through the log's retention (retention.bytes set, for the one call, to
- * the bytes from the snapshot on), the only deletion the log offers; the coordinator is the log's only writer,
- * so nothing is appended while that setting is in force.
+ * commits arrive. The segments go through {@link PartitionLog#deleteSegmentsBefore}, which never touches the
+ * segment holding the snapshot's first record or anything after it.
  *
  * <p>Not thread-safe: called on the coordinator thread only.
  */
@@ -150,28 +147,14 @@ final class OffsetsLog {
                         startOffset, log.topic(), log.partition(), failure.toString());
                 return;
             }
-            trimmer.accept(() -> trimBefore(appendedBefore));
+            trimmer.accept(() -> trimBefore(startOffset));
         });
     }
 
-    /**
-     * Deletes the segments wholly before the snapshot that began once {@code appendedBefore} bytes had been
-     * appended: retention keeps at least the bytes appended since, so never a byte of the snapshot or after it.
-     */
-    private void trimBefore(long appendedBefore) {
-        TopicConfig config = log.config();
-        long keep = appendedBytes - appendedBefore;
-        if (keep <= 0) {
-            return;
-        }
+    /** Deletes the segments wholly before the snapshot that starts at {@code snapshotStart}. */
+    private void trimBefore(long snapshotStart) {
         int before = log.segmentCount();
-        try {
-            log.updateConfig(config.with(Map.of(TopicConfig.RETENTION_BYTES, Long.toString(keep),
-                    TopicConfig.RETENTION_MS, "-1")));
-            log.enforceRetention();
-        } finally {
-            log.updateConfig(config);
-        }
+        log.deleteSegmentsBefore(snapshotStart);
         LOG.debug("Group state snapshot: {}-{} went from {} to {} segment(s), log start offset {}", log.topic(),
                 log.partition(), before, log.segmentCount(), log.logStartOffset());
     }

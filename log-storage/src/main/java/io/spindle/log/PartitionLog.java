@@ -676,6 +676,36 @@ public final class PartitionLog {
         return deleted;
     }
 
+    /**
+     * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
+     * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
+     * consumer-offsets snapshot does. Readers holding slices of a deleted segment keep them. Returns how many
+     * segments it deleted.
+     */
+    public int deleteSegmentsBefore(long offset) {
+        int deleted = 0;
+        lock.lock();
+        try {
+            ensureOpen();
+            for (Segment segment : List.copyOf(segments.values())) {
+                if (segment == active || segment.nextOffset() > offset) {
+                    break;
+                }
+                deleteOldest(segment);
+                deleted++;
+            }
+            if (deleted > 0) {
+                writeCheckpoint(false);
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in " + dir + ": "
+                    + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        return deleted;
+    }
+
     private void deleteOldest(Segment segment) throws IOException {
         segments.remove(segment.baseOffset());
         Map.Entry<Long, Segment> first = segments.firstEntry();
