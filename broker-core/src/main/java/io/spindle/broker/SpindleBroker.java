@@ -49,6 +49,12 @@ public final class SpindleBroker implements AutoCloseable {
     private static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
     /** Requests of one connection not yet answered, in bytes, past which it stops reading until responses leave. */
     static final long MAX_IN_FLIGHT_BYTES_PER_CONNECTION = 64L * 1024 * 1024;
+    /**
+     * Requests of all connections not yet answered, in bytes, past which every connection stops reading: a quarter
+     * of the heap, at least one connection's worth. Without it 200 connections could hold 200 times the cap above.
+     */
+    static final long MAX_IN_FLIGHT_BYTES_TOTAL = Math.max(MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
+            Runtime.getRuntime().maxMemory() / 4);
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -128,7 +134,8 @@ public final class SpindleBroker implements AutoCloseable {
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
             int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
             KafkaListener listener = KafkaListener.bind(config.listenerHost(), config.listenerPort(), ioThreads,
-                    config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, dispatcher, observer(metrics));
+                    config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, MAX_IN_FLIGHT_BYTES_TOTAL,
+                    dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
             SpindleBroker broker = new SpindleBroker(config, logs, topics, adminExecutor, dataPath, listener, host,
                     metrics, metricsServer, ready);

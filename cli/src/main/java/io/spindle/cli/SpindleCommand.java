@@ -61,6 +61,14 @@ final class SpindleCommand implements Callable<Integer> {
         SpindleCommand top = new SpindleCommand();
         CommandLine commandLine = new CommandLine(top);
         commandLine.addSubcommand("broker", new BrokerCommand(shutdown, environment));
+        commandLine.addSubcommand("topic", new TopicCommand());
+        commandLine.addSubcommand("produce", new ProduceCommand());
+        commandLine.addSubcommand("consume", new ConsumeCommand(shutdown, java.time.Clock.systemUTC()));
+        commandLine.addSubcommand("replay", new ReplayCommand(shutdown));
+        commandLine.addSubcommand("group", new GroupCommand());
+        commandLine.addSubcommand("lag", new LagCommand());
+        commandLine.addSubcommand("completion", new CompletionCommand());
+        commandLine.addSubcommand("perf", new io.spindle.perf.PerfCommand());
         commandLine.getSubcommands().get("broker").getCommandSpec().usageMessage()
                 .footer(BrokerCommand.settingsHelp());
         commandLine.setParameterExceptionHandler(SpindleCommand::reportUsageError);

@@ -52,6 +52,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
     private final RequestDispatcher dispatcher;
     private final long maxInFlightBytes;
     private final InFlightRequests inFlight;
+    private final InFlightBudget budget;
     private final RequestObserver observer;
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
     private final List<Runnable> closeActions = new ArrayList<>();   // guarded by itself
@@ -65,11 +66,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
     private boolean closing;                                           // no more frames are read
 
     KafkaConnection(long id, RequestDispatcher dispatcher, long maxInFlightBytes, InFlightRequests inFlight,
-                    RequestObserver observer) {
+                    InFlightBudget budget, RequestObserver observer) {
         this.id = id;
         this.dispatcher = dispatcher;
         this.maxInFlightBytes = maxInFlightBytes;
         this.inFlight = inFlight;
+        this.budget = budget;
         this.observer = observer;
     }
 
@@ -99,6 +101,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
         channel = ctx.channel();
         remote = (InetSocketAddress) channel.remoteAddress();
         observer.connectionOpened();
+        budget.register(this);
+        updateReading();     // before the first read: a connection opened while the budget is spent waits
         super.channelActive(ctx);
     }
 
@@ -141,6 +145,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
         exchanges.addLast(exchange);
         inFlight.started();
         inFlightBytes += frameBytes;
+        budget.add(frameBytes);
         updateReading();
         CompletableFuture<ApiResponse> response = dispatcher.dispatch(header, request, this);
         response.whenComplete((body, failure) -> {
@@ -261,21 +266,36 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
         exchange.finished = true;
         inFlight.finished();
         inFlightBytes -= exchange.frameBytes;
+        budget.remove(exchange.frameBytes);
         updateReading();
     }
 
     /**
-     * Backpressure: reads only while the requests not yet answered stay under the limit and the socket takes
-     * what is written (responses queued for a slow reader count against Netty's write-buffer high water mark).
+     * Backpressure: reads only while the requests not yet answered stay under the limit, those of all connections
+     * under the total limit, and the socket takes what is written (responses queued for a slow reader count against
+     * Netty's write-buffer high water mark).
      */
     private void updateReading() {
-        if (closed) {
+        if (closed || channel == null) {
             return;
         }
-        boolean pause = inFlightBytes >= maxInFlightBytes || !channel.isWritable();
+        boolean pause = inFlightBytes >= maxInFlightBytes || budget.exhausted() || !channel.isWritable();
         if (pause != readingPaused) {
             readingPaused = pause;
             channel.config().setAutoRead(!pause);
+        }
+    }
+
+    /** The total budget crossed its limit: look again, on this connection's event loop. Any thread. */
+    void recheckReading() {
+        Channel c = channel;
+        if (c == null) {
+            return;
+        }
+        try {
+            c.eventLoop().execute(this::updateReading);
+        } catch (RejectedExecutionException e) {
+            // The event loop is shutting down with the broker: there is nothing left to read.
         }
     }
 
@@ -308,6 +328,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter implements Clie
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
+        budget.unregister(this);
         observer.connectionClosed();
         for (Exchange exchange : exchanges) {
             if (exchange.completed) {

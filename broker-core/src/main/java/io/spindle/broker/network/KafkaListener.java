@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * socket I/O, framing, parsing and dispatch only; handlers that block run on their own executors.
  *
  * <p>Limits per connection: a request frame larger than {@code maxRequestBytes} closes the connection;
- * past {@code maxInFlightBytesPerConnection} of requests not yet answered the connection stops reading.
+ * past {@code maxInFlightBytesPerConnection} of requests not yet answered the connection stops reading. In total:
+ * past {@code maxInFlightBytesTotal} of requests not yet answered over all connections, every connection stops
+ * reading until responses leave ({@link InFlightBudget}).
  */
 public final class KafkaListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaListener.class);
@@ -61,13 +63,17 @@ public final class KafkaListener implements AutoCloseable {
      */
     public static KafkaListener bind(String host, int port, int ioThreads, int maxRequestBytes,
                                      long maxInFlightBytesPerConnection, RequestDispatcher dispatcher) {
-        return bind(host, port, ioThreads, maxRequestBytes, maxInFlightBytesPerConnection, dispatcher, RequestObserver.NONE);
+        return bind(host, port, ioThreads, maxRequestBytes, maxInFlightBytesPerConnection, Long.MAX_VALUE, dispatcher,
+                RequestObserver.NONE);
     }
 
-    /** As {@link #bind(String, int, int, int, long, RequestDispatcher)}, reporting traffic to {@code observer}. */
+    /**
+     * As {@link #bind(String, int, int, int, long, RequestDispatcher)}, with a limit on the request bytes in flight
+     * over all connections, reporting traffic to {@code observer}.
+     */
     public static KafkaListener bind(String host, int port, int ioThreads, int maxRequestBytes,
-                                     long maxInFlightBytesPerConnection, RequestDispatcher dispatcher,
-                                     RequestObserver observer) {
+                                     long maxInFlightBytesPerConnection, long maxInFlightBytesTotal,
+                                     RequestDispatcher dispatcher, RequestObserver observer) {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -75,6 +81,7 @@ public final class KafkaListener implements AutoCloseable {
         EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("spindle-io", true), ioHandlers);
         ChannelGroup connections = new DefaultChannelGroup("spindle-connections", GlobalEventExecutor.INSTANCE);
         InFlightRequests inFlight = new InFlightRequests();
+        InFlightBudget budget = new InFlightBudget(maxInFlightBytesTotal);
         AtomicLong connectionIds = new AtomicLong();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)
@@ -89,7 +96,7 @@ public final class KafkaListener implements AutoCloseable {
                         channel.pipeline()
                                 .addLast("frames", new FrameDecoder(maxRequestBytes))
                                 .addLast("requests", new KafkaConnection(connectionIds.incrementAndGet(), dispatcher,
-                                        maxInFlightBytesPerConnection, inFlight, observer));
+                                        maxInFlightBytesPerConnection, inFlight, budget, observer));
                     }
                 });
         try {

@@ -1,0 +1,86 @@
+package io.spindle.broker.fault;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The broker in a child JVM, flush.mode=fsync, killed with SIGKILL at random moments (seeded) while idempotent
+ * acks=all producers write, and restarted on the same data directory and port each time. Afterwards every
+ * acknowledged record is at its acknowledged offset exactly once, in send order, and no offset holds a record no
+ * one sent. SIGKILL keeps the page cache, so this shows crash recovery, not fsync: see PowerLossTest for that.
+ *
+ * <p>The short run (5 kills) is in the default suite; the long one (25 kills):
+ * {@code mvn -o -pl broker-core verify -Plong -Dtest=KillTest -Dsurefire.failIfNoSpecifiedTests=false}.
+ */
+class KillTest {
+    private static final String TOPIC = "kill-test";
+    private static final int PARTITIONS = 3;
+
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path work;
+
+    @Test
+    void everyAcknowledgedRecordSurvivesFiveSigkillsExactlyOnceInOrder() throws Exception {
+        killRepeatedly(5, 20261129L);
+    }
+
+    @Test
+    @Tag("long")
+    void everyAcknowledgedRecordSurvivesTwentyFiveSigkillsExactlyOnceInOrder() throws Exception {
+        killRepeatedly(25, 7L);
+    }
+
+    private void killRepeatedly(int kills, long seed) throws Exception {
+        Random random = new Random(seed);
+        Path dataDir = Files.createDirectory(work.resolve("data"));
+        AckLedger ledger = new AckLedger();
+        // Small segments, so that kills also land around rolls and new segment files.
+        try (BrokerProcess broker = new BrokerProcess(dataDir, work, Map.of("log.segment.bytes", "262144"))) {
+            broker.start();
+            createTopic(broker.bootstrapServers());
+            OffsetCommitter committer = new OffsetCommitter(broker.bootstrapServers(), TOPIC, PARTITIONS);
+            try (ProducerFleet fleet = new ProducerFleet(broker.bootstrapServers(), TOPIC, PARTITIONS, 3, seed, ledger)) {
+                for (int i = 0; i < kills; i++) {
+                    // A random moment: after a random number of further acknowledgements, so each run of the broker
+                    // has served producers before it dies, with sends still in flight.
+                    int target = ledger.ackedCount() + 1 + random.nextInt(3000);
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1))
+                            .until(() -> ledger.ackedCount() >= target);
+                    broker.kill();
+                    broker.start();
+                }
+                fleet.stopAndDrain();
+                committer.stop();
+            }
+            Map<Integer, List<AckLedger.Stored>> log = LogReader.readAll(broker.bootstrapServers(), TOPIC, PARTITIONS);
+            List<String> problems = ledger.check(log);
+            problems.addAll(committer.check(broker.bootstrapServers()));
+            assertTrue(committer.lastAcknowledged() > 0, "no offset commit was ever acknowledged");
+            assertTrue(problems.isEmpty(), AckLedger.summary(problems) + "\nbroker log:\n" + broker.tail());
+            assertTrue(ledger.ackedCount() > kills * 100, "only " + ledger.ackedCount() + " records were acknowledged");
+        }
+    }
+
+    static void createTopic(String bootstrap) throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin admin = Admin.create(p)) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
+        }
+    }
+}

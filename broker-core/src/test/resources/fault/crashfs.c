@@ -1,0 +1,433 @@
+/*
+ * crashfs: a FUSE filesystem for power-loss tests. It keeps two states of everything in memory:
+ *   - the current state, what processes see (every write, truncate, create, rename, unlink);
+ *   - the durable state, what a disk would still hold after a power cut.
+ * A file's content becomes durable when it is forced (fsync or fdatasync, which the kernel sends after
+ * writing back the file's dirty pages, including those of shared writable mappings); a directory's entries
+ * become durable when the directory is forced (fsync on a directory fd). Nothing else is ever durable.
+ *
+ * Usage: crashfs IMAGE MOUNTPOINT [fuse options]. At start IMAGE (a directory tree) is loaded as both
+ * states. When the filesystem is unmounted, the durable state alone is written back to IMAGE: everything
+ * not forced is forgotten, as if the power had gone. Run it single-threaded (-s) and in the foreground (-f).
+ * No direct_io: the page cache (and so shared mmap) must work as on a disk filesystem.
+ */
+#define FUSE_USE_VERSION 31
+#define _GNU_SOURCE
+#include <fuse.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct node;
+struct entry { char *name; struct node *node; struct entry *next; };
+struct node {
+    int is_dir;
+    mode_t mode;
+    char *data; size_t size, cap;   /* current content */
+    char *ddata; size_t dsize;      /* durable content */
+    struct entry *entries;          /* current entries */
+    struct entry *dentries;         /* durable entries */
+    struct timespec mtime;
+};
+
+static struct node *root;
+static char *image;
+static unsigned long forced_files, forced_dirs;
+
+static struct node *new_node(int is_dir, mode_t mode) {
+    struct node *n = calloc(1, sizeof *n);
+    n->is_dir = is_dir;
+    n->mode = mode;
+    clock_gettime(CLOCK_REALTIME, &n->mtime);
+    return n;
+}
+
+static struct entry *find_entry(struct entry *list, const char *name) {
+    for (; list; list = list->next) if (strcmp(list->name, name) == 0) return list;
+    return NULL;
+}
+
+static void add_entry(struct entry **list, const char *name, struct node *node) {
+    struct entry *e = find_entry(*list, name);
+    if (e) { e->node = node; return; }
+    e = calloc(1, sizeof *e);
+    e->name = strdup(name);
+    e->node = node;
+    e->next = *list;
+    *list = e;
+}
+
+static void remove_entry(struct entry **list, const char *name) {
+    for (struct entry **p = list; *p; p = &(*p)->next) {
+        if (strcmp((*p)->name, name) == 0) {
+            struct entry *e = *p;
+            *p = e->next;
+            free(e->name);
+            free(e);
+            return;
+        }
+    }
+}
+
+static struct entry *copy_entries(struct entry *list) {
+    struct entry *copy = NULL;
+    for (; list; list = list->next) add_entry(&copy, list->name, list->node);
+    return copy;
+}
+
+static void free_entries(struct entry *list) {
+    while (list) { struct entry *next = list->next; free(list->name); free(list); list = next; }
+}
+
+/* The node at path in the current state, or NULL. */
+static struct node *resolve(const char *path) {
+    struct node *n = root;
+    char *copy = strdup(path), *save = NULL;
+    for (char *part = strtok_r(copy, "/", &save); part && n; part = strtok_r(NULL, "/", &save)) {
+        struct entry *e = n->is_dir ? find_entry(n->entries, part) : NULL;
+        n = e ? e->node : NULL;
+    }
+    free(copy);
+    return n;
+}
+
+/* The parent directory of path and the last name in it. */
+static struct node *resolve_parent(const char *path, char *name, size_t name_size) {
+    char *copy = strdup(path);
+    char *slash = strrchr(copy, '/');
+    snprintf(name, name_size, "%s", slash + 1);
+    *slash = 0;
+    struct node *parent = resolve(*copy ? copy : "/");
+    free(copy);
+    return parent && parent->is_dir ? parent : NULL;
+}
+
+static int resize(struct node *n, size_t size) {
+    if (size > n->cap) {
+        size_t cap = n->cap ? n->cap : 4096;
+        while (cap < size) cap *= 2;
+        char *data = realloc(n->data, cap);
+        if (!data) return -ENOSPC;
+        n->data = data;
+        n->cap = cap;
+    }
+    if (size > n->size) memset(n->data + n->size, 0, size - n->size);
+    n->size = size;
+    clock_gettime(CLOCK_REALTIME, &n->mtime);
+    return 0;
+}
+
+static void *cfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
+    (void) conn;
+    cfg->hard_remove = 1;     /* no .fuse_hidden files: unlink means unlink */
+    cfg->entry_timeout = 0;
+    cfg->attr_timeout = 0;
+    cfg->negative_timeout = 0;
+    cfg->direct_io = 0;
+    return NULL;
+}
+
+static int cfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    memset(st, 0, sizeof *st);
+    st->st_mode = (n->is_dir ? S_IFDIR : S_IFREG) | (n->mode & 07777);
+    st->st_nlink = n->is_dir ? 2 : 1;
+    st->st_size = n->is_dir ? 4096 : (off_t) n->size;
+    st->st_blocks = (st->st_size + 511) / 512;
+    st->st_blksize = 4096;
+    st->st_uid = getuid();
+    st->st_gid = getgid();
+    st->st_mtim = st->st_ctim = st->st_atim = n->mtime;
+    return 0;
+}
+
+static int cfs_access(const char *path, int mask) {
+    (void) mask;
+    return resolve(path) ? 0 : -ENOENT;
+}
+
+static int cfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+                       struct fuse_file_info *fi, enum fuse_readdir_flags flags) {
+    (void) off; (void) flags;
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n || !n->is_dir) return -ENOTDIR;
+    filler(buf, ".", NULL, 0, 0);
+    filler(buf, "..", NULL, 0, 0);
+    for (struct entry *e = n->entries; e; e = e->next) filler(buf, e->name, NULL, 0, 0);
+    return 0;
+}
+
+static int cfs_opendir(const char *path, struct fuse_file_info *fi) {
+    struct node *n = resolve(path);
+    if (!n) return -ENOENT;
+    if (!n->is_dir) return -ENOTDIR;
+    fi->fh = (uint64_t) n;
+    return 0;
+}
+
+static int cfs_releasedir(const char *path, struct fuse_file_info *fi) {
+    (void) path; (void) fi;
+    return 0;
+}
+
+static int cfs_fsyncdir(const char *path, int datasync, struct fuse_file_info *fi) {
+    (void) datasync;
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    free_entries(n->dentries);
+    n->dentries = copy_entries(n->entries);
+    forced_dirs++;
+    return 0;
+}
+
+static int cfs_mkdir(const char *path, mode_t mode) {
+    char name[256];
+    struct node *parent = resolve_parent(path, name, sizeof name);
+    if (!parent) return -ENOENT;
+    if (find_entry(parent->entries, name)) return -EEXIST;
+    add_entry(&parent->entries, name, new_node(1, mode));
+    return 0;
+}
+
+static int cfs_rmdir(const char *path) {
+    char name[256];
+    struct node *parent = resolve_parent(path, name, sizeof name);
+    struct entry *e = parent ? find_entry(parent->entries, name) : NULL;
+    if (!e) return -ENOENT;
+    if (!e->node->is_dir) return -ENOTDIR;
+    if (e->node->entries) return -ENOTEMPTY;
+    remove_entry(&parent->entries, name);
+    return 0;
+}
+
+static int cfs_create(const char *path, mode_t mode, struct fuse_file_info *fi) {
+    char name[256];
+    struct node *parent = resolve_parent(path, name, sizeof name);
+    if (!parent) return -ENOENT;
+    struct entry *e = find_entry(parent->entries, name);
+    struct node *n = e ? e->node : new_node(0, mode);
+    if (!e) add_entry(&parent->entries, name, n);
+    fi->fh = (uint64_t) n;
+    return 0;
+}
+
+static int cfs_open(const char *path, struct fuse_file_info *fi) {
+    struct node *n = resolve(path);
+    if (!n) return -ENOENT;
+    if (n->is_dir) return -EISDIR;
+    fi->fh = (uint64_t) n;
+    return 0;
+}
+
+static int cfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    if ((size_t) off >= n->size) return 0;
+    if (off + size > n->size) size = n->size - off;
+    memcpy(buf, n->data + off, size);
+    return (int) size;
+}
+
+static int cfs_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    if (off + size > n->size) {
+        int rc = resize(n, off + size);
+        if (rc) return rc;
+    }
+    memcpy(n->data + off, buf, size);
+    clock_gettime(CLOCK_REALTIME, &n->mtime);
+    return (int) size;
+}
+
+static int cfs_truncate(const char *path, off_t size, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    if (n->is_dir) return -EISDIR;
+    return resize(n, size);
+}
+
+static int cfs_fallocate(const char *path, int mode, off_t off, off_t len, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    if (mode != 0) return -EOPNOTSUPP;
+    return (size_t) (off + len) > n->size ? resize(n, off + len) : 0;
+}
+
+static int cfs_fsync(const char *path, int datasync, struct fuse_file_info *fi) {
+    (void) datasync;
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    char *copy = malloc(n->size ? n->size : 1);
+    if (!copy) return -ENOSPC;
+    memcpy(copy, n->data, n->size);
+    free(n->ddata);
+    n->ddata = copy;
+    n->dsize = n->size;
+    forced_files++;
+    return 0;
+}
+
+static int cfs_unlink(const char *path) {
+    char name[256];
+    struct node *parent = resolve_parent(path, name, sizeof name);
+    struct entry *e = parent ? find_entry(parent->entries, name) : NULL;
+    if (!e) return -ENOENT;
+    if (e->node->is_dir) return -EISDIR;
+    remove_entry(&parent->entries, name);   /* the node lives on: open handles and durable entries */
+    return 0;
+}
+
+static int cfs_rename(const char *from, const char *to, unsigned int flags) {
+    char from_name[256], to_name[256];
+    struct node *from_parent = resolve_parent(from, from_name, sizeof from_name);
+    struct node *to_parent = resolve_parent(to, to_name, sizeof to_name);
+    struct entry *e = from_parent ? find_entry(from_parent->entries, from_name) : NULL;
+    if (!e || !to_parent) return -ENOENT;
+    struct entry *target = find_entry(to_parent->entries, to_name);
+    if ((flags & RENAME_NOREPLACE) && target) return -EEXIST;
+    if (flags & ~RENAME_NOREPLACE) return -EINVAL;
+    if (target && target->node->is_dir && target->node->entries) return -ENOTEMPTY;
+    struct node *n = e->node;
+    remove_entry(&from_parent->entries, from_name);
+    add_entry(&to_parent->entries, to_name, n);
+    return 0;
+}
+
+static int cfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi) {
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    if (!n) return -ENOENT;
+    n->mode = mode;
+    return 0;
+}
+
+static int cfs_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi) {
+    (void) uid; (void) gid; (void) fi;
+    return resolve(path) ? 0 : -ENOENT;
+}
+
+static int cfs_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi) {
+    (void) tv;
+    struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
+    return n ? 0 : -ENOENT;
+}
+
+static int cfs_statfs(const char *path, struct statvfs *st) {
+    (void) path;
+    memset(st, 0, sizeof *st);
+    st->f_bsize = st->f_frsize = 4096;
+    st->f_blocks = st->f_bfree = st->f_bavail = 1UL << 22;   /* 16 GiB */
+    st->f_files = st->f_ffree = 1 << 20;
+    st->f_namemax = 255;
+    return 0;
+}
+
+static int cfs_release(const char *path, struct fuse_file_info *fi) {
+    (void) path; (void) fi;
+    return 0;
+}
+
+static int cfs_flush(const char *path, struct fuse_file_info *fi) {
+    (void) path; (void) fi;
+    return 0;   /* close(2) forces nothing */
+}
+
+static const struct fuse_operations ops = {
+    .init = cfs_init, .getattr = cfs_getattr, .access = cfs_access, .readdir = cfs_readdir,
+    .opendir = cfs_opendir, .releasedir = cfs_releasedir, .fsyncdir = cfs_fsyncdir, .mkdir = cfs_mkdir,
+    .rmdir = cfs_rmdir, .create = cfs_create, .open = cfs_open, .read = cfs_read, .write = cfs_write,
+    .truncate = cfs_truncate, .fallocate = cfs_fallocate, .fsync = cfs_fsync, .unlink = cfs_unlink,
+    .rename = cfs_rename, .chmod = cfs_chmod, .chown = cfs_chown, .utimens = cfs_utimens,
+    .statfs = cfs_statfs, .release = cfs_release, .flush = cfs_flush,
+};
+
+/* Loads a directory of the image as both the current and the durable state. */
+static int load(const char *dir, struct node *into) {
+    DIR *d = opendir(dir);
+    if (!d) { perror(dir); return -1; }
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(path, &st)) { perror(path); closedir(d); return -1; }
+        struct node *n = new_node(S_ISDIR(st.st_mode), st.st_mode);
+        if (n->is_dir) {
+            if (load(path, n)) { closedir(d); return -1; }
+        } else {
+            int fd = open(path, O_RDONLY);
+            if (fd < 0 || resize(n, st.st_size)) { perror(path); closedir(d); return -1; }
+            for (size_t done = 0; done < n->size;) {
+                ssize_t r = read(fd, n->data + done, n->size - done);
+                if (r <= 0) { perror(path); close(fd); closedir(d); return -1; }
+                done += r;
+            }
+            close(fd);
+            n->ddata = malloc(n->size ? n->size : 1);
+            memcpy(n->ddata, n->data, n->size);
+            n->dsize = n->size;
+        }
+        add_entry(&into->entries, de->d_name, n);
+    }
+    closedir(d);
+    into->dentries = copy_entries(into->entries);
+    return 0;
+}
+
+/* Writes the durable state of a directory into the image. */
+static int dump(const char *dir, struct node *n) {
+    for (struct entry *e = n->dentries; e; e = e->next) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->name);
+        if (e->node->is_dir) {
+            if (mkdir(path, 0755) || dump(path, e->node)) { perror(path); return -1; }
+        } else {
+            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd < 0) { perror(path); return -1; }
+            for (size_t done = 0; done < e->node->dsize;) {
+                ssize_t w = write(fd, e->node->ddata + done, e->node->dsize - done);
+                if (w <= 0) { perror(path); close(fd); return -1; }
+                done += w;
+            }
+            close(fd);
+        }
+    }
+    return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void) st; (void) flag;
+    return ftw->level == 0 ? 0 : remove(path);
+}
+
+int main(int argc, char *argv[]) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s IMAGE MOUNTPOINT [fuse options]\n", argv[0]);
+        return 2;
+    }
+    image = realpath(argv[1], NULL);
+    if (!image) { perror(argv[1]); return 2; }
+    root = new_node(1, 0755);
+    if (load(image, root)) return 2;
+    char **fuse_argv = calloc(argc + 4, sizeof *fuse_argv);
+    int fuse_argc = 0;
+    fuse_argv[fuse_argc++] = argv[0];
+    for (int i = 2; i < argc; i++) fuse_argv[fuse_argc++] = argv[i];
+    fuse_argv[fuse_argc++] = "-f";
+    fuse_argv[fuse_argc++] = "-s";
+    int rc = fuse_main(fuse_argc, fuse_argv, &ops, NULL);
+    /* Unmounted: the power is gone. Only what was forced reaches the image. */
+    if (nftw(image, remove_one, 16, FTW_DEPTH | FTW_PHYS)) { perror(image); return 3; }
+    if (dump(image, root)) return 3;
+    fprintf(stderr, "crashfs: unmounted; kept what %lu file and %lu directory forces made durable\n",
+            forced_files, forced_dirs);
+    return rc;
+}

@@ -1,0 +1,282 @@
+package io.spindle.perf;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Spindle against Apache Kafka on this machine: each round starts Spindle, then Kafka (A B A B ...), each in its
+ * own child JVM with a fresh data directory, runs the same workloads against it with the same client in this JVM,
+ * and stops it. Per round and broker it prints one line per figure and one JSON line; at the end the medians, the
+ * Spindle/Kafka ratios and whether each target is met, and a JSON line of those.
+ *
+ * <p>Workloads, in order, after a discarded warm-up produce: 1 KiB records acks=all to 1 partition and to 6
+ * partitions; 100-byte records acks=all to 1 partition; catch-up consumption of the 1-partition 1 KiB topic;
+ * end-to-end latency at a fixed rate. Memory is read from /proc: idle a few seconds after ready, and the peak
+ * sampled every 200 ms during the workloads. After each broker stops, its data is deleted and {@code sync} run, so
+ * that no broker pays for the write-back of another's data.
+ */
+public final class Compare {
+    /** The figures compared, and the target ratio (Spindle/Kafka) where the issue sets one. */
+    enum Metric {
+        PRODUCE_1K_1P("produce 1 KiB acks=all, 1 partition", "records/s", true, 1.5),
+        PRODUCE_1K_6P("produce 1 KiB acks=all, 6 partitions", "records/s", true, 1.5),
+        PRODUCE_100B_1P("produce 100 B acks=all, 1 partition", "records/s", true, 1.5),
+        PRODUCE_1K_1P_P99("produce 1 KiB 1 partition, send-to-ack p99", "ms", false, Double.NaN),
+        CONSUME_1K("consumer catch-up, 1 KiB records", "records/s", true, 1.5),
+        E2E_P50("end-to-end p50 at fixed rate", "ms", false, Double.NaN),
+        E2E_P99("end-to-end p99 at fixed rate", "ms", false, 0.5),
+        E2E_P999("end-to-end p99.9 at fixed rate", "ms", false, Double.NaN),
+        BROKER_CPU("broker CPU time (user+sys) for all workloads", "s", false, Double.NaN),
+        START_TO_READY("start to ready (Metadata answered)", "ms", false, 0.1),
+        IDLE_RSS("resident memory (VmRSS), idle", "MiB", false, 0.5),
+        IDLE_ANON("  of it anonymous (RssAnon), idle", "MiB", false, Double.NaN),
+        LOAD_RSS("resident memory (VmRSS), peak under load", "MiB", false, Double.NaN),
+        LOAD_ANON("  of it anonymous (RssAnon), peak under load", "MiB", false, Double.NaN);
+
+        final String label;
+        final String unit;
+        final boolean higherIsBetter;
+        final double target;
+
+        Metric(String label, String unit, boolean higherIsBetter, double target) {
+            this.label = label;
+            this.unit = unit;
+            this.higherIsBetter = higherIsBetter;
+            this.target = target;
+        }
+
+        String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Whether a ratio meets the target; true when there is no target. */
+        boolean met(double ratio) {
+            if (Double.isNaN(target)) {
+                return true;
+            }
+            return higherIsBetter ? ratio >= target : ratio <= target;
+        }
+    }
+
+    /**
+     * The sizes of a compare.
+     *
+     * @param largeRecords records of 1 KiB per produce run
+     * @param smallRecords records of 100 bytes per produce run
+     * @param e2eRate      records per second of the end-to-end run
+     */
+    public record Plan(int rounds, long largeRecords, long smallRecords, int e2eRate, Duration e2eDuration,
+                       Duration e2eWarmup, long warmupRecords, Duration idleSettle) {
+        public static Plan defaults() {
+            return new Plan(3, 300_000, 1_000_000, 20_000, Duration.ofSeconds(15), Duration.ofSeconds(3), 100_000,
+                    Duration.ofSeconds(3));
+        }
+    }
+
+    /** Where things are: the java to run, Spindle's fat jar and its JVM flags, Kafka's class path, a scratch directory. */
+    public record Setup(Path java, Path spindleJar, Path spindleJvmOptions, Path kafkaLib, Path workDir) {
+    }
+
+    private final Plan plan;
+    private final Setup setup;
+    private final PrintWriter out;
+    private final Map<Metric, Map<String, List<Double>>> figures = new EnumMap<>(Metric.class);
+
+    public Compare(Plan plan, Setup setup, PrintWriter out) {
+        this.plan = plan;
+        this.setup = setup;
+        this.out = out;
+    }
+
+    public void run() throws InterruptedException {
+        Setup pinned = pinSpindleJar();
+        if (pinned != setup) {
+            new Compare(plan, pinned, out).run();
+            return;
+        }
+        out.printf(Locale.ROOT, "compare: %d rounds (spindle, kafka, ...); %d x 1 KiB, %d x 100 B per produce run; e2e %d records/s"
+                        + " for %d s after %d s warm-up; work dir %s%n", plan.rounds(), plan.largeRecords(), plan.smallRecords(),
+                plan.e2eRate(), plan.e2eDuration().toSeconds(), plan.e2eWarmup().toSeconds(), setup.workDir());
+        out.flush();
+        for (int round = 1; round <= plan.rounds(); round++) {
+            for (String broker : List.of(SpindleLauncher.NAME, KafkaLauncher.NAME)) {
+                runOne(round, broker);
+            }
+        }
+        summarize();
+    }
+
+    private void runOne(int round, String broker) throws InterruptedException {
+        Path dir = setup.workDir().resolve(broker + "-" + round);
+        int port = freePort();
+        BrokerProcess process = broker.equals(SpindleLauncher.NAME)
+                ? SpindleLauncher.start(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(), dir, port)
+                : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, freePort());
+        Map<Metric, Double> round1 = new EnumMap<>(Metric.class);
+        try (process) {
+            round1.put(Metric.START_TO_READY, process.awaitReady(Duration.ofSeconds(120)));
+            Thread.sleep(plan.idleSettle().toMillis());
+            round1.put(Metric.IDLE_RSS, process.rssMiB());
+            round1.put(Metric.IDLE_ANON, process.anonMiB());
+            AtomicLong peakKiB = new AtomicLong();
+            AtomicLong peakAnonKiB = new AtomicLong();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spindle-perf-rss-sampler");
+                t.setDaemon(true);
+                return t;
+            });
+            sampler.scheduleAtFixedRate(() -> {
+                peakKiB.accumulateAndGet(ProcessMemory.rssKiB(process.pid()), Math::max);
+                peakAnonKiB.accumulateAndGet(ProcessMemory.anonKiB(process.pid()), Math::max);
+            }, 0, 200, TimeUnit.MILLISECONDS);
+            double cpuBefore;
+            try {
+                Workload base = Workload.defaults(process.bootstrap(), "warmup", plan.warmupRecords());
+                ProduceRun.run(base);
+                cpuBefore = process.cpuSeconds();
+                RunResult p1 = ProduceRun.run(base.withTopic("produce-1k-1p").withRecords(plan.largeRecords()));
+                round1.put(Metric.PRODUCE_1K_1P, p1.recordsPerSecond());
+                round1.put(Metric.PRODUCE_1K_1P_P99, p1.latencyMs(99));
+                RunResult p6 = ProduceRun.run(base.withTopic("produce-1k-6p").withRecords(plan.largeRecords()).withPartitions(6));
+                round1.put(Metric.PRODUCE_1K_6P, p6.recordsPerSecond());
+                RunResult small = ProduceRun.run(base.withTopic("produce-100b-1p").withRecords(plan.smallRecords())
+                        .withRecordSize(100));
+                round1.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
+                RunResult consume = ConsumeRun.run(base.withTopic("produce-1k-1p"), 0, Duration.ofMinutes(5));
+                round1.put(Metric.CONSUME_1K, consume.recordsPerSecond());
+                RunResult e2e = EndToEndRun.run(base.withTopic("e2e").withDuration(plan.e2eDuration())
+                        .withRate(plan.e2eRate()).withLingerMs(0), plan.e2eWarmup());
+                round1.put(Metric.E2E_P50, e2e.latencyMs(50));
+                round1.put(Metric.E2E_P99, e2e.latencyMs(99));
+                round1.put(Metric.E2E_P999, e2e.latencyMs(99.9));
+                round1.put(Metric.BROKER_CPU, process.cpuSeconds() - cpuBefore);
+                if (e2e.recordsPerSecond() < plan.e2eRate() * 0.95) {
+                    out.printf(Locale.ROOT, "  warning: %s e2e reached %.0f records/s of the %d asked for%n", broker,
+                            e2e.recordsPerSecond(), plan.e2eRate());
+                }
+            } finally {
+                sampler.shutdownNow();
+                sampler.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            round1.put(Metric.LOAD_RSS, peakKiB.get() / 1024.0);
+            round1.put(Metric.LOAD_ANON, peakAnonKiB.get() / 1024.0);
+        } catch (PerfException e) {
+            throw new PerfException("Round " + round + " against " + broker + " failed: " + e.getMessage()
+                    + "\n" + broker + " output ends:\n" + process.tail(), e);
+        }
+        settleDisk(dir);
+        Json json = new Json().put("compare", "round").put("round", round).put("broker", broker);
+        out.printf(Locale.ROOT, "round %d %s:%n", round, broker);
+        for (Map.Entry<Metric, Double> e : round1.entrySet()) {
+            figures.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(broker, k -> new ArrayList<>()).add(e.getValue());
+            out.printf(Locale.ROOT, "  %-45s %12.2f %s%n", e.getKey().label, e.getValue(), e.getKey().unit);
+            json.put(e.getKey().key(), e.getValue());
+        }
+        out.println(json);
+        out.flush();
+    }
+
+    private void summarize() {
+        out.printf(Locale.ROOT, "medians of %d rounds:%n", plan.rounds());
+        out.printf(Locale.ROOT, "  %-45s %12s %12s %8s %8s%n", "figure", "spindle", "kafka", "ratio", "target");
+        Json json = new Json().put("compare", "summary").put("rounds", plan.rounds());
+        for (Map.Entry<Metric, Map<String, List<Double>>> e : figures.entrySet()) {
+            Metric metric = e.getKey();
+            double spindle = Stats.median(e.getValue().getOrDefault(SpindleLauncher.NAME, List.of()));
+            double kafka = Stats.median(e.getValue().getOrDefault(KafkaLauncher.NAME, List.of()));
+            double ratio = Stats.ratio(spindle, kafka);
+            String target = Double.isNaN(metric.target) ? ""
+                    : (metric.higherIsBetter ? ">=" : "<=") + String.format(Locale.ROOT, "%.1f", metric.target)
+                    + (metric.met(ratio) ? " met" : " MISSED");
+            out.printf(Locale.ROOT, "  %-45s %12.2f %12.2f %8.3f %s%n", metric.label + " (" + metric.unit + ")", spindle,
+                    kafka, ratio, target);
+            Json one = new Json().put("spindle", spindle).put("kafka", kafka).put("ratio", ratio);
+            if (!Double.isNaN(metric.target)) {
+                one.put("target", (metric.higherIsBetter ? ">=" : "<=") + metric.target).put("met", metric.met(ratio));
+            }
+            json.put(metric.key(), one);
+        }
+        out.println(json);
+        out.flush();
+    }
+
+    /**
+     * Leaves the disk as the next broker should find it: this broker's data deleted and everything written back.
+     * Kafka never forces its log, so without this the gigabytes it leaves dirty in the page cache would be written
+     * back (and its files' deletion discarded) while the next broker runs, stalling that broker's fsyncs.
+     */
+    private static void settleDisk(Path dir) throws InterruptedException {
+        for (String data : List.of("data", "kafka-logs")) {
+            try {
+                deleteRecursively(dir.resolve(data));
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot delete the broker data in " + dir.resolve(data), e);
+            }
+        }
+        try {
+            Process sync = new ProcessBuilder("sync").inheritIO().start();
+            if (!sync.waitFor(120, TimeUnit.SECONDS)) {
+                sync.destroyForcibly();
+                throw new PerfException("sync did not finish within 120 s");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot run sync", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                java.nio.file.Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * Runs Spindle from a copy of its jar and JVM flags in the work directory: the jar under cli/target can be
+     * rebuilt while a compare runs, and a JVM whose jar is replaced fails on its next class load.
+     */
+    private Setup pinSpindleJar() {
+        Path jarCopy = setup.workDir().resolve("spindle.jar");
+        if (setup.spindleJar().equals(jarCopy)) {
+            return setup;
+        }
+        Path optionsCopy = setup.workDir().resolve("jvm.options");
+        try {
+            java.nio.file.Files.createDirectories(setup.workDir());
+            java.nio.file.Files.copy(setup.spindleJar(), jarCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.copy(setup.spindleJvmOptions(), optionsCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot copy " + setup.spindleJar() + " and " + setup.spindleJvmOptions()
+                    + " to " + setup.workDir(), e);
+        }
+        return new Setup(setup.java(), jarCopy, optionsCopy, setup.kafkaLib(), setup.workDir());
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot find a free port on loopback", e);
+        }
+    }
+}

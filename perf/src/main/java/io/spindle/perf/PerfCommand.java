@@ -1,0 +1,248 @@
+package io.spindle.perf;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code spindle perf}: load tools that work against any Kafka-protocol broker with kafka-clients, and the
+ * compare of Spindle with Apache Kafka. Each run prints a line for people and one JSON line for machines.
+ * Failures propagate as exceptions (the cli reports them in one line).
+ */
+@Command(name = "perf",
+        description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
+        synopsisSubcommandLabel = "COMMAND",
+        subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
+            PerfCommand.CompareCommand.class})
+public final class PerfCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    /** The options every load run takes. */
+    static final class WorkloadOptions {
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+                description = "The broker (default: ${DEFAULT-VALUE}).")
+        String bootstrap;
+
+        @Option(names = "--topic", defaultValue = "spindle-perf",
+                description = "Created with --partitions partitions if missing (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--records", paramLabel = "N", description = "Records to send (default 100000 unless --duration).")
+        Long records;
+
+        @Option(names = "--duration", paramLabel = "D", description = "Send for this long instead: 30s, 2m, 500ms.")
+        String duration;
+
+        @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "1024",
+                description = "Bytes per record value (default: ${DEFAULT-VALUE}).")
+        int recordSize;
+
+        @Option(names = "--keys", paramLabel = "DIST", defaultValue = "none",
+                description = "Keys: none, random:N (uniform over N keys) or sequential:N (default: ${DEFAULT-VALUE}).")
+        String keys;
+
+        @Option(names = "--acks", defaultValue = "all", description = "all, 1 or 0 (default: ${DEFAULT-VALUE}).")
+        String acks;
+
+        @Option(names = "--batch-size", paramLabel = "BYTES", defaultValue = "65536",
+                description = "The producer's batch.size (default: ${DEFAULT-VALUE}).")
+        int batchSize;
+
+        @Option(names = "--linger-ms", paramLabel = "MS", defaultValue = "5",
+                description = "The producer's linger.ms (default: ${DEFAULT-VALUE}).")
+        int lingerMs;
+
+        @Option(names = "--compression", defaultValue = "none",
+                description = "none, gzip, snappy, lz4 or zstd (default: ${DEFAULT-VALUE}).")
+        String compression;
+
+        @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
+                description = "Partitions of the topic if it is created (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--rate", paramLabel = "RECORDS/S", defaultValue = "0",
+                description = "Target rate over all partitions; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+        int rate;
+
+        Workload workload(CommandLine command, long defaultRecords) {
+            if (records != null && duration != null) {
+                throw new CommandLine.ParameterException(command, "--records and --duration exclude each other");
+            }
+            Duration d = duration == null ? null : Durations.parse(duration);
+            long n = d != null ? 0 : records != null ? records : defaultRecords;
+            return new Workload(bootstrap, topic, n, d, recordSize, keys, acks, batchSize, lingerMs, compression,
+                    partitions, rate);
+        }
+    }
+
+    static Json parameters(Workload w) {
+        return new Json().put("bootstrap", w.bootstrap()).put("topic", w.topic()).put("recordSize", w.recordSize())
+                .put("keys", w.keys()).put("acks", w.acks()).put("batchSize", w.batchSize()).put("lingerMs", w.lingerMs())
+                .put("compression", w.compression()).put("partitions", w.partitions()).put("rate", w.rate());
+    }
+
+    static void print(PrintWriter out, RunResult result, Workload workload) {
+        out.println(result.summary());
+        out.println(result.json().put("parameters", parameters(workload)));
+        out.flush();
+    }
+
+    @Command(name = "produce", sortOptions = false,
+            description = "Produces records and reports records/s, MB/s and send-to-acknowledgement latency.")
+    static final class Produce implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        WorkloadOptions options;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Workload workload = options.workload(spec.commandLine(), 100_000);
+            print(spec.commandLine().getOut(), ProduceRun.run(workload), workload);
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "consume", sortOptions = false,
+            description = "Reads a topic from the beginning (catch-up) and reports records/s, MB/s and poll latency.")
+    static final class Consume implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9092",
+                description = "The broker (default: ${DEFAULT-VALUE}).")
+        String bootstrap;
+
+        @Option(names = "--topic", defaultValue = "spindle-perf", description = "The topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @Option(names = "--records", paramLabel = "N", defaultValue = "0",
+                description = "Records to read; 0 for everything up to the end offsets at start (default).")
+        long records;
+
+        @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m",
+                description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+        String timeout;
+
+        @Override
+        public Integer call() {
+            Workload workload = Workload.defaults(bootstrap, topic, 1);
+            RunResult result = ConsumeRun.run(workload, records, Durations.parse(timeout));
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(result.summary());
+            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)));
+            out.flush();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "e2e", sortOptions = false,
+            description = "Produces at --rate while a consumer reads; reports scheduled-send-to-receipt latency.")
+    static final class EndToEnd implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        WorkloadOptions options;
+
+        @Option(names = "--warmup", paramLabel = "D", defaultValue = "2s",
+                description = "Sent first and not measured (default: ${DEFAULT-VALUE}).")
+        String warmup;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Workload workload = options.workload(spec.commandLine(), 100_000);
+            if (workload.rate() == 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "e2e needs --rate (records/s), e.g. --rate 20000");
+            }
+            print(spec.commandLine().getOut(), EndToEndRun.run(workload, Durations.parse(warmup)), workload);
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "compare", sortOptions = false,
+            description = "Starts Spindle and Apache Kafka 4.4.0 (KRaft, one node, -Xmx1g) in child JVMs in turn, runs the"
+                    + " same workloads against each for --rounds rounds, and prints medians and Spindle/Kafka ratios.")
+    static final class CompareCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Spindle then Kafka (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--large-records", paramLabel = "N", defaultValue = "300000",
+                description = "1 KiB records per produce run (default: ${DEFAULT-VALUE}).")
+        long largeRecords;
+
+        @Option(names = "--small-records", paramLabel = "N", defaultValue = "1000000",
+                description = "100-byte records per produce run (default: ${DEFAULT-VALUE}).")
+        long smallRecords;
+
+        @Option(names = "--e2e-rate", paramLabel = "RECORDS/S", defaultValue = "20000",
+                description = "Rate of the end-to-end run (default: ${DEFAULT-VALUE}).")
+        int e2eRate;
+
+        @Option(names = "--e2e-duration", paramLabel = "D", defaultValue = "15s",
+                description = "Measured part of the end-to-end run (default: ${DEFAULT-VALUE}).")
+        String e2eDuration;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
+        Path kafkaLib;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path lib = kafkaLib != null ? kafkaLib : defaultKafkaLib(jar);
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compare-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            Compare.Plan defaults = Compare.Plan.defaults();
+            Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
+                    defaults.e2eWarmup(), defaults.warmupRecords(), defaults.idleSettle());
+            Compare.Setup setup = new Compare.Setup(java, jar, jar.resolveSibling("jvm.options"), lib, work);
+            new Compare(plan, setup, spec.commandLine().getOut()).run();
+            return CommandLine.ExitCode.OK;
+        }
+
+        private static Path defaultSpindleJar() {
+            try {
+                Path running = Paths.get(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+                if (running.getFileName().toString().equals("spindle.jar")) {
+                    return running;
+                }
+            } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
+                // not running from a jar we can locate: fall back to the checkout layout
+            }
+            return Paths.get("cli", "target", "spindle.jar").toAbsolutePath();
+        }
+
+        private static Path defaultKafkaLib(Path spindleJar) {
+            String property = System.getProperty("spindle.perf.kafkaLib");
+            if (property != null) {
+                return Paths.get(property);
+            }
+            Path repo = spindleJar.toAbsolutePath().getParent().getParent().getParent();
+            return repo.resolve("perf").resolve("target").resolve("kafka-lib");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.spindle.perf;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Produces a {@link Workload} with one kafka-clients producer and measures throughput and, per record, the
+ * latency from its scheduled send time to its acknowledgement. Every record must be acknowledged: a failed send
+ * fails the run, naming how many failed and the first error.
+ */
+public final class ProduceRun {
+    private ProduceRun() {
+    }
+
+    public static RunResult run(Workload workload) throws InterruptedException {
+        Topics.ensure(workload.bootstrap(), workload.topic(), workload.partitions());
+        KeyDistribution keys = KeyDistribution.parse(workload.keys());
+        byte[] value = values(workload.recordSize());
+        Histogram latency = RunResult.newHistogram();
+        AtomicReference<Exception> firstFailure = new AtomicReference<>();
+        AtomicLong failures = new AtomicLong();
+        long sent = 0;
+        long elapsed;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(workload.producerProperties())) {
+            producer.partitionsFor(workload.topic());      // metadata before the clock starts
+            long start = System.nanoTime();
+            long deadline = workload.duration() == null ? Long.MAX_VALUE : start + workload.duration().toNanos();
+            Pacer pacer = new Pacer(workload.rate(), start);
+            while (workload.records() > 0 ? sent < workload.records() : System.nanoTime() < deadline) {
+                long scheduled = pacer.awaitNext();
+                if (scheduled >= deadline) {
+                    break;
+                }
+                Bytes.putLong(value, 0, scheduled);
+                // send() copies the value into its batch before returning, so the one array is reused.
+                producer.send(new ProducerRecord<>(workload.topic(), keys.nextKey(), value), (metadata, error) -> {
+                    if (error != null) {
+                        failures.incrementAndGet();
+                        firstFailure.compareAndSet(null, error);
+                    } else {
+                        recordMicros(latency, System.nanoTime() - scheduled);
+                    }
+                });
+                sent++;
+            }
+            producer.flush();
+            elapsed = System.nanoTime() - start;
+        }
+        // close() joined the producer's I/O thread, which alone wrote the histogram: it is safe to read now.
+        if (firstFailure.get() != null) {
+            throw new PerfException(failures.get() + " of " + sent + " records to topic " + workload.topic() + " on "
+                    + workload.bootstrap() + " were not acknowledged; the first error: " + firstFailure.get(),
+                    firstFailure.get());
+        }
+        return new RunResult("produce", sent, sent * workload.recordSize(), elapsed, latency);
+    }
+
+    static void recordMicros(Histogram histogram, long nanos) {
+        histogram.recordValue(Math.min(Math.max(nanos / 1000, 0), histogram.getHighestTrackableValue()));
+    }
+
+    /** A record value of random (incompressible) bytes; its first 8 bytes are overwritten per record. */
+    static byte[] values(int size) {
+        byte[] value = new byte[size];
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < size; i++) {
+            value[i] = (byte) random.nextInt(256);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,105 @@
+package io.spindle.perf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code spindle perf produce|consume|e2e} against a real broker in this JVM; nothing here is timed. */
+class PerfCommandTest {
+    @TempDir
+    static Path dataDir;
+    static InProcessSpindle broker;
+
+    @BeforeAll
+    static void startBroker() {
+        broker = new InProcessSpindle(dataDir);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    private record Run(int status, List<String> lines, String err) {
+        String json() {
+            return lines.get(lines.size() - 1);
+        }
+    }
+
+    private static Run perf(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = new CommandLine(new PerfCommand());
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int status = commandLine.execute(args);
+        return new Run(status, out.toString().lines().toList(), err.toString());
+    }
+
+    private static void assertHasFields(String json, String... fields) {
+        for (String field : fields) {
+            assertTrue(json.contains("\"" + field + "\":"), "field " + field + " missing from " + json);
+        }
+    }
+
+    @Test
+    void produceSendsExactlyTheRequestedRecordsAndEndsWithOneJsonLine() throws Exception {
+        Run run = perf("produce", "--bootstrap", broker.bootstrap(), "--topic", "produce-exact", "--records", "2500",
+                "--record-size", "200", "--partitions", "3", "--keys", "random:10", "--acks", "all");
+
+        assertEquals(0, run.status(), run.err());
+        assertEquals(2, run.lines().size(), "a summary line and a JSON line: " + run.lines());
+        String json = run.json();
+        assertTrue(json.startsWith("{\"workload\":\"produce\",\"records\":2500,\"bytes\":500000,"), json);
+        assertHasFields(json, "seconds", "recordsPerSec", "mbPerSec", "p50Ms", "p99Ms", "p999Ms", "maxMs", "parameters");
+        assertTrue(json.contains("\"latencySamples\":2500"), "one latency per acknowledged record: " + json);
+        assertTrue(json.contains("\"partitions\":3") && json.contains("\"keys\":\"random:10\""), json);
+        assertEquals(2500, Topics.endOffsetSum(broker.bootstrap(), "produce-exact"));
+    }
+
+    @Test
+    void consumeReadsEveryRecordUpToTheEndOffsetsFoundAtStart() {
+        assertEquals(0, perf("produce", "--bootstrap", broker.bootstrap(), "--topic", "consume-all", "--records", "1500",
+                "--record-size", "100", "--partitions", "2").status());
+
+        Run run = perf("consume", "--bootstrap", broker.bootstrap(), "--topic", "consume-all");
+
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1500,\"bytes\":150000,"), run.json());
+    }
+
+    @Test
+    void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
+        Run run = perf("e2e", "--bootstrap", broker.bootstrap(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
+                "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");
+
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.json().startsWith("{\"workload\":\"e2e\",\"records\":600,\"bytes\":38400,"), run.json());
+        assertTrue(run.json().contains("\"latencySamples\":600"), run.json());
+    }
+
+    @Test
+    void recordsAndDurationTogetherAreAUsageError() {
+        Run run = perf("produce", "--bootstrap", broker.bootstrap(), "--records", "10", "--duration", "1s");
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("--records and --duration exclude each other"), run.err());
+    }
+
+    @Test
+    void endToEndWithoutARateIsAUsageError() {
+        Run run = perf("e2e", "--bootstrap", broker.bootstrap(), "--records", "10");
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("e2e needs --rate"), run.err());
+    }
+}
