@@ -55,6 +55,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "Sets listener.port: the Kafka port; 0 picks a free one.")
     Integer port;
 
+    /** For bin/spindle's class-data-sharing training run: start, print the start line, stop at once. */
+    @Option(names = "--exit-when-ready", hidden = true)
+    boolean exitWhenReady;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Sets any broker setting, e.g. --set flush.mode=none; repeatable. The flags above win over it.")
     Map<String, String> settings = new LinkedHashMap<>();
@@ -75,7 +79,9 @@ final class BrokerCommand implements Callable<Integer> {
             try {
                 out.println(startLine(broker, config));
                 out.flush();
-                shutdown.awaitRequest();
+                if (!exitWhenReady) {
+                    shutdown.awaitRequest();
+                }
             } finally {
                 broker.close();
             }

@@ -81,10 +81,39 @@ class LauncherIT {
         assertEquals("stopped", broker.stdout.get(broker.stdout.size() - 1));
     }
 
+    /**
+     * A process started without job control (a script's background job, nohup) inherits SIGINT and SIGHUP as
+     * ignored, and a JVM leaves ignored signals ignored; a terminal gives them their default action. The signal
+     * tests start the launcher as a terminal would, through env --default-signal (coreutils 8.31+).
+     */
+    private static List<String> asFromATerminal(List<String> command) throws IOException, InterruptedException {
+        Process probe = new ProcessBuilder("env", "--default-signal=INT,HUP", "true").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        boolean supported = probe.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS) && probe.exitValue() == 0;
+        if (!supported) {
+            org.junit.jupiter.api.Assumptions.assumeFalse(signalsIgnoredHere(),
+                    "SIGINT/SIGHUP are ignored in this environment and env --default-signal is missing");
+            return command;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(List.of("env", "--default-signal=INT,HUP"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    private static boolean signalsIgnoredHere() throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                long mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                return (mask & 0b11) != 0;   // bit 0: SIGHUP, bit 1: SIGINT
+            }
+        }
+        return false;
+    }
+
     @Test
     void ctrlCStopsTheBrokerCleanly() throws Exception {
-        Child broker = start(List.of(launcher.toString(), "broker", "--port", "0",
-                "--data-dir", tempDir.resolve("data").toString()));
+        Child broker = start(asFromATerminal(List.of(launcher.toString(), "broker", "--port", "0",
+                "--data-dir", tempDir.resolve("data").toString())));
         broker.awaitStartLine();
 
         signal(broker.process, "INT");
@@ -97,8 +126,8 @@ class LauncherIT {
 
     @Test
     void otherJvmShutdownsStillCloseTheBrokerThroughTheShutdownHook() throws Exception {
-        Child broker = start(List.of(launcher.toString(), "broker", "--port", "0",
-                "--data-dir", tempDir.resolve("data").toString()));
+        Child broker = start(asFromATerminal(List.of(launcher.toString(), "broker", "--port", "0",
+                "--data-dir", tempDir.resolve("data").toString())));
         broker.awaitStartLine();
 
         signal(broker.process, "HUP");   // not handled by Spindle: the JVM shuts down and runs its hooks
