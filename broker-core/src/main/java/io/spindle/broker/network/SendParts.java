@@ -21,14 +21,14 @@ import org.apache.kafka.common.network.TransferableChannel;
  * byte at once. The buffers must stay unchanged until Netty has written them, which holds for the buffers a
  * response serializes into and for the records an {@code ApiResponse} keeps alive until it is released.
  */
-final class SendParts implements TransferableChannel {
+public final class SendParts implements TransferableChannel {
     private final List<Object> parts = new ArrayList<>();
 
     private SendParts() {
     }
 
     /** The Netty messages, in wire order, that together write {@code send}. */
-    static List<Object> of(Send send) throws IOException {
+    public static List<Object> of(Send send) throws IOException {
         SendParts sink = new SendParts();
         long total = 0;
         while (!send.completed()) {
