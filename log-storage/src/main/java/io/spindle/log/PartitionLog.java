@@ -308,10 +308,10 @@ public final class PartitionLog {
         long firstOffset = logEndOffset;
         long next = firstOffset;
         long records = 0;
-        for (int i = 0; i < batches.size(); i++) {
-            int at = batches.get(i)[0];
-            int size = batches.get(i)[1];
-            int lastDelta = buffer.getInt(at + LAST_OFFSET_DELTA);
+        // Offsets (and append times) go into the headers first, so that all the batches reach the segment in one write.
+        for (int[] batch : batches) {
+            int at = batch[0];
+            int size = batch[1];
             buffer.putLong(at + BASE_OFFSET, next);
             if (logAppendTime) {
                 short attributes = buffer.getShort(at + ATTRIBUTES);
@@ -319,11 +319,26 @@ public final class PartitionLog {
                 buffer.putLong(at + MAX_TIMESTAMP, now);
                 buffer.putInt(at + CRC, RecordBatchFormat.crcOf(buffer, at, size));
             }
-            long maxTimestamp = buffer.getLong(at + MAX_TIMESTAMP);
+            next += buffer.getInt(at + LAST_OFFSET_DELTA) + 1L;
+        }
+        int start = batches.get(0)[0];
+        ByteBuffer all = buffer.duplicate();
+        all.limit(start + totalSize).position(start);
+        int written;
+        try {
+            written = segment.write(all);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot write " + totalSize + " bytes to " + segment.file()
+                    + ": " + e.getMessage(), e);
+        }
+        next = firstOffset;
+        for (int i = 0; i < batches.size(); i++) {
+            int at = batches.get(i)[0];
+            int size = batches.get(i)[1];
+            int lastDelta = buffer.getInt(at + LAST_OFFSET_DELTA);
             long lastOffset = next + lastDelta;
-            ByteBuffer batch = buffer.duplicate();
-            batch.limit(at + size).position(at);
-            segment.append(batch, lastOffset, maxTimestamp, cfg.indexIntervalBytes(), now);
+            segment.index(written + (at - start), size, lastOffset, buffer.getLong(at + MAX_TIMESTAMP),
+                    cfg.indexIntervalBytes(), now);
             if (checkedProducer[i] >= 0) {
                 int firstSeq = buffer.getInt(at + BASE_SEQUENCE);
                 producers.update(checkedProducer[i], buffer.getShort(at + PRODUCER_EPOCH), firstSeq,

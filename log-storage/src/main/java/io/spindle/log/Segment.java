@@ -176,14 +176,20 @@ final class Segment {
     }
 
     /**
-     * Copies one batch (already validated, offsets assigned) to the end, and indexes it. Not visible to
-     * readers until {@link #publish}.
+     * Writes batches (already validated, offsets assigned) after the end and returns where the first starts. They
+     * are not indexed until {@link #index} and not visible to readers until {@link #publish}; if the write fails,
+     * nothing changes.
      */
-    void append(ByteBuffer batch, long lastOffset, long batchMaxTimestamp, int indexIntervalBytes, long nowMs) {
+    int write(ByteBuffer batches) throws IOException {
         int position = size + pendingBytes;
-        log.put(position, batch);
-        recordBatch(position, batch.remaining(), lastOffset, batchMaxTimestamp, indexIntervalBytes, nowMs);
-        pendingBytes += batch.remaining();
+        log.write(position, batches);
+        pendingBytes += batches.remaining();
+        return position;
+    }
+
+    /** Indexes one batch that {@link #write} put at {@code position}. */
+    void index(int position, int batchSize, long lastOffset, long batchMaxTimestamp, int indexIntervalBytes, long nowMs) {
+        recordBatch(position, batchSize, lastOffset, batchMaxTimestamp, indexIntervalBytes, nowMs);
         pendingNextOffset = lastOffset + 1;
     }
 
