@@ -337,7 +337,7 @@ public final class PartitionLog {
             int size = batches.get(i)[1];
             int lastDelta = buffer.getInt(at + LAST_OFFSET_DELTA);
             long lastOffset = next + lastDelta;
-            segment.index(written + (at - start), size, lastOffset, buffer.getLong(at + MAX_TIMESTAMP),
+            segment.index(written + (at - start), size, next, lastOffset, buffer.getLong(at + MAX_TIMESTAMP),
                     cfg.indexIntervalBytes(), now);
             if (checkedProducer[i] >= 0) {
                 int firstSeq = buffer.getInt(at + BASE_SEQUENCE);

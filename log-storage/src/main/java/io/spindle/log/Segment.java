@@ -187,9 +187,14 @@ final class Segment {
         return position;
     }
 
-    /** Indexes one batch that {@link #write} put at {@code position}. */
-    void index(int position, int batchSize, long lastOffset, long batchMaxTimestamp, int indexIntervalBytes, long nowMs) {
-        recordBatch(position, batchSize, lastOffset, batchMaxTimestamp, indexIntervalBytes, nowMs);
+    /**
+     * Indexes one batch that {@link #write} put at {@code position}. The caller passes the header fields it
+     * wrote, so that indexing reads nothing back through the mapping (which would map the new pages into this
+     * process).
+     */
+    void index(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
+               int indexIntervalBytes, long nowMs) {
+        recordBatch(position, batchSize, batchBaseOffset, lastOffset, batchMaxTimestamp, indexIntervalBytes, nowMs);
         pendingNextOffset = lastOffset + 1;
     }
 
@@ -205,7 +210,7 @@ final class Segment {
         }
     }
 
-    private void recordBatch(int position, int batchSize, long lastOffset, long batchMaxTimestamp,
+    private void recordBatch(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
                              int indexIntervalBytes, long nowMs) {
         if (rollStartMs < 0) {
             // Age is counted from the broker's clock at the first append, not from the producer's timestamp
@@ -219,7 +224,7 @@ final class Segment {
         bytesSinceIndexEntry += batchSize;
         if (batchMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchMaxTimestamp;
-            offsetOfMaxTimestamp = batchBaseOffsetAt(position);
+            offsetOfMaxTimestamp = batchBaseOffset;
             timeIndex.append(batchMaxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
         }
     }
@@ -368,7 +373,8 @@ final class Segment {
                 break;
             }
             long lastOffset = batchBase + log.getInt(position + LAST_OFFSET_DELTA);
-            recordBatch(position, (int) total, lastOffset, batchMaxTimestampAt(position), indexIntervalBytes, nowMs);
+            recordBatch(position, (int) total, batchBaseOffsetAt(position), lastOffset, batchMaxTimestampAt(position),
+                    indexIntervalBytes, nowMs);
             expected = lastOffset + 1;
             position += (int) total;
         }
@@ -443,7 +449,8 @@ final class Segment {
             int batchSize = batchSizeAt(position);
             long lastOffset = batchLastOffsetAt(position);
             if (!trusted) {
-                recordBatch(position, batchSize, lastOffset, batchMaxTimestampAt(position), indexIntervalBytes, nowMs);
+                recordBatch(position, batchSize, batchBaseOffsetAt(position), lastOffset, batchMaxTimestampAt(position),
+                        indexIntervalBytes, nowMs);
             } else {
                 trackTimestamps(position, batchMaxTimestampAt(position), nowMs);
             }

@@ -24,11 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and stops it. Per round and broker it prints one line per figure and one JSON line; at the end the medians, the
  * Spindle/Kafka ratios and whether each target is met, and a JSON line of those.
  *
- * <p>Workloads, in order, after a discarded warm-up produce: 1 KiB records acks=all to 1 partition and to 6
+ * <p>A round 0 against Spindle, whose figures are dropped, warms up the client first. Workloads, in order, after a
+ * discarded warm-up produce: 1 KiB records acks=all to 1 partition and to 6
  * partitions; 100-byte records acks=all to 1 partition; catch-up consumption of the 1-partition 1 KiB topic;
  * end-to-end latency at a fixed rate. Memory is read from /proc: idle a few seconds after ready, and the peak
  * sampled every 200 ms during the workloads. After each broker stops, its data is deleted and {@code sync} run, so
- * that no broker pays for the write-back of another's data.
+ * that no broker pays for the write-back of another's data. Spindle starts as {@code bin/spindle} starts it, with a
+ * class-data sharing archive that one training run of the pinned jar makes before the first round.
  */
 public final class Compare {
     /** The figures compared, and the target ratio (Spindle/Kafka) where the issue sets one. */
@@ -96,6 +98,7 @@ public final class Compare {
     private final Setup setup;
     private final PrintWriter out;
     private final Map<Metric, Map<String, List<Double>>> figures = new EnumMap<>(Metric.class);
+    private Path spindleArchive;
 
     public Compare(Plan plan, Setup setup, PrintWriter out) {
         this.plan = plan;
@@ -113,19 +116,28 @@ public final class Compare {
                         + " for %d s after %d s warm-up; work dir %s%n", plan.rounds(), plan.largeRecords(), plan.smallRecords(),
                 plan.e2eRate(), plan.e2eDuration().toSeconds(), plan.e2eWarmup().toSeconds(), setup.workDir());
         out.flush();
+        spindleArchive = SpindleLauncher.trainArchive(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(),
+                setup.workDir(), out);
+        out.flush();
+        // Round 0 warms up this JVM's client (its JIT compiles the producer and consumer paths) against a Spindle
+        // broker whose figures are dropped; without it, the first broker of round 1 met a cold client and lost a
+        // third of its throughput to it.
+        out.println("round 0 (client warm-up, figures dropped):");
+        out.flush();
+        runOne(0, SpindleLauncher.NAME);
         for (int round = 1; round <= plan.rounds(); round++) {
             for (String broker : List.of(SpindleLauncher.NAME, KafkaLauncher.NAME)) {
-                runOne(round, broker);
+                record(round, broker, runOne(round, broker));
             }
         }
         summarize();
     }
 
-    private void runOne(int round, String broker) throws InterruptedException {
+    private Map<Metric, Double> runOne(int round, String broker) throws InterruptedException {
         Path dir = setup.workDir().resolve(broker + "-" + round);
         int port = freePort();
         BrokerProcess process = broker.equals(SpindleLauncher.NAME)
-                ? SpindleLauncher.start(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(), dir, port)
+                ? SpindleLauncher.start(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(), spindleArchive, dir, port)
                 : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, freePort());
         Map<Metric, Double> round1 = new EnumMap<>(Metric.class);
         try (process) {
@@ -180,6 +192,10 @@ public final class Compare {
                     + "\n" + broker + " output ends:\n" + process.tail(), e);
         }
         settleDisk(dir);
+        return round1;
+    }
+
+    private void record(int round, String broker, Map<Metric, Double> round1) {
         Json json = new Json().put("compare", "round").put("round", round).put("broker", broker);
         out.printf(Locale.ROOT, "round %d %s:%n", round, broker);
         for (Map.Entry<Metric, Double> e : round1.entrySet()) {

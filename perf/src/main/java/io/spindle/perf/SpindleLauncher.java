@@ -7,11 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs Spindle as {@code bin/spindle broker} does: the cli fat jar with the JVM flags the build wrote to
- * {@code cli/target/jvm.options}, its defaults otherwise (flush.mode=fsync), on loopback, with the metrics
- * listener on a free port so that it cannot collide with anything.
+ * {@code cli/target/jvm.options} and, like the launcher, a class-data sharing archive made by one training run
+ * of that jar; its defaults otherwise (flush.mode=fsync), on loopback, with the metrics listener on a free port
+ * so that it cannot collide with anything.
  */
 final class SpindleLauncher {
     static final String NAME = "spindle";
@@ -19,10 +21,15 @@ final class SpindleLauncher {
     private SpindleLauncher() {
     }
 
-    static List<String> command(Path java, Path jar, Path jvmOptions, Path dataDir, int port) {
+    private static final long TRAINING_TIMEOUT_SECONDS = 120;
+
+    static List<String> command(Path java, Path jar, Path jvmOptions, Path archive, Path dataDir, int port) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmFlags(jvmOptions));
+        if (archive != null) {
+            command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"));
+        }
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "broker", "--data-dir", dataDir.toString(),
                 "--host", "127.0.0.1", "--port", Integer.toString(port), "--set", "metrics.port=0"));
         return command;
@@ -38,7 +45,44 @@ final class SpindleLauncher {
         }
     }
 
-    static BrokerProcess start(Path java, Path jar, Path jvmOptions, Path dir, int port) {
+    /**
+     * Makes the class-data sharing archive that {@code bin/spindle} makes: one broker started and stopped with
+     * {@code -XX:ArchiveClassesAtExit} (the hidden {@code broker --exit-when-ready}). Returns the archive, or null
+     * (and says why on {@code out}) if the training run failed: the broker then starts without one.
+     */
+    static Path trainArchive(Path java, Path jar, Path jvmOptions, Path workDir, java.io.PrintWriter out)
+            throws InterruptedException {
+        Path archive = workDir.resolve("spindle.jsa");
+        Path trainingDir = workDir.resolve("cds-training");
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        command.addAll(jvmFlags(jvmOptions));
+        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-jar", jar.toAbsolutePath().toString(), "broker",
+                "--exit-when-ready", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
+                "--set", "metrics.port=0"));
+        Path log = workDir.resolve("cds-training.out");
+        try {
+            Files.createDirectories(trainingDir);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!process.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                out.printf("compare: the class-data sharing training run took over %d s; Spindle starts without an archive%n",
+                        TRAINING_TIMEOUT_SECONDS);
+                return null;
+            }
+            if (process.exitValue() != 0 || !Files.isRegularFile(archive)) {
+                out.printf("compare: the class-data sharing training run failed (status %d, output in %s); Spindle starts"
+                        + " without an archive%n", process.exitValue(), log);
+                return null;
+            }
+            return archive;
+        } catch (IOException e) {
+            out.printf("compare: cannot run the class-data sharing training run (%s); Spindle starts without an archive%n", e);
+            return null;
+        }
+    }
+
+    static BrokerProcess start(Path java, Path jar, Path jvmOptions, Path archive, Path dir, int port) {
         if (!Files.isRegularFile(jar)) {
             throw new PerfException("No Spindle jar at " + jar + ": build it with mvn -pl cli -am package, or pass --spindle-jar");
         }
@@ -47,7 +91,7 @@ final class SpindleLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + dir, e);
         }
-        return BrokerProcess.start(NAME, command(java, jar, jvmOptions, dir.resolve("data"), port), dir, port,
+        return BrokerProcess.start(NAME, command(java, jar, jvmOptions, archive, dir.resolve("data"), port), dir, port,
                 dir.resolve("spindle.out"));
     }
 }
