@@ -55,7 +55,10 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "Sets listener.port: the Kafka port; 0 picks a free one.")
     Integer port;
 
-    /** For bin/spindle's class-data-sharing training run: start, print the start line, stop at once. */
+    /**
+     * For bin/spindle's class-data-sharing training run: start, answer one Metadata request from this process
+     * (so that the archive also holds what serving a first request loads), print the start line, stop.
+     */
     @Option(names = "--exit-when-ready", hidden = true)
     boolean exitWhenReady;
 
@@ -77,6 +80,9 @@ final class BrokerCommand implements Callable<Integer> {
         try {
             SpindleBroker broker = start(config);
             try {
+                if (exitWhenReady) {
+                    io.spindle.perf.MetadataProbe.ready(config.listenerHost(), broker.port());
+                }
                 out.println(startLine(broker, config));
                 out.flush();
                 if (!exitWhenReady) {

@@ -11,7 +11,12 @@ public final class Main {
 
     public static void main(String[] args) {
         BuildInfo.applySystemPropertyFlags();
-        int status = SpindleCommand.commandLine(Shutdown.onProcessSignals(), System.getenv()).execute(args);
+        boolean broker = args.length > 0 && "broker".equals(args[0]);
+        if (broker) {
+            // After the -D flags: chronicle reads some of them when it initializes.
+            io.spindle.broker.Preload.startInBackground();
+        }
+        int status = SpindleCommand.commandLine(Shutdown.onProcessSignals(), System.getenv(), broker).execute(args);
         // Exit explicitly: a subcommand may leave non-daemon threads of libraries behind.
         System.exit(status);
     }

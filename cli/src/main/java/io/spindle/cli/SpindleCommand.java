@@ -56,11 +56,31 @@ final class SpindleCommand implements Callable<Integer> {
      * @param environment the process environment, where {@code SPINDLE_*} variables are configuration
      */
     static CommandLine commandLine(Shutdown shutdown, Map<String, String> environment) {
+        return commandLine(shutdown, environment, false);
+    }
+
+    /**
+     * The command line; with {@code brokerOnly}, the top command and {@code broker} alone, for a process whose
+     * first argument is {@code broker}. picocli builds the model of every registered command up front, and the
+     * others (perf above all) took about 100 ms of a broker's start.
+     */
+    static CommandLine commandLine(Shutdown shutdown, Map<String, String> environment, boolean brokerOnly) {
         Objects.requireNonNull(shutdown, "shutdown");
         Objects.requireNonNull(environment, "environment");
         SpindleCommand top = new SpindleCommand();
         CommandLine commandLine = new CommandLine(top);
         commandLine.addSubcommand("broker", new BrokerCommand(shutdown, environment));
+        if (!brokerOnly) {
+            addOtherSubcommands(commandLine, shutdown);
+        }
+        commandLine.getSubcommands().get("broker").getCommandSpec().usageMessage()
+                .footer(BrokerCommand.settingsHelp());
+        commandLine.setParameterExceptionHandler(SpindleCommand::reportUsageError);
+        commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> top.reportFailure(error, failed));
+        return commandLine;
+    }
+
+    private static void addOtherSubcommands(CommandLine commandLine, Shutdown shutdown) {
         commandLine.addSubcommand("topic", new TopicCommand());
         commandLine.addSubcommand("produce", new ProduceCommand());
         commandLine.addSubcommand("consume", new ConsumeCommand(shutdown, java.time.Clock.systemUTC()));
@@ -69,11 +89,6 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("lag", new LagCommand());
         commandLine.addSubcommand("completion", new CompletionCommand());
         commandLine.addSubcommand("perf", new io.spindle.perf.PerfCommand());
-        commandLine.getSubcommands().get("broker").getCommandSpec().usageMessage()
-                .footer(BrokerCommand.settingsHelp());
-        commandLine.setParameterExceptionHandler(SpindleCommand::reportUsageError);
-        commandLine.setExecutionExceptionHandler((error, failed, parseResult) -> top.reportFailure(error, failed));
-        return commandLine;
     }
 
     /** Without a subcommand: the usage, on stderr, as a usage error. */

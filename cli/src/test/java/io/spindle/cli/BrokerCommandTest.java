@@ -199,6 +199,28 @@ class BrokerCommandTest {
     }
 
     @Test
+    void brokerOnlyCommandLineHasJustBrokerWithTheSameHelp() {
+        CommandLine brokerOnly = SpindleCommand.commandLine(shutdown, Map.of(), true);
+        assertEquals(java.util.Set.of("broker"), brokerOnly.getSubcommands().keySet());
+        StringWriter brokerOnlyOut = new StringWriter();
+        brokerOnly.setOut(new PrintWriter(brokerOnlyOut, true));
+
+        assertEquals(0, brokerOnly.execute("broker", "--help"));
+        assertEquals(0, commandLine(Map.of()).execute("broker", "--help"));
+        assertEquals(out.toString(), brokerOnlyOut.toString());
+    }
+
+    @Test
+    void exitWhenReadyServesItsOwnMetadataRequestThenStops() throws Exception {
+        int status = commandLine(Map.of()).execute("broker", "--exit-when-ready", "--port", "0",
+                "--data-dir", dataDir().toString(), "--set", "metrics.port=-1");
+
+        assertEquals(0, status, err.toString());
+        assertTrue(START_LINE.matcher(out.toString()).find(), out.toString());
+        assertTrue(out.toString().contains("stopped"), out.toString());
+    }
+
+    @Test
     void noCommandPrintsUsageOnStderrWithStatus2() {
         assertEquals(2, commandLine(Map.of()).execute());
         assertTrue(err.toString().contains("broker"), err.toString());

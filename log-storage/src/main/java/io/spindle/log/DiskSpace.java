@@ -34,6 +34,10 @@ final class DiskSpace {
         }
     }
 
+    /** Does nothing; calling it initializes this class, i.e. its native binding ({@link LogManager#preloadNativeAccess}). */
+    static void preload() {
+    }
+
     /** Allocates blocks for [position, position + length) of {@code file}, reached through {@code channel}. */
     static void reserve(Path file, FileChannel channel, long position, long length) throws IOException {
         if (length <= 0) {

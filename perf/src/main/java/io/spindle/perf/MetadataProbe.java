@@ -18,14 +18,14 @@ import org.apache.kafka.common.requests.RequestHeader;
  * kafka-clients) on a fresh connection is answered and names at least one broker. One attempt per call, with a
  * short timeout, so a caller can poll it from a process's start.
  */
-final class MetadataProbe {
+public final class MetadataProbe {
     private static final short VERSION = 12;
     private static final int TIMEOUT_MS = 2_000;
 
     private MetadataProbe() {
     }
 
-    static boolean ready(String host, int port) {
+    public static boolean ready(String host, int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
