@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * and stops it. Per round and broker it prints one line per figure and one JSON line; at the end the medians, the
  * Spindle/Kafka ratios and whether each target is met, and a JSON line of those.
  *
- * <p>A round 0 against Spindle, whose figures are dropped, warms up the client first. Workloads, in order, after a
- * discarded warm-up produce: 1 KiB records acks=all to 1 partition and to 6
+ * <p>A round 0 against Spindle, whose figures are dropped, warms up the client first. In each round the produce
+ * and catch-up workloads run {@link Plan#warmupPasses} times on topics of their own before the measured pass.
+ * Workloads, in order: 1 KiB records acks=all to 1 partition and to 6
  * partitions; 100-byte records acks=all to 1 partition; catch-up consumption of the 1-partition 1 KiB topic;
  * end-to-end latency at a fixed rate. Memory is read from /proc: idle a few seconds after ready, and the peak
  * sampled every 200 ms during the workloads. After each broker stops, its data is deleted and {@code sync} run, so
@@ -81,11 +82,14 @@ public final class Compare {
      * @param largeRecords records of 1 KiB per produce run
      * @param smallRecords records of 100 bytes per produce run
      * @param e2eRate      records per second of the end-to-end run
+     * @param warmupPasses how many times each round runs the produce and catch-up workloads, on topics of their own,
+     *                     before the pass it measures: the brokers' JITs compile their hot paths meanwhile, and a
+     *                     broker is measured as it serves after its first seconds, not while it compiles
      */
     public record Plan(int rounds, long largeRecords, long smallRecords, int e2eRate, Duration e2eDuration,
-                       Duration e2eWarmup, long warmupRecords, Duration idleSettle) {
+                       Duration e2eWarmup, int warmupPasses, Duration idleSettle) {
         public static Plan defaults() {
-            return new Plan(3, 300_000, 1_000_000, 20_000, Duration.ofSeconds(15), Duration.ofSeconds(3), 100_000,
+            return new Plan(3, 300_000, 1_000_000, 20_000, Duration.ofSeconds(15), Duration.ofSeconds(3), 2,
                     Duration.ofSeconds(3));
         }
     }
@@ -158,19 +162,12 @@ public final class Compare {
             }, 0, 200, TimeUnit.MILLISECONDS);
             double cpuBefore;
             try {
-                Workload base = Workload.defaults(process.bootstrap(), "warmup", plan.warmupRecords());
-                ProduceRun.run(base);
+                Workload base = Workload.defaults(process.bootstrap(), "unused", 1);
+                for (int pass = 1; pass <= plan.warmupPasses(); pass++) {
+                    throughputWorkloads(base, "warmup" + pass + "-", new EnumMap<>(Metric.class));
+                }
                 cpuBefore = process.cpuSeconds();
-                RunResult p1 = ProduceRun.run(base.withTopic("produce-1k-1p").withRecords(plan.largeRecords()));
-                round1.put(Metric.PRODUCE_1K_1P, p1.recordsPerSecond());
-                round1.put(Metric.PRODUCE_1K_1P_P99, p1.latencyMs(99));
-                RunResult p6 = ProduceRun.run(base.withTopic("produce-1k-6p").withRecords(plan.largeRecords()).withPartitions(6));
-                round1.put(Metric.PRODUCE_1K_6P, p6.recordsPerSecond());
-                RunResult small = ProduceRun.run(base.withTopic("produce-100b-1p").withRecords(plan.smallRecords())
-                        .withRecordSize(100));
-                round1.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
-                RunResult consume = ConsumeRun.run(base.withTopic("produce-1k-1p"), 0, Duration.ofMinutes(5));
-                round1.put(Metric.CONSUME_1K, consume.recordsPerSecond());
+                throughputWorkloads(base, "", round1);
                 RunResult e2e = EndToEndRun.run(base.withTopic("e2e").withDuration(plan.e2eDuration())
                         .withRate(plan.e2eRate()).withLingerMs(0), plan.e2eWarmup());
                 round1.put(Metric.E2E_P50, e2e.latencyMs(50));
@@ -193,6 +190,21 @@ public final class Compare {
         }
         settleDisk(dir);
         return round1;
+    }
+
+    /** The produce runs and the catch-up consumption, on topics named with {@code prefix}; their figures into {@code into}. */
+    private void throughputWorkloads(Workload base, String prefix, Map<Metric, Double> into) throws InterruptedException {
+        RunResult p1 = ProduceRun.run(base.withTopic(prefix + "produce-1k-1p").withRecords(plan.largeRecords()));
+        into.put(Metric.PRODUCE_1K_1P, p1.recordsPerSecond());
+        into.put(Metric.PRODUCE_1K_1P_P99, p1.latencyMs(99));
+        RunResult p6 = ProduceRun.run(base.withTopic(prefix + "produce-1k-6p").withRecords(plan.largeRecords())
+                .withPartitions(6));
+        into.put(Metric.PRODUCE_1K_6P, p6.recordsPerSecond());
+        RunResult small = ProduceRun.run(base.withTopic(prefix + "produce-100b-1p").withRecords(plan.smallRecords())
+                .withRecordSize(100));
+        into.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
+        RunResult consume = ConsumeRun.run(base.withTopic(prefix + "produce-1k-1p"), 0, Duration.ofMinutes(5));
+        into.put(Metric.CONSUME_1K, consume.recordsPerSecond());
     }
 
     private void record(int round, String broker, Map<Metric, Double> round1) {

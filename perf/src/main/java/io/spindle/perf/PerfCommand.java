@@ -201,6 +201,11 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Measured part of the end-to-end run (default: ${DEFAULT-VALUE}).")
         String e2eDuration;
 
+        @Option(names = "--warmup-passes", paramLabel = "N", defaultValue = "2",
+                description = "Unmeasured passes of the produce and catch-up workloads per round, so that each broker's"
+                        + " JIT has compiled its hot paths (default: ${DEFAULT-VALUE}).")
+        int warmupPasses;
+
         @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
         Path spindleJar;
 
@@ -212,13 +217,20 @@ public final class PerfCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1, not " + rounds);
+            }
+            if (warmupPasses < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--warmup-passes must be 0 or more, not " + warmupPasses);
+            }
             Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
             Path lib = kafkaLib != null ? kafkaLib : defaultKafkaLib(jar);
             Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compare-");
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
             Compare.Plan defaults = Compare.Plan.defaults();
             Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
-                    defaults.e2eWarmup(), defaults.warmupRecords(), defaults.idleSettle());
+                    defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
             Compare.Setup setup = new Compare.Setup(java, jar, jar.resolveSibling("jvm.options"), lib, work);
             new Compare(plan, setup, spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;

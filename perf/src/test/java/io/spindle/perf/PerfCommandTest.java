@@ -102,4 +102,15 @@ class PerfCommandTest {
         assertEquals(CommandLine.ExitCode.USAGE, run.status());
         assertTrue(run.err().contains("e2e needs --rate"), run.err());
     }
+
+    @Test
+    void compareRejectsANegativeWarmupAndZeroRoundsBeforeStartingAnything() {
+        Run warmup = perf("compare", "--warmup-passes", "-1", "--work-dir", dataDir.resolve("never").toString());
+        Run rounds = perf("compare", "--rounds", "0", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, warmup.status());
+        assertTrue(warmup.err().contains("--warmup-passes must be 0 or more, not -1"), warmup.err());
+        assertEquals(CommandLine.ExitCode.USAGE, rounds.status());
+        assertTrue(rounds.err().contains("--rounds must be at least 1, not 0"), rounds.err());
+    }
 }
