@@ -36,6 +36,40 @@ public final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
+    /**
+     * Starts {@code server} from a daemon thread. The JDK's HTTP server starts a dispatcher thread that takes its
+     * daemon status from the thread that calls {@code start()}; started from the broker's main thread it was a
+     * non-daemon thread that kept the JVM alive after the broker had died (a jar rebuilt under a running broker did
+     * that: the main thread failed with NoClassDefFoundError and the process stayed up, half closed).
+     */
+    private static void startAsDaemon(HttpServer server) {
+        RuntimeException[] failure = new RuntimeException[1];
+        Thread starter = new Thread(() -> {
+            try {
+                server.start();
+            } catch (RuntimeException e) {
+                failure[0] = e;
+            }
+        }, "spindle-metrics-start");
+        starter.setDaemon(true);
+        starter.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                starter.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
     public static MetricsServer start(String host, int port, BrokerMetrics metrics, BooleanSupplier ready) {
         HttpServer server;
         try {
@@ -60,7 +94,7 @@ public final class MetricsServer implements AutoCloseable {
             boolean ok = ready.getAsBoolean();
             respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
         });
-        server.start();
+        startAsDaemon(server);
         return new MetricsServer(server, executor);
     }
 

@@ -248,4 +248,25 @@ class MetricsTest {
             assertEquals(200, get(broker.broker().metricsPort(), "/health/ready", null).statusCode());
         }
     }
+
+    @Test
+    void theHttpDispatcherIsADaemonThreadEvenWhenStartedFromANonDaemonThread() throws Exception {
+        AtomicBoolean daemonDispatchers = new AtomicBoolean();
+        Thread nonDaemon = new Thread(() -> {
+            try (BrokerMetrics metrics = new BrokerMetrics(10);
+                 MetricsServer server = MetricsServer.start("127.0.0.1", 0, metrics, () -> true)) {
+                assertEquals(200, get(server.port(), "/health/live", null).statusCode());
+                java.util.List<Thread> dispatchers = Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("HTTP-Dispatcher") && t.isAlive()).toList();
+                daemonDispatchers.set(!dispatchers.isEmpty() && dispatchers.stream().allMatch(Thread::isDaemon));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        nonDaemon.setDaemon(false);
+        nonDaemon.start();
+        nonDaemon.join();
+
+        assertTrue(daemonDispatchers.get(), "a non-daemon HTTP-Dispatcher thread would keep a dead broker's JVM alive");
+    }
 }
