@@ -716,9 +716,15 @@ public final class GroupCoordinator implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
             LOG.warn("Group coordinator did not shut its groups down cleanly: {}", e.toString());
         }
-        loop.shutdownNow();
+        // shutdown, not shutdownNow: an interrupt would land in the middle of an append or a force of the offsets
+        // log, and a file channel whose thread is interrupted closes itself (the log could not be closed cleanly).
+        // Delayed tasks (session timeouts) are dropped by the policy set at construction; a running task finishes.
+        loop.shutdown();
         try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
+            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Group coordinator thread did not finish its last task within 5 s; interrupting it");
+                loop.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

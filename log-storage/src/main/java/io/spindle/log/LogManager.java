@@ -11,8 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,7 +41,7 @@ public final class LogManager implements AutoCloseable {
     private final Clock clock;
     private final ConcurrentHashMap<String, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Flusher flusher;
-    private final ScheduledExecutorService scheduler;
+    private final ScheduledThreadPoolExecutor scheduler;
     private volatile Consumer<PartitionLog> appendListener = log -> { };
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -60,11 +59,16 @@ public final class LogManager implements AutoCloseable {
         this.flushPolicy = flushPolicy;
         this.clock = clock;
         this.flusher = new Flusher(flushPolicy, logs::values);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "spindle-log-scheduler");
             t.setDaemon(true);
             return t;
         });
+        // At close the periodic retention and checkpoint tasks are dropped, and one that is running finishes
+        // uninterrupted: an interrupt during a force closes the segment's file channel.
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        this.scheduler = scheduler;
     }
 
     /**
@@ -262,9 +266,12 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         closed = true;
-        scheduler.shutdownNow();
+        scheduler.shutdown();
         try {
-            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+            if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("log scheduler did not finish its running task within 10 s; interrupting it");
+                scheduler.shutdownNow();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
