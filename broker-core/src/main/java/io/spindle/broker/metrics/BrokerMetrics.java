@@ -149,6 +149,8 @@ public final class BrokerMetrics implements AutoCloseable {
                         .description("Bytes of record batches handed to fetches").tags(tags).register(registry),
                 Gauge.builder("spindle.partition.log.end.offset", log, PartitionLog::logEndOffset)
                         .description("The offset the next record will get").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.durable.offset", log, PartitionLog::durableOffset)
+                        .description("Everything below this offset has been forced to disk").tags(tags).register(registry),
                 Gauge.builder("spindle.partition.log.start.offset", log, PartitionLog::logStartOffset)
                         .description("The first offset still held").tags(tags).register(registry),
                 Gauge.builder("spindle.partition.size", log, PartitionLog::sizeInBytes).baseUnit("bytes")

@@ -234,6 +234,26 @@ class MetricsTest {
     }
 
     @Test
+    void inFsyncModeTheDurableOffsetReachesTheLogEndOnceAcksAllAreAnswered() throws Exception {
+        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0", "flush.mode", "fsync"))) {
+            broker.admin().createTopics(List.of(new NewTopic("forced", 1, (short) 1))).all().get();
+            Properties p = broker.clientProperties();
+            p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
+                for (int i = 0; i < 40; i++) {
+                    producer.send(new ProducerRecord<>("forced", new byte[100])).get();
+                }
+            }
+            String tp = "partition=\"0\",topic=\"forced\"";
+            Map<String, Double> scraped = scrape(broker);
+            assertEquals(40.0, value(scraped, "spindle_partition_log_end_offset", tp));
+            assertEquals(40.0, value(scraped, "spindle_partition_durable_offset", tp));
+        }
+    }
+
+    @Test
     void readinessAnswers503UntilTheBrokerIsReadyAnd200After() throws Exception {
         AtomicBoolean ready = new AtomicBoolean(false);
         try (BrokerMetrics metrics = new BrokerMetrics(10);
