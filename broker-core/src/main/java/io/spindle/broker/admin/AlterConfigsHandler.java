@@ -1,8 +1,8 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
-import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
-import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -29,28 +29,14 @@ import org.apache.kafka.common.requests.RequestHeader;
  * overrides; keys not named return to their defaults. Validated through TopicConfig, persisted, and applied
  * to the live partition logs. Broker configs are static in Spindle and are refused. Runs on the admin executor.
  */
-public final class AlterConfigsHandler implements ApiHandler {
+public final class AlterConfigsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final Executor adminExecutor;
 
     public AlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
+        super(ApiKeys.ALTER_CONFIGS);
         this.topics = topics;
         this.adminExecutor = adminExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.ALTER_CONFIGS;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.ALTER_CONFIGS.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.ALTER_CONFIGS.latestVersion();
     }
 
     @Override

@@ -1,17 +1,18 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.VersionedApiHandler;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersion;
 import org.apache.kafka.common.message.ApiVersionsResponseData.ApiVersionCollection;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -28,7 +29,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * From v5 (KIP-1242) a client names the cluster and node it means to reach; a mismatch is answered with
  * REBOOTSTRAP_REQUIRED.
  */
-public final class ApiVersionsHandler implements ApiHandler {
+public final class ApiVersionsHandler extends VersionedApiHandler {
     private static final short MIN_VERSION = 0;
     private static final short MAX_VERSION = 5;
 
@@ -37,6 +38,7 @@ public final class ApiVersionsHandler implements ApiHandler {
 
     /** @param others every other handler the broker registers */
     public ApiVersionsHandler(Collection<? extends ApiHandler> others, BrokerNode node) {
+        super(ApiKeys.API_VERSIONS, MIN_VERSION, MAX_VERSION);
         List<short[]> collected = new ArrayList<>();
         collected.add(new short[] {ApiKeys.API_VERSIONS.id, MIN_VERSION, MAX_VERSION});
         for (ApiHandler handler : others) {
@@ -45,21 +47,6 @@ public final class ApiVersionsHandler implements ApiHandler {
         collected.sort(Comparator.comparingInt(range -> range[0]));
         this.ranges = List.copyOf(collected);
         this.node = node;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.API_VERSIONS;
-    }
-
-    @Override
-    public short minVersion() {
-        return MIN_VERSION;
-    }
-
-    @Override
-    public short maxVersion() {
-        return MAX_VERSION;
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.BrokerConfig;
 import java.util.ArrayList;
@@ -12,11 +12,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
-import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsAssignment;
 import org.apache.kafka.common.message.CreatePartitionsRequestData.CreatePartitionsTopic;
-import org.apache.kafka.common.message.CreatePartitionsResponseData;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -29,30 +29,16 @@ import org.apache.kafka.common.requests.RequestHeader;
  * CreatePartitions: raises a topic's partition count (never lowers it: INVALID_PARTITIONS), optionally only
  * validating. Explicit assignments must place every new partition on this broker. Runs on the admin executor.
  */
-public final class CreatePartitionsHandler implements ApiHandler {
+public final class CreatePartitionsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final int nodeId;
     private final Executor adminExecutor;
 
     public CreatePartitionsHandler(TopicRegistry topics, BrokerConfig config, Executor adminExecutor) {
+        super(ApiKeys.CREATE_PARTITIONS);
         this.topics = topics;
         this.nodeId = config.nodeId();
         this.adminExecutor = adminExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.CREATE_PARTITIONS;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.CREATE_PARTITIONS.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.CREATE_PARTITIONS.latestVersion();
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
@@ -20,14 +20,14 @@ import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
-import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResultCollection;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -42,7 +42,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * it when the request says validateOnly. Runs on the admin executor: creating a topic writes files.
  * From v5 each result carries the topic's effective configs with their sources.
  */
-public final class CreateTopicsHandler implements ApiHandler {
+public final class CreateTopicsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final BrokerConfig config;
     private final int nodeId;
@@ -50,26 +50,12 @@ public final class CreateTopicsHandler implements ApiHandler {
     private final TopicConfigSources sources;
 
     public CreateTopicsHandler(TopicRegistry topics, BrokerConfig config, Executor adminExecutor) {
+        super(ApiKeys.CREATE_TOPICS);
         this.topics = topics;
         this.config = config;
         this.nodeId = config.nodeId();
         this.adminExecutor = adminExecutor;
         this.sources = new TopicConfigSources(config);
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.CREATE_TOPICS;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.CREATE_TOPICS.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.CREATE_TOPICS.latestVersion();
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -12,9 +12,9 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
-import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResultCollection;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -27,28 +27,14 @@ import org.apache.kafka.common.requests.RequestHeader;
  * DeleteTopics, by name (all versions) or by topic id (v6+). Internal topics ("__...") belong to the broker
  * and are refused. Runs on the admin executor: deleting removes files.
  */
-public final class DeleteTopicsHandler implements ApiHandler {
+public final class DeleteTopicsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final Executor adminExecutor;
 
     public DeleteTopicsHandler(TopicRegistry topics, Executor adminExecutor) {
+        super(ApiKeys.DELETE_TOPICS);
         this.topics = topics;
         this.adminExecutor = adminExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.DELETE_TOPICS;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.DELETE_TOPICS.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.DELETE_TOPICS.latestVersion();
     }
 
     @Override

@@ -1,12 +1,12 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.VersionedApiHandler;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBrokerCollection;
+import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -15,28 +15,14 @@ import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /** DescribeCluster: one broker, which is also the controller. Only the broker endpoint type exists here. */
-public final class DescribeClusterHandler implements ApiHandler {
+public final class DescribeClusterHandler extends VersionedApiHandler {
     private static final byte BROKER_ENDPOINT = 1;
 
     private final BrokerNode node;
 
     public DescribeClusterHandler(BrokerNode node) {
+        super(ApiKeys.DESCRIBE_CLUSTER);
         this.node = node;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.DESCRIBE_CLUSTER;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.DESCRIBE_CLUSTER.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.DESCRIBE_CLUSTER.latestVersion();
     }
 
     @Override

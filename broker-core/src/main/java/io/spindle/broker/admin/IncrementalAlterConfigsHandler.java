@@ -1,9 +1,9 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.ConfigException;
 import io.spindle.config.TopicConfig;
@@ -21,11 +21,11 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
-import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -40,30 +40,16 @@ import org.apache.kafka.common.requests.RequestHeader;
  * persisted, and applied to the live partition logs. Broker configs are static and refused. Runs on the
  * admin executor.
  */
-public final class IncrementalAlterConfigsHandler implements ApiHandler {
+public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
     private static final Set<String> LIST_KEYS = Set.of(TopicConfig.CLEANUP_POLICY);
 
     private final TopicRegistry topics;
     private final Executor adminExecutor;
 
     public IncrementalAlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
+        super(ApiKeys.INCREMENTAL_ALTER_CONFIGS);
         this.topics = topics;
         this.adminExecutor = adminExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.INCREMENTAL_ALTER_CONFIGS;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.INCREMENTAL_ALTER_CONFIGS.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.INCREMENTAL_ALTER_CONFIGS.latestVersion();
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.spindle.broker.admin;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.BrokerConfig;
 import java.util.ArrayList;
@@ -17,12 +17,12 @@ import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData.MetadataRequestTopic;
-import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrokerCollection;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopicCollection;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -37,32 +37,18 @@ import org.apache.kafka.common.requests.RequestHeader;
  * that creation touches disk, so such a request is answered from the admin executor, every other one on
  * the event loop. Topics whose name starts with "__" are flagged internal.
  */
-public final class MetadataHandler implements ApiHandler {
+public final class MetadataHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final BrokerConfig config;
     private final BrokerNode node;
     private final Executor adminExecutor;
 
     public MetadataHandler(TopicRegistry topics, BrokerConfig config, BrokerNode node, Executor adminExecutor) {
+        super(ApiKeys.METADATA);
         this.topics = topics;
         this.config = config;
         this.node = node;
         this.adminExecutor = adminExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.METADATA;
-    }
-
-    @Override
-    public short minVersion() {
-        return ApiKeys.METADATA.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return ApiKeys.METADATA.latestVersion();
     }
 
     @Override

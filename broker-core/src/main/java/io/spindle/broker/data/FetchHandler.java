@@ -1,9 +1,9 @@
 package io.spindle.broker.data;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.Topics;
+import io.spindle.broker.VersionedApiHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -27,7 +27,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * <p>Replica fetches are served like consumer fetches (there are no followers); current_leader_epoch is not
  * checked because leader epochs are not tracked.
  */
-final class FetchHandler implements ApiHandler {
+final class FetchHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 4;
     static final short MAX_VERSION = 18;
 
@@ -36,24 +36,10 @@ final class FetchHandler implements ApiHandler {
     private final FetchPurgatory purgatory;
 
     FetchHandler(Topics topics, Executor readExecutor, FetchPurgatory purgatory) {
+        super(ApiKeys.FETCH, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.readExecutor = readExecutor;
         this.purgatory = purgatory;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.FETCH;
-    }
-
-    @Override
-    public short minVersion() {
-        return MIN_VERSION;
-    }
-
-    @Override
-    public short maxVersion() {
-        return MAX_VERSION;
     }
 
     @Override

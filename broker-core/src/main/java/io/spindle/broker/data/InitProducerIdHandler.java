@@ -1,8 +1,8 @@
 package io.spindle.broker.data;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.VersionedApiHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -23,7 +23,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * Kafka answers when the client may not use that transactional id. The producer fails at once with
  * TransactionalIdAuthorizationException instead of retrying a coordinator that will never appear.
  */
-final class InitProducerIdHandler implements ApiHandler {
+final class InitProducerIdHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 0;
     static final short MAX_VERSION = 5;
 
@@ -31,23 +31,9 @@ final class InitProducerIdHandler implements ApiHandler {
     private final Executor blockingExecutor;
 
     InitProducerIdHandler(ProducerIdAllocator producerIds, Executor blockingExecutor) {
+        super(ApiKeys.INIT_PRODUCER_ID, MIN_VERSION, MAX_VERSION);
         this.producerIds = producerIds;
         this.blockingExecutor = blockingExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.INIT_PRODUCER_ID;
-    }
-
-    @Override
-    public short minVersion() {
-        return MIN_VERSION;
-    }
-
-    @Override
-    public short maxVersion() {
-        return MAX_VERSION;
     }
 
     @Override

@@ -1,9 +1,9 @@
 package io.spindle.broker.data;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.Topics;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
 import java.util.ArrayList;
@@ -15,9 +15,9 @@ import java.util.concurrent.Executor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
-import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
@@ -38,7 +38,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * Leader epochs are not tracked, so leader_epoch is -1. Runs off the event loop: a timestamp lookup may read
  * segment files.
  */
-final class ListOffsetsHandler implements ApiHandler {
+final class ListOffsetsHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 1;
     static final short MAX_VERSION = 11;
     private static final short FIRST_VERSION_WITH_LEADER_EPOCH = 4;
@@ -47,23 +47,9 @@ final class ListOffsetsHandler implements ApiHandler {
     private final Executor blockingExecutor;
 
     ListOffsetsHandler(Topics topics, Executor blockingExecutor) {
+        super(ApiKeys.LIST_OFFSETS, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.blockingExecutor = blockingExecutor;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.LIST_OFFSETS;
-    }
-
-    @Override
-    public short minVersion() {
-        return MIN_VERSION;
-    }
-
-    @Override
-    public short maxVersion() {
-        return MAX_VERSION;
     }
 
     @Override

@@ -2,11 +2,11 @@ package io.spindle.broker.data;
 
 import io.netty.util.Timeout;
 import io.netty.util.Timer;
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.log.AppendResult;
 import io.spindle.log.PartitionLog;
 import java.nio.ByteBuffer;
@@ -17,12 +17,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.Topic;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
 import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
-import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.BaseRecords;
@@ -54,7 +54,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  *   <li>A retried idempotent batch already in the log is answered NONE with its original base offset.</li>
  * </ul>
  */
-final class ProduceHandler implements ApiHandler {
+final class ProduceHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 3;
     static final short MAX_VERSION = 13;
     private static final short FIRST_VERSION_WITH_TOPIC_IDS = 13;
@@ -74,24 +74,10 @@ final class ProduceHandler implements ApiHandler {
     private final Timer timer;
 
     ProduceHandler(Topics topics, PartitionWriters writers, Timer timer) {
+        super(ApiKeys.PRODUCE, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.writers = writers;
         this.timer = timer;
-    }
-
-    @Override
-    public ApiKeys apiKey() {
-        return ApiKeys.PRODUCE;
-    }
-
-    @Override
-    public short minVersion() {
-        return MIN_VERSION;
-    }
-
-    @Override
-    public short maxVersion() {
-        return MAX_VERSION;
     }
 
     @Override

@@ -1,32 +1,15 @@
 package io.spindle.broker.group;
 
-import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.VersionedApiHandler;
 import io.spindle.groups.GroupCoordinator;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /** A group API served at every version kafka-clients 4.4 knows as stable. */
-abstract class GroupApiHandler implements ApiHandler {
-    private final ApiKeys key;
-
+abstract class GroupApiHandler extends VersionedApiHandler {
     GroupApiHandler(ApiKeys key) {
-        this.key = key;
-    }
-
-    @Override
-    public final ApiKeys apiKey() {
-        return key;
-    }
-
-    @Override
-    public short minVersion() {
-        return key.oldestVersion();
-    }
-
-    @Override
-    public short maxVersion() {
-        return key.latestVersion();
+        super(key);
     }
 
     static GroupCoordinator.Client client(RequestHeader header, ClientConnection connection) {
