@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
-            PerfCommand.CompareCommand.class})
+            PerfCommand.CompareCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -236,18 +239,6 @@ public final class PerfCommand implements Callable<Integer> {
             return CommandLine.ExitCode.OK;
         }
 
-        private static Path defaultSpindleJar() {
-            try {
-                Path running = Paths.get(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                if (running.getFileName().toString().equals("spindle.jar")) {
-                    return running;
-                }
-            } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
-                // not running from a jar we can locate: fall back to the checkout layout
-            }
-            return Paths.get("cli", "target", "spindle.jar").toAbsolutePath();
-        }
-
         private static Path defaultKafkaLib(Path spindleJar) {
             String property = System.getProperty("spindle.perf.kafkaLib");
             if (property != null) {
@@ -255,6 +246,67 @@ public final class PerfCommand implements Callable<Integer> {
             }
             Path repo = spindleJar.toAbsolutePath().getParent().getParent().getParent();
             return repo.resolve("perf").resolve("target").resolve("kafka-lib");
+        }
+    }
+
+    /** The running spindle.jar, else cli/target/spindle.jar of the checkout in the working directory. */
+    private static Path defaultSpindleJar() {
+        try {
+            Path running = Paths.get(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (running.getFileName().toString().equals("spindle.jar")) {
+                return running;
+            }
+        } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
+            // not running from a jar we can locate: fall back to the checkout layout
+        }
+        return Paths.get("cli", "target", "spindle.jar").toAbsolutePath();
+    }
+
+    @Command(name = "start", sortOptions = false,
+            description = "Starts a Spindle broker in a child JVM --starts times, as compare does, and prints each start's time"
+                    + " to ready (a Metadata request answered) and their median.")
+    static final class StartCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--starts", paramLabel = "N", defaultValue = "7", description = "Starts to time (default: ${DEFAULT-VALUE}).")
+        int starts;
+
+        @Option(names = "--no-archive", description = "Start without the class-data sharing archive that bin/spindle and compare use.")
+        boolean noArchive;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for the data directories. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            if (starts < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--starts must be at least 1, not " + starts);
+            }
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-start-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            Path options = jar.resolveSibling("jvm.options");
+            PrintWriter out = spec.commandLine().getOut();
+            Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, options, work, out);
+            List<Double> times = new ArrayList<>();
+            for (int i = 1; i <= starts; i++) {
+                try (BrokerProcess broker = SpindleLauncher.start(java, jar, options, archive, work.resolve("start-" + i),
+                        Compare.freePort())) {
+                    times.add(broker.awaitReady(Duration.ofSeconds(120)));
+                }
+                out.printf(Locale.ROOT, "start %d: %.0f ms to ready%n", i, times.get(i - 1));
+                out.flush();
+            }
+            double median = Stats.median(times);
+            out.printf(Locale.ROOT, "start to ready, median of %d starts%s: %.0f ms%n", starts,
+                    archive == null ? " without an archive" : " with a class-data sharing archive", median);
+            out.println(new Json().put("start", "spindle").put("starts", starts).put("archive", archive != null)
+                    .put("medianMs", median));
+            return CommandLine.ExitCode.OK;
         }
     }
 }

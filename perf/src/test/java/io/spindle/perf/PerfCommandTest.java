@@ -104,6 +104,14 @@ class PerfCommandTest {
     }
 
     @Test
+    void startRejectsZeroStartsBeforeStartingAnything() {
+        Run run = perf("start", "--starts", "0", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("--starts must be at least 1, not 0"), run.err());
+    }
+
+    @Test
     void compareRejectsANegativeWarmupAndZeroRoundsBeforeStartingAnything() {
         Run warmup = perf("compare", "--warmup-passes", "-1", "--work-dir", dataDir.resolve("never").toString());
         Run rounds = perf("compare", "--rounds", "0", "--work-dir", dataDir.resolve("never").toString());
