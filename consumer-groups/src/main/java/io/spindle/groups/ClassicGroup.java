@@ -328,7 +328,12 @@ final class ClassicGroup extends Group {
             member.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.FENCED_INSTANCE_ID.code()));
             member.awaitingSync = null;
         }
-        boolean unchanged = member.sameProtocols(protocols);
+        // As Kafka does (KIP-345): the group rebalances only if the instance's protocols would change the group's
+        // protocol. Its metadata may well differ: a new incarnation of a consumer owns no partitions yet, and says so.
+        List<Protocol> previous = member.protocols;
+        member.protocols = protocols;
+        boolean sameGroupProtocol = protocolName != null && protocolName.equals(selectProtocol());
+        member.protocols = previous;
         members.remove(oldId);
         member.memberId = newId;
         members.put(newId, member);
@@ -337,8 +342,9 @@ final class ClassicGroup extends Group {
             leaderId = newId;
         }
         LOG.info("Group '{}': static member {} is back as {} (state {})", groupId, instanceId, newId, state.kafkaName);
-        if (state == State.STABLE && unchanged) {
-            // KIP-345: a known static member coming back with the same subscription keeps its assignment, no rebalance.
+        if (state == State.STABLE && sameGroupProtocol) {
+            // KIP-345: a known static member coming back keeps its assignment, no rebalance.
+            member.protocols = protocols;
             member.clientId = clientId;
             member.clientHost = clientHost;
             member.sessionTimeoutMs = request.sessionTimeoutMs();

@@ -1,6 +1,7 @@
 package io.spindle.broker.group;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.spindle.broker.TestBroker;
 import java.nio.file.Path;
@@ -127,5 +128,28 @@ class GroupErrorCodesTest {
             org.junit.jupiter.api.Assertions.assertTrue(waitedMs >= 900, "waited for the rebalance timeout: " + waitedMs + " ms");
         }
         assertEquals(Errors.UNKNOWN_MEMBER_ID, raw.heartbeat("g", first.memberId(), first.generationId()));
+    }
+
+    @Test
+    void aStaticMemberBackWithNewMetadataKeepsItsGenerationUnlessTheGroupProtocolWouldChange() throws Exception {
+        JoinGroupResponseData first = raw.joinStatic("static", "", "host-1", TOPIC, List.of("range"), new byte[] {1});
+        assertEquals(Errors.NONE.code(), first.errorCode());
+        raw.sync("static", first.memberId(), first.generationId(), Map.of(first.memberId(), List.of(PARTITION)));
+
+        // A new incarnation (as a restarted consumer is: it owns nothing yet) with other subscription bytes.
+        JoinGroupResponseData back = raw.joinStatic("static", "", "host-1", TOPIC, List.of("range"), new byte[] {2});
+        assertEquals(Errors.NONE.code(), back.errorCode());
+        assertEquals(first.generationId(), back.generationId(), "no rebalance");
+        assertNotEquals(first.memberId(), back.memberId());
+        assertEquals(Errors.NONE, raw.heartbeat("static", back.memberId(), back.generationId()));
+        assertEquals(Errors.FENCED_INSTANCE_ID.code(), raw.joinStatic("static", first.memberId(), "host-1", TOPIC,
+                List.of("range"), new byte[] {1}).errorCode(), "the old incarnation is fenced");
+
+        // Preferring another protocol changes the group's (this member is all of it): that needs a rebalance.
+        JoinGroupResponseData other = raw.joinStatic("static", "", "host-1", TOPIC, List.of("roundrobin", "range"),
+                new byte[] {3});
+        assertEquals(Errors.NONE.code(), other.errorCode());
+        assertEquals(first.generationId() + 1, other.generationId());
+        assertEquals("roundrobin", other.protocolName());
     }
 }

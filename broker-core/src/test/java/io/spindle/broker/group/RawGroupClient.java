@@ -69,6 +69,27 @@ final class RawGroupClient implements AutoCloseable {
         return response.data();
     }
 
+    /**
+     * The classic JoinGroup of a static member ({@code instanceId}) subscribed to {@code topic}, offering
+     * {@code protocols} in order of preference, each with {@code userData} in its subscription.
+     */
+    JoinGroupResponseData joinStatic(String group, String memberId, String instanceId, String topic, List<String> names,
+                                     byte[] userData) throws IOException {
+        ByteBuffer subscription = ConsumerProtocol.serializeSubscription(
+                new ConsumerPartitionAssignor.Subscription(List.of(topic), ByteBuffer.wrap(userData)));
+        byte[] metadata = new byte[subscription.remaining()];
+        subscription.get(metadata);
+        JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
+        for (String name : names) {
+            protocols.add(new JoinGroupRequestProtocol().setName(name).setMetadata(metadata));
+        }
+        JoinGroupRequestData data = new JoinGroupRequestData().setGroupId(group).setMemberId(memberId)
+                .setGroupInstanceId(instanceId).setProtocolType(ConsumerProtocol.PROTOCOL_TYPE).setProtocols(protocols)
+                .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000);
+        JoinGroupResponse response = roundTrip(new JoinGroupRequest.Builder(data).build());
+        return response.data();
+    }
+
     /** JoinGroup twice, as current clients do: first for an id (MEMBER_ID_REQUIRED), then with it. */
     JoinGroupResponseData joinWithId(String group, String topic, int sessionTimeoutMs, int rebalanceTimeoutMs) throws IOException {
         JoinGroupResponseData first = join(group, "", topic, sessionTimeoutMs, rebalanceTimeoutMs);
