@@ -17,21 +17,27 @@ import java.util.concurrent.TimeUnit;
  */
 final class SpindleLauncher {
     static final String NAME = "spindle";
+    private static final long TRAINING_TIMEOUT_SECONDS = 120;
 
     private SpindleLauncher() {
     }
 
-    private static final long TRAINING_TIMEOUT_SECONDS = 120;
-
     static List<String> command(Path java, Path jar, Path jvmOptions, Path archive, Path dataDir, int port) {
+        List<String> cds = archive == null ? List.of()
+                : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off");
+        return brokerCommand(java, jar, jvmOptions, cds, List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
+                "--port", Integer.toString(port), "--set", "metrics.port=0"));
+    }
+
+    /** {@code java <jvm.options> <extraJvmFlags> -jar <jar> broker <brokerArgs>}. */
+    private static List<String> brokerCommand(Path java, Path jar, Path jvmOptions, List<String> extraJvmFlags,
+                                              List<String> brokerArgs) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmFlags(jvmOptions));
-        if (archive != null) {
-            command.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"));
-        }
-        command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "broker", "--data-dir", dataDir.toString(),
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--set", "metrics.port=0"));
+        command.addAll(extraJvmFlags);
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "broker"));
+        command.addAll(brokerArgs);
         return command;
     }
 
@@ -54,30 +60,27 @@ final class SpindleLauncher {
             throws InterruptedException {
         Path archive = workDir.resolve("spindle.jsa");
         Path trainingDir = workDir.resolve("cds-training");
-        List<String> command = new ArrayList<>();
-        command.add(java.toString());
-        command.addAll(jvmFlags(jvmOptions));
-        command.addAll(List.of("-XX:ArchiveClassesAtExit=" + archive, "-jar", jar.toAbsolutePath().toString(), "broker",
-                "--exit-when-ready", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
-                "--set", "metrics.port=0"));
+        List<String> command = brokerCommand(java, jar, jvmOptions, List.of("-XX:ArchiveClassesAtExit=" + archive),
+                List.of("--exit-when-ready", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
+                        "--set", "metrics.port=0"));
         Path log = workDir.resolve("cds-training.out");
         try {
             Files.createDirectories(trainingDir);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!process.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                out.printf("compare: the class-data sharing training run took over %d s; Spindle starts without an archive%n",
+                out.printf("spindle perf: the class-data sharing training run took over %d s; Spindle starts without an archive%n",
                         TRAINING_TIMEOUT_SECONDS);
                 return null;
             }
             if (process.exitValue() != 0 || !Files.isRegularFile(archive)) {
-                out.printf("compare: the class-data sharing training run failed (status %d, output in %s); Spindle starts"
+                out.printf("spindle perf: the class-data sharing training run failed (status %d, output in %s); Spindle starts"
                         + " without an archive%n", process.exitValue(), log);
                 return null;
             }
             return archive;
         } catch (IOException e) {
-            out.printf("compare: cannot run the class-data sharing training run (%s); Spindle starts without an archive%n", e);
+            out.printf("spindle perf: cannot run the class-data sharing training run (%s); Spindle starts without an archive%n", e);
             return null;
         }
     }
