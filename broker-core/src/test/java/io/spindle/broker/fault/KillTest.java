@@ -46,34 +46,53 @@ class KillTest {
     }
 
     private void killRepeatedly(int kills, long seed) throws Exception {
-        Random random = new Random(seed);
         Path dataDir = Files.createDirectory(work.resolve("data"));
-        AckLedger ledger = new AckLedger();
         // Small segments, so that kills also land around rolls and new segment files.
         try (BrokerProcess broker = new BrokerProcess(dataDir, work, Map.of("log.segment.bytes", "262144"))) {
-            broker.start();
-            createTopic(broker.bootstrapServers());
-            OffsetCommitter committer = new OffsetCommitter(broker.bootstrapServers(), TOPIC, PARTITIONS);
-            try (ProducerFleet fleet = new ProducerFleet(broker.bootstrapServers(), TOPIC, PARTITIONS, 3, seed, ledger)) {
-                for (int i = 0; i < kills; i++) {
-                    // A random moment: after a random number of further acknowledgements, so each run of the broker
-                    // has served producers before it dies, with sends still in flight.
-                    int target = ledger.ackedCount() + 1 + random.nextInt(3000);
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1))
-                            .until(() -> ledger.ackedCount() >= target);
-                    broker.kill();
-                    broker.start();
-                }
-                fleet.stopAndDrain();
-                committer.stop();
-            }
-            Map<Integer, List<AckLedger.Stored>> log = LogReader.readAll(broker.bootstrapServers(), TOPIC, PARTITIONS);
-            List<String> problems = ledger.check(log);
-            problems.addAll(committer.check(broker.bootstrapServers()));
-            assertTrue(committer.lastAcknowledged() > 0, "no offset commit was ever acknowledged");
-            assertTrue(problems.isEmpty(), AckLedger.summary(problems) + "\nbroker log:\n" + broker.tail());
-            assertTrue(ledger.ackedCount() > kills * 100, "only " + ledger.ackedCount() + " records were acknowledged");
+            crashRepeatedly(broker, kills, seed, 3000, Duration.ofSeconds(60), 100, () -> {
+                broker.kill();
+                broker.start();
+            });
         }
+    }
+
+    /** What happens to the broker between two of its runs: killed, perhaps the power cut, started again. */
+    interface Crash {
+        void happen() throws Exception;
+    }
+
+    /**
+     * Starts {@code broker} and creates the topic; idempotent acks=all producers and an offset committer then work
+     * while {@code crash} happens {@code crashes} times. Afterwards every acknowledged record must be at its
+     * acknowledged offset exactly once, in send order, every acknowledged commit kept, and more than
+     * {@code minAckedPerCrash} records per crash acknowledged in all.
+     */
+    static void crashRepeatedly(BrokerProcess broker, int crashes, long seed, int maxAcksBetween, Duration ackTimeout,
+                                int minAckedPerCrash, Crash crash) throws Exception {
+        Random random = new Random(seed);
+        AckLedger ledger = new AckLedger();
+        broker.start();
+        createTopic(broker.bootstrapServers());
+        OffsetCommitter committer = new OffsetCommitter(broker.bootstrapServers(), TOPIC, PARTITIONS);
+        try (ProducerFleet fleet = new ProducerFleet(broker.bootstrapServers(), TOPIC, PARTITIONS, 3, seed, ledger)) {
+            for (int i = 0; i < crashes; i++) {
+                // A random moment: after a random number of further acknowledgements, so each run of the broker
+                // has served producers before it dies, with sends still in flight.
+                int target = ledger.ackedCount() + 1 + random.nextInt(maxAcksBetween);
+                await().atMost(ackTimeout).pollInterval(Duration.ofMillis(1))
+                        .until(() -> ledger.ackedCount() >= target);
+                crash.happen();
+            }
+            fleet.stopAndDrain();
+            committer.stop();
+        }
+        Map<Integer, List<AckLedger.Stored>> log = LogReader.readAll(broker.bootstrapServers(), TOPIC, PARTITIONS);
+        List<String> problems = ledger.check(log);
+        problems.addAll(committer.check(broker.bootstrapServers()));
+        assertTrue(committer.lastAcknowledged() > 0, "no offset commit was ever acknowledged");
+        assertTrue(problems.isEmpty(), AckLedger.summary(problems) + "\nbroker log:\n" + broker.tail());
+        assertTrue(ledger.ackedCount() > crashes * minAckedPerCrash, "only " + ledger.ackedCount()
+                + " records were acknowledged");
     }
 
     static void createTopic(String bootstrap) throws Exception {

@@ -3,18 +3,13 @@ package io.spindle.broker.fault;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.metrics.PrometheusText;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -51,32 +46,14 @@ class PowerLossTest {
     }
 
     private void powerLossesInFsyncMode(int cuts, long seed) throws Exception {
-        Random random = new Random(seed);
-        AckLedger ledger = new AckLedger();
         try (CrashFs disk = CrashFs.requireAvailable(work).mount();
              BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, SMALL_SEGMENTS)) {
-            broker.start();
-            KillTest.createTopic(broker.bootstrapServers());
-            OffsetCommitter committer = new OffsetCommitter(broker.bootstrapServers(), TOPIC, PARTITIONS);
-            try (ProducerFleet fleet = new ProducerFleet(broker.bootstrapServers(), TOPIC, PARTITIONS, 3, seed, ledger)) {
-                for (int i = 0; i < cuts; i++) {
-                    int target = ledger.ackedCount() + 1 + random.nextInt(1500);
-                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(1))
-                            .until(() -> ledger.ackedCount() >= target);
-                    broker.kill();
-                    disk.powerCut();
-                    disk.mount();
-                    broker.start();
-                }
-                fleet.stopAndDrain();
-                committer.stop();
-            }
-            Map<Integer, List<AckLedger.Stored>> log = LogReader.readAll(broker.bootstrapServers(), TOPIC, PARTITIONS);
-            List<String> problems = ledger.check(log);
-            problems.addAll(committer.check(broker.bootstrapServers()));
-            assertTrue(committer.lastAcknowledged() > 0, "no offset commit was ever acknowledged");
-            assertTrue(problems.isEmpty(), AckLedger.summary(problems) + "\nbroker log:\n" + broker.tail());
-            assertTrue(ledger.ackedCount() > cuts * 50, "only " + ledger.ackedCount() + " records were acknowledged");
+            KillTest.crashRepeatedly(broker, cuts, seed, 1500, Duration.ofSeconds(120), 50, () -> {
+                broker.kill();
+                disk.powerCut();
+                disk.mount();
+                broker.start();
+            });
             broker.kill();
         }
     }
@@ -145,23 +122,14 @@ class PowerLossTest {
 
     /** Whether every partition of the topic reports a durable offset equal to its log end offset on /metrics. */
     private static boolean everyPartitionForced(int metricsPort) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        Map<String, String> end = new HashMap<>();
-        Map<String, String> durable = new HashMap<>();
-        for (String line : response.body().split("\n")) {
-            if (!line.contains("topic=\"" + TOPIC + "\"")) {
-                continue;
-            }
-            String labels = line.substring(line.indexOf('{'), line.indexOf('}') + 1);
-            String value = line.substring(line.lastIndexOf(' ') + 1);
-            if (line.startsWith("spindle_partition_log_end_offset{")) {
-                end.put(labels, value);
-            } else if (line.startsWith("spindle_partition_durable_offset{")) {
-                durable.put(labels, value);
+        Map<String, Double> samples = PrometheusText.scrape(metricsPort);
+        for (int partition = 0; partition < PARTITIONS; partition++) {
+            String labels = "partition=\"" + partition + "\",topic=\"" + TOPIC + "\"";
+            double end = PrometheusText.value(samples, "spindle_partition_log_end_offset", labels);
+            if (Double.isNaN(end) || end != PrometheusText.value(samples, "spindle_partition_durable_offset", labels)) {
+                return false;
             }
         }
-        return end.size() == PARTITIONS && end.equals(durable);
+        return true;
     }
 }

@@ -11,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -35,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Scrapes a real broker's /metrics over HTTP and checks the meters against known traffic. */
 class MetricsTest {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$");
-
     @TempDir
     Path dataDir;
 
@@ -51,29 +48,12 @@ class MetricsTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** name{labels} -> value, from the Prometheus text format. */
-    private static Map<String, Double> parse(String body) {
-        Map<String, Double> samples = new HashMap<>();
-        for (String line : body.split("\n")) {
-            if (line.startsWith("#") || line.isBlank()) {
-                continue;
-            }
-            Matcher m = SAMPLE.matcher(line);
-            assertTrue(m.matches(), "not a Prometheus sample line: " + line);
-            samples.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
-        }
-        return samples;
-    }
-
-    private Map<String, Double> scrape(TestBroker broker) throws Exception {
-        HttpResponse<String> response = get(broker.broker().metricsPort(), "/metrics", null);
-        assertEquals(200, response.statusCode());
-        return parse(response.body());
+    private static Map<String, Double> scrape(TestBroker broker) throws Exception {
+        return PrometheusText.scrape(broker.broker().metricsPort());
     }
 
     private static double value(Map<String, Double> samples, String name, String labels) {
-        Double v = samples.get(name + "{" + labels + "}");
-        return v == null ? Double.NaN : v;
+        return PrometheusText.value(samples, name, labels);
     }
 
     @Test
