@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +41,6 @@ public final class LogManager implements AutoCloseable {
     private final ConcurrentHashMap<String, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Flusher flusher;
     private final ScheduledThreadPoolExecutor scheduler;
-    private volatile Consumer<PartitionLog> appendListener = log -> { };
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -141,7 +139,7 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onAppend, this::onDurable));
+                    flusher, this::onDurable));
         }
     }
 
@@ -160,7 +158,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
             created[0] = true;
             return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onAppend, this::onDurable);
+                    this::onDurable);
         });
         if (created[0]) {
             lifecycleListeners.forEach(l -> l.opened(log));
@@ -197,15 +195,6 @@ public final class LogManager implements AutoCloseable {
         }
         log.deleteIn(doomed);
         lifecycleListeners.forEach(l -> l.deleted(log));
-    }
-
-    /** Runs after every successful append, on the appending thread; used to wake waiting fetches. */
-    public void setAppendListener(Consumer<PartitionLog> listener) {
-        this.appendListener = listener == null ? log -> { } : listener;
-    }
-
-    private void onAppend(PartitionLog log) {
-        appendListener.accept(log);
     }
 
     /**

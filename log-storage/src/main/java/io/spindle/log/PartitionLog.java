@@ -32,7 +32,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import java.util.stream.Stream;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -63,7 +62,7 @@ public final class PartitionLog {
     private final Clock clock;
     private final FlushPolicy flushPolicy;
     private final Flusher flusher;
-    private final Consumer<PartitionLog> appendListener;
+    private final java.util.List<LogListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.function.LongConsumer durableLatency;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -91,7 +90,7 @@ public final class PartitionLog {
     }
 
     private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
-                         Flusher flusher, Consumer<PartitionLog> appendListener, java.util.function.LongConsumer durableLatency) {
+                         Flusher flusher, java.util.function.LongConsumer durableLatency) {
         this.topic = topic;
         this.partition = partition;
         this.name = topic + "-" + partition;
@@ -100,16 +99,13 @@ public final class PartitionLog {
         this.clock = clock;
         this.flushPolicy = flushPolicy;
         this.flusher = flusher;
-        this.appendListener = appendListener;
         this.durableLatency = durableLatency;
     }
 
     /** Opens the partition directory (creating it if absent) and recovers it. */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
-                             FlushPolicy flushPolicy, Flusher flusher, Consumer<PartitionLog> appendListener,
-                             java.util.function.LongConsumer durableLatency) {
-        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, appendListener,
-                durableLatency);
+                             FlushPolicy flushPolicy, Flusher flusher, java.util.function.LongConsumer durableLatency) {
+        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
         try {
             boolean created = !Files.isDirectory(dir);
             Files.createDirectories(dir);
@@ -130,6 +126,15 @@ public final class PartitionLog {
 
     public int partition() {
         return partition;
+    }
+
+    /** Adds a listener for this log's appends, flushes, truncations and failure ({@link LogListener}). */
+    public void addListener(LogListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(LogListener listener) {
+        listeners.remove(listener);
     }
 
     public Path directory() {
@@ -217,8 +222,10 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
-        if (!result.duplicate() && appendListener != null) {
-            appendListener.accept(this);
+        if (!result.duplicate()) {
+            for (LogListener listener : listeners) {
+                listener.appended(this, result.logEndOffset());
+            }
         }
         return result;
     }
@@ -497,10 +504,16 @@ public final class PartitionLog {
             return;
         }
         messagesSinceFlush.set(0);
-        if (target > flushedOffset) {
+        boolean advanced = target > flushedOffset;
+        if (advanced) {
             flushedOffset = target;
         }
         completeWaiters(target);
+        if (advanced) {
+            for (LogListener listener : listeners) {
+                listener.durable(this, target);
+            }
+        }
     }
 
     private void forceRetained(Segment segment) throws IOException {

@@ -5,7 +5,9 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
 import io.spindle.config.BrokerConfig;
+import io.spindle.log.LogListener;
 import io.spindle.log.LogManager;
+import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -43,7 +45,23 @@ public final class DataPathHandlers implements AutoCloseable {
         // 5 ms ticks: fetch max waits and produce timeouts are hundreds of milliseconds and up.
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("spindle-data-timer", true), 5, TimeUnit.MILLISECONDS, 512);
         this.purgatory = new FetchPurgatory(timer, readers);
-        logs.setAppendListener(purgatory::onAppend);
+        LogListener wakeFetches = new LogListener() {
+            @Override
+            public void appended(PartitionLog log, long logEndOffset) {
+                purgatory.onAppend(log);
+            }
+        };
+        logs.addLifecycleListener(new LogManager.LifecycleListener() {
+            @Override
+            public void opened(PartitionLog log) {
+                log.addListener(wakeFetches);
+            }
+
+            @Override
+            public void deleted(PartitionLog log) {
+                log.removeListener(wakeFetches);
+            }
+        });
         this.handlers = List.of(
                 new ProduceHandler(topics, writers, timer),
                 new FetchHandler(topics, readers, purgatory),

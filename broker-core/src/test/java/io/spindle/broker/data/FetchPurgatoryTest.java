@@ -12,6 +12,7 @@ import io.spindle.broker.ClientConnection;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.BrokerConfig;
 import io.spindle.log.FlushPolicy;
+import io.spindle.log.LogListener;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.net.InetSocketAddress;
@@ -60,7 +61,12 @@ class FetchPurgatoryTest {
         executor = Executors.newSingleThreadExecutor();
         timer = new HashedWheelTimer(5, TimeUnit.MILLISECONDS);
         purgatory = new FetchPurgatory(timer, executor);
-        logs.setAppendListener(purgatory::onAppend);
+        log.addListener(new LogListener() {
+            @Override
+            public void appended(PartitionLog appendedTo, long logEndOffset) {
+                purgatory.onAppend(appendedTo);
+            }
+        });
     }
 
     @AfterEach
