@@ -18,6 +18,7 @@ import io.spindle.broker.metrics.MetricsServer;
 import io.spindle.broker.network.KafkaListener;
 import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
@@ -59,6 +60,7 @@ public final class SpindleBroker implements AutoCloseable {
     private final BrokerConfig config;
     private final LogManager logs;
     private final TopicRegistry topics;
+    private final Partitions partitions;
     private final ExecutorService adminExecutor;
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
@@ -69,12 +71,14 @@ public final class SpindleBroker implements AutoCloseable {
     private final AtomicBoolean ready;
     private boolean closed;
 
-    private SpindleBroker(BrokerConfig config, LogManager logs, TopicRegistry topics, ExecutorService adminExecutor,
+    private SpindleBroker(BrokerConfig config, LogManager logs, TopicRegistry topics, Partitions partitions,
+                          ExecutorService adminExecutor,
                           DataPathHandlers dataPath, KafkaListener listener, String advertisedHost,
                           BrokerMetrics metrics, MetricsServer metricsServer, AtomicBoolean ready) {
         this.config = config;
         this.logs = logs;
         this.topics = topics;
+        this.partitions = partitions;
         this.adminExecutor = adminExecutor;
         this.dataPath = dataPath;
         this.listener = listener;
@@ -112,17 +116,18 @@ public final class SpindleBroker implements AutoCloseable {
             logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(),
                     topics::configFor, clock);
             metrics.bind(logs);
+            Partitions partitions = new Partitions(logs, config.nodeId());
             topics.attach(logs);
             adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
-            dataPath = new DataPathHandlers(config, topics, logs, clock);
+            dataPath = new DataPathHandlers(config, topics, partitions, dataDir, clock);
             String host = config.advertisedHost();
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(config, topics, node, clock);
+            groups = new GroupHandlers(config, topics, partitions, node, clock);
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
-            handlers.add(new MetadataHandler(topics, config, node, adminExecutor));
+            handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
@@ -137,7 +142,7 @@ public final class SpindleBroker implements AutoCloseable {
                     config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, MAX_IN_FLIGHT_BYTES_TOTAL,
                     dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
-            SpindleBroker broker = new SpindleBroker(config, logs, topics, adminExecutor, dataPath, listener, host,
+            SpindleBroker broker = new SpindleBroker(config, logs, topics, partitions, adminExecutor, dataPath, listener, host,
                     metrics, metricsServer, ready);
             broker.groups = groups;
             ready.set(true);
@@ -205,6 +210,11 @@ public final class SpindleBroker implements AutoCloseable {
     /** The broker's topics (for tools and tests in-process). */
     public Topics topics() {
         return topics;
+    }
+
+    /** The partitions this broker holds (for tools and tests in-process). */
+    public Partitions partitions() {
+        return partitions;
     }
 
     /** The cluster id, created on first start and kept in the data directory. */

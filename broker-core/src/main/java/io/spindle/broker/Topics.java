@@ -1,11 +1,10 @@
 package io.spindle.broker;
 
-import io.spindle.log.PartitionLog;
 import java.util.Collection;
 import java.util.Optional;
 import org.apache.kafka.common.Uuid;
 
-/** The broker's topic registry, as the request handlers see it. Thread-safe. */
+/** The broker's topic registry, as the request handlers see it (the partitions themselves are in {@code Partitions}). Thread-safe. */
 public interface Topics {
     Optional<TopicInfo> topic(String name);
 
@@ -19,7 +18,4 @@ public interface Topics {
      * on and the name is valid; empty otherwise.
      */
     Optional<TopicInfo> getOrAutoCreate(String name);
-
-    /** The log of one partition, empty if the topic or partition does not exist. */
-    Optional<PartitionLog> partition(String topic, int partition);
 }

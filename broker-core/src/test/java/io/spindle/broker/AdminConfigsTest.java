@@ -121,7 +121,7 @@ class AdminConfigsTest {
         assertEquals("604800000", config.get(TopicConfig.RETENTION_MS).value());
         assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get(TopicConfig.RETENTION_MS).source());
         for (int partition = 0; partition < 2; partition++) {
-            TopicConfig live = broker.broker().topics().partition(TOPIC, partition).orElseThrow().config();
+            TopicConfig live = broker.broker().partitions().get(TOPIC, partition).orElseThrow().log().config();
             assertEquals(1048576, live.segmentBytes());
             assertEquals(604_800_000L, live.retentionMs());
         }
@@ -165,7 +165,7 @@ class AdminConfigsTest {
         assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get(TopicConfig.MAX_MESSAGE_BYTES).source());
         assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, config.get(TopicConfig.RETENTION_MS).source(),
                 "retention.ms was not named, so its override is gone");
-        assertEquals(2048, broker.broker().topics().partition(TOPIC, 1).orElseThrow().config().maxMessageBytes());
+        assertEquals(2048, broker.broker().partitions().get(TOPIC, 1).orElseThrow().log().config().maxMessageBytes());
     }
 
     @Test

@@ -73,7 +73,7 @@ class AdminTopicsTest {
         assertEquals(4, created.numPartitions("orders").get());
         assertEquals(1, created.replicationFactor("orders").get());
         for (int partition = 0; partition < 4; partition++) {
-            assertTrue(broker.broker().topics().partition("orders", partition).isPresent(), "log of partition " + partition);
+            assertTrue(broker.broker().partitions().get("orders", partition).isPresent(), "log of partition " + partition);
         }
     }
 
@@ -123,7 +123,7 @@ class AdminTopicsTest {
         result.all().get();
         assertEquals(2, result.numPartitions("dry-run").get());
         assertFalse(admin.listTopics().names().get().contains("dry-run"));
-        assertTrue(broker.broker().topics().partition("dry-run", 0).isEmpty());
+        assertTrue(broker.broker().partitions().get("dry-run", 0).isEmpty());
     }
 
     @Test
@@ -133,7 +133,7 @@ class AdminTopicsTest {
 
         assertFalse(admin.listTopics().names().get().contains("doomed"));
         assertTrue(broker.broker().topics().topic("doomed").isEmpty());
-        assertTrue(broker.broker().topics().partition("doomed", 0).isEmpty());
+        assertTrue(broker.broker().partitions().get("doomed", 0).isEmpty());
         assertFalse(dataDir.resolve("doomed-0").toFile().exists(), "partition directory removed");
     }
 
@@ -161,7 +161,7 @@ class AdminTopicsTest {
         Uuid second = admin.createTopics(List.of(new NewTopic("phoenix", 2, (short) 1))).topicId("phoenix").get();
         assertNotEquals(first, second);
         assertEquals(2, describe("phoenix").partitions().size());
-        assertEquals(0, broker.broker().topics().partition("phoenix", 0).orElseThrow().logEndOffset());
+        assertEquals(0, broker.broker().partitions().get("phoenix", 0).orElseThrow().logEndOffset());
     }
 
     @Test
@@ -169,7 +169,7 @@ class AdminTopicsTest {
         admin.createTopics(List.of(new NewTopic("growing", 1, (short) 1))).all().get();
         admin.createPartitions(Map.of("growing", NewPartitions.increaseTo(5))).all().get();
         assertEquals(5, describe("growing").partitions().size());
-        assertTrue(broker.broker().topics().partition("growing", 4).isPresent());
+        assertTrue(broker.broker().partitions().get("growing", 4).isPresent());
     }
 
     @Test

@@ -50,7 +50,7 @@ class RestartTest {
             assertEquals("60000", config.get(TopicConfig.RETENTION_MS).value());
             assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get(TopicConfig.RETENTION_MS).source());
             assertEquals("65536", config.get(TopicConfig.SEGMENT_BYTES).value());
-            TopicConfig live = broker.broker().topics().partition("kept", 2).orElseThrow().config();
+            TopicConfig live = broker.broker().partitions().get("kept", 2).orElseThrow().log().config();
             assertEquals(60_000L, live.retentionMs());
             assertEquals(65_536, live.segmentBytes());
             assertFalse(broker.broker().topics().topic("dropped").isPresent());

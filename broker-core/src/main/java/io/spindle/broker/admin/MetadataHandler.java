@@ -5,6 +5,9 @@ import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.partition.Replicas;
 import io.spindle.config.BrokerConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,21 +34,26 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * Metadata: this broker is the only broker, the controller and the leader of every partition (leader epoch
- * 0, replicas and ISR just this node). Topics are named by name or, from v10, by id. A missing topic is
+ * Metadata: this broker is the only broker and the controller; each partition's leader, leader epoch, replicas
+ * and in-sync replicas are the partition's own ({@link Partition#replicas}). A partition whose storage failed has
+ * no leader (LEADER_NOT_AVAILABLE, leader -1, this node among its offline replicas), as Kafka reports a partition
+ * whose only replica sits in a failed log directory. Topics are named by name or, from v10, by id. A missing topic is
  * created with the broker's defaults when the request allows it (v4+) and auto.create.topics.enable is on;
  * that creation touches disk, so such a request is answered from the admin executor, every other one on
  * the event loop. Topics whose name starts with "__" are flagged internal.
  */
 public final class MetadataHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
+    private final Partitions partitions;
     private final BrokerConfig config;
     private final BrokerNode node;
     private final Executor adminExecutor;
 
-    public MetadataHandler(TopicRegistry topics, BrokerConfig config, BrokerNode node, Executor adminExecutor) {
+    public MetadataHandler(TopicRegistry topics, Partitions partitions, BrokerConfig config, BrokerNode node,
+                           Executor adminExecutor) {
         super(ApiKeys.METADATA);
         this.topics = topics;
+        this.partitions = partitions;
         this.config = config;
         this.node = node;
         this.adminExecutor = adminExecutor;
@@ -100,26 +108,38 @@ public final class MetadataHandler extends VersionedApiHandler {
         return respond(request, found, errors);
     }
 
+    private MetadataResponsePartition describe(String topic, int index) {
+        MetadataResponsePartition described = new MetadataResponsePartition().setPartitionIndex(index);
+        Optional<Partition> held = this.partitions.get(topic, index);
+        if (held.isEmpty()) {
+            // Between a topic's registration and its logs' creation: clients retry on this error.
+            return described.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1).setLeaderEpoch(-1)
+                    .setReplicaNodes(List.of()).setIsrNodes(List.of()).setOfflineReplicas(List.of());
+        }
+        Replicas replicas = held.get().replicas();
+        described.setLeaderEpoch(replicas.leaderEpoch())
+                .setReplicaNodes(replicas.replicas())
+                .setIsrNodes(replicas.isr());
+        if (held.get().isOffline()) {
+            return described.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1)
+                    .setOfflineReplicas(List.of(node.nodeId()));
+        }
+        return described.setErrorCode(Errors.NONE.code()).setLeaderId(replicas.leader()).setOfflineReplicas(List.of());
+    }
+
     private ApiResponse respond(MetadataRequest request, Collection<TopicInfo> found, List<MetadataResponseTopic> errors) {
         MetadataResponseTopicCollection topicCollection = new MetadataResponseTopicCollection();
         for (TopicInfo topic : found) {
-            List<MetadataResponsePartition> partitions = new ArrayList<>(topic.partitions());
-            for (int partition = 0; partition < topic.partitions(); partition++) {
-                partitions.add(new MetadataResponsePartition()
-                        .setPartitionIndex(partition)
-                        .setErrorCode(Errors.NONE.code())
-                        .setLeaderId(node.nodeId())
-                        .setLeaderEpoch(0)
-                        .setReplicaNodes(List.of(node.nodeId()))
-                        .setIsrNodes(List.of(node.nodeId()))
-                        .setOfflineReplicas(List.of()));
+            List<MetadataResponsePartition> described = new ArrayList<>(topic.partitions());
+            for (int index = 0; index < topic.partitions(); index++) {
+                described.add(describe(topic.name(), index));
             }
             topicCollection.add(new MetadataResponseTopic()
                     .setName(topic.name())
                     .setTopicId(topic.id())
                     .setErrorCode(Errors.NONE.code())
                     .setIsInternal(TopicRegistry.isInternal(topic.name()))
-                    .setPartitions(partitions));
+                    .setPartitions(described));
         }
         errors.forEach(topicCollection::add);
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();

@@ -4,10 +4,9 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
-import io.spindle.log.LogListener;
-import io.spindle.log.LogManager;
-import io.spindle.log.PartitionLog;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -21,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
  * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
- * fetches and acks=all timeouts live on one timer-wheel thread; appends wake waiting fetches through the log
- * manager's append listener, which this class takes (there is one). The Netty event loops only parse and hand over.
+ * fetches and acks=all timeouts live on one timer-wheel thread; a partition's high watermark moving wakes the
+ * fetches waiting on it (the purgatory listens to every partition). The Netty event loops only parse and hand over.
  *
  * <p>Lifecycle: construct after the log manager is open, {@link #close()} before it is closed. Closing lets
  * queued appends finish, then answers waiting fetches with what is there.
@@ -37,35 +36,19 @@ public final class DataPathHandlers implements AutoCloseable {
     private final FetchPurgatory purgatory;
     private final List<ApiHandler> handlers;
 
-    public DataPathHandlers(BrokerConfig config, Topics topics, LogManager logs, Clock clock) {
+    public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, Path dataDir, Clock clock) {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        ProducerIdAllocator producerIds = ProducerIdAllocator.open(logs.dataDir());
+        ProducerIdAllocator producerIds = ProducerIdAllocator.open(dataDir);
         this.writers = new PartitionWriters(threads);
         this.readers = daemonPool("data-reader", threads);
         // 5 ms ticks: fetch max waits and produce timeouts are hundreds of milliseconds and up.
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("spindle-data-timer", true), 5, TimeUnit.MILLISECONDS, 512);
         this.purgatory = new FetchPurgatory(timer, readers);
-        LogListener wakeFetches = new LogListener() {
-            @Override
-            public void appended(PartitionLog log, long logEndOffset) {
-                purgatory.onAppend(log);
-            }
-        };
-        logs.addLifecycleListener(new LogManager.LifecycleListener() {
-            @Override
-            public void opened(PartitionLog log) {
-                log.addListener(wakeFetches);
-            }
-
-            @Override
-            public void deleted(PartitionLog log) {
-                log.removeListener(wakeFetches);
-            }
-        });
+        partitions.addListener(purgatory);
         this.handlers = List.of(
-                new ProduceHandler(topics, writers, timer),
-                new FetchHandler(topics, readers, purgatory),
-                new ListOffsetsHandler(topics, readers),
+                new ProduceHandler(topics, partitions, writers, timer),
+                new FetchHandler(topics, partitions, readers, purgatory),
+                new ListOffsetsHandler(partitions, readers),
                 new InitProducerIdHandler(producerIds, readers));
     }
 

@@ -3,6 +3,7 @@ package io.spindle.broker.data;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.VersionedApiHandler;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -32,14 +33,16 @@ final class FetchHandler extends VersionedApiHandler {
     static final short MAX_VERSION = 18;
 
     private final Topics topics;
+    private final Partitions partitions;
     private final Executor readExecutor;
     private final FetchPurgatory purgatory;
 
-    FetchHandler(Topics topics, Executor readExecutor, FetchPurgatory purgatory) {
+    FetchHandler(Topics topics, Partitions partitions, Executor readExecutor, FetchPurgatory purgatory) {
         super(ApiKeys.FETCH, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.readExecutor = readExecutor;
         this.purgatory = purgatory;
+        this.partitions = partitions;
     }
 
     @Override
@@ -50,11 +53,11 @@ final class FetchHandler extends VersionedApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
                     .setSessionId(0))));
         }
-        FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics);
+        FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics, partitions);
         int maxWaitMs = fetch.maxWait();
         // Reading touches segment indexes and mappings, which may fault pages in from disk: not on the event loop.
         return CompletableFuture.supplyAsync(plan::read, readExecutor).thenCompose(read -> {
-            if (maxWaitMs <= 0 || plan.logs().isEmpty() || read.satisfies(plan.minBytes())) {
+            if (maxWaitMs <= 0 || plan.partitions().isEmpty() || read.satisfies(plan.minBytes())) {
                 return CompletableFuture.completedFuture(read.toResponse());
             }
             read.close();

@@ -2,8 +2,9 @@ package io.spindle.broker.data;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogSlice;
-import io.spindle.log.PartitionLog;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +28,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  * always progresses); a later partition whose first batch does not fit the remaining budget is answered without
  * records this time.
  *
- * <p>Without transactions every offset is stable: high watermark and last stable offset are the log end offset
- * for both isolation levels, and a read_committed fetch gets an empty list of aborted transactions.
+ * <p>What a consumer may read, and the high watermark and last stable offset it is told, are the partition's
+ * ({@link Partition#read}); without transactions a read_committed fetch gets an empty list of aborted transactions.
  *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
@@ -36,8 +37,8 @@ final class FetchPlan {
     private static final short FIRST_VERSION_WITH_TOPIC_IDS = 13;
     private static final short FIRST_VERSION_WITH_LOG_START_OFFSET = 5;
 
-    /** One partition to read; {@code log} is null when {@code error} says why it cannot be read. */
-    record PartitionFetch(int partition, long fetchOffset, int maxBytes, PartitionLog log, Errors error) {
+    /** One partition to read; {@code source} is null when {@code error} says why it cannot be read. */
+    record PartitionFetch(int partition, long fetchOffset, int maxBytes, Partition source, Errors error) {
     }
 
     record TopicFetch(String name, Uuid id, List<PartitionFetch> partitions) {
@@ -46,29 +47,29 @@ final class FetchPlan {
     private final short version;
     private final int minBytes;
     private final int maxBytes;
-    private final boolean readCommitted;
+    private final IsolationLevel isolation;
     private final List<TopicFetch> topics;
-    private final List<PartitionLog> logs;
+    private final List<Partition> partitions;
 
-    private FetchPlan(short version, int minBytes, int maxBytes, boolean readCommitted, List<TopicFetch> topics) {
+    private FetchPlan(short version, int minBytes, int maxBytes, IsolationLevel isolation, List<TopicFetch> topics) {
         this.version = version;
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
-        this.readCommitted = readCommitted;
+        this.isolation = isolation;
         this.topics = topics;
-        List<PartitionLog> readable = new ArrayList<>();
+        List<Partition> readable = new ArrayList<>();
         for (TopicFetch topic : topics) {
             for (PartitionFetch partition : topic.partitions()) {
-                if (partition.log() != null) {
-                    readable.add(partition.log());
+                if (partition.source() != null) {
+                    readable.add(partition.source());
                 }
             }
         }
-        this.logs = List.copyOf(readable);
+        this.partitions = List.copyOf(readable);
     }
 
-    /** Resolves the topics of a request (by name, or by id from version 13) to partition logs. Reads no data. */
-    static FetchPlan resolve(FetchRequest request, short version, Topics registry) {
+    /** Resolves the topics of a request (by name, or by id from version 13) to partitions. Reads no data. */
+    static FetchPlan resolve(FetchRequest request, short version, Topics registry, Partitions held) {
         List<TopicFetch> topics = new ArrayList<>();
         for (FetchTopic topic : request.data().topics()) {
             String name = topic.topic();
@@ -84,31 +85,30 @@ final class FetchPlan {
             List<PartitionFetch> partitions = new ArrayList<>(topic.partitions().size());
             for (FetchPartition partition : topic.partitions()) {
                 Errors error = topicError;
-                PartitionLog log = null;
+                Partition source = null;
                 if (error == null) {
-                    Optional<PartitionLog> found = registry.partition(name, partition.partition());
+                    Optional<Partition> found = held.get(name, partition.partition());
                     if (found.isPresent()) {
-                        log = found.get();
+                        source = found.get();
                     } else {
                         error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
                     }
                 }
                 partitions.add(new PartitionFetch(partition.partition(), partition.fetchOffset(),
-                        partition.partitionMaxBytes(), log, error));
+                        partition.partitionMaxBytes(), source, error));
             }
             topics.add(new TopicFetch(name, topic.topicId(), partitions));
         }
-        return new FetchPlan(version, request.minBytes(), request.maxBytes(),
-                request.isolationLevel() == IsolationLevel.READ_COMMITTED, topics);
+        return new FetchPlan(version, request.minBytes(), request.maxBytes(), request.isolationLevel(), topics);
     }
 
     int minBytes() {
         return minBytes;
     }
 
-    /** The logs this plan reads (whose appends may satisfy it). */
-    List<PartitionLog> logs() {
-        return logs;
+    /** The partitions this plan reads (whose new data may satisfy it). */
+    List<Partition> partitions() {
+        return partitions;
     }
 
     /** Reads every partition once. The result holds its slices open until closed. */
@@ -140,14 +140,14 @@ final class FetchPlan {
                         bytes += slice.sizeInBytes();
                     }
                     // Read after the slice: the high watermark is never below the end of the records returned.
-                    long logEndOffset = partition.log().logEndOffset();
+                    Partition source = partition.source();
                     partitionData.setErrorCode(Errors.NONE.code())
-                            .setHighWatermark(logEndOffset)
-                            .setLastStableOffset(logEndOffset)
-                            .setAbortedTransactions(readCommitted ? new ArrayList<>() : null)
+                            .setHighWatermark(source.highWatermark())
+                            .setLastStableOffset(source.lastStableOffset())
+                            .setAbortedTransactions(isolation == IsolationLevel.READ_COMMITTED ? new ArrayList<>() : null)
                             .setRecords(slice.isEmpty() ? MemoryRecords.EMPTY : new LogSliceRecords(slice));
                     if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
-                        partitionData.setLogStartOffset(partition.log().logStartOffset());
+                        partitionData.setLogStartOffset(source.logStartOffset());
                     }
                 } catch (RuntimeException e) {
                     String name = topic.name() + "-" + partition.partition();
@@ -159,12 +159,12 @@ final class FetchPlan {
         return new FetchRead(data, slices, bytes, anyError);
     }
 
-    private static LogSlice readPartition(PartitionFetch partition, long remainingBytes, boolean firstData) {
+    private LogSlice readPartition(PartitionFetch partition, long remainingBytes, boolean firstData) {
         long limit = Math.min(partition.maxBytes(), remainingBytes);
         if (limit <= 0 && !firstData) {
             return LogSlice.EMPTY;
         }
-        LogSlice slice = partition.log().read(partition.fetchOffset(), (int) Math.max(limit, 1));
+        LogSlice slice = partition.source().read(partition.fetchOffset(), (int) Math.max(limit, 1), isolation);
         if (!firstData && slice.sizeInBytes() > limit) {
             slice.close();
             return LogSlice.EMPTY;

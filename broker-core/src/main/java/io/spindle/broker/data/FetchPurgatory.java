@@ -3,7 +3,9 @@ package io.spindle.broker.data;
 import io.netty.util.Timer;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.log.PartitionLog;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.PartitionListener;
+import io.spindle.log.LogIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Long-poll fetches waiting for data. No thread waits per fetch: each waiting fetch is registered under every
- * log it reads and completed by the append that satisfies it ({@link #onAppend} wakes it, a read executor thread
+ * partition it reads and completed by the new data that satisfies it (the partition's high watermark moving
+ * wakes it, a read executor thread
  * reads it again) or by its timeout on a timer wheel; it is dropped without a response when its connection
  * closes.
  *
@@ -29,10 +32,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe.
  */
-final class FetchPurgatory implements AutoCloseable {
+final class FetchPurgatory implements PartitionListener, AutoCloseable {
     private final Timer timer;
     private final Executor readExecutor;
-    private final ConcurrentMap<PartitionLog, Watchers> watchers = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Partition, Watchers> watchers = new ConcurrentHashMap<>();
     private final ConcurrentMap<Long, Set<DelayedFetch>> waitingByConnection = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -52,8 +55,8 @@ final class FetchPurgatory implements AutoCloseable {
             fetch.tryComplete(true);
             return fetch.result;
         }
-        for (PartitionLog log : plan.logs()) {
-            watchers.compute(log, (key, existing) -> {
+        for (Partition partition : plan.partitions()) {
+            watchers.compute(partition, (key, existing) -> {
                 Watchers watching = existing == null ? new Watchers() : existing;
                 watching.fetches.add(fetch);
                 return watching;
@@ -72,12 +75,23 @@ final class FetchPurgatory implements AutoCloseable {
     }
 
     /**
-     * Wakes the fetches waiting on {@code log}; called after every append to it, on the partition's writer thread.
-     * The waiting fetches are read again on the read executor, so the writer goes on with its next append; wake-ups
-     * of one log coalesce while one is queued.
+     * Wakes the fetches waiting on {@code partition}; called each time its high watermark moves, on the thread that
+     * moved it (a partition writer). The waiting fetches are read again on the read executor, so the writer goes on
+     * with its next append; wake-ups of one partition coalesce while one is queued.
      */
-    void onAppend(PartitionLog log) {
-        Watchers watching = watchers.get(log);
+    @Override
+    public void highWatermarkAdvanced(Partition partition, long highWatermark) {
+        wake(partition);
+    }
+
+    /** A partition that went offline answers its waiting fetches now, with the storage error. */
+    @Override
+    public void offline(Partition partition, LogIOException cause) {
+        wake(partition);
+    }
+
+    private void wake(Partition partition) {
+        Watchers watching = watchers.get(partition);
         if (watching == null || !watching.wakeQueued.compareAndSet(false, true)) {
             return;
         }
@@ -151,8 +165,8 @@ final class FetchPurgatory implements AutoCloseable {
         if (timeout != null) {
             timeout.cancel();
         }
-        for (PartitionLog log : fetch.plan.logs()) {
-            watchers.computeIfPresent(log, (key, watching) -> {
+        for (Partition partition : fetch.plan.partitions()) {
+            watchers.computeIfPresent(partition, (key, watching) -> {
                 watching.fetches.remove(fetch);
                 return watching.fetches.isEmpty() ? null : watching;
             });

@@ -1,7 +1,7 @@
 package io.spindle.broker.data;
 
+import io.spindle.broker.partition.Partition;
 import io.spindle.log.AppendResult;
-import io.spindle.log.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,9 +41,10 @@ final class PartitionWriters implements AutoCloseable {
      * Appends {@code records} (position..limit) on the partition's writer thread. The buffer must stay unchanged
      * until the future completes. Completes exceptionally with the storage engine's exception.
      */
-    CompletableFuture<AppendResult> append(PartitionLog log, ByteBuffer records) {
+    CompletableFuture<AppendResult> append(Partition partition, ByteBuffer records) {
         try {
-            return CompletableFuture.supplyAsync(() -> log.append(records), stripeOf(log.topic(), log.partition()));
+            return CompletableFuture.supplyAsync(() -> partition.append(records),
+                    stripeOf(partition.topic(), partition.index()));
         } catch (RejectedExecutionException closed) {
             // As a failed future, never thrown: other partitions of the request may already be queued, and the
             // request (whose buffer they read) must not complete before they have run.

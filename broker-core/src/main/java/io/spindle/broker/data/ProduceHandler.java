@@ -7,8 +7,10 @@ import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.partition.Acks;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.log.AppendResult;
-import io.spindle.log.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +36,9 @@ import org.apache.kafka.common.requests.RequestHeader;
 
 /**
  * Produce (versions 3 to 13; 13 names topics by id). Each partition's batch is appended by its partition's
- * writer thread ({@link PartitionWriters}); the response is complete when every partition is: for acks=1 once
- * the batch is in the log, for acks=all once the flush policy counts it durable, and acks=0 gets no response
- * (the future still completes after the appends, so a connection's later responses keep their order).
+ * writer thread ({@link PartitionWriters}); the response is complete when every partition has acknowledged its
+ * batch by its own rule ({@link Partition#acknowledgement}), and acks=0 gets no response (the future still
+ * completes after the appends, so a connection's later responses keep their order).
  *
  * <p>The batch bytes are the request's own buffer, handed to the log without a copy; the network layer keeps
  * the request alive until the future completes.
@@ -70,12 +72,14 @@ final class ProduceHandler extends VersionedApiHandler {
     private static final short TRANSACTIONAL_FLAG = 0x10;
 
     private final Topics topics;
+    private final Partitions partitions;
     private final PartitionWriters writers;
     private final Timer timer;
 
-    ProduceHandler(Topics topics, PartitionWriters writers, Timer timer) {
+    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer) {
         super(ApiKeys.PRODUCE, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
+        this.partitions = partitions;
         this.writers = writers;
         this.timer = timer;
     }
@@ -84,14 +88,14 @@ final class ProduceHandler extends VersionedApiHandler {
     public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
         ProduceRequest produce = (ProduceRequest) request;
         short version = header.apiVersion();
-        short acks = produce.acks();
+        Acks acks = Acks.of(produce.acks());
         ProduceRequestData data = produce.data();
 
         Errors requestError = Errors.NONE;
         String requestErrorMessage = null;
-        if (acks != 0 && acks != 1 && acks != -1) {
+        if (acks == null) {
             requestError = Errors.INVALID_REQUIRED_ACKS;
-            requestErrorMessage = "acks must be 0, 1 or -1, not " + acks;
+            requestErrorMessage = "acks must be 0, 1 or -1, not " + produce.acks();
         } else if (data.transactionalId() != null || carriesTransactionalBatch(data)) {
             requestError = Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
             requestErrorMessage = "Spindle does not support transactions (transactional id "
@@ -135,8 +139,8 @@ final class ProduceHandler extends VersionedApiHandler {
                     continue;
                 }
                 String partitionName = topicName + "-" + partitionData.index();
-                Optional<PartitionLog> log = topics.partition(topicName, partitionData.index());
-                if (log.isEmpty()) {
+                Optional<Partition> partition = partitions.get(topicName, partitionData.index());
+                if (partition.isEmpty()) {
                     fail(partitionResponse, version, Errors.UNKNOWN_TOPIC_OR_PARTITION, "No partition " + partitionName);
                     continue;
                 }
@@ -147,7 +151,7 @@ final class ProduceHandler extends VersionedApiHandler {
                                     + partitionName + ")");
                     continue;
                 }
-                PendingAppend append = PendingAppend.start(writers, log.get(), partitionName, batch, acks == -1);
+                PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks);
                 appends.add(append);
                 pending.add(append.acknowledged.handle((result, failure) -> {
                     if (failure == null) {
@@ -164,10 +168,10 @@ final class ProduceHandler extends VersionedApiHandler {
         }
 
         CompletableFuture<Void> all = CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0]));
-        if (acks == -1 && produce.timeout() > 0 && !appends.isEmpty()) {
+        if (acks == Acks.ALL && produce.timeout() > 0 && !appends.isEmpty()) {
             expireAfter(produce.timeout(), appends, all);
         }
-        if (acks == 0) {
+        if (acks == Acks.NONE) {
             return all.thenApply(done -> null);
         }
         return all.thenApply(done -> ApiResponse.of(new ProduceResponse(response)));
@@ -197,17 +201,14 @@ final class ProduceHandler extends VersionedApiHandler {
 
     /**
      * One partition's batch: {@code appended} completes when the log has taken it (the request buffer is no
-     * longer read), {@code acknowledged} when the producer may be answered (the same for acks=1; after the flush
-     * policy counts it durable for acks=all).
+     * longer read), {@code acknowledged} when the partition says the producer may be answered.
      */
     private record PendingAppend(String partition, CompletableFuture<AppendResult> appended,
                                  CompletableFuture<AppendResult> acknowledged) {
-        static PendingAppend start(PartitionWriters writers, PartitionLog log, String partition, ByteBuffer batch,
-                                   boolean waitForDurability) {
-            CompletableFuture<AppendResult> appended = writers.append(log, batch);
-            CompletableFuture<AppendResult> acknowledged = waitForDurability
-                    ? appended.thenCompose(result -> result.durable().thenApply(durable -> result))
-                    : appended;
+        static PendingAppend start(PartitionWriters writers, Partition target, String partition, ByteBuffer batch,
+                                   Acks acks) {
+            CompletableFuture<AppendResult> appended = writers.append(target, batch);
+            CompletableFuture<AppendResult> acknowledged = appended.thenCompose(result -> target.acknowledgement(result, acks));
             return new PendingAppend(partition, appended, acknowledged);
         }
     }

@@ -1,5 +1,6 @@
 package io.spindle.broker.data;
 
+import io.spindle.broker.partition.PartitionOfflineException;
 import io.spindle.log.CorruptRecordBatchException;
 import io.spindle.log.InvalidProducerEpochException;
 import io.spindle.log.LogClosedException;
@@ -62,7 +63,7 @@ final class StorageErrors {
         if (cause instanceof LogClosedException || cause instanceof RejectedExecutionException) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        if (cause instanceof LogIOException) {
+        if (cause instanceof LogIOException || cause instanceof PartitionOfflineException) {
             // The storage engine logs disk errors once with the path; no second line here.
             return Errors.KAFKA_STORAGE_ERROR;
         }

@@ -3,6 +3,7 @@ package io.spindle.broker.group;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
@@ -34,10 +35,10 @@ public final class GroupHandlers implements AutoCloseable {
     private final GroupCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
-    public GroupHandlers(BrokerConfig config, TopicRegistry topics, BrokerNode node, Clock clock) {
+    public GroupHandlers(BrokerConfig config, TopicRegistry topics, Partitions partitions, BrokerNode node, Clock clock) {
         GroupSettings settings = GroupSettings.from(config.asStringMap());
-        PartitionLog offsetsLog = offsetsLog(topics, settings);
-        this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics), settings, clock);
+        PartitionLog offsetsLog = offsetsLog(topics, partitions, settings);
+        this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
         this.handlers = List.of(
                 new FindCoordinatorHandler(node),
@@ -56,7 +57,7 @@ public final class GroupHandlers implements AutoCloseable {
     }
 
     /** The partition log of the internal offsets topic, the topic created first if it does not exist. */
-    private static PartitionLog offsetsLog(TopicRegistry topics, GroupSettings settings) {
+    private static PartitionLog offsetsLog(TopicRegistry topics, Partitions partitions, GroupSettings settings) {
         String name = GroupCoordinator.OFFSETS_TOPIC;
         if (topics.topic(name).isEmpty()) {
             Map<String, String> overrides = new HashMap<>();
@@ -67,8 +68,8 @@ public final class GroupHandlers implements AutoCloseable {
             topics.create(name, 1, overrides);
             log.info("Created the internal topic {} for group state", name);
         }
-        return topics.partition(name, 0).orElseThrow(() -> new IllegalStateException(
-                "the internal topic " + name + " has no partition 0 log under the data directory"));
+        return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
+                "the internal topic " + name + " has no partition 0 log under the data directory")).log();
     }
 
     /** Adds the consumer-group meters to {@code metrics}, refreshed before each scrape. */

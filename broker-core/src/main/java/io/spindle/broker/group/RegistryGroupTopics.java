@@ -3,6 +3,7 @@ package io.spindle.broker.group;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.groups.GroupTopics;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,9 +16,11 @@ import org.apache.kafka.common.Uuid;
 /** The broker's topics as the group coordinator sees them. Lock-free reads of the registry. */
 final class RegistryGroupTopics implements GroupTopics {
     private final Topics topics;
+    private final Partitions partitions;
 
-    RegistryGroupTopics(Topics topics) {
+    RegistryGroupTopics(Topics topics, Partitions partitions) {
         this.topics = topics;
+        this.partitions = partitions;
     }
 
     @Override
@@ -49,6 +52,7 @@ final class RegistryGroupTopics implements GroupTopics {
 
     @Override
     public OptionalLong logEndOffset(String topic, int partition) {
-        return topics.partition(topic, partition).map(log -> OptionalLong.of(log.logEndOffset())).orElse(OptionalLong.empty());
+        // Lag is measured to what consumers can read: the high watermark.
+        return partitions.get(topic, partition).map(held -> OptionalLong.of(held.highWatermark())).orElse(OptionalLong.empty());
     }
 }

@@ -206,16 +206,6 @@ public final class TopicRegistry implements Topics {
         }
     }
 
-    @Override
-    public Optional<PartitionLog> partition(String topic, int partition) {
-        Entry entry = topic == null ? null : byName.get(topic);
-        LogManager logManager = logs;
-        if (entry == null || partition < 0 || partition >= entry.info().partitions() || logManager == null) {
-            return Optional.empty();
-        }
-        return logManager.get(topic, partition);
-    }
-
     /**
      * Checks that a topic could be created, without creating it (CreateTopics validateOnly).
      *

@@ -10,9 +10,9 @@ import io.netty.util.HashedWheelTimer;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
 import io.spindle.log.FlushPolicy;
-import io.spindle.log.LogListener;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.net.InetSocketAddress;
@@ -44,6 +44,7 @@ class FetchPurgatoryTest {
     Path dataDir;
     private LogManager logs;
     private TopicRegistry topics;
+    private Partitions partitions;
     private ExecutorService executor;
     private HashedWheelTimer timer;
     private FetchPurgatory purgatory;
@@ -55,18 +56,14 @@ class FetchPurgatoryTest {
         topics = TopicRegistry.load(dataDir, config);
         logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(), topics::configFor,
                 Clock.systemUTC());
+        partitions = new Partitions(logs, config.nodeId());
         topics.attach(logs);
         topics.create(TOPIC, 1, Map.of());
-        log = topics.partition(TOPIC, 0).orElseThrow();
+        log = partitions.get(TOPIC, 0).orElseThrow().log();
         executor = Executors.newSingleThreadExecutor();
         timer = new HashedWheelTimer(5, TimeUnit.MILLISECONDS);
         purgatory = new FetchPurgatory(timer, executor);
-        log.addListener(new LogListener() {
-            @Override
-            public void appended(PartitionLog appendedTo, long logEndOffset) {
-                purgatory.onAppend(appendedTo);
-            }
-        });
+        partitions.addListener(purgatory);
     }
 
     @AfterEach
@@ -134,7 +131,7 @@ class FetchPurgatoryTest {
 
     private FetchPlan planFromStart() {
         return FetchPlan.resolve(KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, 0, 30_000, 1),
-                KafkaRequests.FETCH_BY_NAME, topics);
+                KafkaRequests.FETCH_BY_NAME, topics, partitions);
     }
 
     /** A connection that closes when told to, running its close actions as a network connection does. */

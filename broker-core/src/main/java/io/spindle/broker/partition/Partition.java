@@ -1,0 +1,239 @@
+package io.spindle.broker.partition;
+
+import io.spindle.log.AppendResult;
+import io.spindle.log.LogIOException;
+import io.spindle.log.LogListener;
+import io.spindle.log.LogSlice;
+import io.spindle.log.PartitionLog;
+import io.spindle.log.TimestampAndOffset;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+
+/**
+ * One topic-partition as the Kafka protocol sees it on this broker: its log, who holds it ({@link Replicas}), its
+ * high watermark and last stable offset, when a produce is acknowledged, and the events fetches and coordinators
+ * wait on.
+ *
+ * <p>The rules, as they are on one broker:
+ * <ul>
+ *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
+ *       replica, so it is the log end offset; replication will make it the minimum over the in-sync replicas.</li>
+ *   <li>Last stable offset: the high watermark, until transactions leave records undecided below it.</li>
+ *   <li>Consumers read below the high watermark (read_uncommitted) or the last stable offset (read_committed);
+ *       ListOffsets' latest answers the same bound.</li>
+ *   <li>acks=all is satisfied when every in-sync replica holds the batch as durably as its flush mode promises:
+ *       here, when this log counts it durable (after the fsync covering it in {@code flush.mode=fsync}).</li>
+ *   <li>Once the log's storage fails the partition is offline: appends and reads throw
+ *       {@link PartitionOfflineException} (Kafka's KAFKA_STORAGE_ERROR) until a restart recovers the log.</li>
+ * </ul>
+ *
+ * <p>Threading: appends run on the partition's single writer thread (the data path's partition writers); every
+ * other method is thread-safe and does not block on the writer. Listeners run on the thread of the change.
+ */
+public final class Partition {
+    private final TopicPartition id;
+    private final String name;
+    private final PartitionLog log;
+    private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Replicas replicas;
+    private volatile LogIOException offlineCause;
+
+    Partition(PartitionLog log, Replicas replicas) {
+        this.id = new TopicPartition(log.topic(), log.partition());
+        this.name = id.toString();
+        this.log = log;
+        this.replicas = replicas;
+        log.addListener(new LogEvents());
+    }
+
+    public String topic() {
+        return id.topic();
+    }
+
+    public int index() {
+        return id.partition();
+    }
+
+    public TopicPartition topicPartition() {
+        return id;
+    }
+
+    /**
+     * The storage underneath, for what persists through a log of its own (the group coordinator's
+     * {@code __consumer_offsets}) and for storage meters. Request handlers use this class's methods instead.
+     */
+    public PartitionLog log() {
+        return log;
+    }
+
+    public Replicas replicas() {
+        return replicas;
+    }
+
+    public int leaderEpoch() {
+        return replicas.leaderEpoch();
+    }
+
+    /** Whether the partition's storage failed since the broker started. */
+    public boolean isOffline() {
+        return offlineCause != null;
+    }
+
+    /** The failure that took the partition offline, or null while it is online. */
+    public LogIOException offlineCause() {
+        return offlineCause;
+    }
+
+    public long logStartOffset() {
+        return log.logStartOffset();
+    }
+
+    public long logEndOffset() {
+        return log.logEndOffset();
+    }
+
+    /** Consumers read below it: every in-sync replica holds the records under it (this broker is the only one). */
+    public long highWatermark() {
+        return log.logEndOffset();
+    }
+
+    /** read_committed consumers read below it: no transaction is undecided under it (there are no transactions yet). */
+    public long lastStableOffset() {
+        return highWatermark();
+    }
+
+    /** Where a consumer of {@code isolation} stops reading. */
+    public long fetchableEnd(IsolationLevel isolation) {
+        return isolation == IsolationLevel.READ_COMMITTED ? lastStableOffset() : highWatermark();
+    }
+
+    public void addListener(PartitionListener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(PartitionListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * Appends record batches as the producer framed them (see {@link PartitionLog#append}). Call on the
+     * partition's writer thread.
+     *
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public AppendResult append(ByteBuffer records) {
+        ensureOnline();
+        return log.append(records);
+    }
+
+    /**
+     * Completes with {@code appended} when a producer that asked for {@code acks} may be told the batch is written:
+     * at once for acks 0 and 1; for acks=all once every in-sync replica holds it as durably as its flush mode
+     * promises. Fails if the storage fails first.
+     */
+    public CompletableFuture<AppendResult> acknowledgement(AppendResult appended, Acks acks) {
+        if (acks != Acks.ALL) {
+            return CompletableFuture.completedFuture(appended);
+        }
+        // The only in-sync replica is this one: the batch is below the high watermark as soon as it is appended,
+        // so what remains is this log's own durability.
+        return appended.durable().thenApply(durable -> appended);
+    }
+
+    /**
+     * Whole batches from the one holding {@code fetchOffset}, for a consumer of {@code isolation}: empty at or past
+     * its fetchable end. Close the slice.
+     *
+     * @throws io.spindle.log.OffsetOutOfRangeException when the offset is outside the log
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public LogSlice read(long fetchOffset, int maxBytes, IsolationLevel isolation) {
+        ensureOnline();
+        long end = fetchableEnd(isolation);
+        if (fetchOffset >= end && fetchOffset <= log.logEndOffset()) {
+            return LogSlice.EMPTY;
+        }
+        // The high watermark is the log end here, so a batch the log returns never crosses it; once replicas make
+        // it lower, this read must stop at it.
+        return log.read(fetchOffset, maxBytes);
+    }
+
+    /**
+     * ListOffsets: the offset for {@code timestamp}, or for one of Kafka's special timestamps, as a consumer of
+     * {@code isolation} may see it; null when there is none.
+     * <ul>
+     *   <li>earliest (-2) and earliest local (-4): the log start offset (there is no remote tier);</li>
+     *   <li>latest (-1): the fetchable end (high watermark, or last stable offset for read_committed);</li>
+     *   <li>max timestamp (-3): the earliest record with the largest timestamp;</li>
+     *   <li>latest tiered (-5) and earliest pending upload (-6): none, as Kafka answers without a remote tier;</li>
+     *   <li>any other value: the first record whose timestamp is at or after it, below the fetchable end.</li>
+     * </ul>
+     */
+    public TimestampAndOffset offsetFor(long timestamp, IsolationLevel isolation) {
+        ensureOnline();
+        long end = fetchableEnd(isolation);
+        if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+            return new TimestampAndOffset(-1L, log.logStartOffset());
+        }
+        if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
+            return new TimestampAndOffset(-1L, end);
+        }
+        if (timestamp == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP
+                || timestamp == ListOffsetsRequest.EARLIEST_PENDING_UPLOAD_TIMESTAMP) {
+            return null;
+        }
+        TimestampAndOffset found = timestamp == ListOffsetsRequest.MAX_TIMESTAMP
+                ? log.maxTimestamp() : log.offsetForTimestamp(timestamp);
+        return found != null && found.offset() < end ? found : null;
+    }
+
+    private void ensureOnline() {
+        LogIOException cause = offlineCause;
+        if (cause != null) {
+            throw new PartitionOfflineException(name, cause);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Partition[" + name + ", leader " + replicas.leader() + " epoch " + replicas.leaderEpoch()
+                + (isOffline() ? ", offline" : "") + "]";
+    }
+
+    /** Turns the log's events into the partition's: on one replica, an append moves the high watermark. */
+    private final class LogEvents implements LogListener {
+        @Override
+        public void appended(PartitionLog appendedTo, long logEndOffset) {
+            for (PartitionListener listener : listeners) {
+                listener.highWatermarkAdvanced(Partition.this, logEndOffset);
+            }
+        }
+
+        @Override
+        public void durable(PartitionLog forced, long durableOffset) {
+            for (PartitionListener listener : listeners) {
+                listener.durable(Partition.this, durableOffset);
+            }
+        }
+
+        @Override
+        public void truncated(PartitionLog cut, long logEndOffset) {
+            for (PartitionListener listener : listeners) {
+                listener.truncated(Partition.this, logEndOffset);
+            }
+        }
+
+        @Override
+        public void offline(PartitionLog failed, LogIOException cause) {
+            offlineCause = cause;
+            for (PartitionListener listener : listeners) {
+                listener.offline(Partition.this, cause);
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package io.spindle.broker.partition;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.config.FlushMode;
+import io.spindle.config.TopicConfig;
+import io.spindle.log.AppendResult;
+import io.spindle.log.FlushPolicy;
+import io.spindle.log.LogManager;
+import io.spindle.log.LogSlice;
+import io.spindle.log.OffsetOutOfRangeException;
+import io.spindle.log.TimestampAndOffset;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The partition layer's rules over real partition logs: high watermark, acknowledgement, reads, offsets, events. */
+class PartitionTest {
+    private static final int NODE = 7;
+
+    @TempDir
+    Path dataDir;
+    private LogManager logs;
+
+    @AfterEach
+    void close() {
+        if (logs != null) {
+            logs.close();
+        }
+    }
+
+    private Partitions open(FlushMode mode) {
+        logs = LogManager.open(dataDir, new FlushPolicy(mode, 3_600_000, Long.MAX_VALUE), 3_600_000,
+                topic -> TopicConfig.defaults(), Clock.systemUTC());
+        return new Partitions(logs, NODE);
+    }
+
+    private Partition create(Partitions partitions, String topic) {
+        logs.getOrCreate(topic, 0, TopicConfig.defaults());
+        return partitions.get(topic, 0).orElseThrow();
+    }
+
+    private static ByteBuffer batch(long timestamp, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(timestamp, null, values[i].getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records).buffer();
+    }
+
+    @Test
+    void aPartitionIsHeldOnlyWhileItsLogExists() {
+        Partitions partitions = open(FlushMode.NONE);
+        assertTrue(partitions.get("orders", 0).isEmpty());
+
+        Partition partition = create(partitions, "orders");
+        assertEquals(Replicas.local(NODE), partition.replicas());
+        assertEquals(List.of(partition), List.copyOf(partitions.all()));
+
+        logs.delete("orders", 0);
+        assertTrue(partitions.get("orders", 0).isEmpty());
+    }
+
+    @Test
+    void theHighWatermarkOfTheOnlyReplicaIsItsLogEndAndEachAppendAnnouncesIt() {
+        Partitions partitions = open(FlushMode.NONE);
+        List<Long> announced = new CopyOnWriteArrayList<>();
+        partitions.addListener(new PartitionListener() {
+            @Override
+            public void highWatermarkAdvanced(Partition partition, long highWatermark) {
+                announced.add(highWatermark);
+            }
+        });
+        Partition partition = create(partitions, "orders");
+
+        partition.append(batch(1_000, "a", "b"));
+        partition.append(batch(1_000, "c"));
+
+        assertEquals(3, partition.highWatermark());
+        assertEquals(3, partition.lastStableOffset());
+        assertEquals(List.of(2L, 3L), announced);
+    }
+
+    @Test
+    void acksOneIsAnsweredAsSoonAsTheBatchIsAppended() {
+        Partitions partitions = open(FlushMode.FSYNC);
+        Partition partition = create(partitions, "orders");
+
+        AppendResult appended = partition.append(batch(1_000, "a"));
+
+        assertTrue(partition.acknowledgement(appended, Acks.LEADER).isDone());
+        assertTrue(partition.acknowledgement(appended, Acks.NONE).isDone());
+    }
+
+    @Test
+    void acksAllIsAnsweredOnlyOnceAnFsyncCoversTheBatch() throws Exception {
+        Partitions partitions = open(FlushMode.FSYNC);
+        Partition partition = create(partitions, "orders");
+        List<Long> durable = new CopyOnWriteArrayList<>();
+        partition.addListener(new PartitionListener() {
+            @Override
+            public void durable(Partition forced, long durableOffset) {
+                durable.add(durableOffset);
+            }
+        });
+
+        AppendResult appended = partition.append(batch(1_000, "a", "b", "c"));
+        long forcedWhenAnswered = partition.acknowledgement(appended, Acks.ALL)
+                .thenApply(result -> partition.log().durableOffset())
+                .get(10, TimeUnit.SECONDS);
+
+        assertTrue(forcedWhenAnswered >= 3, "answered with only " + forcedWhenAnswered + " offsets forced");
+        assertFalse(durable.isEmpty());
+        assertTrue(durable.get(durable.size() - 1) >= 3);
+    }
+
+    @Test
+    void aReadAtTheHighWatermarkIsEmptyAndOneBeyondTheLogIsOutOfRange() {
+        Partitions partitions = open(FlushMode.NONE);
+        Partition partition = create(partitions, "orders");
+        partition.append(batch(1_000, "a", "b"));
+
+        try (LogSlice slice = partition.read(0, 1 << 20, IsolationLevel.READ_UNCOMMITTED)) {
+            assertFalse(slice.isEmpty());
+        }
+        assertSame(LogSlice.EMPTY, partition.read(2, 1 << 20, IsolationLevel.READ_COMMITTED));
+        assertThrows(OffsetOutOfRangeException.class, () -> partition.read(3, 1 << 20, IsolationLevel.READ_UNCOMMITTED));
+    }
+
+    @Test
+    void listOffsetsAnswersTheLogStartTheFetchableEndAndTimestampsBelowIt() {
+        Partitions partitions = open(FlushMode.NONE);
+        Partition partition = create(partitions, "orders");
+        partition.append(batch(1_000, "a"));
+        partition.append(batch(2_000, "b"));
+
+        assertEquals(0, partition.offsetFor(ListOffsetsRequest.EARLIEST_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED).offset());
+        assertEquals(2, partition.offsetFor(ListOffsetsRequest.LATEST_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED).offset());
+        assertEquals(2, partition.offsetFor(ListOffsetsRequest.LATEST_TIMESTAMP, IsolationLevel.READ_COMMITTED).offset());
+        assertEquals(new TimestampAndOffset(2_000, 1), partition.offsetFor(1_500, IsolationLevel.READ_UNCOMMITTED));
+        assertEquals(new TimestampAndOffset(2_000, 1),
+                partition.offsetFor(ListOffsetsRequest.MAX_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED));
+        assertNull(partition.offsetFor(2_001, IsolationLevel.READ_UNCOMMITTED));
+        assertNull(partition.offsetFor(ListOffsetsRequest.LATEST_TIERED_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED));
+    }
+
+    @Test
+    void replicasMustIncludeTheLeaderAndTheInSyncReplicas() {
+        assertThrows(IllegalArgumentException.class, () -> new Replicas(1, 0, List.of(2, 3), List.of(2)));
+        assertThrows(IllegalArgumentException.class, () -> new Replicas(2, 0, List.of(2, 3), List.of(2, 4)));
+    }
+}
