@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
@@ -68,13 +67,13 @@ public final class SpindleBroker implements AutoCloseable {
     private final String advertisedHost;
     private final BrokerMetrics metrics;
     private final MetricsServer metricsServer;
-    private final AtomicBoolean ready;
+    private final BrokerReadiness readiness;
     private boolean closed;
 
     private SpindleBroker(BrokerConfig config, LogManager logs, TopicRegistry topics, Partitions partitions,
                           ExecutorService adminExecutor,
                           DataPathHandlers dataPath, KafkaListener listener, String advertisedHost,
-                          BrokerMetrics metrics, MetricsServer metricsServer, AtomicBoolean ready) {
+                          BrokerMetrics metrics, MetricsServer metricsServer, BrokerReadiness readiness) {
         this.config = config;
         this.logs = logs;
         this.topics = topics;
@@ -85,7 +84,7 @@ public final class SpindleBroker implements AutoCloseable {
         this.advertisedHost = advertisedHost;
         this.metrics = metrics;
         this.metricsServer = metricsServer;
-        this.ready = ready;
+        this.readiness = readiness;
     }
 
     /** Starts a broker with the system clock. */
@@ -101,7 +100,7 @@ public final class SpindleBroker implements AutoCloseable {
     public static SpindleBroker start(BrokerConfig config, Clock clock) {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         BrokerMetrics metrics = new BrokerMetrics(config.metricsPartitionSeriesMax());
-        AtomicBoolean ready = new AtomicBoolean();
+        BrokerReadiness readiness = new BrokerReadiness();
         MetricsServer metricsServer = null;
         LogManager logs = null;
         ExecutorService adminExecutor = null;
@@ -110,13 +109,14 @@ public final class SpindleBroker implements AutoCloseable {
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
-                metricsServer = MetricsServer.start(config.metricsHost(), config.metricsPort(), metrics, ready::get);
+                metricsServer = MetricsServer.start(config.metricsHost(), config.metricsPort(), metrics, readiness);
             }
             TopicRegistry topics = TopicRegistry.load(dataDir, config);
             logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(),
                     topics::configFor, clock);
             metrics.bind(logs);
             Partitions partitions = new Partitions(logs, config.nodeId());
+            metrics.bind(partitions);
             topics.attach(logs);
             adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
             dataPath = new DataPathHandlers(config, topics, partitions, dataDir, clock);
@@ -143,9 +143,9 @@ public final class SpindleBroker implements AutoCloseable {
                     dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
             SpindleBroker broker = new SpindleBroker(config, logs, topics, partitions, adminExecutor, dataPath, listener, host,
-                    metrics, metricsServer, ready);
+                    metrics, metricsServer, readiness);
             broker.groups = groups;
-            ready.set(true);
+            readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
                     listener.address().getHostString(), broker.port(), listener.transport(), host, port.get(), dataDir,
@@ -247,7 +247,7 @@ public final class SpindleBroker implements AutoCloseable {
             return;
         }
         closed = true;
-        ready.set(false);
+        readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
         groups.close();
         dataPath.close();

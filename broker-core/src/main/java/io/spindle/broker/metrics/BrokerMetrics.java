@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.io.IOException;
@@ -108,6 +109,13 @@ public final class BrokerMetrics implements AutoCloseable {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** Counts the partitions that are offline because their storage failed. */
+    public void bind(Partitions partitions) {
+        Gauge.builder("spindle.partitions.offline", partitions, held -> held.offline().size())
+                .description("Partitions offline because a write or fsync failed; a restart recovers them")
+                .register(registry);
     }
 
     /** Meters every partition log the manager has and will open; drops them when a log is deleted. */

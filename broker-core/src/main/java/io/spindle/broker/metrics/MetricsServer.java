@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: every meter in the Prometheus text format, or OpenMetrics when the Accept header
  *       asks for {@code application/openmetrics-text};</li>
  *   <li>{@code GET /health/live}: 200 while the process runs;</li>
- *   <li>{@code GET /health/ready}: 200 once the logs are recovered and the Kafka listener accepts, 503 before
- *       (and after shutdown begins).</li>
+ *   <li>{@code GET /health/ready}: 200 once the logs are recovered and the Kafka listener accepts; 503 before,
+ *       after shutdown begins, and while a partition is offline, with the reason in the body ({@link Readiness}).</li>
  * </ul>
  * It starts before log recovery, so a probe sees 503 rather than a refused connection while a broker with much
  * data comes up. One thread serves it: scrapes are rare and cheap.
@@ -70,7 +69,7 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    public static MetricsServer start(String host, int port, BrokerMetrics metrics, BooleanSupplier ready) {
+    public static MetricsServer start(String host, int port, BrokerMetrics metrics, Readiness readiness) {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
@@ -91,8 +90,9 @@ public final class MetricsServer implements AutoCloseable {
         });
         server.createContext("/health/live", exchange -> respond(exchange, 200, "text/plain", "live\n"));
         server.createContext("/health/ready", exchange -> {
-            boolean ok = ready.getAsBoolean();
-            respond(exchange, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
+            String problem = readiness.problem();
+            respond(exchange, problem == null ? 200 : 503, "text/plain",
+                    problem == null ? "ready\n" : "not ready: " + problem + "\n");
         });
         startAsDaemon(server);
         return new MetricsServer(server, executor);

@@ -237,8 +237,11 @@ class MetricsTest {
     void readinessAnswers503UntilTheBrokerIsReadyAnd200After() throws Exception {
         AtomicBoolean ready = new AtomicBoolean(false);
         try (BrokerMetrics metrics = new BrokerMetrics(10);
-             MetricsServer server = MetricsServer.start("127.0.0.1", 0, metrics, ready::get)) {
-            assertEquals(503, get(server.port(), "/health/ready", null).statusCode());
+             MetricsServer server = MetricsServer.start("127.0.0.1", 0, metrics,
+                     () -> ready.get() ? null : "recovering the logs")) {
+            HttpResponse<String> starting = get(server.port(), "/health/ready", null);
+            assertEquals(503, starting.statusCode());
+            assertEquals("not ready: recovering the logs\n", starting.body());
             assertEquals(200, get(server.port(), "/health/live", null).statusCode());
             ready.set(true);
             assertEquals(200, get(server.port(), "/health/ready", null).statusCode());
@@ -254,7 +257,7 @@ class MetricsTest {
         AtomicBoolean daemonDispatchers = new AtomicBoolean();
         Thread nonDaemon = new Thread(() -> {
             try (BrokerMetrics metrics = new BrokerMetrics(10);
-                 MetricsServer server = MetricsServer.start("127.0.0.1", 0, metrics, () -> true)) {
+                 MetricsServer server = MetricsServer.start("127.0.0.1", 0, metrics, () -> null)) {
                 assertEquals(200, get(server.port(), "/health/live", null).statusCode());
                 java.util.List<Thread> dispatchers = Thread.getAllStackTraces().keySet().stream()
                         .filter(t -> t.getName().equals("HTTP-Dispatcher") && t.isAlive()).toList();

@@ -1,0 +1,44 @@
+package io.spindle.broker;
+
+import io.spindle.broker.metrics.Readiness;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The broker's answer to {@code /health/ready}: not ready while it starts (logs recovering) or stops, nor while
+ * any partition is offline because its storage failed — those partitions are named, with the failure.
+ *
+ * <p>Thread-safe: written by the starting and closing thread, read by the metrics HTTP thread.
+ */
+final class BrokerReadiness implements Readiness {
+    private volatile Partitions partitions;
+    private volatile boolean serving;
+
+    /** The broker serves requests for {@code held} from now on. */
+    void serving(Partitions held) {
+        this.partitions = held;
+        this.serving = true;
+    }
+
+    void stopping() {
+        serving = false;
+    }
+
+    @Override
+    public String problem() {
+        Partitions held = partitions;
+        if (!serving || held == null) {
+            return "the broker is starting or stopping";
+        }
+        List<Partition> offline = held.offline();
+        if (offline.isEmpty()) {
+            return null;
+        }
+        return offline.size() + " partition(s) offline after a storage failure (restart the broker to recover them):\n"
+                + offline.stream()
+                        .map(partition -> partition.topicPartition() + ": " + partition.offlineCause().getMessage())
+                        .collect(Collectors.joining("\n"));
+    }
+}
