@@ -10,6 +10,21 @@
  * states. When the filesystem is unmounted, the durable state alone is written back to IMAGE: everything
  * not forced is forgotten, as if the power had gone. Run it single-threaded (-s) and in the foreground (-f).
  * No direct_io: the page cache (and so shared mmap) must work as on a disk filesystem.
+ *
+ * Failures on demand: a process writes commands to the control file /.crashfs-faults (at the mount's root, not
+ * listed by readdir), one per line:
+ *   fsync PREFIX [COUNT]   fsync and fdatasync of files, and fsync of directories, whose path (from the mount's
+ *                          root, e.g. /data/t-1/) starts with PREFIX fail with EIO: the next COUNT times, or every
+ *                          time until cleared;
+ *   write PREFIX [COUNT]   the same for write(2) (and a shared mapping's write-back): the write changes nothing;
+ *   clear                  no more failures.
+ * A write of a bad command fails with EINVAL. Reading the control file tells, per kind, the failures still to come
+ * (-1: until cleared), how many were injected and the path of the last one:
+ *   fsync remaining=0 injected=1 last=/data/t-1/00000000000000000000.log
+ * A failed file fsync behaves like Linux after a write-back error ("fsyncgate"): the pages it should have written
+ * are marked clean without reaching the disk, so they stay as the durable state had them even when a later fsync
+ * succeeds, until a process writes them again. Processes still read the new content. A power cut (unmount) after
+ * that shows what a program that trusted the later fsync lost.
  */
 #define FUSE_USE_VERSION 31
 #define _GNU_SOURCE
@@ -33,8 +48,17 @@ struct node {
     char *ddata; size_t dsize;      /* durable content */
     struct entry *entries;          /* current entries */
     struct entry *dentries;         /* durable entries */
+    unsigned char *lost;            /* per page of content: 1 where a failed fsync dropped the page's write-back */
+    size_t lost_pages;              /* length of lost */
     struct timespec mtime;
 };
+
+#define PAGE 4096
+#define CONTROL "/.crashfs-faults"
+
+/* Failures injected on demand, see the comment at the top. remaining: -1 every time, 0 none, else that many. */
+struct fault { const char *kind; char prefix[1024]; long remaining; unsigned long injected; char last[1024]; };
+static struct fault fsync_fault = { .kind = "fsync" }, write_fault = { .kind = "write" };
 
 static struct node *root;
 static char *image;
@@ -108,6 +132,72 @@ static struct node *resolve_parent(const char *path, char *name, size_t name_siz
     return parent && parent->is_dir ? parent : NULL;
 }
 
+static void clear_lost(struct node *n, size_t from, size_t to) {
+    for (size_t page = from / PAGE; page * PAGE < to && page < n->lost_pages; page++) n->lost[page] = 0;
+}
+
+/* Whether a failure of this kind is due for path; counts it if so. */
+static int inject(struct fault *f, const char *path) {
+    if (f->remaining == 0 || !path || strncmp(path, f->prefix, strlen(f->prefix)) != 0) return 0;
+    if (f->remaining > 0) f->remaining--;
+    f->injected++;
+    snprintf(f->last, sizeof f->last, "%s", path);
+    return 1;
+}
+
+/* The write-back a failed fsync dropped: every page whose content is not the durable one. */
+static void drop_unforced_pages(struct node *n) {
+    size_t pages = (n->size + PAGE - 1) / PAGE;
+    if (pages > n->lost_pages) {
+        unsigned char *lost = realloc(n->lost, pages);
+        if (!lost) return;
+        memset(lost + n->lost_pages, 0, pages - n->lost_pages);
+        n->lost = lost;
+        n->lost_pages = pages;
+    }
+    for (size_t page = 0; page < pages; page++) {
+        size_t start = page * PAGE, end = start + PAGE < n->size ? start + PAGE : n->size;
+        if (end > n->dsize || memcmp(n->data + start, n->ddata + start, end - start) != 0) n->lost[page] = 1;
+    }
+}
+
+static int control(const char *buf, size_t size) {
+    char *text = strndup(buf, size), *save = NULL;
+    int rc = 0;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char op[16], prefix[1024];
+        long count = -1;
+        int fields = sscanf(line, "%15s %1023s %ld", op, prefix, &count);
+        if (fields == 1 && strcmp(op, "clear") == 0) {
+            fsync_fault.remaining = write_fault.remaining = 0;
+        } else if (fields >= 2 && (strcmp(op, "fsync") == 0 || strcmp(op, "write") == 0) && (fields == 2 || count > 0)) {
+            struct fault *f = op[0] == 'f' ? &fsync_fault : &write_fault;
+            snprintf(f->prefix, sizeof f->prefix, "%s", prefix);
+            f->remaining = count;
+        } else if (fields > 0) {
+            fprintf(stderr, "crashfs: bad command in %s: %s\n", CONTROL, line);
+            rc = -EINVAL;
+        }
+    }
+    free(text);
+    return rc;
+}
+
+static int control_status(char *buf, size_t size, off_t off) {
+    char text[4096];
+    int length = 0;
+    struct fault *faults[] = { &fsync_fault, &write_fault };
+    for (int i = 0; i < 2; i++) {
+        length += snprintf(text + length, sizeof text - length, "%s remaining=%ld injected=%lu last=%s\n",
+                           faults[i]->kind, faults[i]->remaining, faults[i]->injected,
+                           faults[i]->injected ? faults[i]->last : "-");
+    }
+    if (off >= length) return 0;
+    if ((size_t) (length - off) < size) size = length - off;
+    memcpy(buf, text + off, size);
+    return (int) size;
+}
+
 static int resize(struct node *n, size_t size) {
     if (size > n->cap) {
         size_t cap = n->cap ? n->cap : 4096;
@@ -118,6 +208,7 @@ static int resize(struct node *n, size_t size) {
         n->cap = cap;
     }
     if (size > n->size) memset(n->data + n->size, 0, size - n->size);
+    else clear_lost(n, size, n->size);   /* what grows back later is new content */
     n->size = size;
     clock_gettime(CLOCK_REALTIME, &n->mtime);
     return 0;
@@ -134,6 +225,14 @@ static void *cfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
 }
 
 static int cfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi) {
+    if (strcmp(path, CONTROL) == 0) {
+        memset(st, 0, sizeof *st);
+        st->st_mode = S_IFREG | 0600;
+        st->st_nlink = 1;
+        st->st_uid = getuid();
+        st->st_gid = getgid();
+        return 0;
+    }
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
     memset(st, 0, sizeof *st);
@@ -150,7 +249,7 @@ static int cfs_getattr(const char *path, struct stat *st, struct fuse_file_info 
 
 static int cfs_access(const char *path, int mask) {
     (void) mask;
-    return resolve(path) ? 0 : -ENOENT;
+    return strcmp(path, CONTROL) == 0 || resolve(path) ? 0 : -ENOENT;
 }
 
 static int cfs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
@@ -181,6 +280,7 @@ static int cfs_fsyncdir(const char *path, int datasync, struct fuse_file_info *f
     (void) datasync;
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
+    if (inject(&fsync_fault, path)) return -EIO;
     free_entries(n->dentries);
     n->dentries = copy_entries(n->entries);
     forced_dirs++;
@@ -219,6 +319,11 @@ static int cfs_create(const char *path, mode_t mode, struct fuse_file_info *fi) 
 }
 
 static int cfs_open(const char *path, struct fuse_file_info *fi) {
+    if (strcmp(path, CONTROL) == 0) {
+        fi->fh = 0;
+        fi->direct_io = 1;   /* every read and write reaches control(), whatever the size says */
+        return 0;
+    }
     struct node *n = resolve(path);
     if (!n) return -ENOENT;
     if (n->is_dir) return -EISDIR;
@@ -227,6 +332,7 @@ static int cfs_open(const char *path, struct fuse_file_info *fi) {
 }
 
 static int cfs_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+    if (path && strcmp(path, CONTROL) == 0) return control_status(buf, size, off);
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
     if ((size_t) off >= n->size) return 0;
@@ -236,18 +342,25 @@ static int cfs_read(const char *path, char *buf, size_t size, off_t off, struct 
 }
 
 static int cfs_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi) {
+    if (path && strcmp(path, CONTROL) == 0) {
+        int rc = control(buf, size);
+        return rc ? rc : (int) size;
+    }
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
+    if (inject(&write_fault, path)) return -EIO;
     if (off + size > n->size) {
         int rc = resize(n, off + size);
         if (rc) return rc;
     }
     memcpy(n->data + off, buf, size);
+    clear_lost(n, off, off + size);   /* dirty again: the next write-back takes these pages */
     clock_gettime(CLOCK_REALTIME, &n->mtime);
     return (int) size;
 }
 
 static int cfs_truncate(const char *path, off_t size, struct fuse_file_info *fi) {
+    if (path && strcmp(path, CONTROL) == 0) return 0;   /* opened with O_TRUNC to write a command */
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
     if (n->is_dir) return -EISDIR;
@@ -263,11 +376,24 @@ static int cfs_fallocate(const char *path, int mode, off_t off, off_t len, struc
 
 static int cfs_fsync(const char *path, int datasync, struct fuse_file_info *fi) {
     (void) datasync;
+    if (path && strcmp(path, CONTROL) == 0) return 0;
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
+    if (inject(&fsync_fault, path)) {
+        drop_unforced_pages(n);
+        return -EIO;
+    }
     char *copy = malloc(n->size ? n->size : 1);
     if (!copy) return -ENOSPC;
     memcpy(copy, n->data, n->size);
+    /* Pages a failed fsync dropped are clean: this fsync does not write them, the disk keeps what it had. */
+    for (size_t page = 0; page < n->lost_pages && page * PAGE < n->size; page++) {
+        if (!n->lost[page]) continue;
+        size_t start = page * PAGE, end = start + PAGE < n->size ? start + PAGE : n->size;
+        size_t kept = n->dsize > start ? (n->dsize < end ? n->dsize : end) - start : 0;
+        if (kept) memcpy(copy + start, n->ddata + start, kept);
+        memset(copy + start + kept, 0, end - start - kept);
+    }
     free(n->ddata);
     n->ddata = copy;
     n->dsize = n->size;
@@ -427,7 +553,8 @@ int main(int argc, char *argv[]) {
     /* Unmounted: the power is gone. Only what was forced reaches the image. */
     if (nftw(image, remove_one, 16, FTW_DEPTH | FTW_PHYS)) { perror(image); return 3; }
     if (dump(image, root)) return 3;
-    fprintf(stderr, "crashfs: unmounted; kept what %lu file and %lu directory forces made durable\n",
-            forced_files, forced_dirs);
+    fprintf(stderr, "crashfs: unmounted; kept what %lu file and %lu directory forces made durable "
+            "(failures injected: %lu fsync, %lu write)\n", forced_files, forced_dirs,
+            fsync_fault.injected, write_fault.injected);
     return rc;
 }

@@ -12,6 +12,8 @@ import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.GroupHandlers;
+import io.spindle.broker.meta.DataDirInUseException;
+import io.spindle.broker.meta.DataDirLock;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.metrics.MetricsServer;
@@ -39,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * One Spindle broker: the partition logs under the data directory, the topic registry beside them, the
  * request handlers, and the Kafka listener. {@link #start} returns once the broker serves requests;
  * {@link #close} stops accepting, lets requests already read finish (a few seconds at most), then closes the
- * logs cleanly (flush and checkpoint).
+ * logs cleanly (flush and checkpoint). From the first moment of {@code start} to the last of {@code close} the
+ * broker holds the data directory's {@link DataDirLock}: a second broker on the same directory, in this JVM or
+ * another process, is refused before it reads anything there.
  *
  * <p>Threads: Netty event loops (I/O, parsing, dispatch), one admin thread for topic and config changes that
  * touch disk, the metrics HTTP thread, and whatever the log manager and the data-path handlers run.
@@ -57,6 +61,7 @@ public final class SpindleBroker implements AutoCloseable {
             Runtime.getRuntime().maxMemory() / 4);
 
     private final BrokerConfig config;
+    private final DataDirLock dataDirLock;
     private final LogManager logs;
     private final TopicRegistry topics;
     private final Partitions partitions;
@@ -70,11 +75,12 @@ public final class SpindleBroker implements AutoCloseable {
     private final BrokerReadiness readiness;
     private boolean closed;
 
-    private SpindleBroker(BrokerConfig config, LogManager logs, TopicRegistry topics, Partitions partitions,
-                          ExecutorService adminExecutor,
-                          DataPathHandlers dataPath, KafkaListener listener, String advertisedHost,
-                          BrokerMetrics metrics, MetricsServer metricsServer, BrokerReadiness readiness) {
+    private SpindleBroker(BrokerConfig config, DataDirLock dataDirLock, LogManager logs, TopicRegistry topics,
+                          Partitions partitions, ExecutorService adminExecutor, DataPathHandlers dataPath,
+                          KafkaListener listener, String advertisedHost, BrokerMetrics metrics,
+                          MetricsServer metricsServer, BrokerReadiness readiness) {
         this.config = config;
+        this.dataDirLock = dataDirLock;
         this.logs = logs;
         this.topics = topics;
         this.partitions = partitions;
@@ -93,12 +99,15 @@ public final class SpindleBroker implements AutoCloseable {
     }
 
     /**
-     * Opens the data directory (recovering every partition), the topic registry, and binds the listener.
+     * Locks the data directory, opens it (recovering every partition) and the topic registry, and binds the listener.
      *
      * @param clock wall-clock time for the logs and handlers (injected so tests can control it)
+     * @throws DataDirInUseException when another broker holds the data directory
      */
     public static SpindleBroker start(BrokerConfig config, Clock clock) {
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        // First of all: a second broker must not even bind the metrics port of the first, let alone read its files.
+        DataDirLock dataDirLock = DataDirLock.acquire(dataDir);
         BrokerMetrics metrics = new BrokerMetrics(config.metricsPartitionSeriesMax());
         BrokerReadiness readiness = new BrokerReadiness();
         MetricsServer metricsServer = null;
@@ -142,8 +151,8 @@ public final class SpindleBroker implements AutoCloseable {
                     config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, MAX_IN_FLIGHT_BYTES_TOTAL,
                     dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
-            SpindleBroker broker = new SpindleBroker(config, logs, topics, partitions, adminExecutor, dataPath, listener, host,
-                    metrics, metricsServer, readiness);
+            SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
+                    dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
@@ -152,7 +161,7 @@ public final class SpindleBroker implements AutoCloseable {
                     config.flushMode().configName(), topics.all().size(),
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
             return broker;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
             if (groups != null) {
                 groups.close();
             }
@@ -169,6 +178,7 @@ public final class SpindleBroker implements AutoCloseable {
                 metricsServer.close();
             }
             metrics.close();
+            dataDirLock.close();
             throw e;
         }
     }
@@ -266,6 +276,7 @@ public final class SpindleBroker implements AutoCloseable {
             metricsServer.close();
         }
         metrics.close();
+        dataDirLock.close();     // last: until here the logs may still write
         log.info("Spindle broker {} stopped; data in {}", config.nodeId(), logs.dataDir());
     }
 

@@ -1,6 +1,7 @@
 package io.spindle.cli;
 
 import io.spindle.broker.SpindleBroker;
+import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.ConfigException;
 import io.spindle.config.FlushMode;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Spec;
  * request). On stdout it prints exactly two lines, the start line once the listener is bound:
  * <pre>Spindle 0.1.0 started: data in /abs/data, Kafka listener 127.0.0.1:9092, flush mode fsync</pre>
  * and {@value #STOPPED_LINE} once {@link SpindleBroker#close()} has returned. A configuration error ends it
- * before anything starts, with exit status 2.
+ * before anything starts, with exit status 2; a data directory that another broker holds, or any other failure to
+ * start, with status 1.
  */
 @Command(name = "broker",
         description = {
@@ -103,7 +105,7 @@ final class BrokerCommand implements Callable<Integer> {
     private static SpindleBroker start(BrokerConfig config) {
         try {
             return SpindleBroker.start(config);
-        } catch (ConfigException e) {
+        } catch (ConfigException | DataDirInUseException e) {     // these name the setting or directory themselves
             throw e;
         } catch (Exception e) {     // Netty rethrows checked bind errors (e.g. BindException) undeclared
             throw new StartFailedException("Cannot start a broker listening on "

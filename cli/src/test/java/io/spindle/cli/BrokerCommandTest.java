@@ -185,6 +185,27 @@ class BrokerCommandTest {
         }
     }
 
+    @Test
+    void dataDirInUseExitsWithStatus1AndOneLineNamingTheDirectoryAndTheHoldersPid() throws Exception {
+        awaitStartLine(startBroker(Map.of(), "broker", "--port", "0", "--data-dir", dataDir().toString()));
+        StringWriter secondOut = new StringWriter();
+        StringWriter secondErr = new StringWriter();
+        CommandLine second = SpindleCommand.commandLine(Shutdown.onRequest(), Map.of());
+        second.setOut(new PrintWriter(secondOut, true));
+        second.setErr(new PrintWriter(secondErr, true));
+
+        int status = second.execute("broker", "--port", "0", "--set", "metrics.port=-1",
+                "--data-dir", dataDir().toString());
+
+        assertEquals(1, status);
+        List<String> errors = lines(secondErr);
+        assertEquals(1, errors.size(), "stderr: " + errors);
+        assertTrue(errors.get(0).startsWith("spindle broker: The data directory " + dataDir().toAbsolutePath().normalize()
+                + " is in use by another broker in this process (pid " + ProcessHandle.current().pid() + ")"),
+                errors.get(0));
+        assertEquals("", secondOut.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "broker"})
     void helpAndVersionWorkOnEveryCommand(String subcommand) {

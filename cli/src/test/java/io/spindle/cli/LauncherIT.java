@@ -181,6 +181,31 @@ class LauncherIT {
         assertTrue(errors.get(0).contains("'no.such.key'"), errors.get(0));
     }
 
+    @Test
+    void aSecondBrokerOnTheSameDataDirExitsWithOneLineNamingThePidAndAKilledOneLeavesNoLock() throws Exception {
+        Path dataDir = tempDir.resolve("data");
+        List<String> command = List.of(launcher.toString(), "broker", "--port", "0", "--set", "metrics.port=0",
+                "--data-dir", dataDir.toString());
+        Child first = start(command);
+        first.awaitStartLine();
+
+        Child second = start(command);
+
+        assertTrue(second.process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the second broker still runs");
+        assertEquals(1, second.process.exitValue(), second.stderr());
+        List<String> errors = Files.readAllLines(second.stderrFile);
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("spindle broker: The data directory " + dataDir
+                + " is in use by another broker (pid " + first.process.pid() + ")"), errors.get(0));
+        second.awaitStdoutClosed();
+        assertEquals(List.of(), second.stdout);
+
+        first.process.destroyForcibly();    // SIGKILL: no shutdown hook, no unlock; the OS drops the lock
+        assertTrue(first.process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS), "survived SIGKILL");
+        Child restarted = start(command);
+        assertEquals(dataDir.toString(), restarted.awaitStartLine().group(1));
+    }
+
     private static void signal(Process process, String signal) throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid())).inheritIO().start();
         assertTrue(kill.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS) && kill.exitValue() == 0,

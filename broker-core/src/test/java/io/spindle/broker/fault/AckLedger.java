@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * The producers' side of a durability test: every record sent (key to value hash) and every record the broker
- * acknowledged (key to partition and offset). Keys are unique ({@code p<producer>-<sequence>}), so a key names
+ * The producers' side of a durability test: every record sent (key to value hash), every record the broker
+ * acknowledged (key to partition and offset), and every send that ended in an error. Keys are unique ({@code p<producer>-<sequence>}), so a key names
  * one send. Thread-safe: producer callbacks record into it concurrently.
  *
  * <p>{@link #check} compares it with what a broker serves and lists every violation of: each acknowledged record
@@ -24,8 +25,12 @@ final class AckLedger {
     private record Ack(int partition, long offset) {
     }
 
+    private record Failure(int partition, String error) {
+    }
+
     private final Map<String, Long> sent = new ConcurrentHashMap<>();
     private final Map<String, Ack> acked = new ConcurrentHashMap<>();
+    private final Map<String, Failure> failed = new ConcurrentHashMap<>();
 
     static long hash(byte[] value) {
         CRC32C crc = new CRC32C();
@@ -45,8 +50,25 @@ final class AckLedger {
         acked.put(key, new Ack(partition, offset));
     }
 
+    /** A send the producer reported as failed: not acknowledged, though the broker may have stored it. */
+    void failed(String key, int partition, Exception error) {
+        failed.put(key, new Failure(partition, error.getClass().getSimpleName()));
+    }
+
     int ackedCount() {
         return acked.size();
+    }
+
+    int ackedCount(int partition) {
+        return (int) acked.values().stream().filter(a -> a.partition() == partition).count();
+    }
+
+    /** Failed sends to {@code partition}, counted by the simple name of the exception the producer reported. */
+    Map<String, Integer> failuresOf(int partition) {
+        Map<String, Integer> counts = new TreeMap<>();
+        failed.values().stream().filter(f -> f.partition() == partition)
+                .forEach(f -> counts.merge(f.error(), 1, Integer::sum));
+        return counts;
     }
 
     int sentCount() {

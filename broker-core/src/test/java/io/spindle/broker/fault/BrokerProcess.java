@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A Spindle broker in a child JVM ({@link ChildBroker}) on a fixed data directory and a fixed port, so that it
@@ -64,6 +65,46 @@ final class BrokerProcess implements AutoCloseable {
 
     /** Starts the child and waits until it serves; fails with the end of its log if it exits or times out. */
     BrokerProcess start() throws IOException {
+        Path ready = launch();
+        Process started = process;
+        try {
+            await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Files.exists(ready) || !started.isAlive());
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("broker on " + dataDir + " did not start within " + START_TIMEOUT
+                    + "; its log ends:\n" + tail(), e);
+        }
+        if (!started.isAlive()) {
+            throw new IllegalStateException("broker on " + dataDir + " exited with status " + started.exitValue()
+                    + " at start; its log ends:\n" + tail());
+        }
+        return this;
+    }
+
+    /**
+     * Starts the child for a start that must fail: waits until it exits and returns its exit status; fails if it
+     * serves instead (and kills it), or is still starting after {@code within}.
+     */
+    int startExpectingExit(Duration within) throws IOException, InterruptedException {
+        Path ready = launch();
+        Process started = process;
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(20))
+                    .until(() -> Files.exists(ready) || !started.isAlive());
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("broker on " + dataDir + " (pid " + started.pid() + ") neither served nor "
+                    + "exited within " + within + "; its log ends:\n" + tail(), e);
+        }
+        if (Files.exists(ready)) {
+            kill();
+            throw new IllegalStateException("broker on " + dataDir + " served where it should have exited; its log "
+                    + "ends:\n" + tail());
+        }
+        return started.waitFor();
+    }
+
+    /** Starts the child JVM; returns the file it writes once it serves. */
+    private Path launch() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("broker on " + dataDir + " is already running (pid " + process.pid() + ")");
         }
@@ -83,19 +124,7 @@ final class BrokerProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                 .start();
-        Process started = process;
-        try {
-            await().atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(20))
-                    .until(() -> Files.exists(ready) || !started.isAlive());
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new IllegalStateException("broker on " + dataDir + " did not start within " + START_TIMEOUT
-                    + "; its log ends:\n" + tail(), e);
-        }
-        if (!started.isAlive()) {
-            throw new IllegalStateException("broker on " + dataDir + " exited with status " + started.exitValue()
-                    + " at start; its log ends:\n" + tail());
-        }
-        return this;
+        return ready;
     }
 
     /** The JVM flags this test JVM was started with (surefire's argLine), minus debugger agents and heap size. */
@@ -123,6 +152,11 @@ final class BrokerProcess implements AutoCloseable {
 
     boolean isAlive() {
         return process != null && process.isAlive();
+    }
+
+    /** The pid of the child last started. */
+    long pid() {
+        return process.pid();
     }
 
     /** The last lines the child wrote, for failure messages. */

@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -18,6 +22,10 @@ import org.junit.jupiter.api.Assumptions;
  * against libfuse3) mounts an in-memory FUSE filesystem that remembers what was forced (fsync, fdatasync, a
  * forced directory) apart from what was merely written. {@link #powerCut()} unmounts it, and only the forced state
  * is kept in the image directory; {@link #mount()} brings that image back as the disk after the power returns.
+ *
+ * <p>It also fails fsync or write with EIO on demand ({@link #fail}), for the files under a path prefix, and after a
+ * failed fsync keeps the pages it should have written out of the durable state as Linux does (see crashfs.c). The
+ * faults last until {@link #clearFaults()} or the next power cut.
  *
  * <p>Needs root, /dev/fuse, gcc and libfuse3-dev (Debian: {@code apt-get install fuse3 libfuse3-dev gcc});
  * {@link #requireAvailable} skips the test with a message saying which is missing. .ci/run installs them.
@@ -38,8 +46,8 @@ final class CrashFs implements AutoCloseable {
 
     /** Compiles crashfs into {@code work} and prepares an empty image; skips the test where it cannot run. */
     static CrashFs requireAvailable(Path work) throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse here: power-loss test skipped");
-        Assumptions.assumeTrue(run(work, "id", "-u").trim().equals("0"), "not root (mounting FUSE needs it here): power-loss test skipped");
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse here: crashfs test skipped");
+        Assumptions.assumeTrue(run(work, "id", "-u").trim().equals("0"), "not root (mounting FUSE needs it here): crashfs test skipped");
         Path source = work.resolve("crashfs.c");
         try (InputStream in = CrashFs.class.getResourceAsStream("/fault/crashfs.c")) {
             Files.copy(in, source);
@@ -51,11 +59,11 @@ final class CrashFs implements AutoCloseable {
         try {
             output = run(work, compile.toArray(String[]::new));
         } catch (IOException e) {
-            Assumptions.abort("no gcc here (" + e.getMessage() + "): power-loss test skipped");
+            Assumptions.abort("no gcc here (" + e.getMessage() + "): crashfs test skipped");
             return null;
         }
         Assumptions.assumeTrue(Files.isExecutable(binary),
-                "crashfs does not compile (is libfuse3-dev installed?): power-loss test skipped\n" + output);
+                "crashfs does not compile (is libfuse3-dev installed?): crashfs test skipped\n" + output);
         Path image = Files.createDirectory(work.resolve("image"));
         Path mountPoint = Files.createDirectory(work.resolve("mnt"));
         return new CrashFs(binary, image, mountPoint, work.resolve("crashfs.log"));
@@ -71,6 +79,59 @@ final class CrashFs implements AutoCloseable {
     /** The mounted filesystem's root. */
     Path root() {
         return mountPoint;
+    }
+
+    /** What {@link #fail} makes fail with EIO. */
+    enum Fault {
+        /** fsync and fdatasync of files, fsync of directories. */
+        FSYNC,
+        /** write(2), and the write-back of shared mappings. */
+        WRITE;
+
+        String command() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What crashfs reports of one kind of fault: failures still to come (-1: until cleared), injected, the last. */
+    record FaultState(long remaining, long injected, Optional<Path> lastFailed) {
+    }
+
+    /**
+     * From now on {@code fault} fails with EIO for every file (or directory) whose path starts with {@code prefix}
+     * (a path under {@link #root()}, compared as a string: {@code root/data/t-1/000} names t-1's segment files):
+     * the next {@code count} times, or every time until cleared when {@code count} is 0.
+     */
+    void fail(Fault fault, Path prefix, int count) throws IOException {
+        String relative = "/" + root().relativize(prefix);
+        control(fault.command() + " " + relative + (count > 0 ? " " + count : "") + "\n");
+    }
+
+    /** No more injected failures. */
+    void clearFaults() throws IOException {
+        control("clear\n");
+    }
+
+    /** What crashfs says of {@code fault}: how many it injected and the file of the last one. */
+    FaultState faultState(Fault fault) throws IOException {
+        Pattern line = Pattern.compile("^" + fault.command() + " remaining=(-?\\d+) injected=(\\d+) last=(.*)$",
+                Pattern.MULTILINE);
+        String status = Files.readString(controlFile(), StandardCharsets.UTF_8);
+        Matcher m = line.matcher(status);
+        if (!m.find()) {
+            throw new IllegalStateException("crashfs reports no " + fault.command() + " state: " + status);
+        }
+        Optional<Path> last = m.group(3).equals("-") ? Optional.empty()
+                : Optional.of(root().resolve(m.group(3).substring(1)));
+        return new FaultState(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), last);
+    }
+
+    private void control(String command) throws IOException {
+        Files.writeString(controlFile(), command, StandardCharsets.UTF_8);
+    }
+
+    private Path controlFile() {
+        return mountPoint.resolve(".crashfs-faults");
     }
 
     /** Mounts the image (the disk as the last power cut left it). */

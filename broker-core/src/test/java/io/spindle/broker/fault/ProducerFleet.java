@@ -3,6 +3,7 @@ package io.spindle.broker.fault;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Semaphore;
@@ -15,8 +16,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Idempotent acks=all producers (kafka-clients) sending unique keys with random values round-robin over a
- * topic's partitions, each on its own thread, recording every send and every acknowledgement in an
- * {@link AckLedger}. They keep going while the broker dies and comes back: the client retries and reconnects.
+ * topic's partitions, each on its own thread, recording every send, every acknowledgement and every failed send in
+ * an {@link AckLedger}. By default they keep going while the broker dies and comes back: the client retries and
+ * reconnects for minutes; settings given to the constructor override that (e.g. to see errors soon).
  */
 final class ProducerFleet implements AutoCloseable {
     private final List<KafkaProducer<byte[], byte[]>> producers = new ArrayList<>();
@@ -27,6 +29,12 @@ final class ProducerFleet implements AutoCloseable {
     private volatile boolean running = true;
 
     ProducerFleet(String bootstrap, String topic, int partitions, int count, long seed, AckLedger ledger) {
+        this(bootstrap, topic, partitions, count, seed, ledger, Map.of());
+    }
+
+    /** As above, with kafka-clients producer settings that override the defaults here. */
+    ProducerFleet(String bootstrap, String topic, int partitions, int count, long seed, AckLedger ledger,
+                  Map<String, String> overrides) {
         this.ledger = ledger;
         for (int i = 0; i < count; i++) {
             Properties p = new Properties();
@@ -46,6 +54,7 @@ final class ProducerFleet implements AutoCloseable {
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "fault-producer-" + i);
+            p.putAll(overrides);
             KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p);
             producers.add(producer);
             int id = i;
@@ -66,12 +75,14 @@ final class ProducerFleet implements AutoCloseable {
                 random.nextBytes(value);
                 ledger.sent(key, AckLedger.hash(value));
                 outstanding.acquire();
-                producer.send(new ProducerRecord<>(topic, (int) (seq % partitions), key.getBytes(), value), (md, e) -> {
+                int partition = (int) (seq % partitions);
+                producer.send(new ProducerRecord<>(topic, partition, key.getBytes(), value), (md, e) -> {
                     outstanding.release();
                     if (e == null) {
                         ledger.acked(key, md.partition(), md.offset());
                     } else {
                         failedSends.incrementAndGet();
+                        ledger.failed(key, partition, e);
                     }
                 });
             }
