@@ -165,6 +165,9 @@ public final class BrokerMetrics implements AutoCloseable {
                         .description("Bytes of record batches on disk").tags(tags).register(registry),
                 Gauge.builder("spindle.partition.segments", log, PartitionLog::segmentCount)
                         .description("Segment files").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.offline", log, held -> held.isOffline() ? 1 : 0)
+                        .description("1 once a write or fsync of this partition failed (it takes no writes until a"
+                                + " restart recovers it), else 0").tags(tags).register(registry),
                 FunctionTimer.builder("spindle.partition.fsync", log, PartitionLog::fsyncCount,
                                 PartitionLog::fsyncNanos, TimeUnit.NANOSECONDS)
                         .description("fsync rounds and the time spent in them").tags(tags).register(registry));
