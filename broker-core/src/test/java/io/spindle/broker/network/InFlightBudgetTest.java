@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.broker.RawKafkaConnection;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -12,7 +12,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.broker.RawKafkaConnection;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
