@@ -3,6 +3,7 @@ package io.spindle.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import net.openhft.posix.PosixAPI;
 import org.slf4j.Logger;
@@ -65,14 +66,22 @@ final class DiskSpace {
     }
 
     /**
-     * Whether {@code failure} of {@link #reserve} means the filesystem is full (ENOSPC, or EDQUOT for a quota), which
-     * fails one append and passes once space returns, rather than a failing disk (EIO and the rest), which takes the
-     * log offline. Java gives no errno, so this reads the operating system's message, as strerror(3) spells it.
+     * Whether {@code failure} to reserve {@code length} bytes for {@code file} means the filesystem is full (ENOSPC, or
+     * EDQUOT for a quota), which fails one append and passes once space returns, rather than a failing disk (EIO and
+     * the rest), which takes the log offline. Java gives no errno (and the native binding's is not reliable), so this
+     * reads the operating system's message as strerror(3) spells it, and failing that asks the filesystem whether
+     * {@code length} bytes are still free.
      */
-    static boolean isOutOfSpace(IOException failure) {
+    static boolean isOutOfSpace(IOException failure, Path file, long length) {
         String message = String.valueOf(failure.getMessage());
-        return message.contains("No space left on device") || message.contains("Disk quota exceeded")
-                || message.contains("(errno 28)") || message.contains("(errno 122)");
+        if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
+            return true;
+        }
+        try {
+            return Files.getFileStore(file).getUsableSpace() < length;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static void writeZeros(FileChannel channel, long position, long length) throws IOException {

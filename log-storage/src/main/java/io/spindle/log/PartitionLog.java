@@ -326,7 +326,7 @@ public final class PartitionLog {
         try {
             segment.reserve(totalSize);
         } catch (IOException e) {
-            if (!DiskSpace.isOutOfSpace(e)) {
+            if (!DiskSpace.isOutOfSpace(e, segment.file(), totalSize)) {
                 // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
                 throw goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
             }

@@ -165,7 +165,7 @@ final class Segment {
         try {
             DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
         } catch (IOException e) {
-            if (upTo == end || !DiskSpace.isOutOfSpace(e)) {
+            if (upTo == end || !DiskSpace.isOutOfSpace(e, logFile, upTo - reservedUpTo)) {
                 // Only a full disk is worth a smaller try; a failing one must reach the log, which goes offline.
                 throw e;
             }

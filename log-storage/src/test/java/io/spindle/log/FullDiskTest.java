@@ -65,7 +65,7 @@ class FullDiskTest {
                 }
             }
             assertTrue(failure != null, "the disk never filled");
-            assertTrue(appended > 10, "only " + appended + " appends fitted before the disk was full");
+            assertTrue(appended > 10, "only " + appended + " appends fitted before the disk was full: " + failure);
             assertTrue(failure.getMessage().contains("t-0"), failure.getMessage());
             assertEquals(appended, log.logEndOffset());
             assertEquals(appended, readAll(log, 0).size());
