@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * that recovery has not cut yet). The active segment's file is preallocated to its mapping capacity and
  * trimmed to {@code size()} when it is sealed or closed.
  *
- * <p>Threading: {@link #append}, {@link #seal} and {@link #truncateTo} run under the partition's write lock.
+ * <p>Threading: {@link #reserve}, {@link #write}, {@link #index}, {@link #publish} and {@link #seal} run under
+ * the partition's write lock.
  * Readers hold a reference ({@link #tryRetain}/{@link #release}) and see the segment up to the volatile
  * {@code size}, which is stored only after the bytes it covers. The mapping is released when the last
  * reference goes, so retention can delete a segment that a reader still holds.
