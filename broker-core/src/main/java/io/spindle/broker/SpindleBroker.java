@@ -22,7 +22,6 @@ import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
-import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -51,14 +50,6 @@ import org.slf4j.LoggerFactory;
 public final class SpindleBroker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpindleBroker.class);
     private static final Duration DRAIN_ON_CLOSE = Duration.ofSeconds(5);
-    /** Requests of one connection not yet answered, in bytes, past which it stops reading until responses leave. */
-    static final long MAX_IN_FLIGHT_BYTES_PER_CONNECTION = 64L * 1024 * 1024;
-    /**
-     * Requests of all connections not yet answered, in bytes, past which every connection stops reading: a quarter
-     * of the heap, at least one connection's worth. Without it 200 connections could hold 200 times the cap above.
-     */
-    static final long MAX_IN_FLIGHT_BYTES_TOTAL = Math.max(MAX_IN_FLIGHT_BYTES_PER_CONNECTION,
-            Runtime.getRuntime().maxMemory() / 4);
 
     private final BrokerConfig config;
     private final DataDirLock dataDirLock;
@@ -121,8 +112,7 @@ public final class SpindleBroker implements AutoCloseable {
                 metricsServer = MetricsServer.start(config.metricsHost(), config.metricsPort(), metrics, readiness);
             }
             TopicRegistry topics = TopicRegistry.load(dataDir, config);
-            logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(),
-                    topics::configFor, clock);
+            logs = LogManager.open(config.storage(), topics::configFor, clock);
             metrics.bind(logs);
             Partitions partitions = new Partitions(logs, config.nodeId());
             metrics.bind(partitions);
@@ -133,7 +123,7 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(config, topics, partitions, node, clock);
+            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock);
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
@@ -146,10 +136,7 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new DescribeClusterHandler(node));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
-            int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-            KafkaListener listener = KafkaListener.bind(config.listenerHost(), config.listenerPort(), ioThreads,
-                    config.socketRequestMaxBytes(), MAX_IN_FLIGHT_BYTES_PER_CONNECTION, MAX_IN_FLIGHT_BYTES_TOTAL,
-                    dispatcher, observer(metrics));
+            KafkaListener listener = KafkaListener.bind(config.listener(), dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);

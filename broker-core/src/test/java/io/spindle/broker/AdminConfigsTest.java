@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +43,12 @@ class AdminConfigsTest {
     @TempDir
     Path dataDir;
 
-    private TestBroker broker;
+    private LocalBroker broker;
     private Admin admin;
 
     @BeforeEach
     void startBrokerWithOneTopic() throws Exception {
-        broker = TestBroker.start(dataDir, Map.of("log.retention.bytes", "1000000"));
+        broker = LocalBroker.start(dataDir, Map.of("log.retention.bytes", "1000000"));
         admin = broker.admin();
         admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1)
                 .configs(Map.of(TopicConfig.RETENTION_MS, "3600000")))).all().get();
@@ -223,7 +224,7 @@ class AdminConfigsTest {
                 .map(setting -> new AlterConfigsRequest.ConfigEntry(setting.getKey(), setting.getValue())).toList();
         AlterConfigsRequest request = new AlterConfigsRequest.Builder(
                 Map.of(RESOURCE, new AlterConfigsRequest.Config(entries)), false).build(ApiKeys.ALTER_CONFIGS.latestVersion());
-        try (RawKafkaConnection connection = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection connection = RawKafkaConnection.to(broker.bootstrapServers())) {
             return connection.roundTrip(request, 1);
         }
     }

@@ -40,12 +40,12 @@ class AdminTopicsTest {
     @TempDir
     Path dataDir;
 
-    private TestBroker broker;
+    private LocalBroker broker;
     private Admin admin;
 
     @BeforeEach
     void startBroker() {
-        broker = TestBroker.start(dataDir, Map.of("num.partitions", "3"));
+        broker = LocalBroker.start(dataDir, Map.of("num.partitions", "3"));
         admin = broker.admin();
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -37,12 +38,12 @@ class HostileInputTest {
     @TempDir
     Path dataDir;
 
-    private TestBroker broker;
+    private LocalBroker broker;
     private Admin admin;
 
     @BeforeEach
     void startBrokerWithAWorkingAdmin() throws Exception {
-        broker = TestBroker.start(dataDir, Map.of("socket.request.max.bytes", Integer.toString(MAX_REQUEST_BYTES)));
+        broker = LocalBroker.start(dataDir, Map.of("socket.request.max.bytes", Integer.toString(MAX_REQUEST_BYTES)));
         admin = broker.admin();
         admin.createTopics(List.of(new NewTopic("steady", 1, (short) 1))).all().get();
     }
@@ -59,7 +60,7 @@ class HostileInputTest {
 
     @Test
     void httpTalkReadAsAnOversizedLengthClosesThatConnection() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendRaw("GET / HTTP/1.1\r\nHost: spindle\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertTrue(raw.closedByBroker());
         }
@@ -69,7 +70,7 @@ class HostileInputTest {
     void garbageFrameWithAnUnknownApiKeyClosesThatConnection() throws Exception {
         byte[] garbage = new byte[40];
         java.util.Arrays.fill(garbage, (byte) 0xA7);
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendFrame(garbage);
             assertTrue(raw.closedByBroker());
         }
@@ -77,7 +78,7 @@ class HostileInputTest {
 
     @Test
     void lengthPrefixOneByteOverTheLimitClosesTheConnectionWithoutWaitingForTheBody() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendRaw(ByteBuffer.allocate(4).putInt(MAX_REQUEST_BYTES + 1).array());
             assertTrue(raw.closedByBroker());
         }
@@ -85,7 +86,7 @@ class HostileInputTest {
 
     @Test
     void negativeLengthPrefixClosesTheConnection() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendRaw(ByteBuffer.allocate(4).putInt(-1).array());
             assertTrue(raw.closedByBroker());
         }
@@ -100,7 +101,7 @@ class HostileInputTest {
         ByteBuffer serialized = request.serializeWithHeader(header);
         byte[] frame = new byte[MAX_REQUEST_BYTES];
         serialized.get(frame, 0, serialized.remaining());
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendFrame(frame);
             MetadataResponse response = raw.receive(header);
             assertEquals(1, response.brokers().size());
@@ -109,10 +110,10 @@ class HostileInputTest {
 
     @Test
     void truncatedFrameFollowedByHangUpLeavesTheBrokerServing() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendRaw(ByteBuffer.allocate(4 + 10).putInt(200).put(new byte[10]).array());
         }
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(MetadataRequest.Builder.allTopics().build((short) 12), 1);
             assertNotNull(response.topicMetadata());
         }
@@ -120,7 +121,7 @@ class HostileInputTest {
 
     @Test
     void emptyFrameClosesTheConnection() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendFrame(new byte[0]);
             assertTrue(raw.closedByBroker());
         }
@@ -128,7 +129,7 @@ class HostileInputTest {
 
     @Test
     void unknownApiKeyClosesTheConnectionAsKafkaDoes() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendFrame(RawKafkaConnection.headerOnly((short) 9999, (short) 0, 7));
             assertTrue(raw.closedByBroker());
         }
@@ -139,7 +140,7 @@ class HostileInputTest {
         byte[] header = RawKafkaConnection.headerOnly(ApiKeys.CREATE_TOPICS.id, (short) 4, 8);
         byte[] frame = java.util.Arrays.copyOf(header, header.length + 3);     // a topic array cut short
         frame[header.length] = 0x7f;
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendFrame(frame);
             assertTrue(raw.closedByBroker());
         }
@@ -147,7 +148,7 @@ class HostileInputTest {
 
     @Test
     void apiVersionsAtAVersionTheBrokerDoesNotServeIsAnsweredAsV0WithTheSupportedRanges() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             ApiVersionsRequest request = new ApiVersionsRequest.Builder().build((short) 3);
             raw.sendClaimingVersion(request, (short) 42, 11);
             RequestHeader v0 = new RequestHeader(ApiKeys.API_VERSIONS, (short) 0, "raw-test", 11);
@@ -166,7 +167,7 @@ class HostileInputTest {
 
     @Test
     void requestForAnApiTheBrokerDoesNotImplementIsAnsweredWithUnsupportedVersion() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             DescribeAclsRequest request = new DescribeAclsRequest.Builder(AclBindingFilter.ANY)
                     .build(ApiKeys.DESCRIBE_ACLS.latestVersion());
             DescribeAclsResponse response = raw.roundTrip(request, 21);
@@ -179,7 +180,7 @@ class HostileInputTest {
 
     @Test
     void versionNoKafkaSchemaKnowsClosesTheConnection() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             raw.sendClaimingVersion(MetadataRequest.Builder.allTopics().build((short) 12), (short) 99, 31);
             assertTrue(raw.closedByBroker());
         }
@@ -187,7 +188,7 @@ class HostileInputTest {
 
     @Test
     void apiVersionsAdvertisesExactlyTheImplementedApis() throws Exception {
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             ApiVersionsResponse response = raw.roundTrip(new ApiVersionsRequest.Builder().build((short) 4), 41);
             assertEquals(Errors.NONE.code(), response.data().errorCode());
             for (ApiKeys key : List.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS,
@@ -205,8 +206,8 @@ class HostileInputTest {
     @Test
     void manyHostileConnectionsAtOnceDoNotDisturbTheAdmin() throws Exception {
         for (int round = 0; round < 20; round++) {
-            try (RawKafkaConnection oversized = RawKafkaConnection.to(broker);
-                 RawKafkaConnection unknown = RawKafkaConnection.to(broker)) {
+            try (RawKafkaConnection oversized = RawKafkaConnection.to(broker.bootstrapServers());
+                 RawKafkaConnection unknown = RawKafkaConnection.to(broker.bootstrapServers())) {
                 oversized.sendRaw(ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE).array());
                 unknown.sendFrame(RawKafkaConnection.headerOnly((short) -7, (short) 0, round));
                 assertTrue(admin.describeCluster().nodes().get().size() == 1);

@@ -25,7 +25,7 @@ class KcatCompatibilityTest {
     @Test
     void librdkafkaSeesThisBrokerAsControllerAndLeaderOfEveryPartition() throws Exception {
         assumeTrue(Files.isExecutable(KCAT), "kcat is not installed");
-        try (TestBroker broker = TestBroker.start(dataDir)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir)) {
             broker.admin().createTopics(List.of(new NewTopic("rd", 2, (short) 1))).all().get();
             String bootstrap = broker.bootstrapServers();
 

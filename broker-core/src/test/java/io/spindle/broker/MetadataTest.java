@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +26,8 @@ class MetadataTest {
 
     @Test
     void unknownTopicIsCreatedWithTheBrokerDefaultsWhenTheRequestAndTheBrokerAllowIt() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("num.partitions", "3"));
-             RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("num.partitions", "3"));
+             RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(new MetadataRequest.Builder(List.of("auto-made"), true).build(VERSION), 1);
             assertEquals(Map.of(), response.errors());
             MetadataResponse.TopicMetadata topic = response.topicMetadata().iterator().next();
@@ -39,7 +40,7 @@ class MetadataTest {
 
     @Test
     void unknownTopicStaysUnknownWhenTheRequestDoesNotAllowCreation() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(new MetadataRequest.Builder(List.of("not-made"), false).build(VERSION), 1);
             assertEquals(Map.of("not-made", Errors.UNKNOWN_TOPIC_OR_PARTITION), response.errors());
             assertFalse(broker.broker().topics().topic("not-made").isPresent());
@@ -48,8 +49,8 @@ class MetadataTest {
 
     @Test
     void unknownTopicStaysUnknownWhenTheBrokerDisablesAutoCreation() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("auto.create.topics.enable", "false"));
-             RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("auto.create.topics.enable", "false"));
+             RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(new MetadataRequest.Builder(List.of("not-made"), true).build(VERSION), 1);
             assertEquals(Map.of("not-made", Errors.UNKNOWN_TOPIC_OR_PARTITION), response.errors());
             assertFalse(broker.broker().topics().topic("not-made").isPresent());
@@ -58,7 +59,7 @@ class MetadataTest {
 
     @Test
     void invalidTopicNameIsReportedAsInvalidAndNotCreated() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(new MetadataRequest.Builder(List.of("bad name!"), true).build(VERSION), 1);
             assertEquals(Map.of("bad name!", Errors.INVALID_TOPIC_EXCEPTION), response.errors());
         }
@@ -66,7 +67,7 @@ class MetadataTest {
 
     @Test
     void topicsAreFoundByIdAndAnUnknownIdIsReported() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir); RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             Uuid id = broker.admin().createTopics(List.of(new NewTopic("by-id", 2, (short) 1))).topicId("by-id").get();
             Uuid unknown = Uuid.randomUuid();
             MetadataResponse response = raw.roundTrip(MetadataRequest.Builder.forTopicIds(Set.of(id, unknown)).build(VERSION), 1);
@@ -81,8 +82,8 @@ class MetadataTest {
 
     @Test
     void everyResponseNamesThisBrokerItsAdvertisedAddressAndItAsController() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("advertised.host", "spindle.example", "node.id", "7"));
-             RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("advertised.host", "spindle.example", "node.id", "7"));
+             RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             MetadataResponse response = raw.roundTrip(MetadataRequest.Builder.allTopics().build(VERSION), 1);
             assertEquals(1, response.brokers().size());
             var node = response.brokers().iterator().next();

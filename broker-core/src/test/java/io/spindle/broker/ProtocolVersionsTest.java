@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -53,14 +54,14 @@ class ProtocolVersionsTest {
     @TempDir
     Path dataDir;
 
-    private TestBroker broker;
+    private LocalBroker broker;
     private RawKafkaConnection raw;
     private int correlationId;
 
     @BeforeEach
     void start() throws Exception {
-        broker = TestBroker.start(dataDir);
-        raw = RawKafkaConnection.to(broker);
+        broker = LocalBroker.start(dataDir);
+        raw = RawKafkaConnection.to(broker.bootstrapServers());
     }
 
     @AfterEach

@@ -26,7 +26,7 @@ class RestartTest {
 
     @Test
     void topicsTheirIdsPartitionCountsAndConfigsComeBackAfterARestart() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir)) {
             Admin admin = broker.admin();
             Uuid kept = admin.createTopics(List.of(new NewTopic("kept", 2, (short) 1)
                     .configs(Map.of(TopicConfig.RETENTION_MS, "60000")))).topicId("kept").get();
@@ -59,12 +59,12 @@ class RestartTest {
 
     @Test
     void aPartitionDirectoryTheRegistryDoesNotListIsRemovedAtStart() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir)) {
             broker.admin().createTopics(List.of(new NewTopic("real", 1, (short) 1))).all().get();
         }
         // A delete interrupted after the registry forgot the topic but before its directory went.
         java.nio.file.Files.createDirectories(dataDir.resolve("ghost-0"));
-        try (TestBroker broker = TestBroker.start(dataDir)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir)) {
             assertTrue(broker.broker().topics().topic("real").isPresent());
             assertFalse(broker.broker().topics().topic("ghost").isPresent());
             assertFalse(java.nio.file.Files.exists(dataDir.resolve("ghost-0")));

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The broker's settings, resolved from its sources in rising precedence:
@@ -33,6 +34,11 @@ import java.util.TreeMap;
  * <p>Environment variables: {@code SPINDLE_LOG_RETENTION_MS} sets {@code log.retention.ms} (strip the prefix,
  * lower-case, '_' to '.'). Variables without the prefix are ignored; a prefixed variable that names no key is
  * an error, so a typo cannot pass silently. A launcher's own variables must therefore not use the prefix.
+ *
+ * <p>Each module takes its own section, built and validated once here: {@link #storage()} (log-storage),
+ * {@link #groups()} (consumer-groups), {@link #listener()} (the network listener). A rule between two settings
+ * of a section (the group heartbeat interval below the session timeout, ...) is checked when the configuration
+ * is loaded, and its error names the setting and its source like any other bad value.
  *
  * <p>The properties file is read as UTF-8, in {@link Properties} syntax. Immutable and thread-safe.
  */
@@ -120,7 +126,8 @@ public final class BrokerConfig {
             "The shortest session timeout a classic-protocol consumer may ask for, in milliseconds.");
     static final ConfigKey<Integer> GROUP_MAX_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(GROUP_MAX_SESSION_TIMEOUT_MS,
             ValueType.intAtLeast(1), 1_800_000,
-            "The longest session timeout a classic-protocol consumer may ask for, in milliseconds.");
+            "The longest session timeout a classic-protocol consumer may ask for, in milliseconds; at least "
+                    + "group.min.session.timeout.ms.");
     static final ConfigKey<Integer> GROUP_INITIAL_REBALANCE_DELAY_MS_KEY = new ConfigKey<>(
             GROUP_INITIAL_REBALANCE_DELAY_MS, ValueType.intAtLeast(0), 0,
             "How long the first rebalance of an empty classic group waits for more members, in milliseconds "
@@ -130,7 +137,8 @@ public final class BrokerConfig {
             "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group.");
     static final ConfigKey<Integer> GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
             GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
-            "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds.");
+            "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds; below "
+                    + "group.consumer.session.timeout.ms.");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -159,47 +167,57 @@ public final class BrokerConfig {
 
     private final Map<String, Object> values;
     private final Map<String, String> sources;
-    private final Path dataDir;
-    private final String listenerHost;
-    private final int listenerPort;
+    private final StorageSettings storage;
+    private final GroupSettings groups;
+    private final ListenerSettings listener;
     private final String advertisedHost;
     private final int advertisedPort;
     private final int nodeId;
-    private final FlushMode flushMode;
-    private final long flushIntervalMs;
-    private final long flushIntervalMessages;
     private final int numPartitions;
     private final boolean autoCreateTopicsEnable;
-    private final int socketRequestMaxBytes;
     private final int metricsPort;
     private final String metricsHost;
     private final int metricsPartitionSeriesMax;
-    private final long logRetentionCheckIntervalMs;
     private final TopicConfig topicDefaults;
 
     private BrokerConfig(ConfigValues resolved) {
         this.values = resolved.values();
         this.sources = resolved.sources();
-        this.dataDir = DATA_DIR_KEY.valueIn(values);
-        this.listenerHost = LISTENER_HOST_KEY.valueIn(values);
-        this.listenerPort = LISTENER_PORT_KEY.valueIn(values);
+        this.storage = section(() -> new StorageSettings(DATA_DIR_KEY.valueIn(values), FLUSH_MODE_KEY.valueIn(values),
+                FLUSH_INTERVAL_MS_KEY.valueIn(values), FLUSH_INTERVAL_MESSAGES_KEY.valueIn(values),
+                LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values)));
+        this.groups = section(() -> new GroupSettings(GROUP_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
+                GROUP_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_INITIAL_REBALANCE_DELAY_MS_KEY.valueIn(values),
+                GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
+                GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values), OFFSETS_TOPIC_SEGMENT_BYTES_KEY.valueIn(values),
+                OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values)));
+        this.listener = section(() -> ListenerSettings.forAddress(LISTENER_HOST_KEY.valueIn(values),
+                LISTENER_PORT_KEY.valueIn(values), SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values)));
         String advertised = ADVERTISED_HOST_KEY.valueIn(values);
-        this.advertisedHost = advertised.isEmpty() ? listenerHost : advertised;
+        this.advertisedHost = advertised.isEmpty() ? listener.host() : advertised;
         this.advertisedPort = ADVERTISED_PORT_KEY.valueIn(values);
         this.nodeId = NODE_ID_KEY.valueIn(values);
-        this.flushMode = FLUSH_MODE_KEY.valueIn(values);
-        this.flushIntervalMs = FLUSH_INTERVAL_MS_KEY.valueIn(values);
-        this.flushIntervalMessages = FLUSH_INTERVAL_MESSAGES_KEY.valueIn(values);
         this.numPartitions = NUM_PARTITIONS_KEY.valueIn(values);
         this.autoCreateTopicsEnable = AUTO_CREATE_TOPICS_ENABLE_KEY.valueIn(values);
-        this.socketRequestMaxBytes = SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values);
         this.metricsPort = METRICS_PORT_KEY.valueIn(values);
         this.metricsHost = METRICS_HOST_KEY.valueIn(values);
         this.metricsPartitionSeriesMax = METRICS_PARTITION_SERIES_MAX_KEY.valueIn(values);
-        this.logRetentionCheckIntervalMs = LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values);
         Map<String, Object> topicValues = new LinkedHashMap<>();
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> topicValues.put(topicKey, values.get(brokerKey)));
         this.topicDefaults = new TopicConfig(Collections.unmodifiableMap(topicValues));
+    }
+
+    /**
+     * Builds a settings section from values each key has already allowed. What can still fail is a rule between
+     * two settings (e.g. the heartbeat interval must be below the session timeout); its message gains the source
+     * of the setting it names, as any other bad value's does.
+     */
+    private <T> T section(Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (ConfigException e) {
+            throw new ConfigException(e.key(), e.getMessage() + ConfigException.from(sources.get(e.key())), e);
+        }
     }
 
     /** The built-in defaults. */
@@ -244,17 +262,34 @@ public final class BrokerConfig {
         return load(null, null, Objects.requireNonNull(overrides, "overrides"));
     }
 
+    /** What the log storage takes: data directory, flush policy, retention check interval. */
+    public StorageSettings storage() {
+        return storage;
+    }
+
+    /** What the group coordinator takes: the group.* and offsets.* settings. */
+    public GroupSettings groups() {
+        return groups;
+    }
+
+    /** What the Kafka protocol listener takes: its address, threads and limits. */
+    public ListenerSettings listener() {
+        return listener;
+    }
+
+    /** {@code storage().dataDir()}. */
     public Path dataDir() {
-        return dataDir;
+        return storage.dataDir();
     }
 
+    /** {@code listener().host()}. */
     public String listenerHost() {
-        return listenerHost;
+        return listener.host();
     }
 
-    /** 0 means "pick a free port"; the bound port is known only to the listener. */
+    /** {@code listener().port()}: 0 means "pick a free port"; the bound port is known only to the listener. */
     public int listenerPort() {
-        return listenerPort;
+        return listener.port();
     }
 
     /** The host advertised to clients: {@code advertised.host}, or {@link #listenerHost()} when that is empty. */
@@ -271,16 +306,19 @@ public final class BrokerConfig {
         return nodeId;
     }
 
+    /** {@code storage().flushMode()}. */
     public FlushMode flushMode() {
-        return flushMode;
+        return storage.flushMode();
     }
 
+    /** {@code storage().flushIntervalMs()}. */
     public long flushIntervalMs() {
-        return flushIntervalMs;
+        return storage.flushIntervalMs();
     }
 
+    /** {@code storage().flushIntervalMessages()}. */
     public long flushIntervalMessages() {
-        return flushIntervalMessages;
+        return storage.flushIntervalMessages();
     }
 
     public int numPartitions() {
@@ -291,8 +329,9 @@ public final class BrokerConfig {
         return autoCreateTopicsEnable;
     }
 
+    /** {@code listener().maxRequestBytes()}. */
     public int socketRequestMaxBytes() {
-        return socketRequestMaxBytes;
+        return listener.maxRequestBytes();
     }
 
     /** -1 means the metrics listener is disabled, 0 "pick a free port". */
@@ -309,8 +348,9 @@ public final class BrokerConfig {
         return metricsPartitionSeriesMax;
     }
 
+    /** {@code storage().retentionCheckIntervalMs()}. */
     public long logRetentionCheckIntervalMs() {
-        return logRetentionCheckIntervalMs;
+        return storage.retentionCheckIntervalMs();
     }
 
     /** The settings of a topic that overrides nothing, built from the {@code log.*} broker keys. */

@@ -67,6 +67,24 @@ final class ConfigKey<T> {
         return value;
     }
 
+    /**
+     * {@code value} itself when this key allows it: the check for a typed value that did not come through
+     * {@link #parse} (a settings section built in code), with the same message a bad text would get.
+     *
+     * @throws ConfigException naming the key, the value (or that it is missing) and what is allowed
+     */
+    T check(T value) {
+        if (value == null) {
+            return parse(null, null);   // throws: "Missing value for configuration ..."
+        }
+        String text = type.format(value);
+        if (!value.equals(type.parse(text))) {
+            throw ConfigException.invalidValue(name, "configuration " + ConfigException.quote(name), text,
+                    type.expected(), null);
+        }
+        return value;
+    }
+
     /** This key's value in a map produced by {@link ConfigValues}. */
     T valueIn(Map<String, Object> values) {
         return type.javaType().cast(values.get(name));

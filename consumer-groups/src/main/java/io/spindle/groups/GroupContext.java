@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.GroupSettings;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 

@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.GroupSettings;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
+import io.spindle.config.GroupSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;

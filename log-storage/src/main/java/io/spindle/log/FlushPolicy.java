@@ -1,7 +1,7 @@
 package io.spindle.log;
 
-import io.spindle.config.BrokerConfig;
 import io.spindle.config.FlushMode;
+import io.spindle.config.StorageSettings;
 
 /**
  * When appended bytes are forced to disk, and when an append counts as durable.
@@ -23,8 +23,9 @@ public record FlushPolicy(FlushMode mode, long intervalMs, long intervalMessages
         }
     }
 
-    public static FlushPolicy from(BrokerConfig config) {
-        return new FlushPolicy(config.flushMode(), config.flushIntervalMs(), config.flushIntervalMessages());
+    /** The flush.* settings of the broker's storage section. */
+    public static FlushPolicy from(StorageSettings storage) {
+        return new FlushPolicy(storage.flushMode(), storage.flushIntervalMs(), storage.flushIntervalMessages());
     }
 
     public static FlushPolicy fsync() {

@@ -1,5 +1,6 @@
 package io.spindle.log;
 
+import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,9 +53,9 @@ public final class LogManager implements AutoCloseable {
     }
     private volatile boolean closed;
 
-    private LogManager(Path dataDir, FlushPolicy flushPolicy, Clock clock) {
-        this.dataDir = dataDir;
-        this.flushPolicy = flushPolicy;
+    private LogManager(StorageSettings storage, Clock clock) {
+        this.dataDir = storage.dataDir().toAbsolutePath().normalize();
+        this.flushPolicy = FlushPolicy.from(storage);
         this.clock = clock;
         this.flusher = new Flusher(flushPolicy, logs::values);
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -86,14 +87,14 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Opens and recovers every partition directory under {@code dataDir} (created if missing).
+     * Opens and recovers every partition directory under the storage section's data directory (created if
+     * missing), forcing appends as its flush settings say and running retention at its interval.
      *
-     * @param retentionCheckIntervalMs how often retention runs
-     * @param topicConfig              each topic's settings, asked once per topic found on disk
+     * @param storage     the broker's storage section ({@code BrokerConfig.storage()})
+     * @param topicConfig each topic's settings, asked once per topic found on disk
      */
-    public static LogManager open(Path dataDir, FlushPolicy flushPolicy, long retentionCheckIntervalMs,
-                                  Function<String, TopicConfig> topicConfig, Clock clock) {
-        LogManager manager = new LogManager(dataDir.toAbsolutePath().normalize(), flushPolicy, clock);
+    public static LogManager open(StorageSettings storage, Function<String, TopicConfig> topicConfig, Clock clock) {
+        LogManager manager = new LogManager(storage, clock);
         try {
             manager.loadAll(topicConfig);
         } catch (IOException | RuntimeException e) {
@@ -101,13 +102,26 @@ public final class LogManager implements AutoCloseable {
             if (e instanceof LogStorageException lse) {
                 throw lse;
             }
-            throw new LogIOException("cannot open data directory " + dataDir + ": " + e.getMessage(), e);
+            throw new LogIOException("cannot open data directory " + storage.dataDir() + ": " + e.getMessage(), e);
         }
+        long retentionCheckIntervalMs = storage.retentionCheckIntervalMs();
         manager.scheduler.scheduleWithFixedDelay(manager::enforceRetention, retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         return manager;
+    }
+
+    /**
+     * As {@link #open(StorageSettings, Function, Clock)}, for tools and tests that choose a flush policy directly
+     * (benchmarks, recovery tests).
+     *
+     * @param retentionCheckIntervalMs how often retention runs
+     */
+    public static LogManager open(Path dataDir, FlushPolicy flushPolicy, long retentionCheckIntervalMs,
+                                  Function<String, TopicConfig> topicConfig, Clock clock) {
+        return open(new StorageSettings(dataDir, flushPolicy.mode(), flushPolicy.intervalMs(),
+                flushPolicy.intervalMessages(), retentionCheckIntervalMs), topicConfig, clock);
     }
 
     private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {

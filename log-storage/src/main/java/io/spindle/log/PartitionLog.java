@@ -52,6 +52,9 @@ public final class PartitionLog {
     private final FlushPolicy flushPolicy;
     private final Flusher flusher;
     private final java.util.List<LogListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Set once, by the first failed write or fsync; from then on nothing is appended or acknowledged. */
+    private final java.util.concurrent.atomic.AtomicReference<LogOfflineException> offline =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final java.util.function.LongConsumer durableLatency;
     private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -147,6 +150,21 @@ public final class PartitionLog {
         return logEndOffset;
     }
 
+    /**
+     * Whether a write or fsync of this log failed. An offline log takes no appends and acknowledges nothing more
+     * (not even what a later fsync would cover: after a failed fsync the kernel may have dropped the dirty pages,
+     * so a later successful one proves nothing about them). Reads of what was written stay possible, but the
+     * broker refuses them too. A restart recovers the log to its last forced point.
+     */
+    public boolean isOffline() {
+        return offline.get() != null;
+    }
+
+    /** The failure that took this log offline, or null while it is online. */
+    public LogOfflineException offlineCause() {
+        return offline.get();
+    }
+
     /** Everything below this offset has been forced to disk. */
     public long durableOffset() {
         return flushedOffset;
@@ -207,6 +225,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
+            ensureOnline();
             result = appendLocked(buffer, batches, end - start, cfg);
         } finally {
             lock.unlock();
@@ -280,6 +299,10 @@ public final class PartitionLog {
         try {
             segment.reserve(totalSize);
         } catch (IOException e) {
+            if (!DiskSpace.isOutOfSpace(e)) {
+                // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
+                throw goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
+            }
             throw new LogIOException(name + ": cannot append " + totalSize + " bytes to " + segment.file()
                     + ": " + e.getMessage(), e);
         }
@@ -302,9 +325,10 @@ public final class PartitionLog {
         int written;
         try {
             written = segment.write(all);
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot write " + totalSize + " bytes to " + segment.file()
-                    + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            // Part of the batches may be in the page cache now: nothing may be appended after them, and a
+            // restart's recovery decides what of it survives.
+            throw goOffline("write of " + totalSize + " bytes to", segment.file(), e);
         }
         next = firstOffset;
         for (int[] each : batches) {
@@ -403,6 +427,9 @@ public final class PartitionLog {
             if (flushedOffset >= offset) {
                 return CompletableFuture.completedFuture(null);
             }
+            if (offline.get() != null) {
+                return CompletableFuture.failedFuture(offline.get().refusal());
+            }
             waiters.addLast(new DurableWaiter(offset, future, System.nanoTime()));
         }
         requestFlush();
@@ -445,24 +472,30 @@ public final class PartitionLog {
     }
 
     private void flushOnce() {
+        if (offline.get() != null) {
+            failWaiters(offline.get());
+            return;
+        }
         long started = System.nanoTime();
         long target = logEndOffset;
         Segment current = active;
+        Path forcing = dir;
         try {
             Segment sealed;
             while ((sealed = sealedUnforced.poll()) != null) {
+                forcing = sealed.file();
                 forceRetained(sealed);
             }
+            forcing = current.file();
             forceRetained(current);
             fsyncs.increment();
             fsyncNanos.add(System.nanoTime() - started);
             if (directoryDirty.getAndSet(false)) {
+                forcing = dir;
                 Checkpoint.forceDirectory(dir);
             }
         } catch (IOException | UncheckedIOException e) {
-            LogIOException failure = new LogIOException(name + ": fsync of " + dir + " failed: " + e.getMessage(), e);
-            LOG.error("{}", failure.getMessage());
-            failWaiters(failure);
+            goOffline("fsync of", forcing, e);
             return;
         }
         messagesSinceFlush.set(0);
@@ -499,6 +532,34 @@ public final class PartitionLog {
         for (DurableWaiter w : done) {
             durableLatency.accept(now - w.sinceNanos());
             w.future().complete(null);
+        }
+    }
+
+    /**
+     * Takes the log offline after {@code failure} on {@code file}: the first failure is logged (one ERROR line naming
+     * the file and the operating system's error), fails every waiting acknowledgement and tells the listeners; later
+     * ones only get the exception back.
+     */
+    private LogOfflineException goOffline(String operation, Path file, Exception failure) {
+        Throwable cause = failure instanceof UncheckedIOException unchecked ? unchecked.getCause() : failure;
+        LogOfflineException exception = new LogOfflineException(name + ": " + operation + " " + file.toAbsolutePath()
+                + " failed (" + cause.getMessage() + "); the partition takes no more writes until a restart recovers"
+                + " it to its last forced offset " + flushedOffset, cause);
+        if (!offline.compareAndSet(null, exception)) {
+            return offline.get();
+        }
+        LOG.error("{}", exception.getMessage());
+        failWaiters(exception);
+        for (LogListener listener : listeners) {
+            listener.offline(this, exception);
+        }
+        return exception;
+    }
+
+    private void ensureOnline() {
+        LogOfflineException cause = offline.get();
+        if (cause != null) {
+            throw cause.refusal();
         }
     }
 
@@ -851,7 +912,7 @@ public final class PartitionLog {
         new Checkpoint(flushedOffset, logStartOffset, clean).write(dir);
     }
 
-    /** Flushes, trims the active segment, writes a clean checkpoint and unmaps everything. */
+    /** Flushes, trims the active segment, writes a clean checkpoint (unless offline) and unmaps everything. */
     void close() {
         lock.lock();
         try {
@@ -862,7 +923,9 @@ public final class PartitionLog {
             for (Segment segment : segments.values()) {
                 segment.close();
             }
-            writeCheckpoint(true);
+            // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
+            // start, not trusted.
+            writeCheckpoint(!isOffline());
             closed = true;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);

@@ -1,8 +1,8 @@
 package io.spindle.log;
 
-import static io.spindle.log.Batches.batch;
-import static io.spindle.log.Batches.decode;
-import static io.spindle.log.Batches.readAll;
+import static io.spindle.fixtures.Batches.batch;
+import static io.spindle.log.Reads.decode;
+import static io.spindle.log.Reads.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.Batches;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

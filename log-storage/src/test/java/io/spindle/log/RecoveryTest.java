@@ -1,7 +1,7 @@
 package io.spindle.log;
 
-import static io.spindle.log.Batches.batch;
-import static io.spindle.log.Batches.readAll;
+import static io.spindle.fixtures.Batches.batch;
+import static io.spindle.log.Reads.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.spindle.config.FlushMode;

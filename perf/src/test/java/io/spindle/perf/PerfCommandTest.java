@@ -3,6 +3,7 @@ package io.spindle.perf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -17,11 +18,11 @@ import picocli.CommandLine;
 class PerfCommandTest {
     @TempDir
     static Path dataDir;
-    static InProcessSpindle broker;
+    static LocalBroker broker;
 
     @BeforeAll
     static void startBroker() {
-        broker = new InProcessSpindle(dataDir);
+        broker = LocalBroker.start(dataDir);
     }
 
     @AfterAll
@@ -53,7 +54,7 @@ class PerfCommandTest {
 
     @Test
     void produceSendsExactlyTheRequestedRecordsAndEndsWithOneJsonLine() throws Exception {
-        Run run = perf("produce", "--bootstrap", broker.bootstrap(), "--topic", "produce-exact", "--records", "2500",
+        Run run = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "produce-exact", "--records", "2500",
                 "--record-size", "200", "--partitions", "3", "--keys", "random:10", "--acks", "all");
 
         assertEquals(0, run.status(), run.err());
@@ -63,15 +64,15 @@ class PerfCommandTest {
         assertHasFields(json, "seconds", "recordsPerSec", "mbPerSec", "p50Ms", "p99Ms", "p999Ms", "maxMs", "parameters");
         assertTrue(json.contains("\"latencySamples\":2500"), "one latency per acknowledged record: " + json);
         assertTrue(json.contains("\"partitions\":3") && json.contains("\"keys\":\"random:10\""), json);
-        assertEquals(2500, Topics.endOffsetSum(broker.bootstrap(), "produce-exact"));
+        assertEquals(2500, Topics.endOffsetSum(broker.bootstrapServers(), "produce-exact"));
     }
 
     @Test
     void consumeReadsEveryRecordUpToTheEndOffsetsFoundAtStart() {
-        assertEquals(0, perf("produce", "--bootstrap", broker.bootstrap(), "--topic", "consume-all", "--records", "1500",
+        assertEquals(0, perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-all", "--records", "1500",
                 "--record-size", "100", "--partitions", "2").status());
 
-        Run run = perf("consume", "--bootstrap", broker.bootstrap(), "--topic", "consume-all");
+        Run run = perf("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-all");
 
         assertEquals(0, run.status(), run.err());
         assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1500,\"bytes\":150000,"), run.json());
@@ -79,7 +80,7 @@ class PerfCommandTest {
 
     @Test
     void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
-        Run run = perf("e2e", "--bootstrap", broker.bootstrap(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
+        Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
                 "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");
 
         assertEquals(0, run.status(), run.err());
@@ -89,7 +90,7 @@ class PerfCommandTest {
 
     @Test
     void recordsAndDurationTogetherAreAUsageError() {
-        Run run = perf("produce", "--bootstrap", broker.bootstrap(), "--records", "10", "--duration", "1s");
+        Run run = perf("produce", "--bootstrap", broker.bootstrapServers(), "--records", "10", "--duration", "1s");
 
         assertEquals(CommandLine.ExitCode.USAGE, run.status());
         assertTrue(run.err().contains("--records and --duration exclude each other"), run.err());
@@ -97,7 +98,7 @@ class PerfCommandTest {
 
     @Test
     void endToEndWithoutARateIsAUsageError() {
-        Run run = perf("e2e", "--bootstrap", broker.bootstrap(), "--records", "10");
+        Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--records", "10");
 
         assertEquals(CommandLine.ExitCode.USAGE, run.status());
         assertTrue(run.err().contains("e2e needs --rate"), run.err());

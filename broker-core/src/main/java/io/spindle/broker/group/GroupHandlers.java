@@ -4,10 +4,9 @@ import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
-import io.spindle.config.BrokerConfig;
+import io.spindle.config.GroupSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
-import io.spindle.groups.GroupSettings;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.HashMap;
@@ -27,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@value GroupCoordinator#OFFSETS_TOPIC} with one partition on first start, and loads the coordinator from it,
  * blocking); {@link #close()} before the log manager closes.
  *
- * <p>Settings: the group.* and offsets.* keys of {@link BrokerConfig}, under Kafka's broker setting names.
+ * <p>Settings: the broker configuration's {@link GroupSettings} section (its group.* and offsets.* keys).
  */
 public final class GroupHandlers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupHandlers.class);
@@ -35,8 +34,8 @@ public final class GroupHandlers implements AutoCloseable {
     private final GroupCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
-    public GroupHandlers(BrokerConfig config, TopicRegistry topics, Partitions partitions, BrokerNode node, Clock clock) {
-        GroupSettings settings = GroupSettings.from(config.asStringMap());
+    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
+                         Clock clock) {
         PartitionLog offsetsLog = offsetsLog(topics, partitions, settings);
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);

@@ -18,6 +18,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.spindle.config.ListenerSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * The broker's TCP listener: Netty with native epoll where available, NIO otherwise. Event loops do
  * socket I/O, framing, parsing and dispatch only; handlers that block run on their own executors.
  *
- * <p>Limits per connection: a request frame larger than {@code maxRequestBytes} closes the connection;
- * past {@code maxInFlightBytesPerConnection} of requests not yet answered the connection stops reading. In total:
- * past {@code maxInFlightBytesTotal} of requests not yet answered over all connections, every connection stops
- * reading until responses leave ({@link InFlightBudget}).
+ * <p>Its settings are one {@link ListenerSettings} (the broker's {@code BrokerConfig.listener()}). Limits per
+ * connection: a request frame larger than {@code maxRequestBytes} closes the connection; past
+ * {@code maxInFlightBytesPerConnection} of requests not yet answered the connection stops reading. In total: past
+ * {@code maxInFlightBytesTotal} of requests not yet answered over all connections, every connection stops reading
+ * until responses leave ({@link InFlightBudget}).
  */
 public final class KafkaListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaListener.class);
@@ -56,32 +58,25 @@ public final class KafkaListener implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (port 0 picks a free one) and starts serving.
+     * Binds {@code settings.host():settings.port()} (port 0 picks a free one) and starts serving, reporting traffic
+     * to {@code observer}.
      *
-     * @param ioThreads number of event loop threads for connections
      * @throws IllegalStateException naming the address when the bind fails
      */
-    public static KafkaListener bind(String host, int port, int ioThreads, int maxRequestBytes,
-                                     long maxInFlightBytesPerConnection, RequestDispatcher dispatcher) {
-        return bind(host, port, ioThreads, maxRequestBytes, maxInFlightBytesPerConnection, Long.MAX_VALUE, dispatcher,
-                RequestObserver.NONE);
-    }
-
-    /**
-     * As {@link #bind(String, int, int, int, long, RequestDispatcher)}, with a limit on the request bytes in flight
-     * over all connections, reporting traffic to {@code observer}.
-     */
-    public static KafkaListener bind(String host, int port, int ioThreads, int maxRequestBytes,
-                                     long maxInFlightBytesPerConnection, long maxInFlightBytesTotal,
-                                     RequestDispatcher dispatcher, RequestObserver observer) {
+    public static KafkaListener bind(ListenerSettings settings, RequestDispatcher dispatcher,
+                                     RequestObserver observer) {
+        String host = settings.host();
+        int port = settings.port();
+        int maxRequestBytes = settings.maxRequestBytes();
+        long maxInFlightBytesPerConnection = settings.maxInFlightBytesPerConnection();
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandlers = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         EventLoopGroup acceptGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spindle-accept", true), ioHandlers);
-        EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("spindle-io", true), ioHandlers);
+        EventLoopGroup ioGroup = new MultiThreadIoEventLoopGroup(settings.ioThreads(), new DefaultThreadFactory("spindle-io", true), ioHandlers);
         ChannelGroup connections = new DefaultChannelGroup("spindle-connections", GlobalEventExecutor.INSTANCE);
         InFlightRequests inFlight = new InFlightRequests();
-        InFlightBudget budget = new InFlightBudget(maxInFlightBytesTotal);
+        InFlightBudget budget = new InFlightBudget(settings.maxInFlightBytesTotal());
         AtomicLong connectionIds = new AtomicLong();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptGroup, ioGroup)

@@ -4,10 +4,14 @@ import static io.spindle.broker.data.KafkaRequests.onlyPartition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.common.IsolationLevel;
@@ -42,16 +46,16 @@ class ApiVersionRangeTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
-    private RawKafkaClient client;
+    private LocalBroker broker;
+    private RawKafkaConnection client;
     private Uuid topicId;
 
     @BeforeEach
     void start() throws Exception {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
         broker.createTopic(TOPIC, 1);
         topicId = broker.broker().topics().topic(TOPIC).orElseThrow().id();
-        client = new RawKafkaClient(broker.host(), broker.port());
+        client = new RawKafkaConnection(broker.host(), broker.port());
     }
 
     @AfterEach
@@ -80,7 +84,7 @@ class ApiVersionRangeTest {
     @MethodSource("produceVersions")
     void produceAppendsAndAnswersAtEveryServedVersion(short version) throws Exception {
         MemoryRecords records = batch("first", "second");
-        ProduceResponse response = client.send(version >= 13
+        ProduceResponse response = client.roundTrip(version >= 13
                 ? KafkaRequests.produceById(topicId, 0, records)
                 : KafkaRequests.produce(version, TOPIC, 0, records, (short) -1, null));
 
@@ -93,7 +97,7 @@ class ApiVersionRangeTest {
     @ParameterizedTest(name = "Fetch v{0}")
     @MethodSource("fetchVersions")
     void fetchReturnsTheRecordsAtEveryServedVersion(short version) throws Exception {
-        client.send(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
+        client.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
 
         assertEquals(List.of("a", "b", "c"), fetchValues(version));
     }
@@ -101,7 +105,7 @@ class ApiVersionRangeTest {
     @ParameterizedTest(name = "ListOffsets v{0}")
     @MethodSource("listOffsetsVersions")
     void listOffsetsAnswersEarliestAndLatestAtEveryServedVersion(short version) throws Exception {
-        client.send(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
+        client.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
 
         assertEquals(0, listOffset(version, ListOffsetsRequest.EARLIEST_TIMESTAMP));
         assertEquals(3, listOffset(version, ListOffsetsRequest.LATEST_TIMESTAMP));
@@ -110,7 +114,7 @@ class ApiVersionRangeTest {
     @ParameterizedTest(name = "InitProducerId v{0}")
     @MethodSource("initProducerIdVersions")
     void initProducerIdHandsOutAnIdAtEveryServedVersion(short version) throws Exception {
-        InitProducerIdResponse response = client.send(KafkaRequests.initProducerId(version, null));
+        InitProducerIdResponse response = client.roundTrip(KafkaRequests.initProducerId(version, null));
 
         assertEquals(Errors.NONE, response.error());
         assertTrue(response.data().producerId() >= 0);
@@ -120,7 +124,7 @@ class ApiVersionRangeTest {
     private long listOffset(short version, long timestamp) throws Exception {
         List<ListOffsetsTopic> targets = List.of(new ListOffsetsTopic().setName(TOPIC)
                 .setPartitions(List.of(new ListOffsetsPartition().setPartitionIndex(0).setTimestamp(timestamp))));
-        ListOffsetsResponse response = client.send(ListOffsetsRequest.Builder
+        ListOffsetsResponse response = client.roundTrip(ListOffsetsRequest.Builder
                 .forConsumer(false, IsolationLevel.READ_UNCOMMITTED)
                 .setTargetTimes(targets)
                 .build(version));
@@ -130,7 +134,7 @@ class ApiVersionRangeTest {
     }
 
     private List<String> fetchValues(short version) throws Exception {
-        FetchResponse response = client.send(KafkaRequests.fetch(version, TOPIC, topicId, 0, 0, 0, 1));
+        FetchResponse response = client.roundTrip(KafkaRequests.fetch(version, TOPIC, topicId, 0, 0, 0, 1));
         PartitionData partition = onlyPartition(response);
         assertEquals(Errors.NONE.code(), partition.errorCode());
         List<String> values = new ArrayList<>();

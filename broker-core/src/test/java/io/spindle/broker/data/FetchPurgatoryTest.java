@@ -12,7 +12,6 @@ import io.spindle.broker.ClientConnection;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
-import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.net.InetSocketAddress;
@@ -54,8 +53,7 @@ class FetchPurgatoryTest {
     void open() {
         BrokerConfig config = BrokerConfig.of(Map.of(BrokerConfig.DATA_DIR, dataDir.toString()));
         topics = TopicRegistry.load(dataDir, config);
-        logs = LogManager.open(dataDir, FlushPolicy.from(config), config.logRetentionCheckIntervalMs(), topics::configFor,
-                Clock.systemUTC());
+        logs = LogManager.open(config.storage(), topics::configFor, Clock.systemUTC());
         partitions = new Partitions(logs, config.nodeId());
         topics.attach(logs);
         topics.create(TOPIC, 1, Map.of());

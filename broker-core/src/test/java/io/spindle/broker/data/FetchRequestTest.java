@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -44,12 +47,12 @@ class FetchRequestTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
+    private LocalBroker broker;
     private Uuid topicId;
 
     @BeforeEach
     void start() {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
         broker.createTopic(TOPIC, 1);
         topicId = broker.broker().topics().topic(TOPIC).orElseThrow().id();
     }
@@ -61,14 +64,14 @@ class FetchRequestTest {
 
     @Test
     void aWaitingFetchIsAnsweredByTheAppendThatBringsData() throws Exception {
-        try (RawKafkaClient fetcher = client(); RawKafkaClient producer = client()) {
+        try (RawKafkaConnection fetcher = client(); RawKafkaConnection producer = client()) {
             long started = System.nanoTime();
             CompletableFuture<FetchResponse> waiting = sendAsync(fetcher,
                     KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 30_000, 1));
             // Parked: with nothing to read it would not be answered before max wait.
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
 
-            ProduceResponse produced = producer.send(KafkaRequests.produce(TOPIC, 0, batch("wake up")));
+            ProduceResponse produced = producer.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("wake up")));
             assertEquals(Errors.NONE.code(), onlyPartition(produced).errorCode());
 
             FetchResponse response = waiting.get(10, TimeUnit.SECONDS);
@@ -79,9 +82,9 @@ class FetchRequestTest {
 
     @Test
     void aFetchWithNothingToReadIsAnsweredEmptyWhenMaxWaitPasses() throws Exception {
-        try (RawKafkaClient fetcher = client()) {
+        try (RawKafkaConnection fetcher = client()) {
             long started = System.nanoTime();
-            FetchResponse response = fetcher.send(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 300, 1));
+            FetchResponse response = fetcher.roundTrip(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 300, 1));
             long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
             PartitionData partition = onlyPartition(response);
@@ -94,13 +97,13 @@ class FetchRequestTest {
 
     @Test
     void minBytesHoldsTheFetchUntilEnoughBytesHaveArrived() throws Exception {
-        try (RawKafkaClient fetcher = client(); RawKafkaClient producer = client()) {
+        try (RawKafkaConnection fetcher = client(); RawKafkaConnection producer = client()) {
             CompletableFuture<FetchResponse> waiting = sendAsync(fetcher,
                     KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 30_000, 2_000));
-            producer.send(KafkaRequests.produce(TOPIC, 0, batch("small")));
+            producer.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("small")));
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
 
-            producer.send(KafkaRequests.produce(TOPIC, 0, batch("x".repeat(3_000))));
+            producer.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("x".repeat(3_000))));
 
             FetchResponse response = waiting.get(10, TimeUnit.SECONDS);
             assertEquals(List.of("small", "x".repeat(3_000)), values(onlyPartition(response)));
@@ -109,10 +112,10 @@ class FetchRequestTest {
 
     @Test
     void theResponseCarriesHighWatermarkLastStableOffsetAndLogStartOffset() throws Exception {
-        try (RawKafkaClient client = client()) {
-            client.send(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
+        try (RawKafkaConnection client = client()) {
+            client.roundTrip(KafkaRequests.produce(TOPIC, 0, batch("a", "b", "c")));
 
-            PartitionData partition = onlyPartition((FetchResponse) client.send(
+            PartitionData partition = onlyPartition((FetchResponse) client.roundTrip(
                     KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, 1, 0, 1)));
 
             assertEquals(Errors.NONE.code(), partition.errorCode());
@@ -126,9 +129,9 @@ class FetchRequestTest {
 
     @Test
     void fullFetchesAreAnsweredWithoutASessionAndIncrementalOnesWithFetchSessionIdNotFound() throws Exception {
-        try (RawKafkaClient client = client()) {
-            FetchResponse full = client.send(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 0, 1, 0, 0));
-            FetchResponse incremental = client.send(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 0, 1, 12345, 1));
+        try (RawKafkaConnection client = client()) {
+            FetchResponse full = client.roundTrip(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 0, 1, 0, 0));
+            FetchResponse incremental = client.roundTrip(KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 0, 0, 1, 12345, 1));
 
             assertEquals(Errors.NONE, full.error());
             assertEquals(0, full.sessionId());
@@ -138,10 +141,10 @@ class FetchRequestTest {
 
     @Test
     void aFetchByAnUnknownTopicIdIsAnsweredUnknownTopicIdAndAnUnknownPartitionUnknownTopicOrPartition() throws Exception {
-        try (RawKafkaClient client = client()) {
-            PartitionData unknownId = onlyPartition((FetchResponse) client.send(
+        try (RawKafkaConnection client = client()) {
+            PartitionData unknownId = onlyPartition((FetchResponse) client.roundTrip(
                     KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, Uuid.randomUuid(), 0, 0, 5_000, 1)));
-            PartitionData unknownPartition = onlyPartition((FetchResponse) client.send(
+            PartitionData unknownPartition = onlyPartition((FetchResponse) client.roundTrip(
                     KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 9, 0, 5_000, 1)));
 
             assertEquals(Errors.UNKNOWN_TOPIC_ID.code(), unknownId.errorCode());
@@ -151,8 +154,8 @@ class FetchRequestTest {
 
     @Test
     void aFetchPastTheLogEndIsAnsweredOffsetOutOfRangeAtOnce() throws Exception {
-        try (RawKafkaClient client = client()) {
-            PartitionData partition = onlyPartition((FetchResponse) client.send(
+        try (RawKafkaConnection client = client()) {
+            PartitionData partition = onlyPartition((FetchResponse) client.roundTrip(
                     KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, 5, 30_000, 1)));
 
             assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), partition.errorCode());
@@ -202,14 +205,14 @@ class FetchRequestTest {
         }
     }
 
-    private RawKafkaClient client() throws IOException {
-        return new RawKafkaClient(broker.host(), broker.port());
+    private RawKafkaConnection client() throws IOException {
+        return new RawKafkaConnection(broker.host(), broker.port());
     }
 
-    private static CompletableFuture<FetchResponse> sendAsync(RawKafkaClient client, FetchRequest request) {
+    private static CompletableFuture<FetchResponse> sendAsync(RawKafkaConnection client, FetchRequest request) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return client.send(request);
+                return client.roundTrip(request);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

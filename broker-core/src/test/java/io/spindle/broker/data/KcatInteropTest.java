@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,12 +35,12 @@ class KcatInteropTest {
     Path dataDir;
     @TempDir
     Path work;
-    private DataPathBroker broker;
+    private LocalBroker broker;
 
     @BeforeEach
     void start() {
         assumeTrue(Files.isExecutable(Path.of(KCAT)), "kcat is not installed");
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
     }
 
     @AfterEach
@@ -60,7 +62,7 @@ class KcatInteropTest {
         Path file = work.resolve("input.txt");
         Files.writeString(file, input, StandardCharsets.UTF_8);
 
-        run(List.of(KCAT, "-b", broker.bootstrap(), "-t", topic, "-p", "0", "-P", "-K", ":", "-z", compression,
+        run(List.of(KCAT, "-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-P", "-K", ":", "-z", compression,
                 "-X", "enable.idempotence=true", "-l", file.toString()));
 
         TopicPartition partition = new TopicPartition(topic, 0);
@@ -94,7 +96,7 @@ class KcatInteropTest {
             producer.flush();
         }
 
-        String output = run(List.of(KCAT, "-b", broker.bootstrap(), "-t", topic, "-p", "0", "-C", "-o", "beginning", "-e",
+        String output = run(List.of(KCAT, "-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-C", "-o", "beginning", "-e",
                 "-q", "-f", "%o %k %s\\n"));
 
         String[] lines = output.split("\n");

@@ -3,6 +3,8 @@ package io.spindle.broker.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +33,11 @@ class ListOffsetsTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
+    private LocalBroker broker;
 
     @BeforeEach
     void start() throws Exception {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
         broker.createTopic(TOPIC, 1);
         try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
             for (int i = 0; i < TIMESTAMPS.length; i++) {
@@ -69,7 +71,7 @@ class ListOffsetsTest {
 
     @Test
     void maxTimestampIsTheRecordWithTheLargestTimestamp() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             ListOffsetsResultInfo max = admin.listOffsets(Map.of(PARTITION, OffsetSpec.maxTimestamp())).partitionResult(PARTITION).get();
             ListOffsetsResultInfo earliest = admin.listOffsets(Map.of(PARTITION, OffsetSpec.earliest())).partitionResult(PARTITION).get();
             ListOffsetsResultInfo latest = admin.listOffsets(Map.of(PARTITION, OffsetSpec.latest())).partitionResult(PARTITION).get();
@@ -83,7 +85,7 @@ class ListOffsetsTest {
 
     @Test
     void earliestLocalIsTheLogStartAndLatestTieredIsNoOffsetSinceThereIsNoRemoteTier() throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             ListOffsetsResultInfo earliestLocal = admin.listOffsets(Map.of(PARTITION, OffsetSpec.earliestLocal())).partitionResult(PARTITION).get();
             ListOffsetsResultInfo latestTiered = admin.listOffsets(Map.of(PARTITION, OffsetSpec.latestTiered())).partitionResult(PARTITION).get();
 

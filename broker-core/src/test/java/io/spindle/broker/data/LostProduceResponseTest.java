@@ -2,6 +2,7 @@ package io.spindle.broker.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.spindle.broker.LocalBroker;
 import io.spindle.config.BrokerConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -30,8 +31,8 @@ class LostProduceResponseTest {
     @Test
     void aBatchRetriedAfterItsResponseWasLostIsStoredOnceAndAcknowledgedWithItsOriginalOffset() throws Exception {
         try (ResponseDroppingProxy proxy = new ResponseDroppingProxy(ApiKeys.PRODUCE, 1);
-             DataPathBroker broker = DataPathBroker.start(dataDir,
-                     Map.of(BrokerConfig.ADVERTISED_PORT, String.valueOf(proxy.port())))) {
+             LocalBroker broker = LocalBroker.start(dataDir,
+                     Map.of(BrokerConfig.FLUSH_MODE, "fsync", BrokerConfig.ADVERTISED_PORT, String.valueOf(proxy.port())))) {
             proxy.forwardTo(broker.port());
             broker.createTopic(TOPIC, 1);
 
@@ -51,7 +52,7 @@ class LostProduceResponseTest {
         }
     }
 
-    private static List<String> values(DataPathBroker broker) {
+    private static List<String> values(LocalBroker broker) {
         TopicPartition partition = new TopicPartition(TOPIC, 0);
         List<String> values = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of())) {

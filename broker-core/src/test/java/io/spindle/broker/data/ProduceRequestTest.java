@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -34,14 +38,14 @@ class ProduceRequestTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
-    private RawKafkaClient client;
+    private LocalBroker broker;
+    private RawKafkaConnection client;
 
     @BeforeEach
     void start() throws Exception {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
         broker.createTopic(TOPIC, 1);
-        client = new RawKafkaClient(broker.host(), broker.port());
+        client = new RawKafkaConnection(broker.host(), broker.port());
     }
 
     @AfterEach
@@ -52,17 +56,17 @@ class ProduceRequestTest {
 
     @Test
     void aRetriedIdempotentBatchIsAnsweredWithItsOriginalOffsetAndStoredOnce() throws Exception {
-        InitProducerIdResponse init = client.send(KafkaRequests.initProducerId(null));
+        InitProducerIdResponse init = client.roundTrip(KafkaRequests.initProducerId(null));
         assertEquals(Errors.NONE, init.error());
         long producerId = init.data().producerId();
         assertEquals(0, init.data().producerEpoch());
 
-        PartitionProduceResponse first = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse first = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a", "b", "c"))));
         // The same batch again, as a producer resends it when the first response was lost.
-        PartitionProduceResponse retry = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse retry = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a", "b", "c"))));
-        PartitionProduceResponse next = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse next = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 3, "d"))));
 
         assertEquals(Errors.NONE.code(), first.errorCode());
@@ -78,10 +82,10 @@ class ProduceRequestTest {
 
     @Test
     void aSequenceGapIsAnsweredOutOfOrderSequenceNumber() throws Exception {
-        long producerId = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
-        client.send(KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a")));
+        long producerId = ((InitProducerIdResponse) client.roundTrip(KafkaRequests.initProducerId(null))).data().producerId();
+        client.roundTrip(KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 0, "a")));
 
-        PartitionProduceResponse gap = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse gap = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, idempotentBatch(producerId, 5, "f"))));
 
         assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER.code(), gap.errorCode());
@@ -95,9 +99,9 @@ class ProduceRequestTest {
         int last = bytes.limit() - 1;
         bytes.put(last, (byte) (bytes.get(last) ^ 0x5A));
 
-        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, MemoryRecords.readableRecords(bytes))));
-        PartitionProduceResponse accepted = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse accepted = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, plainBatch("intact"))));
 
         assertEquals(Errors.CORRUPT_MESSAGE.code(), refused.errorCode());
@@ -112,7 +116,7 @@ class ProduceRequestTest {
         ByteBuffer second = plainBatch("two").buffer();
         ByteBuffer both = ByteBuffer.allocate(first.remaining() + second.remaining()).put(first).put(second).flip();
 
-        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse refused = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, MemoryRecords.readableRecords(both))));
 
         assertEquals(Errors.INVALID_RECORD.code(), refused.errorCode());
@@ -120,9 +124,9 @@ class ProduceRequestTest {
 
     @Test
     void producingToAnUnknownTopicIsAnsweredUnknownTopicOrPartitionAndCreatesNothing() throws Exception {
-        PartitionProduceResponse unknownTopic = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse unknownTopic = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce("no-such-topic", 0, plainBatch("x"))));
-        PartitionProduceResponse unknownPartition = onlyPartition((ProduceResponse) client.send(
+        PartitionProduceResponse unknownPartition = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 7, plainBatch("x"))));
 
         assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), unknownTopic.errorCode());
@@ -134,8 +138,8 @@ class ProduceRequestTest {
     void produceVersion13NamesTheTopicByIdAndAnUnknownIdIsAnsweredUnknownTopicId() throws Exception {
         Uuid topicId = broker.broker().topics().topic(TOPIC).orElseThrow().id();
 
-        ProduceResponse known = client.send(KafkaRequests.produceById(topicId, 0, plainBatch("by-id")));
-        ProduceResponse unknown = client.send(KafkaRequests.produceById(Uuid.randomUuid(), 0, plainBatch("lost")));
+        ProduceResponse known = client.roundTrip(KafkaRequests.produceById(topicId, 0, plainBatch("by-id")));
+        ProduceResponse unknown = client.roundTrip(KafkaRequests.produceById(Uuid.randomUuid(), 0, plainBatch("lost")));
 
         assertEquals(topicId, known.data().responses().iterator().next().topicId());
         assertEquals(Errors.NONE.code(), onlyPartition(known).errorCode());
@@ -145,8 +149,8 @@ class ProduceRequestTest {
 
     @Test
     void aTransactionalIdIsRefusedWithTransactionalIdAuthorizationFailedSinceTransactionsAreNotSupported() throws Exception {
-        InitProducerIdResponse init = client.send(KafkaRequests.initProducerId("tx-1"));
-        PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.send(
+        InitProducerIdResponse init = client.roundTrip(KafkaRequests.initProducerId("tx-1"));
+        PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.roundTrip(
                 KafkaRequests.produce(TOPIC, 0, plainBatch("tx"), (short) -1, "tx-1")));
 
         assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, init.error());
@@ -156,8 +160,8 @@ class ProduceRequestTest {
 
     @Test
     void initProducerIdHandsOutADifferentIdEachTime() throws Exception {
-        long first = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
-        long second = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+        long first = ((InitProducerIdResponse) client.roundTrip(KafkaRequests.initProducerId(null))).data().producerId();
+        long second = ((InitProducerIdResponse) client.roundTrip(KafkaRequests.initProducerId(null))).data().producerId();
 
         assertNotEquals(first, second);
     }
@@ -171,7 +175,7 @@ class ProduceRequestTest {
     }
 
     private List<String> valuesFrom(long offset) throws Exception {
-        FetchResponse response = client.send(KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, offset, 0, 1));
+        FetchResponse response = client.roundTrip(KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, offset, 0, 1));
         List<String> values = new ArrayList<>();
         for (Record record : FetchResponse.recordsOrFail(onlyPartition(response)).records()) {
             values.add(StandardCharsets.UTF_8.decode(record.value()).toString());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,11 +34,11 @@ class RecordSizeLimitsTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
+    private LocalBroker broker;
 
     @BeforeEach
     void start() {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
     }
 
     @AfterEach

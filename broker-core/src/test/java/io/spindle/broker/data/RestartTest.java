@@ -3,6 +3,9 @@ package io.spindle.broker.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
+import io.spindle.config.BrokerConfig;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,11 +33,11 @@ class RestartTest {
 
     @TempDir
     Path dataDir;
-    private DataPathBroker broker;
+    private LocalBroker broker;
 
     @BeforeEach
     void start() {
-        broker = DataPathBroker.start(dataDir);
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
         broker.createTopic(TOPIC, PARTITIONS);
     }
 
@@ -73,13 +76,13 @@ class RestartTest {
     @Test
     void producerIdsHandedOutAfterARestartWereNeverHandedOutBefore() throws Exception {
         long before;
-        try (RawKafkaClient client = new RawKafkaClient(broker.host(), broker.port())) {
-            before = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+        try (RawKafkaConnection client = new RawKafkaConnection(broker.host(), broker.port())) {
+            before = ((InitProducerIdResponse) client.roundTrip(KafkaRequests.initProducerId(null))).data().producerId();
         }
         broker.restart();
         long after;
-        try (RawKafkaClient client = new RawKafkaClient(broker.host(), broker.port())) {
-            after = ((InitProducerIdResponse) client.send(KafkaRequests.initProducerId(null))).data().producerId();
+        try (RawKafkaConnection client = new RawKafkaConnection(broker.host(), broker.port())) {
+            after = ((InitProducerIdResponse) client.roundTrip(KafkaRequests.initProducerId(null))).data().producerId();
         }
         assertTrue(after > before, "id " + after + " after the restart, " + before + " before");
     }

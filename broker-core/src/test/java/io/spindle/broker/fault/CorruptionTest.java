@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -65,7 +65,7 @@ class CorruptionTest {
     void writeImages() throws Exception {
         work = Files.createTempDirectory("spindle-corruption");
         Path live = work.resolve("live");
-        try (TestBroker broker = TestBroker.start(live, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
+        try (LocalBroker broker = LocalBroker.start(live, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
             broker.admin().createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(TOPIC, 1, (short) 1)))
                     .all().get();
             Properties p = new Properties();
@@ -131,7 +131,7 @@ class CorruptionTest {
         String logged;
         List<String> served;
         try (CapturedStderr captured = new CapturedStderr();
-             TestBroker broker = TestBroker.start(dataDir, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
+             LocalBroker broker = LocalBroker.start(dataDir, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
             logged = captured.text();
             served = read(broker.bootstrapServers());
             seekToEveryHundredthOffset(broker.bootstrapServers(), served);

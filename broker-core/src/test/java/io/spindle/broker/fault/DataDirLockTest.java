@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.LocalBroker;
 import io.spindle.broker.SpindleBroker;
-import io.spindle.broker.TestBroker;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.broker.meta.DataDirLock;
 import io.spindle.config.BrokerConfig;
@@ -86,7 +86,7 @@ class DataDirLockTest {
     @Test
     void aSecondBrokerInTheSameJvmIsRefusedAndTheFirstKeepsItsLock() throws Exception {
         Path dataDir = work.resolve("data");
-        try (TestBroker first = TestBroker.start(dataDir);
+        try (LocalBroker first = LocalBroker.start(dataDir);
              BrokerProcess child = new BrokerProcess(dataDir, Files.createDirectory(work.resolve("child")), Map.of())) {
             long pid = ProcessHandle.current().pid();
 
@@ -103,7 +103,7 @@ class DataDirLockTest {
             assertTrue(first.admin().listTopics().names().get().isEmpty(), "the first broker no longer serves");
         }
         // Closed: the lock is released, and a broker in this JVM takes the directory again.
-        try (TestBroker again = TestBroker.start(dataDir)) {
+        try (LocalBroker again = LocalBroker.start(dataDir)) {
             assertTrue(again.admin().listTopics().names().get().isEmpty());
         }
     }
@@ -113,11 +113,11 @@ class DataDirLockTest {
         Path dataDir = work.resolve("data");
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             // Netty's epoll transport throws the bind error as an undeclared checked exception.
-            Exception failure = assertThrows(Exception.class, () -> TestBroker.start(dataDir,
+            Exception failure = assertThrows(Exception.class, () -> LocalBroker.start(dataDir,
                     Map.of(BrokerConfig.LISTENER_PORT, Integer.toString(taken.getLocalPort()))));
             assertTrue(failure.getMessage().contains("in use"), failure.toString());
         }
-        try (TestBroker broker = TestBroker.start(dataDir)) {
+        try (LocalBroker broker = LocalBroker.start(dataDir)) {
             assertTrue(broker.admin().listTopics().names().get().isEmpty());
         }
     }

@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.TestBroker;
-import java.io.IOException;
+import io.spindle.broker.LocalBroker;
+import io.spindle.fixtures.Tmpfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -22,7 +21,6 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,30 +36,26 @@ class FullDiskTest {
     @TempDir
     Path parent;
 
+    private Tmpfs disk;
     private Path mount;
 
     @BeforeEach
     void mountSmallFilesystem() throws Exception {
-        mount = Files.createDirectory(parent.resolve("small"));
-        boolean mounted = run("mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", mount.toString());
-        Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (needs root); broker full-disk test skipped");
+        disk = Tmpfs.mount(parent, "12m");
+        mount = disk.root();
     }
 
     @AfterEach
     void unmount() throws Exception {
-        run("umount", "-l", mount.toString());
-    }
-
-    private static boolean run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        if (disk != null) {
+            disk.close();
+        }
     }
 
     @Test
     void aFullDiskFailsProducesWithStorageErrorsTheBrokerStaysUpAndWritesResumeWhenSpaceReturns() throws Exception {
         AckLedger ledger = new AckLedger();
-        try (TestBroker broker = TestBroker.start(mount.resolve("data"),
+        try (LocalBroker broker = LocalBroker.start(mount.resolve("data"),
                 Map.of("flush.mode", "fsync", "log.segment.bytes", "1048576"))) {
             broker.admin().createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
             Path filler = mount.resolve("filler");
@@ -98,7 +92,7 @@ class FullDiskTest {
         }
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(TestBroker broker) {
+    private static KafkaProducer<byte[], byte[]> producer(LocalBroker broker) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

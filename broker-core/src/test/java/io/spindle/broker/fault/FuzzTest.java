@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.util.ResourceLeakDetector;
-import io.spindle.broker.RawKafkaConnection;
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -78,7 +78,7 @@ class FuzzTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         assertLeakDetectorReportsIntoTheCapturedLog();
         try (CapturedStderr log = new CapturedStderr();
-             TestBroker broker = TestBroker.start(dataDir, Map.of("socket.request.max.bytes", "1048576"))) {
+             LocalBroker broker = LocalBroker.start(dataDir, Map.of("socket.request.max.bytes", "1048576"))) {
             Admin admin = broker.admin();
             Uuid topicId = admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).topicId(TOPIC).get();
             KafkaProducer<byte[], byte[]> producer = broker.closeWithBroker(producer(broker));
@@ -126,7 +126,7 @@ class FuzzTest {
         return log.substring(Math.max(0, at - 200), Math.min(log.length(), at + 3000));
     }
 
-    private static KafkaProducer<byte[], byte[]> producer(TestBroker broker) {
+    private static KafkaProducer<byte[], byte[]> producer(LocalBroker broker) {
         Properties p = broker.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -143,9 +143,9 @@ class FuzzTest {
     }
 
     /** A valid frame (length prefix, header, body) of every API and version the broker advertises. */
-    private static List<byte[]> validRequests(TestBroker broker, Uuid topicId) throws IOException {
+    private static List<byte[]> validRequests(LocalBroker broker, Uuid topicId) throws IOException {
         List<ApiVersion> apis;
-        try (RawKafkaConnection raw = RawKafkaConnection.to(broker)) {
+        try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             ApiVersionsResponse response = raw.roundTrip(new ApiVersionsRequest.Builder().build((short) 3), 1);
             apis = List.copyOf(response.data().apiKeys());
         }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.util.internal.PlatformDependent;
-import io.spindle.broker.RawKafkaConnection;
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -68,7 +68,7 @@ class LoadTest {
     }
 
     private void load(Duration duration) throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("flush.mode", "fsync"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("flush.mode", "fsync"))) {
             broker.admin().createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get();
             long heapBefore = heapAfterGc();
             AtomicLongArray produced = new AtomicLongArray(CONNECTIONS);
@@ -79,7 +79,7 @@ class LoadTest {
             for (int i = 0; i < CONNECTIONS; i++) {
                 int id = i;
                 Thread t = new Thread(() -> {
-                    try (RawKafkaConnection c = RawKafkaConnection.to(broker)) {
+                    try (RawKafkaConnection c = RawKafkaConnection.to(broker.bootstrapServers())) {
                         client(c, id, deadline, produced, fetched);
                     } catch (Throwable e) {
                         failure.compareAndSet(null, e);
@@ -163,7 +163,7 @@ class LoadTest {
 
     @Test
     void aProducerThatNeverReadsItsResponsesIsStoppedAtTheSocketNotBuffered() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("flush.mode", "fsync"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("flush.mode", "fsync"))) {
             broker.admin().createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
             byte[] value = new byte[100 << 10];
             ProduceRequest request = produce(0, value);

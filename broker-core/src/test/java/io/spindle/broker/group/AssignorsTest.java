@@ -6,7 +6,7 @@ import static io.spindle.broker.group.GroupTestSupport.produce;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class AssignorsTest {
 
     @TempDir
     Path dataDir;
-    private TestBroker broker;
+    private LocalBroker broker;
     private final List<PollingConsumer> consumers = new ArrayList<>();
 
     @BeforeEach

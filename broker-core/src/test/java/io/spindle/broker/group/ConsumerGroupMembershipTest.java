@@ -7,7 +7,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ class ConsumerGroupMembershipTest {
 
     @TempDir
     Path dataDir;
-    private TestBroker broker;
+    private LocalBroker broker;
     private final List<PollingConsumer> consumers = new ArrayList<>();
 
     @BeforeEach

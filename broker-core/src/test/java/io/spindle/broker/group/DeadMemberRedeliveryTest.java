@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,7 +47,7 @@ class DeadMemberRedeliveryTest {
 
     @TempDir
     Path dataDir;
-    private TestBroker broker;
+    private LocalBroker broker;
     private PollingConsumer survivor;
 
     @BeforeEach

@@ -3,8 +3,8 @@ package io.spindle.broker.group;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
-import io.spindle.broker.RawKafkaConnection;
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
@@ -60,7 +60,7 @@ class GroupApiVersionsTest {
 
     @TempDir
     Path dataDir;
-    private TestBroker broker;
+    private LocalBroker broker;
     private RawKafkaConnection raw;
     private int correlation;
 
@@ -68,7 +68,7 @@ class GroupApiVersionsTest {
     void start() throws Exception {
         broker = GroupTestSupport.startBroker(dataDir);
         GroupTestSupport.createTopic(broker, TOPIC, 1);
-        raw = RawKafkaConnection.to(broker);
+        raw = RawKafkaConnection.to(broker.bootstrapServers());
     }
 
     @AfterEach

@@ -1,6 +1,6 @@
 package io.spindle.broker.group;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,19 +35,19 @@ final class GroupTestSupport {
     }
 
     /** A broker whose group timeouts are short enough for tests: classic sessions from 1 s, KIP-848 sessions of 3 s. */
-    static TestBroker startBroker(Path dataDir) {
-        return TestBroker.start(dataDir, Map.of(
+    static LocalBroker startBroker(Path dataDir) {
+        return LocalBroker.start(dataDir, Map.of(
                 "group.min.session.timeout.ms", "1000",
                 "group.consumer.session.timeout.ms", Integer.toString(CONSUMER_SESSION_MS),
                 "group.consumer.heartbeat.interval.ms", Integer.toString(CONSUMER_HEARTBEAT_MS)));
     }
 
-    static void createTopic(TestBroker broker, String topic, int partitions) throws Exception {
+    static void createTopic(LocalBroker broker, String topic, int partitions) throws Exception {
         broker.admin().createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
     }
 
     /** Produces {@code count} records "<prefix>-<i>" spread over every partition; returns their values. */
-    static List<String> produce(TestBroker broker, String topic, String prefix, int count) throws Exception {
+    static List<String> produce(LocalBroker broker, String topic, String prefix, int count) throws Exception {
         Properties properties = broker.clientProperties();
         properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -70,7 +70,7 @@ final class GroupTestSupport {
     }
 
     /** Consumer settings for {@code protocol}: earliest reset, no auto-commit unless asked, short timings. */
-    static Properties consumerProperties(TestBroker broker, GroupProtocol protocol, String groupId, Map<String, String> extra) {
+    static Properties consumerProperties(LocalBroker broker, GroupProtocol protocol, String groupId, Map<String, String> extra) {
         Properties properties = broker.clientProperties();
         properties.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         properties.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol.name().toLowerCase(Locale.ROOT));

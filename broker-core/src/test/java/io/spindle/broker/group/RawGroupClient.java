@@ -1,7 +1,7 @@
 package io.spindle.broker.group;
 
-import io.spindle.broker.RawKafkaConnection;
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -46,8 +46,8 @@ final class RawGroupClient implements AutoCloseable {
     private final RawKafkaConnection connection;
     private int correlationId;
 
-    RawGroupClient(TestBroker broker) throws IOException {
-        this.connection = RawKafkaConnection.to(broker);
+    RawGroupClient(LocalBroker broker) throws IOException {
+        this.connection = RawKafkaConnection.to(broker.bootstrapServers());
     }
 
     private <R extends AbstractResponse> R roundTrip(org.apache.kafka.common.requests.AbstractRequest request) throws IOException {

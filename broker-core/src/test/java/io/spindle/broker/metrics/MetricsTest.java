@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.TestBroker;
+import io.spindle.broker.LocalBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,7 +48,7 @@ class MetricsTest {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Map<String, Double> scrape(TestBroker broker) throws Exception {
+    private static Map<String, Double> scrape(LocalBroker broker) throws Exception {
         return PrometheusText.scrape(broker.broker().metricsPort());
     }
 
@@ -58,7 +58,7 @@ class MetricsTest {
 
     @Test
     void countersMoveByExactlyTheTrafficSentAndReceived() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0"))) {
             Admin admin = broker.admin();
             admin.createTopics(List.of(new NewTopic("metered", 1, (short) 1))).all().get();
             Properties p = broker.clientProperties();
@@ -105,7 +105,7 @@ class MetricsTest {
 
     @Test
     void everyMeterFollowsThePrometheusNamingConventions() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0"))) {
             broker.admin().createTopics(List.of(new NewTopic("named", 1, (short) 1))).all().get();
             String body = get(broker.broker().metricsPort(), "/metrics", null).body();
             for (String line : body.split("\n")) {
@@ -131,7 +131,7 @@ class MetricsTest {
 
     @Test
     void aDeletedTopicsMetersGoAwayWithIt() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0"))) {
             Admin admin = broker.admin();
             admin.createTopics(List.of(new NewTopic("doomed", 2, (short) 1))).all().get();
             assertTrue(get(broker.broker().metricsPort(), "/metrics", null).body().contains("topic=\"doomed\""));
@@ -143,7 +143,7 @@ class MetricsTest {
 
     @Test
     void partitionSeriesAreCappedByConfiguration() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0", "metrics.partition.series.max", "2"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0", "metrics.partition.series.max", "2"))) {
             broker.admin().createTopics(List.of(new NewTopic("wide", 5, (short) 1))).all().get();
             Map<String, Double> samples = scrape(broker);
             long metered = samples.keySet().stream()
@@ -157,7 +157,7 @@ class MetricsTest {
 
     @Test
     void groupMetersShowMembersRebalancesCommittedOffsetsAndLag() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0"))) {
             broker.admin().createTopics(List.of(new NewTopic("lagged", 1, (short) 1))).all().get();
             produce(broker, "lagged", 100);
             Properties c = broker.clientProperties();
@@ -201,7 +201,7 @@ class MetricsTest {
         }
     }
 
-    private static void produce(TestBroker broker, String topic, int count) throws Exception {
+    private static void produce(LocalBroker broker, String topic, int count) throws Exception {
         Properties p = broker.clientProperties();
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -215,7 +215,7 @@ class MetricsTest {
 
     @Test
     void inFsyncModeTheDurableOffsetReachesTheLogEndOnceAcksAllAreAnswered() throws Exception {
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0", "flush.mode", "fsync"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0", "flush.mode", "fsync"))) {
             broker.admin().createTopics(List.of(new NewTopic("forced", 1, (short) 1))).all().get();
             Properties p = broker.clientProperties();
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -247,7 +247,7 @@ class MetricsTest {
             assertEquals(200, get(server.port(), "/health/ready", null).statusCode());
             assertEquals(404, get(server.port(), "/health/nonsense", null).statusCode());
         }
-        try (TestBroker broker = TestBroker.start(dataDir, Map.of("metrics.port", "0"))) {
+        try (LocalBroker broker = LocalBroker.start(dataDir, Map.of("metrics.port", "0"))) {
             assertEquals(200, get(broker.broker().metricsPort(), "/health/ready", null).statusCode());
         }
     }

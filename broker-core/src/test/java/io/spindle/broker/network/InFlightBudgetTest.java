@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.broker.RawKafkaConnection;
+import io.spindle.config.ListenerSettings;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,7 @@ class InFlightBudgetTest {
         MetadataRequest big = bigRequest();
         int size = big.serializeWithHeader(new RequestHeader(ApiKeys.METADATA, VERSION, "raw-test", 1)).remaining();
         // Each connection may hold 64 requests; all together only three.
-        listener = KafkaListener.bind("127.0.0.1", 0, 2, 1 << 20, 64L * size, 3L * size - 1,
+        listener = KafkaListener.bind(new ListenerSettings("127.0.0.1", 0, 2, 1 << 20, 64L * size, 3L * size - 1),
                 new RequestDispatcher(List.of(parkingHandler())), RequestObserver.NONE);
         int port = listener.address().getPort();
         List<RawKafkaConnection> connections = new ArrayList<>();

@@ -12,7 +12,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.broker.RawKafkaConnection;
+import io.spindle.config.ListenerSettings;
+import io.spindle.fixtures.RawKafkaConnection;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -268,7 +269,8 @@ class KafkaListenerTest {
     }
 
     private KafkaListener listen(long maxInFlightBytes, ApiHandler... handlers) {
-        return KafkaListener.bind("127.0.0.1", 0, 1, 1 << 20, maxInFlightBytes, new RequestDispatcher(List.of(handlers)));
+        return KafkaListener.bind(new ListenerSettings("127.0.0.1", 0, 1, 1 << 20, maxInFlightBytes, Long.MAX_VALUE),
+                new RequestDispatcher(List.of(handlers)), RequestObserver.NONE);
     }
 
     private static ApiHandler handler(ApiKeys key,

@@ -2,6 +2,7 @@ package io.spindle.perf.jmh;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.Batches;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
@@ -42,7 +43,7 @@ public class LogAppendBenchmark {
     @Setup(Level.Trial)
     public void makeBatch() {
         String[] parts = batch.split("x");
-        records = Batches.direct(Batches.batch(Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
+        records = Batches.direct(Batches.filled(Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
     }
 
     @Setup(Level.Iteration)
@@ -57,7 +58,7 @@ public class LogAppendBenchmark {
     @TearDown(Level.Iteration)
     public void closeLog() throws Exception {
         manager.close();
-        Batches.deleteRecursively(dir);
+        ScratchDirs.deleteRecursively(dir);
     }
 
     @Benchmark

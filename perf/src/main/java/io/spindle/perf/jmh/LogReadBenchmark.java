@@ -2,6 +2,7 @@ package io.spindle.perf.jmh;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.Batches;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
 import io.spindle.log.LogSlice;
@@ -49,7 +50,7 @@ public class LogReadBenchmark {
         manager = LogManager.open(dir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), TimeUnit.HOURS.toMillis(1),
                 t -> config, Clock.systemUTC());
         log = manager.getOrCreate("bench", 0, config);
-        ByteBuffer batch = Batches.direct(Batches.batch(64, 1024));
+        ByteBuffer batch = Batches.direct(Batches.filled(64, 1024));
         for (int i = 0; i < 256 * 1024 * 1024 / batch.remaining(); i++) {
             log.append(batch.duplicate());
         }
@@ -59,7 +60,7 @@ public class LogReadBenchmark {
     @TearDown(Level.Trial)
     public void close() throws Exception {
         manager.close();
-        Batches.deleteRecursively(dir);
+        ScratchDirs.deleteRecursively(dir);
     }
 
     @Benchmark

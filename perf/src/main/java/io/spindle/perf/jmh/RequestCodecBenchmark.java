@@ -2,6 +2,7 @@ package io.spindle.perf.jmh;
 
 import io.netty.util.ReferenceCountUtil;
 import io.spindle.broker.network.SendParts;
+import io.spindle.fixtures.Batches;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -50,7 +51,7 @@ public class RequestCodecBenchmark {
 
     @Setup
     public void setUp() {
-        MemoryRecords records = MemoryRecords.readableRecords(Batches.batch(64, 1024));
+        MemoryRecords records = MemoryRecords.readableRecords(Batches.filled(64, 1024));
         ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
         ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("bench");
         topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
@@ -72,7 +73,7 @@ public class RequestCodecBenchmark {
         produceData.responses().add(topicResponse);
         produceResponse = new ProduceResponse(produceData);
 
-        MemoryRecords fetched = MemoryRecords.readableRecords(Batches.batch(1000, 1024));
+        MemoryRecords fetched = MemoryRecords.readableRecords(Batches.filled(1000, 1024));
         FetchResponseData fetchData2 = new FetchResponseData();
         fetchData2.responses().add(new FetchResponseData.FetchableTopicResponse().setTopic("bench")
                 .setPartitions(List.of(new FetchResponseData.PartitionData().setPartitionIndex(0)

@@ -4,37 +4,13 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 
-/** Builds record batches with kafka-clients' own encoder, and decodes what the log hands back. */
-final class Batches {
-    private Batches() {
-    }
-
-    /** One uncompressed batch of {@code count} records "prefix-i", timestamps from {@code firstTimestamp}. */
-    static ByteBuffer batch(String prefix, int count, long firstTimestamp) {
-        SimpleRecord[] records = new SimpleRecord[count];
-        for (int i = 0; i < count; i++) {
-            records[i] = new SimpleRecord(firstTimestamp + i, ("k" + i).getBytes(StandardCharsets.UTF_8),
-                    (prefix + "-" + i).getBytes(StandardCharsets.UTF_8));
-        }
-        return MemoryRecords.withRecords(Compression.NONE, records).buffer();
-    }
-
-    static ByteBuffer batchOfSize(int valueBytes, long timestamp) {
-        return MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(timestamp, new byte[valueBytes])).buffer();
-    }
-
-    static ByteBuffer idempotent(long producerId, short epoch, int baseSequence, String... values) {
-        SimpleRecord[] records = new SimpleRecord[values.length];
-        for (int i = 0; i < values.length; i++) {
-            records[i] = new SimpleRecord(1000L + i, values[i].getBytes(StandardCharsets.UTF_8));
-        }
-        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, epoch, baseSequence, records).buffer();
+/** Decodes what a log hands back, with kafka-clients' own decoder (io.spindle.fixtures.Batches builds what goes in). */
+final class Reads {
+    private Reads() {
     }
 
     /** Decodes a slice into (offset, value) strings like "5=a-0". */
