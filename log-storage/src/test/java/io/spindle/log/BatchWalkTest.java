@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.Batches;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
