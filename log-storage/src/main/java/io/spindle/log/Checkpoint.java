@@ -15,8 +15,8 @@ import java.util.zip.CRC32C;
  * recovery scans only from there; the log start offset is where retention has cut; {@code clean} says the
  * broker closed the log cleanly, so nothing needs scanning at all.
  *
- * <p>Format, big-endian, 30 bytes: magic "SPCK" (int), version (short, 1), clean (byte), unused (byte),
- * recoveryPoint (long), logStartOffset (long), CRC32C of the preceding 24 bytes (int). Version 1 is the
+ * <p>Format, big-endian, 28 bytes ({@code SIZE}): magic "SPCK" (int), version (short, 1), clean (byte), unused
+ * (byte), recoveryPoint (long), logStartOffset (long), CRC32C of the preceding 24 bytes (int). Version 1 is the
  * first. It is written to a temporary file, forced, renamed over the old one, and the directory forced,
  * so a crash leaves either the old or the new checkpoint.
  */

@@ -1,18 +1,7 @@
 package io.spindle.log;
 
-import static io.spindle.log.RecordBatchFormat.ATTRIBUTES;
-import static io.spindle.log.RecordBatchFormat.BASE_OFFSET;
-import static io.spindle.log.RecordBatchFormat.BASE_SEQUENCE;
-import static io.spindle.log.RecordBatchFormat.BATCH_LENGTH;
-import static io.spindle.log.RecordBatchFormat.CRC;
-import static io.spindle.log.RecordBatchFormat.HEADER_SIZE;
-import static io.spindle.log.RecordBatchFormat.LAST_OFFSET_DELTA;
-import static io.spindle.log.RecordBatchFormat.LOG_OVERHEAD;
-import static io.spindle.log.RecordBatchFormat.MAGIC;
-import static io.spindle.log.RecordBatchFormat.MAX_TIMESTAMP;
-import static io.spindle.log.RecordBatchFormat.PRODUCER_EPOCH;
-import static io.spindle.log.RecordBatchFormat.PRODUCER_ID;
-import static io.spindle.log.RecordBatchFormat.RECORD_COUNT;
+
+import static io.spindle.log.BatchHeader.HEADER_SIZE;
 
 import io.spindle.config.TimestampType;
 import io.spindle.config.TopicConfig;
@@ -227,7 +216,7 @@ public final class PartitionLog {
      * attributes, max timestamp and CRC. Either every batch is appended or none.
      */
     public AppendResult append(ByteBuffer records) {
-        ByteBuffer buffer = RecordBatchFormat.bigEndian(records);
+        ByteBuffer buffer = BatchHeader.bigEndian(records);
         TopicConfig cfg = config;
         int start = buffer.position();
         int end = buffer.limit();
@@ -255,22 +244,10 @@ public final class PartitionLog {
             throw new CorruptRecordBatchException(name + ": " + (end - start) + " bytes is too short for a record batch");
         }
         List<int[]> batches = new ArrayList<>(1);
-        int position = start;
-        while (position < end) {
-            if (end - position < HEADER_SIZE) {
-                throw new CorruptRecordBatchException(name + ": " + (end - position)
-                        + " trailing bytes after the last record batch");
-            }
-            byte magic = buffer.get(position + MAGIC);
-            if (magic != RecordBatchFormat.CURRENT_MAGIC) {
-                throw new UnsupportedMagicException(name + ": record batch magic " + magic + " is not supported, only v2 (magic 2)");
-            }
-            int batchLength = buffer.getInt(position + BATCH_LENGTH);
-            long size = (long) LOG_OVERHEAD + batchLength;
-            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + size > end) {
-                throw new CorruptRecordBatchException(name + ": record batch length " + batchLength
-                        + " does not fit the " + (end - position) + " bytes left");
-            }
+        BatchWalk walk = BatchWalk.over(BatchHeader.at(buffer, start), end).checkingCrc();
+        while (walk.next()) {
+            BatchHeader batch = walk.header();
+            long size = batch.sizeInBytes();
             if (size > cfg.maxMessageBytes()) {
                 throw new RecordBatchTooLargeException(name + ": record batch of " + size
                         + " bytes exceeds max.message.bytes " + cfg.maxMessageBytes());
@@ -279,38 +256,34 @@ public final class PartitionLog {
                 throw new RecordBatchTooLargeException(name + ": record batch of " + size
                         + " bytes exceeds segment.bytes " + cfg.segmentBytes());
             }
-            int storedCrc = buffer.getInt(position + CRC);
-            int crc = RecordBatchFormat.crcOf(buffer, position, (int) size);
-            if (crc != storedCrc) {
-                throw new CorruptRecordBatchException(name + ": record batch CRC32C " + Integer.toUnsignedString(storedCrc)
-                        + " does not match its content (" + Integer.toUnsignedString(crc) + ")");
-            }
-            int count = buffer.getInt(position + RECORD_COUNT);
-            int lastOffsetDelta = buffer.getInt(position + LAST_OFFSET_DELTA);
-            if (count <= 0 || lastOffsetDelta != count - 1) {
+            int count = batch.recordCount();
+            if (count != batch.lastOffsetDelta() + 1L) {
                 throw new CorruptRecordBatchException(name + ": record batch claims " + count
-                        + " records with last offset delta " + lastOffsetDelta);
+                        + " records with last offset delta " + batch.lastOffsetDelta());
             }
-            batches.add(new int[] {position, (int) size});
-            position += (int) size;
+            batches.add(new int[] {(int) batch.position(), (int) size});
+        }
+        if (walk.problem() == BatchWalk.Problem.UNSUPPORTED_MAGIC) {
+            throw new UnsupportedMagicException(name + ": record batch with " + walk.describeProblem());
+        }
+        if (walk.problem() != null) {
+            throw new CorruptRecordBatchException(name + ": record batch with " + walk.describeProblem());
         }
         return batches;
     }
 
     private AppendResult appendLocked(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
         // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
-        long[] checkedProducer = new long[batches.size()];
-        for (int i = 0; i < batches.size(); i++) {
-            int at = batches.get(i)[0];
-            long producerId = buffer.getLong(at + PRODUCER_ID);
-            checkedProducer[i] = producerId;
+        BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
+        for (int[] each : batches) {
+            batch.moveTo(each[0]);
+            long producerId = batch.producerId();
             if (producerId < 0) {
                 continue;
             }
-            short epoch = buffer.getShort(at + PRODUCER_EPOCH);
-            int firstSeq = buffer.getInt(at + BASE_SEQUENCE);
-            int lastSeq = lastSequence(firstSeq, buffer.getInt(at + LAST_OFFSET_DELTA));
-            ProducerStateTable.BatchRange original = producers.check(name, producerId, epoch, firstSeq, lastSeq);
+            int firstSeq = batch.baseSequence();
+            ProducerStateTable.BatchRange original = producers.check(name, producerId, batch.producerEpoch(), firstSeq,
+                    batch.lastSequence());
             if (original != null) {
                 if (batches.size() != 1) {
                     throw new OutOfOrderSequenceException(name + ": producer " + producerId
@@ -339,17 +312,12 @@ public final class PartitionLog {
         long next = firstOffset;
         long records = 0;
         // Offsets (and append times) go into the headers first, so that all the batches reach the segment in one write.
-        for (int[] batch : batches) {
-            int at = batch[0];
-            int size = batch[1];
-            buffer.putLong(at + BASE_OFFSET, next);
+        for (int[] each : batches) {
+            batch.moveTo(each[0]).setBaseOffset(next);
             if (logAppendTime) {
-                short attributes = buffer.getShort(at + ATTRIBUTES);
-                buffer.putShort(at + ATTRIBUTES, (short) (attributes | RecordBatchFormat.TIMESTAMP_TYPE_LOG_APPEND));
-                buffer.putLong(at + MAX_TIMESTAMP, now);
-                buffer.putInt(at + CRC, RecordBatchFormat.crcOf(buffer, at, size));
+                batch.stampLogAppendTime(now);
             }
-            next += buffer.getInt(at + LAST_OFFSET_DELTA) + 1L;
+            next += batch.lastOffsetDelta() + 1L;
         }
         int start = batches.get(0)[0];
         ByteBuffer all = buffer.duplicate();
@@ -363,17 +331,16 @@ public final class PartitionLog {
             throw goOffline("write of " + totalSize + " bytes to", segment.file(), e);
         }
         next = firstOffset;
-        for (int i = 0; i < batches.size(); i++) {
-            int at = batches.get(i)[0];
-            int size = batches.get(i)[1];
-            int lastDelta = buffer.getInt(at + LAST_OFFSET_DELTA);
+        for (int[] each : batches) {
+            int at = each[0];
+            batch.moveTo(at);
+            int lastDelta = batch.lastOffsetDelta();
             long lastOffset = next + lastDelta;
-            segment.index(written + (at - start), size, next, lastOffset, buffer.getLong(at + MAX_TIMESTAMP),
+            segment.index(written + (at - start), each[1], next, lastOffset, batch.maxTimestamp(),
                     cfg.indexIntervalBytes(), now);
-            if (checkedProducer[i] >= 0) {
-                int firstSeq = buffer.getInt(at + BASE_SEQUENCE);
-                producers.update(checkedProducer[i], buffer.getShort(at + PRODUCER_EPOCH), firstSeq,
-                        lastSequence(firstSeq, lastDelta), next, lastOffset);
+            if (batch.hasProducerId()) {
+                producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
+                        next, lastOffset);
             }
             records += lastDelta + 1L;
             next = lastOffset + 1;
@@ -385,11 +352,6 @@ public final class PartitionLog {
         messagesSinceFlush.addAndGet(records);
         CompletableFuture<Void> durable = afterAppend(next);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, logStartOffset, false, durable);
-    }
-
-    private static int lastSequence(int firstSequence, int lastOffsetDelta) {
-        long last = (long) firstSequence + lastOffsetDelta;
-        return (int) (last > Integer.MAX_VALUE ? last - Integer.MAX_VALUE - 1 : last);
     }
 
     /** Rolls to a new segment when the active one is full, too old, or its index is full. */
@@ -694,7 +656,7 @@ public final class PartitionLog {
 
     /** Decodes the batch at {@code position} (decompressing it if needed) for the first record whose timestamp matches. */
     private static TimestampAndOffset findRecord(Segment segment, int position, LongPredicate matches) {
-        int size = segment.batchSizeAt(position);
+        int size = (int) segment.header(position).sizeInBytes();
         ByteBuffer copy = ByteBuffer.allocate(size);
         segment.copyTo(position, size, copy);
         copy.flip();
@@ -922,14 +884,10 @@ public final class PartitionLog {
     /** Reads every batch header once to learn the idempotent producers' last sequences. */
     private void rebuildProducerState() {
         for (Segment segment : segments.values()) {
-            segment.forEachBatch(position -> {
-                long producerId = segment.producerIdAt(position);
-                if (producerId >= 0) {
-                    int firstSeq = segment.baseSequenceAt(position);
-                    int delta = segment.lastOffsetDeltaAt(position);
-                    long base = segment.batchBaseOffsetAt(position);
-                    producers.update(producerId, segment.producerEpochAt(position), firstSeq,
-                            lastSequence(firstSeq, delta), base, base + delta);
+            segment.forEachBatch(batch -> {
+                if (batch.hasProducerId()) {
+                    producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
                 }
             });
         }

@@ -1,11 +1,6 @@
 package io.spindle.log;
 
-import static io.spindle.log.RecordBatchFormat.BASE_OFFSET;
-import static io.spindle.log.RecordBatchFormat.BATCH_LENGTH;
-import static io.spindle.log.RecordBatchFormat.HEADER_SIZE;
-import static io.spindle.log.RecordBatchFormat.LAST_OFFSET_DELTA;
-import static io.spindle.log.RecordBatchFormat.LOG_OVERHEAD;
-import static io.spindle.log.RecordBatchFormat.MAX_TIMESTAMP;
+import static io.spindle.log.BatchHeader.HEADER_SIZE;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One file of a partition log: {@code <20-digit base offset>.log}, memory-mapped, holding Kafka v2 record
@@ -25,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that recovery has not cut yet). The active segment's file is preallocated to its mapping capacity and
  * trimmed to {@code size()} when it is sealed or closed.
  *
- * <p>Threading: {@link #append}, {@link #seal} and {@link #truncateTo} run under the partition's write lock.
+ * <p>Threading: {@link #reserve}, {@link #write}, {@link #index}, {@link #publish} and {@link #seal} run under
+ * the partition's write lock.
  * Readers hold a reference ({@link #tryRetain}/{@link #release}) and see the segment up to the volatile
  * {@code size}, which is stored only after the bytes it covers. The mapping is released when the last
  * reference goes, so retention can delete a segment that a reader still holds.
@@ -254,20 +251,9 @@ final class Segment {
 
     // ---- reading (lock-free, reference held) ----
 
-    long batchBaseOffsetAt(long position) {
-        return log.getLong(position + BASE_OFFSET);
-    }
-
-    int batchSizeAt(long position) {
-        return LOG_OVERHEAD + log.getInt(position + BATCH_LENGTH);
-    }
-
-    long batchLastOffsetAt(long position) {
-        return log.getLong(position + BASE_OFFSET) + log.getInt(position + LAST_OFFSET_DELTA);
-    }
-
-    long batchMaxTimestampAt(long position) {
-        return log.getLong(position + MAX_TIMESTAMP);
+    /** A header cursor at {@code position}, over the published batches (below the current size). */
+    BatchHeader header(long position) {
+        return BatchHeader.at(log, position, size);
     }
 
     /**
@@ -277,11 +263,12 @@ final class Segment {
     int positionOf(long offset, int end) {
         int entry = offsetIndex.floor(offset - baseOffset);
         int position = entry < 0 ? 0 : offsetIndex.value(entry);
+        BatchHeader batch = BatchHeader.at(log, position, end);
         while (position < end) {
-            if (batchLastOffsetAt(position) >= offset) {
+            if (batch.moveTo(position).lastOffset() >= offset) {
                 return position;
             }
-            position += batchSizeAt(position);
+            position += (int) batch.sizeInBytes();
         }
         return -1;
     }
@@ -295,35 +282,45 @@ final class Segment {
             int p = positionOf(offset, end);
             position = p < 0 ? end : p;
         }
+        BatchHeader batch = BatchHeader.at(log, position, end);
         while (position < end) {
-            if (batchMaxTimestampAt(position) >= timestamp) {
+            if (batch.moveTo(position).maxTimestamp() >= timestamp) {
                 return position;
             }
-            position += batchSizeAt(position);
+            position += (int) batch.sizeInBytes();
         }
         return -1;
     }
 
     /** A slice of whole batches from {@code position}, at most {@code maxBytes} but at least one batch. */
     LogSlice slice(int position, int maxBytes, int end) {
+        BatchHeader batch = BatchHeader.at(log, position, end);
         int limit = position;
         long next = -1;
         while (limit < end) {
-            int batchSize = batchSizeAt(limit);
+            int batchSize = (int) batch.moveTo(limit).sizeInBytes();
             if (limit > position && (long) limit - position + batchSize > maxBytes) {
                 break;
             }
-            next = batchLastOffsetAt(limit) + 1;
+            next = batch.nextOffset();
             limit += batchSize;
         }
         if (limit == position) {
             release();
             return LogSlice.EMPTY;
         }
-        return new LogSlice(this, batchBaseOffsetAt(position), position, limit - position, next);
+        return new LogSlice(this, batch.moveTo(position).baseOffset(), position, limit - position, next);
     }
 
-    // ---- recovery ----
+    /** Calls {@code visitor} with a header on every published batch, in order (the same cursor, moved). */
+    void forEachBatch(Consumer<BatchHeader> visitor) {
+        BatchWalk walk = BatchWalk.over(header(0), size);
+        while (walk.next()) {
+            visitor.accept(walk.header());
+        }
+    }
+
+    // ---- loading and recovery (partition write lock held, before the log is shared) ----
 
     /** What {@link #recover} found: the valid end, the next offset, and what it cut. */
     record Recovery(int validEnd, long nextOffset, long droppedBytes, String reason) {
@@ -338,51 +335,23 @@ final class Segment {
     Recovery recover(int indexIntervalBytes, long nowMs) throws IOException {
         long limit = fileLengthAtOpen;
         resetIndexes();
-        java.nio.MappedByteBuffer view = limit == 0 ? null
+        // CRCs are computed over a read-only view of the file; the mapping's accessors read one field at a time.
+        ByteBuffer view = limit == 0 ? ByteBuffer.allocate(0)
                 : log.channel().map(FileChannel.MapMode.READ_ONLY, 0, limit);
-        int position = 0;
-        long expected = baseOffset;
-        String reason = null;
-        long claimedEnd = position;
-        while (position < limit) {
-            if (limit - position < HEADER_SIZE) {
-                reason = isZero(view, position, (int) (limit - position)) ? null : "a truncated batch header";
-                claimedEnd = limit;
-                break;
-            }
-            int batchLength = log.getInt(position + BATCH_LENGTH);
-            long batchBase = log.getLong(position + BASE_OFFSET);
-            if (batchLength == 0 && batchBase == 0) {
-                break; // preallocated zeros: the end of the log
-            }
-            long total = (long) LOG_OVERHEAD + batchLength;
-            claimedEnd = Math.min(limit, position + Math.max(total, HEADER_SIZE));
-            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + total > limit) {
-                reason = "a batch length of " + batchLength + " that runs past the end of the file";
-                break;
-            }
-            if (log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC) {
-                reason = "magic " + log.getByte(position + RecordBatchFormat.MAGIC);
-                break;
-            }
-            if (RecordBatchFormat.crcOf(view, position, (int) total) != log.getInt(position + RecordBatchFormat.CRC)) {
-                reason = "a CRC32C mismatch";
-                break;
-            }
-            if (batchBase != expected) {
-                reason = "base offset " + batchBase + " where " + expected + " was expected";
-                break;
-            }
-            long lastOffset = batchBase + log.getInt(position + LAST_OFFSET_DELTA);
-            recordBatch(position, (int) total, batchBaseOffsetAt(position), lastOffset, batchMaxTimestampAt(position),
-                    indexIntervalBytes, nowMs);
-            expected = lastOffset + 1;
-            position += (int) total;
+        BatchWalk walk = BatchWalk.over(BatchHeader.at(view, 0), limit)
+                .checkingCrc().expectingBaseOffset(baseOffset).endingAtZeros();
+        while (walk.next()) {
+            BatchHeader batch = walk.header();
+            recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                    batch.maxTimestamp(), indexIntervalBytes, nowMs);
         }
+        int position = (int) walk.validEnd();
         long dropped = 0;
-        if (reason != null) {
+        if (walk.problem() != null) {
             // A file shorter than its mapping was trimmed when sealed: all of its rest is invalid. A preallocated
-            // one has zeros past the torn batch.
+            // one has zeros past the torn batch, which ends where its length says (or its header would).
+            long claimedEnd = walk.problem() == BatchWalk.Problem.TRUNCATED_HEADER ? limit
+                    : Math.min(limit, position + Math.max(walk.header().sizeInBytes(), HEADER_SIZE));
             long cutEnd = fileLengthAtOpen < log.capacity() ? fileLengthAtOpen : claimedEnd;
             dropped = Math.max(0, cutEnd - position);
             if (dropped > 0) {
@@ -390,18 +359,9 @@ final class Segment {
             }
         }
         size = position;
-        nextOffset = expected;
+        nextOffset = walk.nextOffset();
         reservedUpTo = Math.min(limit, log.capacity());
-        return new Recovery(position, expected, dropped, reason);
-    }
-
-    private static boolean isZero(java.nio.MappedByteBuffer view, int position, int length) {
-        for (int i = 0; i < length; i++) {
-            if (view.get(position + i) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return new Recovery(position, nextOffset, dropped, walk.describeProblem());
     }
 
     private void resetIndexes() {
@@ -414,9 +374,24 @@ final class Segment {
     }
 
     /**
-     * Takes a segment that an earlier run wrote completely (below the recovery point) at its file length,
-     * trusting the index files when they hold together and rebuilding them from the batch headers otherwise.
-     * Returns false if the indexes had to be rebuilt.
+     * The offset of the batch after the last one when the batch headers in [0, end) hold together — each one
+     * whole, magic 2, its base offset continuing the previous batch, the last ending exactly at {@code end} —
+     * and -1 otherwise. Reads headers only (no CRC), so it is cheap enough for every segment the checkpoint
+     * vouches for; it keeps a file that was cut, padded or overwritten since from being walked blindly (such a
+     * walk read past the mapping and crashed the JVM).
+     */
+    long nextOffsetIfHeadersHoldTogether(int end) {
+        BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end).expectingBaseOffset(baseOffset);
+        while (walk.next()) {
+            // only the checks
+        }
+        return walk.problem() == null ? walk.nextOffset() : -1;
+    }
+
+    /**
+     * Takes a segment that an earlier run wrote completely (below the recovery point) at its file length, after
+     * {@link #nextOffsetIfHeadersHoldTogether} said its headers do, trusting the index files when they hold
+     * together and rebuilding them from the batch headers otherwise. Returns false if the indexes had to be rebuilt.
      */
     boolean loadTrusted(int end, boolean active, int indexIntervalBytes, long nowMs) throws IOException {
         size = end;
@@ -436,29 +411,23 @@ final class Segment {
             if (times != null) {
                 times.close();
             }
-        }
-        // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
-        if (!trusted) {
             resetIndexes();
         }
+        // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
         maxTimestamp = -1;
         offsetOfMaxTimestamp = -1;
         rollStartMs = -1;
-        long next = baseOffset;
-        int position = 0;
-        while (position < end) {
-            int batchSize = batchSizeAt(position);
-            long lastOffset = batchLastOffsetAt(position);
-            if (!trusted) {
-                recordBatch(position, batchSize, batchBaseOffsetAt(position), lastOffset, batchMaxTimestampAt(position),
-                        indexIntervalBytes, nowMs);
+        BatchWalk walk = BatchWalk.over(header(0), end);
+        while (walk.next()) {
+            BatchHeader batch = walk.header();
+            if (trusted) {
+                trackTimestamps(batch.baseOffset(), batch.maxTimestamp(), nowMs);
             } else {
-                trackTimestamps(position, batchMaxTimestampAt(position), nowMs);
+                recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                        batch.maxTimestamp(), indexIntervalBytes, nowMs);
             }
-            next = lastOffset + 1;
-            position += batchSize;
         }
-        nextOffset = next;
+        nextOffset = walk.batches() == 0 ? baseOffset : walk.nextOffset();
         if (!active) {
             sealed = true;
             if (!trusted) {
@@ -469,41 +438,14 @@ final class Segment {
         return trusted;
     }
 
-    /**
-     * The offset of the batch after the last one when the batch headers in [0, end) hold together — each one
-     * whole, magic 2, its base offset continuing the previous batch, the last ending exactly at {@code end} —
-     * and -1 otherwise. Reads headers only (no CRC), so it is cheap enough for every segment the checkpoint
-     * vouches for; it keeps a file that was cut, padded or overwritten since from being walked blindly (such a
-     * walk read past the mapping and crashed the JVM).
-     */
-    long nextOffsetIfHeadersHoldTogether(int end) {
-        long expected = baseOffset;
-        int position = 0;
-        while (position < end) {
-            if (end - position < HEADER_SIZE) {
-                return -1;
-            }
-            int batchLength = log.getInt(position + BATCH_LENGTH);
-            long total = (long) LOG_OVERHEAD + batchLength;
-            int lastDelta = log.getInt(position + LAST_OFFSET_DELTA);
-            if (batchLength < HEADER_SIZE - LOG_OVERHEAD || position + total > end
-                    || log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC
-                    || log.getLong(position + BASE_OFFSET) != expected || lastDelta < 0) {
-                return -1;
-            }
-            expected += (long) lastDelta + 1;
-            position += (int) total;
-        }
-        return expected;
-    }
-
     /** Whether every offset index entry names the position of a batch ending at its offset, within [0, end). */
     private boolean entriesPointAtBatches(SparseIndex offsets, SparseIndex times, int end) {
+        BatchHeader batch = BatchHeader.at(log, 0, end);
         for (int i = 0; i < offsets.entries(); i++) {
             int position = offsets.value(i);
-            if (position < 0 || end - position < HEADER_SIZE
-                    || log.getByte(position + RecordBatchFormat.MAGIC) != RecordBatchFormat.CURRENT_MAGIC
-                    || batchLastOffsetAt(position) - baseOffset != offsets.key(i)) {
+            if (position < 0 || batch.moveTo(position).available() < HEADER_SIZE
+                    || batch.magic() != BatchHeader.CURRENT_MAGIC
+                    || batch.lastOffset() - baseOffset != offsets.key(i)) {
                 return false;
             }
         }
@@ -515,40 +457,14 @@ final class Segment {
         return true;
     }
 
-    private void trackTimestamps(int position, long batchMaxTimestamp, long nowMs) {
+    private void trackTimestamps(long batchBaseOffset, long batchMaxTimestamp, long nowMs) {
         if (rollStartMs < 0) {
             rollStartMs = nowMs;
         }
         if (batchMaxTimestamp > maxTimestamp) {
             maxTimestamp = batchMaxTimestamp;
-            offsetOfMaxTimestamp = batchBaseOffsetAt(position);
+            offsetOfMaxTimestamp = batchBaseOffset;
         }
-    }
-
-    /** Calls {@code visitor} with the header position of every published batch, in order. */
-    void forEachBatch(java.util.function.IntConsumer visitor) {
-        int end = size;
-        int position = 0;
-        while (position < end) {
-            visitor.accept(position);
-            position += batchSizeAt(position);
-        }
-    }
-
-    long producerIdAt(long position) {
-        return log.getLong(position + RecordBatchFormat.PRODUCER_ID);
-    }
-
-    short producerEpochAt(long position) {
-        return log.getShort(position + RecordBatchFormat.PRODUCER_EPOCH);
-    }
-
-    int baseSequenceAt(long position) {
-        return log.getInt(position + RecordBatchFormat.BASE_SEQUENCE);
-    }
-
-    int lastOffsetDeltaAt(long position) {
-        return log.getInt(position + LAST_OFFSET_DELTA);
     }
 
     // ---- lifetime ----

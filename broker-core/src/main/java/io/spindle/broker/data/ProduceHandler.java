@@ -11,6 +11,7 @@ import io.spindle.broker.partition.Acks;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.AppendResult;
+import io.spindle.log.BatchHeader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,14 +63,6 @@ final class ProduceHandler extends VersionedApiHandler {
     private static final short FIRST_VERSION_WITH_TOPIC_IDS = 13;
     private static final short FIRST_VERSION_WITH_LOG_START_OFFSET = 5;
     private static final short FIRST_VERSION_WITH_ERROR_MESSAGE = 8;
-
-    // Kafka v2 record batch header layout (the fields read before the log validates the batch).
-    private static final int LENGTH_OFFSET = 8;
-    private static final int LOG_OVERHEAD = 12;
-    private static final int MAGIC_OFFSET = 16;
-    private static final int ATTRIBUTES_OFFSET = 21;
-    private static final byte MAGIC_V2 = 2;
-    private static final short TRANSACTIONAL_FLAG = 0x10;
 
     private final Topics topics;
     private final Partitions partitions;
@@ -244,12 +237,10 @@ final class ProduceHandler extends VersionedApiHandler {
             return null;
         }
         ByteBuffer buffer = memory.buffer().duplicate();
-        int size = buffer.remaining();
-        if (size >= LOG_OVERHEAD) {
-            int length = buffer.getInt(buffer.position() + LENGTH_OFFSET);
-            if (length >= 0 && LOG_OVERHEAD + (long) length < size) {
-                return null;
-            }
+        BatchHeader first = BatchHeader.at(buffer, buffer.position());
+        if (first.available() >= BatchHeader.LOG_OVERHEAD && first.batchLength() >= 0
+                && first.sizeInBytes() < first.available()) {
+            return null;
         }
         return buffer;
     }
@@ -260,10 +251,9 @@ final class ProduceHandler extends VersionedApiHandler {
             for (PartitionProduceData partitionData : topicData.partitionData()) {
                 if (partitionData.records() instanceof MemoryRecords memory) {
                     ByteBuffer buffer = memory.buffer();
-                    int start = buffer.position();
-                    if (buffer.limit() - start >= ATTRIBUTES_OFFSET + 2
-                            && buffer.get(start + MAGIC_OFFSET) == MAGIC_V2
-                            && (buffer.getShort(start + ATTRIBUTES_OFFSET) & TRANSACTIONAL_FLAG) != 0) {
+                    BatchHeader first = BatchHeader.at(buffer, buffer.position());
+                    if (first.available() >= BatchHeader.HEADER_SIZE && first.magic() == BatchHeader.CURRENT_MAGIC
+                            && first.isTransactional()) {
                         return true;
                     }
                 }
