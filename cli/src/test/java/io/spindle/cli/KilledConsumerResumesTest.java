@@ -64,11 +64,10 @@ class KilledConsumerResumesTest {
         assertEquals(List.of("job-5", "job-6"), resumed.outLines());
     }
 
-    /** The same JVM, flags and class path as this test, running Main. */
+    /** The same JVM and class path as this test, running Main (which needs no JVM flags). */
     private static List<String> javaCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(BuildInfo.jvmFlags());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());

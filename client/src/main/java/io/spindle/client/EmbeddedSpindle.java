@@ -21,8 +21,7 @@ import java.util.stream.Stream;
  *      Spindle spindle = Spindle.connect(broker.bootstrapServers())) { ... }
  * }</pre>
  *
- * <p>The JVM needs the module flags the broker's storage needs on Java 17 (the {@code spindle.jvm.flags} of the
- * parent pom, see the README).
+ * <p>The JVM needs no flags.
  */
 public final class EmbeddedSpindle implements AutoCloseable {
     private final Path dataDir;

@@ -234,7 +234,7 @@ public final class PerfCommand implements Callable<Integer> {
             Compare.Plan defaults = Compare.Plan.defaults();
             Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
                     defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
-            Compare.Setup setup = new Compare.Setup(java, jar, jar.resolveSibling("jvm.options"), lib, work);
+            Compare.Setup setup = new Compare.Setup(java, jar, lib, work);
             new Compare(plan, setup, spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;
         }
@@ -289,12 +289,11 @@ public final class PerfCommand implements Callable<Integer> {
             Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
             Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-start-");
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            Path options = jar.resolveSibling("jvm.options");
             PrintWriter out = spec.commandLine().getOut();
-            Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, options, work, out);
+            Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, work, out);
             List<Double> times = new ArrayList<>();
             for (int i = 1; i <= starts; i++) {
-                try (BrokerProcess broker = SpindleLauncher.start(java, jar, options, archive, work.resolve("start-" + i),
+                try (BrokerProcess broker = SpindleLauncher.start(java, jar, archive, work.resolve("start-" + i),
                         Compare.freePort())) {
                     times.add(broker.awaitReady(Duration.ofSeconds(120)));
                 }
