@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.client.BootstrapServers;
-import io.spindle.client.EmbeddedBroker;
 import io.spindle.client.Spindle;
+import io.spindle.test.BootstrapServers;
+import io.spindle.test.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
