@@ -23,7 +23,7 @@ public final class Preload {
 
     static void run() {
         try {
-            // Segments: chronicle-bytes and the native fallocate binding.
+            // Segments: the native fallocate binding (JNA and jnr-ffi).
             LogManager.preloadNativeAccess();
             // Every request: kafka-clients builds the schemas of all its APIs when ApiKeys is first used.
             ApiKeys.values();

@@ -1,5 +1,6 @@
 package io.spindle.cli;
 
+import io.spindle.broker.MetadataProbe;
 import io.spindle.broker.SpindleBroker;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.config.BrokerConfig;
@@ -83,7 +84,7 @@ final class BrokerCommand implements Callable<Integer> {
             SpindleBroker broker = start(config);
             try {
                 if (exitWhenReady) {
-                    io.spindle.perf.MetadataProbe.ready(config.listenerHost(), broker.port());
+                    MetadataProbe.ready(config.listenerHost(), broker.port());
                 }
                 out.println(startLine(broker, config));
                 out.flush();

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * running, {@value #BAD_USAGE} a usage or configuration error. An error is reported as one line on stderr,
  * "spindle broker: what went wrong", with the stack trace only under {@code --verbose}.
  *
- * <p>A new subcommand (topic, produce, consume, group, perf) is a {@code @Command} class implementing
+ * <p>A new subcommand (topic, produce, consume, group) is a {@code @Command} class implementing
  * {@code Callable<Integer>}, added in {@link #commandLine}. It prints results on {@code spec.commandLine().getOut()}
  * and lets exceptions propagate to the handlers here (a {@link ConfigException} means status 2). One that runs
  * until stopped arms and awaits the {@link Shutdown}, as {@link BrokerCommand} does.
@@ -36,7 +36,9 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         usageHelpAutoWidth = true,
         description = "Spindle, a durable append-only log broker that speaks the Apache Kafka protocol.",
-        commandListHeading = "%nCommands (each has --help):%n")
+        commandListHeading = "%nCommands (each has --help):%n",
+        footer = {"", "Load tools and the comparison with Apache Kafka are in their own jar:"
+                + " bin/spindle perf --help (perf/target/spindle-perf.jar)."})
 final class SpindleCommand implements Callable<Integer> {
     static final int OK = ExitCode.OK;
     static final int FAILED = ExitCode.SOFTWARE;
@@ -62,7 +64,7 @@ final class SpindleCommand implements Callable<Integer> {
     /**
      * The command line; with {@code brokerOnly}, the top command and {@code broker} alone, for a process whose
      * first argument is {@code broker}. picocli builds the model of every registered command up front, and the
-     * others (perf above all) took about 100 ms of a broker's start.
+     * others (perf above all, when it was one of them) took about 100 ms of a broker's start.
      */
     static CommandLine commandLine(Shutdown shutdown, Map<String, String> environment, boolean brokerOnly) {
         Objects.requireNonNull(shutdown, "shutdown");
@@ -88,7 +90,6 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("group", new GroupCommand());
         commandLine.addSubcommand("lag", new LagCommand());
         commandLine.addSubcommand("completion", new CompletionCommand());
-        commandLine.addSubcommand("perf", new io.spindle.perf.PerfCommand());
     }
 
     /** Without a subcommand: the usage, on stderr, as a usage error. */

@@ -248,12 +248,8 @@ class BrokerCommandTest {
     }
 
     @Test
-    void buildInfoCarriesTheParentPomsJvmFlags() {
-        assertTrue(BuildInfo.jvmFlags().contains("--add-opens=java.base/java.nio=ALL-UNNAMED"),
-                BuildInfo.jvmFlags().toString());
-        assertTrue(BuildInfo.jvmFlags().contains("-Dchronicle.analytics.disable=true"),
-                BuildInfo.jvmFlags().toString());
-        assertTrue(!BuildInfo.version().contains("${"), BuildInfo.version());
+    void buildInfoCarriesTheProjectVersion() {
+        assertTrue(BuildInfo.version().matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), BuildInfo.version());
     }
 
     private Path dataDir() {

@@ -4,9 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.client.BootstrapServers;
-import io.spindle.client.EmbeddedBroker;
 import io.spindle.client.Spindle;
+import io.spindle.test.BootstrapServers;
+import io.spindle.test.EmbeddedBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -64,11 +64,10 @@ class KilledConsumerResumesTest {
         assertEquals(List.of("job-5", "job-6"), resumed.outLines());
     }
 
-    /** The same JVM, flags and class path as this test, running Main. */
+    /** The same JVM and class path as this test, running Main (which needs no JVM flags). */
     private static List<String> javaCommand(String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(BuildInfo.jvmFlags());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());

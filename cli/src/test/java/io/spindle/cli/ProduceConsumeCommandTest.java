@@ -3,9 +3,9 @@ package io.spindle.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.client.BootstrapServers;
-import io.spindle.client.EmbeddedBroker;
 import io.spindle.client.Spindle;
+import io.spindle.test.BootstrapServers;
+import io.spindle.test.EmbeddedBroker;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

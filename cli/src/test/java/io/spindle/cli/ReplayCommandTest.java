@@ -2,10 +2,10 @@ package io.spindle.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.spindle.client.BootstrapServers;
-import io.spindle.client.EmbeddedBroker;
 import io.spindle.client.Spindle;
 import io.spindle.client.SpindleRecord;
+import io.spindle.test.BootstrapServers;
+import io.spindle.test.EmbeddedBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

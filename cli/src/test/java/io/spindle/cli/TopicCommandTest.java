@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.client.BootstrapServers;
-import io.spindle.client.EmbeddedBroker;
+import io.spindle.test.BootstrapServers;
+import io.spindle.test.EmbeddedBroker;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

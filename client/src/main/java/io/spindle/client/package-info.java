@@ -9,8 +9,8 @@
  * }
  * }</pre>
  *
- * <p>{@link io.spindle.client.Spindle} is the entry point; {@link io.spindle.client.EmbeddedSpindle} and
- * {@link io.spindle.client.EmbeddedBroker} give tests a real broker in-process. Failures surface as
+ * <p>{@link io.spindle.client.Spindle} is the entry point. (A real broker in-process for tests is the separate
+ * artifact {@code io.spindle:spindle-test}: this one depends on kafka-clients only.) Failures surface as
  * {@link io.spindle.client.SpindleException}s that name the topic, group or address concerned.
  */
 package io.spindle.client;

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * full disk raises SIGBUS and can take the process down; with the blocks allocated up front a full
  * disk surfaces here as an IOException that fails one append, and the mapped write cannot fail.
  *
- * <p>Uses fallocate(2) through chronicle's posix binding; where that is unavailable, writes zeros
- * through the file channel, which allocates the same blocks at the cost of a copy.
+ * <p>Uses fallocate(2) through OpenHFT's posix binding (net.openhft:posix, over JNA and jnr-ffi, which need
+ * no JVM flags); where that is unavailable, writes zeros through the file channel, which allocates the same
+ * blocks at the cost of a copy.
  */
 final class DiskSpace {
     private static final Logger LOG = LoggerFactory.getLogger(DiskSpace.class);

@@ -71,18 +71,11 @@ public final class LogManager implements AutoCloseable {
     }
 
     /**
-     * Initializes what a log's first segment needs and is slow to start: chronicle-bytes (whose core initializes
-     * a native binding with jnr-ffi, generating code with ASM) and the fallocate binding, about 100 ms together.
-     * A broker calls this on a background thread at process start so that the work overlaps its other start-up.
-     * It enters chronicle the way opening a segment does (through its {@code Jvm} class), so the two cannot
-     * meet inside each other's static initializers in the wrong order.
+     * Initializes what a log's first segment needs and is slow to start: the fallocate binding of
+     * {@link DiskSpace} (JNA and jnr-ffi, which generates code with ASM), about 200 ms. A broker calls this on a
+     * background thread at process start so that the work overlaps its other start-up.
      */
     public static void preloadNativeAccess() {
-        try {
-            Class.forName("net.openhft.chronicle.core.Jvm", true, LogManager.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("chronicle-core is not on the class path", e);
-        }
         DiskSpace.preload();
     }
 

@@ -10,9 +10,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Whole record batches read from one segment, exactly as stored, without copying them onto the heap.
  *
- * <p>The bytes can leave in two zero-copy ways: as a file region ({@link #channel()},
- * {@link #filePosition()}, {@link #sizeInBytes()}, e.g. for sendfile), or straight from the memory
- * mapping ({@link #address()}). A slice holds a reference on its segment, so retention may delete the
+ * <p>The bytes leave without a copy as a file region ({@link #channel()}, {@link #filePosition()},
+ * {@link #sizeInBytes()}, e.g. for sendfile). A slice holds a reference on its segment, so retention may delete the
  * segment's files while the slice is alive but unmaps them only after {@link #close()}. Close every
  * slice exactly once (further calls are no-ops); {@link #EMPTY} needs no closing.
  *
@@ -65,12 +64,6 @@ public final class LogSlice implements AutoCloseable {
     /** Where the slice starts in {@link #channel()}. */
     public long filePosition() {
         return position;
-    }
-
-    /** Address of the slice's first byte in the segment's memory mapping; valid until {@link #close()}. */
-    public long address() {
-        requireOpen();
-        return segment.address(position);
     }
 
     /** Copies the slice's bytes into {@code destination} (tests, tools and the internal offsets topic). */

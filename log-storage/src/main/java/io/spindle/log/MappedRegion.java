@@ -2,61 +2,65 @@ package io.spindle.log;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import net.openhft.chronicle.bytes.MappedBytesStore;
-import net.openhft.chronicle.bytes.MappedFile;
-import net.openhft.chronicle.core.io.ReferenceOwner;
+import java.nio.file.StandardOpenOption;
 
 /**
- * One file mapped whole into memory through chronicle-bytes, with big-endian accessors at absolute
+ * One file mapped whole into memory with {@link FileChannel#map}, with big-endian accessors at absolute
  * positions. The mapping's size is fixed at open: a file shorter than that is extended (sparsely), so
  * callers reserve disk blocks with {@link DiskSpace} before writing into a hole.
  *
+ * <p>A mapping holds at most {@link Integer#MAX_VALUE} bytes (one {@link MappedByteBuffer}); that is enough
+ * because {@code segment.bytes} is an int, and a larger request fails at {@link #open} naming the file.
+ *
+ * <p>Only JDK API is used: the unmapping at {@link #close()} goes through {@code sun.misc.Unsafe.invokeCleaner}
+ * of the jdk.unsupported module, which is open to every class path, so the JVM needs no module flags.
+ *
  * <p>Thread-safety: positions are absolute and nothing here has a cursor, so concurrent readers are
- * safe; the owner guarantees a single writer and publishes what it wrote through a volatile.
+ * safe; the owner guarantees a single writer and publishes what it wrote through a volatile. Nothing may
+ * read a region after {@link #close()}: the memory is gone and an access would crash the process.
  */
 final class MappedRegion implements AutoCloseable {
-    private static final boolean NATIVE_BIG_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+    /** {@code sun.misc.Unsafe.invokeCleaner(ByteBuffer)} bound to the Unsafe instance: unmaps a buffer at once. */
+    private static final MethodHandle UNMAP = unmapHandle();
+    private static final byte[] ZEROS = new byte[4096];
 
     private final File file;
-    private final MappedFile mappedFile;
-    private final MappedBytesStore store;
-    private final ReferenceOwner owner;
+    private final FileChannel channel;
+    private final MappedByteBuffer buffer;
     private final long capacity;
-    private final long address;
 
-    private MappedRegion(File file, MappedFile mappedFile, MappedBytesStore store, ReferenceOwner owner, long capacity) {
+    private MappedRegion(File file, FileChannel channel, MappedByteBuffer buffer, long capacity) {
         this.file = file;
-        this.mappedFile = mappedFile;
-        this.store = store;
-        this.owner = owner;
+        this.channel = channel;
+        this.buffer = buffer;
         this.capacity = capacity;
-        this.address = store.addressForRead(0);
     }
 
     /**
      * Maps {@code file} read-write with {@code capacity} bytes, extending it to {@code capacity} if shorter.
-     * The file ends up exactly {@code max(its length, capacity)} long: chronicle-bytes rounds the file up to a
-     * whole page when it maps it, and that padding is cut again here, because a sealed segment's length is where
-     * its batches end and an index file's length its entry count (ReopenTest shows what the padding did).
+     * The file ends up exactly {@code max(its length, capacity)} long, never rounded up to a page: a sealed
+     * segment's length is where its batches end and an index file's length its entry count (ReopenTest shows
+     * what page padding once did). {@link FileChannel#map} extends a short file to exactly the mapped size.
      */
     static MappedRegion open(File file, long capacity) throws IOException {
-        long expectedLength = Math.max(file.length(), capacity);
-        MappedFile mappedFile = MappedFile.ofSingle(file, capacity, false);
-        ReferenceOwner owner = ReferenceOwner.temporary("spindle:" + file.getName());
+        if (capacity < 0 || capacity > Integer.MAX_VALUE) {
+            throw new IOException("cannot map " + capacity + " bytes of " + file + ": a mapping holds 0 to "
+                    + Integer.MAX_VALUE + " bytes");
+        }
+        FileChannel channel = FileChannel.open(file.toPath(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
         try {
-            MappedBytesStore store = mappedFile.acquireByteStore(owner, 0);
-            store.singleThreadedCheckDisabled(true);
-            FileChannel channel = mappedFile.raf().getChannel();
-            if (channel.size() > expectedLength) {
-                // Only the page holding the end stays partly past it; nothing reads or writes beyond capacity.
-                channel.truncate(expectedLength);
-            }
-            return new MappedRegion(file, mappedFile, store, owner, capacity);
+            MappedByteBuffer buffer = channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
+            return new MappedRegion(file, channel, buffer, capacity);
         } catch (IOException | RuntimeException e) {
-            mappedFile.releaseLast();
+            channel.close();
             throw e;
         }
     }
@@ -70,38 +74,31 @@ final class MappedRegion implements AutoCloseable {
     }
 
     FileChannel channel() {
-        return mappedFile.raf().getChannel();
-    }
-
-    long address(long position) {
-        return address + position;
+        return channel;
     }
 
     long getLong(long position) {
-        long v = store.readLong(position);
-        return NATIVE_BIG_ENDIAN ? v : Long.reverseBytes(v);
+        return buffer.getLong(index(position));
     }
 
     int getInt(long position) {
-        int v = store.readInt(position);
-        return NATIVE_BIG_ENDIAN ? v : Integer.reverseBytes(v);
+        return buffer.getInt(index(position));
     }
 
     short getShort(long position) {
-        short v = store.readShort(position);
-        return NATIVE_BIG_ENDIAN ? v : Short.reverseBytes(v);
+        return buffer.getShort(index(position));
     }
 
     byte getByte(long position) {
-        return store.readByte(position);
+        return buffer.get(index(position));
     }
 
     void putLong(long position, long value) {
-        store.writeLong(position, NATIVE_BIG_ENDIAN ? value : Long.reverseBytes(value));
+        buffer.putLong(index(position), value);
     }
 
     void putInt(long position, int value) {
-        store.writeInt(position, NATIVE_BIG_ENDIAN ? value : Integer.reverseBytes(value));
+        buffer.putInt(index(position), value);
     }
 
     /**
@@ -115,7 +112,6 @@ final class MappedRegion implements AutoCloseable {
     void write(long position, ByteBuffer source) throws IOException {
         ByteBuffer remaining = source.duplicate();
         long at = position;
-        FileChannel channel = channel();
         while (remaining.hasRemaining()) {
             at += channel.write(remaining, at);
         }
@@ -130,7 +126,7 @@ final class MappedRegion implements AutoCloseable {
         ByteBuffer target = destination.slice().limit(length);
         int done = 0;
         while (done < length) {
-            int n = channel().read(target, position + done);
+            int n = channel.read(target, position + done);
             if (n < 0) {
                 throw new IOException("unexpected end of " + file + " at " + (position + done));
             }
@@ -140,13 +136,57 @@ final class MappedRegion implements AutoCloseable {
     }
 
     void zero(long position, long length) {
-        store.zeroOut(position, position + length);
+        int at = index(position);
+        int end = index(position + length);
+        while (at < end) {
+            int n = Math.min(ZEROS.length, end - at);
+            buffer.put(at, ZEROS, 0, n);
+            at += n;
+        }
     }
 
     /** Unmaps the file and closes its channel. */
     @Override
     public void close() {
-        store.release(owner);
-        mappedFile.releaseLast();
+        Throwable failure = null;
+        try {
+            UNMAP.invokeExact((ByteBuffer) buffer);
+        } catch (Throwable e) {
+            failure = e; // invokeCleaner refuses only a buffer that is not direct or is a slice; this is neither
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw new IllegalStateException("cannot unmap and close " + file, failure);
+        }
+    }
+
+    private int index(long position) {
+        if (position < 0 || position > capacity) {
+            throw new IndexOutOfBoundsException("position " + position + " outside " + file + " mapped with "
+                    + capacity + " bytes");
+        }
+        return (int) position;
+    }
+
+    private static MethodHandle unmapHandle() {
+        try {
+            Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+            Field field = unsafeClass.getDeclaredField("theUnsafe");
+            field.setAccessible(true); // jdk.unsupported opens sun.misc to everyone
+            Object unsafe = field.get(null);
+            return MethodHandles.lookup()
+                    .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
+                    .bindTo(unsafe);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

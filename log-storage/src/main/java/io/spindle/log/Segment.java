@@ -138,10 +138,6 @@ final class Segment {
         return log.channel();
     }
 
-    long address(long position) {
-        return log.address(position);
-    }
-
     void copyTo(long position, int length, ByteBuffer destination) {
         try {
             log.copyTo(position, length, destination);

@@ -1,5 +1,6 @@
 package io.spindle.perf;
 
+import io.spindle.broker.MetadataProbe;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

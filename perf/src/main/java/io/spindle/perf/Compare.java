@@ -94,8 +94,8 @@ public final class Compare {
         }
     }
 
-    /** Where things are: the java to run, Spindle's fat jar and its JVM flags, Kafka's class path, a scratch directory. */
-    public record Setup(Path java, Path spindleJar, Path spindleJvmOptions, Path kafkaLib, Path workDir) {
+    /** Where things are: the java to run, Spindle's fat jar, Kafka's class path, a scratch directory. */
+    public record Setup(Path java, Path spindleJar, Path kafkaLib, Path workDir) {
     }
 
     private final Plan plan;
@@ -120,7 +120,7 @@ public final class Compare {
                         + " for %d s after %d s warm-up; work dir %s%n", plan.rounds(), plan.largeRecords(), plan.smallRecords(),
                 plan.e2eRate(), plan.e2eDuration().toSeconds(), plan.e2eWarmup().toSeconds(), setup.workDir());
         out.flush();
-        spindleArchive = SpindleLauncher.trainArchive(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(),
+        spindleArchive = SpindleLauncher.trainArchive(setup.java(), setup.spindleJar(),
                 setup.workDir(), out);
         out.flush();
         // Round 0 warms up this JVM's client (its JIT compiles the producer and consumer paths) against a Spindle
@@ -141,7 +141,7 @@ public final class Compare {
         Path dir = setup.workDir().resolve(broker + "-" + round);
         int port = freePort();
         BrokerProcess process = broker.equals(SpindleLauncher.NAME)
-                ? SpindleLauncher.start(setup.java(), setup.spindleJar(), setup.spindleJvmOptions(), spindleArchive, dir, port)
+                ? SpindleLauncher.start(setup.java(), setup.spindleJar(), spindleArchive, dir, port)
                 : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, freePort());
         Map<Metric, Double> round1 = new EnumMap<>(Metric.class);
         try (process) {
@@ -280,7 +280,7 @@ public final class Compare {
     }
 
     /**
-     * Runs Spindle from a copy of its jar and JVM flags in the work directory: the jar under cli/target can be
+     * Runs Spindle from a copy of its jar in the work directory: the jar under cli/target can be
      * rebuilt while a compare runs, and a JVM whose jar is replaced fails on its next class load.
      */
     private Setup pinSpindleJar() {
@@ -288,16 +288,13 @@ public final class Compare {
         if (setup.spindleJar().equals(jarCopy)) {
             return setup;
         }
-        Path optionsCopy = setup.workDir().resolve("jvm.options");
         try {
             java.nio.file.Files.createDirectories(setup.workDir());
             java.nio.file.Files.copy(setup.spindleJar(), jarCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            java.nio.file.Files.copy(setup.spindleJvmOptions(), optionsCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot copy " + setup.spindleJar() + " and " + setup.spindleJvmOptions()
-                    + " to " + setup.workDir(), e);
+            throw new UncheckedIOException("Cannot copy " + setup.spindleJar() + " to " + setup.workDir(), e);
         }
-        return new Setup(setup.java(), jarCopy, optionsCopy, setup.kafkaLib(), setup.workDir());
+        return new Setup(setup.java(), jarCopy, setup.kafkaLib(), setup.workDir());
     }
 
     static int freePort() {

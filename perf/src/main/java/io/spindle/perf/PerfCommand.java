@@ -14,14 +14,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code spindle perf}: load tools that work against any Kafka-protocol broker with kafka-clients, and the
  * compare of Spindle with Apache Kafka. Each run prints a line for people and one JSON line for machines.
- * Failures propagate as exceptions (the cli reports them in one line).
+ * Failures propagate as exceptions. Runs from perf's own jar ({@link PerfMain}); {@code --help} and
+ * {@code --version} reach every subcommand.
  */
 @Command(name = "perf",
+        scope = ScopeType.INHERIT,
+        mixinStandardHelpOptions = true,
+        versionProvider = PerfCommand.Version.class,
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
@@ -34,6 +39,15 @@ public final class PerfCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return CommandLine.ExitCode.USAGE;
+    }
+
+    /** The version of the jar this runs from, as its manifest (or the build, in the IDE: "unknown") says. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = PerfCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"spindle perf " + (version != null ? version : "unknown")};
+        }
     }
 
     /** The options every load run takes. */
@@ -234,7 +248,7 @@ public final class PerfCommand implements Callable<Integer> {
             Compare.Plan defaults = Compare.Plan.defaults();
             Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
                     defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
-            Compare.Setup setup = new Compare.Setup(java, jar, jar.resolveSibling("jvm.options"), lib, work);
+            Compare.Setup setup = new Compare.Setup(java, jar, lib, work);
             new Compare(plan, setup, spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;
         }
@@ -249,8 +263,15 @@ public final class PerfCommand implements Callable<Integer> {
         }
     }
 
-    /** The running spindle.jar, else cli/target/spindle.jar of the checkout in the working directory. */
+    /**
+     * The jar named by the system property {@code spindle.perf.spindleJar} (bin/spindle sets it), else the running
+     * spindle.jar, else cli/target/spindle.jar of the checkout in the working directory.
+     */
     private static Path defaultSpindleJar() {
+        String property = System.getProperty("spindle.perf.spindleJar");
+        if (property != null) {
+            return Paths.get(property);
+        }
         try {
             Path running = Paths.get(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (running.getFileName().toString().equals("spindle.jar")) {
@@ -289,12 +310,11 @@ public final class PerfCommand implements Callable<Integer> {
             Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
             Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-start-");
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            Path options = jar.resolveSibling("jvm.options");
             PrintWriter out = spec.commandLine().getOut();
-            Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, options, work, out);
+            Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, work, out);
             List<Double> times = new ArrayList<>();
             for (int i = 1; i <= starts; i++) {
-                try (BrokerProcess broker = SpindleLauncher.start(java, jar, options, archive, work.resolve("start-" + i),
+                try (BrokerProcess broker = SpindleLauncher.start(java, jar, archive, work.resolve("start-" + i),
                         Compare.freePort())) {
                     times.add(broker.awaitReady(Duration.ofSeconds(120)));
                 }

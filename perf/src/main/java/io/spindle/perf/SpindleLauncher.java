@@ -2,7 +2,6 @@ package io.spindle.perf;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +9,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs Spindle as {@code bin/spindle broker} does: the cli fat jar with the JVM flags the build wrote to
- * {@code cli/target/jvm.options} and, like the launcher, a class-data sharing archive made by one training run
- * of that jar; its defaults otherwise (flush.mode=fsync), on loopback, with the metrics listener on a free port
+ * Runs Spindle as {@code bin/spindle broker} does: the cli fat jar with no JVM flags of its own and, like the
+ * launcher, a class-data sharing archive made by one training run of that jar; its defaults otherwise (flush.mode=fsync), on loopback, with the metrics listener on a free port
  * so that it cannot collide with anything.
  */
 final class SpindleLauncher {
@@ -22,33 +20,21 @@ final class SpindleLauncher {
     private SpindleLauncher() {
     }
 
-    static List<String> command(Path java, Path jar, Path jvmOptions, Path archive, Path dataDir, int port) {
+    static List<String> command(Path java, Path jar, Path archive, Path dataDir, int port) {
         List<String> cds = archive == null ? List.of()
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off");
-        return brokerCommand(java, jar, jvmOptions, cds, List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
+        return brokerCommand(java, jar, cds, List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(port), "--set", "metrics.port=0"));
     }
 
-    /** {@code java <jvm.options> <extraJvmFlags> -jar <jar> broker <brokerArgs>}. */
-    private static List<String> brokerCommand(Path java, Path jar, Path jvmOptions, List<String> extraJvmFlags,
-                                              List<String> brokerArgs) {
+    /** {@code java <extraJvmFlags> -jar <jar> broker <brokerArgs>}. */
+    private static List<String> brokerCommand(Path java, Path jar, List<String> extraJvmFlags, List<String> brokerArgs) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
-        command.addAll(jvmFlags(jvmOptions));
         command.addAll(extraJvmFlags);
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "broker"));
         command.addAll(brokerArgs);
         return command;
-    }
-
-    static List<String> jvmFlags(Path jvmOptions) {
-        try {
-            String text = Files.readString(jvmOptions, StandardCharsets.UTF_8).strip();
-            return text.isEmpty() ? List.of() : List.of(text.split("\\s+"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the Spindle JVM flags " + jvmOptions
-                    + " (written by the cli build: mvn -pl cli -am package)", e);
-        }
     }
 
     /**
@@ -56,11 +42,11 @@ final class SpindleLauncher {
      * {@code -XX:ArchiveClassesAtExit} (the hidden {@code broker --exit-when-ready}). Returns the archive, or null
      * (and says why on {@code out}) if the training run failed: the broker then starts without one.
      */
-    static Path trainArchive(Path java, Path jar, Path jvmOptions, Path workDir, java.io.PrintWriter out)
+    static Path trainArchive(Path java, Path jar, Path workDir, java.io.PrintWriter out)
             throws InterruptedException {
         Path archive = workDir.resolve("spindle.jsa");
         Path trainingDir = workDir.resolve("cds-training");
-        List<String> command = brokerCommand(java, jar, jvmOptions, List.of("-XX:ArchiveClassesAtExit=" + archive),
+        List<String> command = brokerCommand(java, jar, List.of("-XX:ArchiveClassesAtExit=" + archive),
                 List.of("--exit-when-ready", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
                         "--set", "metrics.port=0"));
         Path log = workDir.resolve("cds-training.out");
@@ -85,7 +71,7 @@ final class SpindleLauncher {
         }
     }
 
-    static BrokerProcess start(Path java, Path jar, Path jvmOptions, Path archive, Path dir, int port) {
+    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port) {
         if (!Files.isRegularFile(jar)) {
             throw new PerfException("No Spindle jar at " + jar + ": build it with mvn -pl cli -am package, or pass --spindle-jar");
         }
@@ -94,7 +80,7 @@ final class SpindleLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + dir, e);
         }
-        return BrokerProcess.start(NAME, command(java, jar, jvmOptions, archive, dir.resolve("data"), port), dir, port,
+        return BrokerProcess.start(NAME, command(java, jar, archive, dir.resolve("data"), port), dir, port,
                 dir.resolve("spindle.out"));
     }
 }

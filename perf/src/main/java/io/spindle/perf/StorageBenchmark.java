@@ -34,7 +34,7 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
  * socket send does with it). A discarded warm-up run per mode comes first; then modes run interleaved, round
  * by round, and the medians are reported, plus one JSON line.
  *
- * <pre>java $(cat perf/target/classes/spindle-perf-jvm.options) -cp perf/target/spindle-perf.jar \
+ * <pre>java -cp perf/target/spindle-perf.jar \
  *     io.spindle.perf.StorageBenchmark [--mb 2048] [--rounds 3] [--dir DIR] [--window 256]</pre>
  */
 public final class StorageBenchmark {

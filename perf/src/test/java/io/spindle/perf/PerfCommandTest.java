@@ -53,6 +53,14 @@ class PerfCommandTest {
     }
 
     @Test
+    void helpOfASubcommandIsAnsweredOnItsOwnNowThatNoCliWrapsIt() {
+        Run run = perf("produce", "--help");
+
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.lines().stream().anyMatch(line -> line.contains("--records")), run.lines().toString());
+    }
+
+    @Test
     void produceSendsExactlyTheRequestedRecordsAndEndsWithOneJsonLine() throws Exception {
         Run run = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "produce-exact", "--records", "2500",
                 "--record-size", "200", "--partitions", "3", "--keys", "random:10", "--acks", "all");

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.spindle.config.BrokerConfig;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +18,7 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * A Spindle broker in a child JVM ({@link ChildBroker}) on a fixed data directory and a fixed port, so that it
  * can be killed with SIGKILL and started again where clients expect it. The child runs with this JVM's class
- * path and JVM flags (the surefire argLine: chronicle-bytes' module flags), a smaller heap, and appends its
- * output to {@code broker.log} beside the data directory.
+ * path, no JVM flags but a smaller heap, and appends its output to {@code broker.log} beside the data directory.
  */
 final class BrokerProcess implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -112,7 +110,6 @@ final class BrokerProcess implements AutoCloseable {
         Files.deleteIfExists(ready);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmFlags());
         command.add("-Xmx512m");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -125,18 +122,6 @@ final class BrokerProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                 .start();
         return ready;
-    }
-
-    /** The JVM flags this test JVM was started with (surefire's argLine), minus debugger agents and heap size. */
-    static List<String> jvmFlags() {
-        List<String> flags = new ArrayList<>();
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-agentlib:jdwp") || arg.startsWith("-Xmx") || arg.startsWith("-Xms")) {
-                continue;
-            }
-            flags.add(arg);
-        }
-        return flags;
     }
 
     /** SIGKILL: the process dies at once, its page cache writes stay (a process crash, not a power loss). */

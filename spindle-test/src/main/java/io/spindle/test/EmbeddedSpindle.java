@@ -1,4 +1,4 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import io.spindle.broker.SpindleBroker;
 import io.spindle.config.BrokerConfig;
@@ -18,11 +18,13 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * try (EmbeddedSpindle broker = EmbeddedSpindle.start();
- *      Spindle spindle = Spindle.connect(broker.bootstrapServers())) { ... }
+ *      Producer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), ...))) {
+ *     ...
+ * }
  * }</pre>
  *
- * <p>The JVM needs the module flags the broker's storage needs on Java 17 (the {@code spindle.jvm.flags} of the
- * parent pom, see the README).
+ * <p>With JUnit 5, {@link EmbeddedBroker} on the test class does the starting and closing. The JVM needs no
+ * flags. Thread-safety: every method may be called from any thread; {@link #close()} once.
  */
 public final class EmbeddedSpindle implements AutoCloseable {
     private final Path dataDir;
@@ -61,7 +63,7 @@ public final class EmbeddedSpindle implements AutoCloseable {
         }
     }
 
-    /** "127.0.0.1:port", for {@link Spindle#connect(String)} or bootstrap.servers. */
+    /** "127.0.0.1:port", for bootstrap.servers. */
     public String bootstrapServers() {
         return broker.host() + ":" + broker.port();
     }
@@ -77,11 +79,6 @@ public final class EmbeddedSpindle implements AutoCloseable {
     /** The broker itself, for what a test needs beyond its address. */
     public SpindleBroker broker() {
         return broker;
-    }
-
-    /** A connection to this broker with the default settings; the caller closes it. */
-    public Spindle connect() {
-        return Spindle.connect(bootstrapServers());
     }
 
     /** Stops the broker and deletes its data directory. */

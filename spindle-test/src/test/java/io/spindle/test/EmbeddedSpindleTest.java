@@ -1,4 +1,4 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,38 +7,37 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedSpindleTest {
 
     @Test
-    void startsOnAFreeLoopbackPortWithATemporaryDataDirThatCloseDeletes() {
+    void startsOnAFreeLoopbackPortWithATemporaryDataDirThatCloseDeletes() throws Exception {
         Path dataDir;
-        try (EmbeddedSpindle broker = EmbeddedSpindle.start();
-             Spindle spindle = broker.connect()) {
+        try (EmbeddedSpindle broker = EmbeddedSpindle.start()) {
             dataDir = broker.dataDir();
             assertTrue(broker.bootstrapServers().startsWith("127.0.0.1:"), broker.bootstrapServers());
             assertTrue(broker.port() > 0);
 
-            assertEquals(0L, spindle.producer().send("embedded", "k", "v").join().offset());
+            assertEquals(0L, KafkaClients.send(broker.bootstrapServers(), "embedded", "v").offset());
+            assertEquals(List.of("v"), KafkaClients.read(broker.bootstrapServers(), "embedded", 1));
             assertTrue(Files.isDirectory(dataDir.resolve("embedded-0")));
         }
         assertFalse(Files.exists(dataDir), "data directory left behind: " + dataDir);
     }
 
     @Test
-    void twoBrokersRunSideBySideWithTheirOwnSettings() {
+    void twoBrokersRunSideBySideWithTheirOwnSettings() throws Exception {
         try (EmbeddedSpindle one = EmbeddedSpindle.start();
-             EmbeddedSpindle three = EmbeddedSpindle.start(Map.of("num.partitions", "3"));
-             Spindle toOne = one.connect();
-             Spindle toThree = three.connect()) {
-            toOne.producer().send("auto", "k", "v").join();
-            toThree.producer().send("auto", "k", "v").join();
+             EmbeddedSpindle three = EmbeddedSpindle.start(Map.of("num.partitions", "3"))) {
+            KafkaClients.send(one.bootstrapServers(), "auto", "v");
+            KafkaClients.send(three.bootstrapServers(), "auto", "v");
 
             assertNotEquals(one.port(), three.port());
-            assertEquals(1, toOne.admin().partitionCount("auto"));
-            assertEquals(3, toThree.admin().partitionCount("auto"));
+            assertEquals(1, KafkaClients.partitionCount(one.bootstrapServers(), "auto"));
+            assertEquals(3, KafkaClients.partitionCount(three.bootstrapServers(), "auto"));
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * The JUnit 5 extension behind {@link EmbeddedBroker}. The broker lives in the store of the annotated class's
  * context, which closes it (an AutoCloseable value) when the class is done; nested classes share their outer
- * class's broker. A {@link Spindle} parameter lives in the store of the context asking for it.
+ * class's broker. Another extension can build on it (inject a client, say) through {@link #broker}.
  */
 public final class EmbeddedBrokerExtension implements BeforeAllCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(EmbeddedBrokerExtension.class);
@@ -39,29 +39,31 @@ public final class EmbeddedBrokerExtension implements BeforeAllCallback, Paramet
         store.put(BROKER, EmbeddedSpindle.start(settings));
     }
 
+    /**
+     * The broker serving {@code context} (a test class annotated with {@link EmbeddedBroker}, one nested in it, or
+     * one of their tests).
+     *
+     * @throws ParameterResolutionException when no enclosing class is annotated
+     */
+    public static EmbeddedSpindle broker(ExtensionContext context) {
+        EmbeddedSpindle broker = context.getStore(NAMESPACE).get(BROKER, EmbeddedSpindle.class);
+        if (broker == null) {
+            throw new ParameterResolutionException("No embedded broker for "
+                    + context.getTestClass().map(Class::getName).orElse(context.getDisplayName())
+                    + ": is the test class annotated with @EmbeddedBroker?");
+        }
+        return broker;
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         Class<?> type = parameter.getParameter().getType();
-        return type == EmbeddedSpindle.class || type == Spindle.class
-                || (type == String.class && parameter.isAnnotated(BootstrapServers.class));
+        return type == EmbeddedSpindle.class || (type == String.class && parameter.isAnnotated(BootstrapServers.class));
     }
 
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-        EmbeddedSpindle broker = context.getStore(NAMESPACE).get(BROKER, EmbeddedSpindle.class);
-        if (broker == null) {
-            throw new ParameterResolutionException("No embedded broker for " + parameter.getParameter()
-                    + ": is the test class annotated with @EmbeddedBroker?");
-        }
-        Class<?> type = parameter.getParameter().getType();
-        if (type == EmbeddedSpindle.class) {
-            return broker;
-        }
-        if (type == String.class) {
-            return broker.bootstrapServers();
-        }
-        Spindle spindle = broker.connect();
-        context.getStore(NAMESPACE).put(new Object(), spindle);
-        return spindle;
+        EmbeddedSpindle broker = broker(context);
+        return parameter.getParameter().getType() == EmbeddedSpindle.class ? broker : broker.bootstrapServers();
     }
 }

@@ -1,4 +1,4 @@
-package io.spindle.perf;
+package io.spindle.broker;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,7 +16,8 @@ import org.apache.kafka.common.requests.RequestHeader;
 /**
  * "Ready" as a client sees it: a Metadata request (v12, which Kafka 4.x and Spindle both serve, serialized by
  * kafka-clients) on a fresh connection is answered and names at least one broker. One attempt per call, with a
- * short timeout, so a caller can poll it from a process's start.
+ * short timeout, so a caller can poll it from a process's start. Used by {@code spindle broker --exit-when-ready}
+ * (the class-data sharing training run serves one request) and by perf's broker processes, for Spindle and Kafka.
  */
 public final class MetadataProbe {
     private static final short VERSION = 12;
@@ -32,7 +33,7 @@ public final class MetadataProbe {
             socket.setTcpNoDelay(true);
             MetadataRequest request = new MetadataRequest.Builder(new MetadataRequestData()
                     .setTopics(List.of()).setAllowAutoTopicCreation(false)).build(VERSION);
-            RequestHeader header = new RequestHeader(request.apiKey(), VERSION, "spindle-perf-probe", 1);
+            RequestHeader header = new RequestHeader(request.apiKey(), VERSION, "spindle-metadata-probe", 1);
             ByteBuffer frame = request.serializeWithHeader(header);
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             out.writeInt(frame.remaining());

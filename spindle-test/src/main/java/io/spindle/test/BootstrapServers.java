@@ -1,4 +1,4 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -6,7 +6,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Marks a String parameter that {@link EmbeddedBroker} fills with the broker's "127.0.0.1:port". */
+/** Marks a String parameter that {@link EmbeddedBroker} fills with the broker's "127.0.0.1:port" (bootstrap.servers). */
 @Target(ElementType.PARAMETER)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented

@@ -1,8 +1,9 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -17,18 +18,18 @@ class EmbeddedBrokerExtensionTest {
     }
 
     @Test
-    void injectsTheBootstrapAddressOfABrokerStartedWithTheAnnotationsSettings(@BootstrapServers String bootstrap) {
-        try (Spindle spindle = Spindle.connect(bootstrap)) {
-            spindle.producer().send("injected", "k", "v").join();
+    void injectsTheBootstrapServersOfABrokerStartedWithTheAnnotationsSettings(@BootstrapServers String servers)
+            throws Exception {
+        KafkaClients.send(servers, "injected", "v");
 
-            assertEquals(4, spindle.admin().partitionCount("injected"));
-        }
+        assertEquals(List.of("v"), KafkaClients.read(servers, "injected", 1));
+        assertEquals(4, KafkaClients.partitionCount(servers, "injected"));
     }
 
     @Test
-    void oneBrokerServesTheWholeClass(EmbeddedSpindle broker, Spindle spindle) {
+    void oneBrokerServesTheWholeClass(EmbeddedSpindle broker, @BootstrapServers String servers) {
         assertSame(before, broker);
-        assertEquals(broker.bootstrapServers(), spindle.bootstrapServers());
+        assertEquals(broker.bootstrapServers(), servers);
     }
 
     @Nested

@@ -1,4 +1,4 @@
-package io.spindle.client;
+package io.spindle.test;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
@@ -8,16 +8,18 @@ import java.lang.annotation.Target;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Gives a JUnit 5 test class an {@link EmbeddedSpindle}: started before the class's first test, closed after its
- * last. Test methods, lifecycle methods and constructors receive it as parameters:
- * {@code @BootstrapServers String bootstrap}, {@code EmbeddedSpindle broker}, or {@code Spindle spindle} (a
- * connection closed after the method).
+ * Gives a JUnit 5 test class an {@link EmbeddedSpindle}: started before the class's first test on a free port of
+ * 127.0.0.1 with a temporary data directory, closed (and the directory deleted) after its last; nested classes
+ * share it. Test methods, lifecycle methods and constructors receive it as parameters:
+ * {@code @BootstrapServers String servers} or {@code EmbeddedSpindle broker}.
  *
  * <pre>{@code
  * @EmbeddedBroker
  * class OrdersTest {
  *     @Test
- *     void sends(Spindle spindle) { ... }
+ *     void sends(@BootstrapServers String servers) {
+ *         try (Producer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", servers), ...)) { ... }
+ *     }
  * }
  * }</pre>
  */
