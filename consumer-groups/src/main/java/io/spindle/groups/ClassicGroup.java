@@ -437,15 +437,29 @@ final class ClassicGroup extends Group {
         completeJoin();
     }
 
-    /** Ends the join phase: members that did not rejoin are out; the rest get the new generation. */
+    /**
+     * Ends the join phase: dynamic members that did not rejoin are out; the rest get the new generation. A static
+     * member that did not rejoin stays, as in Kafka (KIP-345): it is away only until its session times out, the
+     * leader assigns to it, and its return costs no rebalance.
+     */
     private void completeJoin() {
+        Member firstJoined = null;
         for (Iterator<Member> it = members.values().iterator(); it.hasNext(); ) {
             Member m = it.next();
-            if (m.awaitingJoin == null) {
+            if (m.awaitingJoin != null) {
+                firstJoined = firstJoined == null ? m : firstJoined;
+            } else if (m.instanceId == null) {
                 LOG.info("Group '{}': member {} did not rejoin within the rebalance timeout; removed", groupId, m.memberId);
                 it.remove();
                 forget(m);
             }
+        }
+        if (firstJoined == null && !members.isEmpty()) {
+            // Only absent static members are left and none can lead: wait again; their session timeouts end it.
+            LOG.info("Group '{}': no member rejoined; waiting another rebalance timeout", groupId);
+            initialDelayRunning = false;
+            scheduleRebalanceTimeout(round);
+            return;
         }
         initialDelayRunning = false;
         round++;
@@ -459,8 +473,9 @@ final class ClassicGroup extends Group {
             return;
         }
         protocolName = selectProtocol();
-        if (leaderId == null || !members.containsKey(leaderId)) {
-            leaderId = members.keySet().iterator().next();
+        Member leader = leaderId == null ? null : members.get(leaderId);
+        if (leader == null || leader.awaitingJoin == null) {
+            leaderId = firstJoined.memberId;      // the leader must be there to receive the members and assign
         }
         state = State.COMPLETING_REBALANCE;
         LOG.info("Group '{}': generation {} with {} member(s), protocol {}, leader {}", groupId, generation, members.size(),
@@ -470,7 +485,9 @@ final class ClassicGroup extends Group {
             m.awaitingJoin = null;
             m.assignment = EMPTY_BYTES;
             heartbeatReceived(m);
-            waiting.complete(joinResponse(m));
+            if (waiting != null) {
+                waiting.complete(joinResponse(m));
+            }
         }
     }
 

@@ -850,6 +850,52 @@ class ClassicGroupTest {
     }
 
     @Test
+    void aStaticMemberThatMissesARebalanceStaysInTheGroupUntilItsSessionTimesOut() {
+        Client a = dynamic("a");
+        Client s = staticMember("host-1");
+        s.sessionTimeoutMs = 60_000;
+        formStableGroup(a, s);
+        String staticId = s.memberId;
+        int generation = group.generation;
+
+        a.join();                                     // the leader rejoins; host-1 is away
+        heartbeatFor(REBALANCE_MS, a);
+
+        JoinGroupResponseData leader = a.joined();
+        assertEquals(generation + 1, leader.generationId());
+        assertTrue(leader.members().stream().anyMatch(m -> "host-1".equals(m.groupInstanceId())),
+                "the leader assigns to the absent static member too");
+        assertTrue(group.members.containsKey(staticId));
+        a.sync(Map.of(a, assignmentOf(a), s, assignmentOf(s)));
+        assertEquals(ClassicGroup.State.STABLE, group.state);
+
+        Client back = staticMember("host-1");
+        back.join();
+        assertEquals(generation + 1, back.joined().generationId(), "its return costs no rebalance");
+        assertArrayEquals(assignmentOf(s), back.sync().join().assignment());
+    }
+
+    @Test
+    void whenOnlyAbsentStaticMembersRemainTheJoinWaitsForOneOfThemToLead() {
+        Client d = dynamic("d");
+        Client s = staticMember("host-1");
+        s.sessionTimeoutMs = 60_000;
+        formStableGroup(d, s);
+        int generation = group.generation;
+        d.leave();
+
+        context.advance(REBALANCE_MS + 10_000);
+        assertEquals(ClassicGroup.State.PREPARING_REBALANCE, group.state, "nobody is there to lead");
+        assertEquals(generation, group.generation);
+        Client back = staticMember("host-1");
+        back.join();
+
+        JoinGroupResponseData joined = back.joined();
+        assertEquals(generation + 1, joined.generationId());
+        assertEquals(back.memberId, joined.leader());
+    }
+
+    @Test
     void aStoredStableGroupIsRestoredWithItsMembersAndAssignments() {
         Client a = dynamic("a");
         Client s = staticMember("host-1");
