@@ -119,6 +119,8 @@ final class ClassicGroup extends Group {
     /** Bumped on every state change; timers carry it so a stale one does nothing. */
     private int round;
     private boolean initialDelayRunning;
+    /** A member joined while the initial delay ran, so the delay runs once more (within the rebalance timeout). */
+    private boolean joinedDuringInitialDelay;
 
     ClassicGroup(String groupId, GroupContext context) {
         super(groupId);
@@ -287,6 +289,9 @@ final class ClassicGroup extends Group {
         if (leaderId == null) {
             leaderId = memberId;
         }
+        if (initialDelayRunning) {
+            joinedDuringInitialDelay = true;
+        }
         LOG.info("Group '{}': member {} joins (generation {}, state {})", groupId, memberId, generation, state.kafkaName);
         return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
     }
@@ -394,19 +399,36 @@ final class ClassicGroup extends Group {
         int initialDelay = context.settings().initialRebalanceDelayMs();
         if (wasEmpty && initialDelay > 0) {
             initialDelayRunning = true;
-            context.schedule(Math.min(initialDelay, rebalanceTimeoutMs()), () -> {
-                if (round == myRound && state == State.PREPARING_REBALANCE) {
-                    initialDelayRunning = false;
-                    tryCompleteJoin();
-                    if (state == State.PREPARING_REBALANCE) {
-                        scheduleRebalanceTimeout(myRound);
-                    }
-                }
-            });
+            joinedDuringInitialDelay = false;
+            int first = Math.min(initialDelay, rebalanceTimeoutMs());
+            scheduleInitialDelay(myRound, first, Math.max(0, rebalanceTimeoutMs() - first));
             return;
         }
         scheduleRebalanceTimeout(myRound);
         tryCompleteJoin();
+    }
+
+    /**
+     * The first rebalance of an empty group gathers members for group.initial.rebalance.delay.ms, and once more
+     * each time a member joined during the last delay, as in Kafka, until the rebalance timeout is used up.
+     */
+    private void scheduleInitialDelay(int myRound, long delayMs, long remainingMs) {
+        context.schedule(delayMs, () -> {
+            if (round != myRound || state != State.PREPARING_REBALANCE) {
+                return;
+            }
+            if (joinedDuringInitialDelay && remainingMs > 0) {
+                joinedDuringInitialDelay = false;
+                long next = Math.min(context.settings().initialRebalanceDelayMs(), remainingMs);
+                scheduleInitialDelay(myRound, next, remainingMs - next);
+                return;
+            }
+            initialDelayRunning = false;
+            tryCompleteJoin();
+            if (state == State.PREPARING_REBALANCE) {
+                scheduleRebalanceTimeout(myRound);
+            }
+        });
     }
 
     private void scheduleRebalanceTimeout(int myRound) {

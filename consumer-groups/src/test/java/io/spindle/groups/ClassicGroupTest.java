@@ -485,6 +485,48 @@ class ClassicGroupTest {
     }
 
     @Test
+    void theInitialRebalanceDelayGathersMembersThatJoinAnEmptyGroupTogether() {
+        context = new ManualGroupContext(settings(3_000));
+        group = new ClassicGroup("g", context);
+        Client a = dynamic("a").obtainMemberId();
+        a.join();
+        context.advance(2_000);
+        assertFalse(a.joining.isDone(), "still gathering");
+        Client b = dynamic("b").obtainMemberId();
+        b.join();
+        assertFalse(a.joining.isDone());
+
+        context.advance(1_000);
+        assertFalse(a.joining.isDone(), "b joined during the delay, so the group waits one more delay");
+        context.advance(3_000);
+
+        assertEquals(1, a.joined().generationId());
+        assertEquals(1, b.joined().generationId());
+        assertEquals(2, a.joined().members().size());
+    }
+
+    @Test
+    void theInitialRebalanceDelayIsExtendedOnlyWithinTheRebalanceTimeout() {
+        context = new ManualGroupContext(settings(3_000));
+        group = new ClassicGroup("g", context);
+        Client a = dynamic("a").obtainMemberId();
+        a.rebalanceTimeoutMs = 5_000;
+        a.join();
+        for (int i = 0; i < 4; i++) {
+            context.advance(1_000);
+            Client late = dynamic("late-" + i).obtainMemberId();
+            late.rebalanceTimeoutMs = 5_000;
+            late.join();
+        }
+        assertFalse(a.joining.isDone(), "still gathering at 4 s");
+
+        context.advance(1_000);
+
+        assertEquals(1, a.joined().generationId(), "at 5 s, the rebalance timeout, the generation starts");
+        assertEquals(5, a.joined().members().size());
+    }
+
+    @Test
     void theInitialRebalanceDelayEndsAtOnceWhenNobodyElseJoins() {
         context = new ManualGroupContext(settings(3_000));
         group = new ClassicGroup("g", context);
