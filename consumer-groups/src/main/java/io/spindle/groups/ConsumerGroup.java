@@ -304,6 +304,11 @@ final class ConsumerGroup extends Group {
             member.assigned = intersection(member.assigned, wanted);
             member.revoking = lose;
             member.revocationDeadline = context.nowMs() + member.rebalanceTimeoutMs;
+            // The pending timer may be the session's, due later than the rebalance timeout: replace it.
+            if (member.expiry != null) {
+                member.expiry.cancel(false);
+                member.expiry = null;
+            }
             scheduleExpiry(member);
             return;
         }

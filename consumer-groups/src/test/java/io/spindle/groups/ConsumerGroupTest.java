@@ -516,6 +516,30 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void aMemberThatDoesNotReleaseItsPartitionsWithinItsRebalanceTimeoutIsRemoved() {
+        Consumer a = new Consumer(null);
+        a.rebalanceTimeoutMs = 10_000;
+        a.heartbeat();
+        a.releases = false;
+        Consumer b = new Consumer(null);
+        b.heartbeat();
+        a.heartbeat();
+        assertFalse(group.members.get(a.memberId).revoking.isEmpty(), "a was asked to revoke");
+
+        heartbeatFor(9_000, a, b);
+        assertTrue(group.members.containsKey(a.memberId), "not before its rebalance timeout");
+        heartbeatFor(1_000, a, b);
+
+        assertFalse(group.members.containsKey(a.memberId), "fenced although it kept heartbeating");
+        a.owned = new TreeMap<>();
+        consumers.remove(a);
+        b.heartbeat();
+        assertEquals(6, b.ownedCount());
+    }
+
+    // ------------------------------------------------------------------ subscriptions and topics
+
+    @Test
     void aSubscriptionChangeBumpsTheGroupEpochAndChangesTheAssignment() {
         Consumer a = new Consumer(null);
         a.heartbeat();
