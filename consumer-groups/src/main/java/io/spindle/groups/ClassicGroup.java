@@ -3,10 +3,12 @@ package io.spindle.groups;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * sends the result in its SyncGroup; the coordinator stores it and hands each member its share.
  *
  * <p>Waiting JoinGroup and SyncGroup requests are futures completed by the event that releases them (the last
- * member joining, the leader's assignment, a timer); no thread waits. Timers (session, rebalance, initial
+ * member joining, the leader's assignment, a timer); no thread waits. Timers (session, rebalance, sync, initial
  * delay) run on the coordinator's one scheduler thread; a member's session timer reschedules itself to its
  * latest deadline rather than being cancelled on every heartbeat. Confined to the coordinator thread.
  */
@@ -119,6 +121,11 @@ final class ClassicGroup extends Group {
     /** Bumped on every state change; timers carry it so a stale one does nothing. */
     private int round;
     private boolean initialDelayRunning;
+    /**
+     * Members of the current generation that have not sent SyncGroup since it began; whoever has not within the
+     * rebalance timeout is removed, so a leader that never assigns cannot keep its followers waiting for ever.
+     */
+    private final Set<String> syncPending = new HashSet<>();
     /** A member joined while the initial delay ran, so the delay runs once more (within the rebalance timeout). */
     private boolean joinedDuringInitialDelay;
 
@@ -343,6 +350,9 @@ final class ClassicGroup extends Group {
         member.memberId = newId;
         members.put(newId, member);
         staticMembers.put(instanceId, newId);
+        if (syncPending.remove(oldId)) {
+            syncPending.add(newId);
+        }
         if (oldId.equals(leaderId)) {
             leaderId = newId;
         }
@@ -394,6 +404,7 @@ final class ClassicGroup extends Group {
         }
         boolean wasEmpty = state == State.EMPTY;
         state = State.PREPARING_REBALANCE;
+        syncPending.clear();
         int myRound = ++round;
         LOG.info("Group '{}': preparing rebalance (generation {}): {}", groupId, generation, reason);
         int initialDelay = context.settings().initialRebalanceDelayMs();
@@ -511,6 +522,30 @@ final class ClassicGroup extends Group {
                 waiting.complete(joinResponse(m));
             }
         }
+        syncPending.clear();
+        syncPending.addAll(members.keySet());
+        scheduleSyncTimeout(generation);
+    }
+
+    /** As Kafka (since 3.2): members that send no SyncGroup within the rebalance timeout of a join phase are out. */
+    private void scheduleSyncTimeout(int expectedGeneration) {
+        context.schedule(rebalanceTimeoutMs(), () -> {
+            if (generation != expectedGeneration || syncPending.isEmpty()
+                    || (state != State.COMPLETING_REBALANCE && state != State.STABLE)) {
+                return;
+            }
+            List<Member> silent = new ArrayList<>();
+            for (String id : syncPending) {
+                Member m = members.get(id);
+                if (m != null) {
+                    silent.add(m);
+                }
+            }
+            syncPending.clear();
+            for (Member m : silent) {
+                remove(m, "it sent no SyncGroup within the rebalance timeout of " + m.rebalanceTimeoutMs + " ms");
+            }
+        });
     }
 
     private String selectProtocol() {
@@ -577,6 +612,9 @@ final class ClassicGroup extends Group {
             return syncError(error);
         }
         Member member = members.get(request.memberId());
+        if (state == State.STABLE || state == State.COMPLETING_REBALANCE) {
+            syncPending.remove(member.memberId);
+        }
         switch (state) {
             case PREPARING_REBALANCE:
                 return syncError(Errors.REBALANCE_IN_PROGRESS);
@@ -757,6 +795,7 @@ final class ClassicGroup extends Group {
     }
 
     private void forget(Member member) {
+        syncPending.remove(member.memberId);
         if (member.instanceId != null && member.memberId.equals(staticMembers.get(member.instanceId))) {
             staticMembers.remove(member.instanceId);
         }

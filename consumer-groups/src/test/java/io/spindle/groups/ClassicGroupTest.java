@@ -892,7 +892,7 @@ class ClassicGroupTest {
     }
 
     @Test
-    void aStaticMemberThatMissesARebalanceStaysInTheGroupUntilItsSessionTimesOut() {
+    void aStaticMemberThatMissesARebalanceKeepsItsPlaceInTheNextGeneration() {
         Client a = dynamic("a");
         Client s = staticMember("host-1");
         s.sessionTimeoutMs = 60_000;
@@ -935,6 +935,59 @@ class ClassicGroupTest {
         JoinGroupResponseData joined = back.joined();
         assertEquals(generation + 1, joined.generationId());
         assertEquals(back.memberId, joined.leader());
+    }
+
+    @Test
+    void anAbsentStaticMemberMustStillSyncWithinTheRebalanceTimeoutOfTheGenerationItMissed() {
+        Client a = dynamic("a");
+        Client s = staticMember("host-1");
+        s.sessionTimeoutMs = 120_000;
+        formStableGroup(a, s);
+        a.join();
+        heartbeatFor(REBALANCE_MS, a);
+        a.sync(Map.of(a, assignmentOf(a), s, assignmentOf(s)));
+        assertTrue(group.members.containsKey(s.memberId));
+
+        heartbeatFor(REBALANCE_MS, a);
+
+        assertFalse(group.members.containsKey(s.memberId), "not back in time: out, so its partitions move");
+        assertEquals(ClassicGroup.State.PREPARING_REBALANCE, group.state);
+    }
+
+    @Test
+    void aLeaderThatNeverSendsSyncGroupIsRemovedAfterTheRebalanceTimeout() {
+        Client a = dynamic("a").obtainMemberId();
+        Client b = dynamic("b").obtainMemberId();
+        a.join();
+        b.join();
+        a.joined();
+        b.joined();
+        CompletableFuture<SyncGroupResponseData> followerSync = b.sync();
+
+        heartbeatFor(REBALANCE_MS - 1_000, a);
+        assertFalse(followerSync.isDone(), "the leader has its rebalance timeout to assign");
+        heartbeatFor(1_000, a);
+
+        assertFalse(group.members.containsKey(a.memberId), "heartbeats alone do not keep a leader that never assigns");
+        assertEquals(Errors.REBALANCE_IN_PROGRESS.code(), followerSync.join().errorCode());
+        b.join();
+        assertEquals(b.memberId, b.joined().leader());
+    }
+
+    @Test
+    void aStaticMembersRestartIsAnsweredOnlyOnceItsNewMemberIdIsStored() {
+        Client a = dynamic("a");
+        Client s = staticMember("host-1");
+        formStableGroup(a, s);
+        context.holdWrites();
+
+        Client restarted = staticMember("host-1");
+        restarted.join();
+        context.runReady();
+        assertFalse(restarted.joining.isDone());
+
+        context.completeWrites();
+        assertEquals(group.generation, restarted.joined().generationId());
     }
 
     @Test
