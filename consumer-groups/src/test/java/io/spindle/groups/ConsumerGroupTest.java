@@ -472,6 +472,29 @@ class ConsumerGroupTest {
     }
 
     @Test
+    void theOldIncarnationOfAReplacedStaticMemberIsFencedAndCannotRemoveTheNewOne() {
+        Consumer s = new Consumer("host-1");
+        s.heartbeat();
+        int epoch = s.epoch;
+        String oldId = s.memberId;
+        s.leave(ConsumerGroup.STATIC_LEAVE_EPOCH);
+        Consumer restarted = new Consumer("host-1");
+        restarted.heartbeat();
+        assertEquals(Errors.NONE, restarted.error());
+
+        ConsumerGroupHeartbeatResponseData zombie = group.heartbeat(new ConsumerGroupHeartbeatRequestData().setGroupId("g")
+                .setMemberId(oldId).setInstanceId("host-1").setMemberEpoch(epoch), "zombie", "/127.0.0.1");
+        ConsumerGroupHeartbeatResponseData zombieLeaves = group.heartbeat(new ConsumerGroupHeartbeatRequestData()
+                .setGroupId("g").setMemberId(oldId).setInstanceId("host-1").setMemberEpoch(ConsumerGroup.LEAVE_EPOCH),
+                "zombie", "/127.0.0.1");
+
+        assertEquals(Errors.FENCED_INSTANCE_ID.code(), zombie.errorCode());
+        assertEquals(Errors.FENCED_INSTANCE_ID.code(), zombieLeaves.errorCode());
+        assertTrue(group.members.containsKey(restarted.memberId), "the live incarnation stays");
+        assertEquals(6, restarted.ownedCount());
+    }
+
+    @Test
     void aStaticMemberAwayIsUnknownUntilItRejoinsWithEpochZero() {
         Consumer s = new Consumer("host-1");
         s.heartbeat();
