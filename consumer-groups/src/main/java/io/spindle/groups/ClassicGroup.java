@@ -3,10 +3,12 @@ package io.spindle.groups;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -39,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * sends the result in its SyncGroup; the coordinator stores it and hands each member its share.
  *
  * <p>Waiting JoinGroup and SyncGroup requests are futures completed by the event that releases them (the last
- * member joining, the leader's assignment, a timer); no thread waits. Timers (session, rebalance, initial
+ * member joining, the leader's assignment, a timer); no thread waits. Timers (session, rebalance, sync, initial
  * delay) run on the coordinator's one scheduler thread; a member's session timer reschedules itself to its
  * latest deadline rather than being cancelled on every heartbeat. Confined to the coordinator thread.
  */
@@ -119,6 +121,13 @@ final class ClassicGroup extends Group {
     /** Bumped on every state change; timers carry it so a stale one does nothing. */
     private int round;
     private boolean initialDelayRunning;
+    /**
+     * Members of the current generation that have not sent SyncGroup since it began; whoever has not within the
+     * rebalance timeout is removed, so a leader that never assigns cannot keep its followers waiting for ever.
+     */
+    private final Set<String> syncPending = new HashSet<>();
+    /** A member joined while the initial delay ran, so the delay runs once more (within the rebalance timeout). */
+    private boolean joinedDuringInitialDelay;
 
     ClassicGroup(String groupId, GroupContext context) {
         super(groupId);
@@ -287,6 +296,9 @@ final class ClassicGroup extends Group {
         if (leaderId == null) {
             leaderId = memberId;
         }
+        if (initialDelayRunning) {
+            joinedDuringInitialDelay = true;
+        }
         LOG.info("Group '{}': member {} joins (generation {}, state {})", groupId, memberId, generation, state.kafkaName);
         return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
     }
@@ -338,6 +350,9 @@ final class ClassicGroup extends Group {
         member.memberId = newId;
         members.put(newId, member);
         staticMembers.put(instanceId, newId);
+        if (syncPending.remove(oldId)) {
+            syncPending.add(newId);
+        }
         if (oldId.equals(leaderId)) {
             leaderId = newId;
         }
@@ -389,24 +404,42 @@ final class ClassicGroup extends Group {
         }
         boolean wasEmpty = state == State.EMPTY;
         state = State.PREPARING_REBALANCE;
+        syncPending.clear();
         int myRound = ++round;
         LOG.info("Group '{}': preparing rebalance (generation {}): {}", groupId, generation, reason);
         int initialDelay = context.settings().initialRebalanceDelayMs();
         if (wasEmpty && initialDelay > 0) {
             initialDelayRunning = true;
-            context.schedule(Math.min(initialDelay, rebalanceTimeoutMs()), () -> {
-                if (round == myRound && state == State.PREPARING_REBALANCE) {
-                    initialDelayRunning = false;
-                    tryCompleteJoin();
-                    if (state == State.PREPARING_REBALANCE) {
-                        scheduleRebalanceTimeout(myRound);
-                    }
-                }
-            });
+            joinedDuringInitialDelay = false;
+            int first = Math.min(initialDelay, rebalanceTimeoutMs());
+            scheduleInitialDelay(myRound, first, Math.max(0, rebalanceTimeoutMs() - first));
             return;
         }
         scheduleRebalanceTimeout(myRound);
         tryCompleteJoin();
+    }
+
+    /**
+     * The first rebalance of an empty group gathers members for group.initial.rebalance.delay.ms, and once more
+     * each time a member joined during the last delay, as in Kafka, until the rebalance timeout is used up.
+     */
+    private void scheduleInitialDelay(int myRound, long delayMs, long remainingMs) {
+        context.schedule(delayMs, () -> {
+            if (round != myRound || state != State.PREPARING_REBALANCE) {
+                return;
+            }
+            if (joinedDuringInitialDelay && remainingMs > 0) {
+                joinedDuringInitialDelay = false;
+                long next = Math.min(context.settings().initialRebalanceDelayMs(), remainingMs);
+                scheduleInitialDelay(myRound, next, remainingMs - next);
+                return;
+            }
+            initialDelayRunning = false;
+            tryCompleteJoin();
+            if (state == State.PREPARING_REBALANCE) {
+                scheduleRebalanceTimeout(myRound);
+            }
+        });
     }
 
     private void scheduleRebalanceTimeout(int myRound) {
@@ -437,15 +470,29 @@ final class ClassicGroup extends Group {
         completeJoin();
     }
 
-    /** Ends the join phase: members that did not rejoin are out; the rest get the new generation. */
+    /**
+     * Ends the join phase: dynamic members that did not rejoin are out; the rest get the new generation. A static
+     * member that did not rejoin stays, as in Kafka (KIP-345): it is away only until its session times out, the
+     * leader assigns to it, and its return costs no rebalance.
+     */
     private void completeJoin() {
+        Member firstJoined = null;
         for (Iterator<Member> it = members.values().iterator(); it.hasNext(); ) {
             Member m = it.next();
-            if (m.awaitingJoin == null) {
+            if (m.awaitingJoin != null) {
+                firstJoined = firstJoined == null ? m : firstJoined;
+            } else if (m.instanceId == null) {
                 LOG.info("Group '{}': member {} did not rejoin within the rebalance timeout; removed", groupId, m.memberId);
                 it.remove();
                 forget(m);
             }
+        }
+        if (firstJoined == null && !members.isEmpty()) {
+            // Only absent static members are left and none can lead: wait again; their session timeouts end it.
+            LOG.info("Group '{}': no member rejoined; waiting another rebalance timeout", groupId);
+            initialDelayRunning = false;
+            scheduleRebalanceTimeout(round);
+            return;
         }
         initialDelayRunning = false;
         round++;
@@ -459,8 +506,9 @@ final class ClassicGroup extends Group {
             return;
         }
         protocolName = selectProtocol();
-        if (leaderId == null || !members.containsKey(leaderId)) {
-            leaderId = members.keySet().iterator().next();
+        Member leader = leaderId == null ? null : members.get(leaderId);
+        if (leader == null || leader.awaitingJoin == null) {
+            leaderId = firstJoined.memberId;      // the leader must be there to receive the members and assign
         }
         state = State.COMPLETING_REBALANCE;
         LOG.info("Group '{}': generation {} with {} member(s), protocol {}, leader {}", groupId, generation, members.size(),
@@ -470,8 +518,34 @@ final class ClassicGroup extends Group {
             m.awaitingJoin = null;
             m.assignment = EMPTY_BYTES;
             heartbeatReceived(m);
-            waiting.complete(joinResponse(m));
+            if (waiting != null) {
+                waiting.complete(joinResponse(m));
+            }
         }
+        syncPending.clear();
+        syncPending.addAll(members.keySet());
+        scheduleSyncTimeout(generation);
+    }
+
+    /** As Kafka (since 3.2): members that send no SyncGroup within the rebalance timeout of a join phase are out. */
+    private void scheduleSyncTimeout(int expectedGeneration) {
+        context.schedule(rebalanceTimeoutMs(), () -> {
+            if (generation != expectedGeneration || syncPending.isEmpty()
+                    || (state != State.COMPLETING_REBALANCE && state != State.STABLE)) {
+                return;
+            }
+            List<Member> silent = new ArrayList<>();
+            for (String id : syncPending) {
+                Member m = members.get(id);
+                if (m != null) {
+                    silent.add(m);
+                }
+            }
+            syncPending.clear();
+            for (Member m : silent) {
+                remove(m, "it sent no SyncGroup within the rebalance timeout of " + m.rebalanceTimeoutMs + " ms");
+            }
+        });
     }
 
     private String selectProtocol() {
@@ -538,6 +612,9 @@ final class ClassicGroup extends Group {
             return syncError(error);
         }
         Member member = members.get(request.memberId());
+        if (state == State.STABLE || state == State.COMPLETING_REBALANCE) {
+            syncPending.remove(member.memberId);
+        }
         switch (state) {
             case PREPARING_REBALANCE:
                 return syncError(Errors.REBALANCE_IN_PROGRESS);
@@ -718,6 +795,7 @@ final class ClassicGroup extends Group {
     }
 
     private void forget(Member member) {
+        syncPending.remove(member.memberId);
         if (member.instanceId != null && member.memberId.equals(staticMembers.get(member.instanceId))) {
             staticMembers.remove(member.instanceId);
         }

@@ -204,6 +204,12 @@ final class ConsumerGroup extends Group {
                 LOG.info("Group '{}': member {} joins", groupId, memberId);
             }
         } else {
+            Errors fenced = checkInstance(request.instanceId(), memberId);
+            if (fenced != Errors.NONE) {
+                return error(fenced, "group '" + groupId + "': instance '" + request.instanceId() + "' is "
+                        + (fenced == Errors.FENCED_INSTANCE_ID ? "now member " + staticMembers.get(request.instanceId())
+                        + ", not " + memberId : "not a member"));
+            }
             member = members.get(memberId);
             if (member == null || member.leftStatic) {
                 return error(Errors.UNKNOWN_MEMBER_ID, "group '" + groupId + "' has no member " + memberId);
@@ -262,11 +268,30 @@ final class ConsumerGroup extends Group {
         return response;
     }
 
-    private ConsumerGroupHeartbeatResponseData leave(ConsumerGroupHeartbeatRequestData request) {
-        Member member = members.get(request.memberId());
-        if (member == null && request.instanceId() != null && staticMembers.containsKey(request.instanceId())) {
-            member = members.get(staticMembers.get(request.instanceId()));
+    /**
+     * UNKNOWN_MEMBER_ID for an instance id no member has, FENCED_INSTANCE_ID when another member now has it (a new
+     * incarnation replaced {@code memberId}), else NONE. As Kafka: the old incarnation is told it is fenced and
+     * can neither heartbeat nor leave in the new one's place.
+     */
+    private Errors checkInstance(String instanceId, String memberId) {
+        if (instanceId == null) {
+            return Errors.NONE;
         }
+        String current = staticMembers.get(instanceId);
+        if (current == null) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        return memberId == null || memberId.isEmpty() || current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
+    }
+
+    private ConsumerGroupHeartbeatResponseData leave(ConsumerGroupHeartbeatRequestData request) {
+        Errors fenced = checkInstance(request.instanceId(), request.memberId());
+        if (fenced == Errors.FENCED_INSTANCE_ID) {
+            return error(fenced, "group '" + groupId + "': instance '" + request.instanceId() + "' is now member "
+                    + staticMembers.get(request.instanceId()) + ", not " + request.memberId());
+        }
+        Member member = request.instanceId() != null && fenced == Errors.NONE
+                ? members.get(staticMembers.get(request.instanceId())) : members.get(request.memberId());
         if (member == null) {
             return error(Errors.UNKNOWN_MEMBER_ID, "group '" + groupId + "' has no member " + request.memberId());
         }
@@ -304,6 +329,11 @@ final class ConsumerGroup extends Group {
             member.assigned = intersection(member.assigned, wanted);
             member.revoking = lose;
             member.revocationDeadline = context.nowMs() + member.rebalanceTimeoutMs;
+            // The pending timer may be the session's, due later than the rebalance timeout: replace it.
+            if (member.expiry != null) {
+                member.expiry.cancel(false);
+                member.expiry = null;
+            }
             scheduleExpiry(member);
             return;
         }

@@ -264,4 +264,44 @@ class GroupCoordinatorStorageTest {
         assertEquals(Errors.NONE.code(), again.errorCode());
         assertEquals(List.of((byte) 9), List.of(again.assignment()[0]), "the stored assignment");
     }
+
+    @Test
+    void aCommitFromAnOlderGenerationIsRefusedAndLeavesTheCommittedOffsetAlone() {
+        GroupCoordinator.Client client = new GroupCoordinator.Client("app", "/127.0.0.1");
+        JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestData.JoinGroupRequestProtocolCollection();
+        protocols.add(new JoinGroupRequestData.JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {1}));
+        JoinGroupResponseData joined = coordinator.joinGroup(client, new JoinGroupRequestData().setGroupId("classic")
+                .setMemberId("").setProtocolType("consumer").setProtocols(protocols).setSessionTimeoutMs(10_000)
+                .setRebalanceTimeoutMs(10_000), false).join();
+        coordinator.syncGroup(new SyncGroupRequestData().setGroupId("classic").setMemberId(joined.memberId())
+                .setGenerationId(joined.generationId())).join();
+        OffsetCommitRequestData good = commit("classic", "t", 0, 10).setMemberId(joined.memberId())
+                .setGenerationIdOrMemberEpoch(joined.generationId());
+        assertEquals(Errors.NONE.code(), coordinator.commitOffsets(good).join().topics().get(0).partitions().get(0).errorCode());
+
+        OffsetCommitRequestData stale = commit("classic", "t", 0, 99).setMemberId(joined.memberId())
+                .setGenerationIdOrMemberEpoch(joined.generationId() - 1);
+        OffsetCommitResponseData refused = coordinator.commitOffsets(stale).join();
+
+        assertEquals(Errors.ILLEGAL_GENERATION.code(), refused.topics().get(0).partitions().get(0).errorCode());
+        restart();
+        assertEquals(Map.of("t-0", 10L), fetchAll("classic"), "the refused offset was never written");
+    }
+
+    @Test
+    void aConsumerProtocolCommitWithAStaleMemberEpochIsRefused() {
+        GroupCoordinator.Client client = new GroupCoordinator.Client("app", "/127.0.0.1");
+        ConsumerGroupHeartbeatResponseData joined = coordinator.consumerGroupHeartbeat(client,
+                new ConsumerGroupHeartbeatRequestData().setGroupId("kip848").setMemberId("member-1").setMemberEpoch(0)
+                        .setRebalanceTimeoutMs(30_000).setSubscribedTopicNames(List.of("t")).setTopicPartitions(List.of())).join();
+
+        OffsetCommitResponseData stale = coordinator.commitOffsets(commit("kip848", "t", 0, 5).setMemberId("member-1")
+                .setGenerationIdOrMemberEpoch(joined.memberEpoch() - 1)).join();
+        OffsetCommitResponseData current = coordinator.commitOffsets(commit("kip848", "t", 0, 6).setMemberId("member-1")
+                .setGenerationIdOrMemberEpoch(joined.memberEpoch())).join();
+
+        assertEquals(Errors.STALE_MEMBER_EPOCH.code(), stale.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Errors.NONE.code(), current.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Map.of("t-0", 6L), fetchAll("kip848"));
+    }
 }
