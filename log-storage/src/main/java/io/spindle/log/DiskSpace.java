@@ -64,6 +64,17 @@ final class DiskSpace {
         writeZeros(channel, position, length);
     }
 
+    /**
+     * Whether {@code failure} of {@link #reserve} means the filesystem is full (ENOSPC, or EDQUOT for a quota), which
+     * fails one append and passes once space returns, rather than a failing disk (EIO and the rest), which takes the
+     * log offline. Java gives no errno, so this reads the operating system's message, as strerror(3) spells it.
+     */
+    static boolean isOutOfSpace(IOException failure) {
+        String message = String.valueOf(failure.getMessage());
+        return message.contains("No space left on device") || message.contains("Disk quota exceeded")
+                || message.contains("(errno 28)") || message.contains("(errno 122)");
+    }
+
     private static void writeZeros(FileChannel channel, long position, long length) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(length, 1 << 20));
         long done = 0;

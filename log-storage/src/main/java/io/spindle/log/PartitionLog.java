@@ -326,6 +326,10 @@ public final class PartitionLog {
         try {
             segment.reserve(totalSize);
         } catch (IOException e) {
+            if (!DiskSpace.isOutOfSpace(e)) {
+                // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
+                throw goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
+            }
             throw new LogIOException(name + ": cannot append " + totalSize + " bytes to " + segment.file()
                     + ": " + e.getMessage(), e);
         }

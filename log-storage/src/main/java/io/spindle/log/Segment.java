@@ -165,7 +165,8 @@ final class Segment {
         try {
             DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
         } catch (IOException e) {
-            if (upTo == end) {
+            if (upTo == end || !DiskSpace.isOutOfSpace(e)) {
+                // Only a full disk is worth a smaller try; a failing one must reach the log, which goes offline.
                 throw e;
             }
             // Nearly full: a whole chunk no longer fits, but this append may.
