@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.config.CleanupPolicy;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.RawKafkaConnection;
 import java.nio.file.Path;
@@ -129,18 +130,42 @@ class AdminConfigsTest {
     }
 
     @Test
-    void incrementalAppendAndSubtractEditTheListValuedCleanupPolicyWithinWhatSpindleSupports() throws Exception {
+    void incrementalAppendAndSubtractEditTheListValuedCleanupPolicy() throws Exception {
         alterCleanupPolicy("delete", AlterConfigOp.OpType.APPEND);       // already in the list: no change
         assertEquals("delete", describe().get(TopicConfig.CLEANUP_POLICY).value());
 
-        for (AlterConfigOp.OpType op : List.of(AlterConfigOp.OpType.APPEND, AlterConfigOp.OpType.SUBTRACT)) {
-            // APPEND compact gives "delete,compact" (not supported); SUBTRACT delete leaves no policy at all.
-            String value = op == AlterConfigOp.OpType.APPEND ? "compact" : "delete";
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> alterCleanupPolicy(value, op));
-            assertInstanceOf(InvalidConfigurationException.class, failure.getCause(), op.toString());
-            assertTrue(failure.getCause().getMessage().contains(TopicConfig.CLEANUP_POLICY), failure.getCause().getMessage());
-        }
-        assertEquals("delete", describe().get(TopicConfig.CLEANUP_POLICY).value());
+        alterCleanupPolicy("compact", AlterConfigOp.OpType.APPEND);
+        assertEquals("compact,delete", describe().get(TopicConfig.CLEANUP_POLICY).value());
+        TopicConfig live = broker.broker().partitions().get(TOPIC, 0).orElseThrow().log().config();
+        assertEquals(CleanupPolicy.COMPACT_DELETE, live.cleanupPolicy());
+
+        alterCleanupPolicy("delete", AlterConfigOp.OpType.SUBTRACT);
+        assertEquals("compact", describe().get(TopicConfig.CLEANUP_POLICY).value());
+
+        // Subtracting the last item would leave no policy at all.
+        ExecutionException failure = assertThrows(ExecutionException.class,
+                () -> alterCleanupPolicy("compact", AlterConfigOp.OpType.SUBTRACT));
+        assertInstanceOf(InvalidConfigurationException.class, failure.getCause());
+        assertTrue(failure.getCause().getMessage().contains(TopicConfig.CLEANUP_POLICY), failure.getCause().getMessage());
+        assertEquals("compact", describe().get(TopicConfig.CLEANUP_POLICY).value());
+    }
+
+    @Test
+    void describeConfigsReportsTheCompactionSettingsWithKafkasTypesAndSynonyms() throws Exception {
+        Config config = admin.describeConfigs(List.of(RESOURCE),
+                new DescribeConfigsOptions().includeSynonyms(true)).all().get().get(RESOURCE);
+        ConfigEntry ratio = config.get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO);
+        assertEquals("0.5", ratio.value());
+        assertEquals(ConfigEntry.ConfigType.DOUBLE, ratio.type());
+        assertEquals(List.of("log.cleaner.min.cleanable.ratio=DEFAULT_CONFIG"),
+                ratio.synonyms().stream().map(s -> s.name() + "=" + s.source()).toList());
+        assertEquals("86400000", config.get(TopicConfig.DELETE_RETENTION_MS).value());
+        assertEquals(ConfigEntry.ConfigType.LONG, config.get(TopicConfig.DELETE_RETENTION_MS).type());
+        assertEquals("0", config.get(TopicConfig.MIN_COMPACTION_LAG_MS).value());
+        assertEquals(Long.toString(Long.MAX_VALUE), config.get(TopicConfig.MAX_COMPACTION_LAG_MS).value());
+        assertEquals(List.of("log.cleaner.max.compaction.lag.ms=DEFAULT_CONFIG"),
+                config.get(TopicConfig.MAX_COMPACTION_LAG_MS).synonyms().stream()
+                        .map(s -> s.name() + "=" + s.source()).toList());
     }
 
     private void alterCleanupPolicy(String value, AlterConfigOp.OpType op) throws Exception {

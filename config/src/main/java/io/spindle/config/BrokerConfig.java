@@ -75,6 +75,15 @@ public final class BrokerConfig {
     public static final String MESSAGE_MAX_BYTES = "message.max.bytes";
     public static final String LOG_MESSAGE_TIMESTAMP_TYPE = "log.message.timestamp.type";
     public static final String LOG_INDEX_INTERVAL_BYTES = "log.index.interval.bytes";
+    public static final String LOG_CLEANER_MIN_CLEANABLE_RATIO = "log.cleaner.min.cleanable.ratio";
+    public static final String LOG_CLEANER_MIN_COMPACTION_LAG_MS = "log.cleaner.min.compaction.lag.ms";
+    public static final String LOG_CLEANER_MAX_COMPACTION_LAG_MS = "log.cleaner.max.compaction.lag.ms";
+    public static final String LOG_CLEANER_DELETE_RETENTION_MS = "log.cleaner.delete.retention.ms";
+    // The log cleaner itself (compaction), under Kafka's names.
+    public static final String LOG_CLEANER_THREADS = "log.cleaner.threads";
+    public static final String LOG_CLEANER_DEDUPE_BUFFER_SIZE = "log.cleaner.dedupe.buffer.size";
+    public static final String LOG_CLEANER_IO_MAX_BYTES_PER_SECOND = "log.cleaner.io.max.bytes.per.second";
+    public static final String LOG_CLEANER_BACKOFF_MS = "log.cleaner.backoff.ms";
 
     /** Environment variables with this prefix are configuration. */
     public static final String ENVIRONMENT_PREFIX = "SPINDLE_";
@@ -149,6 +158,21 @@ public final class BrokerConfig {
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");
+    static final ConfigKey<Integer> LOG_CLEANER_THREADS_KEY = new ConfigKey<>(LOG_CLEANER_THREADS,
+            ValueType.intAtLeast(0), 1,
+            "The number of background threads compacting logs (cleanup.policy=compact); 0 turns compaction off.");
+    static final ConfigKey<Long> LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY = new ConfigKey<>(LOG_CLEANER_DEDUPE_BUFFER_SIZE,
+            ValueType.longAtLeast(1024), 32L * 1024 * 1024,
+            "The memory of the cleaners' key maps, in bytes, shared out among log.cleaner.threads (24 bytes per "
+            + "key, at most 2 GiB per thread); a log with more dirty keys than fit is cleaned in several passes. "
+            + "Kafka's default is 128 MiB; "
+            + "Spindle's is 32 MiB (about 1.2 million keys per pass), so that a small broker is not charged for it.");
+    static final ConfigKey<Double> LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY = new ConfigKey<>(
+            LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, ValueType.doubleBetween(1, Double.MAX_VALUE), Double.MAX_VALUE,
+            "The most bytes per second the cleaners read and write together; the default means no limit.");
+    static final ConfigKey<Long> LOG_CLEANER_BACKOFF_MS_KEY = new ConfigKey<>(LOG_CLEANER_BACKOFF_MS,
+            ValueType.longAtLeast(0), 15_000L,
+            "How long a cleaner thread waits before looking again when no log needs cleaning, in milliseconds.");
 
     /** Broker key -> the topic key whose broker-wide default it holds (Kafka's config synonyms). */
     private static final Map<String, String> TOPIC_KEY_BY_BROKER_KEY = synonyms(
@@ -159,7 +183,11 @@ public final class BrokerConfig {
             LOG_CLEANUP_POLICY, TopicConfig.CLEANUP_POLICY,
             MESSAGE_MAX_BYTES, TopicConfig.MAX_MESSAGE_BYTES,
             LOG_MESSAGE_TIMESTAMP_TYPE, TopicConfig.MESSAGE_TIMESTAMP_TYPE,
-            LOG_INDEX_INTERVAL_BYTES, TopicConfig.INDEX_INTERVAL_BYTES);
+            LOG_INDEX_INTERVAL_BYTES, TopicConfig.INDEX_INTERVAL_BYTES,
+            LOG_CLEANER_MIN_CLEANABLE_RATIO, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO,
+            LOG_CLEANER_MIN_COMPACTION_LAG_MS, TopicConfig.MIN_COMPACTION_LAG_MS,
+            LOG_CLEANER_MAX_COMPACTION_LAG_MS, TopicConfig.MAX_COMPACTION_LAG_MS,
+            LOG_CLEANER_DELETE_RETENTION_MS, TopicConfig.DELETE_RETENTION_MS);
 
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(allKeys());
 
@@ -185,7 +213,11 @@ public final class BrokerConfig {
         this.sources = resolved.sources();
         this.storage = section(() -> new StorageSettings(DATA_DIR_KEY.valueIn(values), FLUSH_MODE_KEY.valueIn(values),
                 FLUSH_INTERVAL_MS_KEY.valueIn(values), FLUSH_INTERVAL_MESSAGES_KEY.valueIn(values),
-                LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values)));
+                LOG_RETENTION_CHECK_INTERVAL_MS_KEY.valueIn(values),
+                new CleanerSettings(LOG_CLEANER_THREADS_KEY.valueIn(values),
+                        LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY.valueIn(values),
+                        LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY.valueIn(values),
+                        LOG_CLEANER_BACKOFF_MS_KEY.valueIn(values))));
         this.groups = section(() -> new GroupSettings(GROUP_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 GROUP_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_INITIAL_REBALANCE_DELAY_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
@@ -262,7 +294,7 @@ public final class BrokerConfig {
         return load(null, null, Objects.requireNonNull(overrides, "overrides"));
     }
 
-    /** What the log storage takes: data directory, flush policy, retention check interval. */
+    /** What the log storage takes: data directory, flush policy, retention check interval, the log cleaner. */
     public StorageSettings storage() {
         return storage;
     }
@@ -477,7 +509,9 @@ public final class BrokerConfig {
                 METRICS_HOST_KEY, METRICS_PARTITION_SERIES_MAX_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY,
                 GROUP_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_INITIAL_REBALANCE_DELAY_MS_KEY,
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY, GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY,
-                OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY));
+                OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
+                LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
+                LOG_CLEANER_BACKOFF_MS_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

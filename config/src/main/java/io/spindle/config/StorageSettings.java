@@ -17,9 +17,10 @@ import java.nio.file.Path;
  * @param flushIntervalMessages    flush.interval.messages: with {@link FlushMode#INTERVAL}, the most records a
  *                                 partition appends before it is forced
  * @param retentionCheckIntervalMs log.retention.check.interval.ms: how often retention looks for segments to delete
+ * @param cleaner                  the log.cleaner.* settings: compaction of topics whose cleanup.policy has compact
  */
 public record StorageSettings(Path dataDir, FlushMode flushMode, long flushIntervalMs, long flushIntervalMessages,
-                              long retentionCheckIntervalMs) {
+                              long retentionCheckIntervalMs, CleanerSettings cleaner) {
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public StorageSettings {
@@ -28,17 +29,34 @@ public record StorageSettings(Path dataDir, FlushMode flushMode, long flushInter
         BrokerConfig.FLUSH_INTERVAL_MS_KEY.check(flushIntervalMs);
         BrokerConfig.FLUSH_INTERVAL_MESSAGES_KEY.check(flushIntervalMessages);
         BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS_KEY.check(retentionCheckIntervalMs);
+        if (cleaner == null) {
+            throw new ConfigException(BrokerConfig.LOG_CLEANER_THREADS, "Missing log cleaner settings");
+        }
+    }
+
+    /** With the default cleaner settings. */
+    public StorageSettings(Path dataDir, FlushMode flushMode, long flushIntervalMs, long flushIntervalMessages,
+                           long retentionCheckIntervalMs) {
+        this(dataDir, flushMode, flushIntervalMs, flushIntervalMessages, retentionCheckIntervalMs,
+                CleanerSettings.defaults());
     }
 
     /** The built-in defaults with the logs under {@code dataDir}. */
     public static StorageSettings defaults(Path dataDir) {
         StorageSettings d = BrokerConfig.defaults().storage();
         return new StorageSettings(dataDir, d.flushMode, d.flushIntervalMs, d.flushIntervalMessages,
-                d.retentionCheckIntervalMs);
+                d.retentionCheckIntervalMs, d.cleaner);
     }
 
     /** These settings with {@code mode} as the flush mode. */
     public StorageSettings withFlushMode(FlushMode mode) {
-        return new StorageSettings(dataDir, mode, flushIntervalMs, flushIntervalMessages, retentionCheckIntervalMs);
+        return new StorageSettings(dataDir, mode, flushIntervalMs, flushIntervalMessages, retentionCheckIntervalMs,
+                cleaner);
+    }
+
+    /** These settings with {@code settings} for the log cleaner. */
+    public StorageSettings withCleaner(CleanerSettings settings) {
+        return new StorageSettings(dataDir, flushMode, flushIntervalMs, flushIntervalMessages, retentionCheckIntervalMs,
+                settings);
     }
 }

@@ -29,6 +29,10 @@ public final class TopicConfig {
     public static final String MAX_MESSAGE_BYTES = "max.message.bytes";
     public static final String MESSAGE_TIMESTAMP_TYPE = "message.timestamp.type";
     public static final String INDEX_INTERVAL_BYTES = "index.interval.bytes";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
 
     /** The smallest {@code segment.bytes}: a v0 record's overhead, as in Kafka 3.x. */
     public static final int MIN_SEGMENT_BYTES = 14;
@@ -52,7 +56,7 @@ public final class TopicConfig {
     static final ConfigKey<CleanupPolicy> CLEANUP_POLICY_KEY = new ConfigKey<>(CLEANUP_POLICY,
             CleanupPolicy.valueType(), CleanupPolicy.DELETE,
             "What happens to old segments: 'delete' removes them by age and size (retention.ms, retention.bytes); "
-            + "'compact' keeps the latest record per key. 'compact,delete' is not supported.");
+            + "'compact' keeps the latest record per key (and never deletes by age or size); 'compact,delete' does both.");
     static final ConfigKey<Integer> MAX_MESSAGE_BYTES_KEY = new ConfigKey<>(MAX_MESSAGE_BYTES,
             ValueType.intAtLeast(0), 1_048_588,
             "The largest record batch the topic accepts, in bytes (after compression, including the batch "
@@ -65,10 +69,28 @@ public final class TopicConfig {
             ValueType.intAtLeast(0), 4096,
             "How many bytes of batches are appended between two entries of the sparse offset and time "
             + "indexes; smaller means larger indexes and shorter scans on read. 0 indexes every batch.");
+    static final ConfigKey<Double> MIN_CLEANABLE_DIRTY_RATIO_KEY = new ConfigKey<>(MIN_CLEANABLE_DIRTY_RATIO,
+            ValueType.doubleBetween(0, 1), 0.5,
+            "A compacted log is cleaned once the bytes appended since its last clean (the dirty part) are at least "
+            + "this fraction of the cleanable log (cleanup.policy=compact).");
+    static final ConfigKey<Long> MIN_COMPACTION_LAG_MS_KEY = new ConfigKey<>(MIN_COMPACTION_LAG_MS,
+            ValueType.longAtLeast(0), 0L,
+            "The least time a record stays uncompacted after it is appended, in milliseconds; the cleaner leaves "
+            + "younger records (and the segments holding them) alone.");
+    static final ConfigKey<Long> MAX_COMPACTION_LAG_MS_KEY = new ConfigKey<>(MAX_COMPACTION_LAG_MS,
+            ValueType.longAtLeast(1), Long.MAX_VALUE,
+            "The longest time a record may stay uncompacted, in milliseconds: a log holding older dirty records "
+            + "is cleaned whatever its dirty ratio.");
+    static final ConfigKey<Long> DELETE_RETENTION_MS_KEY = new ConfigKey<>(DELETE_RETENTION_MS,
+            ValueType.longAtLeast(0), 86_400_000L,
+            "How long a tombstone (a record with a key and a null value) is kept after the clean that first reached "
+            + "it, in milliseconds, so that consumers reading from behind still see the deletion.");
 
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(List.of(
             RETENTION_MS_KEY, RETENTION_BYTES_KEY, SEGMENT_BYTES_KEY, SEGMENT_MS_KEY, CLEANUP_POLICY_KEY,
-            MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY));
+            MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY,
+            MIN_CLEANABLE_DIRTY_RATIO_KEY, MIN_COMPACTION_LAG_MS_KEY, MAX_COMPACTION_LAG_MS_KEY,
+            DELETE_RETENTION_MS_KEY));
 
     private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
     private static final TopicConfig DEFAULTS =
@@ -84,6 +106,10 @@ public final class TopicConfig {
     private final int maxMessageBytes;
     private final TimestampType timestampType;
     private final int indexIntervalBytes;
+    private final double minCleanableDirtyRatio;
+    private final long minCompactionLagMs;
+    private final long maxCompactionLagMs;
+    private final long deleteRetentionMs;
 
     /** From values produced by {@link ConfigValues} over {@link #KEYS} (so every key is present and valid). */
     TopicConfig(Map<String, Object> values) {
@@ -96,6 +122,10 @@ public final class TopicConfig {
         this.maxMessageBytes = MAX_MESSAGE_BYTES_KEY.valueIn(values);
         this.timestampType = MESSAGE_TIMESTAMP_TYPE_KEY.valueIn(values);
         this.indexIntervalBytes = INDEX_INTERVAL_BYTES_KEY.valueIn(values);
+        this.minCleanableDirtyRatio = MIN_CLEANABLE_DIRTY_RATIO_KEY.valueIn(values);
+        this.minCompactionLagMs = MIN_COMPACTION_LAG_MS_KEY.valueIn(values);
+        this.maxCompactionLagMs = MAX_COMPACTION_LAG_MS_KEY.valueIn(values);
+        this.deleteRetentionMs = DELETE_RETENTION_MS_KEY.valueIn(values);
     }
 
     /** The built-in defaults (Kafka's, see each key's documentation). */
@@ -150,6 +180,26 @@ public final class TopicConfig {
 
     public int indexIntervalBytes() {
         return indexIntervalBytes;
+    }
+
+    /** min.cleanable.dirty.ratio: the dirty fraction of a compacted log at which it is cleaned, in [0, 1]. */
+    public double minCleanableDirtyRatio() {
+        return minCleanableDirtyRatio;
+    }
+
+    /** min.compaction.lag.ms: records younger than this are not compacted. */
+    public long minCompactionLagMs() {
+        return minCompactionLagMs;
+    }
+
+    /** max.compaction.lag.ms: a log with dirty records older than this is cleaned whatever its dirty ratio. */
+    public long maxCompactionLagMs() {
+        return maxCompactionLagMs;
+    }
+
+    /** delete.retention.ms: how long a tombstone survives after the clean that first reached it. */
+    public long deleteRetentionMs() {
+        return deleteRetentionMs;
     }
 
     /** Every topic key to its value as text, in {@link #names()} order; {@code defaults().with(asStringMap())} equals this. */

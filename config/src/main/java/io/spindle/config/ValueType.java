@@ -58,6 +58,27 @@ interface ValueType<T> {
         };
     }
 
+    /**
+     * A finite decimal number in [min, max]: digits with an optional fraction and exponent ("0.5", "1e6",
+     * "1.7976931348623157E308"); not NaN, not infinite, not hexadecimal.
+     */
+    static ValueType<Double> doubleBetween(double min, double max) {
+        return new ValueType<>() {
+            @Override public Class<Double> javaType() { return Double.class; }
+            @Override public Double parse(String text) {
+                if (!text.matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
+                    return null;
+                }
+                double value = Double.parseDouble(text);
+                return Double.isFinite(value) && value >= min && value <= max ? value : null;
+            }
+            @Override public String format(Double value) { return Double.toString(value); }
+            @Override public String expected() {
+                return max == Double.MAX_VALUE ? "a number >= " + min : "a number between " + min + " and " + max;
+            }
+        };
+    }
+
     /** Exactly "true" or "false", case-insensitive. */
     static ValueType<Boolean> bool() {
         return new ValueType<>() {

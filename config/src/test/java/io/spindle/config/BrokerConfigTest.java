@@ -279,7 +279,9 @@ class BrokerConfigTest {
                 BrokerConfig.LOG_CLEANUP_POLICY, "compact",
                 BrokerConfig.MESSAGE_MAX_BYTES, "2048",
                 BrokerConfig.LOG_MESSAGE_TIMESTAMP_TYPE, "LogAppendTime",
-                BrokerConfig.LOG_INDEX_INTERVAL_BYTES, "128"));
+                BrokerConfig.LOG_INDEX_INTERVAL_BYTES, "128",
+                BrokerConfig.LOG_CLEANER_MIN_CLEANABLE_RATIO, "0.1",
+                BrokerConfig.LOG_CLEANER_DELETE_RETENTION_MS, "500"));
         TopicConfig t = c.topicDefaults();
         assertEquals(-1L, t.retentionMs());
         assertEquals(1_000_000L, t.retentionBytes());
@@ -289,6 +291,8 @@ class BrokerConfigTest {
         assertEquals(2048, t.maxMessageBytes());
         assertEquals(TimestampType.LOG_APPEND_TIME, t.timestampType());
         assertEquals(128, t.indexIntervalBytes());
+        assertEquals(0.1, t.minCleanableDirtyRatio());
+        assertEquals(500L, t.deleteRetentionMs());
     }
 
     @Test

@@ -22,6 +22,8 @@ class ConfigEnumsTest {
     @EnumSource(CleanupPolicy.class)
     void cleanupPolicyParsesKafkasSpelling(CleanupPolicy policy) {
         assertEquals(policy, CleanupPolicy.parse(policy.configName()));
+        assertEquals(policy != CleanupPolicy.DELETE, policy.compacts());
+        assertEquals(policy != CleanupPolicy.COMPACT, policy.deletes());
     }
 
     @Test

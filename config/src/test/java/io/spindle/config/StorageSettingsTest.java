@@ -1,7 +1,9 @@
 package io.spindle.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -30,6 +32,29 @@ class StorageSettingsTest {
                 BrokerConfig.LOG_RETENTION_CHECK_INTERVAL_MS, "5000"));
         assertEquals(new StorageSettings(Path.of("/var/lib/spindle"), FlushMode.INTERVAL, 250, 77, 5000),
                 config.storage());
+    }
+
+    @Test
+    void cleanerSettingsAreKafkasExceptASmallerKeyMap() {
+        assertEquals(new CleanerSettings(1, 32L * 1024 * 1024, Double.MAX_VALUE, 15_000),
+                BrokerConfig.defaults().storage().cleaner());
+        assertEquals("1.7976931348623157E308",
+                BrokerConfig.defaults().asStringMap().get(BrokerConfig.LOG_CLEANER_IO_MAX_BYTES_PER_SECOND));
+        BrokerConfig config = BrokerConfig.of(Map.of(BrokerConfig.LOG_CLEANER_THREADS, "2",
+                BrokerConfig.LOG_CLEANER_DEDUPE_BUFFER_SIZE, "1048576",
+                BrokerConfig.LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, "5e6", BrokerConfig.LOG_CLEANER_BACKOFF_MS, "100"));
+        assertEquals(new CleanerSettings(2, 1_048_576, 5e6, 100), config.storage().cleaner());
+        assertTrue(config.storage().cleaner().ioLimited());
+        assertFalse(CleanerSettings.defaults().ioLimited());
+    }
+
+    @Test
+    void aCleanerSettingOutOfRangeIsRefusedByName() {
+        ConfigException e = assertThrows(ConfigException.class, () -> new CleanerSettings(-1, 1 << 20, 1, 0));
+        assertEquals(BrokerConfig.LOG_CLEANER_THREADS, e.key());
+        e = assertThrows(ConfigException.class,
+                () -> BrokerConfig.of(Map.of(BrokerConfig.LOG_CLEANER_DEDUPE_BUFFER_SIZE, "100")));
+        assertEquals(BrokerConfig.LOG_CLEANER_DEDUPE_BUFFER_SIZE, e.key());
     }
 
     @Test

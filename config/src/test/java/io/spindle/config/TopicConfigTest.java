@@ -25,6 +25,10 @@ class TopicConfigTest {
         assertEquals(1_048_588, c.maxMessageBytes());
         assertEquals(TimestampType.CREATE_TIME, c.timestampType());
         assertEquals(4096, c.indexIntervalBytes());
+        assertEquals(0.5, c.minCleanableDirtyRatio());
+        assertEquals(0L, c.minCompactionLagMs());
+        assertEquals(Long.MAX_VALUE, c.maxCompactionLagMs());
+        assertEquals(86_400_000L, c.deleteRetentionMs());
     }
 
     @Test
@@ -143,13 +147,43 @@ class TopicConfigTest {
         assertEquals(value, TopicConfig.defaults().with(Map.of(key, value)).asStringMap().get(key));
     }
 
-    @Test
-    void combinedCleanupPolicyIsRefusedSayingItIsNotSupported() {
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {"compact,delete; COMPACT_DELETE", "delete,compact; COMPACT_DELETE",
+            " Compact , DELETE ; COMPACT_DELETE", "compact,compact; COMPACT", "delete; DELETE"})
+    void cleanupPolicyIsAListInAnyOrderAndIsShownInKafkasSpelling(String value, CleanupPolicy expected) {
+        TopicConfig c = TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, value));
+        assertEquals(expected, c.cleanupPolicy());
+        assertEquals(expected.configName(), c.asStringMap().get(TopicConfig.CLEANUP_POLICY));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {"''", "compact,", "delete|compact", "compact delete", "none"})
+    void cleanupPolicyWithAnEmptyOrUnknownItemIsRefused(String value) {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, "compact,delete")));
-        assertEquals("Invalid value 'compact,delete' for configuration 'cleanup.policy': expected one of "
-                + "delete, compact (a single policy; the combination 'compact,delete' is not supported)",
+                () -> TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, value)));
+        assertEquals(TopicConfig.CLEANUP_POLICY, e.key());
+        assertTrue(e.getMessage().endsWith("expected a list of delete and compact: delete, compact or compact,delete"),
                 e.getMessage());
+    }
+
+    @Test
+    void compactionSettingsAreTypedAndRangeChecked() {
+        TopicConfig c = TopicConfig.defaults().with(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01",
+                TopicConfig.MIN_COMPACTION_LAG_MS, "1000", TopicConfig.MAX_COMPACTION_LAG_MS, "60000",
+                TopicConfig.DELETE_RETENTION_MS, "0"));
+        assertEquals(0.01, c.minCleanableDirtyRatio());
+        assertEquals(1000L, c.minCompactionLagMs());
+        assertEquals(60_000L, c.maxCompactionLagMs());
+        assertEquals(0L, c.deleteRetentionMs());
+        assertEquals("0.01", c.asStringMap().get(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO));
+        for (String ratio : new String[] {"1.5", "-0.1", "NaN", "Infinity", "0x1p-1", "half"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> TopicConfig.defaults().with(Map.of(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, ratio)), ratio);
+            assertEquals("Invalid value '" + ratio + "' for configuration 'min.cleanable.dirty.ratio': expected a "
+                    + "number between 0.0 and 1.0", e.getMessage());
+        }
+        assertThrows(ConfigException.class,
+                () -> TopicConfig.defaults().with(Map.of(TopicConfig.MAX_COMPACTION_LAG_MS, "0")));
     }
 
     @Test
@@ -175,9 +209,10 @@ class TopicConfigTest {
     }
 
     @Test
-    void namesAreExactlyTheEightKafkaTopicKeys() {
+    void namesAreExactlyTheTwelveKafkaTopicKeysSpindleImplements() {
         assertEquals(java.util.List.of("retention.ms", "retention.bytes", "segment.bytes", "segment.ms",
-                "cleanup.policy", "max.message.bytes", "message.timestamp.type", "index.interval.bytes"),
+                "cleanup.policy", "max.message.bytes", "message.timestamp.type", "index.interval.bytes",
+                "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms"),
                 java.util.List.copyOf(TopicConfig.names()));
     }
 }

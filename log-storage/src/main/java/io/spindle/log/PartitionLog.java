@@ -677,10 +677,14 @@ public final class PartitionLog {
     /**
      * Deletes whole old segments: those whose newest record is older than retention.ms, and the oldest ones
      * while the log is larger than retention.bytes. Readers holding slices of a deleted segment keep them.
-     * Returns how many segments it deleted.
+     * Returns how many segments it deleted. A topic whose cleanup.policy is compact alone keeps every segment:
+     * compaction, not age or size, decides what goes (Kafka does the same).
      */
     public int enforceRetention() {
         TopicConfig cfg = config;
+        if (!cfg.cleanupPolicy().deletes()) {
+            return 0;
+        }
         long now = clock.millis();
         int deleted = 0;
         lock.lock();

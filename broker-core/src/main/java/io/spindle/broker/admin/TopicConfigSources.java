@@ -49,7 +49,12 @@ final class TopicConfigSources {
             case TopicConfig.RETENTION_MS:
             case TopicConfig.RETENTION_BYTES:
             case TopicConfig.SEGMENT_MS:
+            case TopicConfig.MIN_COMPACTION_LAG_MS:
+            case TopicConfig.MAX_COMPACTION_LAG_MS:
+            case TopicConfig.DELETE_RETENTION_MS:
                 return ConfigType.LONG;
+            case TopicConfig.MIN_CLEANABLE_DIRTY_RATIO:
+                return ConfigType.DOUBLE;
             case TopicConfig.SEGMENT_BYTES:
             case TopicConfig.MAX_MESSAGE_BYTES:
             case TopicConfig.INDEX_INTERVAL_BYTES:

@@ -8,6 +8,7 @@ import io.spindle.log.LogIOException;
 import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.OutOfOrderSequenceException;
 import io.spindle.log.RecordBatchTooLargeException;
+import io.spindle.log.RecordWithoutKeyException;
 import io.spindle.log.UnsupportedMagicException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -47,6 +48,9 @@ final class StorageErrors {
         }
         if (cause instanceof UnsupportedMagicException) {
             return Errors.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+        }
+        if (cause instanceof RecordWithoutKeyException) {
+            return Errors.INVALID_RECORD;
         }
         if (cause instanceof RecordBatchTooLargeException) {
             return Errors.MESSAGE_TOO_LARGE;

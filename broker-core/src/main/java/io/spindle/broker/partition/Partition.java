@@ -6,6 +6,7 @@ import io.spindle.log.LogListener;
 import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
+import io.spindle.log.compact.KeyedRecords;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -128,6 +129,9 @@ public final class Partition {
      */
     public AppendResult append(ByteBuffer records) {
         ensureOnline();
+        if (log.config().cleanupPolicy().compacts()) {
+            KeyedRecords.requireKeys(records, name);
+        }
         return log.append(records);
     }
 

@@ -1,0 +1,108 @@
+package io.spindle.log.compact;
+
+import java.nio.ByteBuffer;
+import java.util.OptionalLong;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords.FilterResult;
+import org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter;
+import org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter.BatchRetention;
+import org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter.BatchRetentionResult;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
+
+/**
+ * Rewrites v2 record batches keeping only the records a {@link RecordPredicate} retains, the way Kafka's cleaner
+ * does, through kafka-clients' {@code MemoryRecords.filterTo}:
+ * <ul>
+ *   <li>offsets never change: a rewritten batch keeps its base offset and its last offset delta (so the producer's
+ *       last sequence stays what it was) and each record keeps its offset, leaving holes;</li>
+ *   <li>producer id, epoch, base sequence, partition leader epoch, timestamp type and codec are kept; a compressed
+ *       batch is decompressed and compressed again with its codec; the CRC is computed anew;</li>
+ *   <li>a batch whose records are all retained and that needs no delete horizon is copied byte for byte;</li>
+ *   <li>a batch left with no record disappears, unless {@link EmptyBatchPolicy} keeps it (a producer's last batch:
+ *       its sequence must survive for the idempotent producer), then its header alone is written;</li>
+ *   <li>a batch holding a tombstone gets a delete horizon ({@code now + deleteRetentionMs}, KIP-534's field in the
+ *       batch header) the first time it is rewritten; once a later rewrite runs past that horizon, its tombstones
+ *       are removed whatever the predicate says. So a tombstone lives at least {@code delete.retention.ms} after
+ *       the clean that first reached it.</li>
+ * </ul>
+ * Not thread-safe (it reuses decompression buffers); one per cleaner thread.
+ */
+public final class BatchRewriter {
+
+    /** Whether one record stays. */
+    @FunctionalInterface
+    public interface RecordPredicate {
+        /**
+         * @param key       the record's key (a read-only view), or null when it has none
+         * @param tombstone true when the record has a key and no value
+         */
+        boolean retain(long offset, ByteBuffer key, boolean tombstone, long timestamp);
+    }
+
+    /** Whether a batch that lost all its records is kept as an empty batch. */
+    @FunctionalInterface
+    public interface EmptyBatchPolicy {
+        boolean keepWhenEmpty(long producerId, long lastOffset);
+    }
+
+    /** What one call did. */
+    public record Result(ByteBuffer output, int recordsRead, int recordsRetained, int bytesRead, int bytesWritten) {
+    }
+
+    private final BufferSupplier decompression = BufferSupplier.create();
+
+    /**
+     * Rewrites the whole batches between {@code batches}' position and limit (left unchanged) into {@code output}.
+     *
+     * @param output           where the retained batches go from its position on; a bigger buffer is used when it
+     *                         is too small, so take {@link Result#output()} (flipped: position 0, limit at the end)
+     * @param now              the time compared with delete horizons and used to set new ones, in milliseconds
+     * @param deleteRetentionMs delete.retention.ms of the topic
+     * @param maxRecordBytes   the largest record body a compressed batch may hold: a bound on what one lying
+     *                         length in decompressed data makes the cleaner allocate
+     */
+    public Result rewrite(ByteBuffer batches, ByteBuffer output, RecordPredicate predicate, EmptyBatchPolicy empty,
+                          long now, long deleteRetentionMs, int maxRecordBytes) {
+        RecordFilter filter = new RecordFilter(now, deleteRetentionMs) {
+            @Override
+            protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
+                boolean keep = batch.hasProducerId() && empty.keepWhenEmpty(batch.producerId(), batch.lastOffset());
+                return new BatchRetentionResult(keep ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
+                        false);
+            }
+
+            @Override
+            protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+                boolean tombstone = record.hasKey() && !record.hasValue();
+                if (tombstone) {
+                    OptionalLong horizon = batch.deleteHorizonMs();
+                    if (horizon.isPresent() && horizon.getAsLong() <= now) {
+                        return false;
+                    }
+                }
+                ByteBuffer key = record.hasKey() ? record.key().asReadOnlyBuffer() : null;
+                return predicate.retain(record.offset(), key, tombstone, record.timestamp());
+            }
+        };
+        // filterTo stops after the batch that made it grow the output buffer: go on from there.
+        ByteBuffer remaining = batches.duplicate();
+        ByteBuffer written = output;
+        int read = 0;
+        int retained = 0;
+        while (remaining.hasRemaining()) {
+            FilterResult result = MemoryRecords.readableRecords(remaining.slice())
+                    .filterTo(filter, written, decompression, maxRecordBytes);
+            if (result.bytesRead() == 0) {
+                break;          // what is left is not a whole batch; the caller hands whole batches only
+            }
+            remaining.position(remaining.position() + result.bytesRead());
+            written = result.outputBuffer();
+            read += result.messagesRead();
+            retained += result.messagesRetained();
+        }
+        written.flip();
+        return new Result(written, read, retained, remaining.position() - batches.position(), written.remaining());
+    }
+}

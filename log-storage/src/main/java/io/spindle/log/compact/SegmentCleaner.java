@@ -1,0 +1,200 @@
+package io.spindle.log.compact;
+
+import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
+import org.apache.kafka.common.utils.internals.CloseableIterator;
+
+/**
+ * One clean of one log, on its sealed segment files: the two halves of Kafka's cleaner. {@link #buildMap} reads
+ * the dirty batches into the {@link OffsetMap} until it is full or the dirty range ends; {@link #clean} rewrites a
+ * run of segments keeping, for each key, the records at or after the latest offset the map holds for it (and every
+ * record past the mapped range), writing {@code <base offset>.log.cleaned} files beside the originals, each from a
+ * group of consecutive segments whose sizes add up to at most {@code segment.bytes}, and forcing them.
+ *
+ * <p>What it does not do, because it needs the log's own parts: choosing the log and the cleanable range (active
+ * segment, min.compaction.lag.ms), the indexes of the new segments, and the crash-safe swap
+ * ({@code .cleaned} → {@code .swap} → in place, finished or discarded at load).
+ *
+ * <p>Records without a key are removed, as Kafka's cleaner does (a topic switched from delete to compact may hold
+ * them). Offsets never change. Not thread-safe: one per cleaner thread.
+ */
+public final class SegmentCleaner {
+    /** A record body in a compressed batch larger than this fails the clean instead of being allocated. */
+    static final int MAX_RECORD_BYTES = 64 << 20;
+    private static final int HEADER_BYTES = 12;        // base offset (8) and length (4) before every batch
+    private static final String CLEANED_SUFFIX = ".log.cleaned";
+
+    /** A sealed segment's log file and the offset it is named after. */
+    public record SegmentFile(long baseOffset, Path path) {
+    }
+
+    private final OffsetMap map;
+    private final BatchRewriter rewriter = new BatchRewriter();
+    private final BufferSupplier decompression = BufferSupplier.create();
+
+    public SegmentCleaner(OffsetMap map) {
+        this.map = map;
+    }
+
+    /**
+     * Clears the map and fills it with the keys of the records at offsets {@code from} and up, segment by segment,
+     * until the segments end or the map is full.
+     *
+     * @return the first offset not mapped: the records below it are the ones {@link #clean} may remove, and where
+     *         the next pass starts
+     */
+    public long buildMap(List<SegmentFile> dirty, long from) throws IOException {
+        map.clear();
+        long next = from;
+        for (SegmentFile segment : dirty) {
+            try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
+                BatchReader reader = new BatchReader(channel);
+                ByteBuffer batches;
+                while ((batches = reader.next()) != null) {
+                    for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches).batches()) {
+                        if (batch.lastOffset() < next || batch.isControlBatch()) {
+                            continue;
+                        }
+                        try (CloseableIterator<Record> records = batch.streamingIterator(decompression,
+                                MAX_RECORD_BYTES)) {
+                            while (records.hasNext()) {
+                                Record record = records.next();
+                                if (record.offset() < next) {
+                                    continue;
+                                }
+                                if (record.hasKey() && !map.put(record.key(), record.offset())) {
+                                    return record.offset();             // full: this record starts the next pass
+                                }
+                                next = record.offset() + 1;
+                            }
+                        }
+                        next = Math.max(next, batch.lastOffset() + 1);
+                    }
+                }
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Rewrites {@code segments} (consecutive, oldest first) into cleaned files in {@code dir}, forced to disk.
+     *
+     * @param mappedEnd         what {@link #buildMap} returned: records at or past it are all kept
+     * @param segmentBytes      the topic's segment.bytes: the most input bytes grouped into one cleaned file
+     * @param now               the clean's time, for tombstones' delete horizons
+     * @param deleteRetentionMs the topic's delete.retention.ms
+     * @param keepEmpty         which emptied batches stay (a producer's last batch)
+     * @return the cleaned files, one per group, each named after the base offset of its group's first segment
+     */
+    public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
+                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, Path dir) throws IOException {
+        BatchRewriter.RecordPredicate latest = (offset, key, tombstone, timestamp) -> {
+            if (key == null) {
+                return false;
+            }
+            if (offset >= mappedEnd) {
+                return true;
+            }
+            long kept = map.get(key);
+            return kept < 0 || offset >= kept;
+        };
+        List<SegmentFile> cleaned = new ArrayList<>();
+        ByteBuffer output = ByteBuffer.allocate(1 << 20);
+        int i = 0;
+        while (i < segments.size()) {
+            SegmentFile first = segments.get(i);
+            Path target = dir.resolve(String.format("%020d", first.baseOffset()) + CLEANED_SUFFIX);
+            long groupBytes = 0;
+            try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                do {
+                    SegmentFile segment = segments.get(i);
+                    try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
+                        groupBytes += in.size();
+                        BatchReader reader = new BatchReader(in);
+                        ByteBuffer batches;
+                        while ((batches = reader.next()) != null) {
+                            output.clear();
+                            BatchRewriter.Result result = rewriter.rewrite(batches, output, latest, keepEmpty, now,
+                                    deleteRetentionMs, MAX_RECORD_BYTES);
+                            output = result.output().capacity() > output.capacity() ? result.output() : output;
+                            ByteBuffer written = result.output();
+                            while (written.hasRemaining()) {
+                                out.write(written);
+                            }
+                        }
+                    }
+                    i++;
+                } while (i < segments.size() && groupBytes + sizeOf(segments.get(i)) <= segmentBytes);
+                out.force(true);
+            }
+            cleaned.add(new SegmentFile(first.baseOffset(), target));
+        }
+        return cleaned;
+    }
+
+    private static long sizeOf(SegmentFile segment) throws IOException {
+        try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
+            return channel.size();
+        }
+    }
+
+    /** Reads whole batches from a segment file in chunks of about a megabyte; a batch larger than that alone. */
+    private static final class BatchReader {
+        private final FileChannel channel;
+        private long position;
+        private ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+
+        BatchReader(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        /** The next run of whole batches, or null at the end of the file (or of its last whole batch). */
+        ByteBuffer next() throws IOException {
+            buffer.clear();
+            readFully(position);
+            buffer.flip();
+            int whole = 0;
+            while (buffer.remaining() - whole >= HEADER_BYTES) {
+                int size = HEADER_BYTES + buffer.getInt(whole + 8);
+                if (size > buffer.capacity()) {
+                    if (whole > 0) {
+                        break;                  // hand back what we have; the big batch comes next, alone
+                    }
+                    buffer = ByteBuffer.allocate(size);
+                    return next();
+                }
+                if (whole + size > buffer.remaining()) {
+                    break;
+                }
+                whole += size;
+            }
+            if (whole == 0) {
+                return null;
+            }
+            position += whole;
+            return buffer.slice(0, whole);
+        }
+
+        private void readFully(long from) throws IOException {
+            long at = from;
+            while (buffer.hasRemaining()) {
+                int read = channel.read(buffer, at);
+                if (read < 0) {
+                    return;
+                }
+                at += read;
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.spindle.log.compact;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+class BatchRewriterTest {
+    private static final long PRODUCER = 4711;
+    private static final short EPOCH = 3;
+    private static final int MAX_RECORD = 1 << 20;
+
+    private final BatchRewriter rewriter = new BatchRewriter();
+
+    /** Five records at offsets 100..104 of one idempotent batch, sequence 20..24; keys k0..k4, k2 a tombstone. */
+    private static ByteBuffer batch(CompressionType codec) {
+        SimpleRecord[] records = new SimpleRecord[5];
+        for (int i = 0; i < 5; i++) {
+            records[i] = new SimpleRecord(1000 + i, bytes("k" + i), i == 2 ? null : bytes("v" + i));
+        }
+        return MemoryRecords.withIdempotentRecords(100, codec == CompressionType.NONE ? Compression.NONE
+                : Compression.of(codec).build(), PRODUCER, EPOCH, 20, 0, records).buffer();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static List<MutableRecordBatch> batches(ByteBuffer buffer) {
+        List<MutableRecordBatch> list = new ArrayList<>();
+        MemoryRecords.readableRecords(buffer.duplicate()).batches().forEach(list::add);
+        return list;
+    }
+
+    private BatchRewriter.Result rewrite(ByteBuffer input, BatchRewriter.RecordPredicate keep, boolean keepEmpty,
+                                         long now) {
+        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty, now,
+                1000, MAX_RECORD);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = {"NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"})
+    void removedRecordsLeaveHolesAndTheBatchKeepsItsOffsetsProducerAndCodec(CompressionType codec) {
+        ByteBuffer input = batch(codec);
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> offset != 101 && offset != 104,
+                false, 0);
+
+        assertEquals(5, result.recordsRead());
+        assertEquals(3, result.recordsRetained());
+        List<MutableRecordBatch> out = batches(result.output());
+        assertEquals(1, out.size());
+        MutableRecordBatch batch = out.get(0);
+        batch.ensureValid();                                        // the CRC was computed anew
+        assertEquals(100, batch.baseOffset());
+        assertEquals(104, batch.lastOffset(), "the last offset delta survives, so does the last sequence");
+        assertEquals(PRODUCER, batch.producerId());
+        assertEquals(EPOCH, batch.producerEpoch());
+        assertEquals(20, batch.baseSequence());
+        assertEquals(24, batch.lastSequence());
+        assertEquals(codec, batch.compressionType());
+        List<String> kept = new ArrayList<>();
+        for (Record record : batch) {
+            kept.add(record.offset() + ":" + text(record.key()) + "=" + (record.hasValue() ? text(record.value()) : null)
+                    + "@" + record.timestamp());
+        }
+        assertEquals(List.of("100:k0=v0@1000", "102:k2=null@1002", "103:k3=v3@1003"), kept);
+    }
+
+    @Test
+    void aBatchWhoseRecordsAllStayAndHoldNoTombstoneIsCopiedByteForByte() {
+        ByteBuffer input = MemoryRecords.withRecords(7, Compression.NONE,
+                new SimpleRecord(5, bytes("a"), bytes("1")), new SimpleRecord(6, bytes("b"), bytes("2"))).buffer();
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> true, false, 0);
+        assertArrayEquals(input.array(), copy(result.output()));
+        assertEquals(0, input.position(), "the input is left as it was");
+    }
+
+    @Test
+    void theFirstRewriteOfATombstoneSetsItsDeleteHorizonAndALaterOnePastItRemovesTheTombstone() {
+        BatchRewriter.Result first = rewrite(batch(CompressionType.NONE), (offset, key, tombstone, ts) -> true, false,
+                5000);
+        MutableRecordBatch marked = batches(first.output()).get(0);
+        assertEquals(OptionalLong.of(6000), marked.deleteHorizonMs(), "now + delete.retention.ms");
+        assertEquals(5, first.recordsRetained());
+        List<Long> timestamps = new ArrayList<>();
+        marked.forEach(r -> timestamps.add(r.timestamp()));
+        assertEquals(List.of(1000L, 1001L, 1002L, 1003L, 1004L), timestamps, "record timestamps are unchanged");
+
+        BatchRewriter.Result before = rewrite(first.output(), (offset, key, tombstone, ts) -> true, false, 5999);
+        assertEquals(5, before.recordsRetained(), "the tombstone stays until its horizon");
+
+        List<Boolean> seenTombstones = new ArrayList<>();
+        BatchRewriter.Result after = rewrite(first.output(), (offset, key, tombstone, ts) -> {
+            seenTombstones.add(tombstone);
+            return true;
+        }, false, 6000);
+        assertEquals(4, after.recordsRetained());
+        assertFalse(seenTombstones.contains(true), "an expired tombstone does not even reach the predicate");
+        batches(after.output()).forEach(b -> b.forEach(r -> assertTrue(r.hasValue())));
+    }
+
+    @Test
+    void aBatchLeftEmptyDisappearsUnlessItIsToBeKeptForItsProducer() {
+        BatchRewriter.Result dropped = rewrite(batch(CompressionType.LZ4), (offset, key, tombstone, ts) -> false,
+                false, 0);
+        assertEquals(0, dropped.output().remaining());
+        assertEquals(0, dropped.recordsRetained());
+
+        List<Long> asked = new ArrayList<>();
+        BatchRewriter.Result kept = rewriter.rewrite(batch(CompressionType.LZ4), ByteBuffer.allocate(8),
+                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> {
+                    asked.add(producer);
+                    asked.add(lastOffset);
+                    return true;
+                }, 0, 1000, MAX_RECORD);
+        assertEquals(List.of(PRODUCER, 104L), asked);
+        List<MutableRecordBatch> out = batches(kept.output());
+        assertEquals(1, out.size());
+        MutableRecordBatch empty = out.get(0);
+        empty.ensureValid();
+        assertEquals(0, empty.countOrNull());
+        assertEquals(100, empty.baseOffset());
+        assertEquals(104, empty.lastOffset());
+        assertEquals(24, empty.lastSequence());
+        assertEquals(EPOCH, empty.producerEpoch());
+    }
+
+    @Test
+    void aBatchWithoutProducerIsNeverKeptEmpty() {
+        ByteBuffer input = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, bytes("a"), bytes("1")))
+                .buffer();
+        BatchRewriter.Result result = rewriter.rewrite(input, ByteBuffer.allocate(8),
+                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> true, 0, 1000, MAX_RECORD);
+        assertEquals(0, result.output().remaining());
+    }
+
+    @Test
+    void keylessRecordsReachThePredicateWithANullKey() {
+        ByteBuffer input = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, null, bytes("x")),
+                new SimpleRecord(2, bytes("k"), bytes("y"))).buffer();
+        List<String> keys = new ArrayList<>();
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> {
+            keys.add(key == null ? null : text(key));
+            return key != null;
+        }, false, 0);
+        assertEquals(java.util.Arrays.asList(null, "k"), keys);
+        assertEquals(1, result.recordsRetained());
+        assertEquals(1, batches(result.output()).get(0).lastOffset());
+    }
+
+    @Test
+    void severalBatchesAreRewrittenInOrderIntoAGrowingBuffer() {
+        ByteBuffer a = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, bytes("a"), new byte[300]),
+                new SimpleRecord(1, bytes("b"), new byte[300])).buffer();
+        ByteBuffer b = MemoryRecords.withRecords(2, Compression.NONE, new SimpleRecord(1, bytes("a"), new byte[300]))
+                .buffer();
+        ByteBuffer both = ByteBuffer.allocate(a.remaining() + b.remaining()).put(a).put(b).flip();
+        BatchRewriter.Result result = rewrite(both, (offset, key, tombstone, ts) -> offset != 0, false, 0);
+        List<MutableRecordBatch> out = batches(result.output());
+        assertEquals(2, out.size());
+        assertEquals(List.of(0L, 2L), out.stream().map(MutableRecordBatch::baseOffset).toList());
+        assertEquals(List.of(1L, 2L), out.stream().map(MutableRecordBatch::lastOffset).toList());
+        assertEquals(result.bytesWritten(), result.output().remaining());
+        assertEquals(both.remaining(), result.bytesRead());
+    }
+
+    private static byte[] copy(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
+    }
+}

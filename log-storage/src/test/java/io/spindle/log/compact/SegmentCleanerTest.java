@@ -1,0 +1,168 @@
+package io.spindle.log.compact;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.log.compact.SegmentCleaner.SegmentFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cleaner's two passes on real segment files written with kafka-clients' batch builder. */
+class SegmentCleanerTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final BatchRewriter.EmptyBatchPolicy DROP_EMPTY = (producer, lastOffset) -> false;
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Three segments of 30 records, in batches of 5 (every other batch zstd): record i has key "k(i % 7)" and value
+     * "v<i>"; records 88 and 89 are tombstones of their keys (k4, k5), and record 45 has no key.
+     */
+    private List<SegmentFile> writeSegments() throws IOException {
+        List<SegmentFile> segments = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            long base = s * 30L;
+            Path file = dir.resolve(String.format("%020d.log", base));
+            try (var out = Files.newOutputStream(file)) {
+                for (int b = 0; b < 6; b++) {
+                    long first = base + b * 5L;
+                    SimpleRecord[] records = new SimpleRecord[5];
+                    for (int r = 0; r < 5; r++) {
+                        long offset = first + r;
+                        byte[] key = offset == 45 ? null : bytes("k" + offset % 7);
+                        byte[] value = offset == 88 || offset == 89 ? null : bytes("v" + offset);
+                        records[r] = new SimpleRecord(NOW + offset, key, value);
+                    }
+                    ByteBuffer batch = MemoryRecords.withRecords(first,
+                            b % 2 == 0 ? Compression.NONE : Compression.zstd().build(), records).buffer();
+                    out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+                }
+            }
+            segments.add(new SegmentFile(base, file));
+        }
+        return segments;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(ByteBuffer buffer) {
+        return buffer == null ? null : StandardCharsets.UTF_8.decode(buffer.duplicate()).toString();
+    }
+
+    /** "offset:key=value" of every record in the files, in order. */
+    private static List<String> records(List<SegmentFile> files) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (SegmentFile file : files) {
+            for (MutableRecordBatch batch : MemoryRecords.readableRecords(ByteBuffer.wrap(Files.readAllBytes(file.path())))
+                    .batches()) {
+                batch.ensureValid();
+                for (Record record : batch) {
+                    out.add(record.offset() + ":" + text(record.key()) + "=" + (record.hasValue() ? text(record.value()) : null));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Cleans in passes until the whole range is mapped, moving each pass's cleaned files over the originals. */
+    private List<SegmentFile> cleanInPasses(OffsetMap map, long now, long deleteRetentionMs, int[] passes)
+            throws IOException {
+        List<SegmentFile> segments = writeSegments();
+        SegmentCleaner cleaner = new SegmentCleaner(map);
+        long from = 0;
+        while (from < 90) {
+            long mappedEnd = cleaner.buildMap(segments, from);
+            assertTrue(mappedEnd > from, "each pass maps something");
+            List<SegmentFile> cleaned = cleaner.clean(segments, mappedEnd, 1 << 20, now, deleteRetentionMs, DROP_EMPTY,
+                    dir);
+            segments.forEach(s -> s.path().toFile().delete());
+            List<SegmentFile> moved = new ArrayList<>();
+            for (SegmentFile file : cleaned) {
+                Path to = dir.resolve(String.format("%020d.log", file.baseOffset()));
+                Files.move(file.path(), to, StandardCopyOption.ATOMIC_MOVE);
+                moved.add(new SegmentFile(file.baseOffset(), to));
+            }
+            segments = moved;
+            from = mappedEnd;
+            passes[0]++;
+        }
+        return segments;
+    }
+
+    private static final List<String> LATEST = List.of(
+            "83:k6=v83", "84:k0=v84", "85:k1=v85", "86:k2=v86", "87:k3=v87", "88:k4=null", "89:k5=null");
+
+    @Test
+    void oneCleanKeepsTheLatestRecordOfEveryKeyInOffsetOrderAndMergesSmallSegments() throws IOException {
+        int[] passes = {0};
+        List<SegmentFile> cleaned = cleanInPasses(new OffsetMap(1 << 16), NOW, 86_400_000L, passes);
+        assertEquals(1, passes[0]);
+        assertEquals(LATEST, records(cleaned), "the keyless record 45 went too");
+        assertEquals(1, cleaned.size(), "three small segments became one");
+        assertEquals(0, cleaned.get(0).baseOffset());
+    }
+
+    @Test
+    void aKeyMapTooSmallForTheKeysCleansInSeveralPassesToTheSameResult() throws IOException {
+        int[] passes = {0};
+        List<SegmentFile> cleaned = cleanInPasses(new OffsetMap(24 * 3), NOW, 86_400_000L, passes);  // 2 keys a pass
+        assertTrue(passes[0] >= 4, "passes " + passes[0]);
+        assertEquals(LATEST, records(cleaned));
+    }
+
+    @Test
+    void tombstonesGoInTheFirstCleanPastTheirDeleteHorizon() throws IOException {
+        int[] passes = {0};
+        cleanInPasses(new OffsetMap(1 << 16), NOW, 1000, passes);
+        List<SegmentFile> segments = List.of(new SegmentFile(0, dir.resolve(String.format("%020d.log", 0))));
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+
+        long end = cleaner.buildMap(segments, 90);
+        List<SegmentFile> before = cleaner.clean(segments, end, 1 << 20, NOW + 999, 1000, DROP_EMPTY, dir);
+        assertEquals(LATEST, records(before), "within delete.retention.ms of the first clean");
+
+        List<SegmentFile> after = cleaner.clean(segments, end, 1 << 20, NOW + 1000, 1000, DROP_EMPTY, dir);
+        assertEquals(LATEST.subList(0, 5), records(after));
+    }
+
+    @Test
+    void recordsPastTheMappedRangeAreAllKept() throws IOException {
+        List<SegmentFile> segments = writeSegments();
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+        long end = cleaner.buildMap(segments.subList(0, 1), 0);
+        assertEquals(30, end);
+        List<SegmentFile> cleaned = cleaner.clean(segments, end, 1 << 20, NOW, 86_400_000L, DROP_EMPTY, dir);
+        List<String> records = records(cleaned);
+        assertEquals(List.of("23:k2=v23", "24:k3=v24", "25:k4=v25", "26:k5=v26", "27:k6=v27", "28:k0=v28",
+                "29:k1=v29"), records.subList(0, 7));
+        assertEquals(60 - 1, records.size() - 7, "every record from 30 on but the keyless one");
+    }
+
+    @Test
+    void segmentsAreGroupedUpToSegmentBytes() throws IOException {
+        List<SegmentFile> segments = writeSegments();
+        long size = Files.size(segments.get(0).path());
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+        long end = cleaner.buildMap(segments, 0);
+        List<SegmentFile> cleaned = cleaner.clean(segments, end, (int) (size * 2 + 10), NOW, 86_400_000L, DROP_EMPTY,
+                dir);
+        assertEquals(List.of(0L, 60L), cleaned.stream().map(SegmentFile::baseOffset).toList());
+        assertEquals(LATEST, records(cleaned));
+    }
+}
