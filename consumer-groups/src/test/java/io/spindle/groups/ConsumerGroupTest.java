@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.config.GroupSettings;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

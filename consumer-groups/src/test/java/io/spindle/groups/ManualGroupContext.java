@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.GroupSettings;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

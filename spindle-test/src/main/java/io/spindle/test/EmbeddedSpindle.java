@@ -1,15 +1,9 @@
 package io.spindle.test;
 
+import io.spindle.broker.LocalBroker;
 import io.spindle.broker.SpindleBroker;
-import io.spindle.config.BrokerConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A real Spindle broker in this process, for tests and demos: on 127.0.0.1 with a free port, its data in a new
@@ -24,14 +18,13 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>With JUnit 5, {@link EmbeddedBroker} on the test class does the starting and closing. The JVM needs no
- * flags. Thread-safety: every method may be called from any thread; {@link #close()} once.
+ * flags. It is broker-core's {@link LocalBroker} in a temporary directory, the one in-process broker the
+ * project's own tests use too. Thread-safety: every method may be called from any thread; {@link #close()} once.
  */
 public final class EmbeddedSpindle implements AutoCloseable {
-    private final Path dataDir;
-    private final SpindleBroker broker;
+    private final LocalBroker broker;
 
-    private EmbeddedSpindle(Path dataDir, SpindleBroker broker) {
-        this.dataDir = dataDir;
+    private EmbeddedSpindle(LocalBroker broker) {
         this.broker = broker;
     }
 
@@ -42,30 +35,12 @@ public final class EmbeddedSpindle implements AutoCloseable {
 
     /** Starts a broker with broker settings (e.g. "num.partitions" → "3") on top of the embedded defaults. */
     public static EmbeddedSpindle start(Map<String, String> settings) {
-        Path dataDir;
-        try {
-            dataDir = Files.createTempDirectory("spindle-embedded-");
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create a temporary data directory for an embedded broker", e);
-        }
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put(BrokerConfig.LISTENER_HOST, "127.0.0.1");
-        config.put(BrokerConfig.LISTENER_PORT, "0");
-        config.put(BrokerConfig.FLUSH_MODE, "none");
-        config.put(BrokerConfig.METRICS_PORT, "-1");
-        config.putAll(settings);
-        config.put(BrokerConfig.DATA_DIR, dataDir.toString());
-        try {
-            return new EmbeddedSpindle(dataDir, SpindleBroker.start(BrokerConfig.of(config)));
-        } catch (RuntimeException e) {
-            deleteTree(dataDir);
-            throw e;
-        }
+        return new EmbeddedSpindle(LocalBroker.startInTempDir(settings));
     }
 
     /** "127.0.0.1:port", for bootstrap.servers. */
     public String bootstrapServers() {
-        return broker.host() + ":" + broker.port();
+        return broker.bootstrapServers();
     }
 
     public int port() {
@@ -73,39 +48,22 @@ public final class EmbeddedSpindle implements AutoCloseable {
     }
 
     public Path dataDir() {
-        return dataDir;
+        return broker.dataDir();
     }
 
     /** The broker itself, for what a test needs beyond its address. */
     public SpindleBroker broker() {
-        return broker;
+        return broker.broker();
     }
 
     /** Stops the broker and deletes its data directory. */
     @Override
     public void close() {
-        try {
-            broker.close();
-        } finally {
-            deleteTree(dataDir);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot delete the embedded broker's data directory " + root, e);
-        }
+        broker.close();
     }
 
     @Override
     public String toString() {
-        return "EmbeddedSpindle(" + bootstrapServers() + ", data in " + dataDir + ")";
+        return "EmbeddedSpindle(" + bootstrapServers() + ", data in " + dataDir() + ")";
     }
 }
