@@ -40,11 +40,27 @@ final class DiskSpace {
     static void preload() {
     }
 
-    /** Allocates blocks for [position, position + length) of {@code file}, reached through {@code channel}. */
+    /**
+     * Allocates blocks for [position, position + length) of {@code file}, reached through {@code channel}.
+     *
+     * @throws DiskFullException when the filesystem has no room for them (one append fails; space may return)
+     * @throws IOException when the disk fails otherwise (the log must go offline)
+     */
     static void reserve(Path file, FileChannel channel, long position, long length) throws IOException {
         if (length <= 0) {
             return;
         }
+        try {
+            allocate(file, channel, position, length);
+        } catch (IOException e) {
+            if (isOutOfSpace(e, file, length)) {
+                throw new DiskFullException(e);
+            }
+            throw e;
+        }
+    }
+
+    private static void allocate(Path file, FileChannel channel, long position, long length) throws IOException {
         if (POSIX != null) {
             int fd = POSIX.open(file.toString(), O_RDWR, 0);
             if (fd >= 0) {
@@ -73,7 +89,7 @@ final class DiskSpace {
      * reads the operating system's message as strerror(3) spells it, and failing that asks the filesystem whether
      * {@code length} bytes are still free.
      */
-    static boolean isOutOfSpace(IOException failure, Path file, long length) {
+    private static boolean isOutOfSpace(IOException failure, Path file, long length) {
         String message = String.valueOf(failure.getMessage());
         if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
             return true;
@@ -91,6 +107,13 @@ final class DiskSpace {
         while (done < length) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), length - done));
             done += channel.write(zeros, position + done);
+        }
+    }
+
+    /** {@link #reserve} met a full filesystem (ENOSPC, EDQUOT, or too little free space), not a failing disk. */
+    static final class DiskFullException extends IOException {
+        DiskFullException(IOException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 }

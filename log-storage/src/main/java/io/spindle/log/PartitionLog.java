@@ -298,13 +298,12 @@ public final class PartitionLog {
         Segment segment = maybeRoll(totalSize, cfg, now, batches.size());
         try {
             segment.reserve(totalSize);
-        } catch (IOException e) {
-            if (!DiskSpace.isOutOfSpace(e, segment.file(), totalSize)) {
-                // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
-                throw goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
-            }
+        } catch (DiskSpace.DiskFullException e) {
             throw new LogIOException(name + ": cannot append " + totalSize + " bytes to " + segment.file()
                     + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
+            throw goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
         }
 
         boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;

@@ -157,9 +157,9 @@ final class Segment {
         long upTo = Math.min(log.capacity(), Math.max(end, reservedUpTo + RESERVE_CHUNK));
         try {
             DiskSpace.reserve(logFile, log.channel(), reservedUpTo, upTo - reservedUpTo);
-        } catch (IOException e) {
-            if (upTo == end || !DiskSpace.isOutOfSpace(e, logFile, upTo - reservedUpTo)) {
-                // Only a full disk is worth a smaller try; a failing one must reach the log, which goes offline.
+        } catch (DiskSpace.DiskFullException e) {
+            // Only a full disk is worth a smaller try; a failing one reaches the log, which goes offline.
+            if (upTo == end) {
                 throw e;
             }
             // Nearly full: a whole chunk no longer fits, but this append may.
