@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -20,9 +22,10 @@ class EmbeddedBrokerExtensionTest {
     @Test
     void injectsTheBootstrapServersOfABrokerStartedWithTheAnnotationsSettings(@BootstrapServers String servers)
             throws Exception {
-        KafkaClients.send(servers, "injected", "v");
+        RecordMetadata sent = KafkaClients.send(servers, "injected", "v");
 
-        assertEquals(List.of("v"), KafkaClients.read(servers, "injected", 1));
+        assertEquals(List.of("v"),
+                KafkaClients.read(servers, new TopicPartition("injected", sent.partition()), 1));
         assertEquals(4, KafkaClients.partitionCount(servers, "injected"));
     }
 

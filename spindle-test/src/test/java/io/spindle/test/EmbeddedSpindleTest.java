@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 class EmbeddedSpindleTest {
@@ -22,7 +23,8 @@ class EmbeddedSpindleTest {
             assertTrue(broker.port() > 0);
 
             assertEquals(0L, KafkaClients.send(broker.bootstrapServers(), "embedded", "v").offset());
-            assertEquals(List.of("v"), KafkaClients.read(broker.bootstrapServers(), "embedded", 1));
+            assertEquals(List.of("v"),
+                    KafkaClients.read(broker.bootstrapServers(), new TopicPartition("embedded", 0), 1));
             assertTrue(Files.isDirectory(dataDir.resolve("embedded-0")));
         }
         assertFalse(Files.exists(dataDir), "data directory left behind: " + dataDir);

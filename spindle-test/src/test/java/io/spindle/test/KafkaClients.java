@@ -26,11 +26,10 @@ final class KafkaClients {
         }
     }
 
-    /** Reads partition 0 of {@code topic} from its start until {@code count} values came back. */
-    static List<String> read(String servers, String topic, int count) {
+    /** Reads {@code partition} from its start until {@code count} values came back. */
+    static List<String> read(String servers, TopicPartition partition, int count) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
                 Map.of("bootstrap.servers", servers), new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             List<String> values = new ArrayList<>();
