@@ -119,6 +119,11 @@ final class Durability implements Segments.Changes {
         directoryDirty.set(true);
     }
 
+    @Override
+    public LogOfflineException failed(String operation, Path file, Exception failure) {
+        return goOffline(operation, file, failure);
+    }
+
     // ---- acknowledgements
 
     /**

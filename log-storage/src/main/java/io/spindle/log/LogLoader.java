@@ -100,6 +100,10 @@ final class LogLoader {
             } else {
                 Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now);
                 next = recovery.nextOffset();
+                // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
+                // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a
+                // duplicate while a power loss could still take it.
+                segment.force();
                 if (recovery.reason() != null) {
                     LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",
                             name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);

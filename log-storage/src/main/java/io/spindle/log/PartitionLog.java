@@ -2,6 +2,7 @@ package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -282,7 +283,7 @@ public final class PartitionLog {
             }
             deleted = retention.enforce(cfg, now);
             if (deleted > 0) {
-                writeCheckpoint(false);
+                forceCheckpoint();
             }
         } catch (IOException e) {
             throw new LogIOException(name + ": retention failed in " + dir + ": " + e.getMessage(), e);
@@ -308,7 +309,7 @@ public final class PartitionLog {
             ensureOpen();
             int deleted = retention.deleteBefore(offset);
             if (deleted > 0) {
-                writeCheckpoint(false);
+                forceCheckpoint();
             }
             return deleted;
         } catch (IOException e) {
@@ -327,12 +328,23 @@ public final class PartitionLog {
         lock.lock();
         try {
             if (!closed) {
-                writeCheckpoint(false);
+                forceCheckpoint();
             }
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the recovery point durably (file and directory fsynced). A failure takes the log offline: a failed
+     * directory fsync may have dropped the entries of new segment files, and a later one of the flusher could then
+     * succeed without writing them, so what it acknowledged next would not survive a power loss.
+     */
+    private void forceCheckpoint() {
+        try {
+            writeCheckpoint(false);
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("checkpoint write (file and directory fsync) in", dir, e);
         }
     }
 

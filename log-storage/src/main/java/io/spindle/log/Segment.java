@@ -233,12 +233,13 @@ final class Segment {
         if (sealed) {
             return;
         }
-        sealed = true;
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
         offsetIndex.seal();
         timeIndex.seal();
+        // Only now: a seal that failed part-way must not pass for done when the roll is tried again.
+        sealed = true;
     }
 
     boolean isSealed() {

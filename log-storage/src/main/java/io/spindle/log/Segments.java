@@ -1,6 +1,7 @@
 package io.spindle.log;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -41,6 +42,12 @@ final class Segments {
         void removed(Segment segment);
 
         void directoryChanged();
+
+        /**
+         * A write or fsync of {@code file} failed where data is at stake: takes the log offline and returns the
+         * exception to throw.
+         */
+        LogOfflineException failed(String operation, Path file, Exception failure);
     }
 
     private final String name;
@@ -147,16 +154,25 @@ final class Segments {
         Segment old = active;
         long base = logEndOffset;
         Segment fresh;
+        if (!(old.isEmpty() && old.baseOffset() == base)) {
+            try {
+                old.seal();
+            } catch (IOException | UncheckedIOException e) {
+                // Sealing trims and fsyncs the segment. A failed fsync may have dropped pages the flusher's next
+                // fsync of the same file would then report as forced: the log must take no more appends.
+                throw changes.failed("sealing (trim and fsync) of", old.file(), e);
+            }
+            changes.sealed(old);
+        }
         try {
             if (old.isEmpty() && old.baseOffset() == base) {
                 map.remove(old.baseOffset());
                 old.delete();
-            } else {
-                old.seal();
-                changes.sealed(old);
             }
             fresh = Segment.create(dir, base, capacity);
         } catch (IOException e) {
+            // Nothing acknowledged is at stake: the old segment is sealed and queued for the flusher, whose fsync
+            // takes the log offline if the disk is failing; the next append tries the roll again.
             throw new LogIOException(name + ": cannot roll to a new segment at offset " + base + " in " + dir
                     + ": " + e.getMessage(), e);
         }
