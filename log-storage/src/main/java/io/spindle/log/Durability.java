@@ -119,6 +119,14 @@ final class Durability implements Segments.Changes {
         directoryDirty.set(true);
     }
 
+    /**
+     * Writes the partition's checkpoint: the recovery point is the durable offset, below which a restart trusts the
+     * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
+     */
+    void writeCheckpoint(boolean clean) throws IOException {
+        new Checkpoint(flushedOffset, segments.logStartOffset(), clean).write(dir);
+    }
+
     // ---- acknowledgements
 
     /**

@@ -2,6 +2,7 @@ package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the log's face and its lifecycle (the write lock, open, close, checkpoints, listeners); the work
  * is done by its parts: {@link Segments} (the ordered segments and the offset range), {@link Appender} (validation,
  * idempotence, roll, the write), {@link Durability} (what is forced, who waits, going offline), {@link LogReader}
- * (reads and timestamp searches), {@link Retention} (which old segments go) and {@link LogLoader} (opening and
- * recovery).
+ * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Truncation} (cutting the log
+ * back) and {@link LogLoader} (opening and recovery).
  *
- * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention,
+ * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
  * see segments up to the volatile {@code logEndOffset}, which is stored only after the bytes below it are
  * written and their segment's size published. Flushes run on the {@link Flusher} thread.
@@ -49,6 +49,7 @@ public final class PartitionLog {
     private final Appender appender;
     private final LogReader reader;
     private final Retention retention;
+    private final Truncation truncation;
 
     private volatile TopicConfig config;
     private volatile boolean closed;
@@ -67,6 +68,7 @@ public final class PartitionLog {
         this.appender = new Appender(name, clock, segments, durability, producers);
         this.reader = new LogReader(name, segments, this::ensureOpen);
         this.retention = new Retention(segments);
+        this.truncation = new Truncation(name, segments, durability, producers);
     }
 
     /** Opens the partition directory (creating it if absent) and recovers it. */
@@ -93,7 +95,7 @@ public final class PartitionLog {
         if (loaded.createdFirstSegment()) {
             durability.directoryChanged();
         }
-        writeCheckpoint(false);
+        durability.writeCheckpoint(false);
     }
 
     public String topic() {
@@ -218,6 +220,53 @@ public final class PartitionLog {
         return result;
     }
 
+    // ------------------------------------------------------------------ truncation
+
+    /**
+     * Removes every record at and after {@code offset}, for a replica whose log diverged from its leader's. Batches
+     * are removed whole: when {@code offset} falls inside a batch, that whole batch goes and the log then ends at its
+     * base offset (below {@code offset}). At or past the log end it does nothing.
+     *
+     * <p>Before it returns the cut is durable (the kept bytes of the cut segment and the directory are forced), the
+     * durable offset and the checkpoint's recovery point are lowered to the new end if they were above it, waiters
+     * for the removed records fail with {@link LogIOException}, the idempotent producers' state is rebuilt from what
+     * remains (a sequence that was removed may be appended again), and the listeners hear
+     * {@link LogListener#truncated}. The next append continues at the new end. Readers holding slices of removed
+     * records keep them until they close them.
+     *
+     * @return the log end offset after the truncation
+     * @throws IllegalArgumentException when {@code offset} is below the log start offset
+     * @throws LogOfflineException      when the log is offline, or the truncation's own write or fsync fails (which
+     *                                  takes the log offline)
+     */
+    public long truncateTo(long offset) {
+        long end;
+        lock.lock();
+        try {
+            ensureOpen();
+            durability.ensureOnline();
+            long start = segments.logStartOffset();
+            if (offset < start) {
+                throw new IllegalArgumentException(name + ": cannot truncate to offset " + offset
+                        + ", which is below the log start offset " + start);
+            }
+            if (offset >= segments.logEndOffset()) {
+                return segments.logEndOffset();
+            }
+            TopicConfig cfg = config;
+            end = truncation.truncate(offset, cfg.segmentBytes(), cfg.indexIntervalBytes(), clock.millis());
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("truncation of", dir, e);
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{}: truncated to offset {} (asked for {})", name, end, offset);
+        for (LogListener listener : listeners) {
+            listener.truncated(this, end);
+        }
+        return end;
+    }
+
     // ------------------------------------------------------------------ durability
 
     /** A future that completes once everything below {@code offset} is forced to disk. */
@@ -282,7 +331,7 @@ public final class PartitionLog {
             }
             deleted = retention.enforce(cfg, now);
             if (deleted > 0) {
-                writeCheckpoint(false);
+                durability.writeCheckpoint(false);
             }
         } catch (IOException e) {
             throw new LogIOException(name + ": retention failed in " + dir + ": " + e.getMessage(), e);
@@ -308,7 +357,7 @@ public final class PartitionLog {
             ensureOpen();
             int deleted = retention.deleteBefore(offset);
             if (deleted > 0) {
-                writeCheckpoint(false);
+                durability.writeCheckpoint(false);
             }
             return deleted;
         } catch (IOException e) {
@@ -327,17 +376,13 @@ public final class PartitionLog {
         lock.lock();
         try {
             if (!closed) {
-                writeCheckpoint(false);
+                durability.writeCheckpoint(false);
             }
         } catch (IOException e) {
             throw new LogIOException(name + ": cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void writeCheckpoint(boolean clean) throws IOException {
-        new Checkpoint(durability.flushedOffset(), segments.logStartOffset(), clean).write(dir);
     }
 
     /** Flushes, trims the active segment, writes a clean checkpoint (unless offline) and unmaps everything. */
@@ -351,7 +396,7 @@ public final class PartitionLog {
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.
-            writeCheckpoint(!isOffline());
+            durability.writeCheckpoint(!isOffline());
             closed = true;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
@@ -371,13 +416,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             closed = true;
-            segments.forgetAll();
-            try (Stream<Path> files = Files.list(movedTo)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(movedTo);
+            segments.deleteAll(movedTo);
         } catch (IOException e) {
             throw new LogIOException(name + ": cannot delete " + movedTo + ": " + e.getMessage(), e);
         } finally {
