@@ -490,14 +490,9 @@ final class Segment {
         Path tmp = dir.resolve(fileName(baseOffset, ".log") + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < position) {
-                long moved = log.channel().transferTo(done, position - done, out);
-                if (moved <= 0) {
-                    throw new IOException("copying " + logFile + " to " + tmp + " stopped at byte " + done + " of "
-                            + position);
-                }
-                done += moved;
+            if (position > 0) {
+                // From a read-only view of the same pages, written once: a short write is a failed one (FileWrites).
+                FileWrites.write(out, log.channel().map(FileChannel.MapMode.READ_ONLY, 0, position), 0, tmp);
             }
             out.force(true);
         }
