@@ -4,7 +4,6 @@ import io.spindle.config.TopicConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -12,8 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One topic-partition: an append-only sequence of Kafka v2 record batches in segments under
@@ -34,8 +31,6 @@ import org.slf4j.LoggerFactory;
  * written and their segment's size published. Flushes run on the {@link Flusher} thread.
  */
 public final class PartitionLog {
-    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
-
     private final String topic;
     private final int partition;
     private final String name;
@@ -67,7 +62,7 @@ public final class PartitionLog {
         segments.listen(durability);
         this.appender = new Appender(name, clock, segments, durability, producers);
         this.reader = new LogReader(name, segments, this::ensureOpen);
-        this.retention = new Retention(segments);
+        this.retention = new Retention(name, segments, durability);
         this.truncation = new Truncation(name, segments, durability, producers);
     }
 
@@ -75,27 +70,8 @@ public final class PartitionLog {
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        try {
-            boolean created = !Files.isDirectory(dir);
-            Files.createDirectories(dir);
-            if (created) {
-                Checkpoint.forceDirectory(dir.getParent());
-            }
-            log.load();
-        } catch (IOException e) {
-            log.segments.releaseAll();
-            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
-        }
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers).open(log.durability);
         return log;
-    }
-
-    private void load() throws IOException {
-        LogLoader.Loaded loaded = new LogLoader(name, dir, config, clock.millis(), segments, producers).load();
-        durability.loaded(loaded.logEndOffset());
-        if (loaded.createdFirstSegment()) {
-            durability.directoryChanged();
-        }
-        durability.writeCheckpoint(false);
     }
 
     public String topic() {
@@ -260,7 +236,6 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
-        LOG.info("{}: truncated to offset {} (asked for {})", name, end, offset);
         for (LogListener listener : listeners) {
             listener.truncated(this, end);
         }
@@ -282,11 +257,6 @@ public final class PartitionLog {
     /** Called by the flusher in interval mode. */
     void flushIfDirty() {
         durability.flushIfDirty();
-    }
-
-    /** Forces everything appended so far and completes the waiters it covers. */
-    void flush() {
-        durability.flush();
     }
 
     // ------------------------------------------------------------------ read
@@ -323,26 +293,12 @@ public final class PartitionLog {
             return 0;
         }
         long now = clock.millis();
-        int deleted;
         lock.lock();
         try {
-            if (closed) {
-                return 0;
-            }
-            deleted = retention.enforce(cfg, now);
-            if (deleted > 0) {
-                durability.writeCheckpoint(false);
-            }
-        } catch (IOException e) {
-            throw new LogIOException(name + ": retention failed in " + dir + ": " + e.getMessage(), e);
+            return closed ? 0 : retention.enforce(cfg, now);
         } finally {
             lock.unlock();
         }
-        if (deleted > 0) {
-            LOG.info("{}: retention deleted {} segment(s); log start offset now {}", name, deleted,
-                    segments.logStartOffset());
-        }
-        return deleted;
     }
 
     /**
@@ -355,14 +311,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            int deleted = retention.deleteBefore(offset);
-            if (deleted > 0) {
-                durability.writeCheckpoint(false);
-            }
-            return deleted;
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in " + dir + ": "
-                    + e.getMessage(), e);
+            return retention.deleteBefore(offset);
         } finally {
             lock.unlock();
         }
@@ -372,7 +321,7 @@ public final class PartitionLog {
 
     /** Forces everything and records the recovery point, so a restart after a crash scans less. */
     public void checkpoint() {
-        flush();
+        durability.flush();
         lock.lock();
         try {
             if (!closed) {
@@ -392,7 +341,7 @@ public final class PartitionLog {
             if (closed) {
                 return;
             }
-            flush();
+            durability.flush();
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.

@@ -2,6 +2,8 @@ package io.spindle.log;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cutting a partition log back (a replica whose log diverged from its leader's): every record at and after an
@@ -17,6 +19,8 @@ import java.nio.file.Path;
  * since a flush that read the old log end would raise the durable offset above the new one.
  */
 final class Truncation {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
     private final String name;
     private final Path dir;
     private final Segments segments;
@@ -37,17 +41,19 @@ final class Truncation {
      * active one, with a mapping of {@code capacity} bytes.
      */
     long truncate(long offset, int capacity, int indexIntervalBytes, long nowMs) throws IOException {
-        return durability.whileNotFlushing(() -> {
+        long end = durability.whileNotFlushing(() -> {
             Segments.Cut cut = segments.cutFor(offset);
-            long end = cut.endOffset();
-            new Checkpoint(Math.min(durability.flushedOffset(), end), segments.logStartOffset(), false).write(dir);
+            long newEnd = cut.endOffset();
+            new Checkpoint(Math.min(durability.flushedOffset(), newEnd), segments.logStartOffset(), false).write(dir);
             segments.truncate(cut, capacity, indexIntervalBytes, nowMs);
-            durability.truncated(end, new LogIOException(name + ": the log was truncated to offset " + end
+            durability.truncated(newEnd, new LogIOException(name + ": the log was truncated to offset " + newEnd
                     + " before the write was forced", new IOException("truncated")));
             producers.clear();
             LogLoader.rebuildProducerState(segments, producers);
             durability.writeCheckpoint(false);
-            return end;
+            return newEnd;
         });
+        LOG.info("{}: truncated to offset {} (asked for {})", name, end, offset);
+        return end;
     }
 }
