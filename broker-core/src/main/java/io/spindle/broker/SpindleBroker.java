@@ -12,6 +12,8 @@ import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.GroupHandlers;
+import io.spindle.broker.share.ShareHandlers;
+import io.spindle.share.ShareCoordinator;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.broker.meta.DataDirLock;
 import io.spindle.broker.meta.TopicRegistry;
@@ -59,6 +61,7 @@ public final class SpindleBroker implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
+    private ShareHandlers shares;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -106,6 +109,7 @@ public final class SpindleBroker implements AutoCloseable {
         ExecutorService adminExecutor = null;
         DataPathHandlers dataPath = null;
         GroupHandlers groups = null;
+        ShareHandlers shares = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -123,7 +127,9 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock);
+            shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath, clock);
+            handlers.addAll(shares.handlers());
+            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock, shares.groups());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
@@ -141,6 +147,7 @@ public final class SpindleBroker implements AutoCloseable {
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
+            broker.shares = shares;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
@@ -151,6 +158,9 @@ public final class SpindleBroker implements AutoCloseable {
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
             if (groups != null) {
                 groups.close();
+            }
+            if (shares != null) {
+                shares.close();
             }
             if (dataPath != null) {
                 dataPath.close();
@@ -233,6 +243,11 @@ public final class SpindleBroker implements AutoCloseable {
         return groups.coordinator();
     }
 
+    /** The share-group coordinator, for in-process tools and tests. */
+    public ShareCoordinator shareCoordinator() {
+        return shares.coordinator();
+    }
+
     /** The broker's meters, for components that add their own (e.g. consumer groups). */
     public BrokerMetrics metrics() {
         return metrics;
@@ -247,6 +262,7 @@ public final class SpindleBroker implements AutoCloseable {
         readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
         groups.close();
+        shares.close();
         dataPath.close();
         adminExecutor.shutdown();
         try {

@@ -36,6 +36,12 @@ public final class GroupHandlers implements AutoCloseable {
 
     public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
                          Clock clock) {
+        this(settings, topics, partitions, node, clock, OtherGroups.NONE);
+    }
+
+    /** @param others groups another coordinator keeps (share groups), for ListGroups and DeleteGroups */
+    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
+                         Clock clock, OtherGroups others) {
         PartitionLog offsetsLog = offsetsLog(topics, partitions, settings);
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
@@ -48,9 +54,9 @@ public final class GroupHandlers implements AutoCloseable {
                 new OffsetCommitHandler(coordinator, ids),
                 new OffsetFetchHandler(coordinator, ids),
                 new OffsetDeleteHandler(coordinator),
-                new ListGroupsHandler(coordinator),
+                new ListGroupsHandler(coordinator, others),
                 new DescribeGroupsHandler(coordinator),
-                new DeleteGroupsHandler(coordinator),
+                new DeleteGroupsHandler(coordinator, others),
                 new ConsumerGroupHeartbeatHandler(coordinator),
                 new ConsumerGroupDescribeHandler(coordinator));
     }
