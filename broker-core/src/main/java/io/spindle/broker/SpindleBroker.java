@@ -12,8 +12,6 @@ import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.GroupHandlers;
-import io.spindle.broker.share.ShareHandlers;
-import io.spindle.share.ShareCoordinator;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.broker.meta.DataDirLock;
 import io.spindle.broker.meta.TopicRegistry;
@@ -23,8 +21,11 @@ import io.spindle.broker.network.KafkaListener;
 import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.share.ShareHandlers;
 import io.spindle.config.BrokerConfig;
+import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.LogManager;
+import io.spindle.share.ShareCoordinator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,18 +129,22 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath, clock);
+            // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
+            AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
+            shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
+                    groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), clock);
             handlers.addAll(shares.handlers());
             groups = new GroupHandlers(config.groups(), topics, partitions, node, clock, shares.groups());
+            groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config));
+            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
             handlers.add(new AlterConfigsHandler(topics, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, shares.configs()));
             handlers.add(new DescribeClusterHandler(node));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
@@ -239,7 +245,7 @@ public final class SpindleBroker implements AutoCloseable {
     }
 
     /** The group coordinator, for in-process tools (lag, group listings). */
-    public io.spindle.groups.GroupCoordinator groupCoordinator() {
+    public GroupCoordinator groupCoordinator() {
         return groups.coordinator();
     }
 

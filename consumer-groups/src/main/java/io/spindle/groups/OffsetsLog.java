@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * commits arrive. The segments go through {@link PartitionLog#deleteSegmentsBefore}, which never touches the
  * segment holding the snapshot's first record or anything after it.
  *
- * <p>Not thread-safe: called on the coordinator thread only.
+ * <p>Not thread-safe: its owner serializes the calls (the group coordinator on its thread, the share coordinator
+ * under a monitor).
  */
 public final class OffsetsLog {
     private static final Logger LOG = LoggerFactory.getLogger(OffsetsLog.class);

@@ -80,6 +80,9 @@ public final class ShareCoordinator implements AutoCloseable {
     private final ScheduledThreadPoolExecutor loop;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
     private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
+    /** Group configs set through IncrementalAlterConfigs, and the settings they make; written under stateLog's monitor. */
+    private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
@@ -122,6 +125,19 @@ public final class ShareCoordinator implements AutoCloseable {
 
     private void load() {
         stateLog.replay((keyBytes, value) -> {
+            if (ShareStateRecords.isGroupConfigKey(keyBytes)) {
+                String group = ShareStateRecords.readGroupConfigKey(keyBytes);
+                Map<String, String> configs = value == null ? null : ShareStateRecords.readGroupConfigValue(value);
+                byte[] keyArray = ShareStateRecords.groupConfigKey(group);
+                if (configs == null) {
+                    groupConfigs.remove(group);
+                    liveState.remove(ByteBuffer.wrap(keyArray));
+                } else {
+                    groupConfigs.put(group, configs);
+                    liveState.put(ByteBuffer.wrap(keyArray), ShareStateRecords.groupConfigValue(configs));
+                }
+                return;
+            }
             ShareStateRecords.Key key = ShareStateRecords.readKey(keyBytes);
             byte[] keyArray = ShareStateRecords.key(key);
             if (value == null) {
@@ -134,9 +150,18 @@ public final class ShareCoordinator implements AutoCloseable {
                 liveState.put(ByteBuffer.wrap(keyArray), valueArray);
             }
         });
-        for (ShareStateRecords.Key key : partitions.keySet()) {
+        groupConfigs.forEach((group, configs) -> {
+            try {
+                groupSettings.put(group, settings.withGroupConfigs(configs));
+            } catch (RuntimeException e) {
+                // A config stored under wider bounds than today's: the broker's settings apply instead, said once.
+                LOG.warn("Share group '{}': ignoring its stored configs {}: {}", group, configs, e.getMessage());
+            }
+        });
+        partitions.forEach((key, partition) -> {
             groups.computeIfAbsent(key.group(), ShareGroup::new);
-        }
+            partition.reconfigure(settingsFor(key.group()));
+        });
         LOG.info("Share coordinator loaded {} share-partition(s) of {} share group(s) from {}", partitions.size(),
                 groups.size(), stateLog.partitionLog());
     }
@@ -145,8 +170,55 @@ public final class ShareCoordinator implements AutoCloseable {
         this.listener = listener;
     }
 
+    /** The broker-wide settings. */
     public ShareSettings settings() {
         return settings;
+    }
+
+    /** The settings of one share group: the broker's, with the group's configs on top. */
+    public ShareSettings settingsFor(String group) {
+        return groupSettings.getOrDefault(group, settings);
+    }
+
+    /** The configs share group {@code group} set (empty when none). */
+    public Map<String, String> groupConfigs(String group) {
+        return groupConfigs.getOrDefault(group, Map.of());
+    }
+
+    /**
+     * Replaces the configs of share group {@code group} (the group need not exist yet: a group is usually configured
+     * before its consumers start); they apply to its share-partitions at once. Completes when they are durable.
+     *
+     * @throws io.spindle.config.ConfigException naming an unknown config or a value not allowed; nothing changed
+     */
+    public CompletableFuture<Void> alterGroupConfigs(String group, Map<String, String> configs, boolean validateOnly) {
+        ShareSettings effective = settings.withGroupConfigs(configs);
+        if (validateOnly) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, String> stored = Map.copyOf(new TreeMap<>(configs));
+        byte[] key = ShareStateRecords.groupConfigKey(group);
+        CompletableFuture<Void> durable;
+        synchronized (stateLog) {
+            durable = write(List.of(new OffsetsLog.Entry(key, stored.isEmpty() ? null
+                    : ShareStateRecords.groupConfigValue(new TreeMap<>(stored)))));
+            if (stored.isEmpty()) {
+                groupConfigs.remove(group);
+                groupSettings.remove(group);
+            } else {
+                groupConfigs.put(group, stored);
+                groupSettings.put(group, effective);
+            }
+        }
+        partitions.forEach((k, partition) -> {
+            if (k.group().equals(group)) {
+                synchronized (partition) {
+                    partition.reconfigure(effective);
+                }
+            }
+        });
+        LOG.info("Share group '{}': configs now {}", group, stored);
+        return durable;
     }
 
     public long nowMs() {
@@ -168,7 +240,7 @@ public final class ShareCoordinator implements AutoCloseable {
         boolean[] created = {false};
         SharePartition result = partitions.computeIfAbsent(key, k -> {
             created[0] = true;
-            return SharePartition.startingAt(initialOffset.getAsLong(), settings);
+            return SharePartition.startingAt(initialOffset.getAsLong(), settingsFor(group));
         });
         if (created[0]) {
             synchronized (result) {
@@ -403,12 +475,9 @@ public final class ShareCoordinator implements AutoCloseable {
         return new ShareGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
     }
 
-    /** Whether {@code memberId} is a member of share group {@code groupId} now. */
-    public CompletableFuture<Boolean> isMember(String groupId, String memberId) {
-        return onLoop(() -> {
-            ShareGroup group = groups.get(groupId);
-            return done(group != null && group.members.containsKey(memberId));
-        });
+    /** Whether a share group of that id exists (it has members, or state from before). */
+    public CompletableFuture<Boolean> exists(String groupId) {
+        return onLoop(() -> done(groups.containsKey(groupId)));
     }
 
     public CompletableFuture<List<ShareGroupDescribeResponseData.DescribedGroup>> describe(List<String> groupIds) {
@@ -493,6 +562,11 @@ public final class ShareCoordinator implements AutoCloseable {
                         partitions.remove(key);
                         tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
                     }
+                }
+                if (groupConfigs.containsKey(groupId)) {
+                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
+                    groupConfigs.remove(groupId);
+                    groupSettings.remove(groupId);
                 }
                 results.put(groupId, Errors.NONE);
                 LOG.info("Share group '{}' deleted", groupId);

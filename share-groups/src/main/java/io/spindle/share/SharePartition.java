@@ -25,7 +25,7 @@ import java.util.List;
  * time. Not thread-safe: callers hold the partition's monitor ({@code synchronized (partition)}) around every call.
  */
 public final class SharePartition {
-    private final ShareSettings settings;
+    private ShareSettings settings;
     private long startOffset;
     /** One slot per offset from startOffset; endOffset = startOffset + slots.size(). */
     private final ArrayList<Slot> slots = new ArrayList<>();
@@ -75,6 +75,14 @@ public final class SharePartition {
         }
         partition.dropDonePrefix();
         return partition;
+    }
+
+    /**
+     * Takes a share group's new settings: the lock duration applies to later acquisitions, the delivery count limit
+     * to later releases and timeouts, the window's limit to later acquisitions.
+     */
+    public void reconfigure(ShareSettings settings) {
+        this.settings = settings;
     }
 
     /** The state to store: runs of records of equal state and delivery count; acquired records stored as available. */

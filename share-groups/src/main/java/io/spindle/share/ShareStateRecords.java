@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -17,12 +19,16 @@ import org.apache.kafka.common.Uuid;
  * value v0: int16 version(0) | int64 start offset | int32 run count | runs
  * run      : int64 first offset | int64 last offset | int8 state | int16 delivery count
  * string   : int16 length | UTF-8 bytes
+ *
+ * group config key   v1: int16 version(1) | string group          (the key version says which record it is)
+ * group config value v0: int16 version(0) | int32 count | count x (string name | string value)
  * </pre>
  * Runs cover the in-flight window from the start offset without holes; state codes are {@link RecordState}
  * ordinals (acquired is never stored: it is stored as available with its delivery count).
  */
 public final class ShareStateRecords {
     private static final short KEY_VERSION = 0;
+    private static final short GROUP_CONFIG_KEY_VERSION = 1;
     private static final short VALUE_VERSION = 0;
     private static final RecordState[] STATES = RecordState.values();
 
@@ -68,6 +74,74 @@ public final class ShareStateRecords {
         } catch (BufferUnderflowException | NegativeArraySizeException e) {
             throw new IllegalArgumentException("truncated share state key", e);
         }
+    }
+
+    /** Whether {@code bytes} is the key of a group's configs (else it is a share-partition's). */
+    public static boolean isGroupConfigKey(ByteBuffer bytes) {
+        return bytes.remaining() >= 2 && bytes.getShort(bytes.position()) == GROUP_CONFIG_KEY_VERSION;
+    }
+
+    public static byte[] groupConfigKey(String group) {
+        byte[] name = group.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + 2 + name.length).putShort(GROUP_CONFIG_KEY_VERSION).putShort((short) name.length)
+                .put(name).array();
+    }
+
+    /** @throws IllegalArgumentException for a truncated key */
+    public static String readGroupConfigKey(ByteBuffer bytes) {
+        ByteBuffer buffer = bytes.duplicate();
+        try {
+            buffer.getShort();
+            return readString(buffer);
+        } catch (BufferUnderflowException | NegativeArraySizeException e) {
+            throw new IllegalArgumentException("truncated group config key", e);
+        }
+    }
+
+    public static byte[] groupConfigValue(Map<String, String> configs) {
+        List<byte[]> parts = new ArrayList<>();
+        int size = 2 + 4;
+        for (Map.Entry<String, String> e : configs.entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            byte[] value = e.getValue().getBytes(StandardCharsets.UTF_8);
+            parts.add(name);
+            parts.add(value);
+            size += 4 + name.length + value.length;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(size).putShort(VALUE_VERSION).putInt(configs.size());
+        for (byte[] part : parts) {
+            buffer.putShort((short) part.length).put(part);
+        }
+        return buffer.array();
+    }
+
+    /** @throws IllegalArgumentException for a value this version cannot read */
+    public static Map<String, String> readGroupConfigValue(ByteBuffer bytes) {
+        ByteBuffer buffer = bytes.duplicate();
+        try {
+            short version = buffer.getShort();
+            if (version != VALUE_VERSION) {
+                throw new IllegalArgumentException("unknown group config value version " + version);
+            }
+            int count = buffer.getInt();
+            if (count < 0 || count > buffer.remaining() / 4) {
+                throw new IllegalArgumentException("group config value claims " + count + " configs in "
+                        + buffer.remaining() + " bytes");
+            }
+            Map<String, String> configs = new TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                configs.put(readString(buffer), readString(buffer));
+            }
+            return configs;
+        } catch (BufferUnderflowException | NegativeArraySizeException e) {
+            throw new IllegalArgumentException("truncated group config value", e);
+        }
+    }
+
+    private static String readString(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.getShort()];
+        buffer.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     public static byte[] value(Snapshot snapshot) {

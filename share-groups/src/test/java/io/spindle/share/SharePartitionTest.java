@@ -11,6 +11,7 @@ import io.spindle.config.ShareAutoOffsetReset;
 import io.spindle.config.ShareSettings;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.Uuid;
 import org.junit.jupiter.api.Test;
 
@@ -230,6 +231,29 @@ class SharePartitionTest {
     void stateKeyRoundTrips() {
         ShareStateRecords.Key key = new ShareStateRecords.Key("workers", Uuid.randomUuid(), 7);
         assertEquals(key, ShareStateRecords.readKey(ByteBuffer.wrap(ShareStateRecords.key(key))));
+    }
+
+    @Test
+    void groupConfigRecordRoundTripsAndIsToldApartFromPartitionState() {
+        byte[] key = ShareStateRecords.groupConfigKey("workers");
+        assertTrue(ShareStateRecords.isGroupConfigKey(ByteBuffer.wrap(key)));
+        assertFalse(ShareStateRecords.isGroupConfigKey(ByteBuffer.wrap(
+                ShareStateRecords.key(new ShareStateRecords.Key("workers", Uuid.randomUuid(), 0)))));
+        assertEquals("workers", ShareStateRecords.readGroupConfigKey(ByteBuffer.wrap(key)));
+        Map<String, String> configs = Map.of("share.delivery.count.limit", "3", "share.auto.offset.reset", "earliest");
+        assertEquals(configs, ShareStateRecords.readGroupConfigValue(
+                ByteBuffer.wrap(ShareStateRecords.groupConfigValue(configs))));
+    }
+
+    @Test
+    void reconfiguredLimitAppliesToLaterReleases() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        partition.acquire("a", 0, 1, 500, 0);
+        partition.reconfigure(SETTINGS.withGroupConfigs(Map.of("share.delivery.count.limit", "2")));
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 1);
+        partition.acquire("a", 0, 1, 500, 2);
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 3);
+        assertEquals(1, partition.startOffset(), "archived after 2 deliveries");
     }
 
     @Test

@@ -47,7 +47,7 @@ public final class GroupHandlers implements AutoCloseable {
         GroupTopicIds ids = new GroupTopicIds(topics);
         this.handlers = List.of(
                 new FindCoordinatorHandler(node),
-                new JoinGroupHandler(coordinator),
+                new JoinGroupHandler(coordinator, others),
                 new SyncGroupHandler(coordinator),
                 new HeartbeatHandler(coordinator),
                 new LeaveGroupHandler(coordinator),
@@ -57,7 +57,7 @@ public final class GroupHandlers implements AutoCloseable {
                 new ListGroupsHandler(coordinator, others),
                 new DescribeGroupsHandler(coordinator),
                 new DeleteGroupsHandler(coordinator, others),
-                new ConsumerGroupHeartbeatHandler(coordinator),
+                new ConsumerGroupHeartbeatHandler(coordinator, others),
                 new ConsumerGroupDescribeHandler(coordinator));
     }
 

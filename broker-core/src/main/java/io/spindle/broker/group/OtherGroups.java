@@ -9,7 +9,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Groups kept by another coordinator than the {@link io.spindle.groups.GroupCoordinator} (share groups), as the
- * group-wide APIs ListGroups and DeleteGroups see them. Thread-safe; methods return at once with futures.
+ * group-wide APIs ListGroups and DeleteGroups see them, and as JoinGroup and ConsumerGroupHeartbeat must (a consumer
+ * group cannot take the id of a share group). Thread-safe; methods return at once with futures.
  */
 public interface OtherGroups {
     /** No other groups. */
@@ -23,6 +24,11 @@ public interface OtherGroups {
         public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
             return CompletableFuture.completedFuture(Map.of());
         }
+
+        @Override
+        public CompletableFuture<Boolean> exists(String groupId) {
+            return CompletableFuture.completedFuture(false);
+        }
     };
 
     /** The groups matching ListGroups' state and type filters (empty filters keep all). */
@@ -30,4 +36,7 @@ public interface OtherGroups {
 
     /** Deletes those of {@code groupIds} this coordinator keeps; the result names only them. */
     CompletableFuture<Map<String, Errors>> delete(List<String> groupIds);
+
+    /** Whether this coordinator keeps a group of that id (group ids are one namespace across group types). */
+    CompletableFuture<Boolean> exists(String groupId);
 }

@@ -56,7 +56,7 @@ final class DelayedShareFetch extends DelayedRead {
         this.maxRecords = maxRecords;
         this.maxBytes = maxBytes;
         this.rotation = rotation;
-        this.lockDurationMs = records.coordinator().settings().recordLockDurationMs();
+        this.lockDurationMs = records.coordinator().settingsFor(group).recordLockDurationMs();
         List<Partition> readable = new ArrayList<>();
         for (ShareRecords.Target target : targets) {
             if (target.partition() != null) {

@@ -48,8 +48,8 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
     }
 
     private CompletableFuture<ApiResponse> acknowledge(ShareAcknowledgeRequestData data, ClientConnection connection) {
-        int lockMs = records.coordinator().settings().recordLockDurationMs();
         String group = data.groupId();
+        int lockMs = records.coordinator().settingsFor(group == null ? "" : group).recordLockDurationMs();
         String member = data.memberId();
         int epoch = data.shareSessionEpoch();
         if (group == null || group.isEmpty() || member == null || member.isEmpty()) {

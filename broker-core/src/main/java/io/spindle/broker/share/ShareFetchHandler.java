@@ -63,8 +63,8 @@ final class ShareFetchHandler extends VersionedApiHandler {
     }
 
     private CompletableFuture<ApiResponse> start(ShareFetchRequestData data, short version, ClientConnection connection) {
-        int lockMs = records.coordinator().settings().recordLockDurationMs();
         String group = data.groupId();
+        int lockMs = records.coordinator().settingsFor(group == null ? "" : group).recordLockDurationMs();
         String member = data.memberId();
         if (group == null || group.isEmpty() || member == null || member.isEmpty()) {
             return done(error(Errors.INVALID_REQUEST, lockMs));

@@ -2,6 +2,7 @@ package io.spindle.broker.share;
 
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ClientConnection;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.OtherGroups;
 import io.spindle.broker.group.RegistryGroupTopics;
@@ -17,7 +18,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -27,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch and
  * ShareAcknowledge, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
- * DeleteGroups through {@link #groups()}, which the group handlers take.
+ * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
+ * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
+ * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
  *
  * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
  * released or timed out in a share-partition wake the fetches waiting on that partition.
@@ -45,8 +50,13 @@ public final class ShareHandlers implements AutoCloseable {
     private final ShareCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
+    /**
+     * @param consumerGroupExists whether the group coordinator keeps a group of that id (then a share group may not
+     *                            take it); asked when a member joins
+     */
     public ShareHandlers(ShareSettings settings, GroupSettings groupSettings, TopicRegistry topics, Partitions partitions,
-                         DataPathHandlers dataPath, Clock clock) {
+                         DataPathHandlers dataPath, Function<String, CompletableFuture<Boolean>> consumerGroupExists,
+                         Clock clock) {
         PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
         this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings,
                 groupSettings.snapshotMinBytes(), clock);
@@ -56,7 +66,7 @@ public final class ShareHandlers implements AutoCloseable {
         ShareSessions sessions = new ShareSessions();
         ShareRecords records = new ShareRecords(coordinator, topics, partitions);
         this.handlers = List.of(
-                new ShareGroupHeartbeatHandler(coordinator),
+                new ShareGroupHeartbeatHandler(coordinator, consumerGroupExists),
                 new ShareGroupDescribeHandler(coordinator),
                 new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
                         new ConnectionWatch(sessions)),
@@ -99,6 +109,41 @@ public final class ShareHandlers implements AutoCloseable {
             @Override
             public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
                 return coordinator.delete(groupIds);
+            }
+
+            @Override
+            public CompletableFuture<Boolean> exists(String groupId) {
+                return coordinator.exists(groupId);
+            }
+        };
+    }
+
+    /** Share groups' configs (share.*) as DescribeConfigs and IncrementalAlterConfigs on GROUP resources see them. */
+    public GroupConfigs configs() {
+        return new GroupConfigs() {
+            @Override
+            public Set<String> names() {
+                return ShareSettings.groupConfigNames();
+            }
+
+            @Override
+            public String documentation(String name) {
+                return ShareSettings.groupConfigDocumentation(name);
+            }
+
+            @Override
+            public Map<String, String> overrides(String group) {
+                return coordinator.groupConfigs(group);
+            }
+
+            @Override
+            public Map<String, String> values(String group) {
+                return coordinator.settingsFor(group).groupConfigValues();
+            }
+
+            @Override
+            public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
+                coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
             }
         };
     }

@@ -101,7 +101,7 @@ final class ShareRecords {
     Acquired acquire(String group, String member, Target target, int maxRecords, int maxBytes) {
         Partition partition = target.partition();
         SharePartition state = coordinator.sharePartition(group, target.topicId(), target.index(),
-                () -> coordinator.settings().autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
+                () -> coordinator.settingsFor(group).autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
                         ? partition.logStartOffset() : partition.highWatermark());
         synchronized (state) {
             state.advanceTo(partition.logStartOffset());
