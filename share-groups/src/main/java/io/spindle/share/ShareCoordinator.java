@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -248,6 +248,19 @@ public final class ShareCoordinator implements AutoCloseable {
                 persist(group, topicId, partition, result).exceptionally(failure -> null);
             }
         }
+        return result;
+    }
+
+    /** Every share-partition of {@code group}, by key (a snapshot of the map; synchronize on each to read it). */
+    public Map<ShareStateRecords.Key, SharePartition> sharePartitions(String group) {
+        Map<ShareStateRecords.Key, SharePartition> result = new TreeMap<>(
+                Comparator.comparing((ShareStateRecords.Key k) -> k.topicId().toString())
+                        .thenComparingInt(ShareStateRecords.Key::partition));
+        partitions.forEach((key, partition) -> {
+            if (key.group().equals(group)) {
+                result.put(key, partition);
+            }
+        });
         return result;
     }
 

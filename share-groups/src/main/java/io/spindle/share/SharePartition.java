@@ -120,6 +120,25 @@ public final class SharePartition {
         return slots.size();
     }
 
+    /** Records in the window already acknowledged or archived (done, but behind an unfinished one). */
+    public int doneInFlight() {
+        int done = 0;
+        for (Slot slot : slots) {
+            if (slot.state.isFinal()) {
+                done++;
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Records of the log below {@code highWatermark} this group has still to finish: not yet delivered, or in the
+     * window and neither acknowledged nor archived (Kafka's share-partition lag).
+     */
+    public long lag(long highWatermark) {
+        return Math.max(0, highWatermark - startOffset - doneInFlight());
+    }
+
     /** Records acquired now. */
     public int acquired() {
         return acquired;

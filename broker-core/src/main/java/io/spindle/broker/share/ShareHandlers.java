@@ -28,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch and
- * ShareAcknowledge, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
+ * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch,
+ * ShareAcknowledge and DescribeShareGroupOffsets, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
  * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
@@ -70,7 +70,8 @@ public final class ShareHandlers implements AutoCloseable {
                 new ShareGroupDescribeHandler(coordinator),
                 new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
                         new ConnectionWatch(sessions)),
-                new ShareAcknowledgeHandler(records, sessions, dataPath.readers()));
+                new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
+                new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions));
     }
 
     private static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, GroupSettings settings) {

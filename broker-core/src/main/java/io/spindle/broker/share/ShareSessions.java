@@ -80,10 +80,6 @@ final class ShareSessions {
         sessions.values().removeIf(session -> session.connectionId == connectionId);
     }
 
-    synchronized int size() {
-        return sessions.size();
-    }
-
     static TopicIdPartition partition(Uuid topicId, int partition) {
         return new TopicIdPartition(topicId, partition, null);
     }

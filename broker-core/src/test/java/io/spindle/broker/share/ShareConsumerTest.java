@@ -15,19 +15,23 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,6 +283,27 @@ class ShareConsumerTest {
     }
 
     @Test
+    void listShareGroupOffsetsShowsTheWindowStartAndTheLag() throws Exception {
+        startBroker(Map.of());
+        produce(0, 10);
+        KafkaShareConsumer<byte[], byte[]> consumer = consumer("offsets", 10);
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(got::add);
+            return got.size() == 10;
+        });
+        for (ConsumerRecord<byte[], byte[]> record : got.subList(0, 4)) {
+            consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+        }
+        consumer.acknowledge(got.get(6), AcknowledgeType.REJECT);
+        consumer.commitSync();
+        SharePartitionOffsetInfo info = broker.admin().listShareGroupOffsets(Map.of("offsets", new ListShareGroupOffsetsSpec()))
+                .partitionsToOffsetInfo("offsets").get().get(new TopicPartition(TOPIC, 0));
+        assertEquals(4, info.startOffset(), "offsets 0-3 are done");
+        assertEquals(Optional.of(5L), info.lag(), "offsets 4, 5 and 7-9 are still to finish");
+    }
+
+    @Test
     void shareGroupIsListedDescribedAndDeletedByAdmin() throws Exception {
         startBroker(Map.of());
         produce(0, 1);
@@ -297,7 +322,7 @@ class ShareConsumerTest {
         assertEquals(GroupType.SHARE, listing.type().orElseThrow());
         ShareGroupDescription description = admin.describeShareGroups(List.of("admin-view")).all().get().get("admin-view");
         assertEquals(1, description.members().size());
-        assertEquals(Set.of(new org.apache.kafka.common.TopicPartition(TOPIC, 0)),
+        assertEquals(Set.of(new TopicPartition(TOPIC, 0)),
                 description.members().iterator().next().assignment().topicPartitions());
 
         consumer.close(Duration.ofSeconds(5));
