@@ -138,6 +138,7 @@ public final class SpindleBroker implements AutoCloseable {
             groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
+            shares.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));

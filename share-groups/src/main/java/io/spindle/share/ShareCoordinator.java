@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
@@ -83,6 +84,7 @@ public final class ShareCoordinator implements AutoCloseable {
     /** Group configs set through IncrementalAlterConfigs, and the settings they make; written under stateLog's monitor. */
     private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
+    private final AtomicLong lockTimeouts = new AtomicLong();
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
@@ -251,6 +253,25 @@ public final class ShareCoordinator implements AutoCloseable {
         return result;
     }
 
+    /** Every share-partition, by key (a snapshot of the map; synchronize on each to read it). */
+    public Map<ShareStateRecords.Key, SharePartition> sharePartitions() {
+        return new HashMap<>(partitions);
+    }
+
+    /** Records whose acquisition lock expired since the broker started. */
+    public long lockTimeouts() {
+        return lockTimeouts.get();
+    }
+
+    /** Every share group's member count. */
+    public CompletableFuture<Map<String, Integer>> memberCounts() {
+        return onLoop(() -> {
+            Map<String, Integer> counts = new TreeMap<>();
+            groups.forEach((id, group) -> counts.put(id, group.members.size()));
+            return done(counts);
+        });
+    }
+
     /** Every share-partition of {@code group}, by key (a snapshot of the map; synchronize on each to read it). */
     public Map<ShareStateRecords.Key, SharePartition> sharePartitions(String group) {
         Map<ShareStateRecords.Key, SharePartition> result = new TreeMap<>(
@@ -323,7 +344,9 @@ public final class ShareCoordinator implements AutoCloseable {
                 if (partition.acquired() == 0) {
                     continue;
                 }
-                released = partition.expireLocks(now) > 0;
+                int expired = partition.expireLocks(now);
+                lockTimeouts.addAndGet(expired);
+                released = expired > 0;
                 if (released) {
                     persist(key.group(), key.topicId(), key.partition(), partition).exceptionally(failure -> null);
                 }

@@ -30,6 +30,8 @@ public final class SharePartition {
     /** One slot per offset from startOffset; endOffset = startOffset + slots.size(). */
     private final ArrayList<Slot> slots = new ArrayList<>();
     private int acquired;
+    /** Records archived since this object was made (rejected, gaps, over the delivery limit, lost to retention). */
+    private long archivedTotal;
 
     private static final class Slot {
         RecordState state = RecordState.AVAILABLE;
@@ -137,6 +139,11 @@ public final class SharePartition {
      */
     public long lag(long highWatermark) {
         return Math.max(0, highWatermark - startOffset - doneInFlight());
+    }
+
+    /** Records archived since the broker started (rejected, gaps, over the delivery count limit). */
+    public long archivedTotal() {
+        return archivedTotal;
     }
 
     /** Records acquired now. */
@@ -351,6 +358,9 @@ public final class SharePartition {
     private void finish(Slot slot, RecordState state) {
         if (slot.state == RecordState.ACQUIRED) {
             acquired--;
+        }
+        if (state == RecordState.ARCHIVED) {
+            archivedTotal++;
         }
         slot.state = state;
         slot.member = null;

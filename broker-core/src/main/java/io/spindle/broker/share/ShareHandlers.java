@@ -7,6 +7,7 @@ import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.OtherGroups;
 import io.spindle.broker.group.RegistryGroupTopics;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.GroupSettings;
 import io.spindle.config.ShareSettings;
@@ -48,6 +49,8 @@ public final class ShareHandlers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShareHandlers.class);
 
     private final ShareCoordinator coordinator;
+    private final TopicRegistry topics;
+    private final Partitions partitions;
     private final List<ApiHandler> handlers;
 
     /**
@@ -57,6 +60,8 @@ public final class ShareHandlers implements AutoCloseable {
     public ShareHandlers(ShareSettings settings, GroupSettings groupSettings, TopicRegistry topics, Partitions partitions,
                          DataPathHandlers dataPath, Function<String, CompletableFuture<Boolean>> consumerGroupExists,
                          Clock clock) {
+        this.topics = topics;
+        this.partitions = partitions;
         PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
         this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings,
                 groupSettings.snapshotMinBytes(), clock);
@@ -147,6 +152,12 @@ public final class ShareHandlers implements AutoCloseable {
                 coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
             }
         };
+    }
+
+    /** Adds the share-group meters to {@code metrics}, refreshed before each scrape. */
+    public void bindMetrics(BrokerMetrics metrics) {
+        ShareMeters meters = new ShareMeters(coordinator, topics, partitions, metrics.registry());
+        metrics.beforeScrape(meters::refresh);
     }
 
     /** The coordinator, for in-process tools and tests. */
