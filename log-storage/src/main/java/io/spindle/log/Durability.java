@@ -119,6 +119,32 @@ final class Durability implements Segments.Changes {
         directoryDirty.set(true);
     }
 
+    @Override
+    public LogOfflineException failed(String operation, Path file, Exception failure) {
+        return goOffline(operation, file, failure);
+    }
+
+    /**
+     * Writes a checkpoint of a live log durably (file and directory fsynced). A failure takes the log offline: a failed
+     * directory fsync may have dropped the entries of new segment files, and a later one of the flusher could then
+     * succeed without writing them, so what it acknowledged next would not survive a power loss.
+     */
+    void forceCheckpoint() {
+        try {
+            writeCheckpoint(false);
+        } catch (IOException | UncheckedIOException e) {
+            throw goOffline("checkpoint write (file and directory fsync) in", dir, e);
+        }
+    }
+
+    /**
+     * Writes the partition's checkpoint: the recovery point is the durable offset, below which a restart trusts the
+     * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
+     */
+    void writeCheckpoint(boolean clean) throws IOException {
+        new Checkpoint(flushedOffset, segments.logStartOffset(), clean).write(dir);
+    }
+
     // ---- acknowledgements
 
     /**

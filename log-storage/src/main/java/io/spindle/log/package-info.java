@@ -19,6 +19,8 @@
  *   <li>{@code LogReader}: reads of whole batches by offset and the timestamp searches; lock-free.</li>
  *   <li>{@code Retention}: which whole old segments go (retention.ms, retention.bytes, or below an offset the log's
  *       writer names); compact-only topics keep everything.</li>
+ *   <li>{@code Truncation}: cutting the log back at an offset (for a replica that diverged), durably and in a
+ *       crash-safe order, with the durable offset, recovery point, waiters and producers' state following.</li>
  *   <li>{@code LogLoader}: opening a directory — leftovers deleted, trusted segments checked, the rest recovered
  *       batch by batch, the producers' state rebuilt. Its messages use the logger {@code io.spindle.log.PartitionLog}.</li>
  *   <li>{@code Segment}: one segment file with its two {@code SparseIndex}es (offset and time), mapped through
