@@ -21,8 +21,11 @@ import io.spindle.broker.network.KafkaListener;
 import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.share.ShareHandlers;
 import io.spindle.config.BrokerConfig;
+import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.LogManager;
+import io.spindle.share.ShareCoordinator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +63,7 @@ public final class SpindleBroker implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
+    private ShareHandlers shares;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -106,6 +111,7 @@ public final class SpindleBroker implements AutoCloseable {
         ExecutorService adminExecutor = null;
         DataPathHandlers dataPath = null;
         GroupHandlers groups = null;
+        ShareHandlers shares = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -123,16 +129,23 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock);
+            // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
+            AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
+            shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
+                    groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), clock);
+            handlers.addAll(shares.handlers());
+            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock, shares.groups());
+            groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
+            shares.bindMetrics(metrics);
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config));
+            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
             handlers.add(new AlterConfigsHandler(topics, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, shares.configs()));
             handlers.add(new DescribeClusterHandler(node));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
@@ -141,6 +154,7 @@ public final class SpindleBroker implements AutoCloseable {
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
+            broker.shares = shares;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
@@ -151,6 +165,9 @@ public final class SpindleBroker implements AutoCloseable {
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
             if (groups != null) {
                 groups.close();
+            }
+            if (shares != null) {
+                shares.close();
             }
             if (dataPath != null) {
                 dataPath.close();
@@ -229,8 +246,13 @@ public final class SpindleBroker implements AutoCloseable {
     }
 
     /** The group coordinator, for in-process tools (lag, group listings). */
-    public io.spindle.groups.GroupCoordinator groupCoordinator() {
+    public GroupCoordinator groupCoordinator() {
         return groups.coordinator();
+    }
+
+    /** The share-group coordinator, for in-process tools and tests. */
+    public ShareCoordinator shareCoordinator() {
+        return shares.coordinator();
     }
 
     /** The broker's meters, for components that add their own (e.g. consumer groups). */
@@ -247,6 +269,7 @@ public final class SpindleBroker implements AutoCloseable {
         readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
         groups.close();
+        shares.close();
         dataPath.close();
         adminExecutor.shutdown();
         try {

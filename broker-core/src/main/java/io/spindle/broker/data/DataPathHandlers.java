@@ -9,6 +9,7 @@ import io.spindle.config.BrokerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,16 @@ public final class DataPathHandlers implements AutoCloseable {
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
                 new InitProducerIdHandler(producerIds, readers));
+    }
+
+    /** Where long-poll reads wait (ShareFetch waits there too). */
+    public FetchPurgatory purgatory() {
+        return purgatory;
+    }
+
+    /** The reader pool: reads of the logs, off the event loops and the writers. */
+    public Executor readers() {
+        return readers;
     }
 
     /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId. */
