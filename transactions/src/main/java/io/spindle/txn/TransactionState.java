@@ -1,0 +1,70 @@
+package io.spindle.txn;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Where a transactional id's transaction stands, as Kafka names the states. Each state lists the states it may be
+ * entered from; {@link TransactionMetadata} refuses any other move.
+ *
+ * <pre>
+ *   Empty ──AddPartitions/AddOffsets──▶ Ongoing ──EndTxn(commit)──▶ PrepareCommit ──markers──▶ CompleteCommit
+ *     ▲                                  │    └──EndTxn(abort), timeout──▶ PrepareAbort ──markers──▶ CompleteAbort
+ *     └──InitProducerId (epoch + 1)──────┴── Complete*: the next AddPartitions starts a new transaction (Ongoing)
+ *   Ongoing ──InitProducerId of a new producer, or timeout──▶ PrepareEpochFence (epoch + 1) ──▶ PrepareAbort
+ *   Empty / Complete* ──idle past transactional.id.expiration.ms──▶ Dead (the id is forgotten)
+ * </pre>
+ *
+ * <p>PrepareEpochFence is a moment, not a resting place: it lasts while the abort with the bumped epoch is being
+ * written, and is never stored.
+ */
+public enum TransactionState {
+    EMPTY(0),
+    ONGOING(1),
+    PREPARE_COMMIT(2),
+    PREPARE_ABORT(3),
+    COMPLETE_COMMIT(4),
+    COMPLETE_ABORT(5),
+    DEAD(6),
+    PREPARE_EPOCH_FENCE(7);
+
+    /** The byte that stands for the state in {@code __transaction_state} (Kafka's numbering). */
+    final byte id;
+
+    TransactionState(int id) {
+        this.id = (byte) id;
+    }
+
+    /** The states this one may be entered from. */
+    Set<TransactionState> validPrevious() {
+        return switch (this) {
+            case EMPTY -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
+            case ONGOING -> EnumSet.of(ONGOING, EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
+            case PREPARE_COMMIT -> EnumSet.of(ONGOING);
+            case PREPARE_ABORT -> EnumSet.of(ONGOING, PREPARE_EPOCH_FENCE);
+            case COMPLETE_COMMIT -> EnumSet.of(PREPARE_COMMIT);
+            case COMPLETE_ABORT -> EnumSet.of(PREPARE_ABORT);
+            case DEAD -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
+            case PREPARE_EPOCH_FENCE -> EnumSet.of(ONGOING);
+        };
+    }
+
+    /** PrepareCommit or PrepareAbort: decided, markers not all written yet. */
+    boolean isPreparing() {
+        return this == PREPARE_COMMIT || this == PREPARE_ABORT;
+    }
+
+    /** Empty, CompleteCommit or CompleteAbort: no transaction open. */
+    boolean isIdle() {
+        return this == EMPTY || this == COMPLETE_COMMIT || this == COMPLETE_ABORT;
+    }
+
+    static TransactionState of(byte id) {
+        for (TransactionState state : values()) {
+            if (state.id == id) {
+                return state;
+            }
+        }
+        throw new IllegalArgumentException("no transaction state has id " + id);
+    }
+}
