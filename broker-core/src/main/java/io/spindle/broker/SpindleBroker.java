@@ -21,8 +21,10 @@ import io.spindle.broker.network.KafkaListener;
 import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.txn.TransactionHandlers;
 import io.spindle.config.BrokerConfig;
 import io.spindle.log.LogManager;
+import io.spindle.txn.Transactions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +61,7 @@ public final class SpindleBroker implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
+    private TransactionHandlers transactions;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -106,6 +109,7 @@ public final class SpindleBroker implements AutoCloseable {
         ExecutorService adminExecutor = null;
         DataPathHandlers dataPath = null;
         GroupHandlers groups = null;
+        TransactionHandlers transactions = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -126,6 +130,10 @@ public final class SpindleBroker implements AutoCloseable {
             groups = new GroupHandlers(config.groups(), topics, partitions, node, clock);
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
+            transactions = new TransactionHandlers(config.transactions(), topics, partitions, dataPath.producerIds(),
+                    dataPath.markers(), groups.coordinator(), clock);
+            dataPath.attach(transactions.coordinator());
+            handlers.addAll(transactions.handlers());
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
@@ -141,6 +149,7 @@ public final class SpindleBroker implements AutoCloseable {
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
+            broker.transactions = transactions;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
@@ -149,6 +158,9 @@ public final class SpindleBroker implements AutoCloseable {
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
+            if (transactions != null) {
+                transactions.close();
+            }
             if (groups != null) {
                 groups.close();
             }
@@ -233,6 +245,11 @@ public final class SpindleBroker implements AutoCloseable {
         return groups.coordinator();
     }
 
+    /** The transaction coordinator, for in-process tools and tests. */
+    public Transactions transactionCoordinator() {
+        return transactions.coordinator();
+    }
+
     /** The broker's meters, for components that add their own (e.g. consumer groups). */
     public BrokerMetrics metrics() {
         return metrics;
@@ -246,6 +263,7 @@ public final class SpindleBroker implements AutoCloseable {
         closed = true;
         readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
+        transactions.close();
         groups.close();
         dataPath.close();
         adminExecutor.shutdown();
