@@ -296,6 +296,11 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     }
 
     @Override
+    public Collection<TransactionMetadata> all() {
+        return List.copyOf(current.values());
+    }
+
+    @Override
     public Optional<TransactionMetadata> describe(String transactionalId) {
         return Optional.ofNullable(current.get(transactionalId));
     }

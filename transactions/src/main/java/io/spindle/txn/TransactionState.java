@@ -19,20 +19,27 @@ import java.util.Set;
  * written, and is never stored.
  */
 public enum TransactionState {
-    EMPTY(0),
-    ONGOING(1),
-    PREPARE_COMMIT(2),
-    PREPARE_ABORT(3),
-    COMPLETE_COMMIT(4),
-    COMPLETE_ABORT(5),
-    DEAD(6),
-    PREPARE_EPOCH_FENCE(7);
+    EMPTY(0, "Empty"),
+    ONGOING(1, "Ongoing"),
+    PREPARE_COMMIT(2, "PrepareCommit"),
+    PREPARE_ABORT(3, "PrepareAbort"),
+    COMPLETE_COMMIT(4, "CompleteCommit"),
+    COMPLETE_ABORT(5, "CompleteAbort"),
+    DEAD(6, "Dead"),
+    PREPARE_EPOCH_FENCE(7, "PrepareEpochFence");
 
     /** The byte that stands for the state in {@code __transaction_state} (Kafka's numbering). */
     final byte id;
+    private final String kafkaName;
 
-    TransactionState(int id) {
+    TransactionState(int id, String kafkaName) {
         this.id = (byte) id;
+        this.kafkaName = kafkaName;
+    }
+
+    /** The state's name in Kafka's DescribeTransactions and ListTransactions ("Ongoing", ...). */
+    public String kafkaName() {
+        return kafkaName;
     }
 
     /** The states this one may be entered from. */

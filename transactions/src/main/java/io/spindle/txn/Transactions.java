@@ -65,6 +65,9 @@ public interface Transactions {
     /** Whether a TxnOffsetCommit for {@code groupId} belongs to the producer's open transaction; as {@link #verifyPartition}. */
     Errors verifyGroup(String transactionalId, long producerId, short producerEpoch, String groupId);
 
+    /** The current state of every transactional id (DescribeTransactions, ListTransactions, tools). */
+    Collection<TransactionMetadata> all();
+
     /** The current state of a transactional id, if it has one (for tools and tests). */
     Optional<TransactionMetadata> describe(String transactionalId);
 }

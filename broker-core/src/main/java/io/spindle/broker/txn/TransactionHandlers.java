@@ -19,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transactional APIs of the broker and their coordinator: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
- * TxnOffsetCommit, over the {@link TransactionCoordinator} (which InitProducerId and Produce use as well, through
+ * The transactional APIs of the broker and their coordinator: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
+ * TxnOffsetCommit, and for tools DescribeTransactions and ListTransactions, over the {@link TransactionCoordinator} (which InitProducerId and Produce use as well, through
  * {@link #coordinator()}). FindCoordinator answers transaction keys with this broker.
  *
  * <p>Lifecycle: construct after the group coordinator (offsets committed in transactions complete there) and the
@@ -45,7 +45,9 @@ public final class TransactionHandlers implements AutoCloseable {
                 new AddPartitionsToTxnHandler(coordinator, partitions),
                 new AddOffsetsToTxnHandler(coordinator),
                 new EndTxnHandler(coordinator),
-                new TxnOffsetCommitHandler(coordinator, groups));
+                new TxnOffsetCommitHandler(coordinator, groups),
+                new DescribeTransactionsHandler(coordinator),
+                new ListTransactionsHandler(coordinator, clock));
     }
 
     /** The partition log of the internal state topic, the topic created first if it does not exist. */

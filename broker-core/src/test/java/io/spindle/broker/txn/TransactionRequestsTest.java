@@ -12,10 +12,16 @@ import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitio
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransaction;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTransactionCollection;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.EndTxnRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
+import org.apache.kafka.common.requests.AddOffsetsToTxnResponse;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.EndTxnRequest;
@@ -24,10 +30,14 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
 import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
+import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The transactional requests on a raw socket, at the versions and with the errors kafka-clients relies on. */
 class TransactionRequestsTest {
@@ -74,6 +84,32 @@ class TransactionRequestsTest {
         AddPartitionsToTxnResponse response = client.roundTrip(
                 AddPartitionsToTxnRequest.Builder.forBroker(transactions).build((short) 5));
         return response.errors().get(transactionalId);
+    }
+
+    @ParameterizedTest(name = "v{0}")
+    @ValueSource(shorts = {0, 1, 2, 3, 4})
+    void aWholeTransactionWithOffsetsCommitsAtEveryServedVersion(short version) throws Exception {
+        String id = "tx-v" + version;
+        InitProducerIdResponse init = init(id);
+        long producerId = init.data().producerId();
+        short epoch = init.data().producerEpoch();
+
+        AddPartitionsToTxnResponse added = client.roundTrip(AddPartitionsToTxnRequest.Builder.forClient(id, producerId,
+                epoch, List.of(P0)).build((short) Math.min(version, 3)));
+        AddOffsetsToTxnResponse offsets = client.roundTrip(new AddOffsetsToTxnRequest.Builder(new AddOffsetsToTxnRequestData()
+                .setTransactionalId(id).setProducerId(producerId).setProducerEpoch(epoch).setGroupId("g")).build(version));
+        TxnOffsetCommitResponse committed = client.roundTrip(TxnOffsetCommitRequest.Builder.forTopicNames(
+                new TxnOffsetCommitRequestData().setTransactionalId(id).setGroupId("g").setProducerId(producerId)
+                        .setProducerEpoch(epoch).setTopics(List.of(new TxnOffsetCommitRequestTopic().setName(P0.topic())
+                                .setPartitions(List.of(new TxnOffsetCommitRequestPartition().setPartitionIndex(0)
+                                        .setCommittedOffset(3))))), false).build(version));
+        EndTxnResponse ended = client.roundTrip(new EndTxnRequest.Builder(new EndTxnRequestData().setTransactionalId(id)
+                .setProducerId(producerId).setProducerEpoch(epoch).setCommitted(true), false).build(version));
+
+        assertEquals(Map.of(P0, Errors.NONE), added.errors().get(AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID));
+        assertEquals(Errors.NONE.code(), offsets.data().errorCode());
+        assertEquals(Map.of(Errors.NONE, 1), committed.errorCounts());
+        assertEquals(Errors.NONE, ended.error());
     }
 
     @Test

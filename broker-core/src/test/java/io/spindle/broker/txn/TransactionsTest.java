@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -223,6 +224,29 @@ class TransactionsTest {
         KafkaException refused = assertThrows(KafkaException.class, producer::initTransactions);
         assertTrue(refused.getMessage().contains("transaction.max.timeout.ms"), refused.getMessage());
         assertFalse(broker.broker().transactionCoordinator().describe("tx-too-long").isPresent());
+    }
+
+    @Test
+    void theAdminClientListsAndDescribesTransactions() throws Exception {
+        KafkaProducer<byte[], byte[]> producer = transactionalProducer("tx-described", 60_000);
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(record(1, "open"));
+        producer.flush();
+        Admin admin = broker.admin();
+
+        TransactionDescription description = admin.describeTransactions(List.of("tx-described"))
+                .description("tx-described").get();
+        List<String> listed = admin.listTransactions().all().get().stream()
+                .map(listing -> listing.transactionalId() + ":" + listing.state()).toList();
+
+        assertEquals("Ongoing", description.state().toString());
+        assertEquals(Set.of(P1), description.topicPartitions());
+        assertEquals(60_000, description.transactionTimeoutMs());
+        assertEquals(List.of("tx-described:Ongoing"), listed);
+        producer.commitTransaction();
+        await().atMost(Duration.ofSeconds(10)).until(() -> admin.describeTransactions(List.of("tx-described"))
+                .description("tx-described").get().state().toString().equals("CompleteCommit"));
     }
 
     // ------------------------------------------------------------------ helpers
