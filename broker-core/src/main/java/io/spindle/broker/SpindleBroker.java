@@ -22,10 +22,12 @@ import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.share.ShareHandlers;
+import io.spindle.broker.txn.TransactionHandlers;
 import io.spindle.config.BrokerConfig;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.LogManager;
 import io.spindle.share.ShareCoordinator;
+import io.spindle.txn.Transactions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -64,6 +66,7 @@ public final class SpindleBroker implements AutoCloseable {
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
     private ShareHandlers shares;
+    private TransactionHandlers transactions;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -112,6 +115,7 @@ public final class SpindleBroker implements AutoCloseable {
         DataPathHandlers dataPath = null;
         GroupHandlers groups = null;
         ShareHandlers shares = null;
+        TransactionHandlers transactions = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -139,6 +143,10 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
             shares.bindMetrics(metrics);
+            transactions = new TransactionHandlers(config.transactions(), topics, partitions, dataPath.producerIds(),
+                    dataPath.markers(), groups.coordinator(), clock);
+            dataPath.attach(transactions.coordinator());
+            handlers.addAll(transactions.handlers());
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
@@ -155,6 +163,7 @@ public final class SpindleBroker implements AutoCloseable {
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
             broker.shares = shares;
+            broker.transactions = transactions;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
@@ -163,6 +172,9 @@ public final class SpindleBroker implements AutoCloseable {
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
+            if (transactions != null) {
+                transactions.close();
+            }
             if (groups != null) {
                 groups.close();
             }
@@ -255,6 +267,11 @@ public final class SpindleBroker implements AutoCloseable {
         return shares.coordinator();
     }
 
+    /** The transaction coordinator, for in-process tools and tests. */
+    public Transactions transactionCoordinator() {
+        return transactions.coordinator();
+    }
+
     /** The broker's meters, for components that add their own (e.g. consumer groups). */
     public BrokerMetrics metrics() {
         return metrics;
@@ -268,6 +285,7 @@ public final class SpindleBroker implements AutoCloseable {
         closed = true;
         readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
+        transactions.close();
         groups.close();
         shares.close();
         dataPath.close();

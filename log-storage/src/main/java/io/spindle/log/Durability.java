@@ -343,11 +343,33 @@ final class Durability implements Segments.Changes {
             return offline.get();
         }
         LOG.error("{}", exception.getMessage());
+        // Under the flush monitor: a flush that was already past its offline check finishes first, so the marker
+        // holds the last offset that was really forced and acknowledged.
+        synchronized (flushMonitor) {
+            recordOffline(flushedOffset);
+        }
         failWaiters(exception);
         for (LogListener listener : listeners) {
             listener.offline(log, exception);
         }
         return exception;
+    }
+
+    /** Leaves the {@link OfflineMarker}, so the next open cuts the log back to {@code forced}; best effort. */
+    private void recordOffline(long forced) {
+        // An interrupt may be what failed the fsync (it closes the channel); the marker is written all the same.
+        boolean interrupted = Thread.interrupted();
+        try {
+            OfflineMarker.write(dir, forced);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: could not record in {} that the log went offline at forced offset {} ({}); a restart before"
+                    + " the disk is repaired may keep bytes past that offset which the disk did not take", name,
+                    dir.resolve(OfflineMarker.FILE_NAME), forced, e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Fails every waiting acknowledgement (at close, deletion, or when the log goes offline). */

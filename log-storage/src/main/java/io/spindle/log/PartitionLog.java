@@ -7,10 +7,13 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One topic-partition: an append-only sequence of Kafka v2 record batches in segments under
@@ -31,6 +34,8 @@ import java.util.function.LongConsumer;
  * written and their segment's size published. Flushes run on the {@link Flusher} thread.
  */
 public final class PartitionLog {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
     private final String topic;
     private final int partition;
     private final String name;
@@ -71,7 +76,32 @@ public final class PartitionLog {
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
         new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers).open(log.durability);
+        log.cutBackAfterOffline();
         return log;
+    }
+
+    /**
+     * If the log went offline before this open ({@link OfflineMarker}), cuts it back to the offset it had forced then:
+     * what lies beyond was never acknowledged and may be bytes the page cache kept but the disk did not take.
+     */
+    private void cutBackAfterOffline() {
+        try {
+            OptionalLong forced = OfflineMarker.read(dir);
+            if (forced.isPresent()) {
+                long end = segments.logEndOffset();
+                long to = Math.max(forced.getAsLong(), segments.logStartOffset());
+                if (to < end) {
+                    truncateTo(to);
+                    LOG.warn("{}: the log went offline before the last shutdown at forced offset {}; cut it back"
+                            + " from offset {} to {}, dropping records that were never acknowledged", name,
+                            forced.getAsLong(), end, segments.logEndOffset());
+                }
+                OfflineMarker.delete(dir);
+            }
+        } catch (IOException e) {
+            segments.releaseAll();
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public String topic() {
