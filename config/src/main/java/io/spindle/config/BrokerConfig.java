@@ -70,6 +70,7 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
+    public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -184,6 +185,10 @@ public final class BrokerConfig {
             GROUP_SHARE_AUTO_OFFSET_RESET, ShareAutoOffsetReset.valueType(), ShareAutoOffsetReset.LATEST,
             "Where a share group starts in a partition it has no state for: latest (the high watermark when the group "
                     + "first fetches it, Kafka's default of share.auto.offset.reset) or earliest (the log start).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_SHARE_SESSIONS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_SHARE_SESSIONS, ValueType.intAtLeast(1), 2_000,
+            "The most share sessions the broker keeps (one per share consumer fetching from it); a consumer opening "
+                    + "one more is refused with SHARE_SESSION_LIMIT_REACHED (Kafka's name and default).");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -279,7 +284,7 @@ public final class BrokerConfig {
                 GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
                 GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
-                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values)));
+                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values)));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
                 TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values)));
@@ -581,7 +586,7 @@ public final class BrokerConfig {
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY, GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY,
                 GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY,
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY,
-                GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY,
+                GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY,
                 OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
                 LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,

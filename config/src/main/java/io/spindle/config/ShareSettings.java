@@ -23,9 +23,10 @@ import java.util.Set;
  *                              below the session timeout
  * @param autoOffsetReset       group.share.auto.offset.reset: where a share group starts in a partition it has no
  *                              state for (Spindle's broker-wide default of Kafka's group config share.auto.offset.reset)
+ * @param maxShareSessions      group.share.max.share.sessions: the most share sessions the broker keeps at once
  */
 public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
-                            int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset) {
+                            int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -50,6 +51,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.check(sessionTimeoutMs);
         BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
         BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.check(autoOffsetReset);
+        BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.check(maxShareSessions);
         if (heartbeatIntervalMs >= sessionTimeoutMs) {
             throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS,
                     "configuration " + ConfigException.quote(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
@@ -85,7 +87,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
-        return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset);
+        return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset, maxShareSessions);
     }
 
     /** The group configs' values in these settings, by name, as text. */

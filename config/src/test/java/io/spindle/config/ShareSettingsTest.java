@@ -16,6 +16,14 @@ class ShareSettingsTest {
         assertEquals(5, settings.deliveryCountLimit());
         assertEquals(2_000, settings.maxRecordLocks());
         assertEquals(ShareAutoOffsetReset.LATEST, settings.autoOffsetReset());
+        assertEquals(2_000, settings.maxShareSessions());
+    }
+
+    @Test
+    void maxShareSessionsBelowOneIsRefusedNamingTheKey() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "0")));
+        assertTrue(e.getMessage().contains(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS), e.getMessage());
     }
 
     @Test

@@ -30,6 +30,8 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
@@ -68,6 +70,9 @@ public final class ShareCoordinator implements AutoCloseable {
         void recordsAvailable(Uuid topicId, int partition);
     }
 
+    private record MemberKey(String group, String member) {
+    }
+
     /** Who sent a request: its client.id and address, kept with members for ShareGroupDescribe. */
     public record Client(String clientId, String clientHost) {
     }
@@ -85,6 +90,8 @@ public final class ShareCoordinator implements AutoCloseable {
     private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
     private final AtomicLong lockTimeouts = new AtomicLong();
+    /** The members of every group, readable from any thread (ShareFetch checks membership); written on the loop. */
+    private final Set<MemberKey> liveMembers = ConcurrentHashMap.newKeySet();
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
@@ -419,6 +426,7 @@ public final class ShareCoordinator implements AutoCloseable {
             if (member == null) {
                 member = new ShareGroup.Member(memberId);
                 group.members.put(memberId, member);
+                liveMembers.add(new MemberKey(groupId, memberId));
                 LOG.info("Share group '{}': member {} joined, subscribed to {}", groupId, memberId,
                         request.subscribedTopicNames());
             }
@@ -499,6 +507,7 @@ public final class ShareCoordinator implements AutoCloseable {
         if (gone == null) {
             return;
         }
+        liveMembers.remove(new MemberKey(group.groupId, memberId));
         if (gone.sessionTimeout != null) {
             gone.sessionTimeout.cancel(false);
         }
@@ -509,6 +518,78 @@ public final class ShareCoordinator implements AutoCloseable {
 
     private static ShareGroupHeartbeatResponseData heartbeatError(Errors error, String message) {
         return new ShareGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    /**
+     * Whether {@code member} is a member of share group {@code group} now (it joined by heartbeat and has not left or
+     * timed out). Any thread; a member that joined is seen here once its heartbeat was answered.
+     */
+    public boolean isMember(String group, String member) {
+        return liveMembers.contains(new MemberKey(group, member));
+    }
+
+    /** A share-partition of a group, named by topic id and partition index. */
+    public record PartitionKey(Uuid topicId, int partition) {
+    }
+
+    /**
+     * AlterShareGroupOffsets: starts each named share-partition of {@code groupId} anew at the given offset, nothing in
+     * flight (made if the group had none; the group too, as Kafka does). Completes when the new state is durable.
+     * Fails with {@link GroupNotEmptyException} (NON_EMPTY_GROUP) while the group has members: their acquired records
+     * would no longer belong to the window.
+     */
+    public CompletableFuture<Void> alterOffsets(String groupId, Map<PartitionKey, Long> startOffsets) {
+        return onLoop(() -> {
+            ShareGroup group = groups.get(groupId);
+            if (group != null && !group.members.isEmpty()) {
+                return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
+                        + group.members.size() + " member(s); its offsets can be altered only while it has none"));
+            }
+            groups.computeIfAbsent(groupId, ShareGroup::new);
+            List<CompletableFuture<Void>> durable = new ArrayList<>();
+            startOffsets.forEach((key, offset) -> {
+                SharePartition partition = partitions.computeIfAbsent(
+                        new ShareStateRecords.Key(groupId, key.topicId(), key.partition()),
+                        k -> SharePartition.startingAt(offset, settingsFor(groupId)));
+                synchronized (partition) {
+                    partition.resetTo(offset);
+                    durable.add(persist(groupId, key.topicId(), key.partition(), partition));
+                }
+                LOG.info("Share group '{}': share-partition {}:{} now starts at offset {}", groupId, key.topicId(),
+                        key.partition(), offset);
+            });
+            return CompletableFuture.allOf(durable.toArray(new CompletableFuture<?>[0]));
+        });
+    }
+
+    /**
+     * DeleteShareGroupOffsets: drops the state of {@code groupId}'s share-partitions in the given topics, so the group
+     * starts in them again per share.auto.offset.reset. Completes when the tombstones are durable. Fails with
+     * {@link GroupIdNotFoundException} for a group that does not exist and {@link GroupNotEmptyException} while it has
+     * members.
+     */
+    public CompletableFuture<Void> deleteOffsets(String groupId, Set<Uuid> topicIds) {
+        return onLoop(() -> {
+            ShareGroup group = groups.get(groupId);
+            if (group == null) {
+                return CompletableFuture.failedFuture(new GroupIdNotFoundException("share group '" + groupId
+                        + "' does not exist"));
+            }
+            if (!group.members.isEmpty()) {
+                return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
+                        + group.members.size() + " member(s); its offsets can be deleted only while it has none"));
+            }
+            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
+                if (key.group().equals(groupId) && topicIds.contains(key.topicId())) {
+                    partitions.remove(key);
+                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                }
+            }
+            LOG.info("Share group '{}': deleted the state of {} share-partition(s) of topic(s) {}", groupId,
+                    tombstones.size(), topicIds);
+            return tombstones.isEmpty() ? done(null) : write(tombstones);
+        });
     }
 
     /** Whether a share group of that id exists (it has members, or state from before). */

@@ -341,6 +341,19 @@ public final class SharePartition {
         dropDonePrefix();
     }
 
+    /**
+     * Starts the share-partition anew at {@code startOffset} (AlterShareGroupOffsets, for a group without members):
+     * nothing is in flight afterwards, so every record from there on is delivered as new.
+     */
+    public void resetTo(long startOffset) {
+        if (startOffset < 0) {
+            throw new IllegalArgumentException("a share-partition cannot start at offset " + startOffset);
+        }
+        slots.clear();
+        acquired = 0;
+        this.startOffset = startOffset;
+    }
+
     /** True when the record became available (false when it was archived at the delivery count limit). */
     private boolean release(Slot slot) {
         if (slot.deliveryCount >= settings.deliveryCountLimit()) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** The share-partition state machine: acquisition, acknowledgement, release, lock timeout, delivery limit, storage. */
 class SharePartitionTest {
     private static final int LOCK_MS = 30_000;
-    private static final ShareSettings SETTINGS = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000, ShareAutoOffsetReset.LATEST);
+    private static final ShareSettings SETTINGS = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000, ShareAutoOffsetReset.LATEST, 2_000);
 
     private static Acknowledgement ack(long first, long last, AcknowledgeType type) {
         return new Acknowledgement(first, last, List.of(type));

@@ -28,7 +28,7 @@ public final class StorageErrors {
     }
 
     /** The failure itself, without the wrappers futures put around it. */
-    static Throwable unwrap(Throwable failure) {
+    public static Throwable unwrap(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();

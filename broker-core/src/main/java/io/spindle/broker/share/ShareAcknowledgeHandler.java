@@ -61,7 +61,12 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
         ShareSessions.Update session = sessions.update(new ShareSessions.Key(group, member), epoch, connection.id(),
                 List.of(), List.of());
         if (session.error() != Errors.NONE) {
-            return done(error(session.error(), lockMs));
+            return done(error(session.error(), session.message(), lockMs));
+        }
+        // A member that left or timed out no longer holds records; closing its session (epoch -1) stays allowed.
+        if (epoch != ShareSessions.FINAL_EPOCH && !records.coordinator().isMember(group, member)) {
+            return done(error(Errors.UNKNOWN_MEMBER_ID, "share group '" + group + "' has no member " + member
+                    + "; join it with ShareGroupHeartbeat first", lockMs));
         }
         LinkedHashMap<TopicIdPartition, PartitionData> results = new LinkedHashMap<>();
         List<CompletableFuture<Void>> durable = new ArrayList<>();
@@ -99,7 +104,13 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
     }
 
     private static ApiResponse error(Errors error, int lockMs) {
-        return ApiResponse.of(ShareAcknowledgeResponse.of(error, 0, new LinkedHashMap<>(), List.of(), lockMs));
+        return error(error, null, lockMs);
+    }
+
+    private static ApiResponse error(Errors error, String message, int lockMs) {
+        ShareAcknowledgeResponse response = ShareAcknowledgeResponse.of(error, 0, new LinkedHashMap<>(), List.of(), lockMs);
+        response.data().setErrorMessage(message);
+        return ApiResponse.of(response);
     }
 
     private static <T> CompletableFuture<T> done(T value) {

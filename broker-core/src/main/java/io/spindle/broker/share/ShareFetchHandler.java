@@ -82,10 +82,19 @@ final class ShareFetchHandler extends VersionedApiHandler {
             }
         }
         int epoch = data.shareSessionEpoch();
+        // Only members may acquire records. An unknown member opens no session (sessions are bounded); in an open
+        // session the epoch still advances, since the client moves to its next epoch after any other error.
+        boolean isMember = epoch == ShareSessions.FINAL_EPOCH || records.coordinator().isMember(group, member);
+        if (!isMember && epoch == ShareSessions.INITIAL_EPOCH) {
+            return done(unknownMember(group, member, lockMs));
+        }
         ShareSessions.Update session = sessions.update(new ShareSessions.Key(group, member), epoch, connection.id(),
                 added, forgotten);
         if (session.error() != Errors.NONE) {
-            return done(error(session.error(), lockMs));
+            return done(error(session.error(), session.message(), lockMs));
+        }
+        if (!isMember) {
+            return done(unknownMember(group, member, lockMs));
         }
         connections.watch(connection);
 
@@ -140,7 +149,18 @@ final class ShareFetchHandler extends VersionedApiHandler {
     }
 
     private static ApiResponse error(Errors error, int lockMs) {
-        return ApiResponse.of(ShareFetchResponse.of(error, 0, new LinkedHashMap<>(), List.of(), lockMs));
+        return error(error, null, lockMs);
+    }
+
+    private static ApiResponse error(Errors error, String message, int lockMs) {
+        ShareFetchResponse response = ShareFetchResponse.of(error, 0, new LinkedHashMap<>(), List.of(), lockMs);
+        response.data().setErrorMessage(message);
+        return ApiResponse.of(response);
+    }
+
+    static ApiResponse unknownMember(String group, String member, int lockMs) {
+        return error(Errors.UNKNOWN_MEMBER_ID, "share group '" + group + "' has no member " + member
+                + "; join it with ShareGroupHeartbeat first", lockMs);
     }
 
     private static <T> CompletableFuture<T> done(T value) {

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch,
- * ShareAcknowledge and DescribeShareGroupOffsets, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
+ * ShareAcknowledge, DescribeShareGroupOffsets, AlterShareGroupOffsets and DeleteShareGroupOffsets, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
  * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
@@ -68,7 +68,7 @@ public final class ShareHandlers implements AutoCloseable {
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
-        ShareSessions sessions = new ShareSessions();
+        ShareSessions sessions = new ShareSessions(settings.maxShareSessions());
         ShareRecords records = new ShareRecords(coordinator, topics, partitions);
         this.handlers = List.of(
                 new ShareGroupHeartbeatHandler(coordinator, consumerGroupExists),
@@ -76,7 +76,9 @@ public final class ShareHandlers implements AutoCloseable {
                 new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
                         new ConnectionWatch(sessions)),
                 new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
-                new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions));
+                new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions),
+                new AlterShareGroupOffsetsHandler(coordinator, topics, partitions, consumerGroupExists),
+                new DeleteShareGroupOffsetsHandler(coordinator, topics));
     }
 
     private static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, GroupSettings settings) {

@@ -14,7 +14,8 @@ import org.apache.kafka.common.protocol.Errors;
  * carry. Epoch 0 opens a session (replacing one the member had) with the request's partitions; each later request
  * carries the session's next epoch, adds the partitions it names and drops the ones it forgets; epoch -1 closes the
  * session. A ShareAcknowledge takes an epoch like a fetch. A session also ends when the connection that opened it
- * closes.
+ * closes. At most {@code maxSessions} sessions exist at once (group.share.max.share.sessions): opening one more is
+ * refused with SHARE_SESSION_LIMIT_REACHED (a member reopening its own session replaces it and is not refused).
  *
  * <p>Thread-safe (one monitor; sessions are small and requests of one member come one at a time).
  */
@@ -43,6 +44,11 @@ final class ShareSessions {
     }
 
     private final Map<Key, Session> sessions = new HashMap<>();
+    private final int maxSessions;
+
+    ShareSessions(int maxSessions) {
+        this.maxSessions = maxSessions;
+    }
 
     /**
      * Applies a request's epoch, added partitions and forgotten ones. For {@link #FINAL_EPOCH} the session is removed
@@ -51,6 +57,11 @@ final class ShareSessions {
     synchronized Update update(Key key, int epoch, long connectionId, List<TopicIdPartition> added,
                                List<TopicIdPartition> forgotten) {
         if (epoch == INITIAL_EPOCH) {
+            if (!sessions.containsKey(key) && sessions.size() >= maxSessions) {
+                return Update.failed(Errors.SHARE_SESSION_LIMIT_REACHED, "the broker holds " + sessions.size()
+                        + " share sessions already, the most group.share.max.share.sessions allows; member "
+                        + key.member() + " of share group '" + key.group() + "' cannot open one");
+            }
             Session session = new Session(connectionId);
             session.partitions.addAll(added);
             sessions.put(key, session);
