@@ -36,6 +36,18 @@ class SharePartitionTest {
     }
 
     @Test
+    void resetToStartsAnewAtTheOffsetWithNothingInFlight() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        partition.acquire("a", 0, 5, 500, 0);
+        partition.acknowledge("a", List.of(ack(0, 1, AcknowledgeType.ACCEPT)), 1);
+        partition.resetTo(1);
+        assertEquals(1, partition.startOffset());
+        assertEquals(0, partition.inFlight());
+        assertEquals(0, partition.acquired());
+        assertEquals(List.of(new AcquiredRange(1, 5, 1)), partition.acquire("b", 1, 6, 500, 2));
+    }
+
+    @Test
     void acquiredRecordsAreNotAcquiredByAnotherMember() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
         partition.acquire("a", 0, 5, 500, 0);

@@ -27,7 +27,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -148,6 +150,20 @@ class ShareGroupOffsetsAdminTest {
         broker.restart(); // the tombstone is durable: the deleted start offset does not come back
         admin = broker.admin();
         assertEquals(List.of(0L, 1L, 2L), consume("restart", 3));
+    }
+
+    @Test
+    void deletingOffsetsOfAGroupThatDoesNotExistIsRefusedWithGroupIdNotFound() {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> admin.deleteShareGroupOffsets("ghost", Set.of(TOPIC)).all().get());
+        assertInstanceOf(GroupIdNotFoundException.class, e.getCause());
+    }
+
+    @Test
+    void alteringOffsetsOfAPartitionThatDoesNotExistFailsThatPartition() {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> admin.alterShareGroupOffsets("g", Map.of(new TopicPartition(TOPIC, 7), 0L)).all().get());
+        assertInstanceOf(UnknownTopicOrPartitionException.class, e.getCause());
     }
 
     @Test
