@@ -564,11 +564,12 @@ public final class ShareCoordinator implements AutoCloseable {
 
     /**
      * DeleteShareGroupOffsets: drops the state of {@code groupId}'s share-partitions in the given topics, so the group
-     * starts in them again per share.auto.offset.reset. Completes when the tombstones are durable. Fails with
+     * starts in them again per share.auto.offset.reset. Completes, with the topics that had state (the others had
+     * nothing to delete), when the tombstones are durable. Fails with
      * {@link GroupIdNotFoundException} for a group that does not exist and {@link GroupNotEmptyException} while it has
      * members.
      */
-    public CompletableFuture<Void> deleteOffsets(String groupId, Set<Uuid> topicIds) {
+    public CompletableFuture<Set<Uuid>> deleteOffsets(String groupId, Set<Uuid> topicIds) {
         return onLoop(() -> {
             ShareGroup group = groups.get(groupId);
             if (group == null) {
@@ -580,15 +581,17 @@ public final class ShareCoordinator implements AutoCloseable {
                         + group.members.size() + " member(s); its offsets can be deleted only while it has none"));
             }
             List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            Set<Uuid> deleted = new HashSet<>();
             for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                 if (key.group().equals(groupId) && topicIds.contains(key.topicId())) {
                     partitions.remove(key);
                     tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                    deleted.add(key.topicId());
                 }
             }
             LOG.info("Share group '{}': deleted the state of {} share-partition(s) of topic(s) {}", groupId,
-                    tombstones.size(), topicIds);
-            return tombstones.isEmpty() ? done(null) : write(tombstones);
+                    tombstones.size(), deleted);
+            return tombstones.isEmpty() ? done(deleted) : write(tombstones).thenApply(ignored -> deleted);
         });
     }
 

@@ -8,10 +8,10 @@ import io.spindle.broker.VersionedApiHandler;
 import io.spindle.broker.data.StorageErrors;
 import io.spindle.share.ShareCoordinator;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.DeleteShareGroupOffsetsRequestData;
@@ -30,7 +30,7 @@ import org.apache.kafka.common.requests.RequestHeader;
  * drops the group's share-partition state in the named topics (tombstones in {@value ShareCoordinator#STATE_TOPIC},
  * durable before the answer), so the group starts in them again per share.auto.offset.reset. Refused as a whole with
  * GROUP_ID_NOT_FOUND for a group that is not a share group and NON_EMPTY_GROUP while it has members; a topic that
- * does not exist gets UNKNOWN_TOPIC_OR_PARTITION, one the group has no state for succeeds.
+ * does not exist, or one the group has no state in, gets UNKNOWN_TOPIC_OR_PARTITION (as Kafka answers).
  */
 final class DeleteShareGroupOffsetsHandler extends VersionedApiHandler {
     private final ShareCoordinator coordinator;
@@ -50,8 +50,7 @@ final class DeleteShareGroupOffsetsHandler extends VersionedApiHandler {
             return CompletableFuture.completedFuture(failed(Errors.INVALID_REQUEST, "the group id must not be empty"));
         }
         List<DeleteShareGroupOffsetsResponseTopic> results = new ArrayList<>();
-        List<DeleteShareGroupOffsetsResponseTopic> pending = new ArrayList<>();
-        Set<Uuid> topicIds = new LinkedHashSet<>();
+        Map<Uuid, DeleteShareGroupOffsetsResponseTopic> pending = new LinkedHashMap<>();
         for (DeleteShareGroupOffsetsRequestTopic topic : data.topics()) {
             Optional<TopicInfo> info = topics.topic(topic.topicName());
             DeleteShareGroupOffsetsResponseTopic result = new DeleteShareGroupOffsetsResponseTopic()
@@ -62,11 +61,10 @@ final class DeleteShareGroupOffsetsHandler extends VersionedApiHandler {
                 result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                         .setErrorMessage("topic '" + topic.topicName() + "' does not exist");
             } else {
-                topicIds.add(info.get().id());
-                pending.add(result);
+                pending.put(info.get().id(), result);
             }
         }
-        return coordinator.deleteOffsets(group, topicIds).handle((ignored, failure) -> {
+        return coordinator.deleteOffsets(group, pending.keySet()).handle((deleted, failure) -> {
             if (failure != null) {
                 Throwable cause = StorageErrors.unwrap(failure);
                 Errors error = Errors.forException(cause);
@@ -74,8 +72,15 @@ final class DeleteShareGroupOffsetsHandler extends VersionedApiHandler {
                         || error == Errors.COORDINATOR_NOT_AVAILABLE) {
                     return failed(error, cause.getMessage());
                 }
-                pending.forEach(result -> result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code())
+                pending.values().forEach(result -> result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code())
                         .setErrorMessage("cannot store the share state of group '" + group + "': " + cause.getMessage()));
+            } else {
+                pending.forEach((id, result) -> {
+                    if (!deleted.contains(id)) {
+                        result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage("share group '"
+                                + group + "' has no offsets in topic '" + result.topicName() + "' to delete");
+                    }
+                });
             }
             return ApiResponse.of(new DeleteShareGroupOffsetsResponse(
                     new DeleteShareGroupOffsetsResponseData().setResponses(results)));

@@ -160,6 +160,16 @@ class ShareGroupOffsetsAdminTest {
     }
 
     @Test
+    void deletingOffsetsInATopicTheGroupHasNoStateInIsRefusedWithUnknownTopicOrPartition() throws Exception {
+        broker.createTopic("other", 1);
+        alter("partial", 0);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> admin.deleteShareGroupOffsets("partial", Set.of("other")).all().get());
+        assertInstanceOf(UnknownTopicOrPartitionException.class, e.getCause());
+        assertEquals(0, startOffset("partial"));
+    }
+
+    @Test
     void alteringOffsetsOfAPartitionThatDoesNotExistFailsThatPartition() {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> admin.alterShareGroupOffsets("g", Map.of(new TopicPartition(TOPIC, 7), 0L)).all().get());
