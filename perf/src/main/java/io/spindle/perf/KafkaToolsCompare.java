@@ -342,7 +342,8 @@ final class KafkaToolsCompare {
                 List<Double> kafka = e.getValue().getOrDefault(KafkaLauncher.NAME, List.of());
                 double ratio = Stats.ratio(Stats.median(spindle), Stats.median(kafka));
                 double pairRatio = Stats.median(pairRatios(spindle, kafka));
-                line.append(String.format(Locale.ROOT, " %8.3f %10.3f   %s", ratio, pairRatio, fsync));
+                boolean machine = metric == Metric.FSYNC_P50 || metric == Metric.FSYNC_P99;
+                line.append(String.format(Locale.ROOT, " %8.3f %10.3f   %s", ratio, pairRatio, machine ? "" : fsync));
                 one.put("ratio", ratio).put("pairRatio", pairRatio).put("higherIsBetter", metric.higherIsBetter);
             }
             out.println(line);
