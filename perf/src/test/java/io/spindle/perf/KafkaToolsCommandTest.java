@@ -71,6 +71,14 @@ class KafkaToolsCommandTest {
     }
 
     @Test
+    void aBrokerNamedTwiceIsRefused() {
+        Run run = perf("kafka-tools", "--brokers", "kafka,kafka");
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("--brokers names each of spindle and kafka at most once"), run.err());
+    }
+
+    @Test
     void aMissingToolsDirectoryNamesTheDirectoryAndHowToFillIt() {
         Run run = perf("kafka-tools", "--bootstrap", "127.0.0.1:1", "--kafka-tools-lib", workDir.resolve("nothing").toString(),
                 "--work-dir", workDir.toString());
