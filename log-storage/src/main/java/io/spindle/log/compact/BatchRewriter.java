@@ -41,9 +41,10 @@ public final class BatchRewriter {
         boolean retain(long offset, ByteBuffer key, boolean tombstone, long timestamp);
     }
 
-    /** Whether a batch that lost all its records is kept as an empty batch. */
+    /** Whether a batch that lost all its records is kept as an empty batch (its header alone). */
     @FunctionalInterface
     public interface EmptyBatchPolicy {
+        /** @param producerId the batch's producer id, or -1 when it has none */
         boolean keepWhenEmpty(long producerId, long lastOffset);
     }
 
@@ -68,7 +69,7 @@ public final class BatchRewriter {
         RecordFilter filter = new RecordFilter(now, deleteRetentionMs) {
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                boolean keep = batch.hasProducerId() && empty.keepWhenEmpty(batch.producerId(), batch.lastOffset());
+                boolean keep = empty.keepWhenEmpty(batch.hasProducerId() ? batch.producerId() : -1, batch.lastOffset());
                 return new BatchRetentionResult(keep ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
                         false);
             }
