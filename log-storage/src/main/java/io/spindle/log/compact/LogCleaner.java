@@ -7,6 +7,7 @@ import io.spindle.log.compact.CleaningPlan.LogSummary;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -165,10 +166,16 @@ public final class LogCleaner implements AutoCloseable {
             if (e instanceof Stopped) {
                 return true;            // stopped mid-clean: the files it wrote are discarded at the next load
             }
+            if (e instanceof NoSuchFileException || logs.get().stream().noneMatch(l -> l.name().equals(log.name()))) {
+                // Retention deleted a segment it was reading, or the partition was deleted: nothing is wrong.
+                LOG.debug("{}: a clean was overtaken by a change of the log: {}", log.name(), e.toString());
+                return true;
+            }
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             uncleanable.put(log.name(), reason);
             LOG.error("{}: compaction failed, and this partition will not be compacted again until a restart: {}",
-                    log.name(), reason, e);
+                    log.name(), reason);
+            LOG.debug("{}: the compaction failure", log.name(), e);
         } finally {
             inProgress.remove(log.name());
             lastRunNanos = System.nanoTime() - started;
