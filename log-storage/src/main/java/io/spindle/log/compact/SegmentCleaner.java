@@ -73,7 +73,7 @@ public final class SegmentCleaner {
         long next = from;
         for (SegmentFile segment : dirty) {
             try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                BatchReader reader = new BatchReader(channel);
+                BatchReader reader = new BatchReader(channel, segment.path());
                 ByteBuffer batches;
                 while ((batches = reader.next()) != null) {
                     io.transferred(batches.remaining(), 0);
@@ -143,7 +143,7 @@ public final class SegmentCleaner {
                             || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
                     try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
                         groupBytes += in.size();
-                        BatchReader reader = new BatchReader(in);
+                        BatchReader reader = new BatchReader(in, segment.path());
                         ByteBuffer batches;
                         while ((batches = reader.next()) != null) {
                             output.clear();
@@ -187,11 +187,13 @@ public final class SegmentCleaner {
     /** Reads whole batches from a segment file in chunks of about a megabyte; a batch larger than that alone. */
     private static final class BatchReader {
         private final FileChannel channel;
+        private final Path path;
         private long position;
         private ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
 
-        BatchReader(FileChannel channel) {
+        BatchReader(FileChannel channel, Path path) {
             this.channel = channel;
+            this.path = path;
         }
 
         /** The next run of whole batches, or null at the end of the file (or of its last whole batch). */
@@ -224,7 +226,12 @@ public final class SegmentCleaner {
         private void readFully(long from) throws IOException {
             long at = from;
             while (buffer.hasRemaining()) {
-                int read = channel.read(buffer, at);
+                int read;
+                try {
+                    read = channel.read(buffer, at);
+                } catch (IOException e) {
+                    throw new IOException("cannot read " + path + " at position " + at + ": " + e.getMessage(), e);
+                }
                 if (read < 0) {
                     return;
                 }
