@@ -16,7 +16,10 @@
  *   fsync PREFIX [COUNT]   fsync and fdatasync of files, and fsync of directories, whose path (from the mount's
  *                          root, e.g. /data/t-1/) starts with PREFIX fail with EIO: the next COUNT times, or every
  *                          time until cleared;
- *   write PREFIX [COUNT]   the same for write(2) (and a shared mapping's write-back): the write changes nothing;
+ *   write PREFIX [COUNT]   the same for write requests, from write(2) or a shared mapping's write-back: the request
+ *                          changes nothing. The kernel sends one write(2) as several requests where it starts inside
+ *                          a page not wholly in its page cache (the first ends at that page's end): a failure of the
+ *                          first reaches the writer as EIO, of a later one as a short write (Linux drops the error);
  *   clear                  no more failures.
  * A write of a bad command fails with EINVAL. Reading the control file tells, per kind, the failures still to come
  * (-1: until cleared), how many were injected and the path of the last one:
@@ -136,12 +139,19 @@ static void clear_lost(struct node *n, size_t from, size_t to) {
     for (size_t page = from / PAGE; page * PAGE < to && page < n->lost_pages; page++) n->lost[page] = 0;
 }
 
-/* Whether a failure of this kind is due for path; counts it if so. */
-static int inject(struct fault *f, const char *path) {
+/*
+ * Whether a failure of this kind is due for path; counts it and logs it if so, with the request's range (a write's;
+ * fsyncs have none, -1) and the thread that asked (0 for the kernel's own write-back), so that a test's log shows
+ * which request of a write failed: the kernel may send one write(2) as several requests, and a failure after the
+ * first comes back to the writer as a short count rather than as EIO.
+ */
+static int inject(struct fault *f, const char *path, long off, long size) {
     if (f->remaining == 0 || !path || strncmp(path, f->prefix, strlen(f->prefix)) != 0) return 0;
     if (f->remaining > 0) f->remaining--;
     f->injected++;
     snprintf(f->last, sizeof f->last, "%s", path);
+    fprintf(stderr, "crashfs: EIO injected into %s of %s, offset %ld, %ld bytes, thread %d\n", f->kind, path, off, size,
+            (int) fuse_get_context()->pid);
     return 1;
 }
 
@@ -280,7 +290,7 @@ static int cfs_fsyncdir(const char *path, int datasync, struct fuse_file_info *f
     (void) datasync;
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
-    if (inject(&fsync_fault, path)) return -EIO;
+    if (inject(&fsync_fault, path, -1, -1)) return -EIO;
     free_entries(n->dentries);
     n->dentries = copy_entries(n->entries);
     forced_dirs++;
@@ -348,7 +358,7 @@ static int cfs_write(const char *path, const char *buf, size_t size, off_t off, 
     }
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
-    if (inject(&write_fault, path)) return -EIO;
+    if (inject(&write_fault, path, (long) off, (long) size)) return -EIO;
     if (off + size > n->size) {
         int rc = resize(n, off + size);
         if (rc) return rc;
@@ -379,7 +389,7 @@ static int cfs_fsync(const char *path, int datasync, struct fuse_file_info *fi) 
     if (path && strcmp(path, CONTROL) == 0) return 0;
     struct node *n = fi && fi->fh ? (struct node *) fi->fh : resolve(path);
     if (!n) return -ENOENT;
-    if (inject(&fsync_fault, path)) {
+    if (inject(&fsync_fault, path, -1, -1)) {
         drop_unforced_pages(n);
         return -EIO;
     }

@@ -62,9 +62,7 @@ record Checkpoint(long recoveryPoint, long logStartOffset, boolean clean) {
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
+            FileWrites.write(ch, b, 0, tmp);
             ch.force(true);
         }
         Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

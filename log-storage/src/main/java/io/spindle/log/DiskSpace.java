@@ -79,7 +79,7 @@ final class DiskSpace {
                 }
             }
         }
-        writeZeros(channel, position, length);
+        writeZeros(file, channel, position, length);
     }
 
     /**
@@ -101,12 +101,13 @@ final class DiskSpace {
         }
     }
 
-    private static void writeZeros(FileChannel channel, long position, long length) throws IOException {
+    private static void writeZeros(Path file, FileChannel channel, long position, long length) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(length, 1 << 20));
         long done = 0;
         while (done < length) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), length - done));
-            done += channel.write(zeros, position + done);
+            FileWrites.write(channel, zeros, position + done, file);
+            done += zeros.remaining();
         }
     }
 

@@ -108,13 +108,11 @@ final class MappedRegion implements AutoCloseable {
      * <p>Appends go this way rather than through the mapping because the first write faults on new pages of a
      * shared file mapping are slow on Linux: on this machine a mapped write stalled for about 18 ms once per
      * 8 MiB of new pages, while pwrite of the same bytes never did (docs/benchmarks.md). Reads keep the mapping.
+     *
+     * @throws IOException when the write fails, or writes only part of the bytes ({@link FileWrites})
      */
     void write(long position, ByteBuffer source) throws IOException {
-        ByteBuffer remaining = source.duplicate();
-        long at = position;
-        while (remaining.hasRemaining()) {
-            at += channel.write(remaining, at);
-        }
+        FileWrites.write(channel, source, position, file.toPath());
     }
 
     /** Copies {@code length} bytes at {@code position} into {@code destination}, advancing it. */

@@ -151,9 +151,7 @@ final class SparseIndex implements AutoCloseable {
         buffer.flip();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buffer.hasRemaining()) {
-                ch.write(buffer);
-            }
+            FileWrites.write(ch, buffer, 0, file);
             ch.force(true);
         }
     }

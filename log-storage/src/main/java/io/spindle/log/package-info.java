@@ -2,12 +2,25 @@
  * The storage engine: one {@link io.spindle.log.PartitionLog} per topic partition under a data directory, kept by a
  * {@link io.spindle.log.LogManager}. It knows nothing of sockets, requests or replicas.
  *
- * <p>The parts:
+ * <p>The parts of a {@link io.spindle.log.PartitionLog}, each with one job (package-private, under the log's write
+ * lock unless said otherwise):
  * <ul>
- *   <li>{@link io.spindle.log.PartitionLog}: append (validation, idempotence through {@code ProducerStateTable},
- *       roll), durability (what is forced, who waits, going offline after a failed write or fsync), read and
- *       timestamp search, retention, loading and recovery, checkpoints. Its listeners
- *       ({@link io.spindle.log.LogListener}) hear appends, durability, truncation and failure.</li>
+ *   <li>{@link io.spindle.log.PartitionLog}: the face and the lifecycle — the write lock, open, close, checkpoints
+ *       and the listeners ({@link io.spindle.log.LogListener}: appends, durability, truncation, failure). It
+ *       delegates everything else.</li>
+ *   <li>{@code Segments}: the ordered segments (the last one active) and the offset range
+ *       {@code [logStartOffset, logEndOffset)}: lookup by offset, roll, deleting the oldest, and replacing a run of
+ *       sealed segments with others (for the log cleaner). A removed segment stays mapped for the readers holding
+ *       it.</li>
+ *   <li>{@code Appender}: validates the producer's batches, checks idempotence through {@code ProducerStateTable},
+ *       decides when to roll, assigns offsets and writes, indexes and publishes the batches.</li>
+ *   <li>{@code Durability}: the flushed (durable) offset, the acknowledgements waiting for it, the sealed segments
+ *       not forced yet, the flushes the {@code Flusher} runs, and going offline after a failed write or fsync.</li>
+ *   <li>{@code LogReader}: reads of whole batches by offset and the timestamp searches; lock-free.</li>
+ *   <li>{@code Retention}: which whole old segments go (retention.ms, retention.bytes, or below an offset the log's
+ *       writer names); compact-only topics keep everything.</li>
+ *   <li>{@code LogLoader}: opening a directory — leftovers deleted, trusted segments checked, the rest recovered
+ *       batch by batch, the producers' state rebuilt. Its messages use the logger {@code io.spindle.log.PartitionLog}.</li>
  *   <li>{@code Segment}: one segment file with its two {@code SparseIndex}es (offset and time), mapped through
  *       {@code MappedRegion} and reserved ahead of writes through {@code DiskSpace}.</li>
  *   <li>{@link io.spindle.log.BatchHeader} and {@code BatchWalk}: the one reader of Kafka v2 batch headers and the

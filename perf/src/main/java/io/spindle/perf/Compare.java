@@ -32,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * sampled every 200 ms during the workloads. After each broker stops, its data is deleted and {@code sync} run, so
  * that no broker pays for the write-back of another's data. Spindle starts as {@code bin/spindle} starts it, with a
  * class-data sharing archive that one training run of the pinned jar makes before the first round.
+ *
+ * <p>A durable broker's produce speed follows its disk's fsync latency, which differs most between machines and
+ * from minute to minute on a shared one; so before each broker starts, the compare measures fdatasync after a
+ * 64 KiB append ({@value #FSYNC_PROBES} times) in the work directory and reports it beside the broker's figures.
  */
 public final class Compare {
     /** The figures compared, and the target ratio (Spindle/Kafka) where the issue sets one. */
@@ -49,7 +53,9 @@ public final class Compare {
         IDLE_RSS("resident memory (VmRSS), idle", "MiB", false, 0.5),
         IDLE_ANON("  of it anonymous (RssAnon), idle", "MiB", false, Double.NaN),
         LOAD_RSS("resident memory (VmRSS), peak under load", "MiB", false, Double.NaN),
-        LOAD_ANON("  of it anonymous (RssAnon), peak under load", "MiB", false, Double.NaN);
+        LOAD_ANON("  of it anonymous (RssAnon), peak under load", "MiB", false, Double.NaN),
+        FSYNC_P50("machine: fdatasync after 64 KiB append, p50", "ms", false, Double.NaN),
+        FSYNC_P99("machine: fdatasync after 64 KiB append, p99", "ms", false, Double.NaN);
 
         final String label;
         final String unit;
@@ -98,6 +104,9 @@ public final class Compare {
     public record Setup(Path java, Path spindleJar, Path kafkaLib, Path workDir) {
     }
 
+    /** fdatasync calls timed before each broker run. */
+    static final int FSYNC_PROBES = 200;
+
     private final Plan plan;
     private final Setup setup;
     private final PrintWriter out;
@@ -139,11 +148,14 @@ public final class Compare {
 
     private Map<Metric, Double> runOne(int round, String broker) throws InterruptedException {
         Path dir = setup.workDir().resolve(broker + "-" + round);
+        double[] fsync = probeFsync();
         int port = freePort();
         BrokerProcess process = broker.equals(SpindleLauncher.NAME)
                 ? SpindleLauncher.start(setup.java(), setup.spindleJar(), spindleArchive, dir, port)
                 : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, freePort());
         Map<Metric, Double> round1 = new EnumMap<>(Metric.class);
+        round1.put(Metric.FSYNC_P50, fsync[0]);
+        round1.put(Metric.FSYNC_P99, fsync[1]);
         try (process) {
             round1.put(Metric.START_TO_READY, process.awaitReady(Duration.ofSeconds(120)));
             Thread.sleep(plan.idleSettle().toMillis());
@@ -190,6 +202,16 @@ public final class Compare {
         }
         settleDisk(dir);
         return round1;
+    }
+
+    /** {p50, p99, max} ms of fdatasync after a 64 KiB append in the work directory, where the brokers write. */
+    private double[] probeFsync() {
+        try {
+            java.nio.file.Files.createDirectories(setup.workDir());
+            return MachineProbe.fdatasyncAfterAppend(setup.workDir(), FSYNC_PROBES);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot measure fdatasync latency in " + setup.workDir(), e);
+        }
     }
 
     /** The produce runs and the catch-up consumption, on topics named with {@code prefix}; their figures into {@code into}. */

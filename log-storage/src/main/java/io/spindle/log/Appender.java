@@ -1,0 +1,182 @@
+package io.spindle.log;
+
+import static io.spindle.log.BatchHeader.HEADER_SIZE;
+
+import io.spindle.config.TimestampType;
+import io.spindle.config.TopicConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The write path of one partition log: validates the producer's batches, answers an idempotent producer's retry
+ * with the original offsets ({@link ProducerStateTable}), decides when to roll, assigns offsets in the headers,
+ * writes all the batches with one positional write, indexes them and publishes the new log end.
+ *
+ * <p>Threading: {@link #validate} runs on the caller's thread without a lock (it reads only the caller's buffer);
+ * {@link #append} runs under the partition's write lock.
+ */
+final class Appender {
+    private final String name;
+    private final Clock clock;
+    private final Segments segments;
+    private final Durability durability;
+    private final ProducerStateTable producers;
+    private final LongAdder appendedRecords = new LongAdder();
+    private final LongAdder appendedBytes = new LongAdder();
+
+    Appender(String name, Clock clock, Segments segments, Durability durability, ProducerStateTable producers) {
+        this.name = name;
+        this.clock = clock;
+        this.segments = segments;
+        this.durability = durability;
+        this.producers = producers;
+    }
+
+    long appendedRecords() {
+        return appendedRecords.sum();
+    }
+
+    long appendedBytes() {
+        return appendedBytes.sum();
+    }
+
+    /** Checks every batch before anything is written; returns each batch's {start, size}. */
+    List<int[]> validate(ByteBuffer buffer, int start, int end, TopicConfig cfg) {
+        if (end - start < HEADER_SIZE) {
+            throw new CorruptRecordBatchException(name + ": " + (end - start) + " bytes is too short for a record batch");
+        }
+        List<int[]> batches = new ArrayList<>(1);
+        BatchWalk walk = BatchWalk.over(BatchHeader.at(buffer, start), end).checkingCrc();
+        while (walk.next()) {
+            BatchHeader batch = walk.header();
+            long size = batch.sizeInBytes();
+            if (size > cfg.maxMessageBytes()) {
+                throw new RecordBatchTooLargeException(name + ": record batch of " + size
+                        + " bytes exceeds max.message.bytes " + cfg.maxMessageBytes());
+            }
+            if (size > cfg.segmentBytes()) {
+                throw new RecordBatchTooLargeException(name + ": record batch of " + size
+                        + " bytes exceeds segment.bytes " + cfg.segmentBytes());
+            }
+            int count = batch.recordCount();
+            if (count != batch.lastOffsetDelta() + 1L) {
+                throw new CorruptRecordBatchException(name + ": record batch claims " + count
+                        + " records with last offset delta " + batch.lastOffsetDelta());
+            }
+            batches.add(new int[] {(int) batch.position(), (int) size});
+        }
+        if (walk.problem() == BatchWalk.Problem.UNSUPPORTED_MAGIC) {
+            throw new UnsupportedMagicException(name + ": record batch with " + walk.describeProblem());
+        }
+        if (walk.problem() != null) {
+            throw new CorruptRecordBatchException(name + ": record batch with " + walk.describeProblem());
+        }
+        return batches;
+    }
+
+    /** Appends the validated {@code batches} of {@code buffer} ({@code totalSize} bytes from the first). */
+    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
+        // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
+        BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
+        for (int[] each : batches) {
+            batch.moveTo(each[0]);
+            long producerId = batch.producerId();
+            if (producerId < 0) {
+                continue;
+            }
+            int firstSeq = batch.baseSequence();
+            ProducerStateTable.BatchRange original = producers.check(name, producerId, batch.producerEpoch(), firstSeq,
+                    batch.lastSequence());
+            if (original != null) {
+                if (batches.size() != 1) {
+                    throw new OutOfOrderSequenceException(name + ": producer " + producerId
+                            + " resent sequence " + firstSeq + " inside a request with other batches");
+                }
+                return new AppendResult(original.firstOffset(), original.lastOffset(), segments.logEndOffset(), -1,
+                        segments.logStartOffset(), true, durability.awaitDurable(original.lastOffset() + 1));
+            }
+        }
+
+        long now = clock.millis();
+        Segment segment = maybeRoll(totalSize, cfg, now);
+        try {
+            segment.reserve(totalSize);
+        } catch (DiskSpace.DiskFullException e) {
+            throw new LogIOException(name + ": cannot append " + totalSize + " bytes to " + segment.file()
+                    + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
+            throw durability.goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
+        }
+
+        boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
+        long firstOffset = segments.logEndOffset();
+        long next = firstOffset;
+        long records = 0;
+        // Offsets (and append times) go into the headers first, so that all the batches reach the segment in one write.
+        for (int[] each : batches) {
+            batch.moveTo(each[0]).setBaseOffset(next);
+            if (logAppendTime) {
+                batch.stampLogAppendTime(now);
+            }
+            next += batch.lastOffsetDelta() + 1L;
+        }
+        int start = batches.get(0)[0];
+        ByteBuffer all = buffer.duplicate();
+        all.limit(start + totalSize).position(start);
+        int written;
+        try {
+            written = segment.write(all);
+        } catch (IOException | UncheckedIOException e) {
+            // Part of the batches may be in the page cache now: nothing may be appended after them, and a
+            // restart's recovery decides what of it survives.
+            throw durability.goOffline("write of " + totalSize + " bytes to", segment.file(), e);
+        }
+        next = firstOffset;
+        for (int[] each : batches) {
+            int at = each[0];
+            batch.moveTo(at);
+            int lastDelta = batch.lastOffsetDelta();
+            long lastOffset = next + lastDelta;
+            segment.index(written + (at - start), each[1], next, lastOffset, batch.maxTimestamp(),
+                    cfg.indexIntervalBytes(), now);
+            if (batch.hasProducerId()) {
+                producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
+                        next, lastOffset);
+            }
+            records += lastDelta + 1L;
+            next = lastOffset + 1;
+        }
+        segment.publish();
+        segments.advanceEnd(next);
+        appendedRecords.add(records);
+        appendedBytes.add(totalSize);
+        CompletableFuture<Void> durable = durability.afterAppend(next, records);
+        return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, segments.logStartOffset(), false,
+                durable);
+    }
+
+    /** Rolls to a new segment when the active one is full, too old, or its index is full. */
+    private Segment maybeRoll(int appendSize, TopicConfig cfg, long now) {
+        Segment current = segments.active();
+        if (current.isEmpty()) {
+            if (current.capacity() >= appendSize) {
+                return current;
+            }
+        } else {
+            boolean full = (long) current.size() + appendSize > Math.min(cfg.segmentBytes(), current.capacity());
+            boolean old = now - current.rollStartMs() >= cfg.segmentMs();
+            boolean offsetsOverflow = segments.logEndOffset() + appendSize - current.baseOffset() > Integer.MAX_VALUE;
+            if (!full && !old && !current.indexFull() && !offsetsOverflow) {
+                return current;
+            }
+        }
+        return segments.roll(Math.max(cfg.segmentBytes(), appendSize));
+    }
+}

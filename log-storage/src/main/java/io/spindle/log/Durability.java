@@ -1,0 +1,339 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What of one partition log is forced to disk, and who waits for it: the flushed (durable) offset, the waiting
+ * acknowledgements, the sealed segments not forced yet, and the flushes the {@link Flusher} runs (group commit: every
+ * append that arrives while an fsync runs waits for the next one).
+ *
+ * <p>Going offline: the first failed write or fsync ({@link #goOffline}) logs one ERROR line with the file's absolute
+ * path and the operating system's error, fails every waiter, tells the listeners, and from then on nothing is
+ * appended or acknowledged — not even what a later fsync would cover, since after a failed fsync the kernel may
+ * have dropped the dirty pages.
+ *
+ * <p>Threading: flushes run one at a time (a monitor), on the flusher thread, a checkpoint or close; the durable
+ * offset only grows, except when a truncation, which holds the same monitor, lowers it. Waiters are kept under their
+ * own lock; the rest is atomic.
+ */
+final class Durability implements Segments.Changes {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    private record DurableWaiter(long offset, CompletableFuture<Void> future, long sinceNanos) {
+    }
+
+    private final PartitionLog log;
+    private final String name;
+    private final Path dir;
+    private final Segments segments;
+    private final FlushPolicy flushPolicy;
+    private final Flusher flusher;
+    private final LongConsumer durableLatency;
+    private final List<LogListener> listeners;
+    /** Set once, by the first failed write or fsync; from then on nothing is appended or acknowledged. */
+    private final AtomicReference<LogOfflineException> offline = new AtomicReference<>();
+    private final ArrayDeque<DurableWaiter> waiters = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<Segment> sealedUnforced = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
+    private final AtomicBoolean directoryDirty = new AtomicBoolean();
+    private final Object flushMonitor = new Object();
+    private final AtomicLong messagesSinceFlush = new AtomicLong();
+    private final LongAdder fsyncs = new LongAdder();
+    private final LongAdder fsyncNanos = new LongAdder();
+    private volatile long flushedOffset;
+
+    Durability(PartitionLog log, String name, Segments segments, FlushPolicy flushPolicy, Flusher flusher,
+               LongConsumer durableLatency, List<LogListener> listeners) {
+        this.log = log;
+        this.name = name;
+        this.dir = segments.directory();
+        this.segments = segments;
+        this.flushPolicy = flushPolicy;
+        this.flusher = flusher;
+        this.durableLatency = durableLatency;
+        this.listeners = listeners;
+    }
+
+    /** Everything below this offset has been forced to disk. */
+    long flushedOffset() {
+        return flushedOffset;
+    }
+
+    /** Sets the durable offset of a freshly loaded log (everything on disk is what a restart found). */
+    void loaded(long durableOffset) {
+        flushedOffset = durableOffset;
+    }
+
+    long fsyncCount() {
+        return fsyncs.sum();
+    }
+
+    long fsyncNanos() {
+        return fsyncNanos.sum();
+    }
+
+    boolean isOffline() {
+        return offline.get() != null;
+    }
+
+    LogOfflineException offlineCause() {
+        return offline.get();
+    }
+
+    void ensureOnline() {
+        LogOfflineException cause = offline.get();
+        if (cause != null) {
+            throw cause.refusal();
+        }
+    }
+
+    // ---- what the segments tell
+
+    @Override
+    public void sealed(Segment segment) {
+        sealedUnforced.add(segment);
+    }
+
+    @Override
+    public void removed(Segment segment) {
+        sealedUnforced.remove(segment);
+    }
+
+    @Override
+    public void directoryChanged() {
+        directoryDirty.set(true);
+    }
+
+    // ---- acknowledgements
+
+    /**
+     * After an append of {@code records} records ending at {@code endOffset}: asks for the flush the policy wants and
+     * returns what the appender's caller waits on.
+     */
+    CompletableFuture<Void> afterAppend(long endOffset, long records) {
+        messagesSinceFlush.addAndGet(records);
+        switch (flushPolicy.mode()) {
+            case FSYNC -> {
+                CompletableFuture<Void> f = awaitDurable(endOffset);
+                requestFlush();
+                return f;
+            }
+            case INTERVAL -> {
+                if (messagesSinceFlush.get() >= flushPolicy.intervalMessages()) {
+                    requestFlush();
+                }
+                return CompletableFuture.completedFuture(null);
+            }
+            default -> {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
+    }
+
+    /** A future that completes once everything below {@code offset} is forced to disk. */
+    CompletableFuture<Void> awaitFlushed(long offset) {
+        if (flushedOffset >= offset) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        synchronized (waiters) {
+            if (flushedOffset >= offset) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (offline.get() != null) {
+                return CompletableFuture.failedFuture(offline.get().refusal());
+            }
+            waiters.addLast(new DurableWaiter(offset, future, System.nanoTime()));
+        }
+        requestFlush();
+        return future;
+    }
+
+    /** What an acknowledgement of the records below {@code offset} waits for under the flush policy. */
+    CompletableFuture<Void> awaitDurable(long offset) {
+        return flushPolicy.acknowledgesAfterFsync() ? awaitFlushed(offset) : CompletableFuture.completedFuture(null);
+    }
+
+    private void requestFlush() {
+        if (flushQueued.compareAndSet(false, true)) {
+            flusher.request(log);
+        }
+    }
+
+    // ---- flushing
+
+    /** Called by the flusher for a queued log. */
+    void flushQueued() {
+        flushQueued.set(false);
+        flush();
+    }
+
+    /** Called by the flusher in interval mode. */
+    void flushIfDirty() {
+        if (flushedOffset < segments.logEndOffset() || !sealedUnforced.isEmpty()) {
+            flush();
+        }
+    }
+
+    /**
+     * Forces everything appended so far and completes the waiters it covers. The order matters: the target
+     * offset is read first, then the active segment, then the sealed ones, so a roll racing with this flush
+     * leaves its old segment either in the queue or as the segment read.
+     */
+    void flush() {
+        // One flush at a time (the flusher, a checkpoint and close may all ask), so durableOffset only grows.
+        synchronized (flushMonitor) {
+            flushOnce();
+        }
+    }
+
+    /** A change that no flush may overlap (a truncation, which lowers what the flush would raise). */
+    interface Exclusive<T> {
+        T run() throws IOException;
+    }
+
+    <T> T whileNotFlushing(Exclusive<T> change) throws IOException {
+        synchronized (flushMonitor) {
+            return change.run();
+        }
+    }
+
+    private void flushOnce() {
+        if (offline.get() != null) {
+            failWaiters(offline.get());
+            return;
+        }
+        long started = System.nanoTime();
+        long target = segments.logEndOffset();
+        Segment current = segments.active();
+        Path forcing = dir;
+        try {
+            Segment sealed;
+            while ((sealed = sealedUnforced.poll()) != null) {
+                forcing = sealed.file();
+                forceRetained(sealed);
+            }
+            forcing = current.file();
+            forceRetained(current);
+            fsyncs.increment();
+            fsyncNanos.add(System.nanoTime() - started);
+            if (directoryDirty.getAndSet(false)) {
+                forcing = dir;
+                Checkpoint.forceDirectory(dir);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            goOffline("fsync of", forcing, e);
+            return;
+        }
+        messagesSinceFlush.set(0);
+        boolean advanced = target > flushedOffset;
+        if (advanced) {
+            flushedOffset = target;
+        }
+        completeWaiters(target);
+        if (advanced) {
+            for (LogListener listener : listeners) {
+                listener.durable(log, target);
+            }
+        }
+    }
+
+    private static void forceRetained(Segment segment) throws IOException {
+        if (segment.tryRetain()) {
+            try {
+                segment.force();
+            } finally {
+                segment.release();
+            }
+        }
+    }
+
+    private void completeWaiters(long durable) {
+        List<DurableWaiter> done = new ArrayList<>();
+        synchronized (waiters) {
+            while (!waiters.isEmpty() && waiters.peekFirst().offset() <= durable) {
+                done.add(waiters.pollFirst());
+            }
+        }
+        long now = System.nanoTime();
+        for (DurableWaiter w : done) {
+            durableLatency.accept(now - w.sinceNanos());
+            w.future().complete(null);
+        }
+    }
+
+    /**
+     * The log was cut back to end at {@code endOffset} (under {@link #whileNotFlushing}): the durable offset comes
+     * down to it if above, and the waiters for records that are gone fail with {@code failure}.
+     */
+    void truncated(long endOffset, LogIOException failure) {
+        if (flushedOffset > endOffset) {
+            flushedOffset = endOffset;
+        }
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (waiters) {
+            Iterator<DurableWaiter> it = waiters.iterator();
+            while (it.hasNext()) {
+                DurableWaiter w = it.next();
+                if (w.offset() > endOffset) {
+                    failed.add(w.future());
+                    it.remove();
+                }
+            }
+        }
+        for (CompletableFuture<Void> f : failed) {
+            f.completeExceptionally(failure);
+        }
+    }
+
+    // ---- failure
+
+    /**
+     * Takes the log offline after {@code failure} on {@code file}: the first failure is logged (one ERROR line naming
+     * the file and the operating system's error), fails every waiting acknowledgement and tells the listeners; later
+     * ones only get the exception back.
+     */
+    LogOfflineException goOffline(String operation, Path file, Exception failure) {
+        Throwable cause = failure instanceof UncheckedIOException unchecked ? unchecked.getCause() : failure;
+        LogOfflineException exception = new LogOfflineException(name + ": " + operation + " " + file.toAbsolutePath()
+                + " failed (" + cause.getMessage() + "); the partition takes no more writes until a restart recovers"
+                + " it to its last forced offset " + flushedOffset, cause);
+        if (!offline.compareAndSet(null, exception)) {
+            return offline.get();
+        }
+        LOG.error("{}", exception.getMessage());
+        failWaiters(exception);
+        for (LogListener listener : listeners) {
+            listener.offline(log, exception);
+        }
+        return exception;
+    }
+
+    /** Fails every waiting acknowledgement (at close, deletion, or when the log goes offline). */
+    void failWaiters(LogIOException failure) {
+        List<CompletableFuture<Void>> failed = new ArrayList<>();
+        synchronized (waiters) {
+            while (!waiters.isEmpty()) {
+                failed.add(waiters.pollFirst().future());
+            }
+        }
+        for (CompletableFuture<Void> f : failed) {
+            f.completeExceptionally(failure);
+        }
+    }
+}

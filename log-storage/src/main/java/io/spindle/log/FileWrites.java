@@ -1,0 +1,50 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * Positional writes to files that treat a short write as a failed write.
+ *
+ * <p>A write(2) to a regular file returns fewer bytes than asked only when it stopped part-way: Linux reports the
+ * bytes that did get written and drops the error that stopped the rest (an I/O error, a full disk, a file size limit).
+ * On a FUSE or network filesystem one write becomes several requests (FUSE without a write-back cache sends a page
+ * that is not wholly in the page cache as a request of its own, so an append that starts inside such a page is two
+ * requests), and an I/O error in any request after the first comes back as a short count, with no errno. Writing the
+ * rest again, as a loop over a socket would, can then succeed where the disk just failed, and the log would go on
+ * acknowledging after a failure: {@code FsyncFailureTest}'s failed-write case did, in about one run in three, when
+ * crashfs failed the second request of an append. So the rest is not retried: the write fails, naming the file, the
+ * position and how far it got.
+ */
+final class FileWrites {
+    /** Linux writes at most 0x7ffff000 bytes in one call; pieces of 1 GiB stay below that, so each must be whole. */
+    private static final int PIECE = 1 << 30;
+
+    private FileWrites() {
+    }
+
+    /**
+     * Writes {@code source}'s remaining bytes at {@code position} of {@code file} through {@code channel}, leaving
+     * source's position unchanged.
+     *
+     * @throws IOException when the operating system fails the write, or writes only part of it
+     */
+    static void write(FileChannel channel, ByteBuffer source, long position, Path file) throws IOException {
+        ByteBuffer piece = source.duplicate();
+        int end = source.limit();
+        long at = position;
+        while (piece.position() < end) {
+            int length = Math.min(PIECE, end - piece.position());
+            piece.limit(piece.position() + length);
+            int written = channel.write(piece, at);
+            if (written != length) {
+                throw new IOException("short write to " + file + " at position " + at + ": " + written + " of "
+                        + length + " bytes written; the rest failed (a file write stops part-way only on an error, "
+                        + "such as an I/O error, that the operating system does not report)");
+            }
+            at += length;
+        }
+    }
+}

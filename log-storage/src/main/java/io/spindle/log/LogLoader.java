@@ -1,0 +1,162 @@
+package io.spindle.log;
+
+import io.spindle.config.TopicConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a partition directory: finds the segment files, deletes leftovers (temporary files, indexes without a
+ * segment), trusts what the checkpoint vouches for (after checking that its batch headers hold together), recovers
+ * the rest batch by batch and cuts the log at the first invalid batch or gap, and rebuilds the idempotent producers'
+ * state from the batch headers.
+ *
+ * <p>Its messages are logged under {@code io.spindle.log.PartitionLog}, where operators (and CorruptionTest) look
+ * for them.
+ *
+ * <p>Threading: runs before the log is shared, on the opening thread.
+ */
+final class LogLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** What loading found: where the log ends and whether it made the first segment of an empty directory. */
+    record Loaded(long logEndOffset, boolean createdFirstSegment) {
+    }
+
+    private final String name;
+    private final Path dir;
+    private final TopicConfig cfg;
+    private final long now;
+    private final Segments segments;
+    private final ProducerStateTable producers;
+
+    LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers) {
+        this.name = name;
+        this.dir = dir;
+        this.cfg = cfg;
+        this.now = nowMs;
+        this.segments = segments;
+        this.producers = producers;
+    }
+
+    /** Loads every segment of the directory into {@code segments} and the producers' state into {@code producers}. */
+    Loaded load() throws IOException {
+        Checkpoint checkpoint = Checkpoint.read(dir);
+        List<Long> bases = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String fileName = file.getFileName().toString();
+                if (fileName.endsWith(".tmp")) {
+                    Files.deleteIfExists(file);
+                } else if (fileName.endsWith(".log") && fileName.length() == 24) {
+                    bases.add(Long.parseLong(fileName.substring(0, 20)));
+                }
+            }
+        }
+        bases.sort(null);
+        deleteOrphanIndexes(bases);
+        if (bases.isEmpty()) {
+            long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
+            segments.add(Segment.create(dir, start, cfg.segmentBytes()));
+            segments.loaded(start, start);
+            return new Loaded(start, true);
+        }
+        boolean clean = checkpoint != null && checkpoint.clean();
+        long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
+        long next = bases.get(0);
+        for (int i = 0; i < bases.size(); i++) {
+            long base = bases.get(i);
+            if (i > 0 && base != next) {
+                // The segment before this one ends short of it (cut, or emptied by a damaged write): offsets in a
+                // log are contiguous, so nothing from here on can be served. CorruptionTest shows the case.
+                LOG.warn("{}: truncated the log at offset {}: segment {} starts at offset {} but the segment before it"
+                        + " ends at {}", name, next, dir.resolve(Segment.fileName(base, ".log")), base, next);
+                deleteSegmentsAfter(bases, i - 1);
+                producers.truncateFrom(next);
+                break;
+            }
+            boolean last = i == bases.size() - 1;
+            long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
+            Path file = dir.resolve(Segment.fileName(base, ".log"));
+            long length = Files.size(file);
+            boolean trusted = clean || (recoveryPoint >= nextBase);
+            Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
+            segments.add(segment);
+            if (trusted && length <= Integer.MAX_VALUE && segment.nextOffsetIfHeadersHoldTogether((int) length) < 0) {
+                LOG.warn("{}: the batch headers of {} do not hold together although the checkpoint vouches for it;"
+                        + " validating it batch by batch", name, file);
+                trusted = false;
+            }
+            if (trusted && length <= Integer.MAX_VALUE) {
+                if (!segment.loadTrusted((int) length, last, cfg.indexIntervalBytes(), now)) {
+                    LOG.info("{}: rebuilt the indexes of {}", name, file);
+                }
+                next = segment.nextOffset();
+            } else {
+                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now);
+                next = recovery.nextOffset();
+                if (recovery.reason() != null) {
+                    LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",
+                            name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);
+                    deleteSegmentsAfter(bases, i);
+                    producers.truncateFrom(next);
+                    break;
+                }
+                if (!last) {
+                    segment.seal();
+                }
+            }
+        }
+        long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
+        segments.loaded(start, next);
+        rebuildProducerState(segments, producers);
+        LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
+                clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
+        return new Loaded(next, false);
+    }
+
+    private void deleteSegmentsAfter(List<Long> bases, int index) throws IOException {
+        for (int j = index + 1; j < bases.size(); j++) {
+            Path file = dir.resolve(Segment.fileName(bases.get(j), ".log"));
+            LOG.warn("{}: deleted {}, which followed the damaged segment", name, file);
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
+        }
+    }
+
+    private void deleteOrphanIndexes(List<Long> bases) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String fileName = file.getFileName().toString();
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")) && fileName.length() >= 20) {
+                    try {
+                        long base = Long.parseLong(fileName.substring(0, 20));
+                        if (!bases.contains(base)) {
+                            Files.deleteIfExists(file);
+                        }
+                    } catch (NumberFormatException e) {
+                        LOG.warn("{}: ignoring unexpected file {}", name, file);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Reads every batch header once to learn the idempotent producers' last sequences (at load and after truncation). */
+    static void rebuildProducerState(Segments segments, ProducerStateTable producers) {
+        for (Segment segment : segments.all()) {
+            segment.forEachBatch(batch -> {
+                if (batch.hasProducerId()) {
+                    producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
+                }
+            });
+        }
+    }
+}

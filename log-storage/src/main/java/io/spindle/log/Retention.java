@@ -1,0 +1,69 @@
+package io.spindle.log;
+
+import io.spindle.config.TopicConfig;
+import java.io.IOException;
+
+/**
+ * Which whole old segments of a partition log go: by age ({@code retention.ms}), by size ({@code retention.bytes}),
+ * or because the log's own writer made everything below an offset redundant ({@link #deleteBefore}). Never the
+ * records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction,
+ * not age or size, decides what goes (Kafka does the same).
+ *
+ * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it.
+ *
+ * <p>Threading: runs under the partition's write lock.
+ */
+final class Retention {
+    private final Segments segments;
+
+    Retention(Segments segments) {
+        this.segments = segments;
+    }
+
+    /** Applies {@code cfg}'s retention at {@code now} (epoch milliseconds); returns how many segments it deleted. */
+    int enforce(TopicConfig cfg, long now) throws IOException {
+        if (!cfg.cleanupPolicy().deletes()) {
+            return 0;
+        }
+        int deleted = 0;
+        if (cfg.retentionMs() >= 0) {
+            long cutoff = now - cfg.retentionMs();
+            for (Segment segment : segments.snapshot()) {
+                long newest = segment.maxTimestamp() >= 0 ? segment.maxTimestamp() : segment.rollStartMs();
+                if (segment.isEmpty() || newest >= cutoff) {
+                    break;
+                }
+                if (segment == segments.active()) {
+                    segments.roll(cfg.segmentBytes());
+                }
+                segments.deleteOldest(segment);
+                deleted++;
+            }
+        }
+        if (cfg.retentionBytes() >= 0) {
+            long total = segments.sizeInBytes();
+            for (Segment segment : segments.snapshot()) {
+                if (segment == segments.active() || total - segment.size() < cfg.retentionBytes()) {
+                    break;
+                }
+                total -= segment.size();
+                segments.deleteOldest(segment);
+                deleted++;
+            }
+        }
+        return deleted;
+    }
+
+    /** Deletes every segment wholly below {@code offset}, never the active one; returns how many. */
+    int deleteBefore(long offset) throws IOException {
+        int deleted = 0;
+        for (Segment segment : segments.snapshot()) {
+            if (segment == segments.active() || segment.nextOffset() > offset) {
+                break;
+            }
+            segments.deleteOldest(segment);
+            deleted++;
+        }
+        return deleted;
+    }
+}

@@ -1,0 +1,284 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ordered segments of one partition log and the offset range they hold: {@code [logStartOffset, logEndOffset)}.
+ * The last segment is the active one (appends go there); every other one is sealed.
+ *
+ * <p>Invariants: segments are keyed by base offset and ascending; the first one's base is the log start offset
+ * (or the log end, when every segment is gone); {@code logEndOffset} is the active segment's next offset once a write
+ * is published. A segment removed from the set is released by its owner reference only: a reader that retained it
+ * ({@link Segment#tryRetain}, e.g. through a {@link LogSlice}) keeps reading its mapping, which is unmapped when the
+ * last reader releases it, even if its files are gone.
+ *
+ * <p>Threading: the changing methods run under the partition's write lock; the lookups ({@link #floor},
+ * {@link #higher}, {@link #all}, the offsets) take no lock and see each change as a whole segment at a time: at every
+ * instant every offset in {@code [logStartOffset, logEndOffset)} is held by the segment {@link #floor} returns or a
+ * later one.
+ */
+final class Segments {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    /**
+     * Told of each segment that leaves the writer's hands (sealed) or the set (removed), and of new files in the
+     * directory: the {@link Durability} part keeps what still needs forcing. Runs under the write lock.
+     */
+    interface Changes {
+        void sealed(Segment segment);
+
+        void removed(Segment segment);
+
+        void directoryChanged();
+    }
+
+    private final String name;
+    private final Path dir;
+    private final ConcurrentSkipListMap<Long, Segment> map = new ConcurrentSkipListMap<>();
+    private Changes changes;
+    private volatile Segment active;
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+
+    Segments(String name, Path dir) {
+        this.name = name;
+        this.dir = dir;
+    }
+
+    /** Set once, before the log is shared. */
+    void listen(Changes changes) {
+        this.changes = changes;
+    }
+
+    Path directory() {
+        return dir;
+    }
+
+    long logStartOffset() {
+        return logStartOffset;
+    }
+
+    long logEndOffset() {
+        return logEndOffset;
+    }
+
+    Segment active() {
+        return active;
+    }
+
+    /** The segment whose base offset is the greatest at or below {@code offset}, or null. */
+    Segment floor(long offset) {
+        Map.Entry<Long, Segment> entry = map.floorEntry(offset);
+        return entry == null ? null : entry.getValue();
+    }
+
+    /** The first segment whose base offset is above {@code baseOffset}, or null. */
+    Segment higher(long baseOffset) {
+        Map.Entry<Long, Segment> entry = map.higherEntry(baseOffset);
+        return entry == null ? null : entry.getValue();
+    }
+
+    /** The oldest segment, or null when there is none. */
+    Segment first() {
+        Map.Entry<Long, Segment> entry = map.firstEntry();
+        return entry == null ? null : entry.getValue();
+    }
+
+    /** A live, ascending, unmodifiable view (weakly consistent: it may or may not show a concurrent change). */
+    Collection<Segment> all() {
+        return Collections.unmodifiableCollection(map.values());
+    }
+
+    /** The segments as they are now, ascending. */
+    List<Segment> snapshot() {
+        return List.copyOf(map.values());
+    }
+
+    int count() {
+        return map.size();
+    }
+
+    /** Bytes of record batches held by all segments. */
+    long sizeInBytes() {
+        long total = 0;
+        for (Segment s : map.values()) {
+            total += s.size();
+        }
+        return total;
+    }
+
+    // ---- loading (before the log is shared)
+
+    /** Adds a segment found on disk, in ascending order. */
+    void add(Segment segment) {
+        map.put(segment.baseOffset(), segment);
+    }
+
+    /** Ends the loading: the last segment becomes the active one. */
+    void loaded(long startOffset, long endOffset) {
+        active = map.lastEntry().getValue();
+        logStartOffset = startOffset;
+        logEndOffset = endOffset;
+    }
+
+    // ---- writing (write lock held)
+
+    /** Makes offsets below {@code endOffset} readable: the caller has published their bytes in the active segment. */
+    void advanceEnd(long endOffset) {
+        logEndOffset = endOffset;
+    }
+
+    /**
+     * Seals the active segment (or drops it if it holds nothing at the log end) and starts a new one at the log end
+     * whose mapping holds {@code capacity} bytes.
+     */
+    Segment roll(int capacity) {
+        Segment old = active;
+        long base = logEndOffset;
+        Segment fresh;
+        try {
+            if (old.isEmpty() && old.baseOffset() == base) {
+                map.remove(old.baseOffset());
+                old.delete();
+            } else {
+                old.seal();
+                changes.sealed(old);
+            }
+            fresh = Segment.create(dir, base, capacity);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot roll to a new segment at offset " + base + " in " + dir
+                    + ": " + e.getMessage(), e);
+        }
+        map.put(base, fresh);
+        changes.directoryChanged();
+        active = fresh;
+        LOG.debug("{}: rolled to segment {}", name, fresh.file());
+        return fresh;
+    }
+
+    /**
+     * Deletes {@code segment}, which must be the oldest, and moves the log start offset to the next one (or to the
+     * log end when none is left). Its files go now; its mapping when the last reader releases it.
+     */
+    void deleteOldest(Segment segment) throws IOException {
+        map.remove(segment.baseOffset());
+        Segment first = first();
+        logStartOffset = first == null ? logEndOffset : first.baseOffset();
+        changes.removed(segment);
+        segment.delete();
+    }
+
+    /**
+     * Puts {@code replacements} in the place of {@code old}, a contiguous run of sealed segments (for the log
+     * cleaner). Offsets do not change: the replacements hold a subset of the old run's batches, the first of them
+     * has the old run's first base offset, and all are sealed, forced and lie below the next segment kept.
+     *
+     * <p>Files: each replacement's files are already at their final names, forced, when this is called; where a
+     * replacement has the base offset of an old segment it was renamed over that segment's file (the old segment
+     * keeps its mapping of the old inode). This method deletes the files of the old segments whose names no
+     * replacement took and forces the directory; it does not make the renames crash-safe (that is the caller's swap
+     * protocol).
+     *
+     * <p>Readers: the replacements go in highest base first, then the old segments whose base offsets were not
+     * reused come out, so a concurrent lookup always finds a segment holding its offset (old or new, each whole). A
+     * reader that retained an old segment keeps reading it: it is released by its owner reference here and unmapped
+     * when its last reader releases it.
+     *
+     * @throws IllegalArgumentException when {@code old} is not a contiguous run of sealed segments of this log, or a
+     *                                  replacement lies outside the run's offsets
+     */
+    void replace(List<Segment> old, List<Segment> replacements) throws IOException {
+        if (old.isEmpty() || replacements.isEmpty()) {
+            throw new IllegalArgumentException(name + ": replacing " + old.size() + " segment(s) with "
+                    + replacements.size() + ": both must hold at least one");
+        }
+        long firstBase = old.get(0).baseOffset();
+        List<Segment> run = new ArrayList<>(old.size());
+        for (Segment segment : map.tailMap(firstBase, true).values()) {
+            if (run.size() == old.size()) {
+                break;
+            }
+            run.add(segment);
+        }
+        if (!run.equals(old)) {
+            throw new IllegalArgumentException(name + ": segments " + old + " are not a contiguous run of the log's "
+                    + "segments starting at offset " + firstBase);
+        }
+        for (Segment segment : old) {
+            if (segment == active || !segment.isSealed()) {
+                throw new IllegalArgumentException(name + ": " + segment + " is not sealed; only sealed segments can be"
+                        + " replaced");
+            }
+        }
+        Segment after = higher(old.get(old.size() - 1).baseOffset());
+        long limit = after == null ? Long.MAX_VALUE : after.baseOffset();
+        if (replacements.get(0).baseOffset() != firstBase) {
+            throw new IllegalArgumentException(name + ": the first replacement starts at offset "
+                    + replacements.get(0).baseOffset() + ", not at the replaced run's first offset " + firstBase);
+        }
+        long previous = Long.MIN_VALUE;
+        Set<Long> reused = new HashSet<>();
+        for (Segment segment : replacements) {
+            if (segment.baseOffset() <= previous || segment.nextOffset() > limit || !segment.isSealed()) {
+                throw new IllegalArgumentException(name + ": replacement " + segment + " is not sealed, not in"
+                        + " ascending order or reaches past offset " + limit);
+            }
+            previous = segment.baseOffset();
+            reused.add(segment.baseOffset());
+        }
+        for (int i = replacements.size() - 1; i >= 0; i--) {
+            Segment segment = replacements.get(i);
+            map.put(segment.baseOffset(), segment);
+        }
+        for (Segment segment : old) {
+            if (!reused.contains(segment.baseOffset())) {
+                map.remove(segment.baseOffset(), segment);
+            }
+        }
+        for (Segment segment : old) {
+            changes.removed(segment);
+            if (reused.contains(segment.baseOffset())) {
+                segment.markDeleted(); // its file names belong to the replacement now
+            } else {
+                segment.delete();
+            }
+        }
+        Checkpoint.forceDirectory(dir);
+    }
+
+    // ---- closing
+
+    /** Trims the active segment and drops the owner references (at a clean close). */
+    void closeAll() throws IOException {
+        for (Segment segment : map.values()) {
+            segment.close();
+        }
+    }
+
+    /** Drops every owner reference without touching the files, which someone else deletes. */
+    void forgetAll() {
+        for (Segment segment : map.values()) {
+            segment.markDeleted();
+        }
+        map.clear();
+    }
+
+    /** Drops every owner reference after a failed open. */
+    void releaseAll() {
+        for (Segment segment : map.values()) {
+            segment.release();
+        }
+        map.clear();
+    }
+}
