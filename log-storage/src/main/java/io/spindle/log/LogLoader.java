@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens a partition directory: finds the segment files, deletes leftovers (temporary files, indexes without a
- * segment), trusts what the checkpoint vouches for (after checking that its batch headers hold together), recovers
- * the rest batch by batch and cuts the log at the first invalid batch or gap, and rebuilds the idempotent producers'
- * state from the batch headers.
+ * Opens a partition directory: finishes or discards an interrupted compaction swap ({@link SegmentSwap#recover}),
+ * finds the segment files, deletes leftovers (temporary files, indexes without a segment), trusts what the checkpoint
+ * vouches for (after checking that its batch headers hold together), recovers the rest batch by batch and cuts the
+ * log at the first invalid batch or gap (holes inside the segments of a compacted topic are allowed), and rebuilds
+ * the idempotent producers' state from the batch headers.
  *
  * <p>Its messages are logged under {@code io.spindle.log.PartitionLog}, where operators (and CorruptionTest) look
  * for them.
@@ -46,6 +47,10 @@ final class LogLoader {
 
     /** Loads every segment of the directory into {@code segments} and the producers' state into {@code producers}. */
     Loaded load() throws IOException {
+        String swap = SegmentSwap.recover(dir);
+        if (swap != null) {
+            LOG.info("{}: {}", name, swap);
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         List<Long> bases = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -67,6 +72,8 @@ final class LogLoader {
             return new Loaded(start, true);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
+        // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset.
+        boolean holes = cfg.cleanupPolicy().compacts();
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {
@@ -87,7 +94,8 @@ final class LogLoader {
             boolean trusted = clean || (recoveryPoint >= nextBase);
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.add(segment);
-            if (trusted && length <= Integer.MAX_VALUE && segment.nextOffsetIfHeadersHoldTogether((int) length) < 0) {
+            if (trusted && length <= Integer.MAX_VALUE
+                    && segment.nextOffsetIfHeadersHoldTogether((int) length, holes) < 0) {
                 LOG.warn("{}: the batch headers of {} do not hold together although the checkpoint vouches for it;"
                         + " validating it batch by batch", name, file);
                 trusted = false;
@@ -98,7 +106,7 @@ final class LogLoader {
                 }
                 next = segment.nextOffset();
             } else {
-                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now);
+                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now, holes);
                 next = recovery.nextOffset();
                 if (recovery.reason() != null) {
                     LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",

@@ -1,6 +1,7 @@
 package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.log.compact.CleanableLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the log's face and its lifecycle (the write lock, open, close, checkpoints, listeners); the work
  * is done by its parts: {@link Segments} (the ordered segments and the offset range), {@link Appender} (validation,
  * idempotence, roll, the write), {@link Durability} (what is forced, who waits, going offline), {@link LogReader}
- * (reads and timestamp searches), {@link Retention} (which old segments go) and {@link LogLoader} (opening and
- * recovery).
+ * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Compaction} (the log cleaner's
+ * view and the swap of cleaned segments) and {@link LogLoader} (opening and recovery).
  *
  * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
@@ -49,6 +50,7 @@ public final class PartitionLog {
     private final Appender appender;
     private final LogReader reader;
     private final Retention retention;
+    private final Compaction compaction;
 
     private volatile TopicConfig config;
     private volatile boolean closed;
@@ -67,6 +69,7 @@ public final class PartitionLog {
         this.appender = new Appender(name, clock, segments, durability, producers);
         this.reader = new LogReader(name, segments, this::ensureOpen);
         this.retention = new Retention(segments);
+        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
     }
 
     /** Opens the partition directory (creating it if absent) and recovers it. */
@@ -319,6 +322,13 @@ public final class PartitionLog {
         }
     }
 
+    // ------------------------------------------------------------------ compaction
+
+    /** This log as the log cleaner sees it: its segments, and the crash-safe swap of cleaned ones. */
+    public CleanableLog cleanable() {
+        return compaction;
+    }
+
     // ------------------------------------------------------------------ checkpoint, close
 
     /** Forces everything and records the recovery point, so a restart after a crash scans less. */
@@ -385,6 +395,10 @@ public final class PartitionLog {
             durability.failWaiters(new LogIOException(name + ": log deleted before the write was forced",
                     new IOException("deleted")));
         }
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     private void ensureOpen() {

@@ -67,8 +67,8 @@ public final class LogCleaner implements AutoCloseable {
      * A cleaner over the logs {@code logs} supplies (asked afresh each round), keeping its checkpoint in
      * {@code dataDir}. Threads start with {@link #start()}.
      */
-    public LogCleaner(CleanerSettings settings, Path dataDir, Supplier<? extends Collection<? extends CleanableLog>> logs,
-                      Clock clock) throws IOException {
+    public LogCleaner(CleanerSettings settings, Path dataDir,
+                      Supplier<? extends Collection<? extends CleanableLog>> logs, Clock clock) throws IOException {
         this.settings = settings;
         this.logs = logs;
         this.clock = clock;
