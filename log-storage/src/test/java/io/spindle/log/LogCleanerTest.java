@@ -13,6 +13,9 @@ import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
 import io.spindle.log.compact.LogCleaner;
+import io.spindle.log.compact.OffsetMap;
+import io.spindle.log.compact.SegmentCleaner;
+import io.spindle.log.compact.SegmentCleaner.SegmentFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -170,6 +173,38 @@ class LogCleanerTest {
         assertEquals(end, reopened.logEndOffset());
         writeUpdates(reopened, 20, 1);
         assertEquals(end + 3, reopened.logEndOffset(), "appends continue at the end");
+    }
+
+    @Test
+    void aSwapCutShortByACrashIsFinishedWhenTheLogIsOpened() throws Exception {
+        LogManager manager = open();
+        PartitionLog log = manager.getOrCreate("t", 0, COMPACTED);
+        writeUpdates(log, 0, 20);
+        long end = log.logEndOffset();
+        List<SegmentFile> sealed = log.cleanable().sealedSegments(0, Long.MAX_VALUE);
+        closeAll();
+        // What a cleaner thread killed after the commit and the first unlink leaves on disk.
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 12));
+        long mappedEnd = cleaner.buildMap(sealed, 0);
+        List<SegmentFile> cleaned = cleaner.clean(sealed, mappedEnd, 400, clock.millis(), 86_400_000L,
+                (producer, lastOffset) -> false, dataDir.resolve("t-0"));
+        SegmentSwap swap = new SegmentSwap(dataDir.resolve("t-0"),
+                sealed.stream().map(SegmentFile::baseOffset).toList(),
+                cleaned.stream().map(SegmentFile::baseOffset).toList());
+        swap.commit();
+        Files.delete(sealed.get(0).path());
+
+        PartitionLog reopened = open().get("t", 0).orElseThrow();
+
+        List<String> records = readAll(reopened, 0);
+        byKey(records.stream().filter(r -> Long.parseLong(r.split("=")[0]) < mappedEnd).toList())
+                .forEach((key, kept) -> assertEquals(1, kept.size(), key + ": " + kept));
+        assertEquals(List.of("u19-0", "u19-1", "u19-2"), records.subList(records.size() - 3, records.size()).stream()
+                .map(r -> r.substring(r.indexOf('=') + 1)).toList());
+        assertEquals(end, reopened.logEndOffset());
+        try (Stream<Path> files = Files.list(dataDir.resolve("t-0"))) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".swap") || p.toString().endsWith(".cleaned")));
+        }
     }
 
     @Test
