@@ -119,6 +119,32 @@ final class Durability implements Segments.Changes {
         directoryDirty.set(true);
     }
 
+    @Override
+    public LogOfflineException failed(String operation, Path file, Exception failure) {
+        return goOffline(operation, file, failure);
+    }
+
+    /**
+     * Writes a checkpoint of a live log durably (file and directory fsynced). A failure takes the log offline: a failed
+     * directory fsync may have dropped the entries of new segment files, and a later one of the flusher could then
+     * succeed without writing them, so what it acknowledged next would not survive a power loss.
+     */
+    void forceCheckpoint() {
+        try {
+            writeCheckpoint(false);
+        } catch (IOException | UncheckedIOException e) {
+            throw goOffline("checkpoint write (file and directory fsync) in", dir, e);
+        }
+    }
+
+    /**
+     * Writes the partition's checkpoint: the recovery point is the durable offset, below which a restart trusts the
+     * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
+     */
+    void writeCheckpoint(boolean clean) throws IOException {
+        new Checkpoint(flushedOffset, segments.logStartOffset(), clean).write(dir);
+    }
+
     // ---- acknowledgements
 
     /**
@@ -317,11 +343,33 @@ final class Durability implements Segments.Changes {
             return offline.get();
         }
         LOG.error("{}", exception.getMessage());
+        // Under the flush monitor: a flush that was already past its offline check finishes first, so the marker
+        // holds the last offset that was really forced and acknowledged.
+        synchronized (flushMonitor) {
+            recordOffline(flushedOffset);
+        }
         failWaiters(exception);
         for (LogListener listener : listeners) {
             listener.offline(log, exception);
         }
         return exception;
+    }
+
+    /** Leaves the {@link OfflineMarker}, so the next open cuts the log back to {@code forced}; best effort. */
+    private void recordOffline(long forced) {
+        // An interrupt may be what failed the fsync (it closes the channel); the marker is written all the same.
+        boolean interrupted = Thread.interrupted();
+        try {
+            OfflineMarker.write(dir, forced);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: could not record in {} that the log went offline at forced offset {} ({}); a restart before"
+                    + " the disk is repaired may keep bytes past that offset which the disk did not take", name,
+                    dir.resolve(OfflineMarker.FILE_NAME), forced, e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Fails every waiting acknowledgement (at close, deletion, or when the log goes offline). */

@@ -45,6 +45,31 @@ final class LogLoader {
         this.producers = producers;
     }
 
+    /**
+     * Opens the partition directory, creating it (durably) if absent, loads it, tells {@code durability} what is on
+     * disk and writes the checkpoint. On failure every segment opened so far is released.
+     *
+     * @throws LogIOException when the directory cannot be read or written
+     */
+    void open(Durability durability) {
+        try {
+            boolean created = !Files.isDirectory(dir);
+            Files.createDirectories(dir);
+            if (created) {
+                Checkpoint.forceDirectory(dir.getParent());
+            }
+            Loaded loaded = load();
+            durability.loaded(loaded.logEndOffset());
+            if (loaded.createdFirstSegment()) {
+                durability.directoryChanged();
+            }
+            durability.writeCheckpoint(false);
+        } catch (IOException e) {
+            segments.releaseAll();
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Loads every segment of the directory into {@code segments} and the producers' state into {@code producers}. */
     Loaded load() throws IOException {
         String swap = SegmentSwap.recover(dir);
@@ -108,6 +133,10 @@ final class LogLoader {
             } else {
                 Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now, holes);
                 next = recovery.nextOffset();
+                // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
+                // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a
+                // duplicate while a power loss could still take it.
+                segment.force();
                 if (recovery.reason() != null) {
                     LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",
                             name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);

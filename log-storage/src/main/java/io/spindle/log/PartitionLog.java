@@ -3,16 +3,16 @@ package io.spindle.log;
 import io.spindle.config.TopicConfig;
 import io.spindle.log.compact.CleanableLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * <p>This class is the log's face and its lifecycle (the write lock, open, close, checkpoints, listeners); the work
  * is done by its parts: {@link Segments} (the ordered segments and the offset range), {@link Appender} (validation,
  * idempotence, roll, the write), {@link Durability} (what is forced, who waits, going offline), {@link LogReader}
- * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Compaction} (the log cleaner's
- * view and the swap of cleaned segments) and {@link LogLoader} (opening and recovery).
+ * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Truncation} (cutting the log
+ * back), {@link Compaction} (the log cleaner's view and the swap of cleaned segments) and {@link LogLoader} (opening
+ * and recovery).
  *
- * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention,
+ * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
  * see segments up to the volatile {@code logEndOffset}, which is stored only after the bytes below it are
  * written and their segment's size published. Flushes run on the {@link Flusher} thread.
@@ -50,6 +51,7 @@ public final class PartitionLog {
     private final Appender appender;
     private final LogReader reader;
     private final Retention retention;
+    private final Truncation truncation;
     private final Compaction compaction;
 
     private volatile TopicConfig config;
@@ -68,7 +70,8 @@ public final class PartitionLog {
         segments.listen(durability);
         this.appender = new Appender(name, clock, segments, durability, producers);
         this.reader = new LogReader(name, segments, this::ensureOpen);
-        this.retention = new Retention(segments);
+        this.retention = new Retention(name, segments, durability);
+        this.truncation = new Truncation(name, segments, durability, producers);
         this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
     }
 
@@ -76,27 +79,33 @@ public final class PartitionLog {
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        try {
-            boolean created = !Files.isDirectory(dir);
-            Files.createDirectories(dir);
-            if (created) {
-                Checkpoint.forceDirectory(dir.getParent());
-            }
-            log.load();
-        } catch (IOException e) {
-            log.segments.releaseAll();
-            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
-        }
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers).open(log.durability);
+        log.cutBackAfterOffline();
         return log;
     }
 
-    private void load() throws IOException {
-        LogLoader.Loaded loaded = new LogLoader(name, dir, config, clock.millis(), segments, producers).load();
-        durability.loaded(loaded.logEndOffset());
-        if (loaded.createdFirstSegment()) {
-            durability.directoryChanged();
+    /**
+     * If the log went offline before this open ({@link OfflineMarker}), cuts it back to the offset it had forced then:
+     * what lies beyond was never acknowledged and may be bytes the page cache kept but the disk did not take.
+     */
+    private void cutBackAfterOffline() {
+        try {
+            OptionalLong forced = OfflineMarker.read(dir);
+            if (forced.isPresent()) {
+                long end = segments.logEndOffset();
+                long to = Math.max(forced.getAsLong(), segments.logStartOffset());
+                if (to < end) {
+                    truncateTo(to);
+                    LOG.warn("{}: the log went offline before the last shutdown at forced offset {}; cut it back"
+                            + " from offset {} to {}, dropping records that were never acknowledged", name,
+                            forced.getAsLong(), end, segments.logEndOffset());
+                }
+                OfflineMarker.delete(dir);
+            }
+        } catch (IOException e) {
+            segments.releaseAll();
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
         }
-        writeCheckpoint(false);
     }
 
     public String topic() {
@@ -221,6 +230,52 @@ public final class PartitionLog {
         return result;
     }
 
+    // ------------------------------------------------------------------ truncation
+
+    /**
+     * Removes every record at and after {@code offset}, for a replica whose log diverged from its leader's. Batches
+     * are removed whole: when {@code offset} falls inside a batch, that whole batch goes and the log then ends at its
+     * base offset (below {@code offset}). At or past the log end it does nothing.
+     *
+     * <p>Before it returns the cut is durable (the kept bytes of the cut segment and the directory are forced), the
+     * durable offset and the checkpoint's recovery point are lowered to the new end if they were above it, waiters
+     * for the removed records fail with {@link LogIOException}, the idempotent producers' state is rebuilt from what
+     * remains (a sequence that was removed may be appended again), and the listeners hear
+     * {@link LogListener#truncated}. The next append continues at the new end. Readers holding slices of removed
+     * records keep them until they close them.
+     *
+     * @return the log end offset after the truncation
+     * @throws IllegalArgumentException when {@code offset} is below the log start offset
+     * @throws LogOfflineException      when the log is offline, or the truncation's own write or fsync fails (which
+     *                                  takes the log offline)
+     */
+    public long truncateTo(long offset) {
+        long end;
+        lock.lock();
+        try {
+            ensureOpen();
+            durability.ensureOnline();
+            long start = segments.logStartOffset();
+            if (offset < start) {
+                throw new IllegalArgumentException(name + ": cannot truncate to offset " + offset
+                        + ", which is below the log start offset " + start);
+            }
+            if (offset >= segments.logEndOffset()) {
+                return segments.logEndOffset();
+            }
+            TopicConfig cfg = config;
+            end = truncation.truncate(offset, cfg.segmentBytes(), cfg.indexIntervalBytes(), clock.millis());
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("truncation of", dir, e);
+        } finally {
+            lock.unlock();
+        }
+        for (LogListener listener : listeners) {
+            listener.truncated(this, end);
+        }
+        return end;
+    }
+
     // ------------------------------------------------------------------ durability
 
     /** A future that completes once everything below {@code offset} is forced to disk. */
@@ -236,11 +291,6 @@ public final class PartitionLog {
     /** Called by the flusher in interval mode. */
     void flushIfDirty() {
         durability.flushIfDirty();
-    }
-
-    /** Forces everything appended so far and completes the waiters it covers. */
-    void flush() {
-        durability.flush();
     }
 
     // ------------------------------------------------------------------ read
@@ -277,26 +327,12 @@ public final class PartitionLog {
             return 0;
         }
         long now = clock.millis();
-        int deleted;
         lock.lock();
         try {
-            if (closed) {
-                return 0;
-            }
-            deleted = retention.enforce(cfg, now);
-            if (deleted > 0) {
-                writeCheckpoint(false);
-            }
-        } catch (IOException e) {
-            throw new LogIOException(name + ": retention failed in " + dir + ": " + e.getMessage(), e);
+            return closed ? 0 : retention.enforce(cfg, now);
         } finally {
             lock.unlock();
         }
-        if (deleted > 0) {
-            LOG.info("{}: retention deleted {} segment(s); log start offset now {}", name, deleted,
-                    segments.logStartOffset());
-        }
-        return deleted;
     }
 
     /**
@@ -309,14 +345,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOpen();
-            int deleted = retention.deleteBefore(offset);
-            if (deleted > 0) {
-                writeCheckpoint(false);
-            }
-            return deleted;
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in " + dir + ": "
-                    + e.getMessage(), e);
+            return retention.deleteBefore(offset);
         } finally {
             lock.unlock();
         }
@@ -333,21 +362,15 @@ public final class PartitionLog {
 
     /** Forces everything and records the recovery point, so a restart after a crash scans less. */
     public void checkpoint() {
-        flush();
+        durability.flush();
         lock.lock();
         try {
             if (!closed) {
-                writeCheckpoint(false);
+                durability.forceCheckpoint();
             }
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot write checkpoint in " + dir + ": " + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
-    }
-
-    private void writeCheckpoint(boolean clean) throws IOException {
-        new Checkpoint(durability.flushedOffset(), segments.logStartOffset(), clean).write(dir);
     }
 
     /** Flushes, trims the active segment, writes a clean checkpoint (unless offline) and unmaps everything. */
@@ -357,11 +380,11 @@ public final class PartitionLog {
             if (closed) {
                 return;
             }
-            flush();
+            durability.flush();
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.
-            writeCheckpoint(!isOffline());
+            durability.writeCheckpoint(!isOffline());
             closed = true;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
@@ -381,13 +404,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             closed = true;
-            segments.forgetAll();
-            try (Stream<Path> files = Files.list(movedTo)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(file);
-                }
-            }
-            Files.deleteIfExists(movedTo);
+            segments.deleteAll(movedTo);
         } catch (IOException e) {
             throw new LogIOException(name + ": cannot delete " + movedTo + ": " + e.getMessage(), e);
         } finally {

@@ -101,6 +101,11 @@ final class ProducerStateTable {
         }
     }
 
+    /** Forgets every producer (before a rebuild from the log). */
+    void clear() {
+        producers.clear();
+    }
+
     int size() {
         return producers.size();
     }

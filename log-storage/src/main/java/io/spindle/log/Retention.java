@@ -2,6 +2,8 @@ package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which whole old segments of a partition log go: by age ({@code retention.ms}), by size ({@code retention.bytes}),
@@ -9,60 +11,86 @@ import java.io.IOException;
  * records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction,
  * not age or size, decides what goes (Kafka does the same).
  *
- * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it.
+ * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it. After deleting it
+ * writes the checkpoint, whose log start offset moved.
  *
  * <p>Threading: runs under the partition's write lock.
  */
 final class Retention {
-    private final Segments segments;
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
-    Retention(Segments segments) {
+    private final String name;
+    private final Segments segments;
+    private final Durability durability;
+
+    Retention(String name, Segments segments, Durability durability) {
+        this.name = name;
         this.segments = segments;
+        this.durability = durability;
     }
 
     /** Applies {@code cfg}'s retention at {@code now} (epoch milliseconds); returns how many segments it deleted. */
-    int enforce(TopicConfig cfg, long now) throws IOException {
+    int enforce(TopicConfig cfg, long now) {
         if (!cfg.cleanupPolicy().deletes()) {
             return 0;
         }
         int deleted = 0;
-        if (cfg.retentionMs() >= 0) {
-            long cutoff = now - cfg.retentionMs();
-            for (Segment segment : segments.snapshot()) {
-                long newest = segment.maxTimestamp() >= 0 ? segment.maxTimestamp() : segment.rollStartMs();
-                if (segment.isEmpty() || newest >= cutoff) {
-                    break;
+        try {
+            if (cfg.retentionMs() >= 0) {
+                long cutoff = now - cfg.retentionMs();
+                for (Segment segment : segments.snapshot()) {
+                    long newest = segment.maxTimestamp() >= 0 ? segment.maxTimestamp() : segment.rollStartMs();
+                    if (segment.isEmpty() || newest >= cutoff) {
+                        break;
+                    }
+                    if (segment == segments.active()) {
+                        segments.roll(cfg.segmentBytes());
+                    }
+                    segments.deleteOldest(segment);
+                    deleted++;
                 }
-                if (segment == segments.active()) {
-                    segments.roll(cfg.segmentBytes());
-                }
-                segments.deleteOldest(segment);
-                deleted++;
             }
+            if (cfg.retentionBytes() >= 0) {
+                long total = segments.sizeInBytes();
+                for (Segment segment : segments.snapshot()) {
+                    if (segment == segments.active() || total - segment.size() < cfg.retentionBytes()) {
+                        break;
+                    }
+                    total -= segment.size();
+                    segments.deleteOldest(segment);
+                    deleted++;
+                }
+            }
+            if (deleted > 0) {
+                durability.forceCheckpoint();
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": retention failed in " + segments.directory() + ": " + e.getMessage(), e);
         }
-        if (cfg.retentionBytes() >= 0) {
-            long total = segments.sizeInBytes();
-            for (Segment segment : segments.snapshot()) {
-                if (segment == segments.active() || total - segment.size() < cfg.retentionBytes()) {
-                    break;
-                }
-                total -= segment.size();
-                segments.deleteOldest(segment);
-                deleted++;
-            }
+        if (deleted > 0) {
+            LOG.info("{}: retention deleted {} segment(s); log start offset now {}", name, deleted,
+                    segments.logStartOffset());
         }
         return deleted;
     }
 
     /** Deletes every segment wholly below {@code offset}, never the active one; returns how many. */
-    int deleteBefore(long offset) throws IOException {
+    int deleteBefore(long offset) {
         int deleted = 0;
-        for (Segment segment : segments.snapshot()) {
-            if (segment == segments.active() || segment.nextOffset() > offset) {
-                break;
+        try {
+            for (Segment segment : segments.snapshot()) {
+                if (segment == segments.active() || segment.nextOffset() > offset) {
+                    break;
+                }
+                segments.deleteOldest(segment);
+                deleted++;
             }
-            segments.deleteOldest(segment);
-            deleted++;
+            if (deleted > 0) {
+                durability.forceCheckpoint();
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in "
+                    + segments.directory() + ": " + e.getMessage(), e);
         }
         return deleted;
     }

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -256,12 +258,13 @@ final class Segment {
         if (sealed) {
             return;
         }
-        sealed = true;
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
         offsetIndex.seal();
         timeIndex.seal();
+        // Only now: a seal that failed part-way must not pass for done when the roll is tried again.
+        sealed = true;
     }
 
     boolean isSealed() {
@@ -500,6 +503,45 @@ final class Segment {
             maxTimestamp = batchMaxTimestamp;
             offsetOfMaxTimestamp = batchBaseOffset;
         }
+    }
+
+    // ---- truncation (partition write lock held) ----
+
+    /**
+     * The position of the batch holding {@code offset} (or of the first batch after it), or -1 when no published
+     * batch ends at or after {@code offset}.
+     */
+    int cutPosition(long offset) {
+        return positionOf(offset, size);
+    }
+
+    /**
+     * A segment of the first {@code position} bytes of this one, taking its place on disk: the bytes are copied to
+     * {@code <base>.log.tmp} and forced, the index files are deleted (the copy rebuilds them from the batch
+     * headers), and the copy is renamed over the segment's file. This segment keeps its mapping of the old file for
+     * the readers that hold it; its owner drops it with {@link #markDeleted} (the names now belong to the copy). The
+     * copy is active (it takes appends up to {@code capacity} bytes); the caller forces the directory.
+     *
+     * <p>Copying rather than cutting the file in place keeps every reader of this segment safe: a file shortened under
+     * a mapping faults on the pages past its new end. A crash before the rename leaves the whole old segment and a
+     * temporary file that the next load deletes.
+     */
+    Segment truncatedCopy(int position, int capacity, int indexIntervalBytes, long nowMs) throws IOException {
+        Path tmp = dir.resolve(fileName(baseOffset, ".log") + ".tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (position > 0) {
+                // From a read-only view of the same pages, written once: a short write is a failed one (FileWrites).
+                FileWrites.write(out, log.channel().map(FileChannel.MapMode.READ_ONLY, 0, position), 0, tmp);
+            }
+            out.force(true);
+        }
+        Files.deleteIfExists(offsetIndex.file());
+        Files.deleteIfExists(timeIndex.file());
+        Files.move(tmp, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Segment copy = open(dir, baseOffset, Math.max(capacity, position));
+        copy.loadTrusted(position, true, indexIntervalBytes, nowMs);
+        return copy;
     }
 
     // ---- lifetime ----

@@ -1,6 +1,8 @@
 package io.spindle.log;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +44,12 @@ final class Segments {
         void removed(Segment segment);
 
         void directoryChanged();
+
+        /**
+         * A write or fsync of {@code file} failed where data is at stake: takes the log offline and returns the
+         * exception to throw.
+         */
+        LogOfflineException failed(String operation, Path file, Exception failure);
     }
 
     private final String name;
@@ -147,16 +156,25 @@ final class Segments {
         Segment old = active;
         long base = logEndOffset;
         Segment fresh;
+        if (!(old.isEmpty() && old.baseOffset() == base)) {
+            try {
+                old.seal();
+            } catch (IOException | UncheckedIOException e) {
+                // Sealing trims and fsyncs the segment. A failed fsync may have dropped pages the flusher's next
+                // fsync of the same file would then report as forced: the log must take no more appends.
+                throw changes.failed("sealing (trim and fsync) of", old.file(), e);
+            }
+            changes.sealed(old);
+        }
         try {
             if (old.isEmpty() && old.baseOffset() == base) {
                 map.remove(old.baseOffset());
                 old.delete();
-            } else {
-                old.seal();
-                changes.sealed(old);
             }
             fresh = Segment.create(dir, base, capacity);
         } catch (IOException e) {
+            // Nothing acknowledged is at stake: the old segment is sealed and queued for the flusher, whose fsync
+            // takes the log offline if the disk is failing; the next append tries the roll again.
             throw new LogIOException(name + ": cannot roll to a new segment at offset " + base + " in " + dir
                     + ": " + e.getMessage(), e);
         }
@@ -257,6 +275,47 @@ final class Segments {
         Checkpoint.forceDirectory(dir);
     }
 
+    /** Where a truncation cuts: in {@code segment} at {@code position}, so that the log ends at {@code endOffset}. */
+    record Cut(Segment segment, int position, long endOffset) {
+    }
+
+    /**
+     * Where {@link #truncate} would cut the log to remove every record at and after {@code offset}: at the batch
+     * holding it, so the log ends at that batch's base offset. The offset must lie in {@code [logStartOffset,
+     * logEndOffset)}.
+     */
+    Cut cutFor(long offset) {
+        Segment segment = floor(offset);
+        int position = segment == null ? -1 : segment.cutPosition(offset);
+        if (position < 0) {
+            throw new IllegalStateException(name + ": no batch holds offset " + offset + " in " + map.values());
+        }
+        return new Cut(segment, position, segment.header(position).baseOffset());
+    }
+
+    /**
+     * Cuts the log as {@code cut} says: the log end comes down first (readers asking past it get out of range),
+     * every later segment is deleted newest first (a crash leaves a prefix of the log, which the next load accepts),
+     * the cut segment is replaced by a forced copy of its first bytes ({@link Segment#truncatedCopy}), which becomes
+     * the active segment with a mapping of {@code capacity} bytes, and the directory is forced. Readers holding a
+     * removed segment keep reading it until they release it.
+     */
+    void truncate(Cut cut, int capacity, int indexIntervalBytes, long nowMs) throws IOException {
+        Segment target = cut.segment();
+        logEndOffset = cut.endOffset();
+        for (Segment later : List.copyOf(map.tailMap(target.baseOffset(), false).descendingMap().values())) {
+            map.remove(later.baseOffset());
+            changes.removed(later);
+            later.delete();
+        }
+        Segment copy = target.truncatedCopy(cut.position(), capacity, indexIntervalBytes, nowMs);
+        map.put(copy.baseOffset(), copy);
+        active = copy;
+        changes.removed(target);
+        target.markDeleted(); // its file names belong to the copy now
+        Checkpoint.forceDirectory(dir);
+    }
+
     // ---- closing
 
     /** Trims the active segment and drops the owner references (at a clean close). */
@@ -266,12 +325,21 @@ final class Segments {
         }
     }
 
-    /** Drops every owner reference without touching the files, which someone else deletes. */
-    void forgetAll() {
+    /**
+     * Drops every owner reference and deletes the files from {@code movedTo}, where the partition's directory was
+     * renamed, and the directory itself; readers holding segments keep them until they release them.
+     */
+    void deleteAll(Path movedTo) throws IOException {
         for (Segment segment : map.values()) {
             segment.markDeleted();
         }
         map.clear();
+        try (Stream<Path> files = Files.list(movedTo)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(movedTo);
     }
 
     /** Drops every owner reference after a failed open. */

@@ -19,6 +19,8 @@
  *   <li>{@code LogReader}: reads of whole batches by offset and the timestamp searches; lock-free.</li>
  *   <li>{@code Retention}: which whole old segments go (retention.ms, retention.bytes, or below an offset the log's
  *       writer names); compact-only topics keep everything.</li>
+ *   <li>{@code Truncation}: cutting the log back at an offset (for a replica that diverged), durably and in a
+ *       crash-safe order, with the durable offset, recovery point, waiters and producers' state following.</li>
  *   <li>{@code Compaction}: the log as the log cleaner sees it ({@link io.spindle.log.compact.CleanableLog}): its
  *       segments, and the swap of cleaned segments in their place — on disk through {@code SegmentSwap} (crash-safe:
  *       {@code .cleaned} → {@code .swap} → in place), in memory through {@code Segments}.</li>

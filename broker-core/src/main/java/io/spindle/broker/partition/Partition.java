@@ -3,6 +3,7 @@ package io.spindle.broker.partition;
 import io.spindle.log.AppendResult;
 import io.spindle.log.LogIOException;
 import io.spindle.log.LogListener;
+import io.spindle.log.LogOfflineException;
 import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
@@ -133,6 +134,25 @@ public final class Partition {
             KeyedRecords.requireKeys(records, name);
         }
         return log.append(records);
+    }
+
+    /**
+     * Removes every record at and after {@code offset}, for a replica whose log diverged from its leader's (see
+     * {@link PartitionLog#truncateTo}: a batch holding {@code offset} goes whole, so the log may end below it). The
+     * high watermark comes down with the log end (on the only replica it is the log end), and the listeners hear
+     * {@link PartitionListener#truncated} with the new end. Call on the partition's writer thread.
+     *
+     * @return the log end offset (and high watermark) after the truncation
+     * @throws IllegalArgumentException  when {@code offset} is below the log start offset
+     * @throws PartitionOfflineException when the partition's storage has failed, before or during the truncation
+     */
+    public long truncateTo(long offset) {
+        ensureOnline();
+        try {
+            return log.truncateTo(offset);
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
     }
 
     /**

@@ -162,6 +162,43 @@ class PartitionTest {
     }
 
     @Test
+    void truncationLowersTheHighWatermarkWithTheLogEndAndAnnouncesTheNewEnd() {
+        Partitions partitions = open(FlushMode.NONE);
+        List<Long> truncated = new CopyOnWriteArrayList<>();
+        partitions.addListener(new PartitionListener() {
+            @Override
+            public void truncated(Partition partition, long logEndOffset) {
+                truncated.add(logEndOffset);
+            }
+        });
+        Partition partition = create(partitions, "orders");
+        partition.append(batch(1_000, "a", "b"));
+        partition.append(batch(2_000, "c", "d"));
+        partition.append(batch(3_000, "e"));
+
+        assertEquals(2, partition.truncateTo(3));
+
+        assertEquals(2, partition.highWatermark());
+        assertEquals(2, partition.lastStableOffset());
+        assertEquals(2, partition.offsetFor(ListOffsetsRequest.LATEST_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED).offset());
+        assertEquals(List.of(2L), truncated);
+        assertSame(LogSlice.EMPTY, partition.read(2, 1 << 20, IsolationLevel.READ_UNCOMMITTED));
+        assertThrows(OffsetOutOfRangeException.class, () -> partition.read(3, 1 << 20, IsolationLevel.READ_UNCOMMITTED));
+        assertEquals(2, partition.append(batch(4_000, "f")).firstOffset());
+        assertEquals(3, partition.highWatermark());
+    }
+
+    @Test
+    void truncationBelowTheLogStartIsRefused() {
+        Partitions partitions = open(FlushMode.NONE);
+        Partition partition = create(partitions, "orders");
+        partition.append(batch(1_000, "a"));
+
+        assertThrows(IllegalArgumentException.class, () -> partition.truncateTo(-1));
+        assertEquals(1, partition.highWatermark());
+    }
+
+    @Test
     void replicasMustIncludeTheLeaderAndTheInSyncReplicas() {
         assertThrows(IllegalArgumentException.class, () -> new Replicas(1, 0, List.of(2, 3), List.of(2)));
         assertThrows(IllegalArgumentException.class, () -> new Replicas(2, 0, List.of(2, 3), List.of(2, 4)));

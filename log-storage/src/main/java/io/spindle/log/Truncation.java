@@ -1,0 +1,59 @@
+package io.spindle.log;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cutting a partition log back (a replica whose log diverged from its leader's): every record at and after an
+ * offset goes, whole batches at a time, durably, and what depends on the removed records follows — the durable
+ * offset, the recovery point, the waiting acknowledgements and the idempotent producers' state.
+ *
+ * <p>Crash safety, in order: the checkpoint's recovery point comes down to the new end first (so a crash from then on
+ * recovers the tail batch by batch instead of trusting it); the later segments are deleted newest first (a crash
+ * leaves a prefix, which the loader accepts, cutting at any gap); the cut segment is replaced by a forced copy of its
+ * first bytes renamed over it; the directory is forced; the checkpoint is written again.
+ *
+ * <p>Threading: under the partition's write lock, and with no flush running ({@link Durability#whileNotFlushing}),
+ * since a flush that read the old log end would raise the durable offset above the new one.
+ */
+final class Truncation {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    private final String name;
+    private final Path dir;
+    private final Segments segments;
+    private final Durability durability;
+    private final ProducerStateTable producers;
+
+    Truncation(String name, Segments segments, Durability durability, ProducerStateTable producers) {
+        this.name = name;
+        this.dir = segments.directory();
+        this.segments = segments;
+        this.durability = durability;
+        this.producers = producers;
+    }
+
+    /**
+     * Removes every record at and after {@code offset}, which lies in {@code [logStartOffset, logEndOffset)}, and
+     * returns the new log end: the base offset of the batch holding {@code offset}. The segment cut becomes the
+     * active one, with a mapping of {@code capacity} bytes.
+     */
+    long truncate(long offset, int capacity, int indexIntervalBytes, long nowMs) throws IOException {
+        long end = durability.whileNotFlushing(() -> {
+            Segments.Cut cut = segments.cutFor(offset);
+            long newEnd = cut.endOffset();
+            new Checkpoint(Math.min(durability.flushedOffset(), newEnd), segments.logStartOffset(), false).write(dir);
+            segments.truncate(cut, capacity, indexIntervalBytes, nowMs);
+            durability.truncated(newEnd, new LogIOException(name + ": the log was truncated to offset " + newEnd
+                    + " before the write was forced", new IOException("truncated")));
+            producers.clear();
+            LogLoader.rebuildProducerState(segments, producers);
+            durability.writeCheckpoint(false);
+            return newEnd;
+        });
+        LOG.info("{}: truncated to offset {} (asked for {})", name, end, offset);
+        return end;
+    }
+}
