@@ -35,8 +35,11 @@ final class LogLoader {
     private final long now;
     private final Segments segments;
     private final ProducerStateTable producers;
+    private final boolean compactedBefore;
 
-    LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers) {
+    LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
+              boolean compactedBefore) {
+        this.compactedBefore = compactedBefore;
         this.name = name;
         this.dir = dir;
         this.cfg = cfg;
@@ -97,8 +100,9 @@ final class LogLoader {
             return new Loaded(start, true);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
-        // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset.
-        boolean holes = cfg.cleanupPolicy().compacts();
+        // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the
+        // cleaner has cleaned keeps its holes when its topic is switched to delete.
+        boolean holes = cfg.cleanupPolicy().compacts() || compactedBefore;
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {

@@ -161,7 +161,7 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onDurable));
+                    flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition))));
         }
     }
 
@@ -185,7 +185,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
             created[0] = true;
             return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onDurable);
+                    this::onDurable, cleaner.cleanedOffsets().containsKey(k));
         });
         if (created[0]) {
             lifecycleListeners.forEach(l -> l.opened(log));

@@ -75,11 +75,18 @@ public final class PartitionLog {
         this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
     }
 
-    /** Opens the partition directory (creating it if absent) and recovers it. */
+    /**
+     * Opens the partition directory (creating it if absent) and recovers it.
+     *
+     * @param compactedBefore the log cleaner has cleaned this log (its checkpoint says so): its segments may have
+     *                        offset holes even if its topic no longer compacts
+     */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
-                             FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency) {
+                             FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
+                             boolean compactedBefore) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers).open(log.durability);
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, compactedBefore)
+                .open(log.durability);
         log.cutBackAfterOffline();
         return log;
     }

@@ -208,6 +208,25 @@ class LogCleanerTest {
     }
 
     @Test
+    void aCompactedLogSwitchedToDeleteKeepsItsHolesThroughARecovery() throws Exception {
+        LogManager manager = open();
+        PartitionLog log = manager.getOrCreate("t", 0, COMPACTED);
+        writeUpdates(log, 0, 20);
+        manager.cleaner().cleanOnce();
+        List<String> compacted = readAll(log, 0);
+        closeAll();
+        Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));   // every segment validated batch by batch
+        TopicConfig deleting = COMPACTED.with(Map.of(TopicConfig.CLEANUP_POLICY, "delete"));
+        StorageSettings storage = new StorageSettings(dataDir, FlushMode.NONE, 1000, 10_000, 3_600_000,
+                CleanerSettings.defaults().withThreads(0));
+        managers.add(LogManager.open(storage, topic -> deleting, clock));
+
+        PartitionLog reopened = managers.get(0).get("t", 0).orElseThrow();
+
+        assertEquals(compacted, readAll(reopened, 0), "the holes the cleaner left are not taken for damage");
+    }
+
+    @Test
     void anIdempotentProducersLastBatchSurvivesTheCleanSoThatItsRetryIsStillADuplicate() {
         LogManager manager = open();
         PartitionLog log = manager.getOrCreate("t", 0, COMPACTED);
