@@ -3,6 +3,7 @@ package io.spindle.log;
 import static io.spindle.fixtures.Batches.batch;
 import static io.spindle.log.Reads.decode;
 import static io.spindle.log.Reads.readAll;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,10 +19,14 @@ import io.spindle.log.compact.SegmentCleaner;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +118,63 @@ class LogCleanerTest {
             assertEquals(seen, decode(held), "the old segment's mapping outlives its file");
             assertTrue(readAll(log, 0).size() < 60, "the log itself was compacted meanwhile");
         }
+    }
+
+    @Test
+    void readersAndTheWriterGoOnWhileACleanerThreadSwapsSegmentsUnderThem() throws Exception {
+        StorageSettings storage = new StorageSettings(dataDir, FlushMode.NONE, 1000, 10_000, 3_600_000,
+                CleanerSettings.defaults().withThreads(1).withBackoffMs(1));
+        LogManager manager = LogManager.open(storage, topic -> COMPACTED, clock);
+        managers.add(manager);
+        PartitionLog log = manager.getOrCreate("t", 0, COMPACTED);
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger written = new AtomicInteger();
+        Thread writer = new Thread(() -> {
+            try {
+                while (!done.get()) {
+                    writeUpdates(log, written.getAndIncrement(), 1);
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        Thread reader = new Thread(() -> {
+            try {
+                while (!done.get()) {
+                    // decode checks every batch's CRC; offsets must go up and each key's values must never go back.
+                    Map<String, Integer> lastRound = new LinkedHashMap<>();
+                    long previous = -1;
+                    for (String record : readAll(log, 0)) {
+                        long offset = Long.parseLong(record.substring(0, record.indexOf('=')));
+                        assertTrue(offset > previous, offset + " after " + previous);
+                        previous = offset;
+                        String value = record.substring(record.indexOf('=') + 2);
+                        int round = Integer.parseInt(value.substring(0, value.indexOf('-')));
+                        String key = value.substring(value.indexOf('-') + 1);
+                        Integer before = lastRound.put(key, round);
+                        assertTrue(before == null || before < round, "k" + key + ": " + round + " after " + before);
+                    }
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        writer.start();
+        reader.start();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> manager.cleaner().runs() >= 20 || failure.get() != null);
+        } finally {
+            done.set(true);
+            writer.join();
+            reader.join();
+        }
+        assertEquals(null, failure.get());
+        assertEquals(Map.of(), manager.cleaner().uncleanablePartitions());
+        List<String> records = readAll(log, 0);
+        int last = written.get() - 1;
+        assertEquals(List.of("u" + last + "-0", "u" + last + "-1", "u" + last + "-2"), records.subList(records.size() - 3,
+                records.size()).stream().map(r -> r.substring(r.indexOf('=') + 1)).toList());
     }
 
     @Test
