@@ -21,8 +21,13 @@ import io.spindle.broker.network.KafkaListener;
 import io.spindle.broker.network.RequestDispatcher;
 import io.spindle.broker.network.RequestObserver;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.share.ShareHandlers;
+import io.spindle.broker.txn.TransactionHandlers;
 import io.spindle.config.BrokerConfig;
+import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.LogManager;
+import io.spindle.share.ShareCoordinator;
+import io.spindle.txn.Transactions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +65,8 @@ public final class SpindleBroker implements AutoCloseable {
     private final ExecutorService adminExecutor;
     private final DataPathHandlers dataPath;
     private GroupHandlers groups;
+    private ShareHandlers shares;
+    private TransactionHandlers transactions;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -106,6 +114,8 @@ public final class SpindleBroker implements AutoCloseable {
         ExecutorService adminExecutor = null;
         DataPathHandlers dataPath = null;
         GroupHandlers groups = null;
+        ShareHandlers shares = null;
+        TransactionHandlers transactions = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -123,16 +133,27 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
-            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock);
+            // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
+            AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
+            shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
+                    groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), clock);
+            handlers.addAll(shares.handlers());
+            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock, shares.groups());
+            groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
+            shares.bindMetrics(metrics);
+            transactions = new TransactionHandlers(config.transactions(), topics, partitions, dataPath.producerIds(),
+                    dataPath.markers(), groups.coordinator(), clock);
+            dataPath.attach(transactions.coordinator());
+            handlers.addAll(transactions.handlers());
             handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config));
+            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
             handlers.add(new AlterConfigsHandler(topics, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, shares.configs()));
             handlers.add(new DescribeClusterHandler(node));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
@@ -141,6 +162,8 @@ public final class SpindleBroker implements AutoCloseable {
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.groups = groups;
+            broker.shares = shares;
+            broker.transactions = transactions;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
                             + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
@@ -149,8 +172,14 @@ public final class SpindleBroker implements AutoCloseable {
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
+            if (transactions != null) {
+                transactions.close();
+            }
             if (groups != null) {
                 groups.close();
+            }
+            if (shares != null) {
+                shares.close();
             }
             if (dataPath != null) {
                 dataPath.close();
@@ -229,8 +258,18 @@ public final class SpindleBroker implements AutoCloseable {
     }
 
     /** The group coordinator, for in-process tools (lag, group listings). */
-    public io.spindle.groups.GroupCoordinator groupCoordinator() {
+    public GroupCoordinator groupCoordinator() {
         return groups.coordinator();
+    }
+
+    /** The share-group coordinator, for in-process tools and tests. */
+    public ShareCoordinator shareCoordinator() {
+        return shares.coordinator();
+    }
+
+    /** The transaction coordinator, for in-process tools and tests. */
+    public Transactions transactionCoordinator() {
+        return transactions.coordinator();
     }
 
     /** The broker's meters, for components that add their own (e.g. consumer groups). */
@@ -246,7 +285,9 @@ public final class SpindleBroker implements AutoCloseable {
         closed = true;
         readiness.stopping();
         listener.close(DRAIN_ON_CLOSE);
+        transactions.close();
         groups.close();
+        shares.close();
         dataPath.close();
         adminExecutor.shutdown();
         try {

@@ -36,7 +36,8 @@ import java.util.function.Supplier;
  * an error, so a typo cannot pass silently. A launcher's own variables must therefore not use the prefix.
  *
  * <p>Each module takes its own section, built and validated once here: {@link #storage()} (log-storage),
- * {@link #groups()} (consumer-groups), {@link #listener()} (the network listener). A rule between two settings
+ * {@link #groups()} (consumer-groups), {@link #transactions()} (transactions), {@link #listener()} (the network
+ * listener). A rule between two settings
  * of a section (the group heartbeat interval below the session timeout, ...) is checked when the configuration
  * is loaded, and its error names the setting and its source like any other bad value.
  *
@@ -63,9 +64,20 @@ public final class BrokerConfig {
     public static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
     public static final String GROUP_CONSUMER_SESSION_TIMEOUT_MS = "group.consumer.session.timeout.ms";
     public static final String GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS = "group.consumer.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_RECORD_LOCK_DURATION_MS = "group.share.record.lock.duration.ms";
+    public static final String GROUP_SHARE_DELIVERY_COUNT_LIMIT = "group.share.delivery.count.limit";
+    public static final String GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS = "group.share.partition.max.record.locks";
+    public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
+    public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
+    public static final String TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS =
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms";
+    public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
+    public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
     // Broker-wide defaults of topic settings, under Kafka's broker names.
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
@@ -148,6 +160,30 @@ public final class BrokerConfig {
             GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
             "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds; below "
                     + "group.consumer.session.timeout.ms.");
+    static final ConfigKey<Integer> GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_RECORD_LOCK_DURATION_MS, ValueType.intBetween(100, 3_600_000), 30_000,
+            "How long a share consumer holds the records it acquired, in milliseconds, before they become available "
+                    + "to other consumers again (Kafka's default; Spindle allows down to 100 ms).");
+    static final ConfigKey<Integer> GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY = new ConfigKey<>(
+            GROUP_SHARE_DELIVERY_COUNT_LIMIT, ValueType.intBetween(2, 10), 5,
+            "A record of a share group delivered this many times and then released or timed out is archived and "
+                    + "never delivered again.");
+    static final ConfigKey<Integer> GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY = new ConfigKey<>(
+            GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, ValueType.intBetween(100, 10_000), 2_000,
+            "The most records a share group keeps in flight per partition (from the oldest record not yet "
+                    + "acknowledged to the newest acquired); past it no new records are acquired.");
+    static final ConfigKey<Integer> GROUP_SHARE_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
+            "A share-group member silent this long, in milliseconds, is removed from its group and its acquired "
+                    + "records are released.");
+    static final ConfigKey<Integer> GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
+            "The heartbeat interval share-group members are told to use, in milliseconds; below "
+                    + "group.share.session.timeout.ms.");
+    static final ConfigKey<ShareAutoOffsetReset> GROUP_SHARE_AUTO_OFFSET_RESET_KEY = new ConfigKey<>(
+            GROUP_SHARE_AUTO_OFFSET_RESET, ShareAutoOffsetReset.valueType(), ShareAutoOffsetReset.LATEST,
+            "Where a share group starts in a partition it has no state for: latest (the high watermark when the group "
+                    + "first fetches it, Kafka's default of share.auto.offset.reset) or earliest (the log start).");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -158,6 +194,20 @@ public final class BrokerConfig {
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");
+    static final ConfigKey<Integer> TRANSACTION_MAX_TIMEOUT_MS_KEY = new ConfigKey<>(TRANSACTION_MAX_TIMEOUT_MS,
+            ValueType.intAtLeast(1), 900_000,
+            "The longest transaction.timeout.ms a transactional producer may ask for, in milliseconds; a longer one "
+                    + "is refused with INVALID_TRANSACTION_TIMEOUT.");
+    static final ConfigKey<Integer> TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY = new ConfigKey<>(
+            TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS, ValueType.intAtLeast(1), 10_000,
+            "How often the transaction coordinator looks for transactions open longer than their timeout and aborts "
+                    + "them, in milliseconds.");
+    static final ConfigKey<Integer> TRANSACTIONAL_ID_EXPIRATION_MS_KEY = new ConfigKey<>(TRANSACTIONAL_ID_EXPIRATION_MS,
+            ValueType.intAtLeast(1), 604_800_000,
+            "A transactional id with no transaction open and no request for this long, in milliseconds, is forgotten.");
+    static final ConfigKey<Integer> TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY = new ConfigKey<>(
+            TRANSACTION_STATE_LOG_SEGMENT_BYTES, ValueType.intAtLeast(1024), 4 * 1024 * 1024,
+            "segment.bytes of the internal __transaction_state topic.");
     static final ConfigKey<Integer> LOG_CLEANER_THREADS_KEY = new ConfigKey<>(LOG_CLEANER_THREADS,
             ValueType.intAtLeast(0), 1,
             "The number of background threads compacting logs (cleanup.policy=compact); 0 turns compaction off.");
@@ -197,6 +247,8 @@ public final class BrokerConfig {
     private final Map<String, String> sources;
     private final StorageSettings storage;
     private final GroupSettings groups;
+    private final ShareSettings shares;
+    private final TransactionSettings transactions;
     private final ListenerSettings listener;
     private final String advertisedHost;
     private final int advertisedPort;
@@ -223,6 +275,14 @@ public final class BrokerConfig {
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values), OFFSETS_TOPIC_SEGMENT_BYTES_KEY.valueIn(values),
                 OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values)));
+        this.shares = section(() -> new ShareSettings(GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY.valueIn(values),
+                GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
+                GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
+                GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
+                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values)));
+        this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
+                TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
+                TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values)));
         this.listener = section(() -> ListenerSettings.forAddress(LISTENER_HOST_KEY.valueIn(values),
                 LISTENER_PORT_KEY.valueIn(values), SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values)));
         String advertised = ADVERTISED_HOST_KEY.valueIn(values);
@@ -302,6 +362,16 @@ public final class BrokerConfig {
     /** What the group coordinator takes: the group.* and offsets.* settings. */
     public GroupSettings groups() {
         return groups;
+    }
+
+    /** What the share-group coordinator takes: the group.share.* settings. */
+    public ShareSettings shares() {
+        return shares;
+    }
+
+    /** What the transaction coordinator takes: the transaction.* settings. */
+    public TransactionSettings transactions() {
+        return transactions;
     }
 
     /** What the Kafka protocol listener takes: its address, threads and limits. */
@@ -509,9 +579,14 @@ public final class BrokerConfig {
                 METRICS_HOST_KEY, METRICS_PARTITION_SERIES_MAX_KEY, LOG_RETENTION_CHECK_INTERVAL_MS_KEY,
                 GROUP_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_INITIAL_REBALANCE_DELAY_MS_KEY,
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY, GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY,
+                GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY,
+                GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY,
+                GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY,
                 OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
-                LOG_CLEANER_BACKOFF_MS_KEY));
+                LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
+                TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
+                TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

@@ -6,6 +6,7 @@ import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,12 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,8 +92,16 @@ import org.slf4j.LoggerFactory;
  * UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH and rejoin). Offsets are applied in memory when appended, before they
  * are durable, so an OffsetFetch may see an offset a power loss would take back; that only replays records.
  *
- * <p>Not implemented: offset expiry (offsets.retention.minutes; offsets live until DeleteGroups or OffsetDelete),
- * transactional offset commits, and Kafka's record format for this topic (Spindle's own: {@link OffsetsRecords}).
+ * <p>Transactional offset commits (TxnOffsetCommit, KIP-98/447): the offsets wait per group and producer id
+ * ({@link #commitTransactionalOffsets}) until the transaction coordinator completes the transaction
+ * ({@link #completeTransaction}): a commit stores them as the group's committed offsets, an abort drops them. They
+ * are stored as they arrive (TxnOffsetCommit is answered once they are durable) under keys of their own, so a
+ * restart finds them waiting for the transaction coordinator to complete their transaction. An OffsetFetch that requires stable offsets (KIP-447) gets
+ * UNSTABLE_OFFSET_COMMIT for a partition with offsets waiting, so a read_committed consumer does not start from an
+ * offset a transaction is about to replace.
+ *
+ * <p>Not implemented: offset expiry (offsets.retention.minutes; offsets live until DeleteGroups or OffsetDelete)
+ * and Kafka's record format for this topic (Spindle's own: {@link OffsetsRecords}).
  */
 public final class GroupCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
@@ -105,6 +120,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupSettings settings;
     private final Clock clock;
     private final Map<String, Group> groups = new TreeMap<>();
+    /** Offsets committed in open transactions: group -> producer id -> offsets (coordinator thread only). */
+    private final Map<String, Map<Long, Map<TopicPartition, CommittedOffset>>> transactionalOffsets = new HashMap<>();
     private final Context context = new Context();
     private volatile boolean closed;
 
@@ -146,7 +163,16 @@ public final class GroupCoordinator implements AutoCloseable {
     private void load() {
         offsetsLog.replay((keyBytes, value) -> {
             OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
-            if (key.type() == OffsetsRecords.OFFSET_KEY) {
+            if (key.type() == OffsetsRecords.TRANSACTIONAL_OFFSET_KEY) {
+                TopicPartition tp = new TopicPartition(key.topic(), key.partition());
+                if (value == null) {
+                    dropTransactional(key.group(), key.producerId(), tp);
+                } else {
+                    transactionalOffsets.computeIfAbsent(key.group(), g -> new HashMap<>())
+                            .computeIfAbsent(key.producerId(), id -> new LinkedHashMap<>())
+                            .put(tp, OffsetsRecords.readOffset(value));
+                }
+            } else if (key.type() == OffsetsRecords.OFFSET_KEY) {
                 TopicPartition tp = new TopicPartition(key.topic(), key.partition());
                 if (value == null) {
                     Group group = groups.get(key.group());
@@ -392,6 +418,183 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
+    /**
+     * TxnOffsetCommit: the offsets wait, invisible to OffsetFetch, until {@link #completeTransaction}. A producer
+     * outside the group (no member id, generation -1) may commit; a member is checked as for OffsetCommit. The
+     * caller has checked that the group is part of the producer's open transaction. Topics by name.
+     */
+    public CompletableFuture<TxnOffsetCommitResponseData> commitTransactionalOffsets(TxnOffsetCommitRequestData request) {
+        return onLoop(() -> {
+            String groupId = request.groupId();
+            Group group = groups.get(groupId);
+            String memberId = request.memberId();
+            int generation = request.generationIdOrMemberEpoch();
+            Errors groupError;
+            if (groupId == null || groupId.isEmpty()) {
+                groupError = Errors.INVALID_GROUP_ID;
+            } else if ((memberId == null || memberId.isEmpty()) && generation < 0) {
+                groupError = Errors.NONE;
+            } else if (group == null) {
+                groupError = Errors.ILLEGAL_GENERATION;
+            } else if (group instanceof ClassicGroup classic) {
+                groupError = classic.validateCommit(memberId, request.groupInstanceId(), generation);
+            } else {
+                groupError = ((ConsumerGroup) group).validateMemberEpoch(memberId, generation, true);
+            }
+            long now = clock.millis();
+            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
+            Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
+            for (TxnOffsetCommitRequestTopic topic : request.topics()) {
+                TxnOffsetCommitResponseTopic responseTopic = new TxnOffsetCommitResponseTopic().setName(topic.name());
+                response.topics().add(responseTopic);
+                for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
+                    Errors error = groupError;
+                    if (error == Errors.NONE && p.committedMetadata() != null
+                            && p.committedMetadata().length() > MAX_METADATA_LENGTH) {
+                        error = Errors.OFFSET_METADATA_TOO_LARGE;
+                    }
+                    if (error == Errors.NONE) {
+                        accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), new CommittedOffset(
+                                p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                    }
+                    responseTopic.partitions().add(new TxnOffsetCommitResponsePartition()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
+                }
+            }
+            if (accepted.isEmpty()) {
+                return done(response);
+            }
+            long producerId = request.producerId();
+            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            for (Map.Entry<TopicPartition, CommittedOffset> e : accepted.entrySet()) {
+                entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
+                        e.getKey().topic(), e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
+            }
+            // In memory first: a snapshot the append may start must include them.
+            Map<TopicPartition, CommittedOffset> waiting = transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>())
+                    .computeIfAbsent(producerId, id -> new LinkedHashMap<>());
+            Map<TopicPartition, CommittedOffset> before = new LinkedHashMap<>(waiting);
+            waiting.putAll(accepted);
+            CompletableFuture<Void> durable;
+            try {
+                durable = append(entries);
+            } catch (LogStorageException e) {
+                LOG.error("Group '{}': cannot store {} offset(s) of producer {}'s transaction: {}", groupId,
+                        entries.size(), producerId, e.getMessage());
+                waiting.clear();
+                waiting.putAll(before);
+                failTransactional(response);
+                return done(response);
+            }
+            return durable.handle((ignored, failure) -> {
+                if (failure != null) {
+                    LOG.error("Group '{}': offsets of producer {}'s transaction did not become durable: {}", groupId,
+                            producerId, failure.toString());
+                    failTransactional(response);
+                }
+                return response;
+            });
+        });
+    }
+
+    private static void failTransactional(TxnOffsetCommitResponseData response) {
+        for (TxnOffsetCommitResponseTopic topic : response.topics()) {
+            for (TxnOffsetCommitResponsePartition p : topic.partitions()) {
+                if (p.errorCode() == Errors.NONE.code()) {
+                    p.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
+                }
+            }
+        }
+    }
+
+    private void dropTransactional(String groupId, long producerId, TopicPartition partition) {
+        Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
+        if (byProducer == null) {
+            return;
+        }
+        Map<TopicPartition, CommittedOffset> offsets = byProducer.get(producerId);
+        if (offsets != null) {
+            offsets.remove(partition);
+            if (offsets.isEmpty()) {
+                byProducer.remove(producerId);
+            }
+        }
+        if (byProducer.isEmpty()) {
+            transactionalOffsets.remove(groupId);
+        }
+    }
+
+    /**
+     * Completes the transaction of {@code producerId} for {@code groupId}: on commit its waiting offsets become the
+     * group's committed offsets (the future completes once they are durable), on abort they are dropped. A
+     * transaction that left no offsets here completes at once.
+     */
+    public CompletableFuture<Void> completeTransaction(String groupId, long producerId, boolean commit) {
+        return onLoop(() -> {
+            Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
+            Map<TopicPartition, CommittedOffset> offsets = byProducer == null ? null : byProducer.remove(producerId);
+            if (byProducer != null && byProducer.isEmpty()) {
+                transactionalOffsets.remove(groupId);
+            }
+            if (offsets == null) {
+                return done(null);
+            }
+            // The group's offsets (on commit) and the end of the waiting ones, in one append: all or none.
+            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
+                if (commit) {
+                    entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, e.getKey().topic(),
+                            e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
+                }
+                entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
+                        e.getKey().topic(), e.getKey().partition()), null));
+            }
+            // In memory first: a snapshot the append may start must include them.
+            Group existing = groups.get(groupId);
+            Group group = !commit ? null : existing != null ? existing : classicGroup(groupId);
+            Map<TopicPartition, CommittedOffset> replaced = new LinkedHashMap<>();
+            if (group != null) {
+                for (TopicPartition tp : offsets.keySet()) {
+                    replaced.put(tp, group.offsets.get(tp));
+                }
+                group.offsets.putAll(offsets);
+            }
+            CompletableFuture<Void> durable;
+            try {
+                durable = append(entries);
+            } catch (LogStorageException e) {
+                LOG.error("Group '{}': cannot store the offsets of producer {}'s transaction: {}", groupId, producerId,
+                        e.getMessage());
+                if (group != null) {
+                    replaced.forEach((tp, offset) -> {
+                        if (offset == null) {
+                            group.offsets.remove(tp);
+                        } else {
+                            group.offsets.put(tp, offset);
+                        }
+                    });
+                }
+                transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>()).put(producerId, offsets);
+                return CompletableFuture.failedFuture(e);
+            }
+            return durable;
+        });
+    }
+
+    /** Whether a transaction has offsets waiting for this group and partition (OffsetFetch's require_stable). */
+    private boolean unstable(String groupId, TopicPartition partition) {
+        Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
+        if (byProducer == null) {
+            return false;
+        }
+        for (Map<TopicPartition, CommittedOffset> offsets : byProducer.values()) {
+            if (offsets.containsKey(partition)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void failAccepted(OffsetCommitResponseData response, Set<TopicPartition> accepted) {
         for (OffsetCommitResponseTopic topic : response.topics()) {
             for (OffsetCommitResponsePartition p : topic.partitions()) {
@@ -404,6 +607,14 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** OffsetFetch for one group (v8+ form; topics by name; null topics: all of the group's offsets). */
     public CompletableFuture<OffsetFetchResponseGroup> fetchOffsets(OffsetFetchRequestGroup request) {
+        return fetchOffsets(request, false);
+    }
+
+    /**
+     * OffsetFetch; with {@code requireStable} (KIP-447, read_committed consumers) a partition with offsets waiting in
+     * an open transaction is answered UNSTABLE_OFFSET_COMMIT, and the client asks again.
+     */
+    public CompletableFuture<OffsetFetchResponseGroup> fetchOffsets(OffsetFetchRequestGroup request, boolean requireStable) {
         return onLoop(() -> {
             OffsetFetchResponseGroup response = new OffsetFetchResponseGroup().setGroupId(request.groupId());
             Group group = groups.get(request.groupId());
@@ -425,6 +636,15 @@ public final class GroupCoordinator implements AutoCloseable {
                             .setTopicId(topic.topicId()));
                     for (int partition : topic.partitionIndexes()) {
                         addFetched(byTopic, topic.name(), partition, offsets.get(new TopicPartition(topic.name(), partition)));
+                    }
+                }
+            }
+            if (requireStable) {
+                for (OffsetFetchResponseTopics topic : byTopic.values()) {
+                    for (OffsetFetchResponsePartitions p : topic.partitions()) {
+                        if (unstable(request.groupId(), new TopicPartition(topic.name(), p.partitionIndex()))) {
+                            p.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+                        }
                     }
                 }
             }
@@ -673,6 +893,9 @@ public final class GroupCoordinator implements AutoCloseable {
                         e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
             }
         }
+        transactionalOffsets.forEach((groupId, byProducer) -> byProducer.forEach((producerId, offsets) ->
+                offsets.forEach((tp, offset) -> entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(
+                        groupId, producerId, tp.topic(), tp.partition()), OffsetsRecords.offsetValue(offset))))));
         return entries;
     }
 

@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The coordinator's state as a log of key/value records (format in {@link OffsetsRecords}) in partition 0 of
- * {@code __consumer_offsets}. Replaying the log from its start in order rebuilds the state: the last record of
+ * A coordinator's state as a log of key/value records in partition 0 of an internal topic: the group
+ * coordinator's in {@code __consumer_offsets} (format in {@link OffsetsRecords}), the share-group coordinator's in
+ * {@code __share_group_state} (module share-groups, its own format). Replaying the log from its start in order rebuilds the state: the last record of
  * a key wins, a null value deletes it.
  *
  * <p>Bounded size, by snapshots: once more than {@code max(snapshotMinBytes, 2 x last snapshot)} bytes were
@@ -33,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * commits arrive. The segments go through {@link PartitionLog#deleteSegmentsBefore}, which never touches the
  * segment holding the snapshot's first record or anything after it.
  *
- * <p>Not thread-safe: called on the coordinator thread only.
+ * <p>Not thread-safe: its owner serializes the calls (the group coordinator on its thread, the share coordinator
+ * under a monitor).
  */
-final class OffsetsLog {
+public final class OffsetsLog {
     private static final Logger LOG = LoggerFactory.getLogger(OffsetsLog.class);
     /** Records per batch are capped so one batch stays far below segment.bytes and max.message.bytes. */
     private static final int MAX_BATCH_BYTES = 256 * 1024;
@@ -50,26 +52,26 @@ final class OffsetsLog {
     private long appendedBytes;
 
     /** One record: {@code value} null for a tombstone. */
-    record Entry(byte[] key, byte[] value) {
+    public record Entry(byte[] key, byte[] value) {
     }
 
     /** Receives replayed records in log order. */
-    interface Visitor {
+    public interface Visitor {
         void record(ByteBuffer key, ByteBuffer value);
     }
 
-    OffsetsLog(PartitionLog log, Clock clock, long snapshotMinBytes) {
+    public OffsetsLog(PartitionLog log, Clock clock, long snapshotMinBytes) {
         this.log = log;
         this.clock = clock;
         this.snapshotMinBytes = snapshotMinBytes;
     }
 
-    PartitionLog partitionLog() {
+    public PartitionLog partitionLog() {
         return log;
     }
 
     /** Reads every record from the log start to its end. */
-    void replay(Visitor visitor) {
+    public void replay(Visitor visitor) {
         long offset = log.logStartOffset();
         long end = log.logEndOffset();
         long records = 0;
@@ -104,7 +106,7 @@ final class OffsetsLog {
             offset = next;
         }
         bytesSinceSnapshot = log.sizeInBytes();
-        LOG.info("Loaded {} group record(s) from {}-{} (offsets {} to {}, {} bytes)", records, log.topic(), log.partition(),
+        LOG.info("Loaded {} state record(s) from {}-{} (offsets {} to {}, {} bytes)", records, log.topic(), log.partition(),
                 log.logStartOffset(), end, bytesSinceSnapshot);
     }
 
@@ -113,7 +115,7 @@ final class OffsetsLog {
      *
      * @throws io.spindle.log.LogStorageException when the append fails; nothing was appended
      */
-    CompletableFuture<Void> append(List<Entry> entries) {
+    public CompletableFuture<Void> append(List<Entry> entries) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -126,7 +128,7 @@ final class OffsetsLog {
     }
 
     /** True once enough was appended since the last snapshot that writing one pays for itself. */
-    boolean snapshotDue() {
+    public boolean snapshotDue() {
         return bytesSinceSnapshot > Math.max(snapshotMinBytes, 2 * lastSnapshotBytes);
     }
 
@@ -134,7 +136,7 @@ final class OffsetsLog {
      * Appends {@code state} (every live key) as a snapshot; once it is durable, {@code trimmer} is handed a task
      * to run on the coordinator thread that deletes the segments before it.
      */
-    void snapshot(List<Entry> state, java.util.function.Consumer<Runnable> trimmer) {
+    public void snapshot(List<Entry> state, java.util.function.Consumer<Runnable> trimmer) {
         long appendedBefore = appendedBytes;
         long startOffset = log.logEndOffset();
         CompletableFuture<Void> durable = append(state);

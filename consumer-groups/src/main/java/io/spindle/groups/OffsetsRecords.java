@@ -14,7 +14,10 @@ import java.util.List;
  * The key and value format of the records in {@code __consumer_offsets} (Spindle's own, not Kafka's).
  *
  * <p>Key: a 2-byte type, then for {@link #OFFSET_KEY} the group id, topic and partition; for
- * {@link #GROUP_KEY} (a classic group) and {@link #CONSUMER_GROUP_KEY} (a KIP-848 group) the group id. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
+ * {@link #GROUP_KEY} (a classic group) and {@link #CONSUMER_GROUP_KEY} (a KIP-848 group) the group id; for
+ * {@link #TRANSACTIONAL_OFFSET_KEY} (an offset committed in a transaction not yet complete; its value is an offset
+ * value) the group id, the producer id (8 bytes), topic and partition. A broker from before transactions stops
+ * at a key of that type, naming it. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
  * 4-byte length (-1 for null). A record with a null value is a tombstone: the key is gone.
  *
  * <p>Values start with a 2-byte version. Version 0 of an offset value: offset (8), leader epoch (4), metadata
@@ -27,13 +30,14 @@ final class OffsetsRecords {
     static final short OFFSET_KEY = 0;
     static final short GROUP_KEY = 1;
     static final short CONSUMER_GROUP_KEY = 2;
+    static final short TRANSACTIONAL_OFFSET_KEY = 3;
     private static final short VALUE_VERSION = 0;
 
     private OffsetsRecords() {
     }
 
-    /** A decoded key: {@code topic} is null for a group key. */
-    record Key(short type, String group, String topic, int partition) {
+    /** A decoded key: {@code topic} is null for a group key; {@code producerId} is -1 but for a transactional offset. */
+    record Key(short type, String group, String topic, int partition, long producerId) {
     }
 
     /** A stored member of a classic group. */
@@ -49,6 +53,16 @@ final class OffsetsRecords {
         return write(out -> {
             out.writeShort(OFFSET_KEY);
             string(out, group);
+            string(out, topic);
+            out.writeInt(partition);
+        });
+    }
+
+    static byte[] transactionalOffsetKey(String group, long producerId, String topic, int partition) {
+        return write(out -> {
+            out.writeShort(TRANSACTIONAL_OFFSET_KEY);
+            string(out, group);
+            out.writeLong(producerId);
             string(out, topic);
             out.writeInt(partition);
         });
@@ -232,10 +246,14 @@ final class OffsetsRecords {
             short type = in.readShort();
             String group = string(in);
             if (type == OFFSET_KEY) {
-                return new Key(type, group, string(in), in.readInt());
+                return new Key(type, group, string(in), in.readInt(), -1L);
             }
             if (type == GROUP_KEY || type == CONSUMER_GROUP_KEY) {
-                return new Key(type, group, null, -1);
+                return new Key(type, group, null, -1, -1L);
+            }
+            if (type == TRANSACTIONAL_OFFSET_KEY) {
+                long producerId = in.readLong();
+                return new Key(type, group, string(in), in.readInt(), producerId);
             }
             throw new IllegalArgumentException("unknown key type " + type + " for group '" + group + "'");
         } catch (IOException e) {

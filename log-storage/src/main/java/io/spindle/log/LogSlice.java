@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Whole record batches read from one segment, exactly as stored, without copying them onto the heap.
@@ -84,6 +85,69 @@ public final class LogSlice implements AutoCloseable {
             throw new UncheckedIOException("transfer from " + segment.file() + " failed", e);
         }
         return done;
+    }
+
+    /**
+     * The same slice without the batches at or past {@code endOffset}: this slice itself when it ends at or before
+     * it; otherwise a new slice that takes over this one's reference (this one must not be used or closed after),
+     * or {@link #EMPTY} when even the first batch reaches past it (then this one is closed). Batches are kept
+     * whole, so a batch that starts below {@code endOffset} and ends past it is left out too. A read_committed
+     * fetch cuts its slice at the last stable offset this way.
+     */
+    public LogSlice cutAt(long endOffset) {
+        if (segment == null || nextOffset <= endOffset) {
+            return this;
+        }
+        requireOpen();
+        BatchHeader batch = segment.header(position);
+        long limit = position;
+        long end = position + size;
+        long next = -1;
+        while (limit < end) {
+            batch.moveTo(limit);
+            if (batch.nextOffset() > endOffset) {
+                break;
+            }
+            next = batch.nextOffset();
+            limit += batch.sizeInBytes();
+        }
+        if (limit == position) {
+            close();
+            return EMPTY;
+        }
+        // The reference passes to the new slice: mark this one closed without releasing the segment.
+        if (!closed.compareAndSet(false, true)) {
+            throw new IllegalStateException("slice of " + segment.file() + " used after close");
+        }
+        return new LogSlice(segment, firstOffset, position, (int) (limit - position), next);
+    }
+
+    /**
+     * Calls {@code visitor} with a header on each batch of the slice, in order (one cursor, moved from batch to
+     * batch; valid only during the call). For scans that need the headers only, such as rebuilding a partition's
+     * transactions at load, without copying the records.
+     */
+    public void forEachBatch(Consumer<BatchHeader> visitor) {
+        if (segment == null) {
+            return;
+        }
+        requireOpen();
+        BatchHeader batch = segment.header(position);
+        long at = position;
+        long end = position + size;
+        while (at < end) {
+            visitor.accept(batch.moveTo(at));
+            at += batch.sizeInBytes();
+        }
+    }
+
+    /** A heap copy of the whole batch {@code header} points at (a header handed out by {@link #forEachBatch}). */
+    public ByteBuffer copyBatch(BatchHeader header) {
+        requireOpen();
+        int length = (int) header.sizeInBytes();
+        ByteBuffer copy = ByteBuffer.allocate(length);
+        segment.copyTo(header.position(), length, copy);
+        return copy.flip();
     }
 
     private void requireOpen() {

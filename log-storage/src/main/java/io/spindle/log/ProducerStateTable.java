@@ -10,10 +10,16 @@ import java.util.Map;
  * sequence ranges and offsets, as Kafka keeps them (a producer has at most five batches in flight, so a
  * retry always matches one of them). Rebuilt from the batch headers when the log opens.
  *
+ * <p>Transaction markers (control batches, written by the transaction coordinator with no sequence) carry a
+ * producer's id and epoch but no sequence: they may raise the producer's epoch (an aborted transaction fences the
+ * producer that ran it) and leave its sequences alone, so the producer's next batch continues where it was.
+ *
  * <p>Not thread-safe: used under the partition's write lock.
  */
 final class ProducerStateTable {
     static final int NO_PRODUCER_ID = -1;
+    /** The base sequence of a batch without one: a transaction marker. */
+    static final int NO_SEQUENCE = -1;
     private static final int BATCHES_KEPT = 5;
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
@@ -44,6 +50,9 @@ final class ProducerStateTable {
             throw new InvalidProducerEpochException("producer " + producerId + " epoch " + epoch
                     + " is older than the current epoch " + entry.epoch + " on " + partition);
         }
+        if (firstSequence == NO_SEQUENCE) {
+            return null; // a transaction marker: never a retry, never out of sequence
+        }
         if (epoch > entry.epoch) {
             if (firstSequence != 0) {
                 throw new OutOfOrderSequenceException("producer " + producerId + " started epoch " + epoch
@@ -65,9 +74,16 @@ final class ProducerStateTable {
         return null;
     }
 
-    /** Records an appended batch. */
+    /** Records an appended batch (a transaction marker when {@code firstSequence} is {@link #NO_SEQUENCE}). */
     void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
         ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry());
+        if (firstSequence == NO_SEQUENCE) {
+            if (epoch != entry.epoch) {
+                entry.epoch = epoch;
+                entry.batches.clear();
+            }
+            return;
+        }
         if (epoch != entry.epoch) {
             entry.epoch = epoch;
             entry.batches.clear();

@@ -36,6 +36,8 @@ class ExampleProjectIT {
             new String[] {"config", "spindle-config"},
             new String[] {"log-storage", "spindle-log-storage"},
             new String[] {"consumer-groups", "spindle-consumer-groups"},
+            new String[] {"share-groups", "spindle-share-groups"},
+            new String[] {"transactions", "spindle-transactions"},
             new String[] {"broker-core", "spindle-broker-core"},
             new String[] {"spindle-test", "spindle-test"});
     private static final Pattern SUREFIRE_TOTALS =

@@ -38,12 +38,19 @@ public final class DescribeConfigsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final BrokerConfig config;
     private final TopicConfigSources sources;
+    private final GroupConfigs groupConfigs;
 
     public DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config) {
+        this(topics, config, GroupConfigs.NONE);
+    }
+
+    /** @param groupConfigs the configs of GROUP resources (share groups' share.* configs) */
+    public DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config, GroupConfigs groupConfigs) {
         super(ApiKeys.DESCRIBE_CONFIGS);
         this.topics = topics;
         this.config = config;
         this.sources = new TopicConfigSources(config);
+        this.groupConfigs = groupConfigs;
     }
 
     @Override
@@ -60,6 +67,8 @@ public final class DescribeConfigsHandler extends VersionedApiHandler {
                 describeTopic(resource, data, result);
             } else if (type == ConfigResource.Type.BROKER) {
                 describeBroker(resource, data, result);
+            } else if (type == ConfigResource.Type.GROUP) {
+                describeGroup(resource, data, result);
             } else {
                 result.setErrorCode(Errors.INVALID_REQUEST.code())
                         .setErrorMessage("Spindle does not describe configs of resource type " + type + ".");
@@ -140,6 +149,30 @@ public final class DescribeConfigsHandler extends VersionedApiHandler {
                     .setConfigType(ConfigType.UNKNOWN.id());
             if (data.includeDocumentation()) {
                 entry.setDocumentation(BrokerConfig.documentation(key));
+            }
+            if (data.includeSynonyms()) {
+                entry.setSynonyms(List.of(new DescribeConfigsSynonym().setName(key).setValue(values.get(key))
+                        .setSource(source.id())));
+            }
+            configs.add(entry);
+        }
+        result.setConfigs(configs);
+    }
+
+    /** A group's configs: its own (GROUP_CONFIG) or the broker's default (DEFAULT_CONFIG). */
+    private void describeGroup(DescribeConfigsResource resource, DescribeConfigsRequestData data,
+                               DescribeConfigsResult result) {
+        String group = resource.resourceName();
+        Map<String, String> overrides = groupConfigs.overrides(group);
+        Map<String, String> values = groupConfigs.values(group);
+        List<DescribeConfigsResourceResult> configs = new ArrayList<>();
+        for (String key : selected(groupConfigs.names(), resource.configurationKeys())) {
+            ConfigSource source = overrides.containsKey(key) ? ConfigSource.GROUP_CONFIG : ConfigSource.DEFAULT_CONFIG;
+            DescribeConfigsResourceResult entry = new DescribeConfigsResourceResult().setName(key)
+                    .setValue(values.get(key)).setReadOnly(false).setIsSensitive(false)
+                    .setConfigSource(source.id()).setConfigType(ConfigType.UNKNOWN.id());
+            if (data.includeDocumentation()) {
+                entry.setDocumentation(groupConfigs.documentation(key));
             }
             if (data.includeSynonyms()) {
                 entry.setSynonyms(List.of(new DescribeConfigsSynonym().setName(key).setValue(values.get(key))

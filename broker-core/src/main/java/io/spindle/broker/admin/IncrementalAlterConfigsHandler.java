@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -37,19 +38,27 @@ import org.apache.kafka.common.requests.RequestHeader;
 /**
  * IncrementalAlterConfigs on topics: SET and DELETE any topic key; APPEND and SUBTRACT only list-valued keys
  * (cleanup.policy), as Kafka allows. The resulting overrides are validated through TopicConfig as a whole,
- * persisted, and applied to the live partition logs. Broker configs are static and refused. Runs on the
- * admin executor.
+ * persisted, and applied to the live partition logs. On groups (GROUP resources): SET and DELETE of the share
+ * groups' configs ({@link GroupConfigs}), applied to the group's share-partitions at once. Broker configs are static
+ * and refused. Runs on the admin executor.
  */
 public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
     private static final Set<String> LIST_KEYS = Set.of(TopicConfig.CLEANUP_POLICY);
 
     private final TopicRegistry topics;
     private final Executor adminExecutor;
+    private final GroupConfigs groupConfigs;
 
     public IncrementalAlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
+        this(topics, adminExecutor, GroupConfigs.NONE);
+    }
+
+    /** @param groupConfigs the configs of GROUP resources (share groups' share.* configs) */
+    public IncrementalAlterConfigsHandler(TopicRegistry topics, Executor adminExecutor, GroupConfigs groupConfigs) {
         super(ApiKeys.INCREMENTAL_ALTER_CONFIGS);
         this.topics = topics;
         this.adminExecutor = adminExecutor;
+        this.groupConfigs = groupConfigs;
     }
 
     @Override
@@ -77,6 +86,10 @@ public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
     }
 
     private void alter(AlterConfigsResource resource, boolean validateOnly) {
+        if (ConfigResource.Type.forId(resource.resourceType()) == ConfigResource.Type.GROUP) {
+            alterGroup(resource, validateOnly);
+            return;
+        }
         AdminErrors.requireTopicResource(resource.resourceType());
         String name = resource.resourceName();
         TopicInfo topic = topics.topic(name)
@@ -119,6 +132,36 @@ public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
             }
         }
         topics.replaceOverrides(name, overrides, validateOnly);
+    }
+
+    /** A group's configs: SET and DELETE (none is a list); validated as a whole, stored, applied at once. */
+    private void alterGroup(AlterConfigsResource resource, boolean validateOnly) {
+        String group = resource.resourceName();
+        if (group == null || group.isEmpty()) {
+            throw new InvalidRequestException("A GROUP config resource needs a group id.");
+        }
+        Map<String, String> overrides = new TreeMap<>(groupConfigs.overrides(group));
+        Set<String> seen = new HashSet<>();
+        for (AlterableConfig change : resource.configs()) {
+            String key = change.name();
+            if (!seen.add(key)) {
+                throw new InvalidRequestException("Config '" + key + "' appears more than once for group '" + group + "'.");
+            }
+            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
+            if (op == AlterConfigOp.OpType.SET && change.value() != null) {
+                overrides.put(key, change.value());
+            } else if (op == AlterConfigOp.OpType.DELETE) {
+                overrides.remove(key);
+            } else {
+                throw new InvalidConfigurationException("Config operation " + op + (change.value() == null ? " without a value" : "")
+                        + " is not allowed for config '" + key + "' of group '" + group + "': groups take SET and DELETE.");
+            }
+        }
+        try {
+            groupConfigs.replace(group, overrides, validateOnly);
+        } catch (ConfigException e) {
+            throw new InvalidConfigurationException(e.getMessage() + " (group '" + group + "')");
+        }
     }
 
     private static void requireKnown(String key, String topic) {

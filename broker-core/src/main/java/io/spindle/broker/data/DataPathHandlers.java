@@ -6,9 +6,13 @@ import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
+import io.spindle.txn.ProducerIds;
+import io.spindle.txn.TransactionMarkers;
+import io.spindle.txn.Transactions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -35,21 +39,57 @@ public final class DataPathHandlers implements AutoCloseable {
     private final HashedWheelTimer timer;
     private final FetchPurgatory purgatory;
     private final List<ApiHandler> handlers;
+    private final ProducerIdAllocator producerIds;
+    private final PartitionMarkers markers;
+    private volatile Transactions transactions;
 
     public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, Path dataDir, Clock clock) {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        ProducerIdAllocator producerIds = ProducerIdAllocator.open(dataDir);
+        this.producerIds = ProducerIdAllocator.open(dataDir);
         this.writers = new PartitionWriters(threads);
+        this.markers = new PartitionMarkers(partitions, writers, clock);
         this.readers = daemonPool("data-reader", threads);
         // 5 ms ticks: fetch max waits and produce timeouts are hundreds of milliseconds and up.
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("spindle-data-timer", true), 5, TimeUnit.MILLISECONDS, 512);
         this.purgatory = new FetchPurgatory(timer, readers);
         partitions.addListener(purgatory);
         this.handlers = List.of(
-                new ProduceHandler(topics, partitions, writers, timer),
+                new ProduceHandler(topics, partitions, writers, timer, this::transactions),
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
-                new InitProducerIdHandler(producerIds, readers));
+                new InitProducerIdHandler(producerIds, readers, this::transactions));
+    }
+
+    /**
+     * Connects the transaction coordinator, which starts after this (it writes its markers through
+     * {@link #markers()}). Until then transactional requests are answered COORDINATOR_NOT_AVAILABLE.
+     */
+    public void attach(Transactions coordinator) {
+        this.transactions = coordinator;
+    }
+
+    private Transactions transactions() {
+        return transactions;
+    }
+
+    /** Writes transaction markers into the partitions, on their writer threads. */
+    public TransactionMarkers markers() {
+        return markers;
+    }
+
+    /** The broker's producer id allocator (idempotent and transactional producers share it). */
+    public ProducerIds producerIds() {
+        return producerIds::allocate;
+    }
+
+    /** Where long-poll reads wait (ShareFetch waits there too). */
+    public FetchPurgatory purgatory() {
+        return purgatory;
+    }
+
+    /** The reader pool: reads of the logs, off the event loops and the writers. */
+    public Executor readers() {
+        return readers;
     }
 
     /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId. */

@@ -1,56 +1,30 @@
 package io.spindle.broker.data;
 
-import io.netty.util.Timeout;
 import io.spindle.broker.ApiResponse;
-import java.util.concurrent.CompletableFuture;
+import io.spindle.broker.partition.Partition;
+import java.util.List;
 
-/**
- * A fetch waiting in the {@link FetchPurgatory} for min_bytes to arrive or max_wait_ms to pass. It is completed
- * exactly once: by an append that satisfies it, by its timeout (with whatever is there), or abandoned with no
- * response when its connection closes.
- */
-final class DelayedFetch {
+/** A fetch waiting in the {@link FetchPurgatory} for min_bytes to arrive or max_wait_ms to pass. */
+final class DelayedFetch extends DelayedRead {
     final FetchPlan plan;
-    final long connectionId;
-    final CompletableFuture<ApiResponse> result = new CompletableFuture<>();
-    volatile Timeout timeout;
-    private boolean completed; // guarded by this
 
     DelayedFetch(FetchPlan plan, long connectionId) {
+        super(connectionId);
         this.plan = plan;
-        this.connectionId = connectionId;
     }
 
-    /**
-     * Reads the plan and completes if it is satisfied, or in any case when {@code force}. Returns whether the
-     * fetch is complete (now or earlier). The future completes outside the lock, so its callbacks never run
-     * under it.
-     */
-    boolean tryComplete(boolean force) {
-        FetchRead read;
-        synchronized (this) {
-            if (completed) {
-                return true;
-            }
-            read = plan.read();
-            if (!force && !read.satisfies(plan.minBytes())) {
-                read.close();
-                return false;
-            }
-            completed = true;
-        }
-        result.complete(read.toResponse());
-        return true;
+    @Override
+    public List<Partition> partitions() {
+        return plan.partitions();
     }
 
-    /** Completes with no response (its connection is gone); no-op if already complete. */
-    void abandon() {
-        synchronized (this) {
-            if (completed) {
-                return;
-            }
-            completed = true;
+    @Override
+    protected ApiResponse attempt(boolean force) {
+        FetchRead read = plan.read();
+        if (!force && !read.satisfies(plan.minBytes())) {
+            read.close();
+            return null;
         }
-        result.complete(null);
+        return read.toResponse();
     }
 }

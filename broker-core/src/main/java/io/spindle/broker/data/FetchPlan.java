@@ -2,6 +2,7 @@ package io.spindle.broker.data;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.AbortedTransaction;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogSlice;
@@ -29,7 +30,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  * records this time.
  *
  * <p>What a consumer may read, and the high watermark and last stable offset it is told, are the partition's
- * ({@link Partition#read}); without transactions a read_committed fetch gets an empty list of aborted transactions.
+ * ({@link Partition#read}); a read_committed fetch stops at the last stable offset and is told the transactions
+ * aborted among the records it gets ({@link Partition#abortedTransactions}).
  *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
@@ -144,7 +146,8 @@ final class FetchPlan {
                     partitionData.setErrorCode(Errors.NONE.code())
                             .setHighWatermark(source.highWatermark())
                             .setLastStableOffset(source.lastStableOffset())
-                            .setAbortedTransactions(isolation == IsolationLevel.READ_COMMITTED ? new ArrayList<>() : null)
+                            .setAbortedTransactions(isolation == IsolationLevel.READ_COMMITTED
+                                    ? aborted(source, partition.fetchOffset(), slice) : null)
                             .setRecords(slice.isEmpty() ? MemoryRecords.EMPTY : new LogSliceRecords(slice));
                     if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
                         partitionData.setLogStartOffset(source.logStartOffset());
@@ -157,6 +160,17 @@ final class FetchPlan {
             }
         }
         return new FetchRead(data, slices, bytes, anyError);
+    }
+
+    private static List<FetchResponseData.AbortedTransaction> aborted(Partition source, long fetchOffset, LogSlice slice) {
+        List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
+        if (slice.isEmpty()) {
+            return aborted;
+        }
+        for (AbortedTransaction txn : source.abortedTransactions(fetchOffset, slice.nextOffset())) {
+            aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(txn.producerId()).setFirstOffset(txn.firstOffset()));
+        }
+        return aborted;
     }
 
     private LogSlice readPartition(PartitionFetch partition, long remainingBytes, boolean firstData) {

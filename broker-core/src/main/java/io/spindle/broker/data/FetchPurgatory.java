@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Long-poll fetches waiting for data. No thread waits per fetch: each waiting fetch is registered under every
+ * Long-poll reads waiting for data: Fetch ({@link DelayedFetch}) and ShareFetch (broker.share), each a
+ * {@link DelayedRead}. No thread waits per fetch: each waiting fetch is registered under every
  * partition it reads and completed by the new data that satisfies it (the partition's high watermark moving
  * wakes it, a read executor thread
  * reads it again) or by its timeout on a timer wheel; it is dropped without a response when its connection
@@ -32,11 +33,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe.
  */
-final class FetchPurgatory implements PartitionListener, AutoCloseable {
+public final class FetchPurgatory implements PartitionListener, AutoCloseable {
     private final Timer timer;
     private final Executor readExecutor;
     private final ConcurrentMap<Partition, Watchers> watchers = new ConcurrentHashMap<>();
-    private final ConcurrentMap<Long, Set<DelayedFetch>> waitingByConnection = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Long, Set<DelayedRead>> waitingByConnection = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -50,12 +51,19 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
 
     /** Waits until the plan reads at least its min bytes, or {@code maxWaitMs} passes, or the connection closes. */
     CompletableFuture<ApiResponse> await(FetchPlan plan, long maxWaitMs, ClientConnection connection) {
-        DelayedFetch fetch = new DelayedFetch(plan, connection.id());
+        return await(new DelayedFetch(plan, connection.id()), maxWaitMs, connection);
+    }
+
+    /**
+     * Waits until {@code fetch} answers, or {@code maxWaitMs} passes (then it answers with what is there), or the
+     * connection closes (no answer). {@code fetch} is tried once more right after it is registered.
+     */
+    public CompletableFuture<ApiResponse> await(DelayedRead fetch, long maxWaitMs, ClientConnection connection) {
         if (closed) {
             fetch.tryComplete(true);
             return fetch.result;
         }
-        for (Partition partition : plan.partitions()) {
+        for (Partition partition : fetch.partitions()) {
             watchers.compute(partition, (key, existing) -> {
                 Watchers watching = existing == null ? new Watchers() : existing;
                 watching.fetches.add(fetch);
@@ -90,7 +98,11 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
         wake(partition);
     }
 
-    private void wake(Partition partition) {
+    /**
+     * Wakes the reads waiting on {@code partition} for a reason other than its log (records of a share group
+     * released or timed out): they are tried again on the read executor. Cheap; any thread.
+     */
+    public void wake(Partition partition) {
         Watchers watching = watchers.get(partition);
         if (watching == null || !watching.wakeQueued.compareAndSet(false, true)) {
             return;
@@ -99,7 +111,7 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
             readExecutor.execute(() -> {
                 // Cleared before reading: an append landing during the reads queues another wake-up.
                 watching.wakeQueued.set(false);
-                for (DelayedFetch fetch : watching.fetches) {
+                for (DelayedRead fetch : watching.fetches) {
                     complete(fetch, false);
                 }
             });
@@ -111,19 +123,19 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
     /** Number of fetches waiting (for tests and metrics). */
     int waiting() {
         int count = 0;
-        for (Set<DelayedFetch> set : waitingByConnection.values()) {
+        for (Set<DelayedRead> set : waitingByConnection.values()) {
             count += set.size();
         }
         return count;
     }
 
-    private void complete(DelayedFetch fetch, boolean force) {
+    private void complete(DelayedRead fetch, boolean force) {
         if (fetch.tryComplete(force)) {
             forget(fetch);
         }
     }
 
-    private void expire(DelayedFetch fetch) {
+    private void expire(DelayedRead fetch) {
         try {
             readExecutor.execute(() -> complete(fetch, true));
         } catch (RejectedExecutionException shuttingDown) {
@@ -131,11 +143,11 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
         }
     }
 
-    private void track(DelayedFetch fetch, ClientConnection connection) {
+    private void track(DelayedRead fetch, ClientConnection connection) {
         long id = connection.id();
         boolean[] firstWait = {false};
         waitingByConnection.compute(id, (key, waiting) -> {
-            Set<DelayedFetch> set = waiting;
+            Set<DelayedRead> set = waiting;
             if (set == null) {
                 set = ConcurrentHashMap.newKeySet();
                 firstWait[0] = true;
@@ -150,28 +162,28 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
     }
 
     private void dropConnection(long connectionId) {
-        Set<DelayedFetch> waiting = waitingByConnection.remove(connectionId);
+        Set<DelayedRead> waiting = waitingByConnection.remove(connectionId);
         if (waiting == null) {
             return;
         }
-        for (DelayedFetch fetch : waiting) {
+        for (DelayedRead fetch : waiting) {
             fetch.abandon();
             forget(fetch);
         }
     }
 
-    private void forget(DelayedFetch fetch) {
+    private void forget(DelayedRead fetch) {
         var timeout = fetch.timeout;
         if (timeout != null) {
             timeout.cancel();
         }
-        for (Partition partition : fetch.plan.partitions()) {
+        for (Partition partition : fetch.partitions()) {
             watchers.computeIfPresent(partition, (key, watching) -> {
                 watching.fetches.remove(fetch);
                 return watching.fetches.isEmpty() ? null : watching;
             });
         }
-        Set<DelayedFetch> ofConnection = waitingByConnection.get(fetch.connectionId);
+        Set<DelayedRead> ofConnection = waitingByConnection.get(fetch.connectionId);
         if (ofConnection != null) {
             ofConnection.remove(fetch);
         }
@@ -179,7 +191,7 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
 
     /** The fetches waiting on one log, and whether a wake-up for them is queued. */
     private static final class Watchers {
-        final Set<DelayedFetch> fetches = ConcurrentHashMap.newKeySet();
+        final Set<DelayedRead> fetches = ConcurrentHashMap.newKeySet();
         final AtomicBoolean wakeQueued = new AtomicBoolean();
     }
 
@@ -187,11 +199,11 @@ final class FetchPurgatory implements PartitionListener, AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        List<DelayedFetch> waiting = new ArrayList<>();
-        for (Set<DelayedFetch> set : waitingByConnection.values()) {
+        List<DelayedRead> waiting = new ArrayList<>();
+        for (Set<DelayedRead> set : waitingByConnection.values()) {
             waiting.addAll(set);
         }
-        for (DelayedFetch fetch : waiting) {
+        for (DelayedRead fetch : waiting) {
             complete(fetch, true);
         }
     }

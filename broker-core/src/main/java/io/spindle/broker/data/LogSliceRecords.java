@@ -16,10 +16,10 @@ import org.apache.kafka.common.record.internal.TransferableRecords;
  * <p>Does not own the slice: the response's release action closes it once the response has been written or
  * dropped.
  */
-final class LogSliceRecords implements TransferableRecords {
+public final class LogSliceRecords implements TransferableRecords {
     private final LogSlice slice;
 
-    LogSliceRecords(LogSlice slice) {
+    public LogSliceRecords(LogSlice slice) {
         this.slice = slice;
     }
 

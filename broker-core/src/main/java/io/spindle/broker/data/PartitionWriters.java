@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The threads that append to partition logs, off the Netty event loops (an append may block on disk).
@@ -42,9 +43,13 @@ final class PartitionWriters implements AutoCloseable {
      * until the future completes. Completes exceptionally with the storage engine's exception.
      */
     CompletableFuture<AppendResult> append(Partition partition, ByteBuffer records) {
+        return run(partition, () -> partition.append(records));
+    }
+
+    /** Runs {@code write} (an append of some kind to {@code partition}) on the partition's writer thread. */
+    <T> CompletableFuture<T> run(Partition partition, Supplier<T> write) {
         try {
-            return CompletableFuture.supplyAsync(() -> partition.append(records),
-                    stripeOf(partition.topic(), partition.index()));
+            return CompletableFuture.supplyAsync(write, stripeOf(partition.topic(), partition.index()));
         } catch (RejectedExecutionException closed) {
             // As a failed future, never thrown: other partitions of the request may already be queued, and the
             // request (whose buffer they read) must not complete before they have run.

@@ -12,12 +12,15 @@ import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.AppendResult;
 import io.spindle.log.BatchHeader;
+import io.spindle.txn.Transactions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
@@ -46,10 +49,11 @@ import org.apache.kafka.common.requests.RequestHeader;
  *
  * <p>Decisions where a Kafka broker has features Spindle lacks:
  * <ul>
- *   <li>Transactions are not supported. A request with a transactional id, or a transactional batch, gets
- *       TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition: that is what Kafka answers when the broker
- *       does not let the client use transactional ids, and it fails a transactional producer at once with a
- *       typed exception instead of letting it retry.</li>
+ *   <li>A transactional batch is appended only if its partition is part of its producer's open transaction, with
+ *       its current epoch ({@link Transactions#verifyPartition}, KIP-890's check, made for every client version):
+ *       otherwise INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH or INVALID_PRODUCER_ID_MAPPING. That stops a late
+ *       write from a finished transaction from opening a transaction no marker will ever close. A control batch
+ *       from a client is INVALID_RECORD: only the coordinator writes markers.</li>
  *   <li>As Kafka does for versions 3 and up, a partition's records must be exactly one batch (INVALID_RECORD
  *       otherwise), and internal topics cannot be produced to by clients (INVALID_TOPIC_EXCEPTION).</li>
  *   <li>Topics are not created here: Kafka creates them on Metadata, not on Produce, so an unknown topic is
@@ -68,13 +72,16 @@ final class ProduceHandler extends VersionedApiHandler {
     private final Partitions partitions;
     private final PartitionWriters writers;
     private final Timer timer;
+    private final Supplier<Transactions> transactions;
 
-    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer) {
+    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer,
+                   Supplier<Transactions> transactions) {
         super(ApiKeys.PRODUCE, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.partitions = partitions;
         this.writers = writers;
         this.timer = timer;
+        this.transactions = transactions;
     }
 
     @Override
@@ -89,10 +96,6 @@ final class ProduceHandler extends VersionedApiHandler {
         if (acks == null) {
             requestError = Errors.INVALID_REQUIRED_ACKS;
             requestErrorMessage = "acks must be 0, 1 or -1, not " + produce.acks();
-        } else if (data.transactionalId() != null || carriesTransactionalBatch(data)) {
-            requestError = Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
-            requestErrorMessage = "Spindle does not support transactions (transactional id "
-                    + data.transactionalId() + ")";
         }
 
         ProduceResponseData response = new ProduceResponseData();
@@ -142,6 +145,11 @@ final class ProduceHandler extends VersionedApiHandler {
                     fail(partitionResponse, version, Errors.INVALID_RECORD,
                             "Produce requests of version " + version + " carry exactly one record batch per partition ("
                                     + partitionName + ")");
+                    continue;
+                }
+                Refusal refusal = transactionalRefusal(data.transactionalId(), batch, topicName, partitionData.index());
+                if (refusal != null) {
+                    fail(partitionResponse, version, refusal.error(), refusal.message());
                     continue;
                 }
                 PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks);
@@ -245,20 +253,38 @@ final class ProduceHandler extends VersionedApiHandler {
         return buffer;
     }
 
-    /** Whether any partition's first batch is a v2 batch marked transactional (Kafka checks the same). */
-    private static boolean carriesTransactionalBatch(ProduceRequestData data) {
-        for (TopicProduceData topicData : data.topicData()) {
-            for (PartitionProduceData partitionData : topicData.partitionData()) {
-                if (partitionData.records() instanceof MemoryRecords memory) {
-                    ByteBuffer buffer = memory.buffer();
-                    BatchHeader first = BatchHeader.at(buffer, buffer.position());
-                    if (first.available() >= BatchHeader.HEADER_SIZE && first.magic() == BatchHeader.CURRENT_MAGIC
-                            && first.isTransactional()) {
-                        return true;
-                    }
-                }
-            }
+    private record Refusal(Errors error, String message) {
+    }
+
+    /**
+     * Why a batch may not be appended as far as transactions go (null when it may): a control batch from a client,
+     * or a transactional batch outside its producer's open transaction.
+     */
+    private Refusal transactionalRefusal(String transactionalId, ByteBuffer batch, String topic, int partition) {
+        BatchHeader header = BatchHeader.at(batch, batch.position());
+        if (header.available() < BatchHeader.HEADER_SIZE || header.magic() != BatchHeader.CURRENT_MAGIC) {
+            return null;    // the log refuses it with the precise reason
         }
-        return false;
+        if (header.isControl()) {
+            return new Refusal(Errors.INVALID_RECORD, "control batches are written by the transaction coordinator, "
+                    + "not produced by clients (" + topic + "-" + partition + ")");
+        }
+        if (!header.isTransactional()) {
+            return null;
+        }
+        Transactions coordinator = transactions.get();
+        if (transactionalId == null || coordinator == null) {
+            return new Refusal(coordinator == null ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_TXN_STATE,
+                    "a transactional batch for " + topic + "-" + partition + " needs "
+                            + (coordinator == null ? "the transaction coordinator, which is not running" : "a transactional id"));
+        }
+        Errors error = coordinator.verifyPartition(transactionalId, header.producerId(), header.producerEpoch(),
+                new TopicPartition(topic, partition));
+        if (error == Errors.NONE) {
+            return null;
+        }
+        return new Refusal(error, "transactional id '" + transactionalId + "' (producer " + header.producerId()
+                + " epoch " + header.producerEpoch() + ") has no open transaction with " + topic + "-" + partition
+                + ": " + error.message());
     }
 }

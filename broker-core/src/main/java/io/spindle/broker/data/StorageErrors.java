@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * The Kafka error code for each failure the storage engine reports. The codes drive client behaviour
  * (retry, refresh metadata, give up), so each mapping follows what a Kafka broker answers for the same cause.
  */
-final class StorageErrors {
+public final class StorageErrors {
     private static final Logger LOG = LoggerFactory.getLogger(StorageErrors.class);
 
     private StorageErrors() {
@@ -41,7 +41,7 @@ final class StorageErrors {
      * a writer that no longer takes work answer NOT_LEADER_OR_FOLLOWER: the client refreshes its metadata and
      * retries, which is what it should do in both cases. Anything unexpected is logged here, once per failure.
      */
-    static Errors of(Throwable failure, String what) {
+    public static Errors of(Throwable failure, String what) {
         Throwable cause = unwrap(failure);
         if (cause instanceof CorruptRecordBatchException) {
             return Errors.CORRUPT_MESSAGE;

@@ -17,12 +17,13 @@ import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * FindCoordinator: this broker coordinates every group. Keys come one per request (v0-3) or batched (v4+, as
- * 4.x clients send them). Transaction and share coordinators are not offered: such keys are answered
- * COORDINATOR_NOT_AVAILABLE with a message saying so (transactions are not implemented yet).
+ * FindCoordinator: this broker coordinates every group and every transactional id. Keys come one per request (v0-3)
+ * or batched (v4+, as 4.x clients send them). Share coordinators are not offered: such keys are answered
+ * COORDINATOR_NOT_AVAILABLE with a message saying so.
  */
 final class FindCoordinatorHandler extends GroupApiHandler {
     private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
 
     private final BrokerNode node;
 
@@ -51,13 +52,15 @@ final class FindCoordinatorHandler extends GroupApiHandler {
 
     private Coordinator coordinatorFor(String key, byte keyType) {
         Coordinator coordinator = new Coordinator().setKey(key);
-        if (keyType != GROUP) {
+        if (keyType != GROUP && keyType != TRANSACTION) {
             return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
-                    .setErrorMessage("this broker coordinates consumer groups only (key type " + keyType + " is not served)");
+                    .setErrorMessage("this broker coordinates consumer groups and transactions only (key type "
+                            + keyType + " is not served)");
         }
         if (key == null || key.isEmpty()) {
             return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setNodeId(-1).setHost("").setPort(-1)
-                    .setErrorMessage("the group id must not be empty");
+                    .setErrorMessage(keyType == GROUP ? "the group id must not be empty"
+                            : "the transactional id must not be empty");
         }
         return coordinator.setErrorCode(Errors.NONE.code()).setNodeId(node.nodeId()).setHost(node.host()).setPort(node.port());
     }

@@ -36,22 +36,28 @@ public final class GroupHandlers implements AutoCloseable {
 
     public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
                          Clock clock) {
+        this(settings, topics, partitions, node, clock, OtherGroups.NONE);
+    }
+
+    /** @param others groups another coordinator keeps (share groups), for ListGroups and DeleteGroups */
+    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
+                         Clock clock, OtherGroups others) {
         PartitionLog offsetsLog = offsetsLog(topics, partitions, settings);
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
         this.handlers = List.of(
                 new FindCoordinatorHandler(node),
-                new JoinGroupHandler(coordinator),
+                new JoinGroupHandler(coordinator, others),
                 new SyncGroupHandler(coordinator),
                 new HeartbeatHandler(coordinator),
                 new LeaveGroupHandler(coordinator),
                 new OffsetCommitHandler(coordinator, ids),
                 new OffsetFetchHandler(coordinator, ids),
                 new OffsetDeleteHandler(coordinator),
-                new ListGroupsHandler(coordinator),
+                new ListGroupsHandler(coordinator, others),
                 new DescribeGroupsHandler(coordinator),
-                new DeleteGroupsHandler(coordinator),
-                new ConsumerGroupHeartbeatHandler(coordinator),
+                new DeleteGroupsHandler(coordinator, others),
+                new ConsumerGroupHeartbeatHandler(coordinator, others),
                 new ConsumerGroupDescribeHandler(coordinator));
     }
 

@@ -4,6 +4,7 @@ import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.groups.GroupCoordinator;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.InconsistentGroupProtocolException;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.JoinGroupRequest;
@@ -16,17 +17,23 @@ final class JoinGroupHandler extends GroupApiHandler {
     private static final short REQUIRE_KNOWN_MEMBER_ID_VERSION = 4;
 
     private final GroupCoordinator coordinator;
+    private final OtherGroups others;
 
-    JoinGroupHandler(GroupCoordinator coordinator) {
+    JoinGroupHandler(GroupCoordinator coordinator, OtherGroups others) {
         super(ApiKeys.JOIN_GROUP);
         this.coordinator = coordinator;
+        this.others = others;
     }
 
     @Override
     public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
         JoinGroupRequest join = (JoinGroupRequest) request;
         short version = request.version();
-        return coordinator.joinGroup(client(header, connection), join.data(), version >= REQUIRE_KNOWN_MEMBER_ID_VERSION)
-                .thenApply(data -> ApiResponse.of(new JoinGroupResponse(data, version)));
+        String groupId = join.data().groupId();
+        return others.exists(groupId).thenCompose(taken -> taken
+                ? CompletableFuture.completedFuture(ApiResponse.of(join.getErrorResponse(0,
+                        new InconsistentGroupProtocolException("group '" + groupId + "' is a share group"))))
+                : coordinator.joinGroup(client(header, connection), join.data(), version >= REQUIRE_KNOWN_MEMBER_ID_VERSION)
+                        .thenApply(data -> ApiResponse.of(new JoinGroupResponse(data, version))));
     }
 }

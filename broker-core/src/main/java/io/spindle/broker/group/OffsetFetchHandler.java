@@ -47,7 +47,7 @@ final class OffsetFetchHandler extends GroupApiHandler {
         boolean byId = OffsetFetchRequest.useTopicIds(version);
         List<CompletableFuture<OffsetFetchResponseGroup>> answers = new ArrayList<>();
         for (OffsetFetchRequestGroup group : data.groups()) {
-            answers.add(fetch(group, byId));
+            answers.add(fetch(group, byId, data.requireStable()));
         }
         return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
             List<OffsetFetchResponseGroup> groups = new ArrayList<>();
@@ -56,9 +56,10 @@ final class OffsetFetchHandler extends GroupApiHandler {
         });
     }
 
-    private CompletableFuture<OffsetFetchResponseGroup> fetch(OffsetFetchRequestGroup group, boolean byId) {
+    private CompletableFuture<OffsetFetchResponseGroup> fetch(OffsetFetchRequestGroup group, boolean byId,
+                                                             boolean requireStable) {
         if (!byId || group.topics() == null) {
-            return coordinator.fetchOffsets(group).thenApply(response -> byId ? withIds(response) : response);
+            return coordinator.fetchOffsets(group, requireStable).thenApply(response -> byId ? withIds(response) : response);
         }
         List<OffsetFetchResponseTopics> unknown = new ArrayList<>();
         List<OffsetFetchRequestTopics> known = new ArrayList<>();
@@ -76,7 +77,7 @@ final class OffsetFetchHandler extends GroupApiHandler {
                 known.add(topic.duplicate().setName(name));
             }
         }
-        return coordinator.fetchOffsets(group.duplicate().setTopics(known)).thenApply(response -> {
+        return coordinator.fetchOffsets(group.duplicate().setTopics(known), requireStable).thenApply(response -> {
             withIds(response);
             response.topics().addAll(unknown);
             return response;
@@ -101,7 +102,7 @@ final class OffsetFetchHandler extends GroupApiHandler {
             }
         }
         OffsetFetchRequestGroup group = new OffsetFetchRequestGroup().setGroupId(data.groupId()).setTopics(topics);
-        return coordinator.fetchOffsets(group).thenApply(answer -> {
+        return coordinator.fetchOffsets(group, data.requireStable()).thenApply(answer -> {
             List<OffsetFetchResponseTopic> out = new ArrayList<>();
             for (OffsetFetchResponseTopics topic : answer.topics()) {
                 OffsetFetchResponseTopic t = new OffsetFetchResponseTopic().setName(topic.name());

@@ -14,11 +14,11 @@ import java.util.OptionalLong;
 import org.apache.kafka.common.Uuid;
 
 /** The broker's topics as the group coordinator sees them. Lock-free reads of the registry. */
-final class RegistryGroupTopics implements GroupTopics {
+public final class RegistryGroupTopics implements GroupTopics {
     private final Topics topics;
     private final Partitions partitions;
 
-    RegistryGroupTopics(Topics topics, Partitions partitions) {
+    public RegistryGroupTopics(Topics topics, Partitions partitions) {
         this.topics = topics;
         this.partitions = partitions;
     }

@@ -1,6 +1,7 @@
 package io.spindle.broker.partition;
 
 import io.spindle.log.AppendResult;
+import io.spindle.log.BatchHeader;
 import io.spindle.log.LogIOException;
 import io.spindle.log.LogListener;
 import io.spindle.log.LogOfflineException;
@@ -14,6 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 /**
@@ -25,7 +29,11 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  * <ul>
  *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
  *       replica, so it is the log end offset; replication will make it the minimum over the in-sync replicas.</li>
- *   <li>Last stable offset: the high watermark, until transactions leave records undecided below it.</li>
+ *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
+ *       when none is (or it is lower). Transactions are tracked by a {@link TransactionIndex}: a transactional
+ *       batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
+ *       ({@link #appendMarker}) closes it; aborted ones are listed for read_committed fetches
+ *       ({@link #abortedTransactions}).</li>
  *   <li>Consumers read below the high watermark (read_uncommitted) or the last stable offset (read_committed);
  *       ListOffsets' latest answers the same bound.</li>
  *   <li>acks=all is satisfied when every in-sync replica holds the batch as durably as its flush mode promises:
@@ -42,6 +50,7 @@ public final class Partition {
     private final String name;
     private final PartitionLog log;
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
+    private final TransactionIndex transactions = new TransactionIndex();
     private volatile Replicas replicas;
     private volatile LogIOException offlineCause;
 
@@ -50,6 +59,7 @@ public final class Partition {
         this.name = id.toString();
         this.log = log;
         this.replicas = replicas;
+        transactions.rebuild(log);
         log.addListener(new LogEvents());
     }
 
@@ -104,9 +114,20 @@ public final class Partition {
         return log.logEndOffset();
     }
 
-    /** read_committed consumers read below it: no transaction is undecided under it (there are no transactions yet). */
+    /** read_committed consumers read below it: no transaction is undecided under it. */
     public long lastStableOffset() {
-        return highWatermark();
+        // The high watermark first: a transaction opened by a batch under it was published before the batch.
+        long highWatermark = highWatermark();
+        return Math.min(highWatermark, transactions.firstUnstableOffset());
+    }
+
+    /**
+     * The transactions aborted in this partition that a read_committed consumer must know of to read the records in
+     * [{@code fromOffset}, {@code toOffset}): those with records below {@code toOffset} and their ABORT marker at or
+     * after {@code fromOffset}.
+     */
+    public List<AbortedTransaction> abortedTransactions(long fromOffset, long toOffset) {
+        return transactions.abortedBetween(fromOffset, toOffset);
     }
 
     /** Where a consumer of {@code isolation} stops reading. */
@@ -133,7 +154,48 @@ public final class Partition {
         if (log.config().cleanupPolicy().compacts()) {
             KeyedRecords.requireKeys(records, name);
         }
-        return log.append(records);
+        BatchHeader first = BatchHeader.at(records, records.position());
+        boolean transactional = first.available() >= BatchHeader.HEADER_SIZE
+                && first.magic() == BatchHeader.CURRENT_MAGIC && TransactionIndex.isTransactionalData(first);
+        long producerId = transactional ? first.producerId() : -1L;
+        // Opened before the append, at the offset the batch will get (this thread is the partition's only writer),
+        // so that no reader sees the batch below the high watermark without its transaction.
+        boolean opened = transactional && transactions.openIfAbsent(producerId, log.logEndOffset());
+        AppendResult result;
+        try {
+            result = log.append(records);
+        } catch (RuntimeException e) {
+            if (opened) {
+                transactions.forget(producerId);
+            }
+            throw e;
+        }
+        if (opened && result.duplicate()) {
+            transactions.forget(producerId);
+        }
+        return result;
+    }
+
+    /**
+     * Appends the COMMIT ({@code commit}) or ABORT marker of a producer's transaction: a Kafka v2 control batch
+     * with the producer's id and epoch and no sequence, written by the transaction coordinator. It closes the
+     * producer's transaction here, so the last stable offset may move past it. Call on the partition's writer thread.
+     *
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public AppendResult appendMarker(long producerId, short producerEpoch, boolean commit, long timestampMs) {
+        ensureOnline();
+        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, 0);
+        MemoryRecords batch = MemoryRecords.withEndTransactionMarker(0L, timestampMs, 0, producerId, producerEpoch, marker);
+        AppendResult result = log.append(batch.buffer());
+        transactions.close(producerId, result.firstOffset(), commit);
+        transactions.dropBefore(log.logStartOffset());
+        // The log told the listeners of the marker before the transaction closed: tell them again, now that the
+        // last stable offset moved, so that waiting read_committed fetches wake.
+        for (PartitionListener listener : listeners) {
+            listener.highWatermarkAdvanced(this, result.logEndOffset());
+        }
+        return result;
     }
 
     /**
@@ -183,8 +245,9 @@ public final class Partition {
             return LogSlice.EMPTY;
         }
         // The high watermark is the log end here, so a batch the log returns never crosses it; once replicas make
-        // it lower, this read must stop at it.
-        return log.read(fetchOffset, maxBytes);
+        // it lower, this read must stop at it. The last stable offset can be lower: read_committed stops there.
+        LogSlice slice = log.read(fetchOffset, maxBytes);
+        return isolation == IsolationLevel.READ_COMMITTED ? slice.cutAt(end) : slice;
     }
 
     /**
@@ -247,6 +310,7 @@ public final class Partition {
 
         @Override
         public void truncated(PartitionLog cut, long logEndOffset) {
+            transactions.rebuild(cut);
             for (PartitionListener listener : listeners) {
                 listener.truncated(Partition.this, logEndOffset);
             }

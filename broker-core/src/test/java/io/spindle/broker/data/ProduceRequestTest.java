@@ -21,6 +21,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
@@ -148,14 +150,26 @@ class ProduceRequestTest {
     }
 
     @Test
-    void aTransactionalIdIsRefusedWithTransactionalIdAuthorizationFailedSinceTransactionsAreNotSupported() throws Exception {
+    void aTransactionalBatchForAPartitionNotAddedToTheTransactionIsRefusedWithInvalidTxnState() throws Exception {
         InitProducerIdResponse init = client.roundTrip(KafkaRequests.initProducerId("tx-1"));
+        MemoryRecords transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, init.data().producerId(),
+                init.data().producerEpoch(), 0, records("tx"));
         PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.roundTrip(
-                KafkaRequests.produce(TOPIC, 0, plainBatch("tx"), (short) -1, "tx-1")));
+                KafkaRequests.produce(TOPIC, 0, transactional, (short) -1, "tx-1")));
 
-        assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, init.error());
-        assertEquals(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code(), produce.errorCode());
+        assertEquals(Errors.NONE, init.error());
+        assertEquals(Errors.INVALID_TXN_STATE.code(), produce.errorCode());
         assertEquals(List.of(), valuesFrom(0));
+    }
+
+    @Test
+    void aControlBatchFromAClientIsRefusedWithInvalidRecord() throws Exception {
+        MemoryRecords marker = MemoryRecords.withEndTransactionMarker(0L, 0L, 0, 7L, (short) 0,
+                new EndTransactionMarker(ControlRecordType.COMMIT, 0));
+        PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.roundTrip(
+                KafkaRequests.produce(TOPIC, 0, marker, (short) -1, null)));
+
+        assertEquals(Errors.INVALID_RECORD.code(), produce.errorCode());
     }
 
     @Test

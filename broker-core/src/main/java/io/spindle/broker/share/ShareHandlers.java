@@ -1,0 +1,172 @@
+package io.spindle.broker.share;
+
+import io.spindle.broker.ApiHandler;
+import io.spindle.broker.ClientConnection;
+import io.spindle.broker.admin.GroupConfigs;
+import io.spindle.broker.data.DataPathHandlers;
+import io.spindle.broker.group.OtherGroups;
+import io.spindle.broker.group.RegistryGroupTopics;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.config.GroupSettings;
+import io.spindle.config.ShareSettings;
+import io.spindle.config.TopicConfig;
+import io.spindle.log.PartitionLog;
+import io.spindle.share.ShareCoordinator;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch,
+ * ShareAcknowledge and DescribeShareGroupOffsets, over a {@link ShareCoordinator} (module share-groups). Share groups also appear in ListGroups and
+ * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
+ * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
+ * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
+ *
+ * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
+ * released or timed out in a share-partition wake the fetches waiting on that partition.
+ *
+ * <p>Lifecycle: construct after the data path (it creates the internal topic {@value ShareCoordinator#STATE_TOPIC}
+ * with one compacted partition on first start and loads the coordinator from it, blocking); {@link #close()} before
+ * the data path and the log manager close.
+ *
+ * <p>Settings: the broker configuration's {@link ShareSettings} (group.share.*); the state topic's segment size and
+ * snapshot interval are the group coordinator's (offsets.topic.segment.bytes, offsets.snapshot.min.bytes).
+ */
+public final class ShareHandlers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ShareHandlers.class);
+
+    private final ShareCoordinator coordinator;
+    private final TopicRegistry topics;
+    private final Partitions partitions;
+    private final List<ApiHandler> handlers;
+
+    /**
+     * @param consumerGroupExists whether the group coordinator keeps a group of that id (then a share group may not
+     *                            take it); asked when a member joins
+     */
+    public ShareHandlers(ShareSettings settings, GroupSettings groupSettings, TopicRegistry topics, Partitions partitions,
+                         DataPathHandlers dataPath, Function<String, CompletableFuture<Boolean>> consumerGroupExists,
+                         Clock clock) {
+        this.topics = topics;
+        this.partitions = partitions;
+        PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings,
+                groupSettings.snapshotMinBytes(), clock);
+        coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
+                .flatMap(topic -> partitions.get(topic.name(), index))
+                .ifPresent(partition -> dataPath.purgatory().wake(partition)));
+        ShareSessions sessions = new ShareSessions();
+        ShareRecords records = new ShareRecords(coordinator, topics, partitions);
+        this.handlers = List.of(
+                new ShareGroupHeartbeatHandler(coordinator, consumerGroupExists),
+                new ShareGroupDescribeHandler(coordinator),
+                new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
+                        new ConnectionWatch(sessions)),
+                new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
+                new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions));
+    }
+
+    private static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, GroupSettings settings) {
+        String name = ShareCoordinator.STATE_TOPIC;
+        if (topics.topic(name).isEmpty()) {
+            Map<String, String> overrides = new HashMap<>();
+            overrides.put(TopicConfig.CLEANUP_POLICY, "compact");
+            overrides.put(TopicConfig.RETENTION_MS, "-1");
+            overrides.put(TopicConfig.RETENTION_BYTES, "-1");
+            overrides.put(TopicConfig.SEGMENT_BYTES, Integer.toString(settings.offsetsSegmentBytes()));
+            topics.create(name, 1, overrides);
+            log.info("Created the internal topic {} for share-group state", name);
+        }
+        return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
+                "the internal topic " + name + " has no partition 0 log under the data directory")).log();
+    }
+
+    static ShareCoordinator.Client client(RequestHeader header, ClientConnection connection) {
+        String host = connection.remoteAddress() == null ? "" : "/" + connection.remoteAddress().getAddress().getHostAddress();
+        return new ShareCoordinator.Client(header.clientId() == null ? "" : header.clientId(), host);
+    }
+
+    /** One handler per share-group API. */
+    public List<ApiHandler> handlers() {
+        return handlers;
+    }
+
+    /** Share groups as ListGroups and DeleteGroups see them. */
+    public OtherGroups groups() {
+        return new OtherGroups() {
+            @Override
+            public CompletableFuture<List<ListedGroup>> list(Collection<String> states, Collection<String> types) {
+                return coordinator.list(states, types);
+            }
+
+            @Override
+            public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
+                return coordinator.delete(groupIds);
+            }
+
+            @Override
+            public CompletableFuture<Boolean> exists(String groupId) {
+                return coordinator.exists(groupId);
+            }
+        };
+    }
+
+    /** Share groups' configs (share.*) as DescribeConfigs and IncrementalAlterConfigs on GROUP resources see them. */
+    public GroupConfigs configs() {
+        return new GroupConfigs() {
+            @Override
+            public Set<String> names() {
+                return ShareSettings.groupConfigNames();
+            }
+
+            @Override
+            public String documentation(String name) {
+                return ShareSettings.groupConfigDocumentation(name);
+            }
+
+            @Override
+            public Map<String, String> overrides(String group) {
+                return coordinator.groupConfigs(group);
+            }
+
+            @Override
+            public Map<String, String> values(String group) {
+                return coordinator.settingsFor(group).groupConfigValues();
+            }
+
+            @Override
+            public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
+                coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
+            }
+        };
+    }
+
+    /** Adds the share-group meters to {@code metrics}, refreshed before each scrape. */
+    public void bindMetrics(BrokerMetrics metrics) {
+        ShareMeters meters = new ShareMeters(coordinator, topics, partitions, metrics.registry());
+        metrics.beforeScrape(meters::refresh);
+    }
+
+    /** The coordinator, for in-process tools and tests. */
+    public ShareCoordinator coordinator() {
+        return coordinator;
+    }
+
+    @Override
+    public void close() {
+        coordinator.close();
+    }
+}

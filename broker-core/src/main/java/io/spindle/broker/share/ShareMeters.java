@@ -1,0 +1,128 @@
+package io.spindle.broker.share;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.share.ShareCoordinator;
+import io.spindle.share.SharePartition;
+import io.spindle.share.ShareStateRecords;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Share-group meters, refreshed just before each scrape:
+ * <ul>
+ *   <li>{@code spindle_share_group_members{group}}: members now;</li>
+ *   <li>{@code spindle_share_partition_in_flight{group,topic,partition}}: records in the in-flight window;</li>
+ *   <li>{@code spindle_share_partition_acquired{...}}: records held by consumers now;</li>
+ *   <li>{@code spindle_share_partition_lag{...}}: records below the high watermark still to finish;</li>
+ *   <li>{@code spindle_share_partition_archived_total{...}}: records archived since the broker started (rejected,
+ *       over the delivery count limit);</li>
+ *   <li>{@code spindle_share_lock_timeouts_total}: records whose acquisition lock expired since the broker started.</li>
+ * </ul>
+ * A deleted group's meters are removed at the next refresh.
+ */
+final class ShareMeters {
+    private static final Logger LOG = LoggerFactory.getLogger(ShareMeters.class);
+
+    private final ShareCoordinator coordinator;
+    private final Topics topics;
+    private final Partitions partitions;
+    private final MeterRegistry registry;
+    private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
+    private final Map<String, Meter> meters = new HashMap<>();
+
+    ShareMeters(ShareCoordinator coordinator, Topics topics, Partitions partitions, MeterRegistry registry) {
+        this.coordinator = coordinator;
+        this.topics = topics;
+        this.partitions = partitions;
+        this.registry = registry;
+        FunctionCounter.builder("spindle.share.lock.timeouts", coordinator, ShareCoordinator::lockTimeouts)
+                .description("Records whose acquisition lock expired").register(registry);
+    }
+
+    /** Brings the meters in line with the coordinator; waits at most a second for its thread. */
+    synchronized void refresh() {
+        Map<String, Integer> members;
+        try {
+            members = coordinator.memberCounts().get(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (Exception e) {
+            LOG.debug("share meters not refreshed: {}", e.toString());
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        members.forEach((group, count) -> seen.add(gauge("spindle.share.group.members", "Members of the share group now",
+                Tags.of("group", group), count)));
+        for (Map.Entry<ShareStateRecords.Key, SharePartition> e : coordinator.sharePartitions().entrySet()) {
+            ShareStateRecords.Key key = e.getKey();
+            Optional<TopicInfo> topic = topics.topic(key.topicId());
+            Optional<Partition> partition = topic.flatMap(t -> partitions.get(t.name(), key.partition()));
+            if (partition.isEmpty()) {
+                continue;
+            }
+            long highWatermark = partition.get().highWatermark();
+            long inFlight;
+            long acquired;
+            long lag;
+            long archived;
+            SharePartition state = e.getValue();
+            synchronized (state) {
+                inFlight = state.inFlight();
+                acquired = state.acquired();
+                lag = state.lag(highWatermark);
+                archived = state.archivedTotal();
+            }
+            Tags tags = Tags.of("group", key.group(), "topic", topic.get().name(), "partition",
+                    Integer.toString(key.partition()));
+            seen.add(gauge("spindle.share.partition.in.flight", "Records in the share-partition's in-flight window",
+                    tags, inFlight));
+            seen.add(gauge("spindle.share.partition.acquired", "Records held by consumers now", tags, acquired));
+            seen.add(gauge("spindle.share.partition.lag", "Records below the high watermark still to finish", tags, lag));
+            seen.add(counter("spindle.share.partition.archived", "Records archived since the broker started", tags,
+                    archived));
+        }
+        meters.entrySet().removeIf(e -> {
+            if (seen.contains(e.getKey())) {
+                return false;
+            }
+            registry.remove(e.getValue());
+            values.remove(e.getKey());
+            return true;
+        });
+    }
+
+    private String gauge(String name, String description, Tags tags, long value) {
+        String key = name + tags;
+        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
+        holder.set(value);
+        meters.computeIfAbsent(key, k -> Gauge.builder(name, holder, AtomicLong::get)
+                .description(description).tags(tags).register(registry));
+        return key;
+    }
+
+    private String counter(String name, String description, Tags tags, long value) {
+        String key = name + tags;
+        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
+        holder.set(value);
+        meters.computeIfAbsent(key, k -> FunctionCounter.builder(name, holder, AtomicLong::get)
+                .description(description).tags(tags).register(registry));
+        return key;
+    }
+}

@@ -1,0 +1,144 @@
+package io.spindle.broker.share;
+
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.Topics;
+import io.spindle.broker.data.StorageErrors;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.config.ShareAutoOffsetReset;
+import io.spindle.log.LogSlice;
+import io.spindle.share.AcknowledgeType;
+import io.spindle.share.AcquiredRange;
+import io.spindle.share.Acknowledgement;
+import io.spindle.share.ShareCoordinator;
+import io.spindle.share.SharePartition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * What ShareFetch and ShareAcknowledge do to a share-partition: acknowledge records and acquire records, each
+ * change written to the share state before the client hears of it (the futures complete once it is durable).
+ *
+ * <p>Acquiring reads the log while holding the share-partition's monitor, so concurrent fetches of one
+ * share-partition take turns (Kafka's share-partition fetch lock); the read only maps a slice of a segment.
+ *
+ * <p>Thread-safe; called on the data path's reader threads.
+ */
+final class ShareRecords {
+    private final ShareCoordinator coordinator;
+    private final Topics topics;
+    private final Partitions partitions;
+
+    /** A topic id and partition resolved to the partition, or the error why it cannot be. */
+    record Target(Uuid topicId, int index, Partition partition, Errors error) {
+    }
+
+    /** Records acquired from one partition: the log slice holding them (close it) and the acquired ranges. */
+    record Acquired(Target target, LogSlice slice, List<AcquiredRange> ranges, CompletableFuture<Void> durable) {
+    }
+
+    /** The outcome of acknowledging in one partition. */
+    record AckResult(Errors error, String message, CompletableFuture<Void> durable) {
+    }
+
+    ShareRecords(ShareCoordinator coordinator, Topics topics, Partitions partitions) {
+        this.coordinator = coordinator;
+        this.topics = topics;
+        this.partitions = partitions;
+    }
+
+    ShareCoordinator coordinator() {
+        return coordinator;
+    }
+
+    Target resolve(Uuid topicId, int index) {
+        Optional<TopicInfo> topic = topics.topic(topicId);
+        if (topic.isEmpty()) {
+            return new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_ID);
+        }
+        Optional<Partition> partition = partitions.get(topic.get().name(), index);
+        return partition.map(p -> new Target(topicId, index, p, Errors.NONE))
+                .orElseGet(() -> new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+    }
+
+    /** Applies {@code member}'s acknowledgement batches in one partition. */
+    AckResult acknowledge(String group, String member, Target target, List<Acknowledgement> batches) {
+        if (target.error() != Errors.NONE) {
+            return new AckResult(target.error(), null, CompletableFuture.completedFuture(null));
+        }
+        SharePartition state = coordinator.existing(group, target.topicId(), target.index());
+        if (state == null) {
+            return new AckResult(Errors.INVALID_RECORD_STATE, "share group '" + group + "' has no records in flight in "
+                    + target.partition().topicPartition(), CompletableFuture.completedFuture(null));
+        }
+        SharePartition.AckOutcome outcome;
+        CompletableFuture<Void> durable;
+        synchronized (state) {
+            outcome = state.acknowledge(member, batches, coordinator.nowMs());
+            if (outcome.error() != null) {
+                return new AckResult(Errors.INVALID_RECORD_STATE, target.partition().topicPartition() + ": "
+                        + outcome.error(), CompletableFuture.completedFuture(null));
+            }
+            durable = coordinator.persist(group, target.topicId(), target.index(), state);
+        }
+        if (outcome.madeAvailable()) {
+            coordinator.announceAvailable(target.topicId(), target.index());
+        }
+        return new AckResult(Errors.NONE, null, durable);
+    }
+
+    /**
+     * Acquires up to {@code maxRecords} records of the partition for {@code member}, reading at most {@code maxBytes}
+     * (but always a whole first batch); null when there is nothing to acquire.
+     *
+     * @throws RuntimeException from the log (offline partition, ...), for {@link StorageErrors} to map
+     */
+    Acquired acquire(String group, String member, Target target, int maxRecords, int maxBytes) {
+        Partition partition = target.partition();
+        SharePartition state = coordinator.sharePartition(group, target.topicId(), target.index(),
+                () -> coordinator.settingsFor(group).autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
+                        ? partition.logStartOffset() : partition.highWatermark());
+        synchronized (state) {
+            state.advanceTo(partition.logStartOffset());
+            long highWatermark = partition.highWatermark();
+            if (!state.hasAcquirable(highWatermark)) {
+                return null;
+            }
+            long from = state.nextFetchOffset();
+            if (from >= highWatermark) {
+                return null;
+            }
+            LogSlice slice = partition.read(from, Math.max(1, maxBytes), IsolationLevel.READ_UNCOMMITTED);
+            if (slice.isEmpty()) {
+                slice.close();
+                return null;
+            }
+            List<AcquiredRange> ranges = state.acquire(member, from, Math.min(slice.nextOffset(), highWatermark),
+                    maxRecords, coordinator.nowMs());
+            if (ranges.isEmpty()) {
+                slice.close();
+                return null;
+            }
+            CompletableFuture<Void> durable = coordinator.persist(group, target.topicId(), target.index(), state);
+            return new Acquired(target, slice, ranges, durable);
+        }
+    }
+
+    /** The protocol's acknowledgement batches as the share-partition takes them. */
+    static List<Acknowledgement> batches(List<Long> firsts, List<Long> lasts, List<List<Byte>> types) {
+        List<Acknowledgement> batches = new ArrayList<>(firsts.size());
+        for (int i = 0; i < firsts.size(); i++) {
+            List<AcknowledgeType> typed = new ArrayList<>(types.get(i).size());
+            for (Byte code : types.get(i)) {
+                typed.add(code == null ? null : AcknowledgeType.of(code));
+            }
+            batches.add(new Acknowledgement(firsts.get(i), lasts.get(i), typed));
+        }
+        return batches;
+    }
+}

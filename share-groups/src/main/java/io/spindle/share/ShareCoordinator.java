@@ -1,0 +1,695 @@
+package io.spindle.share;
+
+import io.spindle.config.ShareSettings;
+import io.spindle.groups.GroupTopics;
+import io.spindle.groups.OffsetsLog;
+import io.spindle.log.LogStorageException;
+import io.spindle.log.PartitionLog;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The share-group coordinator of a single broker (KIP-932): share groups' membership ({@link ShareGroup}) and every
+ * share-partition's record state ({@link SharePartition}), persisted in {@link #STATE_TOPIC} and loaded back at start.
+ *
+ * <p>Threading: membership, session timers and the sweep that expires acquisition locks run on one thread
+ * ({@code spindle-share-coordinator}); membership methods return futures completed there. Share-partitions are
+ * reached from any thread (the fetch path's readers) through {@link #sharePartition}; whoever changes one holds its
+ * monitor and calls {@link #persist} before releasing it, so the stored records of a share-partition are in the
+ * order of its changes.
+ *
+ * <p>Durability: every change of a share-partition (acquisition, acknowledgement, release, lock timeout) is written
+ * as the partition's whole state; {@link #persist} completes when that record is durable per the broker's flush
+ * policy, and the fetch path answers a client only then (write-ahead). Acquired records are stored as available with
+ * their delivery count, so after a restart they are delivered again and the count goes on. Membership is not stored:
+ * after a restart members get UNKNOWN_MEMBER_ID and join again, as after a session timeout.
+ */
+public final class ShareCoordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ShareCoordinator.class);
+    /** The internal topic that holds share-partition state (only partition 0 is used). */
+    public static final String STATE_TOPIC = "__share_group_state";
+    /** The protocol type and group type share groups are listed with. */
+    public static final String GROUP_TYPE = "share";
+    private static final String ASSIGNOR_NAME = "simple";
+    private static final long SWEEP_INTERVAL_MS = 50;
+
+    /** Hears that records of a topic-partition may be acquired again (released, timed out): waiting fetches retry. */
+    public interface AvailabilityListener {
+        void recordsAvailable(Uuid topicId, int partition);
+    }
+
+    /** Who sent a request: its client.id and address, kept with members for ShareGroupDescribe. */
+    public record Client(String clientId, String clientHost) {
+    }
+
+    private final ShareSettings settings;
+    private final GroupTopics topics;
+    private final Clock clock;
+    private final OffsetsLog stateLog;
+    /** Key bytes → last value written, for snapshots; guarded by stateLog. */
+    private final Map<ByteBuffer, byte[]> liveState = new HashMap<>();
+    private final ScheduledThreadPoolExecutor loop;
+    private final Map<String, ShareGroup> groups = new TreeMap<>();
+    private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
+    /** Group configs set through IncrementalAlterConfigs, and the settings they make; written under stateLog's monitor. */
+    private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
+    private final AtomicLong lockTimeouts = new AtomicLong();
+    private volatile AvailabilityListener listener = (topicId, partition) -> { };
+    private volatile boolean closed;
+
+    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, long snapshotMinBytes, Clock clock) {
+        this.settings = settings;
+        this.topics = topics;
+        this.clock = clock;
+        this.stateLog = new OffsetsLog(log, clock, snapshotMinBytes);
+        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "spindle-share-coordinator");
+            thread.setDaemon(true);
+            return thread;
+        });
+        loop.setRemoveOnCancelPolicy(true);
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /**
+     * Loads the state kept in {@code stateLog} (partition 0 of {@link #STATE_TOPIC}) and starts serving. Blocks while
+     * loading.
+     *
+     * @throws IllegalStateException naming the log when its content cannot be read back
+     */
+    public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
+                                         long snapshotMinBytes, Clock clock) {
+        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, snapshotMinBytes, clock);
+        try {
+            coordinator.loop.submit(coordinator::load).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            coordinator.close();
+            throw new IllegalStateException("interrupted while loading the share state from " + stateLog, e);
+        } catch (ExecutionException e) {
+            coordinator.close();
+            throw new IllegalStateException("cannot load the share state from " + stateLog + ": " + e.getCause(), e.getCause());
+        }
+        coordinator.loop.scheduleWithFixedDelay(coordinator::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        return coordinator;
+    }
+
+    private void load() {
+        stateLog.replay((keyBytes, value) -> {
+            if (ShareStateRecords.isGroupConfigKey(keyBytes)) {
+                String group = ShareStateRecords.readGroupConfigKey(keyBytes);
+                Map<String, String> configs = value == null ? null : ShareStateRecords.readGroupConfigValue(value);
+                byte[] keyArray = ShareStateRecords.groupConfigKey(group);
+                if (configs == null) {
+                    groupConfigs.remove(group);
+                    liveState.remove(ByteBuffer.wrap(keyArray));
+                } else {
+                    groupConfigs.put(group, configs);
+                    liveState.put(ByteBuffer.wrap(keyArray), ShareStateRecords.groupConfigValue(configs));
+                }
+                return;
+            }
+            ShareStateRecords.Key key = ShareStateRecords.readKey(keyBytes);
+            byte[] keyArray = ShareStateRecords.key(key);
+            if (value == null) {
+                partitions.remove(key);
+                liveState.remove(ByteBuffer.wrap(keyArray));
+            } else {
+                partitions.put(key, SharePartition.restore(ShareStateRecords.readValue(value), settings));
+                byte[] valueArray = new byte[value.remaining()];
+                value.duplicate().get(valueArray);
+                liveState.put(ByteBuffer.wrap(keyArray), valueArray);
+            }
+        });
+        groupConfigs.forEach((group, configs) -> {
+            try {
+                groupSettings.put(group, settings.withGroupConfigs(configs));
+            } catch (RuntimeException e) {
+                // A config stored under wider bounds than today's: the broker's settings apply instead, said once.
+                LOG.warn("Share group '{}': ignoring its stored configs {}: {}", group, configs, e.getMessage());
+            }
+        });
+        partitions.forEach((key, partition) -> {
+            groups.computeIfAbsent(key.group(), ShareGroup::new);
+            partition.reconfigure(settingsFor(key.group()));
+        });
+        LOG.info("Share coordinator loaded {} share-partition(s) of {} share group(s) from {}", partitions.size(),
+                groups.size(), stateLog.partitionLog());
+    }
+
+    public void setAvailabilityListener(AvailabilityListener listener) {
+        this.listener = listener;
+    }
+
+    /** The broker-wide settings. */
+    public ShareSettings settings() {
+        return settings;
+    }
+
+    /** The settings of one share group: the broker's, with the group's configs on top. */
+    public ShareSettings settingsFor(String group) {
+        return groupSettings.getOrDefault(group, settings);
+    }
+
+    /** The configs share group {@code group} set (empty when none). */
+    public Map<String, String> groupConfigs(String group) {
+        return groupConfigs.getOrDefault(group, Map.of());
+    }
+
+    /**
+     * Replaces the configs of share group {@code group} (the group need not exist yet: a group is usually configured
+     * before its consumers start); they apply to its share-partitions at once. Completes when they are durable.
+     *
+     * @throws io.spindle.config.ConfigException naming an unknown config or a value not allowed; nothing changed
+     */
+    public CompletableFuture<Void> alterGroupConfigs(String group, Map<String, String> configs, boolean validateOnly) {
+        ShareSettings effective = settings.withGroupConfigs(configs);
+        if (validateOnly) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Map<String, String> stored = Map.copyOf(new TreeMap<>(configs));
+        byte[] key = ShareStateRecords.groupConfigKey(group);
+        CompletableFuture<Void> durable;
+        synchronized (stateLog) {
+            durable = write(List.of(new OffsetsLog.Entry(key, stored.isEmpty() ? null
+                    : ShareStateRecords.groupConfigValue(new TreeMap<>(stored)))));
+            if (stored.isEmpty()) {
+                groupConfigs.remove(group);
+                groupSettings.remove(group);
+            } else {
+                groupConfigs.put(group, stored);
+                groupSettings.put(group, effective);
+            }
+        }
+        partitions.forEach((k, partition) -> {
+            if (k.group().equals(group)) {
+                synchronized (partition) {
+                    partition.reconfigure(effective);
+                }
+            }
+        });
+        LOG.info("Share group '{}': configs now {}", group, stored);
+        return durable;
+    }
+
+    public long nowMs() {
+        return clock.millis();
+    }
+
+    // ------------------------------------------------------------------ share-partitions (any thread)
+
+    /**
+     * The share-partition of {@code group} in the topic-partition, made if the group has none yet, starting at
+     * {@code initialOffset} (asked only then). Callers synchronize on the result around every use.
+     */
+    public SharePartition sharePartition(String group, Uuid topicId, int partition, LongSupplier initialOffset) {
+        ShareStateRecords.Key key = new ShareStateRecords.Key(group, topicId, partition);
+        SharePartition existing = partitions.get(key);
+        if (existing != null) {
+            return existing;
+        }
+        boolean[] created = {false};
+        SharePartition result = partitions.computeIfAbsent(key, k -> {
+            created[0] = true;
+            return SharePartition.startingAt(initialOffset.getAsLong(), settingsFor(group));
+        });
+        if (created[0]) {
+            synchronized (result) {
+                // Stored at once so that "latest" keeps meaning the offset where the group first looked.
+                persist(group, topicId, partition, result).exceptionally(failure -> null);
+            }
+        }
+        return result;
+    }
+
+    /** Every share-partition, by key (a snapshot of the map; synchronize on each to read it). */
+    public Map<ShareStateRecords.Key, SharePartition> sharePartitions() {
+        return new HashMap<>(partitions);
+    }
+
+    /** Records whose acquisition lock expired since the broker started. */
+    public long lockTimeouts() {
+        return lockTimeouts.get();
+    }
+
+    /** Every share group's member count. */
+    public CompletableFuture<Map<String, Integer>> memberCounts() {
+        return onLoop(() -> {
+            Map<String, Integer> counts = new TreeMap<>();
+            groups.forEach((id, group) -> counts.put(id, group.members.size()));
+            return done(counts);
+        });
+    }
+
+    /** Every share-partition of {@code group}, by key (a snapshot of the map; synchronize on each to read it). */
+    public Map<ShareStateRecords.Key, SharePartition> sharePartitions(String group) {
+        Map<ShareStateRecords.Key, SharePartition> result = new TreeMap<>(
+                Comparator.comparing((ShareStateRecords.Key k) -> k.topicId().toString())
+                        .thenComparingInt(ShareStateRecords.Key::partition));
+        partitions.forEach((key, partition) -> {
+            if (key.group().equals(group)) {
+                result.put(key, partition);
+            }
+        });
+        return result;
+    }
+
+    /** The share-partition if the group has one. */
+    public SharePartition existing(String group, Uuid topicId, int partition) {
+        return partitions.get(new ShareStateRecords.Key(group, topicId, partition));
+    }
+
+    /**
+     * Writes the share-partition's state; completes when it is durable, or fails when the state log cannot take it.
+     * Call holding the partition's monitor, right after changing it.
+     */
+    public CompletableFuture<Void> persist(String group, Uuid topicId, int partition, SharePartition state) {
+        byte[] key = ShareStateRecords.key(new ShareStateRecords.Key(group, topicId, partition));
+        byte[] value = ShareStateRecords.value(state.snapshot());
+        try {
+            return write(List.of(new OffsetsLog.Entry(key, value)));
+        } catch (LogStorageException e) {
+            LOG.error("Share group '{}': cannot store the state of {}:{}: {}", group, topicId, partition, e.getMessage());
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<Void> write(List<OffsetsLog.Entry> entries) {
+        synchronized (stateLog) {
+            CompletableFuture<Void> durable = stateLog.append(entries);
+            for (OffsetsLog.Entry entry : entries) {
+                if (entry.value() == null) {
+                    liveState.remove(ByteBuffer.wrap(entry.key()));
+                } else {
+                    liveState.put(ByteBuffer.wrap(entry.key()), entry.value());
+                }
+            }
+            if (stateLog.snapshotDue()) {
+                List<OffsetsLog.Entry> snapshot = new ArrayList<>(liveState.size());
+                liveState.forEach((k, v) -> snapshot.add(new OffsetsLog.Entry(k.array(), v)));
+                stateLog.snapshot(snapshot, task -> runOnLoop(() -> {
+                    synchronized (stateLog) {
+                        task.run();
+                    }
+                }));
+            }
+            return durable;
+        }
+    }
+
+    /** Tells waiting fetches that records of the topic-partition became available. */
+    public void announceAvailable(Uuid topicId, int partition) {
+        listener.recordsAvailable(topicId, partition);
+    }
+
+    /** Expires acquisition locks; runs on the coordinator thread every {@value #SWEEP_INTERVAL_MS} ms. */
+    private void sweep() {
+        long now = clock.millis();
+        for (Map.Entry<ShareStateRecords.Key, SharePartition> e : partitions.entrySet()) {
+            SharePartition partition = e.getValue();
+            ShareStateRecords.Key key = e.getKey();
+            boolean released;
+            synchronized (partition) {
+                if (partition.acquired() == 0) {
+                    continue;
+                }
+                int expired = partition.expireLocks(now);
+                lockTimeouts.addAndGet(expired);
+                released = expired > 0;
+                if (released) {
+                    persist(key.group(), key.topicId(), key.partition(), partition).exceptionally(failure -> null);
+                }
+            }
+            if (released) {
+                announceAvailable(key.topicId(), key.partition());
+            }
+        }
+    }
+
+    /** Releases what {@code member} of {@code group} holds in any share-partition (it left or its session ended). */
+    public void releaseMember(String group, String member) {
+        for (Map.Entry<ShareStateRecords.Key, SharePartition> e : partitions.entrySet()) {
+            ShareStateRecords.Key key = e.getKey();
+            if (!key.group().equals(group)) {
+                continue;
+            }
+            SharePartition partition = e.getValue();
+            boolean released;
+            synchronized (partition) {
+                released = partition.releaseAll(member) > 0;
+                if (released) {
+                    persist(group, key.topicId(), key.partition(), partition).exceptionally(failure -> null);
+                }
+            }
+            if (released) {
+                announceAvailable(key.topicId(), key.partition());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ membership (coordinator thread)
+
+    public CompletableFuture<ShareGroupHeartbeatResponseData> heartbeat(Client client, ShareGroupHeartbeatRequestData request) {
+        return onLoop(() -> done(heartbeatOnLoop(client, request)));
+    }
+
+    private ShareGroupHeartbeatResponseData heartbeatOnLoop(Client client, ShareGroupHeartbeatRequestData request) {
+        String groupId = request.groupId();
+        if (groupId == null || groupId.isEmpty()) {
+            return heartbeatError(Errors.INVALID_REQUEST, "the group id must not be empty");
+        }
+        int epoch = request.memberEpoch();
+        String memberId = request.memberId();
+        ShareGroup group = groups.get(groupId);
+        if (epoch == -1) {
+            if (group != null && group.members.containsKey(memberId)) {
+                removeMember(group, memberId, "left");
+            }
+            return new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(memberId)
+                    .setMemberEpoch(-1).setHeartbeatIntervalMs(0);
+        }
+        if (epoch < -1) {
+            return heartbeatError(Errors.INVALID_REQUEST, "member epoch " + epoch + " is not allowed");
+        }
+        ShareGroup.Member member;
+        boolean changed = false;
+        if (epoch == 0) {
+            if (request.subscribedTopicNames() == null || request.subscribedTopicNames().isEmpty()) {
+                return heartbeatError(Errors.INVALID_REQUEST, "a joining member must name the topics it subscribes to");
+            }
+            if (group == null) {
+                group = new ShareGroup(groupId);
+                groups.put(groupId, group);
+            }
+            if (memberId == null || memberId.isEmpty()) {
+                memberId = Uuid.randomUuid().toString();
+            }
+            member = group.members.get(memberId);
+            if (member == null) {
+                member = new ShareGroup.Member(memberId);
+                group.members.put(memberId, member);
+                LOG.info("Share group '{}': member {} joined, subscribed to {}", groupId, memberId,
+                        request.subscribedTopicNames());
+            }
+            member.epoch = 0;
+            member.previousEpoch = -1;
+            member.assignment = Map.of();
+            changed = true;
+        } else {
+            member = group == null ? null : group.members.get(memberId);
+            if (member == null) {
+                return heartbeatError(Errors.UNKNOWN_MEMBER_ID, "share group '" + groupId + "' has no member " + memberId);
+            }
+            if (epoch != member.epoch && epoch != member.previousEpoch) {
+                return heartbeatError(Errors.FENCED_MEMBER_EPOCH, "share group '" + groupId + "': member " + memberId
+                        + " is at epoch " + member.epoch + ", not " + epoch);
+            }
+        }
+        member.clientId = client.clientId();
+        member.clientHost = client.clientHost();
+        if (request.rackId() != null) {
+            member.rackId = request.rackId();
+        }
+        if (request.subscribedTopicNames() != null && !request.subscribedTopicNames().equals(member.subscribed)) {
+            member.subscribed = List.copyOf(request.subscribedTopicNames());
+            changed = true;
+        }
+        Map<String, ShareAssignor.Topic> topicsNow = subscribedTopics(group);
+        if (changed || !topicsNow.equals(group.topicsSeen)) {
+            group.reassign(topicsNow);
+        }
+        scheduleSessionTimeout(group, member);
+        ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
+                .setMemberId(memberId).setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
+        boolean resend = epoch != 0 && epoch == member.previousEpoch && epoch != member.epoch;
+        if (member.epoch < group.assignmentEpoch || epoch == 0) {
+            member.previousEpoch = epoch == 0 ? -1 : member.epoch;
+            member.epoch = group.assignmentEpoch;
+            member.assignment = group.target.getOrDefault(memberId, Map.of());
+            response.setAssignment(assignment(member));
+        } else if (resend) {
+            response.setAssignment(assignment(member));
+        }
+        return response.setMemberEpoch(member.epoch);
+    }
+
+    private static ShareGroupHeartbeatResponseData.Assignment assignment(ShareGroup.Member member) {
+        List<ShareGroupHeartbeatResponseData.TopicPartitions> list = new ArrayList<>();
+        member.assignment.forEach((topicId, parts) -> list.add(new ShareGroupHeartbeatResponseData.TopicPartitions()
+                .setTopicId(topicId).setPartitions(new ArrayList<>(parts))));
+        return new ShareGroupHeartbeatResponseData.Assignment().setTopicPartitions(list);
+    }
+
+    private Map<String, ShareAssignor.Topic> subscribedTopics(ShareGroup group) {
+        Map<String, ShareAssignor.Topic> result = new LinkedHashMap<>();
+        for (String topic : group.subscribedTopics()) {
+            OptionalInt count = topics.partitionCount(topic);
+            var id = topics.topicId(topic);
+            if (count.isPresent() && id.isPresent()) {
+                result.put(topic, new ShareAssignor.Topic(id.get(), count.getAsInt()));
+            }
+        }
+        return result;
+    }
+
+    private void scheduleSessionTimeout(ShareGroup group, ShareGroup.Member member) {
+        if (member.sessionTimeout != null) {
+            member.sessionTimeout.cancel(false);
+        }
+        member.sessionTimeout = loop.schedule(() -> guarded(() -> {
+            if (group.members.get(member.memberId) == member && groups.get(group.groupId) == group) {
+                removeMember(group, member.memberId, "was silent for " + settings.sessionTimeoutMs() + " ms");
+            }
+        }), settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    private void removeMember(ShareGroup group, String memberId, String why) {
+        ShareGroup.Member gone = group.members.remove(memberId);
+        if (gone == null) {
+            return;
+        }
+        if (gone.sessionTimeout != null) {
+            gone.sessionTimeout.cancel(false);
+        }
+        LOG.info("Share group '{}': member {} {}; releasing its records", group.groupId, memberId, why);
+        group.reassign(subscribedTopics(group));
+        releaseMember(group.groupId, memberId);
+    }
+
+    private static ShareGroupHeartbeatResponseData heartbeatError(Errors error, String message) {
+        return new ShareGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
+    }
+
+    /** Whether a share group of that id exists (it has members, or state from before). */
+    public CompletableFuture<Boolean> exists(String groupId) {
+        return onLoop(() -> done(groups.containsKey(groupId)));
+    }
+
+    public CompletableFuture<List<ShareGroupDescribeResponseData.DescribedGroup>> describe(List<String> groupIds) {
+        return onLoop(() -> {
+            List<ShareGroupDescribeResponseData.DescribedGroup> result = new ArrayList<>();
+            for (String groupId : groupIds) {
+                ShareGroup group = groups.get(groupId);
+                if (group == null) {
+                    result.add(new ShareGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
+                            .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                            .setErrorMessage("share group '" + groupId + "' does not exist"));
+                    continue;
+                }
+                List<ShareGroupDescribeResponseData.Member> members = new ArrayList<>();
+                for (ShareGroup.Member m : group.members.values()) {
+                    List<ShareGroupDescribeResponseData.TopicPartitions> assigned = new ArrayList<>();
+                    m.assignment.forEach((topicId, parts) -> assigned.add(new ShareGroupDescribeResponseData.TopicPartitions()
+                            .setTopicId(topicId).setTopicName(topics.topicName(topicId).orElse(""))
+                            .setPartitions(new ArrayList<>(parts))));
+                    members.add(new ShareGroupDescribeResponseData.Member().setMemberId(m.memberId).setRackId(m.rackId)
+                            .setMemberEpoch(m.epoch).setClientId(m.clientId == null ? "" : m.clientId)
+                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                            .setSubscribedTopicNames(new ArrayList<>(m.subscribed))
+                            .setAssignment(new ShareGroupDescribeResponseData.Assignment().setTopicPartitions(assigned)));
+                }
+                result.add(new ShareGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
+                        .setErrorCode(Errors.NONE.code()).setGroupState(group.stateName()).setGroupEpoch(group.groupEpoch)
+                        .setAssignmentEpoch(group.assignmentEpoch).setAssignorName(ASSIGNOR_NAME).setMembers(members));
+            }
+            return done(result);
+        });
+    }
+
+    /** The share groups for ListGroups, filtered by state and type as that request asks (empty filters keep all). */
+    public CompletableFuture<List<ListedGroup>> list(Collection<String> statesFilter, Collection<String> typesFilter) {
+        return onLoop(() -> {
+            Set<String> states = lower(statesFilter);
+            Set<String> types = lower(typesFilter);
+            List<ListedGroup> listed = new ArrayList<>();
+            if (!types.isEmpty() && !types.contains(GROUP_TYPE)) {
+                return done(listed);
+            }
+            for (ShareGroup group : groups.values()) {
+                if (states.isEmpty() || states.contains(group.stateName().toLowerCase(Locale.ROOT))) {
+                    listed.add(new ListedGroup().setGroupId(group.groupId).setProtocolType(GROUP_TYPE)
+                            .setGroupState(group.stateName()).setGroupType(GROUP_TYPE));
+                }
+            }
+            return done(listed);
+        });
+    }
+
+    private static Set<String> lower(Collection<String> values) {
+        Set<String> set = new HashSet<>();
+        if (values != null) {
+            values.forEach(v -> set.add(v.toLowerCase(Locale.ROOT)));
+        }
+        return set;
+    }
+
+    /**
+     * DeleteGroups for the share groups among {@code groupIds}: an empty one goes with its share-partition state
+     * (once the tombstones are durable); one with members is refused with NON_EMPTY_GROUP. Groups that are not share
+     * groups are absent from the result.
+     */
+    public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
+        return onLoop(() -> {
+            Map<String, Errors> results = new LinkedHashMap<>();
+            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            for (String groupId : groupIds) {
+                ShareGroup group = groups.get(groupId);
+                if (group == null) {
+                    continue;
+                }
+                if (!group.members.isEmpty()) {
+                    results.put(groupId, Errors.NON_EMPTY_GROUP);
+                    continue;
+                }
+                groups.remove(groupId);
+                for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
+                    if (key.group().equals(groupId)) {
+                        partitions.remove(key);
+                        tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                    }
+                }
+                if (groupConfigs.containsKey(groupId)) {
+                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
+                    groupConfigs.remove(groupId);
+                    groupSettings.remove(groupId);
+                }
+                results.put(groupId, Errors.NONE);
+                LOG.info("Share group '{}' deleted", groupId);
+            }
+            if (tombstones.isEmpty()) {
+                return done(results);
+            }
+            try {
+                return write(tombstones).handle((ignored, failure) -> {
+                    if (failure != null) {
+                        results.replaceAll((g, e) -> e == Errors.NONE ? Errors.COORDINATOR_NOT_AVAILABLE : e);
+                    }
+                    return results;
+                });
+            } catch (LogStorageException e) {
+                results.replaceAll((g, err) -> err == Errors.NONE ? Errors.COORDINATOR_NOT_AVAILABLE : err);
+                return done(results);
+            }
+        });
+    }
+
+    /** The state log (tests and tools). */
+    public PartitionLog stateLog() {
+        return stateLog.partitionLog();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void runOnLoop(Runnable task) {
+        try {
+            loop.execute(() -> guarded(task));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("Share coordinator shut down; dropped a pending step");
+        }
+    }
+
+    private static void guarded(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("Share coordinator task failed", e);
+        }
+    }
+
+    private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    work.get().whenComplete((value, failure) -> {
+                        if (failure != null) {
+                            result.completeExceptionally(failure);
+                        } else {
+                            result.complete(value);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    LOG.error("Share coordinator request failed", e);
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new CoordinatorNotAvailableException("the share coordinator is shut down"));
+        }
+        return result;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    /** Stops the timers and the sweep; the state log itself stays open. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("Share coordinator thread did not finish its last task within 5 s; interrupting it");
+                loop.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

@@ -1,0 +1,16 @@
+/**
+ * Share groups (KIP-932): queues on Kafka topics.
+ *
+ * <ul>
+ *   <li>{@link io.spindle.share.ShareCoordinator}: the entry point. Membership and assignment
+ *       ({@code ShareGroup}, {@code ShareAssignor}) on its own thread; the share-partitions, reached from the
+ *       broker's reader threads; the {@code __share_group_state} log, written before a client hears of a change.</li>
+ *   <li>{@link io.spindle.share.SharePartition}: one group's record states in one partition, a pure state machine
+ *       (offsets and time come from the caller), with its invariants in the class comment.</li>
+ *   <li>{@link io.spindle.share.ShareStateRecords}: the stored form of a share-partition.</li>
+ * </ul>
+ *
+ * <p>The module knows nothing of sockets or of logs other than its own state log: broker-core's
+ * {@code io.spindle.broker.share} reads the partitions and passes the offsets it found.
+ */
+package io.spindle.share;

@@ -1,0 +1,514 @@
+package io.spindle.txn;
+
+import io.spindle.config.TransactionSettings;
+import io.spindle.log.LogStorageException;
+import io.spindle.log.PartitionLog;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transaction coordinator of a single-broker cluster: the state machine of every transactional id
+ * ({@link TransactionState}), stored in partition 0 of {@link #STATE_TOPIC} and loaded back at start.
+ *
+ * <p>Rules, as Kafka's coordinator has them (transaction version 1):
+ * <ul>
+ *   <li>Every transition is appended to the state log and becomes current only once durable; the request that
+ *       caused it is answered after that. While a transition is being stored, or a decided transaction's markers
+ *       are being written, the id is busy and other requests for it get CONCURRENT_TRANSACTIONS (clients retry).</li>
+ *   <li>EndTxn is answered once PrepareCommit or PrepareAbort is durable; then the markers are written to every
+ *       partition of the transaction and the groups' offsets completed, then CompleteCommit or CompleteAbort is
+ *       stored. A failure there is retried every second until it succeeds.</li>
+ *   <li>InitProducerId bumps the epoch, fencing older producers of the id; if a transaction is open it is first
+ *       aborted with the bumped epoch (PrepareEpochFence, then PrepareAbort), so that the old producer's late
+ *       writes are refused by the partitions.</li>
+ *   <li>Every {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}, transactions open longer than
+ *       their timeout are aborted the same way, and ids idle longer than {@code transactional.id.expiration.ms}
+ *       are forgotten.</li>
+ *   <li>At start, a transaction found decided (Prepare*) is completed; one found open keeps its start time and
+ *       times out like any other.</li>
+ * </ul>
+ *
+ * <p>Threading: all state changes run on one thread ({@code spindle-txn-coordinator}); the current state of each
+ * id is also published in a concurrent map, which the verify methods read from any thread.
+ */
+public final class TransactionCoordinator implements Transactions, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionCoordinator.class);
+    /** The internal topic that holds the coordinator's state (only partition 0 is used). */
+    public static final String STATE_TOPIC = "__transaction_state";
+    private static final long RETRY_MS = 1000;
+
+    private final ScheduledThreadPoolExecutor loop;
+    private final TransactionStateLog stateLog;
+    private final TransactionSettings settings;
+    private final ProducerIds producerIds;
+    private final TransactionMarkers markers;
+    private final TransactionalOffsets offsets;
+    private final Clock clock;
+    /** The current state per id: written on the coordinator thread only, read anywhere. */
+    private final ConcurrentHashMap<String, TransactionMetadata> current = new ConcurrentHashMap<>();
+    /** Ids with a transition being stored or markers being written (coordinator thread only). */
+    private final Set<String> busy = new HashSet<>();
+    /** The last value appended per id, durable or not yet (coordinator thread only): what a snapshot repeats. */
+    private final Map<String, TransactionMetadata> lastWritten = new HashMap<>();
+    private volatile boolean closed;
+
+    private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
+                                   TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
+        this.stateLog = new TransactionStateLog(log, clock, 2L * settings.stateLogSegmentBytes());
+        this.settings = settings;
+        this.producerIds = producerIds;
+        this.markers = markers;
+        this.offsets = offsets;
+        this.clock = clock;
+        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "spindle-txn-coordinator");
+            thread.setDaemon(true);
+            return thread;
+        });
+        loop.setRemoveOnCancelPolicy(true);
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    /**
+     * Loads the state kept in {@code stateLog} (partition 0 of {@link #STATE_TOPIC}), resumes the completion of
+     * decided transactions, and starts serving. Blocks while loading.
+     *
+     * @throws IllegalStateException naming the log when its content cannot be read back
+     */
+    public static TransactionCoordinator start(PartitionLog stateLog, TransactionSettings settings,
+                                               ProducerIds producerIds, TransactionMarkers markers,
+                                               TransactionalOffsets offsets, Clock clock) {
+        TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, settings, producerIds, markers,
+                offsets, clock);
+        try {
+            coordinator.loop.submit(coordinator::load).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            coordinator.close();
+            throw new IllegalStateException("interrupted while loading the transaction state from " + stateLog, e);
+        } catch (ExecutionException e) {
+            coordinator.close();
+            throw new IllegalStateException("cannot load the transaction state from " + stateLog + ": "
+                    + e.getCause(), e.getCause());
+        }
+        long interval = settings.abortCheckIntervalMs();
+        coordinator.loop.scheduleWithFixedDelay(coordinator::guardedExpire, interval, interval, TimeUnit.MILLISECONDS);
+        return coordinator;
+    }
+
+    private void load() {
+        stateLog.replay((id, value) -> {
+            if (value == null) {
+                current.remove(id);
+                lastWritten.remove(id);
+            } else {
+                current.put(id, value);
+                lastWritten.put(id, value);
+            }
+        });
+        int resumed = 0;
+        for (TransactionMetadata m : List.copyOf(current.values())) {
+            if (m.state().isPreparing()) {
+                complete(m);
+                resumed++;
+            }
+        }
+        LOG.info("Transaction coordinator loaded {} transactional id(s) from {}; completing {} decided transaction(s)",
+                current.size(), stateLog.partitionLog(), resumed);
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    @Override
+    public CompletableFuture<ProducerIdAndEpoch> initProducerId(String transactionalId, int transactionTimeoutMs,
+                                                                long producerId, short producerEpoch) {
+        return onLoop(() -> {
+            if (transactionTimeoutMs <= 0 || transactionTimeoutMs > settings.maxTimeoutMs()) {
+                return done(ProducerIdAndEpoch.failed(Errors.INVALID_TRANSACTION_TIMEOUT));
+            }
+            if (busy.contains(transactionalId)) {
+                return done(ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+            }
+            long now = clock.millis();
+            TransactionMetadata m = current.get(transactionalId);
+            if (m == null) {
+                TransactionMetadata fresh = TransactionMetadata.fresh(transactionalId, allocate(), transactionTimeoutMs, now);
+                return initialized(fresh.initialized(fresh.producerId(), transactionTimeoutMs, now));
+            }
+            if (producerId >= 0) {
+                boolean currentOne = producerId == m.producerId() && producerEpoch == m.producerEpoch();
+                boolean retryOfLastBump = producerId == m.producerId() && producerEpoch == m.lastProducerEpoch()
+                        && m.state() == TransactionState.EMPTY;
+                if (retryOfLastBump) {
+                    return done(new ProducerIdAndEpoch(Errors.NONE, m.producerId(), m.producerEpoch()));
+                }
+                if (!currentOne) {
+                    return done(ProducerIdAndEpoch.failed(Errors.PRODUCER_FENCED));
+                }
+            }
+            return switch (m.state()) {
+                case ONGOING -> {
+                    LOG.info("Transactional id '{}': a new producer fences epoch {}; aborting its open transaction",
+                            transactionalId, m.producerEpoch());
+                    fence(m);
+                    yield done(ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+                }
+                case EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT -> {
+                    long id = m.epochExhausted() ? allocate() : m.producerId();
+                    yield initialized(m.initialized(id, transactionTimeoutMs, now));
+                }
+                default -> done(ProducerIdAndEpoch.failed(Errors.CONCURRENT_TRANSACTIONS));
+            };
+        });
+    }
+
+    private CompletableFuture<ProducerIdAndEpoch> initialized(TransactionMetadata next) {
+        return store(next).handle((ignored, failure) -> failure == null
+                ? new ProducerIdAndEpoch(Errors.NONE, next.producerId(), next.producerEpoch())
+                : ProducerIdAndEpoch.failed(Errors.COORDINATOR_NOT_AVAILABLE));
+    }
+
+    @Override
+    public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
+                                                   Collection<TopicPartition> partitions) {
+        return add(transactionalId, producerId, producerEpoch, partitions, List.of());
+    }
+
+    @Override
+    public CompletableFuture<Errors> addOffsets(String transactionalId, long producerId, short producerEpoch,
+                                                String groupId) {
+        return add(transactionalId, producerId, producerEpoch, List.of(), List.of(groupId));
+    }
+
+    private CompletableFuture<Errors> add(String transactionalId, long producerId, short producerEpoch,
+                                          Collection<TopicPartition> partitions, Collection<String> groups) {
+        return onLoop(() -> {
+            TransactionMetadata m = current.get(transactionalId);
+            Errors error = checkProducer(m, producerId, producerEpoch);
+            if (error != Errors.NONE) {
+                return done(error);
+            }
+            if (busy.contains(transactionalId) || !(m.state() == TransactionState.ONGOING || m.state().isIdle())) {
+                return done(Errors.CONCURRENT_TRANSACTIONS);
+            }
+            if (m.state() == TransactionState.ONGOING && m.partitions().containsAll(partitions)
+                    && m.groups().containsAll(groups)) {
+                return done(Errors.NONE);
+            }
+            return store(m.withAdded(partitions, groups, clock.millis()))
+                    .handle((ignored, failure) -> failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short producerEpoch,
+                                                    boolean commit) {
+        return onLoop(() -> {
+            TransactionMetadata m = current.get(transactionalId);
+            Errors error = checkProducer(m, producerId, producerEpoch);
+            if (error != Errors.NONE) {
+                return done(error);
+            }
+            if (busy.contains(transactionalId)) {
+                return done(Errors.CONCURRENT_TRANSACTIONS);
+            }
+            return switch (m.state()) {
+                case ONGOING -> {
+                    TransactionMetadata prepared = m.preparing(commit, clock.millis());
+                    yield store(prepared).handle((ignored, failure) -> {
+                        if (failure != null) {
+                            return Errors.COORDINATOR_NOT_AVAILABLE;
+                        }
+                        complete(prepared);     // on the coordinator thread, in the task that applied it
+                        return Errors.NONE;
+                    });
+                }
+                case COMPLETE_COMMIT -> done(commit ? Errors.NONE : Errors.INVALID_TXN_STATE);
+                case COMPLETE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.NONE);
+                case PREPARE_COMMIT -> done(commit ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
+                case PREPARE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.CONCURRENT_TRANSACTIONS);
+                default -> done(Errors.INVALID_TXN_STATE);
+            };
+        });
+    }
+
+    /** The producer id and epoch checks every request of a producer makes first. */
+    private static Errors checkProducer(TransactionMetadata m, long producerId, short producerEpoch) {
+        if (m == null || m.producerId() != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (m.producerEpoch() != producerEpoch) {
+            return Errors.PRODUCER_FENCED;
+        }
+        return Errors.NONE;
+    }
+
+    @Override
+    public Errors verifyPartition(String transactionalId, long producerId, short producerEpoch, TopicPartition partition) {
+        TransactionMetadata m = current.get(transactionalId);
+        Errors error = verifyProducer(m, producerId, producerEpoch);
+        if (error == Errors.NONE && !m.partitions().contains(partition)) {
+            return Errors.INVALID_TXN_STATE;
+        }
+        return error;
+    }
+
+    @Override
+    public Errors verifyGroup(String transactionalId, long producerId, short producerEpoch, String groupId) {
+        TransactionMetadata m = current.get(transactionalId);
+        Errors error = verifyProducer(m, producerId, producerEpoch);
+        if (error == Errors.NONE && !m.groups().contains(groupId)) {
+            return Errors.INVALID_TXN_STATE;
+        }
+        return error;
+    }
+
+    private static Errors verifyProducer(TransactionMetadata m, long producerId, short producerEpoch) {
+        if (m == null || m.producerId() != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (m.producerEpoch() != producerEpoch) {
+            return Errors.INVALID_PRODUCER_EPOCH;
+        }
+        if (m.state() != TransactionState.ONGOING) {
+            return Errors.INVALID_TXN_STATE;
+        }
+        return Errors.NONE;
+    }
+
+    @Override
+    public Collection<TransactionMetadata> all() {
+        return List.copyOf(current.values());
+    }
+
+    @Override
+    public Optional<TransactionMetadata> describe(String transactionalId) {
+        return Optional.ofNullable(current.get(transactionalId));
+    }
+
+    // ------------------------------------------------------------------ transitions (coordinator thread)
+
+    /**
+     * Takes an open transaction from its producer: the epoch goes up (PrepareEpochFence, at once visible to the
+     * verify methods, so the old producer's writes are refused), and the transaction is aborted with that epoch.
+     */
+    private void fence(TransactionMetadata open) {
+        long now = clock.millis();
+        TransactionMetadata fenced = open.fencing(now);
+        current.put(open.transactionalId(), fenced);
+        TransactionMetadata aborting = fenced.preparing(false, now);
+        store(aborting).whenComplete((ignored, failure) -> {
+            if (failure == null) {
+                complete(aborting);
+            } else if (current.get(open.transactionalId()) == fenced) {
+                current.put(open.transactionalId(), open);     // the next timeout check or InitProducerId tries again
+            }
+        });
+    }
+
+    /** Writes the markers of a decided transaction and completes its groups, then stores Complete*. */
+    private void complete(TransactionMetadata decided) {
+        String id = decided.transactionalId();
+        boolean commit = decided.state() == TransactionState.PREPARE_COMMIT;
+        busy.add(id);
+        List<CompletableFuture<Void>> steps = new ArrayList<>();
+        try {
+            if (!decided.partitions().isEmpty()) {
+                steps.add(markers.write(decided.producerId(), decided.producerEpoch(), commit, decided.partitions()));
+            }
+            for (String group : decided.groups()) {
+                steps.add(offsets.complete(group, decided.producerId(), commit));
+            }
+        } catch (RuntimeException e) {
+            steps.add(CompletableFuture.failedFuture(e));
+        }
+        CompletableFuture.allOf(steps.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, failure) ->
+                runOnLoop(() -> {
+                    busy.remove(id);
+                    if (failure != null) {
+                        LOG.warn("Transactional id '{}': completing the {} of producer {} epoch {} failed, retrying in {} ms: {}",
+                                id, commit ? "commit" : "abort", decided.producerId(), decided.producerEpoch(), RETRY_MS,
+                                failure.toString());
+                        retryLater(decided);
+                        return;
+                    }
+                    store(decided.completed(clock.millis())).whenComplete((stored, storeFailure) -> {
+                        if (storeFailure != null) {
+                            retryLater(decided);
+                        }
+                    });
+                }));
+    }
+
+    private void retryLater(TransactionMetadata decided) {
+        busy.add(decided.transactionalId());
+        schedule(RETRY_MS, () -> {
+            busy.remove(decided.transactionalId());
+            if (current.get(decided.transactionalId()) == decided) {
+                complete(decided);
+            }
+        });
+    }
+
+    /**
+     * Appends {@code next} and makes it current once durable; the id is busy meanwhile. The future completes on
+     * the coordinator thread, after {@code next} became current (or failed to).
+     */
+    private CompletableFuture<Void> store(TransactionMetadata next) {
+        String id = next.transactionalId();
+        CompletableFuture<Void> durable;
+        try {
+            durable = stateLog.append(next);
+        } catch (LogStorageException e) {
+            LOG.error("Transactional id '{}': cannot store the move to {}: {}", id, next.state(), e.getMessage());
+            return CompletableFuture.failedFuture(e);
+        }
+        busy.add(id);
+        if (next.state() == TransactionState.DEAD) {
+            lastWritten.remove(id);
+        } else {
+            lastWritten.put(id, next);
+        }
+        if (stateLog.snapshotDue()) {
+            stateLog.snapshot(List.copyOf(lastWritten.values()), this::runOnLoop);
+        }
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        durable.whenComplete((ignored, failure) -> runOnLoop(() -> {
+            busy.remove(id);
+            if (failure != null) {
+                LOG.error("Transactional id '{}': the move to {} did not become durable: {}", id, next.state(),
+                        failure.toString());
+                applied.completeExceptionally(failure);
+                return;
+            }
+            if (next.state() == TransactionState.DEAD) {
+                current.remove(id);
+            } else {
+                current.put(id, next);
+            }
+            applied.complete(null);
+        }));
+        return applied;
+    }
+
+    /** Aborts transactions past their timeout and forgets ids idle past transactional.id.expiration.ms. */
+    private void expire() {
+        long now = clock.millis();
+        for (TransactionMetadata m : List.copyOf(current.values())) {
+            if (busy.contains(m.transactionalId())) {
+                continue;
+            }
+            if (m.timedOut(now)) {
+                LOG.info("Transactional id '{}': aborting the transaction of producer {} epoch {}, open for {} ms "
+                                + "(timeout {} ms)", m.transactionalId(), m.producerId(), m.producerEpoch(),
+                        now - m.startTimestampMs(), m.timeoutMs());
+                fence(m);
+            } else if (m.state().isIdle() && now - m.lastUpdateMs() > settings.idExpirationMs()) {
+                LOG.info("Transactional id '{}': idle for {} ms, forgotten", m.transactionalId(), now - m.lastUpdateMs());
+                store(m.dead(now));
+            }
+        }
+    }
+
+    private void guardedExpire() {
+        try {
+            expire();
+        } catch (RuntimeException e) {
+            LOG.error("Transaction timeout check failed", e);
+        }
+    }
+
+    private long allocate() {
+        return producerIds.allocate();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void runOnLoop(Runnable task) {
+        try {
+            loop.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("Transaction coordinator task failed", e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
+    private void schedule(long delayMs, Runnable task) {
+        try {
+            loop.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            if (!closed) {
+                throw e;
+            }
+        }
+    }
+
+    private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    work.get().whenComplete((value, failure) -> {
+                        if (failure != null) {
+                            result.completeExceptionally(failure);
+                        } else {
+                            result.complete(value);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    LOG.error("Transaction coordinator request failed", e);
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new CoordinatorNotAvailableException(
+                    "the transaction coordinator is shut down"));
+        }
+        return result;
+    }
+
+    private static <T> CompletableFuture<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+
+    /** Stops the coordinator thread; transactions in flight complete after a restart. The log itself stays open. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.spindle.txn;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.config.FlushMode;
+import io.spindle.config.TopicConfig;
+import io.spindle.config.TransactionSettings;
+import io.spindle.fixtures.ManualClock;
+import io.spindle.log.FlushPolicy;
+import io.spindle.log.LogManager;
+import io.spindle.log.PartitionLog;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The coordinator's state machine over a real partition log of __transaction_state. */
+class TransactionCoordinatorTest {
+    private static final TopicPartition A = new TopicPartition("orders", 0);
+    private static final TopicPartition B = new TopicPartition("orders", 1);
+    private static final TransactionSettings SETTINGS = new TransactionSettings(60_000, 20, 3_600_000, 64 * 1024);
+
+    @TempDir
+    Path dataDir;
+    private final ManualClock clock = new ManualClock(1_000_000);
+    private final AtomicLong nextProducerId = new AtomicLong(100);
+    private final Markers markers = new Markers();
+    private final List<String> completedGroups = new CopyOnWriteArrayList<>();
+    private LogManager logs;
+    private TransactionCoordinator coordinator;
+
+    /** The markers the coordinator asked for, as "COMMIT pid/epoch [partitions]"; each completes at once unless held. */
+    private static final class Markers implements TransactionMarkers {
+        final List<String> written = new CopyOnWriteArrayList<>();
+        volatile boolean hold;
+
+        @Override
+        public CompletableFuture<Void> write(long producerId, short producerEpoch, boolean commit,
+                                             Collection<TopicPartition> partitions) {
+            if (hold) {
+                return new CompletableFuture<>();
+            }
+            List<String> names = new ArrayList<>();
+            partitions.forEach(tp -> names.add(tp.toString()));
+            names.sort(null);
+            written.add((commit ? "COMMIT " : "ABORT ") + producerId + "/" + producerEpoch + " " + names);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    @BeforeEach
+    void open() {
+        start();
+    }
+
+    @AfterEach
+    void close() {
+        coordinator.close();
+        logs.close();
+    }
+
+    private void start() {
+        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
+        logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, clock);
+        PartitionLog log = logs.getOrCreate(TransactionCoordinator.STATE_TOPIC, 0, config);
+        coordinator = TransactionCoordinator.start(log, SETTINGS, nextProducerId::getAndIncrement, markers,
+                (group, producerId, commit) -> {
+                    completedGroups.add((commit ? "COMMIT " : "ABORT ") + group + " " + producerId);
+                    return CompletableFuture.completedFuture(null);
+                }, clock);
+    }
+
+    private void restart() {
+        close();
+        start();
+    }
+
+    private Transactions.ProducerIdAndEpoch init(String id) {
+        return coordinator.initProducerId(id, 10_000, -1, (short) -1).join();
+    }
+
+    private TransactionState state(String id) {
+        return coordinator.describe(id).orElseThrow().state();
+    }
+
+    @Test
+    void initProducerIdGivesANewIdEpochZeroThenTheNextEpochEachTime() {
+        Transactions.ProducerIdAndEpoch first = init("t");
+        Transactions.ProducerIdAndEpoch second = init("t");
+
+        assertEquals(new Transactions.ProducerIdAndEpoch(Errors.NONE, 100, (short) 0), first);
+        assertEquals(new Transactions.ProducerIdAndEpoch(Errors.NONE, 100, (short) 1), second);
+        assertEquals(TransactionState.EMPTY, state("t"));
+    }
+
+    @Test
+    void aTimeoutAboveTheMaximumOrNotPositiveIsInvalid() {
+        assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT, coordinator.initProducerId("t", 60_001, -1, (short) -1).join().error());
+        assertEquals(Errors.INVALID_TRANSACTION_TIMEOUT, coordinator.initProducerId("t", 0, -1, (short) -1).join().error());
+        assertTrue(coordinator.describe("t").isEmpty());
+    }
+
+    @Test
+    void aCommittedTransactionWritesCommitMarkersToEachPartitionAndCompletes() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        assertEquals(Errors.NONE, coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join());
+        assertEquals(Errors.NONE, coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(B)).join());
+        assertEquals(TransactionState.ONGOING, state("t"));
+        assertEquals(Errors.NONE, coordinator.verifyPartition("t", p.producerId(), p.producerEpoch(), A));
+
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(List.of("COMMIT 100/0 [orders-0, orders-1]"), markers.written);
+        assertEquals(Set.of(), coordinator.describe("t").orElseThrow().partitions());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.verifyPartition("t", p.producerId(), p.producerEpoch(), A));
+    }
+
+    @Test
+    void endTxnIsIdempotentForTheSameDecisionAndRefusesTheOtherOrNoTransaction() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
+
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(List.of("ABORT 100/0 [orders-0]"), markers.written);
+    }
+
+    @Test
+    void aProducerWithAnOlderEpochIsFencedAndAnUnknownIdIsNotMapped() {
+        Transactions.ProducerIdAndEpoch old = init("t");
+        init("t");
+
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("t", old.producerId(), old.producerEpoch(), List.of(A)).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", old.producerId(), old.producerEpoch(), true).join());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("other", 100, (short) 0, List.of(A)).join());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("t", 999, (short) 1, List.of(A)).join());
+    }
+
+    @Test
+    void aNewProducerAbortsTheOpenTransactionWithABumpedEpochBeforeItGetsItsOwn() {
+        Transactions.ProducerIdAndEpoch zombie = init("t");
+        coordinator.addPartitions("t", zombie.producerId(), zombie.producerEpoch(), List.of(A)).join();
+
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, init("t").error());
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH, coordinator.verifyPartition("t", zombie.producerId(), zombie.producerEpoch(), A));
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
+        Transactions.ProducerIdAndEpoch successor = init("t");
+
+        assertEquals(List.of("ABORT 100/1 [orders-0]"), markers.written);
+        assertEquals(new Transactions.ProducerIdAndEpoch(Errors.NONE, 100, (short) 2), successor);
+    }
+
+    @Test
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
+
+        clock.advance(Duration.ofMillis(10_001));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
+        assertEquals(List.of("ABORT 100/1 [orders-0]"), markers.written);
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+    }
+
+    @Test
+    void theStateSurvivesARestartAndAnOpenTransactionKeepsItsStartTime() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A, B)).join();
+        TransactionMetadata before = coordinator.describe("t").orElseThrow();
+
+        restart();
+
+        assertEquals(before, coordinator.describe("t").orElseThrow());
+        clock.advance(Duration.ofMillis(10_001));
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
+    }
+
+    @Test
+    void aTransactionDecidedBeforeARestartIsCompletedAfterIt() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
+        coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join();
+        markers.hold = true;     // the markers never get written before the "crash"
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(TransactionState.PREPARE_COMMIT, state("t"));
+
+        markers.hold = false;
+        restart();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(List.of("COMMIT 100/0 [orders-0]"), markers.written);
+        assertTrue(completedGroups.contains("COMMIT billing 100"), completedGroups.toString());
+    }
+
+    @Test
+    void offsetsJoinTheTransactionAndTheirGroupIsCompletedWithIt() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.verifyGroup("t", p.producerId(), p.producerEpoch(), "billing"));
+        assertEquals(Errors.NONE, coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join());
+        assertEquals(Errors.NONE, coordinator.verifyGroup("t", p.producerId(), p.producerEpoch(), "billing"));
+
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
+        assertEquals(List.of("ABORT billing 100"), completedGroups);
+        assertEquals(List.of(), markers.written);
+    }
+
+    @Test
+    void anIdleTransactionalIdIsForgottenAfterTheExpiration() {
+        init("t");
+        clock.advance(Duration.ofMillis(SETTINGS.idExpirationMs() + 1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> coordinator.describe("t").isEmpty());
+        restart();
+        assertTrue(coordinator.describe("t").isEmpty());
+    }
+}
