@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.broker.LocalBroker;
 import io.spindle.fixtures.RawKafkaConnection;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +42,8 @@ import org.apache.kafka.common.requests.DescribeProducersRequest;
 import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
 import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
+import org.apache.kafka.common.utils.internals.Exit;
+import org.apache.kafka.tools.TransactionsCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What kafka-transactions.sh does through kafka-clients 4.4.0's Admin: describe-producers (DescribeProducers),
  * find-hanging (DescribeProducers with ListTransactions and DescribeTransactions) and abort (DescribeProducers, then
- * WriteTxnMarkers to the partition's leader), against an in-process broker.
+ * WriteTxnMarkers to the partition's leader), against an in-process broker; and the command itself
+ * (kafka-tools' TransactionsCommand).
  */
 class TransactionToolsTest {
     private static final String TOPIC = "ledger";
@@ -144,6 +149,32 @@ class TransactionToolsTest {
     }
 
     @Test
+    void kafkaTransactionsCommandDescribesFindsAndAbortsATransaction() throws Exception {
+        KafkaProducer<byte[], byte[]> killed = transactionalProducer("tx-tool");
+        killed.initTransactions();
+        killed.beginTransaction();
+        killed.send(new ProducerRecord<>(TOPIC, 0, null, bytes("undecided")));
+        killed.flush();
+        killed.close(Duration.ZERO);
+        producer(Map.of()).send(new ProducerRecord<>(TOPIC, 0, null, bytes("after"))).get();
+
+        String producers = kafkaTransactions("describe-producers", "--topic", TOPIC, "--partition", "0");
+        String hanging = kafkaTransactions("find-hanging", "--topic", TOPIC);
+        String aborted = kafkaTransactions("abort", "--topic", TOPIC, "--partition", "0", "--start-offset", "0");
+
+        assertTrue(producers.lines().anyMatch(line -> line.matches("\\d+\\s+0\\s+-1\\s+0\\s+\\d+\\s+0\\s*")), producers);
+        // Open, but its coordinator knows it holds this partition: not hanging.
+        assertEquals(1, hanging.lines().count(), hanging);
+        assertEquals("", aborted);
+        assertEquals(3L, endOffset("read_committed"));
+        assertEquals(List.of("after"), readCommitted(1));
+        AssertionError nothingOpen = assertThrows(AssertionError.class, () -> kafkaTransactions("abort", "--topic", TOPIC,
+                "--partition", "0", "--start-offset", "5"));
+        assertTrue(nothingOpen.getMessage().contains("Could not find any open transactions starting at offset 5"),
+                nothingOpen.getMessage());
+    }
+
+    @Test
     void anAbortWithAnOlderProducerEpochIsInvalidProducerEpoch() throws Exception {
         KafkaProducer<byte[], byte[]> zombie = transactionalProducer("tx-epochs");
         zombie.initTransactions();
@@ -208,6 +239,40 @@ class TransactionToolsTest {
 
     // ------------------------------------------------------------------ helpers
 
+    /**
+     * Runs Kafka's kafka-transactions.sh (TransactionsCommand) with {@code args} against the broker and returns what
+     * it printed; an exit with an error fails with what it printed on stderr.
+     */
+    private String kafkaTransactions(String... args) throws Exception {
+        String[] all = new String[args.length + 2];
+        all[0] = "--bootstrap-server";
+        all[1] = broker.bootstrapServers();
+        System.arraycopy(args, 0, all, 2, args.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        // The command ends with Exit.exit, also when it succeeds: stop it there instead of ending the JVM.
+        Exit.setExitProcedure((code, message) -> {
+            throw new Exited(code);
+        });
+        try {
+            TransactionsCommand.main(all);
+        } catch (Exited exited) {
+            if (exited.code != 0) {
+                throw new AssertionError("kafka-transactions.sh " + String.join(" ", args) + " exited " + exited.code
+                        + ": " + err.toString(StandardCharsets.UTF_8));
+            }
+        } finally {
+            Exit.resetExitProcedure();
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
     private List<ProducerState> describe(TopicPartition partition) throws Exception {
         List<ProducerState> states = new ArrayList<>(admin.describeProducers(List.of(partition)).partitionResult(partition)
                 .get().activeProducers());
@@ -247,6 +312,16 @@ class TransactionToolsTest {
             });
             consumer.poll(Duration.ofMillis(300)).forEach(r -> values.add(new String(r.value(), StandardCharsets.UTF_8)));
             return values;
+        }
+    }
+
+    /** TransactionsCommand called Exit.exit with {@code code}. */
+    private static final class Exited extends RuntimeException {
+        final int code;
+
+        Exited(int code) {
+            super("exit " + code, null, false, false);
+            this.code = code;
         }
     }
 
