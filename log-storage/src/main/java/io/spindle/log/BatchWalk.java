@@ -8,7 +8,8 @@ import static io.spindle.log.BatchHeader.LOG_OVERHEAD;
  * A walk over record batches laid back to back from a start position to an end: the one place that decides
  * whether the next bytes are a batch. Every walk checks that a whole header fits, that the magic is 2, that the
  * batch length is sane and ends within the bytes, and that the last offset delta is not negative; on request
- * also the CRC32C ({@link #checkingCrc}), that base offsets continue one another ({@link #expectingBaseOffset}),
+ * also the CRC32C ({@link #checkingCrc}), that base offsets continue one another ({@link #expectingBaseOffset}) or, in
+ * a compacted log, at least go up ({@link #allowingOffsetHoles}),
  * and that zeros mean the end of a preallocated file rather than damage ({@link #endingAtZeros}).
  *
  * <pre>{@code
@@ -35,7 +36,7 @@ final class BatchWalk {
         BAD_LENGTH,
         /** A negative last offset delta. */
         BAD_OFFSET_DELTA,
-        /** A base offset that does not continue the batch before it. */
+        /** A base offset that does not continue the batch before it (with holes allowed: that goes back). */
         OFFSET_GAP,
         /** The stored CRC32C does not match the batch's bytes. */
         CRC_MISMATCH
@@ -46,6 +47,7 @@ final class BatchWalk {
     private boolean checkCrc;
     private boolean endAtZeros;
     private long expectedBaseOffset = -1;
+    private boolean allowHoles;
 
     private long validEnd;
     private long nextOffset = -1;
@@ -75,6 +77,17 @@ final class BatchWalk {
     BatchWalk expectingBaseOffset(long baseOffset) {
         this.expectedBaseOffset = baseOffset;
         this.nextOffset = baseOffset;
+        return this;
+    }
+
+    /**
+     * With {@link #expectingBaseOffset}: accepts a batch starting past where the one before ended (and a first batch
+     * past the base offset), refusing only offsets that go back. Compaction removes whole batches and leaves their
+     * offsets unused, so a compacted log has such holes, as in Kafka. Only for logs whose policy compacts: elsewhere
+     * a hole means a damaged base offset (it lies outside the CRC), which the strict check catches.
+     */
+    BatchWalk allowingOffsetHoles() {
+        this.allowHoles = true;
         return this;
     }
 
@@ -123,7 +136,7 @@ final class BatchWalk {
             return finish(Problem.BAD_OFFSET_DELTA, "a last offset delta of " + lastOffsetDelta);
         }
         long baseOffset = header.baseOffset();
-        if (expectedBaseOffset >= 0 && baseOffset != expectedBaseOffset) {
+        if (expectedBaseOffset >= 0 && (allowHoles ? baseOffset < expectedBaseOffset : baseOffset != expectedBaseOffset)) {
             return finish(Problem.OFFSET_GAP, "base offset " + baseOffset + " where " + expectedBaseOffset
                     + " was expected");
         }

@@ -11,10 +11,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens a partition directory: finds the segment files, deletes leftovers (temporary files, indexes without a
- * segment), trusts what the checkpoint vouches for (after checking that its batch headers hold together), recovers
- * the rest batch by batch and cuts the log at the first invalid batch or gap, and rebuilds the idempotent producers'
- * state from the batch headers.
+ * Opens a partition directory: finishes or discards an interrupted compaction swap ({@link SegmentSwap#recover}),
+ * finds the segment files, deletes leftovers (temporary files, indexes without a segment), trusts what the checkpoint
+ * vouches for (after checking that its batch headers hold together), recovers the rest batch by batch and cuts the
+ * log at the first invalid batch or gap (holes inside the segments of a compacted topic are allowed), and rebuilds
+ * the idempotent producers' state from the batch headers.
  *
  * <p>Its messages are logged under {@code io.spindle.log.PartitionLog}, where operators (and CorruptionTest) look
  * for them.
@@ -34,8 +35,11 @@ final class LogLoader {
     private final long now;
     private final Segments segments;
     private final ProducerStateTable producers;
+    private final boolean compactedBefore;
 
-    LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers) {
+    LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
+              boolean compactedBefore) {
+        this.compactedBefore = compactedBefore;
         this.name = name;
         this.dir = dir;
         this.cfg = cfg;
@@ -71,6 +75,10 @@ final class LogLoader {
 
     /** Loads every segment of the directory into {@code segments} and the producers' state into {@code producers}. */
     Loaded load() throws IOException {
+        String swap = SegmentSwap.recover(dir);
+        if (swap != null) {
+            LOG.info("{}: {}", name, swap);
+        }
         Checkpoint checkpoint = Checkpoint.read(dir);
         List<Long> bases = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
@@ -92,6 +100,9 @@ final class LogLoader {
             return new Loaded(start, true);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
+        // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the
+        // cleaner has cleaned keeps its holes when its topic is switched to delete.
+        boolean holes = cfg.cleanupPolicy().compacts() || compactedBefore;
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
         for (int i = 0; i < bases.size(); i++) {
@@ -112,7 +123,8 @@ final class LogLoader {
             boolean trusted = clean || (recoveryPoint >= nextBase);
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.add(segment);
-            if (trusted && length <= Integer.MAX_VALUE && segment.nextOffsetIfHeadersHoldTogether((int) length) < 0) {
+            if (trusted && length <= Integer.MAX_VALUE
+                    && segment.nextOffsetIfHeadersHoldTogether((int) length, holes) < 0) {
                 LOG.warn("{}: the batch headers of {} do not hold together although the checkpoint vouches for it;"
                         + " validating it batch by batch", name, file);
                 trusted = false;
@@ -123,7 +135,7 @@ final class LogLoader {
                 }
                 next = segment.nextOffset();
             } else {
-                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now);
+                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now, holes);
                 next = recovery.nextOffset();
                 // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
                 // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a

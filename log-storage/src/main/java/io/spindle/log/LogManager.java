@@ -2,6 +2,8 @@ package io.spindle.log;
 
 import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.log.compact.CleanableLog;
+import io.spindle.log.compact.LogCleaner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every partition log under one data directory, the flusher thread that forces them (group commit), and
- * a scheduler for retention and recovery-point checkpoints.
+ * Every partition log under one data directory, the flusher thread that forces them (group commit), a
+ * scheduler for retention and recovery-point checkpoints, and the log cleaner that compacts them.
  *
  * <p>Layout: {@code <dataDir>/<topic>-<partition>/} per partition; any other file or directory is left
  * alone (the broker keeps its own metadata beside the logs). A deleted partition's directory is renamed to
@@ -42,6 +44,7 @@ public final class LogManager implements AutoCloseable {
     private final ConcurrentHashMap<String, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Flusher flusher;
     private final ScheduledThreadPoolExecutor scheduler;
+    private final LogCleaner cleaner;
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -53,7 +56,7 @@ public final class LogManager implements AutoCloseable {
     }
     private volatile boolean closed;
 
-    private LogManager(StorageSettings storage, Clock clock) {
+    private LogManager(StorageSettings storage, Clock clock) throws IOException {
         this.dataDir = storage.dataDir().toAbsolutePath().normalize();
         this.flushPolicy = FlushPolicy.from(storage);
         this.clock = clock;
@@ -68,6 +71,11 @@ public final class LogManager implements AutoCloseable {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = scheduler;
+        this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock);
+    }
+
+    private List<CleanableLog> cleanableLogs() {
+        return logs.values().stream().map(PartitionLog::cleanable).toList();
     }
 
     /**
@@ -87,7 +95,13 @@ public final class LogManager implements AutoCloseable {
      * @param topicConfig each topic's settings, asked once per topic found on disk
      */
     public static LogManager open(StorageSettings storage, Function<String, TopicConfig> topicConfig, Clock clock) {
-        LogManager manager = new LogManager(storage, clock);
+        LogManager manager;
+        try {
+            manager = new LogManager(storage, clock);
+        } catch (IOException e) {
+            throw new LogIOException("cannot read the log cleaner's checkpoint in " + storage.dataDir() + ": "
+                    + e.getMessage(), e);
+        }
         try {
             manager.loadAll(topicConfig);
         } catch (IOException | RuntimeException e) {
@@ -102,6 +116,7 @@ public final class LogManager implements AutoCloseable {
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        manager.cleaner.start();
         return manager;
     }
 
@@ -146,12 +161,17 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onDurable));
+                    flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition))));
         }
     }
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** The log cleaner that compacts the logs whose cleanup.policy has compact (its threads run from open to close). */
+    public LogCleaner cleaner() {
+        return cleaner;
     }
 
     public FlushPolicy flushPolicy() {
@@ -165,7 +185,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
             created[0] = true;
             return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onDurable);
+                    this::onDurable, cleaner.cleanedOffsets().containsKey(k));
         });
         if (created[0]) {
             lifecycleListeners.forEach(l -> l.opened(log));
@@ -201,6 +221,11 @@ public final class LogManager implements AutoCloseable {
             throw new LogIOException("cannot delete " + log.directory() + ": " + e.getMessage(), e);
         }
         log.deleteIn(doomed);
+        try {
+            cleaner.forgetDeletedLogs();
+        } catch (IOException e) {
+            LOG.warn("cannot drop {} from the log cleaner's checkpoint: {}", key(topic, partition), e.getMessage());
+        }
         lifecycleListeners.forEach(l -> l.deleted(log));
     }
 
@@ -262,6 +287,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         closed = true;
+        cleaner.close();
         scheduler.shutdown();
         try {
             if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {

@@ -1,6 +1,7 @@
 package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.log.compact.CleanableLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * is done by its parts: {@link Segments} (the ordered segments and the offset range), {@link Appender} (validation,
  * idempotence, roll, the write), {@link Durability} (what is forced, who waits, going offline), {@link LogReader}
  * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Truncation} (cutting the log
- * back) and {@link LogLoader} (opening and recovery).
+ * back), {@link Compaction} (the log cleaner's view and the swap of cleaned segments) and {@link LogLoader} (opening
+ * and recovery).
  *
  * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
@@ -50,6 +52,7 @@ public final class PartitionLog {
     private final LogReader reader;
     private final Retention retention;
     private final Truncation truncation;
+    private final Compaction compaction;
 
     private volatile TopicConfig config;
     private volatile boolean closed;
@@ -69,13 +72,21 @@ public final class PartitionLog {
         this.reader = new LogReader(name, segments, this::ensureOpen);
         this.retention = new Retention(name, segments, durability);
         this.truncation = new Truncation(name, segments, durability, producers);
+        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
     }
 
-    /** Opens the partition directory (creating it if absent) and recovers it. */
+    /**
+     * Opens the partition directory (creating it if absent) and recovers it.
+     *
+     * @param compactedBefore the log cleaner has cleaned this log (its checkpoint says so): its segments may have
+     *                        offset holes even if its topic no longer compacts
+     */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
-                             FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency) {
+                             FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
+                             boolean compactedBefore) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers).open(log.durability);
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, compactedBefore)
+                .open(log.durability);
         log.cutBackAfterOffline();
         return log;
     }
@@ -361,6 +372,13 @@ public final class PartitionLog {
         }
     }
 
+    // ------------------------------------------------------------------ compaction
+
+    /** This log as the log cleaner sees it: its segments, and the crash-safe swap of cleaned ones. */
+    public CleanableLog cleanable() {
+        return compaction;
+    }
+
     // ------------------------------------------------------------------ checkpoint, close
 
     /** Forces everything and records the recovery point, so a restart after a crash scans less. */
@@ -384,11 +402,13 @@ public final class PartitionLog {
                 return;
             }
             durability.flush();
+            // Readers take no lock: closed first, so that they stop at ensureOpen instead of retrying on segments
+            // that closeAll released while they are still in the set.
+            closed = true;
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.
             durability.writeCheckpoint(!isOffline());
-            closed = true;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
         } finally {
@@ -415,6 +435,10 @@ public final class PartitionLog {
             durability.failWaiters(new LogIOException(name + ": log deleted before the write was forced",
                     new IOException("deleted")));
         }
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     private void ensureOpen() {

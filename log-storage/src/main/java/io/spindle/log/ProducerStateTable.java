@@ -102,6 +102,17 @@ final class ProducerStateTable {
         entry.batches.addLast(new BatchRange(firstSequence, lastSequence, firstOffset, lastOffset));
     }
 
+    /** Each producer's last batch's last offset, by producer id: the batches a compaction keeps. */
+    Map<Long, Long> lastOffsets() {
+        Map<Long, Long> last = new HashMap<>();
+        producers.forEach((id, entry) -> {
+            if (!entry.batches.isEmpty()) {
+                last.put(id, entry.batches.peekLast().lastOffset());
+            }
+        });
+        return last;
+    }
+
     /** Forgets batches at or after {@code offset} (the log was cut there during recovery). */
     void truncateFrom(long offset) {
         Iterator<ProducerEntry> it = producers.values().iterator();

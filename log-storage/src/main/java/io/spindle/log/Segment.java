@@ -95,6 +95,29 @@ final class Segment {
                 SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES));
     }
 
+    /**
+     * Opens a segment the cleaner wrote and the swap installed ({@code <base>.log}, forced, whole batches, offsets with
+     * holes) as a sealed segment, building its indexes from its batch headers.
+     */
+    static Segment openCleaned(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
+        Path file = dir.resolve(fileName(baseOffset, ".log"));
+        long length = Files.size(file);
+        if (length > Integer.MAX_VALUE) {
+            throw new IOException("cleaned segment " + file + " has " + length + " bytes, more than a segment holds");
+        }
+        Segment segment = open(dir, baseOffset, length);
+        try {
+            if (segment.nextOffsetIfHeadersHoldTogether((int) length, true) < 0) {
+                throw new IOException("the batch headers of cleaned segment " + file + " do not hold together");
+            }
+            segment.loadTrusted((int) length, false, indexIntervalBytes, nowMs);
+        } catch (IOException | RuntimeException e) {
+            segment.release();
+            throw e;
+        }
+        return segment;
+    }
+
     long baseOffset() {
         return baseOffset;
     }
@@ -332,6 +355,11 @@ final class Segment {
      * mistaken for them.
      */
     Recovery recover(int indexIntervalBytes, long nowMs) throws IOException {
+        return recover(indexIntervalBytes, nowMs, false);
+    }
+
+    /** As {@link #recover(int, long)}; with {@code offsetHoles} (a compacted log) batches may leave offsets unused. */
+    Recovery recover(int indexIntervalBytes, long nowMs, boolean offsetHoles) throws IOException {
         long limit = fileLengthAtOpen;
         resetIndexes();
         // CRCs are computed over a read-only view of the file; the mapping's accessors read one field at a time.
@@ -339,6 +367,9 @@ final class Segment {
                 : log.channel().map(FileChannel.MapMode.READ_ONLY, 0, limit);
         BatchWalk walk = BatchWalk.over(BatchHeader.at(view, 0), limit)
                 .checkingCrc().expectingBaseOffset(baseOffset).endingAtZeros();
+        if (offsetHoles) {
+            walk.allowingOffsetHoles();
+        }
         while (walk.next()) {
             BatchHeader batch = walk.header();
             recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
@@ -380,7 +411,15 @@ final class Segment {
      * walk read past the mapping and crashed the JVM).
      */
     long nextOffsetIfHeadersHoldTogether(int end) {
+        return nextOffsetIfHeadersHoldTogether(end, false);
+    }
+
+    /** As {@link #nextOffsetIfHeadersHoldTogether(int)}; with {@code offsetHoles} offsets may be left unused. */
+    long nextOffsetIfHeadersHoldTogether(int end, boolean offsetHoles) {
         BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end).expectingBaseOffset(baseOffset);
+        if (offsetHoles) {
+            walk.allowingOffsetHoles();
+        }
         while (walk.next()) {
             // only the checks
         }

@@ -21,22 +21,28 @@
  *       writer names); compact-only topics keep everything.</li>
  *   <li>{@code Truncation}: cutting the log back at an offset (for a replica that diverged), durably and in a
  *       crash-safe order, with the durable offset, recovery point, waiters and producers' state following.</li>
- *   <li>{@code LogLoader}: opening a directory — leftovers deleted, trusted segments checked, the rest recovered
- *       batch by batch, the producers' state rebuilt. Its messages use the logger {@code io.spindle.log.PartitionLog}.</li>
+ *   <li>{@code Compaction}: the log as the log cleaner sees it ({@link io.spindle.log.compact.CleanableLog}): its
+ *       segments, and the swap of cleaned segments in their place — on disk through {@code SegmentSwap} (crash-safe:
+ *       {@code .cleaned} → {@code .swap} → in place), in memory through {@code Segments}.</li>
+ *   <li>{@code LogLoader}: opening a directory — an interrupted compaction swap finished or discarded, leftovers
+ *       deleted, trusted segments checked, the rest recovered batch by batch (with offset holes allowed in compacted
+ *       topics), the producers' state rebuilt. Its messages use the logger {@code io.spindle.log.PartitionLog}.</li>
  *   <li>{@code Segment}: one segment file with its two {@code SparseIndex}es (offset and time), mapped through
  *       {@code MappedRegion} and reserved ahead of writes through {@code DiskSpace}.</li>
  *   <li>{@link io.spindle.log.BatchHeader} and {@code BatchWalk}: the one reader of Kafka v2 batch headers and the
  *       one walk that decides where valid batches end; append validation, recovery and reads all use them.</li>
  *   <li>{@code Checkpoint}: the per-partition recovery point (durable offset, log start, clean shutdown).</li>
- *   <li>{@code io.spindle.log.compact}: the pieces of log compaction (key map, batch rewriter, segment cleaner,
- *       cleaning plan); the cleaner threads that run them are not wired in yet.</li>
+ *   <li>{@code io.spindle.log.compact}: log compaction — the cleaner threads ({@code LogCleaner}, started and
+ *       stopped by the {@link io.spindle.log.LogManager}), the key map, batch rewriter, segment cleaner and cleaning
+ *       plan.</li>
  * </ul>
  *
  * <p>Threads: appends to one log are serialized by its lock (the broker's partition writers call
  * {@code append}); one {@code spindle-flusher} thread forces logs that asked for it and completes their waiting
  * acknowledgements (group commit); readers read mapped segments without locks, holding a segment with
- * retain/release so retention or deletion cannot unmap it under them; one {@code spindle-log-scheduler} thread runs
- * retention and checkpoints.
+ * retain/release so retention, compaction or deletion cannot unmap it under them; one {@code spindle-log-scheduler}
+ * thread runs retention and checkpoints; {@code log.cleaner.threads} {@code spindle-log-cleaner-N} threads compact
+ * logs, taking a log's write lock only for the swap.
  *
  * <p>Failures: a malformed batch fails its append with an {@link io.spindle.log.InvalidRecordBatchException}
  * subclass and changes nothing; a full disk fails one append with {@link io.spindle.log.LogIOException} and the log

@@ -150,6 +150,23 @@ class BatchWalkTest {
     }
 
     @Test
+    void withHolesAllowedABatchMayStartPastTheEndOfTheOneBeforeButNotBeforeIt() {
+        ByteBuffer all = threeBatches(0);
+        all.putLong(starts(all)[2], 99);
+        BatchWalk holes = BatchWalk.over(BatchHeader.at(all, 0), all.limit()).expectingBaseOffset(3)
+                .allowingOffsetHoles();
+        assertEquals(List.of(10L, 12L, 99L), walkedBaseOffsets(holes));
+        assertNull(holes.problem());
+        assertEquals(100, holes.nextOffset());
+
+        all.putLong(starts(all)[2], 13);
+        BatchWalk back = BatchWalk.over(BatchHeader.at(all, 0), all.limit()).expectingBaseOffset(3)
+                .allowingOffsetHoles();
+        assertEquals(List.of(10L, 12L), walkedBaseOffsets(back));
+        assertEquals(BatchWalk.Problem.OFFSET_GAP, back.problem());
+    }
+
+    @Test
     void aDamagedRecordIsNoticedOnlyWhenCrcsAreChecked() {
         ByteBuffer all = threeBatches(0);
         int inSecond = starts(all)[2] - 1;

@@ -19,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogManager;
+import io.spindle.log.compact.LogCleaner;
 import io.spindle.log.PartitionLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -129,9 +130,13 @@ public final class BrokerMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Meters every partition log the manager has and will open; drops them when a log is deleted. */
+    /**
+     * Meters every partition log the manager has and will open (dropping them when a log is deleted), and its log
+     * cleaner.
+     */
     public void bind(LogManager logs) {
         logs.setDurableLatencyListener(nanos -> durableLatency.record(nanos, TimeUnit.NANOSECONDS));
+        bindCleaner(logs.cleaner());
         logs.addLifecycleListener(new LogManager.LifecycleListener() {
             @Override
             public void opened(PartitionLog log) {
@@ -143,6 +148,23 @@ public final class BrokerMetrics implements AutoCloseable {
                 removePartition(log);
             }
         });
+    }
+
+    private void bindCleaner(LogCleaner cleaner) {
+        FunctionCounter.builder("spindle.log.cleaner.runs", cleaner, LogCleaner::runs)
+                .description("Cleans done (or failed) by the log cleaner threads").register(registry);
+        FunctionCounter.builder("spindle.log.cleaner.read", cleaner, LogCleaner::bytesRead).baseUnit("bytes")
+                .description("Bytes of segment files the log cleaners read").register(registry);
+        FunctionCounter.builder("spindle.log.cleaner.written", cleaner, LogCleaner::bytesWritten).baseUnit("bytes")
+                .description("Bytes of cleaned segment files the log cleaners wrote").register(registry);
+        Gauge.builder("spindle.log.cleaner.last.run", cleaner, LogCleaner::lastRunSeconds).baseUnit("seconds")
+                .description("How long the last clean took").register(registry);
+        Gauge.builder("spindle.log.cleaner.max.dirty.ratio", cleaner, LogCleaner::maxDirtyRatio)
+                .description("The highest dirty ratio among compacted partitions when a cleaner last looked")
+                .register(registry);
+        Gauge.builder("spindle.log.cleaner.uncleanable.partitions", cleaner, c -> c.uncleanablePartitions().size())
+                .description("Partitions whose clean failed; they are not compacted again until a restart")
+                .register(registry);
     }
 
     private void addPartition(PartitionLog log) {

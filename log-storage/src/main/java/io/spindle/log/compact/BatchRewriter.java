@@ -27,7 +27,12 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
  *       are removed whatever the predicate says. So a tombstone lives at least {@code delete.retention.ms} after
  *       the clean that first reached it.</li>
  * </ul>
- * Not thread-safe (it reuses decompression buffers); one per cleaner thread.
+ * Transactional batches and control batches (commit and abort markers) are copied whole, whatever the predicate
+ * says: cleaning that knows which transactions were aborted (Kafka drops their records, and the markers once no
+ * longer needed) is not implemented, and dropping a committed value for an aborted later one would lose it for
+ * read_committed consumers. {@link SegmentCleaner} does not map their keys either.
+ *
+ * <p>Not thread-safe (it reuses decompression buffers); one per cleaner thread.
  */
 public final class BatchRewriter {
 
@@ -41,9 +46,10 @@ public final class BatchRewriter {
         boolean retain(long offset, ByteBuffer key, boolean tombstone, long timestamp);
     }
 
-    /** Whether a batch that lost all its records is kept as an empty batch. */
+    /** Whether a batch that lost all its records is kept as an empty batch (its header alone). */
     @FunctionalInterface
     public interface EmptyBatchPolicy {
+        /** @param producerId the batch's producer id, or -1 when it has none */
         boolean keepWhenEmpty(long producerId, long lastOffset);
     }
 
@@ -68,13 +74,16 @@ public final class BatchRewriter {
         RecordFilter filter = new RecordFilter(now, deleteRetentionMs) {
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                boolean keep = batch.hasProducerId() && empty.keepWhenEmpty(batch.producerId(), batch.lastOffset());
+                boolean keep = empty.keepWhenEmpty(batch.hasProducerId() ? batch.producerId() : -1, batch.lastOffset());
                 return new BatchRetentionResult(keep ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
                         false);
             }
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+                if (batch.isTransactional() || batch.isControlBatch()) {
+                    return true;        // no transaction-aware cleaning yet: see the class comment
+                }
                 boolean tombstone = record.hasKey() && !record.hasValue();
                 if (tombstone) {
                     OptionalLong horizon = batch.deleteHorizonMs();

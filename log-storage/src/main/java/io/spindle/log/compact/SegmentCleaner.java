@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -21,9 +23,8 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  * record past the mapped range), writing {@code <base offset>.log.cleaned} files beside the originals, each from a
  * group of consecutive segments whose sizes add up to at most {@code segment.bytes}, and forcing them.
  *
- * <p>What it does not do, because it needs the log's own parts: choosing the log and the cleanable range (active
- * segment, min.compaction.lag.ms), the indexes of the new segments, and the crash-safe swap
- * ({@code .cleaned} → {@code .swap} → in place, finished or discarded at load).
+ * <p>What it does not do, because it needs the log's own parts: choosing the log and the cleanable range
+ * ({@link CleaningPlan}), and the crash-safe swap of the cleaned files into the log (the log's {@code SegmentSwap}).
  *
  * <p>Records without a key are removed, as Kafka's cleaner does (a topic switched from delete to compact may hold
  * them). Offsets never change. Not thread-safe: one per cleaner thread.
@@ -32,18 +33,32 @@ public final class SegmentCleaner {
     /** A record body in a compressed batch larger than this fails the clean instead of being allocated. */
     static final int MAX_RECORD_BYTES = 64 << 20;
     private static final int HEADER_BYTES = 12;        // base offset (8) and length (4) before every batch
-    private static final String CLEANED_SUFFIX = ".log.cleaned";
+    /** The suffix of a cleaned file, after the 20-digit base offset: {@code 00000000000000000000.log.cleaned}. */
+    public static final String CLEANED_SUFFIX = ".log.cleaned";
 
     /** A sealed segment's log file and the offset it is named after. */
     public record SegmentFile(long baseOffset, Path path) {
     }
 
+    /** Told of the bytes a clean reads and writes, as it goes: the I/O rate cap and the meters listen. */
+    @FunctionalInterface
+    public interface IoListener {
+        /** May block (to hold a rate); an interrupt makes the clean fail with an InterruptedIOException. */
+        void transferred(long bytesRead, long bytesWritten) throws IOException;
+    }
+
     private final OffsetMap map;
+    private final IoListener io;
     private final BatchRewriter rewriter = new BatchRewriter();
     private final BufferSupplier decompression = BufferSupplier.create();
 
     public SegmentCleaner(OffsetMap map) {
+        this(map, (read, written) -> { });
+    }
+
+    public SegmentCleaner(OffsetMap map, IoListener io) {
         this.map = map;
+        this.io = io;
     }
 
     /**
@@ -58,11 +73,17 @@ public final class SegmentCleaner {
         long next = from;
         for (SegmentFile segment : dirty) {
             try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                BatchReader reader = new BatchReader(channel);
+                BatchReader reader = new BatchReader(channel, segment.path());
                 ByteBuffer batches;
                 while ((batches = reader.next()) != null) {
+                    io.transferred(batches.remaining(), 0);
                     for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches).batches()) {
-                        if (batch.lastOffset() < next || batch.isControlBatch()) {
+                        if (batch.lastOffset() < next) {
+                            continue;
+                        }
+                        if (batch.isControlBatch() || batch.isTransactional()) {
+                            // Kept whole by the rewrite, so their keys must not make older records go.
+                            next = batch.lastOffset() + 1;
                             continue;
                         }
                         try (CloseableIterator<Record> records = batch.streamingIterator(decompression,
@@ -93,7 +114,10 @@ public final class SegmentCleaner {
      * @param segmentBytes      the topic's segment.bytes: the most input bytes grouped into one cleaned file
      * @param now               the clean's time, for tombstones' delete horizons
      * @param deleteRetentionMs the topic's delete.retention.ms
-     * @param keepEmpty         which emptied batches stay (a producer's last batch)
+     * @param keepEmpty         which emptied batches stay (a producer's last batch); besides those, the last batch of
+     *                          every segment stays (its header alone when all its records go), so that a cleaned file
+     *                          ends at the offset its group ended: the segment after it still starts where the one
+     *                          before ends, and a half-done swap can tell which old segments it replaces
      * @return the cleaned files, one per group, each named after the base offset of its group's first segment
      */
     public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
@@ -119,19 +143,24 @@ public final class SegmentCleaner {
                     StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 do {
                     SegmentFile segment = segments.get(i);
+                    long segmentEnd = lastOffsetOf(segment);
+                    EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
+                            || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
                     try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
                         groupBytes += in.size();
-                        BatchReader reader = new BatchReader(in);
+                        BatchReader reader = new BatchReader(in, segment.path());
                         ByteBuffer batches;
                         while ((batches = reader.next()) != null) {
                             output.clear();
-                            BatchRewriter.Result result = rewriter.rewrite(batches, output, latest, keepEmpty, now,
-                                    deleteRetentionMs, MAX_RECORD_BYTES);
+                            BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
+                                    keepLastAndProducers, now, deleteRetentionMs, MAX_RECORD_BYTES);
                             output = result.output().capacity() > output.capacity() ? result.output() : output;
                             ByteBuffer written = result.output();
+                            int bytes = written.remaining();
                             while (written.hasRemaining()) {
                                 out.write(written);
                             }
+                            io.transferred(result.bytesRead(), bytes);
                         }
                     }
                     i++;
@@ -143,6 +172,17 @@ public final class SegmentCleaner {
         return cleaned;
     }
 
+    /** The last offset of a segment file's last batch, or -1 when it has none (reads only the batch headers). */
+    private static long lastOffsetOf(SegmentFile segment) throws IOException {
+        try (FileRecords records = FileRecords.open(segment.path().toFile(), false)) {
+            FileChannelRecordBatch last = null;
+            for (FileChannelRecordBatch batch : records.batches()) {
+                last = batch;
+            }
+            return last == null ? -1 : last.lastOffset();
+        }
+    }
+
     private static long sizeOf(SegmentFile segment) throws IOException {
         try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
             return channel.size();
@@ -152,11 +192,13 @@ public final class SegmentCleaner {
     /** Reads whole batches from a segment file in chunks of about a megabyte; a batch larger than that alone. */
     private static final class BatchReader {
         private final FileChannel channel;
+        private final Path path;
         private long position;
         private ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
 
-        BatchReader(FileChannel channel) {
+        BatchReader(FileChannel channel, Path path) {
             this.channel = channel;
+            this.path = path;
         }
 
         /** The next run of whole batches, or null at the end of the file (or of its last whole batch). */
@@ -189,7 +231,12 @@ public final class SegmentCleaner {
         private void readFully(long from) throws IOException {
             long at = from;
             while (buffer.hasRemaining()) {
-                int read = channel.read(buffer, at);
+                int read;
+                try {
+                    read = channel.read(buffer, at);
+                } catch (IOException e) {
+                    throw new IOException("cannot read " + path + " at position " + at + ": " + e.getMessage(), e);
+                }
                 if (read < 0) {
                     return;
                 }

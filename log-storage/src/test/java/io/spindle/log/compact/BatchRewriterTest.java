@@ -147,12 +147,25 @@ class BatchRewriterTest {
     }
 
     @Test
-    void aBatchWithoutProducerIsNeverKeptEmpty() {
+    void theEmptyBatchPolicyHearsOfABatchWithoutProducerAsProducerMinusOne() {
         ByteBuffer input = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, bytes("a"), bytes("1")))
                 .buffer();
+        List<Long> producers = new ArrayList<>();
         BatchRewriter.Result result = rewriter.rewrite(input, ByteBuffer.allocate(8),
-                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> true, 0, 1000, MAX_RECORD);
+                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> producers.add(producer) && false,
+                0, 1000, MAX_RECORD);
+        assertEquals(List.of(-1L), producers);
         assertEquals(0, result.output().remaining());
+    }
+
+    @Test
+    void transactionalAndControlBatchesAreKeptWholeWhateverThePredicateSays() {
+        ByteBuffer transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
+                new SimpleRecord(1, bytes("k"), bytes("v")), new SimpleRecord(2, bytes("k"), bytes("w"))).buffer();
+        BatchRewriter.Result result = rewriter.rewrite(transactional, ByteBuffer.allocate(8),
+                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> false, 0, 0, MAX_RECORD);
+        assertEquals(2, result.recordsRetained());
+        assertEquals(transactional.remaining(), result.output().remaining(), "copied byte for byte");
     }
 
     @Test

@@ -1,0 +1,53 @@
+package io.spindle.log.compact;
+
+import io.spindle.config.TopicConfig;
+import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
+import io.spindle.log.compact.SegmentCleaner.SegmentFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the {@link LogCleaner} needs of a partition log: its shape, its sealed segment files, and the crash-safe swap
+ * of cleaned files in their place. Implemented by the partition log; every method is safe to call from a cleaner
+ * thread while the log takes appends and reads.
+ */
+public interface CleanableLog {
+    /** "topic-partition": names the log in the cleaner checkpoint and in log lines. */
+    String name();
+
+    TopicConfig config();
+
+    /** The partition directory, where the cleaned files are written. */
+    Path directory();
+
+    long logStartOffset();
+
+    long logEndOffset();
+
+    /** True once a write or fsync failed: an offline log is not cleaned. */
+    boolean isOffline();
+
+    /** Every segment, oldest first, the active one last. */
+    List<CleaningPlan.SegmentSummary> segmentSummaries();
+
+    /**
+     * The sealed segments that hold offsets in [from, to), oldest first: the first is the one holding {@code from}
+     * (or the first after it), the last the one before the segment starting at or after {@code to}. Never the active
+     * segment.
+     */
+    List<SegmentFile> sealedSegments(long from, long to);
+
+    /** Which emptied batches a clean keeps: each idempotent producer's last batch, so its sequence survives. */
+    EmptyBatchPolicy producerLastBatches();
+
+    /**
+     * Swaps {@code cleaned} (files {@code <base>.log.cleaned} in {@link #directory()}, forced) in for
+     * {@code replaced} (consecutive sealed segments, as {@link #sealedSegments} gave them), crash-safely. Readers
+     * holding a slice of a replaced segment keep reading it.
+     *
+     * @return false, having deleted the cleaned files, when the log no longer holds exactly {@code replaced}
+     *         (retention or a truncation changed it meanwhile); the clean is then simply lost
+     */
+    boolean replaceSegments(List<SegmentFile> replaced, List<SegmentFile> cleaned) throws IOException;
+}
