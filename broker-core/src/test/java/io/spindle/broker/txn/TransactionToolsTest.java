@@ -175,6 +175,31 @@ class TransactionToolsTest {
     }
 
     @Test
+    void producerStateIsRebuiltFromTheLogAtARestart() throws Exception {
+        KafkaProducer<byte[], byte[]> committed = transactionalProducer("tx-committed");
+        committed.initTransactions();
+        committed.beginTransaction();
+        committed.send(new ProducerRecord<>(TOPIC, 0, 7_000L, null, bytes("kept")));
+        committed.commitTransaction();
+        KafkaProducer<byte[], byte[]> killed = transactionalProducer("tx-open");
+        killed.initTransactions();
+        killed.beginTransaction();
+        killed.send(new ProducerRecord<>(TOPIC, 0, 8_000L, null, bytes("undecided"))).get();
+        killed.close(Duration.ZERO);
+        List<ProducerState> before = describe(P0);
+
+        producers.clear();
+        broker.restart();
+        admin = broker.admin();
+
+        List<ProducerState> after = describe(P0);
+        assertEquals(before, after);
+        assertEquals(OptionalInt.of(0), after.get(0).coordinatorEpoch());
+        assertEquals(OptionalLong.of(2L), after.get(1).currentTransactionStartOffset());
+        assertEquals(8_000L, after.get(1).lastTimestamp());
+    }
+
+    @Test
     void anAbortWithAnOlderProducerEpochIsInvalidProducerEpoch() throws Exception {
         KafkaProducer<byte[], byte[]> zombie = transactionalProducer("tx-epochs");
         zombie.initTransactions();
