@@ -148,7 +148,7 @@ final class Appender {
                     cfg.indexIntervalBytes(), now);
             if (batch.hasProducerId()) {
                 producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
-                        next, lastOffset);
+                        next, lastOffset, batch.maxTimestamp());
             }
             records += lastDelta + 1L;
             next = lastOffset + 1;

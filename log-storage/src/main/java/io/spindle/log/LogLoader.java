@@ -195,7 +195,7 @@ final class LogLoader {
             segment.forEachBatch(batch -> {
                 if (batch.hasProducerId()) {
                     producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
+                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
                 }
             });
         }

@@ -237,6 +237,20 @@ public final class PartitionLog {
         return result;
     }
 
+    /**
+     * The producers that wrote to this log (their batches, or transaction markers), as the idempotence checks know
+     * them: rebuilt from the batch headers when the log opens, updated by every append. A copy; takes the write lock
+     * briefly.
+     */
+    public List<ProducerSnapshot> producers() {
+        lock.lock();
+        try {
+            return producers.snapshot();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ truncation
 
     /**

@@ -1,8 +1,10 @@
 package io.spindle.log;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +32,7 @@ final class ProducerStateTable {
 
     private static final class ProducerEntry {
         short epoch;
+        long lastTimestamp = -1L;
         final ArrayDeque<BatchRange> batches = new ArrayDeque<>(BATCHES_KEPT);
 
         int lastSequence() {
@@ -74,9 +77,14 @@ final class ProducerStateTable {
         return null;
     }
 
-    /** Records an appended batch (a transaction marker when {@code firstSequence} is {@link #NO_SEQUENCE}). */
-    void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
+    /**
+     * Records an appended batch (a transaction marker when {@code firstSequence} is {@link #NO_SEQUENCE}) whose
+     * largest record timestamp is {@code maxTimestamp}.
+     */
+    void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset,
+                long maxTimestamp) {
         ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry());
+        entry.lastTimestamp = maxTimestamp;
         if (firstSequence == NO_SEQUENCE) {
             if (epoch != entry.epoch) {
                 entry.epoch = epoch;
@@ -120,6 +128,14 @@ final class ProducerStateTable {
     /** Forgets every producer (before a rebuild from the log). */
     void clear() {
         producers.clear();
+    }
+
+    /** Every producer known, as DescribeProducers shows them. */
+    List<ProducerSnapshot> snapshot() {
+        List<ProducerSnapshot> all = new ArrayList<>(producers.size());
+        producers.forEach((id, entry) -> all.add(new ProducerSnapshot(id, entry.epoch, entry.lastSequence(),
+                entry.lastTimestamp)));
+        return all;
     }
 
     int size() {

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The data path of the broker: Produce, Fetch, ListOffsets and InitProducerId, translated into calls on the
- * partition logs.
+ * The data path of the broker: Produce, Fetch, ListOffsets and InitProducerId, and the partition leader's side of the
+ * transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition logs.
  *
  * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
  * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Lifecycle: construct after the log manager is open, {@link #close()} before it is closed. Closing lets
  * queued appends finish, then answers waiting fetches with what is there.
  *
- * <p>{@code config} and {@code clock} are part of the wiring contract but not read yet: waits are measured on the
- * timer wheel (monotonic time) and timestamps come from the log, which has its own clock.
+ * <p>{@code config} is part of the wiring contract but not read yet. {@code clock} stamps transaction markers; waits
+ * are measured on the timer wheel (monotonic time) and record timestamps come from the log, which has its own clock.
  */
 public final class DataPathHandlers implements AutoCloseable {
     private final PartitionWriters writers;
@@ -57,7 +57,9 @@ public final class DataPathHandlers implements AutoCloseable {
                 new ProduceHandler(topics, partitions, writers, timer, this::transactions),
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
-                new InitProducerIdHandler(producerIds, readers, this::transactions));
+                new InitProducerIdHandler(producerIds, readers, this::transactions),
+                new DescribeProducersHandler(partitions, readers),
+                new WriteTxnMarkersHandler(partitions, writers, clock));
     }
 
     /**
@@ -92,7 +94,7 @@ public final class DataPathHandlers implements AutoCloseable {
         return readers;
     }
 
-    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId. */
+    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers. */
     public List<ApiHandler> handlers() {
         return handlers;
     }

@@ -9,7 +9,9 @@ import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
 import io.spindle.log.compact.KeyedRecords;
+import io.spindle.log.ProducerSnapshot;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +48,9 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  * other method is thread-safe and does not block on the writer. Listeners run on the thread of the change.
  */
 public final class Partition {
+    /** The coordinator epoch of the markers this broker's transaction coordinator writes: it is the only one. */
+    public static final int LOCAL_COORDINATOR_EPOCH = 0;
+
     private final TopicPartition id;
     private final String name;
     private final PartitionLog log;
@@ -178,17 +183,47 @@ public final class Partition {
 
     /**
      * Appends the COMMIT ({@code commit}) or ABORT marker of a producer's transaction: a Kafka v2 control batch
-     * with the producer's id and epoch and no sequence, written by the transaction coordinator. It closes the
-     * producer's transaction here, so the last stable offset may move past it. Call on the partition's writer thread.
+     * with the producer's id and epoch and no sequence, written by this broker's transaction coordinator (coordinator
+     * epoch {@value #LOCAL_COORDINATOR_EPOCH}, never fenced). It closes the producer's transaction here, so the last
+     * stable offset may move past it. Call on the partition's writer thread.
      *
      * @throws PartitionOfflineException when the partition's storage has failed
+     * @throws io.spindle.log.InvalidProducerEpochException when the producer has a newer epoch here
      */
     public AppendResult appendMarker(long producerId, short producerEpoch, boolean commit, long timestampMs) {
         ensureOnline();
-        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, 0);
+        return writeMarker(producerId, producerEpoch, commit, LOCAL_COORDINATOR_EPOCH, timestampMs);
+    }
+
+    /**
+     * Appends a marker a client asked for with WriteTxnMarkers ({@code Admin.abortTransaction}, which aborts a
+     * hanging transaction): as {@link #appendMarker(long, short, boolean, long)}, from a coordinator at
+     * {@code coordinatorEpoch}, refused when a marker of a higher coordinator epoch was written here for the producer
+     * (what DescribeProducers shows). Call on the partition's writer thread.
+     *
+     * @throws CoordinatorEpochFencedException when {@code coordinatorEpoch} is below the producer's here
+     * @throws io.spindle.log.InvalidProducerEpochException when the producer has a newer epoch here
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public AppendResult appendMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch,
+                                     long timestampMs) {
+        ensureOnline();
+        int known = transactions.coordinatorEpoch(producerId);
+        if (coordinatorEpoch < known) {
+            throw new CoordinatorEpochFencedException(name + ": a marker of producer " + producerId
+                    + " from coordinator epoch " + coordinatorEpoch + " is older than the coordinator epoch " + known
+                    + " of its last marker here");
+        }
+        return writeMarker(producerId, producerEpoch, commit, coordinatorEpoch, timestampMs);
+    }
+
+    private AppendResult writeMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch,
+                                     long timestampMs) {
+        EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                coordinatorEpoch);
         MemoryRecords batch = MemoryRecords.withEndTransactionMarker(0L, timestampMs, 0, producerId, producerEpoch, marker);
         AppendResult result = log.append(batch.buffer());
-        transactions.close(producerId, result.firstOffset(), commit);
+        transactions.close(producerId, result.firstOffset(), commit, coordinatorEpoch);
         transactions.dropBefore(log.logStartOffset());
         // The log told the listeners of the marker before the transaction closed: tell them again, now that the
         // last stable offset moved, so that waiting read_committed fetches wake.
@@ -196,6 +231,21 @@ public final class Partition {
             listener.highWatermarkAdvanced(this, result.logEndOffset());
         }
         return result;
+    }
+
+    /**
+     * The producers that wrote here, as DescribeProducers shows them: from the log's producer state, with the
+     * coordinator epoch of their markers here and the first offset of their open transaction here (-1 when none).
+     * Any thread.
+     */
+    public List<ProducerState> producers() {
+        List<ProducerSnapshot> known = log.producers();
+        List<ProducerState> all = new ArrayList<>(known.size());
+        for (ProducerSnapshot p : known) {
+            all.add(new ProducerState(p.producerId(), p.epoch(), p.lastSequence(), p.lastTimestamp(),
+                    transactions.coordinatorEpoch(p.producerId()), transactions.openTransactionStart(p.producerId())));
+        }
+        return all;
     }
 
     /**

@@ -5,11 +5,12 @@ import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -23,8 +24,11 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * transactional data batch opens its producer's transaction if none is open, a COMMIT or ABORT marker (control
  * batch) closes it. Aborted transactions wholly below the log start offset are dropped.
  *
- * <p>Threading: changed by the partition's writer thread only; {@link #firstUnstableOffset()} and
- * {@link #abortedBetween} are read from any thread. The first unstable offset is published before the batch that
+ * <p>It also keeps, per producer, the coordinator epoch of its last marker here: a marker from an older
+ * coordinator epoch is refused (Kafka's TRANSACTION_COORDINATOR_FENCED), and DescribeProducers shows it.
+ *
+ * <p>Threading: changed by the partition's writer thread only; {@link #firstUnstableOffset()},
+ * {@link #abortedBetween}, {@link #openTransactionStart} and {@link #coordinatorEpoch} are read from any thread. The first unstable offset is published before the batch that
  * opens a transaction is appended, so a reader that sees the batch under the high watermark sees it too.
  */
 final class TransactionIndex {
@@ -32,7 +36,11 @@ final class TransactionIndex {
     static final long NONE_OPEN = Long.MAX_VALUE;
     private static final int REBUILD_READ_BYTES = 8 * 1024 * 1024;
 
-    private final Map<Long, Long> openByProducer = new HashMap<>();
+    /** No marker of the producer seen here: its coordinator epoch is unknown, as Kafka reports it. */
+    static final int NO_COORDINATOR_EPOCH = -1;
+
+    private final Map<Long, Long> openByProducer = new ConcurrentHashMap<>();
+    private final Map<Long, Integer> coordinatorEpochByProducer = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Long, AbortedTransaction> abortedByMarker = new ConcurrentSkipListMap<>();
     private volatile long firstUnstableOffset = NONE_OPEN;
 
@@ -67,8 +75,23 @@ final class TransactionIndex {
         firstUnstableOffset = earliestOpen();
     }
 
-    /** A COMMIT or ABORT marker of {@code producerId} was appended at {@code markerOffset}. */
-    void close(long producerId, long markerOffset, boolean commit) {
+    /** The first offset of {@code producerId}'s open transaction here, or -1 when it has none. */
+    long openTransactionStart(long producerId) {
+        return openByProducer.getOrDefault(producerId, -1L);
+    }
+
+    /** The highest coordinator epoch of {@code producerId}'s markers here, or {@link #NO_COORDINATOR_EPOCH}. */
+    int coordinatorEpoch(long producerId) {
+        return coordinatorEpochByProducer.getOrDefault(producerId, NO_COORDINATOR_EPOCH);
+    }
+
+    /**
+     * A COMMIT or ABORT marker of {@code producerId}, from a coordinator at {@code coordinatorEpoch}, was appended at
+     * {@code markerOffset}.
+     */
+    void close(long producerId, long markerOffset, boolean commit, int coordinatorEpoch) {
+        // The highest seen: the coordinator's own markers (epoch 0) do not lower what a client's marker raised.
+        coordinatorEpochByProducer.merge(producerId, coordinatorEpoch, Math::max);
         Long first = openByProducer.remove(producerId);
         if (first == null) {
             return;     // the producer wrote nothing here in this transaction
@@ -101,6 +124,7 @@ final class TransactionIndex {
     /** Reads every batch header of {@code log} once, from its start, to learn its open and aborted transactions. */
     void rebuild(PartitionLog log) {
         openByProducer.clear();
+        coordinatorEpochByProducer.clear();
         abortedByMarker.clear();
         firstUnstableOffset = NONE_OPEN;
         long offset = log.logStartOffset();
@@ -118,9 +142,10 @@ final class TransactionIndex {
                         openIfAbsent(batch.producerId(), batch.baseOffset());
                         return;
                     }
-                    ControlRecordType type = controlType(slice.copyBatch(batch));
-                    if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
-                        close(batch.producerId(), batch.baseOffset(), type == ControlRecordType.COMMIT);
+                    EndTransactionMarker marker = endTransactionMarker(slice.copyBatch(batch));
+                    if (marker != null) {
+                        close(batch.producerId(), batch.baseOffset(), marker.controlType() == ControlRecordType.COMMIT,
+                                marker.coordinatorEpoch());
                     }
                 });
                 offset = slice.nextOffset();
@@ -128,14 +153,16 @@ final class TransactionIndex {
         }
     }
 
-    /** The type of a control batch's (only) record. */
-    static ControlRecordType controlType(ByteBuffer controlBatch) {
+    /** The COMMIT or ABORT marker a control batch holds, or null when it holds another control record. */
+    static EndTransactionMarker endTransactionMarker(ByteBuffer controlBatch) {
         for (RecordBatch batch : MemoryRecords.readableRecords(controlBatch).batches()) {
             for (Record record : batch) {
-                return ControlRecordType.parse(record.key());
+                ControlRecordType type = ControlRecordType.parse(record.key());
+                return type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT
+                        ? EndTransactionMarker.deserialize(record) : null;
             }
         }
-        return ControlRecordType.UNKNOWN;
+        return null;
     }
 
     private long earliestOpen() {
