@@ -63,8 +63,7 @@ public final class ShareHandlers implements AutoCloseable {
         this.topics = topics;
         this.partitions = partitions;
         PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings,
-                groupSettings.snapshotMinBytes(), clock);
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
