@@ -255,7 +255,11 @@ final class Durability implements Segments.Changes {
                 forceRetained(sealed);
             }
             forcing = current.file();
-            forceRetained(current);
+            if (!forceRetained(current)) {
+                // The log closed or was deleted under this flush: its end was not forced, so nothing is
+                // acknowledged; close and delete fail the waiters.
+                return;
+            }
             fsyncs.increment();
             fsyncNanos.add(System.nanoTime() - started);
             if (directoryDirty.getAndSet(false)) {
@@ -279,13 +283,19 @@ final class Durability implements Segments.Changes {
         }
     }
 
-    private static void forceRetained(Segment segment) throws IOException {
-        if (segment.tryRetain()) {
-            try {
-                segment.force();
-            } finally {
-                segment.release();
-            }
+    /**
+     * Forces {@code segment} unless it was released meanwhile; returns whether it was forced. A released sealed
+     * segment is deleted (retention) or replaced by files forced before the swap, so skipping it loses nothing.
+     */
+    private static boolean forceRetained(Segment segment) throws IOException {
+        if (!segment.tryRetain()) {
+            return false;
+        }
+        try {
+            segment.force();
+            return true;
+        } finally {
+            segment.release();
         }
     }
 

@@ -388,11 +388,13 @@ public final class PartitionLog {
                 return;
             }
             durability.flush();
+            // Readers take no lock: closed first, so that they stop at ensureOpen instead of retrying on segments
+            // that closeAll released while they are still in the set.
+            closed = true;
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.
             durability.writeCheckpoint(!isOffline());
-            closed = true;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
         } finally {

@@ -92,9 +92,15 @@ class ShareConsumerTest {
     void twoConsumersOfOnePartitionEachGetRecordsAndEachRecordGoesToExactlyOne() throws Exception {
         startBroker(Map.of());
         int total = 300;
-        produce(0, total);
         KafkaShareConsumer<byte[], byte[]> first = consumer("workers", 10);
         KafkaShareConsumer<byte[], byte[]> second = consumer("workers", 10);
+        // Both join before there is anything to take, so that neither can finish the work before the other starts.
+        await().atMost(WAIT).until(() -> {
+            first.poll(Duration.ofMillis(50));
+            second.poll(Duration.ofMillis(50));
+            return broker.broker().shareCoordinator().describe(List.of("workers")).get().get(0).members().size() == 2;
+        });
+        produce(0, total);
         Map<Long, String> acceptedBy = new TreeMap<>();
         Set<Long> duplicates = new HashSet<>();
         int[] counts = new int[2];

@@ -27,7 +27,12 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
  *       are removed whatever the predicate says. So a tombstone lives at least {@code delete.retention.ms} after
  *       the clean that first reached it.</li>
  * </ul>
- * Not thread-safe (it reuses decompression buffers); one per cleaner thread.
+ * Transactional batches and control batches (commit and abort markers) are copied whole, whatever the predicate
+ * says: cleaning that knows which transactions were aborted (Kafka drops their records, and the markers once no
+ * longer needed) is not implemented, and dropping a committed value for an aborted later one would lose it for
+ * read_committed consumers. {@link SegmentCleaner} does not map their keys either.
+ *
+ * <p>Not thread-safe (it reuses decompression buffers); one per cleaner thread.
  */
 public final class BatchRewriter {
 
@@ -76,6 +81,9 @@ public final class BatchRewriter {
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
+                if (batch.isTransactional() || batch.isControlBatch()) {
+                    return true;        // no transaction-aware cleaning yet: see the class comment
+                }
                 boolean tombstone = record.hasKey() && !record.hasValue();
                 if (tombstone) {
                     OptionalLong horizon = batch.deleteHorizonMs();

@@ -78,7 +78,12 @@ public final class SegmentCleaner {
                 while ((batches = reader.next()) != null) {
                     io.transferred(batches.remaining(), 0);
                     for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches).batches()) {
-                        if (batch.lastOffset() < next || batch.isControlBatch()) {
+                        if (batch.lastOffset() < next) {
+                            continue;
+                        }
+                        if (batch.isControlBatch() || batch.isTransactional()) {
+                            // Kept whole by the rewrite, so their keys must not make older records go.
+                            next = batch.lastOffset() + 1;
                             continue;
                         }
                         try (CloseableIterator<Record> records = batch.streamingIterator(decompression,

@@ -159,6 +159,16 @@ class BatchRewriterTest {
     }
 
     @Test
+    void transactionalAndControlBatchesAreKeptWholeWhateverThePredicateSays() {
+        ByteBuffer transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
+                new SimpleRecord(1, bytes("k"), bytes("v")), new SimpleRecord(2, bytes("k"), bytes("w"))).buffer();
+        BatchRewriter.Result result = rewriter.rewrite(transactional, ByteBuffer.allocate(8),
+                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> false, 0, 0, MAX_RECORD);
+        assertEquals(2, result.recordsRetained());
+        assertEquals(transactional.remaining(), result.output().remaining(), "copied byte for byte");
+    }
+
+    @Test
     void keylessRecordsReachThePredicateWithANullKey() {
         ByteBuffer input = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, null, bytes("x")),
                 new SimpleRecord(2, bytes("k"), bytes("y"))).buffer();

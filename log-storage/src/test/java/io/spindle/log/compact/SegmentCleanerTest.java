@@ -142,6 +142,27 @@ class SegmentCleanerTest {
     }
 
     @Test
+    void aTransactionalRecordDoesNotMakeAnOlderValueOfItsKeyGo() throws IOException {
+        Path file = dir.resolve(String.format("%020d.log", 0));
+        try (var out = Files.newOutputStream(file)) {
+            for (ByteBuffer batch : List.of(
+                    MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(NOW, bytes("k"), bytes("plain")))
+                            .buffer(),
+                    MemoryRecords.withTransactionalRecords(1, Compression.NONE, 7L, (short) 0, 0, 0,
+                            new SimpleRecord(NOW, bytes("k"), bytes("in a transaction"))).buffer())) {
+                out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+            }
+        }
+        List<SegmentFile> segments = List.of(new SegmentFile(0, file));
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+        long end = cleaner.buildMap(segments, 0);
+        assertEquals(2, end, "the transactional batch is passed over, not mapped");
+        List<SegmentFile> cleaned = cleaner.clean(segments, end, 1 << 20, NOW, 86_400_000L, DROP_EMPTY, dir);
+        assertEquals(List.of("0:k=plain", "1:k=in a transaction"), records(cleaned),
+                "whether the transaction committed is not known to the cleaner: both stay");
+    }
+
+    @Test
     void recordsPastTheMappedRangeAreAllKept() throws IOException {
         List<SegmentFile> segments = writeSegments();
         SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
