@@ -470,7 +470,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
             }
-            // In memory first: a snapshot the append may start must include them.
+            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
+            // the log keeps every record until compaction finds a later one of its key.)
             Map<TopicPartition, CommittedOffset> waiting = transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>())
                     .computeIfAbsent(producerId, id -> new LinkedHashMap<>());
             Map<TopicPartition, CommittedOffset> before = new LinkedHashMap<>(waiting);
@@ -549,7 +550,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), null));
             }
-            // In memory first: a snapshot the append may start must include them.
+            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
+            // the log keeps every record until compaction finds a later one of its key.)
             Group existing = groups.get(groupId);
             Group group = !commit ? null : existing != null ? existing : classicGroup(groupId);
             Map<TopicPartition, CommittedOffset> replaced = new LinkedHashMap<>();
