@@ -245,14 +245,17 @@ final class Segments {
             throw new IllegalArgumentException(name + ": the first replacement starts at offset "
                     + replacements.get(0).baseOffset() + ", not at the replaced run's first offset " + firstBase);
         }
-        long previous = Long.MIN_VALUE;
+        long previousEnd = Long.MIN_VALUE;
         Set<Long> reused = new HashSet<>();
         for (Segment segment : replacements) {
-            if (segment.baseOffset() <= previous || segment.nextOffset() > limit || !segment.isSealed()) {
-                throw new IllegalArgumentException(name + ": replacement " + segment + " is not sealed, not in"
-                        + " ascending order or reaches past offset " + limit);
+            // A replacement starting at the next kept segment's base would take its place in the map; one that
+            // is an old segment itself would be released while still in it; overlapping ones would hide offsets.
+            if (segment.baseOffset() < previousEnd || segment.baseOffset() >= limit || segment.nextOffset() > limit
+                    || !segment.isSealed() || old.stream().anyMatch(o -> o == segment)) {
+                throw new IllegalArgumentException(name + ": replacement " + segment + " is not sealed, overlaps the"
+                        + " one before it, is one of the replaced segments, or does not end by offset " + limit);
             }
-            previous = segment.baseOffset();
+            previousEnd = segment.nextOffset();
             reused.add(segment.baseOffset());
         }
         for (int i = replacements.size() - 1; i >= 0; i--) {
@@ -264,15 +267,33 @@ final class Segments {
                 map.remove(segment.baseOffset(), segment);
             }
         }
+        IOException failedDelete = null;
         for (Segment segment : old) {
             changes.removed(segment);
             if (reused.contains(segment.baseOffset())) {
                 segment.markDeleted(); // its file names belong to the replacement now
             } else {
-                segment.delete();
+                try {
+                    segment.delete();
+                } catch (IOException e) {
+                    // Release the rest all the same, then report the first failure.
+                    if (failedDelete == null) {
+                        failedDelete = e;
+                    } else {
+                        failedDelete.addSuppressed(e);
+                    }
+                }
             }
         }
-        Checkpoint.forceDirectory(dir);
+        try {
+            Checkpoint.forceDirectory(dir);
+        } catch (IOException | UncheckedIOException e) {
+            // The renames of the swap may not be on disk: a later directory fsync could pass without them.
+            throw changes.failed("directory fsync after a segment swap in", dir, e);
+        }
+        if (failedDelete != null) {
+            throw failedDelete;
+        }
     }
 
     /** Where a truncation cuts: in {@code segment} at {@code position}, so that the log ends at {@code endOffset}. */

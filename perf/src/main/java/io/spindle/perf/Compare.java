@@ -206,11 +206,16 @@ public final class Compare {
 
     /** {p50, p99, max} ms of fdatasync after a 64 KiB append in the work directory, where the brokers write. */
     private double[] probeFsync() {
+        return probeFsync(setup.workDir());
+    }
+
+    /** {p50, p99, max} ms of {@value #FSYNC_PROBES} fdatasync calls, each after a 64 KiB append, in {@code workDir}. */
+    static double[] probeFsync(Path workDir) {
         try {
-            java.nio.file.Files.createDirectories(setup.workDir());
-            return MachineProbe.fdatasyncAfterAppend(setup.workDir(), FSYNC_PROBES);
+            java.nio.file.Files.createDirectories(workDir);
+            return MachineProbe.fdatasyncAfterAppend(workDir, FSYNC_PROBES);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot measure fdatasync latency in " + setup.workDir(), e);
+            throw new UncheckedIOException("Cannot measure fdatasync latency in " + workDir, e);
         }
     }
 
@@ -271,7 +276,7 @@ public final class Compare {
      * Kafka never forces its log, so without this the gigabytes it leaves dirty in the page cache would be written
      * back (and its files' deletion discarded) while the next broker runs, stalling that broker's fsyncs.
      */
-    private static void settleDisk(Path dir) throws InterruptedException {
+    static void settleDisk(Path dir) throws InterruptedException {
         for (String data : List.of("data", "kafka-logs")) {
             try {
                 deleteRecursively(dir.resolve(data));
@@ -306,17 +311,24 @@ public final class Compare {
      * rebuilt while a compare runs, and a JVM whose jar is replaced fails on its next class load.
      */
     private Setup pinSpindleJar() {
-        Path jarCopy = setup.workDir().resolve("spindle.jar");
-        if (setup.spindleJar().equals(jarCopy)) {
-            return setup;
+        Path jarCopy = pinJar(setup.spindleJar(), setup.workDir());
+        return jarCopy.equals(setup.spindleJar()) ? setup
+                : new Setup(setup.java(), jarCopy, setup.kafkaLib(), setup.workDir());
+    }
+
+    /** Copies {@code jar} into {@code workDir} as spindle.jar (unless it is that copy already); returns the copy. */
+    static Path pinJar(Path jar, Path workDir) {
+        Path jarCopy = workDir.resolve("spindle.jar");
+        if (jar.equals(jarCopy)) {
+            return jar;
         }
         try {
-            java.nio.file.Files.createDirectories(setup.workDir());
-            java.nio.file.Files.copy(setup.spindleJar(), jarCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.createDirectories(workDir);
+            java.nio.file.Files.copy(jar, jarCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot copy " + setup.spindleJar() + " to " + setup.workDir(), e);
+            throw new UncheckedIOException("Cannot copy " + jar + " to " + workDir, e);
         }
-        return new Setup(setup.java(), jarCopy, setup.kafkaLib(), setup.workDir());
+        return jarCopy;
     }
 
     static int freePort() {

@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
-            PerfCommand.CompareCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -260,6 +260,94 @@ public final class PerfCommand implements Callable<Integer> {
             }
             Path repo = spindleJar.toAbsolutePath().getParent().getParent().getParent();
             return repo.resolve("perf").resolve("target").resolve("kafka-lib");
+        }
+    }
+
+    @Command(name = "kafka-tools", sortOptions = false,
+            description = "Measures Spindle and Apache Kafka 4.4.0 (each started as compare starts it, in turn, for --rounds"
+                    + " rounds) with Kafka's own perf tools: ProducerPerformance (kafka-producer-perf-test) with payloads"
+                    + " from a file, ConsumerPerformance and EndToEndLatency, each in a child JVM; prints their figures per"
+                    + " round, medians, Spindle/Kafka ratios and the fdatasync latency each was measured under.")
+    static final class KafkaToolsCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Spindle then Kafka (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--large-records", paramLabel = "N", defaultValue = "200000",
+                description = "1 KiB records per ProducerPerformance run; ConsumerPerformance reads as many (default: ${DEFAULT-VALUE}).")
+        long largeRecords;
+
+        @Option(names = "--small-records", paramLabel = "N", defaultValue = "500000",
+                description = "100-byte records per ProducerPerformance run (default: ${DEFAULT-VALUE}).")
+        long smallRecords;
+
+        @Option(names = "--e2e-records", paramLabel = "N", defaultValue = "1000",
+                description = "Records EndToEndLatency sends one at a time (default: ${DEFAULT-VALUE}).")
+        int e2eRecords;
+
+        @Option(names = "--warmup-passes", paramLabel = "N", defaultValue = "1",
+                description = "Unmeasured passes of the three produce workloads per broker run (default: ${DEFAULT-VALUE}).")
+        int warmupPasses;
+
+        @Option(names = "--brokers", paramLabel = "NAMES", split = ",", defaultValue = "spindle,kafka",
+                description = "Which brokers to start, in each round's order: spindle, kafka or both (default: ${DEFAULT-VALUE}).")
+        List<String> brokers;
+
+        @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+                description = "Start no broker: measure the one already running there (reported as \"given\").")
+        String bootstrap;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
+        Path kafkaLib;
+
+        @Option(names = "--kafka-tools-lib", paramLabel = "DIR",
+                description = "The kafka-tools jar's directory. Default: kafka-tools beside the Kafka lib (perf/target/kafka-tools).")
+        Path kafkaToolsLib;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space: brokers' data, tool output. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
+            }
+            if (largeRecords < 1 || smallRecords < 1 || e2eRecords < 1) {
+                throw new CommandLine.ParameterException(command, "--large-records, --small-records and --e2e-records must be"
+                        + " at least 1, not " + largeRecords + ", " + smallRecords + ", " + e2eRecords);
+            }
+            if (warmupPasses < 0) {
+                throw new CommandLine.ParameterException(command, "--warmup-passes must be 0 or more, not " + warmupPasses);
+            }
+            List<String> names = brokers.stream().map(String::strip).toList();
+            for (String name : names) {
+                if (!name.equals(SpindleLauncher.NAME) && !name.equals(KafkaLauncher.NAME)) {
+                    throw new CommandLine.ParameterException(command, "--brokers takes spindle and kafka, not '" + name + "'");
+                }
+            }
+            if (names.isEmpty() || names.stream().distinct().count() != names.size()) {
+                throw new CommandLine.ParameterException(command, "--brokers names each of spindle and kafka at most once: " + names);
+            }
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
+            Path tools = kafkaToolsLib != null ? kafkaToolsLib : defaultKafkaToolsLib(lib);
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-kafka-tools-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            KafkaToolsCompare.Plan plan = new KafkaToolsCompare.Plan(rounds, largeRecords, smallRecords, e2eRecords,
+                    warmupPasses, names, bootstrap);
+            new KafkaToolsCompare(plan, new KafkaToolsCompare.Setup(java, jar, lib, tools, work), command.getOut()).run();
+            return CommandLine.ExitCode.OK;
+        }
+
+        private static Path defaultKafkaToolsLib(Path kafkaLib) {
+            String property = System.getProperty("spindle.perf.kafkaToolsLib");
+            return property != null ? Paths.get(property) : kafkaLib.toAbsolutePath().resolveSibling("kafka-tools");
         }
     }
 
