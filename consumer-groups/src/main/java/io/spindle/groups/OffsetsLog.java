@@ -104,6 +104,7 @@ public final class OffsetsLog {
      * Appends the entries (atomically: all or none) and returns when they count as durable per the flush policy.
      *
      * @throws io.spindle.log.LogStorageException when the append fails; nothing was appended
+     * @throws IllegalArgumentException naming the log when an entry has no key; nothing was appended
      */
     public CompletableFuture<Void> append(List<Entry> entries) {
         if (entries.isEmpty()) {
