@@ -194,8 +194,8 @@ public final class BrokerConfig {
             "segment.bytes of the internal __consumer_offsets topic.");
     static final ConfigKey<Long> OFFSETS_SNAPSHOT_MIN_BYTES_KEY = new ConfigKey<>(OFFSETS_SNAPSHOT_MIN_BYTES,
             ValueType.longAtLeast(1), 8L * 1024 * 1024,
-            "Bytes appended to __consumer_offsets after which the coordinator writes a snapshot of the group state "
-                    + "and deletes the segments before it, which keeps the topic's size bounded.");
+            "No longer used: __consumer_offsets and __share_group_state are kept bounded by compaction, not by "
+                    + "snapshots. Accepted (and checked) so that configuration files that set it still load.");
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");

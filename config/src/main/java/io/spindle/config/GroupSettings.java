@@ -16,8 +16,8 @@ package io.spindle.config;
  * @param consumerHeartbeatIntervalMs group.consumer.heartbeat.interval.ms: the interval KIP-848 members are told to
  *                                    use; below the session timeout, or every member would time out between beats
  * @param offsetsSegmentBytes         offsets.topic.segment.bytes: segment.bytes of __consumer_offsets
- * @param snapshotMinBytes            offsets.snapshot.min.bytes: bytes appended to __consumer_offsets after which the
- *                                    coordinator writes a snapshot of its state and drops the segments before it
+ * @param snapshotMinBytes            offsets.snapshot.min.bytes: no longer used (compaction bounds __consumer_offsets);
+ *                                    kept so that configuration files from earlier versions still load
  */
 public record GroupSettings(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs,
                             int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs,

@@ -126,7 +126,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private volatile boolean closed;
 
     private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
-        this.offsetsLog = new OffsetsLog(log, clock, settings.snapshotMinBytes());
+        this.offsetsLog = new OffsetsLog(log, clock);
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
@@ -470,7 +470,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
             }
-            // In memory first: a snapshot the append may start must include them.
+            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
+            // the log keeps every record until compaction finds a later one of its key.)
             Map<TopicPartition, CommittedOffset> waiting = transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>())
                     .computeIfAbsent(producerId, id -> new LinkedHashMap<>());
             Map<TopicPartition, CommittedOffset> before = new LinkedHashMap<>(waiting);
@@ -549,7 +550,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), null));
             }
-            // In memory first: a snapshot the append may start must include them.
+            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
+            // the log keeps every record until compaction finds a later one of its key.)
             Group existing = groups.get(groupId);
             Group group = !commit ? null : existing != null ? existing : classicGroup(groupId);
             Map<TopicPartition, CommittedOffset> replaced = new LinkedHashMap<>();
@@ -853,11 +855,7 @@ public final class GroupCoordinator implements AutoCloseable {
     // ------------------------------------------------------------------ plumbing
 
     private CompletableFuture<Void> append(List<OffsetsLog.Entry> entries) {
-        CompletableFuture<Void> durable = offsetsLog.append(entries);
-        if (offsetsLog.snapshotDue()) {
-            offsetsLog.snapshot(snapshotEntries(), task -> context.runOnLoop(task));
-        }
-        return durable;
+        return offsetsLog.append(entries);
     }
 
     private <T> CompletableFuture<T> appendThen(List<OffsetsLog.Entry> entries, T result, Runnable onFailure) {
@@ -877,26 +875,6 @@ public final class GroupCoordinator implements AutoCloseable {
             onFailure.run();
             return done(result);
         }
-    }
-
-    private List<OffsetsLog.Entry> snapshotEntries() {
-        List<OffsetsLog.Entry> entries = new ArrayList<>();
-        for (Group group : groups.values()) {
-            if (group instanceof ClassicGroup classic && (classic.protocolType != null || classic.generation > 0)) {
-                entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(group.groupId),
-                        OffsetsRecords.groupValue(classic.stored())));
-            } else if (group instanceof ConsumerGroup consumer && consumer.lastStored != null) {
-                entries.add(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(group.groupId), consumer.lastStored));
-            }
-            for (Map.Entry<TopicPartition, CommittedOffset> e : group.offsets.entrySet()) {
-                entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(group.groupId, e.getKey().topic(),
-                        e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
-            }
-        }
-        transactionalOffsets.forEach((groupId, byProducer) -> byProducer.forEach((producerId, offsets) ->
-                offsets.forEach((tp, offset) -> entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(
-                        groupId, producerId, tp.topic(), tp.partition()), OffsetsRecords.offsetValue(offset))))));
-        return entries;
     }
 
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {

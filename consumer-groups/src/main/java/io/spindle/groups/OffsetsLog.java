@@ -23,16 +23,13 @@ import org.slf4j.LoggerFactory;
  * {@code __share_group_state} (module share-groups, its own format). Replaying the log from its start in order rebuilds the state: the last record of
  * a key wins, a null value deletes it.
  *
- * <p>Bounded size, by snapshots: once more than {@code max(snapshotMinBytes, 2 x last snapshot)} bytes were
- * appended since the last snapshot began, the coordinator appends a snapshot, i.e. the current value of every
- * live key, and once that snapshot is durable deletes every segment wholly before it. That is safe because a
- * replay of any suffix that starts at or before a complete snapshot yields the same state as the whole log: a
- * key live at the snapshot has a record in it, and a key deleted before it has its value and tombstone both
- * before it (or both inside the kept suffix). A snapshot interrupted by a crash is harmless: nothing was
- * deleted yet, and its records only repeat current values. So the log stays within about
- * {@code segment.bytes + snapshot interval + snapshot size} plus one segment's preallocation, however many
- * commits arrive. The segments go through {@link PartitionLog#deleteSegmentsBefore}, which never touches the
- * segment holding the snapshot's first record or anything after it.
+ * <p>Bounded size, by compaction: the topic has {@code cleanup.policy=compact}, so the log cleaner keeps the
+ * record with the highest offset of each key and drops a tombstone after {@code delete.retention.ms}. Replaying
+ * a compacted log gives the same state as replaying the whole one, because only the last record of a key counts;
+ * the holes compaction leaves in the offsets are skipped by the replay, which reads batch after batch. Every
+ * record has a key (a compacted topic has no use for one without). A log written by an older version, whose
+ * coordinator appended snapshots (the current value of every live key again) and deleted the segments before
+ * them, replays the same way: a snapshot's records are ordinary records that repeat current values.
  *
  * <p>Not thread-safe: its owner serializes the calls (the group coordinator on its thread, the share coordinator
  * under a monitor).
@@ -45,11 +42,6 @@ public final class OffsetsLog {
 
     private final PartitionLog log;
     private final Clock clock;
-    private final long snapshotMinBytes;
-    private long bytesSinceSnapshot;
-    private long lastSnapshotBytes;
-    /** Bytes this object appended, ever (never decreases, unlike the log's size, which retention lowers). */
-    private long appendedBytes;
 
     /** One record: {@code value} null for a tombstone. */
     public record Entry(byte[] key, byte[] value) {
@@ -60,10 +52,9 @@ public final class OffsetsLog {
         void record(ByteBuffer key, ByteBuffer value);
     }
 
-    public OffsetsLog(PartitionLog log, Clock clock, long snapshotMinBytes) {
+    public OffsetsLog(PartitionLog log, Clock clock) {
         this.log = log;
         this.clock = clock;
-        this.snapshotMinBytes = snapshotMinBytes;
     }
 
     public PartitionLog partitionLog() {
@@ -105,60 +96,28 @@ public final class OffsetsLog {
             }
             offset = next;
         }
-        bytesSinceSnapshot = log.sizeInBytes();
         LOG.info("Loaded {} state record(s) from {}-{} (offsets {} to {}, {} bytes)", records, log.topic(), log.partition(),
-                log.logStartOffset(), end, bytesSinceSnapshot);
+                log.logStartOffset(), end, log.sizeInBytes());
     }
 
     /**
      * Appends the entries (atomically: all or none) and returns when they count as durable per the flush policy.
      *
      * @throws io.spindle.log.LogStorageException when the append fails; nothing was appended
+     * @throws IllegalArgumentException naming the log when an entry has no key; nothing was appended
      */
     public CompletableFuture<Void> append(List<Entry> entries) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        ByteBuffer records = encode(entries);
-        int size = records.remaining();
-        AppendResult result = log.append(records);
-        bytesSinceSnapshot += size;
-        appendedBytes += size;
-        return result.durable();
-    }
-
-    /** True once enough was appended since the last snapshot that writing one pays for itself. */
-    public boolean snapshotDue() {
-        return bytesSinceSnapshot > Math.max(snapshotMinBytes, 2 * lastSnapshotBytes);
-    }
-
-    /**
-     * Appends {@code state} (every live key) as a snapshot; once it is durable, {@code trimmer} is handed a task
-     * to run on the coordinator thread that deletes the segments before it.
-     */
-    public void snapshot(List<Entry> state, java.util.function.Consumer<Runnable> trimmer) {
-        long appendedBefore = appendedBytes;
-        long startOffset = log.logEndOffset();
-        CompletableFuture<Void> durable = append(state);
-        long snapshotBytes = appendedBytes - appendedBefore;
-        lastSnapshotBytes = snapshotBytes;
-        bytesSinceSnapshot = snapshotBytes;
-        durable.whenComplete((ignored, failure) -> {
-            if (failure != null) {
-                LOG.error("Snapshot of the group state at offset {} of {}-{} did not become durable; keeping older segments: {}",
-                        startOffset, log.topic(), log.partition(), failure.toString());
-                return;
+        for (Entry entry : entries) {
+            if (entry.key() == null) {
+                throw new IllegalArgumentException(log.topic() + "-" + log.partition()
+                        + ": a state record without a key cannot be kept in a compacted log");
             }
-            trimmer.accept(() -> trimBefore(startOffset));
-        });
-    }
-
-    /** Deletes the segments wholly before the snapshot that starts at {@code snapshotStart}. */
-    private void trimBefore(long snapshotStart) {
-        int before = log.segmentCount();
-        log.deleteSegmentsBefore(snapshotStart);
-        LOG.debug("Group state snapshot: {}-{} went from {} to {} segment(s), log start offset {}", log.topic(),
-                log.partition(), before, log.segmentCount(), log.logStartOffset());
+        }
+        AppendResult result = log.append(encode(entries));
+        return result.durable();
     }
 
     private ByteBuffer encode(List<Entry> entries) {

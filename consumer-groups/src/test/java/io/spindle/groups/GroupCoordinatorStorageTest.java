@@ -98,7 +98,8 @@ class GroupCoordinatorStorageTest {
 
     private void start() {
         TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(SEGMENT_BYTES),
-                TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1"));
+                TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1", TopicConfig.CLEANUP_POLICY, "compact",
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01"));
         logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, Clock.systemUTC());
         PartitionLog log = logs.getOrCreate(GroupCoordinator.OFFSETS_TOPIC, 0, config);
         coordinator = GroupCoordinator.start(log, topics, SETTINGS, Clock.systemUTC());
@@ -136,7 +137,7 @@ class GroupCoordinatorStorageTest {
                 try {
                     total += Files.size(f);
                 } catch (java.nio.file.NoSuchFileException deletedMeanwhile) {
-                    // a segment the snapshot made obsolete, deleted between listing and sizing
+                    // a segment the cleaner replaced, deleted between listing and sizing
                 }
             }
             return total;
@@ -144,9 +145,8 @@ class GroupCoordinatorStorageTest {
     }
 
     @Test
-    void aHundredThousandCommitsKeepTheOffsetsLogBoundedAndTheLatestOffsetsSurviveAReopen() throws Exception {
+    void aHundredThousandCommitsAreCompactedToTheLatestOffsetsWhichSurviveAReopenAcrossTheHoles() throws Exception {
         int commits = 100_000;
-        long maxOnDisk = 0;
         List<CompletableFuture<OffsetCommitResponseData>> inFlight = new ArrayList<>();
         for (int i = 0; i < commits; i++) {
             inFlight.add(coordinator.commitOffsets(commit("group-" + (i % 10), "topic-" + (i % 3), i % 8, i)));
@@ -155,21 +155,83 @@ class GroupCoordinatorStorageTest {
                     assertEquals(Errors.NONE.code(), f.join().topics().get(0).partitions().get(0).errorCode());
                 }
                 inFlight.clear();
-                maxOnDisk = Math.max(maxOnDisk, bytesOnDisk());
             }
         }
         inFlight.forEach(CompletableFuture::join);
-        long appended = coordinator.offsetsLog().logEndOffset();
-        assertTrue(appended >= commits, "every commit was written: " + appended);
-        // Unbounded, the log would hold ~12 MB; it stays near segment + snapshot interval + snapshot.
-        assertTrue(maxOnDisk < 1024 * 1024, "__consumer_offsets stayed under 1 MiB on disk, was at most " + maxOnDisk);
-        assertTrue(coordinator.offsetsLog().logStartOffset() > 0, "old segments were deleted");
+        PartitionLog log = coordinator.offsetsLog();
+        assertTrue(log.logEndOffset() >= commits, "every commit was written: " + log.logEndOffset());
+        while (logs.cleaner().cleanOnce()) {
+            // each pass cleans the log while it is dirty enough; the active segment stays as it is
+        }
+        // Uncompacted, the log would hold ~11 MB; compacted, 120 keys (i mod 120 picks the group, topic
+        // and partition of commit i)
+        // plus the active segment.
+        long compacted = bytesOnDisk();
+        assertTrue(compacted < 1024 * 1024, "compaction kept __consumer_offsets under 1 MiB on disk, was " + compacted);
+        assertEquals(0, log.logStartOffset(), "the coordinator deletes no segments itself: the offsets have holes");
 
         Map<String, Long> before = fetchAll("group-7");
         restart();
         assertEquals(before, fetchAll("group-7"));
         // The last commit of group-7 was i = 99_997: topic-1, partition 5.
         assertEquals(99_997L, fetchAll("group-7").get("topic-1-5"));
+        for (int g = 0; g < 10; g++) {
+            assertEquals(12, fetchAll("group-" + g).size(), "group-" + g + " keeps an offset for each partition it committed");
+        }
+    }
+
+    /**
+     * A log as the version before compaction wrote it: commits, then a snapshot (every live key again) after which
+     * that version deleted the segments wholly before the snapshot, then more commits and a deleted group.
+     */
+    @Test
+    void aLogWrittenWithSnapshotsByTheVersionBeforeCompactionLoadsWithEveryCommittedOffset() {
+        coordinator.close();
+        PartitionLog log = logs.get(GroupCoordinator.OFFSETS_TOPIC, 0).orElseThrow();
+        OffsetsLog writer = new OffsetsLog(log, Clock.systemUTC());
+        Map<String, Long> latest = new HashMap<>();
+        int i = 0;
+        for (; i < 3_000; i++) {
+            String group = "old-" + (i % 4);
+            writer.append(List.of(offsetEntry(group, "t", i % 5, i))).join();
+            latest.put(group + "/t-" + (i % 5), (long) i);
+        }
+        writer.append(List.of(new OffsetsLog.Entry(OffsetsRecords.groupKey("gone"), OffsetsRecords.groupValue(
+                new OffsetsRecords.StoredGroup("consumer", 1, "range", null, List.of()))),
+                offsetEntry("gone", "t", 0, 5))).join();
+        // The snapshot section: the current value of every live key, appended in batches as that version did.
+        long snapshotStart = log.logEndOffset();
+        List<OffsetsLog.Entry> snapshot = new ArrayList<>();
+        latest.forEach((key, offset) -> {
+            String[] parts = key.split("/t-");
+            snapshot.add(offsetEntry(parts[0], "t", Integer.parseInt(parts[1]), offset));
+        });
+        snapshot.add(offsetEntry("gone", "t", 0, 5));
+        writer.append(snapshot).join();
+        assertTrue(log.deleteSegmentsBefore(snapshotStart) > 0, "the old version trimmed the log before its snapshot");
+        for (; i < 3_200; i++) {
+            String group = "old-" + (i % 4);
+            writer.append(List.of(offsetEntry(group, "t", i % 5, i))).join();
+            latest.put(group + "/t-" + (i % 5), (long) i);
+        }
+        writer.append(List.of(new OffsetsLog.Entry(OffsetsRecords.offsetKey("gone", "t", 0), null),
+                new OffsetsLog.Entry(OffsetsRecords.groupKey("gone"), null))).join();
+        logs.close();
+
+        start();
+        for (int g = 0; g < 4; g++) {
+            Map<String, Long> offsets = fetchAll("old-" + g);
+            assertEquals(5, offsets.size(), "old-" + g + " has an offset for each partition: " + offsets);
+            for (int p = 0; p < 5; p++) {
+                assertEquals(latest.get("old-" + g + "/t-" + p), offsets.get("t-" + p), "old-" + g + " t-" + p);
+            }
+        }
+        assertTrue(fetchAll("gone").isEmpty(), "a group deleted after the snapshot stays deleted");
+    }
+
+    private static OffsetsLog.Entry offsetEntry(String group, String topic, int partition, long offset) {
+        return new OffsetsLog.Entry(OffsetsRecords.offsetKey(group, topic, partition),
+                OffsetsRecords.offsetValue(new CommittedOffset(offset, -1, "m" + offset, 1_000L)));
     }
 
     @Test

@@ -359,7 +359,7 @@ public final class PartitionLog {
     /**
      * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
      * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
-     * consumer-offsets snapshot does. Readers holding slices of a deleted segment keep them. Returns how many
+     * transaction state log's snapshot does (and, before compaction, the consumer-offsets snapshot did). Readers holding slices of a deleted segment keep them. Returns how many
      * segments it deleted.
      */
     public int deleteSegmentsBefore(long offset) {

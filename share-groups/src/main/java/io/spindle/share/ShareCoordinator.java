@@ -5,7 +5,6 @@ import io.spindle.groups.GroupTopics;
 import io.spindle.groups.OffsetsLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -81,8 +80,6 @@ public final class ShareCoordinator implements AutoCloseable {
     private final GroupTopics topics;
     private final Clock clock;
     private final OffsetsLog stateLog;
-    /** Key bytes → last value written, for snapshots; guarded by stateLog. */
-    private final Map<ByteBuffer, byte[]> liveState = new HashMap<>();
     private final ScheduledThreadPoolExecutor loop;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
     private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
@@ -95,11 +92,11 @@ public final class ShareCoordinator implements AutoCloseable {
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
-    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, long snapshotMinBytes, Clock clock) {
+    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock) {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
-        this.stateLog = new OffsetsLog(log, clock, snapshotMinBytes);
+        this.stateLog = new OffsetsLog(log, clock);
         this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "spindle-share-coordinator");
             thread.setDaemon(true);
@@ -116,8 +113,8 @@ public final class ShareCoordinator implements AutoCloseable {
      * @throws IllegalStateException naming the log when its content cannot be read back
      */
     public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
-                                         long snapshotMinBytes, Clock clock) {
-        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, snapshotMinBytes, clock);
+                                         Clock clock) {
+        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock);
         try {
             coordinator.loop.submit(coordinator::load).get();
         } catch (InterruptedException e) {
@@ -137,26 +134,18 @@ public final class ShareCoordinator implements AutoCloseable {
             if (ShareStateRecords.isGroupConfigKey(keyBytes)) {
                 String group = ShareStateRecords.readGroupConfigKey(keyBytes);
                 Map<String, String> configs = value == null ? null : ShareStateRecords.readGroupConfigValue(value);
-                byte[] keyArray = ShareStateRecords.groupConfigKey(group);
                 if (configs == null) {
                     groupConfigs.remove(group);
-                    liveState.remove(ByteBuffer.wrap(keyArray));
                 } else {
                     groupConfigs.put(group, configs);
-                    liveState.put(ByteBuffer.wrap(keyArray), ShareStateRecords.groupConfigValue(configs));
                 }
                 return;
             }
             ShareStateRecords.Key key = ShareStateRecords.readKey(keyBytes);
-            byte[] keyArray = ShareStateRecords.key(key);
             if (value == null) {
                 partitions.remove(key);
-                liveState.remove(ByteBuffer.wrap(keyArray));
             } else {
                 partitions.put(key, SharePartition.restore(ShareStateRecords.readValue(value), settings));
-                byte[] valueArray = new byte[value.remaining()];
-                value.duplicate().get(valueArray);
-                liveState.put(ByteBuffer.wrap(keyArray), valueArray);
             }
         });
         groupConfigs.forEach((group, configs) -> {
@@ -314,24 +303,7 @@ public final class ShareCoordinator implements AutoCloseable {
 
     private CompletableFuture<Void> write(List<OffsetsLog.Entry> entries) {
         synchronized (stateLog) {
-            CompletableFuture<Void> durable = stateLog.append(entries);
-            for (OffsetsLog.Entry entry : entries) {
-                if (entry.value() == null) {
-                    liveState.remove(ByteBuffer.wrap(entry.key()));
-                } else {
-                    liveState.put(ByteBuffer.wrap(entry.key()), entry.value());
-                }
-            }
-            if (stateLog.snapshotDue()) {
-                List<OffsetsLog.Entry> snapshot = new ArrayList<>(liveState.size());
-                liveState.forEach((k, v) -> snapshot.add(new OffsetsLog.Entry(k.array(), v)));
-                stateLog.snapshot(snapshot, task -> runOnLoop(() -> {
-                    synchronized (stateLog) {
-                        task.run();
-                    }
-                }));
-            }
-            return durable;
+            return stateLog.append(entries);
         }
     }
 

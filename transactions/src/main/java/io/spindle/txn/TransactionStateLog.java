@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code __transaction_state}. Replaying the log in order rebuilds the state: the last record of a transactional
  * id wins, a tombstone forgets it.
  *
- * <p>Bounded size, by snapshots, as the group coordinator keeps {@code __consumer_offsets}: once more than
+ * <p>Bounded size, by snapshots (as {@code __consumer_offsets} was before it relied on compaction alone): once more than
  * {@code max(snapshotMinBytes, 2 x last snapshot)} bytes were appended since the last snapshot began, the current
  * value of every live id is appended again, and once that is durable every segment wholly before it is deleted.
  * A replay that starts at a complete snapshot yields the same state as the whole log; an interrupted snapshot

@@ -4,6 +4,7 @@ import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.config.CleanupPolicy;
 import io.spindle.config.GroupSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * versions; the {@link GroupCoordinator} does the rest on its own thread, so nothing here blocks an event loop.
  *
  * <p>Lifecycle: construct after the topic registry is attached to the log manager (it creates the internal topic
- * {@value GroupCoordinator#OFFSETS_TOPIC} with one partition on first start, and loads the coordinator from it,
- * blocking); {@link #close()} before the log manager closes.
+ * {@value GroupCoordinator#OFFSETS_TOPIC} with one partition and cleanup.policy=compact on first start, sets an
+ * existing one back to compact if it was altered, and loads the coordinator from it, blocking); {@link #close()}
+ * before the log manager closes. Compaction alone keeps the topic's size bounded.
  *
  * <p>Settings: the broker configuration's {@link GroupSettings} section (its group.* and offsets.* keys).
  */
@@ -72,6 +74,15 @@ public final class GroupHandlers implements AutoCloseable {
             overrides.put(TopicConfig.SEGMENT_BYTES, Integer.toString(settings.offsetsSegmentBytes()));
             topics.create(name, 1, overrides);
             log.info("Created the internal topic {} for group state", name);
+        } else if (topics.configFor(name).cleanupPolicy() != CleanupPolicy.COMPACT) {
+            // The coordinator no longer trims the log itself: compaction alone bounds it, and time or size
+            // retention would delete committed offsets. A data dir whose topic was altered gets compact back.
+            Map<String, String> overrides = new HashMap<>(topics.overrides(name));
+            String was = topics.configFor(name).cleanupPolicy().configName();
+            overrides.put(TopicConfig.CLEANUP_POLICY, CleanupPolicy.COMPACT.configName());
+            topics.replaceOverrides(name, overrides, false);
+            log.warn("The internal topic {} had cleanup.policy={}; set it to compact, which keeps every group's state",
+                    name, was);
         }
         return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
                 "the internal topic " + name + " has no partition 0 log under the data directory")).log();

@@ -42,8 +42,8 @@ import org.slf4j.LoggerFactory;
  * with one compacted partition on first start and loads the coordinator from it, blocking); {@link #close()} before
  * the data path and the log manager close.
  *
- * <p>Settings: the broker configuration's {@link ShareSettings} (group.share.*); the state topic's segment size and
- * snapshot interval are the group coordinator's (offsets.topic.segment.bytes, offsets.snapshot.min.bytes).
+ * <p>Settings: the broker configuration's {@link ShareSettings} (group.share.*); the state topic's segment size is
+ * the group coordinator's (offsets.topic.segment.bytes); the topic is compacted, which keeps it bounded.
  */
 public final class ShareHandlers implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShareHandlers.class);
@@ -63,8 +63,7 @@ public final class ShareHandlers implements AutoCloseable {
         this.topics = topics;
         this.partitions = partitions;
         PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings,
-                groupSettings.snapshotMinBytes(), clock);
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
