@@ -99,7 +99,10 @@ public final class LogCleaner implements AutoCloseable {
     }
 
     private void run() {
-        SegmentCleaner cleaner = newSegmentCleaner();
+        // The key map (log.cleaner.dedupe.buffer.size, split over the threads) is made at the first clean, not at
+        // start: a broker with no compacted topic, or none dirty yet, does not carry it.
+        SegmentCleaner[] made = new SegmentCleaner[1];
+        Supplier<SegmentCleaner> cleaner = () -> made[0] != null ? made[0] : (made[0] = newSegmentCleaner());
         try {
             while (stopping.getCount() > 0) {
                 if (!cleanOnce(cleaner)) {
@@ -129,10 +132,10 @@ public final class LogCleaner implements AutoCloseable {
      * @return true when a log was cleaned (or a clean failed), false when none needed it
      */
     public boolean cleanOnce() {
-        return cleanOnce(newSegmentCleaner());
+        return cleanOnce(this::newSegmentCleaner);
     }
 
-    private boolean cleanOnce(SegmentCleaner cleaner) {
+    private boolean cleanOnce(Supplier<SegmentCleaner> cleaner) {
         long now = clock.millis();
         Map<String, CleanableLog> byName = new HashMap<>();
         List<LogSummary> summaries = new ArrayList<>();
@@ -161,7 +164,7 @@ public final class LogCleaner implements AutoCloseable {
         }
         long started = System.nanoTime();
         try {
-            clean(log, candidate, cleaner, now);
+            clean(log, candidate, cleaner.get(), now);
         } catch (IOException | RuntimeException e) {
             if (e instanceof Stopped) {
                 return true;            // stopped mid-clean: the files it wrote are discarded at the next load
