@@ -40,6 +40,7 @@ class WordCountExactlyOnceTest {
     private static final String INPUT = "sentences";
     private static final String OUTPUT = "word-counts";
     private static final String APPLICATION_ID = "word-count";
+    private static final String REPARTITION = APPLICATION_ID + "-words-repartition";
     private static final List<String> VOCABULARY = List.of(
             "apple", "birch", "cedar", "delta", "ember", "fjord", "gale", "heron", "iris", "jade",
             "kelp", "larch", "maple", "nectar", "onyx", "pearl", "quartz", "raven", "sage", "tide");
@@ -92,6 +93,15 @@ class WordCountExactlyOnceTest {
         expected.forEach((word, n) -> assertEquals(LongStream.rangeClosed(1, n).boxed().toList(), counts.get(word),
                 "the counts written for '" + word + "'"));
         assertEquals(expected.keySet(), counts.keySet());
+        // Streams deletes what it has consumed of its repartition topic (DeleteRecords) after each commit.
+        await().atMost(Duration.ofSeconds(30)).until(() -> earliestOffsets(REPARTITION).values().stream().allMatch(o -> o > 0));
+    }
+
+    private Map<TopicPartition, Long> earliestOffsets(String topic) {
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of())) {
+            return consumer.beginningOffsets(partitions);
+        }
     }
 
     /** Sends {@code sentences} sentences of one to five words, adds their words to {@link #expected}; returns how many sentences were sent in all. */
