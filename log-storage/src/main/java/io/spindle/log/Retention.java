@@ -74,6 +74,35 @@ final class Retention {
         return deleted;
     }
 
+    /**
+     * Moves the log start offset up to {@code offset} (Kafka's DeleteRecords; nothing when it is not above the
+     * start), which is at most the log end offset, deletes the segments wholly below it (never the active one) and forces the checkpoint that
+     * carries the new start, so a restart keeps it. Only where {@code cleanup.policy} has {@code delete}: on a
+     * compacted log, the cleaner alone decides what goes.
+     */
+    void deleteRecordsBefore(TopicConfig cfg, long offset) {
+        if (!cfg.cleanupPolicy().deletes()) {
+            throw new RecordDeletionRefusedException(name + ": records cannot be deleted from a topic whose "
+                    + "cleanup.policy is " + cfg.cleanupPolicy() + " (it has no 'delete')");
+        }
+        if (offset <= segments.logStartOffset()) {
+            return;
+        }
+        segments.advanceStart(offset);
+        try {
+            for (Segment segment : segments.snapshot()) {
+                if (segment == segments.active() || segment.nextOffset() > offset) {
+                    break;
+                }
+                segments.deleteOldest(segment);
+            }
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in "
+                    + segments.directory() + ": " + e.getMessage(), e);
+        }
+        durability.forceCheckpoint();
+    }
+
     /** Deletes every segment wholly below {@code offset}, never the active one; returns how many. */
     int deleteBefore(long offset) {
         int deleted = 0;
