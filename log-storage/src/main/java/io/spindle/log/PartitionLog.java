@@ -356,22 +356,6 @@ public final class PartitionLog {
         }
     }
 
-    /**
-     * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
-     * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
-     * transaction state log's snapshot does (and, before compaction, the consumer-offsets snapshot did). Readers holding slices of a deleted segment keep them. Returns how many
-     * segments it deleted.
-     */
-    public int deleteSegmentsBefore(long offset) {
-        lock.lock();
-        try {
-            ensureOpen();
-            return retention.deleteBefore(offset);
-        } finally {
-            lock.unlock();
-        }
-    }
-
     // ------------------------------------------------------------------ compaction
 
     /** This log as the log cleaner sees it: its segments, and the crash-safe swap of cleaned ones. */
