@@ -357,22 +357,6 @@ public final class PartitionLog {
     }
 
     /**
-     * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
-     * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
-     * transaction state log's snapshot does (and, before compaction, the consumer-offsets snapshot did). Readers holding slices of a deleted segment keep them. Returns how many
-     * segments it deleted.
-     */
-    public int deleteSegmentsBefore(long offset) {
-        lock.lock();
-        try {
-            ensureOpen();
-            return retention.deleteBefore(offset);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
      * Deletes the records below {@code offset} (Kafka's DeleteRecords): the log start offset moves up to it (never
      * down), readers can no longer read below it, the segments wholly below it go, and the new start is in the
      * forced checkpoint before this returns, so it survives a crash or power loss. Returns the log start offset

@@ -8,6 +8,7 @@ import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.config.TransactionSettings;
 import io.spindle.fixtures.ManualClock;
+import io.spindle.fixtures.SegmentFiles;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +76,8 @@ class TransactionCoordinatorTest {
     }
 
     private void start() {
-        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
+        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, "compact",
+                TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
         logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, clock);
         PartitionLog log = logs.getOrCreate(TransactionCoordinator.STATE_TOPIC, 0, config);
         coordinator = TransactionCoordinator.start(log, SETTINGS, nextProducerId::getAndIncrement, markers,
@@ -231,5 +234,50 @@ class TransactionCoordinatorTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> coordinator.describe("t").isEmpty());
         restart();
         assertTrue(coordinator.describe("t").isEmpty());
+    }
+
+    /**
+     * A state log as the version before compaction-only wrote it: transitions, then a snapshot (the latest value of
+     * every live id again) after which that version deleted the segments wholly before the snapshot, then more
+     * transitions: an id forgotten (tombstone) and a commit decided but not completed.
+     */
+    @Test
+    void aStateLogWrittenWithSnapshotsByThePreviousVersionLoadsEveryTransactionalId() throws Exception {
+        coordinator.close();
+        PartitionLog log = logs.get(TransactionCoordinator.STATE_TOPIC, 0).orElseThrow();
+        TransactionStateLog writer = new TransactionStateLog(log, clock);
+        Map<String, TransactionMetadata> latest = new LinkedHashMap<>();
+        for (int i = 0; i < 3_000; i++) {
+            String id = "old-" + i % 10;
+            TransactionMetadata next = new TransactionMetadata(id, 1_000 + i % 10, (short) (i / 10),
+                    (short) (i / 10 - 1), 60_000, TransactionState.COMPLETE_COMMIT, Set.of(), Set.of(), -1L, clock.millis());
+            writer.append(next).join();
+            latest.put(id, next);
+        }
+        long snapshotStart = log.logEndOffset();
+        for (TransactionMetadata live : latest.values()) {
+            writer.append(live).join();
+        }
+        TransactionMetadata forgotten = latest.remove("old-3").dead(clock.millis());
+        writer.append(forgotten).join();
+        TransactionMetadata decided = latest.get("old-4").withAdded(List.of(A), List.of("billing"), clock.millis())
+                .preparing(true, clock.millis());
+        writer.append(decided).join();
+        Path dir = log.directory();
+        logs.close();
+        assertTrue(SegmentFiles.deleteWhollyBelow(dir, snapshotStart) > 0,
+                "the previous version trimmed the log before its snapshot");
+
+        start();
+
+        for (TransactionMetadata expected : latest.values()) {
+            if (!expected.transactionalId().equals("old-4")) {
+                assertEquals(expected, coordinator.describe(expected.transactionalId()).orElseThrow());
+            }
+        }
+        assertTrue(coordinator.describe("old-3").isEmpty(), "the id forgotten after the snapshot stays forgotten");
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("old-4") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(List.of("COMMIT 1004/" + decided.producerEpoch() + " [orders-0]"), markers.written);
+        assertEquals(List.of("COMMIT billing 1004"), completedGroups);
     }
 }
