@@ -63,12 +63,14 @@ public final class SegmentCleaner {
 
     /**
      * Clears the map and fills it with the keys of the records at offsets {@code from} and up, segment by segment,
-     * until the segments end or the map is full.
+     * until the segments end or the map is full. Markers and the batches of aborted {@code transactions} are passed
+     * over; a committed transaction's records are mapped like any others (the range lies below the last stable
+     * offset, so every transaction in it is decided).
      *
      * @return the first offset not mapped: the records below it are the ones {@link #clean} may remove, and where
      *         the next pass starts
      */
-    public long buildMap(List<SegmentFile> dirty, long from) throws IOException {
+    public long buildMap(List<SegmentFile> dirty, long from, CleanedTransactions transactions) throws IOException {
         map.clear();
         long next = from;
         for (SegmentFile segment : dirty) {
@@ -81,8 +83,9 @@ public final class SegmentCleaner {
                         if (batch.lastOffset() < next) {
                             continue;
                         }
-                        if (batch.isControlBatch() || batch.isTransactional()) {
-                            // Kept whole by the rewrite, so their keys must not make older records go.
+                        if (batch.isControlBatch() || (batch.isTransactional()
+                                && transactions.isAborted(batch.producerId(), batch.baseOffset()))) {
+                            // Markers have no keys; an aborted transaction's keys must not make older records go.
                             next = batch.lastOffset() + 1;
                             continue;
                         }
@@ -118,10 +121,12 @@ public final class SegmentCleaner {
      *                          every segment stays (its header alone when all its records go), so that a cleaned file
      *                          ends at the offset its group ended: the segment after it still starts where the one
      *                          before ends, and a half-done swap can tell which old segments it replaces
+     * @param transactions      the aborted transactions of the range; a fresh one per clean (it tracks markers)
      * @return the cleaned files, one per group, each named after the base offset of its group's first segment
      */
     public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
-                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, Path dir) throws IOException {
+                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, CleanedTransactions transactions,
+                                   Path dir) throws IOException {
         BatchRewriter.RecordPredicate latest = (offset, key, tombstone, timestamp) -> {
             if (key == null) {
                 return false;
@@ -153,7 +158,7 @@ public final class SegmentCleaner {
                         while ((batches = reader.next()) != null) {
                             output.clear();
                             BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
-                                    keepLastAndProducers, now, deleteRetentionMs, MAX_RECORD_BYTES);
+                                    keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
                             output = result.output().capacity() > output.capacity() ? result.output() : output;
                             ByteBuffer written = result.output();
                             int bytes = written.remaining();
