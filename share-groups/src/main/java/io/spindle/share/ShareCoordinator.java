@@ -2,7 +2,7 @@ package io.spindle.share;
 
 import io.spindle.config.ShareSettings;
 import io.spindle.groups.GroupTopics;
-import io.spindle.groups.OffsetsLog;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
@@ -79,7 +79,7 @@ public final class ShareCoordinator implements AutoCloseable {
     private final ShareSettings settings;
     private final GroupTopics topics;
     private final Clock clock;
-    private final OffsetsLog stateLog;
+    private final KeyedStateLog stateLog;
     private final ScheduledThreadPoolExecutor loop;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
     private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
@@ -96,7 +96,7 @@ public final class ShareCoordinator implements AutoCloseable {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
-        this.stateLog = new OffsetsLog(log, clock);
+        this.stateLog = new KeyedStateLog(log, clock);
         this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "spindle-share-coordinator");
             thread.setDaemon(true);
@@ -198,7 +198,7 @@ public final class ShareCoordinator implements AutoCloseable {
         byte[] key = ShareStateRecords.groupConfigKey(group);
         CompletableFuture<Void> durable;
         synchronized (stateLog) {
-            durable = write(List.of(new OffsetsLog.Entry(key, stored.isEmpty() ? null
+            durable = write(List.of(new KeyedStateLog.Entry(key, stored.isEmpty() ? null
                     : ShareStateRecords.groupConfigValue(new TreeMap<>(stored)))));
             if (stored.isEmpty()) {
                 groupConfigs.remove(group);
@@ -294,14 +294,14 @@ public final class ShareCoordinator implements AutoCloseable {
         byte[] key = ShareStateRecords.key(new ShareStateRecords.Key(group, topicId, partition));
         byte[] value = ShareStateRecords.value(state.snapshot());
         try {
-            return write(List.of(new OffsetsLog.Entry(key, value)));
+            return write(List.of(new KeyedStateLog.Entry(key, value)));
         } catch (LogStorageException e) {
             LOG.error("Share group '{}': cannot store the state of {}:{}: {}", group, topicId, partition, e.getMessage());
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Void> write(List<OffsetsLog.Entry> entries) {
+    private CompletableFuture<Void> write(List<KeyedStateLog.Entry> entries) {
         synchronized (stateLog) {
             return stateLog.append(entries);
         }
@@ -552,12 +552,12 @@ public final class ShareCoordinator implements AutoCloseable {
                 return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
                         + group.members.size() + " member(s); its offsets can be deleted only while it has none"));
             }
-            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             Set<Uuid> deleted = new HashSet<>();
             for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                 if (key.group().equals(groupId) && topicIds.contains(key.topicId())) {
                     partitions.remove(key);
-                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                    tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.key(key), null));
                     deleted.add(key.topicId());
                 }
             }
@@ -638,7 +638,7 @@ public final class ShareCoordinator implements AutoCloseable {
     public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
         return onLoop(() -> {
             Map<String, Errors> results = new LinkedHashMap<>();
-            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             for (String groupId : groupIds) {
                 ShareGroup group = groups.get(groupId);
                 if (group == null) {
@@ -652,11 +652,11 @@ public final class ShareCoordinator implements AutoCloseable {
                 for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                     if (key.group().equals(groupId)) {
                         partitions.remove(key);
-                        tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                        tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.key(key), null));
                     }
                 }
                 if (groupConfigs.containsKey(groupId)) {
-                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
+                    tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
                     groupConfigs.remove(groupId);
                     groupSettings.remove(groupId);
                 }

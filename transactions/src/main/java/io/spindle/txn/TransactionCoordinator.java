@@ -6,10 +6,8 @@ import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -79,15 +77,13 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     private final ConcurrentHashMap<String, TransactionMetadata> current = new ConcurrentHashMap<>();
     /** Ids with a transition being stored or markers being written (coordinator thread only). */
     private final Set<String> busy = new HashSet<>();
-    /** The last value appended per id, durable or not yet (coordinator thread only): what a snapshot repeats. */
-    private final Map<String, TransactionMetadata> lastWritten = new HashMap<>();
     /** Additions made by writes, waiting for their id to be free (coordinator thread only). */
     private final IdWaiters waiters = new IdWaiters(this::schedule, JOIN_WAIT_MS);
     private volatile boolean closed;
 
     private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
                                    TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
-        this.stateLog = new TransactionStateLog(log, clock, 2L * settings.stateLogSegmentBytes());
+        this.stateLog = new TransactionStateLog(log, clock);
         this.settings = settings;
         this.producerIds = producerIds;
         this.markers = markers;
@@ -133,10 +129,8 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         stateLog.replay((id, value) -> {
             if (value == null) {
                 current.remove(id);
-                lastWritten.remove(id);
             } else {
                 current.put(id, value);
-                lastWritten.put(id, value);
             }
         });
         int resumed = 0;
@@ -442,14 +436,6 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
             return CompletableFuture.failedFuture(e);
         }
         busy.add(id);
-        if (next.state() == TransactionState.DEAD) {
-            lastWritten.remove(id);
-        } else {
-            lastWritten.put(id, next);
-        }
-        if (stateLog.snapshotDue()) {
-            stateLog.snapshot(List.copyOf(lastWritten.values()), this::runOnLoop);
-        }
         CompletableFuture<Void> applied = new CompletableFuture<>();
         durable.whenComplete((ignored, failure) -> runOnLoop(() -> {
             busy.remove(id);

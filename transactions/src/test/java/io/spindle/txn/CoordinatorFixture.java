@@ -81,8 +81,9 @@ abstract class CoordinatorFixture {
         logs.close();
     }
 
-    private void start() {
-        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
+    void start() {
+        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, "compact",
+                TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
         logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, clock);
         PartitionLog log = logs.getOrCreate(TransactionCoordinator.STATE_TOPIC, 0, config);
         coordinator = TransactionCoordinator.start(log, SETTINGS, nextProducerId::getAndIncrement, markers,

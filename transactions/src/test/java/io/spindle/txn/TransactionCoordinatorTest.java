@@ -4,7 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.SegmentFiles;
+import io.spindle.log.PartitionLog;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.protocol.Errors;
@@ -147,5 +152,50 @@ class TransactionCoordinatorTest extends CoordinatorFixture {
         await().atMost(Duration.ofSeconds(5)).until(() -> coordinator.describe("t").isEmpty());
         restart();
         assertTrue(coordinator.describe("t").isEmpty());
+    }
+
+    /**
+     * A state log as the version before compaction-only wrote it: transitions, then a snapshot (the latest value of
+     * every live id again) after which that version deleted the segments wholly before the snapshot, then more
+     * transitions: an id forgotten (tombstone) and a commit decided but not completed.
+     */
+    @Test
+    void aStateLogWrittenWithSnapshotsByThePreviousVersionLoadsEveryTransactionalId() throws Exception {
+        coordinator.close();
+        PartitionLog log = logs.get(TransactionCoordinator.STATE_TOPIC, 0).orElseThrow();
+        TransactionStateLog writer = new TransactionStateLog(log, clock);
+        Map<String, TransactionMetadata> latest = new LinkedHashMap<>();
+        for (int i = 0; i < 3_000; i++) {
+            String id = "old-" + i % 10;
+            TransactionMetadata next = new TransactionMetadata(id, 1_000 + i % 10, -1L, -1L, (short) (i / 10),
+                    (short) (i / 10 - 1), 60_000, TransactionState.COMPLETE_COMMIT, Set.of(), Set.of(), -1L, clock.millis());
+            writer.append(next).join();
+            latest.put(id, next);
+        }
+        long snapshotStart = log.logEndOffset();
+        for (TransactionMetadata live : latest.values()) {
+            writer.append(live).join();
+        }
+        TransactionMetadata forgotten = latest.remove("old-3").dead(clock.millis());
+        writer.append(forgotten).join();
+        TransactionMetadata decided = latest.get("old-4").withAdded(List.of(A), List.of("billing"), clock.millis())
+                .preparing(true, clock.millis());
+        writer.append(decided).join();
+        Path dir = log.directory();
+        logs.close();
+        assertTrue(SegmentFiles.deleteWhollyBelow(dir, snapshotStart) > 0,
+                "the previous version trimmed the log before its snapshot");
+
+        start();
+
+        for (TransactionMetadata expected : latest.values()) {
+            if (!expected.transactionalId().equals("old-4")) {
+                assertEquals(expected, coordinator.describe(expected.transactionalId()).orElseThrow());
+            }
+        }
+        assertTrue(coordinator.describe("old-3").isEmpty(), "the id forgotten after the snapshot stays forgotten");
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("old-4") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(List.of("COMMIT 1004/" + decided.producerEpoch() + " [orders-0]"), markers.written);
+        assertEquals(List.of("COMMIT billing 1004"), completedGroups);
     }
 }
