@@ -79,6 +79,7 @@ public final class BrokerConfig {
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
     public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_VERSION = "transaction.version";
     // Broker-wide defaults of topic settings, under Kafka's broker names.
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
@@ -213,6 +214,11 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY = new ConfigKey<>(
             TRANSACTION_STATE_LOG_SEGMENT_BYTES, ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __transaction_state topic.");
+    static final ConfigKey<Integer> TRANSACTION_VERSION_KEY = new ConfigKey<>(TRANSACTION_VERSION,
+            ValueType.intBetween(0, 2), 2,
+            "The transaction version (Kafka's finalized feature level of transaction.version, KIP-890) that ApiVersions "
+                    + "offers clients: 2 lets kafka-clients 4.x bump the epoch at every transaction and add partitions "
+                    + "by producing; 0 or 1 keep every client on transaction version 1.");
     static final ConfigKey<Integer> LOG_CLEANER_THREADS_KEY = new ConfigKey<>(LOG_CLEANER_THREADS,
             ValueType.intAtLeast(0), 1,
             "The number of background threads compacting logs (cleanup.policy=compact); 0 turns compaction off.");
@@ -287,7 +293,8 @@ public final class BrokerConfig {
                 GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values)));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
-                TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values)));
+                TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values),
+                TRANSACTION_VERSION_KEY.valueIn(values)));
         this.listener = section(() -> ListenerSettings.forAddress(LISTENER_HOST_KEY.valueIn(values),
                 LISTENER_PORT_KEY.valueIn(values), SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values)));
         String advertised = ADVERTISED_HOST_KEY.valueIn(values);
@@ -591,7 +598,7 @@ public final class BrokerConfig {
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
                 LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
-                TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY));
+                TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

@@ -4,101 +4,19 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.config.FlushMode;
-import io.spindle.config.TopicConfig;
-import io.spindle.config.TransactionSettings;
-import io.spindle.fixtures.ManualClock;
 import io.spindle.fixtures.SegmentFiles;
-import io.spindle.log.FlushPolicy;
-import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The coordinator's state machine over a real partition log of __transaction_state. */
-class TransactionCoordinatorTest {
-    private static final TopicPartition A = new TopicPartition("orders", 0);
-    private static final TopicPartition B = new TopicPartition("orders", 1);
-    private static final TransactionSettings SETTINGS = new TransactionSettings(60_000, 20, 3_600_000, 64 * 1024);
-
-    @TempDir
-    Path dataDir;
-    private final ManualClock clock = new ManualClock(1_000_000);
-    private final AtomicLong nextProducerId = new AtomicLong(100);
-    private final Markers markers = new Markers();
-    private final List<String> completedGroups = new CopyOnWriteArrayList<>();
-    private LogManager logs;
-    private TransactionCoordinator coordinator;
-
-    /** The markers the coordinator asked for, as "COMMIT pid/epoch [partitions]"; each completes at once unless held. */
-    private static final class Markers implements TransactionMarkers {
-        final List<String> written = new CopyOnWriteArrayList<>();
-        volatile boolean hold;
-
-        @Override
-        public CompletableFuture<Void> write(long producerId, short producerEpoch, boolean commit,
-                                             Collection<TopicPartition> partitions) {
-            if (hold) {
-                return new CompletableFuture<>();
-            }
-            List<String> names = new ArrayList<>();
-            partitions.forEach(tp -> names.add(tp.toString()));
-            names.sort(null);
-            written.add((commit ? "COMMIT " : "ABORT ") + producerId + "/" + producerEpoch + " " + names);
-            return CompletableFuture.completedFuture(null);
-        }
-    }
-
-    @BeforeEach
-    void open() {
-        start();
-    }
-
-    @AfterEach
-    void close() {
-        coordinator.close();
-        logs.close();
-    }
-
-    private void start() {
-        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.CLEANUP_POLICY, "compact",
-                TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
-        logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, clock);
-        PartitionLog log = logs.getOrCreate(TransactionCoordinator.STATE_TOPIC, 0, config);
-        coordinator = TransactionCoordinator.start(log, SETTINGS, nextProducerId::getAndIncrement, markers,
-                (group, producerId, commit) -> {
-                    completedGroups.add((commit ? "COMMIT " : "ABORT ") + group + " " + producerId);
-                    return CompletableFuture.completedFuture(null);
-                }, clock);
-    }
-
-    private void restart() {
-        close();
-        start();
-    }
-
-    private Transactions.ProducerIdAndEpoch init(String id) {
-        return coordinator.initProducerId(id, 10_000, -1, (short) -1).join();
-    }
-
-    private TransactionState state(String id) {
-        return coordinator.describe(id).orElseThrow().state();
-    }
+/** The coordinator's state machine over a real partition log of __transaction_state (transaction version 1). */
+class TransactionCoordinatorTest extends CoordinatorFixture {
 
     @Test
     void initProducerIdGivesANewIdEpochZeroThenTheNextEpochEachTime() {
@@ -125,7 +43,7 @@ class TransactionCoordinatorTest {
         assertEquals(TransactionState.ONGOING, state("t"));
         assertEquals(Errors.NONE, coordinator.verifyPartition("t", p.producerId(), p.producerEpoch(), A));
 
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_COMMIT);
         assertEquals(List.of("COMMIT 100/0 [orders-0, orders-1]"), markers.written);
@@ -136,13 +54,13 @@ class TransactionCoordinatorTest {
     @Test
     void endTxnIsIdempotentForTheSameDecisionAndRefusesTheOtherOrNoTransaction() {
         Transactions.ProducerIdAndEpoch p = init("t");
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
-        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error();
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
 
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join());
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         assertEquals(List.of("ABORT 100/0 [orders-0]"), markers.written);
     }
 
@@ -152,7 +70,7 @@ class TransactionCoordinatorTest {
         init("t");
 
         assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("t", old.producerId(), old.producerEpoch(), List.of(A)).join());
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", old.producerId(), old.producerEpoch(), true).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", old.producerId(), old.producerEpoch(), true, false).join().error());
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("other", 100, (short) 0, List.of(A)).join());
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("t", 999, (short) 1, List.of(A)).join());
     }
@@ -180,7 +98,7 @@ class TransactionCoordinatorTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
         assertEquals(List.of("ABORT 100/1 [orders-0]"), markers.written);
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
     }
 
     @Test
@@ -202,7 +120,7 @@ class TransactionCoordinatorTest {
         coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
         coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join();
         markers.hold = true;     // the markers never get written before the "crash"
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         assertEquals(TransactionState.PREPARE_COMMIT, state("t"));
 
         markers.hold = false;
@@ -220,7 +138,7 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.NONE, coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join());
         assertEquals(Errors.NONE, coordinator.verifyGroup("t", p.producerId(), p.producerEpoch(), "billing"));
 
-        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
         assertEquals(List.of("ABORT billing 100"), completedGroups);
@@ -249,7 +167,7 @@ class TransactionCoordinatorTest {
         Map<String, TransactionMetadata> latest = new LinkedHashMap<>();
         for (int i = 0; i < 3_000; i++) {
             String id = "old-" + i % 10;
-            TransactionMetadata next = new TransactionMetadata(id, 1_000 + i % 10, (short) (i / 10),
+            TransactionMetadata next = new TransactionMetadata(id, 1_000 + i % 10, -1L, -1L, (short) (i / 10),
                     (short) (i / 10 - 1), 60_000, TransactionState.COMPLETE_COMMIT, Set.of(), Set.of(), -1L, clock.millis());
             writer.append(next).join();
             latest.put(id, next);

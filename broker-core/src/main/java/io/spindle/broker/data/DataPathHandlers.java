@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Lifecycle: construct after the log manager is open, {@link #close()} before it is closed. Closing lets
  * queued appends finish, then answers waiting fetches with what is there.
  *
- * <p>{@code config} is part of the wiring contract but not read yet. {@code clock} stamps transaction markers; waits
+ * <p>{@code config}: its transaction version decides how Produce treats transactional batches. {@code clock} stamps transaction markers; waits
  * are measured on the timer wheel (monotonic time) and record timestamps come from the log, which has its own clock.
  */
 public final class DataPathHandlers implements AutoCloseable {
@@ -55,7 +55,8 @@ public final class DataPathHandlers implements AutoCloseable {
         this.purgatory = new FetchPurgatory(timer, readers);
         partitions.addListener(purgatory);
         this.handlers = List.of(
-                new ProduceHandler(topics, partitions, writers, timer, this::transactions),
+                new ProduceHandler(topics, partitions, writers, timer,
+                        new TransactionGate(this::transactions, config.transactions().offersVersion2())),
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
                 new InitProducerIdHandler(producerIds, readers, this::transactions),

@@ -41,7 +41,7 @@ public final class TransactionHandlers implements AutoCloseable {
                 new AddPartitionsToTxnHandler(coordinator, partitions),
                 new AddOffsetsToTxnHandler(coordinator),
                 new EndTxnHandler(coordinator),
-                new TxnOffsetCommitHandler(coordinator, groups),
+                new TxnOffsetCommitHandler(coordinator, groups, settings.offersVersion2()),
                 new DescribeTransactionsHandler(coordinator),
                 new ListTransactionsHandler(coordinator, clock));
     }
