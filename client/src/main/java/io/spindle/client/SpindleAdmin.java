@@ -36,10 +36,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Topics, consumer groups and offsets, in the terms people ask about them: "which topics", "how far behind is this
- * group", "move this group back to yesterday". Every call waits at most the connection's timeout and fails with a
- * {@link SpindleException} naming the topic or group ({@link UnknownTopicException}, {@link UnknownGroupException},
- * {@link BrokerUnreachableException}). {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe;
- * closed with its {@link Spindle}.
+ * group", "move this group back to yesterday"; transactions through {@link #transactions()}. Every call waits at
+ * most the connection's timeout and fails with a {@link SpindleException} naming the topic or group
+ * ({@link UnknownTopicException}, {@link UnknownGroupException}, {@link BrokerUnreachableException}).
+ * {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe; closed with its {@link Spindle}.
  */
 public final class SpindleAdmin implements AutoCloseable {
     private final Admin admin;
@@ -55,6 +55,11 @@ public final class SpindleAdmin implements AutoCloseable {
     /** The kafka-clients Admin underneath, for what this view does not cover. Do not close it. */
     public Admin kafka() {
         return admin;
+    }
+
+    /** Transactions: transactional ids, open transactions per partition, aborting a hanging one. */
+    public TransactionAdmin transactions() {
+        return new TransactionAdmin(admin, bootstrap, timeoutMs);
     }
 
     /** A partition of a topic: its first kept offset and its end offset (the offset the next record will get). */
