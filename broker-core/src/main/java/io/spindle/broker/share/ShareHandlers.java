@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
  *
+ * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
+ * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
+ *
  * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
  * released or timed out in a share-partition wake the fetches waiting on that partition.
  *
@@ -63,7 +66,8 @@ public final class ShareHandlers implements AutoCloseable {
         this.topics = topics;
         this.partitions = partitions;
         PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock);
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock,
+                new PartitionDeadLetterSink(topics, partitions, dataPath, clock));
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
