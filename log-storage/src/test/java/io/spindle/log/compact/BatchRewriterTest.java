@@ -54,8 +54,8 @@ class BatchRewriterTest {
 
     private BatchRewriter.Result rewrite(ByteBuffer input, BatchRewriter.RecordPredicate keep, boolean keepEmpty,
                                          long now) {
-        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty, now,
-                1000, MAX_RECORD);
+        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty,
+                CleanedTransactions.none(), now, 1000, MAX_RECORD);
     }
 
     @ParameterizedTest
@@ -139,7 +139,7 @@ class BatchRewriterTest {
                     asked.add(producer);
                     asked.add(lastOffset);
                     return true;
-                }, 0, 1000, MAX_RECORD);
+                }, CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(PRODUCER, 104L), asked);
         List<MutableRecordBatch> out = batches(kept.output());
         assertEquals(1, out.size());
@@ -159,19 +159,9 @@ class BatchRewriterTest {
         List<Long> producers = new ArrayList<>();
         BatchRewriter.Result result = rewriter.rewrite(input, ByteBuffer.allocate(8),
                 (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> producers.add(producer) && false,
-                0, 1000, MAX_RECORD);
+                CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(-1L), producers);
         assertEquals(0, result.output().remaining());
-    }
-
-    @Test
-    void transactionalAndControlBatchesAreKeptWholeWhateverThePredicateSays() {
-        ByteBuffer transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
-                new SimpleRecord(1, bytes("k"), bytes("v")), new SimpleRecord(2, bytes("k"), bytes("w"))).buffer();
-        BatchRewriter.Result result = rewriter.rewrite(transactional, ByteBuffer.allocate(8),
-                (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> false, 0, 0, MAX_RECORD);
-        assertEquals(2, result.recordsRetained());
-        assertEquals(transactional.remaining(), result.output().remaining(), "copied byte for byte");
     }
 
     @Test
