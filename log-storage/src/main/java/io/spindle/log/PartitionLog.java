@@ -356,6 +356,31 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * Deletes the records below {@code offset} (Kafka's DeleteRecords): the log start offset moves up to it (never
+     * down), readers can no longer read below it, the segments wholly below it go, and the new start is in the
+     * forced checkpoint before this returns, so it survives a crash or power loss. Returns the log start offset
+     * after the call.
+     *
+     * @throws OffsetOutOfRangeException       when {@code offset} is past the log end offset
+     * @throws RecordDeletionRefusedException  when the topic's {@code cleanup.policy} has no {@code delete}
+     */
+    public long deleteRecordsBefore(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            long end = segments.logEndOffset();
+            if (offset < 0 || offset > end) {
+                throw new OffsetOutOfRangeException(name + ": cannot delete records below offset " + offset
+                        + ", outside the log [" + segments.logStartOffset() + ", " + end + "]");
+            }
+            retention.deleteRecordsBefore(config, offset);
+            return segments.logStartOffset();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ compaction
 
     /** This log as the log cleaner sees it: its segments, and the crash-safe swap of cleaned ones. */

@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The data path of the broker: Produce, Fetch, ListOffsets and InitProducerId, and the partition leader's side of the
- * transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition logs.
+ * The data path of the broker: Produce, Fetch, ListOffsets, InitProducerId and DeleteRecords, and the partition
+ * leader's side of the transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition
+ * logs.
  *
  * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
  * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
@@ -59,7 +60,8 @@ public final class DataPathHandlers implements AutoCloseable {
                 new ListOffsetsHandler(partitions, readers),
                 new InitProducerIdHandler(producerIds, readers, this::transactions),
                 new DescribeProducersHandler(partitions, readers),
-                new WriteTxnMarkersHandler(partitions, writers, clock));
+                new WriteTxnMarkersHandler(partitions, writers, clock),
+                new DeleteRecordsHandler(partitions, writers));
     }
 
     /**
@@ -94,7 +96,7 @@ public final class DataPathHandlers implements AutoCloseable {
         return readers;
     }
 
-    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers. */
+    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers, DeleteRecords. */
     public List<ApiHandler> handlers() {
         return handlers;
     }

@@ -20,9 +20,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li>per API ({@code api} label): requests, errors by error code, request latency histogram;</li>
  *   <li>the log cleaner's ({@link CleanerMeters}), with a dirty ratio per compacted partition;</li>
  *   <li>connections open, accepted and closed; append-to-durable latency;</li>
- *   <li>JVM and process: memory, GC, threads, classes, CPU, open files, uptime, resident memory.</li>
+ *   <li>JVM and process: memory, GC, threads, classes, CPU, open files, uptime, resident memory and its
+ *       anonymous, file-backed and shared parts ({@link ResidentMemory}).</li>
  * </ul>
  * Consumer-group meters are added by whoever owns the groups through {@link #registry()}.
  *
@@ -101,11 +99,7 @@ public final class BrokerMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        Path status = Path.of("/proc/self/status");
-        if (Files.isReadable(status)) {
-            Gauge.builder("process.resident.memory", status, BrokerMetrics::residentBytes)
-                    .baseUnit("bytes").description("Resident set size of the broker process").register(registry);
-        }
+        ResidentMemory.bindTo(registry);
     }
 
     /**
@@ -251,20 +245,6 @@ public final class BrokerMetrics implements AutoCloseable {
             return registry.scrape("application/openmetrics-text; version=1.0.0; charset=utf-8");
         }
         return registry.scrape();
-    }
-
-    private static double residentBytes(Path status) {
-        try {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.trim().split("\\s+");
-                    return Double.parseDouble(parts[1]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
     }
 
     @Override

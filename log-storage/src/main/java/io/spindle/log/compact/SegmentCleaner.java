@@ -122,15 +122,17 @@ public final class SegmentCleaner {
      */
     public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
                                    long deleteRetentionMs, EmptyBatchPolicy keepEmpty, Path dir) throws IOException {
-        BatchRewriter.RecordPredicate latest = (offset, key, tombstone, timestamp) -> {
+        BatchRewriter.RecordPredicate latest = (offset, key, tombstone, pastDeleteHorizon, timestamp) -> {
             if (key == null) {
                 return false;
             }
             if (offset >= mappedEnd) {
+                // Not deduplicated yet: older records of its key may still be in the log, so even a tombstone past
+                // its delete horizon stays, or the value it deleted would come back (as Kafka's cleaner keeps it).
                 return true;
             }
             long kept = map.get(key);
-            return kept < 0 || offset >= kept;
+            return (kept < 0 || offset >= kept) && !pastDeleteHorizon;
         };
         List<SegmentFile> cleaned = new ArrayList<>();
         ByteBuffer output = ByteBuffer.allocate(1 << 20);
