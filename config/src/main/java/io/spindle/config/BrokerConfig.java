@@ -219,9 +219,9 @@ public final class BrokerConfig {
     static final ConfigKey<Long> LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY = new ConfigKey<>(LOG_CLEANER_DEDUPE_BUFFER_SIZE,
             ValueType.longAtLeast(1024), 32L * 1024 * 1024,
             "The memory of the cleaners' key maps, in bytes, shared out among log.cleaner.threads (24 bytes per "
-            + "key, at most 2 GiB per thread); a log with more dirty keys than fit is cleaned in several passes. "
-            + "Kafka's default is 128 MiB; "
-            + "Spindle's is 32 MiB (about 1.2 million keys per pass), so that a small broker is not charged for it.");
+            + "table slot and 8 per key, about 35 bytes per key when full, at most 2 GiB per thread); a log with more "
+            + "dirty keys than fit is cleaned in several passes. Kafka's default is 128 MiB; Spindle's is 32 MiB "
+            + "(about 0.97 million keys per pass), so that a small broker is not charged for it.");
     static final ConfigKey<Double> LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY = new ConfigKey<>(
             LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, ValueType.doubleBetween(1, Double.MAX_VALUE), Double.MAX_VALUE,
             "The most bytes per second the cleaners read and write together; the default means no limit.");
