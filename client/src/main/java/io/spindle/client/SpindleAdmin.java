@@ -31,14 +31,15 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Topics, consumer groups and offsets, in the terms people ask about them: "which topics", "how far behind is this
- * group", "move this group back to yesterday". Every call waits at most the connection's timeout and fails with a
- * {@link SpindleException} naming the topic or group ({@link UnknownTopicException}, {@link UnknownGroupException},
- * {@link BrokerUnreachableException}). {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe;
- * closed with its {@link Spindle}.
+ * group", "move this group back to yesterday"; transactions through {@link #transactions()}. Every call waits at
+ * most the connection's timeout and fails with a {@link SpindleException} naming the topic or group
+ * ({@link UnknownTopicException}, {@link UnknownGroupException}, {@link BrokerUnreachableException}).
+ * {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe; closed with its {@link Spindle}.
  */
 public final class SpindleAdmin implements AutoCloseable {
     private final Admin admin;
@@ -56,6 +57,11 @@ public final class SpindleAdmin implements AutoCloseable {
         return admin;
     }
 
+    /** Transactions: transactional ids, open transactions per partition, aborting a hanging one. */
+    public TransactionAdmin transactions() {
+        return new TransactionAdmin(admin, bootstrap, timeoutMs);
+    }
+
     /** A partition of a topic: its first kept offset and its end offset (the offset the next record will get). */
     public record PartitionInfo(int partition, long startOffset, long endOffset) {
         public long records() {
@@ -63,8 +69,17 @@ public final class SpindleAdmin implements AutoCloseable {
         }
     }
 
-    /** @param configs the settings given to this topic (not the broker-wide defaults) */
-    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs) {
+    /**
+     * @param configs       the settings given to this topic (not the broker-wide defaults)
+     * @param cleanupPolicy the topic's cleanup.policy in effect ({@code delete}, {@code compact} or
+     *                      {@code compact,delete}), whether given to the topic or the broker's default
+     */
+    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs,
+                            String cleanupPolicy) {
+        /** True when the cleanup policy has compact: the log cleaner keeps the latest record of each key. */
+        public boolean compacted() {
+            return List.of(cleanupPolicy.split(",")).stream().map(String::strip).anyMatch("compact"::equals);
+        }
     }
 
     /** A consumer group as listed: its id, state (e.g. Stable, Empty) and number of members. */
@@ -134,7 +149,9 @@ public final class SpindleAdmin implements AutoCloseable {
                 configs.put(entry.name(), entry.value());
             }
         }
-        return new TopicInfo(topic, infos, configs);
+        ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        return new TopicInfo(topic, infos, configs, policy == null || policy.value() == null
+                ? TopicConfig.CLEANUP_POLICY_DELETE : policy.value());
     }
 
     private TopicDescription describe(String topic) {

@@ -368,16 +368,25 @@ public final class PartitionLog {
     }
 
     /**
-     * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
-     * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
-     * transaction state log's snapshot does (and, before compaction, the consumer-offsets snapshot did). Readers holding slices of a deleted segment keep them. Returns how many
-     * segments it deleted.
+     * Deletes the records below {@code offset} (Kafka's DeleteRecords): the log start offset moves up to it (never
+     * down), readers can no longer read below it, the segments wholly below it go, and the new start is in the
+     * forced checkpoint before this returns, so it survives a crash or power loss. Returns the log start offset
+     * after the call.
+     *
+     * @throws OffsetOutOfRangeException       when {@code offset} is past the log end offset
+     * @throws RecordDeletionRefusedException  when the topic's {@code cleanup.policy} has no {@code delete}
      */
-    public int deleteSegmentsBefore(long offset) {
+    public long deleteRecordsBefore(long offset) {
         lock.lock();
         try {
             ensureOpen();
-            return retention.deleteBefore(offset);
+            long end = segments.logEndOffset();
+            if (offset < 0 || offset > end) {
+                throw new OffsetOutOfRangeException(name + ": cannot delete records below offset " + offset
+                        + ", outside the log [" + segments.logStartOffset() + ", " + end + "]");
+            }
+            retention.deleteRecordsBefore(config, offset);
+            return segments.logStartOffset();
         } finally {
             lock.unlock();
         }

@@ -6,6 +6,7 @@ import io.spindle.log.LogIOException;
 import io.spindle.log.LogListener;
 import io.spindle.log.LogOfflineException;
 import io.spindle.log.LogSlice;
+import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
 import io.spindle.log.TransactionIndex;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 /**
@@ -239,6 +241,32 @@ public final class Partition {
         ensureOnline();
         try {
             return log.truncateTo(offset);
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
+     * Deletes the records below {@code offset} (DeleteRecords; {@link DeleteRecordsRequest#HIGH_WATERMARK} means the
+     * high watermark): the log start offset moves up to it, durably, and never down. Call on the partition's writer
+     * thread, so it is ordered with the appends.
+     *
+     * @return the log start offset (Kafka's low watermark) after the call
+     * @throws OffsetOutOfRangeException       when {@code offset} is negative (but not the sentinel) or above the
+     *                                         high watermark
+     * @throws io.spindle.log.RecordDeletionRefusedException when the topic's cleanup.policy has no delete
+     * @throws PartitionOfflineException      when the partition's storage has failed
+     */
+    public long deleteRecordsBefore(long offset) {
+        ensureOnline();
+        long highWatermark = highWatermark();
+        long target = offset == DeleteRecordsRequest.HIGH_WATERMARK ? highWatermark : offset;
+        if (target < 0 || target > highWatermark) {
+            throw new OffsetOutOfRangeException(name + ": cannot delete records below offset " + offset
+                    + ": it is not in [0, high watermark " + highWatermark + "]");
+        }
+        try {
+            return log.deleteRecordsBefore(target);
         } catch (LogOfflineException e) {
             throw new PartitionOfflineException(name, e);
         }

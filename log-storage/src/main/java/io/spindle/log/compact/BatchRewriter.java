@@ -23,8 +23,10 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
  *   <li>a batch left with no record disappears, unless {@link EmptyBatchPolicy} keeps it (a producer's last batch:
  *       its sequence must survive for the idempotent producer), then its header alone is written;</li>
  *   <li>a batch holding a tombstone gets a delete horizon ({@code now + deleteRetentionMs}, KIP-534's field in the
- *       batch header) the first time it is rewritten; once a later rewrite runs past that horizon, its tombstones
- *       are removed whatever the predicate says. So a tombstone lives at least {@code delete.retention.ms} after
+ *       batch header) the first time it is rewritten; a later rewrite past that horizon tells the predicate so
+ *       ({@code pastDeleteHorizon}), and the predicate decides: a tombstone may go only once no older record of its
+ *       key can remain, which only the cleaner knows (a tombstone past the range its key map covers must stay, or
+ *       the older value it hides would come back). So a tombstone lives at least {@code delete.retention.ms} after
  *       the clean that first reached it.</li>
  * </ul>
  * Transactions ({@link CleanedTransactions}, as Kafka's cleaner treats them): the records of a committed transaction
@@ -41,10 +43,11 @@ public final class BatchRewriter {
     @FunctionalInterface
     public interface RecordPredicate {
         /**
-         * @param key       the record's key (a read-only view), or null when it has none
-         * @param tombstone true when the record has a key and no value
+         * @param key               the record's key (a read-only view), or null when it has none
+         * @param tombstone         true when the record has a key and no value
+         * @param pastDeleteHorizon true for a tombstone whose batch's delete horizon has passed: it may go
          */
-        boolean retain(long offset, ByteBuffer key, boolean tombstone, long timestamp);
+        boolean retain(long offset, ByteBuffer key, boolean tombstone, boolean pastDeleteHorizon, long timestamp);
     }
 
     /** Whether a batch that lost all its records is kept as an empty batch (its header alone). */
@@ -117,14 +120,10 @@ public final class BatchRewriter {
 
             private boolean retainsRecord(RecordBatch batch, Record record) {
                 boolean tombstone = record.hasKey() && !record.hasValue();
-                if (tombstone) {
-                    OptionalLong horizon = batch.deleteHorizonMs();
-                    if (horizon.isPresent() && horizon.getAsLong() <= now) {
-                        return false;
-                    }
-                }
+                OptionalLong horizon = batch.deleteHorizonMs();
+                boolean expired = tombstone && horizon.isPresent() && horizon.getAsLong() <= now;
                 ByteBuffer key = record.hasKey() ? record.key().asReadOnlyBuffer() : null;
-                return predicate.retain(record.offset(), key, tombstone, record.timestamp());
+                return predicate.retain(record.offset(), key, tombstone, expired, record.timestamp());
             }
         };
         // filterTo stops after the batch that made it grow the output buffer: go on from there.

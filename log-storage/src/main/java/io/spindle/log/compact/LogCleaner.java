@@ -62,8 +62,13 @@ public final class LogCleaner implements AutoCloseable {
     private final LongAdder runs = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder failures = new LongAdder();
     private volatile long lastRunNanos;
     private volatile double maxDirtyRatio;
+    /** Clock millis: when the cleaner was made, when a thread last finished a round, when each log was last cleaned. */
+    private final long startedMs;
+    private volatile long lastRoundEndMs;
+    private final Map<String, Long> lastCleanedMs = new ConcurrentHashMap<>();
 
     /**
      * A cleaner over the logs {@code logs} supplies (asked afresh each round), keeping its checkpoint in
@@ -88,6 +93,8 @@ public final class LogCleaner implements AutoCloseable {
             }
         });
         this.mapBytesPerThread = settings.dedupeBufferSize() / Math.max(1, settings.threads());
+        this.startedMs = clock.millis();
+        this.lastRoundEndMs = startedMs;
     }
 
     /** Starts the threads; none when log.cleaner.threads is 0. */
@@ -107,7 +114,9 @@ public final class LogCleaner implements AutoCloseable {
         Supplier<SegmentCleaner> cleaner = () -> made[0] != null ? made[0] : (made[0] = newSegmentCleaner());
         try {
             while (stopping.getCount() > 0) {
-                if (!cleanOnce(cleaner)) {
+                boolean cleaned = cleanOnce(cleaner);
+                lastRoundEndMs = clock.millis();
+                if (!cleaned) {
                     stopping.await(settings.backoffMs(), TimeUnit.MILLISECONDS);
                 }
             }
@@ -134,7 +143,9 @@ public final class LogCleaner implements AutoCloseable {
      * @return true when a log was cleaned (or a clean failed), false when none needed it
      */
     public boolean cleanOnce() {
-        return cleanOnce(this::newSegmentCleaner);
+        boolean cleaned = cleanOnce(this::newSegmentCleaner);
+        lastRoundEndMs = clock.millis();
+        return cleaned;
     }
 
     private boolean cleanOnce(Supplier<SegmentCleaner> cleaner) {
@@ -179,6 +190,7 @@ public final class LogCleaner implements AutoCloseable {
             }
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             uncleanable.put(log.name(), reason);
+            failures.increment();
             LOG.error("{}: compaction failed, and this partition will not be compacted again until a restart: {}",
                     log.name(), reason);
             LOG.debug("{}: the compaction failure", log.name(), e);
@@ -215,6 +227,7 @@ public final class LogCleaner implements AutoCloseable {
                 log.directory());
         if (log.replaceSegments(replaced, cleaned)) {
             checkpoint.put(log.name(), mappedEnd);
+            lastCleanedMs.put(log.name(), clock.millis());
             LOG.debug("{}: cleaned offsets [{}, {}) of segments {} into {}", log.name(), firstDirty, mappedEnd,
                     replaced.stream().map(SegmentFile::baseOffset).toList(),
                     cleaned.stream().map(SegmentFile::baseOffset).toList());
@@ -248,6 +261,41 @@ public final class LogCleaner implements AutoCloseable {
         return lastRunNanos / 1e9;
     }
 
+    /** Cleans that failed since start (each left its log uncleanable until a restart). */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /**
+     * Seconds since a cleaner thread last finished a round (a clean, or a look that found nothing to clean), or since
+     * start when none has: it grows past log.cleaner.backoff.ms plus the longest clean only when the threads are stuck
+     * or gone.
+     */
+    public double secondsSinceLastRound() {
+        return Math.max(0, clock.millis() - lastRoundEndMs) / 1e3;
+    }
+
+    /**
+     * The dirty ratio of a compacted log now: the bytes of its cleanable range not yet cleaned over the bytes of the
+     * whole cleanable log (what {@link CleaningPlan} compares with min.cleanable.dirty.ratio); NaN when the log's
+     * policy does not compact.
+     */
+    public double dirtyRatio(CleanableLog log) {
+        if (!log.config().cleanupPolicy().compacts()) {
+            return Double.NaN;
+        }
+        LogSummary summary = new LogSummary(log.name(), log.config(), log.segmentSummaries(), firstDirtyOffset(log));
+        return CleaningPlan.candidate(summary, clock.millis()).dirtyRatio();
+    }
+
+    /**
+     * Seconds since this cleaner last cleaned the log, or since the cleaner started when it has not cleaned it yet
+     * (the checkpoint keeps where a clean stopped, not when).
+     */
+    public double secondsSinceLastClean(String logName) {
+        return Math.max(0, clock.millis() - lastCleanedMs.getOrDefault(logName, startedMs)) / 1e3;
+    }
+
     /** The highest dirty ratio among the compacted logs when a cleaner last looked. */
     public double maxDirtyRatio() {
         return maxDirtyRatio;
@@ -265,7 +313,9 @@ public final class LogCleaner implements AutoCloseable {
 
     /** Drops the checkpoint entries of logs that no longer exist. */
     public void forgetDeletedLogs() throws IOException {
-        checkpoint.retainOnly(logs.get().stream().map(CleanableLog::name).collect(Collectors.toSet()));
+        Set<String> names = logs.get().stream().map(CleanableLog::name).collect(Collectors.toSet());
+        lastCleanedMs.keySet().retainAll(names);
+        checkpoint.retainOnly(names);
     }
 
     /**

@@ -83,10 +83,15 @@ class SegmentCleanerTest {
     /** Cleans in passes until the whole range is mapped, moving each pass's cleaned files over the originals. */
     private List<SegmentFile> cleanInPasses(OffsetMap map, long now, long deleteRetentionMs, int[] passes)
             throws IOException {
-        List<SegmentFile> segments = writeSegments();
+        return cleanInPasses(writeSegments(), 90, map, now, deleteRetentionMs, passes);
+    }
+
+    /** As above, for {@code segments} whose last offset is {@code end - 1}. */
+    private List<SegmentFile> cleanInPasses(List<SegmentFile> segments, long end, OffsetMap map, long now,
+                                            long deleteRetentionMs, int[] passes) throws IOException {
         SegmentCleaner cleaner = new SegmentCleaner(map);
         long from = 0;
-        while (from < 90) {
+        while (from < end) {
             long mappedEnd = cleaner.buildMap(segments, from, CleanedTransactions.none());
             assertTrue(mappedEnd > from, "each pass maps something");
             List<SegmentFile> cleaned = cleaner.clean(segments, mappedEnd, 1 << 20, now, deleteRetentionMs, DROP_EMPTY,
@@ -141,6 +146,31 @@ class SegmentCleanerTest {
         List<SegmentFile> after = cleaner.clean(segments, end, 1 << 20, NOW + 1000, 1000, DROP_EMPTY,
                 CleanedTransactions.none(), dir);
         assertEquals(LATEST.subList(0, 5), records(after));
+    }
+
+    @Test
+    void anExpiredTombstonePastTheMappedRangeStaysUntilAPassMapsItsKey() throws IOException {
+        // k's old value, nine other keys, then k's tombstone: with two keys a pass, the first pass gives the
+        // tombstone's batch a delete horizon (retention 0: already past) long before a pass maps k again.
+        Path file = dir.resolve(String.format("%020d.log", 0));
+        try (var out = Files.newOutputStream(file)) {
+            for (long offset = 0; offset <= 10; offset++) {
+                SimpleRecord record = offset == 0 ? new SimpleRecord(NOW, bytes("k"), bytes("old"))
+                        : offset == 10 ? new SimpleRecord(NOW, bytes("k"), null)
+                        : new SimpleRecord(NOW, bytes("a" + offset), bytes("v" + offset));
+                ByteBuffer batch = MemoryRecords.withRecords(offset, Compression.NONE, record).buffer();
+                out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+            }
+        }
+        int[] passes = {0};
+
+        List<SegmentFile> cleaned = cleanInPasses(List.of(new SegmentFile(0, file)), 11, new OffsetMap(24 * 3), NOW,
+                0, passes);
+
+        assertTrue(passes[0] >= 4, "passes " + passes[0]);
+        List<String> ofK = records(cleaned).stream().filter(r -> r.contains(":k=")).toList();
+        assertTrue(ofK.isEmpty() || ofK.equals(List.of("10:k=null")),
+                "k was deleted: its tombstone or nothing remains, never its old value: " + ofK);
     }
 
     @Test
