@@ -80,27 +80,19 @@ class TransactionCrashTest {
     private void kills(int crashes, long seed) throws Exception {
         Path dataDir = Files.createDirectory(work.resolve("data"));
         try (BrokerProcess broker = new BrokerProcess(dataDir, work, SETTINGS)) {
-            crashRepeatedly(broker, crashes, seed, () -> {
-                broker.kill();
-                broker.start();
-            });
+            crashRepeatedly(broker, crashes, seed, Crash.sigkill(broker));
         }
     }
 
     private void powerLosses(int crashes, long seed) throws Exception {
         try (CrashFs disk = CrashFs.requireAvailable(work).mount();
              BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, SETTINGS)) {
-            crashRepeatedly(broker, crashes, seed, () -> {
-                broker.kill();
-                disk.powerCut();
-                disk.mount();
-                broker.start();
-            });
+            crashRepeatedly(broker, crashes, seed, Crash.powerLoss(broker, disk));
             broker.kill();
         }
     }
 
-    private static void crashRepeatedly(BrokerProcess broker, int crashes, long seed, KillTest.Crash crash)
+    private static void crashRepeatedly(BrokerProcess broker, int crashes, long seed, Crash crash)
             throws Exception {
         Random random = new Random(seed);
         TxnLedger ledger = new TxnLedger();
