@@ -11,6 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The aborted transactions whose ABORT marker lies in one segment: the file {@code <base offset>.txnindex} beside
@@ -31,6 +33,7 @@ import java.util.zip.CRC32C;
  * any thread (an immutable list published through a volatile field).
  */
 final class TxnIndex {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
     static final String SUFFIX = ".txnindex";
     static final int MAGIC = 0x53505458;
     static final int VERSION = 1;
@@ -194,7 +197,8 @@ final class TxnIndex {
         try {
             closeChannel();
         } catch (IOException e) {
-            // Nothing to lose: whatever had to be durable was forced with the segment.
+            // Nothing is lost: whatever had to be durable was forced with the segment; only the descriptor leaks.
+            LOG.warn("cannot close {}: {}", file, e.getMessage());
         }
     }
 

@@ -121,6 +121,11 @@ class TransactionalCleaningTest {
                 "the older plain value gives way to the committed one, never to the aborted one; the ABORT marker"
                         + " stays until delete.retention.ms has passed since it was found alone");
         assertEquals(List.of(new AbortedTransaction(P2, 3, 4, 5)), log.transactions().abortedTransactions(0, 7));
+        closeAll();
+        manager = open();
+        log = manager.getOrCreate("t", 0, COMPACTED);
+        assertEquals(List.of(new AbortedTransaction(P2, 3, 4, 5)), log.transactions().abortedTransactions(0, 7),
+                "the cleaned segment's .txnindex was written with it");
 
         clock.advance(DELETE_RETENTION_MS);
         fill(log, 20);
