@@ -259,7 +259,8 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                             ? done(error)
                             : store(m.withAdded(partitions, groups, clock.millis())).handle((ignored, failure) ->
                                     failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
-                    result.whenComplete((value, failure) -> answer.complete(value));
+                    result.whenComplete((value, failure) ->
+                            answer.complete(failure == null ? value : Errors.COORDINATOR_NOT_AVAILABLE));
                     return true;
                 }
 
