@@ -20,7 +20,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A connection to a Spindle (or any Kafka) broker, and the factory of everything the client does:
- * {@linkplain #producer() producers}, {@linkplain #consume consumer workers}, {@linkplain #replay replays} and the
+ * {@linkplain #producer() producers}, {@linkplain #consume consumer workers}, {@linkplain #queue queue workers},
+ * {@linkplain #replay replays} and the
  * {@linkplain #admin() admin view}.
  *
  * <pre>{@code
@@ -97,6 +98,20 @@ public final class Spindle implements AutoCloseable {
     /** A worker builder: group, topics, delivery mode, retries, keys and values of any type. */
     public <K, V> ConsumerWorker.Builder<K, V> consumer(Serde<K> keys, Serde<V> values) {
         return new ConsumerWorker.Builder<>(this, keys, values);
+    }
+
+    /**
+     * Starts a queue worker pool in share group {@code group} (KIP-932) that hands each record of {@code topic} (text
+     * keys and values) to {@code handler} on one of its workers: accepted when the handler returns, released for
+     * another try when it throws, dead letters left to the broker. See {@link QueueWorker}.
+     */
+    public QueueWorker<String, String> queue(String group, String topic, RecordHandler<String, String> handler) {
+        return queue(Serde.string(), Serde.string()).group(group).topics(topic).start(handler);
+    }
+
+    /** A queue worker pool builder: share group, topics, number of workers, keys and values of any type. */
+    public <K, V> QueueWorker.Builder<K, V> queue(Serde<K> keys, Serde<V> values) {
+        return new QueueWorker.Builder<>(this, keys, values);
     }
 
     /** A replay of {@code topic} with text keys and values; choose where it starts, then iterate. */

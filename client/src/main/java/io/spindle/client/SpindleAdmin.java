@@ -31,6 +31,7 @@ import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -68,8 +69,17 @@ public final class SpindleAdmin implements AutoCloseable {
         }
     }
 
-    /** @param configs the settings given to this topic (not the broker-wide defaults) */
-    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs) {
+    /**
+     * @param configs       the settings given to this topic (not the broker-wide defaults)
+     * @param cleanupPolicy the topic's cleanup.policy in effect ({@code delete}, {@code compact} or
+     *                      {@code compact,delete}), whether given to the topic or the broker's default
+     */
+    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs,
+                            String cleanupPolicy) {
+        /** True when the cleanup policy has compact: the log cleaner keeps the latest record of each key. */
+        public boolean compacted() {
+            return List.of(cleanupPolicy.split(",")).stream().map(String::strip).anyMatch("compact"::equals);
+        }
     }
 
     /** A consumer group as listed: its id, state (e.g. Stable, Empty) and number of members. */
@@ -139,7 +149,9 @@ public final class SpindleAdmin implements AutoCloseable {
                 configs.put(entry.name(), entry.value());
             }
         }
-        return new TopicInfo(topic, infos, configs);
+        ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        return new TopicInfo(topic, infos, configs, policy == null || policy.value() == null
+                ? TopicConfig.CLEANUP_POLICY_DELETE : policy.value());
     }
 
     private TopicDescription describe(String topic) {

@@ -6,10 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which whole old segments of a partition log go: by age ({@code retention.ms}), by size ({@code retention.bytes}),
- * or because the log's own writer made everything below an offset redundant ({@link #deleteBefore}). Never the
- * records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction,
- * not age or size, decides what goes (Kafka does the same).
+ * Which whole old segments of a partition log go: by age ({@code retention.ms}) or by size ({@code retention.bytes}).
+ * Never the records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there
+ * compaction, not age or size, decides what goes (Kafka does the same).
  *
  * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it. After deleting it
  * writes the checkpoint, whose log start offset moved.
@@ -101,26 +100,5 @@ final class Retention {
                     + segments.directory() + ": " + e.getMessage(), e);
         }
         durability.forceCheckpoint();
-    }
-
-    /** Deletes every segment wholly below {@code offset}, never the active one; returns how many. */
-    int deleteBefore(long offset) {
-        int deleted = 0;
-        try {
-            for (Segment segment : segments.snapshot()) {
-                if (segment == segments.active() || segment.nextOffset() > offset) {
-                    break;
-                }
-                segments.deleteOldest(segment);
-                deleted++;
-            }
-            if (deleted > 0) {
-                durability.forceCheckpoint();
-            }
-        } catch (IOException e) {
-            throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in "
-                    + segments.directory() + ": " + e.getMessage(), e);
-        }
-        return deleted;
     }
 }

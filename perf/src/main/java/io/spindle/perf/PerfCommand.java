@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
-            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -358,6 +358,89 @@ public final class PerfCommand implements Callable<Integer> {
         private static Path defaultKafkaToolsLib(Path kafkaLib) {
             String property = System.getProperty("spindle.perf.kafkaToolsLib");
             return property != null ? Paths.get(property) : kafkaLib.toAbsolutePath().resolveSibling("kafka-tools");
+        }
+    }
+
+    @Command(name = "compact", sortOptions = false,
+            description = "Compares Spindle's log cleaner with Apache Kafka 4.4.0's: starts each in turn (Kafka, Spindle,"
+                    + " ...) with the same cleaner settings, writes two topics with the same keyed producer, and measures"
+                    + " the time until one is compacted, the broker's memory meanwhile, and the produce rate to a third"
+                    + " topic with and without a clean running; prints medians and Spindle/Kafka ratios.")
+    static final class CompactCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--bytes", paramLabel = "SIZE", defaultValue = "1g",
+                description = "Value bytes written to each compacted topic: 256m, 1g (default: ${DEFAULT-VALUE}).")
+        String bytes;
+
+        @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "1024",
+                description = "Bytes per record value (default: ${DEFAULT-VALUE}).")
+        int recordSize;
+
+        @Option(names = "--key-percent", paramLabel = "PCT", defaultValue = "10",
+                description = "Distinct keys, in per cent of the records (default: ${DEFAULT-VALUE}).")
+        int keyPercent;
+
+        @Option(names = "--segment-bytes", paramLabel = "SIZE", defaultValue = "64m",
+                description = "segment.bytes of the compacted topics (default: ${DEFAULT-VALUE}).")
+        String segmentBytes;
+
+        @Option(names = "--dedupe-buffer", paramLabel = "SIZE", defaultValue = "32m",
+                description = "log.cleaner.dedupe.buffer.size of both brokers (default: ${DEFAULT-VALUE}, Spindle's default).")
+        String dedupeBuffer;
+
+        @Option(names = "--backoff-ms", paramLabel = "MS", defaultValue = "100",
+                description = "log.cleaner.backoff.ms of both brokers (default: ${DEFAULT-VALUE}).")
+        long backoffMs;
+
+        @Option(names = "--load-window", paramLabel = "D", defaultValue = "5s",
+                description = "How long the produce rate is taken with no clean running (default: ${DEFAULT-VALUE}).")
+        String loadWindow;
+
+        @Option(names = "--timeout", paramLabel = "D", defaultValue = "10m",
+                description = "The longest wait for one clean (default: ${DEFAULT-VALUE}).")
+        String timeout;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
+        Path kafkaLib;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
+            }
+            if (backoffMs < 0) {
+                throw new CommandLine.ParameterException(command, "--backoff-ms must be 0 or more, not " + backoffMs);
+            }
+            CompactCompare.Plan plan;
+            try {
+                long segment = ByteSize.parse(segmentBytes);
+                if (segment < 1 << 20 || segment > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("--segment-bytes must be 1m to 2g-1 (Kafka's bounds), not " + segmentBytes);
+                }
+                CompactRun.Plan run = new CompactRun.Plan(ByteSize.parse(bytes), recordSize, keyPercent, (int) segment,
+                        Durations.parse(loadWindow), Durations.parse(timeout));
+                plan = new CompactCompare.Plan(rounds, run, ByteSize.parse(dedupeBuffer), backoffMs);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, e.getMessage());
+            }
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compact-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            new CompactCompare(plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
+            return CommandLine.ExitCode.OK;
         }
     }
 

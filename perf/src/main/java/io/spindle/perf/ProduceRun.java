@@ -2,6 +2,7 @@ package io.spindle.perf;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -19,6 +20,14 @@ public final class ProduceRun {
     }
 
     public static RunResult run(Workload workload) throws InterruptedException {
+        return run(workload, () -> false);
+    }
+
+    /**
+     * As {@link #run(Workload)}, ending early as soon as {@code stop} says so (asked before each send): a run
+     * bounded by an event, such as a clean finishing, with the workload's count or duration as its upper bound.
+     */
+    public static RunResult run(Workload workload, BooleanSupplier stop) throws InterruptedException {
         Topics.ensure(workload.bootstrap(), workload.topic(), workload.partitions());
         KeyDistribution keys = KeyDistribution.parse(workload.keys());
         byte[] value = values(workload.recordSize());
@@ -36,7 +45,8 @@ public final class ProduceRun {
             long start = System.nanoTime();
             long deadline = workload.duration() == null ? Long.MAX_VALUE : start + workload.duration().toNanos();
             Pacer pacer = new Pacer(workload.rate(), start);
-            while (workload.records() > 0 ? sent < workload.records() : System.nanoTime() < deadline) {
+            while ((workload.records() > 0 ? sent < workload.records() : System.nanoTime() < deadline)
+                    && !stop.getAsBoolean()) {
                 long scheduled = pacer.awaitNext();
                 if (scheduled >= deadline) {
                     break;

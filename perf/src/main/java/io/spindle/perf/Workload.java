@@ -112,6 +112,11 @@ public record Workload(String bootstrap, String topic, long records, Duration du
                 compression, partitions, newRate, transactionRecords, isolation);
     }
 
+    public Workload withKeys(String newKeys) {
+        return new Workload(bootstrap, topic, records, duration, recordSize, newKeys, acks, batchSize, lingerMs,
+                compression, partitions, rate);
+    }
+
     public Workload withLingerMs(int newLingerMs) {
         return new Workload(bootstrap, topic, records, duration, recordSize, keys, acks, batchSize, newLingerMs,
                 compression, partitions, rate, transactionRecords, isolation);

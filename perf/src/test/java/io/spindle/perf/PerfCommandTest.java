@@ -162,4 +162,15 @@ class PerfCommandTest {
         assertEquals(CommandLine.ExitCode.USAGE, rounds.status());
         assertTrue(rounds.err().contains("--rounds must be at least 1, not 0"), rounds.err());
     }
+
+    @Test
+    void compactRejectsASizeItCannotReadAndATinySegmentBeforeStartingAnything() {
+        Run bytes = perf("compact", "--bytes", "lots", "--work-dir", dataDir.resolve("never").toString());
+        Run segment = perf("compact", "--segment-bytes", "4k", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, bytes.status());
+        assertTrue(bytes.err().contains("'lots' is not a size"), bytes.err());
+        assertEquals(CommandLine.ExitCode.USAGE, segment.status());
+        assertTrue(segment.err().contains("--segment-bytes must be 1m to 2g-1"), segment.err());
+    }
 }

@@ -23,14 +23,17 @@ import org.apache.kafka.common.utils.internals.BufferSupplier;
  *   <li>a batch left with no record disappears, unless {@link EmptyBatchPolicy} keeps it (a producer's last batch:
  *       its sequence must survive for the idempotent producer), then its header alone is written;</li>
  *   <li>a batch holding a tombstone gets a delete horizon ({@code now + deleteRetentionMs}, KIP-534's field in the
- *       batch header) the first time it is rewritten; once a later rewrite runs past that horizon, its tombstones
- *       are removed whatever the predicate says. So a tombstone lives at least {@code delete.retention.ms} after
+ *       batch header) the first time it is rewritten; a later rewrite past that horizon tells the predicate so
+ *       ({@code pastDeleteHorizon}), and the predicate decides: a tombstone may go only once no older record of its
+ *       key can remain, which only the cleaner knows (a tombstone past the range its key map covers must stay, or
+ *       the older value it hides would come back). So a tombstone lives at least {@code delete.retention.ms} after
  *       the clean that first reached it.</li>
  * </ul>
- * Transactional batches and control batches (commit and abort markers) are copied whole, whatever the predicate
- * says: cleaning that knows which transactions were aborted (Kafka drops their records, and the markers once no
- * longer needed) is not implemented, and dropping a committed value for an aborted later one would lose it for
- * read_committed consumers. {@link SegmentCleaner} does not map their keys either.
+ * Transactions ({@link CleanedTransactions}, as Kafka's cleaner treats them): the records of a committed transaction
+ * are cleaned like any others; a batch of an aborted one loses all its records (and goes, unless kept empty as
+ * above); a COMMIT or ABORT marker stays while a batch of its transaction is still written before it, and once it is
+ * alone it gets a delete horizon the first time and goes (its records, or the whole batch) when a later rewrite runs
+ * past that horizon.
  *
  * <p>Not thread-safe (it reuses decompression buffers); one per cleaner thread.
  */
@@ -40,10 +43,11 @@ public final class BatchRewriter {
     @FunctionalInterface
     public interface RecordPredicate {
         /**
-         * @param key       the record's key (a read-only view), or null when it has none
-         * @param tombstone true when the record has a key and no value
+         * @param key               the record's key (a read-only view), or null when it has none
+         * @param tombstone         true when the record has a key and no value
+         * @param pastDeleteHorizon true for a tombstone whose batch's delete horizon has passed: it may go
          */
-        boolean retain(long offset, ByteBuffer key, boolean tombstone, long timestamp);
+        boolean retain(long offset, ByteBuffer key, boolean tombstone, boolean pastDeleteHorizon, long timestamp);
     }
 
     /** Whether a batch that lost all its records is kept as an empty batch (its header alone). */
@@ -70,29 +74,56 @@ public final class BatchRewriter {
      *                         length in decompressed data makes the cleaner allocate
      */
     public Result rewrite(ByteBuffer batches, ByteBuffer output, RecordPredicate predicate, EmptyBatchPolicy empty,
-                          long now, long deleteRetentionMs, int maxRecordBytes) {
+                          CleanedTransactions transactions, long now, long deleteRetentionMs, int maxRecordBytes) {
         RecordFilter filter = new RecordFilter(now, deleteRetentionMs) {
+            /** Every record of the current batch goes: an aborted transaction's, or a marker past its horizon. */
+            private boolean discardRecords;
+            /** The current batch is transactional data: a record kept means its transaction keeps data. */
+            private boolean transactionalData;
+
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                boolean keep = empty.keepWhenEmpty(batch.hasProducerId() ? batch.producerId() : -1, batch.lastOffset());
-                return new BatchRetentionResult(keep ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY,
-                        false);
+                long producerId = batch.hasProducerId() ? batch.producerId() : -1;
+                boolean keep = empty.keepWhenEmpty(producerId, batch.lastOffset());
+                boolean markerAlone = false;
+                transactionalData = batch.isTransactional() && !batch.isControlBatch();
+                if (batch.isControlBatch()) {
+                    markerAlone = transactions.markerAlone(producerId);
+                    OptionalLong horizon = batch.deleteHorizonMs();
+                    discardRecords = markerAlone && horizon.isPresent() && horizon.getAsLong() <= now;
+                } else {
+                    discardRecords = transactionalData && transactions.isAborted(producerId, batch.baseOffset());
+                    if (transactionalData && keep) {
+                        transactions.dataKept(producerId);     // written even if emptied
+                    }
+                }
+                BatchRetention retention = keep ? BatchRetention.RETAIN_EMPTY
+                        : discardRecords ? BatchRetention.DELETE : BatchRetention.DELETE_EMPTY;
+                // A lone marker kept now gets its delete horizon (filterTo sets it when it has none).
+                return new BatchRetentionResult(retention, markerAlone);
             }
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-                if (batch.isTransactional() || batch.isControlBatch()) {
-                    return true;        // no transaction-aware cleaning yet: see the class comment
+                if (discardRecords) {
+                    return false;
                 }
+                if (batch.isControlBatch()) {
+                    return true;
+                }
+                boolean retained = retainsRecord(batch, record);
+                if (retained && transactionalData) {
+                    transactions.dataKept(batch.producerId());
+                }
+                return retained;
+            }
+
+            private boolean retainsRecord(RecordBatch batch, Record record) {
                 boolean tombstone = record.hasKey() && !record.hasValue();
-                if (tombstone) {
-                    OptionalLong horizon = batch.deleteHorizonMs();
-                    if (horizon.isPresent() && horizon.getAsLong() <= now) {
-                        return false;
-                    }
-                }
+                OptionalLong horizon = batch.deleteHorizonMs();
+                boolean expired = tombstone && horizon.isPresent() && horizon.getAsLong() <= now;
                 ByteBuffer key = record.hasKey() ? record.key().asReadOnlyBuffer() : null;
-                return predicate.retain(record.offset(), key, tombstone, record.timestamp());
+                return predicate.retain(record.offset(), key, tombstone, expired, record.timestamp());
             }
         };
         // filterTo stops after the batch that made it grow the output buffer: go on from there.
