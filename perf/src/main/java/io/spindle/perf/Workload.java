@@ -114,7 +114,7 @@ public record Workload(String bootstrap, String topic, long records, Duration du
 
     public Workload withKeys(String newKeys) {
         return new Workload(bootstrap, topic, records, duration, recordSize, newKeys, acks, batchSize, lingerMs,
-                compression, partitions, rate);
+                compression, partitions, rate, transactionRecords, isolation);
     }
 
     public Workload withLingerMs(int newLingerMs) {
