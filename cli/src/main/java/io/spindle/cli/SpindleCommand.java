@@ -89,6 +89,8 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("replay", new ReplayCommand(shutdown));
         commandLine.addSubcommand("group", new GroupCommand());
         commandLine.addSubcommand("lag", new LagCommand());
+        commandLine.addSubcommand("queue", new CommandLine(new QueueCommand())
+                .addSubcommand("consume", new QueueCommand.Consume(shutdown)));
         commandLine.addSubcommand("completion", new CompletionCommand());
     }
 
