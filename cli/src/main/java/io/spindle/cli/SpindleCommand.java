@@ -90,6 +90,8 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("group", new GroupCommand());
         commandLine.addSubcommand("lag", new LagCommand());
         commandLine.addSubcommand("txn", new TxnCommand());
+        commandLine.addSubcommand("queue", new CommandLine(new QueueCommand())
+                .addSubcommand("consume", new QueueCommand.Consume(shutdown)));
         commandLine.addSubcommand("completion", new CompletionCommand());
     }
 

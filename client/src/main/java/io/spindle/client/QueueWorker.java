@@ -12,15 +12,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.Config;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class QueueWorker<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QueueWorker.class);
     private static final Duration POLL = Duration.ofMillis(100);
-    private static final String AUTO_OFFSET_RESET = "share.auto.offset.reset";
 
     private final Spindle spindle;
     private final String group;
@@ -85,8 +79,7 @@ public final class QueueWorker<K, V> implements AutoCloseable {
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
         config.putAll(builder.config);
         for (int i = 0; i < builder.workers; i++) {
-            consumers.add(new KafkaShareConsumer<>(spindle.config(config), new ByteArrayDeserializer(),
-                    new ByteArrayDeserializer()));
+            consumers.add(spindle.newKafkaShareConsumer(config));
         }
         for (int i = 0; i < builder.workers; i++) {
             KafkaShareConsumer<byte[], byte[]> consumer = consumers.get(i);
@@ -197,23 +190,8 @@ public final class QueueWorker<K, V> implements AutoCloseable {
     }
 
     private void start() {
-        startAtEarliestUnlessSet();
+        spindle.admin().startShareGroupAtEarliestUnlessSet(group);
         threads.forEach(Thread::start);
-    }
-
-    private void startAtEarliestUnlessSet() {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
-        long timeoutMs = spindle.timeout().toMillis();
-        Map<ConfigResource, Config> described = KafkaCalls.await(
-                spindle.admin().kafka().describeConfigs(List.of(resource)).all(), timeoutMs,
-                spindle.bootstrapServers(), "Describing the configs of share group '" + group + "'", null, group);
-        ConfigEntry reset = described.get(resource).get(AUTO_OFFSET_RESET);
-        if (reset != null && reset.source() == ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG) {
-            return;
-        }
-        KafkaCalls.await(spindle.admin().kafka().incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
-                        new ConfigEntry(AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET)))).all(), timeoutMs,
-                spindle.bootstrapServers(), "Setting share.auto.offset.reset of share group '" + group + "'", null, group);
     }
 
     /** Pool settings; {@link #start(RecordHandler)} starts it. */

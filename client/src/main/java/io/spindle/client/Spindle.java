@@ -13,6 +13,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -153,6 +154,14 @@ public final class Spindle implements AutoCloseable {
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         config.putAll(extra);
         return new KafkaConsumer<>(config(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * A kafka-clients share consumer (KIP-932) of bytes with this connection's settings, {@code extra} on top (at
+     * least group.id). The caller closes it.
+     */
+    public KafkaShareConsumer<byte[], byte[]> newKafkaShareConsumer(Map<String, Object> extra) {
+        return new KafkaShareConsumer<>(config(extra), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The kafka-clients configuration: bootstrap, client id, timeouts, then {@code defaults}, then the overrides. */

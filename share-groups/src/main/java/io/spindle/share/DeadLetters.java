@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ final class DeadLetters {
     private final ScheduledExecutorService loop;
     private final TopicNames topicNames;
     private final BiFunction<String, String, String> deadLetterTopic;
+    private final BiPredicate<ShareStateRecords.Key, SharePartition> current;
     private final StateWriter writer;
     private final ConcurrentHashMap<ShareStateRecords.Key, Long> retryDelays = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> perGroup = new ConcurrentHashMap<>();
@@ -52,13 +54,17 @@ final class DeadLetters {
     /**
      * @param deadLetterTopic (group, topic) to the dead-letter topic of a record of that topic, or null when the group
      *                        has none now (the record is then archived without a copy)
+     * @param current         whether a share-partition is still the coordinator's for its key (not deleted or
+     *                        replaced since): the dead letters of one that is not are dropped, its state not written
      */
     DeadLetters(DeadLetterSink sink, ScheduledExecutorService loop, TopicNames topicNames,
-                BiFunction<String, String, String> deadLetterTopic, StateWriter writer) {
+                BiFunction<String, String, String> deadLetterTopic,
+                BiPredicate<ShareStateRecords.Key, SharePartition> current, StateWriter writer) {
         this.sink = sink;
         this.loop = loop;
         this.topicNames = topicNames;
         this.deadLetterTopic = deadLetterTopic;
+        this.current = current;
         this.writer = writer;
     }
 
@@ -100,6 +106,9 @@ final class DeadLetters {
     }
 
     private void send(ShareStateRecords.Key key, SharePartition partition, SharePartition.PendingDeadLetter letter) {
+        if (!current.test(key, partition)) {
+            return;     // the group's state there was deleted (DeleteGroups, DeleteShareGroupOffsets) meanwhile
+        }
         Optional<String> topic = topicNames.of(key);
         String target = topic.map(name -> deadLetterTopic.apply(key.group(), name)).orElse(null);
         CompletableFuture<Void> copied;
@@ -125,7 +134,7 @@ final class DeadLetters {
             }
             retryDelays.remove(key);
             synchronized (partition) {
-                if (partition.deadLettered(letter.offset())) {
+                if (current.test(key, partition) && partition.deadLettered(letter.offset())) {
                     if (counted) {
                         perGroup.computeIfAbsent(key.group(), g -> new AtomicLong()).incrementAndGet();
                     }

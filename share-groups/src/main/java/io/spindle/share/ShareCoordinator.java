@@ -109,6 +109,7 @@ public final class ShareCoordinator implements AutoCloseable {
         loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
                 (group, topic) -> settingsFor(group).deadLetterTopicFor(topic),
+                (key, partition) -> partitions.get(key) == partition,
                 (key, partition) -> persist(key.group(), key.topicId(), key.partition(), partition));
     }
 

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code spindle_share_partition_available{...}}: records in the window that may be acquired (now or after their
  *       wait);</li>
  *   <li>{@code spindle_share_partition_dead_lettering{...}}: records waiting for their dead-letter copy;</li>
+ *   <li>{@code spindle_share_partition_dead_letters_total{...}}: records copied to the dead-letter topic (then
+ *       archived) since the broker started;</li>
  *   <li>{@code spindle_share_partition_lag{...}}: records below the high watermark still to finish;</li>
  *   <li>{@code spindle_share_partition_archived_total{...}}: records archived since the broker started (rejected,
  *       over the delivery count limit);</li>
@@ -92,6 +94,7 @@ final class ShareMeters {
             long archived;
             long available;
             long deadLettering;
+            long deadLettered;
             long[] groupDeliveries = deliveries.computeIfAbsent(key.group(),
                     g -> new long[SharePartition.MAX_COUNTED_DELIVERY + 1]);
             SharePartition state = e.getValue();
@@ -102,6 +105,7 @@ final class ShareMeters {
                 archived = state.archivedTotal();
                 available = state.available();
                 deadLettering = state.deadLettering();
+                deadLettered = state.deadLetteredTotal();
                 for (int count = 1; count <= SharePartition.MAX_COUNTED_DELIVERY; count++) {
                     groupDeliveries[count] += state.deliveries(count);
                 }
@@ -118,6 +122,8 @@ final class ShareMeters {
                     available));
             seen.add(gauge("spindle.share.partition.dead.lettering", "Records waiting for their dead-letter copy", tags,
                     deadLettering));
+            seen.add(counter("spindle.share.partition.dead.letters", "Records copied to the dead-letter topic", tags,
+                    deadLettered));
         }
         for (Map.Entry<String, long[]> e : deliveries.entrySet()) {
             String group = e.getKey();
