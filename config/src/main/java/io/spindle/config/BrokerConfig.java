@@ -71,6 +71,9 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
     public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
+    public static final String GROUP_SHARE_DEAD_LETTER_TOPIC = "group.share.dead.letter.topic";
+    public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MS = "group.share.redelivery.backoff.ms";
+    public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS = "group.share.redelivery.backoff.max.ms";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -190,6 +193,17 @@ public final class BrokerConfig {
             GROUP_SHARE_MAX_SHARE_SESSIONS, ValueType.intAtLeast(1), 2_000,
             "The most share sessions the broker keeps (one per share consumer fetching from it); a consumer opening "
                     + "one more is refused with SHARE_SESSION_LIMIT_REACHED (Kafka's name and default).");
+    static final ConfigKey<String> GROUP_SHARE_DEAD_LETTER_TOPIC_KEY = new ConfigKey<>(
+            GROUP_SHARE_DEAD_LETTER_TOPIC, ValueType.topicPattern(), "",
+            "Spindle's: where share groups copy a record they reject or that reaches the delivery count limit, before "
+                    + "archiving it; {topic} stands for the record's topic (e.g. {topic}.dlq). Empty: archived only.");
+    static final ConfigKey<Integer> GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_REDELIVERY_BACKOFF_MS, ValueType.intBetween(0, 3_600_000), 0,
+            "Spindle's: how long a share group's released or timed-out record waits before it is delivered again, "
+                    + "in milliseconds, after its first delivery; doubled after each later one. 0: at once.");
+    static final ConfigKey<Integer> GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS, ValueType.intBetween(0, 3_600_000), 60_000,
+            "Spindle's: the longest wait before a released or timed-out record is delivered again, in milliseconds.");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -290,7 +304,9 @@ public final class BrokerConfig {
                 GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
                 GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
-                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values)));
+                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
+                GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values)));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
                 TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values),
@@ -594,7 +610,8 @@ public final class BrokerConfig {
                 GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY,
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY,
                 GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY,
-                OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
+                GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY,
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
                 LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,

@@ -2,6 +2,7 @@ package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,10 +36,12 @@ final class LogLoader {
     private final long now;
     private final Segments segments;
     private final ProducerStateTable producers;
+    private final TransactionTracker transactions;
     private final boolean compactedBefore;
 
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
-              boolean compactedBefore) {
+              TransactionTracker transactions, boolean compactedBefore) {
+        this.transactions = transactions;
         this.compactedBefore = compactedBefore;
         this.name = name;
         this.dir = dir;
@@ -155,7 +158,7 @@ final class LogLoader {
         }
         long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
         segments.loaded(start, next);
-        rebuildProducerState(segments, producers);
+        rebuildProducerState(segments, producers, transactions);
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
         return new Loaded(next, false);
@@ -168,6 +171,7 @@ final class LogLoader {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), TxnIndex.SUFFIX)));
         }
     }
 
@@ -175,7 +179,8 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String fileName = file.getFileName().toString();
-                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")) && fileName.length() >= 20) {
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX))
+                        && fileName.length() >= 20) {
                     try {
                         long base = Long.parseLong(fileName.substring(0, 20));
                         if (!bases.contains(base)) {
@@ -189,15 +194,37 @@ final class LogLoader {
         }
     }
 
-    /** Reads every batch header once to learn the idempotent producers' last sequences (at load and after truncation). */
-    static void rebuildProducerState(Segments segments, ProducerStateTable producers) {
+    /**
+     * Reads every batch header once to learn the idempotent producers' last sequences and the open transactions (at
+     * load and after truncation). The same walk rebuilds the {@code .txnindex} of a segment whose index recovery
+     * invalidated or that is missing or damaged ({@link TransactionTracker#replay}); the others are read from disk.
+     */
+    static void rebuildProducerState(Segments segments, ProducerStateTable producers, TransactionTracker transactions)
+            throws IOException {
+        transactions.clear();
+        boolean rebuilt = false;
         for (Segment segment : segments.all()) {
-            segment.forEachBatch(batch -> {
-                if (batch.hasProducerId()) {
-                    producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
-                }
-            });
+            TransactionTracker.Replay replay = transactions.replay(segment);
+            rebuilt |= replay.rebuilds();
+            try {
+                segment.forEachBatch(batch -> {
+                    if (batch.hasProducerId()) {
+                        producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                                batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
+                        try {
+                            replay.batch(batch);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            replay.finish();
+        }
+        if (rebuilt) {
+            Checkpoint.forceDirectory(segments.directory());    // a rebuilt index file may be new
         }
     }
 }

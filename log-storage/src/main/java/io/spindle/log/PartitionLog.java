@@ -47,6 +47,7 @@ public final class PartitionLog {
     private final ReentrantLock lock = new ReentrantLock();
     private final ProducerStateTable producers = new ProducerStateTable();
     private final Segments segments;
+    private final TransactionTracker transactions;
     private final Durability durability;
     private final Appender appender;
     private final LogReader reader;
@@ -66,13 +67,14 @@ public final class PartitionLog {
         this.config = config;
         this.clock = clock;
         this.segments = new Segments(name, dir);
+        this.transactions = new TransactionTracker(segments);
         this.durability = new Durability(this, name, segments, flushPolicy, flusher, durableLatency, listeners);
         segments.listen(durability);
-        this.appender = new Appender(name, clock, segments, durability, producers);
+        this.appender = new Appender(name, clock, segments, durability, producers, transactions);
         this.reader = new LogReader(name, segments, this::ensureOpen);
         this.retention = new Retention(name, segments, durability);
-        this.truncation = new Truncation(name, segments, durability, producers);
-        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
+        this.truncation = new Truncation(name, segments, durability, producers, transactions);
+        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers, transactions);
     }
 
     /**
@@ -85,8 +87,8 @@ public final class PartitionLog {
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
                              boolean compactedBefore) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, compactedBefore)
-                .open(log.durability);
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
+                compactedBefore).open(log.durability);
         log.cutBackAfterOffline();
         return log;
     }
@@ -249,6 +251,15 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The log's transactions: which are open (the last stable offset follows from them), which were aborted (from the
+     * segments' {@code .txnindex} files), and the coordinator epochs of the producers' markers. Kept as batches are
+     * appended; read from any thread.
+     */
+    public TransactionIndex transactions() {
+        return transactions;
     }
 
     // ------------------------------------------------------------------ truncation

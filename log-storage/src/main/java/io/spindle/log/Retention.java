@@ -6,9 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which whole old segments of a partition log go: by age ({@code retention.ms}) or by size ({@code retention.bytes}).
- * Never the records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there
- * compaction, not age or size, decides what goes (Kafka does the same).
+ * Which whole old segments of a partition log go: by age ({@code retention.ms}), by size ({@code retention.bytes}),
+ * or below the log start offset a DeleteRecords moved ({@link #deleteRecordsBefore}). Never the records inside a
+ * segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction, not age or size,
+ * decides what goes (Kafka does the same).
  *
  * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it. After deleting it
  * writes the checkpoint, whose log start offset moved.

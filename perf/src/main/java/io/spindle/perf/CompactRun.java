@@ -35,9 +35,9 @@ final class CompactRun {
     /** What is measured, per broker and round; the unit in the label. */
     enum Figure {
         CLEAN_SECONDS("time to compact, alone", "s"),
-        CLEAN_MB_PER_SECOND("  input log bytes / that time", "MB/s"),
-        LOG_BEFORE("log bytes before the clean", "MiB"),
-        LOG_AFTER("log bytes after it", "MiB"),
+        CLEAN_MB_PER_SECOND("  sealed bytes before / that time", "MB/s"),
+        LOG_BEFORE("sealed segment bytes before the clean", "MiB"),
+        LOG_AFTER("sealed segment bytes after it", "MiB"),
         ANON_BEFORE("RssAnon when the clean starts", "MiB"),
         ANON_PEAK_DELTA("RssAnon peak during the clean, minus that", "MiB"),
         RSS_PEAK("VmRSS peak during the clean", "MiB"),
@@ -112,7 +112,7 @@ final class CompactRun {
             ProduceRun.run(keyed.withTopic(topic));
         }
         CompactionProbe alone = probes.apply(CLEAN_TOPIC);
-        figures.put(Figure.LOG_BEFORE, alone.logBytes() / 1048576.0);
+        figures.put(Figure.LOG_BEFORE, alone.sealedBytes() / 1048576.0);
         figures.put(Figure.ANON_BEFORE, ProcessMemory.anonKiB(pid) / 1024.0);
         long[] peak = new long[2];
         ExecutorService sampler = Executors.newSingleThreadExecutor(r -> daemon(r, "spindle-perf-memory"));
@@ -134,7 +134,7 @@ final class CompactRun {
         await(samples);
         figures.put(Figure.CLEAN_SECONDS, seconds);
         figures.put(Figure.CLEAN_MB_PER_SECOND, figures.get(Figure.LOG_BEFORE) * 1.048576 / seconds);
-        figures.put(Figure.LOG_AFTER, alone.logBytes() / 1048576.0);
+        figures.put(Figure.LOG_AFTER, alone.sealedBytes() / 1048576.0);
         figures.put(Figure.ANON_PEAK_DELTA, peak[0] / 1024.0 - figures.get(Figure.ANON_BEFORE));
         figures.put(Figure.RSS_PEAK, peak[1] / 1024.0);
         produceBesideAClean(plan, bootstrap, probes.apply(LOADED_TOPIC), figures);

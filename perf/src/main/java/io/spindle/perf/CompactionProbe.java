@@ -70,9 +70,14 @@ record CompactionProbe(Path checkpointFile, String checkpointKey, Path partition
                 .max(Long::compare).orElse(-1L);
     }
 
-    /** The bytes of the partition's segment files (.log; not indexes, nor files a broker is about to delete). */
-    long logBytes() {
-        return segments().mapToLong(p -> {
+    /**
+     * The bytes of the partition's sealed segment files (.log below the active one; not indexes, nor files a broker
+     * is about to delete): what a clean reads and shrinks. The active segment is left out because Spindle
+     * preallocates it to segment.bytes and Kafka does not, so its file size says nothing about its records.
+     */
+    long sealedBytes() {
+        long active = activeSegmentBase();
+        return segments().filter(p -> Long.parseLong(p.getFileName().toString().substring(0, 20)) != active).mapToLong(p -> {
             try {
                 return Files.size(p);
             } catch (NoSuchFileException e) {

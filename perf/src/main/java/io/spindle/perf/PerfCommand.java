@@ -97,6 +97,10 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Target rate over all partitions; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
         int rate;
 
+        @Option(names = "--transaction-records", paramLabel = "N", defaultValue = "0",
+                description = "Produce with a transactional producer, committing every N records; 0 for none (default: ${DEFAULT-VALUE}).")
+        int transactionRecords;
+
         Workload workload(CommandLine command, long defaultRecords) {
             if (records != null && duration != null) {
                 throw new CommandLine.ParameterException(command, "--records and --duration exclude each other");
@@ -104,14 +108,15 @@ public final class PerfCommand implements Callable<Integer> {
             Duration d = duration == null ? null : Durations.parse(duration);
             long n = d != null ? 0 : records != null ? records : defaultRecords;
             return new Workload(bootstrap, topic, n, d, recordSize, keys, acks, batchSize, lingerMs, compression,
-                    partitions, rate);
+                    partitions, rate, transactionRecords, Workload.READ_UNCOMMITTED);
         }
     }
 
     static Json parameters(Workload w) {
         return new Json().put("bootstrap", w.bootstrap()).put("topic", w.topic()).put("recordSize", w.recordSize())
                 .put("keys", w.keys()).put("acks", w.acks()).put("batchSize", w.batchSize()).put("lingerMs", w.lingerMs())
-                .put("compression", w.compression()).put("partitions", w.partitions()).put("rate", w.rate());
+                .put("compression", w.compression()).put("partitions", w.partitions()).put("rate", w.rate())
+                .put("transactionRecords", w.transactionRecords());
     }
 
     static void print(PrintWriter out, RunResult result, Workload workload) {
@@ -157,13 +162,18 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Give up after this long (default: ${DEFAULT-VALUE}).")
         String timeout;
 
+        @Option(names = "--isolation", defaultValue = Workload.READ_UNCOMMITTED,
+                description = "read_uncommitted or read_committed (default: ${DEFAULT-VALUE}).")
+        String isolation;
+
         @Override
         public Integer call() {
-            Workload workload = Workload.defaults(bootstrap, topic, 1);
+            Workload workload = Workload.defaults(bootstrap, topic, 1).withIsolation(isolation);
             RunResult result = ConsumeRun.run(workload, records, Durations.parse(timeout));
             PrintWriter out = spec.commandLine().getOut();
             out.println(result.summary());
-            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)));
+            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
+                    .put("isolation", isolation)));
             out.flush();
             return CommandLine.ExitCode.OK;
         }

@@ -10,7 +10,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Produces a {@link Workload} with one kafka-clients producer and measures throughput and, per record, the
- * latency from its scheduled send time to its acknowledgement. Every record must be acknowledged: a failed send
+ * latency from its scheduled send time to its acknowledgement. With {@code transactionRecords} the producer is
+ * transactional and commits after every that many records (each commit waits for its records and the markers), so
+ * the time counted includes the commits. Every record must be acknowledged: a failed send
  * fails the run, naming how many failed and the first error.
  */
 public final class ProduceRun {
@@ -34,8 +36,12 @@ public final class ProduceRun {
         AtomicLong failures = new AtomicLong();
         long sent = 0;
         long elapsed;
+        int perTransaction = workload.transactionRecords();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(workload.producerProperties())) {
             producer.partitionsFor(workload.topic());      // metadata before the clock starts
+            if (perTransaction > 0) {
+                producer.initTransactions();
+            }
             long start = System.nanoTime();
             long deadline = workload.duration() == null ? Long.MAX_VALUE : start + workload.duration().toNanos();
             Pacer pacer = new Pacer(workload.rate(), start);
@@ -44,6 +50,12 @@ public final class ProduceRun {
                 long scheduled = pacer.awaitNext();
                 if (scheduled >= deadline) {
                     break;
+                }
+                if (perTransaction > 0 && sent % perTransaction == 0) {
+                    if (sent > 0) {
+                        producer.commitTransaction();
+                    }
+                    producer.beginTransaction();
                 }
                 Bytes.putLong(value, 0, scheduled);
                 // send() copies the value into its batch before returning, so the one array is reused.
@@ -56,6 +68,9 @@ public final class ProduceRun {
                     }
                 });
                 sent++;
+            }
+            if (perTransaction > 0 && sent > 0) {
+                producer.commitTransaction();
             }
             producer.flush();
             elapsed = System.nanoTime() - start;

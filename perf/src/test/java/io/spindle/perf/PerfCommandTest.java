@@ -7,7 +7,10 @@ import io.spindle.broker.LocalBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +87,35 @@ class PerfCommandTest {
 
         assertEquals(0, run.status(), run.err());
         assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1500,\"bytes\":150000,"), run.json());
+    }
+
+    @Test
+    void transactionalProduceCommitsEveryNRecordsAndReadCommittedConsumeReadsThemAll() throws Exception {
+        Run produced = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "txn-all", "--records", "1050",
+                "--record-size", "100", "--transaction-records", "100");
+
+        assertEquals(0, produced.status(), produced.err());
+        assertTrue(produced.json().contains("\"transactionRecords\":100"), produced.json());
+        // 11 transactions (10 of 100, one of 50), each closed by one COMMIT marker in the partition.
+        assertEquals(1050 + 11, Topics.endOffsetSum(broker.bootstrapServers(), "txn-all"));
+
+        Run run = perf("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "txn-all", "--isolation", "read_committed");
+
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1050,\"bytes\":105000,"), run.json());
+    }
+
+    @Test
+    void theCompareTransactionalWorkloadsGiveTheirThreeFigures() throws Exception {
+        Map<Compare.Metric, Double> figures = new EnumMap<>(Compare.Metric.class);
+
+        Compare.transactionalWorkloads(Workload.defaults(broker.bootstrapServers(), "unused", 3000), "quick-", figures);
+
+        assertEquals(Set.of(Compare.Metric.TXN_PRODUCE_100, Compare.Metric.TXN_PRODUCE_1000, Compare.Metric.TXN_CONSUME),
+                figures.keySet());
+        figures.values().forEach(perSecond -> assertTrue(perSecond > 0, figures.toString()));
+        assertEquals(3000 + 30, Topics.endOffsetSum(broker.bootstrapServers(), "quick-txn-1k-100"));
+        assertEquals(3000 + 3, Topics.endOffsetSum(broker.bootstrapServers(), "quick-txn-1k-1000"));
     }
 
     @Test

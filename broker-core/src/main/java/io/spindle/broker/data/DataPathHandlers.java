@@ -4,14 +4,19 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Acks;
+import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
+import io.spindle.log.AppendResult;
 import io.spindle.txn.ProducerIds;
 import io.spindle.txn.TransactionMarkers;
 import io.spindle.txn.Transactions;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -80,6 +85,16 @@ public final class DataPathHandlers implements AutoCloseable {
     /** Writes transaction markers into the partitions, on their writer threads. */
     public TransactionMarkers markers() {
         return markers;
+    }
+
+    /**
+     * Appends {@code records} (whole batches, position to limit) to {@code partition} as a produce with acks=all
+     * does: on the partition's writer thread, completing once every in-sync replica holds it as durably as the flush
+     * mode promises. For records the broker writes itself (a share group's dead letters). The buffer must stay
+     * unchanged until the future completes.
+     */
+    public CompletableFuture<AppendResult> appendDurably(Partition partition, ByteBuffer records) {
+        return writers.append(partition, records).thenCompose(result -> partition.acknowledgement(result, Acks.ALL));
     }
 
     /** The broker's producer id allocator (idempotent and transactional producers share it). */

@@ -32,6 +32,9 @@ import org.apache.kafka.common.requests.RequestHeader;
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
  *
+ * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
+ * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
+ *
  * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
  * released or timed out in a share-partition wake the fetches waiting on that partition.
  *
@@ -59,7 +62,8 @@ public final class ShareHandlers implements AutoCloseable {
         this.partitions = partitions;
         PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, ShareCoordinator.STATE_TOPIC,
                 groupSettings.offsetsSegmentBytes(), "share-group state");
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock);
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock,
+                new PartitionDeadLetterSink(topics, partitions, dataPath, clock));
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Compaction under crashes: the broker (a child JVM, flush.mode=fsync) keeps two compacted topics whose segments are
  * cleaned all the time (16 KiB segments, min.cleanable.dirty.ratio 0.01, log.cleaner.backoff.ms 10, and a key map of
- * 1 KiB, 36 keys, so that most cleans take several passes) while three idempotent acks=all producers overwrite 600
+ * 1 KiB, 27 keys, so that most cleans take several passes) while three idempotent acks=all producers overwrite 600
  * keys (10 % tombstones). It is killed with SIGKILL, or killed and the power cut ({@link CrashFs}), again and
  * again: half the time at a random moment, half the time as soon as a cleaned file ({@code .log.cleaned} or
  * {@code .log.swap}) is seen, in the middle of a clean. After each restart the producers pause and a consumer reads

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.log.compact.CleanedTransactions;
 import io.spindle.log.compact.OffsetMap;
 import io.spindle.log.compact.SegmentCleaner;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
@@ -74,9 +75,9 @@ class InterruptedSwapStartTest {
             Path dir = dataDir.resolve(TOPIC + "-0");
             List<SegmentFile> sealed = sealedSegments(dir);
             SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
-            long mappedEnd = cleaner.buildMap(sealed, 0);
+            long mappedEnd = cleaner.buildMap(sealed, 0, CleanedTransactions.none());
             List<SegmentFile> cleaned = cleaner.clean(sealed, mappedEnd, 4096, System.currentTimeMillis(),
-                    86_400_000L, (producer, lastOffset) -> true, dir);
+                    86_400_000L, (producer, lastOffset) -> true, CleanedTransactions.none(), dir);
             assertTrue(cleaned.size() >= 2, "several groups: " + cleaned);
             int committed = cut == Cut.CLEANED_FILES_WRITTEN ? 0
                     : cut == Cut.IN_THE_MIDDLE_OF_THE_COMMIT ? 1 : cleaned.size();

@@ -2,6 +2,7 @@ package io.spindle.log.compact;
 
 import io.spindle.config.CleanerSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.log.AbortedTransaction;
 import io.spindle.log.compact.CleaningPlan.Candidate;
 import io.spindle.log.compact.CleaningPlan.LogSummary;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The log cleaner: {@code log.cleaner.threads} background threads ({@code spindle-log-cleaner-N}) that compact the
  * logs whose cleanup.policy has compact. Each thread, over and over, picks the log with the highest dirty ratio at
  * or above its topic's min.cleanable.dirty.ratio, or one holding dirty records older than max.compaction.lag.ms
- * ({@link CleaningPlan}: never the active segment, never records younger than min.compaction.lag.ms), maps its
+ * ({@link CleaningPlan}: never the active segment, never records younger than min.compaction.lag.ms, never at or
+ * past the last stable offset), maps its
  * dirty part's keys ({@link SegmentCleaner#buildMap}, as far as its share of log.cleaner.dedupe.buffer.size goes),
  * rewrites the segments from the log start up to the mapped end into groups of at most segment.bytes, and has the
  * log swap them in ({@link CleanableLog#replaceSegments}). Then it records in the {@link CleanerCheckpoint} that the
@@ -156,7 +158,8 @@ public final class LogCleaner implements AutoCloseable {
             if (!config.cleanupPolicy().compacts() || log.isOffline() || uncleanable.containsKey(log.name())) {
                 continue;
             }
-            LogSummary summary = new LogSummary(log.name(), config, log.segmentSummaries(), firstDirtyOffset(log));
+            LogSummary summary = new LogSummary(log.name(), config, log.segmentSummaries(), firstDirtyOffset(log),
+                    log.firstUnstableOffset());
             maxRatio = Math.max(maxRatio, CleaningPlan.candidate(summary, now).dirtyRatio());
             if (!inProgress.contains(log.name())) {
                 byName.put(log.name(), log);
@@ -214,10 +217,14 @@ public final class LogCleaner implements AutoCloseable {
         if (dirty.isEmpty()) {
             return;
         }
-        long mappedEnd = Math.min(cleaner.buildMap(dirty, firstDirty), candidate.firstUncleanableOffset());
+        List<AbortedTransaction> aborted = log.abortedTransactions(log.logStartOffset(),
+                candidate.firstUncleanableOffset());
+        long mappedEnd = Math.min(cleaner.buildMap(dirty, firstDirty, new CleanedTransactions(aborted)),
+                candidate.firstUncleanableOffset());
         List<SegmentFile> replaced = log.sealedSegments(log.logStartOffset(), mappedEnd);
         List<SegmentFile> cleaned = cleaner.clean(replaced, mappedEnd, config.segmentBytes(), now,
-                config.deleteRetentionMs(), log.producerLastBatches(), log.directory());
+                config.deleteRetentionMs(), log.producerLastBatches(), new CleanedTransactions(aborted),
+                log.directory());
         if (log.replaceSegments(replaced, cleaned)) {
             checkpoint.put(log.name(), mappedEnd);
             lastCleanedMs.put(log.name(), clock.millis());

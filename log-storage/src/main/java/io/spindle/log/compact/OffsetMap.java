@@ -1,22 +1,22 @@
 package io.spindle.log.compact;
 
 import java.nio.ByteBuffer;
-import java.security.DigestException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
  * The cleaner's key map: for each key seen in the dirty part of a log, the offset of its latest record. Its memory
- * is bounded when the map is made: {@value #BYTES_PER_SLOT} bytes a slot (the first 128 bits of the key's SHA-256,
- * and the offset), plus {@value #SORTED_BYTES_PER_KEY} bytes a key for {@link #latestOffsetsAscending()}, so a log
+ * is bounded when the map is made: {@value #BYTES_PER_SLOT} bytes a slot (the key's 128-bit keyed hash, and the
+ * offset), plus {@value #SORTED_BYTES_PER_KEY} bytes a key for {@link #latestOffsetsAscending()}, so a log
  * with more keys than the map holds is cleaned in several passes: the cleaner stops adding when {@link #isFull()}
  * says so and cleans up to {@link #latestOffset()}.
  *
  * <p>Keys are not stored, only their hashes. Two keys with the same 128-bit hash would be taken for one key and
- * the older record dropped; with SHA-256 nobody can make such a pair on purpose, unlike with the fast
- * non-cryptographic hashes (MurmurHash3 has seed-independent collisions), so producers cannot make the cleaner
- * drop other keys' records.
+ * the older record dropped; the hash is SipHash-2-4-128 under a key drawn from {@link SecureRandom} for each map and
+ * never shown outside the process, so nobody can make such a pair on purpose, unlike with the fast unkeyed hashes
+ * (MurmurHash3 has seed-independent collisions): producers cannot make the cleaner drop other keys' records. It
+ * replaced SHA-256, which did the same at three times the cost (issue 13's benchmark: with kafka-clients' record
+ * objects gone, SHA-256 through MessageDigest was the largest part of the key map's time after the table lookups).
  *
  * <p>Open addressing with double hashing over a prime number of slots, filled to at most {@value #MAX_LOAD} of
  * them, so that a probe stays short when the map is nearly full.
@@ -48,8 +48,9 @@ public final class OffsetMap {
     private int growAt;
     /** Per slot: hash high, hash low, offset + 1 (0: the slot is free). */
     private long[] table;
-    private final MessageDigest sha256;
-    private final byte[] digest = new byte[32];
+    private final SipHash128 hasher;
+    /** A copy of a key that came in a buffer without an accessible array. */
+    private byte[] scratch = new byte[64];
     private long hashHigh;
     private long hashLow;
     private int entries;
@@ -71,11 +72,8 @@ public final class OffsetMap {
         this.maxSlots = largestPrimeAtMost((int) wanted);
         this.maxEntries = Math.max(1, (int) (maxSlots * MAX_LOAD));
         allocate(Math.min(maxSlots, INITIAL_SLOTS));
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        SecureRandom random = new SecureRandom();
+        this.hasher = new SipHash128(random.nextLong(), random.nextLong());
     }
 
     /**
@@ -95,8 +93,7 @@ public final class OffsetMap {
     /** As {@link #put(ByteBuffer, long)}, for the key {@code bytes[from, from + length)}. */
     public boolean put(byte[] bytes, int from, int length, long offset) {
         checkOffset(offset);
-        sha256.update(bytes, from, length);
-        digest();
+        hash(bytes, from, length);
         return putHashed(offset);
     }
 
@@ -228,26 +225,22 @@ public final class OffsetMap {
     }
 
     private void hash(ByteBuffer key) {
-        sha256.update(key.duplicate());
-        digest();
+        if (key.hasArray()) {
+            hash(key.array(), key.arrayOffset() + key.position(), key.remaining());
+            return;
+        }
+        int length = key.remaining();
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
+        }
+        key.get(key.position(), scratch, 0, length);
+        hash(scratch, 0, length);
     }
 
-    private void digest() {
-        try {
-            sha256.digest(digest, 0, digest.length);
-        } catch (DigestException e) {
-            throw new IllegalStateException("SHA-256 writes 32 bytes", e);
-        }
-        hashHigh = bigEndianLong(digest, 0);
-        hashLow = bigEndianLong(digest, 8);
-    }
-
-    private static long bigEndianLong(byte[] bytes, int from) {
-        long value = 0;
-        for (int i = from; i < from + 8; i++) {
-            value = (value << 8) | (bytes[i] & 0xFF);
-        }
-        return value;
+    private void hash(byte[] bytes, int from, int length) {
+        hasher.hash(bytes, from, length);
+        hashHigh = hasher.high();
+        hashLow = hasher.low();
     }
 
     private static int largestPrimeAtMost(int n) {

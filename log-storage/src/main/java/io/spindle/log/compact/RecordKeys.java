@@ -5,11 +5,13 @@ import io.spindle.log.CorruptRecordBatchException;
 import java.nio.ByteBuffer;
 
 /**
- * The offset and key of each record of an uncompressed v2 batch, read in place from a heap buffer without making a
- * record object: what building the key map needs and no more. The records follow the batch header, each as
- * {@code length (varint), attributes (int8), timestampDelta (varlong), offsetDelta (varint), keyLength (varint,
- * -1 for none), key, ...}; the rest of a record is skipped by its length. kafka-clients' iterator, which the
- * cleaner used before, made a record and three buffer views per record, a fifth of the map's time.
+ * The offset, key, timestamp delta and value length of each record of an uncompressed v2 batch, and where the
+ * record lies, read in place from a heap buffer without making a record object: what building the key map and
+ * rewriting a batch in place need and no more. The records follow the batch header, each as {@code length (varint),
+ * attributes (int8), timestampDelta (varlong), offsetDelta (varint), keyLength (varint, -1 for none), key,
+ * valueLength (varint, -1 for none), ...}; the rest of a record (value, headers) is skipped by its length.
+ * kafka-clients' iterator, which the cleaner used before, made a record and three buffer views per record, a fifth of
+ * the map's time.
  *
  * <p>Every length is checked against the batch's end, so a damaged batch fails with
  * {@link CorruptRecordBatchException} instead of reading another batch's bytes. A cursor: not thread-safe, reused
@@ -22,8 +24,11 @@ final class RecordKeys {
     private long baseOffset;
     private int remaining;
     private long offset;
+    private long timestampDelta;
+    private int recordStart;
     private int keyStart;
     private int keyLength;
+    private int valueLength;
 
     /** Points the cursor at the records of {@code batch}, an uncompressed batch in the heap buffer {@code buffer}. */
     void reset(ByteBuffer buffer, BatchHeader batch) {
@@ -40,26 +45,52 @@ final class RecordKeys {
         if (remaining <= 0) {
             return false;
         }
+        recordStart = position;
         int length = varint();
         int bodyStart = position;
         if (length < 0 || length > end - bodyStart) {
             throw damaged("a record length of " + length);
         }
+        int bodyEnd = bodyStart + length;
         position++;                         // attributes
-        varlong();                          // timestamp delta
+        timestampDelta = varlong();
         offset = baseOffset + varint();
         keyLength = varint();
         keyStart = position;
-        if (keyLength < -1 || keyLength > bodyStart + length - keyStart) {
+        if (keyLength < -1 || keyLength > bodyEnd - keyStart) {
             throw damaged("a key length of " + keyLength);
         }
-        position = bodyStart + length;
+        position = keyStart + Math.max(0, keyLength);
+        valueLength = varint();
+        if (valueLength < -1 || valueLength > bodyEnd - position || position > bodyEnd) {
+            throw damaged("a value length of " + valueLength);
+        }
+        position = bodyEnd;
         remaining--;
         return true;
     }
 
     long offset() {
         return offset;
+    }
+
+    long timestampDelta() {
+        return timestampDelta;
+    }
+
+    /** Where the record (from its length field) starts in {@link #array()}. */
+    int recordStart() {
+        return recordStart;
+    }
+
+    /** Where the record ends in {@link #array()}: the next one's start. */
+    int recordEnd() {
+        return position;
+    }
+
+    /** True for a record with a key and no value. */
+    boolean isTombstone() {
+        return keyLength >= 0 && valueLength < 0;
     }
 
     boolean hasKey() {

@@ -68,12 +68,14 @@ public final class SegmentCleaner {
 
     /**
      * Clears the map and fills it with the keys of the records at offsets {@code from} and up, segment by segment,
-     * until the segments end or the map is full.
+     * until the segments end or the map is full. Markers and the batches of aborted {@code transactions} are passed
+     * over; a committed transaction's records are mapped like any others (the range lies below the last stable
+     * offset, so every transaction in it is decided).
      *
      * @return the first offset not mapped: the records below it are the ones {@link #clean} may remove, and where
      *         the next pass starts
      */
-    public long buildMap(List<SegmentFile> dirty, long from) throws IOException {
+    public long buildMap(List<SegmentFile> dirty, long from, CleanedTransactions transactions) throws IOException {
         map.clear();
         mappedFrom = from;
         long next = from;
@@ -89,8 +91,9 @@ public final class SegmentCleaner {
                         if (batch.lastOffset() < next) {
                             continue;
                         }
-                        if (batch.isControl() || batch.isTransactional()) {
-                            // Kept whole by the rewrite, so their keys must not make older records go.
+                        if (batch.isControl() || (batch.isTransactional()
+                                && transactions.isAborted(batch.producerId(), batch.baseOffset()))) {
+                            // Markers have no keys; an aborted transaction's keys must not make older records go.
                             next = batch.lastOffset() + 1;
                             continue;
                         }
@@ -147,10 +150,12 @@ public final class SegmentCleaner {
      *                          every segment stays (its header alone when all its records go), so that a cleaned file
      *                          ends at the offset its group ended: the segment after it still starts where the one
      *                          before ends, and a half-done swap can tell which old segments it replaces
+     * @param transactions      the aborted transactions of the range; a fresh one per clean (it tracks markers)
      * @return the cleaned files, one per group, each named after the base offset of its group's first segment
      */
     public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
-                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, Path dir) throws IOException {
+                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, CleanedTransactions transactions,
+                                   Path dir) throws IOException {
         LatestOffsets mapped = new LatestOffsets(map.latestOffsetsAscending(), map.size());
         BatchRewriter.RecordPredicate latest = (offset, key, tombstone, pastDeleteHorizon, timestamp) -> {
             if (key == null) {
@@ -162,8 +167,8 @@ public final class SegmentCleaner {
                 return true;
             }
             if (offset >= mappedFrom) {
-                // buildMap put every keyed record of [mappedFrom, mappedEnd) that the rewrite asks about (it keeps
-                // control and transactional batches whole without asking), so the map holds this record's key with
+                // buildMap put every keyed record of [mappedFrom, mappedEnd) that the rewrite asks about (markers and
+                // aborted transactions' records, which it skipped, the rewrite decides without asking), so the map holds this record's key with
                 // an offset at or past it: the record stays exactly when it is that latest offset. No hash needed.
                 return mapped.contains(offset) && !pastDeleteHorizon;
             }
@@ -191,7 +196,7 @@ public final class SegmentCleaner {
                         while ((batches = reader.next()) != null) {
                             output.clear();
                             BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
-                                    keepLastAndProducers, now, deleteRetentionMs, MAX_RECORD_BYTES);
+                                    keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
                             output = result.output().capacity() > output.capacity() ? result.output() : output;
                             ByteBuffer written = result.output();
                             int bytes = written.remaining();

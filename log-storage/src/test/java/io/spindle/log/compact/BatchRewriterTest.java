@@ -54,8 +54,8 @@ class BatchRewriterTest {
 
     private BatchRewriter.Result rewrite(ByteBuffer input, BatchRewriter.RecordPredicate keep, boolean keepEmpty,
                                          long now) {
-        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty, now,
-                1000, MAX_RECORD);
+        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty,
+                CleanedTransactions.none(), now, 1000, MAX_RECORD);
     }
 
     @ParameterizedTest
@@ -139,7 +139,7 @@ class BatchRewriterTest {
                     asked.add(producer);
                     asked.add(lastOffset);
                     return true;
-                }, 0, 1000, MAX_RECORD);
+                }, CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(PRODUCER, 104L), asked);
         List<MutableRecordBatch> out = batches(kept.output());
         assertEquals(1, out.size());
@@ -159,19 +159,9 @@ class BatchRewriterTest {
         List<Long> producers = new ArrayList<>();
         BatchRewriter.Result result = rewriter.rewrite(input, ByteBuffer.allocate(8),
                 (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> producers.add(producer) && false,
-                0, 1000, MAX_RECORD);
+                CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(-1L), producers);
         assertEquals(0, result.output().remaining());
-    }
-
-    @Test
-    void transactionalAndControlBatchesAreKeptWholeWhateverThePredicateSays() {
-        ByteBuffer transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
-                new SimpleRecord(1, bytes("k"), bytes("v")), new SimpleRecord(2, bytes("k"), bytes("w"))).buffer();
-        BatchRewriter.Result result = rewriter.rewrite(transactional, ByteBuffer.allocate(8),
-                (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> false, 0, 0, MAX_RECORD);
-        assertEquals(2, result.recordsRetained());
-        assertEquals(transactional.remaining(), result.output().remaining(), "copied byte for byte");
     }
 
     @Test
@@ -208,5 +198,58 @@ class BatchRewriterTest {
         byte[] b = new byte[buffer.remaining()];
         buffer.duplicate().get(b);
         return b;
+    }
+
+    /** Three uncompressed idempotent batches of 4 records without tombstones, offsets 0..11, timestamps 500 + offset. */
+    private static ByteBuffer plainBatches() {
+        ByteBuffer all = ByteBuffer.allocate(4096);
+        for (int b = 0; b < 3; b++) {
+            SimpleRecord[] records = new SimpleRecord[4];
+            for (int i = 0; i < 4; i++) {
+                int offset = b * 4 + i;
+                records[i] = new SimpleRecord(500 + offset, bytes("k" + offset), bytes("v" + offset));
+            }
+            all.put(MemoryRecords.withIdempotentRecords(b * 4L, Compression.NONE, PRODUCER, EPOCH, b * 4, 0, records)
+                    .buffer());
+        }
+        return all.flip();
+    }
+
+    @Test
+    void anUncompressedBatchIsRewrittenInPlaceKeepingItsRecordsBytesAndHeaderButLengthCountMaxTimestampAndCrc() {
+        ByteBuffer input = plainBatches();
+        // Batch 0 keeps 0 and 2; batch 1 keeps all; batch 2 keeps nothing.
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> offset == 0 || offset == 2
+                || (offset >= 4 && offset < 8), false, 0);
+
+        assertEquals(12, result.recordsRead());
+        assertEquals(6, result.recordsRetained());
+        assertEquals(input.remaining(), result.bytesRead());
+        List<MutableRecordBatch> out = batches(result.output());
+        assertEquals(2, out.size(), "the emptied batch is gone");
+        List<String> seen = new ArrayList<>();
+        for (MutableRecordBatch batch : out) {
+            batch.ensureValid();
+            assertEquals(PRODUCER, batch.producerId());
+            assertEquals(batch.baseOffset() + 3, batch.lastOffset(), "the last offset delta stays");
+            long max = -1;
+            for (Record record : batch) {
+                seen.add(record.offset() + ":" + text(record.key()) + "=" + text(record.value()) + "@" + record.timestamp());
+                max = Math.max(max, record.timestamp());
+            }
+            assertEquals(max, batch.maxTimestamp());
+        }
+        assertEquals(List.of("0:k0=v0@500", "2:k2=v2@502", "4:k4=v4@504", "5:k5=v5@505", "6:k6=v6@506", "7:k7=v7@507"),
+                seen);
+        assertEquals(2, out.get(0).countOrNull());
+    }
+
+    @Test
+    void anUncompressedBatchKeptWholeIsCopiedByteForByte() {
+        ByteBuffer input = plainBatches();
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> true, false, 0);
+
+        assertEquals(input, result.output());
+        assertEquals(12, result.recordsRetained());
     }
 }
