@@ -33,7 +33,7 @@ import org.apache.kafka.clients.admin.Admin;
  */
 final class CompactRun {
     /** What is measured, per broker and round; the unit in the label. */
-    enum Figure {
+    enum Figure implements SideBySide.Figure {
         CLEAN_SECONDS("time to compact, alone", "s"),
         CLEAN_MB_PER_SECOND("  sealed bytes before / that time", "MB/s"),
         LOG_BEFORE("sealed segment bytes before the clean", "MiB"),
@@ -46,12 +46,22 @@ final class CompactRun {
         PRODUCE_DROP("  drop of the produce rate during the clean", "%"),
         CLEAN_UNDER_LOAD_SECONDS("time to compact, beside that producer", "s");
 
-        final String label;
-        final String unit;
+        private final String label;
+        private final String unit;
 
         Figure(String label, String unit) {
             this.label = label;
             this.unit = unit;
+        }
+
+        @Override
+        public String label() {
+            return label;
+        }
+
+        @Override
+        public String unit() {
+            return unit;
         }
     }
 

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
-            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
+            PerfCommand.ShareCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -440,6 +441,69 @@ public final class PerfCommand implements Callable<Integer> {
             Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compact-");
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
             new CompactCompare(plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "share", sortOptions = false,
+            description = "Compares Spindle's share groups (KIP-932) with Apache Kafka 4.4.0's, with kafka-clients'"
+                    + " KafkaShareConsumer: starts each in turn (Kafka, Spindle, ...), measures the catch-up rate of a share"
+                    + " group of 1 and of 4 consumers on one partition, and the time 8 consumers take to handle slow tasks"
+                    + " in a share group and in a consumer group; prints medians, ratios and fdatasync latency.")
+    static final class ShareCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--records", paramLabel = "N", defaultValue = "300000",
+                description = "1 KiB records each catch-up reads (default: ${DEFAULT-VALUE}).")
+        long records;
+
+        @Option(names = "--slow-records", paramLabel = "N", defaultValue = "400",
+                description = "Records of each slow-task run (default: ${DEFAULT-VALUE}).")
+        long slowRecords;
+
+        @Option(names = "--handle-time", paramLabel = "D", defaultValue = "20ms",
+                description = "How long one slow task takes (default: ${DEFAULT-VALUE}).")
+        String handleTime;
+
+        @Option(names = "--consumers", paramLabel = "N", defaultValue = "8",
+                description = "Consumers of each slow-task group (default: ${DEFAULT-VALUE}).")
+        int consumers;
+
+        @Option(names = "--timeout", paramLabel = "D", defaultValue = "5m",
+                description = "The longest wait for one step: a group to settle, a run to finish (default: ${DEFAULT-VALUE}).")
+        String timeout;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
+        Path kafkaLib;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
+            }
+            ShareRun.Plan plan;
+            try {
+                plan = new ShareRun.Plan(records, slowRecords, Durations.parse(handleTime), consumers,
+                        Durations.parse(timeout));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, e.getMessage());
+            }
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-share-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            new ShareCompare(rounds, plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }

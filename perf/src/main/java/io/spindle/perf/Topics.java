@@ -1,6 +1,7 @@
 package io.spindle.perf;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
@@ -94,12 +95,17 @@ final class Topics {
 
     /** Sets one topic setting through IncrementalAlterConfigs; returns once the broker has accepted it. */
     static void alter(String bootstrap, String topic, String key, String value) throws InterruptedException {
+        alter(bootstrap, new ConfigResource(ConfigResource.Type.TOPIC, topic), key, value);
+    }
+
+    /** As above, for any resource: a topic, or a group (share.auto.offset.reset of a share group). */
+    static void alter(String bootstrap, ConfigResource resource, String key, String value) throws InterruptedException {
         try (Admin admin = admin(bootstrap)) {
-            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
             admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(key, value),
                     AlterConfigOp.OpType.SET)))).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new PerfException("Cannot set " + key + "=" + value + " on topic " + topic + " on " + bootstrap, e);
+            throw new PerfException("Cannot set " + key + "=" + value + " on " + resource.type().name().toLowerCase(Locale.ROOT)
+                    + " " + resource.name() + " on " + bootstrap, e);
         }
     }
 

@@ -1,0 +1,130 @@
+package io.spindle.perf;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The rounds of a side-by-side benchmark ({@code spindle perf compact}, {@code spindle perf share}): each round starts
+ * Kafka, then Spindle (A B A B ...), as {@link Compare} starts them (fresh directory, child JVM, Spindle with its
+ * class-data sharing archive), with the broker settings the benchmark gives; one measurement runs against each, its
+ * figures are printed as they come (text and one JSON line), and after each broker its data is deleted and
+ * {@code sync} run ({@link Compare#settleDisk}). Before each broker starts, fdatasync after a 64 KiB append is timed
+ * in the work directory and printed beside its figures and beside the medians, since every figure here depends on
+ * the disk of a shared machine.
+ *
+ * @param <F> the figures the benchmark measures, each with a label and a unit
+ */
+final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
+    /** A figure of one broker run, printed as "label value unit". */
+    interface Figure {
+        String label();
+
+        String unit();
+    }
+
+    /** One measurement against a running, ready broker whose directory is {@code dir}. */
+    interface Measurement<F> {
+        Map<F, Double> run(BrokerProcess broker, Path dir, boolean spindle) throws InterruptedException;
+    }
+
+    static final List<String> ORDER = List.of(KafkaLauncher.NAME, SpindleLauncher.NAME);
+
+    private final String name;
+    private final Class<F> type;
+    private final Compare.Setup setup;
+    private final PrintWriter out;
+    private final Map<F, Map<String, List<Double>>> figures;
+    private final Map<String, List<double[]>> fsyncs = new LinkedHashMap<>();
+
+    /** {@code name} labels the JSON lines ({@code {"compact": "round", ...}}). */
+    SideBySide(String name, Class<F> type, Compare.Setup setup, PrintWriter out) {
+        this.name = name;
+        this.type = type;
+        this.setup = setup;
+        this.out = out;
+        this.figures = new EnumMap<>(type);
+    }
+
+    /**
+     * Runs {@code rounds} rounds, each broker started with {@code settings} on top of its own defaults; prints the
+     * medians and the fdatasync probes; returns the medians as {kafka, spindle} per figure and adds them to
+     * {@code summary}, which the caller completes and prints.
+     */
+    Map<F, double[]> run(int rounds, Map<String, String> settings, Measurement<F> measurement, Json summary)
+            throws InterruptedException {
+        Path spindleJar = Compare.pinJar(setup.spindleJar(), setup.workDir());
+        Path archive = SpindleLauncher.trainArchive(setup.java(), spindleJar, setup.workDir(), out);
+        for (int round = 1; round <= rounds; round++) {
+            for (String broker : ORDER) {
+                runOne(round, broker, spindleJar, archive, settings, measurement);
+            }
+        }
+        return summarize(rounds, summary);
+    }
+
+    private void runOne(int round, String broker, Path spindleJar, Path archive, Map<String, String> settings,
+                        Measurement<F> measurement) throws InterruptedException {
+        Path dir = setup.workDir().resolve(broker + "-" + round);
+        double[] fsync = Compare.probeFsync(setup.workDir());
+        int port = Compare.freePort();
+        boolean spindle = broker.equals(SpindleLauncher.NAME);
+        BrokerProcess process = spindle
+                ? SpindleLauncher.start(setup.java(), spindleJar, archive, dir, port, settings)
+                : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, Compare.freePort(), settings);
+        Map<F, Double> measured;
+        try (process) {
+            process.awaitReady(Duration.ofSeconds(120));
+            measured = measurement.run(process, dir, spindle);
+        } catch (PerfException e) {
+            throw new PerfException("Round " + round + " against " + broker + " failed: " + e.getMessage()
+                    + "\n" + broker + " output ends:\n" + process.tail(), e);
+        }
+        Compare.settleDisk(dir);
+        record(round, broker, measured, fsync);
+    }
+
+    private void record(int round, String broker, Map<F, Double> measured, double[] fsync) {
+        Json json = new Json().put(name, "round").put("round", round).put("broker", broker);
+        out.printf(Locale.ROOT, "round %d %s (fdatasync p50 %.2f ms, p99 %.2f ms):%n", round, broker, fsync[0], fsync[1]);
+        for (Map.Entry<F, Double> e : measured.entrySet()) {
+            figures.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(broker, k -> new ArrayList<>()).add(e.getValue());
+            out.printf(Locale.ROOT, "  %-50s %12.2f %s%n", e.getKey().label(), e.getValue(), e.getKey().unit());
+            json.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+        }
+        fsyncs.computeIfAbsent(broker, k -> new ArrayList<>()).add(fsync);
+        out.println(json.put("fdatasyncP50Ms", fsync[0]).put("fdatasyncP99Ms", fsync[1]));
+        out.flush();
+    }
+
+    private Map<F, double[]> summarize(int rounds, Json json) {
+        out.printf(Locale.ROOT, "medians of %d rounds:%n", rounds);
+        out.printf(Locale.ROOT, "  %-50s %12s %12s%n", "figure", "kafka", "spindle");
+        json.put(name, "summary").put("rounds", rounds);
+        Map<F, double[]> medians = new EnumMap<>(type);
+        for (Map.Entry<F, Map<String, List<Double>>> e : figures.entrySet()) {
+            double kafka = Stats.median(e.getValue().getOrDefault(KafkaLauncher.NAME, List.of()));
+            double spindle = Stats.median(e.getValue().getOrDefault(SpindleLauncher.NAME, List.of()));
+            medians.put(e.getKey(), new double[] {kafka, spindle});
+            out.printf(Locale.ROOT, "  %-50s %12.2f %12.2f%n", e.getKey().label() + " (" + e.getKey().unit() + ")",
+                    kafka, spindle);
+            json.put(e.getKey().name().toLowerCase(Locale.ROOT), new Json().put("kafka", kafka).put("spindle", spindle));
+        }
+        for (String broker : ORDER) {
+            List<double[]> probes = fsyncs.getOrDefault(broker, List.of());
+            double p50 = Stats.median(probes.stream().map(p -> p[0]).toList());
+            double p99 = Stats.median(probes.stream().map(p -> p[1]).toList());
+            out.printf(Locale.ROOT, "  machine before %s: fdatasync after 64 KiB append p50 %.2f ms, p99 %.2f ms%n",
+                    broker, p50, p99);
+            json.put("fdatasync_" + broker, new Json().put("p50Ms", p50).put("p99Ms", p99));
+        }
+        return medians;
+    }
+}
