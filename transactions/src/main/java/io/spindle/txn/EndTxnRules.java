@@ -10,7 +10,10 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Transaction version 1 keeps the epoch: a retry carries the same epoch as the request it repeats. Version 2 bumps
  * it at every end, so a retry carries the epoch one below the current one (or the last epoch of the previous producer
  * id, when the end ran the epoch out), and the current epoch means a new end. Version 2 also lets a producer abort
- * with no transaction open (an empty transaction, after an error), which only bumps the epoch.
+ * with no transaction open (an empty transaction, after an error), which only bumps the epoch. Since the answer to
+ * an end comes before its markers are written, the producer may end its next transaction (an abort with nothing
+ * written yet, say) while the previous one is still completing: that end is CONCURRENT_TRANSACTIONS, which the client
+ * retries, not PRODUCER_FENCED, which would be fatal to it.
  */
 final class EndTxnRules {
     /** An immediate answer ({@code decide} false), or "decide the transaction" ({@code decide} true, error NONE). */
@@ -55,6 +58,13 @@ final class EndTxnRules {
     static Outcome versionTwo(TransactionMetadata m, long producerId, short producerEpoch, boolean commit, boolean busy) {
         if (m == null) {
             return Outcome.answer(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        if (m.state().isPreparing() && producerId == m.producerIdAfterCompletion()
+                && producerEpoch == m.producerEpochAfterCompletion()) {
+            // The producer already holds the epoch (or producer id) this decided transaction goes on with: it ends its
+            // next transaction while the markers of this one are still being written. That is its own epoch, not a
+            // zombie's, so it waits (retriable), as the writes of that next transaction wait.
+            return Outcome.answer(Errors.CONCURRENT_TRANSACTIONS);
         }
         boolean retryAfterNewId = m.producerId() != producerId && m.previousProducerId() == producerId
                 && producerEpoch == TransactionMetadata.MAX_EPOCH && m.producerEpoch() == 0;

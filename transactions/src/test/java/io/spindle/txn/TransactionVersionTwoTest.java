@@ -103,6 +103,25 @@ class TransactionVersionTwoTest extends CoordinatorFixture {
     }
 
     @Test
+    void theNextEndWhileThePreviousTransactionCompletesWaitsInsteadOfBeingFenced() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        join(p, A);
+        markers.hold = true;
+        Transactions.ProducerIdAndEpoch next = end(p, true);
+        assertEquals(TransactionState.PREPARE_COMMIT, state("t"));
+
+        // kafka-clients aborts the next transaction before its write went out: the same producer at its new epoch.
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, end(next, false).error());
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, end(next, true).error());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", next.producerId(),
+                (short) (next.producerEpoch() + 1), false, true).join().error());
+
+        markers.release();
+        await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(new Transactions.ProducerIdAndEpoch(Errors.NONE, 100, (short) 2), end(next, false));
+    }
+
+    @Test
     void aCommitThatMeetsTheTimeoutsAbortIsAnInvalidEpochNotAFatalState() {
         Transactions.ProducerIdAndEpoch p = init("t");
         join(p, A);
