@@ -71,7 +71,16 @@ public final class LogManager implements AutoCloseable {
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = scheduler;
-        this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock);
+        this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock, this::appendedBytes);
+    }
+
+    /** Bytes appended to every partition since each was opened: the foreground load the log cleaner gives way to. */
+    private long appendedBytes() {
+        long total = 0;
+        for (PartitionLog log : logs.values()) {
+            total += log.appendedBytes();
+        }
+        return total;
     }
 
     private List<CleanableLog> cleanableLogs() {

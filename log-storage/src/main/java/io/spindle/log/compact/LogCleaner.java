@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * log is clean up to the mapped end. When no log needs cleaning it waits log.cleaner.backoff.ms.
  *
  * <p>Two threads never clean the same log. The read and write rate of all threads together is held to
- * log.cleaner.io.max.bytes.per.second. A clean that fails (a damaged batch, an I/O error) is logged in one line;
+ * log.cleaner.io.max.bytes.per.second. While the broker is busy (foreground appends at 1 MiB/s or more), each thread
+ * also works at most a quarter of its time ({@link ForegroundPacer}), so that produce keeps its rate; on an idle
+ * broker it runs flat out. A clean that fails (a damaged batch, an I/O error) is logged in one line;
  * that log is then left alone until a restart ({@link #uncleanablePartitions()}) and the thread goes on with the
  * others.
  *
@@ -53,6 +56,7 @@ public final class LogCleaner implements AutoCloseable {
     private final Clock clock;
     private final CleanerCheckpoint checkpoint;
     private final Throttle throttle;
+    private final ForegroundPacer.ForegroundLoad foregroundLoad;
     private final Set<String> inProgress = ConcurrentHashMap.newKeySet();
     private final Map<String, String> uncleanable = new ConcurrentHashMap<>();
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -73,10 +77,15 @@ public final class LogCleaner implements AutoCloseable {
     /**
      * A cleaner over the logs {@code logs} supplies (asked afresh each round), keeping its checkpoint in
      * {@code dataDir}. Threads start with {@link #start()}.
+     *
+     * @param appendedBytes the bytes appended to every partition of the broker so far (a running total): the
+     *                      foreground load the cleaners give way to
      */
     public LogCleaner(CleanerSettings settings, Path dataDir,
-                      Supplier<? extends Collection<? extends CleanableLog>> logs, Clock clock) throws IOException {
+                      Supplier<? extends Collection<? extends CleanableLog>> logs, Clock clock,
+                      LongSupplier appendedBytes) throws IOException {
         this.settings = settings;
+        this.foregroundLoad = new ForegroundPacer.ForegroundLoad(appendedBytes);
         this.logs = logs;
         this.clock = clock;
         String[] damage = new String[1];
@@ -84,17 +93,20 @@ public final class LogCleaner implements AutoCloseable {
         if (damage[0] != null) {
             LOG.warn("{}; every compacted log counts as dirty from its start until it is cleaned again", damage[0]);
         }
-        this.throttle = new Throttle(settings.ioMaxBytesPerSecond(), System::nanoTime, nanos -> {
-            try {
-                stopping.await(nanos, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while holding the cleaner's I/O rate");
-            }
-        });
+        this.throttle = new Throttle(settings.ioMaxBytesPerSecond(), System::nanoTime, this::pause);
         this.mapBytesPerThread = settings.dedupeBufferSize() / Math.max(1, settings.threads());
         this.startedMs = clock.millis();
         this.lastRoundEndMs = startedMs;
+    }
+
+    /** Waits {@code nanos}, or less when the cleaner stops. */
+    private void pause(long nanos) throws InterruptedIOException {
+        try {
+            stopping.await(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while holding the cleaner back");
+        }
     }
 
     /** Starts the threads; none when log.cleaner.threads is 0. */
@@ -110,8 +122,8 @@ public final class LogCleaner implements AutoCloseable {
     private void run() {
         // The key map (log.cleaner.dedupe.buffer.size, split over the threads) is made at the first clean, not at
         // start: a broker with no compacted topic, or none dirty yet, does not carry it.
-        SegmentCleaner[] made = new SegmentCleaner[1];
-        Supplier<SegmentCleaner> cleaner = () -> made[0] != null ? made[0] : (made[0] = newSegmentCleaner());
+        Worker[] made = new Worker[1];
+        Supplier<Worker> cleaner = () -> made[0] != null ? made[0] : (made[0] = newWorker());
         try {
             while (stopping.getCount() > 0) {
                 boolean cleaned = cleanOnce(cleaner);
@@ -125,15 +137,21 @@ public final class LogCleaner implements AutoCloseable {
         }
     }
 
-    private SegmentCleaner newSegmentCleaner() {
-        return new SegmentCleaner(new OffsetMap(mapBytesPerThread), (read, written) -> {
+    /** A cleaner thread's own parts: its key map and rewrite buffers, and its pacing. */
+    private record Worker(SegmentCleaner cleaner, ForegroundPacer pacer) {
+    }
+
+    private Worker newWorker() {
+        ForegroundPacer pacer = new ForegroundPacer(foregroundLoad, System::nanoTime, this::pause);
+        return new Worker(new SegmentCleaner(new OffsetMap(mapBytesPerThread), (read, written) -> {
             bytesRead.add(read);
             bytesWritten.add(written);
             if (stopping.getCount() == 0) {
                 throw new Stopped();
             }
+            pacer.pace();
             throttle.acquire(read + written);
-        });
+        }), pacer);
     }
 
     /**
@@ -143,12 +161,12 @@ public final class LogCleaner implements AutoCloseable {
      * @return true when a log was cleaned (or a clean failed), false when none needed it
      */
     public boolean cleanOnce() {
-        boolean cleaned = cleanOnce(this::newSegmentCleaner);
+        boolean cleaned = cleanOnce(this::newWorker);
         lastRoundEndMs = clock.millis();
         return cleaned;
     }
 
-    private boolean cleanOnce(Supplier<SegmentCleaner> cleaner) {
+    private boolean cleanOnce(Supplier<Worker> cleaner) {
         long now = clock.millis();
         Map<String, CleanableLog> byName = new HashMap<>();
         List<LogSummary> summaries = new ArrayList<>();
@@ -178,7 +196,9 @@ public final class LogCleaner implements AutoCloseable {
         }
         long started = System.nanoTime();
         try {
-            clean(log, candidate, cleaner.get(), now);
+            Worker worker = cleaner.get();
+            worker.pacer().startWork();
+            clean(log, candidate, worker.cleaner(), now);
         } catch (IOException | RuntimeException e) {
             if (e instanceof Stopped) {
                 return true;            // stopped mid-clean: the files it wrote are discarded at the next load

@@ -54,6 +54,10 @@ public final class SegmentCleaner {
     private final BatchRewriter rewriter = new BatchRewriter();
     private final BufferSupplier decompression = BufferSupplier.create();
     private final RecordKeys recordKeys = new RecordKeys();
+    /** Read buffer kept across segments and cleans: a megabyte per segment file read was the clean's other garbage. */
+    private ByteBuffer readBuffer = ByteBuffer.allocate(1 << 20);
+    /** Write buffer kept across cleans, for the same reason. */
+    private ByteBuffer output = ByteBuffer.allocate(1 << 20);
     /** Where the last {@link #buildMap} started. */
     private long mappedFrom = Long.MAX_VALUE;
 
@@ -81,9 +85,10 @@ public final class SegmentCleaner {
         long next = from;
         for (SegmentFile segment : dirty) {
             try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                BatchReader reader = new BatchReader(channel, segment.path());
+                BatchReader reader = new BatchReader(channel, segment.path(), readBuffer);
                 ByteBuffer batches;
                 while ((batches = reader.next()) != null) {
+                    readBuffer = reader.buffer;
                     io.transferred(batches.remaining(), 0);
                     BatchHeader batch = BatchHeader.at(batches, 0);
                     for (int at = 0; at < batches.limit(); at += (int) batch.sizeInBytes()) {
@@ -176,7 +181,6 @@ public final class SegmentCleaner {
             return (kept < 0 || offset >= kept) && !pastDeleteHorizon;
         };
         List<SegmentFile> cleaned = new ArrayList<>();
-        ByteBuffer output = ByteBuffer.allocate(1 << 20);
         int i = 0;
         while (i < segments.size()) {
             SegmentFile first = segments.get(i);
@@ -191,9 +195,10 @@ public final class SegmentCleaner {
                             || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
                     try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
                         groupBytes += in.size();
-                        BatchReader reader = new BatchReader(in, segment.path());
+                        BatchReader reader = new BatchReader(in, segment.path(), readBuffer);
                         ByteBuffer batches;
                         while ((batches = reader.next()) != null) {
+                            readBuffer = reader.buffer;
                             output.clear();
                             BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
                                     keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
@@ -263,11 +268,13 @@ public final class SegmentCleaner {
         private final FileChannel channel;
         private final Path path;
         private long position;
-        private ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        /** The buffer it reads into: the one it was given, or a larger one after a batch larger than that. */
+        ByteBuffer buffer;
 
-        BatchReader(FileChannel channel, Path path) {
+        BatchReader(FileChannel channel, Path path, ByteBuffer buffer) {
             this.channel = channel;
             this.path = path;
+            this.buffer = buffer;
         }
 
         /** The next run of whole batches, or null at the end of the file (or of its last whole batch). */
