@@ -1,7 +1,6 @@
 package io.spindle.perf;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -234,43 +233,21 @@ public final class PerfCommand implements Callable<Integer> {
                         + " JIT has compiled its hot paths (default: ${DEFAULT-VALUE}).")
         int warmupPasses;
 
-        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
-        Path spindleJar;
-
-        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
-        Path kafkaLib;
+        @Mixin
+        BrokerSources sources;
 
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
         Path workDir;
 
         @Override
         public Integer call() throws Exception {
-            if (rounds < 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1, not " + rounds);
-            }
-            if (warmupPasses < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "--warmup-passes must be 0 or more, not " + warmupPasses);
-            }
-            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
-            Path lib = kafkaLib != null ? kafkaLib : defaultKafkaLib(jar);
-            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compare-");
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            BrokerSources.requireAtLeast(spec.commandLine(), "--rounds", rounds, 1);
+            BrokerSources.requireAtLeast(spec.commandLine(), "--warmup-passes", warmupPasses, 0);
             Compare.Plan defaults = Compare.Plan.defaults();
             Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
                     defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
-            Compare.Setup setup = new Compare.Setup(java, jar, lib, work);
-            new Compare(plan, setup, spec.commandLine().getOut()).run();
+            new Compare(plan, sources.setup(workDir, "spindle-compare-"), spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;
-        }
-
-        private static Path defaultKafkaLib(Path spindleJar) {
-            String property = System.getProperty("spindle.perf.kafkaLib");
-            if (property != null) {
-                return Paths.get(property);
-            }
-            Path repo = spindleJar.toAbsolutePath().getParent().getParent().getParent();
-            return repo.resolve("perf").resolve("target").resolve("kafka-lib");
         }
     }
 
@@ -310,11 +287,8 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Start no broker: measure the one already running there (reported as \"given\").")
         String bootstrap;
 
-        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
-        Path spindleJar;
-
-        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
-        Path kafkaLib;
+        @Mixin
+        BrokerSources sources;
 
         @Option(names = "--kafka-tools-lib", paramLabel = "DIR",
                 description = "The kafka-tools jar's directory. Default: kafka-tools beside the Kafka lib (perf/target/kafka-tools).")
@@ -326,16 +300,12 @@ public final class PerfCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            if (rounds < 1) {
-                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
-            }
+            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
             if (largeRecords < 1 || smallRecords < 1 || e2eRecords < 1) {
                 throw new CommandLine.ParameterException(command, "--large-records, --small-records and --e2e-records must be"
                         + " at least 1, not " + largeRecords + ", " + smallRecords + ", " + e2eRecords);
             }
-            if (warmupPasses < 0) {
-                throw new CommandLine.ParameterException(command, "--warmup-passes must be 0 or more, not " + warmupPasses);
-            }
+            BrokerSources.requireAtLeast(command, "--warmup-passes", warmupPasses, 0);
             List<String> names = brokers.stream().map(String::strip).toList();
             for (String name : names) {
                 if (!name.equals(SpindleLauncher.NAME) && !name.equals(KafkaLauncher.NAME)) {
@@ -345,11 +315,11 @@ public final class PerfCommand implements Callable<Integer> {
             if (names.isEmpty() || names.stream().distinct().count() != names.size()) {
                 throw new CommandLine.ParameterException(command, "--brokers names each of spindle and kafka at most once: " + names);
             }
-            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
-            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
+            Path jar = sources.spindleJar();
+            Path lib = sources.kafkaLib();
             Path tools = kafkaToolsLib != null ? kafkaToolsLib : defaultKafkaToolsLib(lib);
-            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-kafka-tools-");
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            Path work = BrokerSources.workDir(workDir, "spindle-kafka-tools-");
+            Path java = BrokerSources.java();
             KafkaToolsCompare.Plan plan = new KafkaToolsCompare.Plan(rounds, largeRecords, smallRecords, e2eRecords,
                     warmupPasses, names, bootstrap);
             new KafkaToolsCompare(plan, new KafkaToolsCompare.Setup(java, jar, lib, tools, work), command.getOut()).run();
@@ -406,11 +376,8 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "The longest wait for one clean (default: ${DEFAULT-VALUE}).")
         String timeout;
 
-        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
-        Path spindleJar;
-
-        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
-        Path kafkaLib;
+        @Mixin
+        BrokerSources sources;
 
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
         Path workDir;
@@ -418,12 +385,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            if (rounds < 1) {
-                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
-            }
-            if (backoffMs < 0) {
-                throw new CommandLine.ParameterException(command, "--backoff-ms must be 0 or more, not " + backoffMs);
-            }
+            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            BrokerSources.requireAtLeast(command, "--backoff-ms", backoffMs, 0);
             CompactCompare.Plan plan;
             try {
                 long segment = ByteSize.parse(segmentBytes);
@@ -436,11 +399,7 @@ public final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
-            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
-            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
-            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compact-");
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            new CompactCompare(plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
+            new CompactCompare(plan, sources.setup(workDir, "spindle-compact-"), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }
@@ -477,11 +436,8 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "The longest wait for one step: a group to settle, a run to finish (default: ${DEFAULT-VALUE}).")
         String timeout;
 
-        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
-        Path spindleJar;
-
-        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
-        Path kafkaLib;
+        @Mixin
+        BrokerSources sources;
 
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
         Path workDir;
@@ -489,9 +445,7 @@ public final class PerfCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            if (rounds < 1) {
-                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
-            }
+            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
             ShareRun.Plan plan;
             try {
                 plan = new ShareRun.Plan(records, slowRecords, Durations.parse(handleTime), consumers,
@@ -499,33 +453,9 @@ public final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
-            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
-            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
-            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-share-");
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-            new ShareCompare(rounds, plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
+            new ShareCompare(rounds, plan, sources.setup(workDir, "spindle-share-"), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
-    }
-
-    /**
-     * The jar named by the system property {@code spindle.perf.spindleJar} (bin/spindle sets it), else the running
-     * spindle.jar, else cli/target/spindle.jar of the checkout in the working directory.
-     */
-    private static Path defaultSpindleJar() {
-        String property = System.getProperty("spindle.perf.spindleJar");
-        if (property != null) {
-            return Paths.get(property);
-        }
-        try {
-            Path running = Paths.get(PerfCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (running.getFileName().toString().equals("spindle.jar")) {
-                return running;
-            }
-        } catch (java.net.URISyntaxException | SecurityException | NullPointerException e) {
-            // not running from a jar we can locate: fall back to the checkout layout
-        }
-        return Paths.get("cli", "target", "spindle.jar").toAbsolutePath();
     }
 
     @Command(name = "start", sortOptions = false,
@@ -549,12 +479,10 @@ public final class PerfCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            if (starts < 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--starts must be at least 1, not " + starts);
-            }
-            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
-            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-start-");
-            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            BrokerSources.requireAtLeast(spec.commandLine(), "--starts", starts, 1);
+            Path jar = spindleJar != null ? spindleJar : BrokerSources.defaultSpindleJar();
+            Path work = BrokerSources.workDir(workDir, "spindle-start-");
+            Path java = BrokerSources.java();
             PrintWriter out = spec.commandLine().getOut();
             Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, work, out);
             List<Double> times = new ArrayList<>();
