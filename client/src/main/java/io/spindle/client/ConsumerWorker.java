@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -73,8 +72,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
     private final RecordHandler<K, V> handler;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
-    private final CountDownLatch stopRequested = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final WorkerStop stop;
     private final AtomicLong handledCount = new AtomicLong();
     private final AtomicLong failedCount = new AtomicLong();
     private final AtomicLong deadLetteredCount = new AtomicLong();
@@ -83,7 +81,6 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
     private final ExactlyOnceBatches<K, V, ?, ?> exactlyOnce;
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
-    private volatile Throwable failure;
 
     /** {@code handler} for at-least-once and at-most-once, {@code transactional} (with its output serdes) for exactly-once. */
     private <OK, OV> ConsumerWorker(Builder<K, V> builder, RecordHandler<K, V> handler, Serde<OK> outputKeys,
@@ -97,6 +94,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         this.keys = builder.keys;
         this.values = builder.values;
         this.handler = handler;
+        this.stop = new WorkerStop("the worker of group '" + group + "'", 1);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -132,35 +130,23 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
 
     /** Whether the poll loop is still running. */
     public boolean isRunning() {
-        return stopped.getCount() > 0;
+        return stop.anyRunning();
     }
 
     /** The error that stopped the loop, if it stopped by failing. */
     public Optional<Throwable> failure() {
-        return Optional.ofNullable(failure);
+        return stop.failure();
     }
 
     /** Stops and commits what was handled; waits up to the connection's timeout plus {@link #MAX_BACKOFF}. */
     @Override
     public void close() {
         spindle.untrack(this);
-        stopRequested.countDown();
-        if (Thread.currentThread() == thread) {
-            return;     // called from the handler: the loop stops after it returns
-        }
-        try {
-            if (!stopped.await(spindle.timeout().plus(MAX_BACKOFF).toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new SpindleException("Worker of group '" + group + "' did not stop within "
-                        + spindle.timeout().plus(MAX_BACKOFF).toSeconds() + " s: its handler is still running");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SpindleException("Interrupted while stopping the worker of group '" + group + "'", e);
-        }
+        stop.stop(List.of(thread), spindle.timeout().plus(MAX_BACKOFF));
     }
 
     private boolean stopping() {
-        return stopRequested.getCount() == 0;
+        return stop.requested();
     }
 
     int retries() {
@@ -211,7 +197,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
                 commitHandled();
             }
         } catch (RuntimeException | Error e) {
-            failure = e;
+            stop.failed(e);
             log.error("Worker of group '{}' on {} stopped by a failure", group, topics, e);
         } finally {
             finish();
@@ -223,9 +209,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         try {
             commitHandled();
         } catch (RuntimeException e) {
-            if (failure == null) {
-                failure = e;
-            }
+            stop.failed(e);
             log.error("Worker of group '{}' could not commit the offsets of handled records {}", group, uncommitted, e);
         } finally {
             try {
@@ -237,7 +221,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
                     exactlyOnce.close();
                 }
             } finally {
-                stopped.countDown();
+                stop.stopped();
             }
         }
     }
@@ -297,7 +281,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
     /** Waits {@code wait} unless a stop is requested meanwhile; true if it was. */
     boolean waitForStop(Duration wait) {
         try {
-            return stopRequested.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+            return stop.awaitRequest(wait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;

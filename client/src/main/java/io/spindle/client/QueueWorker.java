@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -58,12 +55,10 @@ public final class QueueWorker<K, V> implements AutoCloseable {
     private final RecordHandler<K, V> handler;
     private final List<Thread> threads = new ArrayList<>();
     private final List<KafkaShareConsumer<byte[], byte[]>> consumers = new ArrayList<>();
-    private final CountDownLatch stopped;
+    private final WorkerStop stop;
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private volatile boolean stopping;
 
     private QueueWorker(Builder<K, V> builder, RecordHandler<K, V> handler) {
         this.spindle = builder.spindle;
@@ -72,7 +67,7 @@ public final class QueueWorker<K, V> implements AutoCloseable {
         this.keys = builder.keys;
         this.values = builder.values;
         this.handler = handler;
-        this.stopped = new CountDownLatch(builder.workers);
+        this.stop = new WorkerStop("the queue worker of share group '" + group + "'", builder.workers);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put("share.acknowledgement.mode", "explicit");
@@ -113,25 +108,25 @@ public final class QueueWorker<K, V> implements AutoCloseable {
 
     /** Whether any worker is still running. */
     public boolean isRunning() {
-        return stopped.getCount() > 0;
+        return stop.anyRunning();
     }
 
     /** The first error that stopped a worker, if one stopped by failing. */
     public Optional<Throwable> failure() {
-        return Optional.ofNullable(failure.get());
+        return stop.failure();
     }
 
     private void run(KafkaShareConsumer<byte[], byte[]> consumer) {
         try {
             consumer.subscribe(topics);
-            while (!stopping) {
+            while (!stop.requested()) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     consumer.acknowledge(record, handle(record));
                 }
                 consumer.commitSync(spindle.timeout());
             }
         } catch (RuntimeException | Error e) {
-            failure.compareAndSet(null, e);
+            stop.failed(e);
             log.error("Queue worker of share group '{}' on {} stopped by a failure", group, topics, e);
         } finally {
             try {
@@ -139,7 +134,7 @@ public final class QueueWorker<K, V> implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("Queue worker of share group '{}': closing its share consumer failed", group, e);
             } finally {
-                stopped.countDown();
+                stop.stopped();
             }
         }
     }
@@ -171,22 +166,7 @@ public final class QueueWorker<K, V> implements AutoCloseable {
     @Override
     public void close() {
         spindle.untrack(this);
-        stopping = true;
-        for (Thread thread : threads) {
-            if (thread == Thread.currentThread()) {
-                return;     // called from the handler: the workers stop after it returns
-            }
-        }
-        long waitMs = 2 * spindle.timeout().toMillis();
-        try {
-            if (!stopped.await(waitMs, TimeUnit.MILLISECONDS)) {
-                throw new SpindleException("Queue worker of share group '" + group + "' did not stop within "
-                        + waitMs + " ms: a handler is still running");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SpindleException("Interrupted while stopping the queue worker of share group '" + group + "'", e);
-        }
+        stop.stop(threads, spindle.timeout().multipliedBy(2));
     }
 
     private void start() {
