@@ -56,6 +56,8 @@ final class Durability implements Segments.Changes {
     private final LongAdder fsyncs = new LongAdder();
     private final LongAdder fsyncNanos = new LongAdder();
     private volatile long flushedOffset;
+    /** No checkpoint's recovery point goes above this: the base of a segment found damaged, whose next load recovers it. */
+    private volatile long recoveryPointCap = Long.MAX_VALUE;
 
     Durability(PartitionLog log, String name, Segments segments, FlushPolicy flushPolicy, Flusher flusher,
                LongConsumer durableLatency, List<LogListener> listeners) {
@@ -124,6 +126,20 @@ final class Durability implements Segments.Changes {
         return goOffline(operation, file, failure);
     }
 
+    @Override
+    public LogOfflineException damaged(Segment segment, String problem) {
+        recoveryPointCap = Math.min(recoveryPointCap, segment.baseOffset());
+        LogOfflineException offline = goOffline("the check of", segment.file(), new IOException("damaged: " + problem
+                + "; the next start recovers the log from offset " + segment.baseOffset() + " and cuts it there"));
+        try {
+            writeCheckpoint(false);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: could not lower the recovery point to offset {} in {} ({}); the next start may trust the"
+                    + " damaged segment's headers", name, segment.baseOffset(), dir, e.getMessage());
+        }
+        return offline;
+    }
+
     /**
      * Writes a checkpoint of a live log durably (file and directory fsynced). A failure takes the log offline: a failed
      * directory fsync may have dropped the entries of new segment files, and a later one of the flusher could then
@@ -142,7 +158,9 @@ final class Durability implements Segments.Changes {
      * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
      */
     void writeCheckpoint(boolean clean) throws IOException {
-        new Checkpoint(flushedOffset, segments.logStartOffset(), clean).write(dir);
+        long cap = recoveryPointCap;
+        new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE)
+                .write(dir);
     }
 
     // ---- acknowledgements

@@ -36,10 +36,12 @@ final class LogLoader {
     private final Segments segments;
     private final ProducerStateTable producers;
     private final boolean compactedBefore;
+    private final Segments.Changes changes;
 
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
-              boolean compactedBefore) {
+              boolean compactedBefore, Segments.Changes changes) {
         this.compactedBefore = compactedBefore;
+        this.changes = changes;
         this.name = name;
         this.dir = dir;
         this.cfg = cfg;
@@ -120,6 +122,14 @@ final class LogLoader {
             long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
             Path file = dir.resolve(Segment.fileName(base, ".log"));
             long length = Files.size(file);
+            SegmentSeal seal = last ? null : SegmentSeal.read(dir, base);
+            if (seal != null && seal.sizeInBytes() == length && seal.nextOffset() <= nextBase) {
+                // Sealed and forced by an earlier run, which wrote down what it holds: nothing of it is read now. Its
+                // batches are checked on first use or by the background check (Segment#ensureVerified).
+                segments.add(Segment.openSealed(dir, seal, holes, cfg.indexIntervalBytes(), changes));
+                next = seal.nextOffset();
+                continue;
+            }
             boolean trusted = clean || (recoveryPoint >= nextBase);
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.add(segment);
@@ -152,10 +162,14 @@ final class LogLoader {
                     segment.seal();
                 }
             }
+            if (!last) {
+                // Checked batch by batch or header by header now: the next start need not.
+                segment.writeSeal();
+            }
         }
         long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
         segments.loaded(start, next);
-        rebuildProducerState(segments, producers);
+        loadProducerState(next);
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
         return new Loaded(next, false);
@@ -168,6 +182,7 @@ final class LogLoader {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
+            SegmentSeal.delete(dir, bases.get(j));
         }
     }
 
@@ -175,7 +190,8 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String fileName = file.getFileName().toString();
-                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")) && fileName.length() >= 20) {
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")
+                        || fileName.endsWith(SegmentSeal.SUFFIX)) && fileName.length() >= 20) {
                     try {
                         long base = Long.parseLong(fileName.substring(0, 20));
                         if (!bases.contains(base)) {
@@ -189,15 +205,49 @@ final class LogLoader {
         }
     }
 
+    /**
+     * Loads the idempotent producers' state from its snapshot and the batch headers at and after the snapshot's offset,
+     * or from every batch header when the snapshot is missing, damaged or newer than the log as loaded (cut at a
+     * damage). The segments wholly below the offset are not read, so a start after a clean close reads no header and
+     * one after a crash those written since the last roll or clean start.
+     */
+    private void loadProducerState(long logEnd) throws IOException {
+        long from = ProducerStateFile.read(dir, producers);
+        if (from < 0 || from > logEnd) {
+            producers.clear();
+            from = Long.MIN_VALUE;
+        }
+        if (from == logEnd) {
+            return;
+        }
+        try {
+            for (Segment segment : segments.all()) {
+                Segment after = segments.higher(segment.baseOffset());
+                if (after == null || after.baseOffset() > from) {
+                    replay(segment, producers, from);
+                }
+            }
+        } catch (LogOfflineException e) {
+            // A sealed segment failed its check: the log is offline (it takes no appends, so the producers' state no
+            // longer matters) and its next start recovers it. It opens, to be reported, not to fail the broker's start.
+            LOG.debug("{}: producer state not loaded: {}", name, e.getMessage());
+        }
+    }
+
     /** Reads every batch header once to learn the idempotent producers' last sequences (at load and after truncation). */
     static void rebuildProducerState(Segments segments, ProducerStateTable producers) {
         for (Segment segment : segments.all()) {
-            segment.forEachBatch(batch -> {
-                if (batch.hasProducerId()) {
-                    producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
-                }
-            });
+            replay(segment, producers, Long.MIN_VALUE);
         }
+    }
+
+    /** Counts the producers' batches of {@code segment} that end at or after {@code from}. */
+    private static void replay(Segment segment, ProducerStateTable producers, long from) {
+        segment.forEachBatch(batch -> {
+            if (batch.hasProducerId() && batch.lastOffset() >= from) {
+                producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                        batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
+            }
+        });
     }
 }

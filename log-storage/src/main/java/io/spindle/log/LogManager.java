@@ -45,6 +45,7 @@ public final class LogManager implements AutoCloseable {
     private final Flusher flusher;
     private final ScheduledThreadPoolExecutor scheduler;
     private final LogCleaner cleaner;
+    private final SealedSegmentCheck sealedCheck;
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -72,6 +73,7 @@ public final class LogManager implements AutoCloseable {
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = scheduler;
         this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock);
+        this.sealedCheck = new SealedSegmentCheck(logs::values);
     }
 
     private List<CleanableLog> cleanableLogs() {
@@ -103,7 +105,9 @@ public final class LogManager implements AutoCloseable {
                     + e.getMessage(), e);
         }
         try {
+            long started = System.nanoTime();
             manager.loadAll(topicConfig);
+            manager.logLoaded(System.nanoTime() - started);
         } catch (IOException | RuntimeException e) {
             manager.close();
             if (e instanceof LogStorageException lse) {
@@ -117,6 +121,7 @@ public final class LogManager implements AutoCloseable {
         manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         manager.cleaner.start();
+        manager.sealedCheck.start();
         return manager;
     }
 
@@ -163,6 +168,17 @@ public final class LogManager implements AutoCloseable {
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
                     flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition))));
         }
+    }
+
+    private void logLoaded(long nanos) {
+        long segments = 0;
+        long bytes = 0;
+        for (PartitionLog log : logs.values()) {
+            segments += log.segmentCount();
+            bytes += log.sizeInBytes();
+        }
+        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, in {} ms", logs.size(), dataDir, segments,
+                bytes, nanos / 1_000_000);
     }
 
     public Path dataDir() {
@@ -287,6 +303,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         closed = true;
+        sealedCheck.close();
         cleaner.close();
         scheduler.shutdown();
         try {

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 final class SegmentSwap {
     static final String CLEANED_SUFFIX = SegmentCleaner.CLEANED_SUFFIX;
     static final String SWAP_SUFFIX = ".log.swap";
-    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", ".log"};
+    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", SegmentSeal.SUFFIX, ".log"};
 
     /** Called after each file operation; a test throws from it to stop the swap there, as a crash would. */
     interface Step {
@@ -133,7 +133,8 @@ final class SegmentSwap {
                     discarded.add(file);
                 } else if (name.endsWith(SWAP_SUFFIX)) {
                     swaps.put(base, file);
-                } else if (name.endsWith(".log") || name.endsWith(".index") || name.endsWith(".timeindex")) {
+                } else if (name.endsWith(".log") || name.endsWith(".index") || name.endsWith(".timeindex")
+                        || name.endsWith(SegmentSeal.SUFFIX)) {
                     segmentFiles.computeIfAbsent(base, b -> new ArrayList<>()).add(file);
                 }
             }

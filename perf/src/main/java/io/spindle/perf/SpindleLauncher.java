@@ -72,6 +72,11 @@ final class SpindleLauncher {
     }
 
     static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port) {
+        return start(java, jar, archive, dir, dir.resolve("data"), port);
+    }
+
+    /** As {@link #start(Path, Path, Path, Path, int)} on the data directory {@code dataDir}. */
+    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, Path dataDir, int port) {
         if (!Files.isRegularFile(jar)) {
             throw new PerfException("No Spindle jar at " + jar + ": build it with mvn -pl cli -am package, or pass --spindle-jar");
         }
@@ -80,7 +85,7 @@ final class SpindleLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + dir, e);
         }
-        return BrokerProcess.start(NAME, command(java, jar, archive, dir.resolve("data"), port), dir, port,
+        return BrokerProcess.start(NAME, command(java, jar, archive, dataDir, port), dir, port,
                 dir.resolve("spindle.out"));
     }
 }

@@ -64,7 +64,16 @@ public final class Partition {
         this.name = id.toString();
         this.log = log;
         this.replicas = replicas;
-        transactions.rebuild(log);
+        try {
+            transactions.rebuild(log);
+        } catch (LogOfflineException e) {
+            // A sealed segment failed its first check while being read: the log went offline before this partition
+            // listened, so it learns it here, and serves and takes nothing until a restart recovers the log.
+            offlineCause = e;
+        }
+        if (offlineCause == null && log.isOffline()) {
+            offlineCause = log.offlineCause();
+        }
         log.addListener(new LogEvents());
     }
 
