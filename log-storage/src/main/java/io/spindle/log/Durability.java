@@ -56,6 +56,8 @@ final class Durability implements Segments.Changes {
     private final LongAdder fsyncs = new LongAdder();
     private final LongAdder fsyncNanos = new LongAdder();
     private volatile long flushedOffset;
+    /** The checkpoint on disk says clean (as the last close left it) and must not by the time anything is appended. */
+    private volatile boolean cleanOnDisk;
     /** No checkpoint's recovery point goes above this: the base of a segment found damaged, whose next load recovers it. */
     private volatile long recoveryPointCap = Long.MAX_VALUE;
 
@@ -79,6 +81,23 @@ final class Durability implements Segments.Changes {
     /** Sets the durable offset of a freshly loaded log (everything on disk is what a restart found). */
     void loaded(long durableOffset) {
         flushedOffset = durableOffset;
+    }
+
+    /** The checkpoint on disk says clean: {@link #beforeAppend} rewrites it before the first append. */
+    void cleanUntilFirstAppend() {
+        cleanOnDisk = true;
+    }
+
+    /**
+     * Before an append (write lock held): after a clean start the checkpoint still says clean, which would make a
+     * crash after this append trust the active segment's headers; it is rewritten first, durably (a failure takes the
+     * log offline, as {@link #forceCheckpoint}).
+     */
+    void beforeAppend() {
+        if (cleanOnDisk) {
+            forceCheckpoint();
+            cleanOnDisk = false;
+        }
     }
 
     long fsyncCount() {
@@ -158,6 +177,7 @@ final class Durability implements Segments.Changes {
      * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
      */
     void writeCheckpoint(boolean clean) throws IOException {
+        cleanOnDisk = false;
         long cap = recoveryPointCap;
         new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE)
                 .write(dir);

@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
 final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
-    /** What loading found: where the log ends and whether it made the first segment of an empty directory. */
-    record Loaded(long logEndOffset, boolean createdFirstSegment) {
+    /**
+     * What loading found: where the log ends, whether it made the first segment of an empty directory, and the
+     * checkpoint on disk when it still holds for the log as loaded (nothing was cut), else null.
+     */
+    record Loaded(long logEndOffset, boolean createdFirstSegment, Checkpoint stillHolds) {
     }
 
     private final String name;
@@ -68,7 +71,13 @@ final class LogLoader {
             if (loaded.createdFirstSegment()) {
                 durability.directoryChanged();
             }
-            durability.writeCheckpoint(false);
+            if (loaded.stillHolds() == null) {
+                durability.writeCheckpoint(false);
+            } else if (loaded.stillHolds().clean()) {
+                // Rewritten (not clean) before the first append, not here: one file and directory fsync per partition
+                // was most of a start's time with many partitions.
+                durability.cleanUntilFirstAppend();
+            }
         } catch (IOException e) {
             segments.releaseAll();
             throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
@@ -99,7 +108,7 @@ final class LogLoader {
             long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
             segments.add(Segment.create(dir, start, cfg.segmentBytes()));
             segments.loaded(start, start);
-            return new Loaded(start, true);
+            return new Loaded(start, true, null);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
         // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the
@@ -107,6 +116,7 @@ final class LogLoader {
         boolean holes = cfg.cleanupPolicy().compacts() || compactedBefore;
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
+        boolean cut = false;
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (i > 0 && base != next) {
@@ -116,6 +126,7 @@ final class LogLoader {
                         + " ends at {}", name, next, dir.resolve(Segment.fileName(base, ".log")), base, next);
                 deleteSegmentsAfter(bases, i - 1);
                 producers.truncateFrom(next);
+                cut = true;
                 break;
             }
             boolean last = i == bases.size() - 1;
@@ -156,6 +167,7 @@ final class LogLoader {
                             name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);
                     deleteSegmentsAfter(bases, i);
                     producers.truncateFrom(next);
+                    cut = true;
                     break;
                 }
                 if (!last) {
@@ -172,7 +184,7 @@ final class LogLoader {
         loadProducerState(next);
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
-        return new Loaded(next, false);
+        return new Loaded(next, false, cut ? null : checkpoint);
     }
 
     private void deleteSegmentsAfter(List<Long> bases, int index) throws IOException {

@@ -225,6 +225,7 @@ public final class PartitionLog {
         try {
             ensureOpen();
             durability.ensureOnline();
+            durability.beforeAppend();
             result = appender.append(buffer, batches, end - start, cfg);
         } finally {
             lock.unlock();
