@@ -155,7 +155,8 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new AlterConfigsHandler(topics, adminExecutor));
             handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, shares.configs()));
             handlers.add(new DescribeClusterHandler(node));
-            handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node));
+            handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
+                    clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
             KafkaListener listener = KafkaListener.bind(config.listener(), dispatcher, observer(metrics));
             port.bound(listener.address().getPort());

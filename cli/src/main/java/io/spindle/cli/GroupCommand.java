@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -64,12 +65,16 @@ final class GroupCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "describe", description = "Shows a group's state, members, and per partition its committed offset, end offset and lag.")
+    @Command(name = "describe", description = {"Shows a group's state, members, and per partition its committed offset, end offset and lag.",
+        "For a share group: per partition the start of its in-flight window, its lag, and the records in flight, "
+            + "acquired, available, archived and dead-lettered (from the broker's /metrics)."})
     static final class Describe implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Mixin
         ClientOptions client;
+        @Mixin
+        ShareGroupView shares;
 
         @Parameters(paramLabel = "GROUP")
         String group;
@@ -79,6 +84,12 @@ final class GroupCommand implements Callable<Integer> {
             ConsumerGroupDescription description;
             List<SpindleAdmin.PartitionLag> lags;
             try (Spindle spindle = client.connect()) {
+                Optional<SpindleAdmin.GroupInfo> share = spindle.admin().listShareGroups().stream()
+                        .filter(listed -> listed.group().equals(group)).findFirst();
+                if (share.isPresent()) {
+                    describeShareGroup(spindle, share.get());
+                    return SpindleCommand.OK;
+                }
                 description = spindle.admin().describeGroup(group);
                 lags = spindle.admin().lag(group);
             }
@@ -92,6 +103,16 @@ final class GroupCommand implements Callable<Integer> {
             }
             table.print(out);
             return SpindleCommand.OK;
+        }
+
+        private void describeShareGroup(Spindle spindle, SpindleAdmin.GroupInfo info) {
+            PrintWriter out = spec.commandLine().getOut();
+            ShareStats stats = shares.stats(client);
+            out.println("Share group " + group + ": " + info.state() + ", " + info.members() + " member(s)");
+            Table table = ShareGroupView.table(false);
+            ShareGroupView.rows(table, false, spindle, group, stats);
+            table.print(out);
+            ShareGroupView.explain(stats, spec.commandLine().getErr());
         }
     }
 

@@ -89,6 +89,9 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("replay", new ReplayCommand(shutdown));
         commandLine.addSubcommand("group", new GroupCommand());
         commandLine.addSubcommand("lag", new LagCommand());
+        commandLine.addSubcommand("txn", new TxnCommand());
+        commandLine.addSubcommand("queue", new CommandLine(new QueueCommand())
+                .addSubcommand("consume", new QueueCommand.Consume(shutdown)));
         commandLine.addSubcommand("completion", new CompletionCommand());
     }
 

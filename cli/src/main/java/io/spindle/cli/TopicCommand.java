@@ -3,11 +3,14 @@ package io.spindle.cli;
 import io.spindle.client.Spindle;
 import io.spindle.client.SpindleAdmin;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.TopicConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -81,8 +84,14 @@ final class TopicCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "describe", description = "Shows a topic's partitions with their start and end offsets, and the settings given to it.")
+    @Command(name = "describe", description = {
+        "Shows a topic's partitions with their start and end offsets, its cleanup policy and the settings given to it.",
+        "For a compacted topic, also each partition's dirty ratio (the share of its cleanable bytes not yet cleaned),"
+            + " read from the broker's metrics listener as Kafka publishes it: as a meter, not in the Kafka protocol."})
     static final class Describe implements Callable<Integer> {
+        /** The broker's default metrics.port. */
+        private static final int DEFAULT_METRICS_PORT = 9404;
+
         @Spec
         CommandSpec spec;
         @Mixin
@@ -91,26 +100,69 @@ final class TopicCommand implements Callable<Integer> {
         @Parameters(paramLabel = "TOPIC")
         String topic;
 
+        @Option(names = "--metrics-url", paramLabel = "URL",
+                description = "The broker's /metrics, where the dirty ratios are read (default: http://HOST:"
+                        + DEFAULT_METRICS_PORT + "/metrics, HOST that of --bootstrap-server).")
+        URI metricsUrl;
+
         @Override
         public Integer call() {
             SpindleAdmin.TopicInfo info;
             try (Spindle spindle = client.connect()) {
                 info = spindle.admin().describeTopic(topic);
             }
+            Map<Integer, Double> ratios = info.compacted() ? dirtyRatios() : Map.of();
             PrintWriter out = spec.commandLine().getOut();
-            out.println("Topic " + info.name() + ": " + info.partitions().size() + " partition(s)"
-                    + (info.configs().isEmpty() ? "" : ", " + settings(info.configs())));
-            Table table = new Table("PARTITION", "START", "END", "RECORDS");
+            out.println("Topic " + info.name() + ": " + info.partitions().size() + " partition(s), "
+                    + settings(info));
+            Table table = info.compacted() ? new Table("PARTITION", "START", "END", "RECORDS", "DIRTY RATIO")
+                    : new Table("PARTITION", "START", "END", "RECORDS");
             for (SpindleAdmin.PartitionInfo partition : info.partitions()) {
-                table.row(partition.partition(), partition.startOffset(), partition.endOffset(), partition.records());
+                if (info.compacted()) {
+                    Double ratio = ratios == null ? null : ratios.get(partition.partition());
+                    table.row(partition.partition(), partition.startOffset(), partition.endOffset(),
+                            partition.records(), ratios == null ? "?" : ratio == null || ratio.isNaN() ? "-"
+                                    : String.format(Locale.ROOT, "%.2f", ratio));
+                } else {
+                    table.row(partition.partition(), partition.startOffset(), partition.endOffset(),
+                            partition.records());
+                }
             }
             table.print(out);
             return SpindleCommand.OK;
         }
 
-        private static String settings(Map<String, String> configs) {
+        /** partition → dirty ratio; null, having said why on stderr, when the metrics listener cannot be read. */
+        private Map<Integer, Double> dirtyRatios() {
+            URI url = metricsUrl != null ? metricsUrl : defaultMetricsUrl();
+            try {
+                return DirtyRatios.read(url, topic, client.timeout);
+            } catch (DirtyRatios.MetricsUnavailableException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("spindle topic describe: no dirty ratio (?): " + e.getMessage()
+                        + "; give the broker's metrics address with --metrics-url");
+                err.flush();
+                return null;
+            }
+        }
+
+        private URI defaultMetricsUrl() {
+            String first = client.bootstrapServer.split(",")[0].strip();
+            int colon = first.lastIndexOf(':');
+            String host = colon > 0 ? first.substring(0, colon) : first;
+            return URI.create("http://" + host + ":" + DEFAULT_METRICS_PORT + "/metrics");
+        }
+
+        /** cleanup.policy first (marked when it is the broker's default), then the other settings given. */
+        private static String settings(SpindleAdmin.TopicInfo info) {
             List<String> pairs = new ArrayList<>();
-            configs.forEach((key, value) -> pairs.add(key + "=" + value));
+            boolean given = info.configs().containsKey(TopicConfig.CLEANUP_POLICY_CONFIG);
+            pairs.add(TopicConfig.CLEANUP_POLICY_CONFIG + "=" + info.cleanupPolicy() + (given ? "" : " (default)"));
+            info.configs().forEach((key, value) -> {
+                if (!key.equals(TopicConfig.CLEANUP_POLICY_CONFIG)) {
+                    pairs.add(key + "=" + value);
+                }
+            });
             return String.join(", ", pairs);
         }
     }

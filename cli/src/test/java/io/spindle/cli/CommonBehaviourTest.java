@@ -17,7 +17,7 @@ class CommonBehaviourTest {
     @ParameterizedTest
     @ValueSource(strings = {"topic", "topic create", "topic list", "topic describe", "topic delete",
         "topic alter-config", "produce", "consume", "replay", "group", "group list", "group describe", "group delete",
-        "group reset-offsets", "lag", "completion"})
+        "group reset-offsets", "lag", "txn", "txn list", "txn describe", "txn open", "txn abort", "completion"})
     void everyCommandHasHelp(String command) {
         String[] words = command.split(" ");
         String[] args = java.util.Arrays.copyOf(words, words.length + 1);
@@ -27,13 +27,14 @@ class CommonBehaviourTest {
 
         assertEquals(0, result.status(), result::toString);
         assertTrue(result.out().startsWith("Usage: spindle " + command), result::toString);
-        if (!command.equals("completion") && !command.equals("topic") && !command.equals("group")) {
+        if (!command.equals("completion") && !command.equals("topic") && !command.equals("group")
+                && !command.equals("txn")) {
             assertTrue(result.out().contains("--bootstrap-server"), result::toString);
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"topic list", "consume t --max-messages 1", "replay t", "group list", "lag"})
+    @ValueSource(strings = {"topic list", "consume t --max-messages 1", "replay t", "group list", "lag", "txn list"})
     void unreachableBrokerFailsWithinSecondsInOneLine(String command) throws IOException {
         int closedPort = closedPort();
         long start = System.nanoTime();

@@ -27,7 +27,7 @@ class TopicCommandTest {
         Cli.Result described = Cli.on(bootstrap, "topic", "describe", "orders");
         assertEquals(0, described.status(), described::toString);
         assertEquals(List.of(
-                "Topic orders: 3 partition(s), retention.ms=3600000",
+                "Topic orders: 3 partition(s), cleanup.policy=delete (default), retention.ms=3600000",
                 "PARTITION  START  END  RECORDS",
                 "0          0      0    0",
                 "1          0      0    0",
@@ -43,7 +43,7 @@ class TopicCommandTest {
                 "--delete", "retention.ms");
 
         assertEquals(0, altered.status(), altered::toString);
-        assertEquals("Topic tunable: 1 partition(s), max.message.bytes=4096",
+        assertEquals("Topic tunable: 1 partition(s), cleanup.policy=delete (default), max.message.bytes=4096",
                 Cli.on(bootstrap, "topic", "describe", "tunable").outLines().get(0));
     }
 

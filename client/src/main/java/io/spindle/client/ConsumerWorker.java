@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * record whose key or value cannot be deserialized takes the same path. Offsets are committed after each polled
  * batch, and, on a rebalance, for the partitions taken away.
  *
+ * <p>Exactly once ({@link Builder#startExactlyOnce}): the handler sends through a {@link TransactionalSender}, and
+ * each polled batch's sends and offsets commit in one Kafka transaction ({@link ExactlyOnceBatches}); a failure aborts
+ * it and the batch is handled again, a record failing every retry goes to the dead-letter topic inside the
+ * transaction. The consumer reads read_committed.
+ *
  * <p>{@link #close()} stops after the record being handled (or between retries), commits the offsets of every
  * record handled and leaves the group. If the loop itself fails (the broker gone past the timeout, a dead-letter
  * publish failing) the worker stops, commits what it handled and reports the error through {@link #failure()}.
@@ -76,10 +81,13 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
     private final Set<String> deadLetterTopicsKnown = ConcurrentHashMap.newKeySet();
     /** Next offsets of records handled but not committed yet; the worker thread only. */
     private final Map<TopicPartition, OffsetAndMetadata> uncommitted = new HashMap<>();
+    private final ExactlyOnceBatches<K, V, ?, ?> exactlyOnce;
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private volatile Throwable failure;
 
-    private ConsumerWorker(Builder<K, V> builder, RecordHandler<K, V> handler) {
+    /** {@code handler} for at-least-once and at-most-once, {@code transactional} (with its output serdes) for exactly-once. */
+    private <OK, OV> ConsumerWorker(Builder<K, V> builder, RecordHandler<K, V> handler, Serde<OK> outputKeys,
+                                    Serde<OV> outputValues, ExactlyOnceHandler<K, V, OK, OV> transactional) {
         this.spindle = builder.spindle;
         this.group = builder.group;
         this.topics = List.copyOf(builder.topics);
@@ -94,6 +102,8 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.putAll(builder.config);
         this.consumer = spindle.newKafkaConsumer(config);
+        this.exactlyOnce = transactional == null ? null
+                : new ExactlyOnceBatches<>(this, consumer, spindle, outputKeys, outputValues, transactional);
         this.thread = new Thread(this::run, "spindle-worker-" + group);
     }
 
@@ -153,12 +163,37 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         return stopRequested.getCount() == 0;
     }
 
+    int retries() {
+        return retries;
+    }
+
+    Serde<K> keys() {
+        return keys;
+    }
+
+    Serde<V> values() {
+        return values;
+    }
+
+    Duration timeout() {
+        return spindle.timeout();
+    }
+
     private void run() {
         try {
+            if (exactlyOnce != null) {
+                exactlyOnce.init();
+            }
             consumer.subscribe(topics, new CommitOnRevoke());
             while (!stopping()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 if (records.isEmpty()) {
+                    continue;
+                }
+                if (exactlyOnce != null) {
+                    if (!exactlyOnce.handle(records, handledCount, failedCount, deadLetteredCount)) {
+                        break;
+                    }
                     continue;
                 }
                 if (mode == DeliveryMode.AT_MOST_ONCE) {
@@ -198,6 +233,9 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
                 if (deadLetterProducer != null) {
                     deadLetterProducer.close(spindle.timeout());
                 }
+                if (exactlyOnce != null) {
+                    exactlyOnce.close();
+                }
             } finally {
                 stopped.countDown();
             }
@@ -211,7 +249,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         }
     }
 
-    private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<byte[], byte[]> records) {
+    static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<byte[], byte[]> records) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> list = records.records(partition);
@@ -257,7 +295,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
     }
 
     /** Waits {@code wait} unless a stop is requested meanwhile; true if it was. */
-    private boolean waitForStop(Duration wait) {
+    boolean waitForStop(Duration wait) {
         try {
             return stopRequested.await(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -266,13 +304,14 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         }
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, Exception error) {
+    /**
+     * {@code record} as published to its dead-letter topic (created if missing): its key, value and headers as read,
+     * plus the headers naming the error and where the record came from.
+     */
+    ProducerRecord<byte[], byte[]> deadLetterRecord(ConsumerRecord<byte[], byte[]> record, Exception error) {
         String topic = record.topic() + DLQ_SUFFIX;
         if (deadLetterTopicsKnown.add(topic)) {
             spindle.admin().ensureTopic(topic, 1);
-        }
-        if (deadLetterProducer == null) {
-            deadLetterProducer = spindle.newKafkaProducer(Map.of());
         }
         RecordHeaders headers = new RecordHeaders();
         for (Header header : record.headers()) {
@@ -282,9 +321,17 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         headers.add(TOPIC_HEADER, utf8(record.topic()));
         headers.add(PARTITION_HEADER, utf8(Integer.toString(record.partition())));
         headers.add(OFFSET_HEADER, utf8(Long.toString(record.offset())));
+        return new ProducerRecord<>(topic, null, record.key(), record.value(), headers);
+    }
+
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, Exception error) {
+        ProducerRecord<byte[], byte[]> dead = deadLetterRecord(record, error);
+        String topic = dead.topic();
+        if (deadLetterProducer == null) {
+            deadLetterProducer = spindle.newKafkaProducer(Map.of());
+        }
         try {
-            deadLetterProducer.send(new ProducerRecord<>(topic, null, record.key(), record.value(), headers))
-                    .get(3 * spindle.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            deadLetterProducer.send(dead).get(3 * spindle.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SpindleException("Interrupted while publishing " + record.topic() + "-" + record.partition()
@@ -394,8 +441,33 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
             return this;
         }
 
+        /** Starts an at-least-once (the default) or at-most-once worker. */
         public ConsumerWorker<K, V> start(RecordHandler<K, V> handler) {
             Objects.requireNonNull(handler, "handler");
+            if (mode == DeliveryMode.EXACTLY_ONCE) {
+                throw new IllegalArgumentException("The worker of group '" + group + "' is EXACTLY_ONCE: start it with "
+                        + "startExactlyOnce, whose handler sends through the batch's transaction");
+            }
+            return launch(new ConsumerWorker<>(checked(), handler, null, null, null));
+        }
+
+        /**
+         * Starts an exactly-once worker ({@link DeliveryMode#EXACTLY_ONCE}): {@code handler} sends through a producer
+         * whose records, keyed and valued through {@code outputKeys} and {@code outputValues}, commit together with
+         * the offsets of the records handled, one transaction per polled batch. The consumer reads read_committed
+         * unless isolation.level is set.
+         */
+        public <OK, OV> ConsumerWorker<K, V> startExactlyOnce(Serde<OK> outputKeys, Serde<OV> outputValues,
+                                                             ExactlyOnceHandler<K, V, OK, OV> handler) {
+            Objects.requireNonNull(outputKeys, "outputKeys");
+            Objects.requireNonNull(outputValues, "outputValues");
+            Objects.requireNonNull(handler, "handler");
+            mode = DeliveryMode.EXACTLY_ONCE;
+            config.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            return launch(new ConsumerWorker<>(checked(), null, outputKeys, outputValues, handler));
+        }
+
+        private Builder<K, V> checked() {
             if (group == null || group.isBlank()) {
                 throw new IllegalArgumentException("A consumer worker needs a group");
             }
@@ -403,7 +475,10 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
                 throw new IllegalArgumentException("A consumer worker of group '" + group + "' needs topics");
             }
             config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            ConsumerWorker<K, V> worker = new ConsumerWorker<>(this, handler);
+            return this;
+        }
+
+        private ConsumerWorker<K, V> launch(ConsumerWorker<K, V> worker) {
             spindle.track(worker);
             worker.start();
             return worker;

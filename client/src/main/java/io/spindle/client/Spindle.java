@@ -13,6 +13,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -20,7 +21,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A connection to a Spindle (or any Kafka) broker, and the factory of everything the client does:
- * {@linkplain #producer() producers}, {@linkplain #consume consumer workers}, {@linkplain #replay replays} and the
+ * {@linkplain #producer() producers}, {@linkplain #consume consumer workers}, {@linkplain #queue queue workers},
+ * {@linkplain #replay replays} and the
  * {@linkplain #admin() admin view}.
  *
  * <pre>{@code
@@ -99,6 +101,20 @@ public final class Spindle implements AutoCloseable {
         return new ConsumerWorker.Builder<>(this, keys, values);
     }
 
+    /**
+     * Starts a queue worker pool in share group {@code group} (KIP-932) that hands each record of {@code topic} (text
+     * keys and values) to {@code handler} on one of its workers: accepted when the handler returns, released for
+     * another try when it throws, dead letters left to the broker. See {@link QueueWorker}.
+     */
+    public QueueWorker<String, String> queue(String group, String topic, RecordHandler<String, String> handler) {
+        return queue(Serde.string(), Serde.string()).group(group).topics(topic).start(handler);
+    }
+
+    /** A queue worker pool builder: share group, topics, number of workers, keys and values of any type. */
+    public <K, V> QueueWorker.Builder<K, V> queue(Serde<K> keys, Serde<V> values) {
+        return new QueueWorker.Builder<>(this, keys, values);
+    }
+
     /** A replay of {@code topic} with text keys and values; choose where it starts, then iterate. */
     public Replay<String, String> replay(String topic) {
         return replay(topic, Serde.string(), Serde.string());
@@ -138,6 +154,14 @@ public final class Spindle implements AutoCloseable {
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         config.putAll(extra);
         return new KafkaConsumer<>(config(config), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * A kafka-clients share consumer (KIP-932) of bytes with this connection's settings, {@code extra} on top (at
+     * least group.id). The caller closes it.
+     */
+    public KafkaShareConsumer<byte[], byte[]> newKafkaShareConsumer(Map<String, Object> extra) {
+        return new KafkaShareConsumer<>(config(extra), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** The kafka-clients configuration: bootstrap, client id, timeouts, then {@code defaults}, then the overrides. */

@@ -21,24 +21,28 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Topics, consumer groups and offsets, in the terms people ask about them: "which topics", "how far behind is this
- * group", "move this group back to yesterday". Every call waits at most the connection's timeout and fails with a
- * {@link SpindleException} naming the topic or group ({@link UnknownTopicException}, {@link UnknownGroupException},
- * {@link BrokerUnreachableException}). {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe;
- * closed with its {@link Spindle}.
+ * group", "move this group back to yesterday"; transactions through {@link #transactions()}. Every call waits at
+ * most the connection's timeout and fails with a {@link SpindleException} naming the topic or group
+ * ({@link UnknownTopicException}, {@link UnknownGroupException}, {@link BrokerUnreachableException}).
+ * {@link #kafka()} gives the kafka-clients Admin for the rest. Thread-safe; closed with its {@link Spindle}.
  */
 public final class SpindleAdmin implements AutoCloseable {
     private final Admin admin;
@@ -56,6 +60,11 @@ public final class SpindleAdmin implements AutoCloseable {
         return admin;
     }
 
+    /** Transactions: transactional ids, open transactions per partition, aborting a hanging one. */
+    public TransactionAdmin transactions() {
+        return new TransactionAdmin(admin, bootstrap, timeoutMs);
+    }
+
     /** A partition of a topic: its first kept offset and its end offset (the offset the next record will get). */
     public record PartitionInfo(int partition, long startOffset, long endOffset) {
         public long records() {
@@ -63,8 +72,17 @@ public final class SpindleAdmin implements AutoCloseable {
         }
     }
 
-    /** @param configs the settings given to this topic (not the broker-wide defaults) */
-    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs) {
+    /**
+     * @param configs       the settings given to this topic (not the broker-wide defaults)
+     * @param cleanupPolicy the topic's cleanup.policy in effect ({@code delete}, {@code compact} or
+     *                      {@code compact,delete}), whether given to the topic or the broker's default
+     */
+    public record TopicInfo(String name, List<PartitionInfo> partitions, Map<String, String> configs,
+                            String cleanupPolicy) {
+        /** True when the cleanup policy has compact: the log cleaner keeps the latest record of each key. */
+        public boolean compacted() {
+            return List.of(cleanupPolicy.split(",")).stream().map(String::strip).anyMatch("compact"::equals);
+        }
     }
 
     /** A consumer group as listed: its id, state (e.g. Stable, Empty) and number of members. */
@@ -81,6 +99,71 @@ public final class SpindleAdmin implements AutoCloseable {
     public record PartitionLag(String group, String topic, int partition, long committed, long end, long lag,
                                String member) {
     }
+
+    /**
+     * Where a share group stands on one partition (KIP-932).
+     *
+     * @param startOffset the start of its in-flight window: every record before it is done (acknowledged or archived)
+     * @param lag         the records below the end it has still to finish, or -1 when the broker did not say
+     */
+    public record SharePartitionLag(String group, String topic, int partition, long startOffset, long lag) {
+    }
+
+    /** The share groups (KIP-932), sorted by id. */
+    public List<GroupInfo> listShareGroups() {
+        Collection<GroupListing> listings = await(admin.listGroups(ListGroupsOptions.forShareGroups()).all(),
+                "Listing share groups", null, null);
+        List<String> ids = listings.stream().map(GroupListing::groupId).sorted().toList();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<String, ShareGroupDescription> descriptions = await(admin.describeShareGroups(ids).all(),
+                "Describing share groups " + ids, null, null);
+        List<GroupInfo> groups = new ArrayList<>();
+        for (String id : ids) {
+            ShareGroupDescription description = descriptions.get(id);
+            groups.add(new GroupInfo(id, stateName(description.groupState()), description.members().size()));
+        }
+        return groups;
+    }
+
+    /** The share group's window start and lag on every partition it has state in, sorted by topic and partition. */
+    public List<SharePartitionLag> shareLag(String group) {
+        Map<TopicPartition, SharePartitionOffsetInfo> offsets = await(admin.listShareGroupOffsets(
+                        Map.of(group, new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(group),
+                "Listing the offsets of share group '" + group + "'", null, group);
+        Map<TopicPartition, SharePartitionOffsetInfo> sorted = new TreeMap<>(Comparator.comparing(TopicPartition::topic)
+                .thenComparingInt(TopicPartition::partition));
+        offsets.forEach((partition, info) -> {
+            if (info != null) {
+                sorted.put(partition, info);
+            }
+        });
+        List<SharePartitionLag> lags = new ArrayList<>();
+        sorted.forEach((partition, info) -> lags.add(new SharePartitionLag(group, partition.topic(),
+                partition.partition(), info.startOffset(), info.lag().orElse(-1L))));
+        return lags;
+    }
+
+    /**
+     * Makes a share group that has not set Kafka's group config share.auto.offset.reset start at the earliest record
+     * (the broker's default is the latest): a queue's jobs produced before its first worker are done too. Leaves a
+     * value the group set alone.
+     */
+    public void startShareGroupAtEarliestUnlessSet(String group) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        Map<ConfigResource, Config> described = await(admin.describeConfigs(List.of(resource)).all(),
+                "Describing the configs of share group '" + group + "'", null, group);
+        ConfigEntry reset = described.get(resource).get(SHARE_AUTO_OFFSET_RESET);
+        if (reset != null && reset.source() == ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG) {
+            return;
+        }
+        await(admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                        new ConfigEntry(SHARE_AUTO_OFFSET_RESET, "earliest"), AlterConfigOp.OpType.SET)))).all(),
+                "Setting share.auto.offset.reset of share group '" + group + "'", null, group);
+    }
+
+    private static final String SHARE_AUTO_OFFSET_RESET = "share.auto.offset.reset";
 
     public void createTopic(String name, int partitions, Map<String, String> configs) {
         NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.empty()).configs(configs);
@@ -134,7 +217,9 @@ public final class SpindleAdmin implements AutoCloseable {
                 configs.put(entry.name(), entry.value());
             }
         }
-        return new TopicInfo(topic, infos, configs);
+        ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        return new TopicInfo(topic, infos, configs, policy == null || policy.value() == null
+                ? TopicConfig.CLEANUP_POLICY_DELETE : policy.value());
     }
 
     private TopicDescription describe(String topic) {

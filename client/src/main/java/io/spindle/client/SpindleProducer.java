@@ -43,13 +43,9 @@ public final class SpindleProducer<K, V> implements AutoCloseable {
     /** Sends to a given partition, or to the one the key hashes to when {@code partition} is null. */
     public CompletableFuture<Sent> send(String topic, Integer partition, K key, V value, Map<String, String> headers) {
         Objects.requireNonNull(topic, "topic");
-        RecordHeaders recordHeaders = new RecordHeaders();
-        headers.forEach((name, text) ->
-                recordHeaders.add(name, text == null ? null : text.getBytes(StandardCharsets.UTF_8)));
         CompletableFuture<Sent> sent = new CompletableFuture<>();
         try {
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, null,
-                    keys.toBytes(key), values.toBytes(value), recordHeaders);
+            ProducerRecord<byte[], byte[]> record = toRecord(topic, partition, key, value, headers, keys, values);
             producer.send(record, (metadata, error) -> {
                 if (error == null) {
                     sent.complete(new Sent(metadata.topic(), metadata.partition(), metadata.offset(),
@@ -62,6 +58,15 @@ public final class SpindleProducer<K, V> implements AutoCloseable {
             sent.completeExceptionally(failure(topic, e));
         }
         return sent;
+    }
+
+    /** The kafka-clients record of a key and value through their serdes, with headers as UTF-8. */
+    static <K, V> ProducerRecord<byte[], byte[]> toRecord(String topic, Integer partition, K key, V value,
+                                                        Map<String, String> headers, Serde<K> keys, Serde<V> values) {
+        RecordHeaders recordHeaders = new RecordHeaders();
+        headers.forEach((name, text) ->
+                recordHeaders.add(name, text == null ? null : text.getBytes(StandardCharsets.UTF_8)));
+        return new ProducerRecord<>(topic, partition, null, keys.toBytes(key), values.toBytes(value), recordHeaders);
     }
 
     private SpindleException failure(String topic, Throwable error) {

@@ -71,6 +71,9 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
     public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
+    public static final String GROUP_SHARE_DEAD_LETTER_TOPIC = "group.share.dead.letter.topic";
+    public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MS = "group.share.redelivery.backoff.ms";
+    public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS = "group.share.redelivery.backoff.max.ms";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -79,6 +82,7 @@ public final class BrokerConfig {
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
     public static final String TRANSACTIONAL_ID_EXPIRATION_MS = "transactional.id.expiration.ms";
     public static final String TRANSACTION_STATE_LOG_SEGMENT_BYTES = "transaction.state.log.segment.bytes";
+    public static final String TRANSACTION_VERSION = "transaction.version";
     // Broker-wide defaults of topic settings, under Kafka's broker names.
     public static final String LOG_RETENTION_MS = "log.retention.ms";
     public static final String LOG_RETENTION_BYTES = "log.retention.bytes";
@@ -189,6 +193,17 @@ public final class BrokerConfig {
             GROUP_SHARE_MAX_SHARE_SESSIONS, ValueType.intAtLeast(1), 2_000,
             "The most share sessions the broker keeps (one per share consumer fetching from it); a consumer opening "
                     + "one more is refused with SHARE_SESSION_LIMIT_REACHED (Kafka's name and default).");
+    static final ConfigKey<String> GROUP_SHARE_DEAD_LETTER_TOPIC_KEY = new ConfigKey<>(
+            GROUP_SHARE_DEAD_LETTER_TOPIC, ValueType.topicPattern(), "",
+            "Spindle's: where share groups copy a record they reject or that reaches the delivery count limit, before "
+                    + "archiving it; {topic} stands for the record's topic (e.g. {topic}.dlq). Empty: archived only.");
+    static final ConfigKey<Integer> GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_REDELIVERY_BACKOFF_MS, ValueType.intBetween(0, 3_600_000), 0,
+            "Spindle's: how long a share group's released or timed-out record waits before it is delivered again, "
+                    + "in milliseconds, after its first delivery; doubled after each later one. 0: at once.");
+    static final ConfigKey<Integer> GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS, ValueType.intBetween(0, 3_600_000), 60_000,
+            "Spindle's: the longest wait before a released or timed-out record is delivered again, in milliseconds.");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -213,15 +228,20 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY = new ConfigKey<>(
             TRANSACTION_STATE_LOG_SEGMENT_BYTES, ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __transaction_state topic.");
+    static final ConfigKey<Integer> TRANSACTION_VERSION_KEY = new ConfigKey<>(TRANSACTION_VERSION,
+            ValueType.intBetween(0, 2), 2,
+            "The transaction version (Kafka's finalized feature level of transaction.version, KIP-890) that ApiVersions "
+                    + "offers clients: 2 lets kafka-clients 4.x bump the epoch at every transaction and add partitions "
+                    + "by producing; 0 or 1 keep every client on transaction version 1.");
     static final ConfigKey<Integer> LOG_CLEANER_THREADS_KEY = new ConfigKey<>(LOG_CLEANER_THREADS,
             ValueType.intAtLeast(0), 1,
             "The number of background threads compacting logs (cleanup.policy=compact); 0 turns compaction off.");
     static final ConfigKey<Long> LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY = new ConfigKey<>(LOG_CLEANER_DEDUPE_BUFFER_SIZE,
             ValueType.longAtLeast(1024), 32L * 1024 * 1024,
             "The memory of the cleaners' key maps, in bytes, shared out among log.cleaner.threads (24 bytes per "
-            + "key, at most 2 GiB per thread); a log with more dirty keys than fit is cleaned in several passes. "
-            + "Kafka's default is 128 MiB; "
-            + "Spindle's is 32 MiB (about 1.2 million keys per pass), so that a small broker is not charged for it.");
+            + "table slot and 8 per key, about 35 bytes per key when full, at most 2 GiB per thread); a log with more "
+            + "dirty keys than fit is cleaned in several passes. Kafka's default is 128 MiB; Spindle's is 32 MiB "
+            + "(about 0.97 million keys per pass), so that a small broker is not charged for it.");
     static final ConfigKey<Double> LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY = new ConfigKey<>(
             LOG_CLEANER_IO_MAX_BYTES_PER_SECOND, ValueType.doubleBetween(1, Double.MAX_VALUE), Double.MAX_VALUE,
             "The most bytes per second the cleaners read and write together; the default means no limit.");
@@ -284,10 +304,13 @@ public final class BrokerConfig {
                 GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
                 GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
-                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values)));
+                GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
+                GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values)));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
-                TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values)));
+                TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values),
+                TRANSACTION_VERSION_KEY.valueIn(values)));
         this.listener = section(() -> ListenerSettings.forAddress(LISTENER_HOST_KEY.valueIn(values),
                 LISTENER_PORT_KEY.valueIn(values), SOCKET_REQUEST_MAX_BYTES_KEY.valueIn(values)));
         String advertised = ADVERTISED_HOST_KEY.valueIn(values);
@@ -587,11 +610,12 @@ public final class BrokerConfig {
                 GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY,
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY,
                 GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY,
-                OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
+                GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY,
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
                 LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
-                TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY));
+                TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

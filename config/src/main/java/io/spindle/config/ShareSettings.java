@@ -24,15 +24,31 @@ import java.util.Set;
  * @param autoOffsetReset       group.share.auto.offset.reset: where a share group starts in a partition it has no
  *                              state for (Spindle's broker-wide default of Kafka's group config share.auto.offset.reset)
  * @param maxShareSessions      group.share.max.share.sessions: the most share sessions the broker keeps at once
+ * @param deadLetterTopic       group.share.dead.letter.topic (Spindle's): where a rejected record, or one that reached
+ *                              the delivery count limit, is copied before it is archived; {@code {topic}} stands for
+ *                              its topic; empty: archived only
+ * @param redeliveryBackoffMs   group.share.redelivery.backoff.ms (Spindle's): how long a record released or timed out
+ *                              after its first delivery waits before it may be acquired again; doubled per later
+ *                              delivery; 0 turns the backoff off
+ * @param redeliveryBackoffMaxMs group.share.redelivery.backoff.max.ms (Spindle's): the longest of those waits
  */
 public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
-                            int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions) {
+                            int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
+                            String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
     public static final String SHARE_DELIVERY_COUNT_LIMIT = "share.delivery.count.limit";
     /** Group config (Kafka's name): overrides group.share.auto.offset.reset for one share group. */
     public static final String SHARE_AUTO_OFFSET_RESET = "share.auto.offset.reset";
+    /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
+    public static final String DEAD_LETTER_TOPIC = "spindle.share.dead.letter.topic";
+    /** Group config (Spindle's): overrides group.share.redelivery.backoff.ms for one share group. */
+    public static final String REDELIVERY_BACKOFF_MS = "spindle.share.redelivery.backoff.ms";
+    /** Group config (Spindle's): overrides group.share.redelivery.backoff.max.ms for one share group. */
+    public static final String REDELIVERY_BACKOFF_MAX_MS = "spindle.share.redelivery.backoff.max.ms";
+    /** What {@link #deadLetterTopic} may hold to stand for the dead record's topic. */
+    public static final String TOPIC_PLACEHOLDER = "{topic}";
 
     /** The group configs: the same type and validation as the broker keys whose value they override. */
     private static final Map<String, ConfigKey<?>> GROUP_KEYS = ConfigKey.index(List.of(
@@ -41,7 +57,16 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
             BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.renamed(SHARE_DELIVERY_COUNT_LIMIT,
                     "Deliveries after which a released or timed-out record of this share group is archived."),
             BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.renamed(SHARE_AUTO_OFFSET_RESET,
-                    "Where this share group starts in a partition it has no state for: latest or earliest.")));
+                    "Where this share group starts in a partition it has no state for: latest or earliest."),
+            BrokerConfig.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
+                    "Where this share group copies a record it rejects or that reaches the delivery count limit, "
+                            + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
+            BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.renamed(REDELIVERY_BACKOFF_MS,
+                    "How long a record of this share group released or timed out after its first delivery waits "
+                            + "before it is delivered again, in milliseconds; doubled per later delivery. 0: at once."),
+            BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.renamed(REDELIVERY_BACKOFF_MAX_MS,
+                    "The longest wait of this share group before a released or timed-out record is delivered again, "
+                            + "in milliseconds.")));
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public ShareSettings {
@@ -52,12 +77,39 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
         BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.check(autoOffsetReset);
         BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.check(maxShareSessions);
+        BrokerConfig.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
+        BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
+        BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
         if (heartbeatIntervalMs >= sessionTimeoutMs) {
             throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS,
                     "configuration " + ConfigException.quote(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
                     Integer.toString(heartbeatIntervalMs), "an integer < " + sessionTimeoutMs + " ("
                             + ConfigException.quote(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS) + ")", null);
         }
+    }
+
+    /** Settings without a dead-letter topic and without redelivery backoff. */
+    public ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
+                         int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions) {
+        this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
+                autoOffsetReset, maxShareSessions, "", 0, BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.defaultValue());
+    }
+
+    /** The dead-letter topic of a record of {@code topic}, or null when none is set. */
+    public String deadLetterTopicFor(String topic) {
+        return deadLetterTopic.isEmpty() ? null : deadLetterTopic.replace(TOPIC_PLACEHOLDER, topic);
+    }
+
+    /**
+     * How long a record released or timed out after its {@code deliveryCount}-th delivery waits before it may be
+     * acquired again: the backoff doubled per delivery after the first, at most the cap; 0 when backoff is off.
+     */
+    public long redeliveryDelayMs(int deliveryCount) {
+        if (redeliveryBackoffMs == 0 || deliveryCount < 1) {
+            return 0;
+        }
+        long delay = (long) redeliveryBackoffMs << Math.min(deliveryCount - 1, 31);
+        return Math.min(delay, redeliveryBackoffMaxMs);
     }
 
     /** The names of the group configs a share group may set (IncrementalAlterConfigs on a GROUP resource). */
@@ -79,15 +131,22 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         int lock = recordLockDurationMs;
         int limit = deliveryCountLimit;
         ShareAutoOffsetReset reset = autoOffsetReset;
+        String deadLetters = deadLetterTopic;
+        int backoff = redeliveryBackoffMs;
+        int backoffMax = redeliveryBackoffMaxMs;
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
                 case SHARE_RECORD_LOCK_DURATION_MS -> lock = (Integer) value;
                 case SHARE_DELIVERY_COUNT_LIMIT -> limit = (Integer) value;
+                case DEAD_LETTER_TOPIC -> deadLetters = (String) value;
+                case REDELIVERY_BACKOFF_MS -> backoff = (Integer) value;
+                case REDELIVERY_BACKOFF_MAX_MS -> backoffMax = (Integer) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
-        return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset, maxShareSessions);
+        return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset, maxShareSessions,
+                deadLetters, backoff, backoffMax);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -96,6 +155,9 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(SHARE_RECORD_LOCK_DURATION_MS, Integer.toString(recordLockDurationMs));
         values.put(SHARE_DELIVERY_COUNT_LIMIT, Integer.toString(deliveryCountLimit));
         values.put(SHARE_AUTO_OFFSET_RESET, autoOffsetReset.configName());
+        values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+        values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
+        values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));
         return values;
     }
 

@@ -112,6 +112,29 @@ interface ValueType<T> {
         };
     }
 
+    /**
+     * Empty, or a Kafka topic name (at most 249 of ASCII letters, digits, '.', '_' and '-', not "." or "..") in which
+     * {@code {topic}} may stand for another topic's name, as in {@code {topic}.dlq}.
+     */
+    static ValueType<String> topicPattern() {
+        return new ValueType<>() {
+            @Override public Class<String> javaType() { return String.class; }
+            @Override public String parse(String text) {
+                if (text.isEmpty()) {
+                    return text;
+                }
+                String sample = text.replace("{topic}", "t");
+                boolean legal = sample.length() <= 249 && sample.matches("[a-zA-Z0-9._-]+")
+                        && !sample.equals(".") && !sample.equals("..");
+                return legal ? text : null;
+            }
+            @Override public String format(String value) { return value; }
+            @Override public String expected() {
+                return "empty or a topic name (letters, digits, '.', '_', '-'; {topic} for the record's topic)";
+            }
+        };
+    }
+
     /** A non-empty file system path, kept as written (not made absolute, not checked for existence). */
     static ValueType<Path> path() {
         return new ValueType<>() {

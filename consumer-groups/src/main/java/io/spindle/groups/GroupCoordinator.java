@@ -1,6 +1,7 @@
 package io.spindle.groups;
 
 import io.spindle.config.GroupSettings;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
@@ -73,7 +74,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The group coordinator of a single-broker cluster: every group's membership (classic protocol,
  * {@link ClassicGroup}, and KIP-848's consumer protocol, {@link ConsumerGroup}) and committed offsets,
- * persisted in {@link #OFFSETS_TOPIC} through an {@link OffsetsLog} and loaded back at start.
+ * persisted in {@link #OFFSETS_TOPIC} through an {@link KeyedStateLog} and loaded back at start.
  *
  * <p>API: one method per Kafka request, taking and returning kafka-clients' message data classes with topics
  * named by name (the broker's handlers translate topic ids and version differences). Every method returns at
@@ -115,7 +116,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private final ScheduledThreadPoolExecutor loop;
-    private final OffsetsLog offsetsLog;
+    private final KeyedStateLog offsetsLog;
     private final GroupTopics topics;
     private final GroupSettings settings;
     private final Clock clock;
@@ -126,7 +127,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private volatile boolean closed;
 
     private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
-        this.offsetsLog = new OffsetsLog(log, clock);
+        this.offsetsLog = new KeyedStateLog(log, clock);
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
@@ -373,7 +374,7 @@ public final class GroupCoordinator implements AutoCloseable {
             }
             long now = clock.millis();
             OffsetCommitResponseData response = new OffsetCommitResponseData();
-            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            List<KeyedStateLog.Entry> entries = new ArrayList<>();
             Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
             for (OffsetCommitRequestTopic topic : request.topics()) {
                 OffsetCommitResponseTopic responseTopic = new OffsetCommitResponseTopic().setName(topic.name())
@@ -389,7 +390,7 @@ public final class GroupCoordinator implements AutoCloseable {
                         CommittedOffset offset = new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
                                 p.committedMetadata(), now);
                         accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), offset);
-                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, topic.name(), p.partitionIndex()),
+                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(groupId, topic.name(), p.partitionIndex()),
                                 OffsetsRecords.offsetValue(offset)));
                     }
                     responseTopic.partitions().add(new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
@@ -465,9 +466,9 @@ public final class GroupCoordinator implements AutoCloseable {
                 return done(response);
             }
             long producerId = request.producerId();
-            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            List<KeyedStateLog.Entry> entries = new ArrayList<>();
             for (Map.Entry<TopicPartition, CommittedOffset> e : accepted.entrySet()) {
-                entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
+                entries.add(new KeyedStateLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
             }
             // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
@@ -541,13 +542,13 @@ public final class GroupCoordinator implements AutoCloseable {
                 return done(null);
             }
             // The group's offsets (on commit) and the end of the waiting ones, in one append: all or none.
-            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            List<KeyedStateLog.Entry> entries = new ArrayList<>();
             for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
                 if (commit) {
-                    entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, e.getKey().topic(),
+                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(groupId, e.getKey().topic(),
                             e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
                 }
-                entries.add(new OffsetsLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
+                entries.add(new KeyedStateLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
                         e.getKey().topic(), e.getKey().partition()), null));
             }
             // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
@@ -685,7 +686,7 @@ public final class GroupCoordinator implements AutoCloseable {
             if (group instanceof ClassicGroup classic && !classic.isEmpty() && !"consumer".equals(classic.protocolType)) {
                 return done(response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
             }
-            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            List<KeyedStateLog.Entry> entries = new ArrayList<>();
             OffsetDeleteResponseTopicCollection topicsOut = new OffsetDeleteResponseTopicCollection();
             for (OffsetDeleteRequestTopic topic : request.topics()) {
                 OffsetDeleteResponsePartitionCollection partitions = new OffsetDeleteResponsePartitionCollection();
@@ -693,7 +694,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 for (OffsetDeleteRequestPartition p : topic.partitions()) {
                     Errors error = subscribed ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
                     if (!subscribed && group.offsets.remove(new TopicPartition(topic.name(), p.partitionIndex())) != null) {
-                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(group.groupId, topic.name(), p.partitionIndex()), null));
+                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(group.groupId, topic.name(), p.partitionIndex()), null));
                     }
                     partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
                 }
@@ -771,7 +772,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<List<DeletableGroupResult>> deleteGroups(List<String> groupIds) {
         return onLoop(() -> {
             List<DeletableGroupResult> results = new ArrayList<>();
-            List<OffsetsLog.Entry> entries = new ArrayList<>();
+            List<KeyedStateLog.Entry> entries = new ArrayList<>();
             for (String groupId : groupIds) {
                 Group group = groups.get(groupId);
                 Errors error;
@@ -782,10 +783,10 @@ public final class GroupCoordinator implements AutoCloseable {
                 } else {
                     error = Errors.NONE;
                     for (TopicPartition tp : group.offsets.keySet()) {
-                        entries.add(new OffsetsLog.Entry(OffsetsRecords.offsetKey(groupId, tp.topic(), tp.partition()), null));
+                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(groupId, tp.topic(), tp.partition()), null));
                     }
-                    entries.add(new OffsetsLog.Entry(OffsetsRecords.groupKey(groupId), null));
-                    entries.add(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(groupId), null));
+                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupKey(groupId), null));
+                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.consumerGroupKey(groupId), null));
                     groups.remove(groupId);
                     if (group instanceof ClassicGroup classic) {
                         classic.markDead();
@@ -854,11 +855,11 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------ plumbing
 
-    private CompletableFuture<Void> append(List<OffsetsLog.Entry> entries) {
+    private CompletableFuture<Void> append(List<KeyedStateLog.Entry> entries) {
         return offsetsLog.append(entries);
     }
 
-    private <T> CompletableFuture<T> appendThen(List<OffsetsLog.Entry> entries, T result, Runnable onFailure) {
+    private <T> CompletableFuture<T> appendThen(List<KeyedStateLog.Entry> entries, T result, Runnable onFailure) {
         if (entries.isEmpty()) {
             return done(result);
         }
@@ -969,7 +970,7 @@ public final class GroupCoordinator implements AutoCloseable {
         @Override
         public CompletableFuture<Void> persist(ClassicGroup group) {
             try {
-                return append(List.of(new OffsetsLog.Entry(OffsetsRecords.groupKey(group.groupId),
+                return append(List.of(new KeyedStateLog.Entry(OffsetsRecords.groupKey(group.groupId),
                         OffsetsRecords.groupValue(group.stored()))));
             } catch (LogStorageException e) {
                 LOG.error("Group '{}': cannot store its metadata: {}", group.groupId, e.getMessage());
@@ -984,7 +985,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 return;
             }
             try {
-                append(List.of(new OffsetsLog.Entry(OffsetsRecords.consumerGroupKey(group.groupId), value)));
+                append(List.of(new KeyedStateLog.Entry(OffsetsRecords.consumerGroupKey(group.groupId), value)));
                 group.lastStored = value;
             } catch (LogStorageException e) {
                 LOG.error("Group '{}': cannot store its state: {}", group.groupId, e.getMessage());

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.config.FlushMode;
 import io.spindle.config.GroupSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.SegmentFiles;
 import io.spindle.log.FlushPolicy;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogManager;
 import io.spindle.log.PartitionLog;
 import java.io.IOException;
@@ -185,10 +187,10 @@ class GroupCoordinatorStorageTest {
      * that version deleted the segments wholly before the snapshot, then more commits and a deleted group.
      */
     @Test
-    void aLogWrittenWithSnapshotsByTheVersionBeforeCompactionLoadsWithEveryCommittedOffset() {
+    void aLogWrittenWithSnapshotsByTheVersionBeforeCompactionLoadsWithEveryCommittedOffset() throws IOException {
         coordinator.close();
         PartitionLog log = logs.get(GroupCoordinator.OFFSETS_TOPIC, 0).orElseThrow();
-        OffsetsLog writer = new OffsetsLog(log, Clock.systemUTC());
+        KeyedStateLog writer = new KeyedStateLog(log, Clock.systemUTC());
         Map<String, Long> latest = new HashMap<>();
         int i = 0;
         for (; i < 3_000; i++) {
@@ -196,27 +198,28 @@ class GroupCoordinatorStorageTest {
             writer.append(List.of(offsetEntry(group, "t", i % 5, i))).join();
             latest.put(group + "/t-" + (i % 5), (long) i);
         }
-        writer.append(List.of(new OffsetsLog.Entry(OffsetsRecords.groupKey("gone"), OffsetsRecords.groupValue(
+        writer.append(List.of(new KeyedStateLog.Entry(OffsetsRecords.groupKey("gone"), OffsetsRecords.groupValue(
                 new OffsetsRecords.StoredGroup("consumer", 1, "range", null, List.of()))),
                 offsetEntry("gone", "t", 0, 5))).join();
         // The snapshot section: the current value of every live key, appended in batches as that version did.
         long snapshotStart = log.logEndOffset();
-        List<OffsetsLog.Entry> snapshot = new ArrayList<>();
+        List<KeyedStateLog.Entry> snapshot = new ArrayList<>();
         latest.forEach((key, offset) -> {
             String[] parts = key.split("/t-");
             snapshot.add(offsetEntry(parts[0], "t", Integer.parseInt(parts[1]), offset));
         });
         snapshot.add(offsetEntry("gone", "t", 0, 5));
         writer.append(snapshot).join();
-        assertTrue(log.deleteSegmentsBefore(snapshotStart) > 0, "the old version trimmed the log before its snapshot");
         for (; i < 3_200; i++) {
             String group = "old-" + (i % 4);
             writer.append(List.of(offsetEntry(group, "t", i % 5, i))).join();
             latest.put(group + "/t-" + (i % 5), (long) i);
         }
-        writer.append(List.of(new OffsetsLog.Entry(OffsetsRecords.offsetKey("gone", "t", 0), null),
-                new OffsetsLog.Entry(OffsetsRecords.groupKey("gone"), null))).join();
+        writer.append(List.of(new KeyedStateLog.Entry(OffsetsRecords.offsetKey("gone", "t", 0), null),
+                new KeyedStateLog.Entry(OffsetsRecords.groupKey("gone"), null))).join();
         logs.close();
+        assertTrue(SegmentFiles.deleteWhollyBelow(log.directory(), snapshotStart) > 0,
+                "the old version trimmed the log before its snapshot");
 
         start();
         for (int g = 0; g < 4; g++) {
@@ -229,8 +232,8 @@ class GroupCoordinatorStorageTest {
         assertTrue(fetchAll("gone").isEmpty(), "a group deleted after the snapshot stays deleted");
     }
 
-    private static OffsetsLog.Entry offsetEntry(String group, String topic, int partition, long offset) {
-        return new OffsetsLog.Entry(OffsetsRecords.offsetKey(group, topic, partition),
+    private static KeyedStateLog.Entry offsetEntry(String group, String topic, int partition, long offset) {
+        return new KeyedStateLog.Entry(OffsetsRecords.offsetKey(group, topic, partition),
                 OffsetsRecords.offsetValue(new CommittedOffset(offset, -1, "m" + offset, 1_000L)));
     }
 

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The write path of one partition log: validates the producer's batches, answers an idempotent producer's retry
  * with the original offsets ({@link ProducerStateTable}), decides when to roll, assigns offsets in the headers,
- * writes all the batches with one positional write, indexes them and publishes the new log end.
+ * writes all the batches with one positional write, indexes them, tells the {@link TransactionTracker} of the
+ * transactional ones (an ABORT marker's entry goes into the segment's {@code .txnindex}) and publishes the new log
+ * end.
  *
  * <p>Threading: {@link #validate} runs on the caller's thread without a lock (it reads only the caller's buffer);
  * {@link #append} runs under the partition's write lock.
@@ -31,11 +33,14 @@ final class Appender {
     private final Segments segments;
     private final Durability durability;
     private final ProducerStateTable producers;
+    private final TransactionTracker transactions;
     private final LongAdder appendedRecords = new LongAdder();
     private final LongAdder appendedBytes = new LongAdder();
 
-    Appender(String name, Clock clock, Segments segments, Durability durability, ProducerStateTable producers) {
+    Appender(String name, Clock clock, Segments segments, Durability durability, ProducerStateTable producers,
+             TransactionTracker transactions) {
         this.name = name;
+        this.transactions = transactions;
         this.clock = clock;
         this.segments = segments;
         this.durability = durability;
@@ -153,6 +158,9 @@ final class Appender {
             if (batch.hasProducerId()) {
                 producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(), batch.lastSequence(),
                         next, lastOffset, batch.maxTimestamp());
+                if (batch.isTransactional()) {
+                    trackTransaction(batch, buffer, at, each[1], segment);
+                }
             }
             records += lastDelta + 1L;
             next = lastOffset + 1;
@@ -164,6 +172,24 @@ final class Appender {
         CompletableFuture<Void> durable = durability.afterAppend(next, records);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, segments.logStartOffset(), false,
                 durable);
+    }
+
+    /** Before the batch is published: opens its producer's transaction, or closes it at a COMMIT or ABORT marker. */
+    private void trackTransaction(BatchHeader batch, ByteBuffer buffer, int at, int size, Segment segment) {
+        if (!batch.isControl()) {
+            transactions.dataBatch(batch.producerId(), batch.baseOffset());
+            return;
+        }
+        ControlMarker marker = ControlMarker.of(buffer.duplicate().limit(at + size).position(at));
+        if (marker == null) {
+            return;
+        }
+        try {
+            transactions.marker(batch.producerId(), batch.baseOffset(), marker, segment.txnIndex());
+        } catch (IOException | UncheckedIOException e) {
+            // The marker's bytes are written: nothing may be appended after them without its index entry.
+            throw durability.goOffline("write of an aborted transaction to", segment.txnIndex().file(), e);
+        }
     }
 
     /** Rolls to a new segment when the active one is full, too old, or its index is full. */
@@ -192,7 +218,7 @@ final class Appender {
      */
     private void snapshotProducers(long offset) {
         try {
-            ProducerStateFile.write(segments.directory(), producers, offset);
+            ProducerStateFile.write(segments.directory(), producers, transactions, offset);
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("{}: could not write the producers' state at offset {} in {}: {}; the next start reads more batch"
                     + " headers", name, offset, segments.directory(), e.getMessage());

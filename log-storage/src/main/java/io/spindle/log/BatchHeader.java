@@ -124,6 +124,11 @@ public final class BatchHeader {
         return buffer != null ? buffer.getShort(index(ATTRIBUTES)) : region.getShort(position + ATTRIBUTES);
     }
 
+    /** True when the records are compressed (attributes bits 0-2 name a codec). */
+    public boolean isCompressed() {
+        return (attributes() & COMPRESSION_MASK) != 0;
+    }
+
     public boolean isTransactional() {
         return (attributes() & TRANSACTIONAL) != 0;
     }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -37,11 +39,13 @@ final class Compaction implements CleanableLog {
     private final Segments segments;
     private final Durability durability;
     private final ProducerStateTable producers;
+    private final TransactionTracker transactions;
     /** The segments the cleaner was last given, by base offset: a swap must find these very objects in the log. */
     private final Map<Long, Segment> listed = new HashMap<>();
 
     Compaction(PartitionLog log, String name, Path dir, Clock clock, ReentrantLock lock, Segments segments,
-               Durability durability, ProducerStateTable producers) {
+               Durability durability, ProducerStateTable producers, TransactionTracker transactions) {
+        this.transactions = transactions;
         this.log = log;
         this.name = name;
         this.dir = dir;
@@ -115,6 +119,16 @@ final class Compaction implements CleanableLog {
         return files;
     }
 
+    @Override
+    public long firstUnstableOffset() {
+        return transactions.firstUnstableOffset();
+    }
+
+    @Override
+    public List<AbortedTransaction> abortedTransactions(long from, long to) {
+        return transactions.abortedTransactions(from, to);
+    }
+
     /** Keeps each idempotent producer's last batch in the log, as of now: its sequence must survive the clean. */
     @Override
     public EmptyBatchPolicy producerLastBatches() {
@@ -152,6 +166,7 @@ final class Compaction implements CleanableLog {
                 for (SegmentFile file : cleaned) {
                     fresh.add(Segment.openCleaned(dir, file.baseOffset(), cfg.indexIntervalBytes(), now));
                 }
+                writeTxnIndexes(old, fresh);
                 segments.replace(old, fresh);
             } catch (IOException | UncheckedIOException e) {
                 // Part of the swap may be on disk: the next load finishes it. Until then the log takes no writes.
@@ -160,6 +175,28 @@ final class Compaction implements CleanableLog {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Gives each cleaned segment the aborted transactions of the old ones whose ABORT marker it still holds (a marker
+     * the clean removed takes its entry along: a reader told of an abort whose marker never comes would skip the
+     * producer's later records). Each file is forced; {@link Segments#replace} forces the directory. A crash before
+     * leaves a cleaned segment without its file, which the next load rebuilds.
+     */
+    private static void writeTxnIndexes(List<Segment> old, List<Segment> fresh) throws IOException {
+        List<AbortedTransaction> entries = new ArrayList<>();
+        for (Segment segment : old) {
+            entries.addAll(segment.txnIndex().entries());
+        }
+        for (Segment segment : fresh) {
+            Set<Long> markers = new HashSet<>();
+            segment.forEachBatch(batch -> {
+                if (batch.isControl() && batch.recordCount() > 0) {
+                    markers.add(batch.baseOffset());
+                }
+            });
+            segment.txnIndex().writeAll(entries.stream().filter(e -> markers.contains(e.lastOffset())).toList());
         }
     }
 

@@ -2,6 +2,7 @@ package io.spindle.log;
 
 import io.spindle.config.TopicConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,11 +39,13 @@ final class LogLoader {
     private final long now;
     private final Segments segments;
     private final ProducerStateTable producers;
+    private final TransactionTracker transactions;
     private final boolean compactedBefore;
     private final Segments.Changes changes;
 
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
-              boolean compactedBefore, Segments.Changes changes) {
+              TransactionTracker transactions, boolean compactedBefore, Segments.Changes changes) {
+        this.transactions = transactions;
         this.compactedBefore = compactedBefore;
         this.changes = changes;
         this.name = name;
@@ -117,6 +120,7 @@ final class LogLoader {
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
         boolean cut = false;
+        List<Segment> unsealed = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (i > 0 && base != next) {
@@ -175,13 +179,18 @@ final class LogLoader {
                 }
             }
             if (!last) {
-                // Checked batch by batch or header by header now: the next start need not.
-                segment.writeSeal();
+                // Checked batch by batch or header by header now: the next start need not. Sealed only once its
+                // .txnindex is known to be whole (loadProducerState), since a seal makes the next start trust it.
+                unsealed.add(segment);
             }
         }
         long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
         segments.loaded(start, next);
-        loadProducerState(next);
+        if (loadProducerState(next)) {
+            for (Segment segment : unsealed) {
+                segment.writeSeal();
+            }
+        }
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
         return new Loaded(next, false, cut ? null : checkpoint);
@@ -194,6 +203,7 @@ final class LogLoader {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
+            Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), TxnIndex.SUFFIX)));
             SegmentSeal.delete(dir, bases.get(j));
         }
     }
@@ -202,7 +212,7 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String fileName = file.getFileName().toString();
-                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex")
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX)
                         || fileName.endsWith(SegmentSeal.SUFFIX)) && fileName.length() >= 20) {
                     try {
                         long base = Long.parseLong(fileName.substring(0, 20));
@@ -218,48 +228,102 @@ final class LogLoader {
     }
 
     /**
-     * Loads the idempotent producers' state from its snapshot and the batch headers at and after the snapshot's offset,
-     * or from every batch header when the snapshot is missing, damaged or newer than the log as loaded (cut at a
-     * damage). The segments wholly below the offset are not read, so a start after a clean close reads no header and
-     * one after a crash those written since the last roll or clean start.
+     * Loads the idempotent producers' state and the open transactions from their snapshot ({@link ProducerStateFile})
+     * and the batch headers at and after the snapshot's offset, or from every batch header when the snapshot is
+     * missing, damaged or newer than the log as loaded (cut at a damage). The segments wholly below the offset are not
+     * read, so a start after a clean close reads no header and one after a crash those written since the last roll or
+     * clean start.
+     *
+     * <p>A {@code .txnindex} is rebuilt from its segment's batches by a walk that knows the open transactions at the
+     * segment's start: with a snapshot, only the segments from its offset on are walked, so when the index of a segment
+     * below the offset is missing, damaged or was invalidated by recovery, every header is read instead (rare: a lost
+     * file, or a crash soon after a clean start, before the next roll). Returns false when a sealed segment failed its
+     * check during the walk (the log is then offline and its indexes may not be whole).
      */
-    private void loadProducerState(long logEnd) throws IOException {
-        long from = ProducerStateFile.read(dir, producers);
-        if (from < 0 || from > logEnd) {
+    private boolean loadProducerState(long logEnd) throws IOException {
+        long from = ProducerStateFile.read(dir, producers, transactions);
+        if (from < 0 || from > logEnd || !txnIndexesHoldBelow(from)) {
             producers.clear();
+            transactions.clear();
             from = Long.MIN_VALUE;
         }
-        if (from == logEnd) {
-            return;
-        }
         try {
-            for (Segment segment : segments.all()) {
-                Segment after = segments.higher(segment.baseOffset());
-                if (after == null || after.baseOffset() > from) {
-                    replay(segment, producers, from);
-                }
-            }
+            replayFrom(segments, producers, transactions, from);
+            return true;
         } catch (LogOfflineException e) {
             // A sealed segment failed its check: the log is offline (it takes no appends, so the producers' state no
             // longer matters) and its next start recovers it. It opens, to be reported, not to fail the broker's start.
             LOG.debug("{}: producer state not loaded: {}", name, e.getMessage());
+            return false;
         }
     }
 
-    /** Reads every batch header once to learn the idempotent producers' last sequences (at load and after truncation). */
-    static void rebuildProducerState(Segments segments, ProducerStateTable producers) {
+    /** Whether the {@code .txnindex} of every segment starting below {@code from} is on disk and can be trusted. */
+    private boolean txnIndexesHoldBelow(long from) throws IOException {
         for (Segment segment : segments.all()) {
-            replay(segment, producers, Long.MIN_VALUE);
+            if (segment.baseOffset() >= from) {
+                break;
+            }
+            if (!segment.txnIndex().ensureLoaded(segment.baseOffset(), segment.nextOffset())) {
+                LOG.info("{}: {} is missing or damaged, or its segment was recovered: reading every batch header to"
+                        + " rebuild it", name, segment.txnIndex().file());
+                return false;
+            }
         }
+        return true;
     }
 
-    /** Counts the producers' batches of {@code segment} that end at or after {@code from}. */
-    private static void replay(Segment segment, ProducerStateTable producers, long from) {
-        segment.forEachBatch(batch -> {
-            if (batch.hasProducerId() && batch.lastOffset() >= from) {
-                producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                        batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
+    /**
+     * Reads every batch header once to learn the idempotent producers' last sequences and the open transactions
+     * (after truncation, or at load without a usable snapshot). The same walk rebuilds the {@code .txnindex} of a
+     * segment whose index recovery invalidated or that is missing or damaged ({@link TransactionTracker#replay}); the
+     * others are read from disk.
+     */
+    static void rebuildProducerState(Segments segments, ProducerStateTable producers, TransactionTracker transactions)
+            throws IOException {
+        transactions.clear();
+        replayFrom(segments, producers, transactions, Long.MIN_VALUE);
+    }
+
+    /**
+     * Feeds the batches ending at or after {@code from} to {@code producers} and {@code transactions}, which hold the
+     * state of every batch below it; only the segments holding such batches are read. A segment walked from its start
+     * whose index cannot be trusted gets it rebuilt; the caller made sure any segment starting below {@code from} has
+     * a trusted index.
+     */
+    private static void replayFrom(Segments segments, ProducerStateTable producers, TransactionTracker transactions,
+                                   long from) throws IOException {
+        boolean rebuilt = false;
+        for (Segment segment : segments.all()) {
+            Segment after = segments.higher(segment.baseOffset());
+            if (after != null && after.baseOffset() <= from) {
+                continue;
             }
-        });
+            TransactionTracker.Replay replay = transactions.replay(segment);
+            rebuilt |= replay.rebuilds();
+            try {
+                if (segment.nextOffset() <= from) {
+                    replay.finish();    // after a clean close: the active segment's batches are all in the snapshot
+                    continue;
+                }
+                segment.forEachBatch(batch -> {
+                    if (batch.hasProducerId() && batch.lastOffset() >= from) {
+                        producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                                batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
+                        try {
+                            replay.batch(batch);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            replay.finish();
+        }
+        if (rebuilt) {
+            Checkpoint.forceDirectory(segments.directory());    // a rebuilt index file may be new
+        }
     }
 }

@@ -47,6 +47,7 @@ public final class PartitionLog {
     private final ReentrantLock lock = new ReentrantLock();
     private final ProducerStateTable producers = new ProducerStateTable();
     private final Segments segments;
+    private final TransactionTracker transactions;
     private final Durability durability;
     private final Appender appender;
     private final LogReader reader;
@@ -66,13 +67,14 @@ public final class PartitionLog {
         this.config = config;
         this.clock = clock;
         this.segments = new Segments(name, dir);
+        this.transactions = new TransactionTracker(segments);
         this.durability = new Durability(this, name, segments, flushPolicy, flusher, durableLatency, listeners);
         segments.listen(durability);
-        this.appender = new Appender(name, clock, segments, durability, producers);
+        this.appender = new Appender(name, clock, segments, durability, producers, transactions);
         this.reader = new LogReader(name, segments, this::ensureOpen);
         this.retention = new Retention(name, segments, durability);
-        this.truncation = new Truncation(name, segments, durability, producers);
-        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers);
+        this.truncation = new Truncation(name, segments, durability, producers, transactions);
+        this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers, transactions);
     }
 
     /**
@@ -85,8 +87,8 @@ public final class PartitionLog {
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
                              boolean compactedBefore) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
-        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, compactedBefore,
-                log.durability).open(log.durability);
+        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
+                compactedBefore, log.durability).open(log.durability);
         log.cutBackAfterOffline();
         return log;
     }
@@ -252,6 +254,15 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * The log's transactions: which are open (the last stable offset follows from them), which were aborted (from the
+     * segments' {@code .txnindex} files), and the coordinator epochs of the producers' markers. Kept as batches are
+     * appended; read from any thread.
+     */
+    public TransactionIndex transactions() {
+        return transactions;
+    }
+
     // ------------------------------------------------------------------ truncation
 
     /**
@@ -358,16 +369,25 @@ public final class PartitionLog {
     }
 
     /**
-     * Deletes every segment that lies wholly below {@code offset} (never the active one) and moves the log start
-     * offset to the first segment kept: for a log's own writer that has made what is below redundant, as the
-     * transaction state log's snapshot does (and, before compaction, the consumer-offsets snapshot did). Readers holding slices of a deleted segment keep them. Returns how many
-     * segments it deleted.
+     * Deletes the records below {@code offset} (Kafka's DeleteRecords): the log start offset moves up to it (never
+     * down), readers can no longer read below it, the segments wholly below it go, and the new start is in the
+     * forced checkpoint before this returns, so it survives a crash or power loss. Returns the log start offset
+     * after the call.
+     *
+     * @throws OffsetOutOfRangeException       when {@code offset} is past the log end offset
+     * @throws RecordDeletionRefusedException  when the topic's {@code cleanup.policy} has no {@code delete}
      */
-    public int deleteSegmentsBefore(long offset) {
+    public long deleteRecordsBefore(long offset) {
         lock.lock();
         try {
             ensureOpen();
-            return retention.deleteBefore(offset);
+            long end = segments.logEndOffset();
+            if (offset < 0 || offset > end) {
+                throw new OffsetOutOfRangeException(name + ": cannot delete records below offset " + offset
+                        + ", outside the log [" + segments.logStartOffset() + ", " + end + "]");
+            }
+            retention.deleteRecordsBefore(config, offset);
+            return segments.logStartOffset();
         } finally {
             lock.unlock();
         }
@@ -441,7 +461,7 @@ public final class PartitionLog {
             closed = true;
             if (!isOffline()) {
                 // As of the log end: the next start reads no batch header for it.
-                ProducerStateFile.write(dir, producers, segments.logEndOffset());
+                ProducerStateFile.write(dir, producers, transactions, segments.logEndOffset());
             }
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next

@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Which whole old segments of a partition log go: by age ({@code retention.ms}), by size ({@code retention.bytes}),
- * or because the log's own writer made everything below an offset redundant ({@link #deleteBefore}). Never the
- * records inside a segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction,
- * not age or size, decides what goes (Kafka does the same).
+ * or below the log start offset a DeleteRecords moved ({@link #deleteRecordsBefore}). Never the records inside a
+ * segment, and never for a topic whose {@code cleanup.policy} is compact alone: there compaction, not age or size,
+ * decides what goes (Kafka does the same).
  *
  * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it. After deleting it
  * writes the checkpoint, whose log start offset moved.
@@ -74,24 +74,32 @@ final class Retention {
         return deleted;
     }
 
-    /** Deletes every segment wholly below {@code offset}, never the active one; returns how many. */
-    int deleteBefore(long offset) {
-        int deleted = 0;
+    /**
+     * Moves the log start offset up to {@code offset} (Kafka's DeleteRecords; nothing when it is not above the
+     * start), which is at most the log end offset, deletes the segments wholly below it (never the active one) and forces the checkpoint that
+     * carries the new start, so a restart keeps it. Only where {@code cleanup.policy} has {@code delete}: on a
+     * compacted log, the cleaner alone decides what goes.
+     */
+    void deleteRecordsBefore(TopicConfig cfg, long offset) {
+        if (!cfg.cleanupPolicy().deletes()) {
+            throw new RecordDeletionRefusedException(name + ": records cannot be deleted from a topic whose "
+                    + "cleanup.policy is " + cfg.cleanupPolicy() + " (it has no 'delete')");
+        }
+        if (offset <= segments.logStartOffset()) {
+            return;
+        }
+        segments.advanceStart(offset);
         try {
             for (Segment segment : segments.snapshot()) {
                 if (segment == segments.active() || segment.nextOffset() > offset) {
                     break;
                 }
                 segments.deleteOldest(segment);
-                deleted++;
-            }
-            if (deleted > 0) {
-                durability.forceCheckpoint();
             }
         } catch (IOException e) {
             throw new LogIOException(name + ": cannot delete segments below offset " + offset + " in "
                     + segments.directory() + ": " + e.getMessage(), e);
         }
-        return deleted;
+        durability.forceCheckpoint();
     }
 }

@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * One file of a partition log: {@code <20-digit base offset>.log}, memory-mapped, holding Kafka v2 record
  * batches back to back exactly as the wire carried them, with a sparse {@code .index} and
- * {@code .timeindex} beside it.
+ * {@code .timeindex} beside it, and the {@code .txnindex} of the transactions aborted in it ({@link TxnIndex}).
  *
  * <p>Invariants: every offset in the segment is at least {@code baseOffset}; batches are contiguous from
  * position 0 to {@link #size()}; bytes past {@code size()} are not part of the log (zeros, or a torn tail
@@ -42,6 +42,7 @@ final class Segment {
     private final long fileLengthAtOpen;
     private SparseIndex offsetIndex;
     private SparseIndex timeIndex;
+    private final TxnIndex txnIndex;
     private final AtomicInteger refs = new AtomicInteger(1);
 
     private volatile int size;
@@ -65,7 +66,7 @@ final class Segment {
     }
 
     private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, SparseIndex offsetIndex,
-                    SparseIndex timeIndex) {
+                    SparseIndex timeIndex, TxnIndex txnIndex) {
         this.dir = dir;
         this.fileLengthAtOpen = fileLengthAtOpen;
         this.baseOffset = baseOffset;
@@ -73,6 +74,7 @@ final class Segment {
         this.log = log;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.txnIndex = txnIndex;
         this.nextOffset = baseOffset;
     }
 
@@ -87,10 +89,12 @@ final class Segment {
         Files.deleteIfExists(file);
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".index")));
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".timeindex")));
+        Files.deleteIfExists(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX)));
         MappedRegion region = MappedRegion.open(file.toFile(), capacity);
         return new Segment(dir, baseOffset, region, 0,
                 SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
-                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES));
+                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES),
+                TxnIndex.create(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
     }
 
     /**
@@ -103,7 +107,8 @@ final class Segment {
         MappedRegion region = MappedRegion.open(file.toFile(), Math.max(Math.max(capacity, length), 1));
         return new Segment(dir, baseOffset, region, length,
                 SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
-                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES));
+                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES),
+                TxnIndex.onDisk(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
     }
 
     /**
@@ -184,6 +189,11 @@ final class Segment {
 
     long rollStartMs() {
         return rollStartMs;
+    }
+
+    /** The transactions aborted in this segment (their ABORT markers are here). */
+    TxnIndex txnIndex() {
+        return txnIndex;
     }
 
     boolean indexFull() {
@@ -326,9 +336,10 @@ final class Segment {
         timeIndex.seal();
     }
 
-    /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux). */
+    /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux), and its txnindex. */
     void force() throws IOException {
         log.channel().force(false);
+        txnIndex.force();
     }
 
     /** Trims the file to its content, writes and maps its indexes: the segment takes no more appends. */
@@ -341,6 +352,8 @@ final class Segment {
         force();
         offsetIndex.seal();
         timeIndex.seal();
+        txnIndex.seal();
+        // Last: the seal vouches for the segment at the next start, so what it vouches for must be forced first.
         writeSeal();
         // Only now: a seal that failed part-way must not pass for done when the roll is tried again.
         sealed = true;
@@ -548,13 +561,8 @@ final class Segment {
      * Validates every batch from position 0 (length, magic, CRC32C, offsets continuing from the base offset),
      * re-indexes the valid ones, and cuts the log at the first invalid one: its bytes up to the file length
      * (or the torn batch's claimed end, on a preallocated file) are zeroed so a later append cannot be
-     * mistaken for them.
+     * mistaken for them. With {@code offsetHoles} (a compacted log) batches may leave offsets unused.
      */
-    Recovery recover(int indexIntervalBytes, long nowMs) throws IOException {
-        return recover(indexIntervalBytes, nowMs, false);
-    }
-
-    /** As {@link #recover(int, long)}; with {@code offsetHoles} (a compacted log) batches may leave offsets unused. */
     Recovery recover(int indexIntervalBytes, long nowMs, boolean offsetHoles) throws IOException {
         long limit = fileLengthAtOpen;
         resetIndexes();
@@ -591,6 +599,7 @@ final class Segment {
     }
 
     private void resetIndexes() {
+        txnIndex.invalidate();
         offsetIndex.clear();
         timeIndex.clear();
         bytesSinceIndexEntry = 0;
@@ -604,13 +613,8 @@ final class Segment {
      * whole, magic 2, its base offset continuing the previous batch, the last ending exactly at {@code end} —
      * and -1 otherwise. Reads headers only (no CRC), so it is cheap enough for every segment the checkpoint
      * vouches for; it keeps a file that was cut, padded or overwritten since from being walked blindly (such a
-     * walk read past the mapping and crashed the JVM).
+     * walk read past the mapping and crashed the JVM). With {@code offsetHoles} offsets may be left unused.
      */
-    long nextOffsetIfHeadersHoldTogether(int end) {
-        return nextOffsetIfHeadersHoldTogether(end, false);
-    }
-
-    /** As {@link #nextOffsetIfHeadersHoldTogether(int)}; with {@code offsetHoles} offsets may be left unused. */
     long nextOffsetIfHeadersHoldTogether(int end, boolean offsetHoles) {
         BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end).expectingBaseOffset(baseOffset);
         if (offsetHoles) {
@@ -738,6 +742,8 @@ final class Segment {
         Files.move(tmp, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Segment copy = open(dir, baseOffset, Math.max(capacity, position));
         copy.loadTrusted(position, true, indexIntervalBytes, nowMs);
+        long end = copy.nextOffset();
+        copy.txnIndex.writeAll(txnIndex.entries().stream().filter(e -> e.lastOffset() < end).toList());
         return copy;
     }
 
@@ -760,6 +766,7 @@ final class Segment {
         if (refs.decrementAndGet() == 0) {
             offsetIndex.close();
             timeIndex.close();
+            txnIndex.close();
             log.close();
         }
     }
@@ -788,6 +795,7 @@ final class Segment {
         Files.deleteIfExists(logFile);
         Files.deleteIfExists(offsetIndex.file());
         Files.deleteIfExists(timeIndex.file());
+        txnIndex.delete();
         release();
     }
 

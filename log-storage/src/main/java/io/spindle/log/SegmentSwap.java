@@ -21,10 +21,12 @@ import java.util.stream.Stream;
  *       group's first segment;</li>
  *   <li>{@link #commit}: renames each to {@code <base>.log.swap}. From here on the clean is decided: the swap is
  *       finished, never rolled back;</li>
- *   <li>{@link #deleteReplaced}: unlinks the replaced segments' {@code .index}, {@code .timeindex} and {@code .log}
+ *   <li>{@link #deleteReplaced}: unlinks the replaced segments' {@code .index}, {@code .timeindex}, {@code .txnindex}
+ *       and {@code .log}
  *       (readers that mapped them keep reading: the mapping outlives the name);</li>
  *   <li>{@link #install}: renames each {@code .swap} to {@code <base>.log}. Its indexes are built when it is
- *       opened (the next load rebuilds missing ones), so no index file is part of the protocol.</li>
+ *       opened (the next load rebuilds missing ones, the {@code .txnindex} too), so no index file is part of the
+ *       protocol.</li>
  * </ol>
  *
  * <p>Why a crash anywhere is safe ({@link #recover}, at load, before the segments are read): a {@code .cleaned} file
@@ -41,7 +43,8 @@ import java.util.stream.Stream;
 final class SegmentSwap {
     static final String CLEANED_SUFFIX = SegmentCleaner.CLEANED_SUFFIX;
     static final String SWAP_SUFFIX = ".log.swap";
-    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", SegmentSeal.SUFFIX, ".log"};
+    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", TxnIndex.SUFFIX, SegmentSeal.SUFFIX,
+        ".log"};
 
     /** Called after each file operation; a test throws from it to stop the swap there, as a crash would. */
     interface Step {
@@ -134,7 +137,7 @@ final class SegmentSwap {
                 } else if (name.endsWith(SWAP_SUFFIX)) {
                     swaps.put(base, file);
                 } else if (name.endsWith(".log") || name.endsWith(".index") || name.endsWith(".timeindex")
-                        || name.endsWith(SegmentSeal.SUFFIX)) {
+                        || name.endsWith(TxnIndex.SUFFIX) || name.endsWith(SegmentSeal.SUFFIX)) {
                     segmentFiles.computeIfAbsent(base, b -> new ArrayList<>()).add(file);
                 }
             }

@@ -150,6 +150,14 @@ final class Segments {
 
     // ---- writing (write lock held)
 
+    /**
+     * Moves the log start offset up to {@code startOffset}, which lies in {@code (logStartOffset, logEndOffset]}: the
+     * records below it are gone for readers even while their segment stays on disk.
+     */
+    void advanceStart(long startOffset) {
+        logStartOffset = startOffset;
+    }
+
     /** Makes offsets below {@code endOffset} readable: the caller has published their bytes in the active segment. */
     void advanceEnd(long endOffset) {
         logEndOffset = endOffset;
@@ -199,7 +207,8 @@ final class Segments {
     void deleteOldest(Segment segment) throws IOException {
         map.remove(segment.baseOffset());
         Segment first = first();
-        logStartOffset = first == null ? logEndOffset : first.baseOffset();
+        // Never backwards: DeleteRecords may have moved the start into the segment that is now the first.
+        logStartOffset = first == null ? logEndOffset : Math.max(logStartOffset, first.baseOffset());
         changes.removed(segment);
         segment.delete();
     }

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Cutting a partition log back (a replica whose log diverged from its leader's): every record at and after an
  * offset goes, whole batches at a time, durably, and what depends on the removed records follows — the durable
- * offset, the recovery point, the waiting acknowledgements and the idempotent producers' state.
+ * offset, the recovery point, the waiting acknowledgements, the idempotent producers' state and the transactions
+ * (the cut segment's {@code .txnindex} keeps only the entries of markers below the cut).
  *
  * <p>Crash safety, in order: the checkpoint's recovery point comes down to the new end first (so a crash from then on
  * recovers the tail batch by batch instead of trusting it); the later segments are deleted newest first (a crash
@@ -26,8 +27,11 @@ final class Truncation {
     private final Segments segments;
     private final Durability durability;
     private final ProducerStateTable producers;
+    private final TransactionTracker transactions;
 
-    Truncation(String name, Segments segments, Durability durability, ProducerStateTable producers) {
+    Truncation(String name, Segments segments, Durability durability, ProducerStateTable producers,
+               TransactionTracker transactions) {
+        this.transactions = transactions;
         this.name = name;
         this.dir = segments.directory();
         this.segments = segments;
@@ -51,7 +55,7 @@ final class Truncation {
             durability.truncated(newEnd, new LogIOException(name + ": the log was truncated to offset " + newEnd
                     + " before the write was forced", new IOException("truncated")));
             producers.clear();
-            LogLoader.rebuildProducerState(segments, producers);
+            LogLoader.rebuildProducerState(segments, producers, transactions);
             durability.writeCheckpoint(false);
             return newEnd;
         });

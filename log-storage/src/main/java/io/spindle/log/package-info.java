@@ -17,8 +17,8 @@
  *   <li>{@code Durability}: the flushed (durable) offset, the acknowledgements waiting for it, the sealed segments
  *       not forced yet, the flushes the {@code Flusher} runs, and going offline after a failed write or fsync.</li>
  *   <li>{@code LogReader}: reads of whole batches by offset and the timestamp searches; lock-free.</li>
- *   <li>{@code Retention}: which whole old segments go (retention.ms, retention.bytes, or below an offset the log's
- *       writer names); compact-only topics keep everything.</li>
+ *   <li>{@code Retention}: which whole old segments go (retention.ms, retention.bytes, or below the start a
+ *       DeleteRecords moved); compact-only topics keep everything.</li>
  *   <li>{@code Truncation}: cutting the log back at an offset (for a replica that diverged), durably and in a
  *       crash-safe order, with the durable offset, recovery point, waiters and producers' state following.</li>
  *   <li>{@code Compaction}: the log as the log cleaner sees it ({@link io.spindle.log.compact.CleanableLog}): its
@@ -36,6 +36,10 @@
  *       stopped by the {@link io.spindle.log.LogManager}), the key map, batch rewriter, segment cleaner and cleaning
  *       plan.</li>
  * </ul>
+ *
+ * <p>Over a {@link io.spindle.log.PartitionLog}, for the coordinators: {@link io.spindle.log.KeyedStateLog}, a
+ * coordinator's key/value state in a compacted internal topic, appended and replayed (the group, share-group and
+ * transaction coordinators each keep theirs through it).
  *
  * <p>Threads: appends to one log are serialized by its lock (the broker's partition writers call
  * {@code append}); one {@code spindle-flusher} thread forces logs that asked for it and completes their waiting

@@ -14,6 +14,7 @@ import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
 import io.spindle.log.compact.LogCleaner;
+import io.spindle.log.compact.CleanedTransactions;
 import io.spindle.log.compact.OffsetMap;
 import io.spindle.log.compact.SegmentCleaner;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
@@ -247,9 +248,9 @@ class LogCleanerTest {
         closeAll();
         // What a cleaner thread killed after the commit and the first unlink leaves on disk.
         SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 12));
-        long mappedEnd = cleaner.buildMap(sealed, 0);
+        long mappedEnd = cleaner.buildMap(sealed, 0, CleanedTransactions.none());
         List<SegmentFile> cleaned = cleaner.clean(sealed, mappedEnd, 400, clock.millis(), 86_400_000L,
-                (producer, lastOffset) -> false, dataDir.resolve("t-0"));
+                (producer, lastOffset) -> false, CleanedTransactions.none(), dataDir.resolve("t-0"));
         SegmentSwap swap = new SegmentSwap(dataDir.resolve("t-0"),
                 sealed.stream().map(SegmentFile::baseOffset).toList(),
                 cleaned.stream().map(SegmentFile::baseOffset).toList());

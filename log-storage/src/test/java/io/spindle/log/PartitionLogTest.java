@@ -422,25 +422,4 @@ class PartitionLogTest {
         assertFalse(manager.get("gone", 0).isPresent());
         assertNotNull(manager.getOrCreate("gone", 0, TopicConfig.defaults()));
     }
-
-    @Test
-    void deleteSegmentsBeforeRemovesOnlySegmentsWhollyBelowTheOffset() {
-        PartitionLog log = open(config(Map.of("segment.bytes", "1024")));
-        for (int i = 0; i < 40; i++) {
-            log.append(batch("r" + i, 2, clock.millis()));
-        }
-        int segments = log.segmentCount();
-        assertTrue(segments > 3);
-        long cut = 41; // inside some segment: that segment stays
-        int deleted = log.deleteSegmentsBefore(cut);
-        assertTrue(deleted > 0 && deleted < segments);
-        assertTrue(log.logStartOffset() <= cut, "start " + log.logStartOffset());
-        List<String> rest = readAll(log, log.logStartOffset());
-        assertTrue(rest.stream().anyMatch(r -> r.startsWith(cut + "=")));
-        assertEquals(0, log.deleteSegmentsBefore(log.logStartOffset()));
-        log.deleteSegmentsBefore(Long.MAX_VALUE);
-        assertEquals(1, log.segmentCount(), "the active segment is never deleted");
-        assertEquals(80, log.logEndOffset());
-        assertEquals("79=r39-1", readAll(log, log.logStartOffset()).get(readAll(log, log.logStartOffset()).size() - 1));
-    }
 }

@@ -137,7 +137,8 @@ class SegmentSealTest {
             case "roll" -> {
                 Files.copy(atRoll, state, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 Files.delete(partition().resolve(Checkpoint.FILE_NAME));
-                long offset = ProducerStateFile.read(partition(), new ProducerStateTable());
+                long offset = ProducerStateFile.read(partition(), new ProducerStateTable(),
+                        new TransactionTracker(new Segments("t-0", partition())));
                 assertTrue(offset > 0 && offset < 120, "the roll's snapshot is as of the active segment's base: " + offset);
             }
             case "none" -> Files.delete(state);

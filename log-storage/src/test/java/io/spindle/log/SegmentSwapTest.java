@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.log.compact.CleanedTransactions;
 import io.spindle.log.compact.OffsetMap;
 import io.spindle.log.compact.SegmentCleaner;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
@@ -76,10 +77,10 @@ class SegmentSwapTest {
     private static SegmentSwap cleanAndPrepare(Path dir, SegmentSwap.Step step) throws IOException {
         List<SegmentFile> segments = writeSegments(dir).subList(0, 3);
         SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 12));
-        long mappedEnd = cleaner.buildMap(segments, 0);
+        long mappedEnd = cleaner.buildMap(segments, 0, CleanedTransactions.none());
         long segmentBytes = Files.size(segments.get(0).path()) + Files.size(segments.get(1).path());
         List<SegmentFile> cleaned = cleaner.clean(segments, mappedEnd, (int) segmentBytes, NOW, 86_400_000L,
-                (producer, lastOffset) -> false, dir);
+                (producer, lastOffset) -> false, CleanedTransactions.none(), dir);
         assertEquals(List.of(0L, 40L), cleaned.stream().map(SegmentFile::baseOffset).toList());
         return new SegmentSwap(dir, segments.stream().map(SegmentFile::baseOffset).toList(),
                 cleaned.stream().map(SegmentFile::baseOffset).toList(), step);

@@ -145,7 +145,8 @@ class TruncationTest {
     void aCutBelowTheLogStartIsRefusedNamingBothOffsets() {
         PartitionLog log = open();
         fill(log);
-        log.deleteSegmentsBefore(40);
+        log.updateConfig(CONFIG.with(Map.of(TopicConfig.RETENTION_BYTES, Long.toString(log.sizeInBytes() / 2))));
+        log.enforceRetention();            // size retention deletes the oldest half of the segments
         long start = log.logStartOffset();
         assertTrue(start > 0, "no segment was deleted");
 

@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and catch-up workloads run {@link Plan#warmupPasses} times on topics of their own before the measured pass.
  * Workloads, in order: 1 KiB records acks=all to 1 partition and to 6
  * partitions; 100-byte records acks=all to 1 partition; catch-up consumption of the 1-partition 1 KiB topic;
- * end-to-end latency at a fixed rate. Memory is read from /proc: idle a few seconds after ready, and the peak
+ * a transactional producer of 1 KiB records committing every 100 and every 1,000 records, and a read_committed
+ * catch-up of the first; end-to-end latency at a fixed rate. Memory is read from /proc: idle a few seconds after ready, and the peak
  * sampled every 200 ms during the workloads. After each broker stops, its data is deleted and {@code sync} run, so
  * that no broker pays for the write-back of another's data. Spindle starts as {@code bin/spindle} starts it, with a
  * class-data sharing archive that one training run of the pinned jar makes before the first round.
@@ -45,6 +46,9 @@ public final class Compare {
         PRODUCE_100B_1P("produce 100 B acks=all, 1 partition", "records/s", true, 1.5),
         PRODUCE_1K_1P_P99("produce 1 KiB 1 partition, send-to-ack p99", "ms", false, Double.NaN),
         CONSUME_1K("consumer catch-up, 1 KiB records", "records/s", true, 1.5),
+        TXN_PRODUCE_100("transactional produce 1 KiB, 100 records/txn", "records/s", true, 1.5),
+        TXN_PRODUCE_1000("transactional produce 1 KiB, 1000 records/txn", "records/s", true, 1.5),
+        TXN_CONSUME("read_committed catch-up, 100 records/txn", "records/s", true, 1.5),
         E2E_P50("end-to-end p50 at fixed rate", "ms", false, Double.NaN),
         E2E_P99("end-to-end p99 at fixed rate", "ms", false, 0.5),
         E2E_P999("end-to-end p99.9 at fixed rate", "ms", false, Double.NaN),
@@ -232,6 +236,21 @@ public final class Compare {
         into.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
         RunResult consume = ConsumeRun.run(base.withTopic(prefix + "produce-1k-1p"), 0, Duration.ofMinutes(5));
         into.put(Metric.CONSUME_1K, consume.recordsPerSecond());
+        transactionalWorkloads(base.withRecords(plan.largeRecords()), prefix, into);
+    }
+
+    /**
+     * Issue 14's transactional figures: a transactional producer of 1 KiB records committing every 100, then every
+     * 1,000 records (1 partition, acks=all as every transactional producer), and a read_committed consumer catching
+     * up on the first topic.
+     */
+    static void transactionalWorkloads(Workload base, String prefix, Map<Metric, Double> into) throws InterruptedException {
+        Workload per100 = base.withTopic(prefix + "txn-1k-100").withTransactionRecords(100);
+        into.put(Metric.TXN_PRODUCE_100, ProduceRun.run(per100).recordsPerSecond());
+        into.put(Metric.TXN_PRODUCE_1000, ProduceRun.run(base.withTopic(prefix + "txn-1k-1000")
+                .withTransactionRecords(1000)).recordsPerSecond());
+        RunResult committed = ConsumeRun.run(per100.withIsolation(Workload.READ_COMMITTED), 0, Duration.ofMinutes(5));
+        into.put(Metric.TXN_CONSUME, committed.recordsPerSecond());
     }
 
     private void record(int round, String broker, Map<Metric, Double> round1) {

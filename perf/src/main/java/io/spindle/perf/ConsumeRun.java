@@ -14,7 +14,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Consumer catch-up: one kafka-clients consumer assigned every partition of a topic reads it from the beginning
  * as fast as it can. It reads {@code records} records, or with 0 everything up to the end offsets it finds when it
- * starts. The latency recorded is how long each poll that returned records took.
+ * starts (the last stable offsets with {@code isolation} read_committed, which skips aborted records). The latency
+ * recorded is how long each poll that returned records took.
  */
 public final class ConsumeRun {
     private ConsumeRun() {
@@ -26,23 +27,19 @@ public final class ConsumeRun {
             List<TopicPartition> partitions = partitions(consumer, workload);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long target = records;
-            if (target == 0) {
-                Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
-                Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-                for (TopicPartition tp : partitions) {
-                    target += end.get(tp) - begin.get(tp);
-                }
-            }
+            // With 0, the run ends at the end offsets (the last stable offsets for read_committed) found now: by
+            // position, not by a record count, since transaction markers and aborted records take offsets too.
+            Map<TopicPartition, Long> end = records == 0 ? consumer.endOffsets(partitions) : Map.of();
             long count = 0;
             long bytes = 0;
             long start = System.nanoTime();
             long deadline = start + timeout.toNanos();
-            while (count < target) {
+            while (records > 0 ? count < records : !reached(consumer, end)) {
                 long before = System.nanoTime();
                 if (before > deadline) {
-                    throw new PerfException("Consumed " + count + " of " + target + " records of topic " + workload.topic()
-                            + " on " + workload.bootstrap() + " in " + timeout.toSeconds() + " s, then gave up");
+                    throw new PerfException("Consumed " + count + " records of topic " + workload.topic() + " on "
+                            + workload.bootstrap() + " in " + timeout.toSeconds() + " s without reaching "
+                            + (records > 0 ? records + " records" : "the end offsets " + end) + ", then gave up");
                 }
                 ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
                 if (batch.isEmpty()) {
@@ -56,6 +53,15 @@ public final class ConsumeRun {
             }
             return new RunResult("consume", count, bytes, System.nanoTime() - start, polls);
         }
+    }
+
+    private static boolean reached(KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, Workload workload) {

@@ -46,6 +46,11 @@ final class KafkaLauncher {
         return p;
     }
 
+    /** Where a broker started in {@code dir} keeps its log (its log.dirs). */
+    static Path logDir(Path dir) {
+        return dir.resolve("kafka-logs");
+    }
+
     static String render(Map<String, String> properties) {
         StringBuilder text = new StringBuilder("# Written by spindle perf compare: one KRaft node on loopback\n");
         properties.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
@@ -62,15 +67,23 @@ final class KafkaLauncher {
 
     /** Formats a fresh log directory under {@code dir}, then starts kafka.Kafka; the returned process is starting. */
     static BrokerProcess start(Path java, Path kafkaLib, Path dir, int port, int controllerPort) throws InterruptedException {
+        return start(java, kafkaLib, dir, port, controllerPort, Map.of());
+    }
+
+    /** As above, with {@code overrides} set in server.properties over the node's own settings. */
+    static BrokerProcess start(Path java, Path kafkaLib, Path dir, int port, int controllerPort,
+                               Map<String, String> overrides) throws InterruptedException {
         if (!Files.isDirectory(kafkaLib)) {
             throw new PerfException("No Kafka class path at " + kafkaLib + ": build the perf module (mvn -pl perf -am package),"
                     + " which copies org.apache.kafka:kafka_2.13 and its dependencies there, or pass --kafka-lib");
         }
         Path config = dir.resolve("server.properties");
-        Path logDir = dir.resolve("kafka-logs");
+        Path logDir = logDir(dir);
+        Map<String, String> properties = serverProperties(logDir, port, controllerPort);
+        properties.putAll(overrides);
         try {
             Files.createDirectories(dir);
-            Files.writeString(config, render(serverProperties(logDir, port, controllerPort)), StandardCharsets.UTF_8);
+            Files.writeString(config, render(properties), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write " + config, e);
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
         description = "Measures a broker with kafka-clients: produce, consume, e2e; compare runs Spindle against Apache Kafka.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
-            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -97,6 +98,10 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Target rate over all partitions; 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
         int rate;
 
+        @Option(names = "--transaction-records", paramLabel = "N", defaultValue = "0",
+                description = "Produce with a transactional producer, committing every N records; 0 for none (default: ${DEFAULT-VALUE}).")
+        int transactionRecords;
+
         Workload workload(CommandLine command, long defaultRecords) {
             if (records != null && duration != null) {
                 throw new CommandLine.ParameterException(command, "--records and --duration exclude each other");
@@ -104,14 +109,15 @@ public final class PerfCommand implements Callable<Integer> {
             Duration d = duration == null ? null : Durations.parse(duration);
             long n = d != null ? 0 : records != null ? records : defaultRecords;
             return new Workload(bootstrap, topic, n, d, recordSize, keys, acks, batchSize, lingerMs, compression,
-                    partitions, rate);
+                    partitions, rate, transactionRecords, Workload.READ_UNCOMMITTED);
         }
     }
 
     static Json parameters(Workload w) {
         return new Json().put("bootstrap", w.bootstrap()).put("topic", w.topic()).put("recordSize", w.recordSize())
                 .put("keys", w.keys()).put("acks", w.acks()).put("batchSize", w.batchSize()).put("lingerMs", w.lingerMs())
-                .put("compression", w.compression()).put("partitions", w.partitions()).put("rate", w.rate());
+                .put("compression", w.compression()).put("partitions", w.partitions()).put("rate", w.rate())
+                .put("transactionRecords", w.transactionRecords());
     }
 
     static void print(PrintWriter out, RunResult result, Workload workload) {
@@ -157,13 +163,18 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "Give up after this long (default: ${DEFAULT-VALUE}).")
         String timeout;
 
+        @Option(names = "--isolation", defaultValue = Workload.READ_UNCOMMITTED,
+                description = "read_uncommitted or read_committed (default: ${DEFAULT-VALUE}).")
+        String isolation;
+
         @Override
         public Integer call() {
-            Workload workload = Workload.defaults(bootstrap, topic, 1);
+            Workload workload = Workload.defaults(bootstrap, topic, 1).withIsolation(isolation);
             RunResult result = ConsumeRun.run(workload, records, Durations.parse(timeout));
             PrintWriter out = spec.commandLine().getOut();
             out.println(result.summary());
-            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)));
+            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
+                    .put("isolation", isolation)));
             out.flush();
             return CommandLine.ExitCode.OK;
         }
@@ -351,6 +362,89 @@ public final class PerfCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "compact", sortOptions = false,
+            description = "Compares Spindle's log cleaner with Apache Kafka 4.4.0's: starts each in turn (Kafka, Spindle,"
+                    + " ...) with the same cleaner settings, writes two topics with the same keyed producer, and measures"
+                    + " the time until one is compacted, the broker's memory meanwhile, and the produce rate to a third"
+                    + " topic with and without a clean running; prints medians and Spindle/Kafka ratios.")
+    static final class CompactCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--bytes", paramLabel = "SIZE", defaultValue = "1g",
+                description = "Value bytes written to each compacted topic: 256m, 1g (default: ${DEFAULT-VALUE}).")
+        String bytes;
+
+        @Option(names = "--record-size", paramLabel = "BYTES", defaultValue = "1024",
+                description = "Bytes per record value (default: ${DEFAULT-VALUE}).")
+        int recordSize;
+
+        @Option(names = "--key-percent", paramLabel = "PCT", defaultValue = "10",
+                description = "Distinct keys, in per cent of the records (default: ${DEFAULT-VALUE}).")
+        int keyPercent;
+
+        @Option(names = "--segment-bytes", paramLabel = "SIZE", defaultValue = "64m",
+                description = "segment.bytes of the compacted topics (default: ${DEFAULT-VALUE}).")
+        String segmentBytes;
+
+        @Option(names = "--dedupe-buffer", paramLabel = "SIZE", defaultValue = "32m",
+                description = "log.cleaner.dedupe.buffer.size of both brokers (default: ${DEFAULT-VALUE}, Spindle's default).")
+        String dedupeBuffer;
+
+        @Option(names = "--backoff-ms", paramLabel = "MS", defaultValue = "100",
+                description = "log.cleaner.backoff.ms of both brokers (default: ${DEFAULT-VALUE}).")
+        long backoffMs;
+
+        @Option(names = "--load-window", paramLabel = "D", defaultValue = "5s",
+                description = "How long the produce rate is taken with no clean running (default: ${DEFAULT-VALUE}).")
+        String loadWindow;
+
+        @Option(names = "--timeout", paramLabel = "D", defaultValue = "10m",
+                description = "The longest wait for one clean (default: ${DEFAULT-VALUE}).")
+        String timeout;
+
+        @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
+        Path spindleJar;
+
+        @Option(names = "--kafka-lib", paramLabel = "DIR", description = "Kafka's jars. Default: perf/target/kafka-lib of this checkout.")
+        Path kafkaLib;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(command, "--rounds must be at least 1, not " + rounds);
+            }
+            if (backoffMs < 0) {
+                throw new CommandLine.ParameterException(command, "--backoff-ms must be 0 or more, not " + backoffMs);
+            }
+            CompactCompare.Plan plan;
+            try {
+                long segment = ByteSize.parse(segmentBytes);
+                if (segment < 1 << 20 || segment > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException("--segment-bytes must be 1m to 2g-1 (Kafka's bounds), not " + segmentBytes);
+                }
+                CompactRun.Plan run = new CompactRun.Plan(ByteSize.parse(bytes), recordSize, keyPercent, (int) segment,
+                        Durations.parse(loadWindow), Durations.parse(timeout));
+                plan = new CompactCompare.Plan(rounds, run, ByteSize.parse(dedupeBuffer), backoffMs);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, e.getMessage());
+            }
+            Path jar = spindleJar != null ? spindleJar : defaultSpindleJar();
+            Path lib = kafkaLib != null ? kafkaLib : CompareCommand.defaultKafkaLib(jar);
+            Path work = workDir != null ? workDir : Files.createTempDirectory("spindle-compact-");
+            Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
+            new CompactCompare(plan, new Compare.Setup(java, jar, lib, work), command.getOut()).run();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
     /**
      * The jar named by the system property {@code spindle.perf.spindleJar} (bin/spindle sets it), else the running
      * spindle.jar, else cli/target/spindle.jar of the checkout in the working directory.
@@ -416,7 +510,7 @@ public final class PerfCommand implements Callable<Integer> {
             for (int i = 1; i <= starts; i++) {
                 Path dir = work.resolve("start-" + i);
                 try (BrokerProcess broker = SpindleLauncher.start(java, jar, archive, dir,
-                        dataDir != null ? dataDir.toAbsolutePath() : dir.resolve("data"), Compare.freePort())) {
+                        dataDir != null ? dataDir.toAbsolutePath() : dir.resolve("data"), Compare.freePort(), Map.of())) {
                     times.add(broker.awaitReady(Duration.ofSeconds(600)));
                     if (stop.equals("kill")) {
                         broker.kill();

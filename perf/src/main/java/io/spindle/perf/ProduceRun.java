@@ -2,6 +2,7 @@ package io.spindle.perf;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -9,7 +10,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Produces a {@link Workload} with one kafka-clients producer and measures throughput and, per record, the
- * latency from its scheduled send time to its acknowledgement. Every record must be acknowledged: a failed send
+ * latency from its scheduled send time to its acknowledgement. With {@code transactionRecords} the producer is
+ * transactional and commits after every that many records (each commit waits for its records and the markers), so
+ * the time counted includes the commits. Every record must be acknowledged: a failed send
  * fails the run, naming how many failed and the first error.
  */
 public final class ProduceRun {
@@ -17,6 +20,14 @@ public final class ProduceRun {
     }
 
     public static RunResult run(Workload workload) throws InterruptedException {
+        return run(workload, () -> false);
+    }
+
+    /**
+     * As {@link #run(Workload)}, ending early as soon as {@code stop} says so (asked before each send): a run
+     * bounded by an event, such as a clean finishing, with the workload's count or duration as its upper bound.
+     */
+    public static RunResult run(Workload workload, BooleanSupplier stop) throws InterruptedException {
         Topics.ensure(workload.bootstrap(), workload.topic(), workload.partitions());
         KeyDistribution keys = KeyDistribution.parse(workload.keys());
         byte[] value = values(workload.recordSize());
@@ -25,15 +36,26 @@ public final class ProduceRun {
         AtomicLong failures = new AtomicLong();
         long sent = 0;
         long elapsed;
+        int perTransaction = workload.transactionRecords();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(workload.producerProperties())) {
             producer.partitionsFor(workload.topic());      // metadata before the clock starts
+            if (perTransaction > 0) {
+                producer.initTransactions();
+            }
             long start = System.nanoTime();
             long deadline = workload.duration() == null ? Long.MAX_VALUE : start + workload.duration().toNanos();
             Pacer pacer = new Pacer(workload.rate(), start);
-            while (workload.records() > 0 ? sent < workload.records() : System.nanoTime() < deadline) {
+            while ((workload.records() > 0 ? sent < workload.records() : System.nanoTime() < deadline)
+                    && !stop.getAsBoolean()) {
                 long scheduled = pacer.awaitNext();
                 if (scheduled >= deadline) {
                     break;
+                }
+                if (perTransaction > 0 && sent % perTransaction == 0) {
+                    if (sent > 0) {
+                        producer.commitTransaction();
+                    }
+                    producer.beginTransaction();
                 }
                 Bytes.putLong(value, 0, scheduled);
                 // send() copies the value into its batch before returning, so the one array is reused.
@@ -46,6 +68,9 @@ public final class ProduceRun {
                     }
                 });
                 sent++;
+            }
+            if (perTransaction > 0 && sent > 0) {
+                producer.commitTransaction();
             }
             producer.flush();
             elapsed = System.nanoTime() - start;

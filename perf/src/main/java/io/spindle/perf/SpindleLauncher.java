@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,10 +22,17 @@ final class SpindleLauncher {
     }
 
     static List<String> command(Path java, Path jar, Path archive, Path dataDir, int port) {
+        return command(java, jar, archive, dataDir, port, Map.of());
+    }
+
+    /** The broker command with {@code settings} given as {@code --set key=value} after the defaults above. */
+    static List<String> command(Path java, Path jar, Path archive, Path dataDir, int port, Map<String, String> settings) {
         List<String> cds = archive == null ? List.of()
                 : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off");
-        return brokerCommand(java, jar, cds, List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
+        List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(port), "--set", "metrics.port=0"));
+        settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
+        return brokerCommand(java, jar, cds, args);
     }
 
     /** {@code java <extraJvmFlags> -jar <jar> broker <brokerArgs>}. */
@@ -72,11 +80,17 @@ final class SpindleLauncher {
     }
 
     static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port) {
-        return start(java, jar, archive, dir, dir.resolve("data"), port);
+        return start(java, jar, archive, dir, dir.resolve("data"), port, Map.of());
     }
 
-    /** As {@link #start(Path, Path, Path, Path, int)} on the data directory {@code dataDir}. */
-    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, Path dataDir, int port) {
+    /** Starts a broker with its data in {@code dir}/data and broker {@code settings} on top of the defaults. */
+    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port, Map<String, String> settings) {
+        return start(java, jar, archive, dir, dir.resolve("data"), port, settings);
+    }
+
+    /** As {@link #start(Path, Path, Path, Path, int, Map)} on the data directory {@code dataDir}. */
+    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, Path dataDir, int port,
+                               Map<String, String> settings) {
         if (!Files.isRegularFile(jar)) {
             throw new PerfException("No Spindle jar at " + jar + ": build it with mvn -pl cli -am package, or pass --spindle-jar");
         }
@@ -85,7 +99,7 @@ final class SpindleLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + dir, e);
         }
-        return BrokerProcess.start(NAME, command(java, jar, archive, dataDir, port), dir, port,
+        return BrokerProcess.start(NAME, command(java, jar, archive, dataDir, port, settings), dir, port,
                 dir.resolve("spindle.out"));
     }
 }

@@ -8,10 +8,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Topic set-up for a run, through the Admin API, the same way against any broker. */
@@ -33,9 +36,15 @@ final class Topics {
      * with that many partitions; returns once every partition has a leader.
      */
     static void ensure(String bootstrap, String topic, int partitions) throws InterruptedException {
+        ensure(bootstrap, topic, partitions, Map.of());
+    }
+
+    /** As above, creating the topic with the topic settings {@code configs} (an existing topic keeps its own). */
+    static void ensure(String bootstrap, String topic, int partitions, Map<String, String> configs)
+            throws InterruptedException {
         try (Admin admin = admin(bootstrap)) {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all()
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
@@ -83,6 +92,17 @@ final class Topics {
         }
     }
 
+    /** Sets one topic setting through IncrementalAlterConfigs; returns once the broker has accepted it. */
+    static void alter(String bootstrap, String topic, String key, String value) throws InterruptedException {
+        try (Admin admin = admin(bootstrap)) {
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(new ConfigEntry(key, value),
+                    AlterConfigOp.OpType.SET)))).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new PerfException("Cannot set " + key + "=" + value + " on topic " + topic + " on " + bootstrap, e);
+        }
+    }
+
     private static TopicDescription describe(Admin admin, String topic, String bootstrap) throws InterruptedException {
         try {
             return admin.describeTopics(List.of(topic)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic);
@@ -96,6 +116,13 @@ final class Topics {
     /** The sum over the topic's partitions of their end offsets (for a fresh topic, the records in it). */
     static long endOffsetSum(String bootstrap, String topic) throws InterruptedException {
         try (Admin admin = admin(bootstrap)) {
+            return endOffsetSum(admin, bootstrap, topic);
+        }
+    }
+
+    /** As above, through an Admin client the caller keeps open (for repeated looks). */
+    static long endOffsetSum(Admin admin, String bootstrap, String topic) throws InterruptedException {
+        try {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(topic);
             Map<TopicPartition, OffsetSpec> specs = new java.util.HashMap<>();

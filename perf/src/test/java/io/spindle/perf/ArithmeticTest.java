@@ -130,8 +130,8 @@ class ArithmeticTest {
     @Test
     void aWorkloadIsBoundedByCountOrDurationNotBoth() {
         assertThrows(IllegalArgumentException.class, () -> new Workload("h:1", "t", 10, Duration.ofSeconds(1), 100,
-                "none", "all", 16384, 5, "none", 1, 0));
+                "none", "all", 16384, 5, "none", 1, 0, 0, Workload.READ_UNCOMMITTED));
         assertThrows(IllegalArgumentException.class, () -> new Workload("h:1", "t", 0, null, 100,
-                "none", "all", 16384, 5, "none", 1, 0));
+                "none", "all", 16384, 5, "none", 1, 0, 0, Workload.READ_UNCOMMITTED));
     }
 }

@@ -7,7 +7,10 @@ import io.spindle.broker.LocalBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +90,35 @@ class PerfCommandTest {
     }
 
     @Test
+    void transactionalProduceCommitsEveryNRecordsAndReadCommittedConsumeReadsThemAll() throws Exception {
+        Run produced = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "txn-all", "--records", "1050",
+                "--record-size", "100", "--transaction-records", "100");
+
+        assertEquals(0, produced.status(), produced.err());
+        assertTrue(produced.json().contains("\"transactionRecords\":100"), produced.json());
+        // 11 transactions (10 of 100, one of 50), each closed by one COMMIT marker in the partition.
+        assertEquals(1050 + 11, Topics.endOffsetSum(broker.bootstrapServers(), "txn-all"));
+
+        Run run = perf("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "txn-all", "--isolation", "read_committed");
+
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1050,\"bytes\":105000,"), run.json());
+    }
+
+    @Test
+    void theCompareTransactionalWorkloadsGiveTheirThreeFigures() throws Exception {
+        Map<Compare.Metric, Double> figures = new EnumMap<>(Compare.Metric.class);
+
+        Compare.transactionalWorkloads(Workload.defaults(broker.bootstrapServers(), "unused", 3000), "quick-", figures);
+
+        assertEquals(Set.of(Compare.Metric.TXN_PRODUCE_100, Compare.Metric.TXN_PRODUCE_1000, Compare.Metric.TXN_CONSUME),
+                figures.keySet());
+        figures.values().forEach(perSecond -> assertTrue(perSecond > 0, figures.toString()));
+        assertEquals(3000 + 30, Topics.endOffsetSum(broker.bootstrapServers(), "quick-txn-1k-100"));
+        assertEquals(3000 + 3, Topics.endOffsetSum(broker.bootstrapServers(), "quick-txn-1k-1000"));
+    }
+
+    @Test
     void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
         Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
                 "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");
@@ -129,5 +161,16 @@ class PerfCommandTest {
         assertTrue(warmup.err().contains("--warmup-passes must be 0 or more, not -1"), warmup.err());
         assertEquals(CommandLine.ExitCode.USAGE, rounds.status());
         assertTrue(rounds.err().contains("--rounds must be at least 1, not 0"), rounds.err());
+    }
+
+    @Test
+    void compactRejectsASizeItCannotReadAndATinySegmentBeforeStartingAnything() {
+        Run bytes = perf("compact", "--bytes", "lots", "--work-dir", dataDir.resolve("never").toString());
+        Run segment = perf("compact", "--segment-bytes", "4k", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, bytes.status());
+        assertTrue(bytes.err().contains("'lots' is not a size"), bytes.err());
+        assertEquals(CommandLine.ExitCode.USAGE, segment.status());
+        assertTrue(segment.err().contains("--segment-bytes must be 1m to 2g-1"), segment.err());
     }
 }

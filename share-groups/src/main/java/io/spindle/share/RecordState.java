@@ -9,7 +9,12 @@ public enum RecordState {
     /** Accepted by a consumer: done. */
     ACKNOWLEDGED,
     /** Rejected, a gap, or over the delivery count limit: done, never delivered again. */
-    ARCHIVED;
+    ARCHIVED,
+    /**
+     * Rejected or over the delivery count limit in a group with a dead-letter topic: being copied there, archived once
+     * the copy is durable. Never delivered again; not done (the window does not move past it).
+     */
+    DEAD_LETTERING;
 
     boolean isFinal() {
         return this == ACKNOWLEDGED || this == ARCHIVED;

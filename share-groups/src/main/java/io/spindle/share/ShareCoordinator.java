@@ -2,7 +2,7 @@ package io.spindle.share;
 
 import io.spindle.config.ShareSettings;
 import io.spindle.groups.GroupTopics;
-import io.spindle.groups.OffsetsLog;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
@@ -79,7 +79,7 @@ public final class ShareCoordinator implements AutoCloseable {
     private final ShareSettings settings;
     private final GroupTopics topics;
     private final Clock clock;
-    private final OffsetsLog stateLog;
+    private final KeyedStateLog stateLog;
     private final ScheduledThreadPoolExecutor loop;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
     private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
@@ -87,16 +87,19 @@ public final class ShareCoordinator implements AutoCloseable {
     private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
     private final AtomicLong lockTimeouts = new AtomicLong();
+    private final ConcurrentHashMap<String, AtomicLong> groupLockTimeouts = new ConcurrentHashMap<>();
+    private final DeadLetters deadLetters;
     /** The members of every group, readable from any thread (ShareFetch checks membership); written on the loop. */
     private final Set<MemberKey> liveMembers = ConcurrentHashMap.newKeySet();
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
-    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock) {
+    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock,
+                             DeadLetterSink sink) {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
-        this.stateLog = new OffsetsLog(log, clock);
+        this.stateLog = new KeyedStateLog(log, clock);
         this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "spindle-share-coordinator");
             thread.setDaemon(true);
@@ -104,6 +107,10 @@ public final class ShareCoordinator implements AutoCloseable {
         });
         loop.setRemoveOnCancelPolicy(true);
         loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
+                (group, topic) -> settingsFor(group).deadLetterTopicFor(topic),
+                (key, partition) -> partitions.get(key) == partition,
+                (key, partition) -> persist(key.group(), key.topicId(), key.partition(), partition));
     }
 
     /**
@@ -114,7 +121,16 @@ public final class ShareCoordinator implements AutoCloseable {
      */
     public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
                                          Clock clock) {
-        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock);
+        return start(stateLog, topics, settings, clock, DeadLetterSink.NONE);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, GroupTopics, ShareSettings, Clock)}, copying dead letters to {@code sink}; records
+     * a crash left being dead-lettered are sent to it again at once.
+     */
+    public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
+                                         Clock clock, DeadLetterSink sink) {
+        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock, sink);
         try {
             coordinator.loop.submit(coordinator::load).get();
         } catch (InterruptedException e) {
@@ -126,6 +142,7 @@ public final class ShareCoordinator implements AutoCloseable {
             throw new IllegalStateException("cannot load the share state from " + stateLog + ": " + e.getCause(), e.getCause());
         }
         coordinator.loop.scheduleWithFixedDelay(coordinator::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        coordinator.runOnLoop(() -> coordinator.partitions.forEach(coordinator.deadLetters::resume));
         return coordinator;
     }
 
@@ -198,7 +215,7 @@ public final class ShareCoordinator implements AutoCloseable {
         byte[] key = ShareStateRecords.groupConfigKey(group);
         CompletableFuture<Void> durable;
         synchronized (stateLog) {
-            durable = write(List.of(new OffsetsLog.Entry(key, stored.isEmpty() ? null
+            durable = write(List.of(new KeyedStateLog.Entry(key, stored.isEmpty() ? null
                     : ShareStateRecords.groupConfigValue(new TreeMap<>(stored)))));
             if (stored.isEmpty()) {
                 groupConfigs.remove(group);
@@ -259,6 +276,17 @@ public final class ShareCoordinator implements AutoCloseable {
         return lockTimeouts.get();
     }
 
+    /** Records of {@code group} whose acquisition lock expired since the broker started. */
+    public long lockTimeouts(String group) {
+        AtomicLong count = groupLockTimeouts.get(group);
+        return count == null ? 0 : count.get();
+    }
+
+    /** Records of {@code group} copied to its dead-letter topic (then archived) since the broker started. */
+    public long deadLettered(String group) {
+        return deadLetters.deadLettered(group);
+    }
+
     /** Every share group's member count. */
     public CompletableFuture<Map<String, Integer>> memberCounts() {
         return onLoop(() -> {
@@ -291,17 +319,20 @@ public final class ShareCoordinator implements AutoCloseable {
      * Call holding the partition's monitor, right after changing it.
      */
     public CompletableFuture<Void> persist(String group, Uuid topicId, int partition, SharePartition state) {
-        byte[] key = ShareStateRecords.key(new ShareStateRecords.Key(group, topicId, partition));
+        ShareStateRecords.Key stateKey = new ShareStateRecords.Key(group, topicId, partition);
+        byte[] key = ShareStateRecords.key(stateKey);
         byte[] value = ShareStateRecords.value(state.snapshot());
         try {
-            return write(List.of(new OffsetsLog.Entry(key, value)));
+            CompletableFuture<Void> durable = write(List.of(new KeyedStateLog.Entry(key, value)));
+            deadLetters.afterPersist(stateKey, state, durable);
+            return durable;
         } catch (LogStorageException e) {
             LOG.error("Share group '{}': cannot store the state of {}:{}: {}", group, topicId, partition, e.getMessage());
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    private CompletableFuture<Void> write(List<OffsetsLog.Entry> entries) {
+    private CompletableFuture<Void> write(List<KeyedStateLog.Entry> entries) {
         synchronized (stateLog) {
             return stateLog.append(entries);
         }
@@ -312,7 +343,10 @@ public final class ShareCoordinator implements AutoCloseable {
         listener.recordsAvailable(topicId, partition);
     }
 
-    /** Expires acquisition locks; runs on the coordinator thread every {@value #SWEEP_INTERVAL_MS} ms. */
+    /**
+     * Expires acquisition locks, and wakes the fetches of partitions where a record's wait (backoff, delivery time)
+     * ended; runs on the coordinator thread every {@value #SWEEP_INTERVAL_MS} ms.
+     */
     private void sweep() {
         long now = clock.millis();
         for (Map.Entry<ShareStateRecords.Key, SharePartition> e : partitions.entrySet()) {
@@ -320,15 +354,13 @@ public final class ShareCoordinator implements AutoCloseable {
             ShareStateRecords.Key key = e.getKey();
             boolean released;
             synchronized (partition) {
-                if (partition.acquired() == 0) {
-                    continue;
-                }
                 int expired = partition.expireLocks(now);
-                lockTimeouts.addAndGet(expired);
-                released = expired > 0;
-                if (released) {
+                if (expired > 0) {
+                    lockTimeouts.addAndGet(expired);
+                    groupLockTimeouts.computeIfAbsent(key.group(), g -> new AtomicLong()).addAndGet(expired);
                     persist(key.group(), key.topicId(), key.partition(), partition).exceptionally(failure -> null);
                 }
+                released = expired > 0 || partition.waitOver(now);
             }
             if (released) {
                 announceAvailable(key.topicId(), key.partition());
@@ -346,7 +378,7 @@ public final class ShareCoordinator implements AutoCloseable {
             SharePartition partition = e.getValue();
             boolean released;
             synchronized (partition) {
-                released = partition.releaseAll(member) > 0;
+                released = partition.releaseAll(member, clock.millis()) > 0;
                 if (released) {
                     persist(group, key.topicId(), key.partition(), partition).exceptionally(failure -> null);
                 }
@@ -552,12 +584,12 @@ public final class ShareCoordinator implements AutoCloseable {
                 return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
                         + group.members.size() + " member(s); its offsets can be deleted only while it has none"));
             }
-            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             Set<Uuid> deleted = new HashSet<>();
             for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                 if (key.group().equals(groupId) && topicIds.contains(key.topicId())) {
                     partitions.remove(key);
-                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                    tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.key(key), null));
                     deleted.add(key.topicId());
                 }
             }
@@ -638,7 +670,7 @@ public final class ShareCoordinator implements AutoCloseable {
     public CompletableFuture<Map<String, Errors>> delete(List<String> groupIds) {
         return onLoop(() -> {
             Map<String, Errors> results = new LinkedHashMap<>();
-            List<OffsetsLog.Entry> tombstones = new ArrayList<>();
+            List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             for (String groupId : groupIds) {
                 ShareGroup group = groups.get(groupId);
                 if (group == null) {
@@ -652,11 +684,11 @@ public final class ShareCoordinator implements AutoCloseable {
                 for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                     if (key.group().equals(groupId)) {
                         partitions.remove(key);
-                        tombstones.add(new OffsetsLog.Entry(ShareStateRecords.key(key), null));
+                        tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.key(key), null));
                     }
                 }
                 if (groupConfigs.containsKey(groupId)) {
-                    tombstones.add(new OffsetsLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
+                    tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
                     groupConfigs.remove(groupId);
                     groupSettings.remove(groupId);
                 }

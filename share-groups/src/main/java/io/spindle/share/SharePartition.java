@@ -17,8 +17,14 @@ import java.util.List;
  *       never delivered.</li>
  *   <li>The window holds at most {@link ShareSettings#maxRecordLocks()} records: past it, only records already in it
  *       are acquired again.</li>
- *   <li>A record delivered {@link ShareSettings#deliveryCountLimit()} times and then released or timed out is
- *       archived.</li>
+ *   <li>A record delivered {@link ShareSettings#deliveryCountLimit()} times and then released or timed out, or
+ *       rejected, is archived; when the group has a dead-letter topic it is {@link RecordState#DEAD_LETTERING} first,
+ *       and archived only by {@link #deadLettered} (once its copy is durable), so it is never archived uncopied.</li>
+ *   <li>An available record may wait before it can be acquired (its not-before time): after a release or a lock
+ *       timeout, for the group's redelivery backoff; before its first delivery, until the time its
+ *       {@code spindle.deliver.at} header names, which the caller reads from the log ({@link DeliveryTimes}). Those
+ *       times are not stored: after a restart a record's backoff is gone, and a never-delivered record's header is
+ *       read again.</li>
  * </ul>
  *
  * <p>The state machine knows nothing of logs or time sources: callers pass the offsets the log holds and the current
@@ -32,12 +38,44 @@ public final class SharePartition {
     private int acquired;
     /** Records archived since this object was made (rejected, gaps, over the delivery limit, lost to retention). */
     private long archivedTotal;
+    /** Of those, the records archived once their dead-letter copy was durable. */
+    private long deadLetteredTotal;
+    /** Records in DEAD_LETTERING now. */
+    private int deadLettering;
+    /** Acquisitions by the delivery count they gave the record (index 1 to the highest limit; 0 unused). */
+    private final long[] deliveries = new long[MAX_COUNTED_DELIVERY + 1];
+    /** The earliest not-before time of an available record still in the future, or Long.MAX_VALUE. */
+    private long nextDueMs = Long.MAX_VALUE;
+
+    /** Delivery counts above this are counted with it ({@code group.share.delivery.count.limit} is at most 10). */
+    public static final int MAX_COUNTED_DELIVERY = 10;
 
     private static final class Slot {
         RecordState state = RecordState.AVAILABLE;
         int deliveryCount;
         String member;
         long deadlineMs;
+        /** Not acquired before this time (backoff, or spindle.deliver.at); 0 for none. */
+        long notBeforeMs;
+        /** Whether the spindle.deliver.at header of a never-delivered record was read (false after a restart). */
+        boolean deliveryTimeKnown;
+        DeadLetterReason deadLetterReason;
+        /** A DEAD_LETTERING record handed out by takeDeadLetters and not yet reported back. */
+        boolean deadLetterSent;
+    }
+
+    /** When the records of the log may first be delivered: the caller reads their spindle.deliver.at headers. */
+    @FunctionalInterface
+    public interface DeliveryTimes {
+        /** No record waits. */
+        DeliveryTimes NONE = offset -> 0;
+
+        /** The epoch millis before which the record at {@code offset} must not be delivered; 0 (or less) for none. */
+        long deliverAt(long offset);
+    }
+
+    /** A record to copy to the dead-letter topic, as {@link #takeDeadLetters} hands it out. */
+    public record PendingDeadLetter(long offset, int deliveryCount, DeadLetterReason reason) {
     }
 
     /** The result of {@link #acknowledge}: an error message (nothing applied), or whether anything became available. */
@@ -71,6 +109,10 @@ public final class SharePartition {
                 Slot slot = new Slot();
                 slot.state = run.state() == RecordState.ACQUIRED ? RecordState.AVAILABLE : run.state();
                 slot.deliveryCount = run.deliveryCount();
+                if (slot.state == RecordState.DEAD_LETTERING) {
+                    slot.deadLetterReason = run.reason();
+                    partition.deadLettering++;
+                }
                 partition.slots.add(slot);
             }
             next = run.lastOffset() + 1;
@@ -94,11 +136,14 @@ public final class SharePartition {
         while (i < slots.size()) {
             RecordState state = stored(slots.get(i).state);
             int count = slots.get(i).deliveryCount;
+            DeadLetterReason reason = slots.get(i).deadLetterReason;
             int j = i + 1;
-            while (j < slots.size() && stored(slots.get(j).state) == state && slots.get(j).deliveryCount == count) {
+            while (j < slots.size() && stored(slots.get(j).state) == state && slots.get(j).deliveryCount == count
+                    && slots.get(j).deadLetterReason == reason) {
                 j++;
             }
-            runs.add(new ShareStateRecords.Run(startOffset + i, startOffset + j - 1, state, count));
+            runs.add(new ShareStateRecords.Run(startOffset + i, startOffset + j - 1, state, count,
+                    state == RecordState.DEAD_LETTERING ? reason : null));
             i = j;
         }
         return new ShareStateRecords.Snapshot(startOffset, runs);
@@ -151,6 +196,32 @@ public final class SharePartition {
         return acquired;
     }
 
+    /** Records in the window that may be acquired now or after their wait (neither acquired nor done). */
+    public int available() {
+        int available = 0;
+        for (Slot slot : slots) {
+            if (slot.state == RecordState.AVAILABLE) {
+                available++;
+            }
+        }
+        return available;
+    }
+
+    /** Records being copied to the dead-letter topic now. */
+    public int deadLettering() {
+        return deadLettering;
+    }
+
+    /** Records archived after their dead-letter copy was durable, since the broker started. */
+    public long deadLetteredTotal() {
+        return deadLetteredTotal;
+    }
+
+    /** Acquisitions since the broker started that made a record's delivery count {@code count} (1 to 10; 10 and up). */
+    public long deliveries(int count) {
+        return count < 1 ? 0 : deliveries[Math.min(count, MAX_COUNTED_DELIVERY)];
+    }
+
     /**
      * The state of {@code offset} in the window; below it ACKNOWLEDGED (done: whether a record there was acknowledged
      * or archived is no longer kept), past it AVAILABLE (never delivered).
@@ -172,39 +243,74 @@ public final class SharePartition {
         return stateOf(offset) == RecordState.ACQUIRED ? slots.get((int) (offset - startOffset)).member : null;
     }
 
-    /** Where the next fetch should read: the first available record in the window, else the window's end. */
-    public long nextFetchOffset() {
+    /**
+     * Where the next fetch should read at {@code nowMs}: the first record in the window that may be acquired now (or
+     * whose delivery time must be read from the log), else the window's end.
+     */
+    public long nextFetchOffset(long nowMs) {
         for (int i = 0; i < slots.size(); i++) {
-            if (slots.get(i).state == RecordState.AVAILABLE) {
+            if (mayAcquire(slots.get(i), nowMs)) {
                 return startOffset + i;
             }
         }
         return endOffset();
     }
 
-    /** Whether a fetch could acquire anything when the log's readable end is {@code highWatermark}. */
-    public boolean hasAcquirable(long highWatermark) {
+    /** Whether a fetch at {@code nowMs} could acquire anything when the log's readable end is {@code highWatermark}. */
+    public boolean hasAcquirable(long highWatermark, long nowMs) {
         if (endOffset() < highWatermark && slots.size() < settings.maxRecordLocks()) {
             return true;
         }
         for (Slot slot : slots) {
-            if (slot.state == RecordState.AVAILABLE) {
+            if (mayAcquire(slot, nowMs)) {
                 return true;
             }
         }
         return false;
     }
 
+    private static boolean mayAcquire(Slot slot, long nowMs) {
+        return slot.state == RecordState.AVAILABLE
+                && (slot.notBeforeMs <= nowMs || (slot.deliveryCount == 0 && !slot.deliveryTimeKnown));
+    }
+
+    /**
+     * Whether a record that had to wait (backoff, delivery time) may be acquired by {@code nowMs} and nobody was told
+     * yet: then the caller wakes the fetches waiting on the partition. Each such moment answers true once.
+     */
+    public boolean waitOver(long nowMs) {
+        if (nowMs < nextDueMs) {
+            return false;
+        }
+        long next = Long.MAX_VALUE;
+        for (Slot slot : slots) {
+            if (slot.state == RecordState.AVAILABLE && slot.notBeforeMs > nowMs) {
+                next = Math.min(next, slot.notBeforeMs);
+            }
+        }
+        nextDueMs = next;
+        return true;
+    }
+
+    private void waitUntil(Slot slot, long notBeforeMs) {
+        slot.notBeforeMs = notBeforeMs;
+        if (notBeforeMs > 0) {
+            nextDueMs = Math.min(nextDueMs, notBeforeMs);
+        }
+    }
+
     /**
      * Acquires for {@code member} up to {@code maxRecords} records among the offsets {@code fromOffset} to
      * {@code toOffset} (exclusive) that the log returned: available records in the window, then records past it while
      * the window has room. Each acquired record's delivery count goes up by one and its lock lasts until
-     * {@code nowMs} plus the lock duration.
+     * {@code nowMs} plus the lock duration. A record that must wait (its backoff, or a delivery time
+     * {@code deliveryTimes} names for a record never delivered) is skipped; one past the window still enters it.
      *
      * @throws IllegalArgumentException when {@code fromOffset} is past the window's end (the log was read from a
-     *                                  place {@link #nextFetchOffset()} never names)
+     *                                  place {@link #nextFetchOffset} never names)
      */
-    public List<AcquiredRange> acquire(String member, long fromOffset, long toOffset, int maxRecords, long nowMs) {
+    public List<AcquiredRange> acquire(String member, long fromOffset, long toOffset, int maxRecords, long nowMs,
+                                       DeliveryTimes deliveryTimes) {
         if (fromOffset > endOffset() && fromOffset < toOffset) {
             throw new IllegalArgumentException("cannot acquire from offset " + fromOffset + ": the in-flight window ends at "
                     + endOffset());
@@ -229,8 +335,16 @@ public final class SharePartition {
                 slot = new Slot();
                 slots.add(slot);
             }
+            if (slot.deliveryCount == 0 && !slot.deliveryTimeKnown) {
+                waitUntil(slot, Math.max(0, deliveryTimes.deliverAt(offset)));
+                slot.deliveryTimeKnown = true;
+            }
+            if (slot.notBeforeMs > nowMs) {
+                continue;
+            }
             slot.state = RecordState.ACQUIRED;
             slot.deliveryCount++;
+            deliveries[Math.min(slot.deliveryCount, MAX_COUNTED_DELIVERY)]++;
             slot.member = member;
             slot.deadlineMs = deadline;
             acquired++;
@@ -280,8 +394,9 @@ public final class SharePartition {
                 Slot slot = slots.get((int) (offset - startOffset));
                 switch (batch.typeOf(offset)) {
                     case ACCEPT -> finish(slot, RecordState.ACKNOWLEDGED);
-                    case REJECT, GAP -> finish(slot, RecordState.ARCHIVED);
-                    case RELEASE -> madeAvailable |= release(slot);
+                    case GAP -> finish(slot, RecordState.ARCHIVED);
+                    case REJECT -> retire(slot, DeadLetterReason.REJECTED);
+                    case RELEASE -> madeAvailable |= release(slot, nowMs);
                     case RENEW -> slot.deadlineMs = nowMs + settings.recordLockDurationMs();
                 }
             }
@@ -298,7 +413,7 @@ public final class SharePartition {
         int expired = 0;
         for (Slot slot : slots) {
             if (slot.state == RecordState.ACQUIRED && slot.deadlineMs <= nowMs) {
-                release(slot);
+                release(slot, nowMs);
                 expired++;
             }
         }
@@ -306,15 +421,15 @@ public final class SharePartition {
         return expired;
     }
 
-    /** Releases every record {@code member} holds (it left or its session ended); returns how many. */
-    public int releaseAll(String member) {
+    /** Releases every record {@code member} holds (it left or its session ended) at {@code nowMs}; returns how many. */
+    public int releaseAll(String member, long nowMs) {
         if (acquired == 0) {
             return 0;
         }
         int released = 0;
         for (Slot slot : slots) {
             if (slot.state == RecordState.ACQUIRED && slot.member.equals(member)) {
-                release(slot);
+                release(slot, nowMs);
                 released++;
             }
         }
@@ -334,6 +449,8 @@ public final class SharePartition {
         for (int i = 0; i < drop; i++) {
             if (slots.get(i).state == RecordState.ACQUIRED) {
                 acquired--;
+            } else if (slots.get(i).state == RecordState.DEAD_LETTERING) {
+                deadLettering--;   // gone from the log: nothing left to copy
             }
         }
         slots.subList(0, (int) drop).clear();
@@ -351,13 +468,57 @@ public final class SharePartition {
         }
         slots.clear();
         acquired = 0;
+        deadLettering = 0;
         this.startOffset = startOffset;
     }
 
-    /** True when the record became available (false when it was archived at the delivery count limit). */
-    private boolean release(Slot slot) {
+    /**
+     * The records in DEAD_LETTERING not handed out yet, now handed out: the caller copies each to the dead-letter topic
+     * and then reports {@link #deadLettered} or {@link #deadLetterFailed}.
+     */
+    public List<PendingDeadLetter> takeDeadLetters() {
+        if (deadLettering == 0) {
+            return List.of();
+        }
+        List<PendingDeadLetter> pending = new ArrayList<>();
+        for (int i = 0; i < slots.size(); i++) {
+            Slot slot = slots.get(i);
+            if (slot.state == RecordState.DEAD_LETTERING && !slot.deadLetterSent) {
+                slot.deadLetterSent = true;
+                pending.add(new PendingDeadLetter(startOffset + i, slot.deliveryCount, slot.deadLetterReason));
+            }
+        }
+        return pending;
+    }
+
+    /** The copy of {@code offset} is durable: it is archived. False when it is no longer being dead-lettered. */
+    public boolean deadLettered(long offset) {
+        if (stateOf(offset) != RecordState.DEAD_LETTERING || offset < startOffset) {
+            return false;
+        }
+        Slot slot = slots.get((int) (offset - startOffset));
+        deadLettering--;
+        deadLetteredTotal++;
+        finish(slot, RecordState.ARCHIVED);
+        slot.deadLetterReason = null;
+        dropDonePrefix();
+        return true;
+    }
+
+    /** The copy of {@code offset} failed: {@link #takeDeadLetters} hands it out again. */
+    public void deadLetterFailed(long offset) {
+        if (offset >= startOffset && stateOf(offset) == RecordState.DEAD_LETTERING) {
+            slots.get((int) (offset - startOffset)).deadLetterSent = false;
+        }
+    }
+
+    /**
+     * True when the record became available (false when it reached the delivery count limit: archived, or dead
+     * lettered). An available record waits the group's redelivery backoff for its delivery count.
+     */
+    private boolean release(Slot slot, long nowMs) {
         if (slot.deliveryCount >= settings.deliveryCountLimit()) {
-            finish(slot, RecordState.ARCHIVED);
+            retire(slot, DeadLetterReason.DELIVERY_LIMIT);
             return false;
         }
         if (slot.state == RecordState.ACQUIRED) {
@@ -365,7 +526,25 @@ public final class SharePartition {
         }
         slot.state = RecordState.AVAILABLE;
         slot.member = null;
-        return true;
+        long delay = settings.redeliveryDelayMs(slot.deliveryCount);
+        waitUntil(slot, delay == 0 ? 0 : nowMs + delay);
+        return delay == 0;
+    }
+
+    /** A record never to be delivered again: to the dead-letter topic when the group has one, else archived. */
+    private void retire(Slot slot, DeadLetterReason reason) {
+        if (settings.deadLetterTopic().isEmpty()) {
+            finish(slot, RecordState.ARCHIVED);
+            return;
+        }
+        if (slot.state == RecordState.ACQUIRED) {
+            acquired--;
+        }
+        slot.state = RecordState.DEAD_LETTERING;
+        slot.member = null;
+        slot.deadLetterReason = reason;
+        slot.deadLetterSent = false;
+        deadLettering++;
     }
 
     private void finish(Slot slot, RecordState state) {

@@ -24,20 +24,41 @@ import org.apache.kafka.common.Uuid;
  * group config value v0: int16 version(0) | int32 count | count x (string name | string value)
  * </pre>
  * Runs cover the in-flight window from the start offset without holes; state codes are {@link RecordState}
- * ordinals (acquired is never stored: it is stored as available with its delivery count).
+ * ordinals 0 to 3 (acquired is never stored: it is stored as available with its delivery count), and for
+ * {@link RecordState#DEAD_LETTERING} 4 (rejected) or 5 (over the delivery limit): {@value #DEAD_LETTERING_CODE} plus
+ * the {@link DeadLetterReason} ordinal. A state log without codes 4 and 5 (before dead letters) reads unchanged.
  */
 public final class ShareStateRecords {
     private static final short KEY_VERSION = 0;
     private static final short GROUP_CONFIG_KEY_VERSION = 1;
     private static final short VALUE_VERSION = 0;
     private static final RecordState[] STATES = RecordState.values();
+    private static final int DEAD_LETTERING_CODE = 4;
+    private static final DeadLetterReason[] REASONS = DeadLetterReason.values();
 
     /** Which share-partition a record is about. */
     public record Key(String group, Uuid topicId, int partition) {
     }
 
-    /** Records of equal state and delivery count, {@code firstOffset} to {@code lastOffset} inclusive. */
-    public record Run(long firstOffset, long lastOffset, RecordState state, int deliveryCount) {
+    /**
+     * Records of equal state and delivery count, {@code firstOffset} to {@code lastOffset} inclusive; {@code reason}
+     * only for {@link RecordState#DEAD_LETTERING}, else null.
+     */
+    public record Run(long firstOffset, long lastOffset, RecordState state, int deliveryCount, DeadLetterReason reason) {
+        public Run {
+            if ((state == RecordState.DEAD_LETTERING) != (reason != null)) {
+                throw new IllegalArgumentException("a run of " + state + " records with dead-letter reason " + reason);
+            }
+        }
+
+        /** A run of records that are not being dead-lettered. */
+        public Run(long firstOffset, long lastOffset, RecordState state, int deliveryCount) {
+            this(firstOffset, lastOffset, state, deliveryCount, null);
+        }
+
+        int code() {
+            return state == RecordState.DEAD_LETTERING ? DEAD_LETTERING_CODE + reason.ordinal() : state.ordinal();
+        }
     }
 
     /** A share-partition's stored state. */
@@ -148,7 +169,7 @@ public final class ShareStateRecords {
         ByteBuffer buffer = ByteBuffer.allocate(2 + 8 + 4 + snapshot.runs().size() * (8 + 8 + 1 + 2));
         buffer.putShort(VALUE_VERSION).putLong(snapshot.startOffset()).putInt(snapshot.runs().size());
         for (Run run : snapshot.runs()) {
-            buffer.putLong(run.firstOffset()).putLong(run.lastOffset()).put((byte) run.state().ordinal())
+            buffer.putLong(run.firstOffset()).putLong(run.lastOffset()).put((byte) run.code())
                     .putShort((short) run.deliveryCount());
         }
         return buffer.array();
@@ -173,10 +194,12 @@ public final class ShareStateRecords {
                 long first = buffer.getLong();
                 long last = buffer.getLong();
                 int state = buffer.get();
-                if (state < 0 || state >= STATES.length) {
+                if (state < 0 || state >= DEAD_LETTERING_CODE + REASONS.length) {
                     throw new IllegalArgumentException("unknown record state " + state + " at offset " + first);
                 }
-                runs.add(new Run(first, last, STATES[state], buffer.getShort()));
+                short deliveries = buffer.getShort();
+                runs.add(state < DEAD_LETTERING_CODE ? new Run(first, last, STATES[state], deliveries)
+                        : new Run(first, last, RecordState.DEAD_LETTERING, deliveries, REASONS[state - DEAD_LETTERING_CODE]));
             }
             return new Snapshot(start, runs);
         } catch (BufferUnderflowException e) {

@@ -8,9 +8,12 @@
  *   <li>{@link io.spindle.share.SharePartition}: one group's record states in one partition, a pure state machine
  *       (offsets and time come from the caller), with its invariants in the class comment.</li>
  *   <li>{@link io.spindle.share.ShareStateRecords}: the stored form of a share-partition.</li>
+ *   <li>{@link io.spindle.share.DeadLetterSink}: where dead letters are copied (the broker's partitions); the package's
+ *       {@code DeadLetters} decides when, so that a record is archived only after its copy is durable.</li>
  * </ul>
  *
  * <p>The module knows nothing of sockets or of logs other than its own state log: broker-core's
- * {@code io.spindle.broker.share} reads the partitions and passes the offsets it found.
+ * {@code io.spindle.broker.share} reads the partitions and passes the offsets it found (and the records' delivery
+ * times), and writes the dead letters.
  */
 package io.spindle.share;

@@ -20,6 +20,11 @@ class SharePartitionTest {
     private static final int LOCK_MS = 30_000;
     private static final ShareSettings SETTINGS = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000, ShareAutoOffsetReset.LATEST, 2_000);
 
+    private static final SharePartition.DeliveryTimes NO_WAIT = SharePartition.DeliveryTimes.NONE;
+    /** SETTINGS with a dead-letter topic, and a redelivery backoff of 100 ms doubling up to 250 ms. */
+    private static final ShareSettings QUEUE = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000,
+            ShareAutoOffsetReset.LATEST, 2_000, "{topic}.dlq", 100, 250);
+
     private static Acknowledgement ack(long first, long last, AcknowledgeType type) {
         return new Acknowledgement(first, last, List.of(type));
     }
@@ -27,44 +32,44 @@ class SharePartitionTest {
     @Test
     void acquiresNewRecordsWithDeliveryCountOne() {
         SharePartition partition = SharePartition.startingAt(10, SETTINGS);
-        List<AcquiredRange> ranges = partition.acquire("a", 10, 15, 500, 0);
+        List<AcquiredRange> ranges = partition.acquire("a", 10, 15, 500, 0, NO_WAIT);
         assertEquals(List.of(new AcquiredRange(10, 14, 1)), ranges);
         assertEquals(5, partition.acquired());
         assertEquals(15, partition.endOffset());
         assertEquals("a", partition.holder(12));
-        assertEquals(15, partition.nextFetchOffset());
+        assertEquals(15, partition.nextFetchOffset(0));
     }
 
     @Test
     void resetToStartsAnewAtTheOffsetWithNothingInFlight() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 5, 500, 0);
+        partition.acquire("a", 0, 5, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(ack(0, 1, AcknowledgeType.ACCEPT)), 1);
         partition.resetTo(1);
         assertEquals(1, partition.startOffset());
         assertEquals(0, partition.inFlight());
         assertEquals(0, partition.acquired());
-        assertEquals(List.of(new AcquiredRange(1, 5, 1)), partition.acquire("b", 1, 6, 500, 2));
+        assertEquals(List.of(new AcquiredRange(1, 5, 1)), partition.acquire("b", 1, 6, 500, 2, NO_WAIT));
     }
 
     @Test
     void acquiredRecordsAreNotAcquiredByAnotherMember() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 5, 500, 0);
-        assertEquals(List.of(new AcquiredRange(5, 7, 1)), partition.acquire("b", 0, 8, 500, 0));
+        partition.acquire("a", 0, 5, 500, 0, NO_WAIT);
+        assertEquals(List.of(new AcquiredRange(5, 7, 1)), partition.acquire("b", 0, 8, 500, 0, NO_WAIT));
     }
 
     @Test
     void maxRecordsCapsOneAcquisition() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        assertEquals(List.of(new AcquiredRange(0, 2, 1)), partition.acquire("a", 0, 10, 3, 0));
-        assertEquals(3, partition.nextFetchOffset());
+        assertEquals(List.of(new AcquiredRange(0, 2, 1)), partition.acquire("a", 0, 10, 3, 0, NO_WAIT));
+        assertEquals(3, partition.nextFetchOffset(0));
     }
 
     @Test
     void acceptAdvancesTheStartOffset() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 5, 500, 0);
+        partition.acquire("a", 0, 5, 500, 0, NO_WAIT);
         SharePartition.AckOutcome outcome = partition.acknowledge("a", List.of(ack(0, 4, AcknowledgeType.ACCEPT)), 1);
         assertNull(outcome.error());
         assertEquals(5, partition.startOffset());
@@ -75,7 +80,7 @@ class SharePartitionTest {
     @Test
     void acceptOutOfOrderKeepsTheStartAtTheFirstUnfinishedRecord() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 5, 500, 0);
+        partition.acquire("a", 0, 5, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(ack(2, 4, AcknowledgeType.ACCEPT)), 1);
         assertEquals(0, partition.startOffset());
         assertEquals(RecordState.ACKNOWLEDGED, partition.stateOf(3));
@@ -86,28 +91,28 @@ class SharePartitionTest {
     @Test
     void releasedRecordIsAcquiredAgainWithDeliveryCountTwo() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 3, 500, 0);
+        partition.acquire("a", 0, 3, 500, 0, NO_WAIT);
         SharePartition.AckOutcome outcome = partition.acknowledge("a", List.of(
                 new Acknowledgement(0, 2, List.of(AcknowledgeType.ACCEPT, AcknowledgeType.RELEASE, AcknowledgeType.ACCEPT))), 1);
         assertTrue(outcome.madeAvailable());
-        assertEquals(1, partition.nextFetchOffset());
-        assertEquals(List.of(new AcquiredRange(1, 1, 2)), partition.acquire("b", 1, 3, 500, 2));
+        assertEquals(1, partition.nextFetchOffset(0));
+        assertEquals(List.of(new AcquiredRange(1, 1, 2)), partition.acquire("b", 1, 3, 500, 2, NO_WAIT));
     }
 
     @Test
     void rejectedRecordIsArchivedAndNeverAcquiredAgain() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 2, 500, 0);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(ack(1, 1, AcknowledgeType.REJECT)), 1);
         assertEquals(RecordState.ARCHIVED, partition.stateOf(1));
         partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 1);
-        assertEquals(List.of(new AcquiredRange(0, 0, 2)), partition.acquire("b", 0, 2, 500, 2));
+        assertEquals(List.of(new AcquiredRange(0, 0, 2)), partition.acquire("b", 0, 2, 500, 2, NO_WAIT));
     }
 
     @Test
     void gapOffsetsAreArchived() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 3, 500, 0);
+        partition.acquire("a", 0, 3, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(ack(0, 2, AcknowledgeType.GAP)), 1);
         assertEquals(3, partition.startOffset());
     }
@@ -115,17 +120,17 @@ class SharePartitionTest {
     @Test
     void expiredLockMakesTheRecordAvailable() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 2, 500, 1_000);
+        partition.acquire("a", 0, 2, 500, 1_000, NO_WAIT);
         assertEquals(0, partition.expireLocks(1_000 + LOCK_MS - 1));
         assertEquals(2, partition.expireLocks(1_000 + LOCK_MS));
         assertEquals(RecordState.AVAILABLE, partition.stateOf(0));
-        assertEquals(List.of(new AcquiredRange(0, 1, 2)), partition.acquire("b", 0, 2, 500, 50_000));
+        assertEquals(List.of(new AcquiredRange(0, 1, 2)), partition.acquire("b", 0, 2, 500, 50_000, NO_WAIT));
     }
 
     @Test
     void renewExtendsTheLock() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 1, 500, 0);
+        partition.acquire("a", 0, 1, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RENEW)), 20_000);
         assertEquals(0, partition.expireLocks(LOCK_MS));
         assertEquals(RecordState.ACQUIRED, partition.stateOf(0));
@@ -136,11 +141,11 @@ class SharePartitionTest {
     void recordReachingTheDeliveryLimitIsArchived() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
         for (int delivery = 1; delivery <= 3; delivery++) {
-            assertEquals(List.of(new AcquiredRange(0, 0, delivery)), partition.acquire("a", 0, 1, 500, 0));
+            assertEquals(List.of(new AcquiredRange(0, 0, delivery)), partition.acquire("a", 0, 1, 500, 0, NO_WAIT));
             partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 0);
         }
         assertEquals(1, partition.startOffset(), "archived, so the window moved past it");
-        assertEquals(List.of(), partition.acquire("a", 0, 1, 500, 0));
+        assertEquals(List.of(), partition.acquire("a", 0, 1, 500, 0, NO_WAIT));
     }
 
     @Test
@@ -148,18 +153,18 @@ class SharePartitionTest {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
         long now = 0;
         for (int delivery = 1; delivery <= 3; delivery++) {
-            partition.acquire("a", 0, 1, 500, now);
+            partition.acquire("a", 0, 1, 500, now, NO_WAIT);
             now += LOCK_MS;
             partition.expireLocks(now);
         }
         assertEquals(1, partition.startOffset(), "archived, so the window moved past it");
-        assertFalse(partition.hasAcquirable(1));
+        assertFalse(partition.hasAcquirable(1, 0));
     }
 
     @Test
     void acknowledgingARecordHeldByAnotherMemberFailsAndChangesNothing() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 2, 500, 0);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
         SharePartition.AckOutcome outcome = partition.acknowledge("b", List.of(ack(0, 1, AcknowledgeType.ACCEPT)), 1);
         assertNotNull(outcome.error());
         assertEquals(RecordState.ACQUIRED, partition.stateOf(0));
@@ -169,7 +174,7 @@ class SharePartitionTest {
     @Test
     void malformedBatchIsRefused() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 3, 500, 0);
+        partition.acquire("a", 0, 3, 500, 0, NO_WAIT);
         assertNotNull(partition.acknowledge("a", List.of(new Acknowledgement(0, 2,
                 List.of(AcknowledgeType.ACCEPT, AcknowledgeType.ACCEPT))), 1).error());
         assertNotNull(partition.acknowledge("a", List.of(ack(2, 1, AcknowledgeType.ACCEPT)), 1).error());
@@ -179,20 +184,20 @@ class SharePartitionTest {
     @Test
     void windowNeverGrowsPastMaxRecordLocks() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        List<AcquiredRange> ranges = partition.acquire("a", 0, 1_000, 1_000, 0);
+        List<AcquiredRange> ranges = partition.acquire("a", 0, 1_000, 1_000, 0, NO_WAIT);
         assertEquals(List.of(new AcquiredRange(0, 99, 1)), ranges);
-        assertFalse(partition.hasAcquirable(1_000));
+        assertFalse(partition.hasAcquirable(1_000, 0));
         partition.acknowledge("a", List.of(ack(0, 9, AcknowledgeType.ACCEPT)), 1);
-        assertTrue(partition.hasAcquirable(1_000));
-        assertEquals(List.of(new AcquiredRange(100, 109, 1)), partition.acquire("a", 100, 1_000, 1_000, 1));
+        assertTrue(partition.hasAcquirable(1_000, 0));
+        assertEquals(List.of(new AcquiredRange(100, 109, 1)), partition.acquire("a", 100, 1_000, 1_000, 1, NO_WAIT));
     }
 
     @Test
     void releaseAllFreesOnlyThatMembersRecords() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 2, 500, 0);
-        partition.acquire("b", 0, 4, 500, 0);
-        assertEquals(2, partition.releaseAll("a"));
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
+        partition.acquire("b", 0, 4, 500, 0, NO_WAIT);
+        assertEquals(2, partition.releaseAll("a", 0));
         assertEquals(RecordState.AVAILABLE, partition.stateOf(0));
         assertEquals("b", partition.holder(2));
     }
@@ -200,7 +205,7 @@ class SharePartitionTest {
     @Test
     void retentionMovesTheWindowStart() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 4, 500, 0);
+        partition.acquire("a", 0, 4, 500, 0, NO_WAIT);
         partition.advanceTo(2);
         assertEquals(2, partition.startOffset());
         assertEquals(2, partition.acquired());
@@ -213,17 +218,17 @@ class SharePartitionTest {
     @Test
     void acquiringPastTheWindowEndIsACallerBug() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        assertThrows(IllegalArgumentException.class, () -> partition.acquire("a", 5, 10, 500, 0));
+        assertThrows(IllegalArgumentException.class, () -> partition.acquire("a", 5, 10, 500, 0, NO_WAIT));
     }
 
     @Test
     void storedStateRestoresAcquiredRecordsAsAvailableWithTheirDeliveryCounts() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 6, 500, 0);
+        partition.acquire("a", 0, 6, 500, 0, NO_WAIT);
         partition.acknowledge("a", List.of(new Acknowledgement(0, 5, List.of(AcknowledgeType.ACCEPT,
                 AcknowledgeType.RELEASE, AcknowledgeType.ACCEPT, AcknowledgeType.REJECT, AcknowledgeType.RENEW,
                 AcknowledgeType.RENEW))), 1);
-        partition.acquire("b", 1, 2, 500, 2); // offset 1 again: delivery count 2
+        partition.acquire("b", 1, 2, 500, 2, NO_WAIT); // offset 1 again: delivery count 2
         byte[] stored = ShareStateRecords.value(partition.snapshot());
 
         SharePartition restored = SharePartition.restore(ShareStateRecords.readValue(ByteBuffer.wrap(stored)), SETTINGS);
@@ -236,7 +241,7 @@ class SharePartitionTest {
         assertEquals(RecordState.AVAILABLE, restored.stateOf(4));
         assertEquals(1, restored.deliveryCount(5));
         assertEquals(0, restored.acquired());
-        assertEquals(List.of(new AcquiredRange(1, 1, 3), new AcquiredRange(4, 5, 2)), restored.acquire("c", 1, 6, 500, 3));
+        assertEquals(List.of(new AcquiredRange(1, 1, 3), new AcquiredRange(4, 5, 2)), restored.acquire("c", 1, 6, 500, 3, NO_WAIT));
     }
 
     @Test
@@ -260,10 +265,10 @@ class SharePartitionTest {
     @Test
     void reconfiguredLimitAppliesToLaterReleases() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 1, 500, 0);
+        partition.acquire("a", 0, 1, 500, 0, NO_WAIT);
         partition.reconfigure(SETTINGS.withGroupConfigs(Map.of("share.delivery.count.limit", "2")));
         partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 1);
-        partition.acquire("a", 0, 1, 500, 2);
+        partition.acquire("a", 0, 1, 500, 2, NO_WAIT);
         partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 3);
         assertEquals(1, partition.startOffset(), "archived after 2 deliveries");
     }
@@ -274,5 +279,113 @@ class SharePartitionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ShareStateRecords.readValue(ByteBuffer.wrap(stored, 0, 5)));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @Test
+    void rejectedRecordWaitsForItsDeadLetterCopyBeforeItIsArchived() {
+        SharePartition partition = SharePartition.startingAt(0, QUEUE);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.REJECT), ack(1, 1, AcknowledgeType.ACCEPT)), 1);
+        assertEquals(RecordState.DEAD_LETTERING, partition.stateOf(0));
+        assertEquals(0, partition.startOffset(), "the window does not move past a record not yet copied");
+        assertEquals(List.of(new SharePartition.PendingDeadLetter(0, 1, DeadLetterReason.REJECTED)),
+                partition.takeDeadLetters());
+        assertEquals(List.of(), partition.takeDeadLetters(), "handed out once");
+        partition.deadLetterFailed(0);
+        assertEquals(1, partition.takeDeadLetters().size(), "a failed copy is handed out again");
+        assertTrue(partition.deadLettered(0));
+        assertEquals(2, partition.startOffset());
+        assertEquals(1, partition.deadLetteredTotal());
+        assertEquals(1, partition.archivedTotal());
+    }
+
+    @Test
+    void recordAtTheDeliveryLimitIsDeadLetteredWithThatReason() {
+        SharePartition partition = SharePartition.startingAt(0, QUEUE);
+        long now = 0;
+        for (int delivery = 1; delivery <= 3; delivery++) {
+            assertEquals(List.of(new AcquiredRange(0, 0, delivery)), partition.acquire("a", 0, 1, 500, now, NO_WAIT));
+            partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), now);
+            now += 1_000;
+        }
+        assertEquals(List.of(new SharePartition.PendingDeadLetter(0, 3, DeadLetterReason.DELIVERY_LIMIT)),
+                partition.takeDeadLetters());
+        assertFalse(partition.hasAcquirable(1, now));
+    }
+
+    @Test
+    void deadLetteringRecordsSurviveARestartWithTheirReason() {
+        SharePartition partition = SharePartition.startingAt(0, QUEUE);
+        partition.acquire("a", 0, 3, 500, 0, NO_WAIT);
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.REJECT), ack(1, 1, AcknowledgeType.ACCEPT)), 1);
+        partition.takeDeadLetters();   // sent, then the broker died before the copy was durable
+        ByteBuffer stored = ByteBuffer.wrap(ShareStateRecords.value(partition.snapshot()));
+        SharePartition restored = SharePartition.restore(ShareStateRecords.readValue(stored), QUEUE);
+        assertEquals(RecordState.DEAD_LETTERING, restored.stateOf(0));
+        assertEquals(List.of(new SharePartition.PendingDeadLetter(0, 1, DeadLetterReason.REJECTED)),
+                restored.takeDeadLetters());
+        assertEquals(RecordState.AVAILABLE, restored.stateOf(2), "the acquired record comes back");
+    }
+
+    @Test
+    void releasedRecordWaitsABackoffThatDoublesUpToTheCap() {
+        SharePartition partition = SharePartition.startingAt(0, new ShareSettings(LOCK_MS, 10, 100, 45_000, 5_000,
+                ShareAutoOffsetReset.LATEST, 2_000, "", 100, 250));
+        long now = 1_000;
+        long[] waits = {100, 200, 250, 250};
+        for (long wait : waits) {
+            assertEquals(1, partition.acquire("a", 0, 1, 500, now, NO_WAIT).size());
+            partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), now);
+            assertFalse(partition.hasAcquirable(1, now + wait - 1), "still waiting " + wait + " ms after the release");
+            assertEquals(List.of(), partition.acquire("a", 0, 1, 500, now + wait - 1, NO_WAIT));
+            assertTrue(partition.waitOver(now + wait));
+            assertTrue(partition.hasAcquirable(1, now + wait));
+            now += wait;
+        }
+    }
+
+    @Test
+    void timedOutRecordWaitsItsBackoffToo() {
+        SharePartition partition = SharePartition.startingAt(0, QUEUE);
+        partition.acquire("a", 0, 1, 500, 0, NO_WAIT);
+        assertEquals(1, partition.expireLocks(LOCK_MS));
+        assertEquals(1, partition.nextFetchOffset(LOCK_MS), "offset 0 waits: the next fetch reads past it");
+        assertEquals(0, partition.nextFetchOffset(LOCK_MS + 100));
+    }
+
+    @Test
+    void recordWithADeliveryTimeEntersTheWindowButIsAcquiredOnlyFromThatTime() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        SharePartition.DeliveryTimes times = offset -> offset == 1 ? 5_000 : 0;
+        assertEquals(List.of(new AcquiredRange(0, 0, 1), new AcquiredRange(2, 2, 1)),
+                partition.acquire("a", 0, 3, 500, 1_000, times));
+        assertEquals(3, partition.endOffset());
+        assertFalse(partition.hasAcquirable(3, 4_999));
+        assertFalse(partition.waitOver(4_999));
+        assertTrue(partition.waitOver(5_000));
+        assertEquals(1, partition.nextFetchOffset(5_000));
+        assertEquals(List.of(new AcquiredRange(1, 1, 1)), partition.acquire("b", 1, 3, 500, 5_000, NO_WAIT));
+    }
+
+    @Test
+    void deliveryTimeIsReadAgainAfterARestart() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        partition.acquire("a", 0, 2, 500, 1_000, offset -> offset == 1 ? 5_000 : 0);
+        ByteBuffer stored = ByteBuffer.wrap(ShareStateRecords.value(partition.snapshot()));
+        SharePartition restored = SharePartition.restore(ShareStateRecords.readValue(stored), SETTINGS);
+        assertEquals(0, restored.nextFetchOffset(1_000), "never-delivered records must be read again to know");
+        assertEquals(List.of(new AcquiredRange(0, 0, 2)), restored.acquire("b", 0, 2, 500, 1_000,
+                offset -> offset == 1 ? 5_000 : 0));
+        assertEquals(2, restored.nextFetchOffset(1_000));
+    }
+
+    @Test
+    void countsDeliveriesByDeliveryCount() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.RELEASE)), 0);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
+        assertEquals(2, partition.deliveries(1));
+        assertEquals(1, partition.deliveries(2));
     }
 }

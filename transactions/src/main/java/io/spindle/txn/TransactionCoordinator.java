@@ -6,15 +6,14 @@ import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,17 +28,23 @@ import org.slf4j.LoggerFactory;
  * The transaction coordinator of a single-broker cluster: the state machine of every transactional id
  * ({@link TransactionState}), stored in partition 0 of {@link #STATE_TOPIC} and loaded back at start.
  *
- * <p>Rules, as Kafka's coordinator has them (transaction version 1):
+ * <p>Rules, as Kafka's coordinator has them:
  * <ul>
  *   <li>Every transition is appended to the state log and becomes current only once durable; the request that
  *       caused it is answered after that. While a transition is being stored, or a decided transaction's markers
- *       are being written, the id is busy and other requests for it get CONCURRENT_TRANSACTIONS (clients retry).</li>
+ *       are being written, the id is busy and other requests for it get CONCURRENT_TRANSACTIONS (clients retry),
+ *       except the additions made by writes (transaction version 2), which wait for it ({@link IdWaiters}).</li>
  *   <li>EndTxn is answered once PrepareCommit or PrepareAbort is durable; then the markers are written to every
  *       partition of the transaction and the groups' offsets completed, then CompleteCommit or CompleteAbort is
  *       stored. A failure there is retried every second until it succeeds.</li>
  *   <li>InitProducerId bumps the epoch, fencing older producers of the id; if a transaction is open it is first
  *       aborted with the bumped epoch (PrepareEpochFence, then PrepareAbort), so that the old producer's late
  *       writes are refused by the partitions.</li>
+ *   <li>Transaction version 2 (KIP-890 part 2), per request: EndTxn v5 bumps the epoch as it decides
+ *       ({@link EndTxnRules#versionTwo}), the markers carry the bumped epoch, and the answer names the producer id
+ *       and epoch to go on with (a new producer id at epoch 0 once the epoch runs out). A transactional write adds
+ *       its partition to the transaction itself ({@link #joinPartition}), and TxnOffsetCommit its group
+ *       ({@link #joinGroup}), starting a transaction if none is open.</li>
  *   <li>Every {@code transaction.abort.timed.out.transaction.cleanup.interval.ms}, transactions open longer than
  *       their timeout are aborted the same way, and ids idle longer than {@code transactional.id.expiration.ms}
  *       are forgotten.</li>
@@ -55,6 +60,11 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     /** The internal topic that holds the coordinator's state (only partition 0 is used). */
     public static final String STATE_TOPIC = "__transaction_state";
     private static final long RETRY_MS = 1000;
+    /**
+     * How long an addition made by a write waits for the id's previous transaction to complete before it is answered
+     * CONCURRENT_TRANSACTIONS (which the write's client retries): completing takes one round of marker appends.
+     */
+    private static final long JOIN_WAIT_MS = 5000;
 
     private final ScheduledThreadPoolExecutor loop;
     private final TransactionStateLog stateLog;
@@ -67,13 +77,13 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     private final ConcurrentHashMap<String, TransactionMetadata> current = new ConcurrentHashMap<>();
     /** Ids with a transition being stored or markers being written (coordinator thread only). */
     private final Set<String> busy = new HashSet<>();
-    /** The last value appended per id, durable or not yet (coordinator thread only): what a snapshot repeats. */
-    private final Map<String, TransactionMetadata> lastWritten = new HashMap<>();
+    /** Additions made by writes, waiting for their id to be free (coordinator thread only). */
+    private final IdWaiters waiters = new IdWaiters(this::schedule, JOIN_WAIT_MS);
     private volatile boolean closed;
 
     private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
                                    TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
-        this.stateLog = new TransactionStateLog(log, clock, 2L * settings.stateLogSegmentBytes());
+        this.stateLog = new TransactionStateLog(log, clock);
         this.settings = settings;
         this.producerIds = producerIds;
         this.markers = markers;
@@ -119,10 +129,8 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         stateLog.replay((id, value) -> {
             if (value == null) {
                 current.remove(id);
-                lastWritten.remove(id);
             } else {
                 current.put(id, value);
-                lastWritten.put(id, value);
             }
         });
         int resumed = 0;
@@ -210,8 +218,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
             if (busy.contains(transactionalId) || !(m.state() == TransactionState.ONGOING || m.state().isIdle())) {
                 return done(Errors.CONCURRENT_TRANSACTIONS);
             }
-            if (m.state() == TransactionState.ONGOING && m.partitions().containsAll(partitions)
-                    && m.groups().containsAll(groups)) {
+            if (m.holds(partitions, groups)) {
                 return done(Errors.NONE);
             }
             return store(m.withAdded(partitions, groups, clock.millis()))
@@ -220,34 +227,78 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     }
 
     @Override
-    public CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short producerEpoch,
-                                                    boolean commit) {
+    public CompletableFuture<Errors> joinPartition(String transactionalId, long producerId, short producerEpoch,
+                                                   TopicPartition partition) {
+        return join(transactionalId, producerId, producerEpoch, List.of(partition), List.of());
+    }
+
+    @Override
+    public CompletableFuture<Errors> joinGroup(String transactionalId, long producerId, short producerEpoch,
+                                               String groupId) {
+        return join(transactionalId, producerId, producerEpoch, List.of(), List.of(groupId));
+    }
+
+    /**
+     * An addition made by a write: answered in the order the writes came (each write is appended once answered),
+     * after the id's transition in progress, if any: the previous transaction's completion, or another addition.
+     */
+    private CompletableFuture<Errors> join(String transactionalId, long producerId, short producerEpoch,
+                                           Collection<TopicPartition> partitions, Collection<String> groups) {
+        return onLoop(() -> {
+            CompletableFuture<Errors> answer = new CompletableFuture<>();
+            waiters.runOrWait(transactionalId, new IdWaiters.Attempt() {
+                @Override
+                public boolean tryNow() {
+                    TransactionMetadata m = current.get(transactionalId);
+                    if (m != null && (busy.contains(transactionalId) || m.state().isPreparing()
+                            || m.state() == TransactionState.PREPARE_EPOCH_FENCE)) {
+                        return false;
+                    }
+                    Errors error = checkProducer(m, producerId, producerEpoch);
+                    CompletableFuture<Errors> result = error != Errors.NONE || m.holds(partitions, groups)
+                            ? done(error)
+                            : store(m.withAdded(partitions, groups, clock.millis())).handle((ignored, failure) ->
+                                    failure == null ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE);
+                    result.whenComplete((value, failure) ->
+                            answer.complete(failure == null ? value : Errors.COORDINATOR_NOT_AVAILABLE));
+                    return true;
+                }
+
+                @Override
+                public void expire() {
+                    answer.complete(Errors.CONCURRENT_TRANSACTIONS);
+                }
+            });
+            return answer;
+        });
+    }
+
+    @Override
+    public CompletableFuture<ProducerIdAndEpoch> endTransaction(String transactionalId, long producerId,
+                                                                short producerEpoch, boolean commit, boolean bumpEpoch) {
         return onLoop(() -> {
             TransactionMetadata m = current.get(transactionalId);
-            Errors error = checkProducer(m, producerId, producerEpoch);
-            if (error != Errors.NONE) {
-                return done(error);
+            boolean isBusy = busy.contains(transactionalId);
+            EndTxnRules.Outcome outcome = bumpEpoch
+                    ? EndTxnRules.versionTwo(m, producerId, producerEpoch, commit, isBusy)
+                    : EndTxnRules.versionOne(m, producerId, producerEpoch, commit, isBusy);
+            if (!outcome.decide()) {
+                return done(outcome.error() == Errors.NONE
+                        ? new ProducerIdAndEpoch(Errors.NONE, m.producerId(), m.producerEpoch())
+                        : ProducerIdAndEpoch.failed(outcome.error()));
             }
-            if (busy.contains(transactionalId)) {
-                return done(Errors.CONCURRENT_TRANSACTIONS);
-            }
-            return switch (m.state()) {
-                case ONGOING -> {
-                    TransactionMetadata prepared = m.preparing(commit, clock.millis());
-                    yield store(prepared).handle((ignored, failure) -> {
-                        if (failure != null) {
-                            return Errors.COORDINATOR_NOT_AVAILABLE;
-                        }
-                        complete(prepared);     // on the coordinator thread, in the task that applied it
-                        return Errors.NONE;
-                    });
+            long now = clock.millis();
+            TransactionMetadata prepared = bumpEpoch
+                    ? m.preparingWithBump(commit, m.epochExhausted() ? allocate() : TransactionMetadata.NO_PRODUCER_ID, now)
+                    : m.preparing(commit, now);
+            return store(prepared).handle((ignored, failure) -> {
+                if (failure != null) {
+                    return ProducerIdAndEpoch.failed(Errors.COORDINATOR_NOT_AVAILABLE);
                 }
-                case COMPLETE_COMMIT -> done(commit ? Errors.NONE : Errors.INVALID_TXN_STATE);
-                case COMPLETE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.NONE);
-                case PREPARE_COMMIT -> done(commit ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
-                case PREPARE_ABORT -> done(commit ? Errors.INVALID_TXN_STATE : Errors.CONCURRENT_TRANSACTIONS);
-                default -> done(Errors.INVALID_TXN_STATE);
-            };
+                complete(prepared);     // on the coordinator thread, in the task that applied it
+                return new ProducerIdAndEpoch(Errors.NONE, prepared.producerIdAfterCompletion(),
+                        prepared.producerEpochAfterCompletion());
+            });
         });
     }
 
@@ -321,6 +372,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                 complete(aborting);
             } else if (current.get(open.transactionalId()) == fenced) {
                 current.put(open.transactionalId(), open);     // the next timeout check or InitProducerId tries again
+                waiters.wake(open.transactionalId());
             }
         });
     }
@@ -343,7 +395,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         }
         CompletableFuture.allOf(steps.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, failure) ->
                 runOnLoop(() -> {
-                    busy.remove(id);
+                    release(id);
                     if (failure != null) {
                         LOG.warn("Transactional id '{}': completing the {} of producer {} epoch {} failed, retrying in {} ms: {}",
                                 id, commit ? "commit" : "abort", decided.producerId(), decided.producerEpoch(), RETRY_MS,
@@ -362,9 +414,11 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     private void retryLater(TransactionMetadata decided) {
         busy.add(decided.transactionalId());
         schedule(RETRY_MS, () -> {
-            busy.remove(decided.transactionalId());
             if (current.get(decided.transactionalId()) == decided) {
+                busy.remove(decided.transactionalId());
                 complete(decided);
+            } else {
+                release(decided.transactionalId());
             }
         });
     }
@@ -383,14 +437,6 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
             return CompletableFuture.failedFuture(e);
         }
         busy.add(id);
-        if (next.state() == TransactionState.DEAD) {
-            lastWritten.remove(id);
-        } else {
-            lastWritten.put(id, next);
-        }
-        if (stateLog.snapshotDue()) {
-            stateLog.snapshot(List.copyOf(lastWritten.values()), this::runOnLoop);
-        }
         CompletableFuture<Void> applied = new CompletableFuture<>();
         durable.whenComplete((ignored, failure) -> runOnLoop(() -> {
             busy.remove(id);
@@ -398,14 +444,15 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                 LOG.error("Transactional id '{}': the move to {} did not become durable: {}", id, next.state(),
                         failure.toString());
                 applied.completeExceptionally(failure);
-                return;
-            }
-            if (next.state() == TransactionState.DEAD) {
-                current.remove(id);
             } else {
-                current.put(id, next);
+                if (next.state() == TransactionState.DEAD) {
+                    current.remove(id);
+                } else {
+                    current.put(id, next);
+                }
+                applied.complete(null);
             }
-            applied.complete(null);
+            waiters.wake(id);   // after the request that caused the move was answered: answers keep arrival order
         }));
         return applied;
     }
@@ -427,6 +474,12 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                 store(m.dead(now));
             }
         }
+    }
+
+    /** The id's transition is over: requests waiting for it may go on. */
+    private void release(String transactionalId) {
+        busy.remove(transactionalId);
+        waiters.wake(transactionalId);
     }
 
     private void guardedExpire() {
@@ -459,13 +512,14 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         }
     }
 
-    private void schedule(long delayMs, Runnable task) {
+    private Future<?> schedule(long delayMs, Runnable task) {
         try {
-            loop.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+            return loop.schedule(task, delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             if (!closed) {
                 throw e;
             }
+            return CompletableFuture.completedFuture(null);
         }
     }
 

@@ -18,13 +18,17 @@ import org.apache.kafka.common.TopicPartition;
  *                     int32 timeoutMs, int8 state (Kafka's numbering), int64 startTimestampMs, int64 lastUpdateMs,
  *                     int32 partition count, then per partition: string topic, int32 partition,
  *                     int32 group count, then per group: string groupId
+ *   value, version 1: as version 0, then int64 previousProducerId, int64 nextProducerId (transaction version 2:
+ *                     the producer id that follows one whose epoch ran out, and the one before it)
  * </pre>
+ * Values are written in version 1; version 0 (written before transaction version 2) reads with both ids -1.
  * Unlike Kafka's value, the groups of a transaction are kept, so that a transaction decided before a restart
  * still completes its groups' offsets afterwards.
  */
 final class TransactionRecords {
     static final short KEY_VERSION = 0;
-    static final short VALUE_VERSION = 0;
+    static final short VALUE_VERSION = 1;
+    private static final short FIRST_VALUE_VERSION = 0;
 
     private TransactionRecords() {
     }
@@ -45,7 +49,7 @@ final class TransactionRecords {
 
     static byte[] value(TransactionMetadata m) {
         List<byte[]> topics = new ArrayList<>();
-        int size = 2 + 8 + 2 + 2 + 4 + 1 + 8 + 8 + 4 + 4;
+        int size = 2 + 8 + 2 + 2 + 4 + 1 + 8 + 8 + 4 + 4 + 8 + 8;
         for (TopicPartition tp : m.partitions()) {
             byte[] topic = utf8(tp.topic());
             topics.add(topic);
@@ -76,6 +80,7 @@ final class TransactionRecords {
         for (byte[] group : groups) {
             buffer.putInt(group.length).put(group);
         }
+        buffer.putLong(m.previousProducerId()).putLong(m.nextProducerId());
         return buffer.array();
     }
 
@@ -84,7 +89,7 @@ final class TransactionRecords {
         ByteBuffer buffer = value.duplicate();
         try {
             short version = buffer.getShort();
-            if (version != VALUE_VERSION) {
+            if (version < FIRST_VALUE_VERSION || version > VALUE_VERSION) {
                 throw new IllegalArgumentException("transaction state value of unknown version " + version);
             }
             long producerId = buffer.getLong();
@@ -105,7 +110,10 @@ final class TransactionRecords {
             for (int i = 0; i < groupCount; i++) {
                 groups.add(readString(buffer));
             }
-            return new TransactionMetadata(transactionalId, producerId, epoch, lastEpoch, timeoutMs, state,
+            long previousProducerId = version >= 1 ? buffer.getLong() : TransactionMetadata.NO_PRODUCER_ID;
+            long nextProducerId = version >= 1 ? buffer.getLong() : TransactionMetadata.NO_PRODUCER_ID;
+            return new TransactionMetadata(transactionalId, producerId, previousProducerId, nextProducerId, epoch,
+                    lastEpoch, timeoutMs, state,
                     new LinkedHashSet<>(partitions), new LinkedHashSet<>(groups), start, lastUpdate);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("transaction state value of '" + transactionalId + "' is truncated", e);

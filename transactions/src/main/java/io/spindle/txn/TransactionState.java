@@ -13,6 +13,7 @@ import java.util.Set;
  *     └──InitProducerId (epoch + 1)──────┴── Complete*: the next AddPartitions starts a new transaction (Ongoing)
  *   Ongoing ──InitProducerId of a new producer, or timeout──▶ PrepareEpochFence (epoch + 1) ──▶ PrepareAbort
  *   Empty / Complete* ──idle past transactional.id.expiration.ms──▶ Dead (the id is forgotten)
+ *   Empty / Complete* ──EndTxn(abort), transaction version 2──▶ PrepareAbort (epoch + 1, nothing to mark)
  * </pre>
  *
  * <p>PrepareEpochFence is a moment, not a resting place: it lasts while the abort with the bumped epoch is being
@@ -48,7 +49,8 @@ public enum TransactionState {
             case EMPTY -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case ONGOING -> EnumSet.of(ONGOING, EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case PREPARE_COMMIT -> EnumSet.of(ONGOING);
-            case PREPARE_ABORT -> EnumSet.of(ONGOING, PREPARE_EPOCH_FENCE);
+            // From an idle state only in transaction version 2, where an abort with nothing open bumps the epoch.
+            case PREPARE_ABORT -> EnumSet.of(ONGOING, PREPARE_EPOCH_FENCE, EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);
             case COMPLETE_COMMIT -> EnumSet.of(PREPARE_COMMIT);
             case COMPLETE_ABORT -> EnumSet.of(PREPARE_ABORT);
             case DEAD -> EnumSet.of(EMPTY, COMPLETE_COMMIT, COMPLETE_ABORT);

@@ -47,12 +47,34 @@ public interface Transactions {
 
     /**
      * EndTxn: decides the open transaction (commit or abort) and answers once the decision is durable; the markers
-     * follow. A retry of a decided transaction is answered NONE. Errors: INVALID_PRODUCER_ID_MAPPING,
-     * PRODUCER_FENCED, CONCURRENT_TRANSACTIONS, INVALID_TXN_STATE (no transaction open, or the opposite decision
-     * already taken), COORDINATOR_NOT_AVAILABLE.
+     * follow. A retry of a decided transaction is answered NONE.
+     *
+     * <p>{@code bumpEpoch} false is transaction version 1 (EndTxn up to v4): the epoch stays, and the answer's
+     * producer id and epoch are the current ones. True is version 2 (EndTxn v5, KIP-890 part 2): the epoch is bumped
+     * as the transaction is decided, the markers carry the bumped epoch, and the answer names the producer id and
+     * epoch the producer goes on with (the next producer id at epoch 0 when the epoch ran out); an abort with no
+     * transaction open just bumps the epoch. See {@link EndTxnRules} for which request is a retry.
+     *
+     * <p>Errors: INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS, INVALID_TXN_STATE (no
+     * transaction open, or the opposite decision already taken), INVALID_PRODUCER_EPOCH (version 2: a commit that
+     * meets an abort the coordinator decided itself), COORDINATOR_NOT_AVAILABLE.
      */
-    CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short producerEpoch,
-                                             boolean commit);
+    CompletableFuture<ProducerIdAndEpoch> endTransaction(String transactionalId, long producerId, short producerEpoch,
+                                                         boolean commit, boolean bumpEpoch);
+
+    /**
+     * Transaction version 2: a transactional write (Produce v12 and up) adds its partition to the producer's
+     * transaction, starting one if none is open; NONE at once when the partition is already in it. Answered in the
+     * order the calls came, so a write appended once answered keeps its producer's order; a call that arrives while
+     * the id's previous transaction is still being completed waits for that. Errors: INVALID_PRODUCER_ID_MAPPING,
+     * PRODUCER_FENCED (another epoch: a late write from a finished transaction, or a zombie), CONCURRENT_TRANSACTIONS
+     * (waited too long), COORDINATOR_NOT_AVAILABLE.
+     */
+    CompletableFuture<Errors> joinPartition(String transactionalId, long producerId, short producerEpoch,
+                                            TopicPartition partition);
+
+    /** Transaction version 2: TxnOffsetCommit v5 adds the group's offsets to the transaction; as {@link #joinPartition}. */
+    CompletableFuture<Errors> joinGroup(String transactionalId, long producerId, short producerEpoch, String groupId);
 
     /**
      * Whether a transactional Produce to {@code partition} belongs to the open transaction of this producer id and

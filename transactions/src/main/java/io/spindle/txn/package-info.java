@@ -8,8 +8,8 @@
  * {@link io.spindle.txn.TransactionCoordinator} implements it on one thread; its state per transactional id is a
  * {@link io.spindle.txn.TransactionMetadata} whose {@link io.spindle.txn.TransactionState} moves as the state
  * machine allows, and every transition is written to the compacted internal topic {@code __transaction_state}
- * ({@code TransactionStateLog}, records in {@code TransactionRecords}) before it takes effect, so a restart
- * reloads it. What it needs from the broker comes through three small interfaces: {@link io.spindle.txn.ProducerIds},
+ * ({@code TransactionStateLog} over log-storage's {@link io.spindle.log.KeyedStateLog}, records in
+ * {@code TransactionRecords}) before it takes effect, so a restart reloads it; compaction alone bounds that topic. What it needs from the broker comes through three small interfaces: {@link io.spindle.txn.ProducerIds},
  * {@link io.spindle.txn.TransactionMarkers} and {@link io.spindle.txn.TransactionalOffsets}.
  */
 package io.spindle.txn;

@@ -4,98 +4,19 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.config.FlushMode;
-import io.spindle.config.TopicConfig;
-import io.spindle.config.TransactionSettings;
-import io.spindle.fixtures.ManualClock;
-import io.spindle.log.FlushPolicy;
-import io.spindle.log.LogManager;
+import io.spindle.fixtures.SegmentFiles;
 import io.spindle.log.PartitionLog;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The coordinator's state machine over a real partition log of __transaction_state. */
-class TransactionCoordinatorTest {
-    private static final TopicPartition A = new TopicPartition("orders", 0);
-    private static final TopicPartition B = new TopicPartition("orders", 1);
-    private static final TransactionSettings SETTINGS = new TransactionSettings(60_000, 20, 3_600_000, 64 * 1024);
-
-    @TempDir
-    Path dataDir;
-    private final ManualClock clock = new ManualClock(1_000_000);
-    private final AtomicLong nextProducerId = new AtomicLong(100);
-    private final Markers markers = new Markers();
-    private final List<String> completedGroups = new CopyOnWriteArrayList<>();
-    private LogManager logs;
-    private TransactionCoordinator coordinator;
-
-    /** The markers the coordinator asked for, as "COMMIT pid/epoch [partitions]"; each completes at once unless held. */
-    private static final class Markers implements TransactionMarkers {
-        final List<String> written = new CopyOnWriteArrayList<>();
-        volatile boolean hold;
-
-        @Override
-        public CompletableFuture<Void> write(long producerId, short producerEpoch, boolean commit,
-                                             Collection<TopicPartition> partitions) {
-            if (hold) {
-                return new CompletableFuture<>();
-            }
-            List<String> names = new ArrayList<>();
-            partitions.forEach(tp -> names.add(tp.toString()));
-            names.sort(null);
-            written.add((commit ? "COMMIT " : "ABORT ") + producerId + "/" + producerEpoch + " " + names);
-            return CompletableFuture.completedFuture(null);
-        }
-    }
-
-    @BeforeEach
-    void open() {
-        start();
-    }
-
-    @AfterEach
-    void close() {
-        coordinator.close();
-        logs.close();
-    }
-
-    private void start() {
-        TopicConfig config = TopicConfig.defaults().with(Map.of(TopicConfig.SEGMENT_BYTES, Integer.toString(64 * 1024)));
-        logs = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 60_000, topic -> config, clock);
-        PartitionLog log = logs.getOrCreate(TransactionCoordinator.STATE_TOPIC, 0, config);
-        coordinator = TransactionCoordinator.start(log, SETTINGS, nextProducerId::getAndIncrement, markers,
-                (group, producerId, commit) -> {
-                    completedGroups.add((commit ? "COMMIT " : "ABORT ") + group + " " + producerId);
-                    return CompletableFuture.completedFuture(null);
-                }, clock);
-    }
-
-    private void restart() {
-        close();
-        start();
-    }
-
-    private Transactions.ProducerIdAndEpoch init(String id) {
-        return coordinator.initProducerId(id, 10_000, -1, (short) -1).join();
-    }
-
-    private TransactionState state(String id) {
-        return coordinator.describe(id).orElseThrow().state();
-    }
+/** The coordinator's state machine over a real partition log of __transaction_state (transaction version 1). */
+class TransactionCoordinatorTest extends CoordinatorFixture {
 
     @Test
     void initProducerIdGivesANewIdEpochZeroThenTheNextEpochEachTime() {
@@ -122,7 +43,7 @@ class TransactionCoordinatorTest {
         assertEquals(TransactionState.ONGOING, state("t"));
         assertEquals(Errors.NONE, coordinator.verifyPartition("t", p.producerId(), p.producerEpoch(), A));
 
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_COMMIT);
         assertEquals(List.of("COMMIT 100/0 [orders-0, orders-1]"), markers.written);
@@ -133,13 +54,13 @@ class TransactionCoordinatorTest {
     @Test
     void endTxnIsIdempotentForTheSameDecisionAndRefusesTheOtherOrNoTransaction() {
         Transactions.ProducerIdAndEpoch p = init("t");
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
-        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error();
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
 
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join());
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         assertEquals(List.of("ABORT 100/0 [orders-0]"), markers.written);
     }
 
@@ -149,7 +70,7 @@ class TransactionCoordinatorTest {
         init("t");
 
         assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("t", old.producerId(), old.producerEpoch(), List.of(A)).join());
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", old.producerId(), old.producerEpoch(), true).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", old.producerId(), old.producerEpoch(), true, false).join().error());
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("other", 100, (short) 0, List.of(A)).join());
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, coordinator.addPartitions("t", 999, (short) 1, List.of(A)).join());
     }
@@ -177,7 +98,7 @@ class TransactionCoordinatorTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
         assertEquals(List.of("ABORT 100/1 [orders-0]"), markers.written);
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
     }
 
     @Test
@@ -199,7 +120,7 @@ class TransactionCoordinatorTest {
         coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
         coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join();
         markers.hold = true;     // the markers never get written before the "crash"
-        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true).join());
+        assertEquals(Errors.NONE, coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join().error());
         assertEquals(TransactionState.PREPARE_COMMIT, state("t"));
 
         markers.hold = false;
@@ -217,7 +138,7 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.NONE, coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "billing").join());
         assertEquals(Errors.NONE, coordinator.verifyGroup("t", p.producerId(), p.producerEpoch(), "billing"));
 
-        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false).join();
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), false, false).join().error();
 
         await().atMost(Duration.ofSeconds(5)).until(() -> state("t") == TransactionState.COMPLETE_ABORT);
         assertEquals(List.of("ABORT billing 100"), completedGroups);
@@ -231,5 +152,50 @@ class TransactionCoordinatorTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> coordinator.describe("t").isEmpty());
         restart();
         assertTrue(coordinator.describe("t").isEmpty());
+    }
+
+    /**
+     * A state log as the version before compaction-only wrote it: transitions, then a snapshot (the latest value of
+     * every live id again) after which that version deleted the segments wholly before the snapshot, then more
+     * transitions: an id forgotten (tombstone) and a commit decided but not completed.
+     */
+    @Test
+    void aStateLogWrittenWithSnapshotsByThePreviousVersionLoadsEveryTransactionalId() throws Exception {
+        coordinator.close();
+        PartitionLog log = logs.get(TransactionCoordinator.STATE_TOPIC, 0).orElseThrow();
+        TransactionStateLog writer = new TransactionStateLog(log, clock);
+        Map<String, TransactionMetadata> latest = new LinkedHashMap<>();
+        for (int i = 0; i < 3_000; i++) {
+            String id = "old-" + i % 10;
+            TransactionMetadata next = new TransactionMetadata(id, 1_000 + i % 10, -1L, -1L, (short) (i / 10),
+                    (short) (i / 10 - 1), 60_000, TransactionState.COMPLETE_COMMIT, Set.of(), Set.of(), -1L, clock.millis());
+            writer.append(next).join();
+            latest.put(id, next);
+        }
+        long snapshotStart = log.logEndOffset();
+        for (TransactionMetadata live : latest.values()) {
+            writer.append(live).join();
+        }
+        TransactionMetadata forgotten = latest.remove("old-3").dead(clock.millis());
+        writer.append(forgotten).join();
+        TransactionMetadata decided = latest.get("old-4").withAdded(List.of(A), List.of("billing"), clock.millis())
+                .preparing(true, clock.millis());
+        writer.append(decided).join();
+        Path dir = log.directory();
+        logs.close();
+        assertTrue(SegmentFiles.deleteWhollyBelow(dir, snapshotStart) > 0,
+                "the previous version trimmed the log before its snapshot");
+
+        start();
+
+        for (TransactionMetadata expected : latest.values()) {
+            if (!expected.transactionalId().equals("old-4")) {
+                assertEquals(expected, coordinator.describe(expected.transactionalId()).orElseThrow());
+            }
+        }
+        assertTrue(coordinator.describe("old-3").isEmpty(), "the id forgotten after the snapshot stays forgotten");
+        await().atMost(Duration.ofSeconds(10)).until(() -> state("old-4") == TransactionState.COMPLETE_COMMIT);
+        assertEquals(List.of("COMMIT 1004/" + decided.producerEpoch() + " [orders-0]"), markers.written);
+        assertEquals(List.of("COMMIT billing 1004"), completedGroups);
     }
 }

@@ -69,4 +69,34 @@ class TransactionMetadataTest {
                 () -> TransactionRecords.readValue("t", ByteBuffer.wrap(value, 0, value.length - 3)));
         assertEquals("transaction state value of 't' is truncated", e.getMessage());
     }
+
+    @Test
+    void aValueOfVersionZeroReadsWithNoPreviousOrNextProducerId() {
+        TransactionMetadata m = empty().withAdded(List.of(A), List.of("billing"), 99);
+        byte[] current = TransactionRecords.value(m);
+        ByteBuffer versionZero = ByteBuffer.wrap(current, 0, current.length - 16).slice();
+        versionZero.putShort(0, (short) 0);
+
+        TransactionMetadata read = TransactionRecords.readValue("t", versionZero);
+
+        assertEquals(m, read);
+        assertEquals(-1, read.previousProducerId());
+        assertEquals(-1, read.nextProducerId());
+    }
+
+    @Test
+    void aBumpingEndKeepsOrDropsWhatTheTransactionTouched() {
+        TransactionMetadata ongoing = empty().withAdded(List.of(A), List.of("g"), 10);
+        TransactionMetadata committing = ongoing.preparingWithBump(true, TransactionMetadata.NO_PRODUCER_ID, 20);
+        TransactionMetadata emptyAbort = empty().preparingWithBump(false, TransactionMetadata.NO_PRODUCER_ID, 20);
+
+        assertEquals(Set.of(A), committing.partitions());
+        assertEquals(1, committing.producerEpoch());
+        assertEquals(0, committing.lastProducerEpoch());
+        assertEquals(Set.of(), emptyAbort.partitions());
+        assertEquals(TransactionState.PREPARE_ABORT, emptyAbort.state());
+        assertThrows(IllegalStateException.class,
+                () -> empty().preparingWithBump(true, TransactionMetadata.NO_PRODUCER_ID, 20));
+        assertThrows(IllegalStateException.class, () -> ongoing.preparingWithBump(true, 8, 20));
+    }
 }

@@ -4,14 +4,19 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
+import io.spindle.broker.partition.Acks;
+import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
+import io.spindle.log.AppendResult;
 import io.spindle.txn.ProducerIds;
 import io.spindle.txn.TransactionMarkers;
 import io.spindle.txn.Transactions;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The data path of the broker: Produce, Fetch, ListOffsets and InitProducerId, and the partition leader's side of the
- * transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition logs.
+ * The data path of the broker: Produce, Fetch, ListOffsets, InitProducerId and DeleteRecords, and the partition
+ * leader's side of the transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition
+ * logs.
  *
  * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
  * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
@@ -30,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Lifecycle: construct after the log manager is open, {@link #close()} before it is closed. Closing lets
  * queued appends finish, then answers waiting fetches with what is there.
  *
- * <p>{@code config} is part of the wiring contract but not read yet. {@code clock} stamps transaction markers; waits
+ * <p>{@code config}: its transaction version decides how Produce treats transactional batches. {@code clock} stamps transaction markers; waits
  * are measured on the timer wheel (monotonic time) and record timestamps come from the log, which has its own clock.
  */
 public final class DataPathHandlers implements AutoCloseable {
@@ -54,12 +60,14 @@ public final class DataPathHandlers implements AutoCloseable {
         this.purgatory = new FetchPurgatory(timer, readers);
         partitions.addListener(purgatory);
         this.handlers = List.of(
-                new ProduceHandler(topics, partitions, writers, timer, this::transactions),
+                new ProduceHandler(topics, partitions, writers, timer,
+                        new TransactionGate(this::transactions, config.transactions().offersVersion2())),
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
                 new InitProducerIdHandler(producerIds, readers, this::transactions),
                 new DescribeProducersHandler(partitions, readers),
-                new WriteTxnMarkersHandler(partitions, writers, clock));
+                new WriteTxnMarkersHandler(partitions, writers, clock),
+                new DeleteRecordsHandler(partitions, writers));
     }
 
     /**
@@ -79,6 +87,16 @@ public final class DataPathHandlers implements AutoCloseable {
         return markers;
     }
 
+    /**
+     * Appends {@code records} (whole batches, position to limit) to {@code partition} as a produce with acks=all
+     * does: on the partition's writer thread, completing once every in-sync replica holds it as durably as the flush
+     * mode promises. For records the broker writes itself (a share group's dead letters). The buffer must stay
+     * unchanged until the future completes.
+     */
+    public CompletableFuture<AppendResult> appendDurably(Partition partition, ByteBuffer records) {
+        return writers.append(partition, records).thenCompose(result -> partition.acknowledgement(result, Acks.ALL));
+    }
+
     /** The broker's producer id allocator (idempotent and transactional producers share it). */
     public ProducerIds producerIds() {
         return producerIds::allocate;
@@ -94,7 +112,7 @@ public final class DataPathHandlers implements AutoCloseable {
         return readers;
     }
 
-    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers. */
+    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers, DeleteRecords. */
     public List<ApiHandler> handlers() {
         return handlers;
     }

@@ -2,10 +2,10 @@ package io.spindle.broker.data;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
-import io.spindle.broker.partition.AbortedTransaction;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogSlice;
+import io.spindle.log.AbortedTransaction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -12,15 +12,12 @@ import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.AppendResult;
 import io.spindle.log.BatchHeader;
-import io.spindle.txn.Transactions;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
@@ -47,13 +44,11 @@ import org.apache.kafka.common.requests.RequestHeader;
  * <p>The batch bytes are the request's own buffer, handed to the log without a copy; the network layer keeps
  * the request alive until the future completes.
  *
+ * <p>Transactions: a batch is appended once the {@link TransactionGate} admits it (at once unless it is
+ * transactional); a transactional batch of transaction version 2 first adds its partition to its transaction.
+ *
  * <p>Decisions where a Kafka broker has features Spindle lacks:
  * <ul>
- *   <li>A transactional batch is appended only if its partition is part of its producer's open transaction, with
- *       its current epoch ({@link Transactions#verifyPartition}, KIP-890's check, made for every client version):
- *       otherwise INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH or INVALID_PRODUCER_ID_MAPPING. That stops a late
- *       write from a finished transaction from opening a transaction no marker will ever close. A control batch
- *       from a client is INVALID_RECORD: only the coordinator writes markers.</li>
  *   <li>As Kafka does for versions 3 and up, a partition's records must be exactly one batch (INVALID_RECORD
  *       otherwise), and internal topics cannot be produced to by clients (INVALID_TOPIC_EXCEPTION).</li>
  *   <li>Topics are not created here: Kafka creates them on Metadata, not on Produce, so an unknown topic is
@@ -72,16 +67,15 @@ final class ProduceHandler extends VersionedApiHandler {
     private final Partitions partitions;
     private final PartitionWriters writers;
     private final Timer timer;
-    private final Supplier<Transactions> transactions;
+    private final TransactionGate gate;
 
-    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer,
-                   Supplier<Transactions> transactions) {
+    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer, TransactionGate gate) {
         super(ApiKeys.PRODUCE, MIN_VERSION, MAX_VERSION);
         this.topics = topics;
         this.partitions = partitions;
         this.writers = writers;
         this.timer = timer;
-        this.transactions = transactions;
+        this.gate = gate;
     }
 
     @Override
@@ -147,16 +141,15 @@ final class ProduceHandler extends VersionedApiHandler {
                                     + partitionName + ")");
                     continue;
                 }
-                Refusal refusal = transactionalRefusal(data.transactionalId(), batch, topicName, partitionData.index());
-                if (refusal != null) {
-                    fail(partitionResponse, version, refusal.error(), refusal.message());
-                    continue;
-                }
-                PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks);
+                CompletableFuture<TransactionGate.Refusal> admission =
+                        gate.admit(data.transactionalId(), batch, topicName, partitionData.index(), version);
+                PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks, admission);
                 appends.add(append);
                 pending.add(append.acknowledged.handle((result, failure) -> {
                     if (failure == null) {
                         succeed(partitionResponse, version, result);
+                    } else if (StorageErrors.unwrap(failure) instanceof RefusedBatch refused) {
+                        fail(partitionResponse, version, refused.refusal.error(), refused.refusal.message());
                     } else {
                         Throwable cause = StorageErrors.unwrap(failure);
                         Errors error = cause instanceof TimeoutException
@@ -202,13 +195,16 @@ final class ProduceHandler extends VersionedApiHandler {
 
     /**
      * One partition's batch: {@code appended} completes when the log has taken it (the request buffer is no
-     * longer read), {@code acknowledged} when the partition says the producer may be answered.
+     * longer read), or when the {@link TransactionGate} refused it; {@code acknowledged} when the partition says the
+     * producer may be answered. The append is handed to the writer in the thread that admits it, so batches
+     * admitted in order are appended in order.
      */
     private record PendingAppend(String partition, CompletableFuture<AppendResult> appended,
                                  CompletableFuture<AppendResult> acknowledged) {
         static PendingAppend start(PartitionWriters writers, Partition target, String partition, ByteBuffer batch,
-                                   Acks acks) {
-            CompletableFuture<AppendResult> appended = writers.append(target, batch);
+                                   Acks acks, CompletableFuture<TransactionGate.Refusal> admission) {
+            CompletableFuture<AppendResult> appended = admission.thenCompose(refusal -> refusal == null
+                    ? writers.append(target, batch) : CompletableFuture.failedFuture(new RefusedBatch(refusal)));
             CompletableFuture<AppendResult> acknowledged = appended.thenCompose(result -> target.acknowledgement(result, acks));
             return new PendingAppend(partition, appended, acknowledged);
         }
@@ -253,38 +249,13 @@ final class ProduceHandler extends VersionedApiHandler {
         return buffer;
     }
 
-    private record Refusal(Errors error, String message) {
-    }
+    /** A batch the {@link TransactionGate} refused: no append happened. */
+    private static final class RefusedBatch extends RuntimeException {
+        final TransactionGate.Refusal refusal;
 
-    /**
-     * Why a batch may not be appended as far as transactions go (null when it may): a control batch from a client,
-     * or a transactional batch outside its producer's open transaction.
-     */
-    private Refusal transactionalRefusal(String transactionalId, ByteBuffer batch, String topic, int partition) {
-        BatchHeader header = BatchHeader.at(batch, batch.position());
-        if (header.available() < BatchHeader.HEADER_SIZE || header.magic() != BatchHeader.CURRENT_MAGIC) {
-            return null;    // the log refuses it with the precise reason
+        RefusedBatch(TransactionGate.Refusal refusal) {
+            super(refusal.message(), null, false, false);
+            this.refusal = refusal;
         }
-        if (header.isControl()) {
-            return new Refusal(Errors.INVALID_RECORD, "control batches are written by the transaction coordinator, "
-                    + "not produced by clients (" + topic + "-" + partition + ")");
-        }
-        if (!header.isTransactional()) {
-            return null;
-        }
-        Transactions coordinator = transactions.get();
-        if (transactionalId == null || coordinator == null) {
-            return new Refusal(coordinator == null ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.INVALID_TXN_STATE,
-                    "a transactional batch for " + topic + "-" + partition + " needs "
-                            + (coordinator == null ? "the transaction coordinator, which is not running" : "a transactional id"));
-        }
-        Errors error = coordinator.verifyPartition(transactionalId, header.producerId(), header.producerEpoch(),
-                new TopicPartition(topic, partition));
-        if (error == Errors.NONE) {
-            return null;
-        }
-        return new Refusal(error, "transactional id '" + transactionalId + "' (producer " + header.producerId()
-                + " epoch " + header.producerEpoch() + ") has no open transaction with " + topic + "-" + partition
-                + ": " + error.message());
     }
 }

@@ -8,6 +8,7 @@ import io.spindle.log.LogIOException;
 import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.OutOfOrderSequenceException;
 import io.spindle.log.RecordBatchTooLargeException;
+import io.spindle.log.RecordDeletionRefusedException;
 import io.spindle.log.RecordWithoutKeyException;
 import io.spindle.log.UnsupportedMagicException;
 import java.util.concurrent.CompletionException;
@@ -63,6 +64,9 @@ public final class StorageErrors {
         }
         if (cause instanceof OffsetOutOfRangeException) {
             return Errors.OFFSET_OUT_OF_RANGE;
+        }
+        if (cause instanceof RecordDeletionRefusedException) {
+            return Errors.POLICY_VIOLATION;
         }
         if (cause instanceof LogClosedException || cause instanceof RejectedExecutionException) {
             return Errors.NOT_LEADER_OR_FOLLOWER;

@@ -19,7 +19,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LogManager;
-import io.spindle.log.compact.LogCleaner;
 import io.spindle.log.PartitionLog;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *       start and end offsets, bytes on disk, segments, fsyncs and fsync time; at most
  *       {@code metrics.partition.series.max} partitions get them, and a deleted partition's meters go with it;</li>
  *   <li>per API ({@code api} label): requests, errors by error code, request latency histogram;</li>
+ *   <li>the log cleaner's ({@link CleanerMeters}), with a dirty ratio per compacted partition;</li>
  *   <li>connections open, accepted and closed; append-to-durable latency;</li>
  *   <li>JVM and process: memory, GC, threads, classes, CPU, open files, uptime, resident memory and its
  *       anonymous, file-backed and shared parts ({@link ResidentMemory}).</li>
@@ -62,6 +62,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private final Counter connectionsClosed;
     private final Timer durableLatency;
     private final List<AutoCloseable> binders = new ArrayList<>();
+    private volatile CleanerMeters cleanerMeters;
     private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record ApiMeters(Counter requests, Timer latency, Map<Short, Counter> errors) {
@@ -130,7 +131,9 @@ public final class BrokerMetrics implements AutoCloseable {
      */
     public void bind(LogManager logs) {
         logs.setDurableLatencyListener(nanos -> durableLatency.record(nanos, TimeUnit.NANOSECONDS));
-        bindCleaner(logs.cleaner());
+        CleanerMeters cleaner = new CleanerMeters(registry, logs.cleaner());
+        cleanerMeters = cleaner;
+        beforeScrape(cleaner::refresh);
         logs.addLifecycleListener(new LogManager.LifecycleListener() {
             @Override
             public void opened(PartitionLog log) {
@@ -142,23 +145,6 @@ public final class BrokerMetrics implements AutoCloseable {
                 removePartition(log);
             }
         });
-    }
-
-    private void bindCleaner(LogCleaner cleaner) {
-        FunctionCounter.builder("spindle.log.cleaner.runs", cleaner, LogCleaner::runs)
-                .description("Cleans done (or failed) by the log cleaner threads").register(registry);
-        FunctionCounter.builder("spindle.log.cleaner.read", cleaner, LogCleaner::bytesRead).baseUnit("bytes")
-                .description("Bytes of segment files the log cleaners read").register(registry);
-        FunctionCounter.builder("spindle.log.cleaner.written", cleaner, LogCleaner::bytesWritten).baseUnit("bytes")
-                .description("Bytes of cleaned segment files the log cleaners wrote").register(registry);
-        Gauge.builder("spindle.log.cleaner.last.run", cleaner, LogCleaner::lastRunSeconds).baseUnit("seconds")
-                .description("How long the last clean took").register(registry);
-        Gauge.builder("spindle.log.cleaner.max.dirty.ratio", cleaner, LogCleaner::maxDirtyRatio)
-                .description("The highest dirty ratio among compacted partitions when a cleaner last looked")
-                .register(registry);
-        Gauge.builder("spindle.log.cleaner.uncleanable.partitions", cleaner, c -> c.uncleanablePartitions().size())
-                .description("Partitions whose clean failed; they are not compacted again until a restart")
-                .register(registry);
     }
 
     private void addPartition(PartitionLog log) {
@@ -200,6 +186,8 @@ public final class BrokerMetrics implements AutoCloseable {
                         .description("fsync rounds and the time spent in them").tags(tags).register(registry));
         if (partitionMeters.putIfAbsent(key, meters) != null) {
             meters.forEach(registry::remove);
+        } else if (cleanerMeters != null) {
+            cleanerMeters.track(log);
         }
     }
 
@@ -207,6 +195,9 @@ public final class BrokerMetrics implements AutoCloseable {
         List<Meter> meters = partitionMeters.remove(log.topic() + "-" + log.partition());
         if (meters != null) {
             meters.forEach(registry::remove);
+            if (cleanerMeters != null) {
+                cleanerMeters.untrack(log);
+            }
         } else if (partitionsWithoutMeters.get() > 0) {
             partitionsWithoutMeters.decrementAndGet();
         }

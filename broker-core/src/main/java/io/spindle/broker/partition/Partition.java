@@ -1,13 +1,15 @@
 package io.spindle.broker.partition;
 
+import io.spindle.log.AbortedTransaction;
 import io.spindle.log.AppendResult;
-import io.spindle.log.BatchHeader;
 import io.spindle.log.LogIOException;
 import io.spindle.log.LogListener;
 import io.spindle.log.LogOfflineException;
 import io.spindle.log.LogSlice;
+import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.PartitionLog;
 import io.spindle.log.TimestampAndOffset;
+import io.spindle.log.TransactionIndex;
 import io.spindle.log.compact.KeyedRecords;
 import io.spindle.log.ProducerSnapshot;
 import java.nio.ByteBuffer;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 /**
@@ -32,10 +35,10 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
  *       replica, so it is the log end offset; replication will make it the minimum over the in-sync replicas.</li>
  *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
- *       when none is (or it is lower). Transactions are tracked by a {@link TransactionIndex}: a transactional
- *       batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
- *       ({@link #appendMarker}) closes it; aborted ones are listed for read_committed fetches
- *       ({@link #abortedTransactions}).</li>
+ *       when none is (or it is lower). The log tracks transactions ({@link PartitionLog#transactions}): a
+ *       transactional batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
+ *       ({@link #appendMarker}) closes it; aborted ones are kept in each segment's {@code .txnindex} and listed for
+ *       read_committed fetches ({@link #abortedTransactions}).</li>
  *   <li>Consumers read below the high watermark (read_uncommitted) or the last stable offset (read_committed);
  *       ListOffsets' latest answers the same bound.</li>
  *   <li>acks=all is satisfied when every in-sync replica holds the batch as durably as its flush mode promises:
@@ -55,7 +58,7 @@ public final class Partition {
     private final String name;
     private final PartitionLog log;
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
-    private final TransactionIndex transactions = new TransactionIndex();
+    private final TransactionIndex transactions;
     private volatile Replicas replicas;
     private volatile LogIOException offlineCause;
 
@@ -64,14 +67,10 @@ public final class Partition {
         this.name = id.toString();
         this.log = log;
         this.replicas = replicas;
-        try {
-            transactions.rebuild(log);
-        } catch (LogOfflineException e) {
-            // A sealed segment failed its first check while being read: the log went offline before this partition
-            // listened, so it learns it here, and serves and takes nothing until a restart recovers the log.
-            offlineCause = e;
-        }
-        if (offlineCause == null && log.isOffline()) {
+        this.transactions = log.transactions();
+        if (log.isOffline()) {
+            // A sealed segment failed its first check while the log loaded: the log went offline before this
+            // partition listened, so it learns it here, and serves and takes nothing until a restart recovers the log.
             offlineCause = log.offlineCause();
         }
         log.addListener(new LogEvents());
@@ -141,7 +140,7 @@ public final class Partition {
      * after {@code fromOffset}.
      */
     public List<AbortedTransaction> abortedTransactions(long fromOffset, long toOffset) {
-        return transactions.abortedBetween(fromOffset, toOffset);
+        return transactions.abortedTransactions(fromOffset, toOffset);
     }
 
     /** Where a consumer of {@code isolation} stops reading. */
@@ -168,26 +167,8 @@ public final class Partition {
         if (log.config().cleanupPolicy().compacts()) {
             KeyedRecords.requireKeys(records, name);
         }
-        BatchHeader first = BatchHeader.at(records, records.position());
-        boolean transactional = first.available() >= BatchHeader.HEADER_SIZE
-                && first.magic() == BatchHeader.CURRENT_MAGIC && TransactionIndex.isTransactionalData(first);
-        long producerId = transactional ? first.producerId() : -1L;
-        // Opened before the append, at the offset the batch will get (this thread is the partition's only writer),
-        // so that no reader sees the batch below the high watermark without its transaction.
-        boolean opened = transactional && transactions.openIfAbsent(producerId, log.logEndOffset());
-        AppendResult result;
-        try {
-            result = log.append(records);
-        } catch (RuntimeException e) {
-            if (opened) {
-                transactions.forget(producerId);
-            }
-            throw e;
-        }
-        if (opened && result.duplicate()) {
-            transactions.forget(producerId);
-        }
-        return result;
+        // The log opens the batch's transaction before the batch becomes readable.
+        return log.append(records);
     }
 
     /**
@@ -231,15 +212,9 @@ public final class Partition {
         EndTransactionMarker marker = new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
                 coordinatorEpoch);
         MemoryRecords batch = MemoryRecords.withEndTransactionMarker(0L, timestampMs, 0, producerId, producerEpoch, marker);
-        AppendResult result = log.append(batch.buffer());
-        transactions.close(producerId, result.firstOffset(), commit, coordinatorEpoch);
-        transactions.dropBefore(log.logStartOffset());
-        // The log told the listeners of the marker before the transaction closed: tell them again, now that the
-        // last stable offset moved, so that waiting read_committed fetches wake.
-        for (PartitionListener listener : listeners) {
-            listener.highWatermarkAdvanced(this, result.logEndOffset());
-        }
-        return result;
+        // The log closes the transaction (and records an abort in the segment's .txnindex) before the marker is
+        // readable, so the listeners it tells of the append already see the last stable offset moved past it.
+        return log.append(batch.buffer());
     }
 
     /**
@@ -271,6 +246,32 @@ public final class Partition {
         ensureOnline();
         try {
             return log.truncateTo(offset);
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
+     * Deletes the records below {@code offset} (DeleteRecords; {@link DeleteRecordsRequest#HIGH_WATERMARK} means the
+     * high watermark): the log start offset moves up to it, durably, and never down. Call on the partition's writer
+     * thread, so it is ordered with the appends.
+     *
+     * @return the log start offset (Kafka's low watermark) after the call
+     * @throws OffsetOutOfRangeException       when {@code offset} is negative (but not the sentinel) or above the
+     *                                         high watermark
+     * @throws io.spindle.log.RecordDeletionRefusedException when the topic's cleanup.policy has no delete
+     * @throws PartitionOfflineException      when the partition's storage has failed
+     */
+    public long deleteRecordsBefore(long offset) {
+        ensureOnline();
+        long highWatermark = highWatermark();
+        long target = offset == DeleteRecordsRequest.HIGH_WATERMARK ? highWatermark : offset;
+        if (target < 0 || target > highWatermark) {
+            throw new OffsetOutOfRangeException(name + ": cannot delete records below offset " + offset
+                    + ": it is not in [0, high watermark " + highWatermark + "]");
+        }
+        try {
+            return log.deleteRecordsBefore(target);
         } catch (LogOfflineException e) {
             throw new PartitionOfflineException(name, e);
         }
@@ -369,7 +370,6 @@ public final class Partition {
 
         @Override
         public void truncated(PartitionLog cut, long logEndOffset) {
-            transactions.rebuild(cut);
             for (PartitionListener listener : listeners) {
                 listener.truncated(Partition.this, logEndOffset);
             }

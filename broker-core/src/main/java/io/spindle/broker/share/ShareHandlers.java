@@ -6,17 +6,16 @@ import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.OtherGroups;
 import io.spindle.broker.group.RegistryGroupTopics;
+import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.GroupSettings;
 import io.spindle.config.ShareSettings;
-import io.spindle.config.TopicConfig;
 import io.spindle.log.PartitionLog;
 import io.spindle.share.ShareCoordinator;
 import java.time.Clock;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,8 +24,6 @@ import java.util.function.Function;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The share-group APIs of the broker (KIP-932): ShareGroupHeartbeat, ShareGroupDescribe, ShareFetch,
@@ -34,6 +31,9 @@ import org.slf4j.LoggerFactory;
  * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
+ *
+ * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
+ * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
  *
  * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
  * released or timed out in a share-partition wake the fetches waiting on that partition.
@@ -46,8 +46,6 @@ import org.slf4j.LoggerFactory;
  * the group coordinator's (offsets.topic.segment.bytes); the topic is compacted, which keeps it bounded.
  */
 public final class ShareHandlers implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ShareHandlers.class);
-
     private final ShareCoordinator coordinator;
     private final TopicRegistry topics;
     private final Partitions partitions;
@@ -62,8 +60,10 @@ public final class ShareHandlers implements AutoCloseable {
                          Clock clock) {
         this.topics = topics;
         this.partitions = partitions;
-        PartitionLog stateLog = stateLog(topics, partitions, groupSettings);
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock);
+        PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, ShareCoordinator.STATE_TOPIC,
+                groupSettings.offsetsSegmentBytes(), "share-group state");
+        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock,
+                new PartitionDeadLetterSink(topics, partitions, dataPath, clock));
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
@@ -78,21 +78,6 @@ public final class ShareHandlers implements AutoCloseable {
                 new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions),
                 new AlterShareGroupOffsetsHandler(coordinator, topics, partitions, consumerGroupExists),
                 new DeleteShareGroupOffsetsHandler(coordinator, topics));
-    }
-
-    private static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, GroupSettings settings) {
-        String name = ShareCoordinator.STATE_TOPIC;
-        if (topics.topic(name).isEmpty()) {
-            Map<String, String> overrides = new HashMap<>();
-            overrides.put(TopicConfig.CLEANUP_POLICY, "compact");
-            overrides.put(TopicConfig.RETENTION_MS, "-1");
-            overrides.put(TopicConfig.RETENTION_BYTES, "-1");
-            overrides.put(TopicConfig.SEGMENT_BYTES, Integer.toString(settings.offsetsSegmentBytes()));
-            topics.create(name, 1, overrides);
-            log.info("Created the internal topic {} for share-group state", name);
-        }
-        return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
-                "the internal topic " + name + " has no partition 0 log under the data directory")).log();
     }
 
     static ShareCoordinator.Client client(RequestHeader header, ClientConnection connection) {

@@ -29,10 +29,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code spindle_share_group_members{group}}: members now;</li>
  *   <li>{@code spindle_share_partition_in_flight{group,topic,partition}}: records in the in-flight window;</li>
  *   <li>{@code spindle_share_partition_acquired{...}}: records held by consumers now;</li>
+ *   <li>{@code spindle_share_partition_available{...}}: records in the window that may be acquired (now or after their
+ *       wait);</li>
+ *   <li>{@code spindle_share_partition_dead_lettering{...}}: records waiting for their dead-letter copy;</li>
+ *   <li>{@code spindle_share_partition_dead_letters_total{...}}: records copied to the dead-letter topic (then
+ *       archived) since the broker started;</li>
  *   <li>{@code spindle_share_partition_lag{...}}: records below the high watermark still to finish;</li>
  *   <li>{@code spindle_share_partition_archived_total{...}}: records archived since the broker started (rejected,
  *       over the delivery count limit);</li>
- *   <li>{@code spindle_share_lock_timeouts_total}: records whose acquisition lock expired since the broker started.</li>
+ *   <li>{@code spindle_share_lock_timeouts_total}: records whose acquisition lock expired since the broker started;
+ *       per group {@code spindle_share_group_lock_timeouts_total{group}};</li>
+ *   <li>{@code spindle_share_group_deliveries_total{group,delivery_count}}: acquisitions that gave a record that
+ *       delivery count (1 to 10, 10 standing for 10 and up);</li>
+ *   <li>{@code spindle_share_group_dead_letters_total{group}}: records copied to the dead-letter topic.</li>
  * </ul>
  * A deleted group's meters are removed at the next refresh.
  */
@@ -70,6 +79,7 @@ final class ShareMeters {
         Set<String> seen = new HashSet<>();
         members.forEach((group, count) -> seen.add(gauge("spindle.share.group.members", "Members of the share group now",
                 Tags.of("group", group), count)));
+        Map<String, long[]> deliveries = new HashMap<>();
         for (Map.Entry<ShareStateRecords.Key, SharePartition> e : coordinator.sharePartitions().entrySet()) {
             ShareStateRecords.Key key = e.getKey();
             Optional<TopicInfo> topic = topics.topic(key.topicId());
@@ -82,12 +92,23 @@ final class ShareMeters {
             long acquired;
             long lag;
             long archived;
+            long available;
+            long deadLettering;
+            long deadLettered;
+            long[] groupDeliveries = deliveries.computeIfAbsent(key.group(),
+                    g -> new long[SharePartition.MAX_COUNTED_DELIVERY + 1]);
             SharePartition state = e.getValue();
             synchronized (state) {
                 inFlight = state.inFlight();
                 acquired = state.acquired();
                 lag = state.lag(highWatermark);
                 archived = state.archivedTotal();
+                available = state.available();
+                deadLettering = state.deadLettering();
+                deadLettered = state.deadLetteredTotal();
+                for (int count = 1; count <= SharePartition.MAX_COUNTED_DELIVERY; count++) {
+                    groupDeliveries[count] += state.deliveries(count);
+                }
             }
             Tags tags = Tags.of("group", key.group(), "topic", topic.get().name(), "partition",
                     Integer.toString(key.partition()));
@@ -97,6 +118,25 @@ final class ShareMeters {
             seen.add(gauge("spindle.share.partition.lag", "Records below the high watermark still to finish", tags, lag));
             seen.add(counter("spindle.share.partition.archived", "Records archived since the broker started", tags,
                     archived));
+            seen.add(gauge("spindle.share.partition.available", "Records in the window that may be acquired", tags,
+                    available));
+            seen.add(gauge("spindle.share.partition.dead.lettering", "Records waiting for their dead-letter copy", tags,
+                    deadLettering));
+            seen.add(counter("spindle.share.partition.dead.letters", "Records copied to the dead-letter topic", tags,
+                    deadLettered));
+        }
+        for (Map.Entry<String, long[]> e : deliveries.entrySet()) {
+            String group = e.getKey();
+            for (int count = 1; count <= SharePartition.MAX_COUNTED_DELIVERY; count++) {
+                if (e.getValue()[count] > 0) {
+                    seen.add(counter("spindle.share.group.deliveries", "Deliveries by the delivery count they gave",
+                            Tags.of("group", group, "delivery_count", Integer.toString(count)), e.getValue()[count]));
+                }
+            }
+            seen.add(counter("spindle.share.group.lock.timeouts", "Records whose acquisition lock expired",
+                    Tags.of("group", group), coordinator.lockTimeouts(group)));
+            seen.add(counter("spindle.share.group.dead.letters", "Records copied to the dead-letter topic",
+                    Tags.of("group", group), coordinator.deadLettered(group)));
         }
         meters.entrySet().removeIf(e -> {
             if (seen.contains(e.getKey())) {

@@ -24,6 +24,9 @@ import org.apache.kafka.common.protocol.Errors;
  * What ShareFetch and ShareAcknowledge do to a share-partition: acknowledge records and acquire records, each
  * change written to the share state before the client hears of it (the futures complete once it is durable).
  *
+ * <p>A record whose {@value DeliverAtHeaders#HEADER} header names a later time is not acquired before it
+ * ({@link DeliverAtHeaders}); a released one may wait its group's redelivery backoff (the share-partition knows).
+ *
  * <p>Acquiring reads the log while holding the share-partition's monitor, so concurrent fetches of one
  * share-partition take turns (Kafka's share-partition fetch lock); the read only maps a slice of a segment.
  *
@@ -106,10 +109,11 @@ final class ShareRecords {
         synchronized (state) {
             state.advanceTo(partition.logStartOffset());
             long highWatermark = partition.highWatermark();
-            if (!state.hasAcquirable(highWatermark)) {
+            long now = coordinator.nowMs();
+            if (!state.hasAcquirable(highWatermark, now)) {
                 return null;
             }
-            long from = state.nextFetchOffset();
+            long from = state.nextFetchOffset(now);
             if (from >= highWatermark) {
                 return null;
             }
@@ -119,7 +123,7 @@ final class ShareRecords {
                 return null;
             }
             List<AcquiredRange> ranges = state.acquire(member, from, Math.min(slice.nextOffset(), highWatermark),
-                    maxRecords, coordinator.nowMs());
+                    maxRecords, now, new DeliverAtHeaders(slice));
             if (ranges.isEmpty()) {
                 slice.close();
                 return null;

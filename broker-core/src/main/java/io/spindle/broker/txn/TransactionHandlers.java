@@ -1,9 +1,9 @@
 package io.spindle.broker.txn;
 
 import io.spindle.broker.ApiHandler;
+import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
-import io.spindle.config.TopicConfig;
 import io.spindle.config.TransactionSettings;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.PartitionLog;
@@ -12,11 +12,7 @@ import io.spindle.txn.TransactionCoordinator;
 import io.spindle.txn.TransactionMarkers;
 import io.spindle.txn.Transactions;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The transactional APIs of the broker and their coordinator: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
@@ -25,45 +21,29 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lifecycle: construct after the group coordinator (offsets committed in transactions complete there) and the
  * data path (markers go through its partition writers); it creates the internal topic
- * {@value TransactionCoordinator#STATE_TOPIC} with one partition on first start and loads the coordinator from it,
- * blocking. {@link #close()} before the group coordinator and the data path close.
+ * {@value TransactionCoordinator#STATE_TOPIC} with one partition and cleanup.policy=compact on first start, sets an
+ * existing one back to compact if it was altered ({@link InternalTopics}), and loads the coordinator from it,
+ * blocking. Compaction alone keeps the topic's size bounded. {@link #close()} before the group coordinator and the data path close.
  *
  * <p>Settings: the broker configuration's {@link TransactionSettings} (its transaction.* keys).
  */
 public final class TransactionHandlers implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(TransactionHandlers.class);
-
     private final TransactionCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
     public TransactionHandlers(TransactionSettings settings, TopicRegistry topics, Partitions partitions,
                                ProducerIds producerIds, TransactionMarkers markers, GroupCoordinator groups, Clock clock) {
-        PartitionLog stateLog = stateLog(topics, partitions, settings);
+        PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, TransactionCoordinator.STATE_TOPIC,
+                settings.stateLogSegmentBytes(), "transaction state");
         this.coordinator = TransactionCoordinator.start(stateLog, settings, producerIds, markers,
                 groups::completeTransaction, clock);
         this.handlers = List.of(
                 new AddPartitionsToTxnHandler(coordinator, partitions),
                 new AddOffsetsToTxnHandler(coordinator),
                 new EndTxnHandler(coordinator),
-                new TxnOffsetCommitHandler(coordinator, groups),
+                new TxnOffsetCommitHandler(coordinator, groups, settings.offersVersion2()),
                 new DescribeTransactionsHandler(coordinator),
                 new ListTransactionsHandler(coordinator, clock));
-    }
-
-    /** The partition log of the internal state topic, the topic created first if it does not exist. */
-    private static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, TransactionSettings settings) {
-        String name = TransactionCoordinator.STATE_TOPIC;
-        if (topics.topic(name).isEmpty()) {
-            Map<String, String> overrides = new HashMap<>();
-            overrides.put(TopicConfig.CLEANUP_POLICY, "compact");
-            overrides.put(TopicConfig.RETENTION_MS, "-1");
-            overrides.put(TopicConfig.RETENTION_BYTES, "-1");
-            overrides.put(TopicConfig.SEGMENT_BYTES, Integer.toString(settings.stateLogSegmentBytes()));
-            topics.create(name, 1, overrides);
-            log.info("Created the internal topic {} for transaction state", name);
-        }
-        return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
-                "the internal topic " + name + " has no partition 0 log under the data directory")).log();
     }
 
     /** One handler per transactional API. */

@@ -15,35 +15,43 @@ import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 import org.apache.kafka.common.requests.TxnOffsetCommitResponse;
 
 /**
- * TxnOffsetCommit, versions 0 to 4 (5 and 6 belong to transaction version 2, which this broker does not offer):
- * offsets committed inside a transaction. The group must be part of the producer's open transaction
- * (AddOffsetsToTxn first; {@link Transactions#verifyGroup}), else every partition gets the check's error; the
- * group coordinator keeps the offsets apart until the transaction coordinator completes the transaction
- * ({@link GroupCoordinator#commitTransactionalOffsets}).
+ * TxnOffsetCommit, versions 0 to 5 (6 names topics by id, KIP-1319, and is not served): offsets committed inside a
+ * transaction. Up to version 4, or when the broker does not offer transaction version 2, the group must be part of
+ * the producer's open transaction (AddOffsetsToTxn first; {@link Transactions#verifyGroup}). From version 5 with
+ * transaction version 2 (KIP-890 part 2) the request adds its group to the transaction itself, as AddOffsetsToTxn
+ * would ({@link Transactions#joinGroup}), and kafka-clients sends no AddOffsetsToTxn. Either way a refusal is every
+ * partition's error, and the group coordinator keeps the offsets apart until the transaction coordinator completes
+ * the transaction ({@link GroupCoordinator#commitTransactionalOffsets}).
  */
 final class TxnOffsetCommitHandler extends VersionedApiHandler {
-    private static final short MAX_VERSION = TxnOffsetCommitRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2;
+    private static final short MAX_VERSION = TxnOffsetCommitRequest.LAST_STABLE_VERSION_BEFORE_TRANSACTION_V2 + 1;
+    private static final short FIRST_VERSION_THAT_ADDS = MAX_VERSION;
 
     private final Transactions transactions;
     private final GroupCoordinator groups;
+    private final boolean version2Offered;
 
-    TxnOffsetCommitHandler(Transactions transactions, GroupCoordinator groups) {
+    TxnOffsetCommitHandler(Transactions transactions, GroupCoordinator groups, boolean version2Offered) {
         super(ApiKeys.TXN_OFFSET_COMMIT, (short) 0, MAX_VERSION);
         this.transactions = transactions;
         this.groups = groups;
+        this.version2Offered = version2Offered;
     }
 
     @Override
     public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
         TxnOffsetCommitRequestData data = ((TxnOffsetCommitRequest) request).data();
-        Errors error = transactions.verifyGroup(data.transactionalId(), data.producerId(), data.producerEpoch(),
-                data.groupId());
-        if (error != Errors.NONE) {
-            return CompletableFuture.completedFuture(ApiResponse.of(new TxnOffsetCommitResponse(
-                    TxnOffsetCommitRequest.getErrorResponse(data, error))));
-        }
-        return groups.commitTransactionalOffsets(data)
-                .handle((response, failure) -> ApiResponse.of(new TxnOffsetCommitResponse(failure == null ? response
-                        : TxnOffsetCommitRequest.getErrorResponse(data, Errors.COORDINATOR_NOT_AVAILABLE))));
+        CompletableFuture<Errors> admission = version2Offered && request.version() >= FIRST_VERSION_THAT_ADDS
+                ? transactions.joinGroup(data.transactionalId(), data.producerId(), data.producerEpoch(), data.groupId())
+                        .handle((error, failure) -> failure != null ? TxnErrors.ofFailure(failure)
+                                : error == Errors.PRODUCER_FENCED ? Errors.INVALID_PRODUCER_EPOCH : error)
+                : CompletableFuture.completedFuture(transactions.verifyGroup(data.transactionalId(), data.producerId(),
+                        data.producerEpoch(), data.groupId()));
+        return admission.thenCompose(error -> error != Errors.NONE
+                ? CompletableFuture.completedFuture(ApiResponse.of(new TxnOffsetCommitResponse(
+                        TxnOffsetCommitRequest.getErrorResponse(data, error))))
+                : groups.commitTransactionalOffsets(data)
+                        .handle((response, failure) -> ApiResponse.of(new TxnOffsetCommitResponse(failure == null ? response
+                                : TxnOffsetCommitRequest.getErrorResponse(data, Errors.COORDINATOR_NOT_AVAILABLE)))));
     }
 }

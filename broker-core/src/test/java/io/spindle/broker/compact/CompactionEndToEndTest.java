@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.broker.Kcat;
 import io.spindle.broker.LocalBroker;
 import io.spindle.broker.metrics.PrometheusText;
 import io.spindle.config.BrokerConfig;
@@ -14,14 +15,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Compaction seen by kafka-clients 4.4.0: many updates of a few keys in a compacted topic with small segments are
  * cleaned by the broker's cleaner thread, and a consumer reading from the beginning then gets each key's latest value
  * at the offset it was written at; a tombstone removes its key; a restart in the middle loses nothing and the
- * cleaner goes on from its checkpoint.
+ * cleaner goes on from its checkpoint. kcat (librdkafka) reads the same from the beginning, and both clients, put at an
+ * offset the cleaner removed, go on at the next offset kept.
  */
 class CompactionEndToEndTest {
     private static final String TOPIC = "table";
@@ -39,6 +45,8 @@ class CompactionEndToEndTest {
 
     @TempDir
     Path dataDir;
+    @TempDir
+    Path work;
 
     private LocalBroker broker;
 
@@ -112,15 +120,26 @@ class CompactionEndToEndTest {
                 .until(() -> cleanedUpTo() > offset);
     }
 
+    /** "offset key value" of each record, "null" for a tombstone's value (what kcat prints with -Z, lower-cased). */
+    private static List<String> lines(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> r.offset() + " " + text(r.key()) + " " + text(r.value())).toList();
+    }
+
     /** Checks that each key of the test appears once, with its latest value at its original offset. */
     private void assertOnlyTheLatestValueOfEveryKey(List<ConsumerRecord<byte[], byte[]>> records) {
+        assertOnlyTheLatestValueOfEveryKeyIn(lines(records));
+    }
+
+    /** As above, for records as "offset key value" lines. */
+    private void assertOnlyTheLatestValueOfEveryKeyIn(List<String> records) {
         Map<String, List<String>> seen = new LinkedHashMap<>();
         long previous = -1;
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            assertTrue(record.offset() > previous, "offsets go up: " + record.offset() + " after " + previous);
-            previous = record.offset();
-            String key = text(record.key());
-            seen.computeIfAbsent(key, k -> new ArrayList<>()).add(record.offset() + "=" + text(record.value()));
+        for (String record : records) {
+            String[] parts = record.split(" ");
+            long offset = Long.parseLong(parts[0]);
+            assertTrue(offset > previous, "offsets go up: " + offset + " after " + previous);
+            previous = offset;
+            seen.computeIfAbsent(parts[1], k -> new ArrayList<>()).add(offset + "=" + parts[2]);
         }
         for (var entry : latest.entrySet()) {
             if (entry.getKey().equals("filler")) {
@@ -205,6 +224,88 @@ class CompactionEndToEndTest {
         produceRounds(15, 15);
         awaitCleanedPast("k" + (KEYS - 1));
         assertOnlyTheLatestValueOfEveryKey(readAll());
+    }
+
+    @Test
+    void kcatFromTheBeginningGetsOnlyTheLatestValueOfEachKeyAndTheTombstonesInOffsetOrder() throws Exception {
+        Kcat.assumeInstalled();
+        broker = start();
+        broker.createTopic(TOPIC, 1, Map.of(TopicConfig.CLEANUP_POLICY, "compact", TopicConfig.SEGMENT_BYTES, "1024",
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01"));
+        produceRounds(20, 0);
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            send(producer, "k3", null);     // within delete.retention.ms (a day): every reader must see it
+            for (int i = 0; i < 40; i++) {
+                send(producer, "filler", "g" + i);
+            }
+        }
+        awaitCleanedPast("k3");
+
+        String output = Kcat.run(work, List.of("-b", broker.bootstrapServers(), "-t", TOPIC, "-p", "0", "-C",
+                "-o", "beginning", "-e", "-q", "-Z", "-f", "%o %k %s\\n"));
+
+        List<String> records = Arrays.stream(output.split("\n")).map(l -> l.replace(" NULL", " null")).toList();
+        assertOnlyTheLatestValueOfEveryKeyIn(records);
+        assertTrue(records.contains(latest.get("k3")[0] + " k3 null"), "kcat read k3's tombstone: " + records);
+        assertTrue(records.size() < 100, records.size() + " records of the 241 written remain");
+    }
+
+    @Test
+    void aConsumerPutInAHoleGoesOnAtTheNextOffsetKeptWithKafkaClientsAndKcat() throws Exception {
+        broker = start();
+        broker.createTopic(TOPIC, 1, Map.of(TopicConfig.CLEANUP_POLICY, "compact", TopicConfig.SEGMENT_BYTES, "1024",
+                TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01"));
+        // Every fourth record has a key of its own (kept for ever); the others overwrite "hot", so that all but the
+        // last of them become holes, between batches and inside them (the producer batches what it is given).
+        TreeSet<Long> kept = new TreeSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < 240; i++) {
+                String key = i % 4 == 0 || i >= 200 ? "own-" + i : "hot";
+                sent.add(producer.send(new ProducerRecord<>(TOPIC, 0, bytes(key), bytes("v" + i))));
+            }
+            for (int i = 0; i < sent.size(); i++) {
+                long offset = sent.get(i).get().offset();
+                if (i % 4 == 0 || i >= 199) {       // 199: the last "hot" record
+                    kept.add(offset);
+                }
+                latest.put(i % 4 == 0 || i >= 200 ? "own-" + i : "hot", new Object[] {offset, "v" + i});
+            }
+        }
+        awaitCleanedPast("hot");
+        assertEquals(List.copyOf(kept), readAll().stream().map(ConsumerRecord::offset).toList(),
+                "every record but the overwritten ones");
+        List<Long> holes = new ArrayList<>();
+        for (long offset = 0; offset < kept.last(); offset++) {
+            if (!kept.contains(offset)) {
+                holes.add(offset);
+            }
+        }
+
+        TopicPartition partition = new TopicPartition(TOPIC, 0);
+        // A short long-poll: a seek waits for the fetch in flight, which at the log end waits fetch.max.wait.ms.
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of("fetch.max.wait.ms", 10))) {
+            consumer.assign(List.of(partition));
+            for (long hole : holes) {
+                consumer.seek(partition, hole);
+                assertEquals(kept.higher(hole), firstOffsetPolled(consumer), "kafka-clients after a seek to " + hole);
+            }
+        }
+        for (long hole : List.of(holes.get(0), holes.get(holes.size() / 2), holes.get(holes.size() - 1))) {
+            String first = Kcat.run(work, List.of("-b", broker.bootstrapServers(), "-t", TOPIC, "-p", "0", "-C",
+                    "-o", Long.toString(hole), "-c", "1", "-e", "-q", "-f", "%o\\n")).trim();
+            assertEquals(Long.toString(kept.higher(hole)), first, "kcat -o " + hole);
+        }
+    }
+
+    private static long firstOffsetPolled(KafkaConsumer<byte[], byte[]> consumer) {
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .pollInSameThread().until(() -> {
+                    consumer.poll(Duration.ofMillis(50)).forEach(got::add);
+                    return !got.isEmpty();
+                });
+        return got.get(0).offset();
     }
 
     private static byte[] bytes(String text) {

@@ -1,12 +1,10 @@
 package io.spindle.broker.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.spindle.broker.Kcat;
 import io.spindle.broker.LocalBroker;
 import io.spindle.config.BrokerConfig;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** librdkafka (through kcat) as producer and consumer. Skipped where kcat is not installed. */
 class KcatInteropTest {
-    private static final String KCAT = "/usr/bin/kcat";
     private static final int RECORDS = 2_000;
 
     @TempDir
@@ -39,7 +36,7 @@ class KcatInteropTest {
 
     @BeforeEach
     void start() {
-        assumeTrue(Files.isExecutable(Path.of(KCAT)), "kcat is not installed");
+        Kcat.assumeInstalled();
         broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.FLUSH_MODE, "fsync"));
     }
 
@@ -62,7 +59,7 @@ class KcatInteropTest {
         Path file = work.resolve("input.txt");
         Files.writeString(file, input, StandardCharsets.UTF_8);
 
-        run(List.of(KCAT, "-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-P", "-K", ":", "-z", compression,
+        Kcat.run(work, List.of("-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-P", "-K", ":", "-z", compression,
                 "-X", "enable.idempotence=true", "-l", file.toString()));
 
         TopicPartition partition = new TopicPartition(topic, 0);
@@ -96,7 +93,7 @@ class KcatInteropTest {
             producer.flush();
         }
 
-        String output = run(List.of(KCAT, "-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-C", "-o", "beginning", "-e",
+        String output = Kcat.run(work, List.of("-b", broker.bootstrapServers(), "-t", topic, "-p", "0", "-C", "-o", "beginning", "-e",
                 "-q", "-f", "%o %k %s\\n"));
 
         String[] lines = output.split("\n");
@@ -104,19 +101,5 @@ class KcatInteropTest {
         for (int i = 0; i < RECORDS; i++) {
             assertEquals(i + " k" + i + " v" + i, lines[i]);
         }
-    }
-
-    private String run(List<String> command) throws IOException, InterruptedException {
-        Path stdout = work.resolve("stdout-" + System.nanoTime());
-        Path stderr = work.resolve("stderr-" + System.nanoTime());
-        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly();
-        }
-        String errors = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertTrue(exited, "kcat did not finish: " + errors);
-        assertEquals(0, process.exitValue(), "kcat failed: " + errors);
-        return Files.readString(stdout, StandardCharsets.UTF_8);
     }
 }

@@ -150,12 +150,13 @@ class ProduceRequestTest {
     }
 
     @Test
-    void aTransactionalBatchForAPartitionNotAddedToTheTransactionIsRefusedWithInvalidTxnState() throws Exception {
+    void aTransactionalBatchOfVersionTenForAPartitionNotAddedToTheTransactionIsRefusedWithInvalidTxnState() throws Exception {
         InitProducerIdResponse init = client.roundTrip(KafkaRequests.initProducerId("tx-1"));
         MemoryRecords transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, init.data().producerId(),
                 init.data().producerEpoch(), 0, records("tx"));
+        // Version 10: a transaction version 1 write, which must find its partition added (from v12 it adds it).
         PartitionProduceResponse produce = onlyPartition((ProduceResponse) client.roundTrip(
-                KafkaRequests.produce(TOPIC, 0, transactional, (short) -1, "tx-1")));
+                KafkaRequests.produce((short) 10, TOPIC, 0, transactional, (short) -1, "tx-1")));
 
         assertEquals(Errors.NONE, init.error());
         assertEquals(Errors.INVALID_TXN_STATE.code(), produce.errorCode());

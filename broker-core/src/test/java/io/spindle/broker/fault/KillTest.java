@@ -1,6 +1,5 @@
 package io.spindle.broker.fault;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -49,16 +48,8 @@ class KillTest {
         Path dataDir = Files.createDirectory(work.resolve("data"));
         // Small segments, so that kills also land around rolls and new segment files.
         try (BrokerProcess broker = new BrokerProcess(dataDir, work, Map.of("log.segment.bytes", "262144"))) {
-            crashRepeatedly(broker, kills, seed, 3000, Duration.ofSeconds(60), 100, () -> {
-                broker.kill();
-                broker.start();
-            });
+            crashRepeatedly(broker, kills, seed, 3000, Duration.ofSeconds(60), 100, Crash.sigkill(broker));
         }
-    }
-
-    /** What happens to the broker between two of its runs: killed, perhaps the power cut, started again. */
-    interface Crash {
-        void happen() throws Exception;
     }
 
     /**
@@ -75,14 +66,7 @@ class KillTest {
         createTopic(broker.bootstrapServers());
         OffsetCommitter committer = new OffsetCommitter(broker.bootstrapServers(), TOPIC, PARTITIONS);
         try (ProducerFleet fleet = new ProducerFleet(broker.bootstrapServers(), TOPIC, PARTITIONS, 3, seed, ledger)) {
-            for (int i = 0; i < crashes; i++) {
-                // A random moment: after a random number of further acknowledgements, so each run of the broker
-                // has served producers before it dies, with sends still in flight.
-                int target = ledger.ackedCount() + 1 + random.nextInt(maxAcksBetween);
-                await().atMost(ackTimeout).pollInterval(Duration.ofMillis(1))
-                        .until(() -> ledger.ackedCount() >= target);
-                crash.happen();
-            }
+            Crash.repeat(crash, crashes, random, maxAcksBetween, ackTimeout, ledger::ackedCount);
             fleet.stopAndDrain();
             committer.stop();
         }

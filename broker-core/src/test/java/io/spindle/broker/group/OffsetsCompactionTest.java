@@ -8,6 +8,8 @@ import io.spindle.broker.LocalBroker;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
+import io.spindle.share.ShareCoordinator;
+import io.spindle.txn.TransactionCoordinator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,8 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code __consumer_offsets} is bounded by compaction alone: kafka-clients commits many offsets for a few groups
@@ -110,17 +114,20 @@ class OffsetsCompactionTest {
         }
     }
 
-    @Test
-    void anOffsetsTopicAlteredToDeleteIsSetBackToCompactAtStart() throws Exception {
+    /** Each coordinator's state topic is bounded by compaction alone: time or size retention would delete state. */
+    @ParameterizedTest
+    @ValueSource(strings = {GroupCoordinator.OFFSETS_TOPIC, TransactionCoordinator.STATE_TOPIC,
+        ShareCoordinator.STATE_TOPIC})
+    void anInternalStateTopicAlteredToDeleteIsSetBackToCompactAtStart(String topic) throws Exception {
         broker = start();
-        ConfigResource offsets = new ConfigResource(ConfigResource.Type.TOPIC, GroupCoordinator.OFFSETS_TOPIC);
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         Admin admin = broker.admin();
-        admin.incrementalAlterConfigs(Map.of(offsets, List.of(new AlterConfigOp(
+        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
                 new ConfigEntry(TopicConfig.CLEANUP_POLICY, "delete"), AlterConfigOp.OpType.SET)))).all().get();
-        assertEquals("delete", policy(admin, offsets));
+        assertEquals("delete", policy(admin, resource));
 
         broker.restart();
-        assertEquals("compact", policy(broker.admin(), offsets));
+        assertEquals("compact", policy(broker.admin(), resource));
     }
 
     private static String policy(Admin admin, ConfigResource topic) throws Exception {

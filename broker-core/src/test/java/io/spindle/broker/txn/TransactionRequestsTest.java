@@ -1,12 +1,16 @@
 package io.spindle.broker.txn;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.spindle.broker.LocalBroker;
 import io.spindle.fixtures.RawKafkaConnection;
+import io.spindle.txn.TransactionState;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
@@ -154,5 +158,54 @@ class TransactionRequestsTest {
 
         assertEquals(Errors.INVALID_PRODUCER_EPOCH, v1.error());
         assertEquals(Errors.PRODUCER_FENCED, v4.error());
+    }
+
+    private TxnOffsetCommitResponse commitOffset(String transactionalId, InitProducerIdResponse init, short version)
+            throws Exception {
+        return client.roundTrip(TxnOffsetCommitRequest.Builder.forTopicNames(new TxnOffsetCommitRequestData()
+                .setTransactionalId(transactionalId).setGroupId("g").setProducerId(init.data().producerId())
+                .setProducerEpoch(init.data().producerEpoch()).setTopics(List.of(new TxnOffsetCommitRequestTopic()
+                        .setName(P0.topic()).setPartitions(List.of(new TxnOffsetCommitRequestPartition()
+                                .setPartitionIndex(0).setCommittedOffset(3))))), true).build(version));
+    }
+
+    private EndTxnResponse endV5(String transactionalId, long producerId, short epoch, boolean commit) throws Exception {
+        return client.roundTrip(new EndTxnRequest.Builder(new EndTxnRequestData().setTransactionalId(transactionalId)
+                .setProducerId(producerId).setProducerEpoch(epoch).setCommitted(commit), true).build((short) 5));
+    }
+
+    @Test
+    void txnOffsetCommitVersionFiveAddsItsGroupWhereVersionFourNeedsAddOffsetsToTxn() throws Exception {
+        InitProducerIdResponse init = init("tx");
+
+        TxnOffsetCommitResponse v4 = commitOffset("tx", init, (short) 4);
+        TxnOffsetCommitResponse v5 = commitOffset("tx", init, (short) 5);
+
+        assertEquals(Map.of(Errors.INVALID_TXN_STATE, 1), v4.errorCounts());
+        assertEquals(Map.of(Errors.NONE, 1), v5.errorCounts());
+        assertEquals(Set.of("g"), broker.broker().transactionCoordinator().describe("tx").orElseThrow().groups());
+    }
+
+    @Test
+    void endTxnVersionFiveAnswersTheBumpedEpochAndTheSameToARetry() throws Exception {
+        InitProducerIdResponse init = init("tx");
+        long producerId = init.data().producerId();
+        short epoch = init.data().producerEpoch();
+        addPartitionsV3("tx", init, P0);
+
+        EndTxnResponse first = endV5("tx", producerId, epoch, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.broker().transactionCoordinator().describe("tx")
+                .orElseThrow().state() == TransactionState.COMPLETE_ABORT);
+        EndTxnResponse retry = endV5("tx", producerId, epoch, false);
+        EndTxnResponse commitAtTheAbortsEpoch = endV5("tx", producerId, epoch, true);
+        EndTxnResponse emptyAbort = endV5("tx", producerId, first.data().producerEpoch(), false);
+
+        assertEquals(Errors.NONE, first.error());
+        assertEquals(producerId, first.data().producerId());
+        assertEquals(epoch + 1, first.data().producerEpoch());
+        assertEquals(first.data(), retry.data());
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH, commitAtTheAbortsEpoch.error());
+        assertEquals(Errors.NONE, emptyAbort.error());
+        assertEquals(epoch + 2, emptyAbort.data().producerEpoch());
     }
 }

@@ -207,9 +207,9 @@ class TransactionToolsTest {
         current.initTransactions();     // epoch 1
         current.beginTransaction();
         current.send(new ProducerRecord<>(TOPIC, 0, null, bytes("kept")));
-        current.commitTransaction();
+        current.commitTransaction();    // transaction version 2: the commit's marker carries epoch 2
         ProducerState state = describe(P0).get(0);
-        assertEquals(1, state.producerEpoch());
+        assertEquals(2, state.producerEpoch());
 
         ExecutionException stale = assertThrows(ExecutionException.class, () -> admin.abortTransaction(
                 new AbortTransactionSpec(P0, state.producerId(), (short) 0, 0)).all().get());

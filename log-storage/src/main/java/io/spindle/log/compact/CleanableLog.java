@@ -1,6 +1,7 @@
 package io.spindle.log.compact;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.log.AbortedTransaction;
 import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
 import java.io.IOException;
@@ -37,6 +38,15 @@ public interface CleanableLog {
      * segment.
      */
     List<SegmentFile> sealedSegments(long from, long to);
+
+    /** The first offset of the earliest open transaction, or {@code Long.MAX_VALUE}: the cleaner stays below it. */
+    long firstUnstableOffset();
+
+    /**
+     * The aborted transactions with a marker at or after {@code from} and a first offset below {@code to}, in marker
+     * order (from the log's aborted-transaction index): their batches are what a clean removes.
+     */
+    List<AbortedTransaction> abortedTransactions(long from, long to);
 
     /** Which emptied batches a clean keeps: each idempotent producer's last batch, so its sequence survives. */
     EmptyBatchPolicy producerLastBatches();

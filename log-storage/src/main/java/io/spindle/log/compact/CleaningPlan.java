@@ -11,7 +11,8 @@ import java.util.Optional;
  * <ul>
  *   <li>A log's cleanable range runs from its first dirty offset (where the last clean stopped) to its first
  *       uncleanable offset: the base of the active segment, or of the first segment holding a record younger than
- *       min.compaction.lag.ms, whichever is lower. The active segment and young records are never cleaned.</li>
+ *       min.compaction.lag.ms, or of the first segment holding offsets at or past the last stable offset, whichever
+ *       is lowest. The active segment, young records and undecided transactions are never cleaned.</li>
  *   <li>Its dirty ratio is the range's bytes over the bytes of the whole cleanable log (clean part plus range).</li>
  *   <li>A log is eligible when its policy compacts and it has dirty bytes, and either its ratio reaches
  *       min.cleanable.dirty.ratio or its oldest dirty record is older than max.compaction.lag.ms; of those, the
@@ -31,8 +32,16 @@ public final class CleaningPlan {
     public record SegmentSummary(long baseOffset, long sizeInBytes, long maxTimestampMs, boolean active) {
     }
 
-    /** One log, its segments oldest first, and where its last clean stopped. */
-    public record LogSummary(String name, TopicConfig config, List<SegmentSummary> segments, long firstDirtyOffset) {
+    /**
+     * One log, its segments oldest first, where its last clean stopped, and its first unstable offset (the first
+     * offset of its earliest open transaction; {@code Long.MAX_VALUE} when none is open).
+     */
+    public record LogSummary(String name, TopicConfig config, List<SegmentSummary> segments, long firstDirtyOffset,
+                             long firstUnstableOffset) {
+        /** A log with no transaction open. */
+        public LogSummary(String name, TopicConfig config, List<SegmentSummary> segments, long firstDirtyOffset) {
+            this(name, config, segments, firstDirtyOffset, Long.MAX_VALUE);
+        }
     }
 
     /**
@@ -69,11 +78,11 @@ public final class CleaningPlan {
         List<SegmentSummary> segments = log.segments();
         for (int i = 0; i < segments.size(); i++) {
             SegmentSummary segment = segments.get(i);
-            if (segment.active() || segment.maxTimestampMs() > youngest) {
+            long next = i + 1 < segments.size() ? segments.get(i + 1).baseOffset() : Long.MAX_VALUE;
+            if (segment.active() || segment.maxTimestampMs() > youngest || next > log.firstUnstableOffset()) {
                 firstUncleanable = segment.baseOffset();
                 break;
             }
-            long next = i + 1 < segments.size() ? segments.get(i + 1).baseOffset() : Long.MAX_VALUE;
             if (next <= log.firstDirtyOffset()) {
                 clean += segment.sizeInBytes();
             } else {

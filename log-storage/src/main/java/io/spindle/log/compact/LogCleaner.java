@@ -2,6 +2,7 @@ package io.spindle.log.compact;
 
 import io.spindle.config.CleanerSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.log.AbortedTransaction;
 import io.spindle.log.compact.CleaningPlan.Candidate;
 import io.spindle.log.compact.CleaningPlan.LogSummary;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
@@ -30,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The log cleaner: {@code log.cleaner.threads} background threads ({@code spindle-log-cleaner-N}) that compact the
  * logs whose cleanup.policy has compact. Each thread, over and over, picks the log with the highest dirty ratio at
  * or above its topic's min.cleanable.dirty.ratio, or one holding dirty records older than max.compaction.lag.ms
- * ({@link CleaningPlan}: never the active segment, never records younger than min.compaction.lag.ms), maps its
+ * ({@link CleaningPlan}: never the active segment, never records younger than min.compaction.lag.ms, never at or
+ * past the last stable offset), maps its
  * dirty part's keys ({@link SegmentCleaner#buildMap}, as far as its share of log.cleaner.dedupe.buffer.size goes),
  * rewrites the segments from the log start up to the mapped end into groups of at most segment.bytes, and has the
  * log swap them in ({@link CleanableLog#replaceSegments}). Then it records in the {@link CleanerCheckpoint} that the
@@ -60,8 +62,13 @@ public final class LogCleaner implements AutoCloseable {
     private final LongAdder runs = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder failures = new LongAdder();
     private volatile long lastRunNanos;
     private volatile double maxDirtyRatio;
+    /** Clock millis: when the cleaner was made, when a thread last finished a round, when each log was last cleaned. */
+    private final long startedMs;
+    private volatile long lastRoundEndMs;
+    private final Map<String, Long> lastCleanedMs = new ConcurrentHashMap<>();
 
     /**
      * A cleaner over the logs {@code logs} supplies (asked afresh each round), keeping its checkpoint in
@@ -86,6 +93,8 @@ public final class LogCleaner implements AutoCloseable {
             }
         });
         this.mapBytesPerThread = settings.dedupeBufferSize() / Math.max(1, settings.threads());
+        this.startedMs = clock.millis();
+        this.lastRoundEndMs = startedMs;
     }
 
     /** Starts the threads; none when log.cleaner.threads is 0. */
@@ -105,7 +114,9 @@ public final class LogCleaner implements AutoCloseable {
         Supplier<SegmentCleaner> cleaner = () -> made[0] != null ? made[0] : (made[0] = newSegmentCleaner());
         try {
             while (stopping.getCount() > 0) {
-                if (!cleanOnce(cleaner)) {
+                boolean cleaned = cleanOnce(cleaner);
+                lastRoundEndMs = clock.millis();
+                if (!cleaned) {
                     stopping.await(settings.backoffMs(), TimeUnit.MILLISECONDS);
                 }
             }
@@ -132,7 +143,9 @@ public final class LogCleaner implements AutoCloseable {
      * @return true when a log was cleaned (or a clean failed), false when none needed it
      */
     public boolean cleanOnce() {
-        return cleanOnce(this::newSegmentCleaner);
+        boolean cleaned = cleanOnce(this::newSegmentCleaner);
+        lastRoundEndMs = clock.millis();
+        return cleaned;
     }
 
     private boolean cleanOnce(Supplier<SegmentCleaner> cleaner) {
@@ -145,7 +158,8 @@ public final class LogCleaner implements AutoCloseable {
             if (!config.cleanupPolicy().compacts() || log.isOffline() || uncleanable.containsKey(log.name())) {
                 continue;
             }
-            LogSummary summary = new LogSummary(log.name(), config, log.segmentSummaries(), firstDirtyOffset(log));
+            LogSummary summary = new LogSummary(log.name(), config, log.segmentSummaries(), firstDirtyOffset(log),
+                    log.firstUnstableOffset());
             maxRatio = Math.max(maxRatio, CleaningPlan.candidate(summary, now).dirtyRatio());
             if (!inProgress.contains(log.name())) {
                 byName.put(log.name(), log);
@@ -176,6 +190,7 @@ public final class LogCleaner implements AutoCloseable {
             }
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             uncleanable.put(log.name(), reason);
+            failures.increment();
             LOG.error("{}: compaction failed, and this partition will not be compacted again until a restart: {}",
                     log.name(), reason);
             LOG.debug("{}: the compaction failure", log.name(), e);
@@ -202,12 +217,17 @@ public final class LogCleaner implements AutoCloseable {
         if (dirty.isEmpty()) {
             return;
         }
-        long mappedEnd = Math.min(cleaner.buildMap(dirty, firstDirty), candidate.firstUncleanableOffset());
+        List<AbortedTransaction> aborted = log.abortedTransactions(log.logStartOffset(),
+                candidate.firstUncleanableOffset());
+        long mappedEnd = Math.min(cleaner.buildMap(dirty, firstDirty, new CleanedTransactions(aborted)),
+                candidate.firstUncleanableOffset());
         List<SegmentFile> replaced = log.sealedSegments(log.logStartOffset(), mappedEnd);
         List<SegmentFile> cleaned = cleaner.clean(replaced, mappedEnd, config.segmentBytes(), now,
-                config.deleteRetentionMs(), log.producerLastBatches(), log.directory());
+                config.deleteRetentionMs(), log.producerLastBatches(), new CleanedTransactions(aborted),
+                log.directory());
         if (log.replaceSegments(replaced, cleaned)) {
             checkpoint.put(log.name(), mappedEnd);
+            lastCleanedMs.put(log.name(), clock.millis());
             LOG.debug("{}: cleaned offsets [{}, {}) of segments {} into {}", log.name(), firstDirty, mappedEnd,
                     replaced.stream().map(SegmentFile::baseOffset).toList(),
                     cleaned.stream().map(SegmentFile::baseOffset).toList());
@@ -241,6 +261,41 @@ public final class LogCleaner implements AutoCloseable {
         return lastRunNanos / 1e9;
     }
 
+    /** Cleans that failed since start (each left its log uncleanable until a restart). */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /**
+     * Seconds since a cleaner thread last finished a round (a clean, or a look that found nothing to clean), or since
+     * start when none has: it grows past log.cleaner.backoff.ms plus the longest clean only when the threads are stuck
+     * or gone.
+     */
+    public double secondsSinceLastRound() {
+        return Math.max(0, clock.millis() - lastRoundEndMs) / 1e3;
+    }
+
+    /**
+     * The dirty ratio of a compacted log now: the bytes of its cleanable range not yet cleaned over the bytes of the
+     * whole cleanable log (what {@link CleaningPlan} compares with min.cleanable.dirty.ratio); NaN when the log's
+     * policy does not compact.
+     */
+    public double dirtyRatio(CleanableLog log) {
+        if (!log.config().cleanupPolicy().compacts()) {
+            return Double.NaN;
+        }
+        LogSummary summary = new LogSummary(log.name(), log.config(), log.segmentSummaries(), firstDirtyOffset(log));
+        return CleaningPlan.candidate(summary, clock.millis()).dirtyRatio();
+    }
+
+    /**
+     * Seconds since this cleaner last cleaned the log, or since the cleaner started when it has not cleaned it yet
+     * (the checkpoint keeps where a clean stopped, not when).
+     */
+    public double secondsSinceLastClean(String logName) {
+        return Math.max(0, clock.millis() - lastCleanedMs.getOrDefault(logName, startedMs)) / 1e3;
+    }
+
     /** The highest dirty ratio among the compacted logs when a cleaner last looked. */
     public double maxDirtyRatio() {
         return maxDirtyRatio;
@@ -258,7 +313,9 @@ public final class LogCleaner implements AutoCloseable {
 
     /** Drops the checkpoint entries of logs that no longer exist. */
     public void forgetDeletedLogs() throws IOException {
-        checkpoint.retainOnly(logs.get().stream().map(CleanableLog::name).collect(Collectors.toSet()));
+        Set<String> names = logs.get().stream().map(CleanableLog::name).collect(Collectors.toSet());
+        lastCleanedMs.keySet().retainAll(names);
+        checkpoint.retainOnly(names);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.spindle.log.compact;
 
+import io.spindle.log.BatchHeader;
 import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
@@ -51,6 +53,9 @@ public final class SegmentCleaner {
     private final IoListener io;
     private final BatchRewriter rewriter = new BatchRewriter();
     private final BufferSupplier decompression = BufferSupplier.create();
+    private final RecordKeys recordKeys = new RecordKeys();
+    /** Where the last {@link #buildMap} started. */
+    private long mappedFrom = Long.MAX_VALUE;
 
     public SegmentCleaner(OffsetMap map) {
         this(map, (read, written) -> { });
@@ -63,13 +68,16 @@ public final class SegmentCleaner {
 
     /**
      * Clears the map and fills it with the keys of the records at offsets {@code from} and up, segment by segment,
-     * until the segments end or the map is full.
+     * until the segments end or the map is full. Markers and the batches of aborted {@code transactions} are passed
+     * over; a committed transaction's records are mapped like any others (the range lies below the last stable
+     * offset, so every transaction in it is decided).
      *
      * @return the first offset not mapped: the records below it are the ones {@link #clean} may remove, and where
      *         the next pass starts
      */
-    public long buildMap(List<SegmentFile> dirty, long from) throws IOException {
+    public long buildMap(List<SegmentFile> dirty, long from, CleanedTransactions transactions) throws IOException {
         map.clear();
+        mappedFrom = from;
         long next = from;
         for (SegmentFile segment : dirty) {
             try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
@@ -77,27 +85,23 @@ public final class SegmentCleaner {
                 ByteBuffer batches;
                 while ((batches = reader.next()) != null) {
                     io.transferred(batches.remaining(), 0);
-                    for (MutableRecordBatch batch : MemoryRecords.readableRecords(batches).batches()) {
+                    BatchHeader batch = BatchHeader.at(batches, 0);
+                    for (int at = 0; at < batches.limit(); at += (int) batch.sizeInBytes()) {
+                        batch.moveTo(at);
                         if (batch.lastOffset() < next) {
                             continue;
                         }
-                        if (batch.isControlBatch() || batch.isTransactional()) {
-                            // Kept whole by the rewrite, so their keys must not make older records go.
+                        if (batch.isControl() || (batch.isTransactional()
+                                && transactions.isAborted(batch.producerId(), batch.baseOffset()))) {
+                            // Markers have no keys; an aborted transaction's keys must not make older records go.
                             next = batch.lastOffset() + 1;
                             continue;
                         }
-                        try (CloseableIterator<Record> records = batch.streamingIterator(decompression,
-                                MAX_RECORD_BYTES)) {
-                            while (records.hasNext()) {
-                                Record record = records.next();
-                                if (record.offset() < next) {
-                                    continue;
-                                }
-                                if (record.hasKey() && !map.put(record.key(), record.offset())) {
-                                    return record.offset();             // full: this record starts the next pass
-                                }
-                                next = record.offset() + 1;
-                            }
+                        long full = batch.magic() == BatchHeader.CURRENT_MAGIC && !batch.isCompressed()
+                                ? mapInPlace(batches, batch, next)
+                                : mapThroughIterator(batches.slice(at, (int) batch.sizeInBytes()), next);
+                        if (full >= 0) {
+                            return full;
                         }
                         next = Math.max(next, batch.lastOffset() + 1);
                     }
@@ -105,6 +109,34 @@ public final class SegmentCleaner {
             }
         }
         return next;
+    }
+
+    /** Maps the keyed records at {@code from} and up of an uncompressed batch; the offset that did not fit, or -1. */
+    private long mapInPlace(ByteBuffer batches, BatchHeader batch, long from) {
+        recordKeys.reset(batches, batch);
+        while (recordKeys.next()) {
+            long offset = recordKeys.offset();
+            if (offset >= from && recordKeys.hasKey() && !map.put(recordKeys.array(), recordKeys.keyStart(),
+                    recordKeys.keyLength(), offset)) {
+                return offset;
+            }
+        }
+        return -1;
+    }
+
+    /** As {@link #mapInPlace}, for the one batch in {@code batch}, read with kafka-clients (compressed batches). */
+    private long mapThroughIterator(ByteBuffer batch, long from) {
+        for (MutableRecordBatch records : MemoryRecords.readableRecords(batch).batches()) {
+            try (CloseableIterator<Record> iterator = records.streamingIterator(decompression, MAX_RECORD_BYTES)) {
+                while (iterator.hasNext()) {
+                    Record record = iterator.next();
+                    if (record.offset() >= from && record.hasKey() && !map.put(record.key(), record.offset())) {
+                        return record.offset();
+                    }
+                }
+            }
+        }
+        return -1;
     }
 
     /**
@@ -118,19 +150,30 @@ public final class SegmentCleaner {
      *                          every segment stays (its header alone when all its records go), so that a cleaned file
      *                          ends at the offset its group ended: the segment after it still starts where the one
      *                          before ends, and a half-done swap can tell which old segments it replaces
+     * @param transactions      the aborted transactions of the range; a fresh one per clean (it tracks markers)
      * @return the cleaned files, one per group, each named after the base offset of its group's first segment
      */
     public List<SegmentFile> clean(List<SegmentFile> segments, long mappedEnd, int segmentBytes, long now,
-                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, Path dir) throws IOException {
-        BatchRewriter.RecordPredicate latest = (offset, key, tombstone, timestamp) -> {
+                                   long deleteRetentionMs, EmptyBatchPolicy keepEmpty, CleanedTransactions transactions,
+                                   Path dir) throws IOException {
+        LatestOffsets mapped = new LatestOffsets(map.latestOffsetsAscending(), map.size());
+        BatchRewriter.RecordPredicate latest = (offset, key, tombstone, pastDeleteHorizon, timestamp) -> {
             if (key == null) {
                 return false;
             }
             if (offset >= mappedEnd) {
+                // Not deduplicated yet: older records of its key may still be in the log, so even a tombstone past
+                // its delete horizon stays, or the value it deleted would come back (as Kafka's cleaner keeps it).
                 return true;
             }
+            if (offset >= mappedFrom) {
+                // buildMap put every keyed record of [mappedFrom, mappedEnd) that the rewrite asks about (markers and
+                // aborted transactions' records, which it skipped, the rewrite decides without asking), so the map holds this record's key with
+                // an offset at or past it: the record stays exactly when it is that latest offset. No hash needed.
+                return mapped.contains(offset) && !pastDeleteHorizon;
+            }
             long kept = map.get(key);
-            return kept < 0 || offset >= kept;
+            return (kept < 0 || offset >= kept) && !pastDeleteHorizon;
         };
         List<SegmentFile> cleaned = new ArrayList<>();
         ByteBuffer output = ByteBuffer.allocate(1 << 20);
@@ -153,7 +196,7 @@ public final class SegmentCleaner {
                         while ((batches = reader.next()) != null) {
                             output.clear();
                             BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
-                                    keepLastAndProducers, now, deleteRetentionMs, MAX_RECORD_BYTES);
+                                    keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
                             output = result.output().capacity() > output.capacity() ? result.output() : output;
                             ByteBuffer written = result.output();
                             int bytes = written.remaining();
@@ -186,6 +229,32 @@ public final class SegmentCleaner {
     private static long sizeOf(SegmentFile segment) throws IOException {
         try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
             return channel.size();
+        }
+    }
+
+    /**
+     * Membership in the map's latest offsets, ascending: asked about offsets in ascending order (as the rewrite goes),
+     * each question moves a cursor on, so a record costs a comparison or two instead of a hash and a lookup.
+     */
+    private static final class LatestOffsets {
+        private final long[] offsets;
+        private final int count;
+        private int at;
+
+        LatestOffsets(long[] offsets, int count) {
+            this.offsets = offsets;
+            this.count = count;
+        }
+
+        boolean contains(long offset) {
+            if (at > 0 && offsets[at - 1] >= offset) {
+                int found = Arrays.binarySearch(offsets, 0, count, offset);     // asked out of order: find it anew
+                at = found >= 0 ? found : -found - 1;
+            }
+            while (at < count && offsets[at] < offset) {
+                at++;
+            }
+            return at < count && offsets[at] == offset;
         }
     }
 

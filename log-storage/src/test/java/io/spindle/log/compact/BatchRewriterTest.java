@@ -2,7 +2,6 @@ package io.spindle.log.compact;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -55,15 +54,15 @@ class BatchRewriterTest {
 
     private BatchRewriter.Result rewrite(ByteBuffer input, BatchRewriter.RecordPredicate keep, boolean keepEmpty,
                                          long now) {
-        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty, now,
-                1000, MAX_RECORD);
+        return rewriter.rewrite(input, ByteBuffer.allocate(64), keep, (producer, lastOffset) -> keepEmpty,
+                CleanedTransactions.none(), now, 1000, MAX_RECORD);
     }
 
     @ParameterizedTest
     @EnumSource(value = CompressionType.class, names = {"NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"})
     void removedRecordsLeaveHolesAndTheBatchKeepsItsOffsetsProducerAndCodec(CompressionType codec) {
         ByteBuffer input = batch(codec);
-        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> offset != 101 && offset != 104,
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> offset != 101 && offset != 104,
                 false, 0);
 
         assertEquals(5, result.recordsRead());
@@ -91,14 +90,14 @@ class BatchRewriterTest {
     void aBatchWhoseRecordsAllStayAndHoldNoTombstoneIsCopiedByteForByte() {
         ByteBuffer input = MemoryRecords.withRecords(7, Compression.NONE,
                 new SimpleRecord(5, bytes("a"), bytes("1")), new SimpleRecord(6, bytes("b"), bytes("2"))).buffer();
-        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> true, false, 0);
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> true, false, 0);
         assertArrayEquals(input.array(), copy(result.output()));
         assertEquals(0, input.position(), "the input is left as it was");
     }
 
     @Test
-    void theFirstRewriteOfATombstoneSetsItsDeleteHorizonAndALaterOnePastItRemovesTheTombstone() {
-        BatchRewriter.Result first = rewrite(batch(CompressionType.NONE), (offset, key, tombstone, ts) -> true, false,
+    void theFirstRewriteOfATombstoneSetsItsDeleteHorizonAndALaterOnePastItLetsThePredicateRemoveIt() {
+        BatchRewriter.Result first = rewrite(batch(CompressionType.NONE), (offset, key, tombstone, expired, ts) -> true, false,
                 5000);
         MutableRecordBatch marked = batches(first.output()).get(0);
         assertEquals(OptionalLong.of(6000), marked.deleteHorizonMs(), "now + delete.retention.ms");
@@ -107,33 +106,40 @@ class BatchRewriterTest {
         marked.forEach(r -> timestamps.add(r.timestamp()));
         assertEquals(List.of(1000L, 1001L, 1002L, 1003L, 1004L), timestamps, "record timestamps are unchanged");
 
-        BatchRewriter.Result before = rewrite(first.output(), (offset, key, tombstone, ts) -> true, false, 5999);
+        BatchRewriter.Result before = rewrite(first.output(), (offset, key, tombstone, expired, ts) -> true, false, 5999);
         assertEquals(5, before.recordsRetained(), "the tombstone stays until its horizon");
 
-        List<Boolean> seenTombstones = new ArrayList<>();
-        BatchRewriter.Result after = rewrite(first.output(), (offset, key, tombstone, ts) -> {
-            seenTombstones.add(tombstone);
-            return true;
+        List<Long> expiredOffsets = new ArrayList<>();
+        BatchRewriter.Result after = rewrite(first.output(), (offset, key, tombstone, expired, ts) -> {
+            if (expired) {
+                expiredOffsets.add(offset);
+            }
+            return !expired;
         }, false, 6000);
+        assertEquals(List.of(102L), expiredOffsets, "the predicate is told which tombstone is past its horizon");
         assertEquals(4, after.recordsRetained());
-        assertFalse(seenTombstones.contains(true), "an expired tombstone does not even reach the predicate");
         batches(after.output()).forEach(b -> b.forEach(r -> assertTrue(r.hasValue())));
+
+        BatchRewriter.Result kept = rewrite(first.output(), (offset, key, tombstone, expired, ts) -> true, false,
+                6000);
+        assertEquals(5, kept.recordsRetained(), "and it may keep it: only the cleaner knows whether it still hides "
+                + "an older value");
     }
 
     @Test
     void aBatchLeftEmptyDisappearsUnlessItIsToBeKeptForItsProducer() {
-        BatchRewriter.Result dropped = rewrite(batch(CompressionType.LZ4), (offset, key, tombstone, ts) -> false,
+        BatchRewriter.Result dropped = rewrite(batch(CompressionType.LZ4), (offset, key, tombstone, expired, ts) -> false,
                 false, 0);
         assertEquals(0, dropped.output().remaining());
         assertEquals(0, dropped.recordsRetained());
 
         List<Long> asked = new ArrayList<>();
         BatchRewriter.Result kept = rewriter.rewrite(batch(CompressionType.LZ4), ByteBuffer.allocate(8),
-                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> {
+                (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> {
                     asked.add(producer);
                     asked.add(lastOffset);
                     return true;
-                }, 0, 1000, MAX_RECORD);
+                }, CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(PRODUCER, 104L), asked);
         List<MutableRecordBatch> out = batches(kept.output());
         assertEquals(1, out.size());
@@ -152,20 +158,10 @@ class BatchRewriterTest {
                 .buffer();
         List<Long> producers = new ArrayList<>();
         BatchRewriter.Result result = rewriter.rewrite(input, ByteBuffer.allocate(8),
-                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> producers.add(producer) && false,
-                0, 1000, MAX_RECORD);
+                (offset, key, tombstone, expired, ts) -> false, (producer, lastOffset) -> producers.add(producer) && false,
+                CleanedTransactions.none(), 0, 1000, MAX_RECORD);
         assertEquals(List.of(-1L), producers);
         assertEquals(0, result.output().remaining());
-    }
-
-    @Test
-    void transactionalAndControlBatchesAreKeptWholeWhateverThePredicateSays() {
-        ByteBuffer transactional = MemoryRecords.withTransactionalRecords(Compression.NONE, 7L, (short) 0, 0,
-                new SimpleRecord(1, bytes("k"), bytes("v")), new SimpleRecord(2, bytes("k"), bytes("w"))).buffer();
-        BatchRewriter.Result result = rewriter.rewrite(transactional, ByteBuffer.allocate(8),
-                (offset, key, tombstone, ts) -> false, (producer, lastOffset) -> false, 0, 0, MAX_RECORD);
-        assertEquals(2, result.recordsRetained());
-        assertEquals(transactional.remaining(), result.output().remaining(), "copied byte for byte");
     }
 
     @Test
@@ -173,7 +169,7 @@ class BatchRewriterTest {
         ByteBuffer input = MemoryRecords.withRecords(0, Compression.NONE, new SimpleRecord(1, null, bytes("x")),
                 new SimpleRecord(2, bytes("k"), bytes("y"))).buffer();
         List<String> keys = new ArrayList<>();
-        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, ts) -> {
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> {
             keys.add(key == null ? null : text(key));
             return key != null;
         }, false, 0);
@@ -189,7 +185,7 @@ class BatchRewriterTest {
         ByteBuffer b = MemoryRecords.withRecords(2, Compression.NONE, new SimpleRecord(1, bytes("a"), new byte[300]))
                 .buffer();
         ByteBuffer both = ByteBuffer.allocate(a.remaining() + b.remaining()).put(a).put(b).flip();
-        BatchRewriter.Result result = rewrite(both, (offset, key, tombstone, ts) -> offset != 0, false, 0);
+        BatchRewriter.Result result = rewrite(both, (offset, key, tombstone, expired, ts) -> offset != 0, false, 0);
         List<MutableRecordBatch> out = batches(result.output());
         assertEquals(2, out.size());
         assertEquals(List.of(0L, 2L), out.stream().map(MutableRecordBatch::baseOffset).toList());
@@ -202,5 +198,58 @@ class BatchRewriterTest {
         byte[] b = new byte[buffer.remaining()];
         buffer.duplicate().get(b);
         return b;
+    }
+
+    /** Three uncompressed idempotent batches of 4 records without tombstones, offsets 0..11, timestamps 500 + offset. */
+    private static ByteBuffer plainBatches() {
+        ByteBuffer all = ByteBuffer.allocate(4096);
+        for (int b = 0; b < 3; b++) {
+            SimpleRecord[] records = new SimpleRecord[4];
+            for (int i = 0; i < 4; i++) {
+                int offset = b * 4 + i;
+                records[i] = new SimpleRecord(500 + offset, bytes("k" + offset), bytes("v" + offset));
+            }
+            all.put(MemoryRecords.withIdempotentRecords(b * 4L, Compression.NONE, PRODUCER, EPOCH, b * 4, 0, records)
+                    .buffer());
+        }
+        return all.flip();
+    }
+
+    @Test
+    void anUncompressedBatchIsRewrittenInPlaceKeepingItsRecordsBytesAndHeaderButLengthCountMaxTimestampAndCrc() {
+        ByteBuffer input = plainBatches();
+        // Batch 0 keeps 0 and 2; batch 1 keeps all; batch 2 keeps nothing.
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> offset == 0 || offset == 2
+                || (offset >= 4 && offset < 8), false, 0);
+
+        assertEquals(12, result.recordsRead());
+        assertEquals(6, result.recordsRetained());
+        assertEquals(input.remaining(), result.bytesRead());
+        List<MutableRecordBatch> out = batches(result.output());
+        assertEquals(2, out.size(), "the emptied batch is gone");
+        List<String> seen = new ArrayList<>();
+        for (MutableRecordBatch batch : out) {
+            batch.ensureValid();
+            assertEquals(PRODUCER, batch.producerId());
+            assertEquals(batch.baseOffset() + 3, batch.lastOffset(), "the last offset delta stays");
+            long max = -1;
+            for (Record record : batch) {
+                seen.add(record.offset() + ":" + text(record.key()) + "=" + text(record.value()) + "@" + record.timestamp());
+                max = Math.max(max, record.timestamp());
+            }
+            assertEquals(max, batch.maxTimestamp());
+        }
+        assertEquals(List.of("0:k0=v0@500", "2:k2=v2@502", "4:k4=v4@504", "5:k5=v5@505", "6:k6=v6@506", "7:k7=v7@507"),
+                seen);
+        assertEquals(2, out.get(0).countOrNull());
+    }
+
+    @Test
+    void anUncompressedBatchKeptWholeIsCopiedByteForByte() {
+        ByteBuffer input = plainBatches();
+        BatchRewriter.Result result = rewrite(input, (offset, key, tombstone, expired, ts) -> true, false, 0);
+
+        assertEquals(input, result.output());
+        assertEquals(12, result.recordsRetained());
     }
 }

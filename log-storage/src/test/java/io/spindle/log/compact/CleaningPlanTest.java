@@ -33,6 +33,15 @@ class CleaningPlanTest {
     }
 
     @Test
+    void theRangeEndsAtTheSegmentHoldingTheLastStableOffset() {
+        Candidate inside = CleaningPlan.candidate(new LogSummary("t-0", config(), segments(), 0, 25), NOW);
+        assertEquals(20, inside.firstUncleanableOffset(), "segment 20 holds offset 25: an open transaction starts there");
+        assertEquals(200, inside.dirtyBytes());
+        Candidate atBase = CleaningPlan.candidate(new LogSummary("t-0", config(), segments(), 0, 30), NOW);
+        assertEquals(30, atBase.firstUncleanableOffset(), "segment 20 ends below offset 30");
+    }
+
+    @Test
     void theRangeEndsAtTheActiveSegmentAndTheRatioIsDirtyOverCleanable() {
         Candidate c = CleaningPlan.candidate(new LogSummary("t-0", config(), segments(), 20), NOW);
         assertEquals(40, c.firstUncleanableOffset());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OffsetMapTest {
@@ -39,15 +40,16 @@ class OffsetMapTest {
 
     @Test
     void memoryBoundsTheKeysAndAFullMapRefusesNewKeysButUpdatesOldOnes() {
-        OffsetMap map = new OffsetMap(24 * 100);     // 97 slots (the largest prime), 87 keys
-        assertEquals(87, map.capacity());
+        // 2400 / (24 + 8 * 0.9) = 76 slots' worth: 73 slots (the largest prime), 65 keys
+        OffsetMap map = new OffsetMap(24 * 100);
+        assertEquals(65, map.capacity());
         int put = 0;
         while (map.put(key("k" + put), put)) {
             put++;
         }
-        assertEquals(87, put);
+        assertEquals(65, put);
         assertTrue(map.isFull());
-        assertEquals(86, map.latestOffset(), "a refused put changes nothing");
+        assertEquals(64, map.latestOffset(), "a refused put changes nothing");
         assertTrue(map.put(key("k5"), 500), "a key already there is updated");
         assertEquals(500, map.get(key("k5")));
         for (int i = 0; i < put; i++) {
@@ -98,5 +100,39 @@ class OffsetMapTest {
     @Test
     void tooLittleMemoryIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new OffsetMap(47));
+    }
+
+    @Test
+    void theTableGrowsFromSmallAndKeepsEveryKeyAcrossTheGrowths() {
+        OffsetMap map = new OffsetMap(32L << 20);
+        int keys = 100_000;                             // past INITIAL_SLOTS * GROW_LOAD several times over
+        for (int i = 0; i < keys; i++) {
+            assertTrue(map.put(key("k" + i), i));
+        }
+        map.put(key("k7"), keys);
+        assertEquals(keys, map.size());
+        for (int i = 0; i < keys; i++) {
+            assertEquals(i == 7 ? keys : i, map.get(key("k" + i)));
+        }
+        map.clear();
+        assertEquals(-1, map.get(key("k1")));
+        assertEquals(0, map.size());
+    }
+
+    @Test
+    void latestOffsetsComeAscendingOnePerKey() {
+        OffsetMap map = new OffsetMap(1 << 20);
+        map.put(key("a"), 1);
+        map.put(key("b"), 2);
+        map.put(key("a"), 5);
+        byte[] c = "xcx".getBytes(StandardCharsets.UTF_8);
+        map.put(c, 1, 1, 9);
+        map.put(key("b"), 12);
+
+        long[] offsets = map.latestOffsetsAscending();
+
+        assertEquals(3, map.size());
+        assertEquals(List.of(5L, 9L, 12L), List.of(offsets[0], offsets[1], offsets[2]));
+        assertEquals(9, map.get(key("c")), "a key given as an array slice is the same key as in a buffer");
     }
 }

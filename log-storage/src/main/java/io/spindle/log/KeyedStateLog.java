@@ -1,8 +1,5 @@
-package io.spindle.groups;
+package io.spindle.log;
 
-import io.spindle.log.AppendResult;
-import io.spindle.log.LogSlice;
-import io.spindle.log.PartitionLog;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -18,24 +15,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A coordinator's state as a log of key/value records in partition 0 of an internal topic: the group
- * coordinator's in {@code __consumer_offsets} (format in {@link OffsetsRecords}), the share-group coordinator's in
- * {@code __share_group_state} (module share-groups, its own format). Replaying the log from its start in order rebuilds the state: the last record of
- * a key wins, a null value deletes it.
+ * A coordinator's state as a log of key/value records in partition 0 of an internal compacted topic: the group
+ * coordinator's in {@code __consumer_offsets}, the share-group coordinator's in {@code __share_group_state}, the
+ * transaction coordinator's in {@code __transaction_state}; each owner has its own record format and sees only bytes
+ * here. Replaying the log from its start in order rebuilds the state: the last record of a key wins, a null value
+ * (a tombstone) deletes it.
  *
- * <p>Bounded size, by compaction: the topic has {@code cleanup.policy=compact}, so the log cleaner keeps the
+ * <p>Bounded size, by compaction alone: the topic has {@code cleanup.policy=compact}, so the log cleaner keeps the
  * record with the highest offset of each key and drops a tombstone after {@code delete.retention.ms}. Replaying
  * a compacted log gives the same state as replaying the whole one, because only the last record of a key counts;
  * the holes compaction leaves in the offsets are skipped by the replay, which reads batch after batch. Every
  * record has a key (a compacted topic has no use for one without). A log written by an older version, whose
- * coordinator appended snapshots (the current value of every live key again) and deleted the segments before
- * them, replays the same way: a snapshot's records are ordinary records that repeat current values.
+ * coordinator appended snapshots (the current value of every live key again) and deleted the segments wholly
+ * before them, replays the same way: a snapshot's records are ordinary records that repeat current values, and
+ * the log simply starts later.
  *
- * <p>Not thread-safe: its owner serializes the calls (the group coordinator on its thread, the share coordinator
- * under a monitor).
+ * <p>Not thread-safe: its owner serializes the calls (a coordinator on its thread, or under a monitor).
  */
-public final class OffsetsLog {
-    private static final Logger LOG = LoggerFactory.getLogger(OffsetsLog.class);
+public final class KeyedStateLog {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyedStateLog.class);
     /** Records per batch are capped so one batch stays far below segment.bytes and max.message.bytes. */
     private static final int MAX_BATCH_BYTES = 256 * 1024;
     private static final int READ_BYTES = 1024 * 1024;
@@ -47,12 +45,13 @@ public final class OffsetsLog {
     public record Entry(byte[] key, byte[] value) {
     }
 
-    /** Receives replayed records in log order. */
+    /** Receives replayed records in log order; an exception it throws names the record's offset in the failure. */
     public interface Visitor {
+        /** @param value null for a tombstone */
         void record(ByteBuffer key, ByteBuffer value);
     }
 
-    public OffsetsLog(PartitionLog log, Clock clock) {
+    public KeyedStateLog(PartitionLog log, Clock clock) {
         this.log = log;
         this.clock = clock;
     }
@@ -61,7 +60,11 @@ public final class OffsetsLog {
         return log;
     }
 
-    /** Reads every record from the log start to its end. */
+    /**
+     * Reads every record from the log start to its end.
+     *
+     * @throws IllegalStateException naming the log and the offset when a record cannot be read back
+     */
     public void replay(Visitor visitor) {
         long offset = log.logStartOffset();
         long end = log.logEndOffset();
@@ -103,7 +106,7 @@ public final class OffsetsLog {
     /**
      * Appends the entries (atomically: all or none) and returns when they count as durable per the flush policy.
      *
-     * @throws io.spindle.log.LogStorageException when the append fails; nothing was appended
+     * @throws LogStorageException when the append fails; nothing was appended
      * @throws IllegalArgumentException naming the log when an entry has no key; nothing was appended
      */
     public CompletableFuture<Void> append(List<Entry> entries) {
