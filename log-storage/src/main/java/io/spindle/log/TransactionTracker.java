@@ -87,17 +87,24 @@ final class TransactionTracker implements TransactionIndex {
      * transaction to {@code index} (null: the index is trusted as it is, nothing is appended).
      */
     void marker(long producerId, long markerOffset, ControlMarker marker, TxnIndex index) throws IOException {
+        AbortedTransaction aborted = close(producerId, markerOffset, marker);
+        if (aborted != null && index != null) {
+            index.append(aborted);
+        }
+    }
+
+    /** Closes the producer's transaction at its marker; returns the aborted transaction to index, or null. */
+    private AbortedTransaction close(long producerId, long markerOffset, ControlMarker marker) {
         // The highest seen: the local coordinator's markers (epoch 0) do not lower what a client's marker raised.
         coordinatorEpochByProducer.merge(producerId, marker.coordinatorEpoch(), Math::max);
         Long first = openByProducer.remove(producerId);
         if (first == null) {
-            return;     // the producer wrote nothing here in this transaction (or the cleaner removed it)
+            return null;    // the producer wrote nothing here in this transaction (or the cleaner removed it)
         }
         long earliest = earliestOpen();
         firstUnstableOffset = earliest;
-        if (!marker.commit() && index != null) {
-            index.append(new AbortedTransaction(producerId, first, markerOffset, Math.min(earliest, markerOffset + 1)));
-        }
+        return marker.commit() ? null
+                : new AbortedTransaction(producerId, first, markerOffset, Math.min(earliest, markerOffset + 1));
     }
 
     /** Forgets everything (before a replay of the whole log). */
@@ -109,24 +116,23 @@ final class TransactionTracker implements TransactionIndex {
 
     /**
      * Starts the replay of {@code segment}'s batches, in order, after those of every segment before it: its index is
-     * read if it was not, and emptied to be rebuilt by the replay if it cannot be trusted.
+     * read if it was not, and rebuilt by the replay if it cannot be trusted. The rebuilt file replaces the old one
+     * whole at {@link Replay#finish} (a temporary file renamed): a crash during the rebuild must not leave a file
+     * holding only the first entries, which the next start would trust, its entries being sound.
      */
     Replay replay(Segment segment) throws IOException {
         TxnIndex index = segment.txnIndex();
         boolean rebuild = !index.ensureLoaded(segment.baseOffset(), segment.nextOffset());
-        if (rebuild) {
-            index.reset();
-        }
-        return new Replay(segment, rebuild ? index : null);
+        return new Replay(segment, rebuild ? new ArrayList<>() : null);
     }
 
     /** One segment's replay: feed it every batch with a producer id, then {@link #finish} it. */
     final class Replay {
         private final Segment segment;
-        private final TxnIndex rebuilding;
+        private final List<AbortedTransaction> rebuilding;
         private ByteBuffer control = ByteBuffer.allocate(256);
 
-        private Replay(Segment segment, TxnIndex rebuilding) {
+        private Replay(Segment segment, List<AbortedTransaction> rebuilding) {
             this.segment = segment;
             this.rebuilding = rebuilding;
         }
@@ -153,17 +159,17 @@ final class TransactionTracker implements TransactionIndex {
             control.flip();
             ControlMarker marker = ControlMarker.of(control);
             if (marker != null) {
-                marker(batch.producerId(), batch.baseOffset(), marker, rebuilding);
+                AbortedTransaction aborted = close(batch.producerId(), batch.baseOffset(), marker);
+                if (aborted != null && rebuilding != null) {
+                    rebuilding.add(aborted);
+                }
             }
         }
 
-        /** Forces a rebuilt index (the segment's own bytes were forced by the load); closes it when sealed. */
+        /** Writes a rebuilt index, forced (the segment's own bytes were forced by the load); the caller forces the directory. */
         void finish() throws IOException {
             if (rebuilding != null) {
-                rebuilding.force();
-                if (segment.isSealed()) {
-                    rebuilding.seal();
-                }
+                segment.txnIndex().writeAll(rebuilding);
             }
         }
     }
