@@ -146,7 +146,6 @@ final class Segment {
                 throw new IOException("the batch headers of cleaned segment " + file + " do not hold together");
             }
             segment.loadTrusted((int) length, false, indexIntervalBytes, nowMs);
-            segment.writeSeal();
         } catch (IOException | RuntimeException e) {
             segment.release();
             throw e;
