@@ -91,7 +91,9 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Opens and recovers every partition directory under the storage section's data directory (created if
-     * missing), forcing appends as its flush settings say and running retention at its interval.
+     * missing), forcing appends as its flush settings say and running retention at its interval. The background
+     * check of the segments taken at their seals' word waits for {@link #startSealedSegmentCheck}, which the owner
+     * calls once it serves.
      *
      * @param storage     the broker's storage section ({@code BrokerConfig.storage()})
      * @param topicConfig each topic's settings, asked once per topic found on disk
@@ -121,7 +123,6 @@ public final class LogManager implements AutoCloseable {
         manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         manager.cleaner.start();
-        manager.sealedCheck.start();
         return manager;
     }
 
@@ -133,8 +134,18 @@ public final class LogManager implements AutoCloseable {
      */
     public static LogManager open(Path dataDir, FlushPolicy flushPolicy, long retentionCheckIntervalMs,
                                   Function<String, TopicConfig> topicConfig, Clock clock) {
-        return open(new StorageSettings(dataDir, flushPolicy.mode(), flushPolicy.intervalMs(),
+        LogManager manager = open(new StorageSettings(dataDir, flushPolicy.mode(), flushPolicy.intervalMs(),
                 flushPolicy.intervalMessages(), retentionCheckIntervalMs), topicConfig, clock);
+        manager.startSealedSegmentCheck();
+        return manager;
+    }
+
+    /**
+     * Starts the background check of every segment loaded at its seal's word (batch headers, indexes, CRC32C:
+     * {@link SealedSegmentCheck}); a read checks a segment's headers and indexes first in any case. Idempotent.
+     */
+    public void startSealedSegmentCheck() {
+        sealedCheck.start();
     }
 
     private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {

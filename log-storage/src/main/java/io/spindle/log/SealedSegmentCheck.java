@@ -20,6 +20,7 @@ final class SealedSegmentCheck implements AutoCloseable {
     private final Supplier<Collection<PartitionLog>> logs;
     private final Thread thread;
     private volatile boolean running = true;
+    private boolean started;
 
     SealedSegmentCheck(Supplier<Collection<PartitionLog>> logs) {
         this.logs = logs;
@@ -27,8 +28,12 @@ final class SealedSegmentCheck implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    void start() {
-        thread.start();
+    /** Starts the check, once; later calls do nothing. */
+    synchronized void start() {
+        if (!started) {
+            started = true;
+            thread.start();
+        }
     }
 
     private void run() {
