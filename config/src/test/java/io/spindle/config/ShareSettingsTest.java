@@ -67,4 +67,31 @@ class ShareSettingsTest {
                 Map.of(ShareSettings.SHARE_DELIVERY_COUNT_LIMIT, "1")));
         assertTrue(bad.getMessage().contains(ShareSettings.SHARE_DELIVERY_COUNT_LIMIT), bad.getMessage());
     }
+
+    @Test
+    void deadLetterTopicPatternNamesTheRecordsTopic() {
+        ShareSettings settings = ShareSettings.defaults().withGroupConfigs(Map.of(ShareSettings.DEAD_LETTER_TOPIC,
+                "{topic}.dlq"));
+        assertEquals("orders.dlq", settings.deadLetterTopicFor("orders"));
+        assertEquals(null, ShareSettings.defaults().deadLetterTopicFor("orders"), "off by default");
+    }
+
+    @Test
+    void deadLetterTopicThatIsNoTopicNameIsRefusedNamingTheConfig() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ShareSettings.defaults()
+                .withGroupConfigs(Map.of(ShareSettings.DEAD_LETTER_TOPIC, "dead letters/{topic}")));
+        assertTrue(e.getMessage().contains(ShareSettings.DEAD_LETTER_TOPIC), e.getMessage());
+    }
+
+    @Test
+    void redeliveryDelayDoublesPerDeliveryUpToTheCapAndIsOffByDefault() {
+        ShareSettings settings = ShareSettings.defaults().withGroupConfigs(Map.of(
+                ShareSettings.REDELIVERY_BACKOFF_MS, "1000", ShareSettings.REDELIVERY_BACKOFF_MAX_MS, "5000"));
+        assertEquals(1000, settings.redeliveryDelayMs(1));
+        assertEquals(2000, settings.redeliveryDelayMs(2));
+        assertEquals(4000, settings.redeliveryDelayMs(3));
+        assertEquals(5000, settings.redeliveryDelayMs(4));
+        assertEquals(5000, settings.redeliveryDelayMs(40));
+        assertEquals(0, ShareSettings.defaults().redeliveryDelayMs(3));
+    }
 }

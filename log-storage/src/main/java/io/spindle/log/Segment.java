@@ -12,6 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One file of a partition log: {@code <20-digit base offset>.log}, memory-mapped, holding Kafka v2 record
@@ -30,6 +32,8 @@ import java.util.function.Consumer;
  * reference goes, so retention can delete a segment that a reader still holds.
  */
 final class Segment {
+    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
+
     /** How far ahead of the write position disk blocks are reserved. */
     private static final long RESERVE_CHUNK = 16L << 20;
     /** At most this many index entries per segment (10 MiB of offset index, as Kafka's default). */
@@ -349,8 +353,8 @@ final class Segment {
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
-        offsetIndex.seal();
-        timeIndex.seal();
+        sealIndex(offsetIndex);
+        sealIndex(timeIndex);
         txnIndex.seal();
         // Last: the seal vouches for the segment at the next start, so what it vouches for must be forced first.
         writeSeal();
@@ -469,6 +473,15 @@ final class Segment {
             return "its batches end at offset " + next + ", its seal says " + seal.nextOffset();
         }
         return null;
+    }
+
+    /** A full disk while writing an index leaves it on the heap (see {@link SparseIndex#sealOrKeepOnHeap}). */
+    private void sealIndex(SparseIndex index) {
+        IOException failure = index.sealOrKeepOnHeap();
+        if (failure != null) {
+            LOG.warn("{}: cannot write the index {} ({}); lookups use it from memory and the next start rebuilds it",
+                    file(), index.file(), failure.getMessage());
+        }
     }
 
     boolean isSealed() {

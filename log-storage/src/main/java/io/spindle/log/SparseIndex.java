@@ -156,6 +156,27 @@ final class SparseIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Seals as {@link #seal} does, except when the file cannot be written (a full disk): then the entries stay on the
+     * heap, lookups go on working, and the partial file is removed so that the next load rebuilds the index from its
+     * segment. An index is derived from the segment, so failing to write one must not stop the log.
+     *
+     * @return why the file could not be written, or null when it was
+     */
+    IOException sealOrKeepOnHeap() {
+        try {
+            seal();
+            return null;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException removal) {
+                e.addSuppressed(removal);      // a partial file that loads is a shorter sparse index: still correct
+            }
+            return e;
+        }
+    }
+
     /** Writes the file and switches lookups to its mapping; the heap arrays are dropped. */
     void seal() throws IOException {
         if (sealed != null) {
