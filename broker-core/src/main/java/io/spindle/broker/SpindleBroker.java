@@ -171,6 +171,8 @@ public final class SpindleBroker implements AutoCloseable {
                     listener.address().getHostString(), broker.port(), listener.transport(), host, port.get(), dataDir,
                     config.flushMode().configName(), topics.all().size(),
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
+            // Only now: the check reads every sealed segment, and on two cores it would slow the start it follows.
+            logs.startSealedSegmentCheck();
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
             if (transactions != null) {

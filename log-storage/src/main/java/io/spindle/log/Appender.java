@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The write path of one partition log: validates the producer's batches, answers an idempotent producer's retry
@@ -24,6 +26,8 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #append} runs under the partition's write lock.
  */
 final class Appender {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
     private final String name;
     private final Clock clock;
     private final Segments segments;
@@ -203,6 +207,21 @@ final class Appender {
                 return current;
             }
         }
-        return segments.roll(Math.max(cfg.segmentBytes(), appendSize));
+        Segment fresh = segments.roll(Math.max(cfg.segmentBytes(), appendSize));
+        snapshotProducers(fresh.baseOffset());
+        return fresh;
+    }
+
+    /**
+     * Writes the producers' state as of the new segment's base, so that a start after a crash reads the headers of
+     * the active segment only ({@link ProducerStateFile}). A failure costs only that: the older snapshot stays.
+     */
+    private void snapshotProducers(long offset) {
+        try {
+            ProducerStateFile.write(segments.directory(), producers, transactions, offset);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: could not write the producers' state at offset {} in {}: {}; the next start reads more batch"
+                    + " headers", name, offset, segments.directory(), e.getMessage());
+        }
     }
 }

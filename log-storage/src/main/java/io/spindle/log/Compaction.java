@@ -167,6 +167,10 @@ final class Compaction implements CleanableLog {
                     fresh.add(Segment.openCleaned(dir, file.baseOffset(), cfg.indexIntervalBytes(), now));
                 }
                 writeTxnIndexes(old, fresh);
+                for (Segment segment : fresh) {
+                    // After its .txnindex is forced: a seal makes the next start trust the segment and that file.
+                    segment.writeSeal();
+                }
                 segments.replace(old, fresh);
             } catch (IOException | UncheckedIOException e) {
                 // Part of the swap may be on disk: the next load finishes it. Until then the log takes no writes.

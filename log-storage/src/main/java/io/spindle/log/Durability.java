@@ -56,6 +56,10 @@ final class Durability implements Segments.Changes {
     private final LongAdder fsyncs = new LongAdder();
     private final LongAdder fsyncNanos = new LongAdder();
     private volatile long flushedOffset;
+    /** The checkpoint on disk says clean (as the last close left it) and must not by the time anything is appended. */
+    private volatile boolean cleanOnDisk;
+    /** No checkpoint's recovery point goes above this: the base of a segment found damaged, whose next load recovers it. */
+    private volatile long recoveryPointCap = Long.MAX_VALUE;
 
     Durability(PartitionLog log, String name, Segments segments, FlushPolicy flushPolicy, Flusher flusher,
                LongConsumer durableLatency, List<LogListener> listeners) {
@@ -77,6 +81,23 @@ final class Durability implements Segments.Changes {
     /** Sets the durable offset of a freshly loaded log (everything on disk is what a restart found). */
     void loaded(long durableOffset) {
         flushedOffset = durableOffset;
+    }
+
+    /** The checkpoint on disk says clean: {@link #beforeAppend} rewrites it before the first append. */
+    void cleanUntilFirstAppend() {
+        cleanOnDisk = true;
+    }
+
+    /**
+     * Before an append (write lock held): after a clean start the checkpoint still says clean, which would make a
+     * crash after this append trust the active segment's headers; it is rewritten first, durably (a failure takes the
+     * log offline, as {@link #forceCheckpoint}).
+     */
+    void beforeAppend() {
+        if (cleanOnDisk) {
+            forceCheckpoint();
+            cleanOnDisk = false;
+        }
     }
 
     long fsyncCount() {
@@ -124,6 +145,20 @@ final class Durability implements Segments.Changes {
         return goOffline(operation, file, failure);
     }
 
+    @Override
+    public LogOfflineException damaged(Segment segment, String problem) {
+        recoveryPointCap = Math.min(recoveryPointCap, segment.baseOffset());
+        LogOfflineException offline = goOffline("the check of", segment.file(), new IOException("damaged: " + problem
+                + "; the next start recovers the log from offset " + segment.baseOffset() + " and cuts it there"));
+        try {
+            writeCheckpoint(false);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("{}: could not lower the recovery point to offset {} in {} ({}); the next start may trust the"
+                    + " damaged segment's headers", name, segment.baseOffset(), dir, e.getMessage());
+        }
+        return offline;
+    }
+
     /**
      * Writes a checkpoint of a live log durably (file and directory fsynced). A failure takes the log offline: a failed
      * directory fsync may have dropped the entries of new segment files, and a later one of the flusher could then
@@ -142,7 +177,10 @@ final class Durability implements Segments.Changes {
      * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
      */
     void writeCheckpoint(boolean clean) throws IOException {
-        new Checkpoint(flushedOffset, segments.logStartOffset(), clean).write(dir);
+        cleanOnDisk = false;
+        long cap = recoveryPointCap;
+        new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE)
+                .write(dir);
     }
 
     // ---- acknowledgements

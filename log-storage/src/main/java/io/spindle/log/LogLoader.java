@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
 final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
-    /** What loading found: where the log ends and whether it made the first segment of an empty directory. */
-    record Loaded(long logEndOffset, boolean createdFirstSegment) {
+    /**
+     * What loading found: where the log ends, whether it made the first segment of an empty directory, and the
+     * checkpoint on disk when it still holds for the log as loaded (nothing was cut), else null.
+     */
+    record Loaded(long logEndOffset, boolean createdFirstSegment, Checkpoint stillHolds) {
     }
 
     private final String name;
@@ -38,11 +41,13 @@ final class LogLoader {
     private final ProducerStateTable producers;
     private final TransactionTracker transactions;
     private final boolean compactedBefore;
+    private final Segments.Changes changes;
 
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
-              TransactionTracker transactions, boolean compactedBefore) {
+              TransactionTracker transactions, boolean compactedBefore, Segments.Changes changes) {
         this.transactions = transactions;
         this.compactedBefore = compactedBefore;
+        this.changes = changes;
         this.name = name;
         this.dir = dir;
         this.cfg = cfg;
@@ -69,7 +74,13 @@ final class LogLoader {
             if (loaded.createdFirstSegment()) {
                 durability.directoryChanged();
             }
-            durability.writeCheckpoint(false);
+            if (loaded.stillHolds() == null) {
+                durability.writeCheckpoint(false);
+            } else if (loaded.stillHolds().clean()) {
+                // Rewritten (not clean) before the first append, not here: one file and directory fsync per partition
+                // was most of a start's time with many partitions.
+                durability.cleanUntilFirstAppend();
+            }
         } catch (IOException e) {
             segments.releaseAll();
             throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
@@ -100,7 +111,7 @@ final class LogLoader {
             long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
             segments.add(Segment.create(dir, start, cfg.segmentBytes()));
             segments.loaded(start, start);
-            return new Loaded(start, true);
+            return new Loaded(start, true, null);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
         // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the
@@ -108,6 +119,8 @@ final class LogLoader {
         boolean holes = cfg.cleanupPolicy().compacts() || compactedBefore;
         long recoveryPoint = checkpoint == null ? -1 : checkpoint.recoveryPoint();
         long next = bases.get(0);
+        boolean cut = false;
+        List<Segment> unsealed = new ArrayList<>();
         for (int i = 0; i < bases.size(); i++) {
             long base = bases.get(i);
             if (i > 0 && base != next) {
@@ -117,12 +130,21 @@ final class LogLoader {
                         + " ends at {}", name, next, dir.resolve(Segment.fileName(base, ".log")), base, next);
                 deleteSegmentsAfter(bases, i - 1);
                 producers.truncateFrom(next);
+                cut = true;
                 break;
             }
             boolean last = i == bases.size() - 1;
             long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
             Path file = dir.resolve(Segment.fileName(base, ".log"));
             long length = Files.size(file);
+            SegmentSeal seal = last ? null : SegmentSeal.read(dir, base);
+            if (seal != null && seal.sizeInBytes() == length && seal.nextOffset() <= nextBase) {
+                // Sealed and forced by an earlier run, which wrote down what it holds: nothing of it is read now. Its
+                // batches are checked on first use or by the background check (Segment#ensureVerified).
+                segments.add(Segment.openSealed(dir, seal, holes, cfg.indexIntervalBytes(), changes));
+                next = seal.nextOffset();
+                continue;
+            }
             boolean trusted = clean || (recoveryPoint >= nextBase);
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.add(segment);
@@ -149,19 +171,29 @@ final class LogLoader {
                             name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);
                     deleteSegmentsAfter(bases, i);
                     producers.truncateFrom(next);
+                    cut = true;
                     break;
                 }
                 if (!last) {
                     segment.seal();
                 }
             }
+            if (!last) {
+                // Checked batch by batch or header by header now: the next start need not. Sealed only once its
+                // .txnindex is known to be whole (loadProducerState), since a seal makes the next start trust it.
+                unsealed.add(segment);
+            }
         }
         long start = checkpoint == null ? bases.get(0) : Math.max(bases.get(0), Math.min(checkpoint.logStartOffset(), next));
         segments.loaded(start, next);
-        rebuildProducerState(segments, producers, transactions);
+        if (loadProducerState(next)) {
+            for (Segment segment : unsealed) {
+                segment.writeSeal();
+            }
+        }
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
-        return new Loaded(next, false);
+        return new Loaded(next, false, cut ? null : checkpoint);
     }
 
     private void deleteSegmentsAfter(List<Long> bases, int index) throws IOException {
@@ -172,6 +204,7 @@ final class LogLoader {
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".index")));
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), ".timeindex")));
             Files.deleteIfExists(dir.resolve(Segment.fileName(bases.get(j), TxnIndex.SUFFIX)));
+            SegmentSeal.delete(dir, bases.get(j));
         }
     }
 
@@ -179,8 +212,8 @@ final class LogLoader {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String fileName = file.getFileName().toString();
-                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX))
-                        && fileName.length() >= 20) {
+                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX)
+                        || fileName.endsWith(SegmentSeal.SUFFIX)) && fileName.length() >= 20) {
                     try {
                         long base = Long.parseLong(fileName.substring(0, 20));
                         if (!bases.contains(base)) {
@@ -195,20 +228,86 @@ final class LogLoader {
     }
 
     /**
-     * Reads every batch header once to learn the idempotent producers' last sequences and the open transactions (at
-     * load and after truncation). The same walk rebuilds the {@code .txnindex} of a segment whose index recovery
-     * invalidated or that is missing or damaged ({@link TransactionTracker#replay}); the others are read from disk.
+     * Loads the idempotent producers' state and the open transactions from their snapshot ({@link ProducerStateFile})
+     * and the batch headers at and after the snapshot's offset, or from every batch header when the snapshot is
+     * missing, damaged or newer than the log as loaded (cut at a damage). The segments wholly below the offset are not
+     * read, so a start after a clean close reads no header and one after a crash those written since the last roll or
+     * clean start.
+     *
+     * <p>A {@code .txnindex} is rebuilt from its segment's batches by a walk that knows the open transactions at the
+     * segment's start: with a snapshot, only the segments from its offset on are walked, so when the index of a segment
+     * below the offset is missing, damaged or was invalidated by recovery, every header is read instead (rare: a lost
+     * file, or a crash soon after a clean start, before the next roll). Returns false when a sealed segment failed its
+     * check during the walk (the log is then offline and its indexes may not be whole).
+     */
+    private boolean loadProducerState(long logEnd) throws IOException {
+        long from = ProducerStateFile.read(dir, producers, transactions);
+        if (from < 0 || from > logEnd || !txnIndexesHoldBelow(from)) {
+            producers.clear();
+            transactions.clear();
+            from = Long.MIN_VALUE;
+        }
+        try {
+            replayFrom(segments, producers, transactions, from);
+            return true;
+        } catch (LogOfflineException e) {
+            // A sealed segment failed its check: the log is offline (it takes no appends, so the producers' state no
+            // longer matters) and its next start recovers it. It opens, to be reported, not to fail the broker's start.
+            LOG.debug("{}: producer state not loaded: {}", name, e.getMessage());
+            return false;
+        }
+    }
+
+    /** Whether the {@code .txnindex} of every segment starting below {@code from} is on disk and can be trusted. */
+    private boolean txnIndexesHoldBelow(long from) throws IOException {
+        for (Segment segment : segments.all()) {
+            if (segment.baseOffset() >= from) {
+                break;
+            }
+            if (!segment.txnIndex().ensureLoaded(segment.baseOffset(), segment.nextOffset())) {
+                LOG.info("{}: {} is missing or damaged, or its segment was recovered: reading every batch header to"
+                        + " rebuild it", name, segment.txnIndex().file());
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Reads every batch header once to learn the idempotent producers' last sequences and the open transactions
+     * (after truncation, or at load without a usable snapshot). The same walk rebuilds the {@code .txnindex} of a
+     * segment whose index recovery invalidated or that is missing or damaged ({@link TransactionTracker#replay}); the
+     * others are read from disk.
      */
     static void rebuildProducerState(Segments segments, ProducerStateTable producers, TransactionTracker transactions)
             throws IOException {
         transactions.clear();
+        replayFrom(segments, producers, transactions, Long.MIN_VALUE);
+    }
+
+    /**
+     * Feeds the batches ending at or after {@code from} to {@code producers} and {@code transactions}, which hold the
+     * state of every batch below it; only the segments holding such batches are read. A segment walked from its start
+     * whose index cannot be trusted gets it rebuilt; the caller made sure any segment starting below {@code from} has
+     * a trusted index.
+     */
+    private static void replayFrom(Segments segments, ProducerStateTable producers, TransactionTracker transactions,
+                                   long from) throws IOException {
         boolean rebuilt = false;
         for (Segment segment : segments.all()) {
+            Segment after = segments.higher(segment.baseOffset());
+            if (after != null && after.baseOffset() <= from) {
+                continue;
+            }
             TransactionTracker.Replay replay = transactions.replay(segment);
             rebuilt |= replay.rebuilds();
             try {
+                if (segment.nextOffset() <= from) {
+                    replay.finish();    // after a clean close: the active segment's batches are all in the snapshot
+                    continue;
+                }
                 segment.forEachBatch(batch -> {
-                    if (batch.hasProducerId()) {
+                    if (batch.hasProducerId() && batch.lastOffset() >= from) {
                         producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
                                 batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
                         try {

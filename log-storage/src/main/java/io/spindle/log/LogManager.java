@@ -45,6 +45,7 @@ public final class LogManager implements AutoCloseable {
     private final Flusher flusher;
     private final ScheduledThreadPoolExecutor scheduler;
     private final LogCleaner cleaner;
+    private final SealedSegmentCheck sealedCheck;
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -72,6 +73,7 @@ public final class LogManager implements AutoCloseable {
         scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         this.scheduler = scheduler;
         this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock, this::appendedBytes);
+        this.sealedCheck = new SealedSegmentCheck(logs::values);
     }
 
     /** Bytes appended to every partition since each was opened: the foreground load the log cleaner gives way to. */
@@ -98,7 +100,9 @@ public final class LogManager implements AutoCloseable {
 
     /**
      * Opens and recovers every partition directory under the storage section's data directory (created if
-     * missing), forcing appends as its flush settings say and running retention at its interval.
+     * missing), forcing appends as its flush settings say and running retention at its interval. The background
+     * check of the segments taken at their seals' word waits for {@link #startSealedSegmentCheck}, which the owner
+     * calls once it serves.
      *
      * @param storage     the broker's storage section ({@code BrokerConfig.storage()})
      * @param topicConfig each topic's settings, asked once per topic found on disk
@@ -112,7 +116,9 @@ public final class LogManager implements AutoCloseable {
                     + e.getMessage(), e);
         }
         try {
+            long started = System.nanoTime();
             manager.loadAll(topicConfig);
+            manager.logLoaded(System.nanoTime() - started);
         } catch (IOException | RuntimeException e) {
             manager.close();
             if (e instanceof LogStorageException lse) {
@@ -137,8 +143,18 @@ public final class LogManager implements AutoCloseable {
      */
     public static LogManager open(Path dataDir, FlushPolicy flushPolicy, long retentionCheckIntervalMs,
                                   Function<String, TopicConfig> topicConfig, Clock clock) {
-        return open(new StorageSettings(dataDir, flushPolicy.mode(), flushPolicy.intervalMs(),
+        LogManager manager = open(new StorageSettings(dataDir, flushPolicy.mode(), flushPolicy.intervalMs(),
                 flushPolicy.intervalMessages(), retentionCheckIntervalMs), topicConfig, clock);
+        manager.startSealedSegmentCheck();
+        return manager;
+    }
+
+    /**
+     * Starts the background check of every segment loaded at its seal's word (batch headers, indexes, CRC32C:
+     * {@link SealedSegmentCheck}); a read checks a segment's headers and indexes first in any case. Idempotent.
+     */
+    public void startSealedSegmentCheck() {
+        sealedCheck.start();
     }
 
     private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {
@@ -172,6 +188,17 @@ public final class LogManager implements AutoCloseable {
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
                     flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition))));
         }
+    }
+
+    private void logLoaded(long nanos) {
+        long segments = 0;
+        long bytes = 0;
+        for (PartitionLog log : logs.values()) {
+            segments += log.segmentCount();
+            bytes += log.sizeInBytes();
+        }
+        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, in {} ms", logs.size(), dataDir, segments,
+                bytes, nanos / 1_000_000);
     }
 
     public Path dataDir() {
@@ -296,6 +323,7 @@ public final class LogManager implements AutoCloseable {
             return;
         }
         closed = true;
+        sealedCheck.close();
         cleaner.close();
         scheduler.shutdown();
         try {

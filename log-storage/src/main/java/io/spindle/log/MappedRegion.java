@@ -133,6 +133,14 @@ final class MappedRegion implements AutoCloseable {
         destination.position(destination.position() + length);
     }
 
+    /**
+     * A read-only buffer over the first {@code length} bytes of this mapping (no new mapping): for reading whole
+     * batches, e.g. their CRCs. Valid only while the region is open.
+     */
+    ByteBuffer readOnlyView(int length) {
+        return buffer.asReadOnlyBuffer().position(0).limit(index(length));
+    }
+
     void zero(long position, long length) {
         int at = index(position);
         int end = index(position + length);

@@ -88,7 +88,7 @@ public final class PartitionLog {
                              boolean compactedBefore) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
         new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
-                compactedBefore).open(log.durability);
+                compactedBefore, log.durability).open(log.durability);
         log.cutBackAfterOffline();
         return log;
     }
@@ -227,6 +227,7 @@ public final class PartitionLog {
         try {
             ensureOpen();
             durability.ensureOnline();
+            durability.beforeAppend();
             result = appender.append(buffer, batches, end - start, cfg);
         } finally {
             lock.unlock();
@@ -399,6 +400,39 @@ public final class PartitionLog {
         return compaction;
     }
 
+    // ------------------------------------------------------------------ checks of sealed segments
+
+    /** What {@link #checkSealedSegments} did: segments and bytes it checked, and whether it found damage. */
+    record Checked(int segments, long bytes, boolean damaged) {
+    }
+
+    /**
+     * Checks, while {@code go} says so, every batch (CRC32C included) of the segments this log loaded from their seals
+     * ({@link Segment#checkContent}); stops at the first damaged one, which takes the log offline.
+     */
+    Checked checkSealedSegments(java.util.function.BooleanSupplier go) {
+        int checked = 0;
+        long bytes = 0;
+        for (Segment segment : segments.snapshot()) {
+            if (!go.getAsBoolean() || closed) {
+                break;
+            }
+            if (segment.isContentChecked() || !segment.tryRetain()) {
+                continue;
+            }
+            try {
+                segment.checkContent();
+                checked++;
+                bytes += segment.size();
+            } catch (LogOfflineException e) {
+                return new Checked(checked, bytes, true);
+            } finally {
+                segment.release();
+            }
+        }
+        return new Checked(checked, bytes, false);
+    }
+
     // ------------------------------------------------------------------ checkpoint, close
 
     /** Forces everything and records the recovery point, so a restart after a crash scans less. */
@@ -425,6 +459,10 @@ public final class PartitionLog {
             // Readers take no lock: closed first, so that they stop at ensureOpen instead of retrying on segments
             // that closeAll released while they are still in the set.
             closed = true;
+            if (!isOffline()) {
+                // As of the log end: the next start reads no batch header for it.
+                ProducerStateFile.write(dir, producers, transactions, segments.logEndOffset());
+            }
             segments.closeAll();
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.

@@ -1,5 +1,6 @@
 package io.spindle.log;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -140,5 +141,53 @@ final class ProducerStateTable {
 
     int size() {
         return producers.size();
+    }
+
+    /** Bytes {@link #writeTo} needs. */
+    int serializedSize() {
+        int size = 4;
+        for (ProducerEntry entry : producers.values()) {
+            size += 8 + 2 + 8 + 1 + entry.batches.size() * 24;
+        }
+        return size;
+    }
+
+    /**
+     * Writes every producer: count (int), then per producer its id (long), epoch (short), last timestamp (long),
+     * batch count (byte) and per batch first and last sequence (ints), first and last offset (longs).
+     */
+    void writeTo(ByteBuffer out) {
+        out.putInt(producers.size());
+        producers.forEach((id, entry) -> {
+            out.putLong(id).putShort(entry.epoch).putLong(entry.lastTimestamp).put((byte) entry.batches.size());
+            for (BatchRange b : entry.batches) {
+                out.putInt(b.firstSequence()).putInt(b.lastSequence()).putLong(b.firstOffset()).putLong(b.lastOffset());
+            }
+        });
+    }
+
+    /** Replaces the table with what {@link #writeTo} wrote; throws {@link IllegalArgumentException} on bad input. */
+    void readFrom(ByteBuffer in) {
+        producers.clear();
+        try {
+            int count = in.getInt();
+            for (int i = 0; i < count; i++) {
+                ProducerEntry entry = new ProducerEntry();
+                long id = in.getLong();
+                entry.epoch = in.getShort();
+                entry.lastTimestamp = in.getLong();
+                int batches = in.get();
+                if (batches < 0 || batches > BATCHES_KEPT) {
+                    throw new IllegalArgumentException("producer " + id + " has " + batches + " batches");
+                }
+                for (int j = 0; j < batches; j++) {
+                    entry.batches.addLast(new BatchRange(in.getInt(), in.getInt(), in.getLong(), in.getLong()));
+                }
+                producers.put(id, entry);
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            producers.clear();
+            throw new IllegalArgumentException("producer state ends early", e);
+        }
     }
 }

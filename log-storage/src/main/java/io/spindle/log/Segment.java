@@ -58,6 +58,16 @@ final class Segment {
     private long reservedUpTo;
     private int bytesSinceIndexEntry;
     private boolean sealed;
+    /** Set while a segment taken on its seal's word has not had its batches checked; null once they have. */
+    private volatile PendingCheck pendingCheck;
+    /** Set once the headers and indexes of such a segment are checked and until its CRCs are. */
+    private volatile PendingCheck contentUnchecked;
+    /** Why the check failed, once it has: every later use fails the same way. */
+    private volatile RuntimeException damage;
+
+    /** What the first use of a segment loaded from its {@link SegmentSeal} still has to check, and whom to tell. */
+    private record PendingCheck(SegmentSeal seal, boolean offsetHoles, int indexIntervalBytes, Segments.Changes changes) {
+    }
 
     private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, SparseIndex offsetIndex,
                     SparseIndex timeIndex, TxnIndex txnIndex) {
@@ -79,6 +89,7 @@ final class Segment {
     /** Creates a new, empty active segment whose mapping can hold {@code capacity} bytes. */
     static Segment create(Path dir, long baseOffset, int capacity) throws IOException {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
+        SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(file);
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".index")));
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".timeindex")));
@@ -102,6 +113,25 @@ final class Segment {
                 SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
                 SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES),
                 TxnIndex.onDisk(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
+    }
+
+    /**
+     * Opens a sealed segment on the word of its {@code seal} (which agrees with the file's length): its size, offsets
+     * and largest timestamp come from the seal and nothing of the file is read. Its batches and index files are
+     * checked on the first use that reads them ({@link #ensureVerified}); damage found then is reported to
+     * {@code changes} ({@link Segments.Changes#damaged}), which takes the log offline.
+     */
+    static Segment openSealed(Path dir, SegmentSeal seal, boolean offsetHoles, int indexIntervalBytes,
+                              Segments.Changes changes) throws IOException {
+        Segment segment = open(dir, seal.baseOffset(), seal.sizeInBytes());
+        segment.size = (int) seal.sizeInBytes();
+        segment.reservedUpTo = seal.sizeInBytes();
+        segment.nextOffset = seal.nextOffset();
+        segment.maxTimestamp = seal.maxTimestamp();
+        segment.offsetOfMaxTimestamp = seal.offsetOfMaxTimestamp();
+        segment.sealed = true;
+        segment.pendingCheck = new PendingCheck(seal, offsetHoles, indexIntervalBytes, changes);
+        return segment;
     }
 
     /**
@@ -174,10 +204,12 @@ final class Segment {
     }
 
     FileChannel channel() {
+        ensureVerified();
         return log.channel();
     }
 
     void copyTo(long position, int length, ByteBuffer destination) {
+        ensureVerified();
         try {
             log.copyTo(position, length, destination);
         } catch (IOException e) {
@@ -250,16 +282,61 @@ final class Segment {
             // (which may be far in the past and would roll a segment per batch).
             rollStartMs = nowMs;
         }
+        long max = indexBatch(position, batchSize, batchBaseOffset, lastOffset, batchMaxTimestamp, maxTimestamp,
+                indexIntervalBytes);
+        if (max != maxTimestamp) {
+            maxTimestamp = max;
+            offsetOfMaxTimestamp = batchBaseOffset;
+        }
+    }
+
+    /** Adds the index entries one batch calls for; returns the largest timestamp so far ({@code maxSoFar} or its). */
+    private long indexBatch(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
+                            long maxSoFar, int indexIntervalBytes) {
         if (bytesSinceIndexEntry >= indexIntervalBytes || offsetIndex.entries() == 0) {
             offsetIndex.append(lastOffset - baseOffset, position);
             bytesSinceIndexEntry = 0;
         }
         bytesSinceIndexEntry += batchSize;
-        if (batchMaxTimestamp > maxTimestamp) {
-            maxTimestamp = batchMaxTimestamp;
-            offsetOfMaxTimestamp = batchBaseOffset;
-            timeIndex.append(batchMaxTimestamp, (int) (offsetOfMaxTimestamp - baseOffset));
+        if (batchMaxTimestamp > maxSoFar) {
+            timeIndex.append(batchMaxTimestamp, (int) (batchBaseOffset - baseOffset));
+            return batchMaxTimestamp;
         }
+        return maxSoFar;
+    }
+
+    /**
+     * Takes the index files of a sealed segment of {@code end} bytes when they hold together, and otherwise rebuilds
+     * them from the batch headers and writes them, leaving the timestamps as they are (concurrent readers see them).
+     */
+    private void loadOrRebuildSealedIndexes(int end, int indexIntervalBytes) throws IOException {
+        SparseIndex offsets = SparseIndex.load(offsetIndex.file(), 4, MAX_INDEX_ENTRIES, end, false);
+        SparseIndex times = offsets == null ? null
+                : SparseIndex.load(timeIndex.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, false);
+        if (offsets != null && times != null && (end == 0 || offsets.entries() > 0)
+                && entriesPointAtBatches(offsets, times, end)) {
+            offsetIndex = offsets;
+            timeIndex = times;
+            return;
+        }
+        if (offsets != null) {
+            offsets.close();
+        }
+        if (times != null) {
+            times.close();
+        }
+        offsetIndex.clear();
+        timeIndex.clear();
+        bytesSinceIndexEntry = 0;
+        long max = -1;
+        BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end);
+        while (walk.next()) {
+            BatchHeader batch = walk.header();
+            max = indexBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                    batch.maxTimestamp(), max, indexIntervalBytes);
+        }
+        offsetIndex.seal();
+        timeIndex.seal();
     }
 
     /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux), and its txnindex. */
@@ -279,8 +356,123 @@ final class Segment {
         sealIndex(offsetIndex);
         sealIndex(timeIndex);
         txnIndex.seal();
+        // Last: the seal vouches for the segment at the next start, so what it vouches for must be forced first.
+        writeSeal();
         // Only now: a seal that failed part-way must not pass for done when the roll is tried again.
         sealed = true;
+    }
+
+    /** Records what this sealed (trimmed, forced) segment holds in its {@link SegmentSeal}, for the next start. */
+    void writeSeal() throws IOException {
+        new SegmentSeal(baseOffset, nextOffset, size, maxTimestamp, offsetOfMaxTimestamp).write(dir);
+    }
+
+    /**
+     * Whether every batch of this segment has been checked with its CRC: always, except for one loaded from its seal
+     * until {@link #checkContent} ran.
+     */
+    boolean isContentChecked() {
+        return pendingCheck == null && damage == null && contentUnchecked == null;
+    }
+
+    /**
+     * Checks a segment loaded from its seal, once, before anything reads its batches or indexes, as a clean start
+     * checked every segment before seals: every batch header whole, magic 2, offsets continuing from the base offset,
+     * ending exactly where the seal says with the offset it says; then the index files, rebuilt from the batch headers
+     * if they do not hold together. Cheap after the first call; concurrent callers wait for the one that checks. The
+     * batches' CRCs are left to {@link #checkContent}, which the background check runs.
+     *
+     * @throws LogOfflineException when the segment is damaged: the log is taken offline (its next start cuts it at
+     *                             the damage, as a start cut it before segments were sealed) and every later use of
+     *                             this segment fails the same way
+     */
+    void ensureVerified() {
+        if (pendingCheck == null && damage == null) {
+            return;
+        }
+        synchronized (this) {
+            if (damage != null) {
+                throw damage;
+            }
+            PendingCheck check = pendingCheck;
+            if (check == null) {
+                return;
+            }
+            String problem = walk(check, false);
+            if (problem == null) {
+                try {
+                    loadOrRebuildSealedIndexes((int) check.seal().sizeInBytes(), check.indexIntervalBytes());
+                } catch (IOException | UncheckedIOException e) {
+                    problem = "cannot load or rebuild its indexes: " + e.getMessage();
+                }
+            }
+            if (problem != null) {
+                throw damaged(check, problem);
+            }
+            contentUnchecked = check;
+            pendingCheck = null;
+        }
+    }
+
+    /**
+     * Checks every batch's CRC32C of a segment loaded from its seal (after {@link #ensureVerified}), once: the bytes
+     * are still the bytes that were sealed. Runs on the background check's thread; reads do not wait for it.
+     *
+     * @throws LogOfflineException as {@link #ensureVerified}
+     */
+    void checkContent() {
+        ensureVerified();
+        if (contentUnchecked == null) {
+            return;
+        }
+        synchronized (this) {
+            PendingCheck check = contentUnchecked;
+            if (check == null) {
+                return;
+            }
+            String problem = walk(check, true);
+            if (problem != null) {
+                throw damaged(check, problem);
+            }
+            contentUnchecked = null;
+        }
+    }
+
+    private LogOfflineException damaged(PendingCheck check, String problem) {
+        try {
+            SegmentSeal.delete(dir, baseOffset);
+        } catch (IOException e) {
+            problem += "; its seal " + SegmentSeal.file(dir, baseOffset) + " could not be deleted: " + e.getMessage();
+        }
+        LogOfflineException offline = check.changes().damaged(this, problem);
+        damage = offline;
+        pendingCheck = null;
+        contentUnchecked = null;
+        return offline;
+    }
+
+    /** Walks the batches as the seal describes them, with or without their CRCs: null when sound, else the problem. */
+    private String walk(PendingCheck check, boolean crc) {
+        SegmentSeal seal = check.seal();
+        int end = (int) seal.sizeInBytes();
+        // The mapping itself, read-only: a second mapping per segment would stay until a GC unmaps it.
+        BatchWalk walk = crc ? BatchWalk.over(BatchHeader.at(log.readOnlyView(end), 0), end).checkingCrc()
+                : BatchWalk.over(BatchHeader.at(log, 0, end), end);
+        walk.expectingBaseOffset(baseOffset);
+        if (check.offsetHoles()) {
+            walk.allowingOffsetHoles();
+        }
+        while (walk.next()) {
+            // only the checks
+        }
+        if (walk.problem() != null) {
+            return "the batch at offset " + walk.nextOffset() + " has " + walk.describeProblem();
+        }
+        long next = walk.batches() == 0 ? baseOffset : walk.nextOffset();
+        if (next != seal.nextOffset()) {
+            return "its batches end at offset " + next + ", its seal says " + seal.nextOffset();
+        }
+        return null;
     }
 
     /** A full disk while writing an index leaves it on the heap (see {@link SparseIndex#sealOrKeepOnHeap}). */
@@ -300,6 +492,7 @@ final class Segment {
 
     /** A header cursor at {@code position}, over the published batches (below the current size). */
     BatchHeader header(long position) {
+        ensureVerified();
         return BatchHeader.at(log, position, size);
     }
 
@@ -308,6 +501,7 @@ final class Segment {
      * the published part of the segment ends at or after {@code offset}.
      */
     int positionOf(long offset, int end) {
+        ensureVerified();
         int entry = offsetIndex.floor(offset - baseOffset);
         int position = entry < 0 ? 0 : offsetIndex.value(entry);
         BatchHeader batch = BatchHeader.at(log, position, end);
@@ -322,6 +516,7 @@ final class Segment {
 
     /** Position of the first batch whose max timestamp is at least {@code timestamp}, or -1. */
     int positionOfTimestamp(long timestamp, int end) {
+        ensureVerified();
         int entry = timeIndex.lower(timestamp);
         int position = 0;
         if (entry >= 0) {
@@ -341,6 +536,7 @@ final class Segment {
 
     /** A slice of whole batches from {@code position}, at most {@code maxBytes} but at least one batch. */
     LogSlice slice(int position, int maxBytes, int end) {
+        ensureVerified();
         BatchHeader batch = BatchHeader.at(log, position, end);
         int limit = position;
         long next = -1;
@@ -554,6 +750,7 @@ final class Segment {
         }
         Files.deleteIfExists(offsetIndex.file());
         Files.deleteIfExists(timeIndex.file());
+        SegmentSeal.delete(dir, baseOffset);
         Files.move(tmp, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Segment copy = open(dir, baseOffset, Math.max(capacity, position));
         copy.loadTrusted(position, true, indexIntervalBytes, nowMs);
@@ -606,6 +803,7 @@ final class Segment {
     /** Deletes the files; the mapping goes when the last reader releases it. */
     void delete() throws IOException {
         deleted = true;
+        SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(logFile);
         Files.deleteIfExists(offsetIndex.file());
         Files.deleteIfExists(timeIndex.file());

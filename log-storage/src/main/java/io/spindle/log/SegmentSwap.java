@@ -43,7 +43,8 @@ import java.util.stream.Stream;
 final class SegmentSwap {
     static final String CLEANED_SUFFIX = SegmentCleaner.CLEANED_SUFFIX;
     static final String SWAP_SUFFIX = ".log.swap";
-    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", TxnIndex.SUFFIX, ".log"};
+    private static final String[] SEGMENT_SUFFIXES = {".index", ".timeindex", TxnIndex.SUFFIX, SegmentSeal.SUFFIX,
+        ".log"};
 
     /** Called after each file operation; a test throws from it to stop the swap there, as a crash would. */
     interface Step {
@@ -136,7 +137,7 @@ final class SegmentSwap {
                 } else if (name.endsWith(SWAP_SUFFIX)) {
                     swaps.put(base, file);
                 } else if (name.endsWith(".log") || name.endsWith(".index") || name.endsWith(".timeindex")
-                        || name.endsWith(TxnIndex.SUFFIX)) {
+                        || name.endsWith(TxnIndex.SUFFIX) || name.endsWith(SegmentSeal.SUFFIX)) {
                     segmentFiles.computeIfAbsent(base, b -> new ArrayList<>()).add(file);
                 }
             }

@@ -50,6 +50,13 @@ final class Segments {
          * exception to throw.
          */
         LogOfflineException failed(String operation, Path file, Exception failure);
+
+        /**
+         * The first check of a segment loaded from its seal found it damaged ({@code problem}): takes the log offline
+         * so that nothing more is served or appended, makes its next start recover the log batch by batch from that
+         * segment on (which cuts it at the damage), and returns the exception to throw.
+         */
+        LogOfflineException damaged(Segment segment, String problem);
     }
 
     private final String name;

@@ -1,6 +1,7 @@
 package io.spindle.log;
 
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,17 +87,24 @@ final class TransactionTracker implements TransactionIndex {
      * transaction to {@code index} (null: the index is trusted as it is, nothing is appended).
      */
     void marker(long producerId, long markerOffset, ControlMarker marker, TxnIndex index) throws IOException {
+        AbortedTransaction aborted = close(producerId, markerOffset, marker);
+        if (aborted != null && index != null) {
+            index.append(aborted);
+        }
+    }
+
+    /** Closes the producer's transaction at its marker; returns the aborted transaction to index, or null. */
+    private AbortedTransaction close(long producerId, long markerOffset, ControlMarker marker) {
         // The highest seen: the local coordinator's markers (epoch 0) do not lower what a client's marker raised.
         coordinatorEpochByProducer.merge(producerId, marker.coordinatorEpoch(), Math::max);
         Long first = openByProducer.remove(producerId);
         if (first == null) {
-            return;     // the producer wrote nothing here in this transaction (or the cleaner removed it)
+            return null;    // the producer wrote nothing here in this transaction (or the cleaner removed it)
         }
         long earliest = earliestOpen();
         firstUnstableOffset = earliest;
-        if (!marker.commit() && index != null) {
-            index.append(new AbortedTransaction(producerId, first, markerOffset, Math.min(earliest, markerOffset + 1)));
-        }
+        return marker.commit() ? null
+                : new AbortedTransaction(producerId, first, markerOffset, Math.min(earliest, markerOffset + 1));
     }
 
     /** Forgets everything (before a replay of the whole log). */
@@ -108,24 +116,23 @@ final class TransactionTracker implements TransactionIndex {
 
     /**
      * Starts the replay of {@code segment}'s batches, in order, after those of every segment before it: its index is
-     * read if it was not, and emptied to be rebuilt by the replay if it cannot be trusted.
+     * read if it was not, and rebuilt by the replay if it cannot be trusted. The rebuilt file replaces the old one
+     * whole at {@link Replay#finish} (a temporary file renamed): a crash during the rebuild must not leave a file
+     * holding only the first entries, which the next start would trust, its entries being sound.
      */
     Replay replay(Segment segment) throws IOException {
         TxnIndex index = segment.txnIndex();
         boolean rebuild = !index.ensureLoaded(segment.baseOffset(), segment.nextOffset());
-        if (rebuild) {
-            index.reset();
-        }
-        return new Replay(segment, rebuild ? index : null);
+        return new Replay(segment, rebuild ? new ArrayList<>() : null);
     }
 
     /** One segment's replay: feed it every batch with a producer id, then {@link #finish} it. */
     final class Replay {
         private final Segment segment;
-        private final TxnIndex rebuilding;
+        private final List<AbortedTransaction> rebuilding;
         private ByteBuffer control = ByteBuffer.allocate(256);
 
-        private Replay(Segment segment, TxnIndex rebuilding) {
+        private Replay(Segment segment, List<AbortedTransaction> rebuilding) {
             this.segment = segment;
             this.rebuilding = rebuilding;
         }
@@ -152,19 +159,73 @@ final class TransactionTracker implements TransactionIndex {
             control.flip();
             ControlMarker marker = ControlMarker.of(control);
             if (marker != null) {
-                marker(batch.producerId(), batch.baseOffset(), marker, rebuilding);
-            }
-        }
-
-        /** Forces a rebuilt index (the segment's own bytes were forced by the load); closes it when sealed. */
-        void finish() throws IOException {
-            if (rebuilding != null) {
-                rebuilding.force();
-                if (segment.isSealed()) {
-                    rebuilding.seal();
+                AbortedTransaction aborted = close(batch.producerId(), batch.baseOffset(), marker);
+                if (aborted != null && rebuilding != null) {
+                    rebuilding.add(aborted);
                 }
             }
         }
+
+        /** Writes a rebuilt index, forced (the segment's own bytes were forced by the load); the caller forces the directory. */
+        void finish() throws IOException {
+            if (rebuilding != null) {
+                segment.txnIndex().writeAll(rebuilding);
+            }
+        }
+    }
+
+    // ---- snapshot (ProducerStateFile), under the write lock or before the log is shared
+
+    /** Bytes {@link #writeTo} needs. */
+    int serializedSize() {
+        return 4 + openByProducer.size() * 16 + 4 + coordinatorEpochByProducer.size() * 12;
+    }
+
+    /**
+     * Writes the open transactions, count (int) then per producer its id and the transaction's first offset (longs),
+     * and the coordinator epochs, count (int) then per producer its id (long) and epoch (int): what the walk over every
+     * batch would rebuild, so that a start from a snapshot knows the last stable offset and the fenced coordinators.
+     */
+    void writeTo(ByteBuffer out) {
+        Map<Long, Long> open = Map.copyOf(openByProducer);
+        Map<Long, Integer> epochs = Map.copyOf(coordinatorEpochByProducer);
+        out.putInt(open.size());
+        open.forEach((producerId, first) -> out.putLong(producerId).putLong(first));
+        out.putInt(epochs.size());
+        epochs.forEach((producerId, epoch) -> out.putLong(producerId).putInt(epoch));
+    }
+
+    /** Replaces the state with what {@link #writeTo} wrote; throws {@link IllegalArgumentException} on bad input. */
+    void readFrom(ByteBuffer in) {
+        clear();
+        try {
+            int open = in.getInt();
+            if (open < 0 || open > in.remaining() / 16) {
+                throw new IllegalArgumentException(open + " open transactions in " + in.remaining() + " bytes");
+            }
+            for (int i = 0; i < open; i++) {
+                long producerId = in.getLong();
+                long first = in.getLong();
+                if (first < 0) {
+                    throw new IllegalArgumentException("producer " + producerId + "'s transaction starts at " + first);
+                }
+                openByProducer.put(producerId, first);
+            }
+            int epochs = in.getInt();
+            if (epochs < 0 || epochs * 12L != in.remaining()) {
+                throw new IllegalArgumentException(epochs + " coordinator epochs in " + in.remaining() + " bytes");
+            }
+            for (int i = 0; i < epochs; i++) {
+                coordinatorEpochByProducer.put(in.getLong(), in.getInt());
+            }
+        } catch (BufferUnderflowException e) {
+            clear();
+            throw new IllegalArgumentException("transaction state ends early", e);
+        } catch (IllegalArgumentException e) {
+            clear();
+            throw e;
+        }
+        firstUnstableOffset = earliestOpen();
     }
 
     private long earliestOpen() {

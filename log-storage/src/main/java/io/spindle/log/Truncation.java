@@ -49,6 +49,8 @@ final class Truncation {
             Segments.Cut cut = segments.cutFor(offset);
             long newEnd = cut.endOffset();
             new Checkpoint(Math.min(durability.flushedOffset(), newEnd), segments.logStartOffset(), false).write(dir);
+            // The producers' snapshot may count batches that are going: the next start rebuilds from the headers.
+            ProducerStateFile.delete(dir);
             segments.truncate(cut, capacity, indexIntervalBytes, nowMs);
             durability.truncated(newEnd, new LogIOException(name + ": the log was truncated to offset " + newEnd
                     + " before the write was forced", new IOException("truncated")));

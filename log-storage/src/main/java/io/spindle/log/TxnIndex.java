@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * <p>Durability follows the segment's: an entry is written (not forced) before its marker becomes readable, and the
  * segment's {@link Segment#force} forces it with the log bytes, so an entry is on disk whenever the checkpoint's
  * recovery point vouches for its marker. What is past the recovery point is rebuilt from the batches at load
- * ({@link #invalidate} by recovery, then re-appended by the producer-state walk), as is a file that is missing, torn
+ * ({@link #invalidate} by recovery, then written anew whole by the producer-state walk), as is a file that is missing, torn
  * or fails its checks ({@link #ensureLoaded}).
  *
  * <p>Threading: changed under the partition's write lock (or before the log is shared); {@link #entries} is read from

@@ -73,6 +73,11 @@ class SegmentsTest {
             public LogOfflineException failed(String operation, Path file, Exception failure) {
                 throw new AssertionError(operation + " " + file + " failed", failure);
             }
+
+            @Override
+            public LogOfflineException damaged(Segment segment, String problem) {
+                throw new AssertionError(segment + " is damaged: " + problem);
+            }
         });
         List<Path> files;
         try (Stream<Path> list = Files.list(dir)) {

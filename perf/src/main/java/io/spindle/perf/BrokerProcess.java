@@ -106,6 +106,11 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the broker with SIGKILL, as a crash would, and waits for it to be gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (!process.isAlive()) {

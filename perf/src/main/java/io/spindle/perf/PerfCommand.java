@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -477,8 +478,20 @@ public final class PerfCommand implements Callable<Integer> {
         @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for the data directories. Default: a new temp dir.")
         Path workDir;
 
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "Start every broker on this data directory and"
+                + " what it holds (e.g. one filled by spindle perf produce) instead of a new empty one per start.")
+        Path dataDir;
+
+        @Option(names = "--stop", paramLabel = "HOW", defaultValue = "clean", description = "How each broker is stopped"
+                + " once ready: clean (SIGTERM) or kill (SIGKILL, so the next start on --data-dir recovers as after a"
+                + " crash). Default: ${DEFAULT-VALUE}.")
+        String stop;
+
         @Override
         public Integer call() throws Exception {
+            if (!stop.equals("clean") && !stop.equals("kill")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--stop must be clean or kill, not " + stop);
+            }
             BrokerSources.requireAtLeast(spec.commandLine(), "--starts", starts, 1);
             Path jar = spindleJar != null ? spindleJar : BrokerSources.defaultSpindleJar();
             Path work = BrokerSources.workDir(workDir, "spindle-start-");
@@ -487,9 +500,13 @@ public final class PerfCommand implements Callable<Integer> {
             Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, work, out);
             List<Double> times = new ArrayList<>();
             for (int i = 1; i <= starts; i++) {
-                try (BrokerProcess broker = SpindleLauncher.start(java, jar, archive, work.resolve("start-" + i),
-                        Compare.freePort())) {
-                    times.add(broker.awaitReady(Duration.ofSeconds(120)));
+                Path dir = work.resolve("start-" + i);
+                try (BrokerProcess broker = SpindleLauncher.start(java, jar, archive, dir,
+                        dataDir != null ? dataDir.toAbsolutePath() : dir.resolve("data"), Compare.freePort(), Map.of())) {
+                    times.add(broker.awaitReady(Duration.ofSeconds(600)));
+                    if (stop.equals("kill")) {
+                        broker.kill();
+                    }
                 }
                 out.printf(Locale.ROOT, "start %d: %.0f ms to ready%n", i, times.get(i - 1));
                 out.flush();
@@ -498,6 +515,7 @@ public final class PerfCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "start to ready, median of %d starts%s: %.0f ms%n", starts,
                     archive == null ? " without an archive" : " with a class-data sharing archive", median);
             out.println(new Json().put("start", "spindle").put("starts", starts).put("archive", archive != null)
+                    .put("dataDir", dataDir == null ? "empty" : dataDir.toAbsolutePath().toString()).put("stop", stop)
                     .put("medianMs", median));
             return CommandLine.ExitCode.OK;
         }

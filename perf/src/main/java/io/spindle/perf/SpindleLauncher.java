@@ -80,11 +80,17 @@ final class SpindleLauncher {
     }
 
     static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port) {
-        return start(java, jar, archive, dir, port, Map.of());
+        return start(java, jar, archive, dir, dir.resolve("data"), port, Map.of());
     }
 
     /** Starts a broker with its data in {@code dir}/data and broker {@code settings} on top of the defaults. */
     static BrokerProcess start(Path java, Path jar, Path archive, Path dir, int port, Map<String, String> settings) {
+        return start(java, jar, archive, dir, dir.resolve("data"), port, settings);
+    }
+
+    /** As {@link #start(Path, Path, Path, Path, int, Map)} on the data directory {@code dataDir}. */
+    static BrokerProcess start(Path java, Path jar, Path archive, Path dir, Path dataDir, int port,
+                               Map<String, String> settings) {
         if (!Files.isRegularFile(jar)) {
             throw new PerfException("No Spindle jar at " + jar + ": build it with mvn -pl cli -am package, or pass --spindle-jar");
         }
@@ -93,7 +99,7 @@ final class SpindleLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create " + dir, e);
         }
-        return BrokerProcess.start(NAME, command(java, jar, archive, dir.resolve("data"), port, settings), dir, port,
+        return BrokerProcess.start(NAME, command(java, jar, archive, dataDir, port, settings), dir, port,
                 dir.resolve("spindle.out"));
     }
 }

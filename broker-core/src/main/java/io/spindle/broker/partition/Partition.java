@@ -68,6 +68,11 @@ public final class Partition {
         this.log = log;
         this.replicas = replicas;
         this.transactions = log.transactions();
+        if (log.isOffline()) {
+            // A sealed segment failed its first check while the log loaded: the log went offline before this
+            // partition listened, so it learns it here, and serves and takes nothing until a restart recovers the log.
+            offlineCause = log.offlineCause();
+        }
         log.addListener(new LogEvents());
     }
 

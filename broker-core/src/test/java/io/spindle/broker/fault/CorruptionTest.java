@@ -1,5 +1,6 @@
 package io.spindle.broker.fault;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,9 +41,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * it cannot trust, and serves exactly the records before the damage, each at its offset.
  *
  * <p>Two images of one partition are damaged: a crash image (copied while the broker ran: the checkpoint vouches
- * for nothing, so every batch is checked with its CRC) and a clean image (closed cleanly: the checkpoint vouches for
- * every segment, so only batch headers, index entries and the offsets between segments are checked at start; a
- * bit flip inside a record of such a segment is left to the consumers' CRC check, see docs/durability.md).
+ * for nothing, so the active segment is checked batch by batch with its CRC at start) and a clean image (closed
+ * cleanly: the checkpoint vouches for the active segment, so only its batch headers and index entries are checked at
+ * start). In both, the sealed segments are taken at the word of their seals at start (their length and offsets) and
+ * checked batch by batch with their CRCs just after it, by the background check or the first read: damage found then
+ * takes the partition offline, and the broker is restarted, as an operator would, to cut the log at the damage.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CorruptionTest {
@@ -130,12 +133,34 @@ class CorruptionTest {
 
         String logged;
         List<String> served;
+        boolean foundAfterStart;
+        try (CapturedStderr captured = new CapturedStderr();
+             LocalBroker broker = LocalBroker.start(dataDir, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
+            // The background check of the sealed segments ends with one line, damage or not.
+            await().atMost(Duration.ofSeconds(30)).until(() -> captured.text().contains("LogManager - checked "));
+            foundAfterStart = captured.text().contains("ERROR io.spindle.log.PartitionLog - " + TOPIC + "-0: the check of");
+            if (!foundAfterStart) {
+                logged = captured.text();
+                served = read(broker.bootstrapServers());
+                seekToEveryHundredthOffset(broker.bootstrapServers(), served);
+                assertServedExactlyTheRecordsBeforeTheDamage(damage, damagedFrom, logged, served);
+                deleteTree(dataDir);
+                return;
+            }
+        }
+        // Damage in a sealed segment, found after the start: the partition went offline; a restart cuts the log there.
         try (CapturedStderr captured = new CapturedStderr();
              LocalBroker broker = LocalBroker.start(dataDir, Map.of("flush.mode", "fsync", "log.segment.bytes", "16384"))) {
             logged = captured.text();
             served = read(broker.bootstrapServers());
             seekToEveryHundredthOffset(broker.bootstrapServers(), served);
         }
+        assertServedExactlyTheRecordsBeforeTheDamage(damage, damagedFrom, logged, served);
+        deleteTree(dataDir);
+    }
+
+    private void assertServedExactlyTheRecordsBeforeTheDamage(Damage damage, long damagedFrom, String logged,
+                                                              List<String> served) {
         long expected = Math.min(damagedFrom, RECORDS);
         assertEquals(original.subList(0, (int) expected), served, "served records after " + damage);
         if (expected < RECORDS) {
@@ -144,7 +169,6 @@ class CorruptionTest {
         } else {
             assertFalse(logged.contains(TOPIC + "-0: truncated"), "a log without damaged batches was cut:\n" + logged);
         }
-        deleteTree(dataDir);
     }
 
     /** Damages the image; returns the first offset the damage makes unservable (Long.MAX_VALUE for none). */
@@ -176,7 +200,7 @@ class CorruptionTest {
                 return inSegment.get(inSegment.indexOf(b) + 1).baseOffset();
             }
             case OVERWRITE_SEGMENT -> {
-                // A clean image's segments are vouched for by the checkpoint and only their batch headers are
+                // A clean image's active segment is vouched for by the checkpoint and only its batch headers are
                 // checked at start: there the damage hits a header field that walk reads (length, base offset, magic).
                 int at;
                 byte[] bytes;

@@ -11,6 +11,7 @@ import io.spindle.config.BrokerConfig;
 import io.spindle.txn.TransactionMetadata;
 import io.spindle.txn.TransactionState;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,6 +118,51 @@ class TransactionsTest {
 
         assertEquals(List.of("committed"), readUntil("read_committed", 1));
         assertEquals(List.of("aborted", "committed", "aborted-too"), readUntil("read_uncommitted", 3));
+    }
+
+    @Test
+    void abortedRecordsStaySkippedAfterARestartThatFindsTheTxnIndexOfTheirSealedSegmentGone() throws Exception {
+        String topic = "sealed";
+        broker.createTopic(topic, 1, Map.of("segment.bytes", "16384"));
+        KafkaProducer<byte[], byte[]> producer = transactionalProducer("tx-lost-index", 60_000);
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(topic, 0, null, "aborted".getBytes(StandardCharsets.UTF_8)));
+        producer.flush();
+        producer.abortTransaction();
+        List<String> committed = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String value = i + "-" + "c".repeat(1000);
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, value.getBytes(StandardCharsets.UTF_8)));
+            producer.commitTransaction();
+            committed.add(value);
+        }
+        producer.close(Duration.ZERO);
+        broker.close();
+        Path partition = dataDir.resolve(topic + "-0");
+        Path index = partition.resolve("00000000000000000000.txnindex");
+        assertTrue(Files.exists(partition.resolve("00000000000000000000.seal")), "the abort's segment is sealed");
+        assertTrue(Files.size(index) > 8, "the index holds the aborted transaction");
+        Files.delete(index);
+
+        broker = LocalBroker.start(dataDir, Map.of(
+                BrokerConfig.TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS, "100"));
+
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<String> read = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(new String(r.value(), StandardCharsets.UTF_8)));
+                return read.size() >= committed.size();
+            });
+            consumer.poll(Duration.ofMillis(300)).forEach(r -> read.add(new String(r.value(), StandardCharsets.UTF_8)));
+            assertEquals(committed, read);
+        }
+        assertTrue(Files.size(index) > 8, "rebuilt from the segment's batches");
     }
 
     @Test
