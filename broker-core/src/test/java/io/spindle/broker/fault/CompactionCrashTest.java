@@ -195,14 +195,32 @@ class CompactionCrashTest {
         }
     }
 
+    /**
+     * Reads both topics from the start and checks every key. The cleaner keeps running meanwhile (right after a
+     * restart it has most to do), and in {@code table-expiring} (delete.retention.ms=0) Kafka bounds nothing: a scan
+     * may read a key's older value, then a clean removes that value together with its tombstone (whose delete horizon
+     * an earlier clean set while the value was past its key map), and the scan, reaching the tombstone's offset after
+     * the swap, never sees it. delete.retention.ms is that bound in Kafka too (a consumer must finish its scan within
+     * it). Such a miss is gone at the next read, while an older value that really came back stays its key's last
+     * record for good (the producers are paused): so a problem in that topic counts only when a second scan, begun
+     * after the first ended, shows it again.
+     */
     private static void checkEveryKey(BrokerProcess broker, LatestValueLedger ledger) {
-        List<String> problems = new ArrayList<>();
-        for (String topic : List.of(KEEPING, EXPIRING)) {
-            Map<Integer, List<LatestValueLedger.Stored>> log = LogReader.read(broker.bootstrapServers(), topic,
-                    PARTITIONS, LatestValueLedger.Stored::of);
-            problems.addAll(ledger.check(topic, log, topic.equals(EXPIRING)));
+        List<String> problems = new ArrayList<>(check(broker, ledger, KEEPING));
+        List<String> expiring = check(broker, ledger, EXPIRING);
+        if (!expiring.isEmpty()) {
+            List<String> again = check(broker, ledger, EXPIRING);
+            expiring.stream().filter(again::contains).forEach(problems::add);
+            expiring.stream().filter(p -> !again.contains(p))
+                    .forEach(p -> System.out.println("a scan overlapping a clean (gone at the next scan): " + p));
         }
         assertTrue(problems.isEmpty(), LatestValueLedger.summary(problems) + "\nbroker log:\n" + broker.tail());
+    }
+
+    private static List<String> check(BrokerProcess broker, LatestValueLedger ledger, String topic) {
+        Map<Integer, List<LatestValueLedger.Stored>> log = LogReader.read(broker.bootstrapServers(), topic,
+                PARTITIONS, LatestValueLedger.Stored::of);
+        return ledger.check(topic, log, topic.equals(EXPIRING));
     }
 
     private static void createTopics(String bootstrap) throws Exception {
