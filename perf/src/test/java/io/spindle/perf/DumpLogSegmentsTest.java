@@ -120,9 +120,8 @@ class DumpLogSegmentsTest {
         List<Matcher> batches = output.lines().map(BATCH::matcher).filter(Matcher::matches).toList();
         assertTrue(batches.size() >= cleaned.size(), batches.size() + " valid batches in " + cleaned.size()
                 + " files:\n" + output);
-        assertTrue(batches.stream().anyMatch(b -> Integer.parseInt(b.group(3)) > 0
-                && Long.parseLong(b.group(2)) - Long.parseLong(b.group(1)) + 1 > Integer.parseInt(b.group(3))),
-                "a batch with a hole inside (fewer records than its offset range):\n" + output);
+        // Whether a kept batch has a hole inside depends on how the producer happened to batch the rounds (all of
+        // round 19 alone in one batch leaves none), so it is not asserted; the gaps below cover every hole there is.
         Map<Long, String> dumped = new TreeMap<>();
         output.lines().map(RECORD::matcher).filter(Matcher::matches).forEach(m -> dumped.put(
                 Long.parseLong(m.group(1)), m.group(2) + "=" + (m.group(3) == null ? "null" : m.group(3))));
