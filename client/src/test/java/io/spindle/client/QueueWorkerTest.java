@@ -44,9 +44,13 @@ class QueueWorkerTest {
         produce(spindle, "tickets", 40);   // before any barista: a new queue group starts at the earliest ticket
         Map<String, String> madeBy = new ConcurrentHashMap<>();
         List<String> twice = Collections.synchronizedList(new ArrayList<>());
+        Set<String> atWork = ConcurrentHashMap.newKeySet();
         try (QueueWorker<String, String> baristas = spindle.queue(Serde.string(), Serde.string()).group("baristas")
                 .topics("tickets").workers(4).start(ticket -> {
-                    Thread.sleep(20);      // making the coffee
+                    // A barista holds its ticket until another one has taken one too: each holds one record at a
+                    // time, so the others must be handed the tickets behind it.
+                    atWork.add(Thread.currentThread().getName());
+                    await().atMost(WAIT).until(() -> atWork.size() > 1);
                     if (madeBy.put(ticket.value(), Thread.currentThread().getName()) != null) {
                         twice.add(ticket.value());
                     }
