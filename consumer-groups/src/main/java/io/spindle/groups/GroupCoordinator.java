@@ -1,6 +1,7 @@
 package io.spindle.groups;
 
 import io.spindle.config.GroupSettings;
+import io.spindle.log.CoordinatorLoop;
 import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
@@ -24,7 +25,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -879,26 +879,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            loop.execute(() -> {
-                try {
-                    work.get().whenComplete((value, failure) -> {
-                        if (failure != null) {
-                            result.completeExceptionally(failure);
-                        } else {
-                            result.complete(value);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.error("Group coordinator request failed", e);
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new CoordinatorNotAvailableException("the group coordinator is shut down"));
-        }
-        return result;
+        return CoordinatorLoop.run(loop, LOG, "group", work);
     }
 
     private static <T> CompletableFuture<T> done(T value) {

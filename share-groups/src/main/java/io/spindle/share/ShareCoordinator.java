@@ -2,6 +2,7 @@ package io.spindle.share;
 
 import io.spindle.config.ShareSettings;
 import io.spindle.groups.GroupTopics;
+import io.spindle.log.CoordinatorLoop;
 import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
@@ -28,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
@@ -736,26 +736,7 @@ public final class ShareCoordinator implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            loop.execute(() -> {
-                try {
-                    work.get().whenComplete((value, failure) -> {
-                        if (failure != null) {
-                            result.completeExceptionally(failure);
-                        } else {
-                            result.complete(value);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.error("Share coordinator request failed", e);
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new CoordinatorNotAvailableException("the share coordinator is shut down"));
-        }
-        return result;
+        return CoordinatorLoop.run(loop, LOG, "share", work);
     }
 
     private static <T> CompletableFuture<T> done(T value) {

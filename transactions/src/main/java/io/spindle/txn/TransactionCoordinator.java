@@ -1,6 +1,7 @@
 package io.spindle.txn;
 
 import io.spindle.config.TransactionSettings;
+import io.spindle.log.CoordinatorLoop;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
@@ -19,7 +20,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -524,27 +524,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     }
 
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
-        CompletableFuture<T> result = new CompletableFuture<>();
-        try {
-            loop.execute(() -> {
-                try {
-                    work.get().whenComplete((value, failure) -> {
-                        if (failure != null) {
-                            result.completeExceptionally(failure);
-                        } else {
-                            result.complete(value);
-                        }
-                    });
-                } catch (RuntimeException e) {
-                    LOG.error("Transaction coordinator request failed", e);
-                    result.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(new CoordinatorNotAvailableException(
-                    "the transaction coordinator is shut down"));
-        }
-        return result;
+        return CoordinatorLoop.run(loop, LOG, "transaction", work);
     }
 
     private static <T> CompletableFuture<T> done(T value) {
