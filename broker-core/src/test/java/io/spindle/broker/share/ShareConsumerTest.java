@@ -98,7 +98,7 @@ class ShareConsumerTest {
         await().atMost(WAIT).until(() -> {
             first.poll(Duration.ofMillis(50));
             second.poll(Duration.ofMillis(50));
-            return broker.broker().shareCoordinator().describe(List.of("workers")).get().get(0).members().size() == 2;
+            return broker.broker().shareCoordinator().membership().describe(List.of("workers")).get().get(0).members().size() == 2;
         });
         produce(0, total);
         Map<Long, String> acceptedBy = new TreeMap<>();
