@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * members or share-partition state; the coordinator tells this class about the latter ({@link #ensure},
  * {@link #remove}).
  *
+ * <p>A member joining a group that has {@code group.share.max.size} members already is refused with
+ * GROUP_MAX_SIZE_REACHED (nothing of the group changes).
+ *
  * <p>Threading: confined to the share coordinator's thread ({@code loop}), except {@link #isMember}, which reads a
  * concurrent copy of the membership. A member removed (left, or silent for {@code group.share.session.timeout.ms}) is
  * reported to {@code memberGone} on that thread, which releases the records it held.
@@ -139,6 +142,10 @@ final class ShareGroups implements ShareMembership {
                 memberId = Uuid.randomUuid().toString();
             }
             member = group.members.get(memberId);
+            if (member == null && group.members.size() >= settings.limits().maxSize()) {
+                return heartbeatError(Errors.GROUP_MAX_SIZE_REACHED, "share group '" + groupId + "' already has "
+                        + group.members.size() + " members, the most group.share.max.size allows");
+            }
             if (member == null) {
                 member = new ShareGroup.Member(memberId);
                 group.members.put(memberId, member);

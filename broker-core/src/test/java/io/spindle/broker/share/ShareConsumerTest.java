@@ -179,7 +179,8 @@ class ShareConsumerTest {
 
     @Test
     void recordsOfAConsumerThatStopsPollingAreRedeliveredWhenTheirLockTimesOut() throws Exception {
-        startBroker(Map.of(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "1000"));
+        startBroker(Map.of(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "1000",
+                BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, "1000"));
         produce(0, 3);
         KafkaShareConsumer<byte[], byte[]> stuck = consumer("locks", 10);
         Set<Long> held = new HashSet<>();
