@@ -22,12 +22,16 @@ import java.util.Set;
  * @param voters              controller.quorum.voters: the quorum's members, at least one, ids and addresses unique
  * @param sessionTimeoutMs    broker.session.timeout.ms: a broker with no heartbeat for this long is fenced
  * @param heartbeatIntervalMs broker.heartbeat.interval.ms: how often a broker sends one; below the session timeout
+ * @param snapshotIntervalEntries metadata.log.snapshot.interval.entries: a member writes a snapshot of its image
+ *                                after this many log entries, and its log before the snapshot is then deleted
  */
-public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeoutMs, int heartbeatIntervalMs) {
+public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeoutMs, int heartbeatIntervalMs,
+                              int snapshotIntervalEntries) {
     public static final String NODE_ID = "node.id";
     public static final String QUORUM_VOTERS = "controller.quorum.voters";
     public static final String SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
+    public static final String SNAPSHOT_INTERVAL_ENTRIES = "metadata.log.snapshot.interval.entries";
 
     static final ConfigKey<Integer> NODE_ID_KEY = new ConfigKey<>(NODE_ID, ValueType.intAtLeast(0), 1,
             "This broker's id in the cluster, unique among its brokers.");
@@ -38,6 +42,11 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
     static final ConfigKey<Integer> HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(HEARTBEAT_INTERVAL_MS,
             ValueType.intBetween(10, 3_600_000), 2_000,
             "How often a broker sends a heartbeat to the metadata quorum, in milliseconds.");
+
+    static final ConfigKey<Integer> SNAPSHOT_INTERVAL_ENTRIES_KEY = new ConfigKey<>(SNAPSHOT_INTERVAL_ENTRIES,
+            ValueType.intAtLeast(10), 10_000,
+            "Spindle's: a metadata quorum member writes a snapshot of its metadata image after this many log entries "
+                    + "and deletes the log before it, so that a restart reads the snapshot and the log after it.");
 
     /** One member of the quorum: its node id and the address its Raft server listens on. */
     public record Voter(int id, String host, int port) {
@@ -62,6 +71,7 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
         NODE_ID_KEY.check(nodeId);
         SESSION_TIMEOUT_MS_KEY.check(sessionTimeoutMs);
         HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
+        SNAPSHOT_INTERVAL_ENTRIES_KEY.check(snapshotIntervalEntries);
         voters = List.copyOf(voters);
         String formatted = format(voters);
         if (voters.isEmpty()) {
@@ -89,6 +99,11 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
         }
     }
 
+    /** The same settings for another node of the same cluster (tests start several members from one). */
+    public ClusterSettings forNode(int otherNodeId) {
+        return new ClusterSettings(otherNodeId, voters, sessionTimeoutMs, heartbeatIntervalMs, snapshotIntervalEntries);
+    }
+
     /** This node's voter entry. */
     public Voter self() {
         return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
@@ -105,12 +120,13 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
         int nodeId = valueOf(NODE_ID_KEY, properties, source);
         int session = valueOf(SESSION_TIMEOUT_MS_KEY, properties, source);
         int heartbeat = valueOf(HEARTBEAT_INTERVAL_MS_KEY, properties, source);
+        int snapshotInterval = valueOf(SNAPSHOT_INTERVAL_ENTRIES_KEY, properties, source);
         String voters = properties.get(QUORUM_VOTERS);
         if (voters == null) {
             throw new ConfigException(QUORUM_VOTERS, "Missing value for configuration '" + QUORUM_VOTERS
                     + "': expected the quorum's voters as id@host:port,..." + ConfigException.from(source));
         }
-        return new ClusterSettings(nodeId, parseVoters(voters, source), session, heartbeat);
+        return new ClusterSettings(nodeId, parseVoters(voters, source), session, heartbeat, snapshotInterval);
     }
 
     /**

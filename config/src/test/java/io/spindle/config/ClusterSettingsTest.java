@@ -19,6 +19,7 @@ class ClusterSettingsTest {
         assertEquals(new ClusterSettings.Voter(2, "127.0.0.1", 9192), settings.self());
         assertEquals(9_000, settings.sessionTimeoutMs());
         assertEquals(2_000, settings.heartbeatIntervalMs());
+        assertEquals(10_000, settings.snapshotIntervalEntries());
         assertEquals("3@[::1]:9193", settings.voters().get(2).toString());
     }
 
