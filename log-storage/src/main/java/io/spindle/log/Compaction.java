@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -146,7 +147,8 @@ final class Compaction implements CleanableLog {
     }
 
     @Override
-    public boolean replaceSegments(List<SegmentFile> replaced, List<SegmentFile> cleaned) throws IOException {
+    public boolean replaceSegments(List<SegmentFile> replaced, List<SegmentFile> cleaned, Executor releases)
+            throws IOException {
         SegmentSwap swap = new SegmentSwap(dir, replaced.stream().map(SegmentFile::baseOffset).toList(),
                 cleaned.stream().map(SegmentFile::baseOffset).toList());
         lock.lock();
@@ -155,6 +157,14 @@ final class Compaction implements CleanableLog {
             if (old == null || log.isClosed() || durability.isOffline()) {
                 swap.discard();
                 return false;
+            }
+            // A reference of our own to each old segment, so that the log's last one (dropped by Segments.replace)
+            // is not the one that frees the unlinked files' page cache on this thread, under the log's lock.
+            List<Segment> held = new ArrayList<>(old.size());
+            for (Segment segment : old) {
+                if (segment.tryRetain()) {
+                    held.add(segment);
+                }
             }
             try {
                 swap.commit();
@@ -173,9 +183,11 @@ final class Compaction implements CleanableLog {
                 }
                 segments.replace(old, fresh);
             } catch (IOException | UncheckedIOException e) {
+                held.forEach(Segment::release);
                 // Part of the swap may be on disk: the next load finishes it. Until then the log takes no writes.
                 throw durability.goOffline("compaction swap in", dir, e);
             }
+            releases.execute(() -> held.forEach(Segment::release));
             return true;
         } finally {
             lock.unlock();

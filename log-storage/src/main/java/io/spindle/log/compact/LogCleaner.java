@@ -20,6 +20,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -62,6 +64,18 @@ public final class LogCleaner implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final List<Thread> threads = new ArrayList<>();
     private final long mapBytesPerThread;
+    /**
+     * Drops the replaced segments' last references off the cleaner threads ({@link CleanableLog#replaceSegments}):
+     * freeing the page cache of a GiB of unlinked segments took the cleaner about 0.35 s, after the clean was done
+     * and before it was recorded. One thread, started at the first clean; a release handed to it after
+     * {@link #close()} runs on the caller.
+     */
+    private final ThreadPoolExecutor releases = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(), task -> {
+                Thread thread = new Thread(task, "spindle-log-cleaner-release");
+                thread.setDaemon(true);
+                return thread;
+            }, (task, executor) -> task.run());
 
     private final LongAdder runs = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
@@ -245,7 +259,7 @@ public final class LogCleaner implements AutoCloseable {
         List<SegmentFile> cleaned = cleaner.clean(replaced, mappedEnd, config.segmentBytes(), now,
                 config.deleteRetentionMs(), log.producerLastBatches(), new CleanedTransactions(aborted),
                 log.directory());
-        if (log.replaceSegments(replaced, cleaned)) {
+        if (log.replaceSegments(replaced, cleaned, releases)) {
             checkpoint.put(log.name(), mappedEnd);
             lastCleanedMs.put(log.name(), clock.millis());
             LOG.debug("{}: cleaned offsets [{}, {}) of segments {} into {}", log.name(), firstDirty, mappedEnd,
@@ -346,6 +360,7 @@ public final class LogCleaner implements AutoCloseable {
     @Override
     public void close() {
         stopping.countDown();
+        releases.shutdown();        // the releases handed over still run; later ones run on their cleaner thread
         List<Thread> started;
         synchronized (this) {
             started = List.copyOf(threads);

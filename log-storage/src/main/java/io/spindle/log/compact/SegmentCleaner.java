@@ -3,6 +3,7 @@ package io.spindle.log.compact;
 import io.spindle.log.BatchHeader;
 import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -10,6 +11,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -181,43 +186,96 @@ public final class SegmentCleaner {
             return (kept < 0 || offset >= kept) && !pastDeleteHorizon;
         };
         List<SegmentFile> cleaned = new ArrayList<>();
-        int i = 0;
-        while (i < segments.size()) {
-            SegmentFile first = segments.get(i);
-            Path target = dir.resolve(String.format("%020d", first.baseOffset()) + CLEANED_SUFFIX);
-            long groupBytes = 0;
-            try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                do {
-                    SegmentFile segment = segments.get(i);
-                    long segmentEnd = lastOffsetOf(segment);
-                    EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
-                            || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
-                    try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                        groupBytes += in.size();
-                        BatchReader reader = new BatchReader(in, segment.path(), readBuffer);
-                        ByteBuffer batches;
-                        while ((batches = reader.next()) != null) {
-                            readBuffer = reader.buffer;
-                            output.clear();
-                            BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
-                                    keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
-                            output = result.output().capacity() > output.capacity() ? result.output() : output;
-                            ByteBuffer written = result.output();
-                            int bytes = written.remaining();
-                            while (written.hasRemaining()) {
-                                out.write(written);
-                            }
-                            io.transferred(result.bytesRead(), bytes);
+        List<Future<?>> forced = new ArrayList<>();
+        // Each cleaned file is forced on a thread of its own while the next group is rewritten: forcing in line held
+        // the cleaner for every file's writes to reach the disk.
+        ExecutorService forcing = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, Thread.currentThread().getName() + "-force");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            int i = 0;
+            while (i < segments.size()) {
+                SegmentFile first = segments.get(i);
+                Path target = dir.resolve(String.format("%020d", first.baseOffset()) + CLEANED_SUFFIX);
+                FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                boolean handedOver = false;
+                try {
+                    i = writeGroup(segments, i, out, latest, keepEmpty, segmentBytes, now, deleteRetentionMs,
+                            transactions);
+                    forced.add(forcing.submit(() -> {
+                        try (out) {
+                            out.force(true);
                         }
+                        return null;
+                    }));
+                    handedOver = true;
+                } finally {
+                    if (!handedOver) {
+                        out.close();
                     }
-                    i++;
-                } while (i < segments.size() && groupBytes + sizeOf(segments.get(i)) <= segmentBytes);
-                out.force(true);
+                }
+                cleaned.add(new SegmentFile(first.baseOffset(), target));
             }
-            cleaned.add(new SegmentFile(first.baseOffset(), target));
+            for (Future<?> force : forced) {
+                awaitForce(force, dir);
+            }
+        } finally {
+            forcing.shutdown();         // after a failure, the forces handed over still run and close their files
         }
         return cleaned;
+    }
+
+    /**
+     * Rewrites the group of segments starting at {@code i} into {@code out}: at least one segment, and more while the
+     * group's input bytes stay within {@code segmentBytes}. Returns the index of the first segment after the group.
+     */
+    private int writeGroup(List<SegmentFile> segments, int i, FileChannel out, BatchRewriter.RecordPredicate latest,
+                           EmptyBatchPolicy keepEmpty, int segmentBytes, long now, long deleteRetentionMs,
+                           CleanedTransactions transactions) throws IOException {
+        long groupBytes = 0;
+        do {
+            SegmentFile segment = segments.get(i);
+            long segmentEnd = lastOffsetOf(segment);
+            EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
+                    || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
+            try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
+                groupBytes += in.size();
+                BatchReader reader = new BatchReader(in, segment.path(), readBuffer);
+                ByteBuffer batches;
+                while ((batches = reader.next()) != null) {
+                    readBuffer = reader.buffer;
+                    output.clear();
+                    BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
+                            keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
+                    output = result.output().capacity() > output.capacity() ? result.output() : output;
+                    ByteBuffer written = result.output();
+                    int bytes = written.remaining();
+                    while (written.hasRemaining()) {
+                        out.write(written);
+                    }
+                    io.transferred(result.bytesRead(), bytes);
+                }
+            }
+            i++;
+        } while (i < segments.size() && groupBytes + sizeOf(segments.get(i)) <= segmentBytes);
+        return i;
+    }
+
+    private static void awaitForce(Future<?> force, Path dir) throws IOException {
+        try {
+            force.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while forcing cleaned files in " + dir);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot force a cleaned file in " + dir + ": " + e.getCause(), e.getCause());
+        }
     }
 
     /** The last offset of a segment file's last batch, or -1 when it has none (reads only the batch headers). */
