@@ -45,7 +45,8 @@ final class GroupCommand implements Callable<Integer> {
         return offset < 0 ? "-" : Long.toString(offset);
     }
 
-    @Command(name = "list", description = "Lists the consumer groups with their state and number of members.")
+    @Command(name = "list", description = "Lists the consumer and share groups with their type (classic, consumer, "
+            + "share), state and number of members.")
     static final class ListGroups implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -54,10 +55,13 @@ final class GroupCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Table table = new Table("GROUP", "STATE", "MEMBERS");
+            Table table = new Table("GROUP", "TYPE", "STATE", "MEMBERS");
             try (Spindle spindle = client.connect()) {
-                for (SpindleAdmin.GroupInfo group : spindle.admin().listGroups()) {
-                    table.row(group.group(), group.state(), group.members());
+                List<SpindleAdmin.GroupInfo> groups = new ArrayList<>(spindle.admin().listGroups());
+                groups.addAll(spindle.admin().listShareGroups());
+                groups.sort(Comparator.comparing(SpindleAdmin.GroupInfo::group));
+                for (SpindleAdmin.GroupInfo group : groups) {
+                    table.row(group.group(), group.type(), group.state(), group.members());
                 }
             }
             table.print(spec.commandLine().getOut());

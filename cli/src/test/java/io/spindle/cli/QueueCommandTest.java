@@ -36,6 +36,12 @@ class QueueCommandTest {
                 "Share group workers: Empty, 0 member(s)",
                 "TOPIC  PARTITION  START  LAG  IN-FLIGHT  ACQUIRED  AVAILABLE  ARCHIVED  DEAD-LETTERED",
                 "jobs   0          5      0    0          0         0          0         0"), described.outLines());
+
+        Cli.Result list = Cli.on(bootstrap, "group", "list");
+        assertEquals(0, list.status(), list::toString);
+        assertEquals(List.of("GROUP", "TYPE", "STATE", "MEMBERS"), GroupCommandTest.columns(list.outLines().get(0)));
+        assertTrue(list.outLines().stream().map(GroupCommandTest::columns)
+                .anyMatch(List.of("workers", "share", "Empty", "0")::equals), list::toString);
     }
 
     @Test

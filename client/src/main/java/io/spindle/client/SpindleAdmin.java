@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -85,8 +86,11 @@ public final class SpindleAdmin implements AutoCloseable {
         }
     }
 
-    /** A consumer group as listed: its id, state (e.g. Stable, Empty) and number of members. */
-    public record GroupInfo(String group, String state, int members) {
+    /**
+     * A group as listed: its id, type ({@code classic} or {@code consumer} for a consumer group, as its protocol;
+     * {@code share} for a share group), state (e.g. Stable, Empty) and number of members.
+     */
+    public record GroupInfo(String group, String type, String state, int members) {
     }
 
     /**
@@ -122,7 +126,7 @@ public final class SpindleAdmin implements AutoCloseable {
         List<GroupInfo> groups = new ArrayList<>();
         for (String id : ids) {
             ShareGroupDescription description = descriptions.get(id);
-            groups.add(new GroupInfo(id, stateName(description.groupState()), description.members().size()));
+            groups.add(new GroupInfo(id, "share", stateName(description.groupState()), description.members().size()));
         }
         return groups;
     }
@@ -269,12 +273,16 @@ public final class SpindleAdmin implements AutoCloseable {
         if (ids.isEmpty()) {
             return List.of();
         }
+        Map<String, String> types = new HashMap<>();
+        listings.forEach(listing -> types.put(listing.groupId(),
+                listing.type().map(type -> type.toString().toLowerCase(Locale.ROOT)).orElse("consumer")));
         Map<String, ConsumerGroupDescription> descriptions = await(admin.describeConsumerGroups(ids).all(),
                 "Describing consumer groups " + ids, null, null);
         List<GroupInfo> groups = new ArrayList<>();
         for (String id : ids) {
             ConsumerGroupDescription description = descriptions.get(id);
-            groups.add(new GroupInfo(id, stateName(description.groupState()), description.members().size()));
+            groups.add(new GroupInfo(id, types.get(id), stateName(description.groupState()),
+                    description.members().size()));
         }
         return groups;
     }

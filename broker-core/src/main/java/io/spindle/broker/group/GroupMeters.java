@@ -1,21 +1,13 @@
 package io.spindle.broker.group;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.spindle.broker.metrics.SnapshotMeters;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.groups.GroupStats;
 import io.spindle.groups.PartitionLag;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,13 +26,11 @@ final class GroupMeters {
     private static final Logger LOG = LoggerFactory.getLogger(GroupMeters.class);
 
     private final GroupCoordinator coordinator;
-    private final MeterRegistry registry;
-    private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
-    private final Map<String, Meter> meters = new HashMap<>();
+    private final SnapshotMeters meters;
 
     GroupMeters(GroupCoordinator coordinator, MeterRegistry registry) {
         this.coordinator = coordinator;
-        this.registry = registry;
+        this.meters = new SnapshotMeters(registry);
     }
 
     /** Takes a fresh snapshot and brings the meters in line with it; waits at most a second for the coordinator. */
@@ -55,46 +45,20 @@ final class GroupMeters {
             LOG.debug("group meters not refreshed: {}", e.toString());
             return;
         }
-        Set<String> seen = new HashSet<>();
         for (GroupStats group : stats) {
             Tags tags = Tags.of("group", group.groupId());
-            seen.add(gauge("spindle.group.members", "Members of the group now", tags, group.members()));
-            seen.add(counter("spindle.group.rebalances", "Rebalances of the group", tags, group.rebalances()));
+            meters.gauge("spindle.group.members", "Members of the group now", tags, group.members());
+            meters.counter("spindle.group.rebalances", "Rebalances of the group", tags, group.rebalances());
             for (PartitionLag lag : group.lag()) {
                 if (lag.logEndOffset() < 0) {
                     continue;
                 }
                 Tags partition = tags.and("topic", lag.topic(), "partition", Integer.toString(lag.partition()));
-                seen.add(gauge("spindle.group.committed.offset", "The group's committed offset", partition,
-                        lag.committedOffset()));
-                seen.add(gauge("spindle.group.lag", "Log end offset minus the committed offset", partition, lag.lag()));
+                meters.gauge("spindle.group.committed.offset", "The group's committed offset", partition,
+                        lag.committedOffset());
+                meters.gauge("spindle.group.lag", "Log end offset minus the committed offset", partition, lag.lag());
             }
         }
-        meters.entrySet().removeIf(e -> {
-            if (seen.contains(e.getKey())) {
-                return false;
-            }
-            registry.remove(e.getValue());
-            values.remove(e.getKey());
-            return true;
-        });
-    }
-
-    private String gauge(String name, String description, Tags tags, long value) {
-        String key = name + tags;
-        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
-        holder.set(value);
-        meters.computeIfAbsent(key, k -> Gauge.builder(name, holder, AtomicLong::get)
-                .description(description).tags(tags).register(registry));
-        return key;
-    }
-
-    private String counter(String name, String description, Tags tags, long value) {
-        String key = name + tags;
-        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
-        holder.set(value);
-        meters.computeIfAbsent(key, k -> FunctionCounter.builder(name, holder, AtomicLong::get)
-                .description(description).tags(tags).register(registry));
-        return key;
+        meters.removeUnset();
     }
 }

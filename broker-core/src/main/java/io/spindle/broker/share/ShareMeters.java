@@ -1,10 +1,9 @@
 package io.spindle.broker.share;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.spindle.broker.metrics.SnapshotMeters;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
 import io.spindle.broker.partition.Partition;
@@ -13,13 +12,9 @@ import io.spindle.share.ShareCoordinator;
 import io.spindle.share.SharePartition;
 import io.spindle.share.ShareStateRecords;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,15 +46,13 @@ final class ShareMeters {
     private final ShareCoordinator coordinator;
     private final Topics topics;
     private final Partitions partitions;
-    private final MeterRegistry registry;
-    private final Map<String, AtomicLong> values = new ConcurrentHashMap<>();
-    private final Map<String, Meter> meters = new HashMap<>();
+    private final SnapshotMeters meters;
 
     ShareMeters(ShareCoordinator coordinator, Topics topics, Partitions partitions, MeterRegistry registry) {
         this.coordinator = coordinator;
         this.topics = topics;
         this.partitions = partitions;
-        this.registry = registry;
+        this.meters = new SnapshotMeters(registry);
         FunctionCounter.builder("spindle.share.lock.timeouts", coordinator, ShareCoordinator::lockTimeouts)
                 .description("Records whose acquisition lock expired").register(registry);
     }
@@ -76,9 +69,8 @@ final class ShareMeters {
             LOG.debug("share meters not refreshed: {}", e.toString());
             return;
         }
-        Set<String> seen = new HashSet<>();
-        members.forEach((group, count) -> seen.add(gauge("spindle.share.group.members", "Members of the share group now",
-                Tags.of("group", group), count)));
+        members.forEach((group, count) -> meters.gauge("spindle.share.group.members", "Members of the share group now",
+                Tags.of("group", group), count));
         Map<String, long[]> deliveries = new HashMap<>();
         for (Map.Entry<ShareStateRecords.Key, SharePartition> e : coordinator.sharePartitions().entrySet()) {
             ShareStateRecords.Key key = e.getKey();
@@ -112,57 +104,32 @@ final class ShareMeters {
             }
             Tags tags = Tags.of("group", key.group(), "topic", topic.get().name(), "partition",
                     Integer.toString(key.partition()));
-            seen.add(gauge("spindle.share.partition.in.flight", "Records in the share-partition's in-flight window",
-                    tags, inFlight));
-            seen.add(gauge("spindle.share.partition.acquired", "Records held by consumers now", tags, acquired));
-            seen.add(gauge("spindle.share.partition.lag", "Records below the high watermark still to finish", tags, lag));
-            seen.add(counter("spindle.share.partition.archived", "Records archived since the broker started", tags,
-                    archived));
-            seen.add(gauge("spindle.share.partition.available", "Records in the window that may be acquired", tags,
-                    available));
-            seen.add(gauge("spindle.share.partition.dead.lettering", "Records waiting for their dead-letter copy", tags,
-                    deadLettering));
-            seen.add(counter("spindle.share.partition.dead.letters", "Records copied to the dead-letter topic", tags,
-                    deadLettered));
+            meters.gauge("spindle.share.partition.in.flight", "Records in the share-partition's in-flight window",
+                    tags, inFlight);
+            meters.gauge("spindle.share.partition.acquired", "Records held by consumers now", tags, acquired);
+            meters.gauge("spindle.share.partition.lag", "Records below the high watermark still to finish", tags, lag);
+            meters.counter("spindle.share.partition.archived", "Records archived since the broker started", tags,
+                    archived);
+            meters.gauge("spindle.share.partition.available", "Records in the window that may be acquired", tags,
+                    available);
+            meters.gauge("spindle.share.partition.dead.lettering", "Records waiting for their dead-letter copy", tags,
+                    deadLettering);
+            meters.counter("spindle.share.partition.dead.letters", "Records copied to the dead-letter topic", tags,
+                    deadLettered);
         }
         for (Map.Entry<String, long[]> e : deliveries.entrySet()) {
             String group = e.getKey();
             for (int count = 1; count <= SharePartition.MAX_COUNTED_DELIVERY; count++) {
                 if (e.getValue()[count] > 0) {
-                    seen.add(counter("spindle.share.group.deliveries", "Deliveries by the delivery count they gave",
-                            Tags.of("group", group, "delivery_count", Integer.toString(count)), e.getValue()[count]));
+                    meters.counter("spindle.share.group.deliveries", "Deliveries by the delivery count they gave",
+                            Tags.of("group", group, "delivery_count", Integer.toString(count)), e.getValue()[count]);
                 }
             }
-            seen.add(counter("spindle.share.group.lock.timeouts", "Records whose acquisition lock expired",
-                    Tags.of("group", group), coordinator.lockTimeouts(group)));
-            seen.add(counter("spindle.share.group.dead.letters", "Records copied to the dead-letter topic",
-                    Tags.of("group", group), coordinator.deadLettered(group)));
+            meters.counter("spindle.share.group.lock.timeouts", "Records whose acquisition lock expired",
+                    Tags.of("group", group), coordinator.lockTimeouts(group));
+            meters.counter("spindle.share.group.dead.letters", "Records copied to the dead-letter topic",
+                    Tags.of("group", group), coordinator.deadLettered(group));
         }
-        meters.entrySet().removeIf(e -> {
-            if (seen.contains(e.getKey())) {
-                return false;
-            }
-            registry.remove(e.getValue());
-            values.remove(e.getKey());
-            return true;
-        });
-    }
-
-    private String gauge(String name, String description, Tags tags, long value) {
-        String key = name + tags;
-        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
-        holder.set(value);
-        meters.computeIfAbsent(key, k -> Gauge.builder(name, holder, AtomicLong::get)
-                .description(description).tags(tags).register(registry));
-        return key;
-    }
-
-    private String counter(String name, String description, Tags tags, long value) {
-        String key = name + tags;
-        AtomicLong holder = values.computeIfAbsent(key, k -> new AtomicLong());
-        holder.set(value);
-        meters.computeIfAbsent(key, k -> FunctionCounter.builder(name, holder, AtomicLong::get)
-                .description(description).tags(tags).register(registry));
-        return key;
+        meters.removeUnset();
     }
 }
