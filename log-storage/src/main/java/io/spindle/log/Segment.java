@@ -58,8 +58,6 @@ final class Segment {
     private long reservedUpTo;
     private int bytesSinceIndexEntry;
     private boolean sealed;
-    /** Zeros written ahead of the appends of an active segment in flush.mode=fsync; null if none. Write lock. */
-    private ZeroAhead zeroAhead;
     /** Set while a segment taken on its seal's word has not had its batches checked; null once they have. */
     private volatile PendingCheck pendingCheck;
     /** Set once the headers and indexes of such a segment are checked and until its CRCs are. */
@@ -249,9 +247,6 @@ final class Segment {
      */
     int write(ByteBuffer batches) throws IOException {
         int position = size + pendingBytes;
-        if (zeroAhead != null) {
-            zeroAhead.beforeWrite(position, (long) position + batches.remaining(), reservedUpTo);
-        }
         log.write(position, batches);
         pendingBytes += batches.remaining();
         return position;
@@ -344,26 +339,6 @@ final class Segment {
         timeIndex.seal();
     }
 
-    /** Has {@code worker} zero this active segment's reserved blocks ahead of its appends ({@link ZeroAhead}). */
-    void zeroAheadWith(ZeroAhead.Worker worker) {
-        if (zeroAhead == null && !sealed && !deleted) {
-            zeroAhead = new ZeroAhead(logFile, worker);
-        }
-    }
-
-    /** Where the zeros written ahead of the appends end; 0 if none were. */
-    long zeroedAheadTo() {
-        ZeroAhead zeros = zeroAhead;
-        return zeros == null ? 0 : zeros.zeroedUpTo();
-    }
-
-    /** Before the file is trimmed, closed or deleted: no zeros may land after it. */
-    private void stopZeroAhead() {
-        if (zeroAhead != null) {
-            zeroAhead.stop();
-        }
-    }
-
     /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux), and its txnindex. */
     void force() throws IOException {
         log.channel().force(false);
@@ -375,7 +350,6 @@ final class Segment {
         if (sealed) {
             return;
         }
-        stopZeroAhead();
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
@@ -811,7 +785,6 @@ final class Segment {
 
     /** Closes the owner's reference: trims an active segment to its content first. */
     void close() throws IOException {
-        stopZeroAhead();
         if (!deleted && !sealed) {
             log.channel().truncate(size);
             force();
@@ -823,14 +796,12 @@ final class Segment {
 
     /** Drops the owner's reference of a segment whose files someone else removes. */
     void markDeleted() {
-        stopZeroAhead();
         deleted = true;
         release();
     }
 
     /** Deletes the files; the mapping goes when the last reader releases it. */
     void delete() throws IOException {
-        stopZeroAhead();
         deleted = true;
         SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(logFile);
