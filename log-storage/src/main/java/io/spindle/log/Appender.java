@@ -123,10 +123,6 @@ final class Appender {
             // Not a full disk but a failing one (reserving space writes zeros where fallocate is missing).
             throw durability.goOffline("reserving " + totalSize + " bytes in", segment.file(), e);
         }
-        ZeroAhead.Worker zeroAhead = durability.zeroAhead();
-        if (zeroAhead != null) {
-            segment.zeroAheadWith(zeroAhead);
-        }
 
         boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
         long firstOffset = segments.logEndOffset();

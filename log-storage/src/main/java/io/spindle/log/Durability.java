@@ -100,11 +100,6 @@ final class Durability implements Segments.Changes {
         }
     }
 
-    /** Who zeros active segments ahead of their appends (fsync mode), or null. */
-    ZeroAhead.Worker zeroAhead() {
-        return flusher == null ? null : flusher.zeroAhead();
-    }
-
     long fsyncCount() {
         return fsyncs.sum();
     }

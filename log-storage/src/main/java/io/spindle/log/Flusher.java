@@ -24,22 +24,14 @@ final class Flusher implements AutoCloseable {
     private final Supplier<Collection<PartitionLog>> logs;
     private final ConcurrentLinkedQueue<PartitionLog> queue = new ConcurrentLinkedQueue<>();
     private final Thread thread;
-    /** In fsync mode, the thread that zeros active segments ahead of their appends ({@link ZeroAhead}). */
-    private final ZeroAhead.Worker zeroAhead;
     private volatile boolean running = true;
 
     Flusher(FlushPolicy policy, Supplier<Collection<PartitionLog>> logs) {
         this.policy = policy;
         this.logs = logs;
-        this.zeroAhead = policy.mode() == FlushMode.FSYNC ? new ZeroAhead.Worker() : null;
         this.thread = new Thread(this::run, "spindle-flusher");
         this.thread.setDaemon(true);
         this.thread.start();
-    }
-
-    /** The zeroing thread of fsync mode, else null. */
-    ZeroAhead.Worker zeroAhead() {
-        return zeroAhead;
     }
 
     /** Queues {@code log} for the next round; the caller has set its queued flag. */
@@ -88,9 +80,6 @@ final class Flusher implements AutoCloseable {
         }
         if (thread.isAlive()) {
             LOG.warn("flusher thread did not stop within 30 s");
-        }
-        if (zeroAhead != null) {
-            zeroAhead.close();
         }
     }
 }

@@ -52,8 +52,6 @@ final class Segment {
     private boolean sealed;
     /** What a segment taken at its seal's word still has to check before and after its first use; null for others. */
     private volatile FirstUseCheck firstUse;
-    /** Zeros written ahead of the appends of an active segment in flush.mode=fsync; null if none. Write lock. */
-    private ZeroAhead zeroAhead;
 
     private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, TxnIndex txnIndex) {
         this.dir = dir;
@@ -225,9 +223,6 @@ final class Segment {
      */
     int write(ByteBuffer batches) throws IOException {
         int position = size + pendingBytes;
-        if (zeroAhead != null) {
-            zeroAhead.beforeWrite(position, (long) position + batches.remaining(), reservedUpTo);
-        }
         log.write(position, batches);
         pendingBytes += batches.remaining();
         return position;
@@ -271,26 +266,6 @@ final class Segment {
         }
     }
 
-    /** Has {@code worker} zero this active segment's reserved blocks ahead of its appends ({@link ZeroAhead}). */
-    void zeroAheadWith(ZeroAhead.Worker worker) {
-        if (zeroAhead == null && !sealed && !deleted) {
-            zeroAhead = new ZeroAhead(logFile, worker);
-        }
-    }
-
-    /** Where the zeros written ahead of the appends end; 0 if none were. */
-    long zeroedAheadTo() {
-        ZeroAhead zeros = zeroAhead;
-        return zeros == null ? 0 : zeros.zeroedUpTo();
-    }
-
-    /** Before the file is trimmed, closed or deleted: no zeros may land after it. */
-    private void stopZeroAhead() {
-        if (zeroAhead != null) {
-            zeroAhead.stop();
-        }
-    }
-
     /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux), and its txnindex. */
     void force() throws IOException {
         log.channel().force(false);
@@ -302,7 +277,6 @@ final class Segment {
         if (sealed) {
             return;
         }
-        stopZeroAhead();
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
@@ -620,7 +594,6 @@ final class Segment {
 
     /** Closes the owner's reference: trims an active segment to its content first. */
     void close() throws IOException {
-        stopZeroAhead();
         if (!deleted && !sealed) {
             log.channel().truncate(size);
             force();
@@ -631,14 +604,12 @@ final class Segment {
 
     /** Drops the owner's reference of a segment whose files someone else removes. */
     void markDeleted() {
-        stopZeroAhead();
         deleted = true;
         release();
     }
 
     /** Deletes the files; the mapping goes when the last reader releases it. */
     void delete() throws IOException {
-        stopZeroAhead();
         deleted = true;
         SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(logFile);
