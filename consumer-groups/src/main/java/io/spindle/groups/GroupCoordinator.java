@@ -131,13 +131,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
-        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "spindle-group-coordinator");
-            thread.setDaemon(true);
-            return thread;
-        });
-        loop.setRemoveOnCancelPolicy(true);
-        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.loop = CoordinatorLoop.newLoop("spindle-group-coordinator");
     }
 
     /**
@@ -900,18 +894,7 @@ public final class GroupCoordinator implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
             LOG.warn("Group coordinator did not shut its groups down cleanly: {}", e.toString());
         }
-        // shutdown, not shutdownNow: an interrupt would land in the middle of an append or a force of the offsets
-        // log, and a file channel whose thread is interrupted closes itself (the log could not be closed cleanly).
-        // Delayed tasks (session timeouts) are dropped by the policy set at construction; a running task finishes.
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Group coordinator thread did not finish its last task within 5 s; interrupting it");
-                loop.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CoordinatorLoop.stop(loop, LOG, "group");    // session timeouts are dropped, a running task finishes
     }
 
     private final class Context implements GroupContext {
