@@ -86,6 +86,8 @@ public final class BrokerConfig {
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final String PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = "producer.id.expiration.check.interval.ms";
     public static final String TRANSACTION_MAX_TIMEOUT_MS = "transaction.max.timeout.ms";
     public static final String TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS =
             "transaction.abort.timed.out.transaction.cleanup.interval.ms";
@@ -256,6 +258,14 @@ public final class BrokerConfig {
     static final ConfigKey<Long> LOG_RETENTION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
             LOG_RETENTION_CHECK_INTERVAL_MS, ValueType.longAtLeast(1), 300_000L,
             "How often retention looks for segments to delete, in milliseconds.");
+    static final ConfigKey<Integer> PRODUCER_ID_EXPIRATION_MS_KEY = new ConfigKey<>(PRODUCER_ID_EXPIRATION_MS,
+            ValueType.intAtLeast(1), 86_400_000,
+            "A producer whose last batch (or transaction marker) in a partition has a timestamp older than this, in "
+                    + "milliseconds, by the broker's clock, and that has no transaction open there, is forgotten by that "
+                    + "partition: DescribeProducers no longer lists it and its next batch may start any sequence.");
+    static final ConfigKey<Integer> PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS_KEY = new ConfigKey<>(
+            PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, ValueType.intAtLeast(1), 600_000,
+            "How often the partitions look for producers idle past producer.id.expiration.ms, in milliseconds.");
     static final ConfigKey<Integer> TRANSACTION_MAX_TIMEOUT_MS_KEY = new ConfigKey<>(TRANSACTION_MAX_TIMEOUT_MS,
             ValueType.intAtLeast(1), 900_000,
             "The longest transaction.timeout.ms a transactional producer may ask for, in milliseconds; a longer one "
@@ -336,7 +346,9 @@ public final class BrokerConfig {
                 new CleanerSettings(LOG_CLEANER_THREADS_KEY.valueIn(values),
                         LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY.valueIn(values),
                         LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY.valueIn(values),
-                        LOG_CLEANER_BACKOFF_MS_KEY.valueIn(values))));
+                        LOG_CLEANER_BACKOFF_MS_KEY.valueIn(values)),
+                new ProducerStateSettings(PRODUCER_ID_EXPIRATION_MS_KEY.valueIn(values),
+                        PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS_KEY.valueIn(values))));
         this.groups = section(() -> new GroupSettings(GROUP_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 GROUP_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_INITIAL_REBALANCE_DELAY_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
@@ -433,7 +445,10 @@ public final class BrokerConfig {
         return load(null, null, Objects.requireNonNull(overrides, "overrides"));
     }
 
-    /** What the log storage takes: data directory, flush policy, retention check interval, the log cleaner. */
+    /**
+     * What the log storage takes: data directory, flush policy, retention check interval, the log cleaner, the expiry
+     * of idle producers.
+     */
     public StorageSettings storage() {
         return storage;
     }
@@ -668,7 +683,8 @@ public final class BrokerConfig {
                 GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY,
                 GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY, OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
-                LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
+                LOG_CLEANER_BACKOFF_MS_KEY, PRODUCER_ID_EXPIRATION_MS_KEY, PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS_KEY,
+                TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         // Same type, default and validation as the topic key they feed: one definition serves both names.

@@ -58,6 +58,27 @@ class StorageSettingsTest {
     }
 
     @Test
+    void producerStateSettingsAreKafkasDefaultsAndTakeTheirKeys() {
+        assertEquals(new ProducerStateSettings(86_400_000, 600_000), BrokerConfig.defaults().storage().producerState());
+        BrokerConfig config = BrokerConfig.of(Map.of(BrokerConfig.PRODUCER_ID_EXPIRATION_MS, "60000",
+                BrokerConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, "500"));
+        assertEquals(new ProducerStateSettings(60_000, 500), config.storage().producerState());
+        StorageSettings settings = StorageSettings.defaults(Path.of("d"));
+        assertEquals(new ProducerStateSettings(1, 2),
+                settings.withProducerState(new ProducerStateSettings(1, 2)).producerState());
+    }
+
+    @Test
+    void aProducerExpirationBelowOneMillisecondIsRefusedByName() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> BrokerConfig.of(Map.of(BrokerConfig.PRODUCER_ID_EXPIRATION_MS, "0")));
+        assertEquals(BrokerConfig.PRODUCER_ID_EXPIRATION_MS, e.key());
+        assertTrue(e.getMessage().contains("producer.id.expiration.ms"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> new ProducerStateSettings(1000, -5));
+        assertEquals(BrokerConfig.PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, e.key());
+    }
+
+    @Test
     void withFlushModeChangesOnlyTheMode() {
         StorageSettings settings = new StorageSettings(Path.of("d"), FlushMode.FSYNC, 2, 3, 4);
         assertEquals(new StorageSettings(Path.of("d"), FlushMode.NONE, 2, 3, 4), settings.withFlushMode(FlushMode.NONE));

@@ -7,15 +7,8 @@ import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -30,7 +23,6 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -39,34 +31,16 @@ import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
 import org.apache.kafka.common.message.LeaveGroupResponseData.MemberResponse;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
-import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
-import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
-import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
-import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
-import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
-import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartitionCollection;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
-import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopicCollection;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
-import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
-import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
-import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
-import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,13 +67,11 @@ import org.slf4j.LoggerFactory;
  * UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH and rejoin). Offsets are applied in memory when appended, before they
  * are durable, so an OffsetFetch may see an offset a power loss would take back; that only replays records.
  *
- * <p>Transactional offset commits (TxnOffsetCommit, KIP-98/447): the offsets wait per group and producer id
- * ({@link #commitTransactionalOffsets}) until the transaction coordinator completes the transaction
- * ({@link #completeTransaction}): a commit stores them as the group's committed offsets, an abort drops them. They
- * are stored as they arrive (TxnOffsetCommit is answered once they are durable) under keys of their own, so a
- * restart finds them waiting for the transaction coordinator to complete their transaction. An OffsetFetch that requires stable offsets (KIP-447) gets
- * UNSTABLE_OFFSET_COMMIT for a partition with offsets waiting, so a read_committed consumer does not start from an
- * offset a transaction is about to replace.
+ * <p>Its parts: {@link GroupViews} (ListGroups, DescribeGroups, lag and statistics), {@link CommittedOffsets}
+ * (OffsetCommit, OffsetFetch, OffsetDelete) and {@link PendingTransactionalOffsets}
+ * (offsets committed inside a transaction, TxnOffsetCommit, waiting until the transaction coordinator completes the
+ * transaction: {@link #completeTransaction}), both through {@link OffsetsHost}; the groups' state machines through
+ * {@link GroupContext}.
  *
  * <p>Not implemented: offset expiry (offsets.retention.minutes; offsets live until DeleteGroups or OffsetDelete)
  * and Kafka's record format for this topic (Spindle's own: {@link OffsetsRecords}).
@@ -121,9 +93,10 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupSettings settings;
     private final Clock clock;
     private final Map<String, Group> groups = new TreeMap<>();
-    /** Offsets committed in open transactions: group -> producer id -> offsets (coordinator thread only). */
-    private final Map<String, Map<Long, Map<TopicPartition, CommittedOffset>>> transactionalOffsets = new HashMap<>();
     private final Context context = new Context();
+    private final PendingTransactionalOffsets transactional = new PendingTransactionalOffsets(context);
+    private final CommittedOffsets committedOffsets = new CommittedOffsets(context, transactional);
+    private final GroupViews views;
     private volatile boolean closed;
 
     private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
@@ -131,13 +104,8 @@ public final class GroupCoordinator implements AutoCloseable {
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
-        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "spindle-group-coordinator");
-            thread.setDaemon(true);
-            return thread;
-        });
-        loop.setRemoveOnCancelPolicy(true);
-        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.views = new GroupViews(groups, topics);
+        this.loop = CoordinatorLoop.newLoop("spindle-group-coordinator");
     }
 
     /**
@@ -165,14 +133,8 @@ public final class GroupCoordinator implements AutoCloseable {
         offsetsLog.replay((keyBytes, value) -> {
             OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
             if (key.type() == OffsetsRecords.TRANSACTIONAL_OFFSET_KEY) {
-                TopicPartition tp = new TopicPartition(key.topic(), key.partition());
-                if (value == null) {
-                    dropTransactional(key.group(), key.producerId(), tp);
-                } else {
-                    transactionalOffsets.computeIfAbsent(key.group(), g -> new HashMap<>())
-                            .computeIfAbsent(key.producerId(), id -> new LinkedHashMap<>())
-                            .put(tp, OffsetsRecords.readOffset(value));
-                }
+                transactional.restore(key.group(), key.producerId(), new TopicPartition(key.topic(), key.partition()),
+                        value == null ? null : OffsetsRecords.readOffset(value));
             } else if (key.type() == OffsetsRecords.OFFSET_KEY) {
                 TopicPartition tp = new TopicPartition(key.topic(), key.partition());
                 if (value == null) {
@@ -353,70 +315,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** OffsetCommit; the answer comes once the offsets are durable. Topics by name. */
     public CompletableFuture<OffsetCommitResponseData> commitOffsets(OffsetCommitRequestData request) {
-        return onLoop(() -> {
-            String groupId = request.groupId();
-            Errors groupError;
-            Group group = groups.get(groupId);
-            int generation = request.generationIdOrMemberEpoch();
-            if (groupId == null || groupId.isEmpty()) {
-                groupError = Errors.INVALID_GROUP_ID;
-            } else if (group == null) {
-                if (generation < 0) {
-                    group = classicGroup(groupId);     // a group that only stores offsets
-                    groupError = Errors.NONE;
-                } else {
-                    groupError = Errors.ILLEGAL_GENERATION;
-                }
-            } else if (group instanceof ClassicGroup classic) {
-                groupError = classic.validateCommit(request.memberId(), request.groupInstanceId(), generation);
-            } else {
-                groupError = ((ConsumerGroup) group).validateMemberEpoch(request.memberId(), generation, true);
-            }
-            long now = clock.millis();
-            OffsetCommitResponseData response = new OffsetCommitResponseData();
-            List<KeyedStateLog.Entry> entries = new ArrayList<>();
-            Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
-            for (OffsetCommitRequestTopic topic : request.topics()) {
-                OffsetCommitResponseTopic responseTopic = new OffsetCommitResponseTopic().setName(topic.name())
-                        .setTopicId(topic.topicId());
-                response.topics().add(responseTopic);
-                for (OffsetCommitRequestPartition p : topic.partitions()) {
-                    Errors error = groupError;
-                    if (error == Errors.NONE && p.committedMetadata() != null
-                            && p.committedMetadata().length() > MAX_METADATA_LENGTH) {
-                        error = Errors.OFFSET_METADATA_TOO_LARGE;
-                    }
-                    if (error == Errors.NONE) {
-                        CommittedOffset offset = new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
-                                p.committedMetadata(), now);
-                        accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), offset);
-                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(groupId, topic.name(), p.partitionIndex()),
-                                OffsetsRecords.offsetValue(offset)));
-                    }
-                    responseTopic.partitions().add(new OffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
-                            .setErrorCode(error.code()));
-                }
-            }
-            if (entries.isEmpty()) {
-                return done(response);
-            }
-            CompletableFuture<Void> durable;
-            try {
-                durable = append(entries);
-            } catch (LogStorageException e) {
-                LOG.error("Group '{}': cannot store {} committed offset(s): {}", groupId, entries.size(), e.getMessage());
-                failAccepted(response, accepted.keySet());
-                return done(response);
-            }
-            group.offsets.putAll(accepted);
-            return durable.handle((ignored, failure) -> {
-                if (failure != null) {
-                    LOG.error("Group '{}': committed offsets did not become durable: {}", groupId, failure.toString());
-                    failAccepted(response, accepted.keySet());
-                }
-                return response;
-            });
-        });
+        return onLoop(() -> committedOffsets.commit(request));
     }
 
     /**
@@ -425,105 +324,7 @@ public final class GroupCoordinator implements AutoCloseable {
      * caller has checked that the group is part of the producer's open transaction. Topics by name.
      */
     public CompletableFuture<TxnOffsetCommitResponseData> commitTransactionalOffsets(TxnOffsetCommitRequestData request) {
-        return onLoop(() -> {
-            String groupId = request.groupId();
-            Group group = groups.get(groupId);
-            String memberId = request.memberId();
-            int generation = request.generationIdOrMemberEpoch();
-            Errors groupError;
-            if (groupId == null || groupId.isEmpty()) {
-                groupError = Errors.INVALID_GROUP_ID;
-            } else if ((memberId == null || memberId.isEmpty()) && generation < 0) {
-                groupError = Errors.NONE;
-            } else if (group == null) {
-                groupError = Errors.ILLEGAL_GENERATION;
-            } else if (group instanceof ClassicGroup classic) {
-                groupError = classic.validateCommit(memberId, request.groupInstanceId(), generation);
-            } else {
-                groupError = ((ConsumerGroup) group).validateMemberEpoch(memberId, generation, true);
-            }
-            long now = clock.millis();
-            TxnOffsetCommitResponseData response = new TxnOffsetCommitResponseData();
-            Map<TopicPartition, CommittedOffset> accepted = new LinkedHashMap<>();
-            for (TxnOffsetCommitRequestTopic topic : request.topics()) {
-                TxnOffsetCommitResponseTopic responseTopic = new TxnOffsetCommitResponseTopic().setName(topic.name());
-                response.topics().add(responseTopic);
-                for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
-                    Errors error = groupError;
-                    if (error == Errors.NONE && p.committedMetadata() != null
-                            && p.committedMetadata().length() > MAX_METADATA_LENGTH) {
-                        error = Errors.OFFSET_METADATA_TOO_LARGE;
-                    }
-                    if (error == Errors.NONE) {
-                        accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), new CommittedOffset(
-                                p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
-                    }
-                    responseTopic.partitions().add(new TxnOffsetCommitResponsePartition()
-                            .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
-                }
-            }
-            if (accepted.isEmpty()) {
-                return done(response);
-            }
-            long producerId = request.producerId();
-            List<KeyedStateLog.Entry> entries = new ArrayList<>();
-            for (Map.Entry<TopicPartition, CommittedOffset> e : accepted.entrySet()) {
-                entries.add(new KeyedStateLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
-                        e.getKey().topic(), e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
-            }
-            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
-            // the log keeps every record until compaction finds a later one of its key.)
-            Map<TopicPartition, CommittedOffset> waiting = transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>())
-                    .computeIfAbsent(producerId, id -> new LinkedHashMap<>());
-            Map<TopicPartition, CommittedOffset> before = new LinkedHashMap<>(waiting);
-            waiting.putAll(accepted);
-            CompletableFuture<Void> durable;
-            try {
-                durable = append(entries);
-            } catch (LogStorageException e) {
-                LOG.error("Group '{}': cannot store {} offset(s) of producer {}'s transaction: {}", groupId,
-                        entries.size(), producerId, e.getMessage());
-                waiting.clear();
-                waiting.putAll(before);
-                failTransactional(response);
-                return done(response);
-            }
-            return durable.handle((ignored, failure) -> {
-                if (failure != null) {
-                    LOG.error("Group '{}': offsets of producer {}'s transaction did not become durable: {}", groupId,
-                            producerId, failure.toString());
-                    failTransactional(response);
-                }
-                return response;
-            });
-        });
-    }
-
-    private static void failTransactional(TxnOffsetCommitResponseData response) {
-        for (TxnOffsetCommitResponseTopic topic : response.topics()) {
-            for (TxnOffsetCommitResponsePartition p : topic.partitions()) {
-                if (p.errorCode() == Errors.NONE.code()) {
-                    p.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
-                }
-            }
-        }
-    }
-
-    private void dropTransactional(String groupId, long producerId, TopicPartition partition) {
-        Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
-        if (byProducer == null) {
-            return;
-        }
-        Map<TopicPartition, CommittedOffset> offsets = byProducer.get(producerId);
-        if (offsets != null) {
-            offsets.remove(partition);
-            if (offsets.isEmpty()) {
-                byProducer.remove(producerId);
-            }
-        }
-        if (byProducer.isEmpty()) {
-            transactionalOffsets.remove(groupId);
-        }
+        return onLoop(() -> transactional.commit(request));
     }
 
     /**
@@ -532,80 +333,7 @@ public final class GroupCoordinator implements AutoCloseable {
      * transaction that left no offsets here completes at once.
      */
     public CompletableFuture<Void> completeTransaction(String groupId, long producerId, boolean commit) {
-        return onLoop(() -> {
-            Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
-            Map<TopicPartition, CommittedOffset> offsets = byProducer == null ? null : byProducer.remove(producerId);
-            if (byProducer != null && byProducer.isEmpty()) {
-                transactionalOffsets.remove(groupId);
-            }
-            if (offsets == null) {
-                return done(null);
-            }
-            // The group's offsets (on commit) and the end of the waiting ones, in one append: all or none.
-            List<KeyedStateLog.Entry> entries = new ArrayList<>();
-            for (Map.Entry<TopicPartition, CommittedOffset> e : offsets.entrySet()) {
-                if (commit) {
-                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(groupId, e.getKey().topic(),
-                            e.getKey().partition()), OffsetsRecords.offsetValue(e.getValue())));
-                }
-                entries.add(new KeyedStateLog.Entry(OffsetsRecords.transactionalOffsetKey(groupId, producerId,
-                        e.getKey().topic(), e.getKey().partition()), null));
-            }
-            // In memory first, undone below if the append fails. (The order no longer matters for what is stored:
-            // the log keeps every record until compaction finds a later one of its key.)
-            Group existing = groups.get(groupId);
-            Group group = !commit ? null : existing != null ? existing : classicGroup(groupId);
-            Map<TopicPartition, CommittedOffset> replaced = new LinkedHashMap<>();
-            if (group != null) {
-                for (TopicPartition tp : offsets.keySet()) {
-                    replaced.put(tp, group.offsets.get(tp));
-                }
-                group.offsets.putAll(offsets);
-            }
-            CompletableFuture<Void> durable;
-            try {
-                durable = append(entries);
-            } catch (LogStorageException e) {
-                LOG.error("Group '{}': cannot store the offsets of producer {}'s transaction: {}", groupId, producerId,
-                        e.getMessage());
-                if (group != null) {
-                    replaced.forEach((tp, offset) -> {
-                        if (offset == null) {
-                            group.offsets.remove(tp);
-                        } else {
-                            group.offsets.put(tp, offset);
-                        }
-                    });
-                }
-                transactionalOffsets.computeIfAbsent(groupId, g -> new HashMap<>()).put(producerId, offsets);
-                return CompletableFuture.failedFuture(e);
-            }
-            return durable;
-        });
-    }
-
-    /** Whether a transaction has offsets waiting for this group and partition (OffsetFetch's require_stable). */
-    private boolean unstable(String groupId, TopicPartition partition) {
-        Map<Long, Map<TopicPartition, CommittedOffset>> byProducer = transactionalOffsets.get(groupId);
-        if (byProducer == null) {
-            return false;
-        }
-        for (Map<TopicPartition, CommittedOffset> offsets : byProducer.values()) {
-            if (offsets.containsKey(partition)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void failAccepted(OffsetCommitResponseData response, Set<TopicPartition> accepted) {
-        for (OffsetCommitResponseTopic topic : response.topics()) {
-            for (OffsetCommitResponsePartition p : topic.partitions()) {
-                if (accepted.contains(new TopicPartition(topic.name(), p.partitionIndex()))) {
-                    p.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code());
-                }
-            }
-        }
+        return onLoop(() -> transactional.complete(groupId, producerId, commit));
     }
 
     /** OffsetFetch for one group (v8+ form; topics by name; null topics: all of the group's offsets). */
@@ -618,117 +346,18 @@ public final class GroupCoordinator implements AutoCloseable {
      * an open transaction is answered UNSTABLE_OFFSET_COMMIT, and the client asks again.
      */
     public CompletableFuture<OffsetFetchResponseGroup> fetchOffsets(OffsetFetchRequestGroup request, boolean requireStable) {
-        return onLoop(() -> {
-            OffsetFetchResponseGroup response = new OffsetFetchResponseGroup().setGroupId(request.groupId());
-            Group group = groups.get(request.groupId());
-            if (group instanceof ConsumerGroup consumer && request.memberId() != null) {
-                Errors error = consumer.validateMemberEpoch(request.memberId(), request.memberEpoch(), false);
-                if (error != Errors.NONE) {
-                    return done(response.setErrorCode(error.code()));
-                }
-            }
-            Map<TopicPartition, CommittedOffset> offsets = group == null ? Map.of() : group.offsets;
-            Map<String, OffsetFetchResponseTopics> byTopic = new LinkedHashMap<>();
-            if (request.topics() == null) {
-                for (Map.Entry<TopicPartition, CommittedOffset> e : byName(offsets).entrySet()) {
-                    addFetched(byTopic, e.getKey().topic(), e.getKey().partition(), e.getValue());
-                }
-            } else {
-                for (OffsetFetchRequestTopics topic : request.topics()) {
-                    byTopic.computeIfAbsent(topic.name(), n -> new OffsetFetchResponseTopics().setName(n)
-                            .setTopicId(topic.topicId()));
-                    for (int partition : topic.partitionIndexes()) {
-                        addFetched(byTopic, topic.name(), partition, offsets.get(new TopicPartition(topic.name(), partition)));
-                    }
-                }
-            }
-            if (requireStable) {
-                for (OffsetFetchResponseTopics topic : byTopic.values()) {
-                    for (OffsetFetchResponsePartitions p : topic.partitions()) {
-                        if (unstable(request.groupId(), new TopicPartition(topic.name(), p.partitionIndex()))) {
-                            p.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
-                        }
-                    }
-                }
-            }
-            return done(response.setTopics(new ArrayList<>(byTopic.values())));
-        });
-    }
-
-    private static Map<TopicPartition, CommittedOffset> byName(Map<TopicPartition, CommittedOffset> offsets) {
-        Map<TopicPartition, CommittedOffset> sorted = new TreeMap<>((a, b) -> {
-            int c = a.topic().compareTo(b.topic());
-            return c != 0 ? c : Integer.compare(a.partition(), b.partition());
-        });
-        sorted.putAll(offsets);
-        return sorted;
-    }
-
-    private static void addFetched(Map<String, OffsetFetchResponseTopics> byTopic, String topic, int partition,
-                                   CommittedOffset offset) {
-        byTopic.computeIfAbsent(topic, n -> new OffsetFetchResponseTopics().setName(n)).partitions()
-                .add(new OffsetFetchResponsePartitions()
-                        .setPartitionIndex(partition)
-                        .setCommittedOffset(offset == null ? -1 : offset.offset())
-                        .setCommittedLeaderEpoch(offset == null ? -1 : offset.leaderEpoch())
-                        .setMetadata(offset == null ? "" : offset.metadata())
-                        .setErrorCode(Errors.NONE.code()));
+        return onLoop(() -> committedOffsets.fetch(request, requireStable));
     }
 
     /** OffsetDelete: removes a group's offsets of partitions its members do not consume. */
     public CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData request) {
-        return onLoop(() -> {
-            Group group = groups.get(request.groupId());
-            OffsetDeleteResponseData response = new OffsetDeleteResponseData();
-            if (group == null) {
-                return done(response.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
-            }
-            if (group instanceof ClassicGroup classic && !classic.isEmpty() && !"consumer".equals(classic.protocolType)) {
-                return done(response.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
-            }
-            List<KeyedStateLog.Entry> entries = new ArrayList<>();
-            OffsetDeleteResponseTopicCollection topicsOut = new OffsetDeleteResponseTopicCollection();
-            for (OffsetDeleteRequestTopic topic : request.topics()) {
-                OffsetDeleteResponsePartitionCollection partitions = new OffsetDeleteResponsePartitionCollection();
-                boolean subscribed = group.subscribedTo(topic.name());
-                for (OffsetDeleteRequestPartition p : topic.partitions()) {
-                    Errors error = subscribed ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
-                    if (!subscribed && group.offsets.remove(new TopicPartition(topic.name(), p.partitionIndex())) != null) {
-                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.offsetKey(group.groupId, topic.name(), p.partitionIndex()), null));
-                    }
-                    partitions.add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(error.code()));
-                }
-                topicsOut.add(new OffsetDeleteResponseTopic().setName(topic.name()).setPartitions(partitions));
-            }
-            response.setTopics(topicsOut);
-            return appendThen(entries, response, () -> response.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
-        });
+        return onLoop(() -> committedOffsets.delete(request));
     }
 
     // ------------------------------------------------------------------ listing, describing, deleting
 
     public CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData request) {
-        return onLoop(() -> {
-            Set<String> states = lower(request.statesFilter());
-            Set<String> types = lower(request.typesFilter());
-            ListGroupsResponseData response = new ListGroupsResponseData().setErrorCode(Errors.NONE.code());
-            for (Group group : groups.values()) {
-                if ((states.isEmpty() || states.contains(group.stateName().toLowerCase(Locale.ROOT)))
-                        && (types.isEmpty() || types.contains(group.type()))) {
-                    response.groups().add(new ListedGroup().setGroupId(group.groupId).setProtocolType(group.protocolType())
-                            .setGroupState(group.stateName()).setGroupType(group.type()));
-                }
-            }
-            return done(response);
-        });
-    }
-
-    private static Set<String> lower(Collection<String> values) {
-        Set<String> set = new HashSet<>();
-        if (values != null) {
-            values.forEach(v -> set.add(v.toLowerCase(Locale.ROOT)));
-        }
-        return set;
+        return onLoop(() -> done(views.list(request)));
     }
 
     /**
@@ -736,36 +365,7 @@ public final class GroupCoordinator implements AutoCloseable {
      * protocol) is answered GROUP_ID_NOT_FOUND rather than as a Dead group.
      */
     public CompletableFuture<List<DescribedGroup>> describeGroups(List<String> groupIds, boolean notFoundAsError) {
-        return onLoop(() -> {
-            List<DescribedGroup> result = new ArrayList<>();
-            for (String groupId : groupIds) {
-                Group group = groups.get(groupId);
-                if (!(group instanceof ClassicGroup classic)) {
-                    DescribedGroup dead = new DescribedGroup().setGroupId(groupId).setGroupState("Dead")
-                            .setProtocolType("").setProtocolData("");
-                    if (notFoundAsError) {
-                        dead.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()).setErrorMessage(group == null
-                                ? "group '" + groupId + "' does not exist" : "group '" + groupId + "' is not a classic group");
-                    }
-                    result.add(dead);
-                    continue;
-                }
-                boolean stable = classic.state == ClassicGroup.State.STABLE;
-                List<DescribedGroupMember> members = new ArrayList<>();
-                for (ClassicGroup.Member m : classic.members.values()) {
-                    members.add(new DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
-                            .setClientId(m.clientId == null ? "" : m.clientId)
-                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
-                            .setMemberMetadata(stable ? m.metadata(classic.protocolName) : ClassicGroup.EMPTY_BYTES)
-                            .setMemberAssignment(stable ? m.assignment : ClassicGroup.EMPTY_BYTES));
-                }
-                result.add(new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code())
-                        .setGroupState(classic.stateName()).setProtocolType(classic.protocolType())
-                        .setProtocolData(stable && classic.protocolName != null ? classic.protocolName : "")
-                        .setMembers(members));
-            }
-            return done(result);
-        });
+        return onLoop(() -> done(views.describe(groupIds, notFoundAsError)));
     }
 
     /** DeleteGroups: an empty group's membership and offsets go; a group with members is refused. */
@@ -812,35 +412,12 @@ public final class GroupCoordinator implements AutoCloseable {
      * topic and partition. For the CLI and metrics; thread-safe like every method here.
      */
     public CompletableFuture<List<PartitionLag>> lag(String groupId) {
-        return onLoop(() -> {
-            Group group = groups.get(groupId);
-            return done(group == null ? new ArrayList<>() : lagOf(group));
-        });
+        return onLoop(() -> done(views.lag(groupId)));
     }
 
     /** Every group's type, state, member count, rebalance count and lag (for metrics); thread-safe. */
     public CompletableFuture<List<GroupStats>> stats() {
-        return onLoop(() -> {
-            List<GroupStats> stats = new ArrayList<>(groups.size());
-            for (Group group : groups.values()) {
-                stats.add(new GroupStats(group.groupId, group.type(), group.stateName(), group.memberCount(),
-                        group.rebalanceCount(), lagOf(group)));
-            }
-            return done(stats);
-        });
-    }
-
-    private List<PartitionLag> lagOf(Group group) {
-        List<PartitionLag> lags = new ArrayList<>();
-        for (Map.Entry<TopicPartition, CommittedOffset> e : byName(group.offsets).entrySet()) {
-            TopicPartition tp = e.getKey();
-            long committed = e.getValue().offset();
-            OptionalLong end = topics.logEndOffset(tp.topic(), tp.partition());
-            lags.add(end.isPresent()
-                    ? new PartitionLag(tp.topic(), tp.partition(), committed, end.getAsLong(), Math.max(0, end.getAsLong() - committed))
-                    : new PartitionLag(tp.topic(), tp.partition(), committed, -1, -1));
-        }
-        return lags;
+        return onLoop(() -> done(views.stats()));
     }
 
     /** The ids of every group the coordinator knows. */
@@ -900,24 +477,35 @@ public final class GroupCoordinator implements AutoCloseable {
         } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
             LOG.warn("Group coordinator did not shut its groups down cleanly: {}", e.toString());
         }
-        // shutdown, not shutdownNow: an interrupt would land in the middle of an append or a force of the offsets
-        // log, and a file channel whose thread is interrupted closes itself (the log could not be closed cleanly).
-        // Delayed tasks (session timeouts) are dropped by the policy set at construction; a running task finishes.
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Group coordinator thread did not finish its last task within 5 s; interrupting it");
-                loop.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CoordinatorLoop.stop(loop, LOG, "group");    // session timeouts are dropped, a running task finishes
     }
 
-    private final class Context implements GroupContext {
+    /** What the groups' state machines and the offset stores ask of the coordinator; on its thread. */
+    private final class Context implements GroupContext, OffsetsHost {
         @Override
         public long nowMs() {
             return clock.millis();
+        }
+
+        @Override
+        public Group group(String groupId) {
+            return groups.get(groupId);
+        }
+
+        @Override
+        public Group groupForOffsets(String groupId) {
+            Group group = groups.get(groupId);
+            return group != null ? group : classicGroup(groupId);
+        }
+
+        @Override
+        public CompletableFuture<Void> append(List<KeyedStateLog.Entry> entries) {
+            return offsetsLog.append(entries);
+        }
+
+        @Override
+        public <T> CompletableFuture<T> appendThen(List<KeyedStateLog.Entry> entries, T result, Runnable onFailure) {
+            return GroupCoordinator.this.appendThen(entries, result, onFailure);
         }
 
         @Override

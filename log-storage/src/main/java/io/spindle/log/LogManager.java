@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every partition log under one data directory, the flusher thread that forces them (group commit), a
- * scheduler for retention and recovery-point checkpoints, and the log cleaner that compacts them.
+ * scheduler for retention, recovery-point checkpoints and the expiry of idle producers, and the log cleaner that
+ * compacts them.
  *
  * <p>Layout: {@code <dataDir>/<topic>-<partition>/} per partition; any other file or directory is left
  * alone (the broker keeps its own metadata beside the logs). A deleted partition's directory is renamed to
@@ -41,6 +42,7 @@ public final class LogManager implements AutoCloseable {
     private final Path dataDir;
     private final FlushPolicy flushPolicy;
     private final Clock clock;
+    private final long producerIdExpirationMs;
     private final ConcurrentHashMap<String, PartitionLog> logs = new ConcurrentHashMap<>();
     private final Flusher flusher;
     private final ScheduledThreadPoolExecutor scheduler;
@@ -61,6 +63,7 @@ public final class LogManager implements AutoCloseable {
         this.dataDir = storage.dataDir().toAbsolutePath().normalize();
         this.flushPolicy = FlushPolicy.from(storage);
         this.clock = clock;
+        this.producerIdExpirationMs = storage.producerState().idExpirationMs();
         this.flusher = new Flusher(flushPolicy, logs::values);
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "spindle-log-scheduler");
@@ -131,6 +134,9 @@ public final class LogManager implements AutoCloseable {
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        long expiryCheckIntervalMs = storage.producerState().idExpirationCheckIntervalMs();
+        manager.scheduler.scheduleWithFixedDelay(manager::expireProducers, expiryCheckIntervalMs, expiryCheckIntervalMs,
+                TimeUnit.MILLISECONDS);
         manager.cleaner.start();
         return manager;
     }
@@ -186,7 +192,8 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition))));
+                    flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition)),
+                    producerIdExpirationMs));
         }
     }
 
@@ -221,7 +228,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
             created[0] = true;
             return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onDurable, cleaner.cleanedOffsets().containsKey(k));
+                    this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs);
         });
         if (created[0]) {
             lifecycleListeners.forEach(l -> l.opened(log));
@@ -286,6 +293,31 @@ public final class LogManager implements AutoCloseable {
                 LOG.error("retention of {} failed: {}", log, e.getMessage());
             }
         }
+    }
+
+    /**
+     * Forgets, in every log, the producers idle past producer.id.expiration.ms ({@link PartitionLog#expireProducers});
+     * runs every producer.id.expiration.check.interval.ms on the scheduler. Returns how many it forgot.
+     */
+    public int expireProducers() {
+        int expired = 0;
+        for (PartitionLog log : logs.values()) {
+            try {
+                expired += log.expireProducers();
+            } catch (RuntimeException e) {
+                LOG.error("producer expiry of {} failed: {}", log, e.toString());
+            }
+        }
+        return expired;
+    }
+
+    /** The producers every log knows, summed (Kafka's ProducerIdCount); any thread, no lock. */
+    public long producerIdCount() {
+        long count = 0;
+        for (PartitionLog log : logs.values()) {
+            count += log.producerIdCount();
+        }
+        return count;
     }
 
     private void checkpointAll() {

@@ -54,13 +54,15 @@ public final class PartitionLog {
     private final Retention retention;
     private final Truncation truncation;
     private final Compaction compaction;
+    private final long producerIdExpirationMs;
 
     private volatile TopicConfig config;
     private volatile boolean closed;
 
     private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
-                         Flusher flusher, LongConsumer durableLatency) {
+                         Flusher flusher, LongConsumer durableLatency, long producerIdExpirationMs) {
         this.topic = topic;
+        this.producerIdExpirationMs = producerIdExpirationMs;
         this.partition = partition;
         this.name = topic + "-" + partition;
         this.dir = dir;
@@ -80,16 +82,22 @@ public final class PartitionLog {
     /**
      * Opens the partition directory (creating it if absent) and recovers it.
      *
-     * @param compactedBefore the log cleaner has cleaned this log (its checkpoint says so): its segments may have
-     *                        offset holes even if its topic no longer compacts
+     * @param compactedBefore        the log cleaner has cleaned this log (its checkpoint says so): its segments may
+     *                               have offset holes even if its topic no longer compacts
+     * @param producerIdExpirationMs producer.id.expiration.ms: when an idle producer is forgotten
+     *                               ({@link #expireProducers})
      */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
-                             boolean compactedBefore) {
-        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency);
+                             boolean compactedBefore, long producerIdExpirationMs) {
+        PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency,
+                producerIdExpirationMs);
         new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
                 compactedBefore, log.durability).open(log.durability);
         log.cutBackAfterOffline();
+        // The snapshot and the batch headers bring back every producer the log held when it closed or crashed: those
+        // idle past the expiration by now are dropped at once, as Kafka drops them when it loads its snapshot.
+        log.expireProducers();
         return log;
     }
 
@@ -255,6 +263,38 @@ public final class PartitionLog {
     }
 
     /**
+     * Forgets the producers idle for producer.id.expiration.ms or more by the log's clock (the timestamp of their last
+     * batch or marker here) that have no transaction open here: DescribeProducers no longer lists them, their
+     * coordinator epochs are forgotten with them, the cleaner no longer keeps their last batch, and the next batch of
+     * one of them starts it again with any sequence (no duplicate of its earlier batches is recognised any more).
+     * Runs on the log scheduler every producer.id.expiration.check.interval.ms, and at open; takes the write lock for
+     * one pass over the producers. Returns how many it forgot.
+     */
+    public int expireProducers() {
+        lock.lock();
+        try {
+            return closed ? 0 : expireProducersLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int expireProducersLocked() {
+        List<Long> expired = producers.removeExpired(clock.millis(), producerIdExpirationMs, transactions::isOpen);
+        if (!expired.isEmpty()) {
+            transactions.forget(expired);
+            LOG.debug("{}: forgot {} producer(s) idle for {} ms or more: {}", name, expired.size(),
+                    producerIdExpirationMs, expired);
+        }
+        return expired.size();
+    }
+
+    /** How many producers the log knows ({@link #producers}, without the copy); any thread, no lock. */
+    public int producerIdCount() {
+        return producers.size();
+    }
+
+    /**
      * The log's transactions: which are open (the last stable offset follows from them), which were aborted (from the
      * segments' {@code .txnindex} files), and the coordinator epochs of the producers' markers. Kept as batches are
      * appended; read from any thread.
@@ -298,6 +338,7 @@ public final class PartitionLog {
             }
             TopicConfig cfg = config;
             end = truncation.truncate(offset, cfg.segmentBytes(), cfg.indexIntervalBytes(), clock.millis());
+            expireProducersLocked();    // the rebuild from the remaining batches brings back expired producers too
         } catch (IOException | UncheckedIOException e) {
             throw durability.goOffline("truncation of", dir, e);
         } finally {

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * The idempotent producers a partition has seen: per producer id, its epoch and its last five batches'
@@ -17,7 +18,13 @@ import java.util.Map;
  * producer's id and epoch but no sequence: they may raise the producer's epoch (an aborted transaction fences the
  * producer that ran it) and leave its sequences alone, so the producer's next batch continues where it was.
  *
- * <p>Not thread-safe: used under the partition's write lock.
+ * <p>Expiry (Kafka's {@code producer.id.expiration.ms}): a producer whose last batch or marker here carries a timestamp
+ * at least the expiration older than the broker's clock, and that has no transaction open here, is forgotten
+ * ({@link #removeExpired}): by the periodic check, and at load for what the snapshot and the batch headers bring back.
+ * Its next batch then starts it again with any sequence, as a new producer's would (Kafka's rule for a producer it has
+ * no state of).
+ *
+ * <p>Not thread-safe: used under the partition's write lock, except {@link #size()}, which any thread may read.
  */
 final class ProducerStateTable {
     static final int NO_PRODUCER_ID = -1;
@@ -26,6 +33,8 @@ final class ProducerStateTable {
     private static final int BATCHES_KEPT = 5;
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    /** {@code producers.size()}, for meters read without the lock. */
+    private volatile int count;
 
     /** A batch seen from a producer. */
     record BatchRange(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
@@ -84,7 +93,12 @@ final class ProducerStateTable {
      */
     void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset,
                 long maxTimestamp) {
-        ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry());
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            entry = new ProducerEntry();
+            producers.put(producerId, entry);
+            count = producers.size();
+        }
         entry.lastTimestamp = maxTimestamp;
         if (firstSequence == NO_SEQUENCE) {
             if (epoch != entry.epoch) {
@@ -124,11 +138,31 @@ final class ProducerStateTable {
                 it.remove();
             }
         }
+        count = producers.size();
+    }
+
+    /**
+     * Forgets the producers idle for {@code expirationMs} or more at {@code nowMs} (by the timestamp of their last
+     * batch or marker) that have no transaction open ({@code transactionOpen} says which have); returns their ids.
+     */
+    List<Long> removeExpired(long nowMs, long expirationMs, LongPredicate transactionOpen) {
+        List<Long> removed = new ArrayList<>();
+        Iterator<Map.Entry<Long, ProducerEntry>> it = producers.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<Long, ProducerEntry> producer = it.next();
+            if (nowMs - producer.getValue().lastTimestamp >= expirationMs && !transactionOpen.test(producer.getKey())) {
+                removed.add(producer.getKey());
+                it.remove();
+            }
+        }
+        count = producers.size();
+        return removed;
     }
 
     /** Forgets every producer (before a rebuild from the log). */
     void clear() {
         producers.clear();
+        count = 0;
     }
 
     /** Every producer known, as DescribeProducers shows them. */
@@ -139,8 +173,9 @@ final class ProducerStateTable {
         return all;
     }
 
+    /** How many producers are known; any thread. */
     int size() {
-        return producers.size();
+        return count;
     }
 
     /** Bytes {@link #writeTo} needs. */
@@ -168,10 +203,10 @@ final class ProducerStateTable {
 
     /** Replaces the table with what {@link #writeTo} wrote; throws {@link IllegalArgumentException} on bad input. */
     void readFrom(ByteBuffer in) {
-        producers.clear();
+        clear();
         try {
-            int count = in.getInt();
-            for (int i = 0; i < count; i++) {
+            int entries = in.getInt();
+            for (int i = 0; i < entries; i++) {
                 ProducerEntry entry = new ProducerEntry();
                 long id = in.getLong();
                 entry.epoch = in.getShort();
@@ -185,8 +220,9 @@ final class ProducerStateTable {
                 }
                 producers.put(id, entry);
             }
+            count = producers.size();
         } catch (java.nio.BufferUnderflowException e) {
-            producers.clear();
+            clear();
             throw new IllegalArgumentException("producer state ends early", e);
         }
     }

@@ -107,6 +107,18 @@ final class TransactionTracker implements TransactionIndex {
                 : new AbortedTransaction(producerId, first, markerOffset, Math.min(earliest, markerOffset + 1));
     }
 
+    /** Whether {@code producerId} has a transaction open here. */
+    boolean isOpen(long producerId) {
+        return openByProducer.containsKey(producerId);
+    }
+
+    /** Forgets the coordinator epochs of producers whose state expired (none of them has a transaction open). */
+    void forget(List<Long> expiredProducers) {
+        for (long producerId : expiredProducers) {
+            coordinatorEpochByProducer.remove(producerId);
+        }
+    }
+
     /** Forgets everything (before a replay of the whole log). */
     void clear() {
         openByProducer.clear();

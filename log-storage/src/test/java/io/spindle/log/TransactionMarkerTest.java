@@ -27,7 +27,9 @@ class TransactionMarkerTest {
 
     @TempDir
     Path dataDir;
-    private final ManualClock clock = new ManualClock(1_700_000_000_000L);
+    // Near the batches' timestamps (1000 on): a producer whose last batch is older than producer.id.expiration.ms (a
+    // day) by the clock is forgotten when the log opens, as Kafka forgets it.
+    private final ManualClock clock = new ManualClock(1_000_000L);
     private final List<LogManager> managers = new ArrayList<>();
 
     @AfterEach

@@ -19,6 +19,12 @@ public final class TxnBatches {
                 records(timestamp, keyValues)).buffer();
     }
 
+    /** An idempotent (not transactional) batch of {@code producerId} (epoch 0) with one record per "key=value" pair. */
+    public static ByteBuffer idempotent(long producerId, int sequence, long timestamp, String... keyValues) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, producerId, (short) 0, sequence,
+                records(timestamp, keyValues)).buffer();
+    }
+
     /** A batch without producer of one record per "key=value" pair. */
     public static ByteBuffer plain(long timestamp, String... keyValues) {
         return MemoryRecords.withRecords(Compression.NONE, records(timestamp, keyValues)).buffer();
@@ -36,7 +42,13 @@ public final class TxnBatches {
 
     /** The COMMIT ({@code commit}) or ABORT marker of {@code producerId}'s transaction (epoch 0, coordinator 0). */
     public static ByteBuffer marker(long producerId, boolean commit, long timestamp) {
+        return marker(producerId, commit, 0, timestamp);
+    }
+
+    /** As {@link #marker(long, boolean, long)}, from a coordinator of epoch {@code coordinatorEpoch}. */
+    public static ByteBuffer marker(long producerId, boolean commit, int coordinatorEpoch, long timestamp) {
         return MemoryRecords.withEndTransactionMarker(0L, timestamp, 0, producerId, (short) 0,
-                new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, 0)).buffer();
+                new EndTransactionMarker(commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch))
+                .buffer();
     }
 }

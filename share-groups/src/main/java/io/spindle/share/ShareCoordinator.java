@@ -85,13 +85,7 @@ public final class ShareCoordinator implements AutoCloseable {
         this.topics = topics;
         this.clock = clock;
         this.stateLog = new KeyedStateLog(log, clock);
-        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "spindle-share-coordinator");
-            thread.setDaemon(true);
-            return thread;
-        });
-        loop.setRemoveOnCancelPolicy(true);
-        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.loop = CoordinatorLoop.newLoop("spindle-share-coordinator");
         this.membership = new ShareGroups(topics, settings, loop, this::releaseMember);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
                 (group, topic) -> settingsFor(group).deadLetterTopicFor(topic),
@@ -539,15 +533,7 @@ public final class ShareCoordinator implements AutoCloseable {
             return;
         }
         closed = true;
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("Share coordinator thread did not finish its last task within 5 s; interrupting it");
-                loop.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CoordinatorLoop.stop(loop, LOG, "share");
     }
 
 }

@@ -91,13 +91,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         this.markers = markers;
         this.offsets = offsets;
         this.clock = clock;
-        this.loop = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "spindle-txn-coordinator");
-            thread.setDaemon(true);
-            return thread;
-        });
-        loop.setRemoveOnCancelPolicy(true);
-        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.loop = CoordinatorLoop.newLoop("spindle-txn-coordinator");
     }
 
     /**
@@ -551,11 +545,6 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
             return;
         }
         closed = true;
-        loop.shutdownNow();
-        try {
-            loop.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        CoordinatorLoop.stop(loop, LOG, "transaction");
     }
 }

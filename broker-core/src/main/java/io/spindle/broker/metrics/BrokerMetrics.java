@@ -134,6 +134,11 @@ public final class BrokerMetrics implements AutoCloseable {
         CleanerMeters cleaner = new CleanerMeters(registry, logs.cleaner());
         cleanerMeters = cleaner;
         beforeScrape(cleaner::refresh);
+        Gauge.builder("spindle.producer.ids", logs, LogManager::producerIdCount)
+                .description("Producers the partitions remember (idempotence state), summed; each is forgotten "
+                        + "producer.id.expiration.ms after its last write unless its transaction is open (Kafka's "
+                        + "ProducerIdCount)")
+                .register(registry);
         logs.addLifecycleListener(new LogManager.LifecycleListener() {
             @Override
             public void opened(PartitionLog log) {
@@ -178,6 +183,9 @@ public final class BrokerMetrics implements AutoCloseable {
                         .description("Bytes of record batches on disk").tags(tags).register(registry),
                 Gauge.builder("spindle.partition.segments", log, PartitionLog::segmentCount)
                         .description("Segment files").tags(tags).register(registry),
+                Gauge.builder("spindle.partition.producer.ids", log, PartitionLog::producerIdCount)
+                        .description("Producers this partition remembers (idempotence state)").tags(tags)
+                        .register(registry),
                 Gauge.builder("spindle.partition.offline", log, held -> held.isOffline() ? 1 : 0)
                         .description("1 once a write or fsync of this partition failed (it takes no writes until a"
                                 + " restart recovers it), else 0").tags(tags).register(registry),
