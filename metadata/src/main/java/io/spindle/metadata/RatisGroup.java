@@ -57,9 +57,13 @@ final class RatisGroup {
 
     /**
      * A server's properties. Elections start after 400 to 800 ms without a leader (Ratis' 150 to 300 ms default
-     * flaps on a loaded machine). A snapshot every {@code snapshotIntervalEntries} applied entries, the log purged up
-     * to it, in segments of 1 MiB so that purging frees space soon. Ratis forces each log write before it counts
-     * (its default), so a committed command survives power loss of a minority.
+     * flaps on a loaded machine). A snapshot every {@code snapshotIntervalEntries} applied entries; the log is purged
+     * up to the lower of the snapshot and what every member has committed, in segments of 1 MiB so that purging
+     * frees space soon. Purging up to the snapshot alone (Ratis' purge.upto.snapshot.index) made Ratis 3.2.2's leader
+     * fail to bring back a member that had been away ("Previous TermIndex not found for firstIndex", its log appender
+     * stopped, the member never caught up: QuorumProcessTest's long run), so a member away keeps the log it needs.
+     * Ratis forces each log write before it counts (its default), so a committed command survives power loss of a
+     * minority.
      */
     static RaftProperties serverProperties(ClusterSettings settings, Path storageDir) {
         RaftProperties properties = clientProperties();
@@ -72,7 +76,7 @@ final class RatisGroup {
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, settings.snapshotIntervalEntries());
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, Math.max(1, settings.snapshotIntervalEntries() / 2));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("1MB"));
         return properties;

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * One quorum member as its own process, for {@link QuorumProcessTest}: starts a {@link MetadataQuorum}, prints
  * {@code ready} and runs until its stdin closes (so it also ends when the test JVM does), then closes the member.
- * Arguments: node id, voters ({@code id@host:port,...}), data directory, snapshot interval in entries.
+ * Arguments: node id, voters ({@code id@host:port,...}), data directory, snapshot interval in entries. The session
+ * timeout is 10 minutes: the test's broker sends no heartbeats, and fencing is {@link MetadataQuorumTest}'s subject.
  */
 public final class QuorumMemberMain {
     private QuorumMemberMain() {
@@ -17,7 +18,8 @@ public final class QuorumMemberMain {
 
     public static void main(String[] args) throws IOException {
         ClusterSettings settings = ClusterSettings.fromProperties(Map.of(ClusterSettings.NODE_ID, args[0],
-                ClusterSettings.QUORUM_VOTERS, args[1], ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES, args[3]), "args");
+                ClusterSettings.QUORUM_VOTERS, args[1], ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES, args[3],
+                ClusterSettings.SESSION_TIMEOUT_MS, "600000"), "args");
         try (MetadataQuorum quorum = MetadataQuorum.start(settings, Path.of(args[2]))) {
             System.out.println("ready " + quorum.nodeId());
             System.out.flush();

@@ -10,6 +10,7 @@ import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.RegisterBroker;
 import io.spindle.metadata.MetadataCommand.UnfenceBroker;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,9 +23,12 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +44,21 @@ class QuorumProcessTest {
 
     @TempDir
     Path dir;
+    /** The members' output, kept after the test (target/quorum-process-logs/<test>/node-<id>.log) to read a failure. */
+    private Path logs;
     private final Map<Integer, Process> members = new HashMap<>();
     private ClusterSettings settings;
+
+    @BeforeEach
+    void logDirectory(TestInfo test) throws IOException {
+        logs = Files.createDirectories(Path.of("target", "quorum-process-logs",
+                test.getTestMethod().orElseThrow().getName()));
+        try (Stream<Path> old = Files.list(logs)) {
+            for (Path file : old.toList()) {
+                Files.delete(file);
+            }
+        }
+    }
 
     @AfterEach
     void stopMembers() {
@@ -119,7 +136,7 @@ class QuorumProcessTest {
                 QuorumMemberMain.class.getName(), Integer.toString(nodeId), voters, data.toString(), "20"));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("node-" + nodeId + ".log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("node-" + nodeId + ".log").toFile()))
                 .start();
         members.put(nodeId, process);
     }
