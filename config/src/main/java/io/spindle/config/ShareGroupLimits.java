@@ -26,15 +26,15 @@ public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSess
 
     /** @throws ConfigException naming the first setting whose value is not allowed, or a maximum below its minimum */
     public ShareGroupLimits {
-        BrokerConfig.GROUP_SHARE_MAX_SIZE_KEY.check(maxSize);
-        BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.check(minSessionTimeoutMs);
-        BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.check(maxSessionTimeoutMs);
-        BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY.check(minHeartbeatIntervalMs);
-        BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY.check(maxHeartbeatIntervalMs);
-        BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY.check(minRecordLockDurationMs);
-        BrokerConfig.GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY.check(maxRecordLockDurationMs);
-        BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.check(minDeliveryCountLimit);
-        BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.check(maxDeliveryCountLimit);
+        ShareBrokerKeys.GROUP_SHARE_MAX_SIZE_KEY.check(maxSize);
+        ShareBrokerKeys.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.check(minSessionTimeoutMs);
+        ShareBrokerKeys.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.check(maxSessionTimeoutMs);
+        ShareBrokerKeys.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY.check(minHeartbeatIntervalMs);
+        ShareBrokerKeys.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY.check(maxHeartbeatIntervalMs);
+        ShareBrokerKeys.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY.check(minRecordLockDurationMs);
+        ShareBrokerKeys.GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY.check(maxRecordLockDurationMs);
+        ShareBrokerKeys.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.check(minDeliveryCountLimit);
+        ShareBrokerKeys.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.check(maxDeliveryCountLimit);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, maxSessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, minSessionTimeoutMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS, maxHeartbeatIntervalMs,

@@ -56,34 +56,34 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
 
     /** The group configs: the same type and validation as the broker keys whose value they override. */
     private static final Map<String, ConfigKey<?>> GROUP_KEYS = ConfigKey.index(List.of(
-            BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY.renamed(SHARE_RECORD_LOCK_DURATION_MS,
+            ShareBrokerKeys.GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY.renamed(SHARE_RECORD_LOCK_DURATION_MS,
                     "How long a consumer of this share group holds the records it acquired, in milliseconds."),
-            BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.renamed(SHARE_DELIVERY_COUNT_LIMIT,
+            ShareBrokerKeys.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.renamed(SHARE_DELIVERY_COUNT_LIMIT,
                     "Deliveries after which a released or timed-out record of this share group is archived."),
-            BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.renamed(SHARE_AUTO_OFFSET_RESET,
+            ShareBrokerKeys.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.renamed(SHARE_AUTO_OFFSET_RESET,
                     "Where this share group starts in a partition it has no state for: latest or earliest."),
-            BrokerConfig.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
+            ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
                     "Where this share group copies a record it rejects or that reaches the delivery count limit, "
                             + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
-            BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.renamed(REDELIVERY_BACKOFF_MS,
+            ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.renamed(REDELIVERY_BACKOFF_MS,
                     "How long a record of this share group released or timed out after its first delivery waits "
                             + "before it is delivered again, in milliseconds; doubled per later delivery. 0: at once."),
-            BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.renamed(REDELIVERY_BACKOFF_MAX_MS,
+            ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.renamed(REDELIVERY_BACKOFF_MAX_MS,
                     "The longest wait of this share group before a released or timed-out record is delivered again, "
                             + "in milliseconds.")));
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public ShareSettings {
-        BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY.check(recordLockDurationMs);
-        BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.check(deliveryCountLimit);
-        BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.check(maxRecordLocks);
-        BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.check(sessionTimeoutMs);
-        BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
-        BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.check(autoOffsetReset);
-        BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.check(maxShareSessions);
-        BrokerConfig.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
-        BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
-        BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
+        ShareBrokerKeys.GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY.check(recordLockDurationMs);
+        ShareBrokerKeys.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.check(deliveryCountLimit);
+        ShareBrokerKeys.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.check(maxRecordLocks);
+        ShareBrokerKeys.GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.check(sessionTimeoutMs);
+        ShareBrokerKeys.GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
+        ShareBrokerKeys.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.check(autoOffsetReset);
+        ShareBrokerKeys.GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.check(maxShareSessions);
+        ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
+        ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
+        ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
         ShareGroupLimits.within(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
                 limits.minSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS,
                 limits.maxSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS);
@@ -110,7 +110,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
                          int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
-                autoOffsetReset, maxShareSessions, "", 0, BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.defaultValue());
+                autoOffsetReset, maxShareSessions, "", 0, ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.defaultValue());
     }
 
     /** As the canonical constructor, within {@link ShareGroupLimits#WIDEST} (settings built by hand). */
