@@ -361,36 +361,23 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         }
     }
 
-    /** Worker settings; {@link #start(RecordHandler)} starts it. */
-    public static final class Builder<K, V> {
-        private final Spindle spindle;
-        private final Serde<K> keys;
-        private final Serde<V> values;
-        private String group;
-        private List<String> topics = List.of();
+    /**
+     * Worker settings; {@link #start(RecordHandler)} starts it. Settings given with {@link #config} win over the
+     * defaults (auto.offset.reset=earliest: a new group starts at the beginning); enable.auto.commit stays off
+     * whatever is set there.
+     */
+    public static final class Builder<K, V> extends WorkerBuilder<K, V, Builder<K, V>> {
         private DeliveryMode mode = DeliveryMode.AT_LEAST_ONCE;
         private int retries = 3;
         private Duration backoff = Duration.ofMillis(100);
-        private final Map<String, Object> config = new LinkedHashMap<>();
 
         Builder(Spindle spindle, Serde<K> keys, Serde<V> values) {
-            this.spindle = spindle;
-            this.keys = Objects.requireNonNull(keys, "keys");
-            this.values = Objects.requireNonNull(values, "values");
+            super(spindle, keys, values);
         }
 
-        public Builder<K, V> group(String group) {
-            this.group = Objects.requireNonNull(group, "group");
+        @Override
+        Builder<K, V> self() {
             return this;
-        }
-
-        public Builder<K, V> topics(Collection<String> topics) {
-            this.topics = List.copyOf(topics);
-            return this;
-        }
-
-        public Builder<K, V> topics(String... topics) {
-            return topics(List.of(topics));
         }
 
         public Builder<K, V> mode(DeliveryMode mode) {
@@ -413,15 +400,6 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
                 throw new IllegalArgumentException("backoff must not be negative: " + backoff);
             }
             this.backoff = backoff;
-            return this;
-        }
-
-        /**
-         * Any kafka-clients consumer setting by its Kafka name; wins over the defaults (auto.offset.reset=earliest:
-         * a new group starts at the beginning). enable.auto.commit stays off whatever is set here.
-         */
-        public Builder<K, V> config(String key, Object value) {
-            config.put(key, value);
             return this;
         }
 
@@ -452,12 +430,7 @@ public final class ConsumerWorker<K, V> implements AutoCloseable {
         }
 
         private Builder<K, V> checked() {
-            if (group == null || group.isBlank()) {
-                throw new IllegalArgumentException("A consumer worker needs a group");
-            }
-            if (topics.isEmpty()) {
-                throw new IllegalArgumentException("A consumer worker of group '" + group + "' needs topics");
-            }
+            requireGroupAndTopics("A consumer worker", "group");
             config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             return this;
         }

@@ -2,7 +2,6 @@ package io.spindle.client;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,33 +174,16 @@ public final class QueueWorker<K, V> implements AutoCloseable {
     }
 
     /** Pool settings; {@link #start(RecordHandler)} starts it. */
-    public static final class Builder<K, V> {
-        private final Spindle spindle;
-        private final Serde<K> keys;
-        private final Serde<V> values;
-        private String group;
-        private List<String> topics = List.of();
+    public static final class Builder<K, V> extends WorkerBuilder<K, V, Builder<K, V>> {
         private int workers = 4;
-        private final Map<String, Object> config = new LinkedHashMap<>();
 
         Builder(Spindle spindle, Serde<K> keys, Serde<V> values) {
-            this.spindle = spindle;
-            this.keys = Objects.requireNonNull(keys, "keys");
-            this.values = Objects.requireNonNull(values, "values");
+            super(spindle, keys, values);
         }
 
-        public Builder<K, V> group(String group) {
-            this.group = Objects.requireNonNull(group, "group");
+        @Override
+        Builder<K, V> self() {
             return this;
-        }
-
-        public Builder<K, V> topics(Collection<String> topics) {
-            this.topics = List.copyOf(topics);
-            return this;
-        }
-
-        public Builder<K, V> topics(String... topics) {
-            return topics(List.of(topics));
         }
 
         /** How many workers (threads, each with a share consumer) take records at once; 4 by default. */
@@ -214,22 +196,12 @@ public final class QueueWorker<K, V> implements AutoCloseable {
         }
 
         /**
-         * Any kafka-clients share consumer setting by its Kafka name; wins over the defaults (max.poll.records=1).
-         * share.acknowledgement.mode stays explicit whatever is set here.
+         * Starts the pool. Settings given with {@link #config} win over the defaults (max.poll.records=1);
+         * share.acknowledgement.mode stays explicit whatever is set there.
          */
-        public Builder<K, V> config(String key, Object value) {
-            config.put(key, value);
-            return this;
-        }
-
         public QueueWorker<K, V> start(RecordHandler<K, V> handler) {
             Objects.requireNonNull(handler, "handler");
-            if (group == null || group.isBlank()) {
-                throw new IllegalArgumentException("A queue worker needs a share group");
-            }
-            if (topics.isEmpty()) {
-                throw new IllegalArgumentException("A queue worker of share group '" + group + "' needs topics");
-            }
+            requireGroupAndTopics("A queue worker", "share group");
             config.put("share.acknowledgement.mode", "explicit");
             QueueWorker<K, V> worker = new QueueWorker<>(this, handler);
             spindle.track(worker);

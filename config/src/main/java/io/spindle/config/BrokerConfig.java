@@ -74,6 +74,15 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_DEAD_LETTER_TOPIC = "group.share.dead.letter.topic";
     public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MS = "group.share.redelivery.backoff.ms";
     public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS = "group.share.redelivery.backoff.max.ms";
+    public static final String GROUP_SHARE_MAX_SIZE = "group.share.max.size";
+    public static final String GROUP_SHARE_MIN_SESSION_TIMEOUT_MS = "group.share.min.session.timeout.ms";
+    public static final String GROUP_SHARE_MAX_SESSION_TIMEOUT_MS = "group.share.max.session.timeout.ms";
+    public static final String GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS = "group.share.min.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS = "group.share.max.heartbeat.interval.ms";
+    public static final String GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS = "group.share.min.record.lock.duration.ms";
+    public static final String GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS = "group.share.max.record.lock.duration.ms";
+    public static final String GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT = "group.share.min.delivery.count.limit";
+    public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -168,11 +177,12 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY = new ConfigKey<>(
             GROUP_SHARE_RECORD_LOCK_DURATION_MS, ValueType.intBetween(100, 3_600_000), 30_000,
             "How long a share consumer holds the records it acquired, in milliseconds, before they become available "
-                    + "to other consumers again (Kafka's default; Spindle allows down to 100 ms).");
+                    + "to other consumers again (Kafka's default); within group.share.min/max.record.lock.duration.ms (Spindle "
+                    + "allows down to 100 ms).");
     static final ConfigKey<Integer> GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY = new ConfigKey<>(
             GROUP_SHARE_DELIVERY_COUNT_LIMIT, ValueType.intBetween(2, 10), 5,
             "A record of a share group delivered this many times and then released or timed out is archived and "
-                    + "never delivered again.");
+                    + "never delivered again; within group.share.min/max.delivery.count.limit.");
     static final ConfigKey<Integer> GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY = new ConfigKey<>(
             GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, ValueType.intBetween(100, 10_000), 2_000,
             "The most records a share group keeps in flight per partition (from the oldest record not yet "
@@ -180,11 +190,11 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> GROUP_SHARE_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
             GROUP_SHARE_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
             "A share-group member silent this long, in milliseconds, is removed from its group and its acquired "
-                    + "records are released.");
+                    + "records are released; within group.share.min/max.session.timeout.ms.");
     static final ConfigKey<Integer> GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
             GROUP_SHARE_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
             "The heartbeat interval share-group members are told to use, in milliseconds; below "
-                    + "group.share.session.timeout.ms.");
+                    + "group.share.session.timeout.ms and within group.share.min/max.heartbeat.interval.ms.");
     static final ConfigKey<ShareAutoOffsetReset> GROUP_SHARE_AUTO_OFFSET_RESET_KEY = new ConfigKey<>(
             GROUP_SHARE_AUTO_OFFSET_RESET, ShareAutoOffsetReset.valueType(), ShareAutoOffsetReset.LATEST,
             "Where a share group starts in a partition it has no state for: latest (the high watermark when the group "
@@ -204,6 +214,38 @@ public final class BrokerConfig {
     static final ConfigKey<Integer> GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY = new ConfigKey<>(
             GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS, ValueType.intBetween(0, 3_600_000), 60_000,
             "Spindle's: the longest wait before a released or timed-out record is delivered again, in milliseconds.");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_SIZE_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_SIZE, ValueType.intBetween(1, 1_000), 200,
+            "The most members one share group may have; one more joining is refused with GROUP_MAX_SIZE_REACHED "
+                    + "(Kafka's name, default and bounds). At most group.share.max.share.sessions.");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
+            "The shortest group.share.session.timeout.ms allowed, in milliseconds (Kafka's default).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 60_000,
+            "The longest group.share.session.timeout.ms allowed, in milliseconds (Kafka's default).");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
+            "The shortest group.share.heartbeat.interval.ms allowed, in milliseconds (Kafka's default).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 15_000,
+            "The longest group.share.heartbeat.interval.ms allowed, in milliseconds (Kafka's default).");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, ValueType.intBetween(100, 30_000), 15_000,
+            "The shortest acquisition lock, in milliseconds, that group.share.record.lock.duration.ms and a share "
+                    + "group's share.record.lock.duration.ms may set (Kafka's default; Spindle allows down to 100 ms).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS, ValueType.intBetween(30_000, 3_600_000), 60_000,
+            "The longest acquisition lock, in milliseconds, that group.share.record.lock.duration.ms and a share "
+                    + "group's share.record.lock.duration.ms may set (Kafka's default and bounds).");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY = new ConfigKey<>(
+            GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, ValueType.intBetween(2, 5), 2,
+            "The lowest delivery count limit group.share.delivery.count.limit and a share group's "
+                    + "share.delivery.count.limit may set (Kafka's default and bounds).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY = new ConfigKey<>(
+            GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, ValueType.intBetween(5, 25), 10,
+            "The highest delivery count limit group.share.delivery.count.limit and a share group's "
+                    + "share.delivery.count.limit may set (Kafka's default and bounds).");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -306,7 +348,16 @@ public final class BrokerConfig {
                 GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
                 GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
                 GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
-                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values)));
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values),
+                new ShareGroupLimits(GROUP_SHARE_MAX_SIZE_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.valueIn(values))));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
                 TRANSACTIONAL_ID_EXPIRATION_MS_KEY.valueIn(values), TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY.valueIn(values),
@@ -611,7 +662,11 @@ public final class BrokerConfig {
                 GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY,
                 GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY,
                 GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY,
-                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, GROUP_SHARE_MAX_SIZE_KEY, GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY,
+                GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY,
+                GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY,
+                GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY,
+                GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY, OFFSETS_TOPIC_SEGMENT_BYTES_KEY, OFFSETS_SNAPSHOT_MIN_BYTES_KEY, LOG_CLEANER_THREADS_KEY,
                 LOG_CLEANER_DEDUPE_BUFFER_SIZE_KEY, LOG_CLEANER_IO_MAX_BYTES_PER_SECOND_KEY,
                 LOG_CLEANER_BACKOFF_MS_KEY, TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,

@@ -31,10 +31,14 @@ import java.util.Set;
  *                              after its first delivery waits before it may be acquired again; doubled per later
  *                              delivery; 0 turns the backoff off
  * @param redeliveryBackoffMaxMs group.share.redelivery.backoff.max.ms (Spindle's): the longest of those waits
+ * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
+ *                              heartbeat interval, lock duration and delivery count limit lie within them, and
+ *                              max.share.sessions is at least max.size (as Kafka requires)
  */
 public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
-                            String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
+                            String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
+                            ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -80,6 +84,20 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         BrokerConfig.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
         BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
         BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
+        ShareGroupLimits.within(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
+                limits.minSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS,
+                limits.maxSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS);
+        ShareGroupLimits.within(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs,
+                limits.minHeartbeatIntervalMs(), BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS,
+                limits.maxHeartbeatIntervalMs(), BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS);
+        checkLockAndLimit(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, recordLockDurationMs,
+                BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT, deliveryCountLimit, limits);
+        if (maxShareSessions < limits.maxSize()) {
+            throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "configuration "
+                            + ConfigException.quote(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS),
+                    Integer.toString(maxShareSessions), "an integer >= " + limits.maxSize() + " ("
+                            + ConfigException.quote(BrokerConfig.GROUP_SHARE_MAX_SIZE) + ")", null);
+        }
         if (heartbeatIntervalMs >= sessionTimeoutMs) {
             throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS,
                     "configuration " + ConfigException.quote(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
@@ -88,11 +106,30 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         }
     }
 
-    /** Settings without a dead-letter topic and without redelivery backoff. */
+    /** Settings without a dead-letter topic and without redelivery backoff, within {@link ShareGroupLimits#WIDEST}. */
     public ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
                          int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, "", 0, BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.defaultValue());
+    }
+
+    /** As the canonical constructor, within {@link ShareGroupLimits#WIDEST} (settings built by hand). */
+    public ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
+                         int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
+                         String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
+        this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
+                autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
+                ShareGroupLimits.WIDEST);
+    }
+
+    /** The lock duration and delivery count limit, named by {@code lockKey} and {@code limitKey}, within the limits. */
+    private static void checkLockAndLimit(String lockKey, int lockMs, String limitKey, int limit, ShareGroupLimits limits) {
+        ShareGroupLimits.within(lockKey, lockMs, limits.minRecordLockDurationMs(),
+                BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, limits.maxRecordLockDurationMs(),
+                BrokerConfig.GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS);
+        ShareGroupLimits.within(limitKey, limit, limits.minDeliveryCountLimit(),
+                BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, limits.maxDeliveryCountLimit(),
+                BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT);
     }
 
     /** The dead-letter topic of a record of {@code topic}, or null when none is set. */
@@ -145,8 +182,9 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
+        checkLockAndLimit(SHARE_RECORD_LOCK_DURATION_MS, lock, SHARE_DELIVERY_COUNT_LIMIT, limit, limits);
         return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax);
+                deadLetters, backoff, backoffMax, limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */

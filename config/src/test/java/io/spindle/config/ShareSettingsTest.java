@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,70 @@ class ShareSettingsTest {
         assertEquals(2_000, settings.maxRecordLocks());
         assertEquals(ShareAutoOffsetReset.LATEST, settings.autoOffsetReset());
         assertEquals(2_000, settings.maxShareSessions());
+        assertEquals(new ShareGroupLimits(200, 45_000, 60_000, 5_000, 15_000, 15_000, 60_000, 2, 10), settings.limits());
+    }
+
+    @Test
+    void maxSizeOutsideKafkasBoundsIsRefusedNamingTheKey() {
+        for (String bad : List.of("0", "1001")) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MAX_SIZE, bad)));
+            assertEquals(BrokerConfig.GROUP_SHARE_MAX_SIZE, e.key(), e.getMessage());
+        }
+        assertEquals(1, BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MAX_SIZE, "1")).shares().limits().maxSize());
+    }
+
+    @Test
+    void maxShareSessionsBelowMaxSizeIsRefusedNamingBoth() {
+        ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
+                BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "10", BrokerConfig.GROUP_SHARE_MAX_SIZE, "11")));
+        assertEquals(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(BrokerConfig.GROUP_SHARE_MAX_SIZE), e.getMessage());
+    }
+
+    @Test
+    void eachBoundedSettingOutsideItsMinAndMaxIsRefusedNamingItAndTheBounds() {
+        Map<String, Map<String, String>> cases = Map.of(
+                BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, Map.of(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, "30000"),
+                BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, Map.of(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, "20000"),
+                BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, Map.of(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "1000"),
+                BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT, Map.of(BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT, "4",
+                        BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, "5"));
+        cases.forEach((key, values) -> {
+            ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(values));
+            assertEquals(key, e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains(key.replace("group.share.", "group.share.min.")), e.getMessage());
+        });
+    }
+
+    @Test
+    void aMaximumBelowItsMinimumIsRefusedNamingTheMaximum() {
+        ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
+                BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, "50000", BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, "49999",
+                BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, "50000")));
+        assertEquals(BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, e.key(), e.getMessage());
+    }
+
+    @Test
+    void loweringTheMinimumsAllowsShortTimesAsTestsUse() {
+        ShareSettings settings = BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, "100",
+                BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "100", BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, "1000",
+                BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, "100",
+                BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, "100")).shares();
+        assertEquals(100, settings.recordLockDurationMs());
+        assertEquals(1_000, settings.sessionTimeoutMs());
+    }
+
+    @Test
+    void groupConfigOutsideTheBrokersMinAndMaxIsRefusedNamingTheGroupConfig() {
+        ConfigException lock = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_RECORD_LOCK_DURATION_MS, "70000")));
+        assertEquals(ShareSettings.SHARE_RECORD_LOCK_DURATION_MS, lock.key(), lock.getMessage());
+        assertTrue(lock.getMessage().contains(BrokerConfig.GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS), lock.getMessage());
+        ShareSettings narrow = BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, "5")).shares();
+        ConfigException limit = assertThrows(ConfigException.class, () -> narrow.withGroupConfigs(
+                Map.of(ShareSettings.SHARE_DELIVERY_COUNT_LIMIT, "6")));
+        assertEquals(ShareSettings.SHARE_DELIVERY_COUNT_LIMIT, limit.key(), limit.getMessage());
     }
 
     @Test
@@ -44,15 +109,16 @@ class ShareSettingsTest {
     @Test
     void heartbeatIntervalMustBeBelowTheSessionTimeout() {
         ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
-                BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, "1000")));
+                BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, "1000",
+                BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, "1000", BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, "1000")));
         assertTrue(e.getMessage().contains(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS), e.getMessage());
     }
 
     @Test
     void groupConfigsOverrideTheBrokersValues() {
         ShareSettings group = ShareSettings.defaults().withGroupConfigs(Map.of(
-                ShareSettings.SHARE_RECORD_LOCK_DURATION_MS, "5000", ShareSettings.SHARE_AUTO_OFFSET_RESET, "earliest"));
-        assertEquals(5_000, group.recordLockDurationMs());
+                ShareSettings.SHARE_RECORD_LOCK_DURATION_MS, "20000", ShareSettings.SHARE_AUTO_OFFSET_RESET, "earliest"));
+        assertEquals(20_000, group.recordLockDurationMs());
         assertEquals(5, group.deliveryCountLimit());
         assertEquals(ShareAutoOffsetReset.EARLIEST, group.autoOffsetReset());
         assertEquals("earliest", group.groupConfigValues().get(ShareSettings.SHARE_AUTO_OFFSET_RESET));

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Whole record batches read from one segment, exactly as stored, without copying them onto the heap.
@@ -95,7 +96,22 @@ public final class LogSlice implements AutoCloseable {
      * fetch cuts its slice at the last stable offset this way.
      */
     public LogSlice cutAt(long endOffset) {
-        if (segment == null || nextOffset <= endOffset) {
+        return nextOffset <= endOffset ? this : keepWhile(batch -> batch.nextOffset() <= endOffset);
+    }
+
+    /**
+     * The same slice without the batches after the one holding {@code lastOffset}: this slice itself when its last
+     * batch holds it (or ends before it); otherwise, as {@link #cutAt}, a new slice that takes over this one's
+     * reference, or {@link #EMPTY} when {@code lastOffset} is below the first batch. A share fetch that acquired
+     * records up to {@code lastOffset} sends no batch past it.
+     */
+    public LogSlice cutAfter(long lastOffset) {
+        return nextOffset <= lastOffset + 1 ? this : keepWhile(batch -> batch.baseOffset() <= lastOffset);
+    }
+
+    /** The leading batches for which {@code keep} holds, as {@link #cutAt} hands them over. */
+    private LogSlice keepWhile(Predicate<BatchHeader> keep) {
+        if (segment == null) {
             return this;
         }
         requireOpen();
@@ -105,11 +121,14 @@ public final class LogSlice implements AutoCloseable {
         long next = -1;
         while (limit < end) {
             batch.moveTo(limit);
-            if (batch.nextOffset() > endOffset) {
+            if (!keep.test(batch)) {
                 break;
             }
             next = batch.nextOffset();
             limit += batch.sizeInBytes();
+        }
+        if (limit == end) {
+            return this;
         }
         if (limit == position) {
             close();

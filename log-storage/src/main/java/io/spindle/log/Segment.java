@@ -12,8 +12,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One file of a partition log: {@code <20-digit base offset>.log}, memory-mapped, holding Kafka v2 record
@@ -32,20 +30,15 @@ import org.slf4j.LoggerFactory;
  * reference goes, so retention can delete a segment that a reader still holds.
  */
 final class Segment {
-    private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
-
     /** How far ahead of the write position disk blocks are reserved. */
     private static final long RESERVE_CHUNK = 16L << 20;
-    /** At most this many index entries per segment (10 MiB of offset index, as Kafka's default). */
-    static final int MAX_INDEX_ENTRIES = (10 << 20) / 8;
 
     private final Path dir;
     private final long baseOffset;
     private final Path logFile;
     private final MappedRegion log;
     private final long fileLengthAtOpen;
-    private SparseIndex offsetIndex;
-    private SparseIndex timeIndex;
+    private final SegmentIndexes indexes;
     private final TxnIndex txnIndex;
     private final AtomicInteger refs = new AtomicInteger(1);
 
@@ -56,28 +49,17 @@ final class Segment {
     private volatile long rollStartMs = -1;
     private volatile boolean deleted;
     private long reservedUpTo;
-    private int bytesSinceIndexEntry;
     private boolean sealed;
-    /** Set while a segment taken on its seal's word has not had its batches checked; null once they have. */
-    private volatile PendingCheck pendingCheck;
-    /** Set once the headers and indexes of such a segment are checked and until its CRCs are. */
-    private volatile PendingCheck contentUnchecked;
-    /** Why the check failed, once it has: every later use fails the same way. */
-    private volatile RuntimeException damage;
+    /** What a segment taken at its seal's word still has to check before and after its first use; null for others. */
+    private volatile FirstUseCheck firstUse;
 
-    /** What the first use of a segment loaded from its {@link SegmentSeal} still has to check, and whom to tell. */
-    private record PendingCheck(SegmentSeal seal, boolean offsetHoles, int indexIntervalBytes, Segments.Changes changes) {
-    }
-
-    private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, SparseIndex offsetIndex,
-                    SparseIndex timeIndex, TxnIndex txnIndex) {
+    private Segment(Path dir, long baseOffset, MappedRegion log, long fileLengthAtOpen, TxnIndex txnIndex) {
         this.dir = dir;
         this.fileLengthAtOpen = fileLengthAtOpen;
         this.baseOffset = baseOffset;
         this.logFile = dir.resolve(fileName(baseOffset, ".log"));
         this.log = log;
-        this.offsetIndex = offsetIndex;
-        this.timeIndex = timeIndex;
+        this.indexes = new SegmentIndexes(dir, baseOffset);
         this.txnIndex = txnIndex;
         this.nextOffset = baseOffset;
     }
@@ -91,14 +73,10 @@ final class Segment {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(file);
-        Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".index")));
-        Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".timeindex")));
+        SegmentIndexes.deleteFiles(dir, baseOffset);
         Files.deleteIfExists(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX)));
         MappedRegion region = MappedRegion.open(file.toFile(), capacity);
-        return new Segment(dir, baseOffset, region, 0,
-                SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
-                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES),
-                TxnIndex.create(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
+        return new Segment(dir, baseOffset, region, 0, TxnIndex.create(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
     }
 
     /**
@@ -109,16 +87,13 @@ final class Segment {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         long length = Files.size(file);
         MappedRegion region = MappedRegion.open(file.toFile(), Math.max(Math.max(capacity, length), 1));
-        return new Segment(dir, baseOffset, region, length,
-                SparseIndex.offsetIndex(dir.resolve(fileName(baseOffset, ".index")), MAX_INDEX_ENTRIES),
-                SparseIndex.timeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), MAX_INDEX_ENTRIES),
-                TxnIndex.onDisk(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
+        return new Segment(dir, baseOffset, region, length, TxnIndex.onDisk(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
     }
 
     /**
      * Opens a sealed segment on the word of its {@code seal} (which agrees with the file's length): its size, offsets
      * and largest timestamp come from the seal and nothing of the file is read. Its batches and index files are
-     * checked on the first use that reads them ({@link #ensureVerified}); damage found then is reported to
+     * checked on the first use that reads them ({@link FirstUseCheck}); damage found then is reported to
      * {@code changes} ({@link Segments.Changes#damaged}), which takes the log offline.
      */
     static Segment openSealed(Path dir, SegmentSeal seal, boolean offsetHoles, int indexIntervalBytes,
@@ -130,7 +105,8 @@ final class Segment {
         segment.maxTimestamp = seal.maxTimestamp();
         segment.offsetOfMaxTimestamp = seal.offsetOfMaxTimestamp();
         segment.sealed = true;
-        segment.pendingCheck = new PendingCheck(seal, offsetHoles, indexIntervalBytes, changes);
+        segment.firstUse = new FirstUseCheck(segment, segment.log, segment.indexes, seal, offsetHoles,
+                indexIntervalBytes, changes);
         return segment;
     }
 
@@ -200,7 +176,7 @@ final class Segment {
     }
 
     boolean indexFull() {
-        return offsetIndex.isFull() || timeIndex.isFull();
+        return indexes.isFull();
     }
 
     FileChannel channel() {
@@ -282,61 +258,12 @@ final class Segment {
             // (which may be far in the past and would roll a segment per batch).
             rollStartMs = nowMs;
         }
-        long max = indexBatch(position, batchSize, batchBaseOffset, lastOffset, batchMaxTimestamp, maxTimestamp,
+        long max = indexes.add(position, batchSize, batchBaseOffset, lastOffset, batchMaxTimestamp, maxTimestamp,
                 indexIntervalBytes);
         if (max != maxTimestamp) {
             maxTimestamp = max;
             offsetOfMaxTimestamp = batchBaseOffset;
         }
-    }
-
-    /** Adds the index entries one batch calls for; returns the largest timestamp so far ({@code maxSoFar} or its). */
-    private long indexBatch(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
-                            long maxSoFar, int indexIntervalBytes) {
-        if (bytesSinceIndexEntry >= indexIntervalBytes || offsetIndex.entries() == 0) {
-            offsetIndex.append(lastOffset - baseOffset, position);
-            bytesSinceIndexEntry = 0;
-        }
-        bytesSinceIndexEntry += batchSize;
-        if (batchMaxTimestamp > maxSoFar) {
-            timeIndex.append(batchMaxTimestamp, (int) (batchBaseOffset - baseOffset));
-            return batchMaxTimestamp;
-        }
-        return maxSoFar;
-    }
-
-    /**
-     * Takes the index files of a sealed segment of {@code end} bytes when they hold together, and otherwise rebuilds
-     * them from the batch headers and writes them, leaving the timestamps as they are (concurrent readers see them).
-     */
-    private void loadOrRebuildSealedIndexes(int end, int indexIntervalBytes) throws IOException {
-        SparseIndex offsets = SparseIndex.load(offsetIndex.file(), 4, MAX_INDEX_ENTRIES, end, false);
-        SparseIndex times = offsets == null ? null
-                : SparseIndex.load(timeIndex.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, false);
-        if (offsets != null && times != null && (end == 0 || offsets.entries() > 0)
-                && entriesPointAtBatches(offsets, times, end)) {
-            offsetIndex = offsets;
-            timeIndex = times;
-            return;
-        }
-        if (offsets != null) {
-            offsets.close();
-        }
-        if (times != null) {
-            times.close();
-        }
-        offsetIndex.clear();
-        timeIndex.clear();
-        bytesSinceIndexEntry = 0;
-        long max = -1;
-        BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end);
-        while (walk.next()) {
-            BatchHeader batch = walk.header();
-            max = indexBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), max, indexIntervalBytes);
-        }
-        offsetIndex.seal();
-        timeIndex.seal();
     }
 
     /** Forces the log file's data to disk (fdatasync; covers the mapped writes on Linux), and its txnindex. */
@@ -353,8 +280,7 @@ final class Segment {
         log.channel().truncate(size);
         reservedUpTo = size;
         force();
-        sealIndex(offsetIndex);
-        sealIndex(timeIndex);
+        indexes.seal(file());
         txnIndex.seal();
         // Last: the seal vouches for the segment at the next start, so what it vouches for must be forced first.
         writeSeal();
@@ -372,115 +298,33 @@ final class Segment {
      * until {@link #checkContent} ran.
      */
     boolean isContentChecked() {
-        return pendingCheck == null && damage == null && contentUnchecked == null;
+        FirstUseCheck check = firstUse;
+        return check == null || check.isDone();
     }
 
     /**
-     * Checks a segment loaded from its seal, once, before anything reads its batches or indexes, as a clean start
-     * checked every segment before seals: every batch header whole, magic 2, offsets continuing from the base offset,
-     * ending exactly where the seal says with the offset it says; then the index files, rebuilt from the batch headers
-     * if they do not hold together. Cheap after the first call; concurrent callers wait for the one that checks. The
-     * batches' CRCs are left to {@link #checkContent}, which the background check runs.
+     * Runs the headers-and-indexes check a segment loaded from its seal owes before anything reads its batches or
+     * indexes ({@link FirstUseCheck#ensureHeaders}); nothing for other segments, and cheap once done.
      *
-     * @throws LogOfflineException when the segment is damaged: the log is taken offline (its next start cuts it at
-     *                             the damage, as a start cut it before segments were sealed) and every later use of
-     *                             this segment fails the same way
+     * @throws LogOfflineException when the segment is damaged (the log is taken offline)
      */
     void ensureVerified() {
-        if (pendingCheck == null && damage == null) {
-            return;
-        }
-        synchronized (this) {
-            if (damage != null) {
-                throw damage;
-            }
-            PendingCheck check = pendingCheck;
-            if (check == null) {
-                return;
-            }
-            String problem = walk(check, false);
-            if (problem == null) {
-                try {
-                    loadOrRebuildSealedIndexes((int) check.seal().sizeInBytes(), check.indexIntervalBytes());
-                } catch (IOException | UncheckedIOException e) {
-                    problem = "cannot load or rebuild its indexes: " + e.getMessage();
-                }
-            }
-            if (problem != null) {
-                throw damaged(check, problem);
-            }
-            contentUnchecked = check;
-            pendingCheck = null;
+        FirstUseCheck check = firstUse;
+        if (check != null) {
+            check.ensureHeaders();
         }
     }
 
     /**
-     * Checks every batch's CRC32C of a segment loaded from its seal (after {@link #ensureVerified}), once: the bytes
-     * are still the bytes that were sealed. Runs on the background check's thread; reads do not wait for it.
+     * Checks every batch's CRC32C of a segment loaded from its seal, once ({@link FirstUseCheck#checkContent}); runs
+     * on the background check's thread.
      *
      * @throws LogOfflineException as {@link #ensureVerified}
      */
     void checkContent() {
-        ensureVerified();
-        if (contentUnchecked == null) {
-            return;
-        }
-        synchronized (this) {
-            PendingCheck check = contentUnchecked;
-            if (check == null) {
-                return;
-            }
-            String problem = walk(check, true);
-            if (problem != null) {
-                throw damaged(check, problem);
-            }
-            contentUnchecked = null;
-        }
-    }
-
-    private LogOfflineException damaged(PendingCheck check, String problem) {
-        try {
-            SegmentSeal.delete(dir, baseOffset);
-        } catch (IOException e) {
-            problem += "; its seal " + SegmentSeal.file(dir, baseOffset) + " could not be deleted: " + e.getMessage();
-        }
-        LogOfflineException offline = check.changes().damaged(this, problem);
-        damage = offline;
-        pendingCheck = null;
-        contentUnchecked = null;
-        return offline;
-    }
-
-    /** Walks the batches as the seal describes them, with or without their CRCs: null when sound, else the problem. */
-    private String walk(PendingCheck check, boolean crc) {
-        SegmentSeal seal = check.seal();
-        int end = (int) seal.sizeInBytes();
-        // The mapping itself, read-only: a second mapping per segment would stay until a GC unmaps it.
-        BatchWalk walk = crc ? BatchWalk.over(BatchHeader.at(log.readOnlyView(end), 0), end).checkingCrc()
-                : BatchWalk.over(BatchHeader.at(log, 0, end), end);
-        walk.expectingBaseOffset(baseOffset);
-        if (check.offsetHoles()) {
-            walk.allowingOffsetHoles();
-        }
-        while (walk.next()) {
-            // only the checks
-        }
-        if (walk.problem() != null) {
-            return "the batch at offset " + walk.nextOffset() + " has " + walk.describeProblem();
-        }
-        long next = walk.batches() == 0 ? baseOffset : walk.nextOffset();
-        if (next != seal.nextOffset()) {
-            return "its batches end at offset " + next + ", its seal says " + seal.nextOffset();
-        }
-        return null;
-    }
-
-    /** A full disk while writing an index leaves it on the heap (see {@link SparseIndex#sealOrKeepOnHeap}). */
-    private void sealIndex(SparseIndex index) {
-        IOException failure = index.sealOrKeepOnHeap();
-        if (failure != null) {
-            LOG.warn("{}: cannot write the index {} ({}); lookups use it from memory and the next start rebuilds it",
-                    file(), index.file(), failure.getMessage());
+        FirstUseCheck check = firstUse;
+        if (check != null) {
+            check.checkContent();
         }
     }
 
@@ -502,6 +346,7 @@ final class Segment {
      */
     int positionOf(long offset, int end) {
         ensureVerified();
+        SparseIndex offsetIndex = indexes.offsets();
         int entry = offsetIndex.floor(offset - baseOffset);
         int position = entry < 0 ? 0 : offsetIndex.value(entry);
         BatchHeader batch = BatchHeader.at(log, position, end);
@@ -517,6 +362,7 @@ final class Segment {
     /** Position of the first batch whose max timestamp is at least {@code timestamp}, or -1. */
     int positionOfTimestamp(long timestamp, int end) {
         ensureVerified();
+        SparseIndex timeIndex = indexes.times();
         int entry = timeIndex.lower(timestamp);
         int position = 0;
         if (entry >= 0) {
@@ -612,9 +458,7 @@ final class Segment {
 
     private void resetIndexes() {
         txnIndex.invalidate();
-        offsetIndex.clear();
-        timeIndex.clear();
-        bytesSinceIndexEntry = 0;
+        indexes.clear();
         maxTimestamp = -1;
         offsetOfMaxTimestamp = -1;
         rollStartMs = -1;
@@ -646,21 +490,8 @@ final class Segment {
     boolean loadTrusted(int end, boolean active, int indexIntervalBytes, long nowMs) throws IOException {
         size = end;
         reservedUpTo = end;
-        SparseIndex offsets = SparseIndex.load(offsetIndex.file(), 4, MAX_INDEX_ENTRIES, end, active);
-        SparseIndex times = offsets == null ? null
-                : SparseIndex.load(timeIndex.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, active);
-        boolean trusted = offsets != null && times != null && (end == 0 || offsets.entries() > 0)
-                && entriesPointAtBatches(offsets, times, end);
-        if (trusted) {
-            offsetIndex = offsets;
-            timeIndex = times;
-        } else {
-            if (offsets != null) {
-                offsets.close();
-            }
-            if (times != null) {
-                times.close();
-            }
+        boolean trusted = indexes.loadIfSound(log, end, active);
+        if (!trusted) {
             resetIndexes();
         }
         // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
@@ -681,30 +512,10 @@ final class Segment {
         if (!active) {
             sealed = true;
             if (!trusted) {
-                offsetIndex.seal();
-                timeIndex.seal();
+                indexes.sealStrictly();
             }
         }
         return trusted;
-    }
-
-    /** Whether every offset index entry names the position of a batch ending at its offset, within [0, end). */
-    private boolean entriesPointAtBatches(SparseIndex offsets, SparseIndex times, int end) {
-        BatchHeader batch = BatchHeader.at(log, 0, end);
-        for (int i = 0; i < offsets.entries(); i++) {
-            int position = offsets.value(i);
-            if (position < 0 || batch.moveTo(position).available() < HEADER_SIZE
-                    || batch.magic() != BatchHeader.CURRENT_MAGIC
-                    || batch.lastOffset() - baseOffset != offsets.key(i)) {
-                return false;
-            }
-        }
-        for (int i = 0; i < times.entries(); i++) {
-            if (times.value(i) < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void trackTimestamps(long batchBaseOffset, long batchMaxTimestamp, long nowMs) {
@@ -748,8 +559,7 @@ final class Segment {
             }
             out.force(true);
         }
-        Files.deleteIfExists(offsetIndex.file());
-        Files.deleteIfExists(timeIndex.file());
+        indexes.deleteFiles();
         SegmentSeal.delete(dir, baseOffset);
         Files.move(tmp, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Segment copy = open(dir, baseOffset, Math.max(capacity, position));
@@ -776,8 +586,7 @@ final class Segment {
 
     void release() {
         if (refs.decrementAndGet() == 0) {
-            offsetIndex.close();
-            timeIndex.close();
+            indexes.close();
             txnIndex.close();
             log.close();
         }
@@ -788,8 +597,7 @@ final class Segment {
         if (!deleted && !sealed) {
             log.channel().truncate(size);
             force();
-            offsetIndex.flushToFile();
-            timeIndex.flushToFile();
+            indexes.flushToFile();
         }
         release();
     }
@@ -805,8 +613,7 @@ final class Segment {
         deleted = true;
         SegmentSeal.delete(dir, baseOffset);
         Files.deleteIfExists(logFile);
-        Files.deleteIfExists(offsetIndex.file());
-        Files.deleteIfExists(timeIndex.file());
+        indexes.deleteFiles();
         txnIndex.delete();
         release();
     }

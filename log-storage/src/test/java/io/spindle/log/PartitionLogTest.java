@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,24 @@ class PartitionLogTest {
             assertEquals(5, slice.nextOffset());
             assertEquals(5, decode(slice).size());
         }
+    }
+
+    @Test
+    void aSliceCutAfterAnOffsetKeepsTheBatchHoldingItAndDropsTheLaterOnes() {
+        PartitionLog log = open(TopicConfig.defaults());
+        log.append(batch("a", 3, 1000));
+        log.append(batch("b", 3, 2000));
+        log.append(batch("c", 3, 3000));
+
+        try (LogSlice cut = log.read(1, 1 << 20).cutAfter(4)) {
+            assertEquals(0, cut.firstOffset());
+            assertEquals(6, cut.nextOffset());
+            assertEquals(List.of("0=a-0", "1=a-1", "2=a-2", "3=b-0", "4=b-1", "5=b-2"), decode(cut));
+        }
+        LogSlice whole = log.read(0, 1 << 20);
+        assertSame(whole, whole.cutAfter(8), "a slice whose last batch holds the offset is kept as it is");
+        whole.close();
+        assertTrue(log.read(3, 1 << 20).cutAfter(2).isEmpty(), "an offset below the first batch keeps nothing");
     }
 
     @Test

@@ -242,15 +242,13 @@ public final class Compare {
     /**
      * Issue 14's transactional figures: a transactional producer of 1 KiB records committing every 100, then every
      * 1,000 records (1 partition, acks=all as every transactional producer), and a read_committed consumer catching
-     * up on the first topic.
+     * up on the first topic ({@link TxnCompare#measureOnce}, which {@code spindle perf transactions} runs alone).
      */
     static void transactionalWorkloads(Workload base, String prefix, Map<Metric, Double> into) throws InterruptedException {
-        Workload per100 = base.withTopic(prefix + "txn-1k-100").withTransactionRecords(100);
-        into.put(Metric.TXN_PRODUCE_100, ProduceRun.run(per100).recordsPerSecond());
-        into.put(Metric.TXN_PRODUCE_1000, ProduceRun.run(base.withTopic(prefix + "txn-1k-1000")
-                .withTransactionRecords(1000)).recordsPerSecond());
-        RunResult committed = ConsumeRun.run(per100.withIsolation(Workload.READ_COMMITTED), 0, Duration.ofMinutes(5));
-        into.put(Metric.TXN_CONSUME, committed.recordsPerSecond());
+        Map<TxnCompare.Figure, Double> measured = TxnCompare.measureOnce(base, prefix);
+        into.put(Metric.TXN_PRODUCE_100, measured.get(TxnCompare.Figure.PRODUCE_100));
+        into.put(Metric.TXN_PRODUCE_1000, measured.get(TxnCompare.Figure.PRODUCE_1000));
+        into.put(Metric.TXN_CONSUME, measured.get(TxnCompare.Figure.READ_COMMITTED));
     }
 
     private void record(int round, String broker, Map<Metric, Double> round1) {

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
             PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
-            PerfCommand.ShareCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -455,6 +455,51 @@ public final class PerfCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
             new ShareCompare(rounds, plan, sources.setup(workDir, "spindle-share-"), command.getOut()).run();
+            return CommandLine.ExitCode.OK;
+        }
+    }
+
+    @Command(name = "transactions", sortOptions = false,
+            description = "Compares transactional produce (1 KiB records, 100 and 1,000 per transaction) and read_committed"
+                    + " catch-up on Spindle and Apache Kafka 4.4.0, started in turn (Kafka, Spindle, ...) at their defaults"
+                    + " and at the transaction version asked for; prints rates, per-transaction times, medians, ratios and"
+                    + " fdatasync latency.")
+    static final class TransactionsCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--records", paramLabel = "N", defaultValue = "300000",
+                description = "1 KiB records per producer run (default: ${DEFAULT-VALUE}).")
+        long records;
+
+        @Option(names = "--transaction-version", paramLabel = "V", defaultValue = "2",
+                description = "Transaction version both brokers offer, 1 or 2 (KIP-890) (default: ${DEFAULT-VALUE}).")
+        int transactionVersion;
+
+        @Option(names = "--warmup-passes", paramLabel = "N", defaultValue = "1",
+                description = "Unmeasured passes per broker before the measured one (default: ${DEFAULT-VALUE}).")
+        int warmupPasses;
+
+        @Mixin
+        BrokerSources sources;
+
+        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            CommandLine command = spec.commandLine();
+            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            TxnCompare.Plan plan;
+            try {
+                plan = new TxnCompare.Plan(records, transactionVersion, warmupPasses);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, e.getMessage());
+            }
+            new TxnCompare(rounds, plan, sources.setup(workDir, "spindle-txn-"), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }

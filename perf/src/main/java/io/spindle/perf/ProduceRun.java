@@ -28,6 +28,22 @@ public final class ProduceRun {
      * bounded by an event, such as a clean finishing, with the workload's count or duration as its upper bound.
      */
     public static RunResult run(Workload workload, BooleanSupplier stop) throws InterruptedException {
+        return run(workload, stop, null);
+    }
+
+    /**
+     * Where each transaction's time went, as the client sees it: {@code flush} from the commit's start until every
+     * record of the transaction is acknowledged (the last batches' produce round trips, including a broker's wait for
+     * the previous transaction's markers), then {@code end} for commitTransaction itself (the EndTxn round trip).
+     * Written by the producing thread only.
+     */
+    static final class TransactionPhases {
+        final Histogram flushMicros = RunResult.newHistogram();
+        final Histogram endMicros = RunResult.newHistogram();
+    }
+
+    /** As {@link #run(Workload, BooleanSupplier)}, timing each commit's phases into {@code phases} when not null. */
+    static RunResult run(Workload workload, BooleanSupplier stop, TransactionPhases phases) throws InterruptedException {
         Topics.ensure(workload.bootstrap(), workload.topic(), workload.partitions());
         KeyDistribution keys = KeyDistribution.parse(workload.keys());
         byte[] value = values(workload.recordSize());
@@ -53,7 +69,7 @@ public final class ProduceRun {
                 }
                 if (perTransaction > 0 && sent % perTransaction == 0) {
                     if (sent > 0) {
-                        producer.commitTransaction();
+                        commit(producer, phases);
                     }
                     producer.beginTransaction();
                 }
@@ -70,7 +86,7 @@ public final class ProduceRun {
                 sent++;
             }
             if (perTransaction > 0 && sent > 0) {
-                producer.commitTransaction();
+                commit(producer, phases);
             }
             producer.flush();
             elapsed = System.nanoTime() - start;
@@ -82,6 +98,19 @@ public final class ProduceRun {
                     firstFailure.get());
         }
         return new RunResult("produce", sent, sent * workload.recordSize(), elapsed, latency);
+    }
+
+    private static void commit(KafkaProducer<byte[], byte[]> producer, TransactionPhases phases) {
+        if (phases == null) {
+            producer.commitTransaction();
+            return;
+        }
+        long start = System.nanoTime();
+        producer.flush();       // what commitTransaction does first, timed apart from the EndTxn that follows
+        long flushed = System.nanoTime();
+        producer.commitTransaction();
+        recordMicros(phases.flushMicros, flushed - start);
+        recordMicros(phases.endMicros, System.nanoTime() - flushed);
     }
 
     static void recordMicros(Histogram histogram, long nanos) {

@@ -119,6 +119,27 @@ class PerfCommandTest {
     }
 
     @Test
+    void theTransactionsRunsGiveRatesAndWhereEachTransactionsTimeWent() throws Exception {
+        Map<TxnCompare.Figure, Double> figures = TxnCompare.measureOnce(
+                Workload.defaults(broker.bootstrapServers(), "unused", 2000), "phases-");
+
+        assertEquals(Set.of(TxnCompare.Figure.values()), figures.keySet());
+        figures.values().forEach(value -> assertTrue(value > 0, figures.toString()));
+        assertEquals(2000 + 20, Topics.endOffsetSum(broker.bootstrapServers(), "phases-txn-1k-100"));
+    }
+
+    @Test
+    void transactionsRejectsAnUnknownVersionAndTooFewRecordsBeforeStartingAnything() {
+        Run version = perf("transactions", "--transaction-version", "3", "--work-dir", dataDir.resolve("never").toString());
+        Run records = perf("transactions", "--records", "999", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, version.status());
+        assertTrue(version.err().contains("--transaction-version must be 1 or 2, got 3"), version.err());
+        assertEquals(CommandLine.ExitCode.USAGE, records.status());
+        assertTrue(records.err().contains("--records must be at least 1000"), records.err());
+    }
+
+    @Test
     void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
         Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
                 "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");

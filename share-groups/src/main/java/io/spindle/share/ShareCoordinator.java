@@ -8,15 +8,12 @@ import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -31,20 +28,18 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
-import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
-import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
-import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
-import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The share-group coordinator of a single broker (KIP-932): share groups' membership ({@link ShareGroup}) and every
- * share-partition's record state ({@link SharePartition}), persisted in {@link #STATE_TOPIC} and loaded back at start.
+ * The share-group coordinator of a single broker (KIP-932): every share-partition's record state
+ * ({@link SharePartition}), persisted in {@link #STATE_TOPIC} and loaded back at start, the group configs, and the
+ * admin operations on them. Membership (heartbeats, assignment, session timeouts) is {@link #membership()}, which
+ * tells this class when a member is gone so that its records are released.
  *
  * <p>Threading: membership, session timers and the sweep that expires acquisition locks run on one thread
- * ({@code spindle-share-coordinator}); membership methods return futures completed there. Share-partitions are
+ * ({@code spindle-share-coordinator}); the methods returning futures complete them there. Share-partitions are
  * reached from any thread (the fetch path's readers) through {@link #sharePartition}; whoever changes one holds its
  * monitor and calls {@link #persist} before releasing it, so the stored records of a share-partition are in the
  * order of its changes.
@@ -61,7 +56,6 @@ public final class ShareCoordinator implements AutoCloseable {
     public static final String STATE_TOPIC = "__share_group_state";
     /** The protocol type and group type share groups are listed with. */
     public static final String GROUP_TYPE = "share";
-    private static final String ASSIGNOR_NAME = "simple";
     private static final long SWEEP_INTERVAL_MS = 50;
 
     /** Hears that records of a topic-partition may be acquired again (released, timed out): waiting fetches retry. */
@@ -69,19 +63,12 @@ public final class ShareCoordinator implements AutoCloseable {
         void recordsAvailable(Uuid topicId, int partition);
     }
 
-    private record MemberKey(String group, String member) {
-    }
-
-    /** Who sent a request: its client.id and address, kept with members for ShareGroupDescribe. */
-    public record Client(String clientId, String clientHost) {
-    }
-
     private final ShareSettings settings;
     private final GroupTopics topics;
     private final Clock clock;
     private final KeyedStateLog stateLog;
     private final ScheduledThreadPoolExecutor loop;
-    private final Map<String, ShareGroup> groups = new TreeMap<>();
+    private final ShareGroups membership;
     private final ConcurrentHashMap<ShareStateRecords.Key, SharePartition> partitions = new ConcurrentHashMap<>();
     /** Group configs set through IncrementalAlterConfigs, and the settings they make; written under stateLog's monitor. */
     private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
@@ -89,8 +76,6 @@ public final class ShareCoordinator implements AutoCloseable {
     private final AtomicLong lockTimeouts = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> groupLockTimeouts = new ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
-    /** The members of every group, readable from any thread (ShareFetch checks membership); written on the loop. */
-    private final Set<MemberKey> liveMembers = ConcurrentHashMap.newKeySet();
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
 
@@ -107,6 +92,7 @@ public final class ShareCoordinator implements AutoCloseable {
         });
         loop.setRemoveOnCancelPolicy(true);
         loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.membership = new ShareGroups(topics, settings, loop, this::releaseMember);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
                 (group, topic) -> settingsFor(group).deadLetterTopicFor(topic),
                 (key, partition) -> partitions.get(key) == partition,
@@ -174,11 +160,16 @@ public final class ShareCoordinator implements AutoCloseable {
             }
         });
         partitions.forEach((key, partition) -> {
-            groups.computeIfAbsent(key.group(), ShareGroup::new);
+            membership.ensure(key.group());
             partition.reconfigure(settingsFor(key.group()));
         });
         LOG.info("Share coordinator loaded {} share-partition(s) of {} share group(s) from {}", partitions.size(),
-                groups.size(), stateLog.partitionLog());
+                membership.groupCount(), stateLog.partitionLog());
+    }
+
+    /** Share groups' members, heartbeats and assignment. */
+    public ShareMembership membership() {
+        return membership;
     }
 
     public void setAvailabilityListener(AvailabilityListener listener) {
@@ -287,15 +278,6 @@ public final class ShareCoordinator implements AutoCloseable {
         return deadLetters.deadLettered(group);
     }
 
-    /** Every share group's member count. */
-    public CompletableFuture<Map<String, Integer>> memberCounts() {
-        return onLoop(() -> {
-            Map<String, Integer> counts = new TreeMap<>();
-            groups.forEach((id, group) -> counts.put(id, group.members.size()));
-            return done(counts);
-        });
-    }
-
     /** Every share-partition of {@code group}, by key (a snapshot of the map; synchronize on each to read it). */
     public Map<ShareStateRecords.Key, SharePartition> sharePartitions(String group) {
         Map<ShareStateRecords.Key, SharePartition> result = new TreeMap<>(
@@ -389,147 +371,12 @@ public final class ShareCoordinator implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ membership (coordinator thread)
-
-    public CompletableFuture<ShareGroupHeartbeatResponseData> heartbeat(Client client, ShareGroupHeartbeatRequestData request) {
-        return onLoop(() -> done(heartbeatOnLoop(client, request)));
-    }
-
-    private ShareGroupHeartbeatResponseData heartbeatOnLoop(Client client, ShareGroupHeartbeatRequestData request) {
-        String groupId = request.groupId();
-        if (groupId == null || groupId.isEmpty()) {
-            return heartbeatError(Errors.INVALID_REQUEST, "the group id must not be empty");
-        }
-        int epoch = request.memberEpoch();
-        String memberId = request.memberId();
-        ShareGroup group = groups.get(groupId);
-        if (epoch == -1) {
-            if (group != null && group.members.containsKey(memberId)) {
-                removeMember(group, memberId, "left");
-            }
-            return new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code()).setMemberId(memberId)
-                    .setMemberEpoch(-1).setHeartbeatIntervalMs(0);
-        }
-        if (epoch < -1) {
-            return heartbeatError(Errors.INVALID_REQUEST, "member epoch " + epoch + " is not allowed");
-        }
-        ShareGroup.Member member;
-        boolean changed = false;
-        if (epoch == 0) {
-            if (request.subscribedTopicNames() == null || request.subscribedTopicNames().isEmpty()) {
-                return heartbeatError(Errors.INVALID_REQUEST, "a joining member must name the topics it subscribes to");
-            }
-            if (group == null) {
-                group = new ShareGroup(groupId);
-                groups.put(groupId, group);
-            }
-            if (memberId == null || memberId.isEmpty()) {
-                memberId = Uuid.randomUuid().toString();
-            }
-            member = group.members.get(memberId);
-            if (member == null) {
-                member = new ShareGroup.Member(memberId);
-                group.members.put(memberId, member);
-                liveMembers.add(new MemberKey(groupId, memberId));
-                LOG.info("Share group '{}': member {} joined, subscribed to {}", groupId, memberId,
-                        request.subscribedTopicNames());
-            }
-            member.epoch = 0;
-            member.previousEpoch = -1;
-            member.assignment = Map.of();
-            changed = true;
-        } else {
-            member = group == null ? null : group.members.get(memberId);
-            if (member == null) {
-                return heartbeatError(Errors.UNKNOWN_MEMBER_ID, "share group '" + groupId + "' has no member " + memberId);
-            }
-            if (epoch != member.epoch && epoch != member.previousEpoch) {
-                return heartbeatError(Errors.FENCED_MEMBER_EPOCH, "share group '" + groupId + "': member " + memberId
-                        + " is at epoch " + member.epoch + ", not " + epoch);
-            }
-        }
-        member.clientId = client.clientId();
-        member.clientHost = client.clientHost();
-        if (request.rackId() != null) {
-            member.rackId = request.rackId();
-        }
-        if (request.subscribedTopicNames() != null && !request.subscribedTopicNames().equals(member.subscribed)) {
-            member.subscribed = List.copyOf(request.subscribedTopicNames());
-            changed = true;
-        }
-        Map<String, ShareAssignor.Topic> topicsNow = subscribedTopics(group);
-        if (changed || !topicsNow.equals(group.topicsSeen)) {
-            group.reassign(topicsNow);
-        }
-        scheduleSessionTimeout(group, member);
-        ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
-                .setMemberId(memberId).setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
-        boolean resend = epoch != 0 && epoch == member.previousEpoch && epoch != member.epoch;
-        if (member.epoch < group.assignmentEpoch || epoch == 0) {
-            member.previousEpoch = epoch == 0 ? -1 : member.epoch;
-            member.epoch = group.assignmentEpoch;
-            member.assignment = group.target.getOrDefault(memberId, Map.of());
-            response.setAssignment(assignment(member));
-        } else if (resend) {
-            response.setAssignment(assignment(member));
-        }
-        return response.setMemberEpoch(member.epoch);
-    }
-
-    private static ShareGroupHeartbeatResponseData.Assignment assignment(ShareGroup.Member member) {
-        List<ShareGroupHeartbeatResponseData.TopicPartitions> list = new ArrayList<>();
-        member.assignment.forEach((topicId, parts) -> list.add(new ShareGroupHeartbeatResponseData.TopicPartitions()
-                .setTopicId(topicId).setPartitions(new ArrayList<>(parts))));
-        return new ShareGroupHeartbeatResponseData.Assignment().setTopicPartitions(list);
-    }
-
-    private Map<String, ShareAssignor.Topic> subscribedTopics(ShareGroup group) {
-        Map<String, ShareAssignor.Topic> result = new LinkedHashMap<>();
-        for (String topic : group.subscribedTopics()) {
-            OptionalInt count = topics.partitionCount(topic);
-            var id = topics.topicId(topic);
-            if (count.isPresent() && id.isPresent()) {
-                result.put(topic, new ShareAssignor.Topic(id.get(), count.getAsInt()));
-            }
-        }
-        return result;
-    }
-
-    private void scheduleSessionTimeout(ShareGroup group, ShareGroup.Member member) {
-        if (member.sessionTimeout != null) {
-            member.sessionTimeout.cancel(false);
-        }
-        member.sessionTimeout = loop.schedule(() -> guarded(() -> {
-            if (group.members.get(member.memberId) == member && groups.get(group.groupId) == group) {
-                removeMember(group, member.memberId, "was silent for " + settings.sessionTimeoutMs() + " ms");
-            }
-        }), settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
-    }
-
-    private void removeMember(ShareGroup group, String memberId, String why) {
-        ShareGroup.Member gone = group.members.remove(memberId);
-        if (gone == null) {
-            return;
-        }
-        liveMembers.remove(new MemberKey(group.groupId, memberId));
-        if (gone.sessionTimeout != null) {
-            gone.sessionTimeout.cancel(false);
-        }
-        LOG.info("Share group '{}': member {} {}; releasing its records", group.groupId, memberId, why);
-        group.reassign(subscribedTopics(group));
-        releaseMember(group.groupId, memberId);
-    }
-
-    private static ShareGroupHeartbeatResponseData heartbeatError(Errors error, String message) {
-        return new ShareGroupHeartbeatResponseData().setErrorCode(error.code()).setErrorMessage(message);
-    }
-
     /**
-     * Whether {@code member} is a member of share group {@code group} now (it joined by heartbeat and has not left or
-     * timed out). Any thread; a member that joined is seen here once its heartbeat was answered.
+     * Whether {@code member} is a member of share group {@code group} now; any thread (see
+     * {@link ShareMembership#isMember}).
      */
     public boolean isMember(String group, String member) {
-        return liveMembers.contains(new MemberKey(group, member));
+        return membership.isMember(group, member);
     }
 
     /** A share-partition of a group, named by topic id and partition index. */
@@ -544,12 +391,12 @@ public final class ShareCoordinator implements AutoCloseable {
      */
     public CompletableFuture<Void> alterOffsets(String groupId, Map<PartitionKey, Long> startOffsets) {
         return onLoop(() -> {
-            ShareGroup group = groups.get(groupId);
-            if (group != null && !group.members.isEmpty()) {
+            int members = membership.memberCount(groupId);
+            if (members > 0) {
                 return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
-                        + group.members.size() + " member(s); its offsets can be altered only while it has none"));
+                        + members + " member(s); its offsets can be altered only while it has none"));
             }
-            groups.computeIfAbsent(groupId, ShareGroup::new);
+            membership.ensure(groupId);
             List<CompletableFuture<Void>> durable = new ArrayList<>();
             startOffsets.forEach((key, offset) -> {
                 SharePartition partition = partitions.computeIfAbsent(
@@ -575,14 +422,14 @@ public final class ShareCoordinator implements AutoCloseable {
      */
     public CompletableFuture<Set<Uuid>> deleteOffsets(String groupId, Set<Uuid> topicIds) {
         return onLoop(() -> {
-            ShareGroup group = groups.get(groupId);
-            if (group == null) {
+            int members = membership.memberCount(groupId);
+            if (members < 0) {
                 return CompletableFuture.failedFuture(new GroupIdNotFoundException("share group '" + groupId
                         + "' does not exist"));
             }
-            if (!group.members.isEmpty()) {
+            if (members > 0) {
                 return CompletableFuture.failedFuture(new GroupNotEmptyException("share group '" + groupId + "' has "
-                        + group.members.size() + " member(s); its offsets can be deleted only while it has none"));
+                        + members + " member(s); its offsets can be deleted only while it has none"));
             }
             List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             Set<Uuid> deleted = new HashSet<>();
@@ -601,65 +448,7 @@ public final class ShareCoordinator implements AutoCloseable {
 
     /** Whether a share group of that id exists (it has members, or state from before). */
     public CompletableFuture<Boolean> exists(String groupId) {
-        return onLoop(() -> done(groups.containsKey(groupId)));
-    }
-
-    public CompletableFuture<List<ShareGroupDescribeResponseData.DescribedGroup>> describe(List<String> groupIds) {
-        return onLoop(() -> {
-            List<ShareGroupDescribeResponseData.DescribedGroup> result = new ArrayList<>();
-            for (String groupId : groupIds) {
-                ShareGroup group = groups.get(groupId);
-                if (group == null) {
-                    result.add(new ShareGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
-                            .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                            .setErrorMessage("share group '" + groupId + "' does not exist"));
-                    continue;
-                }
-                List<ShareGroupDescribeResponseData.Member> members = new ArrayList<>();
-                for (ShareGroup.Member m : group.members.values()) {
-                    List<ShareGroupDescribeResponseData.TopicPartitions> assigned = new ArrayList<>();
-                    m.assignment.forEach((topicId, parts) -> assigned.add(new ShareGroupDescribeResponseData.TopicPartitions()
-                            .setTopicId(topicId).setTopicName(topics.topicName(topicId).orElse(""))
-                            .setPartitions(new ArrayList<>(parts))));
-                    members.add(new ShareGroupDescribeResponseData.Member().setMemberId(m.memberId).setRackId(m.rackId)
-                            .setMemberEpoch(m.epoch).setClientId(m.clientId == null ? "" : m.clientId)
-                            .setClientHost(m.clientHost == null ? "" : m.clientHost)
-                            .setSubscribedTopicNames(new ArrayList<>(m.subscribed))
-                            .setAssignment(new ShareGroupDescribeResponseData.Assignment().setTopicPartitions(assigned)));
-                }
-                result.add(new ShareGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
-                        .setErrorCode(Errors.NONE.code()).setGroupState(group.stateName()).setGroupEpoch(group.groupEpoch)
-                        .setAssignmentEpoch(group.assignmentEpoch).setAssignorName(ASSIGNOR_NAME).setMembers(members));
-            }
-            return done(result);
-        });
-    }
-
-    /** The share groups for ListGroups, filtered by state and type as that request asks (empty filters keep all). */
-    public CompletableFuture<List<ListedGroup>> list(Collection<String> statesFilter, Collection<String> typesFilter) {
-        return onLoop(() -> {
-            Set<String> states = lower(statesFilter);
-            Set<String> types = lower(typesFilter);
-            List<ListedGroup> listed = new ArrayList<>();
-            if (!types.isEmpty() && !types.contains(GROUP_TYPE)) {
-                return done(listed);
-            }
-            for (ShareGroup group : groups.values()) {
-                if (states.isEmpty() || states.contains(group.stateName().toLowerCase(Locale.ROOT))) {
-                    listed.add(new ListedGroup().setGroupId(group.groupId).setProtocolType(GROUP_TYPE)
-                            .setGroupState(group.stateName()).setGroupType(GROUP_TYPE));
-                }
-            }
-            return done(listed);
-        });
-    }
-
-    private static Set<String> lower(Collection<String> values) {
-        Set<String> set = new HashSet<>();
-        if (values != null) {
-            values.forEach(v -> set.add(v.toLowerCase(Locale.ROOT)));
-        }
-        return set;
+        return onLoop(() -> done(membership.memberCount(groupId) >= 0));
     }
 
     /**
@@ -672,15 +461,15 @@ public final class ShareCoordinator implements AutoCloseable {
             Map<String, Errors> results = new LinkedHashMap<>();
             List<KeyedStateLog.Entry> tombstones = new ArrayList<>();
             for (String groupId : groupIds) {
-                ShareGroup group = groups.get(groupId);
-                if (group == null) {
+                int members = membership.memberCount(groupId);
+                if (members < 0) {
                     continue;
                 }
-                if (!group.members.isEmpty()) {
+                if (members > 0) {
                     results.put(groupId, Errors.NON_EMPTY_GROUP);
                     continue;
                 }
-                groups.remove(groupId);
+                membership.remove(groupId);
                 for (ShareStateRecords.Key key : new ArrayList<>(partitions.keySet())) {
                     if (key.group().equals(groupId)) {
                         partitions.remove(key);

@@ -2,9 +2,11 @@
  * Share groups (KIP-932): queues on Kafka topics.
  *
  * <ul>
- *   <li>{@link io.spindle.share.ShareCoordinator}: the entry point. Membership and assignment
- *       ({@code ShareGroup}, {@code ShareAssignor}) on its own thread; the share-partitions, reached from the
- *       broker's reader threads; the {@code __share_group_state} log, written before a client hears of a change.</li>
+ *   <li>{@link io.spindle.share.ShareCoordinator}: the entry point. The share-partitions, reached from the
+ *       broker's reader threads; the {@code __share_group_state} log, written before a client hears of a change;
+ *       group configs and the offsets admin operations.</li>
+ *   <li>{@link io.spindle.share.ShareMembership} ({@code ShareGroups}, {@code ShareGroup}, {@code ShareAssignor}):
+ *       members, ShareGroupHeartbeat, server-side assignment and session timeouts, on the coordinator's thread.</li>
  *   <li>{@link io.spindle.share.SharePartition}: one group's record states in one partition, a pure state machine
  *       (offsets and time come from the caller), with its invariants in the class comment.</li>
  *   <li>{@link io.spindle.share.ShareStateRecords}: the stored form of a share-partition.</li>

@@ -36,8 +36,8 @@ public interface Transactions {
     /**
      * AddPartitionsToTxn: the partitions join the producer's transaction, starting one if none is open. The caller
      * has checked that the partitions exist. Errors: INVALID_PRODUCER_ID_MAPPING (unknown id, or another producer
-     * id), PRODUCER_FENCED (another epoch), CONCURRENT_TRANSACTIONS (the last transaction is still completing),
-     * COORDINATOR_NOT_AVAILABLE.
+     * id), PRODUCER_FENCED (another epoch), CONCURRENT_TRANSACTIONS (the last transaction was still completing
+     * after a wait of 5 s: an addition waits for it rather than failing at once), COORDINATOR_NOT_AVAILABLE.
      */
     CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short producerEpoch,
                                             Collection<TopicPartition> partitions);

@@ -2,6 +2,7 @@ package io.spindle.txn;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.fixtures.SegmentFiles;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +51,29 @@ class TransactionCoordinatorTest extends CoordinatorFixture {
         assertEquals(List.of("COMMIT 100/0 [orders-0, orders-1]"), markers.written);
         assertEquals(Set.of(), coordinator.describe("t").orElseThrow().partitions());
         assertEquals(Errors.INVALID_TXN_STATE, coordinator.verifyPartition("t", p.producerId(), p.producerEpoch(), A));
+    }
+
+    @Test
+    void additionsWhileThePreviousTransactionCompletesWaitForItInsteadOfBeingRefused() {
+        Transactions.ProducerIdAndEpoch p = init("t");
+        coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(A)).join();
+        markers.hold = true;
+        coordinator.endTransaction("t", p.producerId(), p.producerEpoch(), true, false).join();
+
+        CompletableFuture<Errors> partitions = coordinator.addPartitions("t", p.producerId(), p.producerEpoch(), List.of(B));
+        CompletableFuture<Errors> offsets = coordinator.addOffsets("t", p.producerId(), p.producerEpoch(), "g");
+        assertEquals(TransactionState.PREPARE_COMMIT, state("t"));
+        assertFalse(partitions.isDone());
+
+        markers.release();
+
+        assertEquals(Errors.NONE, partitions.join());
+        assertEquals(Errors.NONE, offsets.join());
+        TransactionMetadata next = coordinator.describe("t").orElseThrow();
+        assertEquals(TransactionState.ONGOING, next.state());
+        assertEquals(Set.of(B), next.partitions());
+        assertEquals(Set.of("g"), next.groups());
+        assertEquals(List.of("COMMIT 100/0 [orders-0]"), markers.written);
     }
 
     @Test

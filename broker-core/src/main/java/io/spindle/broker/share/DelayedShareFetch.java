@@ -24,9 +24,9 @@ import org.apache.kafka.common.requests.ShareFetchResponse;
  * held while waiting for more would be locked away from the other consumers), or at max_wait_ms with nothing. Waits
  * in the fetch purgatory, woken by new data in, or records released in, any of its partitions.
  *
- * <p>The response also carries the request's acknowledgement results ({@code acknowledged}, final and durable before
- * this fetch starts), and is handed to the client only once every acquisition it reports is durable
- * ({@link #durable()}).
+ * <p>The response also carries the request's acknowledgement results ({@code acknowledged}, whose error codes are final
+ * once their state write is durable: the caller then calls {@link #copyAcknowledgeErrors()}), and is handed to the
+ * client only once every acquisition it reports is durable ({@link #durable()}) and those acknowledgements are.
  */
 final class DelayedShareFetch extends DelayedRead {
     /** Per partition at most this much is read, so that a few acquired records do not drag megabytes along. */
@@ -43,6 +43,8 @@ final class DelayedShareFetch extends DelayedRead {
     private final int lockDurationMs;
     private final int rotation;
     private final List<CompletableFuture<Void>> durable = new ArrayList<>();
+    /** Entries of the response that carry records and an acknowledgement result, by partition. */
+    private final Map<TopicIdPartition, PartitionData> fetchedAndAcknowledged = new LinkedHashMap<>();
 
     DelayedShareFetch(long connectionId, ShareRecords records, String group, String member,
                       List<ShareRecords.Target> targets, Map<TopicIdPartition, PartitionData> acknowledged,
@@ -140,13 +142,25 @@ final class DelayedShareFetch extends DelayedRead {
             if (fetched == null) {
                 response.put(ack.getKey(), ack.getValue());
             } else {
-                fetched.setAcknowledgeErrorCode(ack.getValue().acknowledgeErrorCode())
-                        .setAcknowledgeErrorMessage(ack.getValue().acknowledgeErrorMessage());
+                fetchedAndAcknowledged.put(ack.getKey(), fetched);
             }
         }
+        copyAcknowledgeErrors();
         AutoCloseable release = slices.isEmpty() ? null : () -> slices.forEach(LogSlice::close);
         return new ApiResponse(ShareFetchResponse.of(Errors.NONE, 0, new LinkedHashMap<>(response), List.of(),
                 lockDurationMs), release);
+    }
+
+    /**
+     * Copies the acknowledgement results into the response's entries that also carry records (an entry with only an
+     * acknowledgement result is the result itself). Call again once the acknowledgements are durable: a failed state
+     * write changes their error code.
+     */
+    void copyAcknowledgeErrors() {
+        fetchedAndAcknowledged.forEach((partition, fetched) -> {
+            PartitionData ack = acknowledged.get(partition);
+            fetched.setAcknowledgeErrorCode(ack.acknowledgeErrorCode()).setAcknowledgeErrorMessage(ack.acknowledgeErrorMessage());
+        });
     }
 
     /** An empty partition entry naming the partition and its leader. */

@@ -139,13 +139,15 @@ final class ShareFetchHandler extends VersionedApiHandler {
         int maxBytes = data.maxBytes() > 0 ? data.maxBytes() : Integer.MAX_VALUE;
         DelayedShareFetch fetch = new DelayedShareFetch(connection.id(), records, group, member, targets, acknowledged,
                 maxRecords, maxBytes, targets.isEmpty() ? 0 : Math.floorMod(rotation.getAndIncrement(), targets.size()));
-        return acksDurable.thenComposeAsync(ignored -> {
-            int maxWaitMs = data.maxWaitMs();
-            ApiResponse now = fetch.firstAttempt(maxWaitMs <= 0 || targets.isEmpty());
-            CompletableFuture<ApiResponse> response = now != null ? done(now)
-                    : purgatory.await(fetch, maxWaitMs, connection);
-            return response.thenCompose(answer -> fetch.durable().thenApply(ignoredToo -> answer));
-        }, readers);
+        // The acquisition does not wait for the acknowledgements' state write: both are written under the same
+        // group-committed fsync, and the answer waits for both.
+        int maxWaitMs = data.maxWaitMs();
+        ApiResponse now = fetch.firstAttempt(maxWaitMs <= 0 || targets.isEmpty());
+        CompletableFuture<ApiResponse> response = now != null ? done(now) : purgatory.await(fetch, maxWaitMs, connection);
+        return response.thenCompose(answer -> CompletableFuture.allOf(fetch.durable(), acksDurable).thenApply(ignored -> {
+            fetch.copyAcknowledgeErrors();
+            return answer;
+        }));
     }
 
     private static ApiResponse error(Errors error, int lockMs) {

@@ -3,7 +3,7 @@ package io.spindle.broker.share;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
-import io.spindle.share.ShareCoordinator;
+import io.spindle.share.ShareMembership;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -17,16 +17,16 @@ final class ShareGroupDescribeHandler extends VersionedApiHandler {
     /** Kafka's "not requested" value of authorized_operations. */
     private static final int OPERATIONS_NOT_REQUESTED = Integer.MIN_VALUE;
 
-    private final ShareCoordinator coordinator;
+    private final ShareMembership membership;
 
-    ShareGroupDescribeHandler(ShareCoordinator coordinator) {
+    ShareGroupDescribeHandler(ShareMembership membership) {
         super(ApiKeys.SHARE_GROUP_DESCRIBE);
-        this.coordinator = coordinator;
+        this.membership = membership;
     }
 
     @Override
     public CompletableFuture<ApiResponse> handle(RequestHeader header, AbstractRequest request, ClientConnection connection) {
-        return coordinator.describe(((ShareGroupDescribeRequest) request).data().groupIds()).thenApply(groups -> {
+        return membership.describe(((ShareGroupDescribeRequest) request).data().groupIds()).thenApply(groups -> {
             groups.forEach(group -> group.setAuthorizedOperations(OPERATIONS_NOT_REQUESTED));
             return ApiResponse.of(new ShareGroupDescribeResponse(new ShareGroupDescribeResponseData().setGroups(groups)));
         });

@@ -3,7 +3,7 @@ package io.spindle.broker.share;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
-import io.spindle.share.ShareCoordinator;
+import io.spindle.share.ShareMembership;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
@@ -20,12 +20,12 @@ import org.apache.kafka.common.requests.ShareGroupHeartbeatResponse;
  * are one namespace: a member joining under the id of a consumer group gets GROUP_ID_NOT_FOUND.
  */
 final class ShareGroupHeartbeatHandler extends VersionedApiHandler {
-    private final ShareCoordinator coordinator;
+    private final ShareMembership membership;
     private final Function<String, CompletableFuture<Boolean>> consumerGroupExists;
 
-    ShareGroupHeartbeatHandler(ShareCoordinator coordinator, Function<String, CompletableFuture<Boolean>> consumerGroupExists) {
+    ShareGroupHeartbeatHandler(ShareMembership membership, Function<String, CompletableFuture<Boolean>> consumerGroupExists) {
         super(ApiKeys.SHARE_GROUP_HEARTBEAT);
-        this.coordinator = coordinator;
+        this.membership = membership;
         this.consumerGroupExists = consumerGroupExists;
     }
 
@@ -38,7 +38,7 @@ final class ShareGroupHeartbeatHandler extends VersionedApiHandler {
                 ? CompletableFuture.completedFuture(new ShareGroupHeartbeatResponseData()
                         .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
                         .setErrorMessage("group '" + data.groupId() + "' is a consumer group, not a share group"))
-                : coordinator.heartbeat(ShareHandlers.client(header, connection), data))
+                : membership.heartbeat(ShareHandlers.client(header, connection), data))
                 .thenApply(response -> ApiResponse.of(new ShareGroupHeartbeatResponse(response)));
     }
 }

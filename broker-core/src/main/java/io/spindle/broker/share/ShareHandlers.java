@@ -14,6 +14,7 @@ import io.spindle.config.GroupSettings;
 import io.spindle.config.ShareSettings;
 import io.spindle.log.PartitionLog;
 import io.spindle.share.ShareCoordinator;
+import io.spindle.share.ShareMembership;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
@@ -70,8 +71,8 @@ public final class ShareHandlers implements AutoCloseable {
         ShareSessions sessions = new ShareSessions(settings.maxShareSessions());
         ShareRecords records = new ShareRecords(coordinator, topics, partitions);
         this.handlers = List.of(
-                new ShareGroupHeartbeatHandler(coordinator, consumerGroupExists),
-                new ShareGroupDescribeHandler(coordinator),
+                new ShareGroupHeartbeatHandler(coordinator.membership(), consumerGroupExists),
+                new ShareGroupDescribeHandler(coordinator.membership()),
                 new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
                         new ConnectionWatch(sessions)),
                 new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
@@ -80,9 +81,9 @@ public final class ShareHandlers implements AutoCloseable {
                 new DeleteShareGroupOffsetsHandler(coordinator, topics));
     }
 
-    static ShareCoordinator.Client client(RequestHeader header, ClientConnection connection) {
+    static ShareMembership.Client client(RequestHeader header, ClientConnection connection) {
         String host = connection.remoteAddress() == null ? "" : "/" + connection.remoteAddress().getAddress().getHostAddress();
-        return new ShareCoordinator.Client(header.clientId() == null ? "" : header.clientId(), host);
+        return new ShareMembership.Client(header.clientId() == null ? "" : header.clientId(), host);
     }
 
     /** One handler per share-group API. */
@@ -95,7 +96,7 @@ public final class ShareHandlers implements AutoCloseable {
         return new OtherGroups() {
             @Override
             public CompletableFuture<List<ListedGroup>> list(Collection<String> states, Collection<String> types) {
-                return coordinator.list(states, types);
+                return coordinator.membership().list(states, types);
             }
 
             @Override

@@ -68,7 +68,7 @@ final class ShareMeters {
     synchronized void refresh() {
         Map<String, Integer> members;
         try {
-            members = coordinator.memberCounts().get(1, TimeUnit.SECONDS);
+            members = coordinator.membership().memberCounts().get(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

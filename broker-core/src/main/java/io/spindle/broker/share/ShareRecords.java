@@ -128,6 +128,8 @@ final class ShareRecords {
                 slice.close();
                 return null;
             }
+            // The client skips what it did not acquire: batches past the last acquired record are not sent.
+            slice = slice.cutAfter(ranges.get(ranges.size() - 1).lastOffset());
             CompletableFuture<Void> durable = coordinator.persist(group, target.topicId(), target.index(), state);
             return new Acquired(target, slice, ranges, durable);
         }

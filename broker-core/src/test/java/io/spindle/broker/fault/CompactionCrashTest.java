@@ -78,18 +78,11 @@ class CompactionCrashTest {
     }
 
     private void killRepeatedly(int kills, long seed) throws Exception {
-        Path dataDir = Files.createDirectory(work.resolve("data"));
-        try (BrokerProcess broker = new BrokerProcess(dataDir, work, BROKER)) {
-            crashDuringCompaction(broker, kills, seed, Crash.sigkill(broker));
-        }
+        Crash.withSigkills(work, BROKER, (broker, crash) -> crashDuringCompaction(broker, kills, seed, crash));
     }
 
     private void cutRepeatedly(int cuts, long seed) throws Exception {
-        try (CrashFs disk = CrashFs.requireAvailable(work).mount();
-             BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, BROKER)) {
-            crashDuringCompaction(broker, cuts, seed, Crash.powerLoss(broker, disk));
-            broker.kill();
-        }
+        Crash.withPowerLosses(work, BROKER, (broker, crash) -> crashDuringCompaction(broker, cuts, seed, crash));
     }
 
     private void crashDuringCompaction(BrokerProcess broker, int crashes, long seed, Crash crash) throws Exception {

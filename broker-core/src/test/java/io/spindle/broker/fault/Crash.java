@@ -2,7 +2,10 @@ package io.spindle.broker.fault;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.IntSupplier;
 
@@ -31,6 +34,31 @@ interface Crash {
             disk.mount();
             broker.start();
         };
+    }
+
+    /** What a fault test does to a broker in a child JVM (not started yet) while {@code crash} strikes it. */
+    interface Scenario {
+        void run(BrokerProcess broker, Crash crash) throws Exception;
+    }
+
+    /** Runs {@code scenario} on a broker with {@code settings} whose data lives in {@code work}/data, crashing by SIGKILL. */
+    static void withSigkills(Path work, Map<String, String> settings, Scenario scenario) throws Exception {
+        Path dataDir = Files.createDirectory(work.resolve("data"));
+        try (BrokerProcess broker = new BrokerProcess(dataDir, work, settings)) {
+            scenario.run(broker, sigkill(broker));
+        }
+    }
+
+    /**
+     * Runs {@code scenario} on a broker with {@code settings} whose data lives on a crashfs mount in {@code work},
+     * crashing by power cuts; skipped (JUnit assumption) where crashfs cannot run.
+     */
+    static void withPowerLosses(Path work, Map<String, String> settings, Scenario scenario) throws Exception {
+        try (CrashFs disk = CrashFs.requireAvailable(work).mount();
+             BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, settings)) {
+            scenario.run(broker, powerLoss(broker, disk));
+            broker.kill();
+        }
     }
 
     /**

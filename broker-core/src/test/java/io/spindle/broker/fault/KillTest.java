@@ -2,7 +2,6 @@ package io.spindle.broker.fault;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,11 +44,9 @@ class KillTest {
     }
 
     private void killRepeatedly(int kills, long seed) throws Exception {
-        Path dataDir = Files.createDirectory(work.resolve("data"));
         // Small segments, so that kills also land around rolls and new segment files.
-        try (BrokerProcess broker = new BrokerProcess(dataDir, work, Map.of("log.segment.bytes", "262144"))) {
-            crashRepeatedly(broker, kills, seed, 3000, Duration.ofSeconds(60), 100, Crash.sigkill(broker));
-        }
+        Crash.withSigkills(work, Map.of("log.segment.bytes", "262144"),
+                (broker, crash) -> crashRepeatedly(broker, kills, seed, 3000, Duration.ofSeconds(60), 100, crash));
     }
 
     /**

@@ -46,12 +46,8 @@ class PowerLossTest {
     }
 
     private void powerLossesInFsyncMode(int cuts, long seed) throws Exception {
-        try (CrashFs disk = CrashFs.requireAvailable(work).mount();
-             BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, SMALL_SEGMENTS)) {
-            KillTest.crashRepeatedly(broker, cuts, seed, 1500, Duration.ofSeconds(120), 50,
-                    Crash.powerLoss(broker, disk));
-            broker.kill();
-        }
+        Crash.withPowerLosses(work, SMALL_SEGMENTS, (broker, crash) ->
+                KillTest.crashRepeatedly(broker, cuts, seed, 1500, Duration.ofSeconds(120), 50, crash));
     }
 
     @Test

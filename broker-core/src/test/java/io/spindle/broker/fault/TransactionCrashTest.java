@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.BrokerConfig;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,18 +77,11 @@ class TransactionCrashTest {
     }
 
     private void kills(int crashes, long seed) throws Exception {
-        Path dataDir = Files.createDirectory(work.resolve("data"));
-        try (BrokerProcess broker = new BrokerProcess(dataDir, work, SETTINGS)) {
-            crashRepeatedly(broker, crashes, seed, Crash.sigkill(broker));
-        }
+        Crash.withSigkills(work, SETTINGS, (broker, crash) -> crashRepeatedly(broker, crashes, seed, crash));
     }
 
     private void powerLosses(int crashes, long seed) throws Exception {
-        try (CrashFs disk = CrashFs.requireAvailable(work).mount();
-             BrokerProcess broker = new BrokerProcess(disk.root().resolve("data"), work, SETTINGS)) {
-            crashRepeatedly(broker, crashes, seed, Crash.powerLoss(broker, disk));
-            broker.kill();
-        }
+        Crash.withPowerLosses(work, SETTINGS, (broker, crash) -> crashRepeatedly(broker, crashes, seed, crash));
     }
 
     private static void crashRepeatedly(BrokerProcess broker, int crashes, long seed, Crash crash)

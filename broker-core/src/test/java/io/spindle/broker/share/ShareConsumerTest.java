@@ -98,7 +98,7 @@ class ShareConsumerTest {
         await().atMost(WAIT).until(() -> {
             first.poll(Duration.ofMillis(50));
             second.poll(Duration.ofMillis(50));
-            return broker.broker().shareCoordinator().describe(List.of("workers")).get().get(0).members().size() == 2;
+            return broker.broker().shareCoordinator().membership().describe(List.of("workers")).get().get(0).members().size() == 2;
         });
         produce(0, total);
         Map<Long, String> acceptedBy = new TreeMap<>();
@@ -179,7 +179,8 @@ class ShareConsumerTest {
 
     @Test
     void recordsOfAConsumerThatStopsPollingAreRedeliveredWhenTheirLockTimesOut() throws Exception {
-        startBroker(Map.of(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "1000"));
+        startBroker(Map.of(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "1000",
+                BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, "1000"));
         produce(0, 3);
         KafkaShareConsumer<byte[], byte[]> stuck = consumer("locks", 10);
         Set<Long> held = new HashSet<>();

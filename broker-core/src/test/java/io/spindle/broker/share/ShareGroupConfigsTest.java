@@ -103,12 +103,12 @@ class ShareGroupConfigsTest {
 
     @Test
     void groupConfigsSurviveARestart() throws Exception {
-        set("kept", "share.record.lock.duration.ms", "5000");
+        set("kept", "share.record.lock.duration.ms", "20000");
         broker.restart();
         admin = broker.admin();
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, "kept");
         Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
-        assertEquals("5000", config.get("share.record.lock.duration.ms").value());
-        assertEquals(5000, broker.broker().shareCoordinator().settingsFor("kept").recordLockDurationMs());
+        assertEquals("20000", config.get("share.record.lock.duration.ms").value());
+        assertEquals(20000, broker.broker().shareCoordinator().settingsFor("kept").recordLockDurationMs());
     }
 }

@@ -36,7 +36,7 @@ class ShareMembershipTest {
 
     @BeforeEach
     void start() throws Exception {
-        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "1",
+        broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "1", BrokerConfig.GROUP_SHARE_MAX_SIZE, "1",
                 BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET, "earliest"));
         broker.createTopic(TOPIC, 1);
         Uuid id = broker.admin().describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).topicId();
@@ -95,10 +95,10 @@ class ShareMembershipTest {
     void aShareSessionBeyondGroupShareMaxShareSessionsIsRefused() throws Exception {
         try (RawKafkaConnection raw = RawKafkaConnection.to(broker.bootstrapServers())) {
             String first = join(raw, "crew");
-            String second = join(raw, "crew");
+            String second = join(raw, "band");   // another group: group.share.max.size is 1 here, sessions are per broker
             ShareFetchResponse opened = raw.roundTrip(fetch("crew", first, 0));
             assertEquals(Errors.NONE, opened.error(), opened.data().errorMessage());
-            ShareFetchResponse refused = raw.roundTrip(fetch("crew", second, 0));
+            ShareFetchResponse refused = raw.roundTrip(fetch("band", second, 0));
             assertEquals(Errors.SHARE_SESSION_LIMIT_REACHED, refused.error(), refused.data().errorMessage());
             ShareFetchResponse reopened = raw.roundTrip(fetch("crew", first, 0));
             assertEquals(Errors.NONE, reopened.error(), "a member reopening its own session is not refused");

@@ -109,7 +109,8 @@ class ShareRedeliveryTimingTest {
     @Test
     void timedOutRecordWaitsItsBackoffTooAndOthersAreNotHeldUp() throws Exception {
         start(Map.of(BrokerConfig.GROUP_SHARE_REDELIVERY_BACKOFF_MS, "1000",
-                BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "300"));
+                BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, "300",
+                BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, "300"));
         produce("slow", List.of());
         KafkaShareConsumer<byte[], byte[]> stuck = consumer(Map.of("max.poll.records", 1));
         next(stuck);   // then it stops polling: the lock times out after 300 ms, the backoff adds 1000 ms

@@ -1,0 +1,98 @@
+package io.spindle.metadata;
+
+import io.spindle.config.ClusterSettings.Voter;
+import io.spindle.metadata.MetadataException.Reason;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Talks to the metadata quorum from anywhere (a member, a tool, a test): submits commands, which Ratis sends to the
+ * leader (following redirects and retrying through elections, each retry of a request deduplicated by Ratis' retry
+ * cache so a command is applied once), and reads images. Thread-safe.
+ */
+public final class MetadataClient implements AutoCloseable {
+    private final RaftClient client;
+
+    /** A client of the quorum made of {@code voters}. */
+    public MetadataClient(List<Voter> voters) {
+        this.client = RaftClient.newBuilder()
+                .setProperties(RatisGroup.clientProperties())
+                .setParameters(new Parameters())
+                .setRaftGroup(RatisGroup.of(voters))
+                .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /**
+     * Submits a command; completes once the leader has applied it, with its log index and number, or exceptionally
+     * with the {@link MetadataException} that refused it. Retries until the quorum answers; callers bound the wait.
+     */
+    public CompletableFuture<Accepted> submit(MetadataCommand command) {
+        return client.async().send(Message.valueOf(ByteString.copyFrom(MetadataCodec.encode(command))))
+                .thenApply(reply -> {
+                    CommandReply answer = CommandReply.decode(content(reply, "command " + command));
+                    if (answer.refusal() != null) {
+                        throw answer.refusal();
+                    }
+                    return new Accepted(answer.index(), answer.value());
+                });
+    }
+
+    /** The leader's image (a linearizable read: every command accepted before is in it). */
+    public CompletableFuture<MetadataImage> readImage() {
+        return client.async().sendReadOnly(readImageMessage()).thenApply(reply -> decodeImage(reply, "the leader"));
+    }
+
+    /** One member's own image, however far it has applied the log (a stale read). */
+    public CompletableFuture<MetadataImage> readImage(int nodeId) {
+        return client.async().sendStaleRead(readImageMessage(), 0, RatisGroup.peerId(nodeId))
+                .thenApply(reply -> decodeImage(reply, "member " + nodeId));
+    }
+
+    /** The leader as this client last learnt it, if any. */
+    public Optional<Integer> leaderId() {
+        RaftPeerId leader = client.getLeaderId();
+        return leader == null ? Optional.empty() : Optional.of(Integer.parseInt(leader.toString()));
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.close();
+    }
+
+    /** A command the leader applied: its log index and its number ({@link MetadataCommand#resultIn}). */
+    public record Accepted(long index, long value) {
+    }
+
+    private static Message readImageMessage() {
+        return Message.valueOf(MetadataStateMachine.READ_IMAGE);
+    }
+
+    private static MetadataImage decodeImage(RaftClientReply reply, String from) {
+        try {
+            return MetadataCodec.decodeImage(content(reply, "image read from " + from), "from " + from);
+        } catch (IOException e) {
+            throw new CompletionException(new MetadataException(Reason.QUORUM_UNAVAILABLE, e.getMessage(), e));
+        }
+    }
+
+    private static byte[] content(RaftClientReply reply, String what) {
+        if (!reply.isSuccess()) {
+            throw new MetadataException(Reason.QUORUM_UNAVAILABLE, "The metadata quorum failed " + what + ": "
+                    + reply.getException(), reply.getException());
+        }
+        return reply.getMessage().getContent().toByteArray();
+    }
+}

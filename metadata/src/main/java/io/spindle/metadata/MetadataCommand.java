@@ -1,0 +1,195 @@
+package io.spindle.metadata;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A change to the metadata, as ordered by the quorum's log. {@link #applyTo} is pure and deterministic — it reads
+ * only the image, the command and the log offset, never a clock, a random source or the local node — so every
+ * member that applies the same log gets the same image. A refused command throws {@link MetadataException} and
+ * changes nothing; a command that changes nothing returns the same image.
+ *
+ * <p>Everything a command needs that is not in the image (a new topic's id, a broker's incarnation) is chosen by
+ * whoever submits it and carried in it. Encoded by {@link MetadataCodec}.
+ */
+public sealed interface MetadataCommand {
+
+    /**
+     * The image after this command at log index {@code offset}.
+     *
+     * @throws MetadataException naming what was wrong; the image is then unchanged
+     */
+    MetadataImage applyTo(MetadataImage image, long offset);
+
+    /** The number this command yields in {@code after}, its image: 0 unless a command says otherwise. */
+    default long resultIn(MetadataImage after) {
+        return 0;
+    }
+
+    /**
+     * A broker (re)joins with a new incarnation: it is registered fenced with the epoch {@code offset}. The same
+     * incarnation registering again (a retry) keeps its registration. A new incarnation first takes the old one out
+     * of every partition's leadership and ISR, as if fenced.
+     */
+    record RegisterBroker(int brokerId, UUID incarnation, List<BrokerEndpoint> endpoints, Optional<String> rack)
+            implements MetadataCommand {
+        public RegisterBroker {
+            Objects.requireNonNull(incarnation, "incarnation");
+            endpoints = List.copyOf(endpoints);
+            Objects.requireNonNull(rack, "rack");
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return BrokerChanges.register(this, image, offset);
+        }
+
+        /** The broker's epoch. */
+        @Override
+        public long resultIn(MetadataImage after) {
+            return after.brokers().get(brokerId).epoch();
+        }
+    }
+
+    /** A broker says it is alive; refused for an unknown broker or a stale epoch. Changes no image. */
+    record BrokerHeartbeat(int brokerId, long brokerEpoch) implements MetadataCommand {
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            new ImageDraft(image).broker(brokerId, brokerEpoch);
+            return image;
+        }
+    }
+
+    /**
+     * A broker leads nothing and is given nothing new: it leaves every ISR where others remain, and the partitions it
+     * led get another live in-sync replica as leader (or none). Sent by the quorum leader when the broker's session
+     * times out, or by the broker itself when it stops. Fencing a fenced broker changes nothing.
+     */
+    record FenceBroker(int brokerId, long brokerEpoch) implements MetadataCommand {
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return BrokerChanges.fence(this, image, offset);
+        }
+    }
+
+    /** A broker that has caught up with the metadata may lead again; it leads the leaderless partitions in whose ISR it is. */
+    record UnfenceBroker(int brokerId, long brokerEpoch) implements MetadataCommand {
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return BrokerChanges.unfence(this, image, offset);
+        }
+    }
+
+    /** The next block of {@link ProducerIdBlock#SIZE} producer ids for a broker. */
+    record AllocateProducerIds(int brokerId, long brokerEpoch) implements MetadataCommand {
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return BrokerChanges.allocateProducerIds(this, image, offset);
+        }
+
+        /** The first producer id of the block. */
+        @Override
+        public long resultIn(MetadataImage after) {
+            return after.lastProducerIdBlock().get(brokerId).firstProducerId();
+        }
+    }
+
+    /** Finalizes a feature's level (e.g. {@link MetadataImage#METADATA_VERSION}); level 0 removes the feature. */
+    record SetFeatureLevel(String feature, short level) implements MetadataCommand {
+        public SetFeatureLevel {
+            Objects.requireNonNull(feature, "feature");
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return BrokerChanges.setFeatureLevel(this, image, offset);
+        }
+    }
+
+    /**
+     * A new topic. Either {@code partitions} and {@code replicationFactor} are given and the replicas are placed over
+     * the live brokers ({@link PartitionPlacement}), or both are -1 and {@code assignments} lists each partition's
+     * replicas (Kafka's CreateTopics rule). Each partition starts with every replica in sync and its first live
+     * replica as leader.
+     */
+    record CreateTopic(UUID topicId, String name, int partitions, int replicationFactor, Map<String, String> configs,
+                       List<List<Integer>> assignments) implements MetadataCommand {
+        public CreateTopic {
+            Objects.requireNonNull(topicId, "topicId");
+            Objects.requireNonNull(name, "name");
+            configs = Map.copyOf(configs);
+            assignments = assignments.stream().map(List::copyOf).toList();
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.create(this, image, offset);
+        }
+    }
+
+    record DeleteTopic(String name) implements MetadataCommand {
+        public DeleteTopic {
+            Objects.requireNonNull(name, "name");
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.delete(this, image, offset);
+        }
+    }
+
+    /**
+     * Sets and removes configs of a topic. Values are checked by the broker before it submits (the config module's
+     * TopicConfig); here only that a key is not both set and removed.
+     */
+    record AlterTopicConfigs(String name, Map<String, String> set, Set<String> delete) implements MetadataCommand {
+        public AlterTopicConfigs {
+            Objects.requireNonNull(name, "name");
+            set = Map.copyOf(set);
+            delete = Set.copyOf(delete);
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.alterConfigs(this, image, offset);
+        }
+    }
+
+    /**
+     * Grows a topic to {@code totalCount} partitions; the new ones take the replicas in {@code assignments} (one list
+     * per new partition) or are placed with the topic's replication factor when it is empty.
+     */
+    record CreatePartitions(String name, int totalCount, List<List<Integer>> assignments) implements MetadataCommand {
+        public CreatePartitions {
+            Objects.requireNonNull(name, "name");
+            assignments = assignments.stream().map(List::copyOf).toList();
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.createPartitions(this, image, offset);
+        }
+    }
+
+    /**
+     * Sets a partition's leader and ISR, proposed by whoever saw {@code expectedPartitionEpoch} (a leader shrinking
+     * or growing its ISR, a reassignment, a preferred-leader election). The leader must be a live in-sync replica or
+     * {@link PartitionImage#NO_LEADER}; the ISR a non-empty subset of the replicas.
+     */
+    record ChangePartition(UUID topicId, int partition, int expectedPartitionEpoch, int leader, List<Integer> isr)
+            implements MetadataCommand {
+        public ChangePartition {
+            Objects.requireNonNull(topicId, "topicId");
+            isr = List.copyOf(isr);
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.changePartition(this, image, offset);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.spindle.metadata;
+
+import io.spindle.config.ClusterSettings;
+import io.spindle.metadata.MetadataCommand.FenceBroker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's member of the metadata quorum: a Ratis server with the {@link MetadataStateMachine}, its Raft log and
+ * snapshots under {@code <data.dir>/__cluster_metadata}, plus a client to submit commands from here.
+ *
+ * <p>{@link #submit} works on every member: Ratis takes the command to the leader, and the future completes once
+ * this member has applied it too, so what a caller does next on this node already sees it.
+ *
+ * <p>While this member leads, a liveness check (thread {@code spindle-metadata-liveness}) fences every unfenced
+ * broker with no registration, unfence or heartbeat applied for the session timeout, counted from when this member
+ * became leader at the earliest (a new leader gives every broker a full session).
+ *
+ * <p>Thread-safe. {@link #close} stops the check, the client and the server.
+ */
+public final class MetadataQuorum implements AutoCloseable {
+    /** The directory of the quorum's storage under a broker's data directory. */
+    public static final String DIRECTORY = "__cluster_metadata";
+    private static final Logger log = LoggerFactory.getLogger(MetadataQuorum.class);
+
+    private final ClusterSettings settings;
+    private final MetadataStateMachine stateMachine;
+    private final RaftServer server;
+    private final MetadataClient client;
+    private final LongSupplier nanoClock;
+    private final ScheduledExecutorService liveness;
+    private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
+
+    private MetadataQuorum(ClusterSettings settings, MetadataStateMachine stateMachine, RaftServer server,
+                           LongSupplier nanoClock) {
+        this.settings = settings;
+        this.stateMachine = stateMachine;
+        this.server = server;
+        this.nanoClock = nanoClock;
+        this.client = new MetadataClient(settings.voters());
+        this.liveness = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "spindle-metadata-liveness");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long period = Math.max(10, Math.min(settings.heartbeatIntervalMs(), settings.sessionTimeoutMs() / 4));
+        liveness.scheduleWithFixedDelay(this::fenceExpiredBrokers, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts this node's member on the voter address of {@code settings}, with its storage in
+     * {@code dataDir/__cluster_metadata} (created when missing; an existing one is recovered: snapshot plus log).
+     *
+     * @throws IOException when the storage cannot be used or the server cannot bind its port
+     */
+    public static MetadataQuorum start(ClusterSettings settings, Path dataDir) throws IOException {
+        return start(settings, dataDir, System::nanoTime);
+    }
+
+    static MetadataQuorum start(ClusterSettings settings, Path dataDir, LongSupplier nanoClock) throws IOException {
+        Path storage = dataDir.resolve(DIRECTORY);
+        Files.createDirectories(storage);
+        MetadataStateMachine stateMachine = new MetadataStateMachine(nanoClock);
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(RatisGroup.peerId(settings.nodeId()))
+                .setGroup(RatisGroup.of(settings.voters()))
+                .setStateMachine(stateMachine)
+                .setProperties(RatisGroup.serverProperties(settings, storage))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException("Metadata quorum member " + settings.nodeId() + " could not start on "
+                    + settings.self().host() + ":" + settings.self().port() + " with storage " + storage + ": " + e, e);
+        }
+        log.info("Metadata quorum member {} started on {}:{}, storage {}, voters {}", settings.nodeId(),
+                settings.self().host(), settings.self().port(), storage, settings.voters());
+        return new MetadataQuorum(settings, stateMachine, server, nanoClock);
+    }
+
+    /** This member's image: every command it has applied. */
+    public MetadataImage image() {
+        return stateMachine.image();
+    }
+
+    /** Calls {@code listener} with each new image this member applies (on Ratis' apply thread; return quickly). */
+    public void addListener(Consumer<MetadataImage> listener) {
+        stateMachine.addListener(listener);
+    }
+
+    /**
+     * Submits a command through the leader; completes once this member has applied it, with the leader's answer and
+     * this member's image, or exceptionally with the {@link MetadataException} (as the cause) that refused it.
+     */
+    public CompletableFuture<CommandResult> submit(MetadataCommand command) {
+        return client.submit(command).thenCompose(accepted -> stateMachine.awaitApplied(accepted.index())
+                .thenApply(image -> new CommandResult(accepted.index(), accepted.value(), image)));
+    }
+
+    /** Whether this member leads the quorum now. */
+    public boolean isLeader() {
+        return stateMachine.leaderSinceNanos().isPresent();
+    }
+
+    /** The leader as this member's client last learnt it, if any. */
+    public Optional<Integer> leaderId() {
+        return client.leaderId();
+    }
+
+    public int nodeId() {
+        return settings.nodeId();
+    }
+
+    /** What a submitted command did: its log index, its number ({@link MetadataCommand#resultIn}) and the image. */
+    public record CommandResult(long index, long value, MetadataImage image) {
+    }
+
+    private void fenceExpiredBrokers() {
+        OptionalLong leaderSince = stateMachine.leaderSinceNanos();
+        if (leaderSince.isEmpty()) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
+        for (BrokerRegistration broker : stateMachine.image().liveBrokers()) {
+            long last = Math.max(leaderSince.getAsLong(),
+                    stateMachine.lastHeartbeatNanos(broker.id()).orElse(Long.MIN_VALUE));
+            if (now - last > timeout && fencing.add(broker.id())) {
+                log.info("Fencing broker {} (epoch {}): no heartbeat for {} ms", broker.id(), broker.epoch(),
+                        TimeUnit.NANOSECONDS.toMillis(now - last));
+                submit(new FenceBroker(broker.id(), broker.epoch())).whenComplete((result, error) -> {
+                    fencing.remove(broker.id());
+                    if (error != null) {
+                        log.warn("Fencing broker {} failed: {}", broker.id(), error.toString());
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        liveness.shutdownNow();
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
+        log.info("Metadata quorum member {} stopped", settings.nodeId());
+    }
+}

@@ -1,0 +1,84 @@
+package io.spindle.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
+import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
+import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
+import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.CreatePartitions;
+import io.spindle.metadata.MetadataCommand.CreateTopic;
+import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.FenceBroker;
+import io.spindle.metadata.MetadataCommand.RegisterBroker;
+import io.spindle.metadata.MetadataCommand.SetFeatureLevel;
+import io.spindle.metadata.MetadataCommand.UnfenceBroker;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class MetadataCodecTest {
+
+    @Test
+    void everyCommandSurvivesEncodeAndDecode() {
+        UUID id = UUID.randomUUID();
+        List<MetadataCommand> commands = List.of(
+                new RegisterBroker(1, id, List.of(new BrokerEndpoint("PLAINTEXT", "host-é", 9092)), Optional.of("r")),
+                new RegisterBroker(2, id, List.of(new BrokerEndpoint("A", "h", 1), new BrokerEndpoint("B", "h", 2)),
+                        Optional.empty()),
+                new BrokerHeartbeat(1, 42), new FenceBroker(2, 43), new UnfenceBroker(3, 44),
+                new AllocateProducerIds(4, 45), new SetFeatureLevel("metadata.version", (short) 3),
+                new CreateTopic(id, "t", 3, 2, Map.of("a", "1"), List.of()),
+                new CreateTopic(id, "t", -1, -1, Map.of(), List.of(List.of(1, 2), List.of(2, 3))),
+                new DeleteTopic("t"), new AlterTopicConfigs("t", Map.of("x", "y"), Set.of("z")),
+                new CreatePartitions("t", 5, List.of(List.of(1))), new ChangePartition(id, 2, 7, -1, List.of(1, 3)));
+        for (MetadataCommand command : commands) {
+            assertEquals(command, MetadataCodec.decodeCommand(MetadataCodec.encode(command)));
+        }
+    }
+
+    @Test
+    void aTruncatedCommandIsRefusedAsInvalid() {
+        byte[] bytes = MetadataCodec.encode(new DeleteTopic("orders"));
+        MetadataException e = assertThrows(MetadataException.class,
+                () -> MetadataCodec.decodeCommand(Arrays.copyOf(bytes, bytes.length - 2)));
+        assertEquals(MetadataException.Reason.INVALID_COMMAND, e.reason());
+    }
+
+    @Test
+    void aCommandOfALaterFormatVersionIsRefusedNamingTheVersion() {
+        byte[] bytes = MetadataCodec.encode(new DeleteTopic("orders"));
+        bytes[0] = 9;
+        MetadataException e = assertThrows(MetadataException.class, () -> MetadataCodec.decodeCommand(bytes));
+        assertEquals("Metadata command of format version 9; this broker reads versions 1 to 1", e.getMessage());
+    }
+
+    @Test
+    void anImageSurvivesEncodeAndDecode() throws IOException {
+        Images images = new Images().liveBroker(1, "a").liveBroker(2, "b").liveBroker(3, null);
+        images.apply(new CreateTopic(UUID.randomUUID(), "orders", 4, 2, Map.of("retention.ms", "5"), List.of()));
+        images.apply(new AllocateProducerIds(1, images.image().brokers().get(1).epoch()));
+        images.apply(new SetFeatureLevel(MetadataImage.METADATA_VERSION, (short) 1));
+        images.apply(new FenceBroker(3, images.image().brokers().get(3).epoch()));
+        MetadataImage image = images.image();
+        byte[] bytes = MetadataCodec.encode(image);
+        assertEquals(image, MetadataCodec.decodeImage(bytes, "test"));
+        assertArrayEquals(bytes, MetadataCodec.encode(MetadataCodec.decodeImage(bytes, "test")));
+    }
+
+    @Test
+    void aCorruptedImageFailsItsCrcNamingTheSource() {
+        byte[] bytes = MetadataCodec.encode(new Images().liveBroker(1, null).image());
+        bytes[12] ^= 1;
+        IOException e = assertThrows(IOException.class, () -> MetadataCodec.decodeImage(bytes, "/x/snapshot.1_2"));
+        assertTrue(e.getMessage().startsWith("Metadata image /x/snapshot.1_2 fails its CRC32C check"), e.getMessage());
+    }
+}

@@ -1,0 +1,217 @@
+package io.spindle.metadata;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
+import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
+import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
+import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.CreatePartitions;
+import io.spindle.metadata.MetadataCommand.CreateTopic;
+import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.FenceBroker;
+import io.spindle.metadata.MetadataCommand.RegisterBroker;
+import io.spindle.metadata.MetadataCommand.SetFeatureLevel;
+import io.spindle.metadata.MetadataCommand.UnfenceBroker;
+import io.spindle.metadata.MetadataException.Reason;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class MetadataCommandTest {
+    private final Images images = new Images().liveBroker(1, null).liveBroker(2, null).liveBroker(3, null);
+
+    private long epochOf(int broker) {
+        return images.image().brokers().get(broker).epoch();
+    }
+
+    private PartitionImage partition(String topic, int index) {
+        return images.image().topic(topic).orElseThrow().partition(index);
+    }
+
+    private MetadataException refused(MetadataCommand command) {
+        MetadataImage before = images.image();
+        MetadataException e = assertThrows(MetadataException.class, () -> images.apply(command));
+        assertSame(before, images.image(), "a refused command changes nothing");
+        return e;
+    }
+
+    @Test
+    void aBrokerRegistersFencedWithItsRegistrationOffsetAsEpoch() {
+        images.apply(new RegisterBroker(7, UUID.randomUUID(),
+                List.of(new BrokerEndpoint("PLAINTEXT", "10.0.0.7", 9092)), Optional.of("r1")));
+        BrokerRegistration broker = images.image().brokers().get(7);
+        assertTrue(broker.fenced());
+        assertEquals(images.offset(), broker.epoch());
+        assertEquals(Optional.of("r1"), broker.rack());
+    }
+
+    @Test
+    void theSameIncarnationRegisteringAgainKeepsItsEpoch() {
+        BrokerRegistration before = images.image().brokers().get(1);
+        images.apply(new RegisterBroker(1, before.incarnation(), before.endpoints(), before.rack()));
+        assertEquals(before, images.image().brokers().get(1));
+    }
+
+    @Test
+    void aNewIncarnationGetsANewEpochAndTheOldEpochIsStale() {
+        long old = epochOf(2);
+        images.apply(new RegisterBroker(2, UUID.randomUUID(), List.of(new BrokerEndpoint("PLAINTEXT", "h", 1)),
+                Optional.empty()));
+        assertTrue(epochOf(2) > old);
+        MetadataException e = refused(new BrokerHeartbeat(2, old));
+        assertEquals(Reason.STALE_BROKER_EPOCH, e.reason());
+        assertEquals("Broker 2 has epoch " + epochOf(2) + ", not " + old
+                + " (a request from an earlier incarnation of the broker)", e.getMessage());
+    }
+
+    @Test
+    void aHeartbeatOfAnUnknownBrokerIsRefused() {
+        assertEquals(Reason.UNKNOWN_BROKER, refused(new BrokerHeartbeat(9, 1)).reason());
+    }
+
+    @Test
+    void aCreatedTopicHasEveryReplicaInSyncAndItsFirstReplicaLeading() {
+        UUID id = UUID.randomUUID();
+        images.apply(new CreateTopic(id, "orders", 3, 3, Map.of("retention.ms", "1000"), List.of()));
+        TopicImage topic = images.image().topic("orders").orElseThrow();
+        assertEquals(id, topic.id());
+        assertEquals(Map.of("retention.ms", "1000"), topic.configs());
+        for (PartitionImage p : topic.partitions()) {
+            assertEquals(p.replicas(), p.isr());
+            assertEquals(p.replicas().get(0), p.leader());
+            assertEquals(0, p.leaderEpoch());
+        }
+        assertEquals(images.offset(), images.image().offset());
+    }
+
+    @Test
+    void creatingAnExistingTopicIsRefused() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "orders", 1, 1, Map.of(), List.of()));
+        MetadataException e = refused(new CreateTopic(UUID.randomUUID(), "orders", 1, 1, Map.of(), List.of()));
+        assertEquals(Reason.TOPIC_EXISTS, e.reason());
+        assertEquals("Topic orders already exists", e.getMessage());
+    }
+
+    @Test
+    void anIllegalTopicNameIsRefused() {
+        assertEquals(Reason.INVALID_TOPIC,
+                refused(new CreateTopic(UUID.randomUUID(), "a b", 1, 1, Map.of(), List.of())).reason());
+    }
+
+    @Test
+    void anAssignmentNamingAnUnknownBrokerIsRefusedNamingIt() {
+        MetadataException e = refused(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(),
+                List.of(List.of(1, 2), List.of(2, 5))));
+        assertEquals(Reason.UNKNOWN_BROKER, e.reason());
+        assertEquals("Partition 1 of topic t names broker 5, which is not registered; registered: [1, 2, 3]",
+                e.getMessage());
+    }
+
+    @Test
+    void anExplicitAssignmentIsKept() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(3, 1), List.of(2, 3))));
+        assertEquals(List.of(3, 1), partition("t", 0).replicas());
+        assertEquals(2, partition("t", 1).leader());
+    }
+
+    @Test
+    void deletingATopicRemovesIt() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", 1, 1, Map.of(), List.of()));
+        images.apply(new DeleteTopic("t"));
+        assertTrue(images.image().topic("t").isEmpty());
+        assertEquals(Reason.UNKNOWN_TOPIC, refused(new DeleteTopic("t")).reason());
+    }
+
+    @Test
+    void configsAreSetAndRemoved() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", 1, 1, Map.of("a", "1", "b", "2"), List.of()));
+        images.apply(new AlterTopicConfigs("t", Map.of("c", "3"), Set.of("a")));
+        assertEquals(Map.of("b", "2", "c", "3"), images.image().topic("t").orElseThrow().configs());
+        assertEquals(Reason.INVALID_CONFIG, refused(new AlterTopicConfigs("t", Map.of("b", "4"), Set.of("b"))).reason());
+    }
+
+    @Test
+    void createPartitionsAddsPlacedPartitionsWithTheTopicsReplicationFactor() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", 1, 2, Map.of(), List.of()));
+        images.apply(new CreatePartitions("t", 4, List.of()));
+        TopicImage topic = images.image().topic("t").orElseThrow();
+        assertEquals(4, topic.partitions().size());
+        topic.partitions().forEach(p -> assertEquals(2, p.replicas().size()));
+        MetadataException e = refused(new CreatePartitions("t", 4, List.of()));
+        assertEquals(Reason.INVALID_PARTITIONS, e.reason());
+        assertEquals("Topic t has 4 partitions; a new count must be larger, not 4", e.getMessage());
+    }
+
+    @Test
+    void fencingALeaderMovesLeadershipToAnotherInSyncReplicaAndShrinksTheIsr() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(1, 2, 3))));
+        images.apply(new FenceBroker(1, epochOf(1)));
+        PartitionImage p = partition("t", 0);
+        assertEquals(2, p.leader());
+        assertEquals(List.of(2, 3), p.isr());
+        assertEquals(1, p.leaderEpoch());
+        assertEquals(1, p.partitionEpoch());
+        assertTrue(images.image().brokers().get(1).fenced());
+    }
+
+    @Test
+    void theLastInSyncReplicaStaysInTheIsrWithoutLeaderAndLeadsAgainWhenUnfenced() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(1))));
+        images.apply(new FenceBroker(1, epochOf(1)));
+        assertFalse(partition("t", 0).hasLeader());
+        assertEquals(List.of(1), partition("t", 0).isr());
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(1, partition("t", 0).leader());
+        assertEquals(2, partition("t", 0).leaderEpoch());
+    }
+
+    @Test
+    void aPartitionChangeWithAStaleEpochIsRefused() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(1, 2))));
+        UUID id = images.image().topic("t").orElseThrow().id();
+        images.apply(new ChangePartition(id, 0, 0, 1, List.of(1)));
+        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(0, partition("t", 0).leaderEpoch());
+        MetadataException e = refused(new ChangePartition(id, 0, 0, 1, List.of(1, 2)));
+        assertEquals(Reason.STALE_PARTITION_EPOCH, e.reason());
+        assertEquals("Partition 0 of topic t is at partition epoch 1, not 0", e.getMessage());
+    }
+
+    @Test
+    void aLeaderOutsideTheIsrIsRefused() {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(1, 2))));
+        UUID id = images.image().topic("t").orElseThrow().id();
+        assertEquals(Reason.INVALID_PARTITION_CHANGE, refused(new ChangePartition(id, 0, 0, 2, List.of(1))).reason());
+        assertEquals(Reason.INVALID_PARTITION_CHANGE, refused(new ChangePartition(id, 0, 0, 1, List.of(1, 3))).reason());
+        assertEquals(Reason.UNKNOWN_PARTITION, refused(new ChangePartition(id, 1, 0, 1, List.of(1))).reason());
+    }
+
+    @Test
+    void producerIdBlocksNeverOverlap() {
+        images.apply(new AllocateProducerIds(1, epochOf(1)));
+        ProducerIdBlock first = images.image().lastProducerIdBlock().get(1);
+        images.apply(new AllocateProducerIds(2, epochOf(2)));
+        ProducerIdBlock second = images.image().lastProducerIdBlock().get(2);
+        assertEquals(0, first.firstProducerId());
+        assertEquals(first.lastProducerId() + 1, second.firstProducerId());
+        assertEquals(second.firstProducerId(),
+                new AllocateProducerIds(2, epochOf(2)).resultIn(images.image()));
+    }
+
+    @Test
+    void featureLevelsAreSetAndRemovedAtZero() {
+        images.apply(new SetFeatureLevel(MetadataImage.METADATA_VERSION, (short) 1));
+        assertEquals(1, images.image().featureLevel(MetadataImage.METADATA_VERSION));
+        images.apply(new SetFeatureLevel(MetadataImage.METADATA_VERSION, (short) 0));
+        assertTrue(images.image().features().isEmpty());
+        assertEquals(Reason.INVALID_FEATURE_LEVEL, refused(new SetFeatureLevel("x", (short) -1)).reason());
+    }
+}
