@@ -70,7 +70,7 @@ final class Appender {
                         + " bytes exceeds max.message.bytes " + cfg.maxMessageBytes());
             }
             if (size > cfg.segmentBytes()) {
-                throw new RecordBatchTooLargeException(name + ": record batch of " + size
+                throw new BatchLargerThanSegmentException(name + ": record batch of " + size
                         + " bytes exceeds segment.bytes " + cfg.segmentBytes());
             }
             int count = batch.recordCount();

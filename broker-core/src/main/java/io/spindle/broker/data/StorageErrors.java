@@ -7,6 +7,7 @@ import io.spindle.log.LogClosedException;
 import io.spindle.log.LogIOException;
 import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.OutOfOrderSequenceException;
+import io.spindle.log.BatchLargerThanSegmentException;
 import io.spindle.log.RecordBatchTooLargeException;
 import io.spindle.log.RecordDeletionRefusedException;
 import io.spindle.log.RecordWithoutKeyException;
@@ -55,6 +56,9 @@ public final class StorageErrors {
         }
         if (cause instanceof RecordBatchTooLargeException) {
             return Errors.MESSAGE_TOO_LARGE;
+        }
+        if (cause instanceof BatchLargerThanSegmentException) {
+            return Errors.RECORD_LIST_TOO_LARGE;
         }
         if (cause instanceof OutOfOrderSequenceException) {
             return Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
