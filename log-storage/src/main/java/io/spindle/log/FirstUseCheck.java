@@ -5,7 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * The checks a segment taken at the word of its {@link SegmentSeal} still owes, run once each, as a start ran them on
+ * The checks a segment taken at the word of its {@link SegmentSeal} still owes (or the part of an active segment below
+ * the recovery point, described by a seal-like summary whose headers recovery already walked), run once each, as a start ran them on
  * every segment before seals: first (before anything reads its batches or indexes, {@link #ensureHeaders}) every batch
  * header whole, magic 2, offsets continuing from the base offset, ending exactly where the seal says with the offset it
  * says, and the index files, rebuilt from the headers if they do not hold together; then (on the background check's
@@ -30,7 +31,8 @@ final class FirstUseCheck {
     private volatile RuntimeException damage;
 
     FirstUseCheck(Segment segment, MappedRegion log, SegmentIndexes indexes, SegmentSeal seal, boolean offsetHoles,
-                  int indexIntervalBytes, Segments.Changes changes) {
+                  int indexIntervalBytes, Segments.Changes changes, boolean headersChecked) {
+        this.headersChecked = headersChecked;
         this.segment = segment;
         this.log = log;
         this.indexes = indexes;
@@ -131,7 +133,7 @@ final class FirstUseCheck {
         }
         long next = walk.batches() == 0 ? base : walk.nextOffset();
         if (next != seal.nextOffset()) {
-            return "its batches end at offset " + next + ", its seal says " + seal.nextOffset();
+            return "its batches end at offset " + next + ", its seal (or the recovery point) says " + seal.nextOffset();
         }
         return null;
     }

@@ -160,12 +160,16 @@ final class LogLoader {
                 }
                 next = segment.nextOffset();
             } else {
-                Segment.Recovery recovery = segment.recover(cfg.indexIntervalBytes(), now, holes);
+                // Batch by batch from the recovery point (below it the data was forced; its CRCs are checked later).
+                Segment.Recovery recovery = segment.recover(recoveryPoint, cfg.indexIntervalBytes(), now, holes,
+                        changes);
                 next = recovery.nextOffset();
                 // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
                 // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a
-                // duplicate while a power loss could still take it.
-                segment.force();
+                // duplicate while a power loss could still take it. Nothing past the recovery point: nothing to force.
+                if (recovery.validEnd() > recovery.walkedFrom() || recovery.droppedBytes() > 0) {
+                    segment.force();
+                }
                 if (recovery.reason() != null) {
                     LOG.warn("{}: truncated {} at position {} ({}): dropped {} bytes; the log ends at offset {}",
                             name, file, recovery.validEnd(), recovery.reason(), recovery.droppedBytes(), next);

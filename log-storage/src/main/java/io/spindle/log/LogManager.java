@@ -14,6 +14,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -163,6 +167,13 @@ public final class LogManager implements AutoCloseable {
         sealedCheck.start();
     }
 
+    /**
+     * Partition logs opened or closed at once. Most of a partition's open or close is waiting on the disk (an fsync,
+     * a first read), so more of them than cores overlap those waits; bounded so that thousands of partitions do not
+     * become thousands of threads or outstanding I/Os.
+     */
+    private static final int PARALLEL_LOGS = Math.max(4, 4 * Runtime.getRuntime().availableProcessors());
+
     private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {
         Files.createDirectories(dataDir);
         List<Path> dirs = new ArrayList<>();
@@ -170,6 +181,7 @@ public final class LogManager implements AutoCloseable {
             entries.filter(Files::isDirectory).forEach(dirs::add);
         }
         dirs.sort(Comparator.naturalOrder());
+        List<Runnable> opens = new ArrayList<>();
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
             if (name.endsWith(".delete")) {
@@ -191,9 +203,55 @@ public final class LogManager implements AutoCloseable {
             if (config == null) {
                 continue; // not a topic the broker knows: leave its files alone
             }
-            logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock, flushPolicy,
-                    flusher, this::onDurable, cleaner.cleanedOffsets().containsKey(key(topic, partition)),
-                    producerIdExpirationMs));
+            boolean compacted = cleaner.cleanedOffsets().containsKey(key(topic, partition));
+            opens.add(() -> logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock,
+                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs)));
+        }
+        runAll("spindle-log-open", opens);
+    }
+
+    /**
+     * Runs {@code tasks} on up to {@link #PARALLEL_LOGS} threads and waits for all of them; the first failure is
+     * rethrown once all have finished (the others are kept as suppressed).
+     */
+    private static void runAll(String threadName, List<Runnable> tasks) {
+        if (tasks.size() <= 1) {
+            tasks.forEach(Runnable::run);
+            return;
+        }
+        int threads = Math.min(PARALLEL_LOGS, tasks.size());
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        RuntimeException failure = null;
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (Runnable task : tasks) {
+                running.add(pool.submit(task));
+            }
+            for (Future<?> future : running) {
+                try {
+                    future.get();
+                } catch (ExecutionException e) {
+                    RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
+                            : new LogIOException(e.getCause().getMessage(), e.getCause());
+                    if (failure == null) {
+                        failure = cause;
+                    } else {
+                        failure.addSuppressed(cause);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new LogIOException("interrupted while opening or closing partition logs", null);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -366,13 +424,17 @@ public final class LogManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        List<Runnable> closes = new ArrayList<>();
         for (PartitionLog log : logs.values()) {
-            try {
-                log.close();
-            } catch (LogStorageException e) {
-                LOG.error("closing {} failed: {}", log, e.getMessage());
-            }
+            closes.add(() -> {
+                try {
+                    log.close();
+                } catch (LogStorageException e) {
+                    LOG.error("closing {} failed: {}", log, e.getMessage());
+                }
+            });
         }
+        runAll("spindle-log-close", closes);
         flusher.close();
     }
 }

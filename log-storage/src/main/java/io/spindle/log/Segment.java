@@ -106,7 +106,7 @@ final class Segment {
         segment.offsetOfMaxTimestamp = seal.offsetOfMaxTimestamp();
         segment.sealed = true;
         segment.firstUse = new FirstUseCheck(segment, segment.log, segment.indexes, seal, offsetHoles,
-                indexIntervalBytes, changes);
+                indexIntervalBytes, changes, false);
         return segment;
     }
 
@@ -411,39 +411,57 @@ final class Segment {
 
     // ---- loading and recovery (partition write lock held, before the log is shared) ----
 
-    /** What {@link #recover} found: the valid end, the next offset, and what it cut. */
-    record Recovery(int validEnd, long nextOffset, long droppedBytes, String reason) {
+    /** What {@link #recover} found: the valid end, where its batch-by-batch walk began, the next offset, what it cut. */
+    record Recovery(int validEnd, int walkedFrom, long nextOffset, long droppedBytes, String reason) {
     }
 
     /**
-     * Validates every batch from position 0 (length, magic, CRC32C, offsets continuing from the base offset),
-     * re-indexes the valid ones, and cuts the log at the first invalid one: its bytes up to the file length
-     * (or the torn batch's claimed end, on a preallocated file) are zeroed so a later append cannot be
-     * mistaken for them. With {@code offsetHoles} (a compacted log) batches may leave offsets unused.
+     * Validates the batches from the recovery point on (length, magic, CRC32C, offsets continuing), re-indexes the
+     * valid ones, and cuts the log at the first invalid one: its bytes up to the file length (or the torn batch's
+     * claimed end, on a preallocated file) are zeroed so a later append cannot be mistaken for them. With
+     * {@code offsetHoles} (a compacted log) batches may leave offsets unused.
+     *
+     * <p>The batches below {@code recoveryPoint} were forced before the checkpoint said so: when their headers hold
+     * together and end exactly at it, they are indexed from their headers alone and their CRCs are left to the
+     * background check, as a sealed segment's ({@link FirstUseCheck}, reported to {@code changes}); otherwise (or with
+     * a recovery point at or below the base offset) every batch is validated from position 0.
      */
-    Recovery recover(int indexIntervalBytes, long nowMs, boolean offsetHoles) throws IOException {
+    Recovery recover(long recoveryPoint, int indexIntervalBytes, long nowMs, boolean offsetHoles,
+                     Segments.Changes changes) throws IOException {
         long limit = fileLengthAtOpen;
         resetIndexes();
-        // CRCs are computed over a read-only view of the file; the mapping's accessors read one field at a time.
-        ByteBuffer view = limit == 0 ? ByteBuffer.allocate(0)
-                : log.channel().map(FileChannel.MapMode.READ_ONLY, 0, limit);
-        BatchWalk walk = BatchWalk.over(BatchHeader.at(view, 0), limit)
-                .checkingCrc().expectingBaseOffset(baseOffset).endingAtZeros();
-        if (offsetHoles) {
-            walk.allowingOffsetHoles();
+        int from = 0;
+        long fromOffset = baseOffset;
+        if (recoveryPoint > baseOffset) {
+            BatchWalk prefix = BatchWalk.over(BatchHeader.at(log, 0, limit), limit).expectingBaseOffset(baseOffset);
+            if (offsetHoles) {
+                prefix.allowingOffsetHoles();
+            }
+            // Stops at the recovery point: no page past it is touched through the mapping.
+            while (prefix.nextOffset() < recoveryPoint && prefix.next()) {
+                BatchHeader batch = prefix.header();
+                recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                        batch.maxTimestamp(), indexIntervalBytes, nowMs);
+            }
+            if (prefix.problem() == null && prefix.nextOffset() == recoveryPoint) {
+                from = (int) prefix.validEnd();
+                fromOffset = recoveryPoint;
+                firstUse = new FirstUseCheck(this, log, indexes, new SegmentSeal(baseOffset, recoveryPoint, from,
+                        maxTimestamp, offsetOfMaxTimestamp), offsetHoles, indexIntervalBytes, changes, true);
+            } else {
+                resetIndexes();
+            }
         }
-        while (walk.next()) {
-            BatchHeader batch = walk.header();
-            recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                    batch.maxTimestamp(), indexIntervalBytes, nowMs);
-        }
+        TailWalk.Outcome walk = TailWalk.walk(log.channel(), logFile, from, limit, fromOffset, offsetHoles,
+                (batch, at) -> recordBatch(at, (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                        batch.maxTimestamp(), indexIntervalBytes, nowMs));
         int position = (int) walk.validEnd();
         long dropped = 0;
         if (walk.problem() != null) {
             // A file shorter than its mapping was trimmed when sealed: all of its rest is invalid. A preallocated
             // one has zeros past the torn batch, which ends where its length says (or its header would).
             long claimedEnd = walk.problem() == BatchWalk.Problem.TRUNCATED_HEADER ? limit
-                    : Math.min(limit, position + Math.max(walk.header().sizeInBytes(), HEADER_SIZE));
+                    : Math.min(limit, position + Math.max(walk.failedBatchSize(), HEADER_SIZE));
             long cutEnd = fileLengthAtOpen < log.capacity() ? fileLengthAtOpen : claimedEnd;
             dropped = Math.max(0, cutEnd - position);
             if (dropped > 0) {
@@ -453,7 +471,7 @@ final class Segment {
         size = position;
         nextOffset = walk.nextOffset();
         reservedUpTo = Math.min(limit, log.capacity());
-        return new Recovery(position, nextOffset, dropped, walk.describeProblem());
+        return new Recovery(position, from, nextOffset, dropped, walk.reason());
     }
 
     private void resetIndexes() {

@@ -2,13 +2,16 @@ package io.spindle.log;
 
 import static io.spindle.fixtures.Batches.batch;
 import static io.spindle.log.Reads.readAll;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -129,6 +132,70 @@ class RecoveryTest {
         Files.write(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME), new byte[] {9, 9, 9});
         try (LogManager manager = open()) {
             assertEquals(7, manager.get("t", 0).orElseThrow().logEndOffset());
+        }
+    }
+
+    /** As after a kill -9 whose last checkpoint vouched for the first {@code recoveryPoint} offsets of the segment. */
+    private void checkpointAt(long recoveryPoint) throws Exception {
+        new Checkpoint(recoveryPoint, 0, false).write(dataDir.resolve("t-0"));
+    }
+
+    @Test
+    void aTornWriteAfterTheRecoveryPointInsideTheActiveSegmentIsCutWhileWhatPrecedesItStays() throws Exception {
+        int[] last = writeThreeBatches();
+        checkpointAt(4);
+        try (RandomAccessFile file = new RandomAccessFile(segmentFile().toFile(), "rw")) {
+            // Torn: the last batch only half written, the rest of the preallocated file zeros.
+            file.setLength(last[0] + (last[1] - last[0]) / 2);
+            file.setLength(65536);
+        }
+        try (LogManager manager = open()) {
+            PartitionLog log = manager.get("t", 0).orElseThrow();
+            assertEquals(4, log.logEndOffset());
+            assertEquals(List.of("0=a-0", "1=a-1", "2=b-0", "3=b-1"), readAll(log, 0));
+            assertEquals(4, log.append(batch("d", 1, 2000)).firstOffset());
+            assertEquals("4=d-0", readAll(log, 0).get(4));
+        }
+        try (LogManager manager = open()) {
+            assertEquals(5, readAll(manager.get("t", 0).orElseThrow(), 0).size());
+        }
+    }
+
+    @Test
+    void aGarbledByteBelowTheRecoveryPointInsideTheActiveSegmentIsFoundByTheBackgroundCheck() throws Exception {
+        int[] last = writeThreeBatches();
+        checkpointAt(7);
+        try (RandomAccessFile file = new RandomAccessFile(segmentFile().toFile(), "rw")) {
+            // A record byte of the first batch (inside its CRC), below the recovery point: the start walks only its
+            // header, and the CRC check after the start finds it.
+            file.seek(61 + 4);
+            int b = file.read();
+            file.seek(61 + 4);
+            file.write(b ^ 0xFF);
+        }
+        try (LogManager manager = open()) {
+            PartitionLog log = manager.get("t", 0).orElseThrow();
+            await().atMost(Duration.ofSeconds(10)).until(log::isOffline);
+        }
+        // The next start validates the segment batch by batch from its base and cuts it at the damage.
+        try (LogManager manager = open()) {
+            PartitionLog log = manager.get("t", 0).orElseThrow();
+            assertEquals(0, log.logEndOffset());
+            assertFalse(log.isOffline());
+        }
+    }
+
+    @Test
+    void aKillAfterTheRecoveryPointKeepsEveryWholeBatchAfterIt() throws Exception {
+        int[] last = writeThreeBatches();
+        checkpointAt(2);
+        try (RandomAccessFile file = new RandomAccessFile(segmentFile().toFile(), "rw")) {
+            file.setLength(65536);
+        }
+        try (LogManager manager = open()) {
+            PartitionLog log = manager.get("t", 0).orElseThrow();
+            assertEquals(7, log.logEndOffset());
+            assertEquals(last[1], log.sizeInBytes());
         }
     }
 }
