@@ -1,10 +1,10 @@
 package io.spindle.groups;
 
+import io.spindle.groups.ClassicMember.Protocol;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +18,6 @@ import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.JoinGroupResponseData.JoinGroupResponseMember;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
 import org.apache.kafka.common.message.SyncGroupResponseData;
@@ -44,10 +43,13 @@ import org.slf4j.LoggerFactory;
  * member joining, the leader's assignment, a timer); no thread waits. Timers (session, rebalance, sync, initial
  * delay) run on the coordinator's one scheduler thread; a member's session timer reschedules itself to its
  * latest deadline rather than being cancelled on every heartbeat. Confined to the coordinator thread.
+ *
+ * <p>This class takes the requests and keeps the members (joins, static members, sessions, leaving, persistence);
+ * {@link ClassicRebalance} runs the join phase and its timers, {@link ClassicResponses} builds the answers and
+ * {@link ClassicMember} is one member.
  */
 final class ClassicGroup extends Group {
     private static final Logger LOG = LoggerFactory.getLogger(ClassicGroup.class);
-    static final byte[] EMPTY_BYTES = new byte[0];
 
     enum State {
         EMPTY("Empty"), PREPARING_REBALANCE("PreparingRebalance"), COMPLETING_REBALANCE("CompletingRebalance"),
@@ -60,74 +62,24 @@ final class ClassicGroup extends Group {
         }
     }
 
-    /** One protocol a member supports (an assignor name for consumers) and its metadata (the subscription). */
-    record Protocol(String name, byte[] metadata) {
-        boolean sameAs(Protocol other) {
-            return name.equals(other.name) && Arrays.equals(metadata, other.metadata);
-        }
-    }
-
-    static final class Member {
-        String memberId;
-        final String instanceId;
-        String clientId;
-        String clientHost;
-        int rebalanceTimeoutMs;
-        int sessionTimeoutMs;
-        List<Protocol> protocols;
-        byte[] assignment = EMPTY_BYTES;
-        CompletableFuture<JoinGroupResponseData> awaitingJoin;
-        CompletableFuture<SyncGroupResponseData> awaitingSync;
-        long deadline;
-        ScheduledFuture<?> expiry;
-
-        Member(String memberId, String instanceId) {
-            this.memberId = memberId;
-            this.instanceId = instanceId;
-        }
-
-        byte[] metadata(String protocolName) {
-            for (Protocol p : protocols) {
-                if (p.name().equals(protocolName)) {
-                    return p.metadata();
-                }
-            }
-            return EMPTY_BYTES;
-        }
-
-        boolean sameProtocols(List<Protocol> other) {
-            if (other.size() != protocols.size()) {
-                return false;
-            }
-            for (int i = 0; i < other.size(); i++) {
-                if (!other.get(i).sameAs(protocols.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    private final GroupContext context;
+    final GroupContext context;
     State state = State.EMPTY;
     String protocolType;
     String protocolName;
     int generation;
     String leaderId;
-    final LinkedHashMap<String, Member> members = new LinkedHashMap<>();
+    final LinkedHashMap<String, ClassicMember> members = new LinkedHashMap<>();
     private final Map<String, String> staticMembers = new HashMap<>();
     /** Member ids handed out with MEMBER_ID_REQUIRED, not yet joined; value: when they expire. */
-    private final Map<String, ScheduledFuture<?>> pendingMembers = new HashMap<>();
+    final Map<String, ScheduledFuture<?>> pendingMembers = new HashMap<>();
     /** Bumped on every state change; timers carry it so a stale one does nothing. */
-    private int round;
-    private boolean initialDelayRunning;
+    int round;
     /**
      * Members of the current generation that have not sent SyncGroup since it began; whoever has not within the
      * rebalance timeout is removed, so a leader that never assigns cannot keep its followers waiting for ever.
      */
-    private final Set<String> syncPending = new HashSet<>();
-    /** A member joined while the initial delay ran, so the delay runs once more (within the rebalance timeout). */
-    private boolean joinedDuringInitialDelay;
+    final Set<String> syncPending = new HashSet<>();
+    private final ClassicRebalance rebalance = new ClassicRebalance(this);
 
     ClassicGroup(String groupId, GroupContext context) {
         super(groupId);
@@ -172,9 +124,9 @@ final class ClassicGroup extends Group {
         if (!ConsumerProtocol.PROTOCOL_TYPE.equals(protocolType) || protocolName == null) {
             return true;
         }
-        for (Member member : members.values()) {
+        for (ClassicMember member : members.values()) {
             try {
-                if (ConsumerProtocol.deserializeSubscription(java.nio.ByteBuffer.wrap(member.metadata(protocolName)))
+                if (ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(member.metadata(protocolName)))
                         .topics().contains(topic)) {
                     return true;
                 }
@@ -191,13 +143,13 @@ final class ClassicGroup extends Group {
                                                   boolean requireKnownMemberId) {
         List<Protocol> protocols = new ArrayList<>();
         for (JoinGroupRequestProtocol p : request.protocols()) {
-            protocols.add(new Protocol(p.name(), p.metadata() == null ? EMPTY_BYTES : p.metadata()));
+            protocols.add(new Protocol(p.name(), p.metadata() == null ? ClassicMember.EMPTY_BYTES : p.metadata()));
         }
         if (state == State.DEAD) {
-            return joinError(request.memberId(), Errors.COORDINATOR_NOT_AVAILABLE);
+            return ClassicResponses.joinError(request.memberId(), Errors.COORDINATOR_NOT_AVAILABLE);
         }
-        if (!acceptsProtocols(request.protocolType(), protocols)) {
-            return joinError(request.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL);
+        if (!rebalance.acceptsProtocols(request.protocolType(), protocols)) {
+            return ClassicResponses.joinError(request.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL);
         }
         String memberId = request.memberId();
         String instanceId = request.groupInstanceId();
@@ -209,7 +161,7 @@ final class ClassicGroup extends Group {
             if (instanceId == null && requireKnownMemberId) {
                 // KIP-394: hand out an id first, so a client that never comes back costs no rebalance.
                 pendingMembers.put(newId, context.schedule(request.sessionTimeoutMs(), () -> expirePending(newId)));
-                return joinError(newId, Errors.MEMBER_ID_REQUIRED);
+                return ClassicResponses.joinError(newId, Errors.MEMBER_ID_REQUIRED);
             }
             return addMember(newId, request, protocols, clientId, clientHost);
         }
@@ -218,74 +170,38 @@ final class ClassicGroup extends Group {
             pending.cancel(false);
             return addMember(memberId, request, protocols, clientId, clientHost);
         }
-        Member member = members.get(memberId);
+        ClassicMember member = members.get(memberId);
         if (instanceId != null) {
             String current = staticMembers.get(instanceId);
             if (current != null && !current.equals(memberId)) {
-                return joinError(memberId, Errors.FENCED_INSTANCE_ID);
+                return ClassicResponses.joinError(memberId, Errors.FENCED_INSTANCE_ID);
             }
         }
         if (member == null) {
-            return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
+            return ClassicResponses.joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
         }
         switch (state) {
             case PREPARING_REBALANCE:
                 return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
             case COMPLETING_REBALANCE:
                 if (member.sameProtocols(protocols)) {
-                    return CompletableFuture.completedFuture(joinResponse(member));   // it lost our answer: repeat it
+                    // it lost our answer: repeat it
+                    return CompletableFuture.completedFuture(ClassicResponses.joinResponse(this, member));
                 }
                 return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
             case STABLE:
                 if (memberId.equals(leaderId) || !member.sameProtocols(protocols)) {
                     return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
                 }
-                return CompletableFuture.completedFuture(joinResponse(member));
+                return CompletableFuture.completedFuture(ClassicResponses.joinResponse(this, member));
             default:
-                return joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
+                return ClassicResponses.joinError(memberId, Errors.UNKNOWN_MEMBER_ID);
         }
-    }
-
-    private boolean acceptsProtocols(String type, List<Protocol> protocols) {
-        if (type == null || type.isEmpty() || protocols.isEmpty()) {
-            return false;
-        }
-        if (members.isEmpty()) {
-            return true;
-        }
-        if (!type.equals(protocolType)) {
-            return false;
-        }
-        for (Protocol candidate : protocols) {
-            if (supportedByAll(candidate.name(), null)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean supportedByAll(String protocol, Member except) {
-        for (Member m : members.values()) {
-            if (m == except) {
-                continue;
-            }
-            boolean found = false;
-            for (Protocol p : m.protocols) {
-                if (p.name().equals(protocol)) {
-                    found = true;
-                    break;
-                }
-            }
-            if (!found) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private CompletableFuture<JoinGroupResponseData> addMember(String memberId, JoinGroupRequestData request,
                                                                List<Protocol> protocols, String clientId, String clientHost) {
-        Member member = new Member(memberId, request.groupInstanceId());
+        ClassicMember member = new ClassicMember(memberId, request.groupInstanceId());
         if (members.isEmpty()) {
             protocolType = request.protocolType();
         }
@@ -296,16 +212,13 @@ final class ClassicGroup extends Group {
         if (leaderId == null) {
             leaderId = memberId;
         }
-        if (initialDelayRunning) {
-            joinedDuringInitialDelay = true;
-        }
+        rebalance.memberAdded();
         LOG.info("Group '{}': member {} joins (generation {}, state {})", groupId, memberId, generation, state.kafkaName);
         return updateMemberAndRebalance(member, request, protocols, clientId, clientHost);
     }
 
-    private CompletableFuture<JoinGroupResponseData> updateMemberAndRebalance(Member member, JoinGroupRequestData request,
-                                                                              List<Protocol> protocols, String clientId,
-                                                                              String clientHost) {
+    private CompletableFuture<JoinGroupResponseData> updateMemberAndRebalance(
+            ClassicMember member, JoinGroupRequestData request, List<Protocol> protocols, String clientId, String clientHost) {
         member.protocols = protocols;
         member.clientId = clientId;
         member.clientHost = clientHost;
@@ -313,14 +226,14 @@ final class ClassicGroup extends Group {
         member.sessionTimeoutMs = request.sessionTimeoutMs();
         if (member.awaitingJoin != null) {
             // A second JoinGroup from the same member: the newer one wins, the older is told to rejoin.
-            member.awaitingJoin.complete(joinErrorData(member.memberId, Errors.REBALANCE_IN_PROGRESS));
+            member.awaitingJoin.complete(ClassicResponses.joinErrorData(member.memberId, Errors.REBALANCE_IN_PROGRESS));
         }
         CompletableFuture<JoinGroupResponseData> future = new CompletableFuture<>();
         member.awaitingJoin = future;
         if (state != State.PREPARING_REBALANCE) {
-            prepareRebalance("member " + member.memberId + " joined");
+            rebalance.prepare("member " + member.memberId + " joined");
         } else {
-            tryCompleteJoin();
+            rebalance.tryCompleteJoin();
         }
         return future;
     }
@@ -329,11 +242,11 @@ final class ClassicGroup extends Group {
                                                                   String clientId, String clientHost) {
         String instanceId = request.groupInstanceId();
         String oldId = staticMembers.get(instanceId);
-        Member member = members.get(oldId);
+        ClassicMember member = members.get(oldId);
         String newId = instanceId + "-" + UUID.randomUUID();
         // The old incarnation of this instance is fenced: its waiting requests are answered so.
         if (member.awaitingJoin != null) {
-            member.awaitingJoin.complete(joinErrorData(oldId, Errors.FENCED_INSTANCE_ID));
+            member.awaitingJoin.complete(ClassicResponses.joinErrorData(oldId, Errors.FENCED_INSTANCE_ID));
             member.awaitingJoin = null;
         }
         if (member.awaitingSync != null) {
@@ -344,7 +257,7 @@ final class ClassicGroup extends Group {
         // protocol. Its metadata may well differ: a new incarnation of a consumer owns no partitions yet, and says so.
         List<Protocol> previous = member.protocols;
         member.protocols = protocols;
-        boolean sameGroupProtocol = protocolName != null && protocolName.equals(selectProtocol());
+        boolean sameGroupProtocol = protocolName != null && protocolName.equals(rebalance.selectProtocol());
         member.protocols = previous;
         members.remove(oldId);
         member.memberId = newId;
@@ -370,11 +283,11 @@ final class ClassicGroup extends Group {
             CompletableFuture<Void> stored = context.persist(this);
             context.onCoordinatorThread(stored, () -> {
                 if (stored.isCompletedExceptionally() || generation != expectedGeneration || !members.containsKey(newId)) {
-                    answer.complete(joinErrorData(newId, stored.isCompletedExceptionally()
+                    answer.complete(ClassicResponses.joinErrorData(newId, stored.isCompletedExceptionally()
                             ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.REBALANCE_IN_PROGRESS));
                     return;
                 }
-                JoinGroupResponseData response = joinResponse(member);
+                JoinGroupResponseData response = ClassicResponses.joinResponse(this, member);
                 // The leader's assignment stands; it need not run the assignor again (KIP-814).
                 response.setSkipAssignment(newId.equals(leaderId));
                 answer.complete(response);
@@ -387,214 +300,8 @@ final class ClassicGroup extends Group {
     private void expirePending(String memberId) {
         if (pendingMembers.remove(memberId) != null) {
             LOG.info("Group '{}': pending member {} never joined; forgotten", groupId, memberId);
-            tryCompleteJoin();
+            rebalance.tryCompleteJoin();
         }
-    }
-
-    // ------------------------------------------------------------------ rebalance
-
-    void prepareRebalance(String reason) {
-        if (state == State.COMPLETING_REBALANCE) {
-            for (Member m : members.values()) {
-                if (m.awaitingSync != null) {
-                    m.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.REBALANCE_IN_PROGRESS.code()));
-                    m.awaitingSync = null;
-                }
-            }
-        }
-        boolean wasEmpty = state == State.EMPTY;
-        state = State.PREPARING_REBALANCE;
-        syncPending.clear();
-        int myRound = ++round;
-        LOG.info("Group '{}': preparing rebalance (generation {}): {}", groupId, generation, reason);
-        int initialDelay = context.settings().initialRebalanceDelayMs();
-        if (wasEmpty && initialDelay > 0) {
-            initialDelayRunning = true;
-            joinedDuringInitialDelay = false;
-            int first = Math.min(initialDelay, rebalanceTimeoutMs());
-            scheduleInitialDelay(myRound, first, Math.max(0, rebalanceTimeoutMs() - first));
-            return;
-        }
-        scheduleRebalanceTimeout(myRound);
-        tryCompleteJoin();
-    }
-
-    /**
-     * The first rebalance of an empty group gathers members for group.initial.rebalance.delay.ms, and once more
-     * each time a member joined during the last delay, as in Kafka, until the rebalance timeout is used up.
-     */
-    private void scheduleInitialDelay(int myRound, long delayMs, long remainingMs) {
-        context.schedule(delayMs, () -> {
-            if (round != myRound || state != State.PREPARING_REBALANCE) {
-                return;
-            }
-            if (joinedDuringInitialDelay && remainingMs > 0) {
-                joinedDuringInitialDelay = false;
-                long next = Math.min(context.settings().initialRebalanceDelayMs(), remainingMs);
-                scheduleInitialDelay(myRound, next, remainingMs - next);
-                return;
-            }
-            initialDelayRunning = false;
-            tryCompleteJoin();
-            if (state == State.PREPARING_REBALANCE) {
-                scheduleRebalanceTimeout(myRound);
-            }
-        });
-    }
-
-    private void scheduleRebalanceTimeout(int myRound) {
-        context.schedule(rebalanceTimeoutMs(), () -> {
-            if (round == myRound && state == State.PREPARING_REBALANCE) {
-                completeJoin();
-            }
-        });
-    }
-
-    private int rebalanceTimeoutMs() {
-        int max = 0;
-        for (Member m : members.values()) {
-            max = Math.max(max, m.rebalanceTimeoutMs);
-        }
-        return Math.max(max, 1);
-    }
-
-    private void tryCompleteJoin() {
-        if (state != State.PREPARING_REBALANCE || initialDelayRunning || !pendingMembers.isEmpty()) {
-            return;
-        }
-        for (Member m : members.values()) {
-            if (m.awaitingJoin == null) {
-                return;
-            }
-        }
-        completeJoin();
-    }
-
-    /**
-     * Ends the join phase: dynamic members that did not rejoin are out; the rest get the new generation. A static
-     * member that did not rejoin stays, as in Kafka (KIP-345): it is away only until its session times out, the
-     * leader assigns to it, and its return costs no rebalance.
-     */
-    private void completeJoin() {
-        Member firstJoined = null;
-        for (Iterator<Member> it = members.values().iterator(); it.hasNext(); ) {
-            Member m = it.next();
-            if (m.awaitingJoin != null) {
-                firstJoined = firstJoined == null ? m : firstJoined;
-            } else if (m.instanceId == null) {
-                LOG.info("Group '{}': member {} did not rejoin within the rebalance timeout; removed", groupId, m.memberId);
-                it.remove();
-                forget(m);
-            }
-        }
-        if (firstJoined == null && !members.isEmpty()) {
-            // Only absent static members are left and none can lead: wait again; their session timeouts end it.
-            LOG.info("Group '{}': no member rejoined; waiting another rebalance timeout", groupId);
-            initialDelayRunning = false;
-            scheduleRebalanceTimeout(round);
-            return;
-        }
-        initialDelayRunning = false;
-        round++;
-        generation++;
-        if (members.isEmpty()) {
-            state = State.EMPTY;
-            protocolName = null;
-            leaderId = null;
-            LOG.info("Group '{}' is empty (generation {})", groupId, generation);
-            context.persist(this);
-            return;
-        }
-        protocolName = selectProtocol();
-        Member leader = leaderId == null ? null : members.get(leaderId);
-        if (leader == null || leader.awaitingJoin == null) {
-            leaderId = firstJoined.memberId;      // the leader must be there to receive the members and assign
-        }
-        state = State.COMPLETING_REBALANCE;
-        LOG.info("Group '{}': generation {} with {} member(s), protocol {}, leader {}", groupId, generation, members.size(),
-                protocolName, leaderId);
-        for (Member m : members.values()) {
-            CompletableFuture<JoinGroupResponseData> waiting = m.awaitingJoin;
-            m.awaitingJoin = null;
-            m.assignment = EMPTY_BYTES;
-            heartbeatReceived(m);
-            if (waiting != null) {
-                waiting.complete(joinResponse(m));
-            }
-        }
-        syncPending.clear();
-        syncPending.addAll(members.keySet());
-        scheduleSyncTimeout(generation);
-    }
-
-    /** As Kafka (since 3.2): members that send no SyncGroup within the rebalance timeout of a join phase are out. */
-    private void scheduleSyncTimeout(int expectedGeneration) {
-        context.schedule(rebalanceTimeoutMs(), () -> {
-            if (generation != expectedGeneration || syncPending.isEmpty()
-                    || (state != State.COMPLETING_REBALANCE && state != State.STABLE)) {
-                return;
-            }
-            List<Member> silent = new ArrayList<>();
-            for (String id : syncPending) {
-                Member m = members.get(id);
-                if (m != null) {
-                    silent.add(m);
-                }
-            }
-            syncPending.clear();
-            for (Member m : silent) {
-                remove(m, "it sent no SyncGroup within the rebalance timeout of " + m.rebalanceTimeoutMs + " ms");
-            }
-        });
-    }
-
-    private String selectProtocol() {
-        // Each member votes for its most preferred protocol that every member supports.
-        Map<String, Integer> votes = new LinkedHashMap<>();
-        for (Member m : members.values()) {
-            for (Protocol p : m.protocols) {
-                if (supportedByAll(p.name(), null)) {
-                    votes.merge(p.name(), 1, Integer::sum);
-                    break;
-                }
-            }
-        }
-        String best = null;
-        int most = -1;
-        for (Map.Entry<String, Integer> e : votes.entrySet()) {
-            if (e.getValue() > most) {
-                best = e.getKey();
-                most = e.getValue();
-            }
-        }
-        return best;
-    }
-
-    private JoinGroupResponseData joinResponse(Member member) {
-        JoinGroupResponseData response = new JoinGroupResponseData()
-                .setErrorCode(Errors.NONE.code())
-                .setGenerationId(generation)
-                .setProtocolType(protocolType)
-                .setProtocolName(protocolName)
-                .setLeader(leaderId)
-                .setMemberId(member.memberId);
-        List<JoinGroupResponseMember> list = new ArrayList<>();
-        if (member.memberId.equals(leaderId)) {
-            for (Member m : members.values()) {
-                list.add(new JoinGroupResponseMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
-                        .setMetadata(m.metadata(protocolName)));
-            }
-        }
-        return response.setMembers(list);
-    }
-
-    private static CompletableFuture<JoinGroupResponseData> joinError(String memberId, Errors error) {
-        return CompletableFuture.completedFuture(joinErrorData(memberId, error));
-    }
-
-    static JoinGroupResponseData joinErrorData(String memberId, Errors error) {
-        return new JoinGroupResponseData().setErrorCode(error.code()).setMemberId(memberId == null ? "" : memberId)
-                .setGenerationId(-1).setLeader("").setProtocolName(null);
     }
 
     // ------------------------------------------------------------------ SyncGroup
@@ -609,22 +316,22 @@ final class ClassicGroup extends Group {
             error = Errors.INCONSISTENT_GROUP_PROTOCOL;
         }
         if (error != Errors.NONE) {
-            return syncError(error);
+            return ClassicResponses.syncError(error);
         }
-        Member member = members.get(request.memberId());
+        ClassicMember member = members.get(request.memberId());
         if (state == State.STABLE || state == State.COMPLETING_REBALANCE) {
             syncPending.remove(member.memberId);
         }
         switch (state) {
             case PREPARING_REBALANCE:
-                return syncError(Errors.REBALANCE_IN_PROGRESS);
+                return ClassicResponses.syncError(Errors.REBALANCE_IN_PROGRESS);
             case STABLE:
                 heartbeatReceived(member);
-                return CompletableFuture.completedFuture(syncResponse(member));
+                return CompletableFuture.completedFuture(ClassicResponses.syncResponse(this, member));
             case COMPLETING_REBALANCE:
                 break;
             default:
-                return syncError(Errors.UNKNOWN_MEMBER_ID);
+                return ClassicResponses.syncError(Errors.UNKNOWN_MEMBER_ID);
         }
         heartbeatReceived(member);
         if (member.awaitingSync != null) {
@@ -637,9 +344,9 @@ final class ClassicGroup extends Group {
             for (SyncGroupRequestAssignment a : request.assignments()) {
                 assignments.put(a.memberId(), a.assignment());
             }
-            for (Member m : members.values()) {
+            for (ClassicMember m : members.values()) {
                 byte[] assigned = assignments.get(m.memberId);
-                m.assignment = assigned == null ? EMPTY_BYTES : assigned;
+                m.assignment = assigned == null ? ClassicMember.EMPTY_BYTES : assigned;
             }
             int expectedRound = round;
             CompletableFuture<Void> stored = context.persist(this);
@@ -649,36 +356,27 @@ final class ClassicGroup extends Group {
                 }
                 if (stored.isCompletedExceptionally()) {
                     LOG.warn("Group '{}': storing generation {} failed; rebalancing again", groupId, generation);
-                    for (Member m : members.values()) {
+                    for (ClassicMember m : members.values()) {
                         if (m.awaitingSync != null) {
                             m.awaitingSync.complete(new SyncGroupResponseData().setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
                             m.awaitingSync = null;
                         }
                     }
-                    prepareRebalance("storing the assignment failed");
+                    rebalance.prepare("storing the assignment failed");
                     return;
                 }
                 state = State.STABLE;
                 round++;
                 LOG.info("Group '{}' is stable at generation {}", groupId, generation);
-                for (Member m : members.values()) {
+                for (ClassicMember m : members.values()) {
                     if (m.awaitingSync != null) {
-                        m.awaitingSync.complete(syncResponse(m));
+                        m.awaitingSync.complete(ClassicResponses.syncResponse(this, m));
                         m.awaitingSync = null;
                     }
                 }
             });
         }
         return future;
-    }
-
-    private SyncGroupResponseData syncResponse(Member member) {
-        return new SyncGroupResponseData().setErrorCode(Errors.NONE.code()).setProtocolType(protocolType)
-                .setProtocolName(protocolName).setAssignment(member.assignment);
-    }
-
-    private static CompletableFuture<SyncGroupResponseData> syncError(Errors error) {
-        return CompletableFuture.completedFuture(new SyncGroupResponseData().setErrorCode(error.code()).setAssignment(EMPTY_BYTES));
     }
 
     // ------------------------------------------------------------------ Heartbeat, LeaveGroup, expiry
@@ -689,7 +387,7 @@ final class ClassicGroup extends Group {
             error = Errors.ILLEGAL_GENERATION;
         }
         if (error == Errors.NONE) {
-            Member member = members.get(request.memberId());
+            ClassicMember member = members.get(request.memberId());
             switch (state) {
                 case EMPTY:
                     error = Errors.UNKNOWN_MEMBER_ID;
@@ -737,10 +435,10 @@ final class ClassicGroup extends Group {
         ScheduledFuture<?> pending = pendingMembers.remove(memberId);
         if (pending != null) {
             pending.cancel(false);
-            tryCompleteJoin();
+            rebalance.tryCompleteJoin();
             return Errors.NONE;
         }
-        Member member = members.get(memberId);
+        ClassicMember member = members.get(memberId);
         if (member == null) {
             return Errors.UNKNOWN_MEMBER_ID;
         }
@@ -748,18 +446,18 @@ final class ClassicGroup extends Group {
         return Errors.NONE;
     }
 
-    void heartbeatReceived(Member member) {
+    void heartbeatReceived(ClassicMember member) {
         member.deadline = context.nowMs() + member.sessionTimeoutMs;
         if (member.expiry == null || member.expiry.isDone()) {
             scheduleExpiry(member, member.sessionTimeoutMs);
         }
     }
 
-    private void scheduleExpiry(Member member, long delayMs) {
+    private void scheduleExpiry(ClassicMember member, long delayMs) {
         member.expiry = context.schedule(delayMs, () -> checkSession(member));
     }
 
-    private void checkSession(Member member) {
+    private void checkSession(ClassicMember member) {
         if (members.get(member.memberId) != member) {
             return;
         }
@@ -772,12 +470,12 @@ final class ClassicGroup extends Group {
         remove(member, "its session timed out after " + member.sessionTimeoutMs + " ms");
     }
 
-    private void remove(Member member, String reason) {
+    void remove(ClassicMember member, String reason) {
         members.remove(member.memberId);
         forget(member);
         LOG.info("Group '{}': member {} removed: {}", groupId, member.memberId, reason);
         if (member.awaitingJoin != null) {
-            member.awaitingJoin.complete(joinErrorData(member.memberId, Errors.UNKNOWN_MEMBER_ID));
+            member.awaitingJoin.complete(ClassicResponses.joinErrorData(member.memberId, Errors.UNKNOWN_MEMBER_ID));
             member.awaitingJoin = null;
         }
         if (member.awaitingSync != null) {
@@ -788,13 +486,13 @@ final class ClassicGroup extends Group {
             leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
         }
         switch (state) {
-            case STABLE, COMPLETING_REBALANCE -> prepareRebalance("member " + member.memberId + " " + reason);
-            case PREPARING_REBALANCE -> tryCompleteJoin();
+            case STABLE, COMPLETING_REBALANCE -> rebalance.prepare("member " + member.memberId + " " + reason);
+            case PREPARING_REBALANCE -> rebalance.tryCompleteJoin();
             default -> { }
         }
     }
 
-    private void forget(Member member) {
+    void forget(ClassicMember member) {
         syncPending.remove(member.memberId);
         if (member.instanceId != null && member.memberId.equals(staticMembers.get(member.instanceId))) {
             staticMembers.remove(member.instanceId);
@@ -823,7 +521,7 @@ final class ClassicGroup extends Group {
         if (state == State.COMPLETING_REBALANCE) {
             return Errors.REBALANCE_IN_PROGRESS;
         }
-        Member member = members.get(memberId);
+        ClassicMember member = members.get(memberId);
         heartbeatReceived(member);
         return Errors.NONE;
     }
@@ -833,7 +531,7 @@ final class ClassicGroup extends Group {
     OffsetsRecords.StoredGroup stored() {
         List<OffsetsRecords.StoredMember> list = new ArrayList<>();
         if (state == State.STABLE || state == State.COMPLETING_REBALANCE) {
-            for (Member m : members.values()) {
+            for (ClassicMember m : members.values()) {
                 list.add(new OffsetsRecords.StoredMember(m.memberId, m.instanceId, m.clientId, m.clientHost,
                         m.rebalanceTimeoutMs, m.sessionTimeoutMs, m.protocols, m.assignment));
             }
@@ -851,13 +549,13 @@ final class ClassicGroup extends Group {
         members.clear();
         staticMembers.clear();
         for (OffsetsRecords.StoredMember s : stored.members()) {
-            Member m = new Member(s.memberId(), s.instanceId());
+            ClassicMember m = new ClassicMember(s.memberId(), s.instanceId());
             m.clientId = s.clientId();
             m.clientHost = s.clientHost();
             m.rebalanceTimeoutMs = s.rebalanceTimeoutMs();
             m.sessionTimeoutMs = s.sessionTimeoutMs();
             m.protocols = s.protocols();
-            m.assignment = s.assignment() == null ? EMPTY_BYTES : s.assignment();
+            m.assignment = s.assignment() == null ? ClassicMember.EMPTY_BYTES : s.assignment();
             members.put(m.memberId, m);
             if (m.instanceId != null) {
                 staticMembers.put(m.instanceId, m.memberId);
@@ -868,7 +566,7 @@ final class ClassicGroup extends Group {
 
     /** Starts the session timers of restored members (after the whole log is loaded). */
     void startTimers() {
-        for (Member m : members.values()) {
+        for (ClassicMember m : members.values()) {
             heartbeatReceived(m);
         }
     }
@@ -876,12 +574,12 @@ final class ClassicGroup extends Group {
     @Override
     void shutdown() {
         round++;
-        for (Member m : members.values()) {
+        for (ClassicMember m : members.values()) {
             if (m.expiry != null) {
                 m.expiry.cancel(false);
             }
             if (m.awaitingJoin != null) {
-                m.awaitingJoin.complete(joinErrorData(m.memberId, Errors.COORDINATOR_NOT_AVAILABLE));
+                m.awaitingJoin.complete(ClassicResponses.joinErrorData(m.memberId, Errors.COORDINATOR_NOT_AVAILABLE));
                 m.awaitingJoin = null;
             }
             if (m.awaitingSync != null) {

@@ -210,18 +210,18 @@ public final class GroupCoordinator implements AutoCloseable {
         return onLoop(() -> {
             String groupId = request.groupId();
             if (groupId == null || groupId.isEmpty()) {
-                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INVALID_GROUP_ID));
+                return done(ClassicResponses.joinErrorData(request.memberId(), Errors.INVALID_GROUP_ID));
             }
             if (request.sessionTimeoutMs() < settings.minSessionTimeoutMs()
                     || request.sessionTimeoutMs() > settings.maxSessionTimeoutMs()) {
-                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INVALID_SESSION_TIMEOUT));
+                return done(ClassicResponses.joinErrorData(request.memberId(), Errors.INVALID_SESSION_TIMEOUT));
             }
             Group group = groups.get(groupId);
             if (group == null && !request.memberId().isEmpty()) {
-                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.UNKNOWN_MEMBER_ID));
+                return done(ClassicResponses.joinErrorData(request.memberId(), Errors.UNKNOWN_MEMBER_ID));
             }
             if (group instanceof ConsumerGroup && !group.isEmpty()) {
-                return done(ClassicGroup.joinErrorData(request.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
+                return done(ClassicResponses.joinErrorData(request.memberId(), Errors.INCONSISTENT_GROUP_PROTOCOL));
             }
             return classicGroup(groupId).join(request, client.clientId(), client.clientHost(), requireKnownMemberId);
         });

@@ -75,12 +75,12 @@ final class GroupViews {
             }
             boolean stable = classic.state == ClassicGroup.State.STABLE;
             List<DescribedGroupMember> members = new ArrayList<>();
-            for (ClassicGroup.Member m : classic.members.values()) {
+            for (ClassicMember m : classic.members.values()) {
                 members.add(new DescribedGroupMember().setMemberId(m.memberId).setGroupInstanceId(m.instanceId)
                         .setClientId(m.clientId == null ? "" : m.clientId)
                         .setClientHost(m.clientHost == null ? "" : m.clientHost)
-                        .setMemberMetadata(stable ? m.metadata(classic.protocolName) : ClassicGroup.EMPTY_BYTES)
-                        .setMemberAssignment(stable ? m.assignment : ClassicGroup.EMPTY_BYTES));
+                        .setMemberMetadata(stable ? m.metadata(classic.protocolName) : ClassicMember.EMPTY_BYTES)
+                        .setMemberAssignment(stable ? m.assignment : ClassicMember.EMPTY_BYTES));
             }
             result.add(new DescribedGroup().setGroupId(groupId).setErrorCode(Errors.NONE.code())
                     .setGroupState(classic.stateName()).setProtocolType(classic.protocolType())

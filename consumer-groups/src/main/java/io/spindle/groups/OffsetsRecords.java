@@ -42,7 +42,7 @@ final class OffsetsRecords {
 
     /** A stored member of a classic group. */
     record StoredMember(String memberId, String instanceId, String clientId, String clientHost, int rebalanceTimeoutMs,
-                        int sessionTimeoutMs, List<ClassicGroup.Protocol> protocols, byte[] assignment) {
+                        int sessionTimeoutMs, List<ClassicMember.Protocol> protocols, byte[] assignment) {
     }
 
     /** A stored classic group. */
@@ -231,7 +231,7 @@ final class OffsetsRecords {
                 out.writeInt(m.rebalanceTimeoutMs());
                 out.writeInt(m.sessionTimeoutMs());
                 out.writeInt(m.protocols().size());
-                for (ClassicGroup.Protocol p : m.protocols()) {
+                for (ClassicMember.Protocol p : m.protocols()) {
                     string(out, p.name());
                     bytes(out, p.metadata());
                 }
@@ -289,9 +289,9 @@ final class OffsetsRecords {
                 int rebalance = in.readInt();
                 int session = in.readInt();
                 int protocolCount = in.readInt();
-                List<ClassicGroup.Protocol> protocols = new ArrayList<>(protocolCount);
+                List<ClassicMember.Protocol> protocols = new ArrayList<>(protocolCount);
                 for (int j = 0; j < protocolCount; j++) {
-                    protocols.add(new ClassicGroup.Protocol(string(in), bytes(in)));
+                    protocols.add(new ClassicMember.Protocol(string(in), bytes(in)));
                 }
                 members.add(new StoredMember(memberId, instanceId, clientId, clientHost, rebalance, session, protocols,
                         bytes(in)));
