@@ -256,9 +256,11 @@ class CompactionEndToEndTest {
         broker.createTopic(TOPIC, 1, Map.of(TopicConfig.CLEANUP_POLICY, "compact", TopicConfig.SEGMENT_BYTES, "1024",
                 TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01"));
         // Every fourth record has a key of its own (kept for ever); the others overwrite "hot", so that all but the
-        // last of them become holes, between batches and inside them (the producer batches what it is given).
+        // last of them become holes, between batches and inside them (the producer batches what it is given, in
+        // batches that fit the 1 KiB segments: a larger one is refused with RECORD_LIST_TOO_LARGE, as Kafka does).
         TreeSet<Long> kept = new TreeSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, "5",
+                ProducerConfig.BATCH_SIZE_CONFIG, "800"))) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < 240; i++) {
                 String key = i % 4 == 0 || i >= 200 ? "own-" + i : "hot";
