@@ -43,6 +43,10 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
     public static final String SHARE_DELIVERY_COUNT_LIMIT = "share.delivery.count.limit";
+    /** Group config (Kafka's name): overrides group.share.session.timeout.ms for one share group's members. */
+    public static final String SHARE_SESSION_TIMEOUT_MS = "share.session.timeout.ms";
+    /** Group config (Kafka's name): overrides group.share.heartbeat.interval.ms for one share group's members. */
+    public static final String SHARE_HEARTBEAT_INTERVAL_MS = "share.heartbeat.interval.ms";
     /** Group config (Kafka's name): overrides group.share.auto.offset.reset for one share group. */
     public static final String SHARE_AUTO_OFFSET_RESET = "share.auto.offset.reset";
     /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
@@ -60,6 +64,12 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                     "How long a consumer of this share group holds the records it acquired, in milliseconds."),
             ShareBrokerKeys.GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY.renamed(SHARE_DELIVERY_COUNT_LIMIT,
                     "Deliveries after which a released or timed-out record of this share group is archived."),
+            ShareBrokerKeys.GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.renamed(SHARE_SESSION_TIMEOUT_MS,
+                    "A member of this share group silent this long, in milliseconds, is removed and its acquired "
+                            + "records are released."),
+            ShareBrokerKeys.GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.renamed(SHARE_HEARTBEAT_INTERVAL_MS,
+                    "The heartbeat interval members of this share group are told to use, in milliseconds; below "
+                            + "its session timeout."),
             ShareBrokerKeys.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.renamed(SHARE_AUTO_OFFSET_RESET,
                     "Where this share group starts in a partition it has no state for: latest or earliest."),
             ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
@@ -84,12 +94,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
-        ShareGroupLimits.within(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
-                limits.minSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS,
-                limits.maxSessionTimeoutMs(), BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS);
-        ShareGroupLimits.within(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs,
-                limits.minHeartbeatIntervalMs(), BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS,
-                limits.maxHeartbeatIntervalMs(), BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS);
+        checkSessionAndHeartbeat(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
+                BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, limits);
         checkLockAndLimit(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, recordLockDurationMs,
                 BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT, deliveryCountLimit, limits);
         if (maxShareSessions < limits.maxSize()) {
@@ -97,12 +103,6 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             + ConfigException.quote(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS),
                     Integer.toString(maxShareSessions), "an integer >= " + limits.maxSize() + " ("
                             + ConfigException.quote(BrokerConfig.GROUP_SHARE_MAX_SIZE) + ")", null);
-        }
-        if (heartbeatIntervalMs >= sessionTimeoutMs) {
-            throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS,
-                    "configuration " + ConfigException.quote(BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS),
-                    Integer.toString(heartbeatIntervalMs), "an integer < " + sessionTimeoutMs + " ("
-                            + ConfigException.quote(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS) + ")", null);
         }
     }
 
@@ -120,6 +120,26 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
                 ShareGroupLimits.WIDEST);
+    }
+
+    /**
+     * The session timeout and heartbeat interval, named by {@code sessionKey} and {@code heartbeatKey} (broker settings
+     * or group configs), each within the limits, and the interval below the timeout (else a member would be removed
+     * between two heartbeats it was told to send).
+     */
+    private static void checkSessionAndHeartbeat(String sessionKey, int sessionMs, String heartbeatKey, int heartbeatMs,
+                                                 ShareGroupLimits limits) {
+        ShareGroupLimits.within(sessionKey, sessionMs, limits.minSessionTimeoutMs(),
+                BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, limits.maxSessionTimeoutMs(),
+                BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS);
+        ShareGroupLimits.within(heartbeatKey, heartbeatMs, limits.minHeartbeatIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, limits.maxHeartbeatIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS);
+        if (heartbeatMs >= sessionMs) {
+            throw ConfigException.invalidValue(heartbeatKey, "configuration " + ConfigException.quote(heartbeatKey),
+                    Integer.toString(heartbeatMs), "an integer < " + sessionMs + " ("
+                            + ConfigException.quote(sessionKey) + ")", null);
+        }
     }
 
     /** The lock duration and delivery count limit, named by {@code lockKey} and {@code limitKey}, within the limits. */
@@ -167,6 +187,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public ShareSettings withGroupConfigs(Map<String, String> configs) {
         int lock = recordLockDurationMs;
         int limit = deliveryCountLimit;
+        int session = sessionTimeoutMs;
+        int heartbeat = heartbeatIntervalMs;
         ShareAutoOffsetReset reset = autoOffsetReset;
         String deadLetters = deadLetterTopic;
         int backoff = redeliveryBackoffMs;
@@ -176,6 +198,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
             switch (e.getKey()) {
                 case SHARE_RECORD_LOCK_DURATION_MS -> lock = (Integer) value;
                 case SHARE_DELIVERY_COUNT_LIMIT -> limit = (Integer) value;
+                case SHARE_SESSION_TIMEOUT_MS -> session = (Integer) value;
+                case SHARE_HEARTBEAT_INTERVAL_MS -> heartbeat = (Integer) value;
                 case DEAD_LETTER_TOPIC -> deadLetters = (String) value;
                 case REDELIVERY_BACKOFF_MS -> backoff = (Integer) value;
                 case REDELIVERY_BACKOFF_MAX_MS -> backoffMax = (Integer) value;
@@ -183,7 +207,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
             }
         }
         checkLockAndLimit(SHARE_RECORD_LOCK_DURATION_MS, lock, SHARE_DELIVERY_COUNT_LIMIT, limit, limits);
-        return new ShareSettings(lock, limit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs, reset, maxShareSessions,
+        checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
+        return new ShareSettings(lock, limit, maxRecordLocks, session, heartbeat, reset, maxShareSessions,
                 deadLetters, backoff, backoffMax, limits);
     }
 
@@ -192,6 +217,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         Map<String, String> values = new LinkedHashMap<>();
         values.put(SHARE_RECORD_LOCK_DURATION_MS, Integer.toString(recordLockDurationMs));
         values.put(SHARE_DELIVERY_COUNT_LIMIT, Integer.toString(deliveryCountLimit));
+        values.put(SHARE_SESSION_TIMEOUT_MS, Integer.toString(sessionTimeoutMs));
+        values.put(SHARE_HEARTBEAT_INTERVAL_MS, Integer.toString(heartbeatIntervalMs));
         values.put(SHARE_AUTO_OFFSET_RESET, autoOffsetReset.configName());
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));

@@ -85,6 +85,33 @@ class ShareSettingsTest {
     }
 
     @Test
+    void groupSessionTimeoutAndHeartbeatIntervalOverrideTheBrokersWithinItsBounds() {
+        ShareSettings group = ShareSettings.defaults().withGroupConfigs(Map.of(
+                ShareSettings.SHARE_SESSION_TIMEOUT_MS, "50000", ShareSettings.SHARE_HEARTBEAT_INTERVAL_MS, "10000"));
+        assertEquals(50_000, group.sessionTimeoutMs());
+        assertEquals(10_000, group.heartbeatIntervalMs());
+        assertEquals("50000", group.groupConfigValues().get(ShareSettings.SHARE_SESSION_TIMEOUT_MS));
+        ConfigException session = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_SESSION_TIMEOUT_MS, "44999")));
+        assertEquals(ShareSettings.SHARE_SESSION_TIMEOUT_MS, session.key(), session.getMessage());
+        assertTrue(session.getMessage().contains(BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS), session.getMessage());
+        ConfigException heartbeat = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_HEARTBEAT_INTERVAL_MS, "4999")));
+        assertEquals(ShareSettings.SHARE_HEARTBEAT_INTERVAL_MS, heartbeat.key(), heartbeat.getMessage());
+        assertTrue(heartbeat.getMessage().contains(BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS), heartbeat.getMessage());
+    }
+
+    @Test
+    void groupHeartbeatIntervalNotBelowItsSessionTimeoutIsRefusedNamingBoth() {
+        ShareSettings wide = BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, "1000",
+                BrokerConfig.GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS, "100")).shares();
+        ConfigException e = assertThrows(ConfigException.class, () -> wide.withGroupConfigs(
+                Map.of(ShareSettings.SHARE_SESSION_TIMEOUT_MS, "5000")));   // the broker's heartbeat interval is 5000
+        assertEquals(ShareSettings.SHARE_HEARTBEAT_INTERVAL_MS, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(ShareSettings.SHARE_SESSION_TIMEOUT_MS), e.getMessage());
+    }
+
+    @Test
     void maxShareSessionsBelowOneIsRefusedNamingTheKey() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "0")));

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
@@ -37,8 +38,12 @@ import org.slf4j.LoggerFactory;
  * <p>A member joining a group that has {@code group.share.max.size} members already is refused with
  * GROUP_MAX_SIZE_REACHED (nothing of the group changes).
  *
+ * <p>A group's session timeout and heartbeat interval are its {@code share.session.timeout.ms} and
+ * {@code share.heartbeat.interval.ms} when it set them (else the broker's {@code group.share.*}), read at each
+ * heartbeat: a changed value reaches a member with its next heartbeat, which restarts its session timer.
+ *
  * <p>Threading: confined to the share coordinator's thread ({@code loop}), except {@link #isMember}, which reads a
- * concurrent copy of the membership. A member removed (left, or silent for {@code group.share.session.timeout.ms}) is
+ * concurrent copy of the membership. A member removed (left, or silent for its group's session timeout) is
  * reported to {@code memberGone} on that thread, which releases the records it held.
  */
 final class ShareGroups implements ShareMembership {
@@ -49,7 +54,7 @@ final class ShareGroups implements ShareMembership {
     }
 
     private final GroupTopics topics;
-    private final ShareSettings settings;
+    private final Function<String, ShareSettings> settingsFor;
     private final ScheduledExecutorService loop;
     private final BiConsumer<String, String> memberGone;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
@@ -57,12 +62,13 @@ final class ShareGroups implements ShareMembership {
     private final Set<MemberKey> liveMembers = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param memberGone told (on the loop) the group and member id of a member that left or timed out
+     * @param settingsFor the settings of a share group by id: the broker's with the group's configs on top
+     * @param memberGone  told (on the loop) the group and member id of a member that left or timed out
      */
-    ShareGroups(GroupTopics topics, ShareSettings settings, ScheduledExecutorService loop,
+    ShareGroups(GroupTopics topics, Function<String, ShareSettings> settingsFor, ScheduledExecutorService loop,
                 BiConsumer<String, String> memberGone) {
         this.topics = topics;
-        this.settings = settings;
+        this.settingsFor = settingsFor;
         this.loop = loop;
         this.memberGone = memberGone;
     }
@@ -128,6 +134,7 @@ final class ShareGroups implements ShareMembership {
         if (epoch < -1) {
             return heartbeatError(Errors.INVALID_REQUEST, "member epoch " + epoch + " is not allowed");
         }
+        ShareSettings settings = settingsFor.apply(groupId);
         ShareGroup.Member member;
         boolean changed = false;
         if (epoch == 0) {
@@ -180,7 +187,7 @@ final class ShareGroups implements ShareMembership {
         if (changed || !topicsNow.equals(group.topicsSeen)) {
             group.reassign(topicsNow);
         }
-        scheduleSessionTimeout(group, member);
+        scheduleSessionTimeout(group, member, settings.sessionTimeoutMs());
         ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
                 .setMemberId(memberId).setHeartbeatIntervalMs(settings.heartbeatIntervalMs());
         boolean resend = epoch != 0 && epoch == member.previousEpoch && epoch != member.epoch;
@@ -214,19 +221,19 @@ final class ShareGroups implements ShareMembership {
         return result;
     }
 
-    private void scheduleSessionTimeout(ShareGroup group, ShareGroup.Member member) {
+    private void scheduleSessionTimeout(ShareGroup group, ShareGroup.Member member, int sessionTimeoutMs) {
         if (member.sessionTimeout != null) {
             member.sessionTimeout.cancel(false);
         }
         member.sessionTimeout = loop.schedule(() -> {
             try {
                 if (group.members.get(member.memberId) == member && groups.get(group.groupId) == group) {
-                    removeMember(group, member.memberId, "was silent for " + settings.sessionTimeoutMs() + " ms");
+                    removeMember(group, member.memberId, "was silent for " + sessionTimeoutMs + " ms");
                 }
             } catch (RuntimeException e) {
                 LOG.error("Share group '{}': removing silent member {} failed", group.groupId, member.memberId, e);
             }
-        }, settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+        }, sessionTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     private void removeMember(ShareGroup group, String memberId, String why) {
