@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
+import io.spindle.fixtures.ManualClock;
 import io.spindle.fixtures.Tmpfs;
 import java.io.IOException;
 import java.nio.file.Files;

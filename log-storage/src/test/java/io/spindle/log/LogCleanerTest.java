@@ -13,6 +13,7 @@ import io.spindle.config.FlushMode;
 import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
+import io.spindle.fixtures.ManualClock;
 import io.spindle.log.compact.LogCleaner;
 import io.spindle.log.compact.CleanedTransactions;
 import io.spindle.log.compact.OffsetMap;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -14,6 +14,7 @@ import io.spindle.config.FlushMode;
 import io.spindle.config.ProducerStateSettings;
 import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

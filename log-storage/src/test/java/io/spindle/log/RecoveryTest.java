@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
+import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -11,6 +11,7 @@ import io.spindle.config.CleanerSettings;
 import io.spindle.config.FlushMode;
 import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

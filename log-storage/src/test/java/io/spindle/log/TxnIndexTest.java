@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
