@@ -6,13 +6,11 @@ import static io.spindle.log.TxnBatches.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -41,19 +39,15 @@ class TransactionSnapshotTest {
     // Near the batches' timestamps (1000 on): a producer whose last batch is older than producer.id.expiration.ms (a
     // day) by the clock is forgotten when the log opens, as Kafka forgets it.
     private final ManualClock clock = new ManualClock(1_000_000L);
-    private final List<LogManager> managers = new ArrayList<>();
+    private final OpenLogs logs = new OpenLogs();
 
     @AfterEach
     void closeAll() {
-        managers.forEach(LogManager::close);
-        managers.clear();
+        logs.close();
     }
 
     private PartitionLog open() {
-        LogManager manager = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 3_600_000,
-                t -> CONFIG, clock);
-        managers.add(manager);
-        return manager.getOrCreate("t", 0, CONFIG);
+        return logs.openT0(dataDir, CONFIG, clock);
     }
 
     private Path partition() {

@@ -44,20 +44,17 @@ class TransactionalCleaningTest {
     Path dataDir;
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000L);
-    private final List<LogManager> managers = new ArrayList<>();
+    private final OpenLogs logs = new OpenLogs();
 
     @AfterEach
     void closeAll() {
-        managers.forEach(LogManager::close);
-        managers.clear();
+        logs.close();
     }
 
     private LogManager open() {
         StorageSettings storage = new StorageSettings(dataDir, FlushMode.NONE, 1000, 10_000, 3_600_000,
                 CleanerSettings.defaults().withThreads(0));
-        LogManager manager = LogManager.open(storage, topic -> COMPACTED, clock);
-        managers.add(manager);
-        return manager;
+        return logs.add(LogManager.open(storage, topic -> COMPACTED, clock));
     }
 
     /** Plain batches of keys f0..f4, enough to fill segments of 400 bytes and roll past what came before. */

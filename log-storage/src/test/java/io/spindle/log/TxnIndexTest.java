@@ -6,14 +6,12 @@ import static io.spindle.log.TxnBatches.marker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -35,19 +33,15 @@ class TxnIndexTest {
     Path dataDir;
 
     private final ManualClock clock = new ManualClock(1_700_000_000_000L);
-    private final List<LogManager> managers = new ArrayList<>();
+    private final OpenLogs logs = new OpenLogs();
 
     @AfterEach
     void closeAll() {
-        managers.forEach(LogManager::close);
-        managers.clear();
+        logs.close();
     }
 
     private PartitionLog open() {
-        LogManager manager = LogManager.open(dataDir, new FlushPolicy(FlushMode.NONE, 1000, 10_000), 3_600_000,
-                t -> CONFIG, clock);
-        managers.add(manager);
-        return manager.getOrCreate("t", 0, CONFIG);
+        return logs.openT0(dataDir, CONFIG, clock);
     }
 
     private Path file(long base, String suffix) {
