@@ -68,10 +68,12 @@ class DumpLogSegmentsTest {
         try (LocalBroker broker = LocalBroker.start(dataDir, Map.of(BrokerConfig.LOG_CLEANER_BACKOFF_MS, "20"))) {
             broker.createTopic(TOPIC, 1, Map.of(TopicConfig.CLEANUP_POLICY, "compact",
                     TopicConfig.SEGMENT_BYTES, "2048", TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.01"));
-            // The updates are sent without waiting, so that the producer makes lz4 batches of several records each.
+            // The updates are sent without waiting, so that the producer makes lz4 batches of several records each;
+            // batch.size keeps every batch well under segment.bytes, which refuses a larger one as Kafka does.
             Map<String, Future<RecordMetadata>> sent = new LinkedHashMap<>();
             try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(
-                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+                    ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4", ProducerConfig.LINGER_MS_CONFIG, "5",
+                    ProducerConfig.BATCH_SIZE_CONFIG, "1024"))) {
                 for (int round = 0; round < 20; round++) {
                     for (int k = 0; k < 12; k++) {
                         if (k == 5 && round == 11) {

@@ -60,7 +60,8 @@ class TransactionalCompactionTest {
         Map<String, Long> committedOffsets = new TreeMap<>();
         long lastTransactional = -1;
         try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(
-                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "compacting", ProducerConfig.LINGER_MS_CONFIG, "0"))) {
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "compacting", ProducerConfig.LINGER_MS_CONFIG, "0",
+                ProducerConfig.BATCH_SIZE_CONFIG, "512"))) {      // the fillers below stay under segment.bytes
             producer.initTransactions();
             for (int round = 0; round < 10; round++) {      // the last round aborts
                 boolean commit = round % 2 == 0;
