@@ -72,6 +72,7 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
+    public static final String GROUP_SHARE_ISOLATION_LEVEL = "group.share.isolation.level";
     public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     public static final String GROUP_SHARE_DEAD_LETTER_TOPIC = "group.share.dead.letter.topic";
     public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MS = "group.share.redelivery.backoff.ms";
@@ -85,6 +86,8 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS = "group.share.max.record.lock.duration.ms";
     public static final String GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT = "group.share.min.delivery.count.limit";
     public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
+    public static final String GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS = "group.share.min.partition.max.record.locks";
+    public static final String GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS = "group.share.max.partition.max.record.locks";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
