@@ -64,14 +64,12 @@ public final class Compare {
         FSYNC_P50("machine: fdatasync after 64 KiB append, p50", "ms", false, Double.NaN),
         FSYNC_P99("machine: fdatasync after 64 KiB append, p99", "ms", false, Double.NaN);
 
-        final String label;
-        final String unit;
+        final Caption caption;
         final boolean higherIsBetter;
         final double target;
 
         Metric(String label, String unit, boolean higherIsBetter, double target) {
-            this.label = label;
-            this.unit = unit;
+            this.caption = new Caption(label, unit);
             this.higherIsBetter = higherIsBetter;
             this.target = target;
         }
@@ -318,7 +316,7 @@ public final class Compare {
         for (Map.Entry<Metric, Double> e : round1.entrySet()) {
             figures.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
                     .computeIfAbsent(broker, k -> new ArrayList<>()).add(e.getValue());
-            out.printf(Locale.ROOT, "  %-45s %12.2f %s%n", e.getKey().label, e.getValue(), e.getKey().unit);
+            out.println(e.getKey().caption.line(45, e.getValue()));
             json.put(e.getKey().key(), e.getValue());
         }
         out.println(json);
@@ -337,7 +335,7 @@ public final class Compare {
             String target = Double.isNaN(metric.target) ? ""
                     : (metric.higherIsBetter ? ">=" : "<=") + String.format(Locale.ROOT, "%.1f", metric.target)
                     + (metric.met(ratio) ? " met" : " MISSED");
-            out.printf(Locale.ROOT, "  %-45s %12.2f %12.2f %8.3f %s%n", metric.label + " (" + metric.unit + ")", spindle,
+            out.printf(Locale.ROOT, "  %-45s %12.2f %12.2f %8.3f %s%n", metric.caption.heading(), spindle,
                     kafka, ratio, target);
             Json one = new Json().put("spindle", spindle).put("kafka", kafka).put("ratio", ratio);
             if (!Double.isNaN(metric.target)) {
