@@ -179,8 +179,48 @@ class ClusterUpCommandTest {
         assertTrue(bare.err().startsWith("spindle cluster: Missing a command: up"), bare::toString);
     }
 
+    @Test
+    void upEndsWithStatus1WhenItsLastBrokerExits() throws Exception {
+        launchUp("1");
+        await().atMost(WAIT).until(() -> !up.isAlive() || printed.stream().anyMatch(l -> l.contains(" ready: ")));
+        long pid = pid(1);
+
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+
+        assertTrue(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "cluster up kept running with no broker");
+        assertEquals(1, up.exitValue());
+        await().atMost(WAIT).until(() -> printed.contains(BrokerCommand.STOPPED_LINE));
+        assertTrue(printed.contains("Broker 1 (pid " + pid + ") exited with status 137; none is left running"),
+                printed::toString);
+    }
+
+    @Test
+    void brokerFailingToStartStopsUpWithOneLineNamingItsError() throws Exception {
+        launchUp("2", "--set", "flush.mode=sometimes");
+
+        assertTrue(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "cluster up kept running");
+        assertEquals(1, up.exitValue());
+        List<String> errors = Files.readAllLines(tempDir.resolve("up-stderr.txt"));
+        assertEquals(1, errors.size(), errors::toString);
+        assertTrue(errors.get(0).matches("spindle cluster up: Broker [12] exited with status 2 before it was ready: "
+                + "spindle broker: Invalid value 'sometimes' for configuration 'flush.mode'.* \\(its log: .*/node-[12]/"
+                + "broker\\.log\\).*"), errors.get(0));
+        for (int node = 1; node <= 2; node++) {
+            assertFalse(Files.exists(pidFile(node)), "pid file of broker " + node);
+        }
+    }
+
     /** Starts {@code cluster up 3} on free ports and waits for its ready line. */
     private Matcher startUp() throws IOException {
+        launchUp("3");
+        await().atMost(WAIT).until(() -> !up.isAlive() || printed.stream().anyMatch(l -> READY.matcher(l).matches()));
+        return printed.stream().map(READY::matcher).filter(Matcher::matches).findFirst()
+                .orElseThrow(() -> new AssertionError("cluster up exited with status " + up.exitValue() + "; stdout "
+                        + printed + "; stderr: " + readQuietly(tempDir.resolve("up-stderr.txt"))));
+    }
+
+    /** Starts {@code cluster up} with {@code args} on free ports, in a JVM of its own, reading its stdout. */
+    private void launchUp(String... args) throws IOException {
         basePort = ClusterProcesses.freeBasePort(3);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -188,17 +228,13 @@ class ClusterUpCommandTest {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
-        command.addAll(List.of("cluster", "up", "3", "--base-port", Integer.toString(basePort),
+        command.addAll(List.of("cluster", "up", "--base-port", Integer.toString(basePort),
                 "--data-dir", dataDir().toString()));
+        command.addAll(List.of(args));
         up = new ProcessBuilder(command).redirectError(tempDir.resolve("up-stderr.txt").toFile()).start();
         Thread reader = new Thread(this::readStdout, "cluster-up-stdout");
         reader.setDaemon(true);
         reader.start();
-        await().atMost(WAIT).until(() -> !up.isAlive() || printed.stream().anyMatch(l -> READY.matcher(l).matches()));
-        Matcher ready = printed.stream().map(READY::matcher).filter(Matcher::matches).findFirst()
-                .orElseThrow(() -> new AssertionError("cluster up exited with status " + up.exitValue() + "; stdout "
-                        + printed + "; stderr: " + readQuietly(tempDir.resolve("up-stderr.txt"))));
-        return ready;
     }
 
     private void readStdout() {
