@@ -175,4 +175,29 @@ class ShareGroupConfigsTest {
         KafkaException refused = renewFirstRecord("strict").orElseThrow();
         assertInstanceOf(InvalidRecordStateException.class, refused);
     }
+
+    @Test
+    void groupThatSetsByDurationStartsAtTheFirstRecordThatRecent() throws Exception {
+        set("recent", "share.auto.offset.reset", "by_duration:PT1H");
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (long age : List.of(3 * 3_600_000L, 2 * 3_600_000L, 60_000L, 0L)) {
+                producer.send(new ProducerRecord<>(TOPIC, 0, now - age, null, new byte[] {1}));
+            }
+        }
+        try (KafkaShareConsumer<byte[], byte[]> consumer = broker.shareConsumer("recent",
+                Map.of("share.acknowledgement.mode", "explicit"))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<Long> offsets = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    offsets.add(record.offset());
+                    consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+                }
+                consumer.commitSync();
+                return offsets.size() >= 2;
+            });
+            assertEquals(List.of(2L, 3L), offsets, "the records of the last hour only");
+        }
+    }
 }
