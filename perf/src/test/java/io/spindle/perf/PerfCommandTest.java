@@ -64,6 +64,22 @@ class PerfCommandTest {
     }
 
     @Test
+    void theSharedRoundsAndWorkDirOptionsKeepEachCommandsOwnHelpText() {
+        String compare = String.join("\n", perf("compare", "--help").lines());
+        String share = String.join("\n", perf("share", "--help").lines());
+        String tools = String.join("\n", perf("kafka-tools", "--help").lines());
+        String start = String.join("\n", perf("start", "--help").lines());
+
+        assertTrue(compare.contains("Rounds, each Spindle then Kafka (default: 3).")
+                && compare.contains("Scratch space for both brokers' data."), compare);
+        assertTrue(share.contains("Rounds, each Kafka then Spindle (default: 3).")
+                && share.contains("Scratch space for both brokers' data."), share);
+        assertTrue(tools.contains("Rounds, each Spindle then Kafka (default: 3).")
+                && tools.contains("Scratch space: brokers' data, tool output."), tools);
+        assertTrue(start.contains("Scratch space for the data directories.") && !start.contains("--rounds"), start);
+    }
+
+    @Test
     void produceSendsExactlyTheRequestedRecordsAndEndsWithOneJsonLine() throws Exception {
         Run run = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "produce-exact", "--records", "2500",
                 "--record-size", "200", "--partitions", "3", "--keys", "random:10", "--acks", "all");
