@@ -35,6 +35,8 @@ import java.util.Set;
  * @param isolationLevel        group.share.isolation.level (Spindle's broker-wide default of Kafka's group config
  *                              share.isolation.level): whether share groups deliver records of aborted and open
  *                              transactions
+ * @param renewAcknowledgeEnable share.renew.acknowledge.enable (Kafka's group config, no broker setting: true on the
+ *                              broker): whether a consumer may extend its acquisition lock with a RENEW acknowledgement
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
  *                              heartbeat interval, lock duration and delivery count limit lie within them, and
  *                              max.share.sessions is at least max.size (as Kafka requires)
@@ -42,7 +44,8 @@ import java.util.Set;
 public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
-                            ShareIsolationLevel isolationLevel, ShareGroupLimits limits) {
+                            ShareIsolationLevel isolationLevel, boolean renewAcknowledgeEnable,
+                            ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -57,6 +60,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public static final String SHARE_PARTITION_MAX_RECORD_LOCKS = "share.partition.max.record.locks";
     /** Group config (Kafka's name): overrides group.share.isolation.level for one share group. */
     public static final String SHARE_ISOLATION_LEVEL = "share.isolation.level";
+    /** Group config (Kafka's name, without a broker setting): whether RENEW acknowledgements are taken. */
+    public static final String SHARE_RENEW_ACKNOWLEDGE_ENABLE = "share.renew.acknowledge.enable";
     /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
     public static final String DEAD_LETTER_TOPIC = "spindle.share.dead.letter.topic";
     /** Group config (Spindle's): overrides group.share.redelivery.backoff.ms for one share group. */
@@ -87,6 +92,9 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                     "Which records of transactional producers this share group delivers: read_uncommitted (all) or "
                             + "read_committed (committed ones only; records of aborted transactions are archived "
                             + "undelivered)."),
+            new ConfigKey<>(SHARE_RENEW_ACKNOWLEDGE_ENABLE, ValueType.bool(), true,
+                    "Whether a consumer of this share group may extend the acquisition lock of a record it holds with "
+                            + "a RENEW acknowledgement; when false such an acknowledgement gets INVALID_RECORD_STATE."),
             ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
                     "Where this share group copies a record it rejects or that reaches the delivery count limit, "
                             + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
@@ -136,7 +144,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareIsolationLevel.READ_UNCOMMITTED, ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, true, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -219,6 +227,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         int backoffMax = redeliveryBackoffMaxMs;
         int locks = maxRecordLocks;
         ShareIsolationLevel isolation = isolationLevel;
+        boolean renew = renewAcknowledgeEnable;
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
@@ -231,6 +240,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case REDELIVERY_BACKOFF_MAX_MS -> backoffMax = (Integer) value;
                 case SHARE_PARTITION_MAX_RECORD_LOCKS -> locks = (Integer) value;
                 case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
+                case SHARE_RENEW_ACKNOWLEDGE_ENABLE -> renew = (Boolean) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
@@ -238,7 +248,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
         checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
         return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, isolation, limits);
+                deadLetters, backoff, backoffMax, isolation, renew, limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -251,6 +261,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(SHARE_AUTO_OFFSET_RESET, autoOffsetReset.configName());
         values.put(SHARE_PARTITION_MAX_RECORD_LOCKS, Integer.toString(maxRecordLocks));
         values.put(SHARE_ISOLATION_LEVEL, isolationLevel.configName());
+        values.put(SHARE_RENEW_ACKNOWLEDGE_ENABLE, Boolean.toString(renewAcknowledgeEnable));
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));

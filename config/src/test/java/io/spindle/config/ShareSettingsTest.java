@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -229,5 +230,21 @@ class ShareSettingsTest {
         assertEquals(5000, settings.redeliveryDelayMs(4));
         assertEquals(5000, settings.redeliveryDelayMs(40));
         assertEquals(0, ShareSettings.defaults().redeliveryDelayMs(3));
+    }
+
+    @Test
+    void autoOffsetResetTakesKafkasByDurationAndRefusesANegativeOrMalformedOne() {
+        ShareSettings hour = ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_AUTO_OFFSET_RESET, "by_duration:PT1H"));
+        assertEquals(ShareAutoOffsetReset.Strategy.BY_DURATION, hour.autoOffsetReset().strategy());
+        assertEquals(Duration.ofHours(1), hour.autoOffsetReset().duration());
+        assertEquals("by_duration:PT1H", hour.groupConfigValues().get(ShareSettings.SHARE_AUTO_OFFSET_RESET));
+        assertEquals(ShareAutoOffsetReset.EARLIEST, ShareAutoOffsetReset.parse(" Earliest "));
+        for (String bad : List.of("by_duration:-PT1H", "by_duration:an hour", "by_duration:", "yesterday")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                    Map.of(ShareSettings.SHARE_AUTO_OFFSET_RESET, bad)));
+            assertEquals(ShareSettings.SHARE_AUTO_OFFSET_RESET, e.key(), e.getMessage());
+            assertTrue(e.getMessage().contains("by_duration"), e.getMessage());
+        }
     }
 }

@@ -371,14 +371,19 @@ public final class SharePartition {
     }
 
     /**
-     * Applies {@code member}'s acknowledgements: all of them, or none when any batch is malformed or names a record
-     * that {@code member} does not hold (then the error says which).
+     * Applies {@code member}'s acknowledgements: all of them, or none when any batch is malformed, names a record
+     * that {@code member} does not hold, or renews a lock while the group's share.renew.acknowledge.enable is false
+     * (then the error says which).
      */
     public AckOutcome acknowledge(String member, List<Acknowledgement> batches, long nowMs) {
         for (Acknowledgement batch : batches) {
             String problem = batch.problem();
             if (problem != null) {
                 return new AckOutcome(problem, false);
+            }
+            if (!settings.renewAcknowledgeEnable() && batch.types().contains(AcknowledgeType.RENEW)) {
+                return new AckOutcome("renewing acquisition locks is not enabled for this share group ("
+                        + ShareSettings.SHARE_RENEW_ACKNOWLEDGE_ENABLE + "=false)", false);
             }
             for (long offset = batch.firstOffset(); offset <= batch.lastOffset(); offset++) {
                 if (offset < startOffset || offset >= endOffset()) {

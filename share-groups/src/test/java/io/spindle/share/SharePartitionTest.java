@@ -433,4 +433,16 @@ class SharePartitionTest {
         assertEquals(RecordState.ARCHIVED, partition.stateOf(1));
         assertEquals(0, partition.available());
     }
+
+    @Test
+    void renewIsRefusedAndNothingAppliedWhenTheGroupDisabledIt() {
+        ShareSettings noRenew = SETTINGS.withGroupConfigs(Map.of(ShareSettings.SHARE_RENEW_ACKNOWLEDGE_ENABLE, "false"));
+        SharePartition partition = SharePartition.startingAt(0, noRenew);
+        partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
+        SharePartition.AckOutcome outcome = partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.ACCEPT),
+                ack(1, 1, AcknowledgeType.RENEW)), 0);
+        assertTrue(outcome.error().contains(ShareSettings.SHARE_RENEW_ACKNOWLEDGE_ENABLE), outcome.error());
+        assertEquals(RecordState.ACQUIRED, partition.stateOf(0), "nothing applied, the accept neither");
+        assertNull(partition.acknowledge("a", List.of(ack(0, 1, AcknowledgeType.ACCEPT)), 0).error());
+    }
 }

@@ -9,12 +9,14 @@ import io.spindle.config.ShareAutoOffsetReset;
 import io.spindle.config.ShareIsolationLevel;
 import io.spindle.config.ShareSettings;
 import io.spindle.log.LogSlice;
+import io.spindle.log.TimestampAndOffset;
 import io.spindle.share.AcknowledgeType;
 import io.spindle.share.AcquiredRange;
 import io.spindle.share.Acknowledgement;
 import io.spindle.share.ReadRecords;
 import io.spindle.share.ShareCoordinator;
 import io.spindle.share.SharePartition;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -118,8 +120,7 @@ final class ShareRecords {
         IsolationLevel isolation = settings.isolationLevel() == ShareIsolationLevel.READ_COMMITTED
                 ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED;
         SharePartition state = coordinator.sharePartition(group, target.topicId(), target.index(),
-                () -> settings.autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
-                        ? partition.logStartOffset() : partition.fetchableEnd(isolation));
+                () -> startOffset(partition, settings.autoOffsetReset(), isolation));
         synchronized (state) {
             state.advanceTo(partition.logStartOffset());
             long end = partition.fetchableEnd(isolation);
@@ -154,6 +155,23 @@ final class ShareRecords {
             }
             return null;
         }
+    }
+
+    /** Where a group without state in {@code partition} starts, per its share.auto.offset.reset. */
+    private long startOffset(Partition partition, ShareAutoOffsetReset reset, IsolationLevel isolation) {
+        return switch (reset.strategy()) {
+            case EARLIEST -> partition.logStartOffset();
+            case LATEST -> partition.fetchableEnd(isolation);
+            case BY_DURATION -> {
+                long now = coordinator.nowMs();
+                // A duration reaching before the epoch asks for every record (and a negative time means ListOffsets'
+                // special timestamps): from time 0.
+                long since = reset.duration().compareTo(Duration.ofMillis(now)) >= 0 ? 0
+                        : now - reset.duration().toMillis();
+                TimestampAndOffset first = partition.offsetFor(since, isolation);
+                yield first == null ? partition.fetchableEnd(isolation) : first.offset();
+            }
+        };
     }
 
     /** What the share-partition learns from {@code slice}: delivery times, and for read_committed what to skip. */
