@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
             PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
-            PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class,
+            ScaleCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
