@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
  * see segments up to the volatile {@code logEndOffset}, which is stored only after the bytes below it are
- * written and their segment's size published. Flushes run on the {@link Flusher} thread.
+ * written and their segment's size published. Flushes run on the {@link Flusher} threads, one at a time per log.
  */
 public final class PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
