@@ -9,6 +9,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -146,7 +147,8 @@ public final class PerfCommand implements Callable<Integer> {
     }
 
     @Command(name = "consume", sortOptions = false,
-            description = "Reads a topic from the beginning (catch-up) and reports records/s, MB/s and poll latency.")
+            description = "Reads a topic from the beginning (catch-up) and reports records/s, MB/s, poll latency, the"
+                    + " consumer's fetch metrics and the CPU time of the consumer and the broker.")
     static final class Consume implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -170,13 +172,20 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "read_uncommitted or read_committed (default: ${DEFAULT-VALUE}).")
         String isolation;
 
+        @Option(names = "--broker-pid", paramLabel = "PID", description = "The broker's process on this machine, whose"
+                + " CPU time over the run is printed. Default: the process listening on the --bootstrap port, if this"
+                + " user can see it.")
+        Long brokerPid;
+
         @Override
         public Integer call() {
             Workload workload = Workload.defaults(bootstrap, topic, 1).withIsolation(isolation);
-            RunResult result = ConsumeRun.run(workload, records, Durations.parse(timeout));
+            OptionalLong broker = brokerPid != null ? OptionalLong.of(brokerPid) : PortOwner.of(bootstrap);
+            ConsumeRun.CatchUp catchUp = ConsumeRun.catchUp(workload, records, Durations.parse(timeout), broker);
             PrintWriter out = spec.commandLine().getOut();
-            out.println(result.summary());
-            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
+            out.println(catchUp.result().summary());
+            out.println(catchUp.summary());
+            out.println(catchUp.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
                     .put("isolation", isolation)));
             out.flush();
             return CommandLine.ExitCode.OK;

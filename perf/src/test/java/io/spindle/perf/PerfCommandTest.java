@@ -106,6 +106,25 @@ class PerfCommandTest {
     }
 
     @Test
+    void consumePrintsTheConsumersFetchMetricsAndTheCpuTimeOfTheBrokerItFoundListening() {
+        assertEquals(0, perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-fetches", "--records",
+                "1500", "--record-size", "100").status());
+
+        Run run = perf("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-fetches");
+
+        assertEquals(0, run.status(), run.err());
+        assertEquals(3, run.lines().size(), "a summary, the fetch and CPU line and a JSON line: " + run.lines());
+        String fetchLine = run.lines().get(1);
+        assertTrue(fetchLine.startsWith("consume: fetches ") && fetchLine.contains("records per fetch")
+                && fetchLine.contains("the broker runs in this JVM"), fetchLine);
+        assertHasFields(run.json(), "fetchRate", "fetchLatencyAvgMs", "fetchSizeAvg", "recordsPerRequestAvg",
+                "consumerSeconds", "brokerSeconds");
+        assertTrue(!run.json().contains("\"recordsPerRequestAvg\":null") && !run.json().contains("\"fetchRate\":0,"),
+                "the consumer fetched: " + run.json());
+        assertTrue(run.json().contains("\"brokerPid\":" + ProcessHandle.current().pid() + ","), run.json());
+    }
+
+    @Test
     void transactionalProduceCommitsEveryNRecordsAndReadCommittedConsumeReadsThemAll() throws Exception {
         Run produced = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "txn-all", "--records", "1050",
                 "--record-size", "100", "--transaction-records", "100");
