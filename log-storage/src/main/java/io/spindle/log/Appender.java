@@ -34,12 +34,14 @@ final class Appender {
     private final Durability durability;
     private final ProducerStateTable producers;
     private final TransactionTracker transactions;
+    private final LeaderEpochCache epochs;
     private final LongAdder appendedRecords = new LongAdder();
     private final LongAdder appendedBytes = new LongAdder();
 
     Appender(String name, Clock clock, Segments segments, Durability durability, ProducerStateTable producers,
-             TransactionTracker transactions) {
+             TransactionTracker transactions, LeaderEpochCache epochs) {
         this.name = name;
+        this.epochs = epochs;
         this.transactions = transactions;
         this.clock = clock;
         this.segments = segments;
@@ -89,8 +91,11 @@ final class Appender {
         return batches;
     }
 
-    /** Appends the validated {@code batches} of {@code buffer} ({@code totalSize} bytes from the first). */
-    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
+    /**
+     * Appends the validated {@code batches} of {@code buffer} ({@code totalSize} bytes from the first), each stamped
+     * with {@code leaderEpoch} ({@link LeaderEpochCache#UNDEFINED_EPOCH} when no leader epoch was begun).
+     */
+    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch) {
         // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
         BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
         for (int[] each : batches) {
@@ -128,9 +133,17 @@ final class Appender {
         long firstOffset = segments.logEndOffset();
         long next = firstOffset;
         long records = 0;
-        // Offsets (and append times) go into the headers first, so that all the batches reach the segment in one write.
+        try {
+            // Before the batches are written: the epochs file must never lack an epoch that forced batches carry.
+            epochs.assign(leaderEpoch, firstOffset);
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("leader epochs write in", segments.directory(), e);
+        }
+        // Offsets, the leader epoch (and append times) go into the headers first, so that all the batches reach the
+        // segment in one write; the epoch, like the offset, lies outside the CRC.
         for (int[] each : batches) {
             batch.moveTo(each[0]).setBaseOffset(next);
+            batch.setPartitionLeaderEpoch(leaderEpoch);
             if (logAppendTime) {
                 batch.stampLogAppendTime(now);
             }

@@ -34,6 +34,7 @@ import java.util.zip.CRC32C;
 public final class BatchHeader {
     static final int BASE_OFFSET = 0;
     static final int BATCH_LENGTH = 8;
+    static final int PARTITION_LEADER_EPOCH = 12;
     static final int MAGIC = 16;
     static final int CRC = 17;
     static final int ATTRIBUTES = 21;
@@ -110,6 +111,14 @@ public final class BatchHeader {
     /** The whole batch's size in bytes as its length field claims it (long: a garbled length may overflow int). */
     public long sizeInBytes() {
         return (long) LOG_OVERHEAD + batchLength();
+    }
+
+    /**
+     * The leader epoch of the broker that appended the batch as leader (-1 when none did: a producer's batch before
+     * the log stamped it, or a log written before Spindle stamped epochs).
+     */
+    public int partitionLeaderEpoch() {
+        return intAt(PARTITION_LEADER_EPOCH);
     }
 
     public byte magic() {
@@ -217,6 +226,11 @@ public final class BatchHeader {
     /** Stores the base offset the log assigned. The CRC does not cover it. */
     void setBaseOffset(long baseOffset) {
         buffer.putLong(index(BASE_OFFSET), baseOffset);
+    }
+
+    /** Stores the leader epoch of the appending leader. Outside the CRC, like the base offset: no CRC to redo. */
+    void setPartitionLeaderEpoch(int leaderEpoch) {
+        buffer.putInt(index(PARTITION_LEADER_EPOCH), leaderEpoch);
     }
 
     /** Marks the batch as stamped with the broker's time {@code nowMs} and recomputes its CRC. */

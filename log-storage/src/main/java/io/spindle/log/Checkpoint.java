@@ -6,7 +6,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
@@ -59,14 +58,7 @@ record Checkpoint(long recoveryPoint, long logStartOffset, boolean clean) {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, SIZE - 4);
         b.putInt((int) crc.getValue()).flip();
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            FileWrites.write(ch, b, 0, tmp);
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(dir);
+        FileWrites.replaceDurably(dir.resolve(FILE_NAME), b);
     }
 
     /** Forces a directory's entries (new, renamed or deleted files) to disk. */

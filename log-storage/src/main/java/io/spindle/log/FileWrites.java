@@ -3,7 +3,10 @@ package io.spindle.log;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Positional writes to files that treat a short write as a failed write.
@@ -46,5 +49,22 @@ final class FileWrites {
             }
             at += length;
         }
+    }
+
+    /**
+     * Replaces {@code file} with {@code source}'s remaining bytes so that a crash or power loss at any point leaves
+     * either the old file or the new one, whole: the bytes go to {@code <file>.tmp} (which a partition's load deletes
+     * as a leftover), which is forced, renamed over {@code file}, and the directory is forced. For the small files
+     * beside the segments (the checkpoint, the leader epochs, the offline marker).
+     */
+    static void replaceDurably(Path file, ByteBuffer source) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            write(ch, source, 0, tmp);
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Checkpoint.forceDirectory(file.getParent());
     }
 }

@@ -2,13 +2,10 @@ package io.spindle.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 
 /**
@@ -30,15 +27,8 @@ final class OfflineMarker {
     }
 
     static void write(Path dir, long forcedOffset) throws IOException {
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        ByteBuffer bytes = ByteBuffer.wrap((forcedOffset + "\n").getBytes(StandardCharsets.US_ASCII));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            FileWrites.write(ch, bytes, 0, tmp);
-            ch.force(true);
-        }
-        Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        Checkpoint.forceDirectory(dir);
+        FileWrites.replaceDurably(dir.resolve(FILE_NAME),
+                ByteBuffer.wrap((forcedOffset + "\n").getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** The forced offset a marker records; empty when there is none or it does not parse. */

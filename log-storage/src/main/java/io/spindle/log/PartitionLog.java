@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * is done by its parts: {@link Segments} (the ordered segments and the offset range), {@link Appender} (validation,
  * idempotence, roll, the write), {@link Durability} (what is forced, who waits, going offline), {@link LogReader}
  * (reads and timestamp searches), {@link Retention} (which old segments go), {@link Truncation} (cutting the log
- * back), {@link Compaction} (the log cleaner's view and the swap of cleaned segments) and {@link LogLoader} (opening
- * and recovery).
+ * back), {@link Compaction} (the log cleaner's view and the swap of cleaned segments), {@link LogLoader} (opening
+ * and recovery) and {@link LeaderEpochCache} (which leader epoch wrote which offsets).
  *
  * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
@@ -54,10 +54,13 @@ public final class PartitionLog {
     private final Retention retention;
     private final Truncation truncation;
     private final Compaction compaction;
+    private final LeaderEpochCache epochs;
     private final long producerIdExpirationMs;
 
     private volatile TopicConfig config;
     private volatile boolean closed;
+    /** Stamped into every appended batch: the epoch {@link #beginLeaderEpoch} began, -1 before any. */
+    private volatile int leaderEpoch = LeaderEpochCache.UNDEFINED_EPOCH;
 
     private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
                          Flusher flusher, LongConsumer durableLatency, long producerIdExpirationMs) {
@@ -72,10 +75,11 @@ public final class PartitionLog {
         this.transactions = new TransactionTracker(segments);
         this.durability = new Durability(this, name, segments, flushPolicy, flusher, durableLatency, listeners);
         segments.listen(durability);
-        this.appender = new Appender(name, clock, segments, durability, producers, transactions);
+        this.epochs = new LeaderEpochCache(name, dir);
+        this.appender = new Appender(name, clock, segments, durability, producers, transactions, epochs);
         this.reader = new LogReader(name, segments, this::ensureOpen);
-        this.retention = new Retention(name, segments, durability);
-        this.truncation = new Truncation(name, segments, durability, producers, transactions);
+        this.retention = new Retention(name, segments, durability, epochs);
+        this.truncation = new Truncation(name, segments, durability, producers, transactions, epochs);
         this.compaction = new Compaction(this, name, dir, clock, lock, segments, durability, producers, transactions);
     }
 
@@ -93,13 +97,30 @@ public final class PartitionLog {
                              boolean compactedBefore, long producerIdExpirationMs, CleanShutdown.Entry cleanStop) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency,
                 producerIdExpirationMs);
+        Checkpoint before;      // as the last run left it (the loader rewrites it): the clean stop's record first
+        try {
+            before = cleanStop != null ? cleanStop.checkpoint() : Checkpoint.read(dir);
+        } catch (IOException e) {
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
+        }
         new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
                 compactedBefore, log.durability, cleanStop).open(log.durability);
+        log.loadLeaderEpochs(before);
         log.cutBackAfterOffline();
         // The snapshot and the batch headers bring back every producer the log held when it closed or crashed: those
         // idle past the expiration by now are dropped at once, as Kafka drops them when it loads its snapshot.
         log.expireProducers();
         return log;
+    }
+
+    /** Loads the leader epochs ({@code before}: the checkpoint as the last run left it, or null). */
+    private void loadLeaderEpochs(Checkpoint before) {
+        try {
+            epochs.load(segments, before);
+        } catch (IOException | UncheckedIOException e) {
+            segments.releaseAll();
+            throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -237,7 +258,7 @@ public final class PartitionLog {
             ensureOpen();
             durability.ensureOnline();
             durability.beforeAppend();
-            result = appender.append(buffer, batches, end - start, cfg);
+            result = appender.append(buffer, batches, end - start, cfg, leaderEpoch);
         } finally {
             lock.unlock();
         }
@@ -247,6 +268,38 @@ public final class PartitionLog {
             }
         }
         return result;
+    }
+
+    /**
+     * From now on this log's replica leads at {@code epoch}: the epoch starts at the log end (recorded durably in the
+     * {@link #leaderEpochs} before this returns, unless it is the latest there already) and every batch appended after
+     * this call is stamped with it (Kafka's partitionLeaderEpoch, outside the CRC, so no bytes are copied for it).
+     *
+     * @throws IllegalArgumentException when {@code epoch} is negative or below the latest epoch of the log
+     * @throws LogOfflineException      when the log is offline, or the write of the epochs fails (which takes it offline)
+     */
+    public void beginLeaderEpoch(int epoch) {
+        lock.lock();
+        try {
+            ensureOpen();
+            durability.ensureOnline();
+            int latest = epochs.latestEpoch().orElse(LeaderEpochCache.UNDEFINED_EPOCH);
+            if (epoch < 0 || epoch < latest) {
+                throw new IllegalArgumentException(name + ": cannot lead at epoch " + epoch + ": it is negative or below"
+                        + " the latest leader epoch " + latest + " of the log");
+            }
+            epochs.assign(epoch, segments.logEndOffset());
+            leaderEpoch = epoch;
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("leader epochs write in", dir, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Which leader epoch wrote which offsets: for OffsetsForLeaderEpoch and a follower's truncation. Any thread. */
+    public LeaderEpochCache leaderEpochs() {
+        return epochs;
     }
 
     /**

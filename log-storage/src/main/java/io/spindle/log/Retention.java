@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * decides what goes (Kafka does the same).
  *
  * <p>Readers holding slices of a deleted segment keep them: its mapping goes when they release it. After deleting it
- * writes the checkpoint, whose log start offset moved.
+ * writes the checkpoint, whose log start offset moved, then the leader epochs trimmed to it (a crash between the two
+ * leaves older entries in the file, which the next open trims).
  *
  * <p>Threading: runs under the partition's write lock.
  */
@@ -22,8 +23,10 @@ final class Retention {
     private final String name;
     private final Segments segments;
     private final Durability durability;
+    private final LeaderEpochCache epochs;
 
-    Retention(String name, Segments segments, Durability durability) {
+    Retention(String name, Segments segments, Durability durability, LeaderEpochCache epochs) {
+        this.epochs = epochs;
         this.name = name;
         this.segments = segments;
         this.durability = durability;
@@ -63,6 +66,7 @@ final class Retention {
             }
             if (deleted > 0) {
                 durability.forceCheckpoint();
+                epochs.truncateFromStart(segments.logStartOffset());
             }
         } catch (IOException e) {
             throw new LogIOException(name + ": retention failed in " + segments.directory() + ": " + e.getMessage(), e);
@@ -101,5 +105,11 @@ final class Retention {
                     + segments.directory() + ": " + e.getMessage(), e);
         }
         durability.forceCheckpoint();
+        try {
+            epochs.truncateFromStart(offset);
+        } catch (IOException e) {
+            throw new LogIOException(name + ": cannot write the leader epochs after deleting records below offset "
+                    + offset + " in " + segments.directory() + ": " + e.getMessage(), e);
+        }
     }
 }

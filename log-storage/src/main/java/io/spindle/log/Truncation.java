@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * <p>Crash safety, in order: the checkpoint's recovery point comes down to the new end first (so a crash from then on
  * recovers the tail batch by batch instead of trusting it); the later segments are deleted newest first (a crash
  * leaves a prefix, which the loader accepts, cutting at any gap); the cut segment is replaced by a forced copy of its
- * first bytes renamed over it; the directory is forced; the checkpoint is written again.
+ * first bytes renamed over it; the directory is forced; the checkpoint is written again. The leader epochs starting at
+ * or after the new end go before the segments are cut.
  *
  * <p>Threading: under the partition's write lock, and with no flush running ({@link Durability#whileNotFlushing}),
  * since a flush that read the old log end would raise the durable offset above the new one.
@@ -28,9 +29,11 @@ final class Truncation {
     private final Durability durability;
     private final ProducerStateTable producers;
     private final TransactionTracker transactions;
+    private final LeaderEpochCache epochs;
 
     Truncation(String name, Segments segments, Durability durability, ProducerStateTable producers,
-               TransactionTracker transactions) {
+               TransactionTracker transactions, LeaderEpochCache epochs) {
+        this.epochs = epochs;
         this.transactions = transactions;
         this.name = name;
         this.dir = segments.directory();
@@ -51,6 +54,9 @@ final class Truncation {
             new Checkpoint(Math.min(durability.flushedOffset(), newEnd), segments.logStartOffset(), false).write(dir);
             // The producers' snapshot may count batches that are going: the next start rebuilds from the headers.
             ProducerStateFile.delete(dir);
+            // Before the cut: a crash from here on recovers the tail from the recovery point, which assigns the
+            // epochs of any batch the cut did not remove yet again.
+            epochs.truncateFromEnd(newEnd);
             segments.truncate(cut, capacity, indexIntervalBytes, nowMs);
             durability.truncated(newEnd, new LogIOException(name + ": the log was truncated to offset " + newEnd
                     + " before the write was forced", new IOException("truncated")));

@@ -32,6 +32,9 @@
  *   <li>{@link io.spindle.log.BatchHeader} and {@code BatchWalk}: the one reader of Kafka v2 batch headers and the
  *       one walk that decides where valid batches end; append validation, recovery and reads all use them.</li>
  *   <li>{@code Checkpoint}: the per-partition recovery point (durable offset, log start, clean shutdown).</li>
+ *   <li>{@link io.spindle.log.LeaderEpochCache}: which leader epoch wrote which offsets (file {@code leader-epochs}),
+ *       kept with appends, truncation and retention, rebuilt from the batch headers when missing; public, for
+ *       OffsetsForLeaderEpoch and replication.</li>
  *   <li>{@code io.spindle.log.compact}: log compaction — the cleaner threads ({@code LogCleaner}, started and
  *       stopped by the {@link io.spindle.log.LogManager}), the key map, batch rewriter, segment cleaner and cleaning
  *       plan.</li>

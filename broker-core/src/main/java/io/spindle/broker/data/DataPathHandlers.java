@@ -23,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The data path of the broker: Produce, Fetch, ListOffsets, InitProducerId and DeleteRecords, and the partition
- * leader's side of the transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls on the partition
- * logs.
+ * The data path of the broker: Produce, Fetch, ListOffsets, OffsetsForLeaderEpoch, InitProducerId and DeleteRecords,
+ * and the partition leader's side of the transaction tools (DescribeProducers, WriteTxnMarkers), translated into calls
+ * on the partition logs.
  *
  * <p>Threads: appends run on {@link PartitionWriters} (one writer thread per partition, a small fixed stripe of
  * threads in all); fetch reads, timestamp lookups and producer id reservations run on a small reader pool. Waiting
@@ -65,6 +65,7 @@ public final class DataPathHandlers implements AutoCloseable {
                         new TransactionGate(this::transactions, config.transactions().offersVersion2())),
                 new FetchHandler(topics, partitions, readers, purgatory),
                 new ListOffsetsHandler(partitions, readers),
+                new OffsetsForLeaderEpochHandler(partitions),
                 new InitProducerIdHandler(producerIds, readers, this::transactions),
                 new DescribeProducersHandler(partitions, readers),
                 new WriteTxnMarkersHandler(partitions, writers, clock),
@@ -113,7 +114,10 @@ public final class DataPathHandlers implements AutoCloseable {
         return readers;
     }
 
-    /** One handler per API: Produce, Fetch, ListOffsets, InitProducerId, DescribeProducers, WriteTxnMarkers, DeleteRecords. */
+    /**
+     * One handler per API: Produce, Fetch, ListOffsets, OffsetsForLeaderEpoch, InitProducerId, DescribeProducers,
+     * WriteTxnMarkers, DeleteRecords.
+     */
     public List<ApiHandler> handlers() {
         return handlers;
     }

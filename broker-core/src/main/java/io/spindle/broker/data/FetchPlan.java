@@ -31,7 +31,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  *
  * <p>What a consumer may read, and the high watermark and last stable offset it is told, are the partition's
  * ({@link Partition#read}); a read_committed fetch stops at the last stable offset and is told the transactions
- * aborted among the records it gets ({@link Partition#abortedTransactions}).
+ * aborted among the records it gets ({@link Partition#abortedTransactions}). A partition whose current_leader_epoch
+ * is not the partition's is answered FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH ({@link Partition#checkLeaderEpoch}).
  *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
@@ -90,8 +91,11 @@ final class FetchPlan {
                 Partition source = null;
                 if (error == null) {
                     Optional<Partition> found = held.get(name, partition.partition());
-                    if (found.isPresent()) {
+                    Errors fenced = found.isPresent() ? found.get().checkLeaderEpoch(partition.currentLeaderEpoch()) : null;
+                    if (fenced == Errors.NONE) {
                         source = found.get();
+                    } else if (fenced != null) {
+                        error = fenced;     // the client's metadata names another leader epoch
                     } else {
                         error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
                     }

@@ -28,7 +28,8 @@ import org.apache.kafka.common.requests.RequestHeader;
 
 /**
  * ListOffsets (versions 1 to 11): the offset for a timestamp, or for one of the special timestamps, as the
- * partition answers it for the request's isolation level ({@link Partition#offsetFor}). Runs off the event loop: a timestamp lookup may read segment files.
+ * partition answers it for the request's isolation level ({@link Partition#offsetFor}), with the leader epoch of that
+ * offset; a current_leader_epoch other than the partition's is fenced ({@link Partition#checkLeaderEpoch}). Runs off the event loop: a timestamp lookup may read segment files.
  */
 final class ListOffsetsHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 1;
@@ -60,7 +61,7 @@ final class ListOffsetsHandler extends VersionedApiHandler {
                 ListOffsetsPartitionResponse response = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(partition.partitionIndex());
                 if (duplicates.contains(new TopicPartition(topic.name(), partition.partitionIndex()))) {
-                    found(response.setErrorCode(Errors.INVALID_REQUEST.code()), null, version);
+                    found(response.setErrorCode(Errors.INVALID_REQUEST.code()), null, -1, version);
                 } else {
                     lookUp(topic.name(), partition, request.isolationLevel(), response, version);
                 }
@@ -75,28 +76,36 @@ final class ListOffsetsHandler extends VersionedApiHandler {
                         ListOffsetsPartitionResponse response, short version) {
         Optional<Partition> held = partitions.get(topic, partition.partitionIndex());
         if (held.isEmpty()) {
-            found(response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), null, version);
+            found(response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), null, -1, version);
+            return;
+        }
+        Errors fenced = held.get().checkLeaderEpoch(partition.currentLeaderEpoch());
+        if (fenced != Errors.NONE) {
+            found(response.setErrorCode(fenced.code()), null, -1, version);
             return;
         }
         try {
             TimestampAndOffset offset = held.get().offsetFor(partition.timestamp(), isolation);
-            found(response.setErrorCode(Errors.NONE.code()), offset, version);
+            int epoch = offset == null ? -1 : held.get().epochForOffset(offset.offset());
+            found(response.setErrorCode(Errors.NONE.code()), offset, epoch, version);
         } catch (RuntimeException e) {
             Errors error = StorageErrors.of(e, "ListOffsets of " + topic + "-" + partition.partitionIndex());
-            found(response.setErrorCode(error.code()), null, version);
+            found(response.setErrorCode(error.code()), null, -1, version);
         }
     }
 
     /**
-     * Fills in the offset and timestamp found, or -1 for both when there is none. leader_epoch is the epoch of the
-     * record found, which needs a leader-epoch cache of the log (replication brings one); until then it is -1,
-     * which tells clients to skip epoch validation.
+     * Fills in the offset and timestamp found, or -1 for both when there is none, and {@code epoch}: the leader epoch
+     * of the record found (at the log end, the current epoch), from the log's leader epochs, which a consumer keeps
+     * with its position and validates after a leader change; -1 when the log knows none (records written before
+     * Spindle kept epochs), which tells the consumer to skip that validation.
      */
-    private static void found(ListOffsetsPartitionResponse response, TimestampAndOffset found, short version) {
+    private static void found(ListOffsetsPartitionResponse response, TimestampAndOffset found, int epoch,
+                              short version) {
         response.setTimestamp(found == null ? -1L : found.timestamp())
                 .setOffset(found == null ? -1L : found.offset());
         if (version >= FIRST_VERSION_WITH_LEADER_EPOCH) {
-            response.setLeaderEpoch(-1);
+            response.setLeaderEpoch(epoch);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.spindle.broker.partition;
 
 import io.spindle.log.AbortedTransaction;
 import io.spindle.log.AppendResult;
+import io.spindle.log.LeaderEpochCache;
 import io.spindle.log.LogIOException;
 import io.spindle.log.LogListener;
 import io.spindle.log.LogOfflineException;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -32,6 +34,10 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *
  * <p>The rules, as they are on one broker:
  * <ul>
+ *   <li>Leader epoch: the {@link Replicas}' epoch (0 on one broker). It is begun in the log when the partition is
+ *       made ({@link PartitionLog#beginLeaderEpoch}), so every batch appended carries it and the log's
+ *       {@link LeaderEpochCache} knows where it starts (OffsetsForLeaderEpoch, {@link #endOffsetForEpoch}); a client
+ *       naming another current epoch is fenced ({@link #checkLeaderEpoch}).</li>
  *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
  *       replica, so it is the log end offset; replication will make it the minimum over the in-sync replicas.</li>
  *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
@@ -74,6 +80,15 @@ public final class Partition {
             offlineCause = log.offlineCause();
         }
         log.addListener(new LogEvents());
+        if (!isOffline()) {
+            try {
+                // Every batch appended here from now on carries this epoch, and the log's leader epochs say where it
+                // began (nothing is written when it is the log's latest already, as at every start of one broker).
+                log.beginLeaderEpoch(replicas.leaderEpoch());
+            } catch (LogOfflineException e) {
+                offlineCause = e;   // the epochs' write failed; LogEvents heard it too
+            }
+        }
     }
 
     public String topic() {
@@ -102,6 +117,39 @@ public final class Partition {
 
     public int leaderEpoch() {
         return replicas.leaderEpoch();
+    }
+
+    /**
+     * Checks a client's view of the leader epoch ({@code current_leader_epoch} of Fetch, ListOffsets and
+     * OffsetsForLeaderEpoch; -1 when the client sends none): NONE when absent or this partition's epoch;
+     * FENCED_LEADER_EPOCH when older (the client's metadata is stale: it refreshes it); UNKNOWN_LEADER_EPOCH when
+     * newer (this broker has not learnt of that epoch yet: the client retries).
+     */
+    public Errors checkLeaderEpoch(int currentLeaderEpoch) {
+        int epoch = replicas.leaderEpoch();
+        if (currentLeaderEpoch == LeaderEpochCache.UNDEFINED_EPOCH || currentLeaderEpoch == epoch) {
+            return Errors.NONE;
+        }
+        return currentLeaderEpoch < epoch ? Errors.FENCED_LEADER_EPOCH : Errors.UNKNOWN_LEADER_EPOCH;
+    }
+
+    /**
+     * Where {@code epoch} ends in this partition's log (OffsetsForLeaderEpoch; {@link LeaderEpochCache#endOffsetFor}):
+     * the largest epoch at or below it that wrote here and the offset after its last record, the log end for the
+     * current epoch. Any thread.
+     *
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public LeaderEpochCache.EpochEndOffset endOffsetForEpoch(int epoch) {
+        ensureOnline();
+        // The log end first: a new epoch's entry is recorded before its first batch moves the end.
+        long logEndOffset = log.logEndOffset();
+        return log.leaderEpochs().endOffsetFor(epoch, logEndOffset);
+    }
+
+    /** The leader epoch that wrote the record at {@code offset} (at the log end: the current one); -1 when unknown. */
+    public int epochForOffset(long offset) {
+        return log.leaderEpochs().epochForOffset(offset).orElse(LeaderEpochCache.UNDEFINED_EPOCH);
     }
 
     /** Whether the partition's storage failed since the broker started. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -30,6 +31,8 @@ class ListOffsetsTest {
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
     /** Record timestamps in offset order: not monotonic, the largest is at offset 3. */
     private static final long[] TIMESTAMPS = {1_000, 2_000, 3_000, 9_000, 4_000, 5_000};
+    /** The leader epoch of every record here: the single broker leads at epoch 0. */
+    private static final Optional<Integer> EPOCH_0 = Optional.of(0);
 
     @TempDir
     Path dataDir;
@@ -62,9 +65,9 @@ class ListOffsetsTest {
     @Test
     void offsetsForTimesFindsTheFirstRecordAtOrAfterTheTimestampAndNothingPastTheNewest() {
         try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of())) {
-            assertEquals(new OffsetAndTimestamp(0, 1_000), offsetForTime(consumer, 0));
-            assertEquals(new OffsetAndTimestamp(1, 2_000), offsetForTime(consumer, 2_000));
-            assertEquals(new OffsetAndTimestamp(3, 9_000), offsetForTime(consumer, 3_500));
+            assertEquals(new OffsetAndTimestamp(0, 1_000, EPOCH_0), offsetForTime(consumer, 0));
+            assertEquals(new OffsetAndTimestamp(1, 2_000, EPOCH_0), offsetForTime(consumer, 2_000));
+            assertEquals(new OffsetAndTimestamp(3, 9_000, EPOCH_0), offsetForTime(consumer, 3_500));
             assertNull(offsetForTime(consumer, 9_001));
         }
     }
@@ -99,7 +102,7 @@ class ListOffsetsTest {
         broker.restart();
         try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer(Map.of())) {
             assertEquals(Map.of(PARTITION, (long) TIMESTAMPS.length), consumer.endOffsets(List.of(PARTITION), Duration.ofSeconds(10)));
-            assertEquals(new OffsetAndTimestamp(3, 9_000), offsetForTime(consumer, 3_500));
+            assertEquals(new OffsetAndTimestamp(3, 9_000, EPOCH_0), offsetForTime(consumer, 3_500));
         }
     }
 
