@@ -82,11 +82,7 @@ final class CommittedOffsets {
                     .setTopicId(topic.topicId());
             response.topics().add(responseTopic);
             for (OffsetCommitRequestPartition p : topic.partitions()) {
-                Errors error = groupError;
-                if (error == Errors.NONE && p.committedMetadata() != null
-                        && p.committedMetadata().length() > GroupCoordinator.MAX_METADATA_LENGTH) {
-                    error = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
+                Errors error = partitionError(groupError, p.committedMetadata());
                 if (error == Errors.NONE) {
                     CommittedOffset offset = new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(),
                             p.committedMetadata(), now);
@@ -117,6 +113,17 @@ final class CommittedOffsets {
             }
             return response;
         });
+    }
+
+    /**
+     * A committed partition's error, in OffsetCommit and TxnOffsetCommit alike: the group's (member, generation or
+     * epoch), else OFFSET_METADATA_TOO_LARGE for metadata over {@link GroupCoordinator#MAX_METADATA_LENGTH}, else NONE.
+     */
+    static Errors partitionError(Errors groupError, String metadata) {
+        if (groupError == Errors.NONE && metadata != null && metadata.length() > GroupCoordinator.MAX_METADATA_LENGTH) {
+            return Errors.OFFSET_METADATA_TOO_LARGE;
+        }
+        return groupError;
     }
 
     private static void failAccepted(OffsetCommitResponseData response, Set<TopicPartition> accepted) {

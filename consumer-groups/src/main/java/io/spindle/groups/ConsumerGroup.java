@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -462,44 +461,6 @@ final class ConsumerGroup extends Group {
             return Errors.STALE_MEMBER_EPOCH;
         }
         return Errors.NONE;
-    }
-
-    // ------------------------------------------------------------------ describe
-
-    ConsumerGroupDescribeResponseData.DescribedGroup describe() {
-        List<ConsumerGroupDescribeResponseData.Member> list = new ArrayList<>();
-        for (Member m : members.values()) {
-            list.add(new ConsumerGroupDescribeResponseData.Member()
-                    .setMemberId(m.memberId)
-                    .setInstanceId(m.instanceId)
-                    .setRackId(m.rackId)
-                    .setMemberEpoch(m.memberEpoch)
-                    .setClientId(m.clientId == null ? "" : m.clientId)
-                    .setClientHost(m.clientHost == null ? "" : m.clientHost)
-                    .setSubscribedTopicNames(new ArrayList<>(m.subscribedTopicNames))
-                    .setSubscribedTopicRegex(m.subscribedTopicRegex)
-                    .setAssignment(describeAssignment(m.assigned))
-                    .setTargetAssignment(describeAssignment(target.getOrDefault(m.memberId, Map.of())))
-                    .setMemberType((byte) 1));
-        }
-        return new ConsumerGroupDescribeResponseData.DescribedGroup()
-                .setErrorCode(Errors.NONE.code())
-                .setGroupId(groupId)
-                .setGroupState(stateName())
-                .setGroupEpoch(groupEpoch)
-                .setAssignmentEpoch(assignmentEpoch)
-                .setAssignorName(assignor.assignorName)
-                .setMembers(list);
-    }
-
-    private ConsumerGroupDescribeResponseData.Assignment describeAssignment(Map<String, Set<Integer>> partitions) {
-        List<ConsumerGroupDescribeResponseData.TopicPartitions> topics = new ArrayList<>();
-        for (Map.Entry<String, Set<Integer>> e : partitions.entrySet()) {
-            Optional<Uuid> id = context.topics().topicId(e.getKey());
-            topics.add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicName(e.getKey())
-                    .setTopicId(id.orElse(Uuid.ZERO_UUID)).setPartitions(new ArrayList<>(e.getValue())));
-        }
-        return new ConsumerGroupDescribeResponseData.Assignment().setTopicPartitions(topics);
     }
 
     // ------------------------------------------------------------------ helpers

@@ -67,8 +67,8 @@ import org.slf4j.LoggerFactory;
  * UNKNOWN_MEMBER_ID or FENCED_MEMBER_EPOCH and rejoin). Offsets are applied in memory when appended, before they
  * are durable, so an OffsetFetch may see an offset a power loss would take back; that only replays records.
  *
- * <p>Its parts: {@link GroupViews} (ListGroups, DescribeGroups, lag and statistics), {@link CommittedOffsets}
- * (OffsetCommit, OffsetFetch, OffsetDelete) and {@link PendingTransactionalOffsets}
+ * <p>Its parts: {@link GroupViews} (ListGroups, DescribeGroups, ConsumerGroupDescribe, lag and statistics),
+ * {@link CommittedOffsets} (OffsetCommit, OffsetFetch, OffsetDelete) and {@link PendingTransactionalOffsets}
  * (offsets committed inside a transaction, TxnOffsetCommit, waiting until the transaction coordinator completes the
  * transaction: {@link #completeTransaction}), both through {@link OffsetsHost}; the groups' state machines through
  * {@link GroupContext}.
@@ -294,21 +294,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<List<ConsumerGroupDescribeResponseData.DescribedGroup>> consumerGroupDescribe(List<String> groupIds) {
-        return onLoop(() -> {
-            List<ConsumerGroupDescribeResponseData.DescribedGroup> result = new ArrayList<>();
-            for (String groupId : groupIds) {
-                Group group = groups.get(groupId);
-                if (group instanceof ConsumerGroup consumer) {
-                    result.add(consumer.describe());
-                } else {
-                    result.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
-                            .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
-                            .setErrorMessage(group == null ? "group '" + groupId + "' does not exist"
-                                    : "group '" + groupId + "' is not a consumer group"));
-                }
-            }
-            return done(result);
-        });
+        return onLoop(() -> done(views.describeConsumerGroups(groupIds)));
     }
 
     // ------------------------------------------------------------------ offsets

@@ -6,9 +6,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroupMember;
 import org.apache.kafka.common.message.ListGroupsRequestData;
@@ -17,8 +20,9 @@ import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Read-only answers about the coordinator's groups: ListGroups, DescribeGroups (classic groups), and each group's lag
- * and statistics for the CLI and the meters. Changes nothing.
+ * Read-only answers about the coordinator's groups: ListGroups, DescribeGroups (classic groups),
+ * ConsumerGroupDescribe (KIP-848 groups), and each group's lag and statistics for the CLI and the meters. Changes
+ * nothing.
  *
  * <p>Threading: the coordinator thread only (the {@link GroupCoordinator} runs every call there).
  */
@@ -88,6 +92,62 @@ final class GroupViews {
                     .setMembers(members));
         }
         return result;
+    }
+
+    /**
+     * ConsumerGroupDescribe: each group's epochs, assignor and members with their current and target assignments;
+     * GROUP_ID_NOT_FOUND for an unknown group or a classic one.
+     */
+    List<ConsumerGroupDescribeResponseData.DescribedGroup> describeConsumerGroups(List<String> groupIds) {
+        List<ConsumerGroupDescribeResponseData.DescribedGroup> result = new ArrayList<>();
+        for (String groupId : groupIds) {
+            Group group = groups.get(groupId);
+            if (group instanceof ConsumerGroup consumer) {
+                result.add(describe(consumer));
+            } else {
+                result.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(groupId)
+                        .setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
+                        .setErrorMessage(group == null ? "group '" + groupId + "' does not exist"
+                                : "group '" + groupId + "' is not a consumer group"));
+            }
+        }
+        return result;
+    }
+
+    private ConsumerGroupDescribeResponseData.DescribedGroup describe(ConsumerGroup group) {
+        List<ConsumerGroupDescribeResponseData.Member> list = new ArrayList<>();
+        for (ConsumerGroup.Member m : group.members.values()) {
+            list.add(new ConsumerGroupDescribeResponseData.Member()
+                    .setMemberId(m.memberId)
+                    .setInstanceId(m.instanceId)
+                    .setRackId(m.rackId)
+                    .setMemberEpoch(m.memberEpoch)
+                    .setClientId(m.clientId == null ? "" : m.clientId)
+                    .setClientHost(m.clientHost == null ? "" : m.clientHost)
+                    .setSubscribedTopicNames(new ArrayList<>(m.subscribedTopicNames))
+                    .setSubscribedTopicRegex(m.subscribedTopicRegex)
+                    .setAssignment(describeAssignment(m.assigned))
+                    .setTargetAssignment(describeAssignment(group.target.getOrDefault(m.memberId, Map.of())))
+                    .setMemberType((byte) 1));
+        }
+        return new ConsumerGroupDescribeResponseData.DescribedGroup()
+                .setErrorCode(Errors.NONE.code())
+                .setGroupId(group.groupId)
+                .setGroupState(group.stateName())
+                .setGroupEpoch(group.groupEpoch)
+                .setAssignmentEpoch(group.assignmentEpoch)
+                .setAssignorName(group.assignor.assignorName)
+                .setMembers(list);
+    }
+
+    private ConsumerGroupDescribeResponseData.Assignment describeAssignment(Map<String, Set<Integer>> partitions) {
+        List<ConsumerGroupDescribeResponseData.TopicPartitions> described = new ArrayList<>();
+        for (Map.Entry<String, Set<Integer>> e : partitions.entrySet()) {
+            Optional<Uuid> id = topics.topicId(e.getKey());
+            described.add(new ConsumerGroupDescribeResponseData.TopicPartitions().setTopicName(e.getKey())
+                    .setTopicId(id.orElse(Uuid.ZERO_UUID)).setPartitions(new ArrayList<>(e.getValue())));
+        }
+        return new ConsumerGroupDescribeResponseData.Assignment().setTopicPartitions(described);
     }
 
     /**

@@ -80,11 +80,7 @@ final class PendingTransactionalOffsets {
             TxnOffsetCommitResponseTopic responseTopic = new TxnOffsetCommitResponseTopic().setName(topic.name());
             response.topics().add(responseTopic);
             for (TxnOffsetCommitRequestPartition p : topic.partitions()) {
-                Errors error = groupError;
-                if (error == Errors.NONE && p.committedMetadata() != null
-                        && p.committedMetadata().length() > GroupCoordinator.MAX_METADATA_LENGTH) {
-                    error = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
+                Errors error = CommittedOffsets.partitionError(groupError, p.committedMetadata());
                 if (error == Errors.NONE) {
                     accepted.put(new TopicPartition(topic.name(), p.partitionIndex()), new CommittedOffset(
                             p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));

@@ -331,6 +331,21 @@ class GroupCoordinatorStorageTest {
     }
 
     @Test
+    void aCommitWhoseMetadataExceedsTheLimitIsRefusedAndOneAtTheLimitIsKept() {
+        OffsetCommitRequestData tooLong = commit("metadata", "t", 0, 7);
+        tooLong.topics().get(0).partitions().get(0).setCommittedMetadata("x".repeat(GroupCoordinator.MAX_METADATA_LENGTH + 1));
+        OffsetCommitRequestData atLimit = commit("metadata", "t", 1, 8);
+        atLimit.topics().get(0).partitions().get(0).setCommittedMetadata("x".repeat(GroupCoordinator.MAX_METADATA_LENGTH));
+
+        OffsetCommitResponseData refused = coordinator.commitOffsets(tooLong).join();
+        OffsetCommitResponseData kept = coordinator.commitOffsets(atLimit).join();
+
+        assertEquals(Errors.OFFSET_METADATA_TOO_LARGE.code(), refused.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Errors.NONE.code(), kept.topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Map.of("t-1", 8L), fetchAll("metadata"));
+    }
+
+    @Test
     void aCommitFromAnOlderGenerationIsRefusedAndLeavesTheCommittedOffsetAlone() {
         GroupCoordinator.Client client = new GroupCoordinator.Client("app", "/127.0.0.1");
         JoinGroupRequestData.JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestData.JoinGroupRequestProtocolCollection();

@@ -174,7 +174,7 @@ final class Compaction implements CleanableLog {
                 long now = clock.millis();
                 List<Segment> fresh = new ArrayList<>(cleaned.size());
                 for (SegmentFile file : cleaned) {
-                    fresh.add(Segment.openCleaned(dir, file.baseOffset(), cfg.indexIntervalBytes(), now));
+                    fresh.add(SegmentLoad.openCleaned(dir, file.baseOffset(), cfg.indexIntervalBytes(), now));
                 }
                 writeTxnIndexes(old, fresh);
                 for (Segment segment : fresh) {

@@ -58,6 +58,8 @@ final class Durability implements Segments.Changes {
     private volatile long flushedOffset;
     /** The checkpoint on disk says clean (as the last close left it) and must not by the time anything is appended. */
     private volatile boolean cleanOnDisk;
+    /** What this log last wrote to its checkpoint file; null when unknown (not written since the open). */
+    private volatile Checkpoint lastWritten;
     /** No checkpoint's recovery point goes above this: the base of a segment found damaged, whose next load recovers it. */
     private volatile long recoveryPointCap = Long.MAX_VALUE;
 
@@ -172,15 +174,36 @@ final class Durability implements Segments.Changes {
         }
     }
 
+    /** Whether a clean close may vouch for the whole log: it is online and no segment of it was found damaged. */
+    boolean mayCloseClean() {
+        return !isOffline() && recoveryPointCap == Long.MAX_VALUE;
+    }
+
     /**
      * Writes the partition's checkpoint: the recovery point is the durable offset, below which a restart trusts the
      * segments; {@code clean} says nothing after it needs recovering (a clean close of an online log).
      */
     void writeCheckpoint(boolean clean) throws IOException {
         cleanOnDisk = false;
+        Checkpoint checkpoint = current(clean);
+        lastWritten = null; // unknown until this write is done: a failed one may have left either file
+        checkpoint.write(dir);
+        lastWritten = checkpoint;
+    }
+
+    /**
+     * As {@link #forceCheckpoint}, unless the checkpoint would say what the last one this log wrote says (an idle log,
+     * the periodic checkpoint of thousands of them: two fsyncs each, every minute, for nothing).
+     */
+    void forceCheckpointIfChanged() {
+        if (cleanOnDisk || !current(false).equals(lastWritten)) {
+            forceCheckpoint();
+        }
+    }
+
+    private Checkpoint current(boolean clean) {
         long cap = recoveryPointCap;
-        new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE)
-                .write(dir);
+        return new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE);
     }
 
     // ---- acknowledgements
@@ -284,6 +307,13 @@ final class Durability implements Segments.Changes {
         }
         long started = System.nanoTime();
         long target = segments.logEndOffset();
+        if (target == flushedOffset && sealedUnforced.isEmpty() && !directoryDirty.get()) {
+            // Everything below the log end was forced already (every write that is not forced with the log's bytes
+            // is forced where it is made: a truncation's copy, a cleaned segment, recovery's zeros), so an fdatasync
+            // here would only cost a disk flush: a close or a checkpoint of an idle log, thousands of them at a stop.
+            completeWaiters(target);
+            return;
+        }
         Segment current = segments.active();
         Path forcing = dir;
         try {

@@ -42,9 +42,13 @@ final class LogLoader {
     private final TransactionTracker transactions;
     private final boolean compactedBefore;
     private final Segments.Changes changes;
+    private final CleanShutdown.Entry cleanStop;
 
+    /** @param cleanStop the log's entry in the data directory's {@link CleanShutdown} record, or null */
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
-              TransactionTracker transactions, boolean compactedBefore, Segments.Changes changes) {
+              TransactionTracker transactions, boolean compactedBefore, Segments.Changes changes,
+              CleanShutdown.Entry cleanStop) {
+        this.cleanStop = cleanStop;
         this.transactions = transactions;
         this.compactedBefore = compactedBefore;
         this.changes = changes;
@@ -107,6 +111,12 @@ final class LogLoader {
         }
         bases.sort(null);
         deleteOrphanIndexes(bases);
+        CleanShutdown.Entry stop = usableCleanStop(bases);
+        if (stop != null) {
+            // The broker's clean shutdown vouches for the log as its own clean checkpoint would, and knows where the
+            // active segment's content ends (its file keeps its preallocated length).
+            checkpoint = stop.checkpoint();
+        }
         if (bases.isEmpty()) {
             long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
             segments.add(Segment.create(dir, start, cfg.segmentBytes()));
@@ -136,12 +146,12 @@ final class LogLoader {
             boolean last = i == bases.size() - 1;
             long nextBase = last ? Long.MAX_VALUE : bases.get(i + 1);
             Path file = dir.resolve(Segment.fileName(base, ".log"));
-            long length = Files.size(file);
+            long length = last && stop != null ? stop.activeSize() : Files.size(file);
             SegmentSeal seal = last ? null : SegmentSeal.read(dir, base);
             if (seal != null && seal.sizeInBytes() == length && seal.nextOffset() <= nextBase) {
                 // Sealed and forced by an earlier run, which wrote down what it holds: nothing of it is read now. Its
                 // batches are checked on first use or by the background check (Segment#ensureVerified).
-                segments.add(Segment.openSealed(dir, seal, holes, cfg.indexIntervalBytes(), changes));
+                segments.add(SegmentLoad.openSealed(dir, seal, holes, cfg.indexIntervalBytes(), changes));
                 next = seal.nextOffset();
                 continue;
             }
@@ -149,20 +159,20 @@ final class LogLoader {
             Segment segment = Segment.open(dir, base, last ? Math.max(cfg.segmentBytes(), length) : length);
             segments.add(segment);
             if (trusted && length <= Integer.MAX_VALUE
-                    && segment.nextOffsetIfHeadersHoldTogether((int) length, holes) < 0) {
+                    && SegmentLoad.nextOffsetIfHeadersHoldTogether(segment, (int) length, holes) < 0) {
                 LOG.warn("{}: the batch headers of {} do not hold together although the checkpoint vouches for it;"
                         + " validating it batch by batch", name, file);
                 trusted = false;
             }
             if (trusted && length <= Integer.MAX_VALUE) {
-                if (!segment.loadTrusted((int) length, last, cfg.indexIntervalBytes(), now)) {
+                if (!SegmentLoad.loadTrusted(segment, (int) length, last, cfg.indexIntervalBytes(), now)) {
                     LOG.info("{}: rebuilt the indexes of {}", name, file);
                 }
                 next = segment.nextOffset();
             } else {
                 // Batch by batch from the recovery point (below it the data was forced; its CRCs are checked later).
-                Segment.Recovery recovery = segment.recover(recoveryPoint, cfg.indexIntervalBytes(), now, holes,
-                        changes);
+                SegmentLoad.Recovery recovery = SegmentLoad.recover(segment, recoveryPoint, cfg.indexIntervalBytes(),
+                        now, holes, changes);
                 next = recovery.nextOffset();
                 // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
                 // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a
@@ -198,6 +208,26 @@ final class LogLoader {
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
         return new Loaded(next, false, cut ? null : checkpoint);
+    }
+
+    /**
+     * The clean shutdown's entry when it matches the files: its active segment is the last one, whose file holds at
+     * least the bytes the entry says. Null otherwise (logged): the log is then loaded from its own checkpoint.
+     */
+    private CleanShutdown.Entry usableCleanStop(List<Long> bases) throws IOException {
+        if (cleanStop == null) {
+            return null;
+        }
+        long last = bases.isEmpty() ? -1 : bases.get(bases.size() - 1);
+        long length = last < 0 ? -1 : Files.size(dir.resolve(Segment.fileName(last, ".log")));
+        if (last != cleanStop.activeBaseOffset() || length < cleanStop.activeSize()
+                || cleanStop.activeSize() > Integer.MAX_VALUE) {
+            LOG.warn("{}: the clean shutdown's record (active segment at offset {}, {} bytes) does not match the files"
+                    + " (last segment at offset {}, {} bytes); recovering from the partition's own checkpoint", name,
+                    cleanStop.activeBaseOffset(), cleanStop.activeSize(), last, length);
+            return null;
+        }
+        return cleanStop;
     }
 
     private void deleteSegmentsAfter(List<Long> bases, int index) throws IOException {

@@ -12,8 +12,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -181,6 +184,7 @@ public final class LogManager implements AutoCloseable {
             entries.filter(Files::isDirectory).forEach(dirs::add);
         }
         dirs.sort(Comparator.naturalOrder());
+        Map<String, CleanShutdown.Entry> cleanStop = CleanShutdown.read(dataDir);
         List<Runnable> opens = new ArrayList<>();
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
@@ -204,10 +208,13 @@ public final class LogManager implements AutoCloseable {
                 continue; // not a topic the broker knows: leave its files alone
             }
             boolean compacted = cleaner.cleanedOffsets().containsKey(key(topic, partition));
+            CleanShutdown.Entry entry = cleanStop.get(name);
             opens.add(() -> logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock,
-                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs)));
+                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry)));
         }
         runAll("spindle-log-open", opens);
+        // Before any append: a crash from here on recovers each log from its own checkpoint.
+        CleanShutdown.delete(dataDir);
     }
 
     /**
@@ -264,6 +271,7 @@ public final class LogManager implements AutoCloseable {
         }
         LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, in {} ms", logs.size(), dataDir, segments,
                 bytes, nanos / 1_000_000);
+        ProcessLimits.warnIfNear(LOG, logs.size());
     }
 
     public Path dataDir() {
@@ -286,7 +294,7 @@ public final class LogManager implements AutoCloseable {
         PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
             created[0] = true;
             return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs);
+                    this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs, null);
         });
         if (created[0]) {
             lifecycleListeners.forEach(l -> l.opened(log));
@@ -406,7 +414,11 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    /** Flushes every log, trims active segments and writes clean checkpoints. */
+    /**
+     * Flushes every log and records, in one {@link CleanShutdown} record forced after all of them, what each log's
+     * clean checkpoint would say; a log that cannot be vouched for (offline, damaged, its close failed) is left out
+     * and gets its own unclean checkpoint.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -424,17 +436,32 @@ public final class LogManager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        long started = System.nanoTime();
+        Queue<CleanShutdown.Entry> clean = new ConcurrentLinkedQueue<>();
         List<Runnable> closes = new ArrayList<>();
         for (PartitionLog log : logs.values()) {
             closes.add(() -> {
                 try {
-                    log.close();
+                    CleanShutdown.Entry entry = log.closeForShutdown();
+                    if (entry != null) {
+                        clean.add(entry);
+                    }
                 } catch (LogStorageException e) {
                     LOG.error("closing {} failed: {}", log, e.getMessage());
                 }
             });
         }
         runAll("spindle-log-close", closes);
+        try {
+            if (!clean.isEmpty()) {
+                CleanShutdown.write(dataDir, clean);
+            }
+        } catch (IOException e) {
+            // Nothing is lost: every log was forced; the next start recovers them from their own checkpoints.
+            LOG.error("cannot write the clean shutdown's record in {}: {}", dataDir, e.getMessage());
+        }
         flusher.close();
+        LOG.info("closed {} partition log(s) in {}, {} of them clean, in {} ms", closes.size(), dataDir, clean.size(),
+                (System.nanoTime() - started) / 1_000_000);
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: one writer at a time ({@link #append} and the structural changes — roll, retention, truncation,
  * close — hold a lock; append may block on disk, so call it off network threads). Reads take no lock: they
  * see segments up to the volatile {@code logEndOffset}, which is stored only after the bytes below it are
- * written and their segment's size published. Flushes run on the {@link Flusher} thread.
+ * written and their segment's size published. Flushes run on the {@link Flusher} threads, one at a time per log.
  */
 public final class PartitionLog {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
@@ -90,20 +90,21 @@ public final class PartitionLog {
      *                               have offset holes even if its topic no longer compacts
      * @param producerIdExpirationMs producer.id.expiration.ms: when an idle producer is forgotten
      *                               ({@link #expireProducers})
+     * @param cleanStop              this log's entry in the data directory's {@link CleanShutdown} record, or null
      */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
-                             boolean compactedBefore, long producerIdExpirationMs) {
+                             boolean compactedBefore, long producerIdExpirationMs, CleanShutdown.Entry cleanStop) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency,
                 producerIdExpirationMs);
-        Checkpoint before;
+        Checkpoint before;      // as the last run left it (the loader rewrites it): the clean stop's record first
         try {
-            before = Checkpoint.read(dir);    // as the last run left it: the loader rewrites it
+            before = cleanStop != null ? cleanStop.checkpoint() : Checkpoint.read(dir);
         } catch (IOException e) {
             throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
         }
         new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
-                compactedBefore, log.durability).open(log.durability);
+                compactedBefore, log.durability, cleanStop).open(log.durability);
         log.loadLeaderEpochs(before);
         log.cutBackAfterOffline();
         // The snapshot and the batch headers bring back every producer the log held when it closed or crashed: those
@@ -529,13 +530,16 @@ public final class PartitionLog {
 
     // ------------------------------------------------------------------ checkpoint, close
 
-    /** Forces everything and records the recovery point, so a restart after a crash scans less. */
+    /**
+     * Forces everything and records the recovery point, so a restart after a crash scans less; nothing when the
+     * checkpoint on disk already says so.
+     */
     public void checkpoint() {
         durability.flush();
         lock.lock();
         try {
             if (!closed) {
-                durability.forceCheckpoint();
+                durability.forceCheckpointIfChanged();
             }
         } finally {
             lock.unlock();
@@ -544,10 +548,24 @@ public final class PartitionLog {
 
     /** Flushes, trims the active segment, writes a clean checkpoint (unless offline) and unmaps everything. */
     void close() {
+        close(false);
+    }
+
+    /**
+     * Closes the log at a broker's clean shutdown: as {@link #close}, except that the active segment keeps its
+     * preallocated length and no checkpoint is written; what the clean checkpoint would say is returned instead, for
+     * the data directory's one {@link CleanShutdown} record. Null when the log may not be taken at its word (offline,
+     * a segment found damaged, already closed): it then gets the unclean checkpoint {@link #close} gives it.
+     */
+    CleanShutdown.Entry closeForShutdown() {
+        return close(true);
+    }
+
+    private CleanShutdown.Entry close(boolean forShutdown) {
         lock.lock();
         try {
             if (closed) {
-                return;
+                return null;
             }
             durability.flush();
             // Readers take no lock: closed first, so that they stop at ensureOpen instead of retrying on segments
@@ -557,10 +575,18 @@ public final class PartitionLog {
                 // As of the log end: the next start reads no batch header for it.
                 ProducerStateFile.write(dir, producers, transactions, segments.logEndOffset());
             }
-            segments.closeAll();
+            Segment active = segments.active();
+            boolean vouch = forShutdown && durability.mayCloseClean()
+                    && durability.flushedOffset() == segments.logEndOffset();
+            segments.closeAll(vouch);
+            if (vouch) {
+                return new CleanShutdown.Entry(dir.getFileName().toString(), durability.flushedOffset(),
+                        segments.logStartOffset(), active.baseOffset(), active.size());
+            }
             // An offline log is not clean: what it wrote after its last forced offset must be recovered at the next
             // start, not trusted.
             durability.writeCheckpoint(!isOffline());
+            return null;
         } catch (IOException e) {
             throw new LogIOException(name + ": clean close of " + dir + " failed: " + e.getMessage(), e);
         } finally {

@@ -1,7 +1,5 @@
 package io.spindle.log;
 
-import static io.spindle.log.BatchHeader.HEADER_SIZE;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -21,7 +19,8 @@ import java.util.function.Consumer;
  * <p>Invariants: every offset in the segment is at least {@code baseOffset}; batches are contiguous from
  * position 0 to {@link #size()}; bytes past {@code size()} are not part of the log (zeros, or a torn tail
  * that recovery has not cut yet). The active segment's file is preallocated to its mapping capacity and
- * trimmed to {@code size()} when it is sealed or closed.
+ * trimmed to {@code size()} when it is sealed or closed alone; a broker's clean shutdown leaves it preallocated and
+ * records its size ({@link CleanShutdown}). How a file an earlier run left becomes a segment is {@link SegmentLoad}'s.
  *
  * <p>Threading: {@link #reserve}, {@link #write}, {@link #index}, {@link #publish} and {@link #seal} run under
  * the partition's write lock.
@@ -88,49 +87,6 @@ final class Segment {
         long length = Files.size(file);
         MappedRegion region = MappedRegion.open(file.toFile(), Math.max(Math.max(capacity, length), 1));
         return new Segment(dir, baseOffset, region, length, TxnIndex.onDisk(dir.resolve(fileName(baseOffset, TxnIndex.SUFFIX))));
-    }
-
-    /**
-     * Opens a sealed segment on the word of its {@code seal} (which agrees with the file's length): its size, offsets
-     * and largest timestamp come from the seal and nothing of the file is read. Its batches and index files are
-     * checked on the first use that reads them ({@link FirstUseCheck}); damage found then is reported to
-     * {@code changes} ({@link Segments.Changes#damaged}), which takes the log offline.
-     */
-    static Segment openSealed(Path dir, SegmentSeal seal, boolean offsetHoles, int indexIntervalBytes,
-                              Segments.Changes changes) throws IOException {
-        Segment segment = open(dir, seal.baseOffset(), seal.sizeInBytes());
-        segment.size = (int) seal.sizeInBytes();
-        segment.reservedUpTo = seal.sizeInBytes();
-        segment.nextOffset = seal.nextOffset();
-        segment.maxTimestamp = seal.maxTimestamp();
-        segment.offsetOfMaxTimestamp = seal.offsetOfMaxTimestamp();
-        segment.sealed = true;
-        segment.firstUse = new FirstUseCheck(segment, segment.log, segment.indexes, seal, offsetHoles,
-                indexIntervalBytes, changes, false);
-        return segment;
-    }
-
-    /**
-     * Opens a segment the cleaner wrote and the swap installed ({@code <base>.log}, forced, whole batches, offsets with
-     * holes) as a sealed segment, building its indexes from its batch headers.
-     */
-    static Segment openCleaned(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) throws IOException {
-        Path file = dir.resolve(fileName(baseOffset, ".log"));
-        long length = Files.size(file);
-        if (length > Integer.MAX_VALUE) {
-            throw new IOException("cleaned segment " + file + " has " + length + " bytes, more than a segment holds");
-        }
-        Segment segment = open(dir, baseOffset, length);
-        try {
-            if (segment.nextOffsetIfHeadersHoldTogether((int) length, true) < 0) {
-                throw new IOException("the batch headers of cleaned segment " + file + " do not hold together");
-            }
-            segment.loadTrusted((int) length, false, indexIntervalBytes, nowMs);
-        } catch (IOException | RuntimeException e) {
-            segment.release();
-            throw e;
-        }
-        return segment;
     }
 
     long baseOffset() {
@@ -251,7 +207,8 @@ final class Segment {
         }
     }
 
-    private void recordBatch(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
+    /** Indexes one batch at {@code position} and counts its timestamp (an append's {@link #index}, or a load). */
+    void recordBatch(int position, int batchSize, long batchBaseOffset, long lastOffset, long batchMaxTimestamp,
                              int indexIntervalBytes, long nowMs) {
         if (rollStartMs < 0) {
             // Age is counted from the broker's clock at the first append, not from the producer's timestamp
@@ -409,134 +366,61 @@ final class Segment {
         }
     }
 
-    // ---- loading and recovery (partition write lock held, before the log is shared) ----
+    // ---- what loading sets (partition write lock held, before the log is shared: SegmentLoad) ----
 
-    /** What {@link #recover} found: the valid end, where its batch-by-batch walk began, the next offset, what it cut. */
-    record Recovery(int validEnd, int walkedFrom, long nextOffset, long droppedBytes, String reason) {
+    MappedRegion region() {
+        return log;
     }
 
-    /**
-     * Validates the batches from the recovery point on (length, magic, CRC32C, offsets continuing), re-indexes the
-     * valid ones, and cuts the log at the first invalid one: its bytes up to the file length (or the torn batch's
-     * claimed end, on a preallocated file) are zeroed so a later append cannot be mistaken for them. With
-     * {@code offsetHoles} (a compacted log) batches may leave offsets unused.
-     *
-     * <p>The batches below {@code recoveryPoint} were forced before the checkpoint said so: when their headers hold
-     * together and end exactly at it, they are indexed from their headers alone and their CRCs are left to the
-     * background check, as a sealed segment's ({@link FirstUseCheck}, reported to {@code changes}); otherwise (or with
-     * a recovery point at or below the base offset) every batch is validated from position 0.
-     */
-    Recovery recover(long recoveryPoint, int indexIntervalBytes, long nowMs, boolean offsetHoles,
-                     Segments.Changes changes) throws IOException {
-        long limit = fileLengthAtOpen;
-        resetIndexes();
-        int from = 0;
-        long fromOffset = baseOffset;
-        if (recoveryPoint > baseOffset) {
-            BatchWalk prefix = BatchWalk.over(BatchHeader.at(log, 0, limit), limit).expectingBaseOffset(baseOffset);
-            if (offsetHoles) {
-                prefix.allowingOffsetHoles();
-            }
-            // Stops at the recovery point: no page past it is touched through the mapping.
-            while (prefix.nextOffset() < recoveryPoint && prefix.next()) {
-                BatchHeader batch = prefix.header();
-                recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                        batch.maxTimestamp(), indexIntervalBytes, nowMs);
-            }
-            if (prefix.problem() == null && prefix.nextOffset() == recoveryPoint) {
-                from = (int) prefix.validEnd();
-                fromOffset = recoveryPoint;
-                firstUse = new FirstUseCheck(this, log, indexes, new SegmentSeal(baseOffset, recoveryPoint, from,
-                        maxTimestamp, offsetOfMaxTimestamp), offsetHoles, indexIntervalBytes, changes, true);
-            } else {
-                resetIndexes();
-            }
-        }
-        TailWalk.Outcome walk = TailWalk.walk(log.channel(), logFile, from, limit, fromOffset, offsetHoles,
-                (batch, at) -> recordBatch(at, (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                        batch.maxTimestamp(), indexIntervalBytes, nowMs));
-        int position = (int) walk.validEnd();
-        long dropped = 0;
-        if (walk.problem() != null) {
-            // A file shorter than its mapping was trimmed when sealed: all of its rest is invalid. A preallocated
-            // one has zeros past the torn batch, which ends where its length says (or its header would).
-            long claimedEnd = walk.problem() == BatchWalk.Problem.TRUNCATED_HEADER ? limit
-                    : Math.min(limit, position + Math.max(walk.failedBatchSize(), HEADER_SIZE));
-            long cutEnd = fileLengthAtOpen < log.capacity() ? fileLengthAtOpen : claimedEnd;
-            dropped = Math.max(0, cutEnd - position);
-            if (dropped > 0) {
-                log.zero(position, dropped);
-            }
-        }
-        size = position;
-        nextOffset = walk.nextOffset();
-        reservedUpTo = Math.min(limit, log.capacity());
-        return new Recovery(position, from, nextOffset, dropped, walk.reason());
+    SegmentIndexes indexes() {
+        return indexes;
     }
 
-    private void resetIndexes() {
+    /** The file's length when it was opened: a preallocated active segment's is past its content. */
+    long fileLengthAtOpen() {
+        return fileLengthAtOpen;
+    }
+
+    /** Takes {@code size} bytes holding offsets up to {@code nextOffset} as the segment's content. */
+    void loaded(int size, long nextOffset, long reservedUpTo) {
+        this.size = size;
+        this.nextOffset = nextOffset;
+        this.reservedUpTo = reservedUpTo;
+    }
+
+    /** Takes what a seal says of the segment (size, offsets, largest timestamp) and marks it sealed. */
+    void loadedFromSeal(SegmentSeal seal) {
+        loaded((int) seal.sizeInBytes(), seal.nextOffset(), seal.sizeInBytes());
+        maxTimestamp = seal.maxTimestamp();
+        offsetOfMaxTimestamp = seal.offsetOfMaxTimestamp();
+        sealed = true;
+    }
+
+    /** The checks a segment taken at a seal's (or the recovery point's) word owes before and after its first use. */
+    void checkOnFirstUse(FirstUseCheck check) {
+        firstUse = check;
+    }
+
+    /** A segment loaded whole from an earlier run takes no appends. */
+    void loadedSealed() {
+        sealed = true;
+    }
+
+    /** Forgets the index entries and the timestamps (before they are rebuilt from the batch headers). */
+    void resetIndexes() {
         txnIndex.invalidate();
         indexes.clear();
+        resetTimestamps();
+    }
+
+    void resetTimestamps() {
         maxTimestamp = -1;
         offsetOfMaxTimestamp = -1;
         rollStartMs = -1;
     }
 
-    /**
-     * The offset of the batch after the last one when the batch headers in [0, end) hold together — each one
-     * whole, magic 2, its base offset continuing the previous batch, the last ending exactly at {@code end} —
-     * and -1 otherwise. Reads headers only (no CRC), so it is cheap enough for every segment the checkpoint
-     * vouches for; it keeps a file that was cut, padded or overwritten since from being walked blindly (such a
-     * walk read past the mapping and crashed the JVM). With {@code offsetHoles} offsets may be left unused.
-     */
-    long nextOffsetIfHeadersHoldTogether(int end, boolean offsetHoles) {
-        BatchWalk walk = BatchWalk.over(BatchHeader.at(log, 0, end), end).expectingBaseOffset(baseOffset);
-        if (offsetHoles) {
-            walk.allowingOffsetHoles();
-        }
-        while (walk.next()) {
-            // only the checks
-        }
-        return walk.problem() == null ? walk.nextOffset() : -1;
-    }
-
-    /**
-     * Takes a segment that an earlier run wrote completely (below the recovery point) at its file length, after
-     * {@link #nextOffsetIfHeadersHoldTogether} said its headers do, trusting the index files when they hold
-     * together and rebuilding them from the batch headers otherwise. Returns false if the indexes had to be rebuilt.
-     */
-    boolean loadTrusted(int end, boolean active, int indexIntervalBytes, long nowMs) throws IOException {
-        size = end;
-        reservedUpTo = end;
-        boolean trusted = indexes.loadIfSound(log, end, active);
-        if (!trusted) {
-            resetIndexes();
-        }
-        // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
-        maxTimestamp = -1;
-        offsetOfMaxTimestamp = -1;
-        rollStartMs = -1;
-        BatchWalk walk = BatchWalk.over(header(0), end);
-        while (walk.next()) {
-            BatchHeader batch = walk.header();
-            if (trusted) {
-                trackTimestamps(batch.baseOffset(), batch.maxTimestamp(), nowMs);
-            } else {
-                recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                        batch.maxTimestamp(), indexIntervalBytes, nowMs);
-            }
-        }
-        nextOffset = walk.batches() == 0 ? baseOffset : walk.nextOffset();
-        if (!active) {
-            sealed = true;
-            if (!trusted) {
-                indexes.sealStrictly();
-            }
-        }
-        return trusted;
-    }
-
-    private void trackTimestamps(long batchBaseOffset, long batchMaxTimestamp, long nowMs) {
+    /** Counts one batch's largest timestamp without indexing it (its index entries were loaded from the files). */
+    void trackTimestamps(long batchBaseOffset, long batchMaxTimestamp, long nowMs) {
         if (rollStartMs < 0) {
             rollStartMs = nowMs;
         }
@@ -581,7 +465,7 @@ final class Segment {
         SegmentSeal.delete(dir, baseOffset);
         Files.move(tmp, logFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Segment copy = open(dir, baseOffset, Math.max(capacity, position));
-        copy.loadTrusted(position, true, indexIntervalBytes, nowMs);
+        SegmentLoad.loadTrusted(copy, position, true, indexIntervalBytes, nowMs);
         long end = copy.nextOffset();
         copy.txnIndex.writeAll(txnIndex.entries().stream().filter(e -> e.lastOffset() < end).toList());
         return copy;
@@ -615,7 +499,19 @@ final class Segment {
         if (!deleted && !sealed) {
             log.channel().truncate(size);
             force();
-            indexes.flushToFile();
+            indexes.flushToFile(true);
+        }
+        release();
+    }
+
+    /**
+     * Closes the owner's reference at a broker's clean shutdown, after the log was forced: an active segment keeps its
+     * preallocated length (the data directory's {@link CleanShutdown} record says where its content ends) and its
+     * indexes are written, not forced (a start checks index files against the batches before using them).
+     */
+    void closeKeepingLength() throws IOException {
+        if (!deleted && !sealed) {
+            indexes.flushToFile(false);
         }
         release();
     }

@@ -167,10 +167,13 @@ final class SegmentIndexes {
         }
     }
 
-    /** Writes the heap entries to the files (an active segment's clean close), without mapping them. */
-    void flushToFile() throws IOException {
-        offsets.flushToFile();
-        times.flushToFile();
+    /**
+     * Writes the heap entries to the files (an active segment's clean close), without mapping them; forced when
+     * {@code force} (a load checks them against the batches before using them, so a lost write costs a rebuild only).
+     */
+    void flushToFile(boolean force) throws IOException {
+        offsets.flushToFile(force);
+        times.flushToFile(force);
     }
 
     void deleteFiles() throws IOException {

@@ -355,10 +355,17 @@ final class Segments {
 
     // ---- closing
 
-    /** Trims the active segment and drops the owner references (at a clean close). */
-    void closeAll() throws IOException {
+    /**
+     * Drops the owner references at a clean close: trims the active segment first, or with {@code keepLength} leaves
+     * it at its preallocated length ({@link Segment#closeKeepingLength}).
+     */
+    void closeAll(boolean keepLength) throws IOException {
         for (Segment segment : map.values()) {
-            segment.close();
+            if (keepLength) {
+                segment.closeKeepingLength();
+            } else {
+                segment.close();
+            }
         }
     }
 

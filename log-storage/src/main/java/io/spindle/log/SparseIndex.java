@@ -136,8 +136,8 @@ final class SparseIndex implements AutoCloseable {
         return v != null ? v[i] : sealed.getInt((long) i * entrySize + keyBytes);
     }
 
-    /** Writes the entries to the file (exactly count entries long) and forces it. */
-    void flushToFile() throws IOException {
+    /** Writes the entries to the file (exactly count entries long), forcing it when {@code force}. */
+    void flushToFile(boolean force) throws IOException {
         int n = count;
         ByteBuffer buffer = ByteBuffer.allocate(n * entrySize);
         for (int i = 0; i < n; i++) {
@@ -152,7 +152,9 @@ final class SparseIndex implements AutoCloseable {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             FileWrites.write(ch, buffer, 0, file);
-            ch.force(true);
+            if (force) {
+                ch.force(true);
+            }
         }
     }
 
@@ -182,7 +184,7 @@ final class SparseIndex implements AutoCloseable {
         if (sealed != null) {
             return;
         }
-        flushToFile();
+        flushToFile(true);
         if (count > 0) {
             sealed = MappedRegion.open(file.toFile(), (long) count * entrySize);
         }

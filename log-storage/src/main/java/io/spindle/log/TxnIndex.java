@@ -53,10 +53,17 @@ final class TxnIndex {
         this.state = state;
     }
 
-    /** A new, empty index file (its header written, not forced) for a new segment. */
+    /**
+     * A new, empty index file (its header written, not forced: the segment's first {@link #force} does it) for a new
+     * segment. Its descriptor is not kept: most segments never hold an aborted transaction, and one descriptor per
+     * partition fewer matters with thousands of partitions ({@link #append} opens it when one is aborted).
+     */
     static TxnIndex create(Path file) throws IOException {
         TxnIndex index = new TxnIndex(file, State.VALID);
         index.reset();
+        FileChannel open = index.channel;
+        index.channel = null;
+        open.close();
         return index;
     }
 
@@ -178,12 +185,19 @@ final class TxnIndex {
         return bytes.putInt((int) crc.getValue()).flip();
     }
 
-    /** Forces what was written since the last force. */
+    /** Forces what was written since the last force (through a descriptor opened for it if none is kept). */
     void force() throws IOException {
-        if (dirty && channel != null) {
-            channel.force(false);
-            dirty = false;
+        if (!dirty) {
+            return;
         }
+        if (channel != null) {
+            channel.force(false);
+        } else {
+            try (FileChannel forcing = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                forcing.force(false);
+            }
+        }
+        dirty = false;
     }
 
     /** Forces and closes the file: the segment takes no more appends (it is opened again if it must change). */
@@ -215,10 +229,10 @@ final class TxnIndex {
     }
 
     private void closeChannel() throws IOException {
+        dirty = false;
         if (channel != null) {
             FileChannel open = channel;
             channel = null;
-            dirty = false;
             open.close();
         }
     }

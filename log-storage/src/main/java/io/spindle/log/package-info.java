@@ -45,8 +45,8 @@
  * transaction coordinators each keep theirs through it).
  *
  * <p>Threads: appends to one log are serialized by its lock (the broker's partition writers call
- * {@code append}); one {@code spindle-flusher} thread forces logs that asked for it and completes their waiting
- * acknowledgements (group commit); readers read mapped segments without locks, holding a segment with
+ * {@code append}); up to eight flusher threads ({@code spindle-flusher}, {@code spindle-flusher-N}) force the logs
+ * that asked for it, different logs in parallel, and complete their waiting acknowledgements (group commit); readers read mapped segments without locks, holding a segment with
  * retain/release so retention, compaction or deletion cannot unmap it under them; one {@code spindle-log-scheduler}
  * thread runs retention and checkpoints; {@code log.cleaner.threads} {@code spindle-log-cleaner-N} threads compact
  * logs, taking a log's write lock only for the swap.

@@ -231,6 +231,7 @@ class LogCleanerTest {
         assertEquals(cleanedTo, managers.get(0).cleaner().cleanedOffsets().get("t-0"), "the cleaner checkpoint");
         closeAll();
 
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));   // every segment validated batch by batch
         reopened = open().get("t", 0).orElseThrow();
         assertEquals(compacted, readAll(reopened, 0), "after a recovery of every segment");
@@ -279,6 +280,7 @@ class LogCleanerTest {
         manager.cleaner().cleanOnce();
         List<String> compacted = readAll(log, 0);
         closeAll();
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));   // every segment validated batch by batch
         TopicConfig deleting = COMPACTED.with(Map.of(TopicConfig.CLEANUP_POLICY, "delete"));
         StorageSettings storage = new StorageSettings(dataDir, FlushMode.NONE, 1000, 10_000, 3_600_000,

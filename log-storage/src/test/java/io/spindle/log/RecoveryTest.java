@@ -53,6 +53,7 @@ class RecoveryTest {
 
     /** As after a crash: the checkpoint no longer vouches for the tail. */
     private void forgetCheckpoint() throws Exception {
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
     }
 
@@ -130,6 +131,7 @@ class RecoveryTest {
     @Test
     void aDamagedCheckpointMeansAFullScanNotALoss() throws Exception {
         writeThreeBatches();
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.write(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME), new byte[] {9, 9, 9});
         try (LogManager manager = open()) {
             assertEquals(7, manager.get("t", 0).orElseThrow().logEndOffset());
@@ -138,6 +140,7 @@ class RecoveryTest {
 
     /** As after a kill -9 whose last checkpoint vouched for the first {@code recoveryPoint} offsets of the segment. */
     private void checkpointAt(long recoveryPoint) throws Exception {
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         new Checkpoint(recoveryPoint, 0, false).write(dataDir.resolve("t-0"));
     }
 

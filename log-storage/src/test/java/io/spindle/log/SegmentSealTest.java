@@ -97,6 +97,7 @@ class SegmentSealTest {
             f.write(old ^ 0x55);
         }
         if (stop.equals("crash")) {
+            Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
             Files.delete(partition().resolve(Checkpoint.FILE_NAME));
         }
 
@@ -137,6 +138,7 @@ class SegmentSealTest {
         switch (snapshot) {
             case "roll" -> {
                 Files.copy(atRoll, state, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
                 Files.delete(partition().resolve(Checkpoint.FILE_NAME));
                 long offset = ProducerStateFile.read(partition(), new ProducerStateTable(),
                         new TransactionTracker(new Segments("t-0", partition())));

@@ -86,10 +86,11 @@ class SegmentsTest {
         }
         for (int i = 0; i < files.size(); i++) {
             long base = Long.parseLong(files.get(i).getFileName().toString().substring(0, 20));
-            int length = (int) Files.size(files.get(i));
             boolean last = i == files.size() - 1;
+            // The active segment keeps its preallocated length after a clean stop: the stop's record says where it ends.
+            int length = last ? (int) CleanShutdown.read(dataDir).get("t-0").activeSize() : (int) Files.size(files.get(i));
             Segment segment = Segment.open(dir, base, last ? 1000 : length);
-            segment.loadTrusted(length, last, 4096, NOW);
+            SegmentLoad.loadTrusted(segment, length, last, 4096, NOW);
             segments.add(segment);
         }
         segments.loaded(0, 90);
@@ -99,7 +100,7 @@ class SegmentsTest {
 
     @AfterEach
     void close() throws IOException {
-        segments.closeAll();
+        segments.closeAll(false);
     }
 
     private List<String> readAll() {
@@ -134,7 +135,7 @@ class SegmentsTest {
         Files.move(cleaned, first.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         int length = (int) Files.size(first.file());
         Segment segment = Segment.open(dir, first.baseOffset(), length);
-        segment.loadTrusted(length, false, 4096, NOW);
+        SegmentLoad.loadTrusted(segment, length, false, 4096, NOW);
         return segment;
     }
 

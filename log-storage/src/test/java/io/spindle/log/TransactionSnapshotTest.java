@@ -90,6 +90,7 @@ class TransactionSnapshotTest {
         }
         if (snapshot.equals("roll")) {
             Files.copy(atRoll, partition().resolve(ProducerStateFile.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
+            Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
             Files.delete(partition().resolve(Checkpoint.FILE_NAME));
         }
 
@@ -166,6 +167,7 @@ class TransactionSnapshotTest {
         // nothing after the first run's end.
         Files.copy(snapshotAtClose, partition().resolve(ProducerStateFile.FILE_NAME),
                 StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.delete(partition().resolve(Checkpoint.FILE_NAME));
 
         PartitionLog reopened = open();

@@ -230,6 +230,7 @@ class TruncationTest {
         List<String> written = fill(log);
         log.truncateTo(48);
         closeAll();
+        Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
         Files.delete(partitionDir().resolve(Checkpoint.FILE_NAME));
 
         PartitionLog reopened = open();

@@ -1,7 +1,5 @@
 package io.spindle.perf;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import picocli.CommandLine;
@@ -9,8 +7,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Where the perf commands that start brokers in child JVMs take them from: the Spindle jar and Kafka's jars
- * ({@code --spindle-jar}, {@code --kafka-lib}, a picocli mixin), the JVM that runs them, and a scratch directory;
- * with the default of each when it is not given. Also the bounds checks those commands share.
+ * ({@code --spindle-jar}, {@code --kafka-lib}, a picocli mixin) and the JVM that runs them, with the default of each
+ * when it is not given. Also the bounds checks those commands share. Their scratch directory is {@link WorkDir}.
  */
 final class BrokerSources {
     @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
@@ -29,19 +27,14 @@ final class BrokerSources {
         return kafkaLib != null ? kafkaLib : defaultKafkaLib(spindleJar());
     }
 
-    /** Both brokers' jars, this JVM and {@code workDir} (a new temp dir named {@code tempPrefix}... if null). */
-    Compare.Setup setup(Path workDir, String tempPrefix) throws IOException {
-        return new Compare.Setup(java(), spindleJar(), kafkaLib(), workDir(workDir, tempPrefix));
+    /** Both brokers' jars, this JVM and the scratch directory {@code work}. */
+    Compare.Setup setup(Path work) {
+        return new Compare.Setup(java(), spindleJar(), kafkaLib(), work);
     }
 
     /** The java launcher of the running JVM, which starts the child brokers and tools. */
     static Path java() {
         return Paths.get(System.getProperty("java.home"), "bin", "java");
-    }
-
-    /** {@code given}, else a new temp dir whose name starts with {@code tempPrefix}. */
-    static Path workDir(Path given, String tempPrefix) throws IOException {
-        return given != null ? given : Files.createTempDirectory(tempPrefix);
     }
 
     /** Throws a usage error naming {@code option} unless {@code value} is at least {@code min}. */

@@ -46,22 +46,15 @@ final class CompactRun {
         PRODUCE_DROP("  drop of the produce rate during the clean", "%"),
         CLEAN_UNDER_LOAD_SECONDS("time to compact, beside that producer", "s");
 
-        private final String label;
-        private final String unit;
+        private final Caption caption;
 
         Figure(String label, String unit) {
-            this.label = label;
-            this.unit = unit;
+            caption = new Caption(label, unit);
         }
 
         @Override
-        public String label() {
-            return label;
-        }
-
-        @Override
-        public String unit() {
-            return unit;
+        public Caption caption() {
+            return caption;
         }
     }
 

@@ -3,7 +3,10 @@ package io.spindle.perf;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Properties;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -15,15 +18,58 @@ import org.apache.kafka.common.TopicPartition;
  * Consumer catch-up: one kafka-clients consumer assigned every partition of a topic reads it from the beginning
  * as fast as it can. It reads {@code records} records, or with 0 everything up to the end offsets it finds when it
  * starts (the last stable offsets with {@code isolation} read_committed, which skips aborted records). The latency
- * recorded is how long each poll that returned records took.
+ * recorded is how long each poll that returned records took. Beside that, {@link #catchUp} tells whether the client
+ * or the broker set the pace: the consumer's own fetch metrics ({@link FetchMetrics}) and the CPU time this JVM (the
+ * consumer) and the broker's process used over the run.
  */
 public final class ConsumeRun {
     private ConsumeRun() {
     }
 
+    /**
+     * A catch-up's figures: its throughput and poll latency, how the consumer fetched, and user+sys CPU seconds over
+     * the run of this JVM and of {@code brokerPid} (NaN when the broker's process is not known).
+     */
+    record CatchUp(RunResult result, FetchMetrics fetches, double consumerCpuSeconds, OptionalLong brokerPid,
+                   double brokerCpuSeconds) {
+        /** The line beside the result's summary. */
+        String summary() {
+            String broker;
+            if (brokerPid.isEmpty()) {
+                broker = "broker not found on this machine";
+            } else if (brokerPid.getAsLong() == ProcessHandle.current().pid()) {
+                broker = "the broker runs in this JVM";
+            } else {
+                broker = String.format(Locale.ROOT, "broker (pid %d) %.2f s", brokerPid.getAsLong(), brokerCpuSeconds);
+            }
+            return String.format(Locale.ROOT, "%s: %s; CPU over the run: this JVM (the consumer) %.2f s, %s",
+                    result.workload(), fetches.summary(), consumerCpuSeconds, broker);
+        }
+
+        /** The result's JSON with the fetch figures and the CPU times added. */
+        Json json() {
+            return result.json().put("fetch", fetches.json()).put("cpu", new Json()
+                    .put("consumerSeconds", consumerCpuSeconds)
+                    .put("brokerPid", brokerPid.isPresent() ? brokerPid.getAsLong() : null)
+                    .put("brokerSeconds", brokerCpuSeconds));
+        }
+    }
+
+    /** The catch-up's throughput and poll latency (see the class comment). */
     public static RunResult run(Workload workload, long records, Duration timeout) {
+        return catchUp(workload, records, timeout, OptionalLong.empty()).result();
+    }
+
+    /**
+     * The catch-up with its fetch metrics and CPU times; {@code brokerPid}, when given, is the broker's process on
+     * this machine. The consumer's metric window is the timeout, so its averages cover the whole run.
+     */
+    static CatchUp catchUp(Workload workload, long records, Duration timeout, OptionalLong brokerPid) {
         Histogram polls = RunResult.newHistogram();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(workload.consumerProperties())) {
+        Properties properties = workload.consumerProperties();
+        properties.put(FetchMetrics.WINDOW_CONFIG, Math.max(30_000, timeout.toMillis()));
+        long self = ProcessHandle.current().pid();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties)) {
             List<TopicPartition> partitions = partitions(consumer, workload);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -32,6 +78,8 @@ public final class ConsumeRun {
             Map<TopicPartition, Long> end = records == 0 ? consumer.endOffsets(partitions) : Map.of();
             long count = 0;
             long bytes = 0;
+            double consumerCpu = ProcessMemory.cpuSeconds(self);
+            double brokerCpu = brokerPid.isPresent() ? ProcessMemory.cpuSeconds(brokerPid.getAsLong()) : Double.NaN;
             long start = System.nanoTime();
             long deadline = start + timeout.toNanos();
             while (records > 0 ? count < records : !reached(consumer, end)) {
@@ -51,7 +99,16 @@ public final class ConsumeRun {
                     bytes += record.serializedValueSize();
                 }
             }
-            return new RunResult("consume", count, bytes, System.nanoTime() - start, polls);
+            RunResult result = new RunResult("consume", count, bytes, System.nanoTime() - start, polls);
+            consumerCpu = ProcessMemory.cpuSeconds(self) - consumerCpu;
+            if (brokerPid.isPresent()) {
+                double after = ProcessMemory.cpuSeconds(brokerPid.getAsLong());
+                brokerCpu = after < 0 || brokerCpu < 0 ? Double.NaN : after - brokerCpu; // -1: the broker ended
+            }
+            // The client records a fetch's size and record count once a poll finds that fetch drained, so the last
+            // fetch of the run (and a run's only one) would be left out of fetch-size-avg and records-per-request-avg.
+            consumer.poll(Duration.ZERO);
+            return new CatchUp(result, FetchMetrics.of(consumer, result.seconds()), consumerCpu, brokerPid, brokerCpu);
         }
     }
 

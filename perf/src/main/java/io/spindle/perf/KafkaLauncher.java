@@ -106,10 +106,26 @@ final class KafkaLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot run the Kafka storage tool: " + String.join(" ", format), e);
         }
+        return launch(java, kafkaLib, dir, port);
+    }
+
+    /**
+     * Starts kafka.Kafka again on the log directory and server.properties that an earlier {@link #start} left in
+     * {@code dir} (same ports), without formatting: a restart on the data it holds.
+     */
+    static BrokerProcess restart(Path java, Path kafkaLib, Path dir, int port) {
+        if (!Files.isRegularFile(dir.resolve("server.properties"))) {
+            throw new PerfException("No server.properties in " + dir + ": start Kafka there once before restarting it");
+        }
+        return launch(java, kafkaLib, dir, port);
+    }
+
+    private static BrokerProcess launch(Path java, Path kafkaLib, Path dir, int port) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmOptions());
-        command.addAll(List.of("-cp", classpath, "kafka.Kafka", config.toString()));
+        command.addAll(List.of("-cp", kafkaLib.toAbsolutePath() + "/*", "kafka.Kafka",
+                dir.resolve("server.properties").toString()));
         return BrokerProcess.start(NAME, command, dir, port, dir.resolve("kafka.out"));
     }
 }

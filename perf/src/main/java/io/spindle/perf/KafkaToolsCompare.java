@@ -62,13 +62,11 @@ final class KafkaToolsCompare {
         FSYNC_P50("machine: fdatasync after 64 KiB append, p50", "ms", false),
         FSYNC_P99("machine: fdatasync after 64 KiB append, p99", "ms", false);
 
-        final String label;
-        final String unit;
+        final Caption caption;
         final boolean higherIsBetter;
 
         Metric(String label, String unit, boolean higherIsBetter) {
-            this.label = label;
-            this.unit = unit;
+            this.caption = new Caption(label, unit);
             this.higherIsBetter = higherIsBetter;
         }
 
@@ -296,7 +294,7 @@ final class KafkaToolsCompare {
         for (Map.Entry<Metric, Double> e : round1.entrySet()) {
             figures.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
                     .computeIfAbsent(broker, k -> new ArrayList<>()).add(e.getValue());
-            out.printf(Locale.ROOT, "  %-55s %12.2f %s%n", e.getKey().label, e.getValue(), e.getKey().unit);
+            out.println(e.getKey().caption.line(55, e.getValue()));
             json.put(e.getKey().key(), e.getValue());
         }
         out.println(json);
@@ -330,7 +328,7 @@ final class KafkaToolsCompare {
                 fsyncP99.get(SpindleLauncher.NAME), fsyncP50.get(KafkaLauncher.NAME), fsyncP99.get(KafkaLauncher.NAME)) : "";
         for (Map.Entry<Metric, Map<String, List<Double>>> e : figures.entrySet()) {
             Metric metric = e.getKey();
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-62s", metric.label + " (" + metric.unit + ")"));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-62s", metric.caption.heading()));
             Json one = new Json();
             for (String broker : brokers) {
                 double median = Stats.median(e.getValue().getOrDefault(broker, List.of()));

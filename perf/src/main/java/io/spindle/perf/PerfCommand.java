@@ -5,9 +5,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
             PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
-            PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class})
+            PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class,
+            ScaleCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -143,7 +147,8 @@ public final class PerfCommand implements Callable<Integer> {
     }
 
     @Command(name = "consume", sortOptions = false,
-            description = "Reads a topic from the beginning (catch-up) and reports records/s, MB/s and poll latency.")
+            description = "Reads a topic from the beginning (catch-up) and reports records/s, MB/s, poll latency, the"
+                    + " consumer's fetch metrics and the CPU time of the consumer and the broker.")
     static final class Consume implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -167,13 +172,20 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "read_uncommitted or read_committed (default: ${DEFAULT-VALUE}).")
         String isolation;
 
+        @Option(names = "--broker-pid", paramLabel = "PID", description = "The broker's process on this machine, whose"
+                + " CPU time over the run is printed. Default: the process listening on the --bootstrap port, if this"
+                + " user can see it.")
+        Long brokerPid;
+
         @Override
         public Integer call() {
             Workload workload = Workload.defaults(bootstrap, topic, 1).withIsolation(isolation);
-            RunResult result = ConsumeRun.run(workload, records, Durations.parse(timeout));
+            OptionalLong broker = brokerPid != null ? OptionalLong.of(brokerPid) : PortOwner.of(bootstrap);
+            ConsumeRun.CatchUp catchUp = ConsumeRun.catchUp(workload, records, Durations.parse(timeout), broker);
             PrintWriter out = spec.commandLine().getOut();
-            out.println(result.summary());
-            out.println(result.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
+            out.println(catchUp.result().summary());
+            out.println(catchUp.summary());
+            out.println(catchUp.json().put("parameters", new Json().put("bootstrap", bootstrap).put("topic", topic)
                     .put("isolation", isolation)));
             out.flush();
             return CommandLine.ExitCode.OK;
@@ -203,15 +215,17 @@ public final class PerfCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "compare", sortOptions = false,
+    @Command(name = "compare", sortOptions = false, resourceBundle = "io.spindle.perf.OptionTexts$Compare",
             description = "Starts Spindle and Apache Kafka 4.4.0 (KRaft, one node, -Xmx1g) in child JVMs in turn, runs the"
                     + " same workloads against each for --rounds rounds, and prints medians and Spindle/Kafka ratios.")
     static final class CompareCommand implements Callable<Integer> {
+        static final String ALL_WORKLOADS = "produce-1k-1p,produce-1k-6p,produce-100b-1p,consume,transactions,e2e";
+
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Spindle then Kafka (default: ${DEFAULT-VALUE}).")
-        int rounds;
+        @Mixin
+        Rounds rounds;
 
         @Option(names = "--large-records", paramLabel = "N", defaultValue = "300000",
                 description = "1 KiB records per produce run (default: ${DEFAULT-VALUE}).")
@@ -234,25 +248,39 @@ public final class PerfCommand implements Callable<Integer> {
                         + " JIT has compiled its hot paths (default: ${DEFAULT-VALUE}).")
         int warmupPasses;
 
+        @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = ALL_WORKLOADS,
+                description = "Which workloads to run, comma-separated (default: all, ${DEFAULT-VALUE}); consume needs"
+                        + " produce-1k-1p, whose topic it reads.")
+        List<String> workloads;
+
         @Mixin
         BrokerSources sources;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Override
         public Integer call() throws Exception {
-            BrokerSources.requireAtLeast(spec.commandLine(), "--rounds", rounds, 1);
+            int roundCount = rounds.count();
             BrokerSources.requireAtLeast(spec.commandLine(), "--warmup-passes", warmupPasses, 0);
             Compare.Plan defaults = Compare.Plan.defaults();
-            Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
-                    defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
-            new Compare(plan, sources.setup(workDir, "spindle-compare-"), spec.commandLine().getOut()).run();
+            Compare.Plan plan;
+            try {
+                Set<Compare.Part> parts = EnumSet.noneOf(Compare.Part.class);
+                for (String name : workloads) {
+                    parts.add(Compare.Part.named(name.trim()));
+                }
+                plan = new Compare.Plan(roundCount, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
+                        defaults.e2eWarmup(), warmupPasses, defaults.idleSettle(), parts);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--workloads: " + e.getMessage());
+            }
+            new Compare(plan, sources.setup(workDir.resolve("spindle-compare-")), spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }
 
-    @Command(name = "kafka-tools", sortOptions = false,
+    @Command(name = "kafka-tools", sortOptions = false, resourceBundle = "io.spindle.perf.OptionTexts$KafkaTools",
             description = "Measures Spindle and Apache Kafka 4.4.0 (each started as compare starts it, in turn, for --rounds"
                     + " rounds) with Kafka's own perf tools: ProducerPerformance (kafka-producer-perf-test) with payloads"
                     + " from a file, ConsumerPerformance and EndToEndLatency, each in a child JVM; prints their figures per"
@@ -261,8 +289,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Spindle then Kafka (default: ${DEFAULT-VALUE}).")
-        int rounds;
+        @Mixin
+        Rounds rounds;
 
         @Option(names = "--large-records", paramLabel = "N", defaultValue = "200000",
                 description = "1 KiB records per ProducerPerformance run; ConsumerPerformance reads as many (default: ${DEFAULT-VALUE}).")
@@ -295,13 +323,13 @@ public final class PerfCommand implements Callable<Integer> {
                 description = "The kafka-tools jar's directory. Default: kafka-tools beside the Kafka lib (perf/target/kafka-tools).")
         Path kafkaToolsLib;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space: brokers' data, tool output. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            int roundCount = rounds.count();
             if (largeRecords < 1 || smallRecords < 1 || e2eRecords < 1) {
                 throw new CommandLine.ParameterException(command, "--large-records, --small-records and --e2e-records must be"
                         + " at least 1, not " + largeRecords + ", " + smallRecords + ", " + e2eRecords);
@@ -319,9 +347,9 @@ public final class PerfCommand implements Callable<Integer> {
             Path jar = sources.spindleJar();
             Path lib = sources.kafkaLib();
             Path tools = kafkaToolsLib != null ? kafkaToolsLib : defaultKafkaToolsLib(lib);
-            Path work = BrokerSources.workDir(workDir, "spindle-kafka-tools-");
+            Path work = workDir.resolve("spindle-kafka-tools-");
             Path java = BrokerSources.java();
-            KafkaToolsCompare.Plan plan = new KafkaToolsCompare.Plan(rounds, largeRecords, smallRecords, e2eRecords,
+            KafkaToolsCompare.Plan plan = new KafkaToolsCompare.Plan(roundCount, largeRecords, smallRecords, e2eRecords,
                     warmupPasses, names, bootstrap);
             new KafkaToolsCompare(plan, new KafkaToolsCompare.Setup(java, jar, lib, tools, work), command.getOut()).run();
             return CommandLine.ExitCode.OK;
@@ -342,8 +370,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
-        int rounds;
+        @Mixin
+        Rounds rounds;
 
         @Option(names = "--bytes", paramLabel = "SIZE", defaultValue = "1g",
                 description = "Value bytes written to each compacted topic: 256m, 1g (default: ${DEFAULT-VALUE}).")
@@ -380,13 +408,13 @@ public final class PerfCommand implements Callable<Integer> {
         @Mixin
         BrokerSources sources;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            int roundCount = rounds.count();
             BrokerSources.requireAtLeast(command, "--backoff-ms", backoffMs, 0);
             CompactCompare.Plan plan;
             try {
@@ -396,11 +424,11 @@ public final class PerfCommand implements Callable<Integer> {
                 }
                 CompactRun.Plan run = new CompactRun.Plan(ByteSize.parse(bytes), recordSize, keyPercent, (int) segment,
                         Durations.parse(loadWindow), Durations.parse(timeout));
-                plan = new CompactCompare.Plan(rounds, run, ByteSize.parse(dedupeBuffer), backoffMs);
+                plan = new CompactCompare.Plan(roundCount, run, ByteSize.parse(dedupeBuffer), backoffMs);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
-            new CompactCompare(plan, sources.setup(workDir, "spindle-compact-"), command.getOut()).run();
+            new CompactCompare(plan, sources.setup(workDir.resolve("spindle-compact-")), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }
@@ -414,8 +442,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
-        int rounds;
+        @Mixin
+        Rounds rounds;
 
         @Option(names = "--records", paramLabel = "N", defaultValue = "300000",
                 description = "1 KiB records each catch-up reads (default: ${DEFAULT-VALUE}).")
@@ -440,13 +468,13 @@ public final class PerfCommand implements Callable<Integer> {
         @Mixin
         BrokerSources sources;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            int roundCount = rounds.count();
             ShareRun.Plan plan;
             try {
                 plan = new ShareRun.Plan(records, slowRecords, Durations.parse(handleTime), consumers,
@@ -454,7 +482,7 @@ public final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
-            new ShareCompare(rounds, plan, sources.setup(workDir, "spindle-share-"), command.getOut()).run();
+            new ShareCompare(roundCount, plan, sources.setup(workDir.resolve("spindle-share-")), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }
@@ -468,8 +496,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each Kafka then Spindle (default: ${DEFAULT-VALUE}).")
-        int rounds;
+        @Mixin
+        Rounds rounds;
 
         @Option(names = "--records", paramLabel = "N", defaultValue = "300000",
                 description = "1 KiB records per producer run (default: ${DEFAULT-VALUE}).")
@@ -486,25 +514,25 @@ public final class PerfCommand implements Callable<Integer> {
         @Mixin
         BrokerSources sources;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for both brokers' data. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Override
         public Integer call() throws Exception {
             CommandLine command = spec.commandLine();
-            BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
+            int roundCount = rounds.count();
             TxnCompare.Plan plan;
             try {
                 plan = new TxnCompare.Plan(records, transactionVersion, warmupPasses);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command, e.getMessage());
             }
-            new TxnCompare(rounds, plan, sources.setup(workDir, "spindle-txn-"), command.getOut()).run();
+            new TxnCompare(roundCount, plan, sources.setup(workDir.resolve("spindle-txn-")), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }
     }
 
-    @Command(name = "start", sortOptions = false,
+    @Command(name = "start", sortOptions = false, resourceBundle = "io.spindle.perf.OptionTexts$Start",
             description = "Starts a Spindle broker in a child JVM --starts times, as compare does, and prints each start's time"
                     + " to ready (a Metadata request answered) and their median.")
     static final class StartCommand implements Callable<Integer> {
@@ -520,8 +548,8 @@ public final class PerfCommand implements Callable<Integer> {
         @Option(names = "--spindle-jar", paramLabel = "JAR", description = "Default: the running spindle.jar, else cli/target/spindle.jar.")
         Path spindleJar;
 
-        @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for the data directories. Default: a new temp dir.")
-        Path workDir;
+        @Mixin
+        WorkDir workDir;
 
         @Option(names = "--data-dir", paramLabel = "DIR", description = "Start every broker on this data directory and"
                 + " what it holds (e.g. one filled by spindle perf produce) instead of a new empty one per start.")
@@ -539,7 +567,7 @@ public final class PerfCommand implements Callable<Integer> {
             }
             BrokerSources.requireAtLeast(spec.commandLine(), "--starts", starts, 1);
             Path jar = spindleJar != null ? spindleJar : BrokerSources.defaultSpindleJar();
-            Path work = BrokerSources.workDir(workDir, "spindle-start-");
+            Path work = workDir.resolve("spindle-start-");
             Path java = BrokerSources.java();
             PrintWriter out = spec.commandLine().getOut();
             Path archive = noArchive ? null : SpindleLauncher.trainArchive(java, jar, work, out);

@@ -54,22 +54,15 @@ final class ShareRun {
         SLOW_CONSUMER_GROUP("slow tasks, consumer group: time to handle all", "s"),
         SLOW_SPEEDUP("  consumer group's time / share group's", "x");
 
-        private final String label;
-        private final String unit;
+        private final Caption caption;
 
         Figure(String label, String unit) {
-            this.label = label;
-            this.unit = unit;
+            caption = new Caption(label, unit);
         }
 
         @Override
-        public String label() {
-            return label;
-        }
-
-        @Override
-        public String unit() {
-            return unit;
+        public Caption caption() {
+            return caption;
         }
     }
 

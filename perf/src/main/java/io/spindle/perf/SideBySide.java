@@ -22,11 +22,15 @@ import java.util.Map;
  * @param <F> the figures the benchmark measures, each with a label and a unit
  */
 final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
-    /** A figure of one broker run, printed as "label value unit". */
+    /** A figure of one broker run (an enum constant), printed by its caption; its JSON key is its name in lower case. */
     interface Figure {
-        String label();
+        Caption caption();
 
-        String unit();
+        String name();
+
+        default String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** One measurement against a running, ready broker whose directory is {@code dir}. */
@@ -96,8 +100,8 @@ final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
         for (Map.Entry<F, Double> e : measured.entrySet()) {
             figures.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
                     .computeIfAbsent(broker, k -> new ArrayList<>()).add(e.getValue());
-            out.printf(Locale.ROOT, "  %-50s %12.2f %s%n", e.getKey().label(), e.getValue(), e.getKey().unit());
-            json.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue());
+            out.println(e.getKey().caption().line(50, e.getValue()));
+            json.put(e.getKey().key(), e.getValue());
         }
         fsyncs.computeIfAbsent(broker, k -> new ArrayList<>()).add(fsync);
         out.println(json.put("fdatasyncP50Ms", fsync[0]).put("fdatasyncP99Ms", fsync[1]));
@@ -113,9 +117,8 @@ final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
             double kafka = Stats.median(e.getValue().getOrDefault(KafkaLauncher.NAME, List.of()));
             double spindle = Stats.median(e.getValue().getOrDefault(SpindleLauncher.NAME, List.of()));
             medians.put(e.getKey(), new double[] {kafka, spindle});
-            out.printf(Locale.ROOT, "  %-50s %12.2f %12.2f%n", e.getKey().label() + " (" + e.getKey().unit() + ")",
-                    kafka, spindle);
-            json.put(e.getKey().name().toLowerCase(Locale.ROOT), new Json().put("kafka", kafka).put("spindle", spindle));
+            out.printf(Locale.ROOT, "  %-50s %12.2f %12.2f%n", e.getKey().caption().heading(), kafka, spindle);
+            json.put(e.getKey().key(), new Json().put("kafka", kafka).put("spindle", spindle));
         }
         for (String broker : ORDER) {
             List<double[]> probes = fsyncs.getOrDefault(broker, List.of());

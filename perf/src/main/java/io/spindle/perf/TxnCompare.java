@@ -38,22 +38,15 @@ final class TxnCompare {
         END_1000("  per txn of 1000: EndTxn round trip, p50", "ms"),
         READ_COMMITTED("read_committed catch-up of the 100 records/txn topic", "records/s");
 
-        private final String label;
-        private final String unit;
+        private final Caption caption;
 
         Figure(String label, String unit) {
-            this.label = label;
-            this.unit = unit;
+            caption = new Caption(label, unit);
         }
 
         @Override
-        public String label() {
-            return label;
-        }
-
-        @Override
-        public String unit() {
-            return unit;
+        public Caption caption() {
+            return caption;
         }
     }
 
@@ -104,8 +97,8 @@ final class TxnCompare {
             double[] kafkaSpindle = medians.get(figure);
             double ratio = Stats.ratio(kafkaSpindle[1], kafkaSpindle[0]);
             met &= ratio >= TARGET;
-            out.printf(Locale.ROOT, "  %s, Spindle/Kafka: %.2f (target >= %.1f)%n", figure.label(), ratio, TARGET);
-            json.put(figure.name().toLowerCase(Locale.ROOT) + "Ratio", ratio);
+            out.printf(Locale.ROOT, "  %s, Spindle/Kafka: %.2f (target >= %.1f)%n", figure.caption().label(), ratio, TARGET);
+            json.put(figure.key() + "Ratio", ratio);
         }
         out.println(json.put("transactionVersion", plan.transactionVersion()).put("met", met));
         out.flush();

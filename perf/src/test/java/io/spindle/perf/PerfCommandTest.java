@@ -64,6 +64,22 @@ class PerfCommandTest {
     }
 
     @Test
+    void theSharedRoundsAndWorkDirOptionsKeepEachCommandsOwnHelpText() {
+        String compare = String.join("\n", perf("compare", "--help").lines());
+        String share = String.join("\n", perf("share", "--help").lines());
+        String tools = String.join("\n", perf("kafka-tools", "--help").lines());
+        String start = String.join("\n", perf("start", "--help").lines());
+
+        assertTrue(compare.contains("Rounds, each Spindle then Kafka (default: 3).")
+                && compare.contains("Scratch space for both brokers' data."), compare);
+        assertTrue(share.contains("Rounds, each Kafka then Spindle (default: 3).")
+                && share.contains("Scratch space for both brokers' data."), share);
+        assertTrue(tools.contains("Rounds, each Spindle then Kafka (default: 3).")
+                && tools.contains("Scratch space: brokers' data, tool output."), tools);
+        assertTrue(start.contains("Scratch space for the data directories.") && !start.contains("--rounds"), start);
+    }
+
+    @Test
     void produceSendsExactlyTheRequestedRecordsAndEndsWithOneJsonLine() throws Exception {
         Run run = perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "produce-exact", "--records", "2500",
                 "--record-size", "200", "--partitions", "3", "--keys", "random:10", "--acks", "all");
@@ -87,6 +103,25 @@ class PerfCommandTest {
 
         assertEquals(0, run.status(), run.err());
         assertTrue(run.json().startsWith("{\"workload\":\"consume\",\"records\":1500,\"bytes\":150000,"), run.json());
+    }
+
+    @Test
+    void consumePrintsTheConsumersFetchMetricsAndTheCpuTimeOfTheBrokerItFoundListening() {
+        assertEquals(0, perf("produce", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-fetches", "--records",
+                "1500", "--record-size", "100").status());
+
+        Run run = perf("consume", "--bootstrap", broker.bootstrapServers(), "--topic", "consume-fetches");
+
+        assertEquals(0, run.status(), run.err());
+        assertEquals(3, run.lines().size(), "a summary, the fetch and CPU line and a JSON line: " + run.lines());
+        String fetchLine = run.lines().get(1);
+        assertTrue(fetchLine.startsWith("consume: fetches ") && fetchLine.contains("records per fetch")
+                && fetchLine.contains("the broker runs in this JVM"), fetchLine);
+        assertHasFields(run.json(), "fetchRate", "fetchLatencyAvgMs", "fetchSizeAvg", "recordsPerRequestAvg",
+                "consumerSeconds", "brokerSeconds");
+        assertTrue(!run.json().contains("\"recordsPerRequestAvg\":null") && !run.json().contains("\"fetchRate\":0,"),
+                "the consumer fetched: " + run.json());
+        assertTrue(run.json().contains("\"brokerPid\":" + ProcessHandle.current().pid() + ","), run.json());
     }
 
     @Test

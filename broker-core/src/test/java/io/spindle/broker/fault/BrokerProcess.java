@@ -135,6 +135,17 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: a clean stop; waits until the process has exited. */
+    void stop() throws InterruptedException {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("broker pid " + process.pid() + " did not stop within 60 s of SIGTERM");
+        }
+    }
+
     boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -36,6 +36,19 @@ interface Crash {
         };
     }
 
+    /**
+     * A clean stop (SIGTERM), then a power cut right after it (only what the stop forced survives), then a start: the
+     * stop's one record vouches for the logs, and must vouch for nothing that was not forced.
+     */
+    static Crash cleanStopThenPowerLoss(BrokerProcess broker, CrashFs disk) {
+        return () -> {
+            broker.stop();
+            disk.powerCut();
+            disk.mount();
+            broker.start();
+        };
+    }
+
     /** What a fault test does to a broker in a child JVM (not started yet) while {@code crash} strikes it. */
     interface Scenario {
         void run(BrokerProcess broker, Crash crash) throws Exception;

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -22,7 +23,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidRecordStateException;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,5 +114,90 @@ class ShareGroupConfigsTest {
         Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
         assertEquals("20000", config.get("share.record.lock.duration.ms").value());
         assertEquals(20000, broker.broker().shareCoordinator().settingsFor("kept").recordLockDurationMs());
+    }
+
+    @Test
+    void groupsRecordLockLimitCapsTheRecordsInFlightInAPartition() throws Exception {
+        set("capped", "share.auto.offset.reset", "earliest");
+        set("capped", "share.partition.max.record.locks", "100");
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 250; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, 0, null, new byte[] {(byte) i}));
+            }
+        }
+        try (KafkaShareConsumer<byte[], byte[]> consumer = broker.shareConsumer("capped",
+                Map.of("share.acknowledgement.mode", "explicit", "max.poll.records", 500))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<Long> first = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> first.add(record.offset()));
+                return !first.isEmpty();
+            });
+            assertEquals(100, first.size(), "the window holds 100 records: " + first);
+            assertEquals(99L, first.get(first.size() - 1));
+            assertEquals(100, broker.broker().shareCoordinator().settingsFor("capped").maxRecordLocks());
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, "capped");
+        assertEquals("100", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                .get("share.partition.max.record.locks").value());
+        ExecutionException above = assertThrows(ExecutionException.class,
+                () -> set("capped", "share.partition.max.record.locks", "5000"));
+        assertInstanceOf(InvalidConfigurationException.class, above.getCause());
+        assertTrue(above.getCause().getMessage().contains("group.share.max.partition.max.record.locks"),
+                above.getCause().getMessage());
+    }
+
+    /** The result of acknowledging the group's first record with RENEW, as the client's commitSync reports it. */
+    private Optional<KafkaException> renewFirstRecord(String group) throws Exception {
+        set(group, "share.auto.offset.reset", "earliest");
+        try (KafkaShareConsumer<byte[], byte[]> consumer = broker.shareConsumer(group,
+                Map.of("share.acknowledgement.mode", "explicit"))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return !records.isEmpty();
+            });
+            consumer.acknowledge(records.get(0), AcknowledgeType.RENEW);
+            Map<TopicIdPartition, Optional<KafkaException>> result = consumer.commitSync();
+            assertEquals(1, result.size(), result.toString());
+            return result.values().iterator().next();
+        }
+    }
+
+    @Test
+    void renewAcknowledgementIsRefusedWithInvalidRecordStateWhenTheGroupDisablesIt() throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>(TOPIC, 0, null, new byte[] {1}));
+        }
+        assertEquals(Optional.empty(), renewFirstRecord("renewing"));
+        set("strict", "share.renew.acknowledge.enable", "false");
+        KafkaException refused = renewFirstRecord("strict").orElseThrow();
+        assertInstanceOf(InvalidRecordStateException.class, refused);
+    }
+
+    @Test
+    void groupThatSetsByDurationStartsAtTheFirstRecordThatRecent() throws Exception {
+        set("recent", "share.auto.offset.reset", "by_duration:PT1H");
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (long age : List.of(3 * 3_600_000L, 2 * 3_600_000L, 60_000L, 0L)) {
+                producer.send(new ProducerRecord<>(TOPIC, 0, now - age, null, new byte[] {1}));
+            }
+        }
+        try (KafkaShareConsumer<byte[], byte[]> consumer = broker.shareConsumer("recent",
+                Map.of("share.acknowledgement.mode", "explicit"))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<Long> offsets = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    offsets.add(record.offset());
+                    consumer.acknowledge(record, AcknowledgeType.ACCEPT);
+                }
+                consumer.commitSync();
+                return offsets.size() >= 2;
+            });
+            assertEquals(List.of(2L, 3L), offsets, "the records of the last hour only");
+        }
     }
 }
