@@ -156,12 +156,9 @@ final class TxnIndex {
 
     /**
      * Replaces the file with one holding {@code kept}, forced, by a rename of a temporary file (the caller forces the
-     * directory): for a segment the cleaner rewrote, a truncation cut, or a recovery rebuilt. A file that already holds
-     * exactly those bytes (most often the header alone: nothing was aborted) is only forced and kept: a start after a
-     * kill -9 rebuilds the index of every recovered active segment, and the temporary file, its fsync and the rename
-     * were half of that start's time with 5,000 partitions. Returns whether a new file took the old one's place.
+     * directory): for a segment the cleaner rewrote or a truncation cut.
      */
-    boolean writeAll(List<AbortedTransaction> kept) throws IOException {
+    void writeAll(List<AbortedTransaction> kept) throws IOException {
         closeChannel();
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         ByteBuffer all = ByteBuffer.allocate(HEADER_SIZE + kept.size() * ENTRY_SIZE).putInt(MAGIC).putInt(VERSION);
@@ -169,14 +166,6 @@ final class TxnIndex {
             all.put(encode(entry));
         }
         all.flip();
-        if (holdsExactly(all)) {
-            try (FileChannel forcing = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                forcing.force(false);
-            }
-            entries = List.copyOf(kept);
-            state = State.VALID;
-            return false;
-        }
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             FileWrites.write(out, all, 0, tmp);
@@ -185,15 +174,6 @@ final class TxnIndex {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         entries = List.copyOf(kept);
         state = State.VALID;
-        return true;
-    }
-
-    private boolean holdsExactly(ByteBuffer expected) throws IOException {
-        try {
-            return ByteBuffer.wrap(Files.readAllBytes(file)).equals(expected);
-        } catch (NoSuchFileException e) {
-            return false;
-        }
     }
 
     private static ByteBuffer encode(AbortedTransaction entry) {
