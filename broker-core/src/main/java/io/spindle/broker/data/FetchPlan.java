@@ -76,7 +76,8 @@ final class FetchPlan {
     }
 
     /** Resolves the topics of a request (by name, or by id from version 13) to partitions. Reads no data. */
-    static FetchPlan resolve(FetchRequest request, short version, Topics registry, Partitions held) {
+    static FetchPlan resolve(FetchRequest request, short version, Topics registry, Partitions held,
+                             MissingPartitions missing) {
         List<TopicFetch> topics = new ArrayList<>();
         for (FetchTopic topic : request.data().topics()) {
             String name = topic.topic();
@@ -101,7 +102,7 @@ final class FetchPlan {
                     } else if (fenced != null) {
                         error = fenced;     // the client's metadata names another leader epoch
                     } else {
-                        error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                        error = missing.errorFor(name, partition.partition());
                     }
                 }
                 partitions.add(new PartitionFetch(partition.partition(), partition.fetchOffset(),

@@ -1,7 +1,7 @@
 package io.spindle.broker.group;
 
 import io.spindle.broker.ApiHandler;
-import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
@@ -9,10 +9,11 @@ import io.spindle.config.GroupSettings;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The group APIs of the broker: FindCoordinator (this broker coordinates every group), the classic group
+ * The group APIs of the broker: FindCoordinator (the {@link CoordinatorLocator} names the coordinator), the classic group
  * protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete),
  * group administration (ListGroups, DescribeGroups, DeleteGroups) and KIP-848's ConsumerGroupHeartbeat and
  * ConsumerGroupDescribe. The handlers only translate: topic ids to names and back, and the differences between
@@ -29,20 +30,14 @@ public final class GroupHandlers implements AutoCloseable {
     private final GroupCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
-    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
-                         Clock clock) {
-        this(settings, topics, partitions, node, clock, OtherGroups.NONE);
-    }
-
     /** @param others groups another coordinator keeps (share groups), for ListGroups and DeleteGroups */
-    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
-                         Clock clock, OtherGroups others) {
+    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions,
+                         CoordinatorLocator coordinators, Clock clock, OtherGroups others) {
         PartitionLog offsetsLog = InternalTopics.stateLog(topics, partitions, GroupCoordinator.OFFSETS_TOPIC,
                 settings.offsetsSegmentBytes(), "group state");
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
-        this.handlers = List.of(
-                new FindCoordinatorHandler(node),
+        List<ApiHandler> coordinated = List.of(
                 new JoinGroupHandler(coordinator, others),
                 new SyncGroupHandler(coordinator),
                 new HeartbeatHandler(coordinator),
@@ -50,11 +45,17 @@ public final class GroupHandlers implements AutoCloseable {
                 new OffsetCommitHandler(coordinator, ids),
                 new OffsetFetchHandler(coordinator, ids),
                 new OffsetDeleteHandler(coordinator),
-                new ListGroupsHandler(coordinator, others),
                 new DescribeGroupsHandler(coordinator),
                 new DeleteGroupsHandler(coordinator, others),
                 new ConsumerGroupHeartbeatHandler(coordinator, others),
                 new ConsumerGroupDescribeHandler(coordinator));
+        List<ApiHandler> all = new ArrayList<>();
+        all.add(new FindCoordinatorHandler(coordinators));
+        all.add(new ListGroupsHandler(coordinator, others));     // every broker lists the groups it coordinates
+        for (ApiHandler handler : coordinated) {
+            all.add(new CoordinatorGate(handler, coordinators::groupCoordinator, coordinators::nodeId));
+        }
+        this.handlers = List.copyOf(all);
     }
 
     /** Adds the consumer-group meters to {@code metrics}, refreshed before each scrape. */
