@@ -3,11 +3,13 @@ package io.spindle.broker;
 import io.spindle.broker.admin.AlterConfigsHandler;
 import io.spindle.broker.admin.ApiVersionsHandler;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.CombinedGroupConfigs;
 import io.spindle.broker.admin.CreatePartitionsHandler;
 import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
 import io.spindle.broker.data.DataPathHandlers;
@@ -151,9 +153,10 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
+            GroupConfigs groupConfigs = new CombinedGroupConfigs(List.of(groups.configs(), shares.configs()));
+            handlers.add(new DescribeConfigsHandler(topics, config, groupConfigs));
             handlers.add(new AlterConfigsHandler(topics, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, shares.configs()));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, groupConfigs));
             handlers.add(new DescribeClusterHandler(node));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));

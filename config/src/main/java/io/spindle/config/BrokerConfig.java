@@ -171,11 +171,12 @@ public final class BrokerConfig {
                     + "(Kafka's default is 3000; a single broker has no start-up storm to gather, so 0).");
     static final ConfigKey<Integer> GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
             GROUP_CONSUMER_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
-            "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group.");
+            "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group; within "
+                    + "group.consumer.min/max.session.timeout.ms. A group may set its own (consumer.session.timeout.ms).");
     static final ConfigKey<Integer> GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
             GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
             "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds; below "
-                    + "group.consumer.session.timeout.ms.");
+                    + "group.consumer.session.timeout.ms and within group.consumer.min/max.heartbeat.interval.ms.");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -281,7 +282,8 @@ public final class BrokerConfig {
                 GROUP_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_INITIAL_REBALANCE_DELAY_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values), OFFSETS_TOPIC_SEGMENT_BYTES_KEY.valueIn(values),
-                OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values)));
+                OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values), ConsumerGroupKeys.ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values),
+                ConsumerGroupKeys.limits(values)));
         this.shares = section(() -> ShareBrokerKeys.settings(values));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
@@ -592,6 +594,7 @@ public final class BrokerConfig {
                 TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
+        keys.addAll(ConsumerGroupKeys.ALL);
         keys.addAll(ShareBrokerKeys.ALL);
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
