@@ -12,7 +12,10 @@ import io.spindle.broker.admin.DescribeConfigsHandler;
 import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
+import io.spindle.broker.cluster.LocalAuthority;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.data.DataPathHandlers;
+import io.spindle.broker.data.ProducerIdAllocator;
 import io.spindle.broker.group.GroupHandlers;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.broker.meta.DataDirLock;
@@ -69,6 +72,7 @@ public final class SpindleBroker implements AutoCloseable {
     private GroupHandlers groups;
     private ShareHandlers shares;
     private TransactionHandlers transactions;
+    private MetadataAuthority authority;
     private final KafkaListener listener;
     private final String advertisedHost;
     private final BrokerMetrics metrics;
@@ -118,6 +122,7 @@ public final class SpindleBroker implements AutoCloseable {
         GroupHandlers groups = null;
         ShareHandlers shares = null;
         TransactionHandlers transactions = null;
+        MetadataAuthority authority = null;
         try {
             // Before recovery, so that a readiness probe sees 503 rather than a refused connection meanwhile.
             if (config.metricsPort() >= 0) {
@@ -130,10 +135,11 @@ public final class SpindleBroker implements AutoCloseable {
             metrics.bind(partitions);
             topics.attach(logs);
             adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
-            dataPath = new DataPathHandlers(config, topics, partitions, dataDir, clock);
             String host = config.advertisedHost();
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
+            authority = new LocalAuthority(topics, partitions, node, ProducerIdAllocator.open(dataDir));
+            dataPath = new DataPathHandlers(config, topics, partitions, authority.producerIds(), clock);
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
             // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
             AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
@@ -149,15 +155,15 @@ public final class SpindleBroker implements AutoCloseable {
                     dataPath.markers(), groups.coordinator(), clock);
             dataPath.attach(transactions.coordinator());
             handlers.addAll(transactions.handlers());
-            handlers.add(new MetadataHandler(topics, partitions, config, node, adminExecutor));
-            handlers.add(new CreateTopicsHandler(topics, config, adminExecutor));
-            handlers.add(new DeleteTopicsHandler(topics, adminExecutor));
-            handlers.add(new CreatePartitionsHandler(topics, config, adminExecutor));
+            handlers.add(new MetadataHandler(topics, authority, config, node, adminExecutor));
+            handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
+            handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
+            handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));
             GroupConfigs groupConfigs = new CombinedGroupConfigs(List.of(groups.configs(), shares.configs()));
             handlers.add(new DescribeConfigsHandler(topics, config, groupConfigs));
-            handlers.add(new AlterConfigsHandler(topics, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, adminExecutor, groupConfigs));
-            handlers.add(new DescribeClusterHandler(node));
+            handlers.add(new AlterConfigsHandler(authority, adminExecutor));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, groupConfigs));
+            handlers.add(new DescribeClusterHandler(node, authority));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
@@ -165,6 +171,7 @@ public final class SpindleBroker implements AutoCloseable {
             port.bound(listener.address().getPort());
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
+            broker.authority = authority;
             broker.groups = groups;
             broker.shares = shares;
             broker.transactions = transactions;
@@ -178,6 +185,9 @@ public final class SpindleBroker implements AutoCloseable {
             logs.startSealedSegmentCheck();
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
+            if (authority != null) {
+                authority.close();
+            }
             if (transactions != null) {
                 transactions.close();
             }
@@ -290,6 +300,7 @@ public final class SpindleBroker implements AutoCloseable {
         }
         closed = true;
         readiness.stopping();
+        authority.close();      // first: in a cluster, fencing sends clients to the other brokers
         listener.close(DRAIN_ON_CLOSE);
         transactions.close();
         groups.close();

@@ -4,6 +4,7 @@ import io.spindle.broker.MetadataProbe;
 import io.spindle.broker.SpindleBroker;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.config.BrokerConfig;
+import io.spindle.config.ClusterSettings;
 import io.spindle.config.ConfigException;
 import io.spindle.config.FlushMode;
 import java.io.PrintWriter;
@@ -58,6 +59,15 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "N", description = "Sets listener.port: the Kafka port; 0 picks a free one.")
     Integer port;
 
+    @Option(names = "--node-id", paramLabel = "N", description = "Sets node.id: this broker's id in its cluster.")
+    Integer nodeId;
+
+    @Option(names = "--cluster", paramLabel = "ID@HOST:PORT,...",
+            description = {"Sets controller.quorum.voters: the voters of the cluster's metadata quorum, each its node id "
+                    + "and its Raft port (not its Kafka port), e.g. 1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194.",
+                "Every broker of the cluster is given the same list; --node-id must be one of them."})
+    String cluster;
+
     /**
      * For bin/spindle's class-data-sharing training run: start, answer one Metadata request from this process
      * (so that the archive also holds what serving a first request loads), print the start line, stop.
@@ -76,6 +86,7 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        checkClusterFlags();
         BrokerConfig config = BrokerConfig.load(configFile, environment, overrides());
         PrintWriter out = spec.commandLine().getOut();
         // Armed before the broker starts: a SIGTERM during start-up then stops it right after it is up.
@@ -136,7 +147,35 @@ final class BrokerCommand implements Callable<Integer> {
         if (port != null) {
             overrides.put(BrokerConfig.LISTENER_PORT, Integer.toString(port));
         }
+        if (nodeId != null) {
+            overrides.put(ClusterSettings.NODE_ID, Integer.toString(nodeId));
+        }
+        if (cluster != null) {
+            overrides.put(ClusterSettings.QUORUM_VOTERS, cluster);
+        }
         return overrides;
+    }
+
+    /**
+     * The two cluster flags' own mistakes, caught before anything is loaded: a malformed voter entry, and a
+     * {@code --node-id} that is not among the {@code --cluster} voters. The broker's configuration checks the same
+     * of the settings however they are given; these errors name the flags the user typed.
+     */
+    private void checkClusterFlags() {
+        if (cluster == null) {
+            return;
+        }
+        List<ClusterSettings.Voter> voters;
+        try {
+            voters = ClusterSettings.parseVoters(cluster, null);
+        } catch (ConfigException e) {
+            throw new ConfigException(ClusterSettings.QUORUM_VOTERS, "--cluster: " + e.getMessage(), e);
+        }
+        if (nodeId != null && voters.stream().noneMatch(voter -> voter.id() == nodeId)) {
+            throw new ConfigException(ClusterSettings.NODE_ID, "--node-id " + nodeId + " is not one of the voters of "
+                    + "--cluster " + cluster + " (their ids: " + String.join(", ",
+                    voters.stream().map(voter -> Integer.toString(voter.id())).toList()) + ")");
+        }
     }
 
     /** The help's list of every setting: its name, default and documentation, wrapped to 80 columns. */

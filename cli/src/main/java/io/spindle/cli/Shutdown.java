@@ -73,6 +73,11 @@ final class Shutdown {
         requested.await();
     }
 
+    /** Blocks until a stop is requested or {@code timeout} has passed; whether it was requested. */
+    boolean awaitRequest(Duration timeout) throws InterruptedException {
+        return requested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** The command has stopped (or never started): releases a JVM shutdown waiting in the hook. */
     void finish() {
         finished.countDown();

@@ -92,6 +92,8 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("txn", new TxnCommand());
         commandLine.addSubcommand("queue", new CommandLine(new QueueCommand())
                 .addSubcommand("consume", new QueueCommand.Consume(shutdown)));
+        commandLine.addSubcommand("cluster", new CommandLine(new ClusterCommand())
+                .addSubcommand("up", new ClusterCommand.Up(shutdown)));
         commandLine.addSubcommand("completion", new CompletionCommand());
     }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -154,6 +155,43 @@ class BrokerCommandTest {
         List<String> errors = lines(err);
         assertEquals(1, errors.size(), "stderr: " + errors);
         assertTrue(errors.get(0).contains("--port") && errors.get(0).contains("ninety"), errors.get(0));
+    }
+
+    @Test
+    void nodeIdFlagSetsTheIdTheBrokerReportsToClients() throws Exception {
+        Future<Integer> status = startBroker(Map.of(), "broker", "--node-id", "7", "--port", "0",
+                "--set", "metrics.port=-1", "--data-dir", dataDir().toString());
+        Matcher started = awaitStartLine(status);
+
+        try (Admin admin = ClusterUpCommandTest.admin(started.group(2) + ":" + started.group(3))) {
+            assertEquals(7, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next().id());
+        }
+    }
+
+    @Test
+    void malformedClusterEntryIsOneLineNamingTheFlagAndTheEntry() {
+        int status = commandLine(Map.of()).execute("broker", "--node-id", "1",
+                "--cluster", "1@127.0.0.1:9192,2@127.0.0.1", "--data-dir", dataDir().toString());
+
+        assertEquals(2, status);
+        List<String> errors = lines(err);
+        assertEquals(1, errors.size(), "stderr: " + errors);
+        assertTrue(errors.get(0).startsWith("spindle broker: --cluster: ")
+                && errors.get(0).contains("entry '2@127.0.0.1' is not id@host:port"), errors.get(0));
+        assertTrue(Files.notExists(dataDir()), "the broker started despite the bad flag");
+    }
+
+    @Test
+    void nodeIdNotAmongTheClusterVotersIsOneLineNamingBoth() {
+        int status = commandLine(Map.of()).execute("broker", "--node-id", "4",
+                "--cluster", "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194", "--data-dir", dataDir().toString());
+
+        assertEquals(2, status);
+        List<String> errors = lines(err);
+        assertEquals(1, errors.size(), "stderr: " + errors);
+        assertTrue(errors.get(0).startsWith("spindle broker: --node-id 4 is not one of the voters of --cluster "
+                + "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194 (their ids: 1, 2, 3)"), errors.get(0));
+        assertTrue(Files.notExists(dataDir()), "the broker started despite the bad flag");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,7 +38,7 @@ import java.util.function.Supplier;
  *
  * <p>Each module takes its own section, built and validated once here: {@link #storage()} (log-storage),
  * {@link #groups()} (consumer-groups), {@link #transactions()} (transactions), {@link #listener()} (the network
- * listener). A rule between two settings
+ * listener), {@link #cluster()} (the metadata quorum, only with {@code controller.quorum.voters}). A rule between two settings
  * of a section (the group heartbeat interval below the session timeout, ...) is checked when the configuration
  * is loaded, and its error names the setting and its source like any other bad value.
  *
@@ -50,6 +51,7 @@ public final class BrokerConfig {
     public static final String ADVERTISED_HOST = "advertised.host";
     public static final String ADVERTISED_PORT = "advertised.port";
     public static final String NODE_ID = "node.id";
+    public static final String BROKER_RACK = "broker.rack";
     public static final String FLUSH_MODE = "flush.mode";
     public static final String FLUSH_INTERVAL_MS = "flush.interval.ms";
     public static final String FLUSH_INTERVAL_MESSAGES = "flush.interval.messages";
@@ -70,6 +72,7 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_SESSION_TIMEOUT_MS = "group.share.session.timeout.ms";
     public static final String GROUP_SHARE_HEARTBEAT_INTERVAL_MS = "group.share.heartbeat.interval.ms";
     public static final String GROUP_SHARE_AUTO_OFFSET_RESET = "group.share.auto.offset.reset";
+    public static final String GROUP_SHARE_ISOLATION_LEVEL = "group.share.isolation.level";
     public static final String GROUP_SHARE_MAX_SHARE_SESSIONS = "group.share.max.share.sessions";
     public static final String GROUP_SHARE_DEAD_LETTER_TOPIC = "group.share.dead.letter.topic";
     public static final String GROUP_SHARE_REDELIVERY_BACKOFF_MS = "group.share.redelivery.backoff.ms";
@@ -83,6 +86,8 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS = "group.share.max.record.lock.duration.ms";
     public static final String GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT = "group.share.min.delivery.count.limit";
     public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
+    public static final String GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS = "group.share.min.partition.max.record.locks";
+    public static final String GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS = "group.share.max.partition.max.record.locks";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -259,6 +264,8 @@ public final class BrokerConfig {
     private final String advertisedHost;
     private final int advertisedPort;
     private final int nodeId;
+    private final Optional<ClusterSettings> cluster;
+    private final Optional<String> rack;
     private final int numPartitions;
     private final boolean autoCreateTopicsEnable;
     private final int metricsPort;
@@ -295,6 +302,8 @@ public final class BrokerConfig {
         this.advertisedHost = advertised.isEmpty() ? listener.host() : advertised;
         this.advertisedPort = ADVERTISED_PORT_KEY.valueIn(values);
         this.nodeId = NODE_ID_KEY.valueIn(values);
+        this.cluster = section(() -> ClusterBrokerKeys.settings(values, nodeId));
+        this.rack = ClusterBrokerKeys.rack(values);
         this.numPartitions = NUM_PARTITIONS_KEY.valueIn(values);
         this.autoCreateTopicsEnable = AUTO_CREATE_TOPICS_ENABLE_KEY.valueIn(values);
         this.metricsPort = METRICS_PORT_KEY.valueIn(values);
@@ -415,6 +424,19 @@ public final class BrokerConfig {
 
     public int nodeId() {
         return nodeId;
+    }
+
+    /**
+     * The metadata quorum this broker is a member of ({@code controller.quorum.voters} and the {@code broker.*}
+     * session keys, with {@link #nodeId()}), or empty for a single broker: the default, which starts no quorum.
+     */
+    public Optional<ClusterSettings> cluster() {
+        return cluster;
+    }
+
+    /** {@code broker.rack}, empty when unset. */
+    public Optional<String> rack() {
+        return rack;
     }
 
     /** {@code storage().flushMode()}. */
@@ -596,6 +618,7 @@ public final class BrokerConfig {
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         keys.addAll(ConsumerGroupKeys.ALL);
         keys.addAll(ShareBrokerKeys.ALL);
+        keys.addAll(ClusterBrokerKeys.ALL);
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {
             ConfigKey<?> topic = TopicConfig.KEYS.get(topicKey);

@@ -11,8 +11,9 @@ import java.util.Set;
 /**
  * The metadata quorum's settings (module metadata): which node this broker is, who the quorum's voters are and how
  * long a broker may go without a heartbeat before the quorum fences it. Its keys are defined here and parsed by
- * {@link #fromProperties}; they are not yet among {@link BrokerConfig}'s keys, since a broker does not start a
- * quorum yet (a single broker, the default, has no voters). Units: milliseconds.
+ * {@link #fromProperties}; they are also among {@link BrokerConfig}'s keys, whose {@link BrokerConfig#cluster()} is
+ * this section when {@code controller.quorum.voters} is set (a single broker, the default, has no voters). Units:
+ * milliseconds.
  *
  * <p>Voters are written as Kafka's {@code controller.quorum.voters}: {@code id@host:port} separated by commas,
  * e.g. {@code 1@127.0.0.1:9191,2@127.0.0.1:9192,3@127.0.0.1:9193}; the address is the member's Raft port, not its

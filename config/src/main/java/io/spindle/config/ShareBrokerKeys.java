@@ -20,7 +20,8 @@ final class ShareBrokerKeys {
     static final ConfigKey<Integer> GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY = new ConfigKey<>(
             BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, ValueType.intBetween(100, 10_000), 2_000,
             "The most records a share group keeps in flight per partition (from the oldest record not yet "
-                    + "acknowledged to the newest acquired); past it no new records are acquired.");
+                    + "acknowledged to the newest acquired); past it no new records are acquired; within "
+                    + "group.share.min/max.partition.max.record.locks.");
     static final ConfigKey<Integer> GROUP_SHARE_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
             BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
             "A share-group member silent this long, in milliseconds, is removed from its group and its acquired "
@@ -33,6 +34,11 @@ final class ShareBrokerKeys {
             BrokerConfig.GROUP_SHARE_AUTO_OFFSET_RESET, ShareAutoOffsetReset.valueType(), ShareAutoOffsetReset.LATEST,
             "Where a share group starts in a partition it has no state for: latest (the high watermark when the group "
                     + "first fetches it, Kafka's default of share.auto.offset.reset) or earliest (the log start).");
+    static final ConfigKey<ShareIsolationLevel> GROUP_SHARE_ISOLATION_LEVEL_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_ISOLATION_LEVEL, ShareIsolationLevel.valueType(), ShareIsolationLevel.READ_UNCOMMITTED,
+            "Spindle's: which records of transactional producers share groups deliver: read_uncommitted (all of them, "
+                    + "Kafka's default of share.isolation.level) or read_committed (committed ones only, below the last "
+                    + "stable offset; records of aborted transactions are archived undelivered).");
     static final ConfigKey<Integer> GROUP_SHARE_MAX_SHARE_SESSIONS_KEY = new ConfigKey<>(
             BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, ValueType.intAtLeast(1), 2_000,
             "The most share sessions the broker keeps (one per share consumer fetching from it); a consumer opening "
@@ -80,8 +86,18 @@ final class ShareBrokerKeys {
             BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, ValueType.intBetween(5, 25), 10,
             "The highest delivery count limit group.share.delivery.count.limit and a share group's "
                     + "share.delivery.count.limit may set (Kafka's default and bounds).");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS, ValueType.intBetween(100, 2_000), 100,
+            "The lowest record lock limit per partition that group.share.partition.max.record.locks and a share "
+                    + "group's share.partition.max.record.locks may set (Kafka's default and bounds).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS, ValueType.intBetween(2_000, 10_000), 4_000,
+            "The highest record lock limit per partition that group.share.partition.max.record.locks and a share "
+                    + "group's share.partition.max.record.locks may set (Kafka's default and bounds).");
 
-    static final List<ConfigKey<?>> ALL = List.of(GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY, GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, GROUP_SHARE_MAX_SIZE_KEY, GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY);
+    static final List<ConfigKey<?>> ALL = List.of(GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY, GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, GROUP_SHARE_MAX_SIZE_KEY, GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY,
+            GROUP_SHARE_ISOLATION_LEVEL_KEY, GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY,
+            GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY);
 
     private ShareBrokerKeys() {
     }
@@ -94,7 +110,7 @@ final class ShareBrokerKeys {
                 GROUP_SHARE_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
                 GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
                 GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
-                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values),
+                GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values), GROUP_SHARE_ISOLATION_LEVEL_KEY.valueIn(values),
                 new ShareGroupLimits(GROUP_SHARE_MAX_SIZE_KEY.valueIn(values),
                         GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                         GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values),
@@ -103,6 +119,8 @@ final class ShareBrokerKeys {
                         GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY.valueIn(values),
                         GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY.valueIn(values),
                         GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
-                        GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.valueIn(values)));
+                        GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values)));
     }
 }

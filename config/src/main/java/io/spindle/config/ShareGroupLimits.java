@@ -16,13 +16,16 @@ package io.spindle.config;
  * @param maxRecordLockDurationMs group.share.max.record.lock.duration.ms
  * @param minDeliveryCountLimit   group.share.min.delivery.count.limit
  * @param maxDeliveryCountLimit   group.share.max.delivery.count.limit
+ * @param minPartitionMaxRecordLocks group.share.min.partition.max.record.locks
+ * @param maxPartitionMaxRecordLocks group.share.max.partition.max.record.locks
  */
 public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSessionTimeoutMs, int minHeartbeatIntervalMs,
                                int maxHeartbeatIntervalMs, int minRecordLockDurationMs, int maxRecordLockDurationMs,
-                               int minDeliveryCountLimit, int maxDeliveryCountLimit) {
+                               int minDeliveryCountLimit, int maxDeliveryCountLimit, int minPartitionMaxRecordLocks,
+                               int maxPartitionMaxRecordLocks) {
     /** The widest limits the keys allow: for settings built by hand (tests) rather than from a configuration. */
     public static final ShareGroupLimits WIDEST = new ShareGroupLimits(1_000, 1, Integer.MAX_VALUE, 1,
-            Integer.MAX_VALUE, 100, 3_600_000, 2, 25);
+            Integer.MAX_VALUE, 100, 3_600_000, 2, 25, 100, 10_000);
 
     /** @throws ConfigException naming the first setting whose value is not allowed, or a maximum below its minimum */
     public ShareGroupLimits {
@@ -35,6 +38,8 @@ public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSess
         ShareBrokerKeys.GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY.check(maxRecordLockDurationMs);
         ShareBrokerKeys.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.check(minDeliveryCountLimit);
         ShareBrokerKeys.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.check(maxDeliveryCountLimit);
+        ShareBrokerKeys.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY.check(minPartitionMaxRecordLocks);
+        ShareBrokerKeys.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY.check(maxPartitionMaxRecordLocks);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, maxSessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, minSessionTimeoutMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS, maxHeartbeatIntervalMs,
@@ -43,6 +48,7 @@ public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSess
                 BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, minRecordLockDurationMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, maxDeliveryCountLimit,
                 BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, minDeliveryCountLimit);
+        // The keys' own ranges meet at 2000, so the maximum cannot fall below the minimum.
     }
 
     /** Checks {@code value} of setting {@code key} (broker setting or group config) against [min, max]. */

@@ -16,7 +16,8 @@ import java.util.Set;
  * @param deliveryCountLimit    group.share.delivery.count.limit: a record delivered this many times and released or
  *                              timed out again is archived, never delivered again
  * @param maxRecordLocks        group.share.partition.max.record.locks: most records in a share-partition's in-flight
- *                              window (between the oldest record not yet acknowledged and the newest acquired)
+ *                              window (between the oldest record not yet acknowledged and the newest acquired); within
+ *                              group.share.min/max.partition.max.record.locks
  * @param sessionTimeoutMs      group.share.session.timeout.ms: a share-group member silent this long is removed and
  *                              its acquired records released
  * @param heartbeatIntervalMs   group.share.heartbeat.interval.ms: the interval members are told to heartbeat at;
@@ -31,6 +32,9 @@ import java.util.Set;
  *                              after its first delivery waits before it may be acquired again; doubled per later
  *                              delivery; 0 turns the backoff off
  * @param redeliveryBackoffMaxMs group.share.redelivery.backoff.max.ms (Spindle's): the longest of those waits
+ * @param isolationLevel        group.share.isolation.level (Spindle's broker-wide default of Kafka's group config
+ *                              share.isolation.level): whether share groups deliver records of aborted and open
+ *                              transactions
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
  *                              heartbeat interval, lock duration and delivery count limit lie within them, and
  *                              max.share.sessions is at least max.size (as Kafka requires)
@@ -38,7 +42,7 @@ import java.util.Set;
 public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, int maxRecordLocks, int sessionTimeoutMs,
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
-                            ShareGroupLimits limits) {
+                            ShareIsolationLevel isolationLevel, ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -49,6 +53,10 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public static final String SHARE_HEARTBEAT_INTERVAL_MS = "share.heartbeat.interval.ms";
     /** Group config (Kafka's name): overrides group.share.auto.offset.reset for one share group. */
     public static final String SHARE_AUTO_OFFSET_RESET = "share.auto.offset.reset";
+    /** Group config (Kafka's name): overrides group.share.partition.max.record.locks for one share group. */
+    public static final String SHARE_PARTITION_MAX_RECORD_LOCKS = "share.partition.max.record.locks";
+    /** Group config (Kafka's name): overrides group.share.isolation.level for one share group. */
+    public static final String SHARE_ISOLATION_LEVEL = "share.isolation.level";
     /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
     public static final String DEAD_LETTER_TOPIC = "spindle.share.dead.letter.topic";
     /** Group config (Spindle's): overrides group.share.redelivery.backoff.ms for one share group. */
@@ -72,6 +80,13 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             + "its session timeout."),
             ShareBrokerKeys.GROUP_SHARE_AUTO_OFFSET_RESET_KEY.renamed(SHARE_AUTO_OFFSET_RESET,
                     "Where this share group starts in a partition it has no state for: latest or earliest."),
+            ShareBrokerKeys.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY.renamed(SHARE_PARTITION_MAX_RECORD_LOCKS,
+                    "The most records this share group keeps in flight per partition; past it no new records are "
+                            + "acquired."),
+            ShareBrokerKeys.GROUP_SHARE_ISOLATION_LEVEL_KEY.renamed(SHARE_ISOLATION_LEVEL,
+                    "Which records of transactional producers this share group delivers: read_uncommitted (all) or "
+                            + "read_committed (committed ones only; records of aborted transactions are archived "
+                            + "undelivered)."),
             ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
                     "Where this share group copies a record it rejects or that reaches the delivery count limit, "
                             + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
@@ -94,10 +109,12 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.check(deadLetterTopic);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
+        ShareBrokerKeys.GROUP_SHARE_ISOLATION_LEVEL_KEY.check(isolationLevel);
         checkSessionAndHeartbeat(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, limits);
         checkLockAndLimit(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, recordLockDurationMs,
                 BrokerConfig.GROUP_SHARE_DELIVERY_COUNT_LIMIT, deliveryCountLimit, limits);
+        checkRecordLocks(BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, maxRecordLocks, limits);
         if (maxShareSessions < limits.maxSize()) {
             throw ConfigException.invalidValue(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS, "configuration "
                             + ConfigException.quote(BrokerConfig.GROUP_SHARE_MAX_SHARE_SESSIONS),
@@ -119,7 +136,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -150,6 +167,13 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareGroupLimits.within(limitKey, limit, limits.minDeliveryCountLimit(),
                 BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, limits.maxDeliveryCountLimit(),
                 BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT);
+    }
+
+    /** The record lock limit, named by {@code key}, within group.share.min/max.partition.max.record.locks. */
+    private static void checkRecordLocks(String key, int maxRecordLocks, ShareGroupLimits limits) {
+        ShareGroupLimits.within(key, maxRecordLocks, limits.minPartitionMaxRecordLocks(),
+                BrokerConfig.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS, limits.maxPartitionMaxRecordLocks(),
+                BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS);
     }
 
     /** The dead-letter topic of a record of {@code topic}, or null when none is set. */
@@ -193,6 +217,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         String deadLetters = deadLetterTopic;
         int backoff = redeliveryBackoffMs;
         int backoffMax = redeliveryBackoffMaxMs;
+        int locks = maxRecordLocks;
+        ShareIsolationLevel isolation = isolationLevel;
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
@@ -203,13 +229,16 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case DEAD_LETTER_TOPIC -> deadLetters = (String) value;
                 case REDELIVERY_BACKOFF_MS -> backoff = (Integer) value;
                 case REDELIVERY_BACKOFF_MAX_MS -> backoffMax = (Integer) value;
+                case SHARE_PARTITION_MAX_RECORD_LOCKS -> locks = (Integer) value;
+                case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
         checkLockAndLimit(SHARE_RECORD_LOCK_DURATION_MS, lock, SHARE_DELIVERY_COUNT_LIMIT, limit, limits);
         checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
-        return new ShareSettings(lock, limit, maxRecordLocks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, limits);
+        checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
+        return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
+                deadLetters, backoff, backoffMax, isolation, limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -220,6 +249,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(SHARE_SESSION_TIMEOUT_MS, Integer.toString(sessionTimeoutMs));
         values.put(SHARE_HEARTBEAT_INTERVAL_MS, Integer.toString(heartbeatIntervalMs));
         values.put(SHARE_AUTO_OFFSET_RESET, autoOffsetReset.configName());
+        values.put(SHARE_PARTITION_MAX_RECORD_LOCKS, Integer.toString(maxRecordLocks));
+        values.put(SHARE_ISOLATION_LEVEL, isolationLevel.configName());
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));

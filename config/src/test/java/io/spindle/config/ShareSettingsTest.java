@@ -18,7 +18,50 @@ class ShareSettingsTest {
         assertEquals(2_000, settings.maxRecordLocks());
         assertEquals(ShareAutoOffsetReset.LATEST, settings.autoOffsetReset());
         assertEquals(2_000, settings.maxShareSessions());
-        assertEquals(new ShareGroupLimits(200, 45_000, 60_000, 5_000, 15_000, 15_000, 60_000, 2, 10), settings.limits());
+        assertEquals(ShareIsolationLevel.READ_UNCOMMITTED, settings.isolationLevel());
+        assertEquals(new ShareGroupLimits(200, 45_000, 60_000, 5_000, 15_000, 15_000, 60_000, 2, 10, 100, 4_000),
+                settings.limits());
+    }
+
+    @Test
+    void isolationLevelGroupConfigTakesKafkasTwoValuesAndRefusesOthersNamingIt() {
+        ShareSettings committed = ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_ISOLATION_LEVEL, "read_committed"));
+        assertEquals(ShareIsolationLevel.READ_COMMITTED, committed.isolationLevel());
+        assertEquals("read_committed", committed.groupConfigValues().get(ShareSettings.SHARE_ISOLATION_LEVEL));
+        assertEquals("read_uncommitted", ShareSettings.defaults().groupConfigValues().get(ShareSettings.SHARE_ISOLATION_LEVEL));
+        ConfigException bad = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_ISOLATION_LEVEL, "serializable")));
+        assertEquals(ShareSettings.SHARE_ISOLATION_LEVEL, bad.key(), bad.getMessage());
+        assertTrue(bad.getMessage().contains("read_committed"), bad.getMessage());
+    }
+
+    @Test
+    void recordLocksGroupConfigLiesWithinTheBrokersMinAndMaxPartitionRecordLocks() {
+        assertEquals(150, ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_PARTITION_MAX_RECORD_LOCKS, "150")).maxRecordLocks());
+        for (String bad : List.of("99", "4001")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                    Map.of(ShareSettings.SHARE_PARTITION_MAX_RECORD_LOCKS, bad)));
+            assertEquals(ShareSettings.SHARE_PARTITION_MAX_RECORD_LOCKS, e.key(), e.getMessage());
+        }
+        ConfigException aboveMax = assertThrows(ConfigException.class, () -> ShareSettings.defaults().withGroupConfigs(
+                Map.of(ShareSettings.SHARE_PARTITION_MAX_RECORD_LOCKS, "4001")));
+        assertTrue(aboveMax.getMessage().contains(BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS),
+                aboveMax.getMessage());
+    }
+
+    @Test
+    void brokerRecordLocksOutsideItsMinAndMaxIsRefusedNamingItAndTheBound() {
+        ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
+                BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, "5000")));
+        assertEquals(BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, e.key(), e.getMessage());
+        assertTrue(e.getMessage().contains(BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS), e.getMessage());
+        assertEquals(5_000, BrokerConfig.of(Map.of(BrokerConfig.GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS, "5000",
+                BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS, "6000")).shares().maxRecordLocks());
+        ConfigException minKey = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
+                BrokerConfig.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS, "2001")));
+        assertEquals(BrokerConfig.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS, minKey.key(), minKey.getMessage());
     }
 
     @Test

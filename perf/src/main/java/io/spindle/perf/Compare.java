@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * and stops it. Per round and broker it prints one line per figure and one JSON line; at the end the medians, the
  * Spindle/Kafka ratios and whether each target is met, and a JSON line of those.
  *
- * <p>A round 0 against Spindle, whose figures are dropped, warms up the client first. In each round the produce
+ * <p>{@link Plan#parts} chooses the workloads (all by default). A round 0 against Spindle, whose figures are dropped, warms up the client first. In each round the produce
  * and catch-up workloads run {@link Plan#warmupPasses} times on topics of their own before the measured pass.
  * Workloads, in order: 1 KiB records acks=all to 1 partition and to 6
  * partitions; 100-byte records acks=all to 1 partition; catch-up consumption of the 1-partition 1 KiB topic;
@@ -45,6 +47,7 @@ public final class Compare {
         PRODUCE_1K_6P("produce 1 KiB acks=all, 6 partitions", "records/s", true, 1.5),
         PRODUCE_100B_1P("produce 100 B acks=all, 1 partition", "records/s", true, 1.5),
         PRODUCE_1K_1P_P99("produce 1 KiB 1 partition, send-to-ack p99", "ms", false, Double.NaN),
+        PRODUCE_1K_6P_P99("produce 1 KiB 6 partitions, send-to-ack p99", "ms", false, Double.NaN),
         CONSUME_1K("consumer catch-up, 1 KiB records", "records/s", true, 1.5),
         TXN_PRODUCE_100("transactional produce 1 KiB, 100 records/txn", "records/s", true, 1.5),
         TXN_PRODUCE_1000("transactional produce 1 KiB, 1000 records/txn", "records/s", true, 1.5),
@@ -97,10 +100,54 @@ public final class Compare {
      *                     broker is measured as it serves after its first seconds, not while it compiles
      */
     public record Plan(int rounds, long largeRecords, long smallRecords, int e2eRate, Duration e2eDuration,
-                       Duration e2eWarmup, int warmupPasses, Duration idleSettle) {
+                       Duration e2eWarmup, int warmupPasses, Duration idleSettle, Set<Part> parts) {
+        public Plan {
+            parts = Set.copyOf(parts);
+            if (parts.isEmpty()) {
+                throw new IllegalArgumentException("a compare needs at least one workload");
+            }
+            if (parts.contains(Part.CONSUME) && !parts.contains(Part.PRODUCE_1K_1P)) {
+                throw new IllegalArgumentException("workload " + Part.CONSUME.name + " reads the topic of "
+                        + Part.PRODUCE_1K_1P.name + ", so it needs that workload too");
+            }
+        }
+
         public static Plan defaults() {
             return new Plan(3, 300_000, 1_000_000, 20_000, Duration.ofSeconds(15), Duration.ofSeconds(3), 2,
-                    Duration.ofSeconds(3));
+                    Duration.ofSeconds(3), EnumSet.allOf(Part.class));
+        }
+    }
+
+    /**
+     * The workloads a compare can run (all by default); a subset, such as {@code produce-1k-6p} alone, measures one
+     * figure in a fraction of the time. Start to ready and memory are measured whatever is chosen.
+     */
+    public enum Part {
+        PRODUCE_1K_1P("produce-1k-1p"),
+        PRODUCE_1K_6P("produce-1k-6p"),
+        PRODUCE_100B_1P("produce-100b-1p"),
+        CONSUME("consume"),
+        TRANSACTIONS("transactions"),
+        E2E("e2e");
+
+        final String name;
+
+        Part(String name) {
+            this.name = name;
+        }
+
+        /** The part named {@code name} (as {@code --workloads} spells it). */
+        static Part named(String name) {
+            for (Part part : values()) {
+                if (part.name.equals(name)) {
+                    return part;
+                }
+            }
+            List<String> names = new ArrayList<>();
+            for (Part part : values()) {
+                names.add(part.name);
+            }
+            throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names));
         }
     }
 
@@ -184,16 +231,18 @@ public final class Compare {
                 }
                 cpuBefore = process.cpuSeconds();
                 throughputWorkloads(base, "", round1);
-                RunResult e2e = EndToEndRun.run(base.withTopic("e2e").withDuration(plan.e2eDuration())
-                        .withRate(plan.e2eRate()).withLingerMs(0), plan.e2eWarmup());
-                round1.put(Metric.E2E_P50, e2e.latencyMs(50));
-                round1.put(Metric.E2E_P99, e2e.latencyMs(99));
-                round1.put(Metric.E2E_P999, e2e.latencyMs(99.9));
-                round1.put(Metric.BROKER_CPU, process.cpuSeconds() - cpuBefore);
-                if (e2e.recordsPerSecond() < plan.e2eRate() * 0.95) {
-                    out.printf(Locale.ROOT, "  warning: %s e2e reached %.0f records/s of the %d asked for%n", broker,
-                            e2e.recordsPerSecond(), plan.e2eRate());
+                if (plan.parts().contains(Part.E2E)) {
+                    RunResult e2e = EndToEndRun.run(base.withTopic("e2e").withDuration(plan.e2eDuration())
+                            .withRate(plan.e2eRate()).withLingerMs(0), plan.e2eWarmup());
+                    round1.put(Metric.E2E_P50, e2e.latencyMs(50));
+                    round1.put(Metric.E2E_P99, e2e.latencyMs(99));
+                    round1.put(Metric.E2E_P999, e2e.latencyMs(99.9));
+                    if (e2e.recordsPerSecond() < plan.e2eRate() * 0.95) {
+                        out.printf(Locale.ROOT, "  warning: %s e2e reached %.0f records/s of the %d asked for%n", broker,
+                                e2e.recordsPerSecond(), plan.e2eRate());
+                    }
                 }
+                round1.put(Metric.BROKER_CPU, process.cpuSeconds() - cpuBefore);
             } finally {
                 sampler.shutdownNow();
                 sampler.awaitTermination(5, TimeUnit.SECONDS);
@@ -225,18 +274,30 @@ public final class Compare {
 
     /** The produce runs and the catch-up consumption, on topics named with {@code prefix}; their figures into {@code into}. */
     private void throughputWorkloads(Workload base, String prefix, Map<Metric, Double> into) throws InterruptedException {
-        RunResult p1 = ProduceRun.run(base.withTopic(prefix + "produce-1k-1p").withRecords(plan.largeRecords()));
-        into.put(Metric.PRODUCE_1K_1P, p1.recordsPerSecond());
-        into.put(Metric.PRODUCE_1K_1P_P99, p1.latencyMs(99));
-        RunResult p6 = ProduceRun.run(base.withTopic(prefix + "produce-1k-6p").withRecords(plan.largeRecords())
-                .withPartitions(6));
-        into.put(Metric.PRODUCE_1K_6P, p6.recordsPerSecond());
-        RunResult small = ProduceRun.run(base.withTopic(prefix + "produce-100b-1p").withRecords(plan.smallRecords())
-                .withRecordSize(100));
-        into.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
-        RunResult consume = ConsumeRun.run(base.withTopic(prefix + "produce-1k-1p"), 0, Duration.ofMinutes(5));
-        into.put(Metric.CONSUME_1K, consume.recordsPerSecond());
-        transactionalWorkloads(base.withRecords(plan.largeRecords()), prefix, into);
+        Set<Part> parts = plan.parts();
+        if (parts.contains(Part.PRODUCE_1K_1P)) {
+            RunResult p1 = ProduceRun.run(base.withTopic(prefix + "produce-1k-1p").withRecords(plan.largeRecords()));
+            into.put(Metric.PRODUCE_1K_1P, p1.recordsPerSecond());
+            into.put(Metric.PRODUCE_1K_1P_P99, p1.latencyMs(99));
+        }
+        if (parts.contains(Part.PRODUCE_1K_6P)) {
+            RunResult p6 = ProduceRun.run(base.withTopic(prefix + "produce-1k-6p").withRecords(plan.largeRecords())
+                    .withPartitions(6));
+            into.put(Metric.PRODUCE_1K_6P, p6.recordsPerSecond());
+            into.put(Metric.PRODUCE_1K_6P_P99, p6.latencyMs(99));
+        }
+        if (parts.contains(Part.PRODUCE_100B_1P)) {
+            RunResult small = ProduceRun.run(base.withTopic(prefix + "produce-100b-1p").withRecords(plan.smallRecords())
+                    .withRecordSize(100));
+            into.put(Metric.PRODUCE_100B_1P, small.recordsPerSecond());
+        }
+        if (parts.contains(Part.CONSUME)) {
+            RunResult consume = ConsumeRun.run(base.withTopic(prefix + "produce-1k-1p"), 0, Duration.ofMinutes(5));
+            into.put(Metric.CONSUME_1K, consume.recordsPerSecond());
+        }
+        if (parts.contains(Part.TRANSACTIONS)) {
+            transactionalWorkloads(base.withRecords(plan.largeRecords()), prefix, into);
+        }
     }
 
     /**

@@ -5,9 +5,11 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -207,6 +209,8 @@ public final class PerfCommand implements Callable<Integer> {
             description = "Starts Spindle and Apache Kafka 4.4.0 (KRaft, one node, -Xmx1g) in child JVMs in turn, runs the"
                     + " same workloads against each for --rounds rounds, and prints medians and Spindle/Kafka ratios.")
     static final class CompareCommand implements Callable<Integer> {
+        static final String ALL_WORKLOADS = "produce-1k-1p,produce-1k-6p,produce-100b-1p,consume,transactions,e2e";
+
         @Spec
         CommandSpec spec;
 
@@ -234,6 +238,11 @@ public final class PerfCommand implements Callable<Integer> {
                         + " JIT has compiled its hot paths (default: ${DEFAULT-VALUE}).")
         int warmupPasses;
 
+        @Option(names = "--workloads", paramLabel = "LIST", split = ",", defaultValue = ALL_WORKLOADS,
+                description = "Which workloads to run, comma-separated (default: all, ${DEFAULT-VALUE}); consume needs"
+                        + " produce-1k-1p, whose topic it reads.")
+        List<String> workloads;
+
         @Mixin
         BrokerSources sources;
 
@@ -245,8 +254,17 @@ public final class PerfCommand implements Callable<Integer> {
             BrokerSources.requireAtLeast(spec.commandLine(), "--rounds", rounds, 1);
             BrokerSources.requireAtLeast(spec.commandLine(), "--warmup-passes", warmupPasses, 0);
             Compare.Plan defaults = Compare.Plan.defaults();
-            Compare.Plan plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
-                    defaults.e2eWarmup(), warmupPasses, defaults.idleSettle());
+            Compare.Plan plan;
+            try {
+                Set<Compare.Part> parts = EnumSet.noneOf(Compare.Part.class);
+                for (String name : workloads) {
+                    parts.add(Compare.Part.named(name.trim()));
+                }
+                plan = new Compare.Plan(rounds, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
+                        defaults.e2eWarmup(), warmupPasses, defaults.idleSettle(), parts);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--workloads: " + e.getMessage());
+            }
             new Compare(plan, sources.setup(workDir, "spindle-compare-"), spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;
         }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The small pieces of arithmetic and parsing the perf tools report with. */
@@ -47,6 +48,22 @@ class ArithmeticTest {
         assertFalse(Compare.Metric.E2E_P99.met(0.51));
         assertTrue(Compare.Metric.START_TO_READY.met(0.09));
         assertFalse(Compare.Metric.IDLE_RSS.met(0.6));
+    }
+
+    @Test
+    void compareWorkloadsAreNamedAsTheOptionSpellsThemAndAnUnknownOneIsRefusedWithTheKnownNames() {
+        assertEquals(Compare.Part.PRODUCE_1K_6P, Compare.Part.named("produce-1k-6p"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Compare.Part.named("produce"));
+        assertTrue(e.getMessage().contains("'produce'") && e.getMessage().contains("produce-1k-6p"), e.getMessage());
+    }
+
+    @Test
+    void aCompareOfTheCatchUpAloneIsRefusedSinceItReadsTheOnePartitionProduceTopic() {
+        Compare.Plan d = Compare.Plan.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Compare.Plan(1,
+                d.largeRecords(), d.smallRecords(), d.e2eRate(), d.e2eDuration(), d.e2eWarmup(), 0, d.idleSettle(),
+                Set.of(Compare.Part.CONSUME)));
+        assertTrue(e.getMessage().contains("produce-1k-1p"), e.getMessage());
     }
 
     @Test

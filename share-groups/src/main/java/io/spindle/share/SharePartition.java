@@ -22,9 +22,12 @@ import java.util.List;
  *       and archived only by {@link #deadLettered} (once its copy is durable), so it is never archived uncopied.</li>
  *   <li>An available record may wait before it can be acquired (its not-before time): after a release or a lock
  *       timeout, for the group's redelivery backoff; before its first delivery, until the time its
- *       {@code spindle.deliver.at} header names, which the caller reads from the log ({@link DeliveryTimes}). Those
+ *       {@code spindle.deliver.at} header names, which the caller reads from the log ({@link ReadRecords}). Those
  *       times are not stored: after a restart a record's backoff is gone, and a never-delivered record's header is
  *       read again.</li>
+ *   <li>A record the caller's read says the group may not see ({@link ReadRecords#isDeliverable}: of an aborted
+ *       transaction, or a control record, for a read_committed group) is archived when an acquisition reaches it, never
+ *       acquired; the window moves past it as past any record done.</li>
  * </ul>
  *
  * <p>The state machine knows nothing of logs or time sources: callers pass the offsets the log holds and the current
@@ -62,16 +65,6 @@ public final class SharePartition {
         DeadLetterReason deadLetterReason;
         /** A DEAD_LETTERING record handed out by takeDeadLetters and not yet reported back. */
         boolean deadLetterSent;
-    }
-
-    /** When the records of the log may first be delivered: the caller reads their spindle.deliver.at headers. */
-    @FunctionalInterface
-    public interface DeliveryTimes {
-        /** No record waits. */
-        DeliveryTimes NONE = offset -> 0;
-
-        /** The epoch millis before which the record at {@code offset} must not be delivered; 0 (or less) for none. */
-        long deliverAt(long offset);
     }
 
     /** A record to copy to the dead-letter topic, as {@link #takeDeadLetters} hands it out. */
@@ -304,13 +297,15 @@ public final class SharePartition {
      * {@code toOffset} (exclusive) that the log returned: available records in the window, then records past it while
      * the window has room. Each acquired record's delivery count goes up by one and its lock lasts until
      * {@code nowMs} plus the lock duration. A record that must wait (its backoff, or a delivery time
-     * {@code deliveryTimes} names for a record never delivered) is skipped; one past the window still enters it.
+     * {@code records} names for a record never delivered) is skipped; one past the window still enters it. A record
+     * {@code records} calls undeliverable is archived (so {@link #archivedTotal()} tells the caller whether an
+     * acquisition that acquired nothing still moved on).
      *
      * @throws IllegalArgumentException when {@code fromOffset} is past the window's end (the log was read from a
      *                                  place {@link #nextFetchOffset} never names)
      */
     public List<AcquiredRange> acquire(String member, long fromOffset, long toOffset, int maxRecords, long nowMs,
-                                       DeliveryTimes deliveryTimes) {
+                                       ReadRecords records) {
         if (fromOffset > endOffset() && fromOffset < toOffset) {
             throw new IllegalArgumentException("cannot acquire from offset " + fromOffset + ": the in-flight window ends at "
                     + endOffset());
@@ -321,6 +316,7 @@ public final class SharePartition {
         long rangeFirst = -1;
         long rangeLast = -1;
         int rangeCount = -1;
+        boolean archived = false;
         for (long offset = Math.max(fromOffset, startOffset); offset < toOffset && taken < maxRecords; offset++) {
             Slot slot;
             if (offset < endOffset()) {
@@ -335,8 +331,13 @@ public final class SharePartition {
                 slot = new Slot();
                 slots.add(slot);
             }
+            if (!records.isDeliverable(offset)) {
+                finish(slot, RecordState.ARCHIVED);
+                archived = true;
+                continue;
+            }
             if (slot.deliveryCount == 0 && !slot.deliveryTimeKnown) {
-                waitUntil(slot, Math.max(0, deliveryTimes.deliverAt(offset)));
+                waitUntil(slot, Math.max(0, records.deliverAt(offset)));
                 slot.deliveryTimeKnown = true;
             }
             if (slot.notBeforeMs > nowMs) {
@@ -362,6 +363,9 @@ public final class SharePartition {
         }
         if (rangeFirst >= 0) {
             ranges.add(new AcquiredRange(rangeFirst, rangeLast, rangeCount));
+        }
+        if (archived) {
+            dropDonePrefix();
         }
         return ranges;
     }

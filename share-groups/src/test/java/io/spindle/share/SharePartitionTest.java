@@ -20,7 +20,7 @@ class SharePartitionTest {
     private static final int LOCK_MS = 30_000;
     private static final ShareSettings SETTINGS = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000, ShareAutoOffsetReset.LATEST, 2_000);
 
-    private static final SharePartition.DeliveryTimes NO_WAIT = SharePartition.DeliveryTimes.NONE;
+    private static final ReadRecords NO_WAIT = ReadRecords.NONE;
     /** SETTINGS with a dead-letter topic, and a redelivery backoff of 100 ms doubling up to 250 ms. */
     private static final ShareSettings QUEUE = new ShareSettings(LOCK_MS, 3, 100, 45_000, 5_000,
             ShareAutoOffsetReset.LATEST, 2_000, "{topic}.dlq", 100, 250);
@@ -356,7 +356,7 @@ class SharePartitionTest {
     @Test
     void recordWithADeliveryTimeEntersTheWindowButIsAcquiredOnlyFromThatTime() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        SharePartition.DeliveryTimes times = offset -> offset == 1 ? 5_000 : 0;
+        ReadRecords times = ReadRecords.deliveringAt(offset -> offset == 1 ? 5_000 : 0);
         assertEquals(List.of(new AcquiredRange(0, 0, 1), new AcquiredRange(2, 2, 1)),
                 partition.acquire("a", 0, 3, 500, 1_000, times));
         assertEquals(3, partition.endOffset());
@@ -370,12 +370,12 @@ class SharePartitionTest {
     @Test
     void deliveryTimeIsReadAgainAfterARestart() {
         SharePartition partition = SharePartition.startingAt(0, SETTINGS);
-        partition.acquire("a", 0, 2, 500, 1_000, offset -> offset == 1 ? 5_000 : 0);
+        partition.acquire("a", 0, 2, 500, 1_000, ReadRecords.deliveringAt(offset -> offset == 1 ? 5_000 : 0));
         ByteBuffer stored = ByteBuffer.wrap(ShareStateRecords.value(partition.snapshot()));
         SharePartition restored = SharePartition.restore(ShareStateRecords.readValue(stored), SETTINGS);
         assertEquals(0, restored.nextFetchOffset(1_000), "never-delivered records must be read again to know");
         assertEquals(List.of(new AcquiredRange(0, 0, 2)), restored.acquire("b", 0, 2, 500, 1_000,
-                offset -> offset == 1 ? 5_000 : 0));
+                ReadRecords.deliveringAt(offset -> offset == 1 ? 5_000 : 0)));
         assertEquals(2, restored.nextFetchOffset(1_000));
     }
 
@@ -387,5 +387,50 @@ class SharePartitionTest {
         partition.acquire("a", 0, 2, 500, 0, NO_WAIT);
         assertEquals(2, partition.deliveries(1));
         assertEquals(1, partition.deliveries(2));
+    }
+
+    /** A read where the records from {@code first} to {@code last} may not be seen (aborted, or control records). */
+    private static ReadRecords hiding(long first, long last) {
+        return new ReadRecords() {
+            @Override
+            public long deliverAt(long offset) {
+                return 0;
+            }
+
+            @Override
+            public boolean isDeliverable(long offset) {
+                return offset < first || offset > last;
+            }
+        };
+    }
+
+    @Test
+    void undeliverableRecordsAreArchivedNotAcquiredAndTheWindowMovesPastThem() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        assertEquals(List.of(new AcquiredRange(0, 0, 1), new AcquiredRange(4, 5, 1)),
+                partition.acquire("a", 0, 6, 500, 0, hiding(1, 3)));
+        assertEquals(RecordState.ARCHIVED, partition.stateOf(2));
+        assertEquals(3, partition.archivedTotal());
+        partition.acknowledge("a", List.of(ack(0, 0, AcknowledgeType.ACCEPT)), 0);
+        assertEquals(4, partition.startOffset(), "the archived records behind the accepted one are done too");
+    }
+
+    @Test
+    void aReadOfOnlyUndeliverableRecordsAcquiresNothingButMovesTheWindowOn() {
+        SharePartition partition = SharePartition.startingAt(10, SETTINGS);
+        assertEquals(List.of(), partition.acquire("a", 10, 15, 500, 0, hiding(10, 14)));
+        assertEquals(15, partition.startOffset());
+        assertEquals(15, partition.endOffset());
+        assertEquals(5, partition.archivedTotal());
+    }
+
+    @Test
+    void anAvailableRecordIsArchivedWhenALaterReadCallsItUndeliverable() {
+        SharePartition partition = SharePartition.startingAt(0, SETTINGS);
+        partition.acquire("a", 0, 3, 500, 0, NO_WAIT);
+        partition.acknowledge("a", List.of(ack(1, 1, AcknowledgeType.RELEASE)), 0);
+        assertEquals(List.of(), partition.acquire("b", 1, 3, 500, 0, hiding(1, 1)));
+        assertEquals(RecordState.ARCHIVED, partition.stateOf(1));
+        assertEquals(0, partition.available());
     }
 }

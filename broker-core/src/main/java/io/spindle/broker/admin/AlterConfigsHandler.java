@@ -3,7 +3,7 @@ package io.spindle.broker.admin;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
-import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.cluster.MetadataAuthority;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,12 +30,12 @@ import org.apache.kafka.common.requests.RequestHeader;
  * to the live partition logs. Broker configs are static in Spindle and are refused. Runs on the admin executor.
  */
 public final class AlterConfigsHandler extends VersionedApiHandler {
-    private final TopicRegistry topics;
+    private final MetadataAuthority authority;
     private final Executor adminExecutor;
 
-    public AlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
+    public AlterConfigsHandler(MetadataAuthority authority, Executor adminExecutor) {
         super(ApiKeys.ALTER_CONFIGS);
-        this.topics = topics;
+        this.authority = authority;
         this.adminExecutor = adminExecutor;
     }
 
@@ -73,6 +73,6 @@ public final class AlterConfigsHandler extends VersionedApiHandler {
             }
             overrides.put(setting.name(), setting.value());
         }
-        topics.replaceOverrides(resource.resourceName(), overrides, validateOnly);
+        authority.replaceTopicConfigs(resource.resourceName(), overrides, validateOnly);
     }
 }

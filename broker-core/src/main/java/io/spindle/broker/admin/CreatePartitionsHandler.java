@@ -3,6 +3,7 @@ package io.spindle.broker.admin;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.BrokerConfig;
 import java.util.ArrayList;
@@ -34,9 +35,13 @@ public final class CreatePartitionsHandler extends VersionedApiHandler {
     private final int nodeId;
     private final Executor adminExecutor;
 
-    public CreatePartitionsHandler(TopicRegistry topics, BrokerConfig config, Executor adminExecutor) {
+    private final MetadataAuthority authority;
+
+    public CreatePartitionsHandler(TopicRegistry topics, MetadataAuthority authority, BrokerConfig config,
+                                   Executor adminExecutor) {
         super(ApiKeys.CREATE_PARTITIONS);
         this.topics = topics;
+        this.authority = authority;
         this.nodeId = config.nodeId();
         this.adminExecutor = adminExecutor;
     }
@@ -64,7 +69,7 @@ public final class CreatePartitionsHandler extends VersionedApiHandler {
                             .setErrorMessage("Duplicate topic '" + topic.name() + "' in request.");
                 } else {
                     checkAssignments(topic);
-                    topics.increasePartitions(topic.name(), topic.count(), data.validateOnly());
+                    authority.createPartitions(topic.name(), topic.count(), data.validateOnly());
                     result.setErrorCode(Errors.NONE.code());
                 }
             } catch (RuntimeException e) {

@@ -4,7 +4,8 @@ import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.VersionedApiHandler;
-import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.cluster.MetadataAuthority;
+import io.spindle.broker.cluster.NewTopic;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
 import java.util.ArrayList;
@@ -37,23 +38,22 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * CreateTopics: validates each topic as Kafka does (name, partition count, replication factor 1 or -1 on a
- * single broker, configs through {@link TopicConfig#with}) and creates it in the registry, or only validates
- * it when the request says validateOnly. Runs on the admin executor: creating a topic writes files.
+ * CreateTopics: validates each topic as Kafka does (name, partition count, replication factor, configs through
+ * {@link TopicConfig#with}) and creates it through the {@link MetadataAuthority} (this broker's registry, or the
+ * cluster's quorum), or only validates it when the request says validateOnly. Runs on the admin executor: creating a
+ * topic writes files and may wait for the quorum.
  * From v5 each result carries the topic's effective configs with their sources.
  */
 public final class CreateTopicsHandler extends VersionedApiHandler {
-    private final TopicRegistry topics;
+    private final MetadataAuthority authority;
     private final BrokerConfig config;
-    private final int nodeId;
     private final Executor adminExecutor;
     private final TopicConfigSources sources;
 
-    public CreateTopicsHandler(TopicRegistry topics, BrokerConfig config, Executor adminExecutor) {
+    public CreateTopicsHandler(MetadataAuthority authority, BrokerConfig config, Executor adminExecutor) {
         super(ApiKeys.CREATE_TOPICS);
-        this.topics = topics;
+        this.authority = authority;
         this.config = config;
-        this.nodeId = config.nodeId();
         this.adminExecutor = adminExecutor;
         this.sources = new TopicConfigSources(config);
     }
@@ -93,6 +93,7 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
 
     private CreatableTopicResult create(CreatableTopic topic, boolean validateOnly, CreatableTopicResult result) {
         int partitions;
+        List<List<Integer>> assignments = new ArrayList<>();
         if (!topic.assignments().isEmpty()) {
             if (topic.numPartitions() != -1 || topic.replicationFactor() != -1) {
                 throw new InvalidRequestException("Topic '" + topic.name() + "': numPartitions and replicationFactor "
@@ -100,6 +101,7 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
             }
             partitions = topic.assignments().size();
             checkAssignments(topic);
+            topic.assignments().forEach(assignment -> assignments.add(assignment.brokerIds()));
         } else {
             partitions = topic.numPartitions() == -1 ? config.numPartitions() : topic.numPartitions();
             if (partitions <= 0) {
@@ -111,11 +113,6 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
                 throw new InvalidReplicationFactorException("Replication factor must be larger than 0, or -1 to use "
                         + "the default value; was " + replication + " for topic '" + topic.name() + "'.");
             }
-            if (replication > 1) {
-                throw new InvalidReplicationFactorException("Unable to replicate the partitions of topic '"
-                        + topic.name() + "' " + replication + " times: the target replication factor of " + replication
-                        + " cannot be reached because only 1 broker is registered.");
-            }
         }
         Map<String, String> overrides = new LinkedHashMap<>();
         for (CreatableTopicConfig setting : topic.configs()) {
@@ -125,9 +122,9 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
             }
             overrides.put(setting.name(), setting.value());
         }
-        TopicInfo info = validateOnly
-                ? topics.validateCreate(topic.name(), partitions, overrides)
-                : topics.create(topic.name(), partitions, overrides);
+        NewTopic wanted = new NewTopic(topic.name(), assignments.isEmpty() ? partitions : -1,
+                topic.replicationFactor(), assignments, overrides);
+        TopicInfo info = authority.createTopic(wanted, validateOnly);
         if (!validateOnly) {
             result.setTopicId(info.id());
         }
@@ -140,11 +137,10 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
     private void checkAssignments(CreatableTopic topic) {
         int expectedIndex = 0;
         for (CreatableReplicaAssignment assignment : topic.assignments()) {
-            if (assignment.partitionIndex() != expectedIndex
-                    || !assignment.brokerIds().equals(List.of(nodeId))) {
+            if (assignment.partitionIndex() != expectedIndex) {
                 throw new InvalidReplicaAssignmentException("Topic '" + topic.name() + "': partition "
                         + assignment.partitionIndex() + " is assigned to brokers " + assignment.brokerIds()
-                        + "; partitions must be numbered from 0 and each placed on the only broker, " + nodeId + ".");
+                        + "; partitions must be numbered from 0.");
             }
             expectedIndex++;
         }

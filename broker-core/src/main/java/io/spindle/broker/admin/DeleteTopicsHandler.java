@@ -4,6 +4,7 @@ import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.meta.TopicRegistry;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,9 +32,12 @@ public final class DeleteTopicsHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
     private final Executor adminExecutor;
 
-    public DeleteTopicsHandler(TopicRegistry topics, Executor adminExecutor) {
+    private final MetadataAuthority authority;
+
+    public DeleteTopicsHandler(TopicRegistry topics, MetadataAuthority authority, Executor adminExecutor) {
         super(ApiKeys.DELETE_TOPICS);
         this.topics = topics;
+        this.authority = authority;
         this.adminExecutor = adminExecutor;
     }
 
@@ -63,7 +67,7 @@ public final class DeleteTopicsHandler extends VersionedApiHandler {
             if (TopicRegistry.isInternal(name)) {
                 throw new InvalidRequestException("Topic '" + name + "' is internal to the broker and cannot be deleted.");
             }
-            TopicInfo deleted = topics.delete(name);
+            TopicInfo deleted = authority.deleteTopic(name);
             return result.setTopicId(deleted.id()).setErrorCode(Errors.NONE.code());
         } catch (RuntimeException e) {
             ApiError error = AdminErrors.of("Deleting topic", name, e);

@@ -3,6 +3,8 @@ package io.spindle.broker.admin;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.cluster.ClusterBroker;
+import io.spindle.broker.cluster.MetadataAuthority;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBrokerCollection;
@@ -14,15 +16,20 @@ import org.apache.kafka.common.requests.DescribeClusterRequest;
 import org.apache.kafka.common.requests.DescribeClusterResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
-/** DescribeCluster: one broker, which is also the controller. Only the broker endpoint type exists here. */
+/**
+ * DescribeCluster: the live brokers and the controller as the {@link MetadataAuthority} knows them (this broker alone,
+ * or the cluster: the quorum leader is the controller). Only the broker endpoint type exists here.
+ */
 public final class DescribeClusterHandler extends VersionedApiHandler {
     private static final byte BROKER_ENDPOINT = 1;
 
     private final BrokerNode node;
+    private final MetadataAuthority authority;
 
-    public DescribeClusterHandler(BrokerNode node) {
+    public DescribeClusterHandler(BrokerNode node, MetadataAuthority authority) {
         super(ApiKeys.DESCRIBE_CLUSTER);
         this.node = node;
+        this.authority = authority;
     }
 
     @Override
@@ -35,10 +42,13 @@ public final class DescribeClusterHandler extends VersionedApiHandler {
                             + describe.data().endpointType() + ".");
         } else {
             DescribeClusterBrokerCollection brokers = new DescribeClusterBrokerCollection();
-            brokers.add(new DescribeClusterBroker().setBrokerId(node.nodeId()).setHost(node.host()).setPort(node.port()));
+            for (ClusterBroker broker : authority.liveBrokers()) {
+                brokers.add(new DescribeClusterBroker().setBrokerId(broker.id()).setHost(broker.host())
+                        .setPort(broker.port()).setRack(broker.rack().orElse(null)));
+            }
             data.setErrorCode(Errors.NONE.code())
                     .setClusterId(node.clusterId())
-                    .setControllerId(node.nodeId())
+                    .setControllerId(authority.controllerId())
                     .setBrokers(brokers);
         }
         return CompletableFuture.completedFuture(ApiResponse.of(new DescribeClusterResponse(data)));

@@ -4,6 +4,7 @@ import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.ConfigException;
 import io.spindle.config.TopicConfig;
@@ -46,17 +47,16 @@ public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
     private static final Set<String> LIST_KEYS = Set.of(TopicConfig.CLEANUP_POLICY);
 
     private final TopicRegistry topics;
+    private final MetadataAuthority authority;
     private final Executor adminExecutor;
     private final GroupConfigs groupConfigs;
 
-    public IncrementalAlterConfigsHandler(TopicRegistry topics, Executor adminExecutor) {
-        this(topics, adminExecutor, GroupConfigs.NONE);
-    }
-
     /** @param groupConfigs the configs of GROUP resources (consumer.* and share.* group configs) */
-    public IncrementalAlterConfigsHandler(TopicRegistry topics, Executor adminExecutor, GroupConfigs groupConfigs) {
+    public IncrementalAlterConfigsHandler(TopicRegistry topics, MetadataAuthority authority, Executor adminExecutor,
+                                          GroupConfigs groupConfigs) {
         super(ApiKeys.INCREMENTAL_ALTER_CONFIGS);
         this.topics = topics;
+        this.authority = authority;
         this.adminExecutor = adminExecutor;
         this.groupConfigs = groupConfigs;
     }
@@ -131,7 +131,7 @@ public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
                     throw new InvalidRequestException("Unsupported config operation " + op + ".");
             }
         }
-        topics.replaceOverrides(name, overrides, validateOnly);
+        authority.replaceTopicConfigs(name, overrides, validateOnly);
     }
 
     /** A group's configs: SET and DELETE (none is a list); validated as a whole, stored, applied at once. */

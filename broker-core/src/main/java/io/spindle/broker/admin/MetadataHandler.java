@@ -4,10 +4,10 @@ import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.broker.cluster.ClusterBroker;
+import io.spindle.broker.cluster.MetadataAuthority;
+import io.spindle.broker.cluster.PartitionLeadership;
 import io.spindle.broker.meta.TopicRegistry;
-import io.spindle.broker.partition.Partition;
-import io.spindle.broker.partition.Partitions;
-import io.spindle.broker.partition.Replicas;
 import io.spindle.config.BrokerConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,26 +34,26 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * Metadata: this broker is the only broker and the controller; each partition's leader, leader epoch, replicas
- * and in-sync replicas are the partition's own ({@link Partition#replicas}). A partition whose storage failed has
- * no leader (LEADER_NOT_AVAILABLE, leader -1, this node among its offline replicas), as Kafka reports a partition
- * whose only replica sits in a failed log directory. Topics are named by name or, from v10, by id. A missing topic is
+ * Metadata: the live brokers, the controller and each partition's leader, leader epoch, replicas and in-sync replicas
+ * as the {@link MetadataAuthority} knows them (this broker alone, or the cluster's metadata image). A partition with
+ * no leader now (its storage failed, its logs are not created yet, its broker is fenced) is LEADER_NOT_AVAILABLE with
+ * leader -1, which clients retry. Topics are named by name or, from v10, by id. A missing topic is
  * created with the broker's defaults when the request allows it (v4+) and auto.create.topics.enable is on;
  * that creation touches disk, so such a request is answered from the admin executor, every other one on
  * the event loop. Topics whose name starts with "__" are flagged internal.
  */
 public final class MetadataHandler extends VersionedApiHandler {
     private final TopicRegistry topics;
-    private final Partitions partitions;
+    private final MetadataAuthority authority;
     private final BrokerConfig config;
     private final BrokerNode node;
     private final Executor adminExecutor;
 
-    public MetadataHandler(TopicRegistry topics, Partitions partitions, BrokerConfig config, BrokerNode node,
+    public MetadataHandler(TopicRegistry topics, MetadataAuthority authority, BrokerConfig config, BrokerNode node,
                            Executor adminExecutor) {
         super(ApiKeys.METADATA);
         this.topics = topics;
-        this.partitions = partitions;
+        this.authority = authority;
         this.config = config;
         this.node = node;
         this.adminExecutor = adminExecutor;
@@ -87,7 +87,7 @@ public final class MetadataHandler extends VersionedApiHandler {
         List<TopicInfo> found = new ArrayList<>();
         List<MetadataResponseTopic> errors = new ArrayList<>();
         for (String name : names) {
-            Optional<TopicInfo> topic = autoCreate ? topics.getOrAutoCreate(name) : topics.topic(name);
+            Optional<TopicInfo> topic = autoCreate ? authority.getOrAutoCreate(name) : topics.topic(name);
             if (topic.isPresent()) {
                 found.add(topic.get());
             } else {
@@ -110,21 +110,20 @@ public final class MetadataHandler extends VersionedApiHandler {
 
     private MetadataResponsePartition describe(String topic, int index) {
         MetadataResponsePartition described = new MetadataResponsePartition().setPartitionIndex(index);
-        Optional<Partition> held = this.partitions.get(topic, index);
-        if (held.isEmpty()) {
+        Optional<PartitionLeadership> known = authority.partition(topic, index);
+        if (known.isEmpty()) {
             // Between a topic's registration and its logs' creation: clients retry on this error.
             return described.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1).setLeaderEpoch(-1)
                     .setReplicaNodes(List.of()).setIsrNodes(List.of()).setOfflineReplicas(List.of());
         }
-        Replicas replicas = held.get().replicas();
-        described.setLeaderEpoch(replicas.leaderEpoch())
-                .setReplicaNodes(replicas.replicas())
-                .setIsrNodes(replicas.isr());
-        if (held.get().isOffline()) {
-            return described.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1)
-                    .setOfflineReplicas(List.of(node.nodeId()));
-        }
-        return described.setErrorCode(Errors.NONE.code()).setLeaderId(replicas.leader()).setOfflineReplicas(List.of());
+        PartitionLeadership leadership = known.get();
+        described.setLeaderEpoch(leadership.leaderEpoch())
+                .setReplicaNodes(leadership.replicas())
+                .setIsrNodes(leadership.isr())
+                .setOfflineReplicas(leadership.offlineReplicas())
+                .setLeaderId(leadership.leader());
+        Errors error = leadership.hasLeader() ? Errors.NONE : Errors.LEADER_NOT_AVAILABLE;
+        return described.setErrorCode(error.code());
     }
 
     private ApiResponse respond(MetadataRequest request, Collection<TopicInfo> found, List<MetadataResponseTopic> errors) {
@@ -143,11 +142,14 @@ public final class MetadataHandler extends VersionedApiHandler {
         }
         errors.forEach(topicCollection::add);
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
-        brokers.add(new MetadataResponseBroker().setNodeId(node.nodeId()).setHost(node.host()).setPort(node.port()));
+        for (ClusterBroker broker : authority.liveBrokers()) {
+            brokers.add(new MetadataResponseBroker().setNodeId(broker.id()).setHost(broker.host())
+                    .setPort(broker.port()).setRack(broker.rack().orElse(null)));
+        }
         MetadataResponseData data = new MetadataResponseData()
                 .setBrokers(brokers)
                 .setClusterId(node.clusterId())
-                .setControllerId(node.nodeId())
+                .setControllerId(authority.controllerId())
                 .setTopics(topicCollection);
         return ApiResponse.of(new MetadataResponse(data, request.version()));
     }

@@ -13,7 +13,6 @@ import io.spindle.txn.ProducerIds;
 import io.spindle.txn.TransactionMarkers;
 import io.spindle.txn.Transactions;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -45,13 +44,15 @@ public final class DataPathHandlers implements AutoCloseable {
     private final HashedWheelTimer timer;
     private final FetchPurgatory purgatory;
     private final List<ApiHandler> handlers;
-    private final ProducerIdAllocator producerIds;
+    private final ProducerIds producerIds;
     private final PartitionMarkers markers;
     private volatile Transactions transactions;
 
-    public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, Path dataDir, Clock clock) {
+    /** @param producerIds where InitProducerId takes ids (this broker's own reservation, or the quorum's blocks) */
+    public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, ProducerIds producerIds,
+                            Clock clock) {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.producerIds = ProducerIdAllocator.open(dataDir);
+        this.producerIds = producerIds;
         this.writers = new PartitionWriters(threads);
         this.markers = new PartitionMarkers(partitions, writers, clock);
         this.readers = daemonPool("data-reader", threads);
@@ -99,7 +100,7 @@ public final class DataPathHandlers implements AutoCloseable {
 
     /** The broker's producer id allocator (idempotent and transactional producers share it). */
     public ProducerIds producerIds() {
-        return producerIds::allocate;
+        return producerIds;
     }
 
     /** Where long-poll reads wait (ShareFetch waits there too). */

@@ -3,6 +3,7 @@ package io.spindle.broker.data;
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.VersionedApiHandler;
+import io.spindle.txn.ProducerIds;
 import io.spindle.txn.Transactions;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -29,11 +30,11 @@ final class InitProducerIdHandler extends VersionedApiHandler {
 
     private static final short FIRST_VERSION_WITH_PRODUCER_FENCED = 4;
 
-    private final ProducerIdAllocator producerIds;
+    private final ProducerIds producerIds;
     private final Executor blockingExecutor;
     private final Supplier<Transactions> transactions;
 
-    InitProducerIdHandler(ProducerIdAllocator producerIds, Executor blockingExecutor, Supplier<Transactions> transactions) {
+    InitProducerIdHandler(ProducerIds producerIds, Executor blockingExecutor, Supplier<Transactions> transactions) {
         super(ApiKeys.INIT_PRODUCER_ID, MIN_VERSION, MAX_VERSION);
         this.producerIds = producerIds;
         this.blockingExecutor = blockingExecutor;

@@ -1,6 +1,7 @@
 package io.spindle.broker.data;
 
 import io.spindle.log.LogIOException;
+import io.spindle.txn.ProducerIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,7 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
- * Hands out producer ids for idempotent producers, never the same id twice, across restarts and crashes.
+ * Hands out producer ids for idempotent producers, never the same id twice, across restarts and crashes: a single
+ * broker's own ids (a broker of a cluster takes blocks from the metadata quorum instead).
  *
  * <p>Ids are reserved in blocks of {@link #BLOCK_SIZE}: before the first id of a block is handed out, the end of
  * the block is written to {@code <data dir>/producer-ids} and forced to disk (write a temporary file, fsync it,
@@ -26,7 +28,7 @@ import java.util.List;
  *
  * <p>Thread-safe; {@link #allocate()} blocks on disk once per block, so call it off the event loop.
  */
-final class ProducerIdAllocator {
+public final class ProducerIdAllocator implements ProducerIds {
     static final String FILE_NAME = "producer-ids";
     static final long BLOCK_SIZE = 1000;
     private static final String VERSION_LINE = "version=1";
@@ -43,7 +45,7 @@ final class ProducerIdAllocator {
     }
 
     /** Reads the reservation of a data directory (none yet: ids start at 0). */
-    static ProducerIdAllocator open(Path dataDir) {
+    public static ProducerIdAllocator open(Path dataDir) {
         Path file = dataDir.resolve(FILE_NAME);
         List<String> lines;
         try {
@@ -69,7 +71,8 @@ final class ProducerIdAllocator {
     }
 
     /** A producer id never handed out before from this data directory. Throws LogIOException if the reservation cannot be made durable. */
-    synchronized long allocate() {
+    @Override
+    public synchronized long allocate() {
         if (next >= reservedUntil) {
             long until = Math.addExact(reservedUntil, BLOCK_SIZE);
             persist(until);

@@ -2,7 +2,6 @@ package io.spindle.broker.share;
 
 import io.spindle.log.BatchHeader;
 import io.spindle.log.LogSlice;
-import io.spindle.share.SharePartition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -27,7 +26,7 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * scan of each read with a byte-by-byte search) this scan was two thirds of a broker's CPU samples in a share-group
  * catch-up of 1 KiB records.
  */
-final class DeliverAtHeaders implements SharePartition.DeliveryTimes {
+final class DeliverAtHeaders {
     /** The header's name. */
     static final String HEADER = "spindle.deliver.at";
     private static final byte[] NAME = HEADER.getBytes(StandardCharsets.UTF_8);
@@ -44,8 +43,8 @@ final class DeliverAtHeaders implements SharePartition.DeliveryTimes {
         this.slice = slice;
     }
 
-    @Override
-    public long deliverAt(long offset) {
+    /** The epoch millis before which the record at {@code offset} must not be delivered; 0 for none. */
+    long deliverAt(long offset) {
         if (offset >= scannedEnd && !slice.isEmpty()) {
             scanThrough(offset);
         }

@@ -6,10 +6,13 @@ import io.spindle.broker.data.StorageErrors;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.ShareAutoOffsetReset;
+import io.spindle.config.ShareIsolationLevel;
+import io.spindle.config.ShareSettings;
 import io.spindle.log.LogSlice;
 import io.spindle.share.AcknowledgeType;
 import io.spindle.share.AcquiredRange;
 import io.spindle.share.Acknowledgement;
+import io.spindle.share.ReadRecords;
 import io.spindle.share.ShareCoordinator;
 import io.spindle.share.SharePartition;
 import java.util.ArrayList;
@@ -25,7 +28,8 @@ import org.apache.kafka.common.protocol.Errors;
  * change written to the share state before the client hears of it (the futures complete once it is durable).
  *
  * <p>A record whose {@value DeliverAtHeaders#HEADER} header names a later time is not acquired before it
- * ({@link DeliverAtHeaders}); a released one may wait its group's redelivery backoff (the share-partition knows).
+ * ({@link DeliverAtHeaders}); a released one may wait its group's redelivery backoff (the share-partition knows). A
+ * group whose {@code share.isolation.level} is read_committed gets only committed records ({@link CommittedRecords}).
  *
  * <p>Acquiring reads the log while holding the share-partition's monitor, so concurrent fetches of one
  * share-partition take turns (Kafka's share-partition fetch lock); the read only maps a slice of a segment.
@@ -33,6 +37,9 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Thread-safe; called on the data path's reader threads.
  */
 final class ShareRecords {
+    /** Reads one acquisition may make past records a read_committed group does not see (each up to maxBytes). */
+    private static final int MAX_READS = 16;
+
     private final ShareCoordinator coordinator;
     private final Topics topics;
     private final Partitions partitions;
@@ -99,40 +106,74 @@ final class ShareRecords {
      * Acquires up to {@code maxRecords} records of the partition for {@code member}, reading at most {@code maxBytes}
      * (but always a whole first batch); null when there is nothing to acquire.
      *
+     * <p>A read_committed group reads below the last stable offset only, and the records of aborted transactions and
+     * control records it meets are archived ({@link CommittedRecords}); when a read held only such records the next
+     * one is tried, up to {@value #MAX_READS} reads, so a fetch moves past a long aborted stretch without waiting.
+     *
      * @throws RuntimeException from the log (offline partition, ...), for {@link StorageErrors} to map
      */
     Acquired acquire(String group, String member, Target target, int maxRecords, int maxBytes) {
         Partition partition = target.partition();
+        ShareSettings settings = coordinator.settingsFor(group);
+        IsolationLevel isolation = settings.isolationLevel() == ShareIsolationLevel.READ_COMMITTED
+                ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED;
         SharePartition state = coordinator.sharePartition(group, target.topicId(), target.index(),
-                () -> coordinator.settingsFor(group).autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
-                        ? partition.logStartOffset() : partition.highWatermark());
+                () -> settings.autoOffsetReset() == ShareAutoOffsetReset.EARLIEST
+                        ? partition.logStartOffset() : partition.fetchableEnd(isolation));
         synchronized (state) {
             state.advanceTo(partition.logStartOffset());
-            long highWatermark = partition.highWatermark();
+            long end = partition.fetchableEnd(isolation);
             long now = coordinator.nowMs();
-            if (!state.hasAcquirable(highWatermark, now)) {
-                return null;
-            }
-            long from = state.nextFetchOffset(now);
-            if (from >= highWatermark) {
-                return null;
-            }
-            LogSlice slice = partition.read(from, Math.max(1, maxBytes), IsolationLevel.READ_UNCOMMITTED);
-            if (slice.isEmpty()) {
+            long archivedBefore = state.archivedTotal();
+            for (int read = 0; read < MAX_READS && state.hasAcquirable(end, now); read++) {
+                long from = state.nextFetchOffset(now);
+                if (from >= end) {
+                    break;
+                }
+                LogSlice slice = partition.read(from, Math.max(1, maxBytes), isolation);
+                if (slice.isEmpty()) {
+                    slice.close();
+                    break;
+                }
+                long archived = state.archivedTotal();
+                List<AcquiredRange> ranges = state.acquire(member, from, Math.min(slice.nextOffset(), end),
+                        maxRecords, now, readRecords(partition, slice, isolation));
+                if (!ranges.isEmpty()) {
+                    // The client skips what it did not acquire: batches past the last acquired record are not sent.
+                    slice = slice.cutAfter(ranges.get(ranges.size() - 1).lastOffset());
+                    CompletableFuture<Void> durable = coordinator.persist(group, target.topicId(), target.index(), state);
+                    return new Acquired(target, slice, ranges, durable);
+                }
                 slice.close();
-                return null;
+                if (state.archivedTotal() == archived) {
+                    break;   // the read held nothing to acquire yet (records waiting): later reads hold no more now
+                }
             }
-            List<AcquiredRange> ranges = state.acquire(member, from, Math.min(slice.nextOffset(), highWatermark),
-                    maxRecords, now, new DeliverAtHeaders(slice));
-            if (ranges.isEmpty()) {
-                slice.close();
-                return null;
+            if (state.archivedTotal() != archivedBefore) {
+                coordinator.persist(group, target.topicId(), target.index(), state).exceptionally(failure -> null);
             }
-            // The client skips what it did not acquire: batches past the last acquired record are not sent.
-            slice = slice.cutAfter(ranges.get(ranges.size() - 1).lastOffset());
-            CompletableFuture<Void> durable = coordinator.persist(group, target.topicId(), target.index(), state);
-            return new Acquired(target, slice, ranges, durable);
+            return null;
         }
+    }
+
+    /** What the share-partition learns from {@code slice}: delivery times, and for read_committed what to skip. */
+    private static ReadRecords readRecords(Partition partition, LogSlice slice, IsolationLevel isolation) {
+        DeliverAtHeaders times = new DeliverAtHeaders(slice);
+        if (isolation == IsolationLevel.READ_UNCOMMITTED) {
+            return ReadRecords.deliveringAt(times::deliverAt);
+        }
+        CommittedRecords committed = new CommittedRecords(partition, slice);
+        return new ReadRecords() {
+            @Override
+            public long deliverAt(long offset) {
+                return times.deliverAt(offset);
+            }
+
+            @Override
+            public boolean isDeliverable(long offset) {
+                return committed.isDeliverable(offset);
+            }
+        };
     }
 
     /** The protocol's acknowledgement batches as the share-partition takes them. */

@@ -111,4 +111,35 @@ class ShareGroupConfigsTest {
         assertEquals("20000", config.get("share.record.lock.duration.ms").value());
         assertEquals(20000, broker.broker().shareCoordinator().settingsFor("kept").recordLockDurationMs());
     }
+
+    @Test
+    void groupsRecordLockLimitCapsTheRecordsInFlightInAPartition() throws Exception {
+        set("capped", "share.auto.offset.reset", "earliest");
+        set("capped", "share.partition.max.record.locks", "100");
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 250; i++) {
+                producer.send(new ProducerRecord<>(TOPIC, 0, null, new byte[] {(byte) i}));
+            }
+        }
+        try (KafkaShareConsumer<byte[], byte[]> consumer = broker.shareConsumer("capped",
+                Map.of("share.acknowledgement.mode", "explicit", "max.poll.records", 500))) {
+            consumer.subscribe(List.of(TOPIC));
+            List<Long> first = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> first.add(record.offset()));
+                return !first.isEmpty();
+            });
+            assertEquals(100, first.size(), "the window holds 100 records: " + first);
+            assertEquals(99L, first.get(first.size() - 1));
+            assertEquals(100, broker.broker().shareCoordinator().settingsFor("capped").maxRecordLocks());
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, "capped");
+        assertEquals("100", admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                .get("share.partition.max.record.locks").value());
+        ExecutionException above = assertThrows(ExecutionException.class,
+                () -> set("capped", "share.partition.max.record.locks", "5000"));
+        assertInstanceOf(InvalidConfigurationException.class, above.getCause());
+        assertTrue(above.getCause().getMessage().contains("group.share.max.partition.max.record.locks"),
+                above.getCause().getMessage());
+    }
 }

@@ -1,11 +1,9 @@
 package io.spindle.log.compact;
 
+import io.spindle.log.AbortedBatches;
 import io.spindle.log.AbortedTransaction;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,14 +19,12 @@ import java.util.Set;
  * <p>Not thread-safe: one per clean.
  */
 public final class CleanedTransactions {
-    private final Map<Long, List<AbortedTransaction>> abortedByProducer = new HashMap<>();
+    private final AbortedBatches aborted;
     private final Set<Long> producersWithKeptData = new HashSet<>();
 
     /** @param aborted the aborted transactions that may have batches in the cleaned range, in marker order */
     public CleanedTransactions(List<AbortedTransaction> aborted) {
-        for (AbortedTransaction each : aborted) {
-            abortedByProducer.computeIfAbsent(each.producerId(), id -> new ArrayList<>()).add(each);
-        }
+        this.aborted = new AbortedBatches(aborted);
     }
 
     /** A clean of a range where no transaction was aborted. */
@@ -38,22 +34,7 @@ public final class CleanedTransactions {
 
     /** Whether the transactional data batch of {@code producerId} at {@code offset} belongs to an aborted one. */
     public boolean isAborted(long producerId, long offset) {
-        List<AbortedTransaction> list = abortedByProducer.get(producerId);
-        if (list == null) {
-            return false;
-        }
-        // A producer's transactions do not overlap in a partition: the first whose marker is at or after the batch.
-        int low = 0;
-        int high = list.size() - 1;
-        while (low <= high) {
-            int mid = (low + high) >>> 1;
-            if (list.get(mid).lastOffset() < offset) {
-                low = mid + 1;
-            } else {
-                high = mid - 1;
-            }
-        }
-        return low < list.size() && list.get(low).firstOffset() <= offset;
+        return aborted.isAborted(producerId, offset);
     }
 
     /** A batch of {@code producerId}'s current transaction is written to the cleaned output (records or header). */

@@ -1,0 +1,70 @@
+package io.spindle.broker.cluster;
+
+import io.spindle.broker.TopicInfo;
+import io.spindle.txn.ProducerIds;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Who decides the broker's metadata, and what it says about the cluster: the brokers clients may use, each
+ * partition's leader, and the changes admin requests make (topics, partitions, topic configs) and producer ids.
+ * The admin and metadata handlers ask this instead of branching on "single broker or cluster".
+ *
+ * <p>Two implementations: {@link LocalAuthority}, a single broker (the topic registry decides, this broker leads
+ * everything; the default), and the quorum one (started by {@link ClusterMembership}), where every change goes
+ * through the metadata quorum and is applied to this broker's registry and logs from the quorum's image.
+ *
+ * <p>Reads are cheap and lock-free (call them on the event loops). Changes block until this broker has applied them
+ * (disk writes, and in a cluster a quorum round trip): call them off the event loops, e.g. on the admin executor.
+ * Changes throw Kafka's {@link org.apache.kafka.common.errors.ApiException}s naming the topic at fault.
+ */
+public interface MetadataAuthority extends AutoCloseable {
+
+    /** This broker's node id. */
+    int nodeId();
+
+    /** The node id clients are told is the controller: this broker alone, or the quorum leader (-1 if none known). */
+    int controllerId();
+
+    /** The brokers clients may use, by id: registered and not fenced. Always includes this broker when alone. */
+    List<ClusterBroker> liveBrokers();
+
+    /** A registered broker, fenced or not. */
+    Optional<ClusterBroker> broker(int id);
+
+    /** A partition's replicas and leader, empty when no such partition exists (yet) as far as this broker knows. */
+    Optional<PartitionLeadership> partition(String topic, int index);
+
+    /**
+     * Creates a topic, or only checks that it could be created.
+     *
+     * @return the topic as created (or as it would be)
+     */
+    TopicInfo createTopic(NewTopic topic, boolean validateOnly);
+
+    /** Deletes a topic and, on the brokers holding them, its partition logs. */
+    TopicInfo deleteTopic(String name);
+
+    /** Grows a topic to {@code totalCount} partitions. */
+    TopicInfo createPartitions(String name, int totalCount, boolean validateOnly);
+
+    /** Replaces the config overrides of a topic (the complete set). */
+    TopicInfo replaceTopicConfigs(String name, Map<String, String> overrides, boolean validateOnly);
+
+    /**
+     * The topic, created first with the broker's defaults when auto.create.topics.enable is on and the name is
+     * valid; empty otherwise.
+     */
+    Optional<TopicInfo> getOrAutoCreate(String name);
+
+    /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
+    ProducerIds producerIds();
+
+    /** Why the broker is not ready to serve (e.g. not yet caught up with the metadata), or null when it is. */
+    String notReadyReason();
+
+    /** Stops taking part: in a cluster, fences this broker (so others stop sending it clients) and leaves the quorum. */
+    @Override
+    void close();
+}

@@ -1,0 +1,56 @@
+package io.spindle.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The broker's cluster settings: the metadata quorum's keys ({@link ClusterSettings}, whose definitions they reuse)
+ * and the broker's rack. A broker without {@code controller.quorum.voters} is a single broker, as before, and starts
+ * no quorum member; with voters it joins the cluster they name. {@code node.id} is {@link BrokerConfig}'s own key,
+ * since a single broker reports it too.
+ */
+final class ClusterBrokerKeys {
+    static final ConfigKey<String> QUORUM_VOTERS_KEY = new ConfigKey<>(ClusterSettings.QUORUM_VOTERS,
+            votersText(), "",
+            "The metadata quorum's voters as id@host:port,... (each voter's node.id and Raft port, not its Kafka "
+                    + "listener), the same on every broker of the cluster; this broker's node.id must be one of them. "
+                    + "Empty: a single broker with no quorum.");
+    static final ConfigKey<String> BROKER_RACK_KEY = new ConfigKey<>(BrokerConfig.BROKER_RACK, ValueType.host(true),
+            "", "The rack (or zone) of this broker; when every live broker has one, a topic's replicas are spread over "
+                    + "racks. Empty: no rack. Used only with controller.quorum.voters.");
+
+    static final List<ConfigKey<?>> ALL = List.of(QUORUM_VOTERS_KEY, ClusterSettings.SESSION_TIMEOUT_MS_KEY,
+            ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY, BROKER_RACK_KEY);
+
+    private ClusterBrokerKeys() {
+    }
+
+    /** Any text: the voters are parsed when the cluster section is built, whose error names the entry at fault. */
+    private static ValueType<String> votersText() {
+        return new ValueType<>() {
+            @Override public Class<String> javaType() { return String.class; }
+            @Override public String parse(String text) { return text; }
+            @Override public String format(String value) { return value; }
+            @Override public String expected() { return "empty or id@host:port,..."; }
+        };
+    }
+
+    /** The cluster section of a broker configuration's checked values: empty for a single broker. */
+    static Optional<ClusterSettings> settings(Map<String, Object> values, int nodeId) {
+        String voters = QUORUM_VOTERS_KEY.valueIn(values);
+        if (voters.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new ClusterSettings(nodeId, ClusterSettings.parseVoters(voters, null),
+                ClusterSettings.SESSION_TIMEOUT_MS_KEY.valueIn(values),
+                ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
+                ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY.valueIn(values)));
+    }
+
+    /** The broker's rack, empty when unset. */
+    static Optional<String> rack(Map<String, Object> values) {
+        String rack = BROKER_RACK_KEY.valueIn(values);
+        return rack.isEmpty() ? Optional.empty() : Optional.of(rack);
+    }
+}
