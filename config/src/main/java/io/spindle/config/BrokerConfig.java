@@ -88,6 +88,9 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
     public static final String GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS = "group.share.min.partition.max.record.locks";
     public static final String GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS = "group.share.max.partition.max.record.locks";
+    public static final String GROUP_SHARE_ASSIGNMENT_INTERVAL_MS = "group.share.assignment.interval.ms";
+    public static final String GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS = "group.share.min.assignment.interval.ms";
+    public static final String GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS = "group.share.max.assignment.interval.ms";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
