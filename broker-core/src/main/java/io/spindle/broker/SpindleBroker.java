@@ -3,11 +3,13 @@ package io.spindle.broker;
 import io.spindle.broker.admin.AlterConfigsHandler;
 import io.spindle.broker.admin.ApiVersionsHandler;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.CombinedGroupConfigs;
 import io.spindle.broker.admin.CreatePartitionsHandler;
 import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
 import io.spindle.broker.cluster.CoordinatorLocator;
@@ -160,9 +162,10 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
+            GroupConfigs groupConfigs = new CombinedGroupConfigs(List.of(groups.configs(), shares.configs()));
+            handlers.add(new DescribeConfigsHandler(topics, config, groupConfigs));
             handlers.add(new AlterConfigsHandler(authority, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, shares.configs()));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, groupConfigs));
             handlers.add(new DescribeClusterHandler(node, authority));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));

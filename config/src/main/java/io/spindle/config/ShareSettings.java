@@ -37,6 +37,8 @@ import java.util.Set;
  *                              transactions
  * @param renewAcknowledgeEnable share.renew.acknowledge.enable (Kafka's group config, no broker setting: true on the
  *                              broker): whether a consumer may extend its acquisition lock with a RENEW acknowledgement
+ * @param assignmentIntervalMs  group.share.assignment.interval.ms: the shortest time between two computations of a
+ *                              share group's assignment (KIP-1263); 0: at the heartbeat that brings a change
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
  *                              heartbeat interval, lock duration and delivery count limit lie within them, and
  *                              max.share.sessions is at least max.size (as Kafka requires)
@@ -45,7 +47,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
                             ShareIsolationLevel isolationLevel, boolean renewAcknowledgeEnable,
-                            ShareGroupLimits limits) {
+                            int assignmentIntervalMs, ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -62,6 +64,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public static final String SHARE_ISOLATION_LEVEL = "share.isolation.level";
     /** Group config (Kafka's name, without a broker setting): whether RENEW acknowledgements are taken. */
     public static final String SHARE_RENEW_ACKNOWLEDGE_ENABLE = "share.renew.acknowledge.enable";
+    /** Group config (Kafka's name): overrides group.share.assignment.interval.ms for one share group. */
+    public static final String SHARE_ASSIGNMENT_INTERVAL_MS = "share.assignment.interval.ms";
     /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
     public static final String DEAD_LETTER_TOPIC = "spindle.share.dead.letter.topic";
     /** Group config (Spindle's): overrides group.share.redelivery.backoff.ms for one share group. */
@@ -95,6 +99,9 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
             new ConfigKey<>(SHARE_RENEW_ACKNOWLEDGE_ENABLE, ValueType.bool(), true,
                     "Whether a consumer of this share group may extend the acquisition lock of a record it holds with "
                             + "a RENEW acknowledgement; when false such an acknowledgement gets INVALID_RECORD_STATE."),
+            ShareBrokerKeys.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.renamed(SHARE_ASSIGNMENT_INTERVAL_MS,
+                    "The shortest time between two computations of this share group's assignment, in milliseconds; "
+                            + "within group.share.min/max.assignment.interval.ms."),
             ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
                     "Where this share group copies a record it rejects or that reaches the delivery count limit, "
                             + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
@@ -118,6 +125,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
         ShareBrokerKeys.GROUP_SHARE_ISOLATION_LEVEL_KEY.check(isolationLevel);
+        checkAssignmentInterval(BrokerConfig.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS, assignmentIntervalMs, limits);
         checkSessionAndHeartbeat(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, limits);
         checkLockAndLimit(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, recordLockDurationMs,
@@ -144,7 +152,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareIsolationLevel.READ_UNCOMMITTED, true, ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, true, 0, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -165,6 +173,14 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                     Integer.toString(heartbeatMs), "an integer < " + sessionMs + " ("
                             + ConfigException.quote(sessionKey) + ")", null);
         }
+    }
+
+    /** The assignment interval, named by {@code key} (broker setting or group config), within the limits. */
+    private static void checkAssignmentInterval(String key, int intervalMs, ShareGroupLimits limits) {
+        ShareBrokerKeys.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.check(intervalMs);
+        ShareGroupLimits.within(key, intervalMs, limits.minAssignmentIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS, limits.maxAssignmentIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS);
     }
 
     /** The lock duration and delivery count limit, named by {@code lockKey} and {@code limitKey}, within the limits. */
@@ -228,6 +244,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         int locks = maxRecordLocks;
         ShareIsolationLevel isolation = isolationLevel;
         boolean renew = renewAcknowledgeEnable;
+        int assignment = assignmentIntervalMs;
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
@@ -241,14 +258,16 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case SHARE_PARTITION_MAX_RECORD_LOCKS -> locks = (Integer) value;
                 case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
                 case SHARE_RENEW_ACKNOWLEDGE_ENABLE -> renew = (Boolean) value;
+                case SHARE_ASSIGNMENT_INTERVAL_MS -> assignment = (Integer) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
         checkLockAndLimit(SHARE_RECORD_LOCK_DURATION_MS, lock, SHARE_DELIVERY_COUNT_LIMIT, limit, limits);
         checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
         checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
+        checkAssignmentInterval(SHARE_ASSIGNMENT_INTERVAL_MS, assignment, limits);
         return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, isolation, renew, limits);
+                deadLetters, backoff, backoffMax, isolation, renew, assignment, limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -262,6 +281,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(SHARE_PARTITION_MAX_RECORD_LOCKS, Integer.toString(maxRecordLocks));
         values.put(SHARE_ISOLATION_LEVEL, isolationLevel.configName());
         values.put(SHARE_RENEW_ACKNOWLEDGE_ENABLE, Boolean.toString(renewAcknowledgeEnable));
+        values.put(SHARE_ASSIGNMENT_INTERVAL_MS, Integer.toString(assignmentIntervalMs));
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));

@@ -1,16 +1,21 @@
 package io.spindle.broker.group;
 
 import io.spindle.broker.ApiHandler;
+import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The group APIs of the broker: FindCoordinator (the {@link CoordinatorLocator} names the coordinator), the classic group
@@ -62,6 +67,39 @@ public final class GroupHandlers implements AutoCloseable {
     public void bindMetrics(io.spindle.broker.metrics.BrokerMetrics metrics) {
         GroupMeters meters = new GroupMeters(coordinator, metrics.registry());
         metrics.beforeScrape(meters::refresh);
+    }
+
+    /**
+     * KIP-848 groups' configs (Kafka's consumer.* group configs) as DescribeConfigs and IncrementalAlterConfigs on
+     * GROUP resources see them; validated against the group.consumer.min/max.* bounds, stored in the offsets log.
+     */
+    public GroupConfigs configs() {
+        return new GroupConfigs() {
+            @Override
+            public Set<String> names() {
+                return ConsumerGroupConfig.groupConfigNames();
+            }
+
+            @Override
+            public String documentation(String name) {
+                return ConsumerGroupConfig.groupConfigDocumentation(name);
+            }
+
+            @Override
+            public Map<String, String> overrides(String group) {
+                return coordinator.groupConfigs(group);
+            }
+
+            @Override
+            public Map<String, String> values(String group) {
+                return coordinator.consumerGroupConfig(group).groupConfigValues();
+            }
+
+            @Override
+            public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
+                coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
+            }
+        };
     }
 
     /** One handler per group API. */
