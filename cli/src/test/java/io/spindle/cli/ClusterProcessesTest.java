@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.Node;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,12 +44,7 @@ class ClusterProcessesTest {
         }
     }
 
-    /**
-     * The brokers form one cluster: any of them describes all. Disabled: on main at debd9c5 (the broker's cluster
-     * wiring merged) DescribeCluster through broker 1 of a cluster started this way still lists broker 1 alone after
-     * 30 s, while ClusterUpCommandTest's produce and consume through the cluster pass; to be enabled with the fix.
-     */
-    @Disabled("DescribeCluster through broker 1 lists only broker 1 on main at debd9c5; see the comment")
+    /** The brokers form one cluster: any of them describes all, each with its own Kafka port. */
     @Test
     void describeClusterThroughBrokerOneListsEveryBrokerWithItsKafkaPort() throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir);

@@ -34,6 +34,7 @@ class ExampleProjectIT {
     /** The reactor modules spindle-test needs at run time, as directory and artifactId. */
     private static final List<String[]> MODULES = List.of(
             new String[] {"config", "spindle-config"},
+            new String[] {"metadata", "spindle-metadata"},
             new String[] {"log-storage", "spindle-log-storage"},
             new String[] {"consumer-groups", "spindle-consumer-groups"},
             new String[] {"share-groups", "spindle-share-groups"},
