@@ -2,7 +2,11 @@ package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.broker.partition.Replicas;
 import io.spindle.metadata.MetadataImage;
+import io.spindle.metadata.PartitionImage;
 import io.spindle.metadata.TopicImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Makes this broker's {@link TopicRegistry} and partition logs follow the metadata image: topics the quorum created
  * are recorded under the quorum's id (with logs for the partitions this broker hosts), deleted topics lose their
  * registry entry and logs, grown topics get their new partitions, changed configs reach the live logs. The internal
- * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md).
+ * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md). Every
+ * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
+ * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
  *
  * <p>Images arrive on Ratis' apply thread, which must not wait on disk: each is handed to one thread
  * ({@code spindle-cluster-apply}) that applies the newest image it has not applied yet (intermediate ones are skipped:
@@ -35,14 +41,18 @@ final class ImageApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageApplier.class);
 
     private final TopicRegistry topics;
+    private final Partitions partitions;
+    private final int nodeId;
     private final ExecutorService thread;
     private final AtomicReference<MetadataImage> pending = new AtomicReference<>();
     private final SortedMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
     private volatile long appliedOffset = -1;
     private volatile boolean started;
 
-    ImageApplier(TopicRegistry topics) {
+    ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId) {
         this.topics = topics;
+        this.partitions = partitions;
+        this.nodeId = nodeId;
         this.thread = Executors.newSingleThreadExecutor(runnable -> {
             Thread applier = new Thread(runnable, "spindle-cluster-apply");
             applier.setDaemon(true);
@@ -123,6 +133,26 @@ final class ImageApplier implements AutoCloseable {
                             image.offset(), e);
                 }
             }
+        }
+        for (TopicImage topic : image.topics().values()) {
+            for (PartitionImage wanted : topic.partitions()) {
+                if (wanted.leader() == nodeId) {
+                    lead(topic.name(), wanted, image.offset());
+                }
+            }
+        }
+    }
+
+    private void lead(String topic, PartitionImage wanted, long offset) {
+        Optional<Partition> held = partitions.get(topic, wanted.partition());
+        if (held.isEmpty()) {
+            return;
+        }
+        try {
+            held.get().lead(new Replicas(nodeId, wanted.leaderEpoch(), wanted.replicas(), wanted.isr()));
+        } catch (RuntimeException e) {
+            log.error("Could not lead partition {}-{} at leader epoch {} of the metadata image at offset {}", topic,
+                    wanted.partition(), wanted.leaderEpoch(), offset, e);
         }
     }
 

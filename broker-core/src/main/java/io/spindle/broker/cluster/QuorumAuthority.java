@@ -92,7 +92,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         int nodeId = settings.nodeId();
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
-        ImageApplier applier = new ImageApplier(topics);
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId);
         quorum.addListener(applier::offer);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes());
@@ -136,8 +136,9 @@ public final class QuorumAuthority implements MetadataAuthority {
     }
 
     /**
-     * From the image; a partition this broker leads has no leader to clients until its log exists here (the applier
-     * may be a few milliseconds behind the image), and none while its storage is offline.
+     * From the image; a partition this broker leads has no leader to clients until its log exists here and leads at
+     * the image's leader epoch (the applier may be a few milliseconds behind the image), and none while its storage
+     * is offline.
      */
     @Override
     public Optional<PartitionLeadership> partition(String topic, int index) {
@@ -155,6 +156,8 @@ public final class QuorumAuthority implements MetadataAuthority {
             } else if (held.get().isOffline()) {
                 leader = PartitionLeadership.NO_LEADER;
                 offline = List.of(nodeId());
+            } else if (held.get().leaderEpoch() != image.leaderEpoch()) {
+                leader = PartitionLeadership.NO_LEADER;     // the applier has not made it lead at this epoch yet
             }
         }
         return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline));

@@ -35,8 +35,9 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *
  * <p>The rules, as they are on one broker:
  * <ul>
- *   <li>Leader epoch: the {@link Replicas}' epoch (0 on one broker). It is begun in the log when the partition is
- *       made ({@link PartitionLog#beginLeaderEpoch}), so every batch appended carries it and the log's
+ *   <li>Leader epoch: the {@link Replicas}' epoch (0 on one broker; in a cluster the metadata image's, set through
+ *       {@link #lead}). It is begun in the log when the partition is made or leads at a new epoch
+ *       ({@link PartitionLog#beginLeaderEpoch}), so every batch appended carries it and the log's
  *       {@link LeaderEpochCache} knows where it starts (OffsetsForLeaderEpoch, {@link #endOffsetForEpoch}); a client
  *       naming another current epoch is fenced ({@link #checkLeaderEpoch}).</li>
  *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
@@ -118,6 +119,24 @@ public final class Partition {
 
     public int leaderEpoch() {
         return replicas.leaderEpoch();
+    }
+
+    /**
+     * Leads with {@code leading}, as the cluster's metadata says (its leader is this broker): a new leader epoch is
+     * begun in the log first, so that clients naming it are served and every batch appended from now on carries it.
+     * Nothing changes when {@code leading} is what the partition holds already.
+     *
+     * @throws IllegalArgumentException when the epoch is below the log's latest leader epoch
+     * @throws LogOfflineException      when the log is offline or the epochs' write fails
+     */
+    public synchronized void lead(Replicas leading) {
+        if (leading.equals(replicas)) {
+            return;
+        }
+        if (leading.leaderEpoch() != replicas.leaderEpoch()) {
+            log.beginLeaderEpoch(leading.leaderEpoch());
+        }
+        replicas = leading;
     }
 
     /**

@@ -30,7 +30,10 @@ public final class Partitions {
         logs.addLifecycleListener(new LogManager.LifecycleListener() {
             @Override
             public void opened(PartitionLog log) {
-                Partition partition = new Partition(log, Replicas.local(Partitions.this.nodeId));
+                // At the log's latest leader epoch: a broker of a cluster may have led it at a later epoch than 0
+                // before it restarted; the metadata image moves it on from there (Partition#lead).
+                int epoch = Math.max(0, log.leaderEpochs().latestEpoch().orElse(0));
+                Partition partition = new Partition(log, Replicas.local(Partitions.this.nodeId).atEpoch(epoch));
                 partition.addListener(fanOut);
                 byId.put(partition.topicPartition(), partition);
             }

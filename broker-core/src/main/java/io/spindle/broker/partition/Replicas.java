@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Who holds a partition: its leader, the leader epoch, every replica, and the in-sync ones. On a single broker
- * that is this node alone at epoch 0 ({@link #local}); a cluster will take it from the metadata it agrees on.
+ * that is this node alone at epoch 0 ({@link #local}); a broker of a cluster takes it from the metadata image.
  *
  * @param leader      node id of the leader
  * @param leaderEpoch bumped each time leadership changes; clients fence stale requests with it
@@ -26,5 +26,10 @@ public record Replicas(int leader, int leaderEpoch, List<Integer> replicas, List
     /** This node alone: leader, only replica and only in-sync replica, at epoch 0. */
     public static Replicas local(int nodeId) {
         return new Replicas(nodeId, 0, List.of(nodeId), List.of(nodeId));
+    }
+
+    /** The same replicas at leader epoch {@code epoch}. */
+    public Replicas atEpoch(int epoch) {
+        return new Replicas(leader, epoch, replicas, isr);
     }
 }
