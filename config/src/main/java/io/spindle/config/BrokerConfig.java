@@ -309,6 +309,8 @@ public final class BrokerConfig {
         this.metricsPartitionSeriesMax = METRICS_PARTITION_SERIES_MAX_KEY.valueIn(values);
         Map<String, Object> topicValues = new LinkedHashMap<>();
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> topicValues.put(topicKey, values.get(brokerKey)));
+        // A topic key without a broker-wide synonym (errors.deadletterqueue.group.enable) keeps its built-in default.
+        TopicConfig.KEYS.values().forEach(key -> topicValues.putIfAbsent(key.name(), key.defaultValue()));
         this.topicDefaults = new TopicConfig(Collections.unmodifiableMap(topicValues));
     }
 
@@ -615,6 +617,7 @@ public final class BrokerConfig {
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         keys.addAll(ShareBrokerKeys.ALL);
+        keys.addAll(ShareDeadLetterQueue.BROKER_KEYS);
         keys.addAll(ClusterBrokerKeys.ALL);
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {

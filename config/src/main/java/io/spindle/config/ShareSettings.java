@@ -37,6 +37,8 @@ import java.util.Set;
  *                              transactions
  * @param renewAcknowledgeEnable share.renew.acknowledge.enable (Kafka's group config, no broker setting: true on the
  *                              broker): whether a consumer may extend its acquisition lock with a RENEW acknowledgement
+ * @param deadLetterQueue       Kafka's dead-letter queue (KIP-1191): the group's errors.deadletterqueue.* configs and the
+ *                              broker's bounds on them; when it names a topic it wins over {@code deadLetterTopic}
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
  *                              heartbeat interval, lock duration and delivery count limit lie within them, and
  *                              max.share.sessions is at least max.size (as Kafka requires)
@@ -45,7 +47,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
                             ShareIsolationLevel isolationLevel, boolean renewAcknowledgeEnable,
-                            ShareGroupLimits limits) {
+                            ShareDeadLetterQueue deadLetterQueue, ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -103,7 +105,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             + "before it is delivered again, in milliseconds; doubled per later delivery. 0: at once."),
             ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.renamed(REDELIVERY_BACKOFF_MAX_MS,
                     "The longest wait of this share group before a released or timed-out record is delivered again, "
-                            + "in milliseconds.")));
+                            + "in milliseconds."),
+            ShareDeadLetterQueue.TOPIC_NAME_KEY, ShareDeadLetterQueue.COPY_RECORD_ENABLE_KEY));
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public ShareSettings {
@@ -144,7 +147,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareIsolationLevel.READ_UNCOMMITTED, true, ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, true, ShareDeadLetterQueue.NONE, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -184,8 +187,19 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS);
     }
 
-    /** The dead-letter topic of a record of {@code topic}, or null when none is set. */
+    /** Whether a rejected record, or one over the delivery count limit, is dead-lettered before it is archived. */
+    public boolean hasDeadLetterTopic() {
+        return deadLetterQueue.enabled() || !deadLetterTopic.isEmpty();
+    }
+
+    /**
+     * The dead-letter topic of a record of {@code topic}, or null when none is set: Kafka's
+     * errors.deadletterqueue.topic.name when the group sets one, else Spindle's {@code deadLetterTopic} pattern.
+     */
     public String deadLetterTopicFor(String topic) {
+        if (deadLetterQueue.enabled()) {
+            return deadLetterQueue.topicName();
+        }
         return deadLetterTopic.isEmpty() ? null : deadLetterTopic.replace(TOPIC_PLACEHOLDER, topic);
     }
 
@@ -228,6 +242,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         int locks = maxRecordLocks;
         ShareIsolationLevel isolation = isolationLevel;
         boolean renew = renewAcknowledgeEnable;
+        String queueTopic = deadLetterQueue.topicName();
+        boolean queueCopy = deadLetterQueue.copyRecord();
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
@@ -241,6 +257,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case SHARE_PARTITION_MAX_RECORD_LOCKS -> locks = (Integer) value;
                 case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
                 case SHARE_RENEW_ACKNOWLEDGE_ENABLE -> renew = (Boolean) value;
+                case ShareDeadLetterQueue.TOPIC_NAME -> queueTopic = (String) value;
+                case ShareDeadLetterQueue.COPY_RECORD_ENABLE -> queueCopy = (Boolean) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
@@ -248,7 +266,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
         checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
         return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, isolation, renew, limits);
+                deadLetters, backoff, backoffMax, isolation, renew, deadLetterQueue.withGroup(queueTopic, queueCopy),
+                limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -265,6 +284,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));
+        values.put(ShareDeadLetterQueue.TOPIC_NAME, deadLetterQueue.topicName());
+        values.put(ShareDeadLetterQueue.COPY_RECORD_ENABLE, Boolean.toString(deadLetterQueue.copyRecord()));
         return values;
     }
 
