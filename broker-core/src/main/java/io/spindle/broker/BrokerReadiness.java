@@ -1,5 +1,6 @@
 package io.spindle.broker;
 
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.metrics.Readiness;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
@@ -7,19 +8,26 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The broker's answer to {@code /health/ready}: not ready while it starts (logs recovering) or stops, nor while
- * any partition is offline because its storage failed — those partitions are named, with the failure.
+ * The broker's answer to {@code /health/ready}: not ready while it starts (logs recovering) or stops, while a broker
+ * of a cluster has not registered and caught up with the metadata, nor while any partition is offline because its
+ * storage failed — those partitions are named, with the failure.
  *
  * <p>Thread-safe: written by the starting and closing thread, read by the metrics HTTP thread.
  */
 final class BrokerReadiness implements Readiness {
     private volatile Partitions partitions;
     private volatile boolean serving;
+    private volatile MetadataAuthority authority;
 
     /** The broker serves requests for {@code held} from now on. */
     void serving(Partitions held) {
         this.partitions = held;
         this.serving = true;
+    }
+
+    /** Not ready either while {@code metadata} says the broker is not (a cluster member catching up). */
+    void consult(MetadataAuthority metadata) {
+        this.authority = metadata;
     }
 
     void stopping() {
@@ -31,6 +39,11 @@ final class BrokerReadiness implements Readiness {
         Partitions held = partitions;
         if (!serving || held == null) {
             return "the broker is starting or stopping";
+        }
+        MetadataAuthority metadata = authority;
+        String notCaughtUp = metadata == null ? null : metadata.notReadyReason();
+        if (notCaughtUp != null) {
+            return notCaughtUp;
         }
         List<Partition> offline = held.offline();
         if (offline.isEmpty()) {

@@ -3,17 +3,19 @@ package io.spindle.broker;
 import io.spindle.broker.admin.AlterConfigsHandler;
 import io.spindle.broker.admin.ApiVersionsHandler;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.CombinedGroupConfigs;
 import io.spindle.broker.admin.CreatePartitionsHandler;
 import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
-import io.spindle.broker.cluster.LocalAuthority;
+import io.spindle.broker.cluster.CoordinatorLocator;
+import io.spindle.broker.cluster.MetadataAuthorities;
 import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.data.DataPathHandlers;
-import io.spindle.broker.data.ProducerIdAllocator;
 import io.spindle.broker.group.GroupHandlers;
 import io.spindle.broker.meta.DataDirInUseException;
 import io.spindle.broker.meta.DataDirLock;
@@ -131,20 +133,23 @@ public final class SpindleBroker implements AutoCloseable {
             metrics.bind(logs);
             Partitions partitions = new Partitions(logs, config.nodeId());
             metrics.bind(partitions);
-            topics.attach(logs);
-            adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
             String host = config.advertisedHost();
             PortHolder port = new PortHolder(config.advertisedPort());
-            BrokerNode node = new BrokerNode(config.nodeId(), host, port::get, topics.clusterId());
-            authority = new LocalAuthority(topics, partitions, node, ProducerIdAllocator.open(dataDir));
-            dataPath = new DataPathHandlers(config, topics, partitions, authority.producerIds(), clock);
+            BrokerNode node = new BrokerNode(config.nodeId(), host, port::get,
+                    MetadataAuthorities.clusterId(config, topics.clusterId()));
+            authority = MetadataAuthorities.open(config, dataDir, topics, partitions, node);
+            readiness.consult(authority);
+            topics.attach(logs);
+            adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
+            dataPath = new DataPathHandlers(config, topics, partitions, authority, clock);
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
             // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
             AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
             shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
                     groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), clock);
             handlers.addAll(shares.handlers());
-            groups = new GroupHandlers(config.groups(), topics, partitions, node, clock, shares.groups());
+            groups = new GroupHandlers(config.groups(), topics, partitions, new CoordinatorLocator(authority), clock,
+                    shares.groups());
             groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
@@ -157,15 +162,17 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));
-            handlers.add(new DescribeConfigsHandler(topics, config, shares.configs()));
+            GroupConfigs groupConfigs = new CombinedGroupConfigs(List.of(groups.configs(), shares.configs()));
+            handlers.add(new DescribeConfigsHandler(topics, config, groupConfigs));
             handlers.add(new AlterConfigsHandler(authority, adminExecutor));
-            handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, shares.configs()));
+            handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, groupConfigs));
             handlers.add(new DescribeClusterHandler(node, authority));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);
             KafkaListener listener = KafkaListener.bind(config.listener(), dispatcher, observer(metrics));
             port.bound(listener.address().getPort());
+            authority.brokerServing();
             SpindleBroker broker = new SpindleBroker(config, dataDirLock, logs, topics, partitions, adminExecutor,
                     dataPath, listener, host, metrics, metricsServer, readiness);
             broker.authority = authority;
@@ -174,7 +181,7 @@ public final class SpindleBroker implements AutoCloseable {
             broker.transactions = transactions;
             readiness.serving(partitions);
             log.info("Spindle broker {} (cluster {}) serving on {}:{} via {} (advertised {}:{}); data in {}; flush.mode={}; "
-                            + "{} topic(s); metrics {}", config.nodeId(), topics.clusterId(),
+                            + "{} topic(s); metrics {}", config.nodeId(), node.clusterId(),
                     listener.address().getHostString(), broker.port(), listener.transport(), host, port.get(), dataDir,
                     config.flushMode().configName(), topics.all().size(),
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
@@ -256,9 +263,9 @@ public final class SpindleBroker implements AutoCloseable {
         return partitions;
     }
 
-    /** The cluster id, created on first start and kept in the data directory. */
+    /** The cluster id: a single broker's, created on first start and kept in the data directory, or its cluster's. */
     public String clusterId() {
-        return topics.clusterId();
+        return MetadataAuthorities.clusterId(config, topics.clusterId());
     }
 
     public BrokerConfig config() {
@@ -283,6 +290,16 @@ public final class SpindleBroker implements AutoCloseable {
     /** The transaction coordinator, for in-process tools and tests. */
     public Transactions transactionCoordinator() {
         return transactions.coordinator();
+    }
+
+    /** Who decides the broker's metadata: this broker alone, or the cluster's quorum (for tools and tests in-process). */
+    public MetadataAuthority metadataAuthority() {
+        return authority;
+    }
+
+    /** Why {@code /health/ready} would answer 503 now, or null when the broker is ready. */
+    public String notReadyReason() {
+        return readiness.problem();
     }
 
     /** The broker's meters, for components that add their own (e.g. consumer groups). */

@@ -197,9 +197,7 @@ final class ClusterCommand implements Callable<Integer> {
 
         private static String readyLine(LocalCluster cluster) {
             return "Spindle cluster of " + cluster.brokers() + " broker" + (cluster.brokers() == 1 ? "" : "s")
-                    + " ready: bootstrap servers " + cluster.bootstrapServers() + ", data in " + cluster.dir()
-                    + (LocalCluster.brokersFormACluster() ? ""
-                            : " (each runs alone: this build's broker does not join a cluster yet)");
+                    + " ready: bootstrap servers " + cluster.bootstrapServers() + ", data in " + cluster.dir();
         }
 
         private static void print(PrintWriter out, String line) {

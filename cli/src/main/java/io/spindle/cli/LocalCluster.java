@@ -1,7 +1,6 @@
 package io.spindle.cli;
 
 import io.spindle.config.BrokerConfig;
-import io.spindle.config.ClusterSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -97,14 +96,6 @@ final class LocalCluster {
                 .toList();
     }
 
-    /**
-     * Whether this build's broker reads controller.quorum.voters. Until it does, each broker of a local cluster runs
-     * as a single broker with its node id, and the voters are not passed (the broker would refuse an unknown key).
-     */
-    static boolean brokersFormACluster() {
-        return BrokerConfig.names().contains(ClusterSettings.QUORUM_VOTERS);
-    }
-
     int brokers() {
         return brokers;
     }
@@ -186,10 +177,8 @@ final class LocalCluster {
         command.add(nodeDir(node).toString());
         command.add("--node-id");
         command.add(Integer.toString(node));
-        if (brokersFormACluster()) {
-            command.add("--cluster");
-            command.add(voters());
-        }
+        command.add("--cluster");
+        command.add(voters());
         return command;
     }
 

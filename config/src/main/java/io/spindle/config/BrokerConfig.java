@@ -88,6 +88,9 @@ public final class BrokerConfig {
     public static final String GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT = "group.share.max.delivery.count.limit";
     public static final String GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS = "group.share.min.partition.max.record.locks";
     public static final String GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS = "group.share.max.partition.max.record.locks";
+    public static final String GROUP_SHARE_ASSIGNMENT_INTERVAL_MS = "group.share.assignment.interval.ms";
+    public static final String GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS = "group.share.min.assignment.interval.ms";
+    public static final String GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS = "group.share.max.assignment.interval.ms";
     public static final String OFFSETS_TOPIC_SEGMENT_BYTES = "offsets.topic.segment.bytes";
     public static final String OFFSETS_SNAPSHOT_MIN_BYTES = "offsets.snapshot.min.bytes";
     public static final String LOG_RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
@@ -176,11 +179,12 @@ public final class BrokerConfig {
                     + "(Kafka's default is 3000; a single broker has no start-up storm to gather, so 0).");
     static final ConfigKey<Integer> GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(
             GROUP_CONSUMER_SESSION_TIMEOUT_MS, ValueType.intAtLeast(1), 45_000,
-            "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group.");
+            "A consumer-protocol (KIP-848) member silent this long, in milliseconds, is removed from its group; within "
+                    + "group.consumer.min/max.session.timeout.ms. A group may set its own (consumer.session.timeout.ms).");
     static final ConfigKey<Integer> GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(
             GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, ValueType.intAtLeast(1), 5_000,
             "The heartbeat interval consumer-protocol (KIP-848) members are told to use, in milliseconds; below "
-                    + "group.consumer.session.timeout.ms.");
+                    + "group.consumer.session.timeout.ms and within group.consumer.min/max.heartbeat.interval.ms.");
     static final ConfigKey<Integer> OFFSETS_TOPIC_SEGMENT_BYTES_KEY = new ConfigKey<>(OFFSETS_TOPIC_SEGMENT_BYTES,
             ValueType.intAtLeast(1024), 4 * 1024 * 1024,
             "segment.bytes of the internal __consumer_offsets topic.");
@@ -288,7 +292,8 @@ public final class BrokerConfig {
                 GROUP_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values), GROUP_INITIAL_REBALANCE_DELAY_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values), OFFSETS_TOPIC_SEGMENT_BYTES_KEY.valueIn(values),
-                OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values)));
+                OFFSETS_SNAPSHOT_MIN_BYTES_KEY.valueIn(values), ConsumerGroupKeys.ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values),
+                ConsumerGroupKeys.limits(values)));
         this.shares = section(() -> ShareBrokerKeys.settings(values));
         this.transactions = section(() -> new TransactionSettings(TRANSACTION_MAX_TIMEOUT_MS_KEY.valueIn(values),
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY.valueIn(values),
@@ -616,6 +621,7 @@ public final class BrokerConfig {
                 TRANSACTION_MAX_TIMEOUT_MS_KEY,
                 TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS_KEY, TRANSACTIONAL_ID_EXPIRATION_MS_KEY,
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
+        keys.addAll(ConsumerGroupKeys.ALL);
         keys.addAll(ShareBrokerKeys.ALL);
         keys.addAll(ShareDeadLetterQueue.BROKER_KEYS);
         keys.addAll(ClusterBrokerKeys.ALL);

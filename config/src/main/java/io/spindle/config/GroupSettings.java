@@ -1,5 +1,7 @@
 package io.spindle.config;
 
+import java.util.Map;
+
 /**
  * The group coordinator's settings (module consumer-groups), defined by the {@code group.*} and
  * {@code offsets.*} keys of {@link BrokerConfig}, under Kafka's broker setting names; {@link BrokerConfig#groups()}
@@ -18,10 +20,16 @@ package io.spindle.config;
  * @param offsetsSegmentBytes         offsets.topic.segment.bytes: segment.bytes of __consumer_offsets
  * @param snapshotMinBytes            offsets.snapshot.min.bytes: no longer used (compaction bounds __consumer_offsets);
  *                                    kept so that configuration files from earlier versions still load
+ * @param consumerAssignmentIntervalMs group.consumer.assignment.interval.ms: the shortest time between two
+ *                                    computations of a KIP-848 group's target assignment
+ * @param consumerLimits              the group.consumer.min/max.* bounds: the consumer session timeout, heartbeat
+ *                                    interval and assignment interval above, and every group's configs overriding
+ *                                    them ({@link #consumerGroup(Map)}), lie within them
  */
 public record GroupSettings(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs,
                             int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs,
-                            int offsetsSegmentBytes, long snapshotMinBytes) {
+                            int offsetsSegmentBytes, long snapshotMinBytes, int consumerAssignmentIntervalMs,
+                            ConsumerGroupLimits consumerLimits) {
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public GroupSettings {
@@ -40,6 +48,31 @@ public record GroupSettings(int minSessionTimeoutMs, int maxSessionTimeoutMs, in
             throw contradiction(BrokerConfig.GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS, consumerHeartbeatIntervalMs,
                     "an integer < ", BrokerConfig.GROUP_CONSUMER_SESSION_TIMEOUT_MS, consumerSessionTimeoutMs);
         }
+        consumerLimits.check(ConsumerGroupConfig.BROKER_NAMES, new ConsumerGroupConfig(consumerSessionTimeoutMs,
+                consumerHeartbeatIntervalMs, consumerAssignmentIntervalMs));
+    }
+
+    /** As the canonical constructor, with an assignment interval of 0 within {@link ConsumerGroupLimits#WIDEST} (tests). */
+    public GroupSettings(int minSessionTimeoutMs, int maxSessionTimeoutMs, int initialRebalanceDelayMs,
+                         int consumerSessionTimeoutMs, int consumerHeartbeatIntervalMs, int offsetsSegmentBytes,
+                         long snapshotMinBytes) {
+        this(minSessionTimeoutMs, maxSessionTimeoutMs, initialRebalanceDelayMs, consumerSessionTimeoutMs,
+                consumerHeartbeatIntervalMs, offsetsSegmentBytes, snapshotMinBytes, 0, ConsumerGroupLimits.WIDEST);
+    }
+
+    /** The timings of a KIP-848 group that sets no group configs: the broker's group.consumer.* values. */
+    public ConsumerGroupConfig consumerGroup() {
+        return new ConsumerGroupConfig(consumerSessionTimeoutMs, consumerHeartbeatIntervalMs,
+                consumerAssignmentIntervalMs);
+    }
+
+    /**
+     * The timings of a KIP-848 group with {@code groupConfigs} (consumer.* group configs) on top of the broker's.
+     *
+     * @throws ConfigException naming an unknown config, or a value not allowed and the bound it breaks
+     */
+    public ConsumerGroupConfig consumerGroup(Map<String, String> groupConfigs) {
+        return consumerGroup().withGroupConfigs(groupConfigs, consumerLimits);
     }
 
     /**

@@ -95,9 +95,25 @@ final class ShareBrokerKeys {
             "The highest record lock limit per partition that group.share.partition.max.record.locks and a share "
                     + "group's share.partition.max.record.locks may set (Kafka's default and bounds).");
 
+    static final ConfigKey<Integer> GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS, ValueType.intAtLeast(0), 0,
+            "The shortest time between two computations of a share group's assignment, in milliseconds: changes "
+                    + "(members joining or leaving, subscriptions, partition counts) that come sooner are assigned "
+                    + "together at the first heartbeat after it (KIP-1263). Kafka's default is 1000; Spindle's is 0 "
+                    + "(every change is assigned at once), since its assignor runs in microseconds.");
+    static final ConfigKey<Integer> GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS, ValueType.intAtLeast(0), 0,
+            "The shortest assignment interval, in milliseconds, that group.share.assignment.interval.ms and a share "
+                    + "group's share.assignment.interval.ms may set (Kafka's default).");
+    static final ConfigKey<Integer> GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS_KEY = new ConfigKey<>(
+            BrokerConfig.GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS, ValueType.intAtLeast(0), 15_000,
+            "The longest assignment interval, in milliseconds, that group.share.assignment.interval.ms and a share "
+                    + "group's share.assignment.interval.ms may set (Kafka's default).");
+
     static final List<ConfigKey<?>> ALL = List.of(GROUP_SHARE_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_AUTO_OFFSET_RESET_KEY, GROUP_SHARE_MAX_SHARE_SESSIONS_KEY, GROUP_SHARE_DEAD_LETTER_TOPIC_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY, GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY, GROUP_SHARE_MAX_SIZE_KEY, GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY, GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS_KEY, GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MAX_RECORD_LOCK_DURATION_MS_KEY, GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY, GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY,
             GROUP_SHARE_ISOLATION_LEVEL_KEY, GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY,
-            GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY);
+            GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY, GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY,
+            GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS_KEY, GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS_KEY);
 
     private ShareBrokerKeys() {
     }
@@ -111,7 +127,8 @@ final class ShareBrokerKeys {
                 GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
                 GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
                 GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values), GROUP_SHARE_ISOLATION_LEVEL_KEY.valueIn(values),
-                true, ShareDeadLetterQueue.settings(values), new ShareGroupLimits(GROUP_SHARE_MAX_SIZE_KEY.valueIn(values),
+                true, GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values), ShareDeadLetterQueue.settings(values),
+                new ShareGroupLimits(GROUP_SHARE_MAX_SIZE_KEY.valueIn(values),
                         GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                         GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                         GROUP_SHARE_MIN_HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
@@ -121,6 +138,8 @@ final class ShareBrokerKeys {
                         GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
                         GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.valueIn(values),
                         GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
-                        GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values)));
+                        GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY.valueIn(values),
+                        GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values),
+                        GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values)));
     }
 }

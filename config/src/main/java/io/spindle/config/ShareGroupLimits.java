@@ -18,14 +18,17 @@ package io.spindle.config;
  * @param maxDeliveryCountLimit   group.share.max.delivery.count.limit
  * @param minPartitionMaxRecordLocks group.share.min.partition.max.record.locks
  * @param maxPartitionMaxRecordLocks group.share.max.partition.max.record.locks
+ * @param minAssignmentIntervalMs group.share.min.assignment.interval.ms
+ * @param maxAssignmentIntervalMs group.share.max.assignment.interval.ms
  */
 public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSessionTimeoutMs, int minHeartbeatIntervalMs,
                                int maxHeartbeatIntervalMs, int minRecordLockDurationMs, int maxRecordLockDurationMs,
                                int minDeliveryCountLimit, int maxDeliveryCountLimit, int minPartitionMaxRecordLocks,
-                               int maxPartitionMaxRecordLocks) {
+                               int maxPartitionMaxRecordLocks, int minAssignmentIntervalMs,
+                               int maxAssignmentIntervalMs) {
     /** The widest limits the keys allow: for settings built by hand (tests) rather than from a configuration. */
     public static final ShareGroupLimits WIDEST = new ShareGroupLimits(1_000, 1, Integer.MAX_VALUE, 1,
-            Integer.MAX_VALUE, 100, 3_600_000, 2, 25, 100, 10_000);
+            Integer.MAX_VALUE, 100, 3_600_000, 2, 25, 100, 10_000, 0, Integer.MAX_VALUE);
 
     /** @throws ConfigException naming the first setting whose value is not allowed, or a maximum below its minimum */
     public ShareGroupLimits {
@@ -40,6 +43,8 @@ public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSess
         ShareBrokerKeys.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT_KEY.check(maxDeliveryCountLimit);
         ShareBrokerKeys.GROUP_SHARE_MIN_PARTITION_MAX_RECORD_LOCKS_KEY.check(minPartitionMaxRecordLocks);
         ShareBrokerKeys.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS_KEY.check(maxPartitionMaxRecordLocks);
+        ShareBrokerKeys.GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS_KEY.check(minAssignmentIntervalMs);
+        ShareBrokerKeys.GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS_KEY.check(maxAssignmentIntervalMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_SESSION_TIMEOUT_MS, maxSessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_MIN_SESSION_TIMEOUT_MS, minSessionTimeoutMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_HEARTBEAT_INTERVAL_MS, maxHeartbeatIntervalMs,
@@ -48,6 +53,8 @@ public record ShareGroupLimits(int maxSize, int minSessionTimeoutMs, int maxSess
                 BrokerConfig.GROUP_SHARE_MIN_RECORD_LOCK_DURATION_MS, minRecordLockDurationMs);
         atLeast(BrokerConfig.GROUP_SHARE_MAX_DELIVERY_COUNT_LIMIT, maxDeliveryCountLimit,
                 BrokerConfig.GROUP_SHARE_MIN_DELIVERY_COUNT_LIMIT, minDeliveryCountLimit);
+        atLeast(BrokerConfig.GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS, maxAssignmentIntervalMs,
+                BrokerConfig.GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS, minAssignmentIntervalMs);
         // The keys' own ranges meet at 2000, so the maximum cannot fall below the minimum.
     }
 

@@ -37,6 +37,8 @@ import java.util.Set;
  *                              transactions
  * @param renewAcknowledgeEnable share.renew.acknowledge.enable (Kafka's group config, no broker setting: true on the
  *                              broker): whether a consumer may extend its acquisition lock with a RENEW acknowledgement
+ * @param assignmentIntervalMs  group.share.assignment.interval.ms: the shortest time between two computations of a
+ *                              share group's assignment (KIP-1263); 0: at the heartbeat that brings a change
  * @param deadLetterQueue       Kafka's dead-letter queue (KIP-1191): the group's errors.deadletterqueue.* configs and the
  *                              broker's bounds on them; when it names a topic it wins over {@code deadLetterTopic}
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
@@ -47,7 +49,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
                             ShareIsolationLevel isolationLevel, boolean renewAcknowledgeEnable,
-                            ShareDeadLetterQueue deadLetterQueue, ShareGroupLimits limits) {
+                            int assignmentIntervalMs, ShareDeadLetterQueue deadLetterQueue,
+                            ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -64,6 +67,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
     public static final String SHARE_ISOLATION_LEVEL = "share.isolation.level";
     /** Group config (Kafka's name, without a broker setting): whether RENEW acknowledgements are taken. */
     public static final String SHARE_RENEW_ACKNOWLEDGE_ENABLE = "share.renew.acknowledge.enable";
+    /** Group config (Kafka's name): overrides group.share.assignment.interval.ms for one share group. */
+    public static final String SHARE_ASSIGNMENT_INTERVAL_MS = "share.assignment.interval.ms";
     /** Group config (Spindle's): overrides group.share.dead.letter.topic for one share group. */
     public static final String DEAD_LETTER_TOPIC = "spindle.share.dead.letter.topic";
     /** Group config (Spindle's): overrides group.share.redelivery.backoff.ms for one share group. */
@@ -97,6 +102,9 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
             new ConfigKey<>(SHARE_RENEW_ACKNOWLEDGE_ENABLE, ValueType.bool(), true,
                     "Whether a consumer of this share group may extend the acquisition lock of a record it holds with "
                             + "a RENEW acknowledgement; when false such an acknowledgement gets INVALID_RECORD_STATE."),
+            ShareBrokerKeys.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.renamed(SHARE_ASSIGNMENT_INTERVAL_MS,
+                    "The shortest time between two computations of this share group's assignment, in milliseconds; "
+                            + "within group.share.min/max.assignment.interval.ms."),
             ShareBrokerKeys.GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.renamed(DEAD_LETTER_TOPIC,
                     "Where this share group copies a record it rejects or that reaches the delivery count limit, "
                             + "before archiving it; {topic} stands for the record's topic. Empty: archived only."),
@@ -121,6 +129,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.check(redeliveryBackoffMs);
         ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.check(redeliveryBackoffMaxMs);
         ShareBrokerKeys.GROUP_SHARE_ISOLATION_LEVEL_KEY.check(isolationLevel);
+        checkAssignmentInterval(BrokerConfig.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS, assignmentIntervalMs, limits);
         checkSessionAndHeartbeat(BrokerConfig.GROUP_SHARE_SESSION_TIMEOUT_MS, sessionTimeoutMs,
                 BrokerConfig.GROUP_SHARE_HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs, limits);
         checkLockAndLimit(BrokerConfig.GROUP_SHARE_RECORD_LOCK_DURATION_MS, recordLockDurationMs,
@@ -147,7 +156,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareIsolationLevel.READ_UNCOMMITTED, true, ShareDeadLetterQueue.NONE, ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, true, 0, ShareDeadLetterQueue.NONE, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -168,6 +177,14 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                     Integer.toString(heartbeatMs), "an integer < " + sessionMs + " ("
                             + ConfigException.quote(sessionKey) + ")", null);
         }
+    }
+
+    /** The assignment interval, named by {@code key} (broker setting or group config), within the limits. */
+    private static void checkAssignmentInterval(String key, int intervalMs, ShareGroupLimits limits) {
+        ShareBrokerKeys.GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.check(intervalMs);
+        ShareGroupLimits.within(key, intervalMs, limits.minAssignmentIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MIN_ASSIGNMENT_INTERVAL_MS, limits.maxAssignmentIntervalMs(),
+                BrokerConfig.GROUP_SHARE_MAX_ASSIGNMENT_INTERVAL_MS);
     }
 
     /** The lock duration and delivery count limit, named by {@code lockKey} and {@code limitKey}, within the limits. */
@@ -242,6 +259,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         int locks = maxRecordLocks;
         ShareIsolationLevel isolation = isolationLevel;
         boolean renew = renewAcknowledgeEnable;
+        int assignment = assignmentIntervalMs;
         String queueTopic = deadLetterQueue.topicName();
         boolean queueCopy = deadLetterQueue.copyRecord();
         for (Map.Entry<String, String> e : configs.entrySet()) {
@@ -257,6 +275,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case SHARE_PARTITION_MAX_RECORD_LOCKS -> locks = (Integer) value;
                 case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
                 case SHARE_RENEW_ACKNOWLEDGE_ENABLE -> renew = (Boolean) value;
+                case SHARE_ASSIGNMENT_INTERVAL_MS -> assignment = (Integer) value;
                 case ShareDeadLetterQueue.TOPIC_NAME -> queueTopic = (String) value;
                 case ShareDeadLetterQueue.COPY_RECORD_ENABLE -> queueCopy = (Boolean) value;
                 default -> reset = (ShareAutoOffsetReset) value;
@@ -265,9 +284,10 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         checkLockAndLimit(SHARE_RECORD_LOCK_DURATION_MS, lock, SHARE_DELIVERY_COUNT_LIMIT, limit, limits);
         checkSessionAndHeartbeat(SHARE_SESSION_TIMEOUT_MS, session, SHARE_HEARTBEAT_INTERVAL_MS, heartbeat, limits);
         checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
+        checkAssignmentInterval(SHARE_ASSIGNMENT_INTERVAL_MS, assignment, limits);
         return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, isolation, renew, deadLetterQueue.withGroup(queueTopic, queueCopy),
-                limits);
+                deadLetters, backoff, backoffMax, isolation, renew, assignment,
+                deadLetterQueue.withGroup(queueTopic, queueCopy), limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -281,6 +301,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(SHARE_PARTITION_MAX_RECORD_LOCKS, Integer.toString(maxRecordLocks));
         values.put(SHARE_ISOLATION_LEVEL, isolationLevel.configName());
         values.put(SHARE_RENEW_ACKNOWLEDGE_ENABLE, Boolean.toString(renewAcknowledgeEnable));
+        values.put(SHARE_ASSIGNMENT_INTERVAL_MS, Integer.toString(assignmentIntervalMs));
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));

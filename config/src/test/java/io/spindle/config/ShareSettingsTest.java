@@ -20,7 +20,7 @@ class ShareSettingsTest {
         assertEquals(ShareAutoOffsetReset.LATEST, settings.autoOffsetReset());
         assertEquals(2_000, settings.maxShareSessions());
         assertEquals(ShareIsolationLevel.READ_UNCOMMITTED, settings.isolationLevel());
-        assertEquals(new ShareGroupLimits(200, 45_000, 60_000, 5_000, 15_000, 15_000, 60_000, 2, 10, 100, 4_000),
+        assertEquals(new ShareGroupLimits(200, 45_000, 60_000, 5_000, 15_000, 15_000, 60_000, 2, 10, 100, 4_000, 0, 15_000),
                 settings.limits());
     }
 

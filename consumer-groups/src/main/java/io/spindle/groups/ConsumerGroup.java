@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.ConsumerGroupConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,7 +33,11 @@ import org.slf4j.LoggerFactory;
  * assignment epoch and receives the target partitions that no other member still holds; partitions still
  * held elsewhere follow on a later heartbeat once released. So no partition is ever owned by two members.
  *
- * <p>A member silent for group.consumer.session.timeout.ms is removed. A static member (instance id) that
+ * <p>The group's timings are its consumer.* group configs on top of the broker's group.consumer.* values
+ * ({@link GroupContext#consumerConfig}); a change within consumer.assignment.interval.ms of the last target
+ * computation is assigned at the first heartbeat past that interval.
+ *
+ * <p>A member silent for its session timeout is removed. A static member (instance id) that
  * leaves with epoch -2 keeps its partitions for that long and gets them back when it rejoins.
  * Confined to the coordinator thread.
  */
@@ -77,6 +82,11 @@ final class ConsumerGroup extends Group {
     ServerAssignor assignor = ServerAssignor.UNIFORM;
     /** The group's record as last written to the offsets log; a change of state writes a new one. */
     byte[] lastStored;
+    /**
+     * When the target was last computed: a change within the group's assignment interval after it waits for the
+     * first heartbeat past the interval, so that changes coming in a burst are assigned together (KIP-1263).
+     */
+    private long lastAssignmentMs = Long.MIN_VALUE / 2;
 
     ConsumerGroup(String groupId, GroupContext context) {
         super(groupId);
@@ -214,7 +224,7 @@ final class ConsumerGroup extends Group {
                 return error(Errors.UNKNOWN_MEMBER_ID, "group '" + groupId + "' has no member " + memberId);
             }
             if (epoch != member.memberEpoch && !(epoch == member.previousEpoch
-                    && contains(member.assigned, owned(request.topicPartitions())))) {
+                    && PartitionSets.contains(member.assigned, owned(request.topicPartitions())))) {
                 return error(Errors.FENCED_MEMBER_EPOCH, "group '" + groupId + "': member " + memberId + " is at epoch "
                         + member.memberEpoch + ", not " + epoch);
             }
@@ -243,13 +253,13 @@ final class ConsumerGroup extends Group {
             member.serverAssignor = request.serverAssignor();
             bump = true;
         }
-        member.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+        member.deadline = context.nowMs() + config().sessionTimeoutMs();
         scheduleExpiry(member);
         Map<String, Integer> counts = currentPartitionCounts();
         if (bump || !counts.equals(partitionCounts)) {
             groupEpoch++;
         }
-        if (groupEpoch > assignmentEpoch) {
+        if (groupEpoch > assignmentEpoch && context.nowMs() - lastAssignmentMs >= config().assignmentIntervalMs()) {
             computeTarget(counts);
         }
         reconcile(member, request.topicPartitions());
@@ -257,9 +267,9 @@ final class ConsumerGroup extends Group {
                 .setErrorCode(Errors.NONE.code())
                 .setMemberId(member.memberId)
                 .setMemberEpoch(member.memberEpoch)
-                .setHeartbeatIntervalMs(context.settings().consumerHeartbeatIntervalMs());
+                .setHeartbeatIntervalMs(config().heartbeatIntervalMs());
         if (epoch == 0 || !member.assigned.equals(member.lastSent)) {
-            member.lastSent = deepCopy(member.assigned);
+            member.lastSent = PartitionSets.deepCopy(member.assigned);
             response.setAssignment(new ConsumerGroupHeartbeatResponseData.Assignment()
                     .setTopicPartitions(toWire(member.assigned)));
         }
@@ -296,7 +306,7 @@ final class ConsumerGroup extends Group {
         }
         if (request.memberEpoch() == STATIC_LEAVE_EPOCH && member.instanceId != null) {
             member.leftStatic = true;
-            member.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+            member.deadline = context.nowMs() + config().sessionTimeoutMs();
             scheduleExpiry(member);
             LOG.info("Group '{}': static member {} left for now; its partitions wait for it", groupId, member.instanceId);
         } else {
@@ -314,7 +324,7 @@ final class ConsumerGroup extends Group {
     private void reconcile(Member member, List<ConsumerGroupHeartbeatRequestData.TopicPartitions> ownedOnWire) {
         if (ownedOnWire != null && !member.revoking.isEmpty()) {
             Map<String, Set<Integer>> owned = owned(ownedOnWire);
-            if (!intersects(owned, member.revoking)) {
+            if (!PartitionSets.intersects(owned, member.revoking)) {
                 member.revoking.clear();
                 member.revocationDeadline = Long.MAX_VALUE;
             }
@@ -323,9 +333,9 @@ final class ConsumerGroup extends Group {
             return;
         }
         Map<String, Set<Integer>> wanted = target.getOrDefault(member.memberId, Map.of());
-        Map<String, Set<Integer>> lose = minus(member.assigned, wanted);
+        Map<String, Set<Integer>> lose = PartitionSets.minus(member.assigned, wanted);
         if (!lose.isEmpty()) {
-            member.assigned = intersection(member.assigned, wanted);
+            member.assigned = PartitionSets.intersection(member.assigned, wanted);
             member.revoking = lose;
             member.revocationDeadline = context.nowMs() + member.rebalanceTimeoutMs;
             // The pending timer may be the session's, due later than the rebalance timeout: replace it.
@@ -404,8 +414,33 @@ final class ConsumerGroup extends Group {
         target = assignor.assign(subscriptions, counts, target);
         partitionCounts = counts;
         assignmentEpoch = groupEpoch;
+        lastAssignmentMs = context.nowMs();
         LOG.info("Group '{}': target assignment at epoch {} ({} assignor, {} member(s))", groupId, assignmentEpoch,
                 assignor.assignorName, members.size());
+    }
+
+    /** The group's timings: its consumer.* group configs on top of the broker's group.consumer.* values. */
+    private ConsumerGroupConfig config() {
+        return context.consumerConfig(groupId);
+    }
+
+    /**
+     * The group's configs changed from {@code before}: each member's session now ends its new session timeout after
+     * its last heartbeat (the heartbeat interval and assignment interval apply from the next heartbeat).
+     */
+    void reconfigured(ConsumerGroupConfig before) {
+        int change = config().sessionTimeoutMs() - before.sessionTimeoutMs();
+        if (change == 0) {
+            return;
+        }
+        for (Member m : members.values()) {
+            m.deadline += change;
+            if (m.expiry != null) {
+                m.expiry.cancel(false);
+                m.expiry = null;
+            }
+            scheduleExpiry(m);
+        }
     }
 
     // ------------------------------------------------------------------ expiry, removal
@@ -423,7 +458,7 @@ final class ConsumerGroup extends Group {
         }
         long now = context.nowMs();
         if (now >= member.deadline) {
-            remove(member, "its session timed out after " + context.settings().consumerSessionTimeoutMs() + " ms");
+            remove(member, "its session timed out after " + config().sessionTimeoutMs() + " ms");
             context.persistIfChanged(this);
         } else if (!member.revoking.isEmpty() && now >= member.revocationDeadline) {
             remove(member, "it did not release " + member.revoking + " within its rebalance timeout of "
@@ -489,64 +524,10 @@ final class ConsumerGroup extends Group {
         return owned;
     }
 
-    private static boolean contains(Map<String, Set<Integer>> all, Map<String, Set<Integer>> some) {
-        for (Map.Entry<String, Set<Integer>> e : some.entrySet()) {
-            if (!all.getOrDefault(e.getKey(), Set.of()).containsAll(e.getValue())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean intersects(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
-        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
-            for (int p : e.getValue()) {
-                if (b.getOrDefault(e.getKey(), Set.of()).contains(p)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static Map<String, Set<Integer>> minus(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
-        Map<String, Set<Integer>> result = new TreeMap<>();
-        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
-            Set<Integer> left = new TreeSet<>(e.getValue());
-            left.removeAll(b.getOrDefault(e.getKey(), Set.of()));
-            if (!left.isEmpty()) {
-                result.put(e.getKey(), left);
-            }
-        }
-        return result;
-    }
-
-    private static Map<String, Set<Integer>> intersection(Map<String, Set<Integer>> a, Map<String, Set<Integer>> b) {
-        Map<String, Set<Integer>> result = new TreeMap<>();
-        for (Map.Entry<String, Set<Integer>> e : a.entrySet()) {
-            Set<Integer> both = new TreeSet<>(e.getValue());
-            both.retainAll(b.getOrDefault(e.getKey(), Set.of()));
-            if (!both.isEmpty()) {
-                result.put(e.getKey(), both);
-            }
-        }
-        return result;
-    }
-
-    private static Map<String, Set<Integer>> deepCopy(Map<String, Set<Integer>> partitions) {
-        Map<String, Set<Integer>> copy = new TreeMap<>();
-        partitions.forEach((topic, set) -> {
-            if (!set.isEmpty()) {
-                copy.put(topic, new TreeSet<>(set));
-            }
-        });
-        return copy;
-    }
-
     /** Starts the session timers of members restored from the offsets log. */
     void startTimers() {
         for (Member m : members.values()) {
-            m.deadline = context.nowMs() + context.settings().consumerSessionTimeoutMs();
+            m.deadline = context.nowMs() + config().sessionTimeoutMs();
             if (m.instanceId != null) {
                 staticMembers.put(m.instanceId, m.memberId);
             }

@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -9,6 +10,9 @@ interface GroupContext {
     long nowMs();
 
     GroupSettings settings();
+
+    /** The timings of KIP-848 group {@code groupId}: its consumer.* group configs on top of the broker's. */
+    ConsumerGroupConfig consumerConfig(String groupId);
 
     GroupTopics topics();
 

@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import io.spindle.log.CoordinatorLoop;
 import io.spindle.log.KeyedStateLog;
@@ -97,6 +98,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final PendingTransactionalOffsets transactional = new PendingTransactionalOffsets(context);
     private final CommittedOffsets committedOffsets = new CommittedOffsets(context, transactional);
     private final GroupViews views;
+    private final GroupConfigStore configs;
     private volatile boolean closed;
 
     private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
@@ -105,6 +107,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.views = new GroupViews(groups, topics);
+        this.configs = new GroupConfigStore(settings);
         this.loop = CoordinatorLoop.newLoop("spindle-group-coordinator");
     }
 
@@ -132,7 +135,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private void load() {
         offsetsLog.replay((keyBytes, value) -> {
             OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
-            if (key.type() == OffsetsRecords.TRANSACTIONAL_OFFSET_KEY) {
+            if (key.type() == OffsetsRecords.GROUP_CONFIG_KEY) {
+                configs.restore(key.group(), value == null ? null : OffsetsRecords.readGroupConfig(value));
+            } else if (key.type() == OffsetsRecords.TRANSACTIONAL_OFFSET_KEY) {
                 transactional.restore(key.group(), key.producerId(), new TopicPartition(key.topic(), key.partition()),
                         value == null ? null : OffsetsRecords.readOffset(value));
             } else if (key.type() == OffsetsRecords.OFFSET_KEY) {
@@ -297,6 +302,41 @@ public final class GroupCoordinator implements AutoCloseable {
         return onLoop(() -> done(views.describeConsumerGroups(groupIds)));
     }
 
+    /** The consumer.* group configs {@code groupId} set (empty when none); any thread. */
+    public Map<String, String> groupConfigs(String groupId) {
+        return configs.overrides(groupId);
+    }
+
+    /** The timings of KIP-848 group {@code groupId}: its group configs on top of the broker's; any thread. */
+    public ConsumerGroupConfig consumerGroupConfig(String groupId) {
+        return configs.config(groupId);
+    }
+
+    /**
+     * Replaces the consumer.* group configs of {@code groupId}, which need not exist yet ({@link GroupConfigStore});
+     * they apply at once ({@link ConsumerGroup#reconfigured}). Completes when durable. @throws
+     * io.spindle.config.ConfigException naming a config not allowed and why; then nothing changed
+     */
+    public CompletableFuture<Void> alterGroupConfigs(String groupId, Map<String, String> groupConfigs, boolean validateOnly) {
+        ConsumerGroupConfig config = configs.validate(groupConfigs);
+        if (validateOnly) {
+            return done(null);
+        }
+        Map<String, String> stored = Map.copyOf(groupConfigs);
+        return onLoop(() -> {
+            CompletableFuture<Void> durable = offsetsLog.append(List.of(new KeyedStateLog.Entry(
+                    OffsetsRecords.groupConfigKey(groupId),
+                    stored.isEmpty() ? null : OffsetsRecords.groupConfigValue(stored))));
+            ConsumerGroupConfig before = configs.config(groupId);
+            configs.put(groupId, stored, config);
+            if (groups.get(groupId) instanceof ConsumerGroup consumer) {
+                consumer.reconfigured(before);
+            }
+            LOG.info("Group '{}': configs now {}", groupId, new TreeMap<>(stored));
+            return durable;
+        });
+    }
+
     // ------------------------------------------------------------------ offsets
 
     /** OffsetCommit; the answer comes once the offsets are durable. Topics by name. */
@@ -354,7 +394,7 @@ public final class GroupCoordinator implements AutoCloseable {
         return onLoop(() -> done(views.describe(groupIds, notFoundAsError)));
     }
 
-    /** DeleteGroups: an empty group's membership and offsets go; a group with members is refused. */
+    /** DeleteGroups: an empty group's membership, offsets and configs go; a group with members is refused. */
     public CompletableFuture<List<DeletableGroupResult>> deleteGroups(List<String> groupIds) {
         return onLoop(() -> {
             List<DeletableGroupResult> results = new ArrayList<>();
@@ -373,6 +413,8 @@ public final class GroupCoordinator implements AutoCloseable {
                     }
                     entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupKey(groupId), null));
                     entries.add(new KeyedStateLog.Entry(OffsetsRecords.consumerGroupKey(groupId), null));
+                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupConfigKey(groupId), null));
+                    configs.put(groupId, Map.of(), null);       // its configs go with it, as a share group's do
                     groups.remove(groupId);
                     if (group instanceof ClassicGroup classic) {
                         classic.markDead();
@@ -418,16 +460,12 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ------------------------------------------------------------------ plumbing
 
-    private CompletableFuture<Void> append(List<KeyedStateLog.Entry> entries) {
-        return offsetsLog.append(entries);
-    }
-
     private <T> CompletableFuture<T> appendThen(List<KeyedStateLog.Entry> entries, T result, Runnable onFailure) {
         if (entries.isEmpty()) {
             return done(result);
         }
         try {
-            return append(entries).handle((ignored, failure) -> {
+            return offsetsLog.append(entries).handle((ignored, failure) -> {
                 if (failure != null) {
                     LOG.error("Writing {} group record(s) failed: {}", entries.size(), failure.toString());
                     onFailure.run();
@@ -497,6 +535,11 @@ public final class GroupCoordinator implements AutoCloseable {
         @Override
         public GroupSettings settings() {
             return settings;
+        }
+
+        @Override
+        public ConsumerGroupConfig consumerConfig(String groupId) {
+            return configs.config(groupId);
         }
 
         @Override

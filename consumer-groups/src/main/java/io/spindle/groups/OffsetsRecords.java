@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The key and value format of the records in {@code __consumer_offsets} (Spindle's own, not Kafka's).
@@ -16,21 +18,24 @@ import java.util.List;
  * <p>Key: a 2-byte type, then for {@link #OFFSET_KEY} the group id, topic and partition; for
  * {@link #GROUP_KEY} (a classic group) and {@link #CONSUMER_GROUP_KEY} (a KIP-848 group) the group id; for
  * {@link #TRANSACTIONAL_OFFSET_KEY} (an offset committed in a transaction not yet complete; its value is an offset
- * value) the group id, the producer id (8 bytes), topic and partition. A broker from before transactions stops
- * at a key of that type, naming it. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
+ * value) the group id, the producer id (8 bytes), topic and partition; for {@link #GROUP_CONFIG_KEY} (a KIP-848
+ * group's configs, kept whether or not the group exists) the group id. A broker from before transactions (or
+ * before group configs) stops at a key of that type, naming it. Strings are a 2-byte length and UTF-8 bytes (-1 for null); byte arrays a
  * 4-byte length (-1 for null). A record with a null value is a tombstone: the key is gone.
  *
  * <p>Values start with a 2-byte version. Version 0 of an offset value: offset (8), leader epoch (4), metadata
  * (string), commit timestamp (8). Version 0 of a group value (a classic group, written when a generation
  * completes or the group empties): protocol type, generation, protocol name, leader, then the members, each
  * with member id, instance id, client id, client host, rebalance and session timeouts, its protocols (name and
- * metadata) and its assignment. A reader skips a value whose version it does not know, naming it in the error.
+ * metadata) and its assignment. Version 0 of a group config value: a count, then each config's name and value
+ * (strings). A reader skips a value whose version it does not know, naming it in the error.
  */
 final class OffsetsRecords {
     static final short OFFSET_KEY = 0;
     static final short GROUP_KEY = 1;
     static final short CONSUMER_GROUP_KEY = 2;
     static final short TRANSACTIONAL_OFFSET_KEY = 3;
+    static final short GROUP_CONFIG_KEY = 4;
     private static final short VALUE_VERSION = 0;
 
     private OffsetsRecords() {
@@ -73,6 +78,39 @@ final class OffsetsRecords {
             out.writeShort(GROUP_KEY);
             string(out, group);
         });
+    }
+
+    static byte[] groupConfigKey(String group) {
+        return write(out -> {
+            out.writeShort(GROUP_CONFIG_KEY);
+            string(out, group);
+        });
+    }
+
+    static byte[] groupConfigValue(Map<String, String> configs) {
+        return write(out -> {
+            out.writeShort(VALUE_VERSION);
+            out.writeInt(configs.size());
+            for (Map.Entry<String, String> e : new TreeMap<>(configs).entrySet()) {
+                string(out, e.getKey());
+                string(out, e.getValue());
+            }
+        });
+    }
+
+    static Map<String, String> readGroupConfig(ByteBuffer buffer) {
+        DataInputStream in = input(buffer);
+        try {
+            version(in.readShort(), "group config");
+            int count = in.readInt();
+            Map<String, String> configs = new TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                configs.put(string(in), string(in));
+            }
+            return configs;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated group config value: " + e.getMessage(), e);
+        }
     }
 
     static byte[] consumerGroupKey(String group) {
@@ -248,7 +286,7 @@ final class OffsetsRecords {
             if (type == OFFSET_KEY) {
                 return new Key(type, group, string(in), in.readInt(), -1L);
             }
-            if (type == GROUP_KEY || type == CONSUMER_GROUP_KEY) {
+            if (type == GROUP_KEY || type == CONSUMER_GROUP_KEY || type == GROUP_CONFIG_KEY) {
                 return new Key(type, group, null, -1, -1L);
             }
             if (type == TRANSACTIONAL_OFFSET_KEY) {

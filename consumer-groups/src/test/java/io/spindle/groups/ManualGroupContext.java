@@ -1,5 +1,6 @@
 package io.spindle.groups;
 
+import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -41,6 +42,7 @@ final class ManualGroupContext implements GroupContext {
     private final Map<String, byte[]> classicStore = new HashMap<>();
     private final Map<String, byte[]> consumerStore = new HashMap<>();
     private final List<CompletableFuture<Void>> heldWrites = new ArrayList<>();
+    private final Map<String, ConsumerGroupConfig> consumerConfigs = new HashMap<>();
     private boolean holdWrites;
     private int consumerWrites;
 
@@ -142,6 +144,16 @@ final class ManualGroupContext implements GroupContext {
     @Override
     public long nowMs() {
         return now;
+    }
+
+    /** Gives group {@code groupId} its own timings, as its consumer.* group configs would. */
+    void configure(String groupId, ConsumerGroupConfig config) {
+        consumerConfigs.put(groupId, config);
+    }
+
+    @Override
+    public ConsumerGroupConfig consumerConfig(String groupId) {
+        return consumerConfigs.getOrDefault(groupId, settings.consumerGroup());
     }
 
     @Override

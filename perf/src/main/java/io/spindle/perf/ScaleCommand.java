@@ -55,8 +55,8 @@ final class ScaleCommand implements Callable<Integer> {
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "1", description = "Rounds per broker (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "Scratch space for the data. Default: a new temp dir.")
-    Path workDir;
+    @Mixin
+    WorkDir workDir;
 
     /** What one round measured of one broker. */
     private record Round(double createSeconds, double produceSeconds, double consumeSeconds, double anonMiB,
@@ -74,7 +74,7 @@ final class ScaleCommand implements Callable<Integer> {
             default -> throw new CommandLine.ParameterException(command, "--brokers must be spindle, kafka or both, not " + brokers);
         };
         long n = records != null ? records : 100L * partitions;
-        Compare.Setup setup = sources.setup(workDir, "spindle-scale-");
+        Compare.Setup setup = sources.setup(workDir.resolve("spindle-scale-"));
         PrintWriter out = command.getOut();
         Path archive = names.contains(SpindleLauncher.NAME)
                 ? SpindleLauncher.trainArchive(setup.java(), setup.spindleJar(), setup.workDir(), out) : null;

@@ -86,7 +86,7 @@ public final class ShareCoordinator implements AutoCloseable {
         this.clock = clock;
         this.stateLog = new KeyedStateLog(log, clock);
         this.loop = CoordinatorLoop.newLoop("spindle-share-coordinator");
-        this.membership = new ShareGroups(topics, this::settingsFor, loop, this::releaseMember);
+        this.membership = new ShareGroups(topics, this::settingsFor, loop, this::releaseMember, clock::millis);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
                 this::settingsFor,
                 (key, partition) -> partitions.get(key) == partition,

@@ -24,6 +24,12 @@ final class ShareGroup {
     /** Topic name → id and partition count, as of the last assignment. */
     Map<String, ShareAssignor.Topic> topicsSeen = Map.of();
     Map<String, Map<Uuid, List<Integer>>> target = Map.of();
+    /**
+     * When the assignment was last computed, and whether a change since waits for the group's assignment interval
+     * (share.assignment.interval.ms, KIP-1263) to pass: changes in a burst are then assigned together.
+     */
+    long lastAssignmentMs = Long.MIN_VALUE / 2;
+    boolean reassignPending;
 
     static final class Member {
         final String memberId;

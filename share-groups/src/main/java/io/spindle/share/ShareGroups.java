@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
@@ -57,6 +58,7 @@ final class ShareGroups implements ShareMembership {
     private final Function<String, ShareSettings> settingsFor;
     private final ScheduledExecutorService loop;
     private final BiConsumer<String, String> memberGone;
+    private final LongSupplier nowMs;
     private final Map<String, ShareGroup> groups = new TreeMap<>();
     /** The members of every group, readable from any thread (ShareFetch checks membership); written on the loop. */
     private final Set<MemberKey> liveMembers = ConcurrentHashMap.newKeySet();
@@ -64,13 +66,15 @@ final class ShareGroups implements ShareMembership {
     /**
      * @param settingsFor the settings of a share group by id: the broker's with the group's configs on top
      * @param memberGone  told (on the loop) the group and member id of a member that left or timed out
+     * @param nowMs       the coordinator's clock, for the assignment interval
      */
     ShareGroups(GroupTopics topics, Function<String, ShareSettings> settingsFor, ScheduledExecutorService loop,
-                BiConsumer<String, String> memberGone) {
+                BiConsumer<String, String> memberGone, LongSupplier nowMs) {
         this.topics = topics;
         this.settingsFor = settingsFor;
         this.loop = loop;
         this.memberGone = memberGone;
+        this.nowMs = nowMs;
     }
 
     // ------------------------------------------------------------------ for the coordinator (its thread)
@@ -184,8 +188,8 @@ final class ShareGroups implements ShareMembership {
             changed = true;
         }
         Map<String, ShareAssignor.Topic> topicsNow = subscribedTopics(group);
-        if (changed || !topicsNow.equals(group.topicsSeen)) {
-            group.reassign(topicsNow);
+        if (changed || group.reassignPending || !topicsNow.equals(group.topicsSeen)) {
+            reassignWithinInterval(group, topicsNow, settings.assignmentIntervalMs());
         }
         scheduleSessionTimeout(group, member, settings.sessionTimeoutMs());
         ShareGroupHeartbeatResponseData response = new ShareGroupHeartbeatResponseData().setErrorCode(Errors.NONE.code())
@@ -246,8 +250,20 @@ final class ShareGroups implements ShareMembership {
             gone.sessionTimeout.cancel(false);
         }
         LOG.info("Share group '{}': member {} {}; releasing its records", group.groupId, memberId, why);
-        group.reassign(subscribedTopics(group));
+        reassignWithinInterval(group, subscribedTopics(group), settingsFor.apply(group.groupId).assignmentIntervalMs());
         memberGone.accept(group.groupId, memberId);
+    }
+
+    /** Reassigns now, or marks it pending until {@code intervalMs} after the last computation (a later heartbeat). */
+    private void reassignWithinInterval(ShareGroup group, Map<String, ShareAssignor.Topic> topicsNow, int intervalMs) {
+        long now = nowMs.getAsLong();
+        if (now - group.lastAssignmentMs >= intervalMs) {
+            group.reassign(topicsNow);
+            group.lastAssignmentMs = now;
+            group.reassignPending = false;
+        } else {
+            group.reassignPending = true;
+        }
     }
 
     private static ShareGroupHeartbeatResponseData heartbeatError(Errors error, String message) {

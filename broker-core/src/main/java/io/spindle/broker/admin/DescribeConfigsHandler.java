@@ -44,7 +44,7 @@ public final class DescribeConfigsHandler extends VersionedApiHandler {
         this(topics, config, GroupConfigs.NONE);
     }
 
-    /** @param groupConfigs the configs of GROUP resources (share groups' share.* configs) */
+    /** @param groupConfigs the configs of GROUP resources (consumer.* and share.* group configs) */
     public DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config, GroupConfigs groupConfigs) {
         super(ApiKeys.DESCRIBE_CONFIGS);
         this.topics = topics;

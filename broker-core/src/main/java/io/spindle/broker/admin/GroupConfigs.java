@@ -5,8 +5,9 @@ import java.util.Set;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 
 /**
- * Configs of groups (ConfigResource type GROUP) as DescribeConfigs and IncrementalAlterConfigs see them: the share
- * groups' {@code share.*} configs. Thread-safe.
+ * Configs of groups (ConfigResource type GROUP) as DescribeConfigs and IncrementalAlterConfigs see them: KIP-848
+ * groups' {@code consumer.*} and share groups' {@code share.*} configs, each kept by its coordinator and joined by
+ * {@link CombinedGroupConfigs}. Thread-safe.
  */
 public interface GroupConfigs {
     /** No group configs: every GROUP config is unknown. */

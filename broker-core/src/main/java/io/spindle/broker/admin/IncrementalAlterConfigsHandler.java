@@ -39,8 +39,8 @@ import org.apache.kafka.common.requests.RequestHeader;
 /**
  * IncrementalAlterConfigs on topics: SET and DELETE any topic key; APPEND and SUBTRACT only list-valued keys
  * (cleanup.policy), as Kafka allows. The resulting overrides are validated through TopicConfig as a whole,
- * persisted, and applied to the live partition logs. On groups (GROUP resources): SET and DELETE of the share
- * groups' configs ({@link GroupConfigs}), applied to the group's share-partitions at once. Broker configs are static
+ * persisted, and applied to the live partition logs. On groups (GROUP resources): SET and DELETE of the group
+ * configs ({@link GroupConfigs}), applied to the group at once. Broker configs are static
  * and refused. Runs on the admin executor.
  */
 public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
@@ -51,7 +51,7 @@ public final class IncrementalAlterConfigsHandler extends VersionedApiHandler {
     private final Executor adminExecutor;
     private final GroupConfigs groupConfigs;
 
-    /** @param groupConfigs the configs of GROUP resources (share groups' share.* configs) */
+    /** @param groupConfigs the configs of GROUP resources (consumer.* and share.* group configs) */
     public IncrementalAlterConfigsHandler(TopicRegistry topics, MetadataAuthority authority, Executor adminExecutor,
                                           GroupConfigs groupConfigs) {
         super(ApiKeys.INCREMENTAL_ALTER_CONFIGS);

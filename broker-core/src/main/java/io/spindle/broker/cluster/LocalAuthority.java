@@ -31,6 +31,10 @@ public final class LocalAuthority implements MetadataAuthority {
     }
 
     @Override
+    public void brokerServing() {
+    }
+
+    @Override
     public int nodeId() {
         return node.nodeId();
     }
@@ -72,6 +76,11 @@ public final class LocalAuthority implements MetadataAuthority {
         }
         return Optional.of(new PartitionLeadership(replicas.leader(), replicas.leaderEpoch(), replicas.replicas(),
                 replicas.isr(), List.of()));
+    }
+
+    @Override
+    public Optional<ClusterBroker> coordinatorFor(String internalTopic) {
+        return Optional.of(self());
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.Optional;
  * The admin and metadata handlers ask this instead of branching on "single broker or cluster".
  *
  * <p>Two implementations: {@link LocalAuthority}, a single broker (the topic registry decides, this broker leads
- * everything; the default), and the quorum one (started by {@link ClusterMembership}), where every change goes
+ * everything; the default), and {@link QuorumAuthority}, where every change goes
  * through the metadata quorum and is applied to this broker's registry and logs from the quorum's image.
  *
  * <p>Reads are cheap and lock-free (call them on the event loops). Changes block until this broker has applied them
@@ -20,6 +20,9 @@ import java.util.Optional;
  * Changes throw Kafka's {@link org.apache.kafka.common.errors.ApiException}s naming the topic at fault.
  */
 public interface MetadataAuthority extends AutoCloseable {
+
+    /** The broker serves requests from now on (its listener is bound, so its port is known): a cluster member joins. */
+    void brokerServing();
 
     /** This broker's node id. */
     int nodeId();
@@ -35,6 +38,12 @@ public interface MetadataAuthority extends AutoCloseable {
 
     /** A partition's replicas and leader, empty when no such partition exists (yet) as far as this broker knows. */
     Optional<PartitionLeadership> partition(String topic, int index);
+
+    /**
+     * The broker coordinating what the one-partition internal topic {@code internalTopic} holds (groups, transactional
+     * ids): the leader of its partition 0; a single broker itself. Empty while no broker can.
+     */
+    Optional<ClusterBroker> coordinatorFor(String internalTopic);
 
     /**
      * Creates a topic, or only checks that it could be created.

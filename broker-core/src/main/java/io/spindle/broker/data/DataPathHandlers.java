@@ -4,6 +4,7 @@ import io.netty.util.HashedWheelTimer;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.Topics;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.partition.Acks;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
@@ -48,11 +49,15 @@ public final class DataPathHandlers implements AutoCloseable {
     private final PartitionMarkers markers;
     private volatile Transactions transactions;
 
-    /** @param producerIds where InitProducerId takes ids (this broker's own reservation, or the quorum's blocks) */
-    public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, ProducerIds producerIds,
+    /**
+     * @param authority where InitProducerId takes ids (this broker's own reservation, or the quorum's blocks) and
+     *                  where partitions this broker does not hold are led
+     */
+    public DataPathHandlers(BrokerConfig config, Topics topics, Partitions partitions, MetadataAuthority authority,
                             Clock clock) {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.producerIds = producerIds;
+        this.producerIds = authority.producerIds();
+        MissingPartitions missing = new MissingPartitions(authority);
         this.writers = new PartitionWriters(threads);
         this.markers = new PartitionMarkers(partitions, writers, clock);
         this.readers = daemonPool("data-reader", threads);
@@ -61,10 +66,10 @@ public final class DataPathHandlers implements AutoCloseable {
         this.purgatory = new FetchPurgatory(timer, readers);
         partitions.addListener(purgatory);
         this.handlers = List.of(
-                new ProduceHandler(topics, partitions, writers, timer,
+                new ProduceHandler(topics, partitions, missing, writers, timer,
                         new TransactionGate(this::transactions, config.transactions().offersVersion2())),
-                new FetchHandler(topics, partitions, readers, purgatory),
-                new ListOffsetsHandler(partitions, readers),
+                new FetchHandler(topics, partitions, missing, readers, purgatory),
+                new ListOffsetsHandler(partitions, missing, readers),
                 new OffsetsForLeaderEpochHandler(partitions),
                 new InitProducerIdHandler(producerIds, readers, this::transactions),
                 new DescribeProducersHandler(partitions, readers),

@@ -37,8 +37,12 @@ final class FetchHandler extends VersionedApiHandler {
     private final Executor readExecutor;
     private final FetchPurgatory purgatory;
 
-    FetchHandler(Topics topics, Partitions partitions, Executor readExecutor, FetchPurgatory purgatory) {
+    private final MissingPartitions missing;
+
+    FetchHandler(Topics topics, Partitions partitions, MissingPartitions missing, Executor readExecutor,
+                 FetchPurgatory purgatory) {
         super(ApiKeys.FETCH, MIN_VERSION, MAX_VERSION);
+        this.missing = missing;
         this.topics = topics;
         this.readExecutor = readExecutor;
         this.purgatory = purgatory;
@@ -53,7 +57,7 @@ final class FetchHandler extends VersionedApiHandler {
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code())
                     .setSessionId(0))));
         }
-        FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics, partitions);
+        FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics, partitions, missing);
         int maxWaitMs = fetch.maxWait();
         // Reading touches segment indexes and mappings, which may fault pages in from disk: not on the event loop.
         return CompletableFuture.supplyAsync(plan::read, readExecutor).thenCompose(read -> {

@@ -4,6 +4,7 @@ import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.log.LeaderEpochCache;
 import io.spindle.log.LogSlice;
 import io.spindle.log.AbortedTransaction;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  * ({@link Partition#read}); a read_committed fetch stops at the last stable offset and is told the transactions
  * aborted among the records it gets ({@link Partition#abortedTransactions}). A partition whose current_leader_epoch
  * is not the partition's is answered FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH ({@link Partition#checkLeaderEpoch}).
+ * A fetch naming the epoch of the last batch it holds (last_fetched_epoch, v12+, what a follower sends) whose log
+ * diverged from this one gets no records but the diverging epoch and its end ({@link Partition#divergingEpoch}).
  *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
@@ -41,7 +44,8 @@ final class FetchPlan {
     private static final short FIRST_VERSION_WITH_LOG_START_OFFSET = 5;
 
     /** One partition to read; {@code source} is null when {@code error} says why it cannot be read. */
-    record PartitionFetch(int partition, long fetchOffset, int maxBytes, Partition source, Errors error) {
+    record PartitionFetch(int partition, long fetchOffset, int maxBytes, int lastFetchedEpoch, Partition source,
+                          Errors error) {
     }
 
     record TopicFetch(String name, Uuid id, List<PartitionFetch> partitions) {
@@ -72,7 +76,8 @@ final class FetchPlan {
     }
 
     /** Resolves the topics of a request (by name, or by id from version 13) to partitions. Reads no data. */
-    static FetchPlan resolve(FetchRequest request, short version, Topics registry, Partitions held) {
+    static FetchPlan resolve(FetchRequest request, short version, Topics registry, Partitions held,
+                             MissingPartitions missing) {
         List<TopicFetch> topics = new ArrayList<>();
         for (FetchTopic topic : request.data().topics()) {
             String name = topic.topic();
@@ -97,11 +102,11 @@ final class FetchPlan {
                     } else if (fenced != null) {
                         error = fenced;     // the client's metadata names another leader epoch
                     } else {
-                        error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                        error = missing.errorFor(name, partition.partition());
                     }
                 }
                 partitions.add(new PartitionFetch(partition.partition(), partition.fetchOffset(),
-                        partition.partitionMaxBytes(), source, error));
+                        partition.partitionMaxBytes(), partition.lastFetchedEpoch(), source, error));
             }
             topics.add(new TopicFetch(name, topic.topicId(), partitions));
         }
@@ -140,7 +145,11 @@ final class FetchPlan {
                     continue;
                 }
                 try {
-                    LogSlice slice = readPartition(partition, maxBytes - bytes, bytes == 0);
+                    Optional<LeaderEpochCache.EpochEndOffset> diverged = partition.lastFetchedEpoch() < 0
+                            ? Optional.empty()
+                            : partition.source().divergingEpoch(partition.fetchOffset(), partition.lastFetchedEpoch());
+                    LogSlice slice = diverged.isPresent() ? LogSlice.EMPTY
+                            : readPartition(partition, maxBytes - bytes, bytes == 0);
                     if (!slice.isEmpty()) {
                         slices.add(slice);
                         bytes += slice.sizeInBytes();
@@ -155,6 +164,12 @@ final class FetchPlan {
                             .setRecords(slice.isEmpty() ? MemoryRecords.EMPTY : new LogSliceRecords(slice));
                     if (version >= FIRST_VERSION_WITH_LOG_START_OFFSET) {
                         partitionData.setLogStartOffset(source.logStartOffset());
+                    }
+                    if (diverged.isPresent()) {
+                        // No records: the follower truncates to this first. Answered at once, as an error is.
+                        partitionData.divergingEpoch().setEpoch(diverged.get().epoch())
+                                .setEndOffset(diverged.get().endOffset());
+                        anyError = true;
                     }
                 } catch (RuntimeException e) {
                     String name = topic.name() + "-" + partition.partition();

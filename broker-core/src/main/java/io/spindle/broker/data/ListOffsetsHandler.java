@@ -39,8 +39,11 @@ final class ListOffsetsHandler extends VersionedApiHandler {
     private final Partitions partitions;
     private final Executor blockingExecutor;
 
-    ListOffsetsHandler(Partitions partitions, Executor blockingExecutor) {
+    private final MissingPartitions missing;
+
+    ListOffsetsHandler(Partitions partitions, MissingPartitions missing, Executor blockingExecutor) {
         super(ApiKeys.LIST_OFFSETS, MIN_VERSION, MAX_VERSION);
+        this.missing = missing;
         this.partitions = partitions;
         this.blockingExecutor = blockingExecutor;
     }
@@ -76,7 +79,7 @@ final class ListOffsetsHandler extends VersionedApiHandler {
                         ListOffsetsPartitionResponse response, short version) {
         Optional<Partition> held = partitions.get(topic, partition.partitionIndex());
         if (held.isEmpty()) {
-            found(response.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()), null, -1, version);
+            found(response.setErrorCode(missing.errorFor(topic, partition.partitionIndex()).code()), null, -1, version);
             return;
         }
         Errors fenced = held.get().checkLeaderEpoch(partition.currentLeaderEpoch());

@@ -69,8 +69,12 @@ final class ProduceHandler extends VersionedApiHandler {
     private final Timer timer;
     private final TransactionGate gate;
 
-    ProduceHandler(Topics topics, Partitions partitions, PartitionWriters writers, Timer timer, TransactionGate gate) {
+    private final MissingPartitions missing;
+
+    ProduceHandler(Topics topics, Partitions partitions, MissingPartitions missing, PartitionWriters writers, Timer timer,
+                   TransactionGate gate) {
         super(ApiKeys.PRODUCE, MIN_VERSION, MAX_VERSION);
+        this.missing = missing;
         this.topics = topics;
         this.partitions = partitions;
         this.writers = writers;
@@ -131,7 +135,13 @@ final class ProduceHandler extends VersionedApiHandler {
                 String partitionName = topicName + "-" + partitionData.index();
                 Optional<Partition> partition = partitions.get(topicName, partitionData.index());
                 if (partition.isEmpty()) {
-                    fail(partitionResponse, version, Errors.UNKNOWN_TOPIC_OR_PARTITION, "No partition " + partitionName);
+                    Errors error = missing.errorFor(topicName, partitionData.index());
+                    fail(partitionResponse, version, error, error == Errors.NOT_LEADER_OR_FOLLOWER
+                            ? "This broker does not lead " + partitionName : "No partition " + partitionName);
+                    if (error == Errors.NOT_LEADER_OR_FOLLOWER) {
+                        LeaderHints.produce(missing.authority(), topicName, partitionData.index(), version,
+                                partitionResponse, response);
+                    }
                     continue;
                 }
                 ByteBuffer batch = singleBatch(partitionData.records());

@@ -2,9 +2,11 @@ package io.spindle.broker.group;
 
 import io.spindle.broker.ApiResponse;
 import io.spindle.broker.ClientConnection;
-import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.cluster.ClusterBroker;
+import io.spindle.broker.cluster.CoordinatorLocator;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
@@ -17,7 +19,8 @@ import org.apache.kafka.common.requests.FindCoordinatorResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /**
- * FindCoordinator: this broker coordinates every group and every transactional id. Keys come one per request (v0-3)
+ * FindCoordinator: the {@link CoordinatorLocator} names the broker coordinating groups and the one coordinating
+ * transactional ids (this broker alone, or in a cluster the leaders of the internal topics' partitions). Keys come one per request (v0-3)
  * or batched (v4+, as 4.x clients send them). Share coordinators are not offered: such keys are answered
  * COORDINATOR_NOT_AVAILABLE with a message saying so.
  */
@@ -25,11 +28,11 @@ final class FindCoordinatorHandler extends GroupApiHandler {
     private static final byte GROUP = 0;
     private static final byte TRANSACTION = 1;
 
-    private final BrokerNode node;
+    private final CoordinatorLocator coordinators;
 
-    FindCoordinatorHandler(BrokerNode node) {
+    FindCoordinatorHandler(CoordinatorLocator coordinators) {
         super(ApiKeys.FIND_COORDINATOR);
-        this.node = node;
+        this.coordinators = coordinators;
     }
 
     @Override
@@ -62,6 +65,14 @@ final class FindCoordinatorHandler extends GroupApiHandler {
                     .setErrorMessage(keyType == GROUP ? "the group id must not be empty"
                             : "the transactional id must not be empty");
         }
-        return coordinator.setErrorCode(Errors.NONE.code()).setNodeId(node.nodeId()).setHost(node.host()).setPort(node.port());
+        Optional<ClusterBroker> found = keyType == GROUP ? coordinators.groupCoordinator()
+                : coordinators.transactionCoordinator();
+        if (found.isEmpty()) {
+            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("")
+                    .setPort(-1).setErrorMessage("no broker leads the internal topic of this coordinator yet");
+        }
+        ClusterBroker broker = found.get();
+        return coordinator.setErrorCode(Errors.NONE.code()).setNodeId(broker.id()).setHost(broker.host())
+                .setPort(broker.port());
     }
 }

@@ -2,17 +2,23 @@ package io.spindle.broker.group;
 
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.GroupConfigs;
+import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The group APIs of the broker: FindCoordinator (this broker coordinates every group), the classic group
+ * The group APIs of the broker: FindCoordinator (the {@link CoordinatorLocator} names the coordinator), the classic group
  * protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete),
  * group administration (ListGroups, DescribeGroups, DeleteGroups) and KIP-848's ConsumerGroupHeartbeat and
  * ConsumerGroupDescribe. The handlers only translate: topic ids to names and back, and the differences between
@@ -29,20 +35,14 @@ public final class GroupHandlers implements AutoCloseable {
     private final GroupCoordinator coordinator;
     private final List<ApiHandler> handlers;
 
-    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
-                         Clock clock) {
-        this(settings, topics, partitions, node, clock, OtherGroups.NONE);
-    }
-
     /** @param others groups another coordinator keeps (share groups), for ListGroups and DeleteGroups */
-    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions, BrokerNode node,
-                         Clock clock, OtherGroups others) {
+    public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions,
+                         CoordinatorLocator coordinators, Clock clock, OtherGroups others) {
         PartitionLog offsetsLog = InternalTopics.stateLog(topics, partitions, GroupCoordinator.OFFSETS_TOPIC,
                 settings.offsetsSegmentBytes(), "group state");
         this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
-        this.handlers = List.of(
-                new FindCoordinatorHandler(node),
+        List<ApiHandler> coordinated = List.of(
                 new JoinGroupHandler(coordinator, others),
                 new SyncGroupHandler(coordinator),
                 new HeartbeatHandler(coordinator),
@@ -50,17 +50,56 @@ public final class GroupHandlers implements AutoCloseable {
                 new OffsetCommitHandler(coordinator, ids),
                 new OffsetFetchHandler(coordinator, ids),
                 new OffsetDeleteHandler(coordinator),
-                new ListGroupsHandler(coordinator, others),
                 new DescribeGroupsHandler(coordinator),
                 new DeleteGroupsHandler(coordinator, others),
                 new ConsumerGroupHeartbeatHandler(coordinator, others),
                 new ConsumerGroupDescribeHandler(coordinator));
+        List<ApiHandler> all = new ArrayList<>();
+        all.add(new FindCoordinatorHandler(coordinators));
+        all.add(new ListGroupsHandler(coordinator, others));     // every broker lists the groups it coordinates
+        for (ApiHandler handler : coordinated) {
+            all.add(new CoordinatorGate(handler, coordinators::groupCoordinator, coordinators::nodeId));
+        }
+        this.handlers = List.copyOf(all);
     }
 
     /** Adds the consumer-group meters to {@code metrics}, refreshed before each scrape. */
     public void bindMetrics(io.spindle.broker.metrics.BrokerMetrics metrics) {
         GroupMeters meters = new GroupMeters(coordinator, metrics.registry());
         metrics.beforeScrape(meters::refresh);
+    }
+
+    /**
+     * KIP-848 groups' configs (Kafka's consumer.* group configs) as DescribeConfigs and IncrementalAlterConfigs on
+     * GROUP resources see them; validated against the group.consumer.min/max.* bounds, stored in the offsets log.
+     */
+    public GroupConfigs configs() {
+        return new GroupConfigs() {
+            @Override
+            public Set<String> names() {
+                return ConsumerGroupConfig.groupConfigNames();
+            }
+
+            @Override
+            public String documentation(String name) {
+                return ConsumerGroupConfig.groupConfigDocumentation(name);
+            }
+
+            @Override
+            public Map<String, String> overrides(String group) {
+                return coordinator.groupConfigs(group);
+            }
+
+            @Override
+            public Map<String, String> values(String group) {
+                return coordinator.consumerGroupConfig(group).groupConfigValues();
+            }
+
+            @Override
+            public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
+                coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
+            }
+        };
     }
 
     /** One handler per group API. */

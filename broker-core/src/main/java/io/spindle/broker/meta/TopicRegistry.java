@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -66,6 +67,7 @@ public final class TopicRegistry implements Topics {
     private final Map<String, Entry> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, Entry> byId = new ConcurrentHashMap<>();
     private volatile LogManager logs;
+    private volatile BiPredicate<String, Integer> hosts = (topic, partition) -> true;
 
     /** A topic and the overrides its config was built from. */
     private record Entry(TopicInfo info, Map<String, String> overrides) {
@@ -123,6 +125,14 @@ public final class TopicRegistry implements Topics {
         properties.setProperty("cluster.id", id);
         DurableFiles.write(file, format(properties, "Spindle cluster identity"));
         return id;
+    }
+
+    /**
+     * Which partitions get a log on this broker: all of them on a single broker (the default); in a cluster those whose
+     * replicas include this broker. Set before {@link #attach}; the test may read other state (the metadata image).
+     */
+    public void hostOnly(BiPredicate<String, Integer> hostsPartition) {
+        this.hosts = hostsPartition;
     }
 
     /**
@@ -243,7 +253,31 @@ public final class TopicRegistry implements Topics {
         while (byId.containsKey(id) || Uuid.RESERVED.contains(id)) {
             id = Uuid.randomUuid();
         }
-        TopicInfo info = new TopicInfo(name, id, partitions, candidate.config());
+        return createAs(name, id, partitions, candidate.config(), overrides);
+    }
+
+    /**
+     * Records a topic another authority created (the cluster's metadata quorum) under the id it chose, and creates the
+     * logs of the partitions this broker hosts. Exceptions as {@link #create}.
+     */
+    public synchronized TopicInfo adopt(String name, Uuid id, int partitions, Map<String, String> overrides) {
+        TopicInfo candidate = validateCreate(name, partitions, overrides);
+        if (byId.containsKey(id)) {
+            throw new TopicExistsException("Topic id " + id + " of topic '" + name + "' is already taken.");
+        }
+        return createAs(name, id, partitions, candidate.config(), overrides);
+    }
+
+    /** Creates the logs of the topic's partitions this broker hosts that have none yet (their hosting changed). */
+    public synchronized void createHostedLogs(String name) {
+        Entry entry = byName.get(name);
+        if (entry != null) {
+            createLogs(entry.info(), 0);
+        }
+    }
+
+    private TopicInfo createAs(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
+        TopicInfo info = new TopicInfo(name, id, partitions, config);
         Entry entry = new Entry(info, copyOf(overrides));
         writeTopic(entry);
         byName.put(name, entry);
@@ -388,7 +422,9 @@ public final class TopicRegistry implements Topics {
             return;
         }
         for (int partition = fromPartition; partition < info.partitions(); partition++) {
-            logManager.getOrCreate(info.name(), partition, info.config());
+            if (hosts.test(info.name(), partition)) {
+                logManager.getOrCreate(info.name(), partition, info.config());
+            }
         }
     }
 

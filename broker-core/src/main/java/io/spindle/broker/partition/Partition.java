@@ -16,6 +16,7 @@ import io.spindle.log.ProducerSnapshot;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.IsolationLevel;
@@ -145,6 +146,23 @@ public final class Partition {
         // The log end first: a new epoch's entry is recorded before its first batch moves the end.
         long logEndOffset = log.logEndOffset();
         return log.leaderEpochs().endOffsetFor(epoch, logEndOffset);
+    }
+
+    /**
+     * For a follower's fetch naming the epoch of the last batch it holds ({@code lastFetchedEpoch}, Fetch v12+): where
+     * its log diverged from this one — the largest epoch at or below it here and that epoch's end, which it truncates
+     * to before it fetches again — or empty when it did not (this log holds that epoch up to {@code fetchOffset}).
+     *
+     * @throws OffsetOutOfRangeException when this log knows no epoch at or below {@code lastFetchedEpoch}
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public Optional<LeaderEpochCache.EpochEndOffset> divergingEpoch(long fetchOffset, int lastFetchedEpoch) {
+        LeaderEpochCache.EpochEndOffset end = endOffsetForEpoch(lastFetchedEpoch);
+        if (end.isUndefined()) {
+            throw new OffsetOutOfRangeException(name + ": a fetch at offset " + fetchOffset + " after leader epoch "
+                    + lastFetchedEpoch + ", but this log knows no epoch at or below it");
+        }
+        return end.epoch() < lastFetchedEpoch || end.endOffset() < fetchOffset ? Optional.of(end) : Optional.empty();
     }
 
     /** The leader epoch that wrote the record at {@code offset} (at the log end: the current one); -1 when unknown. */

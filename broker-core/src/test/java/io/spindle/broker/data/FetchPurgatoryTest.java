@@ -129,7 +129,7 @@ class FetchPurgatoryTest {
 
     private FetchPlan planFromStart() {
         return FetchPlan.resolve(KafkaRequests.fetch(KafkaRequests.FETCH_BY_NAME, TOPIC, Uuid.ZERO_UUID, 0, 0, 30_000, 1),
-                KafkaRequests.FETCH_BY_NAME, topics, partitions);
+                KafkaRequests.FETCH_BY_NAME, topics, partitions, MissingPartitions.ALONE);
     }
 
     /** A connection that closes when told to, running its close actions as a network connection does. */

@@ -26,6 +26,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
@@ -33,6 +35,8 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetFor
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
 import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -45,7 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * OffsetsForLeaderEpoch against a real broker, raw and as kafka-clients' consumer sends it on its own (offset
  * validation, KIP-320): the single broker leads every partition at epoch 0, stamps it into every batch, and answers
- * where epochs end from the log's leader epochs.
+ * where epochs end from the log's leader epochs; a follower's fetch learns where its log diverged.
  */
 class OffsetsForLeaderEpochTest {
     private static final String TOPIC = "epochs";
@@ -164,6 +168,32 @@ class OffsetsForLeaderEpochTest {
         assertTrue(asked != null && asked.count() >= 1, "the consumer validated its committed position");
         assertEquals(null, broker.broker().metrics().registry().find("spindle.request.errors")
                 .tag("api", ApiKeys.OFFSET_FOR_LEADER_EPOCH.name).counter(), "and no answer was an error");
+    }
+
+    @Test
+    void aFollowerFetchPastTheEndOfItsLastEpochHereIsToldWhereThatEpochEndsAndGetsNoRecords() throws Exception {
+        Uuid topicId = broker.broker().topics().topic(TOPIC).orElseThrow().id();
+        try (RawKafkaConnection raw = new RawKafkaConnection(broker.host(), broker.port())) {
+            PartitionData diverged = fetchAfterEpoch(raw, topicId, 7, 0);
+            assertEquals(Errors.NONE.code(), diverged.errorCode());
+            assertEquals(List.of(0, (long) RECORDS),
+                    List.of(diverged.divergingEpoch().epoch(), diverged.divergingEpoch().endOffset()));
+            assertEquals(0, FetchResponse.recordsOrFail(diverged).sizeInBytes());
+
+            PartitionData onTrack = fetchAfterEpoch(raw, topicId, 3, 0);
+            assertEquals(Errors.NONE.code(), onTrack.errorCode());
+            assertEquals(-1, onTrack.divergingEpoch().epoch());
+            assertTrue(FetchResponse.recordsOrFail(onTrack).sizeInBytes() > 0);
+        }
+    }
+
+    /** A fetch at {@code offset} by one whose last batch has leader epoch {@code lastFetchedEpoch}, as a follower's. */
+    private static PartitionData fetchAfterEpoch(RawKafkaConnection raw, Uuid topicId, long offset,
+                                                 int lastFetchedEpoch) throws Exception {
+        FetchRequest request = KafkaRequests.fetch(KafkaRequests.FETCH_LATEST, TOPIC, topicId, 0, offset, 0, 0);
+        request.data().topics().get(0).partitions().get(0).setLastFetchedEpoch(lastFetchedEpoch);
+        FetchResponse response = raw.roundTrip(request);
+        return KafkaRequests.onlyPartition(response);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> pollAtLeast(KafkaConsumer<byte[], byte[]> consumer, int count) {

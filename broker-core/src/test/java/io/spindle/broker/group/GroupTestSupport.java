@@ -38,6 +38,8 @@ final class GroupTestSupport {
     static LocalBroker startBroker(Path dataDir) {
         return LocalBroker.start(dataDir, Map.of(
                 "group.min.session.timeout.ms", "1000",
+                "group.consumer.min.session.timeout.ms", "1000",
+                "group.consumer.min.heartbeat.interval.ms", "100",
                 "group.consumer.session.timeout.ms", Integer.toString(CONSUMER_SESSION_MS),
                 "group.consumer.heartbeat.interval.ms", Integer.toString(CONSUMER_HEARTBEAT_MS)));
     }

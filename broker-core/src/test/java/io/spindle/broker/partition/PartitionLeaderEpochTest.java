@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;
@@ -89,6 +90,20 @@ class PartitionLeaderEpochTest {
         assertEquals(EpochEndOffset.UNDEFINED, partition.endOffsetForEpoch(4));
         assertEquals(1, partition.epochForOffset(0));
         assertEquals(3, partition.epochForOffset(4));
+    }
+
+    @Test
+    void aFetchAfterAnEpochDivergesWhereThatEpochEndsHereAndNotBefore() {
+        PartitionLog log = log();
+        log.beginLeaderEpoch(1);
+        log.append(batch("a", "b"));
+        Partition partition = new Partition(log, AT_EPOCH_3);
+        partition.append(batch("c"));
+
+        assertEquals(Optional.empty(), partition.divergingEpoch(2, 1), "epoch 1 ends at 2: on track");
+        assertEquals(Optional.of(new EpochEndOffset(1, 2)), partition.divergingEpoch(3, 2),
+                "epoch 2 never wrote here: the follower's records from 2 on are not this log's");
+        assertEquals(Optional.empty(), partition.divergingEpoch(3, 3));
     }
 
     @Test

@@ -1,0 +1,183 @@
+package io.spindle.broker.cluster;
+
+import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.config.CleanupPolicy;
+import io.spindle.config.ClusterSettings;
+import io.spindle.config.TopicConfig;
+import io.spindle.groups.GroupCoordinator;
+import io.spindle.metadata.BrokerEndpoint;
+import io.spindle.metadata.BrokerRegistration;
+import io.spindle.metadata.MetadataCommand;
+import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
+import io.spindle.metadata.MetadataCommand.CreateTopic;
+import io.spindle.metadata.MetadataCommand.FenceBroker;
+import io.spindle.metadata.MetadataCommand.RegisterBroker;
+import io.spindle.metadata.MetadataCommand.UnfenceBroker;
+import io.spindle.metadata.MetadataException;
+import io.spindle.metadata.MetadataQuorum;
+import io.spindle.metadata.MetadataQuorum.CommandResult;
+import io.spindle.share.ShareCoordinator;
+import io.spindle.txn.TransactionCoordinator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This broker's membership of the cluster, on one thread ({@code spindle-cluster-membership}): once the listener
+ * is bound it registers (fenced) with its Kafka endpoint and rack, waits until its registry and logs have applied the
+ * metadata up to its registration — then it has caught up with everything committed before it started — unfences,
+ * creates the internal topics when the cluster has none, and sends a heartbeat every broker.heartbeat.interval.ms
+ * (unfencing again if the quorum fenced it meanwhile, registering again if it forgot it). {@link #leave} fences it.
+ *
+ * <p>{@link #notReadyReason} says what it waits for, until it has registered, caught up and been unfenced.
+ */
+final class ClusterMembership {
+    private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+    static final String LISTENER_NAME = "PLAINTEXT";
+    private static final long LEAVE_TIMEOUT_MS = 2_000;
+
+    private final ClusterSettings settings;
+    private final MetadataQuorum quorum;
+    private final ImageApplier applier;
+    private final BrokerNode node;
+    private final Optional<String> rack;
+    private final int stateTopicSegmentBytes;
+    private final UUID incarnation = UUID.randomUUID();
+    private final ScheduledExecutorService thread;
+    private volatile long brokerEpoch = -1;
+    private volatile String waitingFor = "registering with the metadata quorum";
+
+    ClusterMembership(ClusterSettings settings, MetadataQuorum quorum, ImageApplier applier, BrokerNode node,
+                      Optional<String> rack, int stateTopicSegmentBytes) {
+        this.settings = settings;
+        this.quorum = quorum;
+        this.applier = applier;
+        this.node = node;
+        this.rack = rack;
+        this.stateTopicSegmentBytes = stateTopicSegmentBytes;
+        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread membership = new Thread(runnable, "spindle-cluster-membership");
+            membership.setDaemon(true);
+            return membership;
+        });
+    }
+
+    /** Joins the cluster in the background (the listener is bound: its port is known). */
+    void join() {
+        thread.execute(this::register);
+    }
+
+    /** This broker's epoch, -1 until it has registered. */
+    long brokerEpoch() {
+        return brokerEpoch;
+    }
+
+    String notReadyReason() {
+        return waitingFor;
+    }
+
+    private void register() {
+        try {
+            RegisterBroker registration = new RegisterBroker(settings.nodeId(), incarnation,
+                    List.of(new BrokerEndpoint(LISTENER_NAME, node.host(), node.port())), rack);
+            CommandResult registered = quorum.submit(registration).get();
+            brokerEpoch = registered.value();
+            waitingFor = "applying the metadata up to offset " + registered.image().offset();
+            applier.start(quorum.image());
+            applier.awaitApplied(registered.image().offset()).get();
+            waitingFor = "being unfenced by the metadata quorum";
+            quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get();
+            waitingFor = null;
+            log.info("Broker {} joined the cluster with epoch {} (incarnation {}), endpoint {}:{}", settings.nodeId(),
+                    brokerEpoch, incarnation, node.host(), node.port());
+            createInternalTopics();
+            thread.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatIntervalMs(),
+                    settings.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RuntimeException e) {
+            log.warn("Broker {} could not join the cluster yet ({}); trying again", settings.nodeId(), e.toString());
+            thread.schedule(this::register, settings.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            quorum.submit(new BrokerHeartbeat(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
+                    TimeUnit.MILLISECONDS);
+            Optional<BrokerRegistration> self = quorum.image().broker(settings.nodeId());
+            if (self.isPresent() && self.get().fenced()) {
+                log.info("Broker {} was fenced by the metadata quorum; unfencing", settings.nodeId());
+                quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
+                        TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof MetadataException refused
+                    && (refused.reason() == MetadataException.Reason.STALE_BROKER_EPOCH
+                    || refused.reason() == MetadataException.Reason.UNKNOWN_BROKER)) {
+                log.warn("Broker {} lost its registration ({}); registering again", settings.nodeId(), refused.getMessage());
+                waitingFor = "registering with the metadata quorum again";
+                thread.execute(this::register);
+                throw new IllegalStateException("re-registering", refused);   // ends this heartbeat schedule
+            }
+            log.warn("Heartbeat of broker {} failed: {}", settings.nodeId(), e.getCause().toString());
+        } catch (TimeoutException e) {
+            log.warn("Heartbeat of broker {} not answered within {} ms", settings.nodeId(), settings.sessionTimeoutMs());
+        }
+    }
+
+    /**
+     * The coordinators' internal topics, one partition each, placed by the quorum like any topic: the broker leading
+     * a partition is its coordinator. Created by whichever broker joins first; the others see TOPIC_EXISTS.
+     */
+    private void createInternalTopics() throws InterruptedException {
+        for (String name : List.of(GroupCoordinator.OFFSETS_TOPIC, TransactionCoordinator.STATE_TOPIC,
+                ShareCoordinator.STATE_TOPIC)) {
+            if (quorum.image().topic(name).isPresent()) {
+                continue;
+            }
+            Map<String, String> configs = Map.of(TopicConfig.CLEANUP_POLICY, CleanupPolicy.COMPACT.configName(),
+                    TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1",
+                    TopicConfig.SEGMENT_BYTES, Integer.toString(stateTopicSegmentBytes));
+            try {
+                quorum.submit(new CreateTopic(UUID.randomUUID(), name, 1, 1, configs, List.of())).get();
+                log.info("Created the internal topic {} in the cluster", name);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof MetadataException refused
+                        && refused.reason() == MetadataException.Reason.TOPIC_EXISTS)) {
+                    log.warn("Could not create the internal topic {}: {}", name, e.getCause().toString());
+                }
+            }
+        }
+    }
+
+    /** Stops the heartbeats and fences this broker, so that clients are sent elsewhere (bounded wait). */
+    void leave() {
+        thread.shutdownNow();
+        long epoch = brokerEpoch;
+        if (epoch < 0) {
+            return;
+        }
+        MetadataCommand fence = new FenceBroker(settings.nodeId(), epoch);
+        try {
+            quorum.submit(fence).get(LEAVE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            log.info("Broker {} fenced itself before stopping", settings.nodeId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("Broker {} could not fence itself before stopping ({}); the quorum fences it after "
+                    + "broker.session.timeout.ms", settings.nodeId(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,276 @@
+package io.spindle.broker.cluster;
+
+import io.spindle.broker.TopicInfo;
+import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.Partitions;
+import io.spindle.config.BrokerConfig;
+import io.spindle.config.ClusterSettings;
+import io.spindle.metadata.BrokerEndpoint;
+import io.spindle.metadata.BrokerRegistration;
+import io.spindle.metadata.MetadataCommand;
+import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
+import io.spindle.metadata.MetadataCommand.CreatePartitions;
+import io.spindle.metadata.MetadataCommand.CreateTopic;
+import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataImage;
+import io.spindle.metadata.MetadataQuorum;
+import io.spindle.metadata.MetadataQuorum.CommandResult;
+import io.spindle.metadata.PartitionImage;
+import io.spindle.metadata.TopicImage;
+import io.spindle.txn.ProducerIds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A broker of a cluster: its member of the metadata quorum ({@link MetadataQuorum}, storage in
+ * {@code <data.dir>/__cluster_metadata}), the {@link ImageApplier} that makes its registry and logs follow the
+ * quorum's image, and its {@link ClusterMembership}. Reads come from this member's image. A change is checked against
+ * this broker's registry (names, counts, config values: the same checks as a single broker's), submitted to the
+ * quorum from this broker whichever member leads, and returns once this broker has applied it; the other brokers
+ * apply it as their members receive it, typically within milliseconds (not awaited: see docs/cluster.md).
+ *
+ * <p>Replication between brokers is not built yet (issue 17): every partition has one replica, and a replication
+ * factor above 1 is refused.
+ */
+public final class QuorumAuthority implements MetadataAuthority {
+    private static final Logger log = LoggerFactory.getLogger(QuorumAuthority.class);
+    private static final long CHANGE_TIMEOUT_MS = 15_000;
+
+    private final BrokerConfig config;
+    private final TopicRegistry topics;
+    private final Partitions partitions;
+    private final MetadataQuorum quorum;
+    private final ImageApplier applier;
+    private final ClusterMembership membership;
+    private final QuorumProducerIds producerIds;
+
+    private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
+                            ImageApplier applier, ClusterMembership membership) {
+        this.config = config;
+        this.topics = topics;
+        this.partitions = partitions;
+        this.quorum = quorum;
+        this.applier = applier;
+        this.membership = membership;
+        this.producerIds = new QuorumProducerIds(quorum, config.nodeId(), membership::brokerEpoch, CHANGE_TIMEOUT_MS);
+    }
+
+    /**
+     * Starts this broker's quorum member and makes {@code topics} host only the partitions whose replicas include
+     * this broker. Call before the registry is attached to the logs; {@link #brokerServing} once the listener is bound.
+     *
+     * @throws UncheckedIOException when the member cannot start (its storage, its Raft port)
+     */
+    public static QuorumAuthority start(BrokerConfig config, ClusterSettings settings, Path dataDir, TopicRegistry topics,
+                                        Partitions partitions, BrokerNode node) {
+        MetadataQuorum quorum;
+        try {
+            quorum = MetadataQuorum.start(settings, dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        int nodeId = settings.nodeId();
+        topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
+                || hosts(quorum.image(), topic, partition, nodeId));
+        ImageApplier applier = new ImageApplier(topics);
+        quorum.addListener(applier::offer);
+        ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
+                config.groups().offsetsSegmentBytes());
+        return new QuorumAuthority(config, topics, partitions, quorum, applier, membership);
+    }
+
+    private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
+        Optional<TopicImage> known = image.topic(topic);
+        return known.isPresent() && partition < known.get().partitions().size()
+                && known.get().partition(partition).replicas().contains(nodeId);
+    }
+
+    @Override
+    public void brokerServing() {
+        membership.join();
+    }
+
+    @Override
+    public int nodeId() {
+        return quorum.nodeId();
+    }
+
+    @Override
+    public int controllerId() {
+        return quorum.leaderId().orElse(-1);
+    }
+
+    @Override
+    public List<ClusterBroker> liveBrokers() {
+        return quorum.image().liveBrokers().stream().map(QuorumAuthority::clusterBroker).toList();
+    }
+
+    @Override
+    public Optional<ClusterBroker> broker(int id) {
+        return quorum.image().broker(id).map(QuorumAuthority::clusterBroker);
+    }
+
+    private static ClusterBroker clusterBroker(BrokerRegistration registration) {
+        BrokerEndpoint endpoint = registration.endpoints().get(0);
+        return new ClusterBroker(registration.id(), endpoint.host(), endpoint.port(), registration.rack());
+    }
+
+    /**
+     * From the image; a partition this broker leads has no leader to clients until its log exists here (the applier
+     * may be a few milliseconds behind the image), and none while its storage is offline.
+     */
+    @Override
+    public Optional<PartitionLeadership> partition(String topic, int index) {
+        Optional<TopicImage> known = quorum.image().topic(topic);
+        if (known.isEmpty() || index < 0 || index >= known.get().partitions().size()) {
+            return Optional.empty();
+        }
+        PartitionImage image = known.get().partition(index);
+        int leader = image.leader();
+        List<Integer> offline = List.of();
+        if (leader == nodeId()) {
+            Optional<Partition> held = partitions.get(topic, index);
+            if (held.isEmpty()) {
+                leader = PartitionLeadership.NO_LEADER;
+            } else if (held.get().isOffline()) {
+                leader = PartitionLeadership.NO_LEADER;
+                offline = List.of(nodeId());
+            }
+        }
+        return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline));
+    }
+
+    @Override
+    public Optional<ClusterBroker> coordinatorFor(String internalTopic) {
+        return partition(internalTopic, 0).filter(PartitionLeadership::hasLeader)
+                .flatMap(leadership -> broker(leadership.leader()));
+    }
+
+    @Override
+    public TopicInfo createTopic(NewTopic topic, boolean validateOnly) {
+        boolean replicated = topic.replicationFactor() > 1
+                || topic.assignments().stream().anyMatch(replicas -> replicas.size() > 1);
+        if (replicated) {
+            int factor = topic.assignments().isEmpty() ? topic.replicationFactor()
+                    : topic.assignments().stream().mapToInt(List::size).max().orElse(1);
+            throw new InvalidReplicationFactorException("Topic '" + topic.name() + "': replication factor " + factor
+                    + " is not possible yet: Spindle does not replicate partitions between brokers (that is the next "
+                    + "step of its clustering), so each partition has exactly one replica; use replication factor 1 or -1.");
+        }
+        TopicInfo checked = topics.validateCreate(topic.name(), topic.partitionCount(), topic.overrides());
+        if (validateOnly) {
+            return checked;
+        }
+        List<List<Integer>> assignments = topic.assignments();
+        int count = assignments.isEmpty() ? topic.partitionCount() : -1;
+        int factor = assignments.isEmpty() ? 1 : -1;
+        change(new CreateTopic(UUID.randomUUID(), topic.name(), count, factor, topic.overrides(), assignments));
+        return topics.topic(topic.name()).orElseThrow(() -> new UnknownTopicOrPartitionException(
+                "Topic '" + topic.name() + "' was created and deleted again meanwhile."));
+    }
+
+    @Override
+    public TopicInfo deleteTopic(String name) {
+        TopicInfo held = topics.topic(name).orElseThrow(() ->
+                new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist."));
+        change(new DeleteTopic(name));
+        return held;
+    }
+
+    @Override
+    public TopicInfo createPartitions(String name, int totalCount, boolean validateOnly) {
+        TopicInfo checked = topics.increasePartitions(name, totalCount, true);
+        if (validateOnly) {
+            return checked;
+        }
+        change(new CreatePartitions(name, totalCount, List.of()));
+        return topics.topic(name).orElse(checked);
+    }
+
+    @Override
+    public TopicInfo replaceTopicConfigs(String name, Map<String, String> overrides, boolean validateOnly) {
+        TopicInfo checked = topics.replaceOverrides(name, overrides, true);
+        if (validateOnly) {
+            return checked;
+        }
+        Set<String> removed = new HashSet<>(topics.overrides(name).keySet());
+        removed.removeAll(overrides.keySet());
+        change(new AlterTopicConfigs(name, overrides, removed));
+        return topics.topic(name).orElse(checked);
+    }
+
+    @Override
+    public Optional<TopicInfo> getOrAutoCreate(String name) {
+        Optional<TopicInfo> existing = topics.topic(name);
+        if (existing.isPresent() || !config.autoCreateTopicsEnable() || name == null || !Topic.isValid(name)) {
+            return existing;
+        }
+        try {
+            return Optional.of(createTopic(new NewTopic(name, config.numPartitions(), (short) -1, List.of(), Map.of()),
+                    false));
+        } catch (TopicExistsException raced) {
+            return topics.topic(name);
+        } catch (ApiException refused) {
+            log.info("Auto-creating topic '{}' failed: {}", name, refused.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Submits {@code command} and waits until this broker's registry and logs have applied it. */
+    private void change(MetadataCommand command) {
+        try {
+            CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            applier.awaitApplied(result.image().offset()).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        } catch (ExecutionException e) {
+            throw MetadataErrors.toKafka(e);
+        } catch (TimeoutException e) {
+            throw new org.apache.kafka.common.errors.TimeoutException("The metadata quorum did not apply "
+                    + command.getClass().getSimpleName() + " within " + CHANGE_TIMEOUT_MS + " ms");
+        }
+    }
+
+    @Override
+    public ProducerIds producerIds() {
+        return producerIds;
+    }
+
+    @Override
+    public String notReadyReason() {
+        String waiting = membership.notReadyReason();
+        return waiting == null ? null : "broker " + nodeId() + " is " + waiting;
+    }
+
+    @Override
+    public void close() {
+        membership.leave();
+        applier.close();
+        try {
+            quorum.close();
+        } catch (IOException e) {
+            log.warn("Closing the metadata quorum member failed", e);
+        }
+    }
+}
