@@ -314,6 +314,8 @@ public final class BrokerConfig {
         this.metricsPartitionSeriesMax = METRICS_PARTITION_SERIES_MAX_KEY.valueIn(values);
         Map<String, Object> topicValues = new LinkedHashMap<>();
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> topicValues.put(topicKey, values.get(brokerKey)));
+        // A topic key without a broker-wide synonym (errors.deadletterqueue.group.enable) keeps its built-in default.
+        TopicConfig.KEYS.values().forEach(key -> topicValues.putIfAbsent(key.name(), key.defaultValue()));
         this.topicDefaults = new TopicConfig(Collections.unmodifiableMap(topicValues));
     }
 
@@ -621,6 +623,7 @@ public final class BrokerConfig {
                 TRANSACTION_STATE_LOG_SEGMENT_BYTES_KEY, TRANSACTION_VERSION_KEY));
         keys.addAll(ConsumerGroupKeys.ALL);
         keys.addAll(ShareBrokerKeys.ALL);
+        keys.addAll(ShareDeadLetterQueue.BROKER_KEYS);
         keys.addAll(ClusterBrokerKeys.ALL);
         // Same type, default and validation as the topic key they feed: one definition serves both names.
         TOPIC_KEY_BY_BROKER_KEY.forEach((brokerKey, topicKey) -> {

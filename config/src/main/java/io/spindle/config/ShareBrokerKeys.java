@@ -127,7 +127,7 @@ final class ShareBrokerKeys {
                 GROUP_SHARE_AUTO_OFFSET_RESET_KEY.valueIn(values), GROUP_SHARE_MAX_SHARE_SESSIONS_KEY.valueIn(values),
                 GROUP_SHARE_DEAD_LETTER_TOPIC_KEY.valueIn(values), GROUP_SHARE_REDELIVERY_BACKOFF_MS_KEY.valueIn(values),
                 GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.valueIn(values), GROUP_SHARE_ISOLATION_LEVEL_KEY.valueIn(values),
-                true, GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values),
+                true, GROUP_SHARE_ASSIGNMENT_INTERVAL_MS_KEY.valueIn(values), ShareDeadLetterQueue.settings(values),
                 new ShareGroupLimits(GROUP_SHARE_MAX_SIZE_KEY.valueIn(values),
                         GROUP_SHARE_MIN_SESSION_TIMEOUT_MS_KEY.valueIn(values),
                         GROUP_SHARE_MAX_SESSION_TIMEOUT_MS_KEY.valueIn(values),

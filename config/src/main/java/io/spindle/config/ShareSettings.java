@@ -39,6 +39,8 @@ import java.util.Set;
  *                              broker): whether a consumer may extend its acquisition lock with a RENEW acknowledgement
  * @param assignmentIntervalMs  group.share.assignment.interval.ms: the shortest time between two computations of a
  *                              share group's assignment (KIP-1263); 0: at the heartbeat that brings a change
+ * @param deadLetterQueue       Kafka's dead-letter queue (KIP-1191): the group's errors.deadletterqueue.* configs and the
+ *                              broker's bounds on them; when it names a topic it wins over {@code deadLetterTopic}
  * @param limits                the group.share.min/max.* bounds and group.share.max.size; the session timeout,
  *                              heartbeat interval, lock duration and delivery count limit lie within them, and
  *                              max.share.sessions is at least max.size (as Kafka requires)
@@ -47,7 +49,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             int heartbeatIntervalMs, ShareAutoOffsetReset autoOffsetReset, int maxShareSessions,
                             String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs,
                             ShareIsolationLevel isolationLevel, boolean renewAcknowledgeEnable,
-                            int assignmentIntervalMs, ShareGroupLimits limits) {
+                            int assignmentIntervalMs, ShareDeadLetterQueue deadLetterQueue,
+                            ShareGroupLimits limits) {
     /** Group config (Kafka's name): overrides group.share.record.lock.duration.ms for one share group. */
     public static final String SHARE_RECORD_LOCK_DURATION_MS = "share.record.lock.duration.ms";
     /** Group config (Kafka's name): overrides group.share.delivery.count.limit for one share group. */
@@ -110,7 +113,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                             + "before it is delivered again, in milliseconds; doubled per later delivery. 0: at once."),
             ShareBrokerKeys.GROUP_SHARE_REDELIVERY_BACKOFF_MAX_MS_KEY.renamed(REDELIVERY_BACKOFF_MAX_MS,
                     "The longest wait of this share group before a released or timed-out record is delivered again, "
-                            + "in milliseconds.")));
+                            + "in milliseconds."),
+            ShareDeadLetterQueue.TOPIC_NAME_KEY, ShareDeadLetterQueue.COPY_RECORD_ENABLE_KEY));
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public ShareSettings {
@@ -152,7 +156,7 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                          String deadLetterTopic, int redeliveryBackoffMs, int redeliveryBackoffMaxMs) {
         this(recordLockDurationMs, deliveryCountLimit, maxRecordLocks, sessionTimeoutMs, heartbeatIntervalMs,
                 autoOffsetReset, maxShareSessions, deadLetterTopic, redeliveryBackoffMs, redeliveryBackoffMaxMs,
-                ShareIsolationLevel.READ_UNCOMMITTED, true, 0, ShareGroupLimits.WIDEST);
+                ShareIsolationLevel.READ_UNCOMMITTED, true, 0, ShareDeadLetterQueue.NONE, ShareGroupLimits.WIDEST);
     }
 
     /**
@@ -200,8 +204,19 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 BrokerConfig.GROUP_SHARE_MAX_PARTITION_MAX_RECORD_LOCKS);
     }
 
-    /** The dead-letter topic of a record of {@code topic}, or null when none is set. */
+    /** Whether a rejected record, or one over the delivery count limit, is dead-lettered before it is archived. */
+    public boolean hasDeadLetterTopic() {
+        return deadLetterQueue.enabled() || !deadLetterTopic.isEmpty();
+    }
+
+    /**
+     * The dead-letter topic of a record of {@code topic}, or null when none is set: Kafka's
+     * errors.deadletterqueue.topic.name when the group sets one, else Spindle's {@code deadLetterTopic} pattern.
+     */
     public String deadLetterTopicFor(String topic) {
+        if (deadLetterQueue.enabled()) {
+            return deadLetterQueue.topicName();
+        }
         return deadLetterTopic.isEmpty() ? null : deadLetterTopic.replace(TOPIC_PLACEHOLDER, topic);
     }
 
@@ -245,6 +260,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         ShareIsolationLevel isolation = isolationLevel;
         boolean renew = renewAcknowledgeEnable;
         int assignment = assignmentIntervalMs;
+        String queueTopic = deadLetterQueue.topicName();
+        boolean queueCopy = deadLetterQueue.copyRecord();
         for (Map.Entry<String, String> e : configs.entrySet()) {
             Object value = groupKey(e.getKey()).parse(e.getValue(), "group config");
             switch (e.getKey()) {
@@ -259,6 +276,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
                 case SHARE_ISOLATION_LEVEL -> isolation = (ShareIsolationLevel) value;
                 case SHARE_RENEW_ACKNOWLEDGE_ENABLE -> renew = (Boolean) value;
                 case SHARE_ASSIGNMENT_INTERVAL_MS -> assignment = (Integer) value;
+                case ShareDeadLetterQueue.TOPIC_NAME -> queueTopic = (String) value;
+                case ShareDeadLetterQueue.COPY_RECORD_ENABLE -> queueCopy = (Boolean) value;
                 default -> reset = (ShareAutoOffsetReset) value;
             }
         }
@@ -267,7 +286,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         checkRecordLocks(SHARE_PARTITION_MAX_RECORD_LOCKS, locks, limits);
         checkAssignmentInterval(SHARE_ASSIGNMENT_INTERVAL_MS, assignment, limits);
         return new ShareSettings(lock, limit, locks, session, heartbeat, reset, maxShareSessions,
-                deadLetters, backoff, backoffMax, isolation, renew, assignment, limits);
+                deadLetters, backoff, backoffMax, isolation, renew, assignment,
+                deadLetterQueue.withGroup(queueTopic, queueCopy), limits);
     }
 
     /** The group configs' values in these settings, by name, as text. */
@@ -285,6 +305,8 @@ public record ShareSettings(int recordLockDurationMs, int deliveryCountLimit, in
         values.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         values.put(REDELIVERY_BACKOFF_MS, Integer.toString(redeliveryBackoffMs));
         values.put(REDELIVERY_BACKOFF_MAX_MS, Integer.toString(redeliveryBackoffMaxMs));
+        values.put(ShareDeadLetterQueue.TOPIC_NAME, deadLetterQueue.topicName());
+        values.put(ShareDeadLetterQueue.COPY_RECORD_ENABLE, Boolean.toString(deadLetterQueue.copyRecord()));
         return values;
     }
 

@@ -33,6 +33,8 @@ public final class TopicConfig {
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    /** Kafka's (KIP-1191): whether share groups may write their dead letters to this topic. */
+    public static final String ERRORS_DEADLETTERQUEUE_GROUP_ENABLE = "errors.deadletterqueue.group.enable";
 
     /** The smallest {@code segment.bytes}: a v0 record's overhead, as in Kafka 3.x. */
     public static final int MIN_SEGMENT_BYTES = 14;
@@ -86,11 +88,16 @@ public final class TopicConfig {
             "How long a tombstone (a record with a key and a null value) is kept after the clean that first reached "
             + "it, in milliseconds, so that consumers reading from behind still see the deletion.");
 
+    static final ConfigKey<Boolean> ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY = new ConfigKey<>(
+            ERRORS_DEADLETTERQUEUE_GROUP_ENABLE, ValueType.bool(), false,
+            "Whether share groups naming this topic in errors.deadletterqueue.topic.name may write their dead letters "
+            + "to it (Kafka's default false: a topic opts in).");
+
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(List.of(
             RETENTION_MS_KEY, RETENTION_BYTES_KEY, SEGMENT_BYTES_KEY, SEGMENT_MS_KEY, CLEANUP_POLICY_KEY,
             MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY,
             MIN_CLEANABLE_DIRTY_RATIO_KEY, MIN_COMPACTION_LAG_MS_KEY, MAX_COMPACTION_LAG_MS_KEY,
-            DELETE_RETENTION_MS_KEY));
+            DELETE_RETENTION_MS_KEY, ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY));
 
     private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
     private static final TopicConfig DEFAULTS =
@@ -198,6 +205,11 @@ public final class TopicConfig {
     }
 
     /** delete.retention.ms: how long a tombstone survives after the clean that first reached it. */
+    /** errors.deadletterqueue.group.enable: whether share groups may use this topic as their dead-letter queue. */
+    public boolean deadLetterQueueGroupEnable() {
+        return ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY.valueIn(values);
+    }
+
     public long deleteRetentionMs() {
         return deleteRetentionMs;
     }

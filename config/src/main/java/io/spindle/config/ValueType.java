@@ -135,6 +135,25 @@ interface ValueType<T> {
         };
     }
 
+    /**
+     * Empty, or a literal Kafka topic name (as {@link #topicPattern()} without the placeholder) that does not start
+     * with {@code __} (the internal topics' mark): a dead-letter queue topic or its required prefix.
+     */
+    static ValueType<String> deadLetterQueueTopic() {
+        return new ValueType<>() {
+            @Override public Class<String> javaType() { return String.class; }
+            @Override public String parse(String text) {
+                boolean legal = text.isEmpty() || (text.length() <= 249 && text.matches("[a-zA-Z0-9._-]+")
+                        && !text.equals(".") && !text.equals("..") && !text.startsWith("__"));
+                return legal ? text : null;
+            }
+            @Override public String format(String value) { return value; }
+            @Override public String expected() {
+                return "empty or a topic name (letters, digits, '.', '_', '-') that does not start with '__'";
+            }
+        };
+    }
+
     /** A non-empty file system path, kept as written (not made absolute, not checked for existence). */
     static ValueType<Path> path() {
         return new ValueType<>() {

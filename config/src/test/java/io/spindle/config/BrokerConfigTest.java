@@ -304,8 +304,13 @@ class BrokerConfigTest {
     }
 
     @Test
-    void everyTopicKeyHasABrokerSynonymWithTheSameDefault() {
+    void everyTopicKeyButTheDeadLetterQueueOptInHasABrokerSynonymWithTheSameDefault() {
+        assertNull(BrokerConfig.brokerSynonym(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE), "none in Kafka either");
+        assertFalse(BrokerConfig.defaults().topicDefaults().deadLetterQueueGroupEnable());
         for (String topicKey : TopicConfig.names()) {
+            if (topicKey.equals(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE)) {
+                continue;
+            }
             String brokerKey = BrokerConfig.brokerSynonym(topicKey);
             assertTrue(BrokerConfig.names().contains(brokerKey), topicKey);
             assertEquals(TopicConfig.defaultValue(topicKey), BrokerConfig.defaults().asStringMap().get(brokerKey));

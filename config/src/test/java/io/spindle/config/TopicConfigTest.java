@@ -209,10 +209,11 @@ class TopicConfigTest {
     }
 
     @Test
-    void namesAreExactlyTheTwelveKafkaTopicKeysSpindleImplements() {
+    void namesAreExactlyTheKafkaTopicKeysSpindleImplements() {
         assertEquals(java.util.List.of("retention.ms", "retention.bytes", "segment.bytes", "segment.ms",
                 "cleanup.policy", "max.message.bytes", "message.timestamp.type", "index.interval.bytes",
-                "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms"),
+                "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms",
+                "errors.deadletterqueue.group.enable"),
                 java.util.List.copyOf(TopicConfig.names()));
     }
 }

@@ -11,11 +11,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface DeadLetterSink {
     /**
-     * Appends a copy of the record {@code letter} names to {@code letter.deadLetterTopic()}. Completes when the copy is
-     * durable, or when there is nothing left to copy (the record is gone from its log); fails when it cannot be
+     * Appends a copy of the record {@code letter} names to {@code letter.deadLetterTopic()}. Completes with true when
+     * the copy is durable, with false when nothing will be written (the record is gone from its log, or a Kafka
+     * dead-letter queue topic does not qualify: the record is then archived without a copy); fails when it cannot be
      * written now (the coordinator tries again later).
      */
-    CompletableFuture<Void> write(DeadLetter letter);
+    CompletableFuture<Boolean> write(DeadLetter letter);
 
     /** A sink that takes nothing: dead letters stay pending until a real sink is attached. */
     DeadLetterSink NONE = letter -> CompletableFuture.failedFuture(

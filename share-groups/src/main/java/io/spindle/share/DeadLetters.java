@@ -8,8 +8,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiFunction;
+import io.spindle.config.ShareSettings;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,25 +46,26 @@ final class DeadLetters {
     private final DeadLetterSink sink;
     private final ScheduledExecutorService loop;
     private final TopicNames topicNames;
-    private final BiFunction<String, String, String> deadLetterTopic;
+    private final Function<String, ShareSettings> settingsFor;
     private final BiPredicate<ShareStateRecords.Key, SharePartition> current;
     private final StateWriter writer;
     private final ConcurrentHashMap<ShareStateRecords.Key, Long> retryDelays = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicLong> perGroup = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, AtomicLong> notWritten = new ConcurrentHashMap<>();
 
     /**
-     * @param deadLetterTopic (group, topic) to the dead-letter topic of a record of that topic, or null when the group
-     *                        has none now (the record is then archived without a copy)
+     * @param settingsFor     a group's settings, which name its dead-letter topic (when it has none now, the record is
+     *                        archived without a copy)
      * @param current         whether a share-partition is still the coordinator's for its key (not deleted or
      *                        replaced since): the dead letters of one that is not are dropped, its state not written
      */
     DeadLetters(DeadLetterSink sink, ScheduledExecutorService loop, TopicNames topicNames,
-                BiFunction<String, String, String> deadLetterTopic,
+                Function<String, ShareSettings> settingsFor,
                 BiPredicate<ShareStateRecords.Key, SharePartition> current, StateWriter writer) {
         this.sink = sink;
         this.loop = loop;
         this.topicNames = topicNames;
-        this.deadLetterTopic = deadLetterTopic;
+        this.settingsFor = settingsFor;
         this.current = current;
         this.writer = writer;
     }
@@ -105,29 +107,36 @@ final class DeadLetters {
         return count == null ? 0 : count.get();
     }
 
+    /** Records of {@code group} archived without a dead-letter copy since the broker started (the sink wrote none). */
+    long notWritten(String group) {
+        AtomicLong count = notWritten.get(group);
+        return count == null ? 0 : count.get();
+    }
+
     private void send(ShareStateRecords.Key key, SharePartition partition, SharePartition.PendingDeadLetter letter) {
         if (!current.test(key, partition)) {
             return;     // the group's state there was deleted (DeleteGroups, DeleteShareGroupOffsets) meanwhile
         }
         Optional<String> topic = topicNames.of(key);
-        String target = topic.map(name -> deadLetterTopic.apply(key.group(), name)).orElse(null);
-        CompletableFuture<Void> copied;
+        ShareSettings settings = settingsFor.apply(key.group());
+        String target = topic.map(settings::deadLetterTopicFor).orElse(null);
+        CompletableFuture<Boolean> copied;
         if (target == null) {
             // The topic is gone, or the group no longer names a dead-letter topic: nothing to copy to.
             LOG.info("Share group '{}': archiving offset {} of {}:{} without a dead-letter copy ({})", key.group(),
                     letter.offset(), topic.orElse(key.topicId().toString()), key.partition(),
                     topic.isEmpty() ? "its topic is gone" : "the group has no dead-letter topic now");
-            copied = CompletableFuture.completedFuture(null);
+            copied = CompletableFuture.completedFuture(false);
         } else {
             try {
                 copied = sink.write(new DeadLetter(key.group(), topic.get(), key.topicId(), key.partition(),
-                        letter.offset(), letter.deliveryCount(), letter.reason(), target));
+                        letter.offset(), letter.deliveryCount(), letter.reason(), target,
+                        settings.deadLetterQueue()));
             } catch (RuntimeException e) {
                 copied = CompletableFuture.failedFuture(e);
             }
         }
-        boolean counted = target != null;
-        copied.whenComplete((ignored, failure) -> execute(() -> {
+        copied.whenComplete((written, failure) -> execute(() -> {
             if (failure != null) {
                 giveBack(key, partition, List.of(letter), failure);
                 return;
@@ -135,9 +144,8 @@ final class DeadLetters {
             retryDelays.remove(key);
             synchronized (partition) {
                 if (current.test(key, partition) && partition.deadLettered(letter.offset())) {
-                    if (counted) {
-                        perGroup.computeIfAbsent(key.group(), g -> new AtomicLong()).incrementAndGet();
-                    }
+                    (written ? perGroup : notWritten).computeIfAbsent(key.group(), g -> new AtomicLong())
+                            .incrementAndGet();
                     writer.persist(key, partition);
                 }
             }

@@ -88,7 +88,7 @@ public final class ShareCoordinator implements AutoCloseable {
         this.loop = CoordinatorLoop.newLoop("spindle-share-coordinator");
         this.membership = new ShareGroups(topics, this::settingsFor, loop, this::releaseMember, clock::millis);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
-                (group, topic) -> settingsFor(group).deadLetterTopicFor(topic),
+                this::settingsFor,
                 (key, partition) -> partitions.get(key) == partition,
                 (key, partition) -> persist(key.group(), key.topicId(), key.partition(), partition));
     }
@@ -270,6 +270,11 @@ public final class ShareCoordinator implements AutoCloseable {
     /** Records of {@code group} copied to its dead-letter topic (then archived) since the broker started. */
     public long deadLettered(String group) {
         return deadLetters.deadLettered(group);
+    }
+
+    /** Records of {@code group} archived without their dead-letter copy since the broker started: see DeadLetterSink. */
+    public long deadLettersNotWritten(String group) {
+        return deadLetters.notWritten(group);
     }
 
     /** Every share-partition of {@code group}, by key (a snapshot of the map; synchronize on each to read it). */

@@ -542,7 +542,7 @@ public final class SharePartition {
 
     /** A record never to be delivered again: to the dead-letter topic when the group has one, else archived. */
     private void retire(Slot slot, DeadLetterReason reason) {
-        if (settings.deadLetterTopic().isEmpty()) {
+        if (!settings.hasDeadLetterTopic()) {
             finish(slot, RecordState.ARCHIVED);
             return;
         }

@@ -5,6 +5,8 @@ import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.config.ShareDeadLetterQueue;
+import io.spindle.config.TopicConfig;
 import io.spindle.log.LogSlice;
 import io.spindle.share.DeadLetter;
 import io.spindle.share.DeadLetterSink;
@@ -14,6 +16,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.compress.Compression;
@@ -35,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * {@value #TOPIC}, {@value #PARTITION}, {@value #OFFSET}, {@value #TIMESTAMP} (the original's), {@value #GROUP},
  * {@value #DELIVERY_COUNT} and {@value #REASON} ({@code rejected} or {@code delivery-limit}), all UTF-8 text.
  *
+ * <p>A group's Kafka dead-letter queue ({@code errors.deadletterqueue.topic.name}, KIP-1191) follows Kafka 4.4's
+ * rules instead: the dead letter carries Kafka's headers {@value #KAFKA_TOPIC}, {@value #KAFKA_PARTITION},
+ * {@value #KAFKA_OFFSET}, {@value #KAFKA_GROUP}, {@value #KAFKA_DELIVERY_COUNT} and {@value #KAFKA_MESSAGE} (plus
+ * Spindle's above), and the record's key, value and headers only with {@code errors.deadletterqueue.copy.record.enable};
+ * the topic must exist with {@code errors.deadletterqueue.group.enable=true}, or is created so when the broker's
+ * {@code errors.deadletterqueue.auto.create.topics.enable} is on. A topic that does not qualify gets nothing: as in Kafka
+ * the dead letter is dropped with a WARN line and the record archived (the write completes with false, which
+ * {@code spindle_share_group_dead_letters_not_written_total} counts).
+ *
  * <p>A dead-letter topic that does not exist is created with one partition (whatever auto.create.topics.enable says:
  * the group named it); a record of partition P goes to partition P modulo the topic's partition count, so the dead
  * letters of one partition stay in order. A topic's dead letters may not go to that topic itself nor to an internal
@@ -51,6 +63,12 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
     static final String GROUP = "spindle.dlq.group";
     static final String DELIVERY_COUNT = "spindle.dlq.delivery.count";
     static final String REASON = "spindle.dlq.reason";
+    static final String KAFKA_TOPIC = "__dlq.errors.topic";
+    static final String KAFKA_PARTITION = "__dlq.errors.partition";
+    static final String KAFKA_OFFSET = "__dlq.errors.offset";
+    static final String KAFKA_GROUP = "__dlq.errors.group";
+    static final String KAFKA_DELIVERY_COUNT = "__dlq.errors.delivery.count";
+    static final String KAFKA_MESSAGE = "__dlq.errors.message";
     private static final Logger LOG = LoggerFactory.getLogger(PartitionDeadLetterSink.class);
 
     private final TopicRegistry topics;
@@ -66,7 +84,7 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
     }
 
     @Override
-    public CompletableFuture<Void> write(DeadLetter letter) {
+    public CompletableFuture<Boolean> write(DeadLetter letter) {
         String target = letter.deadLetterTopic();
         if (target.equals(letter.topic()) || TopicRegistry.isInternal(target)) {
             return CompletableFuture.failedFuture(new InvalidTopicException("share group '" + letter.group()
@@ -78,18 +96,42 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
         if (record == null) {
             LOG.info("Share group '{}': offset {} of {}-{} holds no record any more; nothing to dead-letter",
                     letter.group(), letter.offset(), letter.topic(), letter.partition());
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(false);
         }
-        TopicInfo topic = topics.topic(target).orElseGet(() -> create(target));
+        TopicInfo topic = letter.queue().enabled() ? queueTopic(letter).orElse(null)
+                : topics.topic(target).orElseGet(() -> create(target, Map.of()));
+        if (topic == null) {
+            return CompletableFuture.completedFuture(false);
+        }
         Partition destination = partitions.get(target, letter.partition() % topic.partitions()).orElseThrow(() ->
                 new IllegalStateException("dead-letter topic '" + target + "' has no partition "
                         + letter.partition() % topic.partitions() + " here"));
-        return dataPath.appendDurably(destination, copy(record, letter)).thenApply(appended -> null);
+        return dataPath.appendDurably(destination, copy(record, letter)).thenApply(appended -> true);
     }
 
-    private TopicInfo create(String name) {
+    /** The group's Kafka dead-letter queue topic, created if allowed; empty (said in the log) when it does not qualify. */
+    private Optional<TopicInfo> queueTopic(DeadLetter letter) {
+        ShareDeadLetterQueue queue = letter.queue();
+        Optional<TopicInfo> topic = topics.topic(queue.topicName());
+        String refusal;
+        if (topic.isEmpty() && queue.autoCreateTopicsEnable()) {
+            return Optional.of(create(queue.topicName(), Map.of(TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE, "true")));
+        } else if (topic.isEmpty()) {
+            refusal = "it does not exist and " + ShareDeadLetterQueue.AUTO_CREATE_TOPICS_ENABLE + " is false";
+        } else if (!topic.get().config().deadLetterQueueGroupEnable()) {
+            refusal = "it does not set " + TopicConfig.ERRORS_DEADLETTERQUEUE_GROUP_ENABLE + "=true";
+        } else {
+            return topic;
+        }
+        LOG.warn("Share group '{}': offset {} of {}-{} archived WITHOUT a dead letter: its dead-letter queue topic "
+                        + "'{}' ({}) cannot be used: {}", letter.group(), letter.offset(), letter.topic(),
+                letter.partition(), queue.topicName(), ShareDeadLetterQueue.TOPIC_NAME, refusal);
+        return Optional.empty();
+    }
+
+    private TopicInfo create(String name, Map<String, String> overrides) {
         try {
-            return topics.create(name, 1, Map.of());
+            return topics.create(name, 1, overrides);
         } catch (TopicExistsException raced) {
             return topics.topic(name).orElseThrow(() -> raced);
         }
@@ -122,7 +164,16 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
     }
 
     private ByteBuffer copy(Record record, DeadLetter letter) {
-        List<Header> headers = new ArrayList<>(List.of(record.headers()));
+        boolean full = !letter.queue().enabled() || letter.queue().copyRecord();
+        List<Header> headers = new ArrayList<>(full ? List.of(record.headers()) : List.of());
+        if (letter.queue().enabled()) {
+            headers.add(header(KAFKA_TOPIC, letter.topic()));
+            headers.add(header(KAFKA_PARTITION, Integer.toString(letter.partition())));
+            headers.add(header(KAFKA_OFFSET, Long.toString(letter.offset())));
+            headers.add(header(KAFKA_GROUP, letter.group()));
+            headers.add(header(KAFKA_DELIVERY_COUNT, Integer.toString(letter.deliveryCount())));
+            headers.add(header(KAFKA_MESSAGE, letter.reason().message()));
+        }
         headers.add(header(TOPIC, letter.topic()));
         headers.add(header(PARTITION, Integer.toString(letter.partition())));
         headers.add(header(OFFSET, Long.toString(letter.offset())));
@@ -130,8 +181,8 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
         headers.add(header(GROUP, letter.group()));
         headers.add(header(DELIVERY_COUNT, Integer.toString(letter.deliveryCount())));
         headers.add(header(REASON, letter.reason().headerValue()));
-        SimpleRecord copy = new SimpleRecord(clock.millis(), record.hasKey() ? record.key() : null,
-                record.hasValue() ? record.value() : null, headers.toArray(new Header[0]));
+        SimpleRecord copy = new SimpleRecord(clock.millis(), full && record.hasKey() ? record.key() : null,
+                full && record.hasValue() ? record.value() : null, headers.toArray(new Header[0]));
         return MemoryRecords.withRecords(Compression.NONE, copy).buffer();
     }
 

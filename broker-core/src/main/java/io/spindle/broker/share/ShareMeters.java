@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *       per group {@code spindle_share_group_lock_timeouts_total{group}};</li>
  *   <li>{@code spindle_share_group_deliveries_total{group,delivery_count}}: acquisitions that gave a record that
  *       delivery count (1 to 10, 10 standing for 10 and up);</li>
- *   <li>{@code spindle_share_group_dead_letters_total{group}}: records copied to the dead-letter topic.</li>
+ *   <li>{@code spindle_share_group_dead_letters_total{group}}: records copied to the dead-letter topic;</li>
+ *   <li>{@code spindle_share_group_dead_letters_not_written_total{group}}: records archived without a dead-letter copy
+ *       (gone from their log, or the group's errors.deadletterqueue.topic.name does not qualify).</li>
  * </ul>
  * A deleted group's meters are removed at the next refresh.
  */
@@ -129,6 +131,8 @@ final class ShareMeters {
                     Tags.of("group", group), coordinator.lockTimeouts(group));
             meters.counter("spindle.share.group.dead.letters", "Records copied to the dead-letter topic",
                     Tags.of("group", group), coordinator.deadLettered(group));
+            meters.counter("spindle.share.group.dead.letters.not.written", "Records archived without a dead-letter "
+                    + "copy", Tags.of("group", group), coordinator.deadLettersNotWritten(group));
         }
         meters.removeUnset();
     }
