@@ -83,6 +83,11 @@ public final class LocalAuthority implements MetadataAuthority {
         return Optional.of(self());
     }
 
+    /** Never called: a single broker leads every partition it holds, and its coordinators load at start. */
+    @Override
+    public void addLeadershipListener(LeadershipListener listener) {
+    }
+
     @Override
     public TopicInfo createTopic(NewTopic topic, boolean validateOnly) {
         if (topic.assignments().isEmpty() && topic.replicationFactor() > 1) {

@@ -46,6 +46,13 @@ public interface MetadataAuthority extends AutoCloseable {
     Optional<ClusterBroker> coordinatorFor(String internalTopic);
 
     /**
+     * Tells {@code listener} when this broker starts or stops leading a partition (see {@link LeadershipListener}).
+     * Add listeners while the broker starts, before {@link #brokerServing}. A single broker never calls them: it leads
+     * every partition it holds from its start.
+     */
+    void addLeadershipListener(LeadershipListener listener);
+
+    /**
      * Creates a topic, or only checks that it could be created.
      *
      * @return the topic as created (or as it would be)

@@ -61,16 +61,18 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final Partitions partitions;
     private final MetadataQuorum quorum;
     private final ImageApplier applier;
+    private final LeadershipTracker leaderships;
     private final ClusterMembership membership;
     private final QuorumProducerIds producerIds;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
-                            ImageApplier applier, ClusterMembership membership) {
+                            ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership) {
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
         this.quorum = quorum;
         this.applier = applier;
+        this.leaderships = leaderships;
         this.membership = membership;
         this.producerIds = new QuorumProducerIds(quorum, config.nodeId(), membership::brokerEpoch, CHANGE_TIMEOUT_MS);
     }
@@ -92,11 +94,12 @@ public final class QuorumAuthority implements MetadataAuthority {
         int nodeId = settings.nodeId();
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId);
+        LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships);
         quorum.addListener(applier::offer);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes());
-        return new QuorumAuthority(config, topics, partitions, quorum, applier, membership);
+        return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -167,6 +170,11 @@ public final class QuorumAuthority implements MetadataAuthority {
     public Optional<ClusterBroker> coordinatorFor(String internalTopic) {
         return partition(internalTopic, 0).filter(PartitionLeadership::hasLeader)
                 .flatMap(leadership -> broker(leadership.leader()));
+    }
+
+    @Override
+    public void addLeadershipListener(LeadershipListener listener) {
+        leaderships.addListener(listener);
     }
 
     @Override
