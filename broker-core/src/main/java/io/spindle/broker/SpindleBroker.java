@@ -9,6 +9,7 @@ import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.DescribeTopicPartitionsHandler;
 import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
@@ -162,6 +163,7 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.replaceAll(transactions::gateInitProducerId);
             handlers.addAll(transactions.handlers());
             handlers.add(new MetadataHandler(topics, authority, config, node, adminExecutor));
+            handlers.add(new DescribeTopicPartitionsHandler(topics, authority));
             handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));

@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * {@code <data.dir>/__cluster_metadata}), the {@link ImageApplier} that makes its registry and logs follow the
  * quorum's image, and its {@link ClusterMembership}. Reads come from this member's image. A change is checked against
  * this broker's registry (names, counts, config values: the same checks as a single broker's), submitted to the
- * quorum from this broker whichever member leads, and returns once this broker has applied it; the other brokers
- * apply it as their members receive it, typically within milliseconds (not awaited: see docs/cluster.md).
+ * quorum from this broker whichever member leads, and returns once this broker and every other live broker have
+ * applied it ({@link BrokersApplied}), so that it is visible on every broker when the call returns.
  *
  * <p>Replication between brokers is not built yet (issue 17): every partition has one replica, and a replication
  * factor above 1 is refused.
@@ -64,6 +64,7 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final LeadershipTracker leaderships;
     private final ClusterMembership membership;
     private final QuorumProducerIds producerIds;
+    private final BrokersApplied brokersApplied;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
                             ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership) {
@@ -74,6 +75,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         this.applier = applier;
         this.leaderships = leaderships;
         this.membership = membership;
+        this.brokersApplied = new BrokersApplied(quorum, config.nodeId(), System::nanoTime);
         this.producerIds = new QuorumProducerIds(quorum, config.nodeId(), membership::brokerEpoch, CHANGE_TIMEOUT_MS);
     }
 
@@ -97,6 +99,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
         ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships);
         quorum.addListener(applier::offer);
+        quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership);
@@ -247,11 +250,17 @@ public final class QuorumAuthority implements MetadataAuthority {
         }
     }
 
-    /** Submits {@code command} and waits until this broker's registry and logs have applied it. */
+    /**
+     * Submits {@code command} and waits until this broker's registry and logs have applied it, then until every other
+     * live broker has (bounded: see {@link BrokersApplied}), so that a client asking any broker next sees the change.
+     */
     private void change(MetadataCommand command) {
         try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
             CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            applier.awaitApplied(result.image().offset()).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            long offset = result.image().offset();
+            applier.awaitApplied(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+            brokersApplied.await(offset, remainingMs(deadline)).join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
@@ -261,6 +270,10 @@ public final class QuorumAuthority implements MetadataAuthority {
             throw new org.apache.kafka.common.errors.TimeoutException("The metadata quorum did not apply "
                     + command.getClass().getSimpleName() + " within " + CHANGE_TIMEOUT_MS + " ms");
         }
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     @Override
