@@ -140,6 +140,7 @@ public final class SpindleBroker implements AutoCloseable {
                     MetadataAuthorities.clusterId(config, topics.clusterId()));
             authority = MetadataAuthorities.open(config, dataDir, topics, partitions, node);
             readiness.consult(authority);
+            authority.bindMetrics(metrics);
             topics.attach(logs);
             adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
             dataPath = new DataPathHandlers(config, topics, partitions, authority, clock);

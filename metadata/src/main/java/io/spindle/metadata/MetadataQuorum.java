@@ -127,6 +127,20 @@ public final class MetadataQuorum implements AutoCloseable {
         return client.appliedOffset(nodeId);
     }
 
+    /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */
+    public long commitIndex() {
+        try {
+            return server.getDivision(RatisGroup.GROUP_ID).getRaftLog().getLastCommittedIndex();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The last log index this member has applied to its image. */
+    public long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
     /** Whether this member leads the quorum now. */
     public boolean isLeader() {
         return stateMachine.leaderSinceNanos().isPresent();

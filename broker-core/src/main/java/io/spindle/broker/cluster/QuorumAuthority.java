@@ -3,6 +3,7 @@ package io.spindle.broker.cluster;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
@@ -279,6 +280,12 @@ public final class QuorumAuthority implements MetadataAuthority {
     @Override
     public ProducerIds producerIds() {
         return producerIds;
+    }
+
+    @Override
+    public void bindMetrics(BrokerMetrics metrics) {
+        ClusterMeters meters = new ClusterMeters(quorum, applier, metrics.registry());
+        metrics.beforeScrape(meters::refresh);
     }
 
     @Override

@@ -7,10 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spindle.broker.LocalBroker;
 import io.spindle.broker.LocalCluster;
 import io.spindle.fixtures.RawKafkaConnection;
+import io.spindle.metadata.MetadataClient;
+import io.spindle.metadata.MetadataImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -93,6 +100,47 @@ class AdminChangesEverywhereTest {
             described.partitions().forEach(partition -> assertTrue(cluster.broker(partition.leader().id()).broker()
                     .partitions().get("described", partition.partition()).isPresent(), partition.toString()));
         }
+    }
+
+    /** Every broker's cluster meters agree with the quorum's image; and the Grafana dashboard's cluster row finds them. */
+    @Test
+    void clusterMetersNameTheQuorumLeaderTheLiveBrokersAndEachBrokersLeaderships() throws Exception {
+        cluster.admin(1).createTopics(List.of(new NewTopic("metered", new TreeMap<>(Map.of(0, List.of(2),
+                1, List.of(2), 2, List.of(3)))))).all().get();
+        MetadataImage image;
+        try (MetadataClient client = new MetadataClient(cluster.broker(1).config().cluster().orElseThrow().voters())) {
+            image = client.readImage().get();
+        }
+        Map<Integer, Integer> led = new HashMap<>(Map.of(1, 0, 2, 0, 3, 0));
+        image.topics().values().forEach(topic -> topic.partitions().forEach(p -> led.merge(p.leader(), 1, Integer::sum)));
+        String dashboard = Files.readString(Path.of("..", "docs", "grafana-dashboard.json"));
+        for (LocalBroker broker : cluster.brokers()) {
+            await().atMost(WAIT).until(() -> value(broker.broker().metrics().scrape(null),
+                    "spindle_cluster_metadata_lag") == 0);
+            String body = broker.broker().metrics().scrape(null);
+            assertEquals(broker.broker().metadataAuthority().controllerId(), value(body, "spindle_cluster_quorum_leader"));
+            assertEquals(3, value(body, "spindle_cluster_brokers_live"));
+            assertEquals(3, value(body, "spindle_cluster_brokers_registered"));
+            assertTrue(value(body, "spindle_cluster_metadata_commit_index") >= image.offset(), body);
+            for (int id = 1; id <= 3; id++) {
+                assertEquals(led.get(id), value(body, "spindle_cluster_partitions_led{broker=\"" + id + "\"}"),
+                        "broker " + id + " as " + broker + " counts");
+            }
+            Matcher names = Pattern.compile("spindle_cluster_[a-z_]+").matcher(dashboard);
+            while (names.find()) {
+                assertTrue(body.contains(names.group()), "the dashboard queries " + names.group());
+            }
+        }
+    }
+
+    /** The value of the sample named {@code series} (with its labels, if any) in a Prometheus scrape. */
+    private static int value(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                return (int) Double.parseDouble(line.substring(series.length() + 1).trim());
+            }
+        }
+        throw new AssertionError("no sample " + series + " in the scrape");
     }
 
     /** Brokers 2 and 3 answer Metadata for {@code topic} with every partition led, by the broker holding its log. */
