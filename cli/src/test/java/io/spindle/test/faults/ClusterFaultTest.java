@@ -75,6 +75,7 @@ class ClusterFaultTest {
             AckHistory history = new AckHistory(PARTITIONS);
             List<Nemesis.Injected> injected;
             HistoryCheck.Result result;
+            List<String> readProblems;
             CommitWatch watch = new CommitWatch(admin, GROUP);
             try (ProducerWorkload producers = new ProducerWorkload(bootstrap, TOPIC, 2, 250, history);
                  GroupWorkload group = new GroupWorkload(bootstrap, TOPIC, GROUP, PARTITIONS, 2)) {
@@ -104,7 +105,8 @@ class ClusterFaultTest {
                 watch.record(committed);
                 assertEquals(ends, committed, "the group's committed offsets after every consumer stopped");
 
-                result = HistoryCheck.check(history, log, group);
+                result = HistoryCheck.check(history, log, group::readAt);
+                readProblems = group.problems();
                 System.out.printf("Cluster fault run (%d brokers, replication factor %d, %d partitions, seed %d):"
                                 + " acknowledged %d (sends failed %d), lost %d, duplicated %d, failovers %d,"
                                 + " longest unavailability %d ms (partition %d), leader epochs in the logs %d;"
@@ -119,6 +121,7 @@ class ClusterFaultTest {
                 watch.close();
             }
             List<String> problems = new ArrayList<>(result.problems());
+            problems.addAll(readProblems);
             problems.addAll(watch.problems());
             assertEquals(0, result.lost(), "acknowledged records lost: " + HistoryCheck.summary(problems));
             assertTrue(problems.isEmpty(), HistoryCheck.summary(problems));
