@@ -142,6 +142,14 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /** SIGTERM to broker {@code node}, which stops cleanly; returns once its process has ended. */
+    public void stop(int node) {
+        ProcessHandle handle = ProcessHandle.of(pid(node))
+                .orElseThrow(() -> new IllegalStateException("broker " + node + " is not running"));
+        handle.destroy();
+        await().atMost(STOP_TIMEOUT).until(() -> !handle.isAlive());
+    }
+
     /** Starts broker {@code node} again, on its ports and its data, and waits until it is ready. */
     public void restart(int node) throws IOException {
         cluster.start(node);

@@ -1,0 +1,211 @@
+package io.spindle.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rolling restart of three brokers (child processes; each stopped cleanly with SIGTERM and started again, one at a
+ * time) while a producer (acks=all, idempotent) writes to every partition of a 6-partition topic and a consumer reads
+ * them. With one replica per partition, the partitions of the stopped broker have no leader until it is back; the
+ * others keep being acknowledged meanwhile, and every acknowledged record is read back at the offset it was
+ * acknowledged at.
+ */
+class RollingRestartTest {
+    private static final String TOPIC = "rolling";
+    private static final int PARTITIONS = 6;
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    /** New acknowledgements each partition must get while a broker is down (its own) or after it is back (the rest). */
+    private static final long PROGRESS = 20;
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    void partitionsOfTheRunningBrokersStayWritableAndNothingAcknowledgedIsLost() throws Exception {
+        try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, Map.of("broker.session.timeout.ms", "3000",
+                "broker.heartbeat.interval.ms", "500"))) {
+            Map<Integer, Integer> leaders = createTopic(cluster);
+            Map<TopicPartition, Map<Long, String>> acknowledged = new ConcurrentHashMap<>();
+            Map<TopicPartition, Map<Long, String>> consumed = new ConcurrentHashMap<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService clients = Executors.newFixedThreadPool(2);
+            try {
+                Future<?> producer = clients.submit(() -> produce(cluster.bootstrapServers(), stop, acknowledged));
+                Future<?> consumer = clients.submit(() -> consume(cluster.bootstrapServers(), stop, consumed));
+                awaitProgress(acknowledged, allPartitions(), "before the first restart");
+                for (int node = 1; node <= 3; node++) {
+                    int stopped = node;
+                    List<Integer> others = IntStream.range(0, PARTITIONS).filter(p -> leaders.get(p) != stopped)
+                            .boxed().toList();
+                    cluster.stop(node);
+                    awaitProgress(acknowledged, others, "while broker " + node + " was stopped");
+                    cluster.restart(node);
+                    awaitProgress(acknowledged, allPartitions(), "after broker " + node + " was back");
+                }
+                stop.set(true);
+                producer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                consumer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            } finally {
+                stop.set(true);
+                clients.shutdownNow();
+            }
+            Map<TopicPartition, Map<Long, String>> everything = readAll(cluster.bootstrapServers(), acknowledged);
+            for (Map.Entry<TopicPartition, Map<Long, String>> partition : acknowledged.entrySet()) {
+                Map<Long, String> read = everything.getOrDefault(partition.getKey(), Map.of());
+                Map<Long, String> missing = new HashMap<>(partition.getValue());
+                missing.entrySet().removeIf(e -> e.getValue().equals(read.get(e.getKey())));
+                assertEquals(Map.of(), missing, "acknowledged records of " + partition.getKey() + " not read back");
+                Map<Long, String> seen = consumed.getOrDefault(partition.getKey(), Map.of());
+                seen.forEach((offset, value) -> assertEquals(read.get(offset), value,
+                        "the running consumer read another record at " + partition.getKey() + "@" + offset));
+            }
+        }
+    }
+
+    /** Creates the topic and returns each partition's leader, which is where its one replica lives. */
+    private static Map<Integer, Integer> createTopic(ClusterProcesses cluster) throws Exception {
+        try (Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Map<Integer, Integer> leaders = new HashMap<>();
+            await().atMost(WAIT).untilAsserted(() -> {
+                TopicDescription description = admin.describeTopics(List.of(TOPIC)).allTopicNames()
+                        .get(10, TimeUnit.SECONDS).get(TOPIC);
+                description.partitions().forEach(p -> leaders.put(p.partition(), p.leader() == null ? -1 : p.leader().id()));
+                assertTrue(leaders.values().stream().allMatch(id -> id >= 1), leaders.toString());
+            });
+            assertEquals(3, new HashSet<>(leaders.values()).size(), "partitions spread over all brokers: " + leaders);
+            return leaders;
+        }
+    }
+
+    private static List<Integer> allPartitions() {
+        return IntStream.range(0, PARTITIONS).boxed().toList();
+    }
+
+    /** Waits until each of {@code partitions} has {@value #PROGRESS} more acknowledged records than now. */
+    private static void awaitProgress(Map<TopicPartition, Map<Long, String>> acknowledged, List<Integer> partitions,
+                                      String when) {
+        Map<Integer, Integer> start = new HashMap<>();
+        partitions.forEach(p -> start.put(p, acknowledged.getOrDefault(new TopicPartition(TOPIC, p), Map.of()).size()));
+        await("acknowledgements of partitions " + partitions + " " + when).atMost(WAIT).until(() -> partitions.stream()
+                .allMatch(p -> acknowledged.getOrDefault(new TopicPartition(TOPIC, p), Map.of()).size()
+                        >= start.get(p) + PROGRESS));
+    }
+
+    /**
+     * Sends to every partition in turn until stopped and records each acknowledged record. A send that fails (none
+     * should, within the delivery timeout) was not acknowledged, so it is not among the records that must be read back.
+     */
+    private static Void produce(String bootstrap, AtomicBoolean stop, Map<TopicPartition, Map<Long, String>> acknowledged)
+            throws Exception {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "1");
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+            for (long i = 0; !stop.get(); i++) {
+                int partition = (int) (i % PARTITIONS);
+                String value = "record-" + i;
+                producer.send(new ProducerRecord<>(TOPIC, partition, null, value), (metadata, error) -> {
+                    if (error == null) {
+                        acknowledged.computeIfAbsent(new TopicPartition(TOPIC, metadata.partition()),
+                                tp -> new ConcurrentHashMap<>()).put(metadata.offset(), value);
+                    }
+                });
+                if (i % 50 == 49) {
+                    // pacing, not waiting: a steady trickle (about 2,500 records/s) on two shared cores, rather
+                    // than a flood of batches queued for the stopped broker's partitions
+                    Thread.sleep(20);
+                }
+            }
+            producer.flush();
+        }
+        return null;
+    }
+
+    /** Reads every partition from the beginning until stopped, keeping what it read. */
+    private static Void consume(String bootstrap, AtomicBoolean stop, Map<TopicPartition, Map<Long, String>> consumed) {
+        try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
+            List<TopicPartition> partitions = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(TOPIC, p)).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (!stop.get()) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    consumed.computeIfAbsent(new TopicPartition(TOPIC, record.partition()), tp -> new ConcurrentHashMap<>())
+                            .put(record.offset(), record.value());
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Everything in the topic after the restarts, up to the last acknowledged offset of each partition. */
+    private static Map<TopicPartition, Map<Long, String>> readAll(String bootstrap,
+                                                                 Map<TopicPartition, Map<Long, String>> acknowledged) {
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        acknowledged.forEach((tp, records) -> ends.put(tp, records.keySet().stream().mapToLong(Long::longValue).max()
+                .orElse(-1) + 1));
+        Map<TopicPartition, Map<Long, String>> read = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
+            List<TopicPartition> partitions = new ArrayList<>(ends.keySet());
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            await("reading back every acknowledged record").atMost(WAIT).pollInSameThread().until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    read.computeIfAbsent(new TopicPartition(TOPIC, record.partition()), tp -> new HashMap<>())
+                            .put(record.offset(), record.value());
+                }
+                Set<TopicPartition> done = new HashSet<>();
+                ends.forEach((tp, end) -> {
+                    if (consumer.position(tp) >= end) {
+                        done.add(tp);
+                    }
+                });
+                return done.size() == ends.size();
+            });
+        }
+        return read;
+    }
+
+    private static KafkaConsumer<String, String> consumer(String bootstrap) {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
+    }
+}
