@@ -193,6 +193,8 @@ public final class SpindleBroker implements AutoCloseable {
                     metricsServer == null ? "off" : "on " + metricsServer.host() + ":" + metricsServer.port());
             // Only now: the check reads every sealed segment, and on two cores it would slow the start it follows.
             logs.startSealedSegmentCheck();
+            // Only now too: they load the JVM's management beans, which the listener does not need.
+            metrics.bindJvmMeters();
             return broker;
         } catch (Exception e) {     // not only RuntimeException: Netty rethrows checked bind errors undeclared
             if (authority != null) {

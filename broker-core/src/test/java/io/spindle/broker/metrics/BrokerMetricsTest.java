@@ -17,6 +17,7 @@ class BrokerMetricsTest {
     @Test
     void processCpuTimeIsServedInSecondsOnlyNotAlsoInNanoseconds() {
         try (BrokerMetrics metrics = new BrokerMetrics(10)) {
+            metrics.bindJvmMeters();
             Map<String, Double> samples = PrometheusText.parse(metrics.registry().scrape());
 
             assertTrue(samples.containsKey("process_cpu_seconds_total"), samples.keySet().toString());
