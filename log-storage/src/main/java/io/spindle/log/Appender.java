@@ -95,7 +95,8 @@ final class Appender {
      * Appends the validated {@code batches} of {@code buffer} ({@code totalSize} bytes from the first), each stamped
      * with {@code leaderEpoch} ({@link LeaderEpochCache#UNDEFINED_EPOCH} when no leader epoch was begun).
      */
-    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch) {
+    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch,
+                        boolean callerFlushes) {
         // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
         BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
         for (int[] each : batches) {
@@ -182,7 +183,7 @@ final class Appender {
         segments.advanceEnd(next);
         appendedRecords.add(records);
         appendedBytes.add(totalSize);
-        CompletableFuture<Void> durable = durability.afterAppend(next, records);
+        CompletableFuture<Void> durable = durability.afterAppend(next, records, callerFlushes);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, segments.logStartOffset(), false,
                 durable);
     }

@@ -247,6 +247,17 @@ public final class PartitionLog {
      * attributes, max timestamp and CRC. Either every batch is appended or none.
      */
     public AppendResult append(ByteBuffer records) {
+        return append(records, false);
+    }
+
+    /**
+     * As {@link #append(ByteBuffer)}; with {@code flushHere}, in {@code flush.mode=fsync}, the fsync that makes the
+     * append durable runs on this thread before this returns (after the listeners heard of the append, so readers
+     * waiting for it are woken first), instead of on a flusher thread woken for it: one thread hand-off less between
+     * the append and its acknowledgement. For a caller with nothing else to do meanwhile, as a writer thread whose
+     * queue is empty; a caller with more appends waiting should let the flusher threads force this log.
+     */
+    public AppendResult append(ByteBuffer records, boolean flushHere) {
         ByteBuffer buffer = BatchHeader.bigEndian(records);
         TopicConfig cfg = config;
         int start = buffer.position();
@@ -258,13 +269,20 @@ public final class PartitionLog {
             ensureOpen();
             durability.ensureOnline();
             durability.beforeAppend();
-            result = appender.append(buffer, batches, end - start, cfg, leaderEpoch);
+            result = appender.append(buffer, batches, end - start, cfg, leaderEpoch, flushHere);
         } finally {
             lock.unlock();
         }
-        if (!result.duplicate()) {
+        if (result.duplicate()) {
+            return result;
+        }
+        try {
             for (LogListener listener : listeners) {
                 listener.appended(this, result.logEndOffset());
+            }
+        } finally {
+            if (flushHere) {
+                durability.flushOnCaller();
             }
         }
         return result;
