@@ -138,8 +138,9 @@ final class ClusterMembership {
     }
 
     /**
-     * The coordinators' internal topics, one partition each, placed by the quorum like any topic: the broker leading
-     * a partition is its coordinator. Created by whichever broker joins first; the others see TOPIC_EXISTS.
+     * The coordinators' internal topics, one partition each, placed by the quorum like any topic (the share state
+     * topic on the offsets topic's replicas): the broker leading a partition is its coordinator. Created by whichever
+     * broker joins first; the others see TOPIC_EXISTS.
      */
     private void createInternalTopics() throws InterruptedException {
         for (String name : List.of(GroupCoordinator.OFFSETS_TOPIC, TransactionCoordinator.STATE_TOPIC,
@@ -150,8 +151,15 @@ final class ClusterMembership {
             Map<String, String> configs = Map.of(TopicConfig.CLEANUP_POLICY, CleanupPolicy.COMPACT.configName(),
                     TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1",
                     TopicConfig.SEGMENT_BYTES, Integer.toString(stateTopicSegmentBytes));
+            // Share groups find their coordinator with a group key (the leader of the offsets topic), while their
+            // state lives in the share state topic: placing it with the offsets partition keeps them on one broker.
+            List<List<Integer>> assignment = name.equals(ShareCoordinator.STATE_TOPIC)
+                    ? quorum.image().topic(GroupCoordinator.OFFSETS_TOPIC)
+                            .map(offsets -> List.of(offsets.partition(0).replicas())).orElse(List.of())
+                    : List.of();
             try {
-                quorum.submit(new CreateTopic(UUID.randomUUID(), name, 1, 1, configs, List.of())).get();
+                quorum.submit(new CreateTopic(UUID.randomUUID(), name, assignment.isEmpty() ? 1 : -1,
+                        assignment.isEmpty() ? 1 : -1, configs, assignment)).get();
                 log.info("Created the internal topic {} in the cluster", name);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof MetadataException refused

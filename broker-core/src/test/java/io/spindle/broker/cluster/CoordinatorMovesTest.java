@@ -28,6 +28,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -147,6 +148,25 @@ class CoordinatorMovesTest {
                         new ShareGroupHeartbeatRequestData().setGroupId("s").setMemberId("m").setMemberEpoch(0)
                                 .setSubscribedTopicNames(List.of("t"))).build((short) 1));
                 assertEquals(Errors.NOT_COORDINATOR.code(), heartbeat.data().errorCode());
+            }
+
+            // Share state is placed with the offsets topic, so the share group's coordinator (found with its group
+            // key) keeps its state: a share consumer of a partition on that broker gets its records.
+            assertEquals(coordinatorOf(cluster, GroupCoordinator.OFFSETS_TOPIC), shares);
+            cluster.admin(shares).createTopics(List.of(new NewTopic("queue", Map.of(0, List.of(shares))))).all().get();
+            try (KafkaShareConsumer<byte[], byte[]> consumer = cluster.broker(shares).shareConsumer("workers",
+                    Map.of())) {
+                consumer.subscribe(List.of("queue"));
+                List<String> got = new ArrayList<>();
+                await().atMost(WAIT).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(record ->
+                            got.add(new String(record.value(), StandardCharsets.UTF_8)));
+                    if (got.isEmpty()) {
+                        produce(cluster, "queue", 0, 1);     // the share group starts at the latest offset
+                    }
+                    return !got.isEmpty();
+                });
+                assertTrue(got.stream().allMatch("record-0"::equals), got.toString());
             }
         }
     }
