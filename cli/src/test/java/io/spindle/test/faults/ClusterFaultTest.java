@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,18 +51,20 @@ class ClusterFaultTest {
 
     /** One fault of each kind, held 1 to 2 s each: the default suite's run. */
     @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~30 s alone; a kill's restart takes longer in a busy full build
     void everyAcknowledgedRecordAndCommitSurvivesOneFaultOfEachKind() throws Exception {
         run(27L, List.of(Fault.KILL, Fault.PAUSE, Fault.CLIENT_BLACKHOLE, Fault.CLIENT_CUT),
                 Duration.ofSeconds(1), Duration.ofSeconds(2));
     }
 
-    /** Twenty-four faults drawn at random, held 1 to 12 s (a pause may outlast the broker session of 9 s). */
+    /** Sixteen faults drawn at random, held 1 to 12 s (a pause may outlast the broker session of 9 s). */
     @Test
     @Tag("long")
-    void everyAcknowledgedRecordAndCommitSurvivesTwentyFourRandomFaults() throws Exception {
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void everyAcknowledgedRecordAndCommitSurvivesSixteenRandomFaults() throws Exception {
         Random draw = new Random(4242L);
         List<Fault> faults = new ArrayList<>();
-        for (int i = 0; i < 24; i++) {
+        for (int i = 0; i < 16; i++) {
             faults.add(Fault.values()[draw.nextInt(Fault.values().length)]);
         }
         run(4243L, faults, Duration.ofSeconds(1), Duration.ofSeconds(12));

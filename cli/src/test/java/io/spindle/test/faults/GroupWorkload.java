@@ -3,6 +3,7 @@ package io.spindle.test.faults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -77,9 +79,26 @@ final class GroupWorkload implements AutoCloseable {
 
     private void run(KafkaConsumer<String, String> consumer, String topic) {
         try {
-            consumer.subscribe(List.of(topic));
+            // What was read and not yet committed: a commit that failed is tried again with the next one, as long
+            // as this consumer keeps the partition (once it went to another member, committing it could move the
+            // group's offset back, so a revoked or lost partition's pending offset is forgotten).
+            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    next.keySet().removeAll(partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    next.keySet().removeAll(partitions);
+                }
+            });
             while (running) {
-                Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     String before = read[record.partition()].putIfAbsent(record.offset(), record.value());
                     if (before != null && !before.equals(record.value())) {
@@ -89,8 +108,8 @@ final class GroupWorkload implements AutoCloseable {
                     next.put(new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                 }
-                if (!next.isEmpty()) {
-                    commit(consumer, next);
+                if (!next.isEmpty() && commit(consumer, next)) {
+                    next.clear();
                 }
             }
         } catch (WakeupException stopping) {
@@ -102,15 +121,18 @@ final class GroupWorkload implements AutoCloseable {
         }
     }
 
-    private void commit(KafkaConsumer<String, String> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
+    /** Commits {@code offsets}; whether the coordinator acknowledged it. */
+    private boolean commit(KafkaConsumer<String, String> consumer, Map<TopicPartition, OffsetAndMetadata> offsets) {
         try {
             consumer.commitSync(offsets, Duration.ofSeconds(5));
             commits.incrementAndGet();
             offsets.forEach((tp, offset) -> highestAcknowledgedCommit.merge(tp.partition(), offset.offset(), Math::max));
+            return true;
         } catch (WakeupException stopping) {
             throw stopping;
         } catch (KafkaException notAcknowledged) {
             failedCommits.incrementAndGet();    // no coordinator, a rebalance or a timeout during a fault
+            return false;
         }
     }
 
