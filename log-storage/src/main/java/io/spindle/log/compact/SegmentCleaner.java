@@ -116,9 +116,21 @@ public final class SegmentCleaner {
                         next = Math.max(next, batch.lastOffset() + 1);
                     }
                 }
+            } catch (InternalError e) {
+                throw changedUnderTheClean(segment, e);
             }
         }
         return next;
+    }
+
+    /**
+     * A read of a mapping past the end of a file shrunk meanwhile (a truncation of the log) faults, which the JVM
+     * reports as an InternalError: made an IOException naming the file, so that the clean fails like any other
+     * instead of ending the cleaner thread.
+     */
+    private static IOException changedUnderTheClean(SegmentFile segment, InternalError e) {
+        return new IOException("cannot read " + segment.path() + ": the file changed while it was being cleaned ("
+                + e.getMessage() + ")", e);
     }
 
     /** Maps the keyed records at {@code from} and up of an uncompressed batch; the offset that did not fit, or -1. */
@@ -257,6 +269,8 @@ public final class SegmentCleaner {
                     }
                     io.transferred(result.bytesRead(), bytes);
                 }
+            } catch (InternalError e) {
+                throw changedUnderTheClean(segment, e);
             }
             i++;
         } while (i < segments.size() && groupBytes + sizeOf(segments.get(i)) <= segmentBytes);

@@ -1,15 +1,18 @@
 package io.spindle.log.compact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
@@ -197,5 +200,27 @@ class SegmentCleanerTest {
                 CleanedTransactions.none(), dir);
         assertEquals(List.of(0L, 60L), cleaned.stream().map(SegmentFile::baseOffset).toList());
         assertEquals(LATEST, records(cleaned));
+    }
+
+    @Test
+    void aSegmentFileShrunkUnderTheMapPassFailsTheCleanNamingItInsteadOfEndingTheThread() throws IOException {
+        // Two runs of about a megabyte: 40 batches of 50 KiB; the file is cut to nothing after the first run is read.
+        Path file = dir.resolve(String.format("%020d.log", 0));
+        try (var out = Files.newOutputStream(file)) {
+            for (int b = 0; b < 40; b++) {
+                ByteBuffer batch = MemoryRecords.withRecords(b, Compression.NONE,
+                        new SimpleRecord(NOW, bytes("k" + b), new byte[50 << 10])).buffer();
+                out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+            }
+        }
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 20), (read, written) -> {
+            try (var channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+        });
+
+        IOException e = assertThrows(IOException.class,
+                () -> cleaner.buildMap(List.of(new SegmentFile(0, file)), 0, CleanedTransactions.none()));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("changed"), e.getMessage());
     }
 }
