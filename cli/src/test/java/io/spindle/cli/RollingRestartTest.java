@@ -97,7 +97,11 @@ class RollingRestartTest {
     /** Creates the topic and returns each partition's leader, which is where its one replica lives. */
     private static Map<Integer, Integer> createTopic(ClusterProcesses cluster) throws Exception {
         try (Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // Placed by hand, two partitions per broker: placement balances against the internal topics too, which
+            // may all sit on one broker and leave it none of this topic's partitions.
+            Map<Integer, List<Integer>> assignment = new HashMap<>();
+            IntStream.range(0, PARTITIONS).forEach(p -> assignment.put(p, List.of(p % 3 + 1)));
+            admin.createTopics(List.of(new NewTopic(TOPIC, assignment))).all().get(30, TimeUnit.SECONDS);
             Map<Integer, Integer> leaders = new HashMap<>();
             await().atMost(WAIT).untilAsserted(() -> {
                 TopicDescription description = admin.describeTopics(List.of(TOPIC)).allTopicNames()
