@@ -247,6 +247,21 @@ public final class PartitionLog {
      * attributes, max timestamp and CRC. Either every batch is appended or none.
      */
     public AppendResult append(ByteBuffer records) {
+        return append(records, false);
+    }
+
+    /**
+     * Appends batches copied from the partition's leader (a follower's fetch), byte for byte: their offsets, leader
+     * epochs and timestamps are kept, the first starts at this log's end or after it (a compacted leader's holes), and
+     * the epochs they carry are recorded in {@link #leaderEpochs}. Validated as {@link #append} validates (CRC, sizes).
+     *
+     * @throws OffsetOutOfRangeException when a batch starts below the log end or the batch before it ends
+     */
+    public AppendResult appendReplicated(ByteBuffer records) {
+        return append(records, true);
+    }
+
+    private AppendResult append(ByteBuffer records, boolean replicated) {
         ByteBuffer buffer = BatchHeader.bigEndian(records);
         TopicConfig cfg = config;
         int start = buffer.position();
@@ -258,7 +273,8 @@ public final class PartitionLog {
             ensureOpen();
             durability.ensureOnline();
             durability.beforeAppend();
-            result = appender.append(buffer, batches, end - start, cfg, leaderEpoch);
+            result = replicated ? appender.appendReplicated(buffer, batches, end - start, cfg)
+                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch);
         } finally {
             lock.unlock();
         }
