@@ -9,6 +9,7 @@ import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
+import io.spindle.broker.admin.DescribeTopicPartitionsHandler;
 import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
@@ -139,26 +140,31 @@ public final class SpindleBroker implements AutoCloseable {
                     MetadataAuthorities.clusterId(config, topics.clusterId()));
             authority = MetadataAuthorities.open(config, dataDir, topics, partitions, node);
             readiness.consult(authority);
+            authority.bindMetrics(metrics);
             topics.attach(logs);
             adminExecutor = Executors.newSingleThreadExecutor(daemonThreads("spindle-admin"));
             dataPath = new DataPathHandlers(config, topics, partitions, authority, clock);
             List<ApiHandler> handlers = new ArrayList<>(dataPath.handlers());
             // Group ids are one namespace: each coordinator asks the other before a group of its kind takes an id.
             AtomicReference<GroupCoordinator> groupCoordinator = new AtomicReference<>();
+            CoordinatorLocator coordinators = new CoordinatorLocator(authority);
             shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
-                    groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), clock);
+                    groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), coordinators,
+                    clock);
             handlers.addAll(shares.handlers());
-            groups = new GroupHandlers(config.groups(), topics, partitions, new CoordinatorLocator(authority), clock,
+            groups = new GroupHandlers(config.groups(), topics, partitions, coordinators, clock,
                     shares.groups());
             groupCoordinator.set(groups.coordinator());
             handlers.addAll(groups.handlers());
             groups.bindMetrics(metrics);
             shares.bindMetrics(metrics);
             transactions = new TransactionHandlers(config.transactions(), topics, partitions, dataPath.producerIds(),
-                    dataPath.markers(), groups.coordinator(), clock);
+                    dataPath.markers(), groups.coordinator(), coordinators, clock);
             dataPath.attach(transactions.coordinator());
+            handlers.replaceAll(transactions::gateInitProducerId);
             handlers.addAll(transactions.handlers());
             handlers.add(new MetadataHandler(topics, authority, config, node, adminExecutor));
+            handlers.add(new DescribeTopicPartitionsHandler(topics, authority));
             handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));

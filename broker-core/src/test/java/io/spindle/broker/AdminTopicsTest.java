@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.TopicCollection;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -52,6 +54,25 @@ class AdminTopicsTest {
     @AfterEach
     void stopBroker() {
         broker.close();
+    }
+
+    /** kafka-clients sends replica assignments in its map's order, which need not be the partitions' order. */
+    @Test
+    void replicaAssignmentsInAnyOrderCreateEveryPartitionButAGapIsRefused() throws Exception {
+        Map<Integer, List<Integer>> reversed = new LinkedHashMap<>();
+        reversed.put(2, List.of(0));
+        reversed.put(0, List.of(0));
+        reversed.put(1, List.of(0));
+        admin.createTopics(List.of(new NewTopic("assigned", reversed))).all().get();
+        assertEquals(3, admin.describeTopics(List.of("assigned")).allTopicNames().get().get("assigned")
+                .partitions().size());
+
+        Map<Integer, List<Integer>> gap = new LinkedHashMap<>();
+        gap.put(0, List.of(0));
+        gap.put(2, List.of(0));
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("gapped", gap))).all().get());
+        assertInstanceOf(InvalidReplicaAssignmentException.class, refused.getCause());
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -53,6 +54,7 @@ final class LocalCluster {
     private final Path dir;
     private final Path configFile;
     private final Map<String, String> settings;
+    private final IntFunction<Map<String, String>> nodeSettings;
     private final List<String> jvmOptions;
     private final Process[] processes;
 
@@ -67,6 +69,15 @@ final class LocalCluster {
      */
     LocalCluster(int brokers, int basePort, Path dir, Path configFile, Map<String, String> settings,
                  List<String> jvmOptions) {
+        this(brokers, basePort, dir, configFile, settings, node -> Map.of(), jvmOptions);
+    }
+
+    /**
+     * As above, with {@code nodeSettings} giving each broker settings of its own (e.g. an {@code advertised.port} that
+     * sends clients through a proxy); they win over {@code settings}, and the layout's own win over both.
+     */
+    LocalCluster(int brokers, int basePort, Path dir, Path configFile, Map<String, String> settings,
+                 IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions) {
         if (brokers < 1 || brokers > MAX_BROKERS) {
             throw new IllegalArgumentException("a local cluster has 1 to " + MAX_BROKERS + " brokers (each is a JVM of "
                     + "its own and a voter of the metadata quorum), not " + brokers);
@@ -81,6 +92,7 @@ final class LocalCluster {
         this.dir = dir.toAbsolutePath().normalize();
         this.configFile = configFile == null ? null : configFile.toAbsolutePath().normalize();
         this.settings = Map.copyOf(settings);
+        this.nodeSettings = nodeSettings;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.processes = new Process[brokers + 1];
     }
@@ -161,6 +173,10 @@ final class LocalCluster {
             command.add(configFile.toString());
         }
         settings.forEach((key, value) -> {
+            command.add("--set");
+            command.add(key + "=" + value);
+        });
+        nodeSettings.apply(node).forEach((key, value) -> {
             command.add("--set");
             command.add(key + "=" + value);
         });

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -31,7 +33,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * Brokers run with a small heap and the client compiler only, so that three start in seconds on two cores.
  * Not thread-safe: the test thread drives it.
  */
-final class ClusterProcesses implements AutoCloseable {
+public final class ClusterProcesses implements AutoCloseable {
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     /** Options of each broker's JVM (and of a {@code cluster up} child, which hands its own on to its brokers). */
@@ -44,14 +46,23 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /** Starts {@code brokers} brokers with data under {@code dir} and waits until every one is ready. */
-    static ClusterProcesses start(int brokers, Path dir) throws IOException {
+    public static ClusterProcesses start(int brokers, Path dir) throws IOException {
         return start(brokers, dir, Map.of());
     }
 
     /** The same, with {@code settings} given to every broker. */
-    static ClusterProcesses start(int brokers, Path dir, Map<String, String> settings) throws IOException {
+    public static ClusterProcesses start(int brokers, Path dir, Map<String, String> settings) throws IOException {
+        return start(brokers, dir, settings, node -> Map.of());
+    }
+
+    /**
+     * The same, with {@code nodeSettings} giving each broker (by node id) settings of its own that win over
+     * {@code settings}: the fault tests' {@code advertised.port} of a proxy in front of each broker.
+     */
+    public static ClusterProcesses start(int brokers, Path dir, Map<String, String> settings,
+                                         IntFunction<Map<String, String>> nodeSettings) throws IOException {
         ClusterProcesses processes = new ClusterProcesses(
-                new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, JVM_OPTIONS));
+                new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, nodeSettings, JVM_OPTIONS));
         try {
             for (int node = 1; node <= brokers; node++) {
                 processes.cluster.start(node);
@@ -67,25 +78,25 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /** Every broker's address, broker 1 first. */
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
 
     /** Broker {@code node}'s address alone. */
-    String bootstrapServers(int node) {
+    public String bootstrapServers(int node) {
         return cluster.bootstrapServer(node);
     }
 
-    int kafkaPort(int node) {
+    public int kafkaPort(int node) {
         return cluster.kafkaPort(node);
     }
 
-    Path nodeDir(int node) {
+    public Path nodeDir(int node) {
         return cluster.nodeDir(node);
     }
 
     /** The pid in broker {@code node}'s pid file. */
-    long pid(int node) {
+    public long pid(int node) {
         try {
             return Long.parseLong(Files.readString(cluster.pidFile(node)).strip());
         } catch (IOException e) {
@@ -93,26 +104,52 @@ final class ClusterProcesses implements AutoCloseable {
         }
     }
 
-    boolean isRunning(int node) {
+    public boolean isRunning(int node) {
         return ProcessHandle.of(pid(node)).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** kill -9 of the pid in broker {@code node}'s pid file; returns once that process has ended. */
-    void kill(int node) {
+    public void kill(int node) {
         ProcessHandle handle = ProcessHandle.of(pid(node))
                 .orElseThrow(() -> new IllegalStateException("broker " + node + " is not running"));
         handle.destroyForcibly();
         await().atMost(STOP_TIMEOUT).until(() -> !handle.isAlive());
     }
 
+    /** SIGSTOP to broker {@code node}: it keeps its sockets and its state but answers nothing until {@link #resume}. */
+    public void pause(int node) {
+        signal(node, "STOP");
+    }
+
+    /** SIGCONT to broker {@code node} after {@link #pause}. */
+    public void resume(int node) {
+        signal(node, "CONT");
+    }
+
+    private void signal(int node, String signal) {
+        long pid = pid(node);
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes());
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " (broker " + node + ") failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + signal + " for broker " + node, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling broker " + node, e);
+        }
+    }
+
     /** Starts broker {@code node} again, on its ports and its data, and waits until it is ready. */
-    void restart(int node) throws IOException {
+    public void restart(int node) throws IOException {
         cluster.start(node);
         awaitReady(node);
     }
 
     /** The last lines broker {@code node} wrote, for failure messages. */
-    String logTail(int node) {
+    public String logTail(int node) {
         try {
             List<String> lines = Files.readAllLines(cluster.logFile(node));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

@@ -177,6 +177,24 @@ class LauncherIT {
     }
 
     @Test
+    void launcherStartsTheHeapAt32MiBAndJavaOptsOverridesIt() throws Exception {
+        assertEquals(32L << 20, initialHeapBytes(""));
+        assertEquals(64L << 20, initialHeapBytes("-Xms64m"));
+    }
+
+    /** The InitialHeapSize the launcher's JVM ran with, given {@code javaOpts}. */
+    private long initialHeapBytes(String javaOpts) throws Exception {
+        Child version = start(List.of(launcher.toString(), "--version"),
+                Map.of("JAVA_OPTS", javaOpts + " -XX:+PrintFlagsFinal"));
+        assertTrue(version.process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, version.process.exitValue(), version.stderr());
+        version.awaitStdoutClosed();
+        return version.stdout.stream().map(String::trim).filter(line -> line.matches("size_t InitialHeapSize\\s+=.*"))
+                .map(line -> Long.parseLong(line.split("=")[1].trim().split("\\s+")[0]))
+                .findFirst().orElseThrow(() -> new AssertionError("no InitialHeapSize in " + version.stdout.size() + " lines"));
+    }
+
+    @Test
     void unknownSettingMakesTheProcessExitWithStatus2AndOneStderrLine() throws Exception {
         Child broker = start(List.of(launcher.toString(), "broker", "--set", "no.such.key=1",
                 "--data-dir", tempDir.resolve("data").toString()));

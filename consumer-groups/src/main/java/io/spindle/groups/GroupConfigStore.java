@@ -25,6 +25,12 @@ final class GroupConfigStore {
         this.settings = settings;
     }
 
+    /** Forgets every group's configs (the coordinator unloads). */
+    void clear() {
+        overrides.clear();
+        effective.clear();
+    }
+
     /**
      * A group's stored configs read back at load ({@code null}: a tombstone). A config stored under wider bounds
      * than today's is ignored, said once: the broker's values apply to that group instead.

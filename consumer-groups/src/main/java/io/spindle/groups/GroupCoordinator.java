@@ -100,6 +100,8 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupViews views;
     private final GroupConfigStore configs;
     private volatile boolean closed;
+    /** Whether the groups of the offsets log are in memory and served (see {@link #load} and {@link #unload}). */
+    private volatile boolean loaded;
 
     private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
         this.offsetsLog = new KeyedStateLog(log, clock);
@@ -120,7 +122,7 @@ public final class GroupCoordinator implements AutoCloseable {
     public static GroupCoordinator start(PartitionLog offsetsLog, GroupTopics topics, GroupSettings settings, Clock clock) {
         GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, topics, settings, clock);
         try {
-            coordinator.loop.submit(coordinator::load).get();
+            coordinator.loop.submit(coordinator::loadState).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             coordinator.close();
@@ -132,7 +134,41 @@ public final class GroupCoordinator implements AutoCloseable {
         return coordinator;
     }
 
-    private void load() {
+    /**
+     * Loads the groups from the offsets log again if they were {@linkplain #unload unloaded} (this broker leads the
+     * offsets partition again); nothing when they are loaded. Completes once they are.
+     */
+    public CompletableFuture<Void> load() {
+        return CompletableFuture.runAsync(() -> {
+            if (!loaded) {
+                loadState();
+            }
+        }, loop);
+    }
+
+    /**
+     * Forgets every group (their timers stop, waiting joins and syncs are answered COORDINATOR_NOT_AVAILABLE), as when
+     * this broker stops leading the offsets partition: another broker coordinates them, from the log. The log stays.
+     */
+    public CompletableFuture<Void> unload() {
+        loaded = false;
+        return CompletableFuture.runAsync(() -> {
+            loaded = false;     // again: a load queued before this unload may have run meanwhile
+            groups.values().forEach(Group::shutdown);
+            int count = groups.size();
+            groups.clear();
+            configs.clear();
+            transactional.clear();
+            LOG.info("Group coordinator unloaded {} group(s) of {}", count, offsetsLog.partitionLog());
+        }, loop);
+    }
+
+    /** Whether the groups are loaded and served here. */
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    private void loadState() {
         offsetsLog.replay((keyBytes, value) -> {
             OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
             if (key.type() == OffsetsRecords.GROUP_CONFIG_KEY) {
@@ -176,6 +212,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 consumer.startTimers();
             }
         }
+        loaded = true;
         LOG.info("Group coordinator loaded {} group(s) from {}", groups.size(), offsetsLog.partitionLog());
     }
 

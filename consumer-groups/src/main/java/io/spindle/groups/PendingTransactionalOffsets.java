@@ -41,6 +41,11 @@ final class PendingTransactionalOffsets {
         this.host = host;
     }
 
+    /** Forgets every waiting offset (the coordinator unloads; they are in the log for the next one). */
+    void clear() {
+        waiting.clear();
+    }
+
     /** At load: the record of a waiting offset ({@code offset}), or its end (null), in the log's order. */
     void restore(String groupId, long producerId, TopicPartition partition, CommittedOffset offset) {
         if (offset == null) {

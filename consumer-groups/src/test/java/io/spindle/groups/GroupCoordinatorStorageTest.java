@@ -254,6 +254,25 @@ class GroupCoordinatorStorageTest {
         assertEquals(List.of(), coordinator.lag("nobody").join());
     }
 
+    /** What a broker does when it stops leading the offsets partition and later leads it again (docs/cluster.md). */
+    @Test
+    void anUnloadedCoordinatorForgetsItsGroupsAndLoadsThemBackFromTheLog() {
+        coordinator.commitOffsets(commit("billing", "t", 0, 7)).join();
+        coordinator.commitOffsets(commit("billing", "t", 1, 9)).join();
+
+        coordinator.unload().join();
+
+        assertEquals(false, coordinator.isLoaded());
+        assertEquals(List.of(), coordinator.groupIds().join());
+        assertEquals(Map.of(), fetchAll("billing"));
+
+        coordinator.load().join();
+
+        assertTrue(coordinator.isLoaded());
+        assertEquals(List.of("billing"), coordinator.groupIds().join());
+        assertEquals(Map.of("t-0", 7L, "t-1", 9L), fetchAll("billing"));
+    }
+
     @Test
     void deletedGroupsStayDeletedAfterAReopen() {
         coordinator.commitOffsets(commit("temporary", "t", 0, 1)).join();

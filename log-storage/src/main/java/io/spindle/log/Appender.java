@@ -95,8 +95,9 @@ final class Appender {
      * Appends the validated {@code batches} of {@code buffer} ({@code totalSize} bytes from the first), each stamped
      * with {@code leaderEpoch} ({@link LeaderEpochCache#UNDEFINED_EPOCH} when no leader epoch was begun).
      */
-    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch) {
-        return append(buffer, batches, totalSize, cfg, leaderEpoch, false);
+    AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch,
+                        boolean callerFlushes) {
+        return append(buffer, batches, totalSize, cfg, leaderEpoch, false, callerFlushes);
     }
 
     /**
@@ -108,11 +109,11 @@ final class Appender {
      * @throws OffsetOutOfRangeException when the batches do not start at the log end or go backwards
      */
     AppendResult appendReplicated(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
-        return append(buffer, batches, totalSize, cfg, LeaderEpochCache.UNDEFINED_EPOCH, true);
+        return append(buffer, batches, totalSize, cfg, LeaderEpochCache.UNDEFINED_EPOCH, true, false);
     }
 
     private AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg,
-                                int leaderEpoch, boolean replicated) {
+                                int leaderEpoch, boolean replicated, boolean callerFlushes) {
         BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
         if (replicated) {
             checkReplicatedOffsets(batch, batches);
@@ -220,7 +221,7 @@ final class Appender {
         segments.advanceEnd(next);
         appendedRecords.add(records);
         appendedBytes.add(totalSize);
-        CompletableFuture<Void> durable = durability.afterAppend(next, records);
+        CompletableFuture<Void> durable = durability.afterAppend(next, records, callerFlushes);
         return new AppendResult(firstOffset, next - 1, next, logAppendTime && !replicated ? now : -1,
                 segments.logStartOffset(), false, durable);
     }

@@ -210,14 +210,17 @@ final class Durability implements Segments.Changes {
 
     /**
      * After an append of {@code records} records ending at {@code endOffset}: asks for the flush the policy wants and
-     * returns what the appender's caller waits on.
+     * returns what the appender's caller waits on. With {@code callerFlushes} (fsync mode) no flusher thread is woken:
+     * the appending thread must call {@link #flushOnCaller} once it has released the append lock.
      */
-    CompletableFuture<Void> afterAppend(long endOffset, long records) {
+    CompletableFuture<Void> afterAppend(long endOffset, long records, boolean callerFlushes) {
         messagesSinceFlush.addAndGet(records);
         switch (flushPolicy.mode()) {
             case FSYNC -> {
-                CompletableFuture<Void> f = awaitDurable(endOffset);
-                requestFlush();
+                CompletableFuture<Void> f = awaitFlushed(endOffset, !callerFlushes);
+                if (!callerFlushes) {
+                    requestFlush();
+                }
                 return f;
             }
             case INTERVAL -> {
@@ -234,6 +237,11 @@ final class Durability implements Segments.Changes {
 
     /** A future that completes once everything below {@code offset} is forced to disk. */
     CompletableFuture<Void> awaitFlushed(long offset) {
+        return awaitFlushed(offset, true);
+    }
+
+    /** As above; without {@code request} no flush is asked for (the caller forces the log itself). */
+    private CompletableFuture<Void> awaitFlushed(long offset, boolean request) {
         if (flushedOffset >= offset) {
             return CompletableFuture.completedFuture(null);
         }
@@ -247,7 +255,9 @@ final class Durability implements Segments.Changes {
             }
             waiters.addLast(new DurableWaiter(offset, future, System.nanoTime()));
         }
-        requestFlush();
+        if (request) {
+            requestFlush();
+        }
         return future;
     }
 
@@ -263,6 +273,19 @@ final class Durability implements Segments.Changes {
     }
 
     // ---- flushing
+
+    /**
+     * On the thread that appended with {@code callerFlushes}, after the append lock is released: forces the log here
+     * instead of waking a flusher thread, which saves a thread hand-off on the way to the acknowledgement (one record
+     * at a time, issue 18 target 5). Unless a flusher has the log queued already: that flush has not started, so it
+     * reads the log end after this append and covers it. A flush running now (its queued flag already cleared) is
+     * waited for, and this one follows it: group commit as on the flusher.
+     */
+    void flushOnCaller() {
+        if (flushPolicy.acknowledgesAfterFsync() && flushQueued.compareAndSet(false, true)) {
+            flushQueued();
+        }
+    }
 
     /** Called by the flusher for a queued log. */
     void flushQueued() {

@@ -156,9 +156,9 @@ final class MappedRegion implements AutoCloseable {
     public void close() {
         Throwable failure = null;
         try {
-            UNMAP.invokeExact((ByteBuffer) buffer);
-        } catch (Throwable e) {
-            failure = e; // invokeCleaner refuses only a buffer that is not direct or is a slice; this is neither
+            unmap(buffer);
+        } catch (RuntimeException e) {
+            failure = e;
         }
         try {
             channel.close();
@@ -171,6 +171,21 @@ final class MappedRegion implements AutoCloseable {
         }
         if (failure != null) {
             throw new IllegalStateException("cannot unmap and close " + file, failure);
+        }
+    }
+
+    /**
+     * Unmaps {@code buffer} at once, a mapping made by {@link FileChannel#map} (not a slice or duplicate of one).
+     * Nothing may read it, or a view of it, afterwards.
+     */
+    static void unmap(MappedByteBuffer buffer) {
+        try {
+            UNMAP.invokeExact((ByteBuffer) buffer);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            // invokeCleaner refuses only a buffer that is not direct or is a slice, and throws nothing checked.
+            throw new IllegalStateException("cannot unmap a mapping", e);
         }
     }
 

@@ -251,6 +251,17 @@ public final class PartitionLog {
     }
 
     /**
+     * As {@link #append(ByteBuffer)}; with {@code flushHere}, in {@code flush.mode=fsync}, the fsync that makes the
+     * append durable runs on this thread before this returns (after the listeners heard of the append, so readers
+     * waiting for it are woken first), instead of on a flusher thread woken for it: one thread hand-off less between
+     * the append and its acknowledgement. For a caller with nothing else to do meanwhile, as a writer thread whose
+     * queue is empty; a caller with more appends waiting should let the flusher threads force this log.
+     */
+    public AppendResult append(ByteBuffer records, boolean flushHere) {
+        return write(records, false, flushHere);
+    }
+
+    /**
      * Appends batches copied from the partition's leader (a follower's fetch), byte for byte: their offsets, leader
      * epochs and timestamps are kept, the first starts at this log's end or after it (a compacted leader's holes), and
      * the epochs they carry are recorded in {@link #leaderEpochs}. Validated as {@link #append} validates (CRC, sizes).
@@ -258,10 +269,10 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException when a batch starts below the log end or the batch before it ends
      */
     public AppendResult appendReplicated(ByteBuffer records) {
-        return append(records, true);
+        return write(records, true, false);
     }
 
-    private AppendResult append(ByteBuffer records, boolean replicated) {
+    private AppendResult write(ByteBuffer records, boolean replicated, boolean flushHere) {
         ByteBuffer buffer = BatchHeader.bigEndian(records);
         TopicConfig cfg = config;
         int start = buffer.position();
@@ -274,13 +285,20 @@ public final class PartitionLog {
             durability.ensureOnline();
             durability.beforeAppend();
             result = replicated ? appender.appendReplicated(buffer, batches, end - start, cfg)
-                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch);
+                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch, flushHere);
         } finally {
             lock.unlock();
         }
-        if (!result.duplicate()) {
+        if (result.duplicate()) {
+            return result;
+        }
+        try {
             for (LogListener listener : listeners) {
                 listener.appended(this, result.logEndOffset());
+            }
+        } finally {
+            if (flushHere) {
+                durability.flushOnCaller();
             }
         }
         return result;

@@ -3,6 +3,7 @@ package io.spindle.metadata;
 import io.spindle.config.ClusterSettings.Voter;
 import io.spindle.metadata.MetadataException.Reason;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,16 @@ public final class MetadataClient implements AutoCloseable {
     public CompletableFuture<MetadataImage> readImage(int nodeId) {
         return client.async().sendStaleRead(readImageMessage(), 0, RatisGroup.peerId(nodeId))
                 .thenApply(reply -> decodeImage(reply, "member " + nodeId));
+    }
+
+    /**
+     * How far member {@code nodeId}'s broker has applied the images (the offset of its last applied image, -1 before
+     * the first, as it reports with {@link MetadataQuorum#reportApplied}); fails when the member cannot be reached.
+     */
+    public CompletableFuture<Long> appliedOffset(int nodeId) {
+        return client.async().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
+                RatisGroup.peerId(nodeId)).thenApply(reply -> Long.parseLong(
+                        new String(content(reply, "applied offset read from member " + nodeId), StandardCharsets.UTF_8)));
     }
 
     /** The leader as this client last learnt it, if any. */

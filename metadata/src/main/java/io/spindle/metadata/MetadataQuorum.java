@@ -114,6 +114,33 @@ public final class MetadataQuorum implements AutoCloseable {
                 .thenApply(image -> new CommandResult(accepted.index(), accepted.value(), image)));
     }
 
+    /**
+     * Tells other members asking ({@link #appliedOffset}) how far this member's broker has applied the images:
+     * {@code applied} gives the offset of the last image it applied to its own state.
+     */
+    public void reportApplied(LongSupplier applied) {
+        stateMachine.reportApplied(applied);
+    }
+
+    /** How far member {@code nodeId}'s broker has applied the images, as it reports; fails if it cannot be reached. */
+    public CompletableFuture<Long> appliedOffset(int nodeId) {
+        return client.appliedOffset(nodeId);
+    }
+
+    /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */
+    public long commitIndex() {
+        try {
+            return server.getDivision(RatisGroup.GROUP_ID).getRaftLog().getLastCommittedIndex();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The last log index this member has applied to its image. */
+    public long appliedIndex() {
+        return stateMachine.appliedIndex();
+    }
+
     /** Whether this member leads the quorum now. */
     public boolean isLeader() {
         return stateMachine.leaderSinceNanos().isPresent();

@@ -62,6 +62,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(MetadataStateMachine.class);
     /** The query that reads a member's whole image. */
     static final String READ_IMAGE = "image";
+    /** The query that reads how far this member's user (its broker) has applied the images ({@link #reportApplied}). */
+    static final String READ_APPLIED = "applied";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final LongSupplier nanoClock;
@@ -71,6 +73,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private volatile MetadataImage image = MetadataImage.EMPTY;
     private volatile long appliedIndex = -1;
     private volatile long leaderSinceNanos = -1;
+    private volatile LongSupplier appliedByUser = () -> -1;
 
     /** @param nanoClock the local clock of the liveness bookkeeping, {@code System::nanoTime} outside tests */
     public MetadataStateMachine(LongSupplier nanoClock) {
@@ -85,6 +88,14 @@ public final class MetadataStateMachine extends BaseStateMachine {
     /** The last log index this member has applied (commands, refused ones and Ratis' own entries alike). */
     public long appliedIndex() {
         return appliedIndex;
+    }
+
+    /**
+     * Answers other members' {@link MetadataClient#appliedOffset} queries with {@code applied}: the offset of the last
+     * image this member's user (its broker) has applied to its own state, which may trail {@link #image()}.
+     */
+    public void reportApplied(LongSupplier applied) {
+        this.appliedByUser = Objects.requireNonNull(applied, "applied");
     }
 
     /** Calls {@code listener} with every new image from now on (not with the current one). */
@@ -225,6 +236,9 @@ public final class MetadataStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> query(Message request) {
         String what = request.getContent().toStringUtf8();
+        if (READ_APPLIED.equals(what)) {
+            return CompletableFuture.completedFuture(Message.valueOf(Long.toString(appliedByUser.getAsLong())));
+        }
         if (!READ_IMAGE.equals(what)) {
             return CompletableFuture.failedFuture(new MetadataException(Reason.INVALID_COMMAND,
                     "Unknown metadata query '" + what + "'"));

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * answering Metadata, and its resident memory from {@code /proc/<pid>/status}. {@link #close()} sends SIGTERM and,
  * after a grace period, SIGKILL.
  */
-final class BrokerProcess implements AutoCloseable {
+final class BrokerProcess implements SideBySide.Started {
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
     private final String name;
@@ -70,16 +70,31 @@ final class BrokerProcess implements AutoCloseable {
             if (MetadataProbe.ready("127.0.0.1", port)) {
                 return (System.nanoTime() - startedNanos) / 1e6;
             }
-            if (!process.isAlive()) {
-                throw new PerfException(name + " (pid " + process.pid() + ") exited with status " + process.exitValue()
-                        + " before it answered Metadata on port " + port + "; its output, " + logFile + ", ends:\n" + tail());
-            }
+            requireAlive("it answered Metadata on port " + port);
             if (System.nanoTime() > deadline) {
                 throw new PerfException(name + " (pid " + process.pid() + ") did not answer Metadata on port " + port
                         + " within " + timeout.toSeconds() + " s; its output, " + logFile + ", ends:\n" + tail());
             }
             Thread.sleep(5);
         }
+    }
+
+    /** When the process was started, in {@link System#nanoTime()} terms. */
+    long startedNanos() {
+        return startedNanos;
+    }
+
+    /** Throws, naming the process, its exit status and the end of its output, if it has exited before {@code what}. */
+    void requireAlive(String what) {
+        if (!process.isAlive()) {
+            throw new PerfException(name + " (pid " + process.pid() + ") exited with status " + process.exitValue()
+                    + " before " + what + "; its output, " + logFile + ", ends:\n" + tail());
+        }
+    }
+
+    /** Sends SIGTERM and returns at once; {@link #close()} then waits (so several brokers stop side by side). */
+    void terminate() {
+        process.destroy();
     }
 
     /** Resident set size (VmRSS) in MiB, read from /proc/<pid>/status. */
@@ -97,7 +112,8 @@ final class BrokerProcess implements AutoCloseable {
         return ProcessMemory.anonKiB(process.pid()) / 1024.0;
     }
 
-    String tail() {
+    @Override
+    public String tail() {
         try {
             List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

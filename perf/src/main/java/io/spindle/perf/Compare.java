@@ -350,14 +350,19 @@ public final class Compare {
     /**
      * Leaves the disk as the next broker should find it: this broker's data deleted and everything written back.
      * Kafka never forces its log, so without this the gigabytes it leaves dirty in the page cache would be written
-     * back (and its files' deletion discarded) while the next broker runs, stalling that broker's fsyncs.
+     * back (and its files' deletion discarded) while the next broker runs, stalling that broker's fsyncs. The brokers
+     * of a cluster ({@link ClusterLauncher}) keep their data in {@code dir}'s node directories.
      */
     static void settleDisk(Path dir) throws InterruptedException {
-        for (String data : List.of("data", "kafka-logs")) {
-            try {
-                deleteRecursively(dir.resolve(data));
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot delete the broker data in " + dir.resolve(data), e);
+        List<Path> brokerDirs = new ArrayList<>(List.of(dir));
+        brokerDirs.addAll(ClusterLauncher.nodeDirs(dir));
+        for (Path brokerDir : brokerDirs) {
+            for (String data : List.of("data", "kafka-logs")) {
+                try {
+                    deleteRecursively(brokerDir.resolve(data));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot delete the broker data in " + brokerDir.resolve(data), e);
+                }
             }
         }
         try {

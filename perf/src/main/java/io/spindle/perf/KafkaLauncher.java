@@ -26,12 +26,21 @@ final class KafkaLauncher {
     private KafkaLauncher() {
     }
 
-    /** server.properties for one combined node; keys in a stable order. */
+    /** server.properties for one combined node alone, node 1 and the only voter; keys in a stable order. */
     static Map<String, String> serverProperties(Path logDir, int port, int controllerPort) {
+        return serverProperties(logDir, 1, port, controllerPort, "1@127.0.0.1:" + controllerPort);
+    }
+
+    /**
+     * server.properties for combined node {@code nodeId} of a cluster whose controller quorum is {@code voters}
+     * ({@code id@host:port,...}, every node given the same): a static quorum, so every node's storage is formatted with
+     * the same cluster id and nothing else ({@link #format}).
+     */
+    static Map<String, String> serverProperties(Path logDir, int nodeId, int port, int controllerPort, String voters) {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", "1");
-        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
         p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
@@ -73,14 +82,24 @@ final class KafkaLauncher {
     /** As above, with {@code overrides} set in server.properties over the node's own settings. */
     static BrokerProcess start(Path java, Path kafkaLib, Path dir, int port, int controllerPort,
                                Map<String, String> overrides) throws InterruptedException {
+        Map<String, String> properties = serverProperties(logDir(dir), port, controllerPort);
+        properties.putAll(overrides);
+        format(java, kafkaLib, dir, properties, Uuid.randomUuid().toString());
+        return launch(java, kafkaLib, dir, port);
+    }
+
+    /**
+     * Writes {@code properties} to {@code dir}/server.properties and formats the log directory they name with
+     * {@code clusterId} (kafka.tools.StorageTool, in a JVM of its own); {@link #launch} then starts the node.
+     */
+    static void format(Path java, Path kafkaLib, Path dir, Map<String, String> properties, String clusterId)
+            throws InterruptedException {
         if (!Files.isDirectory(kafkaLib)) {
             throw new PerfException("No Kafka class path at " + kafkaLib + ": build the perf module (mvn -pl perf -am package),"
                     + " which copies org.apache.kafka:kafka_2.13 and its dependencies there, or pass --kafka-lib");
         }
         Path config = dir.resolve("server.properties");
-        Path logDir = logDir(dir);
-        Map<String, String> properties = serverProperties(logDir, port, controllerPort);
-        properties.putAll(overrides);
+        Path logDir = Path.of(properties.get("log.dirs"));
         try {
             Files.createDirectories(dir);
             Files.writeString(config, render(properties), StandardCharsets.UTF_8);
@@ -90,7 +109,7 @@ final class KafkaLauncher {
         String classpath = kafkaLib.toAbsolutePath() + "/*";
         List<String> format = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-cp", classpath,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "kafka.tools.StorageTool", "format",
-                "--config", config.toString(), "--cluster-id", Uuid.randomUuid().toString()));
+                "--config", config.toString(), "--cluster-id", clusterId));
         Path formatLog = dir.resolve("format.log");
         try {
             Process process = new ProcessBuilder(format).directory(dir.toFile()).redirectErrorStream(true)
@@ -106,7 +125,6 @@ final class KafkaLauncher {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot run the Kafka storage tool: " + String.join(" ", format), e);
         }
-        return launch(java, kafkaLib, dir, port);
     }
 
     /**
@@ -120,7 +138,8 @@ final class KafkaLauncher {
         return launch(java, kafkaLib, dir, port);
     }
 
-    private static BrokerProcess launch(Path java, Path kafkaLib, Path dir, int port) {
+    /** Starts kafka.Kafka on the server.properties in {@code dir}, which {@link #format} wrote; it is starting. */
+    static BrokerProcess launch(Path java, Path kafkaLib, Path dir, int port) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
         command.addAll(jvmOptions());

@@ -35,6 +35,10 @@ import java.util.stream.Stream;
  * so that the broker's JIT has compiled its hot paths. The tools start a fresh JVM each, so no client warm-up round
  * is needed: both brokers meet equally cold clients.
  *
+ * <p>Besides each broker as it comes, the two variants issue 18 measures against ({@link ToolBroker}): Kafka fsyncing
+ * every message ({@code kafka-fsync}) and Spindle without fsync ({@code spindle-nofsync}); the summary prints the
+ * ratio of each pair of {@link ToolBroker#RATIOS} that ran.
+ *
  * <p>Before each broker starts, fdatasync after a 64 KiB append is timed in the work directory, as in Compare, and
  * the medians of those are printed beside every ratio: a durable broker's produce rate follows them.
  */
@@ -82,13 +86,35 @@ final class KafkaToolsCompare {
      * @param smallRecords 100-byte records per ProducerPerformance run
      * @param e2eRecords   records EndToEndLatency sends, one at a time
      * @param warmupPasses unmeasured passes of the three produce workloads before the measured one, per broker run
-     * @param brokers      which brokers to start, in the order of each round: spindle, kafka, or both
+     * @param brokers      which brokers to start, in the order of each round, by their {@link ToolBroker} names
      * @param bootstrap    instead of starting brokers, measure the broker already running here (null: start them)
+     * @param workloads    which of {@link #WORKLOADS} to run; consume reads what produce-1k-1p wrote, so it needs it
      */
     record Plan(int rounds, long largeRecords, long smallRecords, int e2eRecords, int warmupPasses, List<String> brokers,
-                String bootstrap) {
+                String bootstrap, List<String> workloads) {
+        static final String PRODUCE_1K_1P = "produce-1k-1p";
+        static final String PRODUCE_1K_6P = "produce-1k-6p";
+        static final String PRODUCE_100B_1P = "produce-100b-1p";
+        static final String CONSUME = "consume";
+        static final String E2E = "e2e";
+        static final List<String> WORKLOADS = List.of(PRODUCE_1K_1P, PRODUCE_1K_6P, PRODUCE_100B_1P, CONSUME, E2E);
+
+        Plan {
+            for (String workload : workloads) {
+                if (!WORKLOADS.contains(workload)) {
+                    throw new IllegalArgumentException("unknown workload '" + workload + "'; the workloads are "
+                            + String.join(", ", WORKLOADS));
+                }
+            }
+            if (workloads.contains(CONSUME) && !workloads.contains(PRODUCE_1K_1P)) {
+                throw new IllegalArgumentException(CONSUME + " reads the topic " + PRODUCE_1K_1P + " writes: name both");
+            }
+            workloads = List.copyOf(workloads);
+        }
+
         static Plan defaults() {
-            return new Plan(3, 200_000, 500_000, 1000, 1, List.of(SpindleLauncher.NAME, KafkaLauncher.NAME), null);
+            return new Plan(3, 200_000, 500_000, 1000, 1, List.of(SpindleLauncher.NAME, KafkaLauncher.NAME), null,
+                    WORKLOADS);
         }
 
         List<String> brokerNames() {
@@ -118,14 +144,14 @@ final class KafkaToolsCompare {
 
     void run() throws InterruptedException {
         checkToolsLib();
-        out.printf(Locale.ROOT, "kafka-tools: %d rounds (%s); ProducerPerformance %d x 1 KiB, %d x 100 B; ConsumerPerformance"
+        out.printf(Locale.ROOT, "kafka-tools: %d rounds (%s), workloads %s; ProducerPerformance %d x 1 KiB, %d x 100 B; ConsumerPerformance"
                         + " %d records; EndToEndLatency %d records; %d warm-up passes; work dir %s%n", plan.rounds(),
-                String.join(", ", plan.brokerNames()), plan.largeRecords(), plan.smallRecords(), plan.largeRecords(),
+                String.join(", ", plan.brokerNames()), String.join(",", plan.workloads()), plan.largeRecords(), plan.smallRecords(), plan.largeRecords(),
                 plan.e2eRecords(), plan.warmupPasses(), setup.workDir());
         out.flush();
         payload1k = writePayloads(1024);
         payload100 = writePayloads(100);
-        if (plan.bootstrap() == null && plan.brokers().contains(SpindleLauncher.NAME)) {
+        if (plan.bootstrap() == null && plan.brokers().stream().anyMatch(b -> broker(b).spindle)) {
             spindleJar = Compare.pinJar(setup.spindleJar(), setup.workDir());
             spindleArchive = SpindleLauncher.trainArchive(setup.java(), spindleJar, setup.workDir(), out);
         }
@@ -187,11 +213,14 @@ final class KafkaToolsCompare {
         double[] fsync = Compare.probeFsync(setup.workDir());
         figures1.put(Metric.FSYNC_P50, fsync[0]);
         figures1.put(Metric.FSYNC_P99, fsync[1]);
-        BrokerProcess process = switch (broker) {
-            case GIVEN -> null;
-            case SpindleLauncher.NAME -> SpindleLauncher.start(setup.java(), spindleJar, spindleArchive, dir, Compare.freePort());
-            default -> KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, Compare.freePort(), Compare.freePort());
-        };
+        BrokerProcess process = null;
+        if (!broker.equals(GIVEN)) {
+            ToolBroker kind = broker(broker);
+            process = kind.spindle
+                    ? SpindleLauncher.start(setup.java(), spindleJar, spindleArchive, dir, Compare.freePort(), kind.settings)
+                    : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, Compare.freePort(), Compare.freePort(),
+                            kind.settings);
+        }
         try {
             String bootstrap = process == null ? plan.bootstrap() : process.bootstrap();
             if (process != null) {
@@ -202,18 +231,22 @@ final class KafkaToolsCompare {
                 produceWorkloads(bootstrap, prefix + "warmup" + pass + "-", toolLogs, new EnumMap<>(Metric.class));
             }
             produceWorkloads(bootstrap, prefix, toolLogs, figures1);
-            KafkaToolOutput.Consumer consume = KafkaToolOutput.consumer(tool("ConsumerPerformance", toolLogs.resolve("consume.out"),
-                    "--bootstrap-server", bootstrap, "--topic", prefix + "1k-1p", "--num-records",
-                    Long.toString(plan.largeRecords()), "--timeout", "60000"));
-            figures1.put(Metric.CONSUME_FETCH, consume.fetchRecordsPerSec());
-            figures1.put(Metric.CONSUME_TOTAL, consume.recordsPerSec());
-            String e2eTopic = prefix + "e2e";
-            Topics.ensure(bootstrap, e2eTopic, 1);
-            KafkaToolOutput.EndToEnd e2e = KafkaToolOutput.endToEnd(tool("EndToEndLatency", toolLogs.resolve("e2e.out"),
-                    "--bootstrap-server", bootstrap, "--topic", e2eTopic, "--num-records", Integer.toString(plan.e2eRecords()),
-                    "--producer-acks", "all", "--record-size", "1024"));
-            figures1.put(Metric.E2E_AVG, e2e.avgMs());
-            figures1.put(Metric.E2E_P99, e2e.p99Ms());
+            if (plan.workloads().contains(Plan.CONSUME)) {
+                KafkaToolOutput.Consumer consume = KafkaToolOutput.consumer(tool("ConsumerPerformance",
+                        toolLogs.resolve("consume.out"), "--bootstrap-server", bootstrap, "--topic", prefix + "1k-1p",
+                        "--num-records", Long.toString(plan.largeRecords()), "--timeout", "60000"));
+                figures1.put(Metric.CONSUME_FETCH, consume.fetchRecordsPerSec());
+                figures1.put(Metric.CONSUME_TOTAL, consume.recordsPerSec());
+            }
+            if (plan.workloads().contains(Plan.E2E)) {
+                String e2eTopic = prefix + "e2e";
+                Topics.ensure(bootstrap, e2eTopic, 1);
+                KafkaToolOutput.EndToEnd e2e = KafkaToolOutput.endToEnd(tool("EndToEndLatency", toolLogs.resolve("e2e.out"),
+                        "--bootstrap-server", bootstrap, "--topic", e2eTopic, "--num-records",
+                        Integer.toString(plan.e2eRecords()), "--producer-acks", "all", "--record-size", "1024"));
+                figures1.put(Metric.E2E_AVG, e2e.avgMs());
+                figures1.put(Metric.E2E_P99, e2e.p99Ms());
+            }
         } catch (PerfException e) {
             throw new PerfException("Round " + round + " against " + broker + " failed: " + e.getMessage()
                     + (process == null ? "" : "\n" + broker + " output ends:\n" + process.tail()), e);
@@ -230,15 +263,21 @@ final class KafkaToolsCompare {
 
     private void produceWorkloads(String bootstrap, String prefix, Path logs, Map<Metric, Double> into)
             throws InterruptedException {
-        KafkaToolOutput.Producer p1 = produce(bootstrap, prefix + "1k-1p", 1, plan.largeRecords(), payload1k, logs);
-        into.put(Metric.PRODUCE_1K_1P, p1.recordsPerSec());
-        into.put(Metric.PRODUCE_1K_1P_P99, p1.p99Ms());
-        KafkaToolOutput.Producer p6 = produce(bootstrap, prefix + "1k-6p", 6, plan.largeRecords(), payload1k, logs);
-        into.put(Metric.PRODUCE_1K_6P, p6.recordsPerSec());
-        into.put(Metric.PRODUCE_1K_6P_P99, p6.p99Ms());
-        KafkaToolOutput.Producer small = produce(bootstrap, prefix + "100b-1p", 1, plan.smallRecords(), payload100, logs);
-        into.put(Metric.PRODUCE_100B_1P, small.recordsPerSec());
-        into.put(Metric.PRODUCE_100B_1P_P99, small.p99Ms());
+        if (plan.workloads().contains(Plan.PRODUCE_1K_1P)) {
+            KafkaToolOutput.Producer p1 = produce(bootstrap, prefix + "1k-1p", 1, plan.largeRecords(), payload1k, logs);
+            into.put(Metric.PRODUCE_1K_1P, p1.recordsPerSec());
+            into.put(Metric.PRODUCE_1K_1P_P99, p1.p99Ms());
+        }
+        if (plan.workloads().contains(Plan.PRODUCE_1K_6P)) {
+            KafkaToolOutput.Producer p6 = produce(bootstrap, prefix + "1k-6p", 6, plan.largeRecords(), payload1k, logs);
+            into.put(Metric.PRODUCE_1K_6P, p6.recordsPerSec());
+            into.put(Metric.PRODUCE_1K_6P_P99, p6.p99Ms());
+        }
+        if (plan.workloads().contains(Plan.PRODUCE_100B_1P)) {
+            KafkaToolOutput.Producer small = produce(bootstrap, prefix + "100b-1p", 1, plan.smallRecords(), payload100, logs);
+            into.put(Metric.PRODUCE_100B_1P, small.recordsPerSec());
+            into.put(Metric.PRODUCE_100B_1P_P99, small.p99Ms());
+        }
     }
 
     private KafkaToolOutput.Producer produce(String bootstrap, String topic, int partitions, long records, Path payload,
@@ -302,13 +341,13 @@ final class KafkaToolsCompare {
     }
 
     /**
-     * Medians per broker; with both brokers, the ratio of the medians, the median of the rounds' own ratios, and the
-     * medians of both brokers' fdatasync latency on every line.
+     * Medians per broker; for each pair of {@link ToolBroker#RATIOS} that both ran, the ratio of the medians and the
+     * median of the rounds' own ratios; on every line with a ratio, the median fdatasync p50/p99 of all broker runs.
      */
     private void summarize() {
-        boolean pair = plan.bootstrap() == null && plan.brokers().contains(SpindleLauncher.NAME)
-                && plan.brokers().contains(KafkaLauncher.NAME);
         List<String> brokers = plan.brokerNames();
+        List<List<ToolBroker>> pairs = plan.bootstrap() != null ? List.of() : ToolBroker.RATIOS.stream()
+                .filter(pair -> brokers.contains(pair.get(0).label) && brokers.contains(pair.get(1).label)).toList();
         Json json = new Json().put("kafkaTools", "summary").put("rounds", plan.rounds());
         Map<String, Double> fsyncP50 = new LinkedHashMap<>();
         Map<String, Double> fsyncP99 = new LinkedHashMap<>();
@@ -316,51 +355,67 @@ final class KafkaToolsCompare {
             fsyncP50.put(broker, Stats.median(figures.get(Metric.FSYNC_P50).getOrDefault(broker, List.of())));
             fsyncP99.put(broker, Stats.median(figures.get(Metric.FSYNC_P99).getOrDefault(broker, List.of())));
         }
+        String fsync = String.format(Locale.ROOT, "%.2f/%.2f", allRuns(Metric.FSYNC_P50), allRuns(Metric.FSYNC_P99));
         out.printf(Locale.ROOT, "medians of %d rounds:%n", plan.rounds());
         StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "  %-62s", "figure"));
-        brokers.forEach(b -> header.append(String.format(Locale.ROOT, " %12s", b)));
-        if (pair) {
-            header.append(String.format(Locale.ROOT, " %8s %10s   %s", "ratio", "pair-ratio",
-                    "fdatasync p50/p99 ms spindle | kafka"));
+        brokers.forEach(b -> header.append(String.format(Locale.ROOT, " %15s", b)));
+        for (List<ToolBroker> pair : pairs) {
+            header.append(String.format(Locale.ROOT, " %24s", pair.get(0).label + "/" + pair.get(1).label));
+        }
+        if (!pairs.isEmpty()) {
+            header.append("   fdatasync p50/p99 ms");
         }
         out.println(header);
-        String fsync = pair ? String.format(Locale.ROOT, "%.2f/%.2f | %.2f/%.2f", fsyncP50.get(SpindleLauncher.NAME),
-                fsyncP99.get(SpindleLauncher.NAME), fsyncP50.get(KafkaLauncher.NAME), fsyncP99.get(KafkaLauncher.NAME)) : "";
         for (Map.Entry<Metric, Map<String, List<Double>>> e : figures.entrySet()) {
             Metric metric = e.getKey();
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-62s", metric.caption.heading()));
             Json one = new Json();
             for (String broker : brokers) {
                 double median = Stats.median(e.getValue().getOrDefault(broker, List.of()));
-                line.append(String.format(Locale.ROOT, " %12.2f", median));
+                line.append(String.format(Locale.ROOT, " %15.2f", median));
                 one.put(broker, median);
             }
-            if (pair) {
-                List<Double> spindle = e.getValue().getOrDefault(SpindleLauncher.NAME, List.of());
-                List<Double> kafka = e.getValue().getOrDefault(KafkaLauncher.NAME, List.of());
-                double ratio = Stats.ratio(Stats.median(spindle), Stats.median(kafka));
-                double pairRatio = Stats.median(pairRatios(spindle, kafka));
-                boolean machine = metric == Metric.FSYNC_P50 || metric == Metric.FSYNC_P99;
-                line.append(String.format(Locale.ROOT, " %8.3f %10.3f   %s", ratio, pairRatio, machine ? "" : fsync));
-                one.put("ratio", ratio).put("pairRatio", pairRatio).put("higherIsBetter", metric.higherIsBetter);
+            boolean machine = metric == Metric.FSYNC_P50 || metric == Metric.FSYNC_P99;
+            for (List<ToolBroker> pair : pairs) {
+                List<Double> a = e.getValue().getOrDefault(pair.get(0).label, List.of());
+                List<Double> b = e.getValue().getOrDefault(pair.get(1).label, List.of());
+                double ratio = Stats.ratio(Stats.median(a), Stats.median(b));
+                double pairRatio = Stats.median(pairRatios(a, b));
+                line.append(String.format(Locale.ROOT, " %14.3f (%7.3f)", ratio, pairRatio));
+                String key = pair.get(0).label + "/" + pair.get(1).label;
+                one.put(key, new Json().put("ratio", ratio).put("pairRatio", pairRatio));
+            }
+            if (!pairs.isEmpty()) {
+                line.append("   ").append(machine ? "" : fsync);
+                one.put("higherIsBetter", metric.higherIsBetter);
             }
             out.println(line);
             json.put(metric.key(), one);
         }
-        if (pair) {
-            out.println("  ratio: Spindle/Kafka of the medians; pair-ratio: the median of each round's own Spindle/Kafka ratio;"
-                    + " read every ratio beside the fdatasync latency it was measured under");
+        if (!pairs.isEmpty()) {
+            out.println("  a/b: the ratio of the medians (the median of each round's own ratio); spindle/kafka is target 1 of"
+                    + " issue 18, spindle/kafka-fsync target 2, spindle-nofsync/kafka target 3; read every ratio beside the"
+                    + " fdatasync latency it was measured under (median of all broker runs; per broker in the machine lines)");
         }
         json.put("fdatasyncP50Ms", fsyncP50).put("fdatasyncP99Ms", fsyncP99);
         out.println(json);
         out.flush();
     }
 
-    /** Round by round spindle/kafka, for the rounds both ran. */
-    static List<Double> pairRatios(List<Double> spindle, List<Double> kafka) {
+    private double allRuns(Metric metric) {
+        return Stats.median(figures.getOrDefault(metric, Map.of()).values().stream().flatMap(List::stream).toList());
+    }
+
+    private static ToolBroker broker(String name) {
+        return ToolBroker.named(name).orElseThrow(() -> new PerfException("No broker named '" + name + "'; "
+                + ToolBroker.names()));
+    }
+
+    /** Round by round a/b, for the rounds both ran. */
+    static List<Double> pairRatios(List<Double> a, List<Double> b) {
         List<Double> ratios = new ArrayList<>();
-        for (int i = 0; i < Math.min(spindle.size(), kafka.size()); i++) {
-            ratios.add(Stats.ratio(spindle.get(i), kafka.get(i)));
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            ratios.add(Stats.ratio(a.get(i), b.get(i)));
         }
         return ratios;
     }

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
             PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
             PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class,
-            ScaleCommand.class})
+            ScaleCommand.class, ClusterCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -309,12 +309,19 @@ public final class PerfCommand implements Callable<Integer> {
         int warmupPasses;
 
         @Option(names = "--brokers", paramLabel = "NAMES", split = ",", defaultValue = "spindle,kafka",
-                description = "Which brokers to start, in each round's order: spindle, kafka or both (default: ${DEFAULT-VALUE}).")
+                description = "Which brokers to start, in each round's order: spindle, kafka, kafka-fsync (Kafka with"
+                        + " log.flush.interval.messages=1), spindle-nofsync (flush.mode=none) (default: ${DEFAULT-VALUE}).")
         List<String> brokers;
 
         @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
                 description = "Start no broker: measure the one already running there (reported as \"given\").")
         String bootstrap;
+
+        @Option(names = "--workloads", paramLabel = "LIST", split = ",",
+                defaultValue = "produce-1k-1p,produce-1k-6p,produce-100b-1p,consume,e2e",
+                description = "Which workloads to run, comma-separated (default: all, ${DEFAULT-VALUE}); consume needs"
+                        + " produce-1k-1p.")
+        List<String> workloads;
 
         @Mixin
         BrokerSources sources;
@@ -337,20 +344,26 @@ public final class PerfCommand implements Callable<Integer> {
             BrokerSources.requireAtLeast(command, "--warmup-passes", warmupPasses, 0);
             List<String> names = brokers.stream().map(String::strip).toList();
             for (String name : names) {
-                if (!name.equals(SpindleLauncher.NAME) && !name.equals(KafkaLauncher.NAME)) {
-                    throw new CommandLine.ParameterException(command, "--brokers takes spindle and kafka, not '" + name + "'");
+                if (ToolBroker.named(name).isEmpty()) {
+                    throw new CommandLine.ParameterException(command, "--brokers takes " + ToolBroker.names() + ", not '"
+                            + name + "'");
                 }
             }
             if (names.isEmpty() || names.stream().distinct().count() != names.size()) {
-                throw new CommandLine.ParameterException(command, "--brokers names each of spindle and kafka at most once: " + names);
+                throw new CommandLine.ParameterException(command, "--brokers names each broker at most once: " + names);
             }
             Path jar = sources.spindleJar();
             Path lib = sources.kafkaLib();
             Path tools = kafkaToolsLib != null ? kafkaToolsLib : defaultKafkaToolsLib(lib);
             Path work = workDir.resolve("spindle-kafka-tools-");
             Path java = BrokerSources.java();
-            KafkaToolsCompare.Plan plan = new KafkaToolsCompare.Plan(roundCount, largeRecords, smallRecords, e2eRecords,
-                    warmupPasses, names, bootstrap);
+            KafkaToolsCompare.Plan plan;
+            try {
+                plan = new KafkaToolsCompare.Plan(roundCount, largeRecords, smallRecords, e2eRecords, warmupPasses, names,
+                        bootstrap, workloads.stream().map(String::strip).toList());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command, "--workloads: " + e.getMessage());
+            }
             new KafkaToolsCompare(plan, new KafkaToolsCompare.Setup(java, jar, lib, tools, work), command.getOut()).run();
             return CommandLine.ExitCode.OK;
         }

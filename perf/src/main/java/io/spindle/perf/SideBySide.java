@@ -33,9 +33,24 @@ final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
         }
     }
 
-    /** One measurement against a running, ready broker whose directory is {@code dir}. */
-    interface Measurement<F> {
-        Map<F, Double> run(BrokerProcess broker, Path dir, boolean spindle) throws InterruptedException;
+    /** What a round starts and stops: one broker ({@link BrokerProcess}) or the brokers of a cluster. */
+    interface Started extends AutoCloseable {
+        /** The end of its output, for a failure message. */
+        String tail();
+
+        /** Stops it (SIGTERM, then SIGKILL after a grace period) and waits until it is gone. */
+        @Override
+        void close() throws InterruptedException;
+    }
+
+    /** Starts {@code broker} (Kafka or Spindle, from {@code spindleJar} with {@code archive}) in {@code dir}. */
+    interface Launcher<B extends Started> {
+        B start(String broker, Path dir, Path spindleJar, Path archive) throws InterruptedException;
+    }
+
+    /** One measurement against what {@link Launcher} started, in directory {@code dir}. */
+    interface Measurement<F, B> {
+        Map<F, Double> run(B broker, Path dir, boolean spindle) throws InterruptedException;
     }
 
     static final List<String> ORDER = List.of(KafkaLauncher.NAME, SpindleLauncher.NAME);
@@ -57,38 +72,49 @@ final class SideBySide<F extends Enum<F> & SideBySide.Figure> {
     }
 
     /**
-     * Runs {@code rounds} rounds, each broker started with {@code settings} on top of its own defaults; prints the
-     * medians and the fdatasync probes; returns the medians as {kafka, spindle} per figure and adds them to
-     * {@code summary}, which the caller completes and prints.
+     * Runs {@code rounds} rounds, each broker started with {@code settings} on top of its own defaults and measured
+     * once it answers Metadata; prints the medians and the fdatasync probes; returns the medians as {kafka, spindle}
+     * per figure and adds them to {@code summary}, which the caller completes and prints.
      */
-    Map<F, double[]> run(int rounds, Map<String, String> settings, Measurement<F> measurement, Json summary)
+    Map<F, double[]> run(int rounds, Map<String, String> settings, Measurement<F, BrokerProcess> measurement, Json summary)
+            throws InterruptedException {
+        Launcher<BrokerProcess> oneBroker = (broker, dir, spindleJar, archive) -> broker.equals(SpindleLauncher.NAME)
+                ? SpindleLauncher.start(setup.java(), spindleJar, archive, dir, Compare.freePort(), settings)
+                : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, Compare.freePort(), Compare.freePort(), settings);
+        return run(rounds, oneBroker, (broker, dir, spindle) -> {
+            broker.awaitReady(Duration.ofSeconds(120));
+            return measurement.run(broker, dir, spindle);
+        }, summary);
+    }
+
+    /**
+     * As above, with what each round starts up to {@code launcher} (a cluster of brokers, say) and its readiness up to
+     * {@code measurement}, which may time it.
+     */
+    <B extends Started> Map<F, double[]> run(int rounds, Launcher<B> launcher, Measurement<F, B> measurement, Json summary)
             throws InterruptedException {
         Path spindleJar = Compare.pinJar(setup.spindleJar(), setup.workDir());
         Path archive = SpindleLauncher.trainArchive(setup.java(), spindleJar, setup.workDir(), out);
         for (int round = 1; round <= rounds; round++) {
             for (String broker : ORDER) {
-                runOne(round, broker, spindleJar, archive, settings, measurement);
+                runOne(round, broker, spindleJar, archive, launcher, measurement);
             }
         }
         return summarize(rounds, summary);
     }
 
-    private void runOne(int round, String broker, Path spindleJar, Path archive, Map<String, String> settings,
-                        Measurement<F> measurement) throws InterruptedException {
+    private <B extends Started> void runOne(int round, String broker, Path spindleJar, Path archive, Launcher<B> launcher,
+                                            Measurement<F, B> measurement) throws InterruptedException {
         Path dir = setup.workDir().resolve(broker + "-" + round);
         double[] fsync = Compare.probeFsync(setup.workDir());
-        int port = Compare.freePort();
         boolean spindle = broker.equals(SpindleLauncher.NAME);
-        BrokerProcess process = spindle
-                ? SpindleLauncher.start(setup.java(), spindleJar, archive, dir, port, settings)
-                : KafkaLauncher.start(setup.java(), setup.kafkaLib(), dir, port, Compare.freePort(), settings);
+        B started = launcher.start(broker, dir, spindleJar, archive);
         Map<F, Double> measured;
-        try (process) {
-            process.awaitReady(Duration.ofSeconds(120));
-            measured = measurement.run(process, dir, spindle);
+        try (started) {
+            measured = measurement.run(started, dir, spindle);
         } catch (PerfException e) {
             throw new PerfException("Round " + round + " against " + broker + " failed: " + e.getMessage()
-                    + "\n" + broker + " output ends:\n" + process.tail(), e);
+                    + "\n" + broker + " output ends:\n" + started.tail(), e);
         }
         Compare.settleDisk(dir);
         record(round, broker, measured, fsync);

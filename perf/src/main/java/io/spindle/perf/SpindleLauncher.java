@@ -10,12 +10,18 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs Spindle as {@code bin/spindle broker} does: the cli fat jar with no JVM flags of its own and, like the
- * launcher, a class-data sharing archive made by one training run of that jar; its defaults otherwise (flush.mode=fsync), on loopback, with the metrics listener on a free port
+ * Runs Spindle as {@code bin/spindle broker} does: the cli fat jar with the launcher's JVM options
+ * ({@link #JVM_OPTIONS}) and, like the launcher, a class-data sharing archive made by one training run of that jar; its defaults otherwise (flush.mode=fsync), on loopback, with the metrics listener on a free port
  * so that it cannot collide with anything.
  */
 final class SpindleLauncher {
     static final String NAME = "spindle";
+    /**
+     * The JVM options {@code bin/spindle} starts Java with (its {@code memory_flags}): a 32 MiB initial heap instead
+     * of the JVM's default of 1/64 of physical memory, since G1 fills whatever heap is committed with young
+     * objects before it collects (docs/benchmarks.md, "Anonymous memory: the initial heap").
+     */
+    static final List<String> JVM_OPTIONS = List.of("-Xms32m");
     private static final long TRAINING_TIMEOUT_SECONDS = 120;
 
     private SpindleLauncher() {
@@ -27,12 +33,15 @@ final class SpindleLauncher {
 
     /** The broker command with {@code settings} given as {@code --set key=value} after the defaults above. */
     static List<String> command(Path java, Path jar, Path archive, Path dataDir, int port, Map<String, String> settings) {
-        List<String> cds = archive == null ? List.of()
-                : List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off");
+        List<String> flags = new ArrayList<>();
+        if (archive != null) {
+            flags.addAll(List.of("-XX:SharedArchiveFile=" + archive, "-Xshare:auto", "-Xlog:cds=off,cds+dynamic=off"));
+        }
+        flags.addAll(JVM_OPTIONS);
         List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--host", "127.0.0.1",
                 "--port", Integer.toString(port), "--set", "metrics.port=0"));
         settings.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
-        return brokerCommand(java, jar, cds, args);
+        return brokerCommand(java, jar, flags, args);
     }
 
     /** {@code java <extraJvmFlags> -jar <jar> broker <brokerArgs>}. */

@@ -43,9 +43,15 @@ final class Topics {
     /** As above, creating the topic with the topic settings {@code configs} (an existing topic keeps its own). */
     static void ensure(String bootstrap, String topic, int partitions, Map<String, String> configs)
             throws InterruptedException {
+        ensure(bootstrap, topic, partitions, (short) 1, configs);
+    }
+
+    /** As above, with {@code replicationFactor} replicas of each partition if the topic is created. */
+    static void ensure(String bootstrap, String topic, int partitions, short replicationFactor, Map<String, String> configs)
+            throws InterruptedException {
         try (Admin admin = admin(bootstrap)) {
             try {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
+                admin.createTopics(List.of(new NewTopic(topic, partitions, replicationFactor).configs(configs))).all()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {

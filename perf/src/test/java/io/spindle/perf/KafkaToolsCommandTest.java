@@ -67,7 +67,7 @@ class KafkaToolsCommandTest {
         Run run = perf("kafka-tools", "--brokers", "spindle,redpanda");
 
         assertEquals(CommandLine.ExitCode.USAGE, run.status());
-        assertTrue(run.err().contains("--brokers takes spindle and kafka, not 'redpanda'"), run.err());
+        assertTrue(run.err().contains("--brokers takes spindle, kafka, kafka-fsync, spindle-nofsync, not 'redpanda'"), run.err());
     }
 
     @Test
@@ -75,7 +75,23 @@ class KafkaToolsCommandTest {
         Run run = perf("kafka-tools", "--brokers", "kafka,kafka");
 
         assertEquals(CommandLine.ExitCode.USAGE, run.status());
-        assertTrue(run.err().contains("--brokers names each of spindle and kafka at most once"), run.err());
+        assertTrue(run.err().contains("--brokers names each broker at most once"), run.err());
+    }
+
+    @Test
+    void catchUpWithoutTheProduceRunItReadsIsRefused() {
+        Run run = perf("kafka-tools", "--workloads", "consume,e2e");
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("--workloads: consume reads the topic produce-1k-1p writes: name both"), run.err());
+    }
+
+    @Test
+    void anUnknownWorkloadIsRefusedByName() {
+        Run run = perf("kafka-tools", "--workloads", "e2e,produce-1m-1p");
+
+        assertEquals(CommandLine.ExitCode.USAGE, run.status());
+        assertTrue(run.err().contains("unknown workload 'produce-1m-1p'"), run.err());
     }
 
     @Test

@@ -3,11 +3,19 @@ package io.spindle.perf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.config.BrokerConfig;
+import io.spindle.config.FlushMode;
 import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 /** How `perf kafka-tools` starts Kafka's tools, the class path the build prepares for them, and its per-round ratios. */
@@ -43,5 +51,55 @@ class KafkaToolsCompareTest {
     @Test
     void pairRatiosAreTakenRoundByRoundOverTheRoundsBothBrokersRan() {
         assertEquals(List.of(2.0, 0.5), KafkaToolsCompare.pairRatios(List.of(4.0, 1.0, 9.0), List.of(2.0, 2.0)));
+    }
+
+    @Test
+    void kafkaFsyncIsKafkaWithEveryMessageFlushedAsKafkaReadsItsConfiguration() throws Exception {
+        Map<String, String> node = KafkaLauncher.serverProperties(Paths.get("/tmp/k"), 19092, 19093);
+        Map<String, String> fsync = new HashMap<>(node);
+        fsync.putAll(ToolBroker.KAFKA_FSYNC.settings);
+
+        assertEquals(1L, kafkasFlushIntervalMessages(fsync));
+        assertEquals(Long.MAX_VALUE, kafkasFlushIntervalMessages(node), "Kafka's default never flushes by count");
+    }
+
+    /**
+     * log.flush.interval.messages as Kafka's own KafkaConfig reads {@code properties}: loaded from the class path the
+     * build copied for the Kafka child JVM (Kafka's classes are not on the tests' class path).
+     */
+    private static long kafkasFlushIntervalMessages(Map<String, String> properties) throws Exception {
+        Path lib = Paths.get(System.getProperty("spindle.perf.kafkaLib"));
+        List<URL> jars = new ArrayList<>();
+        try (var files = Files.list(lib)) {
+            for (Path jar : files.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                jars.add(jar.toUri().toURL());
+            }
+        }
+        try (URLClassLoader kafka = new URLClassLoader(jars.toArray(new URL[0]), null)) {
+            Class<?> config = Class.forName("kafka.server.KafkaConfig", true, kafka);
+            Object parsed = config.getMethod("fromProps", Properties.class, boolean.class).invoke(null, asProperties(properties), false);
+            return (Long) config.getMethod("getLong", String.class).invoke(parsed, "log.flush.interval.messages");
+        }
+    }
+
+    @Test
+    void spindleNofsyncIsSpindleWithFlushModeNoneAsSpindleReadsItsConfiguration() {
+        assertEquals(FlushMode.NONE, BrokerConfig.of(ToolBroker.SPINDLE_NOFSYNC.settings).flushMode());
+        assertEquals(FlushMode.FSYNC, BrokerConfig.of(ToolBroker.SPINDLE.settings).flushMode());
+    }
+
+    @Test
+    void everyRatioPairsBrokersByTheirNames() {
+        for (List<ToolBroker> pair : ToolBroker.RATIOS) {
+            assertEquals(pair.get(0), ToolBroker.named(pair.get(0).label).orElseThrow());
+            assertEquals(pair.get(1), ToolBroker.named(pair.get(1).label).orElseThrow());
+        }
+        assertTrue(ToolBroker.named("redpanda").isEmpty());
+    }
+
+    private static Properties asProperties(Map<String, String> map) {
+        Properties properties = new Properties();
+        properties.putAll(map);
+        return properties;
     }
 }

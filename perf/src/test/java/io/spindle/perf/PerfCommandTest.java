@@ -175,6 +175,21 @@ class PerfCommandTest {
     }
 
     @Test
+    void clusterRejectsAReplicationFactorAboveItsBrokersAndOffersTheFlagInItsHelp() {
+        Run tooMany = perf("cluster", "--brokers", "3", "--replication-factor", "4", "--work-dir",
+                dataDir.resolve("never").toString());
+        Run none = perf("cluster", "--replication-factor", "0", "--work-dir", dataDir.resolve("never").toString());
+        String help = String.join("\n", perf("cluster", "--help").lines());
+
+        assertEquals(CommandLine.ExitCode.USAGE, tooMany.status());
+        assertTrue(tooMany.err().contains("--replication-factor 4 needs at least as many --brokers, not 3"), tooMany.err());
+        assertEquals(CommandLine.ExitCode.USAGE, none.status());
+        assertTrue(none.err().contains("--replication-factor must be at least 1, not 0"), none.err());
+        assertTrue(help.contains("--replication-factor") && help.contains("Rounds, each Kafka then Spindle (default: 3).")
+                && help.contains("--brokers"), help);
+    }
+
+    @Test
     void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
         Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
                 "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");

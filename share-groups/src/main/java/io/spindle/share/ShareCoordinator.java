@@ -78,6 +78,8 @@ public final class ShareCoordinator implements AutoCloseable {
     private final DeadLetters deadLetters;
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
+    /** Whether the share state of the state log is in memory and served (see {@link #load}, {@link #unload}). */
+    private volatile boolean loaded;
 
     private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock,
                              DeadLetterSink sink) {
@@ -112,7 +114,7 @@ public final class ShareCoordinator implements AutoCloseable {
                                          Clock clock, DeadLetterSink sink) {
         ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock, sink);
         try {
-            coordinator.loop.submit(coordinator::load).get();
+            coordinator.loop.submit(coordinator::loadState).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             coordinator.close();
@@ -126,7 +128,42 @@ public final class ShareCoordinator implements AutoCloseable {
         return coordinator;
     }
 
-    private void load() {
+    /**
+     * Loads the share state from the state log again if it was {@linkplain #unload unloaded} (this broker leads the
+     * state partition again), resuming interrupted dead-lettering; nothing when it is loaded.
+     */
+    public CompletableFuture<Void> load() {
+        return CompletableFuture.runAsync(() -> {
+            if (!loaded) {
+                loadState();
+                partitions.forEach(deadLetters::resume);
+            }
+        }, loop);
+    }
+
+    /**
+     * Forgets every share group and share-partition (members' session timers stop), as when this broker stops leading
+     * the state partition: the broker that leads it next loads them from the log. The log stays.
+     */
+    public CompletableFuture<Void> unload() {
+        loaded = false;
+        return CompletableFuture.runAsync(() -> {
+            loaded = false;     // again: a load queued before this unload may have run meanwhile
+            int count = partitions.size();
+            membership.clear();
+            partitions.clear();
+            groupConfigs.clear();
+            groupSettings.clear();
+            LOG.info("Share coordinator unloaded {} share-partition(s) of {}", count, stateLog.partitionLog());
+        }, loop);
+    }
+
+    /** Whether the share state is loaded and served here. */
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    private void loadState() {
         stateLog.replay((keyBytes, value) -> {
             if (ShareStateRecords.isGroupConfigKey(keyBytes)) {
                 String group = ShareStateRecords.readGroupConfigKey(keyBytes);
@@ -157,6 +194,7 @@ public final class ShareCoordinator implements AutoCloseable {
             membership.ensure(key.group());
             partition.reconfigure(settingsFor(key.group()));
         });
+        loaded = true;
         LOG.info("Share coordinator loaded {} share-partition(s) of {} share group(s) from {}", partitions.size(),
                 membership.groupCount(), stateLog.partitionLog());
     }

@@ -99,6 +99,19 @@ final class ShareGroups implements ShareMembership {
         return groups.size();
     }
 
+    /** Forgets every group and member, their session timers stopped (the coordinator unloads). */
+    void clear() {
+        for (ShareGroup group : groups.values()) {
+            for (ShareGroup.Member member : group.members.values()) {
+                if (member.sessionTimeout != null) {
+                    member.sessionTimeout.cancel(false);
+                }
+            }
+        }
+        groups.clear();
+        liveMembers.clear();
+    }
+
     // ------------------------------------------------------------------ ShareMembership
 
     @Override

@@ -82,6 +82,8 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     /** Additions made by writes, waiting for their id to be free (coordinator thread only). */
     private final IdWaiters waiters = new IdWaiters(this::schedule, JOIN_WAIT_MS);
     private volatile boolean closed;
+    /** Whether the transactional ids of the state log are in memory and served (see {@link #load}, {@link #unload}). */
+    private volatile boolean loaded;
 
     private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
                                    TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
@@ -106,7 +108,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, settings, producerIds, markers,
                 offsets, clock);
         try {
-            coordinator.loop.submit(coordinator::load).get();
+            coordinator.loop.submit(coordinator::loadState).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             coordinator.close();
@@ -121,7 +123,38 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
         return coordinator;
     }
 
-    private void load() {
+    /**
+     * Loads the transactional ids from the state log again if they were {@linkplain #unload unloaded} (this broker
+     * leads the state partition again), resuming decided transactions; nothing when they are loaded.
+     */
+    public CompletableFuture<Void> load() {
+        return CompletableFuture.runAsync(() -> {
+            if (!loaded) {
+                loadState();
+            }
+        }, loop);
+    }
+
+    /**
+     * Forgets every transactional id, as when this broker stops leading the state partition: the broker that leads it
+     * next loads them from the log and completes the decided transactions. The log stays.
+     */
+    public CompletableFuture<Void> unload() {
+        loaded = false;
+        return CompletableFuture.runAsync(() -> {
+            loaded = false;     // again: a load queued before this unload may have run meanwhile
+            int count = current.size();
+            current.clear();
+            LOG.info("Transaction coordinator unloaded {} transactional id(s) of {}", count, stateLog.partitionLog());
+        }, loop);
+    }
+
+    /** Whether the transactional ids are loaded and served here. */
+    public boolean isLoaded() {
+        return loaded;
+    }
+
+    private void loadState() {
         stateLog.replay((id, value) -> {
             if (value == null) {
                 current.remove(id);
@@ -136,6 +169,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                 resumed++;
             }
         }
+        loaded = true;
         LOG.info("Transaction coordinator loaded {} transactional id(s) from {}; completing {} decided transaction(s)",
                 current.size(), stateLog.partitionLog(), resumed);
     }

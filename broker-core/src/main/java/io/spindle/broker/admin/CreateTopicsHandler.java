@@ -9,6 +9,7 @@ import io.spindle.broker.cluster.NewTopic;
 import io.spindle.config.BrokerConfig;
 import io.spindle.config.TopicConfig;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,8 +101,7 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
                         + "must be -1 when replica assignments are given.");
             }
             partitions = topic.assignments().size();
-            checkAssignments(topic);
-            topic.assignments().forEach(assignment -> assignments.add(assignment.brokerIds()));
+            sortedAssignments(topic).forEach(assignment -> assignments.add(assignment.brokerIds()));
         } else {
             partitions = topic.numPartitions() == -1 ? config.numPartitions() : topic.numPartitions();
             if (partitions <= 0) {
@@ -134,16 +134,23 @@ public final class CreateTopicsHandler extends VersionedApiHandler {
                 .setConfigs(configsOf(info, overrides));
     }
 
-    private void checkAssignments(CreatableTopic topic) {
+    /**
+     * The assignments in partition order. They may come in any order (kafka-clients sends a map's), but must number
+     * the partitions 0 to n-1, each once.
+     */
+    private static List<CreatableReplicaAssignment> sortedAssignments(CreatableTopic topic) {
+        List<CreatableReplicaAssignment> sorted = new ArrayList<>(topic.assignments());
+        sorted.sort(Comparator.comparingInt(CreatableReplicaAssignment::partitionIndex));
         int expectedIndex = 0;
-        for (CreatableReplicaAssignment assignment : topic.assignments()) {
+        for (CreatableReplicaAssignment assignment : sorted) {
             if (assignment.partitionIndex() != expectedIndex) {
                 throw new InvalidReplicaAssignmentException("Topic '" + topic.name() + "': partition "
                         + assignment.partitionIndex() + " is assigned to brokers " + assignment.brokerIds()
-                        + "; partitions must be numbered from 0.");
+                        + "; partitions must be numbered from 0, each once.");
             }
             expectedIndex++;
         }
+        return sorted;
     }
 
     private List<CreatableTopicConfigs> configsOf(TopicInfo info, Map<String, String> overrides) {

@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md). Every
  * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
  * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
+ * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took.
  *
  * <p>Images arrive on Ratis' apply thread, which must not wait on disk: each is handed to one thread
  * ({@code spindle-cluster-apply}) that applies the newest image it has not applied yet (intermediate ones are skipped:
@@ -44,6 +45,7 @@ final class ImageApplier implements AutoCloseable {
     private final TopicRegistry topics;
     private final Partitions partitions;
     private final int nodeId;
+    private final LeadershipTracker leaderships;
     private final Consumer<MetadataImage> afterApply;
     private final ExecutorService thread;
     private final AtomicReference<MetadataImage> pending = new AtomicReference<>();
@@ -52,11 +54,13 @@ final class ImageApplier implements AutoCloseable {
     private volatile boolean started;
 
     /** {@code afterApply} hears each image once it is applied (replication follows it from there). */
-    ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId, Consumer<MetadataImage> afterApply) {
+    ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId, LeadershipTracker leaderships,
+                 Consumer<MetadataImage> afterApply) {
         this.afterApply = afterApply;
         this.topics = topics;
         this.partitions = partitions;
         this.nodeId = nodeId;
+        this.leaderships = leaderships;
         this.thread = Executors.newSingleThreadExecutor(runnable -> {
             Thread applier = new Thread(runnable, "spindle-cluster-apply");
             applier.setDaemon(true);
@@ -107,6 +111,7 @@ final class ImageApplier implements AutoCloseable {
             return;
         }
         apply(image);
+        leaderships.applied(image);
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (waiters) {
             appliedOffset = image.offset();

@@ -3,6 +3,7 @@ package io.spindle.broker.cluster;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
@@ -82,6 +83,16 @@ public final class LocalAuthority implements MetadataAuthority {
     @Override
     public Optional<ClusterBroker> coordinatorFor(String internalTopic) {
         return Optional.of(self());
+    }
+
+    /** Never called: a single broker leads every partition it holds, and its coordinators load at start. */
+    @Override
+    public void addLeadershipListener(LeadershipListener listener) {
+    }
+
+    /** A single broker has no cluster meters. */
+    @Override
+    public void bindMetrics(BrokerMetrics metrics) {
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.txn.ProducerIds;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +48,13 @@ public interface MetadataAuthority extends AutoCloseable {
     Optional<ClusterBroker> coordinatorFor(String internalTopic);
 
     /**
+     * Tells {@code listener} when this broker starts or stops leading a partition (see {@link LeadershipListener}).
+     * Add listeners while the broker starts, before {@link #brokerServing}. A single broker never calls them: it leads
+     * every partition it holds from its start.
+     */
+    void addLeadershipListener(LeadershipListener listener);
+
+    /**
      * Creates a topic, or only checks that it could be created.
      *
      * @return the topic as created (or as it would be)
@@ -77,6 +85,12 @@ public interface MetadataAuthority extends AutoCloseable {
 
     /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
     ProducerIds producerIds();
+
+    /**
+     * Adds this authority's meters to {@code metrics}: a cluster broker's quorum leader, commit index, metadata lag,
+     * broker counts and partitions led per broker (docs/metrics.md); a single broker adds none.
+     */
+    void bindMetrics(BrokerMetrics metrics);
 
     /** Why the broker is not ready to serve (e.g. not yet caught up with the metadata), or null when it is. */
     String notReadyReason();

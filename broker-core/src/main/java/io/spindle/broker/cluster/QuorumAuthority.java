@@ -3,6 +3,7 @@ package io.spindle.broker.cluster;
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.BrokerConfig;
@@ -50,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@code <data.dir>/__cluster_metadata}), the {@link ImageApplier} that makes its registry and logs follow the
  * quorum's image, and its {@link ClusterMembership}. Reads come from this member's image. A change is checked against
  * this broker's registry (names, counts, config values: the same checks as a single broker's), submitted to the
- * quorum from this broker whichever member leads, and returns once this broker has applied it; the other brokers
- * apply it as their members receive it, typically within milliseconds (not awaited: see docs/cluster.md).
+ * quorum from this broker whichever member leads, and returns once this broker and every other live broker have
+ * applied it ({@link BrokersApplied}), so that it is visible on every broker when the call returns.
  *
  * <p>Partitions have as many replicas as their topic's replication factor ({@code default.replication.factor} when
  * not given); {@link Replication} makes this broker follow the partitions others lead and keeps the ISR of those it
@@ -66,19 +67,24 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final Partitions partitions;
     private final MetadataQuorum quorum;
     private final ImageApplier applier;
+    private final LeadershipTracker leaderships;
     private final ClusterMembership membership;
     private final QuorumProducerIds producerIds;
+    private final BrokersApplied brokersApplied;
     private final Replication replication;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
-                            ImageApplier applier, ClusterMembership membership, Replication replication) {
+                            ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership,
+                            Replication replication) {
         this.replication = replication;
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
         this.quorum = quorum;
         this.applier = applier;
+        this.leaderships = leaderships;
         this.membership = membership;
+        this.brokersApplied = new BrokersApplied(quorum, config.nodeId(), System::nanoTime);
         this.producerIds = new QuorumProducerIds(quorum, config.nodeId(), membership::brokerEpoch, CHANGE_TIMEOUT_MS);
     }
 
@@ -105,11 +111,14 @@ public final class QuorumAuthority implements MetadataAuthority {
                 (topicId, partition, epoch, leader, isr) -> quorum.submit(
                         new ChangePartition(topicId, partition, epoch, leader, isr)),
                 config.replicaLagTimeMaxMs(), Clock.systemUTC());
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, replication::apply);
+        LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, replication::apply);
         quorum.addListener(applier::offer);
+        quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes());
-        return new QuorumAuthority(config, topics, partitions, quorum, applier, membership, replication);
+        return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
+                replication);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -183,6 +192,11 @@ public final class QuorumAuthority implements MetadataAuthority {
     }
 
     @Override
+    public void addLeadershipListener(LeadershipListener listener) {
+        leaderships.addListener(listener);
+    }
+
+    @Override
     public TopicInfo createTopic(NewTopic topic, boolean validateOnly) {
         List<List<Integer>> assignments = topic.assignments();
         int factor = topic.replicationFactor() == -1 ? config.defaultReplicationFactor() : topic.replicationFactor();
@@ -250,11 +264,17 @@ public final class QuorumAuthority implements MetadataAuthority {
         }
     }
 
-    /** Submits {@code command} and waits until this broker's registry and logs have applied it. */
+    /**
+     * Submits {@code command} and waits until this broker's registry and logs have applied it, then until every other
+     * live broker has (bounded: see {@link BrokersApplied}), so that a client asking any broker next sees the change.
+     */
     private void change(MetadataCommand command) {
         try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
             CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            applier.awaitApplied(result.image().offset()).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            long offset = result.image().offset();
+            applier.awaitApplied(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+            brokersApplied.await(offset, remainingMs(deadline)).join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
@@ -264,6 +284,10 @@ public final class QuorumAuthority implements MetadataAuthority {
             throw new org.apache.kafka.common.errors.TimeoutException("The metadata quorum did not apply "
                     + command.getClass().getSimpleName() + " within " + CHANGE_TIMEOUT_MS + " ms");
         }
+    }
+
+    private static long remainingMs(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     @Override
@@ -281,6 +305,12 @@ public final class QuorumAuthority implements MetadataAuthority {
     @Override
     public ProducerIds producerIds() {
         return producerIds;
+    }
+
+    @Override
+    public void bindMetrics(BrokerMetrics metrics) {
+        ClusterMeters meters = new ClusterMeters(quorum, applier, metrics.registry());
+        metrics.beforeScrape(meters::refresh);
     }
 
     @Override

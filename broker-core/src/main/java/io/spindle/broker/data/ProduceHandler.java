@@ -97,6 +97,11 @@ final class ProduceHandler extends VersionedApiHandler {
         }
 
         ProduceResponseData response = new ProduceResponseData();
+        int batches = 0;
+        for (TopicProduceData topicData : data.topicData()) {
+            batches += topicData.partitionData().size();
+        }
+        boolean alone = batches == 1;
         List<CompletableFuture<Void>> pending = new ArrayList<>();
         List<PendingAppend> appends = new ArrayList<>();
         for (TopicProduceData topicData : data.topicData()) {
@@ -166,7 +171,8 @@ final class ProduceHandler extends VersionedApiHandler {
                 }
                 CompletableFuture<TransactionGate.Refusal> admission =
                         gate.admit(data.transactionalId(), batch, topicName, partitionData.index(), version);
-                PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks, admission);
+                PendingAppend append = PendingAppend.start(writers, partition.get(), partitionName, batch, acks, admission,
+                        alone);
                 appends.add(append);
                 pending.add(append.acknowledged.handle((result, failure) -> {
                     if (failure == null) {
@@ -225,9 +231,11 @@ final class ProduceHandler extends VersionedApiHandler {
     private record PendingAppend(String partition, CompletableFuture<AppendResult> appended,
                                  CompletableFuture<AppendResult> acknowledged) {
         static PendingAppend start(PartitionWriters writers, Partition target, String partition, ByteBuffer batch,
-                                   Acks acks, CompletableFuture<TransactionGate.Refusal> admission) {
+                                   Acks acks, CompletableFuture<TransactionGate.Refusal> admission, boolean alone) {
+            // Only acks=all waits for the fsync: for acks=1 and 0 the writer goes on at once, the flusher forces.
+            boolean flushOnWriter = alone && acks == Acks.ALL;
             CompletableFuture<AppendResult> appended = admission.thenCompose(refusal -> refusal == null
-                    ? writers.append(target, batch) : CompletableFuture.failedFuture(new RefusedBatch(refusal)));
+                    ? writers.append(target, batch, flushOnWriter) : CompletableFuture.failedFuture(new RefusedBatch(refusal)));
             CompletableFuture<AppendResult> acknowledged = appended.thenCompose(result -> target.acknowledgement(result, acks));
             return new PendingAppend(partition, appended, acknowledged);
         }

@@ -20,13 +20,14 @@ import org.apache.kafka.common.requests.RequestHeader;
 
 /**
  * FindCoordinator: the {@link CoordinatorLocator} names the broker coordinating groups and the one coordinating
- * transactional ids (this broker alone, or in a cluster the leaders of the internal topics' partitions). Keys come one per request (v0-3)
- * or batched (v4+, as 4.x clients send them). Share coordinators are not offered: such keys are answered
- * COORDINATOR_NOT_AVAILABLE with a message saying so.
+ * transactional ids and the one keeping share-partition state (share keys, {@code group:topicId:partition}): this broker
+ * alone, or in a cluster the leaders of the internal topics' partitions. Keys come one per request (v0-3) or batched
+ * (v4+, as 4.x clients send them). An unknown key type is INVALID_REQUEST.
  */
 final class FindCoordinatorHandler extends GroupApiHandler {
     private static final byte GROUP = 0;
     private static final byte TRANSACTION = 1;
+    private static final byte SHARE = 2;
 
     private final CoordinatorLocator coordinators;
 
@@ -55,18 +56,22 @@ final class FindCoordinatorHandler extends GroupApiHandler {
 
     private Coordinator coordinatorFor(String key, byte keyType) {
         Coordinator coordinator = new Coordinator().setKey(key);
-        if (keyType != GROUP && keyType != TRANSACTION) {
-            return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("").setPort(-1)
-                    .setErrorMessage("this broker coordinates consumer groups and transactions only (key type "
-                            + keyType + " is not served)");
+        if (keyType != GROUP && keyType != TRANSACTION && keyType != SHARE) {
+            return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setNodeId(-1).setHost("").setPort(-1)
+                    .setErrorMessage("unknown coordinator key type " + keyType
+                            + " (0 groups, 1 transactions, 2 share-partition state)");
         }
         if (key == null || key.isEmpty()) {
             return coordinator.setErrorCode(Errors.INVALID_REQUEST.code()).setNodeId(-1).setHost("").setPort(-1)
                     .setErrorMessage(keyType == GROUP ? "the group id must not be empty"
-                            : "the transactional id must not be empty");
+                            : keyType == TRANSACTION ? "the transactional id must not be empty"
+                            : "the share-partition key must not be empty");
         }
-        Optional<ClusterBroker> found = keyType == GROUP ? coordinators.groupCoordinator()
-                : coordinators.transactionCoordinator();
+        Optional<ClusterBroker> found = switch (keyType) {
+            case GROUP -> coordinators.groupCoordinator();
+            case TRANSACTION -> coordinators.transactionCoordinator();
+            default -> coordinators.shareCoordinator();
+        };
         if (found.isEmpty()) {
             return coordinator.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setNodeId(-1).setHost("")
                     .setPort(-1).setErrorMessage("no broker leads the internal topic of this coordinator yet");

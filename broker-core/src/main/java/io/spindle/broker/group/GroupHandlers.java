@@ -3,6 +3,8 @@ package io.spindle.broker.group;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.admin.GroupConfigs;
+import io.spindle.broker.cluster.CoordinatorGate;
+import io.spindle.broker.cluster.CoordinatorHome;
 import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
@@ -21,7 +23,8 @@ import java.util.Set;
  * The group APIs of the broker: FindCoordinator (the {@link CoordinatorLocator} names the coordinator), the classic group
  * protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), offsets (OffsetCommit, OffsetFetch, OffsetDelete),
  * group administration (ListGroups, DescribeGroups, DeleteGroups) and KIP-848's ConsumerGroupHeartbeat and
- * ConsumerGroupDescribe. The handlers only translate: topic ids to names and back, and the differences between
+ * ConsumerGroupDescribe. In a cluster the coordinator follows the leadership of {@value GroupCoordinator#OFFSETS_TOPIC}
+ * partition 0 ({@link CoordinatorHome}) and the coordinated APIs are gated ({@link CoordinatorGate}). The handlers only translate: topic ids to names and back, and the differences between
  * versions; the {@link GroupCoordinator} does the rest on its own thread, so nothing here blocks an event loop.
  *
  * <p>Lifecycle: construct after the topic registry is attached to the log manager (it creates the internal topic
@@ -57,8 +60,10 @@ public final class GroupHandlers implements AutoCloseable {
         List<ApiHandler> all = new ArrayList<>();
         all.add(new FindCoordinatorHandler(coordinators));
         all.add(new ListGroupsHandler(coordinator, others));     // every broker lists the groups it coordinates
+        CoordinatorHome home = coordinators.home(GroupCoordinator.OFFSETS_TOPIC, "groups", coordinator::load,
+                coordinator::unload, coordinator::isLoaded);
         for (ApiHandler handler : coordinated) {
-            all.add(new CoordinatorGate(handler, coordinators::groupCoordinator, coordinators::nodeId));
+            all.add(new CoordinatorGate(handler, home));
         }
         this.handlers = List.copyOf(all);
     }

@@ -352,13 +352,21 @@ public final class Partition {
      * @throws PartitionOfflineException when the partition's storage has failed
      */
     public AppendResult append(ByteBuffer records) {
+        return append(records, false);
+    }
+
+    /**
+     * As {@link #append(ByteBuffer)}; with {@code flushHere} the fsync that makes it durable runs on this thread
+     * before this returns ({@link PartitionLog#append(ByteBuffer, boolean)}).
+     */
+    public AppendResult append(ByteBuffer records, boolean flushHere) {
         ensureOnline();
         ensureLeader();
         if (log.config().cleanupPolicy().compacts()) {
             KeyedRecords.requireKeys(records, name);
         }
         // The log opens the batch's transaction before the batch becomes readable.
-        return log.append(records);
+        return log.append(records, flushHere);
     }
 
     /**

@@ -3,6 +3,9 @@ package io.spindle.broker.share;
 import io.spindle.broker.ApiHandler;
 import io.spindle.broker.ClientConnection;
 import io.spindle.broker.admin.GroupConfigs;
+import io.spindle.broker.cluster.CoordinatorGate;
+import io.spindle.broker.cluster.CoordinatorHome;
+import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.OtherGroups;
 import io.spindle.broker.group.RegistryGroupTopics;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
@@ -32,6 +36,9 @@ import org.apache.kafka.common.requests.RequestHeader;
  * DeleteGroups through {@link #groups()}, which the group handlers take, and their configs (Kafka's group configs
  * share.record.lock.duration.ms, share.delivery.count.limit, share.auto.offset.reset) in DescribeConfigs and
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
+ *
+ * <p>In a cluster the share coordinator lives on the leader of {@value ShareCoordinator#STATE_TOPIC} partition 0 and
+ * follows its leadership ({@link CoordinatorHome}); every share-group API is gated there ({@link CoordinatorGate}).
  *
  * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
  * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
@@ -58,7 +65,7 @@ public final class ShareHandlers implements AutoCloseable {
      */
     public ShareHandlers(ShareSettings settings, GroupSettings groupSettings, TopicRegistry topics, Partitions partitions,
                          DataPathHandlers dataPath, Function<String, CompletableFuture<Boolean>> consumerGroupExists,
-                         Clock clock) {
+                         CoordinatorLocator coordinators, Clock clock) {
         this.topics = topics;
         this.partitions = partitions;
         PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, ShareCoordinator.STATE_TOPIC,
@@ -70,7 +77,9 @@ public final class ShareHandlers implements AutoCloseable {
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
         ShareSessions sessions = new ShareSessions(settings.maxShareSessions());
         ShareRecords records = new ShareRecords(coordinator, topics, partitions);
-        this.handlers = List.of(
+        CoordinatorHome home = coordinators.home(ShareCoordinator.STATE_TOPIC, "share groups", coordinator::load,
+                coordinator::unload, coordinator::isLoaded);
+        this.handlers = Stream.<ApiHandler>of(
                 new ShareGroupHeartbeatHandler(coordinator.membership(), consumerGroupExists),
                 new ShareGroupDescribeHandler(coordinator.membership()),
                 new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
@@ -78,7 +87,8 @@ public final class ShareHandlers implements AutoCloseable {
                 new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
                 new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions),
                 new AlterShareGroupOffsetsHandler(coordinator, topics, partitions, consumerGroupExists),
-                new DeleteShareGroupOffsetsHandler(coordinator, topics));
+                new DeleteShareGroupOffsetsHandler(coordinator, topics))
+                .<ApiHandler>map(handler -> new CoordinatorGate(handler, home)).toList();
     }
 
     static ShareMembership.Client client(RequestHeader header, ClientConnection connection) {

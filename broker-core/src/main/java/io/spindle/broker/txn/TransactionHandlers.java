@@ -1,6 +1,9 @@
 package io.spindle.broker.txn;
 
 import io.spindle.broker.ApiHandler;
+import io.spindle.broker.cluster.CoordinatorGate;
+import io.spindle.broker.cluster.CoordinatorHome;
+import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partitions;
@@ -13,11 +16,16 @@ import io.spindle.txn.TransactionMarkers;
 import io.spindle.txn.Transactions;
 import java.time.Clock;
 import java.util.List;
+import java.util.stream.Stream;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
 
 /**
  * The transactional APIs of the broker and their coordinator: AddPartitionsToTxn, AddOffsetsToTxn, EndTxn,
  * TxnOffsetCommit, and for tools DescribeTransactions and ListTransactions, over the {@link TransactionCoordinator} (which InitProducerId and Produce use as well, through
- * {@link #coordinator()}). FindCoordinator answers transaction keys with this broker.
+ * {@link #coordinator()}). FindCoordinator answers transaction keys with the leader of
+ * {@value TransactionCoordinator#STATE_TOPIC} partition 0; in a cluster the coordinator follows that leadership
+ * ({@link CoordinatorHome}) and the APIs, InitProducerId with a transactional id among them, are gated elsewhere.
  *
  * <p>Lifecycle: construct after the group coordinator (offsets committed in transactions complete there) and the
  * data path (markers go through its partition writers); it creates the internal topic
@@ -29,21 +37,38 @@ import java.util.List;
  */
 public final class TransactionHandlers implements AutoCloseable {
     private final TransactionCoordinator coordinator;
+    private final CoordinatorHome home;
     private final List<ApiHandler> handlers;
 
     public TransactionHandlers(TransactionSettings settings, TopicRegistry topics, Partitions partitions,
-                               ProducerIds producerIds, TransactionMarkers markers, GroupCoordinator groups, Clock clock) {
+                               ProducerIds producerIds, TransactionMarkers markers, GroupCoordinator groups,
+                               CoordinatorLocator coordinators, Clock clock) {
         PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, TransactionCoordinator.STATE_TOPIC,
                 settings.stateLogSegmentBytes(), "transaction state");
         this.coordinator = TransactionCoordinator.start(stateLog, settings, producerIds, markers,
                 groups::completeTransaction, clock);
-        this.handlers = List.of(
+        this.home = coordinators.home(TransactionCoordinator.STATE_TOPIC, "transactional ids", coordinator::load,
+                coordinator::unload, coordinator::isLoaded);
+        this.handlers = Stream.<ApiHandler>of(
                 new AddPartitionsToTxnHandler(coordinator, partitions),
                 new AddOffsetsToTxnHandler(coordinator),
                 new EndTxnHandler(coordinator),
                 new TxnOffsetCommitHandler(coordinator, groups, settings.offersVersion2()),
                 new DescribeTransactionsHandler(coordinator),
-                new ListTransactionsHandler(coordinator, clock));
+                new ListTransactionsHandler(coordinator, clock))
+                .<ApiHandler>map(handler -> new CoordinatorGate(handler, home)).toList();
+    }
+
+    /**
+     * {@code handler} gated like the transactional APIs when it is InitProducerId's (requests with a transactional id
+     * only: an idempotent producer's go to any broker); any other handler as it is.
+     */
+    public ApiHandler gateInitProducerId(ApiHandler handler) {
+        if (handler.apiKey() != ApiKeys.INIT_PRODUCER_ID) {
+            return handler;
+        }
+        return new CoordinatorGate(handler, home,
+                request -> ((InitProducerIdRequest) request).data().transactionalId() != null);
     }
 
     /** One handler per transactional API. */

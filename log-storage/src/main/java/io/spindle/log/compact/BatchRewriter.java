@@ -75,6 +75,8 @@ public final class BatchRewriter {
      * which the JVM met by growing the heap, RssAnon up by about 68 MiB during a clean; docs/benchmarks.md).
      */
     private ByteBuffer keyView = ByteBuffer.allocate(0);
+    /** The buffer {@link #keyView} views. */
+    private ByteBuffer keyViewOf;
 
     /** {@link #rewriteInPlace}: this batch needs kafka-clients' filterTo. */
     private static final int NOT_IN_PLACE = Integer.MIN_VALUE;
@@ -108,10 +110,9 @@ public final class BatchRewriter {
         if (output.remaining() < size) {
             return NO_ROOM;
         }
-        byte[] in = batches.array();
-        int batchStart = batches.arrayOffset() + (int) batch.position();
+        int batchStart = (int) batch.position();
         int start = output.position();
-        output.put(in, batchStart, BatchHeader.HEADER_SIZE);
+        output.put(start, batches, batchStart, BatchHeader.HEADER_SIZE).position(start + BatchHeader.HEADER_SIZE);
         long baseTimestamp = batch.baseTimestamp();
         long maxTimestamp = -1;
         int kept = 0;
@@ -121,10 +122,12 @@ public final class BatchRewriter {
                 output.position(start);
                 return NOT_IN_PLACE;
             }
-            ByteBuffer key = records.hasKey() ? keyView(in, records.keyStart(), records.keyLength()) : null;
+            ByteBuffer key = records.hasKey() ? keyView(batches, records.keyStart(), records.keyLength()) : null;
             long timestamp = baseTimestamp + records.timestampDelta();
             if (predicate.retain(records.offset(), key, false, false, timestamp)) {
-                output.put(in, records.recordStart(), records.recordEnd() - records.recordStart());
+                int length = records.recordEnd() - records.recordStart();
+                output.put(output.position(), batches, records.recordStart(), length)
+                        .position(output.position() + length);
                 maxTimestamp = Math.max(maxTimestamp, timestamp);
                 kept++;
             }
@@ -135,7 +138,7 @@ public final class BatchRewriter {
                     ? NOT_IN_PLACE : 0;
         }
         if (kept == batch.recordCount()) {
-            output.position(start).put(in, batchStart, size);      // whole: byte for byte
+            output.put(start, batches, batchStart, size).position(start + size);      // whole: byte for byte
         } else {
             int end = output.position();
             output.putInt(start + 8, end - start - BatchHeader.LOG_OVERHEAD);
@@ -150,9 +153,10 @@ public final class BatchRewriter {
         return kept;
     }
 
-    private ByteBuffer keyView(byte[] in, int start, int length) {
-        if (keyView.array() != in) {
-            keyView = ByteBuffer.wrap(in);      // once per read buffer, not per record
+    private ByteBuffer keyView(ByteBuffer in, int start, int length) {
+        if (keyViewOf != in) {
+            keyView = in.duplicate();       // once per run of batches handed in, not per record
+            keyViewOf = in;
         }
         keyView.clear().position(start).limit(start + length);
         return keyView;
@@ -238,7 +242,7 @@ public final class BatchRewriter {
             if (size < BatchHeader.HEADER_SIZE || size > batches.limit() - at) {
                 break;          // not a whole batch; the caller hands whole batches only
             }
-            int kept = batches.hasArray() ? rewriteInPlace(batches, batch, written, predicate, empty) : NOT_IN_PLACE;
+            int kept = rewriteInPlace(batches, batch, written, predicate, empty);
             if (kept == NO_ROOM) {
                 written = grow(written, size);
                 kept = rewriteInPlace(batches, batch, written, predicate, empty);

@@ -97,6 +97,16 @@ public final class OffsetMap {
         return putHashed(offset);
     }
 
+    /**
+     * As {@link #put(ByteBuffer, long)}, for the key at absolute indexes {@code [from, from + length)} of {@code buffer}
+     * (heap or direct, such as a segment's mapping); the buffer's position and limit are not used or changed.
+     */
+    public boolean put(ByteBuffer buffer, int from, int length, long offset) {
+        checkOffset(offset);
+        hash(buffer, from, length);
+        return putHashed(offset);
+    }
+
     private void checkOffset(long offset) {
         if (offset < latestOffset) {
             throw new IllegalArgumentException("offset " + offset + " is below the latest offset put, " + latestOffset);
@@ -225,15 +235,18 @@ public final class OffsetMap {
     }
 
     private void hash(ByteBuffer key) {
-        if (key.hasArray()) {
-            hash(key.array(), key.arrayOffset() + key.position(), key.remaining());
+        hash(key, key.position(), key.remaining());
+    }
+
+    private void hash(ByteBuffer buffer, int from, int length) {
+        if (buffer.hasArray()) {
+            hash(buffer.array(), buffer.arrayOffset() + from, length);
             return;
         }
-        int length = key.remaining();
         if (scratch.length < length) {
             scratch = new byte[Math.max(length, scratch.length * 2)];
         }
-        key.get(key.position(), scratch, 0, length);
+        buffer.get(from, scratch, 0, length);       // keys are short: one bulk copy, then the array hash
         hash(scratch, 0, length);
     }
 

@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The offset, key, timestamp delta and value length of each record of an uncompressed v2 batch, and where the
- * record lies, read in place from a heap buffer without making a record object: what building the key map and
+ * record lies, read in place from a buffer (a heap buffer, or a segment file's mapping) without making a record
+ * object or copying the records: what building the key map and
  * rewriting a batch in place need and no more. The records follow the batch header, each as {@code length (varint),
  * attributes (int8), timestampDelta (varlong), offsetDelta (varint), keyLength (varint, -1 for none), key,
  * valueLength (varint, -1 for none), ...}; the rest of a record (value, headers) is skipped by its length.
@@ -18,7 +19,7 @@ import java.nio.ByteBuffer;
  * for each batch.
  */
 final class RecordKeys {
-    private byte[] bytes;
+    private ByteBuffer bytes;
     private int position;
     private int end;
     private long baseOffset;
@@ -30,10 +31,13 @@ final class RecordKeys {
     private int keyLength;
     private int valueLength;
 
-    /** Points the cursor at the records of {@code batch}, an uncompressed batch in the heap buffer {@code buffer}. */
+    /**
+     * Points the cursor at the records of {@code batch}, an uncompressed batch in {@code buffer}; the positions this
+     * cursor reports are absolute indexes into {@code buffer}.
+     */
     void reset(ByteBuffer buffer, BatchHeader batch) {
-        bytes = buffer.array();
-        int start = buffer.arrayOffset() + (int) batch.position();
+        bytes = buffer;
+        int start = (int) batch.position();
         position = start + BatchHeader.HEADER_SIZE;
         end = start + (int) batch.sizeInBytes();
         baseOffset = batch.baseOffset();
@@ -78,12 +82,12 @@ final class RecordKeys {
         return timestampDelta;
     }
 
-    /** Where the record (from its length field) starts in {@link #array()}. */
+    /** Where the record (from its length field) starts in {@link #buffer()}. */
     int recordStart() {
         return recordStart;
     }
 
-    /** Where the record ends in {@link #array()}: the next one's start. */
+    /** Where the record ends in {@link #buffer()}: the next one's start. */
     int recordEnd() {
         return position;
     }
@@ -97,11 +101,12 @@ final class RecordKeys {
         return keyLength >= 0;
     }
 
-    byte[] array() {
+    /** The buffer given to {@link #reset}, which the positions index. */
+    ByteBuffer buffer() {
         return bytes;
     }
 
-    /** Where the key starts in {@link #array()}. */
+    /** Where the key starts in {@link #buffer()}. */
     int keyStart() {
         return keyStart;
     }
@@ -126,7 +131,7 @@ final class RecordKeys {
             if (position >= end) {
                 throw damaged("a varint running past the batch");
             }
-            byte b = bytes[position++];
+            byte b = bytes.get(position++);
             value |= (long) (b & 0x7F) << (7 * i);
             if (b >= 0) {
                 return value;

@@ -1,6 +1,7 @@
 package io.spindle.log.compact;
 
 import io.spindle.log.BatchHeader;
+import io.spindle.log.ReadOnlyFileMapping;
 import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -15,8 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.kafka.common.record.internal.FileLogInputStream.FileChannelRecordBatch;
-import org.apache.kafka.common.record.internal.FileRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -32,6 +31,10 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  *
  * <p>What it does not do, because it needs the log's own parts: choosing the log and the cleanable range
  * ({@link CleaningPlan}), and the crash-safe swap of the cleaned files into the log (the log's {@code SegmentSwap}).
+ *
+ * <p>Both passes read each segment through a read-only mapping ({@link ReadOnlyFileMapping}), unmapped when the
+ * pass leaves it: reading into the heap copied every byte of the page cache once per pass, where the map pass needs
+ * only the record headers and keys, and the rewrite only the bytes it keeps (docs/benchmarks.md).
  *
  * <p>Records without a key are removed, as Kafka's cleaner does (a topic switched from delete to compact may hold
  * them). Offsets never change. Not thread-safe: one per cleaner thread.
@@ -59,8 +62,6 @@ public final class SegmentCleaner {
     private final BatchRewriter rewriter = new BatchRewriter();
     private final BufferSupplier decompression = BufferSupplier.create();
     private final RecordKeys recordKeys = new RecordKeys();
-    /** Read buffer kept across segments and cleans: a megabyte per segment file read was the clean's other garbage. */
-    private ByteBuffer readBuffer = ByteBuffer.allocate(1 << 20);
     /** Write buffer kept across cleans, for the same reason. */
     private ByteBuffer output = ByteBuffer.allocate(1 << 20);
     /** Where the last {@link #buildMap} started. */
@@ -89,11 +90,10 @@ public final class SegmentCleaner {
         mappedFrom = from;
         long next = from;
         for (SegmentFile segment : dirty) {
-            try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                BatchReader reader = new BatchReader(channel, segment.path(), readBuffer);
+            try (ReadOnlyFileMapping mapping = ReadOnlyFileMapping.open(segment.path())) {
+                BatchChunks chunks = new BatchChunks(mapping.buffer());
                 ByteBuffer batches;
-                while ((batches = reader.next()) != null) {
-                    readBuffer = reader.buffer;
+                while ((batches = chunks.next()) != null) {
                     io.transferred(batches.remaining(), 0);
                     BatchHeader batch = BatchHeader.at(batches, 0);
                     for (int at = 0; at < batches.limit(); at += (int) batch.sizeInBytes()) {
@@ -126,7 +126,7 @@ public final class SegmentCleaner {
         recordKeys.reset(batches, batch);
         while (recordKeys.next()) {
             long offset = recordKeys.offset();
-            if (offset >= from && recordKeys.hasKey() && !map.put(recordKeys.array(), recordKeys.keyStart(),
+            if (offset >= from && recordKeys.hasKey() && !map.put(recordKeys.buffer(), recordKeys.keyStart(),
                     recordKeys.keyLength(), offset)) {
                 return offset;
             }
@@ -238,15 +238,14 @@ public final class SegmentCleaner {
         long groupBytes = 0;
         do {
             SegmentFile segment = segments.get(i);
-            long segmentEnd = lastOffsetOf(segment);
-            EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
-                    || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
-            try (FileChannel in = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-                groupBytes += in.size();
-                BatchReader reader = new BatchReader(in, segment.path(), readBuffer);
+            try (ReadOnlyFileMapping in = ReadOnlyFileMapping.open(segment.path())) {
+                groupBytes += in.buffer().capacity();
+                long segmentEnd = lastOffsetOf(in.buffer());
+                EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
+                        || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
+                BatchChunks chunks = new BatchChunks(in.buffer());
                 ByteBuffer batches;
-                while ((batches = reader.next()) != null) {
-                    readBuffer = reader.buffer;
+                while ((batches = chunks.next()) != null) {
                     output.clear();
                     BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
                             keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
@@ -278,15 +277,14 @@ public final class SegmentCleaner {
         }
     }
 
-    /** The last offset of a segment file's last batch, or -1 when it has none (reads only the batch headers). */
-    private static long lastOffsetOf(SegmentFile segment) throws IOException {
-        try (FileRecords records = FileRecords.open(segment.path().toFile(), false)) {
-            FileChannelRecordBatch last = null;
-            for (FileChannelRecordBatch batch : records.batches()) {
-                last = batch;
-            }
-            return last == null ? -1 : last.lastOffset();
+    /** The last offset of a segment file's last whole batch, or -1 when it has none (reads only the batch headers). */
+    private static long lastOffsetOf(ByteBuffer segment) {
+        long last = -1;
+        BatchHeader batch = BatchHeader.at(segment, 0);
+        for (int at = 0, end; (end = BatchChunks.wholeBatchEnd(segment, at)) >= 0; at = end) {
+            last = batch.moveTo(at).lastOffset();
         }
+        return last;
     }
 
     private static long sizeOf(SegmentFile segment) throws IOException {
@@ -321,61 +319,50 @@ public final class SegmentCleaner {
         }
     }
 
-    /** Reads whole batches from a segment file in chunks of about a megabyte; a batch larger than that alone. */
-    private static final class BatchReader {
-        private final FileChannel channel;
-        private final Path path;
-        private long position;
-        /** The buffer it reads into: the one it was given, or a larger one after a batch larger than that. */
-        ByteBuffer buffer;
+    /**
+     * Hands out a mapped segment's whole batches in runs of about a megabyte (a larger batch alone), slices of the
+     * mapping with no copy: the unit in which the clean reports its I/O (the rate cap and the pacer act per run).
+     * The file ends at its last whole batch: a length running past the end, or shorter than a batch header (the zeros
+     * of a preallocated tail), ends it as a short read did before.
+     */
+    private static final class BatchChunks {
+        private static final int CHUNK_BYTES = 1 << 20;
+        private final ByteBuffer file;
+        private int position;
 
-        BatchReader(FileChannel channel, Path path, ByteBuffer buffer) {
-            this.channel = channel;
-            this.path = path;
-            this.buffer = buffer;
+        BatchChunks(ByteBuffer file) {
+            this.file = file;
         }
 
-        /** The next run of whole batches, or null at the end of the file (or of its last whole batch). */
-        ByteBuffer next() throws IOException {
-            buffer.clear();
-            readFully(position);
-            buffer.flip();
-            int whole = 0;
-            while (buffer.remaining() - whole >= HEADER_BYTES) {
-                int size = HEADER_BYTES + buffer.getInt(whole + 8);
-                if (size > buffer.capacity()) {
-                    if (whole > 0) {
-                        break;                  // hand back what we have; the big batch comes next, alone
-                    }
-                    buffer = ByteBuffer.allocate(size);
-                    return next();
-                }
-                if (whole + size > buffer.remaining()) {
+        /** The next run of whole batches, positions starting at 0, or null after the last whole batch. */
+        ByteBuffer next() {
+            int end = position;
+            int next;
+            while ((next = wholeBatchEnd(file, end)) >= 0) {
+                int size = next - end;
+                if (end > position && next - position > CHUNK_BYTES) {
                     break;
                 }
-                whole += size;
+                end = next;
+                if (size >= CHUNK_BYTES) {
+                    break;
+                }
             }
-            if (whole == 0) {
+            if (end == position) {
                 return null;
             }
-            position += whole;
-            return buffer.slice(0, whole);
+            ByteBuffer run = file.slice(position, end - position);
+            position = end;
+            return run;
         }
 
-        private void readFully(long from) throws IOException {
-            long at = from;
-            while (buffer.hasRemaining()) {
-                int read;
-                try {
-                    read = channel.read(buffer, at);
-                } catch (IOException e) {
-                    throw new IOException("cannot read " + path + " at position " + at + ": " + e.getMessage(), e);
-                }
-                if (read < 0) {
-                    return;
-                }
-                at += read;
+        /** Where the whole batch at {@code at} of {@code file} ends, or -1 when no whole batch starts there. */
+        static int wholeBatchEnd(ByteBuffer file, int at) {
+            if (file.capacity() - at < BatchHeader.HEADER_SIZE) {
+                return -1;
             }
+            long size = HEADER_BYTES + (long) file.getInt(at + 8);
+            return size < BatchHeader.HEADER_SIZE || size > file.capacity() - at ? -1 : at + (int) size;
         }
     }
 }

@@ -252,4 +252,19 @@ class BatchRewriterTest {
         assertEquals(input, result.output());
         assertEquals(12, result.recordsRetained());
     }
+
+    @Test
+    void batchesReadFromADirectBufferAreRewrittenAsFromTheHeap() {
+        ByteBuffer heap = plainBatches();
+        ByteBuffer direct = ByteBuffer.allocateDirect(heap.remaining() + 3).position(3).put(heap.duplicate())
+                .position(3).slice().asReadOnlyBuffer();        // as the cleaner reads a segment: a slice of a mapping
+        BatchRewriter.RecordPredicate keep = (offset, key, tombstone, expired, ts) -> offset % 3 == 0
+                && text(key).equals("k" + offset);
+
+        ByteBuffer fromHeap = rewrite(heap, keep, false, 0).output();
+        BatchRewriter.Result fromDirect = rewrite(direct, keep, false, 0);
+
+        assertEquals(4, fromDirect.recordsRetained());
+        assertEquals(fromHeap, fromDirect.output());
+    }
 }

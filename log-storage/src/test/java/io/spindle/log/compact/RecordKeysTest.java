@@ -36,15 +36,30 @@ class RecordKeysTest {
 
     @Test
     void eachRecordsOffsetAndKeyAreReadInPlace() {
-        ByteBuffer batches = batchAfterPadding();
+        assertEquals(List.of("40:alpha", "41:null", "42:", "43:delta"), offsetsAndKeys(batchAfterPadding()));
+    }
+
+    @Test
+    void aDirectBufferIsReadLikeAHeapOne() {
+        ByteBuffer heap = batchAfterPadding();
+        ByteBuffer direct = ByteBuffer.allocateDirect(heap.remaining() + 5).position(5).put(heap.duplicate());
+        assertEquals(offsetsAndKeys(heap), offsetsAndKeys(direct.position(5).slice()));
+    }
+
+    private static List<String> offsetsAndKeys(ByteBuffer batches) {
         RecordKeys keys = new RecordKeys();
         keys.reset(batches, BatchHeader.at(batches, 0));
         List<String> seen = new ArrayList<>();
         while (keys.next()) {
-            seen.add(keys.offset() + ":" + (keys.hasKey()
-                    ? new String(keys.array(), keys.keyStart(), keys.keyLength(), StandardCharsets.UTF_8) : null));
+            String key = null;
+            if (keys.hasKey()) {
+                byte[] bytes = new byte[keys.keyLength()];
+                keys.buffer().get(keys.keyStart(), bytes);
+                key = new String(bytes, StandardCharsets.UTF_8);
+            }
+            seen.add(keys.offset() + ":" + key);
         }
-        assertEquals(List.of("40:alpha", "41:null", "42:", "43:delta"), seen);
+        return seen;
     }
 
     @Test

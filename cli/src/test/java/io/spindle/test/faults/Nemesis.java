@@ -1,0 +1,187 @@
+package io.spindle.test.faults;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * The scheduler of a fault run: strikes one broker at a time with a {@link Fault}, holds it, heals it, and before the
+ * next fault waits until every partition has taken writes again. The target alternates between the quorum leader
+ * (DescribeCluster's controller) and the leader of a partition drawn from a seeded {@link Random}.
+ *
+ * <p>While a fault holds, the partitions led by other brokers must keep taking writes (the fault is held at least
+ * its drawn duration and until they have); after it heals, every partition must take writes again within
+ * {@link #RECOVERY_TIMEOUT}. Either failing ends the run with a message naming the fault: unavailability beyond the
+ * faulty broker, or a cluster that does not come back.
+ */
+final class Nemesis {
+    static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(90);
+
+    /** What can strike a broker. */
+    enum Fault {
+        /** kill -9, then a start on the same data directory and ports (the page cache survives). */
+        KILL,
+        /** SIGSTOP, then SIGCONT: the broker keeps its connections and its quorum seat but answers nothing meanwhile. */
+        PAUSE,
+        /** Its proxy drops every byte both ways between it and every client, connections left open. */
+        CLIENT_BLACKHOLE,
+        /** Its proxy closes every client connection and resets new ones. */
+        CLIENT_CUT
+    }
+
+    /** One fault as it happened. */
+    record Injected(Fault fault, int node, String role, Duration held) {
+        @Override
+        public String toString() {
+            return fault + " of broker " + node + " (" + role + ") for " + held.toMillis() + " ms";
+        }
+    }
+
+    private final ProxiedCluster cluster;
+    private final Admin admin;
+    private final String topic;
+    private final AckHistory history;
+    private final Random random;
+    private final List<Injected> injected = new ArrayList<>();
+
+    Nemesis(ProxiedCluster cluster, Admin admin, String topic, AckHistory history, Random random) {
+        this.cluster = cluster;
+        this.admin = admin;
+        this.topic = topic;
+        this.history = history;
+        this.random = random;
+    }
+
+    /** Strikes a broker with {@code fault} for {@code minHold} to {@code maxHold}, heals it and awaits recovery. */
+    void strike(Fault fault, Duration minHold, Duration maxHold) throws IOException {
+        Map<Integer, Integer> leaders = partitionLeaders();
+        Optional<Integer> quorumLeader = injected.size() % 2 == 0 ? quorumLeader() : Optional.empty();
+        int node = quorumLeader.orElseGet(() -> randomLeader(leaders));
+        String role = describe(node, leaders, quorumLeader.isPresent());
+        Duration hold = minHold.plusMillis(random.nextInt((int) (maxHold.minus(minHold).toMillis() + 1)));
+        long[] before = ackedPerPartition();
+        long start = System.nanoTime();
+        begin(fault, node);
+        try {
+            List<Integer> others = IntStream.range(0, history.partitions())
+                    .filter(p -> leaders.containsKey(p) && leaders.get(p) != node).boxed().toList();
+            awaitWrites(others, before, hold, fault + " of broker " + node + ": partitions " + others
+                    + " led by other brokers took no write while it held");
+        } finally {
+            end(fault, node);
+        }
+        Duration held = Duration.ofNanos(System.nanoTime() - start);
+        injected.add(new Injected(fault, node, role, held));
+        long[] healed = ackedPerPartition();
+        awaitWrites(IntStream.range(0, history.partitions()).boxed().toList(), healed, Duration.ZERO,
+                fault + " of broker " + node + ": not every partition took writes again within " + RECOVERY_TIMEOUT
+                        + " after it healed");
+    }
+
+    List<Injected> injected() {
+        return List.copyOf(injected);
+    }
+
+    private void begin(Fault fault, int node) {
+        switch (fault) {
+            case KILL -> cluster.processes().kill(node);
+            case PAUSE -> cluster.processes().pause(node);
+            case CLIENT_BLACKHOLE -> cluster.proxy(node).blackhole();
+            case CLIENT_CUT -> cluster.proxy(node).cut();
+        }
+    }
+
+    private void end(Fault fault, int node) throws IOException {
+        switch (fault) {
+            case KILL -> cluster.processes().restart(node);
+            case PAUSE -> cluster.processes().resume(node);
+            case CLIENT_BLACKHOLE, CLIENT_CUT -> cluster.proxy(node).heal();
+        }
+    }
+
+    /** Waits at least {@code atLeast} and until each of {@code partitions} has more acknowledgements than {@code before}. */
+    private void awaitWrites(List<Integer> partitions, long[] before, Duration atLeast, String failure) {
+        try {
+            await().pollDelay(atLeast).pollInterval(Duration.ofMillis(50)).atMost(atLeast.plus(RECOVERY_TIMEOUT))
+                    .until(() -> partitions.stream().allMatch(p -> history.ackedOn(p) > before[p]));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(failure + "; acknowledged per partition before: " + render(before)
+                    + ", now: " + render(ackedPerPartition()), e);
+        }
+    }
+
+    private long[] ackedPerPartition() {
+        return IntStream.range(0, history.partitions()).mapToLong(history::ackedOn).toArray();
+    }
+
+    private static String render(long[] counts) {
+        return Arrays.toString(counts);
+    }
+
+    /** Each partition's leader now, as the cluster says; partitions without one are left out. */
+    private Map<Integer, Integer> partitionLeaders() {
+        Map<Integer, Integer> leaders = new HashMap<>();
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(topic);
+            for (TopicPartitionInfo info : description.partitions()) {
+                if (info.leader() != null) {
+                    leaders.put(info.partition(), info.leader().id());
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            // no answer now: the target is drawn at random below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return leaders;
+    }
+
+    private Optional<Integer> quorumLeader() {
+        try {
+            Node controller = admin.describeCluster().controller().get(10, TimeUnit.SECONDS);
+            return controller == null ? Optional.empty() : Optional.of(controller.id());
+        } catch (ExecutionException | TimeoutException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private int randomLeader(Map<Integer, Integer> leaders) {
+        if (leaders.isEmpty()) {
+            return randomNode();
+        }
+        List<Integer> led = new ArrayList<>(leaders.values());
+        return led.get(random.nextInt(led.size()));
+    }
+
+    private int randomNode() {
+        List<Integer> nodes = cluster.nodes();
+        return nodes.get(random.nextInt(nodes.size()));
+    }
+
+    private static String describe(int node, Map<Integer, Integer> leaders, boolean quorumLeader) {
+        List<Integer> led = leaders.entrySet().stream().filter(e -> e.getValue() == node).map(Map.Entry::getKey)
+                .sorted().toList();
+        return (quorumLeader ? "quorum leader, " : "") + "leader of partitions " + led;
+    }
+}
