@@ -207,6 +207,19 @@ public final class LocalBroker implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Stops the broker cleanly, runs {@code whileStopped} (its data directory is free: a test may change the files
+     * there), and starts a new one on the same data, settings and port.
+     */
+    public LocalBroker restartOnSamePort(Runnable whileStopped) {
+        int port = broker.port();
+        broker.close();
+        whileStopped.run();
+        settings.put(BrokerConfig.LISTENER_PORT, Integer.toString(port));
+        broker = SpindleBroker.start(config(), clock);
+        return this;
+    }
+
     private void closeClients() {
         List<AutoCloseable> closing = new ArrayList<>(clients);
         clients.clear();

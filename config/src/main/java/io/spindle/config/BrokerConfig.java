@@ -251,7 +251,8 @@ public final class BrokerConfig {
             LOG_CLEANER_MIN_CLEANABLE_RATIO, TopicConfig.MIN_CLEANABLE_DIRTY_RATIO,
             LOG_CLEANER_MIN_COMPACTION_LAG_MS, TopicConfig.MIN_COMPACTION_LAG_MS,
             LOG_CLEANER_MAX_COMPACTION_LAG_MS, TopicConfig.MAX_COMPACTION_LAG_MS,
-            LOG_CLEANER_DELETE_RETENTION_MS, TopicConfig.DELETE_RETENTION_MS);
+            LOG_CLEANER_DELETE_RETENTION_MS, TopicConfig.DELETE_RETENTION_MS,
+            TopicConfig.MIN_INSYNC_REPLICAS, TopicConfig.MIN_INSYNC_REPLICAS);
 
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(allKeys());
 
@@ -457,6 +458,16 @@ public final class BrokerConfig {
     /** {@code storage().flushIntervalMessages()}. */
     public long flushIntervalMessages() {
         return storage.flushIntervalMessages();
+    }
+
+    /** default.replication.factor: the replicas of a topic created without one (auto-created ones too). */
+    public int defaultReplicationFactor() {
+        return ClusterBrokerKeys.DEFAULT_REPLICATION_FACTOR_KEY.valueIn(values);
+    }
+
+    /** replica.lag.time.max.ms: a follower not caught up with its leader for this long leaves the ISR. */
+    public long replicaLagTimeMaxMs() {
+        return ClusterBrokerKeys.REPLICA_LAG_TIME_MAX_MS_KEY.valueIn(values);
     }
 
     public int numPartitions() {

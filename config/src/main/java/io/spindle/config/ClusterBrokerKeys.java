@@ -20,8 +20,18 @@ final class ClusterBrokerKeys {
             "", "The rack (or zone) of this broker; when every live broker has one, a topic's replicas are spread over "
                     + "racks. Empty: no rack. Used only with controller.quorum.voters.");
 
+    static final ConfigKey<Integer> DEFAULT_REPLICATION_FACTOR_KEY = new ConfigKey<>("default.replication.factor",
+            ValueType.intAtLeast(1), 1,
+            "The replicas of each partition of a topic created without a replication factor (auto-created topics too); "
+                    + "at most the number of live brokers. A single broker takes only 1.");
+    static final ConfigKey<Long> REPLICA_LAG_TIME_MAX_MS_KEY = new ConfigKey<>("replica.lag.time.max.ms",
+            ValueType.longAtLeast(1), 30_000L,
+            "A follower that has not caught up with its leader's log end for this long, in milliseconds, is taken out "
+                    + "of the partition's in-sync replicas (through the metadata quorum); it comes back once caught up.");
+
     static final List<ConfigKey<?>> ALL = List.of(QUORUM_VOTERS_KEY, ClusterSettings.SESSION_TIMEOUT_MS_KEY,
-            ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY, BROKER_RACK_KEY);
+            ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY, BROKER_RACK_KEY,
+            DEFAULT_REPLICATION_FACTOR_KEY, REPLICA_LAG_TIME_MAX_MS_KEY);
 
     private ClusterBrokerKeys() {
     }

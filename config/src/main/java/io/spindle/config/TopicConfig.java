@@ -35,6 +35,7 @@ public final class TopicConfig {
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
     /** Kafka's (KIP-1191): whether share groups may write their dead letters to this topic. */
     public static final String ERRORS_DEADLETTERQUEUE_GROUP_ENABLE = "errors.deadletterqueue.group.enable";
+    public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
 
     /** The smallest {@code segment.bytes}: a v0 record's overhead, as in Kafka 3.x. */
     public static final int MIN_SEGMENT_BYTES = 14;
@@ -93,11 +94,17 @@ public final class TopicConfig {
             "Whether share groups naming this topic in errors.deadletterqueue.topic.name may write their dead letters "
             + "to it (Kafka's default false: a topic opts in).");
 
+    static final ConfigKey<Integer> MIN_INSYNC_REPLICAS_KEY = new ConfigKey<>(MIN_INSYNC_REPLICAS,
+            ValueType.intAtLeast(1), 1,
+            "The fewest in-sync replicas (the leader counted) a partition must have for an acks=all produce to be "
+            + "accepted: with fewer, it is refused with NOT_ENOUGH_REPLICAS, and one acknowledged only after the ISR "
+            + "shrank below it gets NOT_ENOUGH_REPLICAS_AFTER_APPEND.");
+
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(List.of(
             RETENTION_MS_KEY, RETENTION_BYTES_KEY, SEGMENT_BYTES_KEY, SEGMENT_MS_KEY, CLEANUP_POLICY_KEY,
             MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY,
             MIN_CLEANABLE_DIRTY_RATIO_KEY, MIN_COMPACTION_LAG_MS_KEY, MAX_COMPACTION_LAG_MS_KEY,
-            DELETE_RETENTION_MS_KEY, ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY));
+            DELETE_RETENTION_MS_KEY, ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY, MIN_INSYNC_REPLICAS_KEY));
 
     private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
     private static final TopicConfig DEFAULTS =
@@ -117,6 +124,7 @@ public final class TopicConfig {
     private final long minCompactionLagMs;
     private final long maxCompactionLagMs;
     private final long deleteRetentionMs;
+    private final int minInsyncReplicas;
 
     /** From values produced by {@link ConfigValues} over {@link #KEYS} (so every key is present and valid). */
     TopicConfig(Map<String, Object> values) {
@@ -133,6 +141,7 @@ public final class TopicConfig {
         this.minCompactionLagMs = MIN_COMPACTION_LAG_MS_KEY.valueIn(values);
         this.maxCompactionLagMs = MAX_COMPACTION_LAG_MS_KEY.valueIn(values);
         this.deleteRetentionMs = DELETE_RETENTION_MS_KEY.valueIn(values);
+        this.minInsyncReplicas = MIN_INSYNC_REPLICAS_KEY.valueIn(values);
     }
 
     /** The built-in defaults (Kafka's, see each key's documentation). */
@@ -192,6 +201,11 @@ public final class TopicConfig {
     /** min.cleanable.dirty.ratio: the dirty fraction of a compacted log at which it is cleaned, in [0, 1]. */
     public double minCleanableDirtyRatio() {
         return minCleanableDirtyRatio;
+    }
+
+    /** min.insync.replicas: the fewest in-sync replicas an acks=all produce needs. */
+    public int minInsyncReplicas() {
+        return minInsyncReplicas;
     }
 
     /** min.compaction.lag.ms: records younger than this are not compacted. */

@@ -97,9 +97,32 @@ final class Appender {
      */
     AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg, int leaderEpoch,
                         boolean callerFlushes) {
-        // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
+        return append(buffer, batches, totalSize, cfg, leaderEpoch, false, callerFlushes);
+    }
+
+    /**
+     * Appends a leader's validated {@code batches} as they are on the leader (a follower's copy): their base offsets,
+     * leader epochs and timestamps are kept, the first must start at the log end (offsets may then have holes, as a
+     * compacted leader's do), and the epochs they carry enter the {@link LeaderEpochCache}. No idempotence check: the
+     * leader made it; the producers' state is updated so that this replica can check it once it leads.
+     *
+     * @throws OffsetOutOfRangeException when the batches do not start at the log end or go backwards
+     */
+    AppendResult appendReplicated(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg) {
+        return append(buffer, batches, totalSize, cfg, LeaderEpochCache.UNDEFINED_EPOCH, true, false);
+    }
+
+    private AppendResult append(ByteBuffer buffer, List<int[]> batches, int totalSize, TopicConfig cfg,
+                                int leaderEpoch, boolean replicated, boolean callerFlushes) {
         BatchHeader batch = BatchHeader.at(buffer, batches.get(0)[0]);
+        if (replicated) {
+            checkReplicatedOffsets(batch, batches);
+        }
+        // Idempotent producers: a retry of a batch already in the log is answered with the original offsets.
         for (int[] each : batches) {
+            if (replicated) {
+                break;
+            }
             batch.moveTo(each[0]);
             long producerId = batch.producerId();
             if (producerId < 0) {
@@ -131,25 +154,38 @@ final class Appender {
         }
 
         boolean logAppendTime = cfg.timestampType() == TimestampType.LOG_APPEND_TIME;
-        long firstOffset = segments.logEndOffset();
+        long firstOffset = replicated ? batch.moveTo(batches.get(0)[0]).baseOffset() : segments.logEndOffset();
         long next = firstOffset;
         long records = 0;
         try {
             // Before the batches are written: the epochs file must never lack an epoch that forced batches carry.
-            epochs.assign(leaderEpoch, firstOffset);
+            if (replicated) {
+                for (int[] each : batches) {
+                    batch.moveTo(each[0]);
+                    epochs.assign(batch.partitionLeaderEpoch(), batch.baseOffset());
+                }
+            } else {
+                epochs.assign(leaderEpoch, firstOffset);
+            }
         } catch (IOException | UncheckedIOException e) {
             throw durability.goOffline("leader epochs write in", segments.directory(), e);
         }
         // Offsets, the leader epoch (and append times) go into the headers first, so that all the batches reach the
-        // segment in one write; the epoch, like the offset, lies outside the CRC.
+        // segment in one write; the epoch, like the offset, lies outside the CRC. A replicated batch keeps its own.
         for (int[] each : batches) {
-            batch.moveTo(each[0]).setBaseOffset(next);
+            batch.moveTo(each[0]);
+            if (replicated) {
+                next = batch.lastOffset() + 1;
+                continue;
+            }
+            batch.setBaseOffset(next);
             batch.setPartitionLeaderEpoch(leaderEpoch);
             if (logAppendTime) {
                 batch.stampLogAppendTime(now);
             }
             next += batch.lastOffsetDelta() + 1L;
         }
+        long end = next;
         int start = batches.get(0)[0];
         ByteBuffer all = buffer.duplicate();
         all.limit(start + totalSize).position(start);
@@ -165,6 +201,7 @@ final class Appender {
         for (int[] each : batches) {
             int at = each[0];
             batch.moveTo(at);
+            next = batch.baseOffset();
             int lastDelta = batch.lastOffsetDelta();
             long lastOffset = next + lastDelta;
             segment.index(written + (at - start), each[1], next, lastOffset, batch.maxTimestamp(),
@@ -180,12 +217,25 @@ final class Appender {
             next = lastOffset + 1;
         }
         segment.publish();
+        next = end;
         segments.advanceEnd(next);
         appendedRecords.add(records);
         appendedBytes.add(totalSize);
         CompletableFuture<Void> durable = durability.afterAppend(next, records, callerFlushes);
-        return new AppendResult(firstOffset, next - 1, next, logAppendTime ? now : -1, segments.logStartOffset(), false,
-                durable);
+        return new AppendResult(firstOffset, next - 1, next, logAppendTime && !replicated ? now : -1,
+                segments.logStartOffset(), false, durable);
+    }
+
+    private void checkReplicatedOffsets(BatchHeader batch, List<int[]> batches) {
+        long expected = segments.logEndOffset();
+        for (int[] each : batches) {
+            batch.moveTo(each[0]);
+            if (batch.baseOffset() < expected) {
+                throw new OffsetOutOfRangeException(name + ": a replicated batch at offset " + batch.baseOffset()
+                        + " is below the log end (or the previous batch's end) " + expected);
+            }
+            expected = batch.lastOffset() + 1;
+        }
     }
 
     /** Before the batch is published: opens its producer's transaction, or closes it at a COMMIT or ABORT marker. */

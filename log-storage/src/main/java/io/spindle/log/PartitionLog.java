@@ -258,6 +258,21 @@ public final class PartitionLog {
      * queue is empty; a caller with more appends waiting should let the flusher threads force this log.
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
+        return write(records, false, flushHere);
+    }
+
+    /**
+     * Appends batches copied from the partition's leader (a follower's fetch), byte for byte: their offsets, leader
+     * epochs and timestamps are kept, the first starts at this log's end or after it (a compacted leader's holes), and
+     * the epochs they carry are recorded in {@link #leaderEpochs}. Validated as {@link #append} validates (CRC, sizes).
+     *
+     * @throws OffsetOutOfRangeException when a batch starts below the log end or the batch before it ends
+     */
+    public AppendResult appendReplicated(ByteBuffer records) {
+        return write(records, true, false);
+    }
+
+    private AppendResult write(ByteBuffer records, boolean replicated, boolean flushHere) {
         ByteBuffer buffer = BatchHeader.bigEndian(records);
         TopicConfig cfg = config;
         int start = buffer.position();
@@ -269,7 +284,8 @@ public final class PartitionLog {
             ensureOpen();
             durability.ensureOnline();
             durability.beforeAppend();
-            result = appender.append(buffer, batches, end - start, cfg, leaderEpoch, flushHere);
+            result = replicated ? appender.appendReplicated(buffer, batches, end - start, cfg)
+                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch, flushHere);
         } finally {
             lock.unlock();
         }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,13 +46,17 @@ final class ImageApplier implements AutoCloseable {
     private final Partitions partitions;
     private final int nodeId;
     private final LeadershipTracker leaderships;
+    private final Consumer<MetadataImage> afterApply;
     private final ExecutorService thread;
     private final AtomicReference<MetadataImage> pending = new AtomicReference<>();
     private final SortedMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
     private volatile long appliedOffset = -1;
     private volatile boolean started;
 
-    ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId, LeadershipTracker leaderships) {
+    /** {@code afterApply} hears each image once it is applied (replication follows it from there). */
+    ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId, LeadershipTracker leaderships,
+                 Consumer<MetadataImage> afterApply) {
+        this.afterApply = afterApply;
         this.topics = topics;
         this.partitions = partitions;
         this.nodeId = nodeId;
@@ -145,6 +150,7 @@ final class ImageApplier implements AutoCloseable {
                 }
             }
         }
+        afterApply.accept(image);
     }
 
     private void lead(String topic, PartitionImage wanted, long offset) {

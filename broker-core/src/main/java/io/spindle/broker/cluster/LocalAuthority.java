@@ -11,6 +11,7 @@ import io.spindle.txn.ProducerIds;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 
@@ -147,5 +148,13 @@ public final class LocalAuthority implements MetadataAuthority {
 
     @Override
     public void close() {
+    }
+
+    /** A single broker is the only replica of its partitions: their ISR never changes. */
+    @Override
+    public CompletableFuture<Void> changeIsr(String topic, int partition, int expectedPartitionEpoch,
+                                             List<Integer> isr) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("A single broker is the only replica of "
+                + topic + "-" + partition + ": its in-sync replicas do not change"));
     }
 }

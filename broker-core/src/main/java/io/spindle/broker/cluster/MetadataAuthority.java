@@ -6,6 +6,7 @@ import io.spindle.txn.ProducerIds;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Who decides the broker's metadata, and what it says about the cluster: the brokers clients may use, each
@@ -74,6 +75,13 @@ public interface MetadataAuthority extends AutoCloseable {
      * valid; empty otherwise.
      */
     Optional<TopicInfo> getOrAutoCreate(String name);
+
+    /**
+     * Changes the in-sync replicas of a partition this broker leads (a follower fell behind or caught up), naming the
+     * partition epoch the change was decided on: a change decided on a stale view is refused. Completes once the
+     * cluster's metadata holds it; a single broker, the only replica of its partitions, refuses.
+     */
+    CompletableFuture<Void> changeIsr(String topic, int partition, int expectedPartitionEpoch, List<Integer> isr);
 
     /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
     ProducerIds producerIds();

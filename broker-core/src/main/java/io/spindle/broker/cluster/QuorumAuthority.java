@@ -11,7 +11,9 @@ import io.spindle.config.ClusterSettings;
 import io.spindle.metadata.BrokerEndpoint;
 import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataCommand;
+import io.spindle.broker.replication.Replication;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
+import io.spindle.metadata.MetadataCommand.ChangePartition;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -24,12 +26,14 @@ import io.spindle.txn.ProducerIds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,8 +54,9 @@ import org.slf4j.LoggerFactory;
  * quorum from this broker whichever member leads, and returns once this broker and every other live broker have
  * applied it ({@link BrokersApplied}), so that it is visible on every broker when the call returns.
  *
- * <p>Replication between brokers is not built yet (issue 17): every partition has one replica, and a replication
- * factor above 1 is refused.
+ * <p>Partitions have as many replicas as their topic's replication factor ({@code default.replication.factor} when
+ * not given); {@link Replication} makes this broker follow the partitions others lead and keeps the ISR of those it
+ * leads.
  */
 public final class QuorumAuthority implements MetadataAuthority {
     private static final Logger log = LoggerFactory.getLogger(QuorumAuthority.class);
@@ -66,9 +71,12 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final ClusterMembership membership;
     private final QuorumProducerIds producerIds;
     private final BrokersApplied brokersApplied;
+    private final Replication replication;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
-                            ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership) {
+                            ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership,
+                            Replication replication) {
+        this.replication = replication;
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
@@ -97,13 +105,20 @@ public final class QuorumAuthority implements MetadataAuthority {
         int nodeId = settings.nodeId();
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
+        // A partition another broker may lead by now takes no produce until the image says who leads it.
+        partitions.awaitLeadership(topic -> !TopicRegistry.isInternal(topic));
+        Replication replication = new Replication(nodeId, partitions,
+                (topicId, partition, epoch, leader, isr) -> quorum.submit(
+                        new ChangePartition(topicId, partition, epoch, leader, isr)),
+                config.replicaLagTimeMaxMs(), Clock.systemUTC());
         LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships);
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, replication::apply);
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes());
-        return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership);
+        return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
+                replication);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -183,23 +198,21 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public TopicInfo createTopic(NewTopic topic, boolean validateOnly) {
-        boolean replicated = topic.replicationFactor() > 1
-                || topic.assignments().stream().anyMatch(replicas -> replicas.size() > 1);
-        if (replicated) {
-            int factor = topic.assignments().isEmpty() ? topic.replicationFactor()
-                    : topic.assignments().stream().mapToInt(List::size).max().orElse(1);
+        List<List<Integer>> assignments = topic.assignments();
+        int factor = topic.replicationFactor() == -1 ? config.defaultReplicationFactor() : topic.replicationFactor();
+        int live = quorum.image().liveBrokers().size();
+        if (assignments.isEmpty() && factor > live) {
             throw new InvalidReplicationFactorException("Topic '" + topic.name() + "': replication factor " + factor
-                    + " is not possible yet: Spindle does not replicate partitions between brokers (that is the next "
-                    + "step of its clustering), so each partition has exactly one replica; use replication factor 1 or -1.");
+                    + " is larger than the " + live + " live broker(s)"
+                    + (topic.replicationFactor() == -1 ? " (default.replication.factor)" : ""));
         }
         TopicInfo checked = topics.validateCreate(topic.name(), topic.partitionCount(), topic.overrides());
         if (validateOnly) {
             return checked;
         }
-        List<List<Integer>> assignments = topic.assignments();
         int count = assignments.isEmpty() ? topic.partitionCount() : -1;
-        int factor = assignments.isEmpty() ? 1 : -1;
-        change(new CreateTopic(UUID.randomUUID(), topic.name(), count, factor, topic.overrides(), assignments));
+        change(new CreateTopic(UUID.randomUUID(), topic.name(), count, assignments.isEmpty() ? factor : -1,
+                topic.overrides(), assignments));
         return topics.topic(topic.name()).orElseThrow(() -> new UnknownTopicOrPartitionException(
                 "Topic '" + topic.name() + "' was created and deleted again meanwhile."));
     }
@@ -278,6 +291,18 @@ public final class QuorumAuthority implements MetadataAuthority {
     }
 
     @Override
+    public CompletableFuture<Void> changeIsr(String topic, int partition, int expectedPartitionEpoch,
+                                             List<Integer> isr) {
+        Optional<TopicImage> known = quorum.image().topic(topic);
+        if (known.isEmpty()) {
+            return CompletableFuture.failedFuture(new UnknownTopicOrPartitionException("Topic '" + topic
+                    + "' does not exist."));
+        }
+        return quorum.submit(new ChangePartition(known.get().id(), partition, expectedPartitionEpoch, nodeId(), isr))
+                .thenApply(result -> null);
+    }
+
+    @Override
     public ProducerIds producerIds() {
         return producerIds;
     }
@@ -296,8 +321,10 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void close() {
+        // Fencing hands this broker's leaderships to other in-sync replicas first; then its followers stop.
         membership.leave();
         applier.close();
+        replication.close();
         try {
             quorum.close();
         } catch (IOException e) {

@@ -25,8 +25,9 @@ import org.apache.kafka.common.requests.RequestHeader;
  * session (an incremental fetch) is answered FETCH_SESSION_ID_NOT_FOUND, after which a client starts over with a
  * full fetch.
  *
- * <p>Replica fetches are served like consumer fetches (there are no followers); current_leader_epoch is not
- * checked because leader epochs are not tracked.
+ * <p>A follower's fetch (a replica id) reads up to the log end and reports its progress to the leader's partition
+ * ({@link FetchPlan}); a partition this broker does not lead answers NOT_LEADER_OR_FOLLOWER to consumers and
+ * followers alike.
  */
 final class FetchHandler extends VersionedApiHandler {
     static final short MIN_VERSION = 4;

@@ -37,6 +37,10 @@ import org.apache.kafka.common.requests.FetchRequest;
  * A fetch naming the epoch of the last batch it holds (last_fetched_epoch, v12+, what a follower sends) whose log
  * diverged from this one gets no records but the diverging epoch and its end ({@link Partition#divergingEpoch}).
  *
+ * <p>A follower's fetch (a replica id, {@link FetchRequest#isFromFollower}) reads up to the log end rather than the
+ * high watermark, and first tells the partition the offset it fetched at ({@link Partition#followerFetched}): it holds
+ * every record below it, which may move the high watermark.
+ *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
 final class FetchPlan {
@@ -57,9 +61,13 @@ final class FetchPlan {
     private final IsolationLevel isolation;
     private final List<TopicFetch> topics;
     private final List<Partition> partitions;
+    /** The follower fetching (its broker id), or -1 for a consumer. */
+    private final int replicaId;
 
-    private FetchPlan(short version, int minBytes, int maxBytes, IsolationLevel isolation, List<TopicFetch> topics) {
+    private FetchPlan(short version, int minBytes, int maxBytes, IsolationLevel isolation, List<TopicFetch> topics,
+                      int replicaId) {
         this.version = version;
+        this.replicaId = replicaId;
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
         this.isolation = isolation;
@@ -110,7 +118,9 @@ final class FetchPlan {
             }
             topics.add(new TopicFetch(name, topic.topicId(), partitions));
         }
-        return new FetchPlan(version, request.minBytes(), request.maxBytes(), request.isolationLevel(), topics);
+        int replicaId = request.isFromFollower() ? request.replicaId() : -1;
+        return new FetchPlan(version, request.minBytes(), request.maxBytes(), request.isolationLevel(), topics,
+                replicaId);
     }
 
     int minBytes() {
@@ -145,6 +155,10 @@ final class FetchPlan {
                     continue;
                 }
                 try {
+                    if (replicaId >= 0) {
+                        // Before the read and the high watermark it answers: this fetch may move it.
+                        partition.source().followerFetched(replicaId, partition.fetchOffset(), System.currentTimeMillis());
+                    }
                     Optional<LeaderEpochCache.EpochEndOffset> diverged = partition.lastFetchedEpoch() < 0
                             ? Optional.empty()
                             : partition.source().divergingEpoch(partition.fetchOffset(), partition.lastFetchedEpoch());
@@ -197,7 +211,9 @@ final class FetchPlan {
         if (limit <= 0 && !firstData) {
             return LogSlice.EMPTY;
         }
-        LogSlice slice = partition.source().read(partition.fetchOffset(), (int) Math.max(limit, 1), isolation);
+        int max = (int) Math.max(limit, 1);
+        LogSlice slice = replicaId >= 0 ? partition.source().readForFollower(partition.fetchOffset(), max)
+                : partition.source().read(partition.fetchOffset(), max, isolation);
         if (!firstData && slice.sizeInBytes() > limit) {
             slice.close();
             return LogSlice.EMPTY;

@@ -149,6 +149,19 @@ final class ProduceHandler extends VersionedApiHandler {
                     }
                     continue;
                 }
+                Errors refusal = partition.get().produceRefusal(acks);
+                if (refusal != Errors.NONE) {
+                    fail(partitionResponse, version, refusal, refusal == Errors.NOT_LEADER_OR_FOLLOWER
+                            ? "This broker does not lead " + partitionName
+                            : "acks=all to " + partitionName + " needs min.insync.replicas "
+                            + partition.get().log().config().minInsyncReplicas() + " in-sync replicas, but it has "
+                            + partition.get().replicas().isr());
+                    if (refusal == Errors.NOT_LEADER_OR_FOLLOWER) {
+                        LeaderHints.produce(missing.authority(), topicName, partitionData.index(), version,
+                                partitionResponse, response);
+                    }
+                    continue;
+                }
                 ByteBuffer batch = singleBatch(partitionData.records());
                 if (batch == null) {
                     fail(partitionResponse, version, Errors.INVALID_RECORD,

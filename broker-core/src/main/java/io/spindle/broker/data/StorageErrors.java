@@ -1,5 +1,6 @@
 package io.spindle.broker.data;
 
+import org.apache.kafka.common.errors.ApiException;
 import io.spindle.broker.partition.PartitionOfflineException;
 import io.spindle.log.CorruptRecordBatchException;
 import io.spindle.log.InvalidProducerEpochException;
@@ -78,6 +79,9 @@ public final class StorageErrors {
         if (cause instanceof LogIOException || cause instanceof PartitionOfflineException) {
             // The storage engine logs disk errors once with the path; no second line here.
             return Errors.KAFKA_STORAGE_ERROR;
+        }
+        if (cause instanceof ApiException api) {
+            return Errors.forException(api);   // the partition's own refusals (not leader, not enough replicas)
         }
         LOG.error("Unexpected failure in {}", what, cause);
         return Errors.UNKNOWN_SERVER_ERROR;

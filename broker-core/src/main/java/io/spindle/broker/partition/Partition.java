@@ -21,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
@@ -40,8 +42,12 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *       ({@link PartitionLog#beginLeaderEpoch}), so every batch appended carries it and the log's
  *       {@link LeaderEpochCache} knows where it starts (OffsetsForLeaderEpoch, {@link #endOffsetForEpoch}); a client
  *       naming another current epoch is fenced ({@link #checkLeaderEpoch}).</li>
- *   <li>High watermark: the offset below which every in-sync replica holds the records. This broker is the only
- *       replica, so it is the log end offset; replication will make it the minimum over the in-sync replicas.</li>
+ *   <li>Leading or following: the partition leads when its {@link Replicas}' leader is this broker; otherwise it is
+ *       a follower ({@link #follow}), which takes no produce and serves no client, only its leader's batches
+ *       ({@link #appendReplicated}) and truncation.</li>
+ *   <li>High watermark: the offset below which every in-sync replica holds the records. With this broker the only
+ *       in-sync replica it is the log end offset; with followers in sync, the lowest offset they fetched at
+ *       ({@link ReplicaProgress}: a follower forces what it appended before it fetches again).</li>
  *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
  *       when none is (or it is lower). The log tracks transactions ({@link PartitionLog#transactions}): a
  *       transactional batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
@@ -50,7 +56,10 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *   <li>Consumers read below the high watermark (read_uncommitted) or the last stable offset (read_committed);
  *       ListOffsets' latest answers the same bound.</li>
  *   <li>acks=all is satisfied when every in-sync replica holds the batch as durably as its flush mode promises:
- *       here, when this log counts it durable (after the fsync covering it in {@code flush.mode=fsync}).</li>
+ *       this log counts it durable (after the fsync covering it in {@code flush.mode=fsync}) and the high watermark
+ *       passed it; it is refused with NOT_ENOUGH_REPLICAS when the ISR is smaller than {@code min.insync.replicas}
+ *       ({@link #produceRefusal}), and answered NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below it while it
+ *       waited.</li>
  *   <li>Once the log's storage fails the partition is offline: appends and reads throw
  *       {@link PartitionOfflineException} (Kafka's KAFKA_STORAGE_ERROR) until a restart recovers the log.</li>
  * </ul>
@@ -67,10 +76,19 @@ public final class Partition {
     private final PartitionLog log;
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
     private final TransactionIndex transactions;
+    private final int localId;
+    private final ReplicaProgress progress;
     private volatile Replicas replicas;
     private volatile LogIOException offlineCause;
 
     Partition(PartitionLog log, Replicas replicas) {
+        this(log, replicas, replicas.leader());
+    }
+
+    /** A partition of this broker ({@code localId}), leading when {@code replicas} names it leader. */
+    Partition(PartitionLog log, Replicas replicas, int localId) {
+        this.localId = localId;
+        this.progress = new ReplicaProgress(log.logEndOffset());
         this.id = new TopicPartition(log.topic(), log.partition());
         this.name = id.toString();
         this.log = log;
@@ -82,7 +100,7 @@ public final class Partition {
             offlineCause = log.offlineCause();
         }
         log.addListener(new LogEvents());
-        if (!isOffline()) {
+        if (!isOffline() && isLeader()) {
             try {
                 // Every batch appended here from now on carries this epoch, and the log's leader epochs say where it
                 // began (nothing is written when it is the log's latest already, as at every start of one broker).
@@ -121,6 +139,25 @@ public final class Partition {
         return replicas.leaderEpoch();
     }
 
+    /** Whether this broker leads the partition (a follower, or a partition without a leader, does not). */
+    public boolean isLeader() {
+        return replicas.leader() == localId;
+    }
+
+    /**
+     * Follows {@code following} (its leader is another broker, or none): from now on the partition takes no produce
+     * and answers clients NOT_LEADER_OR_FOLLOWER; acks=all produces still waiting fail with NOT_LEADER_OR_FOLLOWER.
+     */
+    public synchronized void follow(Replicas following) {
+        if (following.leader() == localId) {
+            throw new IllegalArgumentException(name + ": cannot follow itself " + following);
+        }
+        boolean wasLeader = isLeader();
+        replicas = following;
+        if (wasLeader) {
+            progress.stopLeading(name, log.logEndOffset());
+        }
+    }
     /**
      * Leads with {@code leading}, as the cluster's metadata says (its leader is this broker): a new leader epoch is
      * begun in the log first, so that clients naming it are served and every batch appended from now on carries it.
@@ -130,13 +167,76 @@ public final class Partition {
      * @throws LogOfflineException      when the log is offline or the epochs' write fails
      */
     public synchronized void lead(Replicas leading) {
+        if (leading.leader() != localId) {
+            throw new IllegalArgumentException(name + ": " + leading + " does not name this broker " + localId
+                    + " leader");
+        }
         if (leading.equals(replicas)) {
             return;
         }
-        if (leading.leaderEpoch() != replicas.leaderEpoch()) {
+        if (!isLeader() || leading.leaderEpoch() != replicas.leaderEpoch()) {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
         replicas = leading;
+        progress.lead(leading.replicas().stream().filter(r -> r != localId).toList(), System.currentTimeMillis());
+        advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
+    }
+
+    /**
+     * A follower fetched at {@code fetchOffset} (it holds every record below it, forced in flush.mode=fsync): the high
+     * watermark may advance, and with it waiting acks=all produces. Ignored when this broker does not lead.
+     */
+    public void followerFetched(int replica, long fetchOffset, long nowMs) {
+        if (!isLeader() || replica == localId) {
+            return;
+        }
+        progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
+        advanceHighWatermark();
+    }
+
+    /** The offset {@code replica} last fetched at on this leader, -1 when unknown. */
+    public long followerFetchOffset(int replica) {
+        ReplicaProgress.Follower follower = progress.follower(replica);
+        return follower == null ? -1 : follower.fetchOffset();
+    }
+
+    /** When {@code replica} was last caught up with this leader's log end (epoch ms), -1 when unknown. */
+    public long followerCaughtUpMs(int replica) {
+        ReplicaProgress.Follower follower = progress.follower(replica);
+        return follower == null ? -1 : follower.lastCaughtUpMs();
+    }
+
+    /** On a follower: the high watermark its leader's last fetch answer gave. */
+    public void leaderHighWatermark(long leaderHighWatermark) {
+        progress.followLeader(leaderHighWatermark, log.logEndOffset());
+    }
+
+    private void advanceHighWatermark() {
+        Replicas current = replicas;
+        if (current.leader() != localId) {
+            return;
+        }
+        long highWatermark = current.isr().size() <= 1 ? log.logEndOffset()
+                : progress.advance(current.isr().stream().filter(r -> r != localId).toList(), log.logEndOffset());
+        progress.release(highWatermark);
+        for (PartitionListener listener : listeners) {
+            listener.highWatermarkAdvanced(this, highWatermark);
+        }
+    }
+
+    /**
+     * Why a produce asking for {@code acks} is refused before it is appended, or NONE: NOT_LEADER_OR_FOLLOWER when this
+     * broker does not lead, NOT_ENOUGH_REPLICAS for acks=all with fewer in-sync replicas than min.insync.replicas.
+     */
+    public Errors produceRefusal(Acks acks) {
+        Replicas current = replicas;
+        if (current.leader() != localId) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
+        if (acks == Acks.ALL && current.isr().size() < log.config().minInsyncReplicas()) {
+            return Errors.NOT_ENOUGH_REPLICAS;
+        }
+        return Errors.NONE;
     }
 
     /**
@@ -146,6 +246,9 @@ public final class Partition {
      * newer (this broker has not learnt of that epoch yet: the client retries).
      */
     public Errors checkLeaderEpoch(int currentLeaderEpoch) {
+        if (!isLeader()) {
+            return Errors.NOT_LEADER_OR_FOLLOWER;
+        }
         int epoch = replicas.leaderEpoch();
         if (currentLeaderEpoch == LeaderEpochCache.UNDEFINED_EPOCH || currentLeaderEpoch == epoch) {
             return Errors.NONE;
@@ -207,9 +310,10 @@ public final class Partition {
         return log.logEndOffset();
     }
 
-    /** Consumers read below it: every in-sync replica holds the records under it (this broker is the only one). */
+    /** Consumers read below it: every in-sync replica holds the records under it. */
     public long highWatermark() {
-        return log.logEndOffset();
+        Replicas current = replicas;
+        return current.leader() == localId && current.isr().size() <= 1 ? log.logEndOffset() : progress.highWatermark();
     }
 
     /** read_committed consumers read below it: no transaction is undecided under it. */
@@ -257,6 +361,7 @@ public final class Partition {
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
         ensureOnline();
+        ensureLeader();
         if (log.config().cleanupPolicy().compacts()) {
             KeyedRecords.requireKeys(records, name);
         }
@@ -275,6 +380,7 @@ public final class Partition {
      */
     public AppendResult appendMarker(long producerId, short producerEpoch, boolean commit, long timestampMs) {
         ensureOnline();
+        ensureLeader();
         return writeMarker(producerId, producerEpoch, commit, LOCAL_COORDINATOR_EPOCH, timestampMs);
     }
 
@@ -291,6 +397,7 @@ public final class Partition {
     public AppendResult appendMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch,
                                      long timestampMs) {
         ensureOnline();
+        ensureLeader();
         int known = transactions.coordinatorEpoch(producerId);
         if (coordinatorEpoch < known) {
             throw new CoordinatorEpochFencedException(name + ": a marker of producer " + producerId
@@ -338,7 +445,9 @@ public final class Partition {
     public long truncateTo(long offset) {
         ensureOnline();
         try {
-            return log.truncateTo(offset);
+            long end = log.truncateTo(offset);
+            progress.truncated(end);
+            return end;
         } catch (LogOfflineException e) {
             throw new PartitionOfflineException(name, e);
         }
@@ -379,9 +488,40 @@ public final class Partition {
         if (acks != Acks.ALL) {
             return CompletableFuture.completedFuture(appended);
         }
-        // The only in-sync replica is this one: the batch is below the high watermark as soon as it is appended,
-        // so what remains is this log's own durability.
-        return appended.durable().thenApply(durable -> appended);
+        // This log's own durability, and the in-sync followers' (the high watermark passing the batch); with this
+        // broker the only in-sync replica the high watermark is the log end, so only the first is waited for.
+        int minInsync = log.config().minInsyncReplicas();
+        CompletableFuture<Void> replicated = progress.await(appended.lastOffset() + 1, this::highWatermark)
+                .thenRun(() -> {
+                    int inSync = replicas.isr().size();
+                    if (inSync < minInsync) {
+                        throw new NotEnoughReplicasAfterAppendException(name + ": the batch at offset "
+                                + appended.firstOffset() + " was written, but the in-sync replicas shrank to " + inSync
+                                + ", below min.insync.replicas " + minInsync + ", while it waited");
+                    }
+                });
+        return appended.durable().thenCombine(replicated, (durable, inSync) -> appended);
+    }
+
+    /**
+     * On a follower: appends batches fetched from the leader as they are there (offsets, epochs; see
+     * {@link PartitionLog#appendReplicated}). Call on the one thread that fetches for this partition.
+     *
+     * @throws PartitionOfflineException when the partition's storage has failed
+     * @throws IllegalStateException     when this broker leads the partition
+     */
+    public AppendResult appendReplicated(ByteBuffer records) {
+        ensureOnline();
+        if (isLeader()) {
+            throw new IllegalStateException(name + " leads: it takes no batches from another replica");
+        }
+        return log.appendReplicated(records);
+    }
+
+    /** For a follower's fetch: whole batches from {@code fetchOffset} up to the log end (not the high watermark). */
+    public LogSlice readForFollower(long fetchOffset, int maxBytes) {
+        ensureOnline();
+        return log.read(fetchOffset, maxBytes);
     }
 
     /**
@@ -397,10 +537,10 @@ public final class Partition {
         if (fetchOffset >= end && fetchOffset <= log.logEndOffset()) {
             return LogSlice.EMPTY;
         }
-        // The high watermark is the log end here, so a batch the log returns never crosses it; once replicas make
-        // it lower, this read must stop at it. The last stable offset can be lower: read_committed stops there.
+        // Consumers never see a batch crossing the high watermark (followers may not have it yet) nor, for
+        // read_committed, the last stable offset.
         LogSlice slice = log.read(fetchOffset, maxBytes);
-        return isolation == IsolationLevel.READ_COMMITTED ? slice.cutAt(end) : slice;
+        return slice.cutAt(end);
     }
 
     /**
@@ -432,6 +572,12 @@ public final class Partition {
         return found != null && found.offset() < end ? found : null;
     }
 
+    private void ensureLeader() {
+        if (!isLeader()) {
+            throw new NotLeaderOrFollowerException("This broker does not lead " + name + " (" + replicas + ")");
+        }
+    }
+
     private void ensureOnline() {
         LogIOException cause = offlineCause;
         if (cause != null) {
@@ -449,8 +595,11 @@ public final class Partition {
     private final class LogEvents implements LogListener {
         @Override
         public void appended(PartitionLog appendedTo, long logEndOffset) {
+            // With followers in sync the high watermark waits for their fetches; the event still wakes waiting
+            // fetches, followers' among them, which read up to the log end.
+            long highWatermark = highWatermark();
             for (PartitionListener listener : listeners) {
-                listener.highWatermarkAdvanced(Partition.this, logEndOffset);
+                listener.highWatermarkAdvanced(Partition.this, highWatermark);
             }
         }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -23,6 +24,7 @@ public final class Partitions {
     private final ConcurrentHashMap<TopicPartition, Partition> byId = new ConcurrentHashMap<>();
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
     private final PartitionListener fanOut = new FanOut();
+    private volatile Predicate<String> awaitsLeadership = topic -> false;
 
     /** Holds a partition for every log {@code logs} has open now or opens later; this node leads each. */
     public Partitions(LogManager logs, int nodeId) {
@@ -33,7 +35,11 @@ public final class Partitions {
                 // At the log's latest leader epoch: a broker of a cluster may have led it at a later epoch than 0
                 // before it restarted; the metadata image moves it on from there (Partition#lead).
                 int epoch = Math.max(0, log.leaderEpochs().latestEpoch().orElse(0));
-                Partition partition = new Partition(log, Replicas.local(Partitions.this.nodeId).atEpoch(epoch));
+                int self = Partitions.this.nodeId;
+                Replicas local = Replicas.local(self).atEpoch(epoch);
+                Partition partition = awaitsLeadership.test(log.topic())
+                        ? new Partition(log, new Replicas(Replicas.NO_LEADER, epoch, local.replicas(), local.isr()), self)
+                        : new Partition(log, local, self);
                 partition.addListener(fanOut);
                 byId.put(partition.topicPartition(), partition);
             }
@@ -46,6 +52,23 @@ public final class Partitions {
                 }
             }
         });
+    }
+
+    /**
+     * From now on, partitions of the topics {@code awaits} accepts are opened without a leader, until the cluster's
+     * metadata makes them lead or follow ({@link Partition#lead}, {@link Partition#follow}): a broker of a cluster
+     * must not take produces for a partition another broker may lead now. Call before the logs are attached.
+     */
+    public void awaitLeadership(Predicate<String> awaits) {
+        this.awaitsLeadership = awaits;
+        for (Partition held : byId.values()) {
+            if (awaits.test(held.topic()) && held.isLeader()) {
+                Replicas replicas = held.replicas();
+                // Logs found at start were opened before this was known: they wait for the image too.
+                held.follow(new Replicas(Replicas.NO_LEADER, replicas.leaderEpoch(), replicas.replicas(),
+                        replicas.isr()));
+            }
+        }
     }
 
     /** The partition, empty if this broker holds no such partition. */
