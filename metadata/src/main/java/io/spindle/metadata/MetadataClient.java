@@ -25,6 +25,8 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class MetadataClient implements AutoCloseable {
     private final RaftClient client;
+    /** For reads addressed to one member that must fail rather than wait for it: no retries. */
+    private final RaftClient probe;
 
     /** A client of the quorum made of {@code voters}. */
     public MetadataClient(List<Voter> voters) {
@@ -33,6 +35,12 @@ public final class MetadataClient implements AutoCloseable {
                 .setParameters(new Parameters())
                 .setRaftGroup(RatisGroup.of(voters))
                 .setRetryPolicy(RetryPolicies.retryForeverWithSleep(TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        this.probe = RaftClient.newBuilder()
+                .setProperties(RatisGroup.clientProperties())
+                .setParameters(new Parameters())
+                .setRaftGroup(RatisGroup.of(voters))
+                .setRetryPolicy(RetryPolicies.noRetry())
                 .build();
     }
 
@@ -67,7 +75,7 @@ public final class MetadataClient implements AutoCloseable {
      * the first, as it reports with {@link MetadataQuorum#reportApplied}); fails when the member cannot be reached.
      */
     public CompletableFuture<Long> appliedOffset(int nodeId) {
-        return client.async().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
+        return probe.async().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
                 RatisGroup.peerId(nodeId)).thenApply(reply -> Long.parseLong(
                         new String(content(reply, "applied offset read from member " + nodeId), StandardCharsets.UTF_8)));
     }
@@ -80,7 +88,9 @@ public final class MetadataClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        client.close();
+        try (probe) {
+            client.close();
+        }
     }
 
     /** A command the leader applied: its log index and its number ({@link MetadataCommand#resultIn}). */

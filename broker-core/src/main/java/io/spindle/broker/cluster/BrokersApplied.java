@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class BrokersApplied {
     private static final Logger log = LoggerFactory.getLogger(BrokersApplied.class);
     static final long POLL_MS = 5;
+    /** How long one question to a member may take before it is asked again (a paused member never answers). */
+    static final long ASK_TIMEOUT_MS = 500;
 
     private final MetadataQuorum quorum;
     private final int nodeId;
@@ -54,7 +56,7 @@ final class BrokersApplied {
             done.complete(null);
             return;
         }
-        quorum.appliedOffset(brokerId).whenComplete((applied, failure) -> {
+        quorum.appliedOffset(brokerId).orTimeout(ASK_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((applied, failure) -> {
             if (failure == null && applied >= offset) {
                 done.complete(null);
             } else if (nanoClock.getAsLong() - deadline >= 0) {
