@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
@@ -25,8 +27,18 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class MetadataClient implements AutoCloseable {
     private final RaftClient client;
-    /** For reads addressed to one member that must fail rather than wait for it: no retries. */
+    /**
+     * For a read addressed to one member that must fail when the member is away rather than wait for it: blocking and
+     * without retries. The asynchronous path of {@link #client} retries such a read until the member is back, and each
+     * one holds one of the client's permits for outstanding requests meanwhile, so repeated reads to a killed member
+     * would end by stalling every command this client submits.
+     */
     private final RaftClient probe;
+    private final ExecutorService probes = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "spindle-metadata-probe");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     /** A client of the quorum made of {@code voters}. */
     public MetadataClient(List<Voter> voters) {
@@ -75,9 +87,17 @@ public final class MetadataClient implements AutoCloseable {
      * the first, as it reports with {@link MetadataQuorum#reportApplied}); fails when the member cannot be reached.
      */
     public CompletableFuture<Long> appliedOffset(int nodeId) {
-        return probe.async().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
-                RatisGroup.peerId(nodeId)).thenApply(reply -> Long.parseLong(
-                        new String(content(reply, "applied offset read from member " + nodeId), StandardCharsets.UTF_8)));
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftClientReply reply = probe.io().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
+                        RatisGroup.peerId(nodeId));
+                return Long.parseLong(new String(content(reply, "applied offset read from member " + nodeId),
+                        StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new CompletionException(new MetadataException(Reason.QUORUM_UNAVAILABLE,
+                        "member " + nodeId + " did not answer: " + e, e));
+            }
+        }, probes);
     }
 
     /** The leader as this client last learnt it, if any. */
@@ -88,6 +108,7 @@ public final class MetadataClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        probes.shutdownNow();
         try (probe) {
             client.close();
         }

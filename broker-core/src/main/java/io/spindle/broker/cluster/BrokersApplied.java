@@ -22,7 +22,11 @@ import org.slf4j.LoggerFactory;
 final class BrokersApplied {
     private static final Logger log = LoggerFactory.getLogger(BrokersApplied.class);
     static final long POLL_MS = 5;
-    /** How long one question to a member may take before it is asked again (a paused member never answers). */
+    /**
+     * How long one question to a member may take before the wait looks again at whether that broker is still live and
+     * at its own bound: the quorum client retries a read to a killed member until it is back, so an unbounded question
+     * would hold the admin call (and its handler thread) for as long as the member is away.
+     */
     static final long ASK_TIMEOUT_MS = 500;
 
     private final MetadataQuorum quorum;
