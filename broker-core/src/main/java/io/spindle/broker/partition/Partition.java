@@ -183,15 +183,25 @@ public final class Partition {
     }
 
     /**
-     * A follower fetched at {@code fetchOffset} (it holds every record below it, forced in flush.mode=fsync): the high
-     * watermark may advance, and with it waiting acks=all produces. Ignored when this broker does not lead.
+     * A follower's fetch at {@code fetchOffset} naming {@code lastFetchedEpoch}, the epoch of the last batch it holds
+     * (negative when it names none): where its log diverged from this one ({@link #divergingEpoch}), or empty when it did not.
+     * Only a fetch that did not diverge says the follower holds this log's records below {@code fetchOffset} (forced in
+     * flush.mode=fsync), so only it may move the high watermark, waiting acks=all produces and the follower's way back
+     * into the ISR: a diverged follower holds other records there (a deposed leader's tail) until it truncates.
+     * Progress is ignored when this broker does not lead.
+     *
+     * @throws OffsetOutOfRangeException when this log knows no epoch at or below {@code lastFetchedEpoch}
+     * @throws PartitionOfflineException when the partition's storage has failed
      */
-    public void followerFetched(int replica, long fetchOffset, long nowMs) {
-        if (!isLeader() || replica == localId) {
-            return;
+    public Optional<LeaderEpochCache.EpochEndOffset> followerFetched(int replica, long fetchOffset, int lastFetchedEpoch,
+                                                                     long nowMs) {
+        Optional<LeaderEpochCache.EpochEndOffset> diverged = lastFetchedEpoch < 0 ? Optional.empty()
+                : divergingEpoch(fetchOffset, lastFetchedEpoch);
+        if (diverged.isEmpty() && isLeader() && replica != localId) {
+            progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
+            advanceHighWatermark();
         }
-        progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
-        advanceHighWatermark();
+        return diverged;
     }
 
     /** The offset {@code replica} last fetched at on this leader, -1 when unknown. */
