@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *       {@code replica.lag.time.max.ms / 4} (at most 250 ms) an in-sync follower not caught up for
  *       {@code replica.lag.time.max.ms} is taken out, and a follower that has caught up with the high watermark and
  *       the start of the current leader epoch is taken back in — each through the metadata quorum
- *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there.</li>
+ *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there. A follower being
+ *       taken in counts for the high watermark from the moment the change is submitted
+ *       ({@link Partition#isrExpanding}).</li>
  * </ul>
  *
  * <p>Internal topics are not replicated: each broker keeps its own coordinator logs (see docs/cluster.md).
@@ -230,11 +232,14 @@ public final class Replication implements AutoCloseable {
         log.info("Broker {}: ISR of {} from {} to {} (lagging {}, caught up {})", nodeId, id, current.isr(), isr,
                 lagging, caughtUp);
         changing.put(id, current.partitionEpoch());
+        // Before the quorum may commit it: the high watermark waits for the joining followers from now on.
+        partition.isrExpanding(caughtUp);
         isrChanges.change(each.topicId(), id.partition(), current.partitionEpoch(), nodeId, isr)
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
                         log.info("Broker {}: the ISR change of {} was not applied: {}", nodeId, id,
                                 failure.toString());
+                        partition.isrExpanding(List.of());
                         changing.remove(id, current.partitionEpoch());
                     }
                 });
