@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class QuorumAuthority implements MetadataAuthority {
     private static final Logger log = LoggerFactory.getLogger(QuorumAuthority.class);
     private static final long CHANGE_TIMEOUT_MS = 15_000;
+    /** Bound of the controlled shutdown's wait for followers to catch up and the moves to be applied. */
+    private static final long HANDOVER_TIMEOUT_MS = 5_000;
 
     private final BrokerConfig config;
     private final TopicRegistry topics;
@@ -313,6 +315,29 @@ public final class QuorumAuthority implements MetadataAuthority {
         metrics.beforeScrape(meters::refresh);
     }
 
+    /**
+     * Controlled shutdown: once this broker's partitions are handed to caught-up followers and it applied that, waits
+     * (bounded) until every other live broker has applied it too, so that producers sent to the new leaders find
+     * them leading.
+     */
+    private void handOverLeaderships() {
+        if (membership.brokerEpoch() < 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANDOVER_TIMEOUT_MS);
+        if (!replication.handOverLeaderships(HANDOVER_TIMEOUT_MS)) {
+            return;
+        }
+        try {
+            brokersApplied.await(applier.appliedOffset(), remainingMs(deadline)).get(remainingMs(deadline),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.info("Broker {}: not every broker applied the handover before it stopped ({})", nodeId(), e.toString());
+        }
+    }
+
     @Override
     public String notReadyReason() {
         String waiting = membership.notReadyReason();
@@ -321,7 +346,9 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void close() {
-        // Fencing hands this broker's leaderships to other in-sync replicas first; then its followers stop.
+        handOverLeaderships();
+        // Fencing moves what is still led here (without waiting for followers) and takes this broker out of every
+        // ISR; then its followers stop.
         membership.leave();
         applier.close();
         replication.close();

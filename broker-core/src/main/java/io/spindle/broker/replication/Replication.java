@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
  *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there. A follower being
  *       taken in counts for the high watermark from the moment the change is submitted
  *       ({@link Partition#isrExpanding}).</li>
+ *   <li>When the broker stops cleanly, {@link #handOverLeaderships} moves each partition it leads to a caught-up
+ *       in-sync follower first (controlled shutdown), so producers see only retries and lose nothing.</li>
  * </ul>
  *
  * <p>Internal topics are not replicated: each broker keeps its own coordinator logs (see docs/cluster.md).
@@ -60,7 +62,7 @@ public final class Replication implements AutoCloseable {
     }
 
     /** A partition this broker leads, as the last applied image had it. */
-    private record Led(UUID topicId, Partition partition, PartitionImage image) {
+    record Led(UUID topicId, Partition partition, PartitionImage image) {
     }
 
     private final int nodeId;
@@ -254,6 +256,24 @@ public final class Replication implements AutoCloseable {
             }
         }
         return partition.logEndOffset();
+    }
+
+    /**
+     * Controlled shutdown, before this broker is fenced: hands each partition it leads to an in-sync follower once
+     * that follower holds everything this broker's log holds ({@link LeadershipHandover}), and returns once the
+     * applied image moved them all, or after {@code timeoutMs} with the partitions still led here (the fencing then
+     * moves them, without the wait for followers).
+     *
+     * @return whether any partition was moved
+     */
+    public boolean handOverLeaderships(long timeoutMs) {
+        LeadershipHandover.Outcome outcome = new LeadershipHandover(nodeId, () -> led, () -> image, isrChanges)
+                .run(timeoutMs);
+        if (!outcome.left().isEmpty()) {
+            log.warn("Broker {} could not hand over {} within {} ms; fencing moves them", nodeId, outcome.left(),
+                    timeoutMs);
+        }
+        return !outcome.moved().isEmpty();
     }
 
     @Override
