@@ -106,7 +106,8 @@ public final class QuorumAuthority implements MetadataAuthority {
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
         // A partition another broker may lead by now takes no produce until the image says who leads it.
-        partitions.awaitLeadership(topic -> !TopicRegistry.isInternal(topic));
+        // The internal topics too: they are replicated, and only their leader's coordinator may write to them.
+        partitions.awaitLeadership(topic -> true);
         Replication replication = new Replication(nodeId, partitions,
                 (topicId, partition, epoch, leader, isr) -> quorum.submit(
                         new ChangePartition(topicId, partition, epoch, leader, isr)),
@@ -116,7 +117,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
                 replication);
     }
