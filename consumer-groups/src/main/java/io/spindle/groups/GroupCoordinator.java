@@ -104,8 +104,9 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Whether the groups of the offsets log are in memory and served (see {@link #load} and {@link #unload}). */
     private final CoordinatorResidency residency;
 
-    private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
-        this.offsetsLog = new KeyedStateLog(log, clock);
+    private GroupCoordinator(PartitionLog log, KeyedStateLog.Writer writer, GroupTopics topics, GroupSettings settings,
+                             Clock clock) {
+        this.offsetsLog = new KeyedStateLog(log, writer, clock);
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
@@ -122,7 +123,16 @@ public final class GroupCoordinator implements AutoCloseable {
      * @throws IllegalStateException naming the log when its content cannot be read back
      */
     public static GroupCoordinator start(PartitionLog offsetsLog, GroupTopics topics, GroupSettings settings, Clock clock) {
-        GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, topics, settings, clock);
+        return start(offsetsLog, KeyedStateLog.durableWriter(offsetsLog), topics, settings, clock);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, GroupTopics, GroupSettings, Clock)}, with every write to the log made by
+     * {@code writer} (a cluster's: acknowledged once the in-sync replicas hold it).
+     */
+    public static GroupCoordinator start(PartitionLog offsetsLog, KeyedStateLog.Writer writer, GroupTopics topics,
+                                         GroupSettings settings, Clock clock) {
+        GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, writer, topics, settings, clock);
         coordinator.residency.loadAtStart(coordinator::close);
         return coordinator;
     }

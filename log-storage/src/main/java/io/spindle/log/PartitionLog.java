@@ -438,6 +438,40 @@ public final class PartitionLog {
         return end;
     }
 
+    /**
+     * Empties the log and starts it again at {@code offset}, which lies past its end: for a follower whose leader's
+     * log starts after everything this one holds (Kafka's truncate-fully-and-start-at). See
+     * {@link Truncation#truncateFullyAndStartAt}: before it returns the log is empty at {@code offset} durably, waiters
+     * for removed records fail, and the listeners hear {@link LogListener#truncated} with the new end.
+     *
+     * @return {@code offset}, the new log start and end
+     * @throws IllegalArgumentException when {@code offset} is not past the log end
+     * @throws LogOfflineException      when the log is offline, or a write or fsync of this fails (which takes the log
+     *                                  offline)
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            durability.ensureOnline();
+            long end = segments.logEndOffset();
+            if (offset <= end) {
+                throw new IllegalArgumentException(name + ": cannot start again at offset " + offset
+                        + ", which is not past the log end " + end);
+            }
+            TopicConfig cfg = config;
+            truncation.truncateFullyAndStartAt(offset, cfg.segmentBytes(), cfg.indexIntervalBytes(), clock.millis());
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("emptying (to start again at offset " + offset + ") of", dir, e);
+        } finally {
+            lock.unlock();
+        }
+        for (LogListener listener : listeners) {
+            listener.truncated(this, offset);
+        }
+        return offset;
+    }
+
     // ------------------------------------------------------------------ durability
 
     /** A future that completes once everything below {@code offset} is forced to disk. */

@@ -6,6 +6,7 @@ import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -58,6 +59,8 @@ public final class MetadataCodec {
     private static final byte ALTER_TOPIC_CONFIGS = 9;
     private static final byte CREATE_PARTITIONS = 10;
     private static final byte CHANGE_PARTITION = 11;
+    /** Added after version 1's first commands: a reader that does not know it refuses it as an unknown type. */
+    private static final byte ELECT_UNCLEAN_LEADER = 12;
 
     private MetadataCodec() {
     }
@@ -111,6 +114,12 @@ public final class MetadataCodec {
                 out.writeInt(c.expectedPartitionEpoch());
                 out.writeInt(c.leader());
                 writeInts(out, c.isr());
+            } else if (command instanceof ElectUncleanLeader c) {
+                out.writeByte(ELECT_UNCLEAN_LEADER);
+                writeUuid(out, c.topicId());
+                out.writeInt(c.partition());
+                out.writeInt(c.expectedPartitionEpoch());
+                out.writeInt(c.leader());
             } else {
                 throw new IllegalArgumentException("No encoding for " + command);
             }
@@ -142,6 +151,8 @@ public final class MetadataCodec {
                 case CREATE_PARTITIONS -> new CreatePartitions(in.string(), in.readInt(), in.intLists());
                 case CHANGE_PARTITION -> new ChangePartition(in.uuid(), in.readInt(), in.readInt(), in.readInt(),
                         in.ints());
+                case ELECT_UNCLEAN_LEADER -> new ElectUncleanLeader(in.uuid(), in.readInt(), in.readInt(),
+                        in.readInt());
                 default -> throw new MetadataException(Reason.INVALID_COMMAND, "Unknown metadata command type "
                         + type);
             };

@@ -80,12 +80,12 @@ public final class ShareCoordinator implements AutoCloseable {
     /** Whether the share state of the state log is in memory and served (see {@link #load}, {@link #unload}). */
     private final CoordinatorResidency residency;
 
-    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock,
-                             DeadLetterSink sink) {
+    private ShareCoordinator(PartitionLog log, KeyedStateLog.Writer writer, GroupTopics topics, ShareSettings settings,
+                             Clock clock, DeadLetterSink sink) {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
-        this.stateLog = new KeyedStateLog(log, clock);
+        this.stateLog = new KeyedStateLog(log, writer, clock);
         this.loop = CoordinatorLoop.newLoop("spindle-share-coordinator");
         this.membership = new ShareGroups(topics, this::settingsFor, loop, this::releaseMember, clock::millis);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
@@ -112,7 +112,16 @@ public final class ShareCoordinator implements AutoCloseable {
      */
     public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
                                          Clock clock, DeadLetterSink sink) {
-        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock, sink);
+        return start(stateLog, KeyedStateLog.durableWriter(stateLog), topics, settings, clock, sink);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, GroupTopics, ShareSettings, Clock, DeadLetterSink)}, with every write to the log
+     * made by {@code writer} (a cluster's: acknowledged once the in-sync replicas hold it).
+     */
+    public static ShareCoordinator start(PartitionLog stateLog, KeyedStateLog.Writer writer, GroupTopics topics,
+                                         ShareSettings settings, Clock clock, DeadLetterSink sink) {
+        ShareCoordinator coordinator = new ShareCoordinator(stateLog, writer, topics, settings, clock, sink);
         coordinator.residency.loadAtStart(coordinator::close);
         coordinator.loop.scheduleWithFixedDelay(coordinator::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
         return coordinator;

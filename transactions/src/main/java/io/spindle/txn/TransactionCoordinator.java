@@ -4,6 +4,7 @@ import io.spindle.config.TransactionSettings;
 import io.spindle.log.CoordinatorLoop;
 import io.spindle.log.CoordinatorResidency;
 import io.spindle.log.LogStorageException;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -85,9 +86,10 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     /** Whether the transactional ids of the state log are in memory and served (see {@link #load}, {@link #unload}). */
     private final CoordinatorResidency residency;
 
-    private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
-                                   TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
-        this.stateLog = new TransactionStateLog(log, clock);
+    private TransactionCoordinator(PartitionLog log, KeyedStateLog.Writer writer, TransactionSettings settings,
+                                   ProducerIds producerIds, TransactionMarkers markers, TransactionalOffsets offsets,
+                                   Clock clock) {
+        this.stateLog = new TransactionStateLog(new KeyedStateLog(log, writer, clock));
         this.settings = settings;
         this.producerIds = producerIds;
         this.markers = markers;
@@ -106,8 +108,19 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     public static TransactionCoordinator start(PartitionLog stateLog, TransactionSettings settings,
                                                ProducerIds producerIds, TransactionMarkers markers,
                                                TransactionalOffsets offsets, Clock clock) {
-        TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, settings, producerIds, markers,
-                offsets, clock);
+        return start(stateLog, KeyedStateLog.durableWriter(stateLog), settings, producerIds, markers, offsets, clock);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, TransactionSettings, ProducerIds, TransactionMarkers, TransactionalOffsets,
+     * Clock)}, with every write to the log made by {@code writer} (a cluster's: acknowledged once the in-sync replicas
+     * hold it).
+     */
+    public static TransactionCoordinator start(PartitionLog stateLog, KeyedStateLog.Writer writer,
+                                               TransactionSettings settings, ProducerIds producerIds,
+                                               TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
+        TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, writer, settings, producerIds,
+                markers, offsets, clock);
         coordinator.residency.loadAtStart(coordinator::close);
         long interval = settings.abortCheckIntervalMs();
         coordinator.loop.scheduleWithFixedDelay(coordinator::guardedExpire, interval, interval, TimeUnit.MILLISECONDS);

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * Makes this broker's {@link TopicRegistry} and partition logs follow the metadata image: topics the quorum created
  * are recorded under the quorum's id (with logs for the partitions this broker hosts), deleted topics lose their
  * registry entry and logs, grown topics get their new partitions, changed configs reach the live logs. The internal
- * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md). Every
+ * topics ({@code __...}) keep this broker's own id and logs (see docs/cluster.md) and take only the image's configs. Every
  * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
  * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
  * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took.
@@ -124,10 +124,11 @@ final class ImageApplier implements AutoCloseable {
 
     private void apply(MetadataImage image) {
         for (TopicImage wanted : image.topics().values()) {
-            if (TopicRegistry.isInternal(wanted.name())) {
-                continue;
-            }
             try {
+                if (TopicRegistry.isInternal(wanted.name())) {
+                    applyInternalConfigs(wanted);
+                    continue;
+                }
                 applyTopic(wanted);
             } catch (RuntimeException e) {
                 log.error("Could not apply topic '{}' of the metadata image at offset {}", wanted.name(), image.offset(), e);
@@ -186,6 +187,16 @@ final class ImageApplier implements AutoCloseable {
             topics.replaceOverrides(wanted.name(), wanted.configs(), false);
         }
         topics.createHostedLogs(wanted.name());
+    }
+
+    /**
+     * An internal topic keeps this broker's own id and log (made at start, before the quorum's topic existed), but
+     * takes the quorum's configs, such as the min.insync.replicas its coordinator's writes are acknowledged with.
+     */
+    private void applyInternalConfigs(TopicImage wanted) {
+        if (topics.topic(wanted.name()).isPresent() && !topics.overrides(wanted.name()).equals(wanted.configs())) {
+            topics.replaceOverrides(wanted.name(), wanted.configs(), false);
+        }
     }
 
     static Uuid kafkaUuid(UUID id) {

@@ -12,8 +12,10 @@ import io.spindle.metadata.BrokerEndpoint;
 import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataCommand;
 import io.spindle.broker.replication.Replication;
+import io.spindle.broker.replication.UncleanElections;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -74,11 +76,13 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final QuorumProducerIds producerIds;
     private final BrokersApplied brokersApplied;
     private final Replication replication;
+    private final UncleanElections uncleanElections;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
                             ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership,
-                            Replication replication) {
+                            Replication replication, UncleanElections uncleanElections) {
         this.replication = replication;
+        this.uncleanElections = uncleanElections;
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
@@ -108,19 +112,27 @@ public final class QuorumAuthority implements MetadataAuthority {
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
         // A partition another broker may lead by now takes no produce until the image says who leads it.
-        partitions.awaitLeadership(topic -> !TopicRegistry.isInternal(topic));
+        // The internal topics too: they are replicated, and only their leader's coordinator may write to them.
+        partitions.awaitLeadership(topic -> true);
         Replication replication = new Replication(nodeId, partitions,
                 (topicId, partition, epoch, leader, isr) -> quorum.submit(
                         new ChangePartition(topicId, partition, epoch, leader, isr)),
                 config.replicaLagTimeMaxMs(), Clock.systemUTC());
         LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, replication::apply);
+        UncleanElections uncleanElections = new UncleanElections(nodeId, partitions,
+                topic -> topics.configFor(topic).uncleanLeaderElectionEnable(),
+                (topicId, partition, epoch, leader) -> quorum.submit(
+                        new ElectUncleanLeader(topicId, partition, epoch, leader)));
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, image -> {
+            replication.apply(image);
+            uncleanElections.check(image);
+        });
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
-                replication);
+                replication, uncleanElections);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -311,7 +323,7 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void bindMetrics(BrokerMetrics metrics) {
-        ClusterMeters meters = new ClusterMeters(quorum, applier, metrics.registry());
+        ClusterMeters meters = new ClusterMeters(quorum, applier, uncleanElections, metrics.registry());
         metrics.beforeScrape(meters::refresh);
     }
 

@@ -504,6 +504,24 @@ public final class Partition {
     }
 
     /**
+     * On a follower whose leader's log starts past this log's end: empties this log, which starts again at
+     * {@code offset} ({@link PartitionLog#truncateFullyAndStartAt}). Call on the one thread that fetches for it.
+     *
+     * @throws IllegalArgumentException  when {@code offset} is not past the log end
+     * @throws PartitionOfflineException when the partition's storage has failed, before or during the call
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        ensureOnline();
+        try {
+            long end = log.truncateFullyAndStartAt(offset);
+            progress.truncated(end);
+            return end;
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
      * Deletes the records below {@code offset} (DeleteRecords; {@link DeleteRecordsRequest#HIGH_WATERMARK} means the
      * high watermark): the log start offset moves up to it, durably, and never down. Call on the partition's writer
      * thread, so it is ordered with the appends.

@@ -1,6 +1,5 @@
 package io.spindle.broker.replication;
 
-import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
@@ -47,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *       in-sync follower first (controlled shutdown), so producers see only retries and lose nothing.</li>
  * </ul>
  *
- * <p>Internal topics are not replicated: each broker keeps its own coordinator logs (see docs/cluster.md).
+ * <p>The internal topics are replicated like any other (by name: each broker keeps its own topic id for them, see
+ * docs/cluster.md), so a coordinator that moves to another replica loads the state its predecessor acknowledged.
  *
  * <p>Thread-safe: {@link #apply} on the image applier's thread, the ISR checks on {@code spindle-isr}.
  */
@@ -104,9 +104,6 @@ public final class Replication implements AutoCloseable {
         image = applied;
         Set<TopicPartition> seen = new HashSet<>();
         for (TopicImage topic : applied.topics().values()) {
-            if (TopicRegistry.isInternal(topic.name())) {
-                continue;
-            }
             for (PartitionImage wanted : topic.partitions()) {
                 if (!wanted.replicas().contains(nodeId)) {
                     continue;
