@@ -212,4 +212,20 @@ public sealed interface MetadataCommand {
             return TopicChanges.electUnclean(this, image, offset);
         }
     }
+
+    /**
+     * Moves a partition to the {@code target} replicas (preferred leader first), or cancels its reassignment in
+     * progress when the target is empty ({@link Reassignments}).
+     */
+    record ReassignPartition(String topic, int partition, Optional<List<Integer>> target) implements MetadataCommand {
+        public ReassignPartition {
+            Objects.requireNonNull(topic, "topic");
+            target = target.map(List::copyOf);
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return Reassignments.reassign(this, image, offset);
+        }
+    }
 }

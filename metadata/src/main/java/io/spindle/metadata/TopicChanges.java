@@ -132,7 +132,7 @@ final class TopicChanges {
         if (leader == partition.leader() && isr.equals(partition.isr())) {
             return image;
         }
-        draft.put(topic, ImageDraft.changed(partition, leader, isr));
+        draft.put(topic, Reassignments.completeIfInSync(draft, ImageDraft.changed(partition, leader, isr)));
         return draft.build(offset);
     }
 

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * topics ({@code __...}) keep this broker's own id and logs (see docs/cluster.md) and take only the image's configs. Every
  * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
  * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
- * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took.
+ * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took. A partition a
+ * reassignment moved away from this broker stops leading and loses its log.
  *
  * <p>Images arrive on Ratis' apply thread, which must not wait on disk: each is handed to one thread
  * ({@code spindle-cluster-apply}) that applies the newest image it has not applied yet (intermediate ones are skipped:
@@ -152,6 +153,34 @@ final class ImageApplier implements AutoCloseable {
             }
         }
         afterApply.accept(image);
+        dropMovedAway(image);
+    }
+
+    /**
+     * Partitions this broker holds but is no longer a replica of (a reassignment completed without it) stop leading —
+     * produces waiting on them fail with NOT_LEADER_OR_FOLLOWER — and lose their logs. After {@code afterApply}, so
+     * that replication has stopped fetching them.
+     */
+    private void dropMovedAway(MetadataImage image) {
+        for (TopicImage topic : image.topics().values()) {
+            if (TopicRegistry.isInternal(topic.name())) {
+                continue;
+            }
+            for (PartitionImage wanted : topic.partitions()) {
+                Optional<Partition> held = partitions.get(topic.name(), wanted.partition());
+                if (held.isEmpty() || wanted.replicas().contains(nodeId)) {
+                    continue;
+                }
+                try {
+                    held.get().follow(new Replicas(wanted.leader(), wanted.leaderEpoch(), wanted.replicas(),
+                            wanted.isr()));
+                    topics.deleteUnhostedLog(topic.name(), wanted.partition());
+                } catch (RuntimeException e) {
+                    log.error("Could not drop partition {}-{}, moved to {} in the metadata image at offset {}",
+                            topic.name(), wanted.partition(), wanted.replicas(), image.offset(), e);
+                }
+            }
+        }
     }
 
     private void lead(String topic, PartitionImage wanted, long offset) {

@@ -19,6 +19,7 @@ import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.ReassignPartition;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.MetadataQuorum;
 import io.spindle.metadata.MetadataQuorum.CommandResult;
@@ -29,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -276,6 +279,44 @@ public final class QuorumAuthority implements MetadataAuthority {
             log.info("Auto-creating topic '{}' failed: {}", name, refused.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Internal topics are refused: each broker keeps its own coordinator logs of them (docs/cluster.md), so there is
+     * nothing to copy.
+     */
+    @Override
+    public void reassignPartition(String topic, int partition, Optional<List<Integer>> target,
+                                  boolean allowReplicationFactorChange) {
+        if (TopicRegistry.isInternal(topic)) {
+            throw new InvalidReplicaAssignmentException("Topic '" + topic + "' is internal: Spindle does not move "
+                    + "the partitions of internal topics yet.");
+        }
+        Optional<TopicImage> known = quorum.image().topic(topic);
+        if (!allowReplicationFactorChange && target.isPresent() && known.isPresent() && partition >= 0
+                && partition < known.get().partitions().size()) {
+            int current = known.get().partition(partition).originalReplicas().size();
+            if (target.get().size() != current) {
+                throw new InvalidReplicationFactorException("Partition " + partition + " of topic '" + topic
+                        + "': the target replicas " + target.get() + " would change its replication factor from "
+                        + current + " to " + target.get().size() + ", which the request does not allow.");
+            }
+        }
+        change(new ReassignPartition(topic, partition, target));
+    }
+
+    @Override
+    public List<PartitionReassignment> reassignments() {
+        List<PartitionReassignment> moving = new ArrayList<>();
+        for (TopicImage topic : quorum.image().topics().values()) {
+            for (PartitionImage partition : topic.partitions()) {
+                if (partition.isReassigning()) {
+                    moving.add(new PartitionReassignment(topic.name(), partition.partition(), partition.replicas(),
+                            partition.addingReplicas(), partition.removingReplicas()));
+                }
+            }
+        }
+        return moving;
     }
 
     /**
