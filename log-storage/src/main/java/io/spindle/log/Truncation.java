@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * offset, the recovery point, the waiting acknowledgements, the idempotent producers' state and the transactions
  * (the cut segment's {@code .txnindex} keeps only the entries of markers below the cut).
  *
- * <p>Crash safety, in order: the checkpoint's recovery point comes down to the new end first (so a crash from then on
+ * <p>Crash safety, in order: the checkpoint's recovery point, and the data directory's {@link RecoveryPoints}, come
+ * down to the new end first (so a crash from then on
  * recovers the tail batch by batch instead of trusting it); the later segments are deleted newest first (a crash
  * leaves a prefix, which the loader accepts, cutting at any gap); the cut segment is replaced by a forced copy of its
  * first bytes renamed over it; the directory is forced; the checkpoint is written again. The leader epochs starting at
@@ -51,7 +52,7 @@ final class Truncation {
         long end = durability.whileNotFlushing(() -> {
             Segments.Cut cut = segments.cutFor(offset);
             long newEnd = cut.endOffset();
-            new Checkpoint(Math.min(durability.flushedOffset(), newEnd), segments.logStartOffset(), false).write(dir);
+            durability.lowerRecoveryPoint(newEnd);
             // The producers' snapshot may count batches that are going: the next start rebuilds from the headers.
             ProducerStateFile.delete(dir);
             // Before the cut: a crash from here on recovers the tail from the recovery point, which assigns the
