@@ -130,7 +130,11 @@ final class LogLoader {
             long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
             segments.add(Segment.create(dir, start, cfg.segmentBytes()));
             segments.loaded(start, start);
-            return new Loaded(start, true, null);
+            // An empty directory with no checkpoint (a partition just created) needs none yet: a missing checkpoint makes
+            // recovery scan from the log start, which is where this log starts, as one saying (0, 0, not clean) would.
+            // Two fsyncs saved per new partition (file and directory); the periodic checkpoint writes it once the log
+            // holds something, and the first append's flush forces the new segment files' entries.
+            return new Loaded(start, true, checkpoint == null ? new Checkpoint(start, start, false) : null);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
         // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the

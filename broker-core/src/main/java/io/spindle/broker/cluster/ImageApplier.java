@@ -5,6 +5,7 @@ import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
+import io.spindle.log.DiskTasks;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.PartitionImage;
 import io.spindle.metadata.TopicImage;
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ImageApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageApplier.class);
+    /** An image slower than this to apply says so (creating a topic's logs is the usual cause). */
+    private static final long SLOW_APPLY_MS = 100;
 
     private final TopicRegistry topics;
     private final Partitions partitions;
@@ -111,8 +114,13 @@ final class ImageApplier implements AutoCloseable {
         if (image == null || image.offset() <= appliedOffset) {
             return;
         }
+        long started = System.nanoTime();
         apply(image);
         leaderships.applied(image);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (tookMs > SLOW_APPLY_MS) {
+            log.info("Applied the metadata image at offset {} in {} ms", image.offset(), tookMs);
+        }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (waiters) {
             appliedOffset = image.offset();
@@ -145,13 +153,20 @@ final class ImageApplier implements AutoCloseable {
                 }
             }
         }
+        List<Runnable> leads = new ArrayList<>();
         for (TopicImage topic : image.topics().values()) {
             for (PartitionImage wanted : topic.partitions()) {
                 if (wanted.leader() == nodeId) {
-                    lead(topic.name(), wanted, image.offset());
+                    Optional<Partition> held = partitions.get(topic.name(), wanted.partition());
+                    Replicas leading = new Replicas(nodeId, wanted.leaderEpoch(), wanted.replicas(), wanted.isr());
+                    if (held.isPresent() && !leading.equals(held.get().replicas())) {
+                        leads.add(() -> lead(held.get(), leading, image.offset()));
+                    }
                 }
             }
         }
+        // A new leader epoch is a file forced in each log: those of a new topic's partitions overlap on several threads.
+        DiskTasks.runAll("spindle-cluster-lead", leads);
         afterApply.accept(image);
         dropMovedAway(image);
     }
@@ -183,16 +198,12 @@ final class ImageApplier implements AutoCloseable {
         }
     }
 
-    private void lead(String topic, PartitionImage wanted, long offset) {
-        Optional<Partition> held = partitions.get(topic, wanted.partition());
-        if (held.isEmpty()) {
-            return;
-        }
+    private void lead(Partition partition, Replicas leading, long offset) {
         try {
-            held.get().lead(new Replicas(nodeId, wanted.leaderEpoch(), wanted.replicas(), wanted.isr()));
+            partition.lead(leading);
         } catch (RuntimeException e) {
-            log.error("Could not lead partition {}-{} at leader epoch {} of the metadata image at offset {}", topic,
-                    wanted.partition(), wanted.leaderEpoch(), offset, e);
+            log.error("Could not lead partition {} at leader epoch {} of the metadata image at offset {}",
+                    partition.topicPartition(), leading.leaderEpoch(), offset, e);
         }
     }
 

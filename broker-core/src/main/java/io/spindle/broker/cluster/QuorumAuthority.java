@@ -68,6 +68,8 @@ public final class QuorumAuthority implements MetadataAuthority {
     private static final long CHANGE_TIMEOUT_MS = 15_000;
     /** Bound of the controlled shutdown's wait for followers to catch up and the moves to be applied. */
     private static final long HANDOVER_TIMEOUT_MS = 5_000;
+    /** A change slower than this logs where its time went (commit, apply here, apply on every broker). */
+    private static final long SLOW_CHANGE_MS = 200;
 
     private final BrokerConfig config;
     private final TopicRegistry topics;
@@ -325,11 +327,21 @@ public final class QuorumAuthority implements MetadataAuthority {
      */
     private void change(MetadataCommand command) {
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
+            long started = System.nanoTime();
+            long deadline = started + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
             CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            long committed = System.nanoTime();
             long offset = result.image().offset();
             applier.awaitApplied(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+            long appliedHere = System.nanoTime();
             brokersApplied.await(offset, remainingMs(deadline)).join();
+            long appliedEverywhere = System.nanoTime();
+            if (appliedEverywhere - started > TimeUnit.MILLISECONDS.toNanos(SLOW_CHANGE_MS)) {
+                log.info("{} at offset {} took {} ms: committed after {} ms, applied here after {} ms, on every live"
+                        + " broker after {} ms", command.getClass().getSimpleName(), offset,
+                        millis(appliedEverywhere - started), millis(committed - started), millis(appliedHere - started),
+                        millis(appliedEverywhere - started));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
@@ -339,6 +351,10 @@ public final class QuorumAuthority implements MetadataAuthority {
             throw new org.apache.kafka.common.errors.TimeoutException("The metadata quorum did not apply "
                     + command.getClass().getSimpleName() + " within " + CHANGE_TIMEOUT_MS + " ms");
         }
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     private static long remainingMs(long deadlineNanos) {
