@@ -119,7 +119,6 @@ final class ClusterMembership {
 
     private void heartbeat() {
         try {
-            createInternalTopics();
             quorum.submit(new BrokerHeartbeat(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
                     TimeUnit.MILLISECONDS);
             Optional<BrokerRegistration> self = quorum.image().broker(settings.nodeId());
@@ -128,6 +127,7 @@ final class ClusterMembership {
                 quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
                         TimeUnit.MILLISECONDS);
             }
+            createInternalTopics();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
@@ -185,7 +185,8 @@ final class ClusterMembership {
                     : List.of();
             try {
                 quorum.submit(new CreateTopic(UUID.randomUUID(), name, assignment.isEmpty() ? 1 : -1,
-                        assignment.isEmpty() ? replicas : -1, configs, assignment)).get();
+                        assignment.isEmpty() ? replicas : -1, configs, assignment))
+                        .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
                 log.info("Created the internal topic {} in the cluster with {} replica(s) ({} wanted, {} broker(s) "
                         + "live)", name, assignment.isEmpty() ? replicas : assignment.get(0).size(),
                         wanted.replicationFactor(), live);
@@ -194,6 +195,10 @@ final class ClusterMembership {
                         && refused.reason() == MetadataException.Reason.TOPIC_EXISTS)) {
                     log.warn("Could not create the internal topic {}: {}", name, e.getCause().toString());
                 }
+            } catch (TimeoutException e) {
+                log.warn("Creating the internal topic {} was not answered within {} ms; trying again at the next "
+                        + "heartbeat", name, settings.sessionTimeoutMs());
+                return;
             }
         }
     }
