@@ -6,6 +6,7 @@ import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LeaderEpochCache;
 import io.spindle.log.LogSlice;
+import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.AbortedTransaction;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,6 +189,11 @@ final class FetchPlan {
                 } catch (RuntimeException e) {
                     String name = topic.name() + "-" + partition.partition();
                     failed(partitionData, StorageErrors.of(e, "fetch from " + name + " at offset " + partition.fetchOffset()));
+                    if (replicaId >= 0 && e instanceof OffsetOutOfRangeException) {
+                        // A follower outside this log starts again at its start or cuts back to its high watermark.
+                        partitionData.setHighWatermark(partition.source().highWatermark())
+                                .setLogStartOffset(partition.source().logStartOffset());
+                    }
                     anyError = true;
                 }
             }

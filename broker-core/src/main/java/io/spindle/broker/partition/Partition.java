@@ -82,6 +82,10 @@ public final class Partition {
     /** Followers this leader asked the quorum to take into the ISR, not yet in {@link #replicas}' (see {@link #isrExpanding}). */
     private volatile List<Integer> joiningIsr = List.of();
     private volatile LogIOException offlineCause;
+    /** Set once by {@link #resign}: the broker is stopping and hands this partition over, so it takes no produce. */
+    private volatile boolean resigning;
+    /** Held by each produce append and by {@link #resign}, so that no append is under way once resign returns. */
+    private final Object appendGate = new Object();
 
     Partition(PartitionLog log, Replicas replicas) {
         this(log, replicas, replicas.leader());
@@ -187,6 +191,19 @@ public final class Partition {
     }
 
     /**
+     * The broker is stopping and hands this partition to a follower (controlled shutdown): from now on it takes no
+     * produce (NOT_LEADER_OR_FOLLOWER, which producers retry) but still serves its followers' fetches, so they can
+     * catch up with everything it acknowledged before the leadership moves. When this returns no produce append is
+     * under way, so the log end offset read next is final. One way: a stopping broker never takes produce again.
+     * (Transaction markers are still written: a transaction half-marked would hang.)
+     */
+    public void resign() {
+        synchronized (appendGate) {
+            resigning = true;
+        }
+    }
+
+    /**
      * A follower's fetch at {@code fetchOffset} naming {@code lastFetchedEpoch}, the epoch of the last batch it holds
      * (negative when it names none): where its log diverged from this one ({@link #divergingEpoch}), or empty when it did not.
      * Only a fetch that did not diverge says the follower holds this log's records below {@code fetchOffset} (forced in
@@ -257,7 +274,7 @@ public final class Partition {
      */
     public Errors produceRefusal(Acks acks) {
         Replicas current = replicas;
-        if (current.leader() != localId) {
+        if (current.leader() != localId || resigning) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         if (acks == Acks.ALL && current.isr().size() < log.config().minInsyncReplicas()) {
@@ -387,13 +404,19 @@ public final class Partition {
      * before this returns ({@link PartitionLog#append(ByteBuffer, boolean)}).
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
-        ensureOnline();
-        ensureLeader();
-        if (log.config().cleanupPolicy().compacts()) {
-            KeyedRecords.requireKeys(records, name);
+        synchronized (appendGate) {     // uncontended but for resign: one writer thread appends to a partition
+            ensureOnline();
+            ensureLeader();
+            if (resigning) {
+                throw new NotLeaderOrFollowerException("This broker is stopping and hands " + name
+                        + " over to a follower");
+            }
+            if (log.config().cleanupPolicy().compacts()) {
+                KeyedRecords.requireKeys(records, name);
+            }
+            // The log opens the batch's transaction before the batch becomes readable.
+            return log.append(records, flushHere);
         }
-        // The log opens the batch's transaction before the batch becomes readable.
-        return log.append(records, flushHere);
     }
 
     /**
@@ -473,6 +496,24 @@ public final class Partition {
         ensureOnline();
         try {
             long end = log.truncateTo(offset);
+            progress.truncated(end);
+            return end;
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
+     * On a follower whose leader's log starts past this log's end: empties this log, which starts again at
+     * {@code offset} ({@link PartitionLog#truncateFullyAndStartAt}). Call on the one thread that fetches for it.
+     *
+     * @throws IllegalArgumentException  when {@code offset} is not past the log end
+     * @throws PartitionOfflineException when the partition's storage has failed, before or during the call
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        ensureOnline();
+        try {
+            long end = log.truncateFullyAndStartAt(offset);
             progress.truncated(end);
             return end;
         } catch (LogOfflineException e) {
@@ -612,6 +653,7 @@ public final class Partition {
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker does not lead " + name + " (" + replicas + ")");
         }
+
     }
 
     private void ensureOnline() {

@@ -1,6 +1,5 @@
 package io.spindle.broker.replication;
 
-import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
@@ -43,9 +42,12 @@ import org.slf4j.LoggerFactory;
  *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there. A follower being
  *       taken in counts for the high watermark from the moment the change is submitted
  *       ({@link Partition#isrExpanding}).</li>
+ *   <li>When the broker stops cleanly, {@link #handOverLeaderships} moves each partition it leads to a caught-up
+ *       in-sync follower first (controlled shutdown), so producers see only retries and lose nothing.</li>
  * </ul>
  *
- * <p>Internal topics are not replicated: each broker keeps its own coordinator logs (see docs/cluster.md).
+ * <p>The internal topics are replicated like any other (by name: each broker keeps its own topic id for them, see
+ * docs/cluster.md), so a coordinator that moves to another replica loads the state its predecessor acknowledged.
  *
  * <p>Thread-safe: {@link #apply} on the image applier's thread, the ISR checks on {@code spindle-isr}.
  */
@@ -60,7 +62,7 @@ public final class Replication implements AutoCloseable {
     }
 
     /** A partition this broker leads, as the last applied image had it. */
-    private record Led(UUID topicId, Partition partition, PartitionImage image) {
+    record Led(UUID topicId, Partition partition, PartitionImage image) {
     }
 
     private final int nodeId;
@@ -102,9 +104,6 @@ public final class Replication implements AutoCloseable {
         image = applied;
         Set<TopicPartition> seen = new HashSet<>();
         for (TopicImage topic : applied.topics().values()) {
-            if (TopicRegistry.isInternal(topic.name())) {
-                continue;
-            }
             for (PartitionImage wanted : topic.partitions()) {
                 if (!wanted.replicas().contains(nodeId)) {
                     continue;
@@ -254,6 +253,24 @@ public final class Replication implements AutoCloseable {
             }
         }
         return partition.logEndOffset();
+    }
+
+    /**
+     * Controlled shutdown, before this broker is fenced: hands each partition it leads to an in-sync follower once
+     * that follower holds everything this broker's log holds ({@link LeadershipHandover}), and returns once the
+     * applied image moved them all, or after {@code timeoutMs} with the partitions still led here (the fencing then
+     * moves them, without the wait for followers).
+     *
+     * @return whether any partition was moved
+     */
+    public boolean handOverLeaderships(long timeoutMs) {
+        LeadershipHandover.Outcome outcome = new LeadershipHandover(nodeId, () -> led, () -> image, isrChanges)
+                .run(timeoutMs);
+        if (!outcome.left().isEmpty()) {
+            log.warn("Broker {} could not hand over {} within {} ms; fencing moves them", nodeId, outcome.left(),
+                    timeoutMs);
+        }
+        return !outcome.moved().isEmpty();
     }
 
     @Override
