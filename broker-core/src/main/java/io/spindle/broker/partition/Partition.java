@@ -559,7 +559,16 @@ public final class Partition {
         // This log's own durability, and the in-sync followers' (the high watermark passing the batch); with this
         // broker the only in-sync replica the high watermark is the log end, so only the first is waited for.
         int minInsync = log.config().minInsyncReplicas();
-        CompletableFuture<Void> replicated = progress.await(appended.lastOffset() + 1, this::highWatermark)
+        CompletableFuture<Void> passed = progress.await(appended.lastOffset() + 1, this::highWatermark);
+        if (!isLeader()) {
+            // Deposed between the append and this wait: losing the leadership failed the waits registered before it,
+            // not this one, which a later leadership's high watermark would otherwise complete over whatever that
+            // offset holds by then (the deposed tail is truncated away when this broker follows). A wait the high
+            // watermark had passed already stays complete: every in-sync replica held the batch.
+            passed.completeExceptionally(new NotLeaderOrFollowerException("This broker no longer leads " + name
+                    + ": the batch at offset " + appended.firstOffset() + " may or may not be kept by the new leader"));
+        }
+        CompletableFuture<Void> replicated = passed
                 .thenRun(() -> {
                     int inSync = replicas.isr().size();
                     if (inSync < minInsync) {

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.TopicConfig;
+import io.spindle.fixtures.CrashFs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.spindle.broker.fault;
 
 import static org.awaitility.Awaitility.await;
 
+import io.spindle.fixtures.CrashFs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package io.spindle.broker.fault;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.spindle.fixtures.CrashFs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.fault.CrashFs.Fault;
 import io.spindle.broker.metrics.PrometheusText;
+import io.spindle.fixtures.CrashFs;
+import io.spindle.fixtures.CrashFs.Fault;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

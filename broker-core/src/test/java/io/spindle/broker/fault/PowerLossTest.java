@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.broker.metrics.PrometheusText;
+import io.spindle.fixtures.CrashFs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;

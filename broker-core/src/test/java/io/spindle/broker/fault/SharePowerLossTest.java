@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.CrashFs;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,6 +3,7 @@ package io.spindle.broker.partition;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,10 +23,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
@@ -217,6 +221,22 @@ class PartitionTest {
 
         partition.isrExpanding(List.of());      // refused: the ISR the image gave counts alone again
         assertEquals(3, partition.highWatermark());
+    }
+
+    @Test
+    void anAcksAllWaitBegunAfterTheLeadershipWasLostFailsAndALaterLeadershipDoesNotAcknowledgeIt() {
+        Partition partition = create(open(FlushMode.NONE), "orders");
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE, 8)));
+        AppendResult appended = partition.append(batch(1_000L, "a", "b"));
+        partition.follow(new Replicas(8, 2, List.of(NODE, 8), List.of(NODE, 8)));     // before the produce waits
+
+        CompletableFuture<AppendResult> acknowledged = partition.acknowledgement(appended, Acks.ALL);
+        partition.lead(new Replicas(NODE, 3, List.of(NODE, 8), List.of(NODE, 8)));
+        partition.followerFetched(8, 2, -1, 1_000L);
+        assertEquals(2, partition.highWatermark());
+
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> acknowledged.get(5, TimeUnit.SECONDS));
+        assertInstanceOf(NotLeaderOrFollowerException.class, failed.getCause());
     }
 
     @Test

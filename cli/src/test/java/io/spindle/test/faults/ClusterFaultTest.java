@@ -4,12 +4,16 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.CrashFs;
 import io.spindle.test.faults.Nemesis.Fault;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -17,30 +21,41 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The Jepsen-style fault test of a cluster (issue 17): three brokers as child processes, each behind a
- * {@link FaultProxy} that clients must pass; idempotent acks=all producers ({@link ProducerWorkload}) and a consumer
+ * {@link FaultProxy} that clients and the other brokers' followers must pass; a topic of six partitions at replication
+ * factor 3 with {@code min.insync.replicas=2}; idempotent acks=all producers ({@link ProducerWorkload}) and a consumer
  * group committing what it reads ({@link GroupWorkload}, {@link CommitWatch}) run while the {@link Nemesis} kills (-9)
- * and restarts brokers, pauses them (SIGSTOP/SIGCONT) and cuts them off from every client, one at a time, targeting
- * the quorum leader and partition leaders. Afterwards {@link HistoryCheck} holds what the cluster serves to every
- * acknowledgement, and the group's committed offsets to every acknowledged commit. It prints its figures and fails on
- * any loss, duplicate, reordering, committed offset gone back, or partition that did not come back.
+ * and restarts brokers, pauses them (SIGSTOP/SIGCONT) and cuts or blackholes them, one at a time, striking in turn the
+ * quorum leader, a partition leader and a follower. Afterwards {@link HistoryCheck} holds what the cluster serves to
+ * every acknowledgement, and the group's committed offsets to every acknowledged commit; the brokers are stopped and
+ * {@link ReplicaCheck} holds every broker's own copy of each partition to one leader per leader epoch and to the
+ * committed log. It prints its figures and fails on any loss, duplicate, reordering, committed offset gone back,
+ * divergent replica, or partition that did not come back.
  *
- * <p>At {@link #REPLICATION_FACTOR} 1 (before replication between brokers exists) a struck broker's partitions take no
- * writes until it returns, and the test holds the rest of the cluster to staying available meanwhile. With
- * replication, set it to 3: the topic then asks for {@code min.insync.replicas=2}, and the same checks hold the
- * failover to losing nothing. Long run: {@code mvn -o -pl cli -am verify -Plong -Dtest=ClusterFaultTest
- * -Dsurefire.failIfNoSpecifiedTests=false}.
+ * <p>A struck leader's partitions move to an in-sync follower once the quorum fences it (after the broker session
+ * timeout); a struck follower holds acks=all writes back until it is fenced out of the ISR or answers again. Long run:
+ * {@code mvn -o -pl cli -am test -Plong -Dtest=ClusterFaultTest -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 class ClusterFaultTest {
-    /** The one line to change when partitions are replicated between brokers: 3. */
-    static final int REPLICATION_FACTOR = 1;
+    private static final int REPLICATION_FACTOR = 3;
+    private static final int MIN_INSYNC_REPLICAS = 2;
+    /**
+     * Shorter than the broker session (9 s) and than most faults' holds, so that the ISR shrinks and grows back through
+     * the quorum during the run (Kafka's default, 30 s, would outlast every fault).
+     */
+    private static final Duration REPLICA_LAG_MAX = Duration.ofSeconds(2);
+    /** Small segments: they roll during the run, and the power-loss disk (in memory) holds little of their preallocation. */
+    private static final int SEGMENT_BYTES = 256 * 1024;
     private static final int BROKERS = 3;
     private static final int PARTITIONS = 6;
     private static final String TOPIC = "faults";
@@ -49,12 +64,15 @@ class ClusterFaultTest {
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
-    /** One fault of each kind, held 1 to 2 s each: the default suite's run. */
+    /**
+     * One fault of each kind and a second kill, held 1 to 2 s each, striking in turn the quorum leader, a partition
+     * leader and a follower (the power loss strikes the broker on the power-loss disk): the default suite's run.
+     */
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~30 s alone; a kill's restart takes longer in a busy full build
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~45 s alone; a restart takes longer in a busy full build
     void everyAcknowledgedRecordAndCommitSurvivesOneFaultOfEachKind() throws Exception {
-        run(27L, List.of(Fault.KILL, Fault.PAUSE, Fault.CLIENT_BLACKHOLE, Fault.CLIENT_CUT),
-                Duration.ofSeconds(1), Duration.ofSeconds(2));
+        run(27L, List.of(Fault.KILL, Fault.PAUSE, Fault.KILL, Fault.CLIENT_BLACKHOLE, Fault.CLIENT_CUT,
+                Fault.POWER_LOSS), Duration.ofSeconds(1), Duration.ofSeconds(2));
     }
 
     /** Sixteen faults drawn at random, held 1 to 12 s (a pause may outlast the broker session of 9 s). */
@@ -70,21 +88,32 @@ class ClusterFaultTest {
         run(4243L, faults, Duration.ofSeconds(1), Duration.ofSeconds(12));
     }
 
-    private void run(long seed, List<Fault> faults, Duration minHold, Duration maxHold) throws Exception {
-        try (ProxiedCluster cluster = ProxiedCluster.start(BROKERS, dir, Map.of());
+    private void run(long seed, List<Fault> planned, Duration minHold, Duration maxHold) throws Exception {
+        long started = System.nanoTime();
+        List<String> phases = new ArrayList<>();
+        Runnable phase = () -> phases.add(String.format("%.1f s", (System.nanoTime() - started) / 1e9));
+        Optional<CrashFs> disk = planned.contains(Fault.POWER_LOSS) ? powerLossDisk() : Optional.empty();
+        List<Fault> faults = disk.isPresent() ? planned
+                : planned.stream().filter(fault -> fault != Fault.POWER_LOSS).toList();
+        try (ProxiedCluster cluster = ProxiedCluster.start(BROKERS, dir, Map.of(
+                "replica.lag.time.max.ms", Long.toString(REPLICA_LAG_MAX.toMillis()),
+                "log.segment.bytes", Integer.toString(SEGMENT_BYTES)), disk);
              Admin admin = admin(cluster.bootstrapServers())) {
+            phase.run();
             createTopic(admin);
             String bootstrap = cluster.bootstrapServers();
             AckHistory history = new AckHistory(PARTITIONS);
             List<Nemesis.Injected> injected;
             HistoryCheck.Result result;
             List<String> readProblems;
+            List<String> replicaProblems;
             CommitWatch watch = new CommitWatch(admin, GROUP);
             try (ProducerWorkload producers = new ProducerWorkload(bootstrap, TOPIC, 2, 250, history);
                  GroupWorkload group = new GroupWorkload(bootstrap, TOPIC, GROUP, PARTITIONS, 2)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> group.commits() > 0
                         && history.acks().stream().map(AckHistory.Ack::partition).distinct().count() == PARTITIONS);
 
+                phase.run();
                 Nemesis nemesis = new Nemesis(cluster, admin, TOPIC, history, new Random(seed));
                 try {
                     for (Fault fault : faults) {
@@ -94,6 +123,7 @@ class ClusterFaultTest {
                     injected = nemesis.injected();
                     cluster.healAll();
                 }
+                phase.run();
                 producers.stopAndDrain();
                 Map<Integer, List<HistoryCheck.Stored>> log = HistoryCheck.readAll(bootstrap, TOPIC, PARTITIONS);
                 // The consumers read to each log's end and commit it; the group's committed offsets must then be there.
@@ -108,23 +138,29 @@ class ClusterFaultTest {
                 watch.record(committed);
                 assertEquals(ends, committed, "the group's committed offsets after every consumer stopped");
 
+                phase.run();
                 result = HistoryCheck.check(history, log, group::readAt);
                 readProblems = group.problems();
+                replicaProblems = ReplicaCheck.check(replicas(cluster, admin, ends));
+                phase.run();
+                long written = log.values().stream().filter(records -> !records.isEmpty()).count();
                 System.out.printf("Cluster fault run (%d brokers, replication factor %d, %d partitions, seed %d):"
-                                + " acknowledged %d (sends failed %d), lost %d, duplicated %d, failovers %d,"
-                                + " longest unavailability %d ms (partition %d), leader epochs in the logs %d;"
-                                + " consumers read %d, commits acknowledged %d (failed %d), committed-offset readings"
-                                + " %d (failed %d)%n  faults: %s%n",
+                                + " acknowledged %d (sends failed %d), lost %d, duplicated %d, faults %d, failovers %d"
+                                + " (leader epochs that wrote after a partition's first), longest unavailability %d ms"
+                                + " (partition %d); consumers read %d, commits acknowledged %d (failed %d),"
+                                + " committed-offset readings %d (failed %d); replica violations %d%n  faults: %s%n"
+                                + "  cluster up, workload running, faults over, group caught up, brokers stopped at: %s%n",
                         BROKERS, REPLICATION_FACTOR, PARTITIONS, seed, result.acknowledged(), history.failedCount(),
-                        result.lost(), result.duplicated(), injected.size(),
+                        result.lost(), result.duplicated(), injected.size(), result.leaderEpochs() - written,
                         history.longestUnavailability().toMillis(), history.longestUnavailablePartition(),
-                        result.leaderEpochs(), group.recordsRead(), group.commits(), group.failedCommits(),
-                        watch.readings(), watch.failedReadings(), injected);
+                        group.recordsRead(), group.commits(), group.failedCommits(), watch.readings(),
+                        watch.failedReadings(), replicaProblems.size(), injected, phases);
             } finally {
                 watch.close();
             }
             List<String> problems = new ArrayList<>(result.problems());
             problems.addAll(readProblems);
+            problems.addAll(replicaProblems);
             problems.addAll(watch.problems());
             assertEquals(0, result.lost(), "acknowledged records lost: " + HistoryCheck.summary(problems));
             assertTrue(problems.isEmpty(), HistoryCheck.summary(problems));
@@ -132,11 +168,45 @@ class ClusterFaultTest {
         }
     }
 
+    /**
+     * Every broker's copy of each partition, read from its data directory once the brokers have stopped (cleanly),
+     * with the leader and ISR the cluster named last and the high watermark the final read reached ({@code ends}).
+     */
+    private static List<ReplicaCheck.Partition> replicas(ProxiedCluster cluster, Admin admin, Map<Integer, Long> ends)
+            throws Exception {
+        Map<Integer, TopicPartitionInfo> described = new HashMap<>();
+        admin.describeTopics(List.of(TOPIC)).allTopicNames().get(30, TimeUnit.SECONDS).get(TOPIC).partitions()
+                .forEach(info -> described.put(info.partition(), info));
+        cluster.processes().close();
+        List<ReplicaCheck.Partition> partitions = new ArrayList<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            TopicPartitionInfo info = described.get(p);
+            Map<Integer, List<ReplicaCheck.Batch>> held = new HashMap<>();
+            for (int node : cluster.nodes()) {
+                List<ReplicaCheck.Batch> batches = ReplicaCheck.readReplica(cluster.processes().nodeDir(node), TOPIC, p);
+                if (!batches.isEmpty()) {
+                    held.put(node, batches);
+                }
+            }
+            partitions.add(new ReplicaCheck.Partition(p, held, info.leader() == null ? -1 : info.leader().id(),
+                    info.isr().stream().map(Node::id).toList(), ends.getOrDefault(p, 0L)));
+        }
+        return partitions;
+    }
+
+    /** crashfs for one broker's directory, or empty (power losses left out, said so) where it cannot run here. */
+    private Optional<CrashFs> powerLossDisk() throws Exception {
+        try {
+            return Optional.of(CrashFs.requireAvailable(Files.createDirectories(dir.resolve("crashfs"))));
+        } catch (TestAbortedException e) {
+            System.out.println("Cluster fault run without power losses: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private static void createTopic(Admin admin) throws Exception {
         NewTopic topic = new NewTopic(TOPIC, PARTITIONS, (short) REPLICATION_FACTOR);
-        if (REPLICATION_FACTOR > 1) {
-            topic.configs(Map.of("min.insync.replicas", "2"));
-        }
+        topic.configs(Map.of("min.insync.replicas", Integer.toString(MIN_INSYNC_REPLICAS)));
         admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
     }
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +25,9 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The scheduler of a fault run: strikes one broker at a time with a {@link Fault}, holds it, heals it, and before the
- * next fault waits until every partition has taken writes again. The target alternates between the quorum leader
- * (DescribeCluster's controller) and the leader of a partition drawn from a seeded {@link Random}.
+ * next fault waits until every partition has taken writes again. The target turns between the quorum leader
+ * (DescribeCluster's controller), the leader of a partition and an in-sync follower of a partition, the partitions
+ * drawn from a seeded {@link Random}.
  *
  * <p>While a fault holds, the partitions led by other brokers must keep taking writes (the fault is held at least
  * its drawn duration and until they have); after it heals, every partition must take writes again within
@@ -43,7 +46,22 @@ final class Nemesis {
         /** Its proxy drops every byte both ways between it and every client, connections left open. */
         CLIENT_BLACKHOLE,
         /** Its proxy closes every client connection and resets new ones. */
-        CLIENT_CUT
+        CLIENT_CUT,
+        /**
+         * kill -9, and its disk keeps only what was forced ({@link ProxiedCluster#cutPower}); then a start on that
+         * disk. Always strikes the broker on the power-loss disk, whatever its role.
+         */
+        POWER_LOSS
+    }
+
+    /** Whom a fault strikes, in turn. */
+    private enum Target {
+        /** The broker whose quorum member leads (DescribeCluster's controller). */
+        QUORUM_LEADER,
+        /** The leader of a partition drawn at random. */
+        PARTITION_LEADER,
+        /** A follower (in the ISR, not the leader) of a partition drawn at random. */
+        FOLLOWER
     }
 
     /** One fault as it happened. */
@@ -71,10 +89,19 @@ final class Nemesis {
 
     /** Strikes a broker with {@code fault} for {@code minHold} to {@code maxHold}, heals it and awaits recovery. */
     void strike(Fault fault, Duration minHold, Duration maxHold) throws IOException {
-        Map<Integer, Integer> leaders = partitionLeaders();
-        Optional<Integer> quorumLeader = injected.size() % 2 == 0 ? quorumLeader() : Optional.empty();
-        int node = quorumLeader.orElseGet(() -> randomLeader(leaders));
-        String role = describe(node, leaders, quorumLeader.isPresent());
+        Map<Integer, TopicPartitionInfo> described = describe();
+        Map<Integer, Integer> leaders = new HashMap<>();
+        described.forEach((p, info) -> {
+            if (info.leader() != null) {
+                leaders.put(p, info.leader().id());
+            }
+        });
+        Target target = Target.values()[injected.size() % Target.values().length];
+        Optional<Integer> quorumLeader = target == Target.QUORUM_LEADER ? quorumLeader() : Optional.empty();
+        Optional<Integer> follower = target == Target.FOLLOWER ? randomFollower(described) : Optional.empty();
+        int node = fault == Fault.POWER_LOSS ? cluster.powerLossNode().orElseThrow()
+                : quorumLeader.or(() -> follower).orElseGet(() -> randomLeader(leaders));
+        String role = describe(node, leaders, described, quorumLeader.filter(q -> q == node).isPresent());
         Duration hold = minHold.plusMillis(random.nextInt((int) (maxHold.minus(minHold).toMillis() + 1)));
         long[] before = ackedPerPartition();
         long start = System.nanoTime();
@@ -99,9 +126,10 @@ final class Nemesis {
         return List.copyOf(injected);
     }
 
-    private void begin(Fault fault, int node) {
+    private void begin(Fault fault, int node) throws IOException {
         switch (fault) {
             case KILL -> cluster.processes().kill(node);
+            case POWER_LOSS -> cluster.cutPower(node);
             case PAUSE -> cluster.processes().pause(node);
             case CLIENT_BLACKHOLE -> cluster.proxy(node).blackhole();
             case CLIENT_CUT -> cluster.proxy(node).cut();
@@ -111,6 +139,7 @@ final class Nemesis {
     private void end(Fault fault, int node) throws IOException {
         switch (fault) {
             case KILL -> cluster.processes().restart(node);
+            case POWER_LOSS -> cluster.restorePower(node);
             case PAUSE -> cluster.processes().resume(node);
             case CLIENT_BLACKHOLE, CLIENT_CUT -> cluster.proxy(node).heal();
         }
@@ -135,23 +164,19 @@ final class Nemesis {
         return Arrays.toString(counts);
     }
 
-    /** Each partition's leader now, as the cluster says; partitions without one are left out. */
-    private Map<Integer, Integer> partitionLeaders() {
-        Map<Integer, Integer> leaders = new HashMap<>();
+    /** Each partition's leader, replicas and ISR now, as the cluster says; empty when it does not answer. */
+    private Map<Integer, TopicPartitionInfo> describe() {
+        Map<Integer, TopicPartitionInfo> partitions = new HashMap<>();
         try {
             TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(10, TimeUnit.SECONDS).get(topic);
-            for (TopicPartitionInfo info : description.partitions()) {
-                if (info.leader() != null) {
-                    leaders.put(info.partition(), info.leader().id());
-                }
-            }
+            description.partitions().forEach(info -> partitions.put(info.partition(), info));
         } catch (ExecutionException | TimeoutException e) {
             // no answer now: the target is drawn at random below
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return leaders;
+        return partitions;
     }
 
     private Optional<Integer> quorumLeader() {
@@ -174,14 +199,34 @@ final class Nemesis {
         return led.get(random.nextInt(led.size()));
     }
 
+    /** An in-sync replica that does not lead, of a partition drawn at random; empty when none has one. */
+    private Optional<Integer> randomFollower(Map<Integer, TopicPartitionInfo> described) {
+        List<TopicPartitionInfo> infos = new ArrayList<>(described.values());
+        infos.sort(Comparator.comparingInt(TopicPartitionInfo::partition));
+        Collections.rotate(infos, random.nextInt(Math.max(1, infos.size())));
+        for (TopicPartitionInfo info : infos) {
+            List<Integer> followers = info.isr().stream().map(Node::id)
+                    .filter(id -> info.leader() == null || id != info.leader().id()).toList();
+            if (!followers.isEmpty()) {
+                return Optional.of(followers.get(random.nextInt(followers.size())));
+            }
+        }
+        return Optional.empty();
+    }
+
     private int randomNode() {
         List<Integer> nodes = cluster.nodes();
         return nodes.get(random.nextInt(nodes.size()));
     }
 
-    private static String describe(int node, Map<Integer, Integer> leaders, boolean quorumLeader) {
+    private static String describe(int node, Map<Integer, Integer> leaders, Map<Integer, TopicPartitionInfo> described,
+                                   boolean quorumLeader) {
         List<Integer> led = leaders.entrySet().stream().filter(e -> e.getValue() == node).map(Map.Entry::getKey)
                 .sorted().toList();
-        return (quorumLeader ? "quorum leader, " : "") + "leader of partitions " + led;
+        List<Integer> followed = described.values().stream()
+                .filter(info -> info.isr().stream().anyMatch(n -> n.id() == node) && !led.contains(info.partition()))
+                .map(TopicPartitionInfo::partition).sorted().toList();
+        return (quorumLeader ? "quorum leader, " : "") + "leader of partitions " + led + ", in-sync follower of "
+                + followed;
     }
 }

@@ -1,11 +1,15 @@
 package io.spindle.test.faults;
 
 import io.spindle.cli.ClusterProcesses;
+import io.spindle.fixtures.CrashFs;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -13,19 +17,39 @@ import java.util.stream.IntStream;
  * A cluster of brokers as child processes ({@link ClusterProcesses}) with a {@link FaultProxy} in front of each
  * broker's Kafka listener. Every broker advertises its proxy's port, so clients that bootstrap through the proxies
  * (the only addresses handed out here) reach every broker through its proxy, for metadata, produce, fetch and the
- * group coordinator alike. The metadata quorum's own traffic between brokers (Raft, gRPC) does not pass the proxies.
+ * group coordinator alike, and so do followers fetching from a leader. The metadata quorum's own traffic between brokers
+ * (Raft, gRPC) does not pass the proxies. One broker's directory may sit on a {@link CrashFs} disk that forgets what
+ * was not forced when its power is cut.
  */
 final class ProxiedCluster implements AutoCloseable {
+    /** The broker whose directory is on the power-loss disk. */
+    static final int POWER_LOSS_NODE = 3;
+
     private final ClusterProcesses processes;
     private final Map<Integer, FaultProxy> proxies;
+    private final Optional<CrashFs> disk;
 
-    private ProxiedCluster(ClusterProcesses processes, Map<Integer, FaultProxy> proxies) {
+    private ProxiedCluster(ClusterProcesses processes, Map<Integer, FaultProxy> proxies, Optional<CrashFs> disk) {
         this.processes = processes;
         this.proxies = proxies;
+        this.disk = disk;
     }
 
     /** Starts {@code brokers} brokers with {@code settings} and data under {@code dir}, each behind its proxy. */
     static ProxiedCluster start(int brokers, Path dir, Map<String, String> settings) throws IOException {
+        return start(brokers, dir, settings, Optional.empty());
+    }
+
+    /**
+     * The same, with broker {@value #POWER_LOSS_NODE}'s directory (its partition logs, its quorum member's log, its
+     * own log file) on {@code disk}, mounted here, when one is given: {@link #cutPower} and {@link #restorePower}.
+     */
+    static ProxiedCluster start(int brokers, Path dir, Map<String, String> settings, Optional<CrashFs> disk)
+            throws IOException {
+        if (disk.isPresent()) {
+            disk.get().mount();
+            Files.createSymbolicLink(dir.resolve("node-" + POWER_LOSS_NODE), disk.get().root());
+        }
         Map<Integer, FaultProxy> proxies = new HashMap<>();
         IntStream.rangeClosed(1, brokers).forEach(node -> proxies.put(node, FaultProxy.open("proxy-" + node)));
         ClusterProcesses processes;
@@ -35,10 +59,38 @@ final class ProxiedCluster implements AutoCloseable {
                     "advertised.port", Integer.toString(proxies.get(node).port())));
         } catch (IOException | RuntimeException e) {
             proxies.values().forEach(FaultProxy::close);
+            unmount(disk);
             throw e;
         }
         proxies.forEach((node, proxy) -> proxy.forwardTo(processes.kafkaPort(node)));
-        return new ProxiedCluster(processes, proxies);
+        return new ProxiedCluster(processes, proxies, disk);
+    }
+
+    /** The broker whose directory is on the power-loss disk, when there is one. */
+    Optional<Integer> powerLossNode() {
+        return disk.map(d -> POWER_LOSS_NODE);
+    }
+
+    /**
+     * The power of broker {@code node} goes: kill -9, then its disk keeps only what was forced (every write and
+     * directory change not forced is gone).
+     */
+    void cutPower(int node) throws IOException {
+        CrashFs crashFs = disk.filter(d -> node == POWER_LOSS_NODE)
+                .orElseThrow(() -> new IllegalArgumentException("broker " + node + " has no power-loss disk"));
+        processes.kill(node);
+        try {
+            crashFs.powerCut();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while cutting the power of broker " + node, e);
+        }
+    }
+
+    /** The power returns: the disk as the cut left it is mounted again and broker {@code node} starts on it. */
+    void restorePower(int node) throws IOException {
+        disk.orElseThrow().mount();
+        processes.restart(node);
     }
 
     /** The brokers' processes: kill, restart, pause, resume, logs. */
@@ -70,6 +122,19 @@ final class ProxiedCluster implements AutoCloseable {
             processes.close();
         } finally {
             proxies.values().forEach(FaultProxy::close);
+            unmount(disk);
+        }
+    }
+
+    private static void unmount(Optional<CrashFs> disk) {
+        if (disk.isPresent()) {
+            try {
+                disk.get().close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot unmount the power-loss disk", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
