@@ -276,6 +276,22 @@ public final class TopicRegistry implements Topics {
         }
     }
 
+    /**
+     * Deletes the log of a partition this broker no longer hosts (a reassignment moved it to other brokers); nothing
+     * when it hosts it (again) or holds no log of it.
+     *
+     * @return whether a log was deleted
+     */
+    public synchronized boolean deleteUnhostedLog(String name, int partition) {
+        LogManager logManager = logs;
+        if (logManager == null || hosts.test(name, partition) || logManager.get(name, partition).isEmpty()) {
+            return false;
+        }
+        logManager.delete(name, partition);
+        log.info("Deleted the log of partition {}-{}: its replicas moved to other brokers", name, partition);
+        return true;
+    }
+
     private TopicInfo createAs(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
         TopicInfo info = new TopicInfo(name, id, partitions, config);
         Entry entry = new Entry(info, copyOf(overrides));
@@ -421,11 +437,14 @@ public final class TopicRegistry implements Topics {
         if (logManager == null) {
             return;
         }
+        List<Integer> hosted = new ArrayList<>();
         for (int partition = fromPartition; partition < info.partitions(); partition++) {
             if (hosts.test(info.name(), partition)) {
-                logManager.getOrCreate(info.name(), partition, info.config());
+                hosted.add(partition);
             }
         }
+        // All at once: one fsync of the data directory for the new directories, the logs opened in parallel.
+        logManager.getOrCreateAll(info.name(), hosted, info.config());
     }
 
     private Path topicFile(Uuid id) {

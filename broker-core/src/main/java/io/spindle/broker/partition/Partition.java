@@ -79,6 +79,8 @@ public final class Partition {
     private final int localId;
     private final ReplicaProgress progress;
     private volatile Replicas replicas;
+    /** Followers this leader asked the quorum to take into the ISR, not yet in {@link #replicas}' (see {@link #isrExpanding}). */
+    private volatile List<Integer> joiningIsr = List.of();
     private volatile LogIOException offlineCause;
     /** Set once by {@link #resign}: the broker is stopping and hands this partition over, so it takes no produce. */
     private volatile boolean resigning;
@@ -158,6 +160,7 @@ public final class Partition {
         }
         boolean wasLeader = isLeader();
         replicas = following;
+        joiningIsr = List.of();
         if (wasLeader) {
             progress.stopLeading(name, log.logEndOffset());
         }
@@ -182,6 +185,7 @@ public final class Partition {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
         replicas = leading;
+        joiningIsr = List.of();
         progress.lead(leading.replicas().stream().filter(r -> r != localId).toList(), System.currentTimeMillis());
         advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
     }
@@ -200,15 +204,25 @@ public final class Partition {
     }
 
     /**
-     * A follower fetched at {@code fetchOffset} (it holds every record below it, forced in flush.mode=fsync): the high
-     * watermark may advance, and with it waiting acks=all produces. Ignored when this broker does not lead.
+     * A follower's fetch at {@code fetchOffset} naming {@code lastFetchedEpoch}, the epoch of the last batch it holds
+     * (negative when it names none): where its log diverged from this one ({@link #divergingEpoch}), or empty when it did not.
+     * Only a fetch that did not diverge says the follower holds this log's records below {@code fetchOffset} (forced in
+     * flush.mode=fsync), so only it may move the high watermark, waiting acks=all produces and the follower's way back
+     * into the ISR: a diverged follower holds other records there (a deposed leader's tail) until it truncates.
+     * Progress is ignored when this broker does not lead.
+     *
+     * @throws OffsetOutOfRangeException when this log knows no epoch at or below {@code lastFetchedEpoch}
+     * @throws PartitionOfflineException when the partition's storage has failed
      */
-    public void followerFetched(int replica, long fetchOffset, long nowMs) {
-        if (!isLeader() || replica == localId) {
-            return;
+    public Optional<LeaderEpochCache.EpochEndOffset> followerFetched(int replica, long fetchOffset, int lastFetchedEpoch,
+                                                                     long nowMs) {
+        Optional<LeaderEpochCache.EpochEndOffset> diverged = lastFetchedEpoch < 0 ? Optional.empty()
+                : divergingEpoch(fetchOffset, lastFetchedEpoch);
+        if (diverged.isEmpty() && isLeader() && replica != localId) {
+            progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
+            advanceHighWatermark();
         }
-        progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
-        advanceHighWatermark();
+        return diverged;
     }
 
     /** The offset {@code replica} last fetched at on this leader, -1 when unknown. */
@@ -228,13 +242,26 @@ public final class Partition {
         progress.followLeader(leaderHighWatermark, log.logEndOffset());
     }
 
+    /**
+     * This leader asked the metadata quorum to take {@code joining} into the ISR (an empty list: the change was refused).
+     * Until an image gives this partition new replicas ({@link #lead}), the high watermark waits for them as for the
+     * in-sync followers: the quorum may elect one of them as soon as it commits the change, before this broker has
+     * applied it, so nothing they do not hold may be acknowledged meanwhile (Kafka's "maximal ISR").
+     */
+    public void isrExpanding(List<Integer> joining) {
+        joiningIsr = List.copyOf(joining);
+        advanceHighWatermark();
+    }
+
     private void advanceHighWatermark() {
         Replicas current = replicas;
         if (current.leader() != localId) {
             return;
         }
-        long highWatermark = current.isr().size() <= 1 ? log.logEndOffset()
-                : progress.advance(current.isr().stream().filter(r -> r != localId).toList(), log.logEndOffset());
+        List<Integer> followers = new ArrayList<>(current.isr());
+        joiningIsr.stream().filter(r -> !followers.contains(r)).forEach(followers::add);
+        followers.remove(Integer.valueOf(localId));
+        long highWatermark = followers.isEmpty() ? log.logEndOffset() : progress.advance(followers, log.logEndOffset());
         progress.release(highWatermark);
         for (PartitionListener listener : listeners) {
             listener.highWatermarkAdvanced(this, highWatermark);
@@ -469,6 +496,24 @@ public final class Partition {
         ensureOnline();
         try {
             long end = log.truncateTo(offset);
+            progress.truncated(end);
+            return end;
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
+     * On a follower whose leader's log starts past this log's end: empties this log, which starts again at
+     * {@code offset} ({@link PartitionLog#truncateFullyAndStartAt}). Call on the one thread that fetches for it.
+     *
+     * @throws IllegalArgumentException  when {@code offset} is not past the log end
+     * @throws PartitionOfflineException when the partition's storage has failed, before or during the call
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        ensureOnline();
+        try {
+            long end = log.truncateFullyAndStartAt(offset);
             progress.truncated(end);
             return end;
         } catch (LogOfflineException e) {
