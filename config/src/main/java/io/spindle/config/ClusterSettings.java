@@ -37,11 +37,12 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
     static final ConfigKey<Integer> NODE_ID_KEY = new ConfigKey<>(NODE_ID, ValueType.intAtLeast(0), 1,
             "This broker's id in the cluster, unique among its brokers.");
     static final ConfigKey<Integer> SESSION_TIMEOUT_MS_KEY = new ConfigKey<>(SESSION_TIMEOUT_MS,
-            ValueType.intBetween(100, 3_600_000), 9_000,
+            ValueType.intBetween(100, 3_600_000), 3_000,
             "A broker that sent no heartbeat to the metadata quorum for this long, in milliseconds, is fenced: "
-                    + "it leads no partition until it registers or unfences again.");
+                    + "it leads no partition until it registers or unfences again. Below Kafka's 9000 so that a "
+                    + "killed leader's partitions move within a few seconds (docs/cluster.md).");
     static final ConfigKey<Integer> HEARTBEAT_INTERVAL_MS_KEY = new ConfigKey<>(HEARTBEAT_INTERVAL_MS,
-            ValueType.intBetween(10, 3_600_000), 2_000,
+            ValueType.intBetween(10, 3_600_000), 500,
             "How often a broker sends a heartbeat to the metadata quorum, in milliseconds.");
 
     static final ConfigKey<Integer> SNAPSHOT_INTERVAL_ENTRIES_KEY = new ConfigKey<>(SNAPSHOT_INTERVAL_ENTRIES,

@@ -10,15 +10,15 @@ import org.junit.jupiter.api.Test;
 class ClusterSettingsTest {
 
     @Test
-    void votersAreReadAsIdAtHostColonPortWithKafkasDefaultsForTheRest() {
+    void votersAreReadAsIdAtHostColonPortWithTheDefaultsForTheRest() {
         ClusterSettings settings = ClusterSettings.fromProperties(Map.of(ClusterSettings.NODE_ID, "2",
                 ClusterSettings.QUORUM_VOTERS, "1@127.0.0.1:9191, 2@127.0.0.1:9192,3@[::1]:9193"), "test");
         assertEquals(List.of(new ClusterSettings.Voter(1, "127.0.0.1", 9191),
                 new ClusterSettings.Voter(2, "127.0.0.1", 9192), new ClusterSettings.Voter(3, "::1", 9193)),
                 settings.voters());
         assertEquals(new ClusterSettings.Voter(2, "127.0.0.1", 9192), settings.self());
-        assertEquals(9_000, settings.sessionTimeoutMs());
-        assertEquals(2_000, settings.heartbeatIntervalMs());
+        assertEquals(3_000, settings.sessionTimeoutMs());
+        assertEquals(500, settings.heartbeatIntervalMs());
         assertEquals(10_000, settings.snapshotIntervalEntries());
         assertEquals("3@[::1]:9193", settings.voters().get(2).toString());
     }

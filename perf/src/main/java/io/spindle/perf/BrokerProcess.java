@@ -35,7 +35,7 @@ final class BrokerProcess implements SideBySide.Started {
     /** Starts {@code command}; the clock of start-to-ready starts right before the process is created. */
     static BrokerProcess start(String name, List<String> command, Path workDir, int port, Path logFile) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(logFile.toFile());
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         long started = System.nanoTime();
         try {
             Process process = builder.start();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
@@ -59,20 +60,14 @@ final class ClusterLauncher {
     static BrokerCluster spindle(Path java, Path jar, Path archive, Path dir, int brokers, Map<String, String> settings) {
         List<Integer> free = freePorts(2 * brokers);
         String voters = voters(free.subList(0, brokers));
-        List<BrokerProcess> started = new ArrayList<>();
-        try {
-            for (int node = 1; node <= brokers; node++) {
-                Map<String, String> nodeSettings = new LinkedHashMap<>(settings);
-                nodeSettings.put("node.id", Integer.toString(node));
-                nodeSettings.put("controller.quorum.voters", voters);
-                started.add(SpindleLauncher.start(java, jar, archive, nodeDir(dir, node),
-                        free.get(brokers + node - 1), nodeSettings));
-            }
-        } catch (RuntimeException e) {
-            stopQuietly(started, e);
-            throw e;
-        }
-        return new BrokerCluster(SpindleLauncher.NAME, started);
+        IntFunction<BrokerProcess> starter = node -> {
+            Map<String, String> nodeSettings = new LinkedHashMap<>(settings);
+            nodeSettings.put("node.id", Integer.toString(node));
+            nodeSettings.put("controller.quorum.voters", voters);
+            return SpindleLauncher.start(java, jar, archive, nodeDir(dir, node), free.get(brokers + node - 1),
+                    nodeSettings);
+        };
+        return startEach(SpindleLauncher.NAME, brokers, starter);
     }
 
     /** Formats and starts {@code brokers} Kafka nodes of one cluster, with {@code overrides} in each server.properties. */
@@ -90,16 +85,22 @@ final class ClusterLauncher {
             properties.putAll(overrides);
             KafkaLauncher.format(java, kafkaLib, nodeDir, properties, clusterId);
         }
+        return startEach(KafkaLauncher.NAME, brokers,
+                node -> KafkaLauncher.launch(java, kafkaLib, nodeDir(dir, node), ports.get(node - 1)));
+    }
+
+    /** Starts nodes 1 to {@code brokers} with {@code starter}, which the cluster keeps to restart one. */
+    private static BrokerCluster startEach(String name, int brokers, IntFunction<BrokerProcess> starter) {
         List<BrokerProcess> started = new ArrayList<>();
         try {
             for (int node = 1; node <= brokers; node++) {
-                started.add(KafkaLauncher.launch(java, kafkaLib, nodeDir(dir, node), ports.get(node - 1)));
+                started.add(starter.apply(node));
             }
         } catch (RuntimeException e) {
             stopQuietly(started, e);
             throw e;
         }
-        return new BrokerCluster(KafkaLauncher.NAME, started);
+        return new BrokerCluster(name, started, starter);
     }
 
     /** Distinct free loopback ports (each was free when asked; kept apart from one another). */

@@ -201,6 +201,20 @@ class PerfCommandTest {
     }
 
     @Test
+    void failoverRejectsFewerThanThreeBrokersAndAnUnknownBrokerAndDefinesItsFigureInItsHelp() {
+        Run two = perf("failover", "--brokers", "2", "--work-dir", dataDir.resolve("never").toString());
+        Run other = perf("failover", "--only", "redpanda", "--work-dir", dataDir.resolve("never").toString());
+        String help = String.join(" ", perf("failover", "--help").lines()).replaceAll("\\s+", " ");
+
+        assertEquals(CommandLine.ExitCode.USAGE, two.status());
+        assertTrue(two.err().contains("--brokers must be at least 3, not 2"), two.err());
+        assertEquals(CommandLine.ExitCode.USAGE, other.status());
+        assertTrue(other.err().contains("--only takes kafka or spindle, not redpanda"), other.err());
+        assertTrue(help.contains("from the SIGKILL to the first acknowledgement of a record sent after it")
+                && help.contains("--kills"), help);
+    }
+
+    @Test
     void endToEndMeasuresEveryRecordSentAfterTheWarmup() {
         Run run = perf("e2e", "--bootstrap", broker.bootstrapServers(), "--topic", "e2e-all", "--records", "600", "--rate", "2000",
                 "--warmup", "0s", "--record-size", "64", "--linger-ms", "0");
