@@ -17,10 +17,6 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every partition log under one data directory, the flusher thread that forces them (group commit), a
- * scheduler for retention, recovery-point checkpoints and the expiry of idle producers, and the log cleaner that
+ * scheduler for retention, the data directory's recovery points ({@link RecoveryPoints}) and the expiry of idle producers, and the log cleaner that
  * compacts them.
  *
  * <p>Layout: {@code <dataDir>/<topic>-<partition>/} per partition; any other file or directory is left
@@ -55,10 +51,11 @@ public final class LogManager implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final LogCleaner cleaner;
     private final SealedSegmentCheck sealedCheck;
+    private final RecoveryPoints recoveryPoints;
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Told when a partition log comes and goes (e.g. to register and remove its meters). */
+    /** Told when a partition log comes and goes (e.g. to register and remove its meters); of new logs on any thread. */
     public interface LifecycleListener {
         void opened(PartitionLog log);
 
@@ -84,6 +81,7 @@ public final class LogManager implements AutoCloseable {
         this.scheduler = scheduler;
         this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock, this::appendedBytes);
         this.sealedCheck = new SealedSegmentCheck(logs::values);
+        this.recoveryPoints = RecoveryPoints.open(dataDir, logs::values);
     }
 
     /** Bytes appended to every partition since each was opened: the foreground load the log cleaner gives way to. */
@@ -122,8 +120,8 @@ public final class LogManager implements AutoCloseable {
         try {
             manager = new LogManager(storage, clock);
         } catch (IOException e) {
-            throw new LogIOException("cannot read the log cleaner's checkpoint in " + storage.dataDir() + ": "
-                    + e.getMessage(), e);
+            throw new LogIOException("cannot read the log cleaner's checkpoint or the recovery points in "
+                    + storage.dataDir() + ": " + e.getMessage(), e);
         }
         try {
             long started = System.nanoTime();
@@ -139,7 +137,7 @@ public final class LogManager implements AutoCloseable {
         long retentionCheckIntervalMs = storage.retentionCheckIntervalMs();
         manager.scheduler.scheduleWithFixedDelay(manager::enforceRetention, retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
-        manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
+        manager.scheduler.scheduleWithFixedDelay(manager::recordRecoveryPoints, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         long expiryCheckIntervalMs = storage.producerState().idExpirationCheckIntervalMs();
         manager.scheduler.scheduleWithFixedDelay(manager::expireProducers, expiryCheckIntervalMs, expiryCheckIntervalMs,
@@ -169,13 +167,6 @@ public final class LogManager implements AutoCloseable {
     public void startSealedSegmentCheck() {
         sealedCheck.start();
     }
-
-    /**
-     * Partition logs opened or closed at once. Most of a partition's open or close is waiting on the disk (an fsync,
-     * a first read), so more of them than cores overlap those waits; bounded so that thousands of partitions do not
-     * become thousands of threads or outstanding I/Os.
-     */
-    private static final int PARALLEL_LOGS = Math.max(4, 4 * Runtime.getRuntime().availableProcessors());
 
     private void loadAll(Function<String, TopicConfig> topicConfig) throws IOException {
         Files.createDirectories(dataDir);
@@ -210,56 +201,14 @@ public final class LogManager implements AutoCloseable {
             boolean compacted = cleaner.cleanedOffsets().containsKey(key(topic, partition));
             CleanShutdown.Entry entry = cleanStop.get(name);
             opens.add(() -> logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock,
-                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry)));
+                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry, recoveryPoints)));
         }
-        runAll("spindle-log-open", opens);
-        // Before any append: a crash from here on recovers each log from its own checkpoint.
+        DiskTasks.runAll("spindle-log-open", opens);
+        // Every log is forced to its end now: recorded once, a crash soon after this start recovers only what is
+        // appended from here on. Then, before any append, the clean stop's record goes: a crash from here on
+        // recovers each log from the larger of its own checkpoint and the recovery points.
+        recoveryPoints.started();
         CleanShutdown.delete(dataDir);
-    }
-
-    /**
-     * Runs {@code tasks} on up to {@link #PARALLEL_LOGS} threads and waits for all of them; the first failure is
-     * rethrown once all have finished (the others are kept as suppressed).
-     */
-    private static void runAll(String threadName, List<Runnable> tasks) {
-        if (tasks.size() <= 1) {
-            tasks.forEach(Runnable::run);
-            return;
-        }
-        int threads = Math.min(PARALLEL_LOGS, tasks.size());
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
-        RuntimeException failure = null;
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (Runnable task : tasks) {
-                running.add(pool.submit(task));
-            }
-            for (Future<?> future : running) {
-                try {
-                    future.get();
-                } catch (ExecutionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException re ? re
-                            : new LogIOException(e.getCause().getMessage(), e.getCause());
-                    if (failure == null) {
-                        failure = cause;
-                    } else {
-                        failure.addSuppressed(cause);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new LogIOException("interrupted while opening or closing partition logs", null);
-                }
-            }
-        } finally {
-            pool.shutdown();
-        }
-        if (failure != null) {
-            throw failure;
-        }
     }
 
     private void logLoaded(long nanos) {
@@ -269,9 +218,21 @@ public final class LogManager implements AutoCloseable {
             segments += log.segmentCount();
             bytes += log.sizeInBytes();
         }
-        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, in {} ms", logs.size(), dataDir, segments,
-                bytes, nanos / 1_000_000);
+        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, {} batch(es) validated, in {} ms",
+                logs.size(), dataDir, segments, bytes, batchesValidatedAtOpen(), nanos / 1_000_000);
         ProcessLimits.warnIfNear(LOG, logs.size());
+    }
+
+    /**
+     * Batches the open of every log validated one by one (CRC32C): none after a clean stop; after a crash, those past
+     * each log's recovery point. Logs created since the start count none.
+     */
+    long batchesValidatedAtOpen() {
+        long validated = 0;
+        for (PartitionLog log : logs.values()) {
+            validated += log.batchesValidatedAtOpen();
+        }
+        return validated;
     }
 
     public Path dataDir() {
@@ -289,17 +250,75 @@ public final class LogManager implements AutoCloseable {
 
     /** The partition's log, created (with its directory, durably) if it does not exist. */
     public PartitionLog getOrCreate(String topic, int partition, TopicConfig config) {
+        return getOrCreateAll(topic, List.of(partition), config).get(0);
+    }
+
+    /**
+     * The logs of {@code partitions} of {@code topic}, in that order, those that do not exist created (with their
+     * directories, durably): the directories first, then one fsync of the data directory for all of their entries (not
+     * one per partition), then the logs opened on several threads ({@link DiskTasks}), so that their own fsyncs overlap.
+     * A new log writes no checkpoint until it has something to check (see {@link LogLoader#open}).
+     *
+     * <p>{@link LifecycleListener}s hear of each new log on the thread that opened it, so they must be thread-safe.
+     *
+     * @throws LogIOException naming the directory that could not be created or forced; the logs created before the
+     *                        failure stay open (and their listeners are told), as after single creations
+     */
+    public List<PartitionLog> getOrCreateAll(String topic, List<Integer> partitions, TopicConfig config) {
         ensureOpen();
-        boolean[] created = new boolean[1];
-        PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
-            created[0] = true;
-            return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                    this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs, null);
-        });
-        if (created[0]) {
-            lifecycleListeners.forEach(l -> l.opened(log));
+        makeDirectories(topic, partitions);
+        PartitionLog[] opened = new PartitionLog[partitions.size()];
+        List<Runnable> opens = new ArrayList<>(partitions.size());
+        for (int i = 0; i < partitions.size(); i++) {
+            int index = i;
+            int partition = partitions.get(i);
+            opens.add(() -> {
+                boolean[] created = new boolean[1];
+                PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
+                    created[0] = true;
+                    try {
+                        recoveryPoints.forget(k);
+                    } catch (IOException e) {
+                        throw new LogIOException("cannot drop a deleted log's entry from " + dataDir.resolve(
+                                RecoveryPoints.FILE_NAME) + " before creating " + k + ": " + e.getMessage(), e);
+                    }
+                    return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
+                            this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs, null,
+                            recoveryPoints);
+                });
+                opened[index] = log;
+                if (created[0]) {
+                    // On the opening thread: what a listener does with a new log (a partition beginning its first
+                    // leader epoch, a forced file) overlaps with the other logs' too.
+                    lifecycleListeners.forEach(l -> l.opened(log));
+                }
+            });
         }
-        return log;
+        DiskTasks.runAll("spindle-log-create", opens);
+        return List.of(opened);
+    }
+
+    /** Creates the missing partition directories and forces the data directory once for all of their entries. */
+    private void makeDirectories(String topic, List<Integer> partitions) {
+        boolean made = false;
+        Path dir = dataDir;
+        try {
+            for (int partition : partitions) {
+                dir = dataDir.resolve(key(topic, partition));
+                if (!logs.containsKey(key(topic, partition)) && !Files.isDirectory(dir)) {
+                    Files.createDirectories(dir);
+                    made = true;
+                }
+            }
+            if (made) {
+                // Before any log in them takes an append: an fsync of a partition's files and its own directory does
+                // not make the partition directory's entry in the data directory durable.
+                dir = dataDir;
+                Checkpoint.forceDirectory(dataDir);
+            }
+        } catch (IOException e) {
+            throw new LogIOException("cannot create partition directory " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** Adds a lifecycle listener, and tells it at once of every log already open. */
@@ -386,13 +405,23 @@ public final class LogManager implements AutoCloseable {
         return count;
     }
 
-    private void checkpointAll() {
+    /**
+     * Forces every log with unforced appends (flush.mode none or interval), then records every log's recovery point in
+     * the data directory's one {@link RecoveryPoints} file: in place of a checkpoint file per partition (a file fsync,
+     * a rename and a directory fsync each). A failed write leaves the last record, which is older, hence safe.
+     */
+    void recordRecoveryPoints() {
         for (PartitionLog log : logs.values()) {
             try {
-                log.checkpoint();
+                log.flushIfDirty();
             } catch (LogStorageException e) {
-                LOG.error("checkpoint of {} failed: {}", log, e.getMessage());
+                LOG.error("flush of {} failed: {}", log, e.getMessage());
             }
+        }
+        try {
+            recoveryPoints.write();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot write the recovery points in {}: {}", dataDir, e.toString());
         }
     }
 
@@ -451,7 +480,7 @@ public final class LogManager implements AutoCloseable {
                 }
             });
         }
-        runAll("spindle-log-close", closes);
+        DiskTasks.runAll("spindle-log-close", closes);
         try {
             if (!clean.isEmpty()) {
                 CleanShutdown.write(dataDir, clean);

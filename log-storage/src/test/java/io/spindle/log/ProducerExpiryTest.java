@@ -152,7 +152,7 @@ class ProducerExpiryTest {
         if (start.equals("crash")) {
             Files.delete(dataDir.resolve("t-0").resolve(ProducerStateFile.FILE_NAME));
             Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-            Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
+            Files.deleteIfExists(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
         }
         advance(EXPIRATION_MS / 2);
 

@@ -98,7 +98,7 @@ class SegmentSealTest {
         }
         if (stop.equals("crash")) {
             Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-            Files.delete(partition().resolve(Checkpoint.FILE_NAME));
+            Files.deleteIfExists(partition().resolve(Checkpoint.FILE_NAME));
         }
 
         try (LogManager manager = open()) {
@@ -139,7 +139,7 @@ class SegmentSealTest {
             case "roll" -> {
                 Files.copy(atRoll, state, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-                Files.delete(partition().resolve(Checkpoint.FILE_NAME));
+                Files.deleteIfExists(partition().resolve(Checkpoint.FILE_NAME));
                 long offset = ProducerStateFile.read(partition(), new ProducerStateTable(),
                         new TransactionTracker(new Segments("t-0", partition())));
                 assertTrue(offset > 0 && offset < 120, "the roll's snapshot is as of the active segment's base: " + offset);

@@ -141,7 +141,7 @@ class TxnIndexTest {
         // As after a crash: no checkpoint vouches for anything, and the page cache lost the index file's entries, and
         // with them the segment's seal, which is written only after the index was forced (SegmentSeal).
         Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-        Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
+        Files.deleteIfExists(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
         Files.delete(file(0, SegmentSeal.SUFFIX));
         try (RandomAccessFile raf = new RandomAccessFile(file(0, TxnIndex.SUFFIX).toFile(), "rw")) {
             raf.setLength(TxnIndex.HEADER_SIZE);

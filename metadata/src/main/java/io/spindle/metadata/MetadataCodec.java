@@ -6,6 +6,7 @@ import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -61,7 +62,9 @@ public final class MetadataCodec {
     private static final byte ALTER_TOPIC_CONFIGS = 9;
     private static final byte CREATE_PARTITIONS = 10;
     private static final byte CHANGE_PARTITION = 11;
-    private static final byte REASSIGN_PARTITION = 12;
+    /** Added after version 1's first commands: a reader that does not know it refuses it as an unknown type. */
+    private static final byte ELECT_UNCLEAN_LEADER = 12;
+    private static final byte REASSIGN_PARTITION = 13;
 
     private MetadataCodec() {
     }
@@ -115,6 +118,12 @@ public final class MetadataCodec {
                 out.writeInt(c.expectedPartitionEpoch());
                 out.writeInt(c.leader());
                 writeInts(out, c.isr());
+            } else if (command instanceof ElectUncleanLeader c) {
+                out.writeByte(ELECT_UNCLEAN_LEADER);
+                writeUuid(out, c.topicId());
+                out.writeInt(c.partition());
+                out.writeInt(c.expectedPartitionEpoch());
+                out.writeInt(c.leader());
             } else if (command instanceof ReassignPartition c) {
                 out.writeByte(REASSIGN_PARTITION);
                 writeString(out, c.topic());
@@ -154,6 +163,8 @@ public final class MetadataCodec {
                 case CREATE_PARTITIONS -> new CreatePartitions(in.string(), in.readInt(), in.intLists());
                 case CHANGE_PARTITION -> new ChangePartition(in.uuid(), in.readInt(), in.readInt(), in.readInt(),
                         in.ints());
+                case ELECT_UNCLEAN_LEADER -> new ElectUncleanLeader(in.uuid(), in.readInt(), in.readInt(),
+                        in.readInt());
                 case REASSIGN_PARTITION -> new ReassignPartition(in.string(), in.readInt(),
                         in.readBoolean() ? Optional.of(in.ints()) : Optional.empty());
                 default -> throw new MetadataException(Reason.INVALID_COMMAND, "Unknown metadata command type "

@@ -9,6 +9,7 @@ import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -43,6 +44,7 @@ class MetadataCodecTest {
                 new CreateTopic(id, "t", -1, -1, Map.of(), List.of(List.of(1, 2), List.of(2, 3))),
                 new DeleteTopic("t"), new AlterTopicConfigs("t", Map.of("x", "y"), Set.of("z")),
                 new CreatePartitions("t", 5, List.of(List.of(1))), new ChangePartition(id, 2, 7, -1, List.of(1, 3)),
+                new ElectUncleanLeader(id, 1, 4, 3),
                 new ReassignPartition("t", 1, Optional.of(List.of(3, 4))), new ReassignPartition("t", 0, Optional.empty()));
         for (MetadataCommand command : commands) {
             assertEquals(command, MetadataCodec.decodeCommand(MetadataCodec.encode(command)));

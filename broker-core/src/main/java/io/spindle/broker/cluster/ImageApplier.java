@@ -5,6 +5,7 @@ import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
+import io.spindle.log.DiskTasks;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.PartitionImage;
 import io.spindle.metadata.TopicImage;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * Makes this broker's {@link TopicRegistry} and partition logs follow the metadata image: topics the quorum created
  * are recorded under the quorum's id (with logs for the partitions this broker hosts), deleted topics lose their
  * registry entry and logs, grown topics get their new partitions, changed configs reach the live logs. The internal
- * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md). Every
+ * topics ({@code __...}) keep this broker's own id and logs (see docs/cluster.md) and take only the image's configs. Every
  * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
  * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
  * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took. A partition a
@@ -42,6 +43,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ImageApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageApplier.class);
+    /** An image slower than this to apply says so (creating a topic's logs is the usual cause). */
+    private static final long SLOW_APPLY_MS = 100;
 
     private final TopicRegistry topics;
     private final Partitions partitions;
@@ -111,8 +114,13 @@ final class ImageApplier implements AutoCloseable {
         if (image == null || image.offset() <= appliedOffset) {
             return;
         }
+        long started = System.nanoTime();
         apply(image);
         leaderships.applied(image);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        if (tookMs > SLOW_APPLY_MS) {
+            log.info("Applied the metadata image at offset {} in {} ms", image.offset(), tookMs);
+        }
         List<CompletableFuture<Void>> done = new ArrayList<>();
         synchronized (waiters) {
             appliedOffset = image.offset();
@@ -125,10 +133,11 @@ final class ImageApplier implements AutoCloseable {
 
     private void apply(MetadataImage image) {
         for (TopicImage wanted : image.topics().values()) {
-            if (TopicRegistry.isInternal(wanted.name())) {
-                continue;
-            }
             try {
+                if (TopicRegistry.isInternal(wanted.name())) {
+                    applyInternalConfigs(wanted);
+                    continue;
+                }
                 applyTopic(wanted);
             } catch (RuntimeException e) {
                 log.error("Could not apply topic '{}' of the metadata image at offset {}", wanted.name(), image.offset(), e);
@@ -144,13 +153,20 @@ final class ImageApplier implements AutoCloseable {
                 }
             }
         }
+        List<Runnable> leads = new ArrayList<>();
         for (TopicImage topic : image.topics().values()) {
             for (PartitionImage wanted : topic.partitions()) {
                 if (wanted.leader() == nodeId) {
-                    lead(topic.name(), wanted, image.offset());
+                    Optional<Partition> held = partitions.get(topic.name(), wanted.partition());
+                    Replicas leading = new Replicas(nodeId, wanted.leaderEpoch(), wanted.replicas(), wanted.isr());
+                    if (held.isPresent() && !leading.equals(held.get().replicas())) {
+                        leads.add(() -> lead(held.get(), leading, image.offset()));
+                    }
                 }
             }
         }
+        // A new leader epoch is a file forced in each log: those of a new topic's partitions overlap on several threads.
+        DiskTasks.runAll("spindle-cluster-lead", leads);
         afterApply.accept(image);
         dropMovedAway(image);
     }
@@ -182,16 +198,12 @@ final class ImageApplier implements AutoCloseable {
         }
     }
 
-    private void lead(String topic, PartitionImage wanted, long offset) {
-        Optional<Partition> held = partitions.get(topic, wanted.partition());
-        if (held.isEmpty()) {
-            return;
-        }
+    private void lead(Partition partition, Replicas leading, long offset) {
         try {
-            held.get().lead(new Replicas(nodeId, wanted.leaderEpoch(), wanted.replicas(), wanted.isr()));
+            partition.lead(leading);
         } catch (RuntimeException e) {
-            log.error("Could not lead partition {}-{} at leader epoch {} of the metadata image at offset {}", topic,
-                    wanted.partition(), wanted.leaderEpoch(), offset, e);
+            log.error("Could not lead partition {} at leader epoch {} of the metadata image at offset {}",
+                    partition.topicPartition(), leading.leaderEpoch(), offset, e);
         }
     }
 
@@ -215,6 +227,16 @@ final class ImageApplier implements AutoCloseable {
             topics.replaceOverrides(wanted.name(), wanted.configs(), false);
         }
         topics.createHostedLogs(wanted.name());
+    }
+
+    /**
+     * An internal topic keeps this broker's own id and log (made at start, before the quorum's topic existed), but
+     * takes the quorum's configs, such as the min.insync.replicas its coordinator's writes are acknowledged with.
+     */
+    private void applyInternalConfigs(TopicImage wanted) {
+        if (topics.topic(wanted.name()).isPresent() && !topics.overrides(wanted.name()).equals(wanted.configs())) {
+            topics.replaceOverrides(wanted.name(), wanted.configs(), false);
+        }
     }
 
     static Uuid kafkaUuid(UUID id) {

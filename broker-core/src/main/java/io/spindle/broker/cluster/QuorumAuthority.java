@@ -12,8 +12,10 @@ import io.spindle.metadata.BrokerEndpoint;
 import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataCommand;
 import io.spindle.broker.replication.Replication;
+import io.spindle.broker.replication.UncleanElections;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
@@ -66,6 +68,10 @@ import org.slf4j.LoggerFactory;
 public final class QuorumAuthority implements MetadataAuthority {
     private static final Logger log = LoggerFactory.getLogger(QuorumAuthority.class);
     private static final long CHANGE_TIMEOUT_MS = 15_000;
+    /** Bound of the controlled shutdown's wait for followers to catch up and the moves to be applied. */
+    private static final long HANDOVER_TIMEOUT_MS = 5_000;
+    /** A change slower than this logs where its time went (commit, apply here, apply on every broker). */
+    private static final long SLOW_CHANGE_MS = 200;
 
     private final BrokerConfig config;
     private final TopicRegistry topics;
@@ -77,11 +83,13 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final QuorumProducerIds producerIds;
     private final BrokersApplied brokersApplied;
     private final Replication replication;
+    private final UncleanElections uncleanElections;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
                             ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership,
-                            Replication replication) {
+                            Replication replication, UncleanElections uncleanElections) {
         this.replication = replication;
+        this.uncleanElections = uncleanElections;
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
@@ -111,19 +119,27 @@ public final class QuorumAuthority implements MetadataAuthority {
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
         // A partition another broker may lead by now takes no produce until the image says who leads it.
-        partitions.awaitLeadership(topic -> !TopicRegistry.isInternal(topic));
+        // The internal topics too: they are replicated, and only their leader's coordinator may write to them.
+        partitions.awaitLeadership(topic -> true);
         Replication replication = new Replication(nodeId, partitions,
                 (topicId, partition, epoch, leader, isr) -> quorum.submit(
                         new ChangePartition(topicId, partition, epoch, leader, isr)),
                 config.replicaLagTimeMaxMs(), Clock.systemUTC());
         LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, replication::apply);
+        UncleanElections uncleanElections = new UncleanElections(nodeId, partitions,
+                topic -> topics.configFor(topic).uncleanLeaderElectionEnable(),
+                (topicId, partition, epoch, leader) -> quorum.submit(
+                        new ElectUncleanLeader(topicId, partition, epoch, leader)));
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, image -> {
+            replication.apply(image);
+            uncleanElections.check(image);
+        });
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
-                replication);
+                replication, uncleanElections);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -337,11 +353,21 @@ public final class QuorumAuthority implements MetadataAuthority {
      */
     private void change(MetadataCommand command) {
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
+            long started = System.nanoTime();
+            long deadline = started + TimeUnit.MILLISECONDS.toNanos(CHANGE_TIMEOUT_MS);
             CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            long committed = System.nanoTime();
             long offset = result.image().offset();
             applier.awaitApplied(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+            long appliedHere = System.nanoTime();
             brokersApplied.await(offset, remainingMs(deadline)).join();
+            long appliedEverywhere = System.nanoTime();
+            if (appliedEverywhere - started > TimeUnit.MILLISECONDS.toNanos(SLOW_CHANGE_MS)) {
+                log.info("{} at offset {} took {} ms: committed after {} ms, applied here after {} ms, on every live"
+                        + " broker after {} ms", command.getClass().getSimpleName(), offset,
+                        millis(appliedEverywhere - started), millis(committed - started), millis(appliedHere - started),
+                        millis(appliedEverywhere - started));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptException(e);
@@ -351,6 +377,10 @@ public final class QuorumAuthority implements MetadataAuthority {
             throw new org.apache.kafka.common.errors.TimeoutException("The metadata quorum did not apply "
                     + command.getClass().getSimpleName() + " within " + CHANGE_TIMEOUT_MS + " ms");
         }
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 
     private static long remainingMs(long deadlineNanos) {
@@ -376,8 +406,31 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void bindMetrics(BrokerMetrics metrics) {
-        ClusterMeters meters = new ClusterMeters(quorum, applier, metrics.registry());
+        ClusterMeters meters = new ClusterMeters(quorum, applier, uncleanElections, metrics.registry());
         metrics.beforeScrape(meters::refresh);
+    }
+
+    /**
+     * Controlled shutdown: once this broker's partitions are handed to caught-up followers and it applied that, waits
+     * (bounded) until every other live broker has applied it too, so that producers sent to the new leaders find
+     * them leading.
+     */
+    private void handOverLeaderships() {
+        if (membership.brokerEpoch() < 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANDOVER_TIMEOUT_MS);
+        if (!replication.handOverLeaderships(HANDOVER_TIMEOUT_MS)) {
+            return;
+        }
+        try {
+            brokersApplied.await(applier.appliedOffset(), remainingMs(deadline)).get(remainingMs(deadline),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.info("Broker {}: not every broker applied the handover before it stopped ({})", nodeId(), e.toString());
+        }
     }
 
     @Override
@@ -388,7 +441,9 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void close() {
-        // Fencing hands this broker's leaderships to other in-sync replicas first; then its followers stop.
+        handOverLeaderships();
+        // Fencing moves what is still led here (without waiting for followers) and takes this broker out of every
+        // ISR; then its followers stop.
         membership.leave();
         applier.close();
         replication.close();

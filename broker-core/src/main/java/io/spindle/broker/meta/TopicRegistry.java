@@ -437,11 +437,14 @@ public final class TopicRegistry implements Topics {
         if (logManager == null) {
             return;
         }
+        List<Integer> hosted = new ArrayList<>();
         for (int partition = fromPartition; partition < info.partitions(); partition++) {
             if (hosts.test(info.name(), partition)) {
-                logManager.getOrCreate(info.name(), partition, info.config());
+                hosted.add(partition);
             }
         }
+        // All at once: one fsync of the data directory for the new directories, the logs opened in parallel.
+        logManager.getOrCreateAll(info.name(), hosted, info.config());
     }
 
     private Path topicFile(Uuid id) {
