@@ -12,6 +12,7 @@ import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
 import io.spindle.broker.admin.DescribeConfigsHandler;
 import io.spindle.broker.admin.DescribeTopicPartitionsHandler;
+import io.spindle.broker.admin.ElectLeadersHandler;
 import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.admin.IncrementalAlterConfigsHandler;
 import io.spindle.broker.admin.MetadataHandler;
@@ -177,6 +178,7 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new DescribeClusterHandler(node, authority));
             handlers.add(new AlterPartitionReassignmentsHandler(authority, adminExecutor));
             handlers.add(new ListPartitionReassignmentsHandler(authority));
+            handlers.add(new ElectLeadersHandler(topics, authority, adminExecutor));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);

@@ -19,18 +19,18 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code spindle topic create|list|describe|delete|alter-config}. */
-@Command(name = "topic", description = "Creates, lists, describes, deletes and reconfigures topics.",
+/** {@code spindle topic create|list|describe|delete|alter-config|reassign}. */
+@Command(name = "topic", description = "Creates, lists, describes, deletes, reconfigures and moves topics.",
         synopsisSubcommandLabel = "COMMAND",
         subcommands = {TopicCommand.Create.class, TopicCommand.ListTopics.class, TopicCommand.Describe.class,
-            TopicCommand.Delete.class, TopicCommand.AlterConfig.class})
+            TopicCommand.Delete.class, TopicCommand.AlterConfig.class, ReassignCommand.class})
 final class TopicCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "Missing a command: create, list, describe, delete or alter-config");
+        throw new ParameterException(spec.commandLine(), "Missing a command: create, list, describe, delete, alter-config or reassign");
     }
 
     @Command(name = "create", description = "Creates a topic.")

@@ -77,6 +77,33 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * A cluster laid out for {@code brokers} brokers, every one a voter, of which only brokers 1 to {@code running}
+     * are started now (they must be a majority of the voters); {@link #startBroker} starts the others later.
+     */
+    public static ClusterProcesses startFirst(int running, int brokers, Path dir, Map<String, String> settings)
+            throws IOException {
+        ClusterProcesses processes = new ClusterProcesses(
+                new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, node -> Map.of(), JVM_OPTIONS));
+        try {
+            for (int node = 1; node <= running; node++) {
+                processes.cluster.start(node);
+            }
+            for (int node = 1; node <= running; node++) {
+                processes.awaitReady(node);
+            }
+            return processes;
+        } catch (RuntimeException | IOException e) {
+            processes.close();
+            throw e;
+        }
+    }
+
+    /** Starts broker {@code node} (for the first time, or again) and waits until it is ready. */
+    public void startBroker(int node) throws IOException {
+        restart(node);
+    }
+
     /** Every broker's address, broker 1 first. */
     public String bootstrapServers() {
         return cluster.bootstrapServers();

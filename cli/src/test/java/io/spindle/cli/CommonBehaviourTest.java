@@ -16,7 +16,7 @@ class CommonBehaviourTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"topic", "topic create", "topic list", "topic describe", "topic delete",
-        "topic alter-config", "produce", "consume", "replay", "group", "group list", "group describe", "group delete",
+        "topic alter-config", "topic reassign", "produce", "consume", "replay", "group", "group list", "group describe", "group delete",
         "group reset-offsets", "lag", "txn", "txn list", "txn describe", "txn open", "txn abort", "completion"})
     void everyCommandHasHelp(String command) {
         String[] words = command.split(" ");

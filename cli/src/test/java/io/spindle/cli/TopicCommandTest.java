@@ -92,6 +92,6 @@ class TopicCommandTest {
         Cli.Result result = Cli.run("topic");
 
         assertEquals(2, result.status());
-        assertTrue(result.err().contains("create, list, describe, delete or alter-config"), result::toString);
+        assertTrue(result.err().contains("create, list, describe, delete, alter-config or reassign"), result::toString);
     }
 }

@@ -4,12 +4,14 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,14 +27,17 @@ import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.admin.ShareGroupDescription;
 import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
@@ -256,6 +261,37 @@ public final class SpindleAdmin implements AutoCloseable {
         Map<TopicPartition, Long> result = new HashMap<>();
         found.forEach((partition, info) -> result.put(partition, info.offset()));
         return result;
+    }
+
+    /** Each partition's replicas (preferred leader first), by partition index. */
+    public SortedMap<Integer, List<Integer>> replicas(String topic) {
+        SortedMap<Integer, List<Integer>> replicas = new TreeMap<>();
+        describe(topic).partitions().forEach(p -> replicas.put(p.partition(),
+                p.replicas().stream().map(Node::id).toList()));
+        return replicas;
+    }
+
+    /**
+     * Starts moving each partition to its replicas (preferred leader first), or cancels its move when empty
+     * (AlterPartitionReassignments); returns once the moves have started, not once they are complete.
+     */
+    public void reassign(String topic, Map<Integer, Optional<List<Integer>>> moves) {
+        Map<TopicPartition, Optional<NewPartitionReassignment>> request = new LinkedHashMap<>();
+        moves.forEach((partition, target) -> request.put(new TopicPartition(topic, partition),
+                target.map(NewPartitionReassignment::new)));
+        await(admin.alterPartitionReassignments(request).all(), "Reassigning the partitions of topic '" + topic + "'",
+                topic, null);
+    }
+
+    /** The topic's partitions being moved now (ListPartitionReassignments), by partition index. */
+    public SortedMap<Integer, PartitionReassignment> reassignments(String topic) {
+        Set<TopicPartition> partitions = new HashSet<>(partitions(topic));
+        Map<TopicPartition, PartitionReassignment> moving = await(
+                admin.listPartitionReassignments(partitions).reassignments(),
+                "Listing the reassignments of topic '" + topic + "'", topic, null);
+        SortedMap<Integer, PartitionReassignment> byIndex = new TreeMap<>();
+        moving.forEach((partition, reassignment) -> byIndex.put(partition.partition(), reassignment));
+        return byIndex;
     }
 
     /** The partitions of a topic. */

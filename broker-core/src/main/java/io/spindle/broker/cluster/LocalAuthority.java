@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
@@ -168,6 +169,19 @@ public final class LocalAuthority implements MetadataAuthority {
     @Override
     public List<PartitionReassignment> reassignments() {
         return List.of();
+    }
+
+    /** A single broker is the preferred leader of every partition, and leads it. */
+    @Override
+    public void electPreferredLeader(String topic, int partition) {
+        TopicInfo info = topics.topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("Topic '" + topic
+                + "' does not exist."));
+        if (partition < 0 || partition >= info.partitions()) {
+            throw new UnknownTopicOrPartitionException("Partition " + partition + " of topic '" + topic
+                    + "' does not exist (the topic has " + info.partitions() + " partitions).");
+        }
+        throw new ElectionNotNeededException("Partition " + partition + " of topic '" + topic + "' is led by its "
+                + "preferred leader, broker " + node.nodeId() + ".");
     }
 
     @Override

@@ -101,6 +101,16 @@ public interface MetadataAuthority extends AutoCloseable {
     /** The partitions being moved now, in topic and partition order. */
     List<PartitionReassignment> reassignments();
 
+    /**
+     * Makes a partition's preferred replica (its first) its leader, at a new leader epoch (ElectLeaders, preferred);
+     * returns once every live broker has applied it.
+     *
+     * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException     no such topic or partition
+     * @throws org.apache.kafka.common.errors.ElectionNotNeededException          the preferred replica leads already
+     * @throws org.apache.kafka.common.errors.PreferredLeaderNotAvailableException it is not a live in-sync replica
+     */
+    void electPreferredLeader(String topic, int partition);
+
     /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
     ProducerIds producerIds();
 

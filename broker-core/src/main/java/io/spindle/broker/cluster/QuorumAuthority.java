@@ -42,9 +42,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.PreferredLeaderNotAvailableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.internals.Topic;
@@ -319,6 +321,30 @@ public final class QuorumAuthority implements MetadataAuthority {
             }
         }
         return moving;
+    }
+
+    /** Through a {@link ChangePartition} naming the partition epoch seen here, so a stale view is refused. */
+    @Override
+    public void electPreferredLeader(String topic, int partition) {
+        MetadataImage image = quorum.image();
+        TopicImage known = image.topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("Topic '"
+                + topic + "' does not exist."));
+        if (partition < 0 || partition >= known.partitions().size()) {
+            throw new UnknownTopicOrPartitionException("Partition " + partition + " of topic '" + topic
+                    + "' does not exist (the topic has " + known.partitions().size() + " partitions).");
+        }
+        PartitionImage current = known.partition(partition);
+        int preferred = current.replicas().get(0);
+        String where = "Partition " + partition + " of topic '" + topic + "'";
+        if (current.leader() == preferred) {
+            throw new ElectionNotNeededException(where + " is led by its preferred leader, broker " + preferred + ".");
+        }
+        boolean live = image.broker(preferred).map(broker -> !broker.fenced()).orElse(false);
+        if (!live || !current.isr().contains(preferred)) {
+            throw new PreferredLeaderNotAvailableException(where + ": its preferred leader, broker " + preferred
+                    + ", is not a live in-sync replica (in-sync replicas " + current.isr() + ").");
+        }
+        change(new ChangePartition(known.id(), partition, current.partitionEpoch(), preferred, current.isr()));
     }
 
     /**

@@ -37,8 +37,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -206,6 +208,34 @@ class ReassignmentTest {
                     Optional.of(new NewPartitionReassignment(List.of(2)))));
             assertInstanceOf(NoReassignmentInProgressException.class, refusal(admin, MOVING, Optional.empty()));
         }
+    }
+
+    @Test
+    void aPreferredLeaderElectionAfterAMoveMakesTheTargetsFirstBrokerLead() throws Exception {
+        try (LocalCluster cluster = start()) {
+            Admin admin = cluster.admin(3);
+            admin.createTopics(List.of(new NewTopic("moving", Map.of(0, List.of(1, 2))))).all().get();
+            await().atMost(WAIT).until(() -> leaderOf(admin) == 1);
+            admin.alterPartitionReassignments(Map.of(MOVING, Optional.of(new NewPartitionReassignment(List.of(2, 1)))))
+                    .all().get();
+            assertEquals(1, leaderOf(admin), "a leader among the target keeps leading");
+
+            Map<TopicPartition, Optional<Throwable>> elected = admin.electLeaders(ElectionType.PREFERRED,
+                    Set.of(MOVING)).partitions().get();
+            assertEquals(Optional.empty(), elected.get(MOVING));
+            assertEquals(2, leaderOf(admin));
+            assertEquals(1, cluster.broker(2).broker().partitions().get("moving", 0).orElseThrow().leaderEpoch());
+
+            Optional<Throwable> again = admin.electLeaders(ElectionType.PREFERRED, Set.of(MOVING)).partitions().get()
+                    .get(MOVING);
+            assertInstanceOf(ElectionNotNeededException.class, again.orElseThrow());
+        }
+    }
+
+    private static int leaderOf(Admin admin) throws Exception {
+        Node leader = admin.describeTopics(List.of("moving")).allTopicNames().get().get("moving").partitions().get(0)
+                .leader();
+        return leader == null ? -1 : leader.id();
     }
 
     private static Throwable refusal(Admin admin, TopicPartition partition,
