@@ -27,10 +27,10 @@ final class LogLoader {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
 
     /**
-     * What loading found: where the log ends, whether it made the first segment of an empty directory, and the
-     * checkpoint on disk when it still holds for the log as loaded (nothing was cut), else null.
+     * What loading found: where the log ends, and the checkpoint on disk when it still holds for the log as loaded
+     * (nothing was cut), else null (also for a new log).
      */
-    record Loaded(long logEndOffset, boolean createdFirstSegment, Checkpoint stillHolds) {
+    record Loaded(long logEndOffset, Checkpoint stillHolds) {
     }
 
     private final String name;
@@ -82,10 +82,9 @@ final class LogLoader {
             }
             Loaded loaded = load();
             durability.loaded(loaded.logEndOffset());
-            if (loaded.createdFirstSegment()) {
-                durability.directoryChanged();
-            }
             if (loaded.stillHolds() == null) {
+                // Also makes a first segment's new files durable: the checkpoint's rename forces the directory after
+                // them, so the log's first flush need not force it again (one disk flush per new partition fewer).
                 durability.writeCheckpoint(false);
             } else if (loaded.stillHolds().clean()) {
                 // Rewritten (not clean) before the first append, not here: one file and directory fsync per partition
@@ -130,7 +129,7 @@ final class LogLoader {
             long start = checkpoint == null ? 0 : checkpoint.logStartOffset();
             segments.add(Segment.create(dir, start, cfg.segmentBytes()));
             segments.loaded(start, start);
-            return new Loaded(start, true, null);
+            return new Loaded(start, null);
         }
         boolean clean = checkpoint != null && checkpoint.clean();
         // Compaction leaves offsets unused inside segments; elsewhere a hole means a damaged base offset. A log the
@@ -217,7 +216,7 @@ final class LogLoader {
         }
         LOG.debug("{}: opened {} segment(s), offsets [{}, {}){}", name, segments.count(), start, next,
                 clean ? "" : ", recovered from offset " + Math.max(recoveryPoint, 0));
-        return new Loaded(next, false, cut ? null : checkpoint);
+        return new Loaded(next, cut ? null : checkpoint);
     }
 
     /**
