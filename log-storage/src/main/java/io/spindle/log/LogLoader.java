@@ -83,6 +83,8 @@ final class LogLoader {
             Loaded loaded = load();
             durability.loaded(loaded.logEndOffset());
             if (loaded.createdFirstSegment()) {
+                // A new log writes no checkpoint (see load), so its first flush forces the directory holding the new
+                // segment's files along with its .log: two disk flushes per new partition in all, none at creation.
                 durability.directoryChanged();
             }
             if (loaded.stillHolds() == null) {

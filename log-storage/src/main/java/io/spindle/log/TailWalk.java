@@ -20,8 +20,14 @@ import java.nio.file.Path;
  * <p>Not thread-safe; runs at load, before the log is shared.
  */
 final class TailWalk {
-    /** Bytes read at a time; a batch larger than this is read whole. */
+    /** Bytes read at a time at most; a batch larger than this is read whole. */
     private static final int CHUNK = 256 << 10;
+    /**
+     * Bytes of the first read, grown to {@link #CHUNK} while the batches go on: after a crash most logs hold nothing
+     * past their recovery point, and a first read of {@code CHUNK} (allocated, zeroed, then filled with the
+     * preallocated file's zeros) per log was a third of a start's CPU with 5,000 partitions.
+     */
+    private static final int FIRST_CHUNK = 8 << 10;
 
     /** Told of each valid batch: {@code batch} is positioned in a buffer, {@code position} is its place in the file. */
     interface Visitor {
@@ -41,7 +47,7 @@ final class TailWalk {
      */
     static Outcome walk(FileChannel channel, Path file, long from, long limit, long expectedOffset, boolean offsetHoles,
                         Visitor visitor) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(0, limit - from)));
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(FIRST_CHUNK, Math.max(0, limit - from)));
         long position = from;
         long expected = expectedOffset;
         long next = expectedOffset;
@@ -68,8 +74,9 @@ final class TailWalk {
                     && walk.header().sizeInBytes() > left && position + valid + walk.header().sizeInBytes() <= limit);
             if (cutByChunk) {
                 long needed = left < HEADER_SIZE ? HEADER_SIZE : walk.header().sizeInBytes();
-                if (needed > buffer.capacity()) {
-                    buffer = ByteBuffer.allocate((int) needed);
+                long wanted = Math.max(needed, valid > 0 ? grown(buffer) : buffer.capacity());
+                if (wanted > buffer.capacity()) {
+                    buffer = ByteBuffer.allocate((int) wanted);
                 }
                 position += valid;
                 expected = next;
@@ -78,6 +85,9 @@ final class TailWalk {
             if (walk.problem() == null && valid == n && more) {
                 position += n;
                 expected = next;
+                if (grown(buffer) > buffer.capacity()) {
+                    buffer = ByteBuffer.allocate(grown(buffer));
+                }
                 continue;
             }
             long failedSize = walk.problem() == null || walk.problem() == BatchWalk.Problem.TRUNCATED_HEADER ? 0
@@ -86,6 +96,11 @@ final class TailWalk {
                     : walk.describeProblem().replaceAll("at position \\d+$", "at position " + (position + valid));
             return new Outcome(position + valid, next, walk.problem(), reason, failedSize);
         }
+    }
+
+    /** The size of the next read while the batches go on: four times the last, up to {@link #CHUNK}. */
+    private static int grown(ByteBuffer buffer) {
+        return Math.max(buffer.capacity(), Math.min(CHUNK, buffer.capacity() * 4));
     }
 
     /** Reads up to a buffer's worth from {@code position}, short of {@code limit}; returns how many bytes it holds. */

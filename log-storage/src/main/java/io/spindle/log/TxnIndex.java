@@ -20,8 +20,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>File format, version 1: an 8-byte header (magic {@code 0x53505458}, "SPTX", then the version as an int), then
  * one 36-byte entry per aborted transaction in marker order: producer id, first offset, last (marker) offset, last
- * stable offset (8 bytes each, big-endian), and the CRC32C of those 32 bytes. Every segment has the file, empty but
- * for its header when nothing was aborted in it, so that a missing file means a lost one, not an empty one.
+ * stable offset (8 bytes each, big-endian), and the CRC32C of those 32 bytes. Every segment has the file, so that a
+ * missing file means a lost one, not an empty one. A new segment's file is empty (0 bytes) until its first entry is
+ * written with the header before it: an empty file holds no entry, and there is nothing in it to force (before, the
+ * header alone cost each new partition a disk flush, at its first flush or at a clean stop). A file that is only the
+ * header (written so before, or rebuilt with no entry) holds no entry either.
  *
  * <p>Durability follows the segment's: an entry is written (not forced) before its marker becomes readable, and the
  * segment's {@link Segment#force} forces it with the log bytes, so an entry is on disk whenever the checkpoint's
@@ -54,16 +57,14 @@ final class TxnIndex {
     }
 
     /**
-     * A new, empty index file (its header written, not forced: the segment's first {@link #force} does it) for a new
+     * A new, empty index file (0 bytes: nothing to force; its directory entry is forced with the segment's) for a new
      * segment. Its descriptor is not kept: most segments never hold an aborted transaction, and one descriptor per
      * partition fewer matters with thousands of partitions ({@link #append} opens it when one is aborted).
      */
     static TxnIndex create(Path file) throws IOException {
         TxnIndex index = new TxnIndex(file, State.VALID);
-        index.reset();
-        FileChannel open = index.channel;
-        index.channel = null;
-        open.close();
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
+                .close();
         return index;
     }
 
@@ -119,6 +120,9 @@ final class TxnIndex {
         } catch (NoSuchFileException e) {
             return null;
         }
+        if (bytes.length == 0) {
+            return List.of();    // a new segment's file, no entry written yet
+        }
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         if (bytes.length < HEADER_SIZE || (bytes.length - HEADER_SIZE) % ENTRY_SIZE != 0
                 || buffer.getInt(0) != MAGIC || buffer.getInt(4) != VERSION) {
@@ -141,22 +145,19 @@ final class TxnIndex {
         return List.copyOf(read);
     }
 
-    /** Empties the index (file and memory) to be filled again; it is valid from now on. */
-    void reset() throws IOException {
-        openChannel();
-        channel.truncate(0);
-        ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).putInt(MAGIC).putInt(VERSION).flip();
-        FileWrites.write(channel, header, 0, file);
-        entries = List.of();
-        state = State.VALID;
-        dirty = true;
-    }
-
-    /** Appends one entry (written, not forced: {@link #force} does that with the segment). */
+    /**
+     * Appends one entry (written, not forced: {@link #force} does that with the segment); the first one of a file
+     * goes with the header before it.
+     */
     void append(AbortedTransaction entry) throws IOException {
         openChannel();
-        long position = HEADER_SIZE + (long) entries.size() * ENTRY_SIZE;
-        FileWrites.write(channel, encode(entry), position, file);
+        if (entries.isEmpty()) {
+            ByteBuffer first = ByteBuffer.allocate(HEADER_SIZE + ENTRY_SIZE).putInt(MAGIC).putInt(VERSION)
+                    .put(encode(entry)).flip();
+            FileWrites.write(channel, first, 0, file);
+        } else {
+            FileWrites.write(channel, encode(entry), HEADER_SIZE + (long) entries.size() * ENTRY_SIZE, file);
+        }
         List<AbortedTransaction> grown = new ArrayList<>(entries.size() + 1);
         grown.addAll(entries);
         grown.add(entry);
