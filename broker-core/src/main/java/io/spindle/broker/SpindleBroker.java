@@ -4,7 +4,9 @@ import io.spindle.broker.admin.AlterConfigsHandler;
 import io.spindle.broker.admin.ApiVersionsHandler;
 import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.admin.CombinedGroupConfigs;
+import io.spindle.broker.admin.AlterPartitionReassignmentsHandler;
 import io.spindle.broker.admin.CreatePartitionsHandler;
+import io.spindle.broker.admin.ListPartitionReassignmentsHandler;
 import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
@@ -173,6 +175,8 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new AlterConfigsHandler(authority, adminExecutor));
             handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, groupConfigs));
             handlers.add(new DescribeClusterHandler(node, authority));
+            handlers.add(new AlterPartitionReassignmentsHandler(authority, adminExecutor));
+            handlers.add(new ListPartitionReassignmentsHandler(authority));
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);

@@ -166,6 +166,15 @@ public final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /** Everything broker {@code node} wrote to its log so far (every start of it), for checks on what it did. */
+    public String log(int node) {
+        try {
+            return Files.readString(cluster.logFile(node));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the log of broker " + node, e);
+        }
+    }
+
     /** SIGTERM to every broker still running, SIGKILL to those not stopped after {@link #STOP_TIMEOUT}. */
     @Override
     public void close() {

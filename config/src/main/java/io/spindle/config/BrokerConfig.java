@@ -252,7 +252,8 @@ public final class BrokerConfig {
             LOG_CLEANER_MIN_COMPACTION_LAG_MS, TopicConfig.MIN_COMPACTION_LAG_MS,
             LOG_CLEANER_MAX_COMPACTION_LAG_MS, TopicConfig.MAX_COMPACTION_LAG_MS,
             LOG_CLEANER_DELETE_RETENTION_MS, TopicConfig.DELETE_RETENTION_MS,
-            TopicConfig.MIN_INSYNC_REPLICAS, TopicConfig.MIN_INSYNC_REPLICAS);
+            TopicConfig.MIN_INSYNC_REPLICAS, TopicConfig.MIN_INSYNC_REPLICAS,
+            TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE, TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE);
 
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(allKeys());
 
@@ -468,6 +469,14 @@ public final class BrokerConfig {
     /** replica.lag.time.max.ms: a follower not caught up with its leader for this long leaves the ISR. */
     public long replicaLagTimeMaxMs() {
         return ClusterBrokerKeys.REPLICA_LAG_TIME_MAX_MS_KEY.valueIn(values);
+    }
+
+    /**
+     * offsets.topic.replication.factor, transaction.state.log.replication.factor and .min.isr,
+     * share.coordinator.state.topic.replication.factor and .min.isr: how a cluster creates its coordinators' topics.
+     */
+    public StateTopicReplication stateTopicReplication() {
+        return ClusterBrokerKeys.stateTopics(values, topicDefaults.minInsyncReplicas());
     }
 
     public int numPartitions() {

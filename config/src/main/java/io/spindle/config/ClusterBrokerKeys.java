@@ -29,9 +29,31 @@ final class ClusterBrokerKeys {
             "A follower that has not caught up with its leader's log end for this long, in milliseconds, is taken out "
                     + "of the partition's in-sync replicas (through the metadata quorum); it comes back once caught up.");
 
+
+    static final ConfigKey<Integer> OFFSETS_TOPIC_REPLICATION_FACTOR_KEY = new ConfigKey<>(
+            "offsets.topic.replication.factor", ValueType.intBetween(1, Short.MAX_VALUE), 3,
+            "The replicas of __consumer_offsets when a cluster creates it: this many, or the live brokers at its "
+                    + "creation when fewer (Kafka refuses to create it then). A single broker keeps 1.");
+    static final ConfigKey<Integer> TRANSACTION_STATE_LOG_REPLICATION_FACTOR_KEY = new ConfigKey<>(
+            "transaction.state.log.replication.factor", ValueType.intBetween(1, Short.MAX_VALUE), 3,
+            "The replicas of __transaction_state when a cluster creates it: this many, or the live brokers at its "
+                    + "creation when fewer. A single broker keeps 1.");
+    static final ConfigKey<Integer> TRANSACTION_STATE_LOG_MIN_ISR_KEY = new ConfigKey<>(
+            "transaction.state.log.min.isr", ValueType.intAtLeast(1), 2,
+            "min.insync.replicas of __transaction_state, set at its creation (at most its replication factor).");
+    static final ConfigKey<Integer> SHARE_STATE_TOPIC_REPLICATION_FACTOR_KEY = new ConfigKey<>(
+            "share.coordinator.state.topic.replication.factor", ValueType.intBetween(1, Short.MAX_VALUE), 3,
+            "The replicas of __share_group_state when a cluster creates it: this many, or the live brokers at its "
+                    + "creation when fewer. A single broker keeps 1.");
+    static final ConfigKey<Integer> SHARE_STATE_TOPIC_MIN_ISR_KEY = new ConfigKey<>(
+            "share.coordinator.state.topic.min.isr", ValueType.intAtLeast(1), 2,
+            "min.insync.replicas of __share_group_state, set at its creation (at most its replication factor).");
+
     static final List<ConfigKey<?>> ALL = List.of(QUORUM_VOTERS_KEY, ClusterSettings.SESSION_TIMEOUT_MS_KEY,
             ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY, BROKER_RACK_KEY,
-            DEFAULT_REPLICATION_FACTOR_KEY, REPLICA_LAG_TIME_MAX_MS_KEY);
+            DEFAULT_REPLICATION_FACTOR_KEY, REPLICA_LAG_TIME_MAX_MS_KEY, OFFSETS_TOPIC_REPLICATION_FACTOR_KEY,
+            TRANSACTION_STATE_LOG_REPLICATION_FACTOR_KEY, TRANSACTION_STATE_LOG_MIN_ISR_KEY,
+            SHARE_STATE_TOPIC_REPLICATION_FACTOR_KEY, SHARE_STATE_TOPIC_MIN_ISR_KEY);
 
     private ClusterBrokerKeys() {
     }
@@ -56,6 +78,16 @@ final class ClusterBrokerKeys {
                 ClusterSettings.SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
                 ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY.valueIn(values)));
+    }
+
+    /** The replication of the three coordinator state topics, as the keys above set it. */
+    static StateTopicReplication stateTopics(Map<String, Object> values, int minInsyncReplicas) {
+        return new StateTopicReplication(
+                new StateTopicReplication.Of(OFFSETS_TOPIC_REPLICATION_FACTOR_KEY.valueIn(values), minInsyncReplicas),
+                new StateTopicReplication.Of(TRANSACTION_STATE_LOG_REPLICATION_FACTOR_KEY.valueIn(values),
+                        TRANSACTION_STATE_LOG_MIN_ISR_KEY.valueIn(values)),
+                new StateTopicReplication.Of(SHARE_STATE_TOPIC_REPLICATION_FACTOR_KEY.valueIn(values),
+                        SHARE_STATE_TOPIC_MIN_ISR_KEY.valueIn(values)));
     }
 
     /** The broker's rack, empty when unset. */

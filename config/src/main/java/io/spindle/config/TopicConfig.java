@@ -36,6 +36,7 @@ public final class TopicConfig {
     /** Kafka's (KIP-1191): whether share groups may write their dead letters to this topic. */
     public static final String ERRORS_DEADLETTERQUEUE_GROUP_ENABLE = "errors.deadletterqueue.group.enable";
     public static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
+    public static final String UNCLEAN_LEADER_ELECTION_ENABLE = "unclean.leader.election.enable";
 
     /** The smallest {@code segment.bytes}: a v0 record's overhead, as in Kafka 3.x. */
     public static final int MIN_SEGMENT_BYTES = 14;
@@ -100,11 +101,18 @@ public final class TopicConfig {
             + "accepted: with fewer, it is refused with NOT_ENOUGH_REPLICAS, and one acknowledged only after the ISR "
             + "shrank below it gets NOT_ENOUGH_REPLICAS_AFTER_APPEND.");
 
+    static final ConfigKey<Boolean> UNCLEAN_LEADER_ELECTION_ENABLE_KEY = new ConfigKey<>(
+            UNCLEAN_LEADER_ELECTION_ENABLE, ValueType.bool(), false,
+            "Whether a partition none of whose in-sync replicas is alive may be led by a live replica outside the "
+            + "in-sync set, losing what only the in-sync replicas held. false (Kafka's default): it stays without a "
+            + "leader until an in-sync replica returns.");
+
     static final Map<String, ConfigKey<?>> KEYS = ConfigKey.index(List.of(
             RETENTION_MS_KEY, RETENTION_BYTES_KEY, SEGMENT_BYTES_KEY, SEGMENT_MS_KEY, CLEANUP_POLICY_KEY,
             MAX_MESSAGE_BYTES_KEY, MESSAGE_TIMESTAMP_TYPE_KEY, INDEX_INTERVAL_BYTES_KEY,
             MIN_CLEANABLE_DIRTY_RATIO_KEY, MIN_COMPACTION_LAG_MS_KEY, MAX_COMPACTION_LAG_MS_KEY,
-            DELETE_RETENTION_MS_KEY, ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY, MIN_INSYNC_REPLICAS_KEY));
+            DELETE_RETENTION_MS_KEY, ERRORS_DEADLETTERQUEUE_GROUP_ENABLE_KEY, MIN_INSYNC_REPLICAS_KEY,
+            UNCLEAN_LEADER_ELECTION_ENABLE_KEY));
 
     private static final Set<String> NAMES = Collections.unmodifiableSet(new LinkedHashSet<>(KEYS.keySet()));
     private static final TopicConfig DEFAULTS =
@@ -125,6 +133,7 @@ public final class TopicConfig {
     private final long maxCompactionLagMs;
     private final long deleteRetentionMs;
     private final int minInsyncReplicas;
+    private final boolean uncleanLeaderElectionEnable;
 
     /** From values produced by {@link ConfigValues} over {@link #KEYS} (so every key is present and valid). */
     TopicConfig(Map<String, Object> values) {
@@ -142,6 +151,7 @@ public final class TopicConfig {
         this.maxCompactionLagMs = MAX_COMPACTION_LAG_MS_KEY.valueIn(values);
         this.deleteRetentionMs = DELETE_RETENTION_MS_KEY.valueIn(values);
         this.minInsyncReplicas = MIN_INSYNC_REPLICAS_KEY.valueIn(values);
+        this.uncleanLeaderElectionEnable = UNCLEAN_LEADER_ELECTION_ENABLE_KEY.valueIn(values);
     }
 
     /** The built-in defaults (Kafka's, see each key's documentation). */
@@ -206,6 +216,11 @@ public final class TopicConfig {
     /** min.insync.replicas: the fewest in-sync replicas an acks=all produce needs. */
     public int minInsyncReplicas() {
         return minInsyncReplicas;
+    }
+
+    /** unclean.leader.election.enable: whether a replica outside the ISR may lead when no in-sync one is alive. */
+    public boolean uncleanLeaderElectionEnable() {
+        return uncleanLeaderElectionEnable;
     }
 
     /** min.compaction.lag.ms: records younger than this are not compacted. */

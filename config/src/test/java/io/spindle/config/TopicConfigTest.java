@@ -213,7 +213,7 @@ class TopicConfigTest {
         assertEquals(java.util.List.of("retention.ms", "retention.bytes", "segment.bytes", "segment.ms",
                 "cleanup.policy", "max.message.bytes", "message.timestamp.type", "index.interval.bytes",
                 "min.cleanable.dirty.ratio", "min.compaction.lag.ms", "max.compaction.lag.ms", "delete.retention.ms",
-                "errors.deadletterqueue.group.enable", "min.insync.replicas"),
+                "errors.deadletterqueue.group.enable", "min.insync.replicas", "unclean.leader.election.enable"),
                 java.util.List.copyOf(TopicConfig.names()));
     }
 }

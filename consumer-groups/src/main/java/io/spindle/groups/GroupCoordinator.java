@@ -3,6 +3,7 @@ package io.spindle.groups;
 import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import io.spindle.log.CoordinatorLoop;
+import io.spindle.log.CoordinatorResidency;
 import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
@@ -101,16 +102,18 @@ public final class GroupCoordinator implements AutoCloseable {
     private final GroupConfigStore configs;
     private volatile boolean closed;
     /** Whether the groups of the offsets log are in memory and served (see {@link #load} and {@link #unload}). */
-    private volatile boolean loaded;
+    private final CoordinatorResidency residency;
 
-    private GroupCoordinator(PartitionLog log, GroupTopics topics, GroupSettings settings, Clock clock) {
-        this.offsetsLog = new KeyedStateLog(log, clock);
+    private GroupCoordinator(PartitionLog log, KeyedStateLog.Writer writer, GroupTopics topics, GroupSettings settings,
+                             Clock clock) {
+        this.offsetsLog = new KeyedStateLog(log, writer, clock);
         this.topics = topics;
         this.settings = settings;
         this.clock = clock;
         this.views = new GroupViews(groups, topics);
         this.configs = new GroupConfigStore(settings);
         this.loop = CoordinatorLoop.newLoop("spindle-group-coordinator");
+        this.residency = new CoordinatorResidency(loop, "group", log, this::loadState, this::clearState);
     }
 
     /**
@@ -120,17 +123,17 @@ public final class GroupCoordinator implements AutoCloseable {
      * @throws IllegalStateException naming the log when its content cannot be read back
      */
     public static GroupCoordinator start(PartitionLog offsetsLog, GroupTopics topics, GroupSettings settings, Clock clock) {
-        GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, topics, settings, clock);
-        try {
-            coordinator.loop.submit(coordinator::loadState).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            coordinator.close();
-            throw new IllegalStateException("interrupted while loading the group state from " + offsetsLog, e);
-        } catch (ExecutionException e) {
-            coordinator.close();
-            throw new IllegalStateException("cannot load the group state from " + offsetsLog + ": " + e.getCause(), e.getCause());
-        }
+        return start(offsetsLog, KeyedStateLog.durableWriter(offsetsLog), topics, settings, clock);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, GroupTopics, GroupSettings, Clock)}, with every write to the log made by
+     * {@code writer} (a cluster's: acknowledged once the in-sync replicas hold it).
+     */
+    public static GroupCoordinator start(PartitionLog offsetsLog, KeyedStateLog.Writer writer, GroupTopics topics,
+                                         GroupSettings settings, Clock clock) {
+        GroupCoordinator coordinator = new GroupCoordinator(offsetsLog, writer, topics, settings, clock);
+        coordinator.residency.loadAtStart(coordinator::close);
         return coordinator;
     }
 
@@ -139,11 +142,7 @@ public final class GroupCoordinator implements AutoCloseable {
      * offsets partition again); nothing when they are loaded. Completes once they are.
      */
     public CompletableFuture<Void> load() {
-        return CompletableFuture.runAsync(() -> {
-            if (!loaded) {
-                loadState();
-            }
-        }, loop);
+        return residency.load();
     }
 
     /**
@@ -151,21 +150,21 @@ public final class GroupCoordinator implements AutoCloseable {
      * this broker stops leading the offsets partition: another broker coordinates them, from the log. The log stays.
      */
     public CompletableFuture<Void> unload() {
-        loaded = false;
-        return CompletableFuture.runAsync(() -> {
-            loaded = false;     // again: a load queued before this unload may have run meanwhile
-            groups.values().forEach(Group::shutdown);
-            int count = groups.size();
-            groups.clear();
-            configs.clear();
-            transactional.clear();
-            LOG.info("Group coordinator unloaded {} group(s) of {}", count, offsetsLog.partitionLog());
-        }, loop);
+        return residency.unload();
     }
 
     /** Whether the groups are loaded and served here. */
     public boolean isLoaded() {
-        return loaded;
+        return residency.isLoaded();
+    }
+
+    private void clearState() {
+        groups.values().forEach(Group::shutdown);
+        int count = groups.size();
+        groups.clear();
+        configs.clear();
+        transactional.clear();
+        LOG.info("Group coordinator unloaded {} group(s) of {}", count, offsetsLog.partitionLog());
     }
 
     private void loadState() {
@@ -212,7 +211,6 @@ public final class GroupCoordinator implements AutoCloseable {
                 consumer.startTimers();
             }
         }
-        loaded = true;
         LOG.info("Group coordinator loaded {} group(s) from {}", groups.size(), offsetsLog.partitionLog());
     }
 

@@ -24,9 +24,9 @@ import java.util.zip.CRC32C;
  * <p>Written last, after every log it names was forced, so it never vouches for bytes that are not on disk. Read at
  * the next start by {@link LogManager}, which takes each partition's entry as that partition's clean checkpoint (the
  * active segment's file keeps its preallocated length; the entry says where its batches end), and deleted, durably,
- * before the logs take any append: from then on each partition's own checkpoint (older, never clean) is what a crash
- * recovers from. An entry that does not match the files (another active segment, a file shorter than the entry says)
- * is not used.
+ * before the logs take any append: from then on a crash recovers each partition from the larger of its own checkpoint
+ * and its entry in {@link RecoveryPoints} (older, never clean). An entry that does not match the files (another
+ * active segment, a file shorter than the entry says) is not used.
  *
  * <p>Format, big-endian: magic "SPCS" (int), version (short, 1), unused (short), entry count (int), the entries
  * (directory name as a short length and UTF-8 bytes, recoveryPoint, logStartOffset, activeBaseOffset, activeSize, four

@@ -45,6 +45,7 @@ final class Durability implements Segments.Changes {
     private final Flusher flusher;
     private final LongConsumer durableLatency;
     private final List<LogListener> listeners;
+    private final RecoveryPoints recoveryPoints;
     /** Set once, by the first failed write or fsync; from then on nothing is appended or acknowledged. */
     private final AtomicReference<LogOfflineException> offline = new AtomicReference<>();
     private final ArrayDeque<DurableWaiter> waiters = new ArrayDeque<>();
@@ -62,10 +63,13 @@ final class Durability implements Segments.Changes {
     private volatile Checkpoint lastWritten;
     /** No checkpoint's recovery point goes above this: the base of a segment found damaged, whose next load recovers it. */
     private volatile long recoveryPointCap = Long.MAX_VALUE;
+    /** During a truncation, until the durable offset comes down to it: the new log end, above which nothing is vouched. */
+    private volatile long truncationCap = Long.MAX_VALUE;
 
     Durability(PartitionLog log, String name, Segments segments, FlushPolicy flushPolicy, Flusher flusher,
-               LongConsumer durableLatency, List<LogListener> listeners) {
+               LongConsumer durableLatency, List<LogListener> listeners, RecoveryPoints recoveryPoints) {
         this.log = log;
+        this.recoveryPoints = recoveryPoints;
         this.name = name;
         this.dir = segments.directory();
         this.segments = segments;
@@ -154,6 +158,7 @@ final class Durability implements Segments.Changes {
                 + "; the next start recovers the log from offset " + segment.baseOffset() + " and cuts it there"));
         try {
             writeCheckpoint(false);
+            recoveryPoints.lowered();
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("{}: could not lower the recovery point to offset {} in {} ({}); the next start may trust the"
                     + " damaged segment's headers", name, segment.baseOffset(), dir, e.getMessage());
@@ -202,8 +207,27 @@ final class Durability implements Segments.Changes {
     }
 
     private Checkpoint current(boolean clean) {
-        long cap = recoveryPointCap;
-        return new Checkpoint(Math.min(flushedOffset, cap), segments.logStartOffset(), clean && cap == Long.MAX_VALUE);
+        return new Checkpoint(recoveryPoint(), segments.logStartOffset(), clean && recoveryPointCap == Long.MAX_VALUE);
+    }
+
+    /**
+     * Below this offset every byte of the log is forced and may be trusted by the next start: the durable offset,
+     * capped by a damaged segment's base and by a truncation under way. Any thread, no lock (the data directory's
+     * {@link RecoveryPoints} reads it while a truncation holds the log's lock).
+     */
+    long recoveryPoint() {
+        return Math.min(flushedOffset, Math.min(recoveryPointCap, truncationCap));
+    }
+
+    /**
+     * Before a truncation to {@code newEnd} cuts anything (under {@link #whileNotFlushing}): the log's checkpoint and
+     * the data directory's record come down to it, durably, so that a crash from here on recovers the tail batch by
+     * batch instead of trusting its headers. The cap stays until {@link #truncated} lowers the durable offset itself.
+     */
+    void lowerRecoveryPoint(long newEnd) throws IOException {
+        truncationCap = newEnd;
+        writeCheckpoint(false);
+        recoveryPoints.lowered();
     }
 
     // ---- acknowledgements
@@ -412,6 +436,7 @@ final class Durability implements Segments.Changes {
         if (flushedOffset > endOffset) {
             flushedOffset = endOffset;
         }
+        truncationCap = Long.MAX_VALUE;
         List<CompletableFuture<Void>> failed = new ArrayList<>();
         synchronized (waiters) {
             Iterator<DurableWaiter> it = waiters.iterator();

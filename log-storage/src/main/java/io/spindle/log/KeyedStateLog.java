@@ -39,7 +39,23 @@ public final class KeyedStateLog {
     private static final int READ_BYTES = 1024 * 1024;
 
     private final PartitionLog log;
+    private final Writer writer;
     private final Clock clock;
+
+    /**
+     * Appends encoded batches to the state log and says when they count as written: on one broker when the log holds
+     * them durably ({@link #durableWriter}); in a cluster when the in-sync replicas do too (acks=all). Returns the
+     * future of that; throws {@link LogStorageException} only when nothing was appended.
+     */
+    @FunctionalInterface
+    public interface Writer {
+        CompletableFuture<Void> write(ByteBuffer batches);
+    }
+
+    /** Appends to {@code log} and completes when it counts the batches durable under its flush policy. */
+    public static Writer durableWriter(PartitionLog log) {
+        return batches -> log.append(batches).durable();
+    }
 
     /** One record: {@code value} null for a tombstone. */
     public record Entry(byte[] key, byte[] value) {
@@ -52,7 +68,13 @@ public final class KeyedStateLog {
     }
 
     public KeyedStateLog(PartitionLog log, Clock clock) {
+        this(log, durableWriter(log), clock);
+    }
+
+    /** Reads {@code log}; appends go through {@code writer}, which writes to the same log. */
+    public KeyedStateLog(PartitionLog log, Writer writer, Clock clock) {
         this.log = log;
+        this.writer = writer;
         this.clock = clock;
     }
 
@@ -104,7 +126,7 @@ public final class KeyedStateLog {
     }
 
     /**
-     * Appends the entries (atomically: all or none) and returns when they count as durable per the flush policy.
+     * Appends the entries (atomically: all or none) and returns when they count as written (see {@link Writer}).
      *
      * @throws LogStorageException when the append fails; nothing was appended
      * @throws IllegalArgumentException naming the log when an entry has no key; nothing was appended
@@ -119,8 +141,7 @@ public final class KeyedStateLog {
                         + ": a state record without a key cannot be kept in a compacted log");
             }
         }
-        AppendResult result = log.append(encode(entries));
-        return result.durable();
+        return writer.write(encode(entries));
     }
 
     private ByteBuffer encode(List<Entry> entries) {

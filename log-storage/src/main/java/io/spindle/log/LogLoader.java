@@ -43,12 +43,18 @@ final class LogLoader {
     private final boolean compactedBefore;
     private final Segments.Changes changes;
     private final CleanShutdown.Entry cleanStop;
+    private final long recordedRecoveryPoint;
+    private long validatedBatches;
 
-    /** @param cleanStop the log's entry in the data directory's {@link CleanShutdown} record, or null */
+    /**
+     * @param cleanStop             the log's entry in the data directory's {@link CleanShutdown} record, or null
+     * @param recordedRecoveryPoint the log's entry in the data directory's {@link RecoveryPoints}, or -1
+     */
     LogLoader(String name, Path dir, TopicConfig cfg, long nowMs, Segments segments, ProducerStateTable producers,
               TransactionTracker transactions, boolean compactedBefore, Segments.Changes changes,
-              CleanShutdown.Entry cleanStop) {
+              CleanShutdown.Entry cleanStop, long recordedRecoveryPoint) {
         this.cleanStop = cleanStop;
+        this.recordedRecoveryPoint = recordedRecoveryPoint;
         this.transactions = transactions;
         this.compactedBefore = compactedBefore;
         this.changes = changes;
@@ -62,11 +68,12 @@ final class LogLoader {
 
     /**
      * Opens the partition directory, creating it (durably) if absent, loads it, tells {@code durability} what is on
-     * disk and writes the checkpoint. On failure every segment opened so far is released.
+     * disk and writes the checkpoint. On failure every segment opened so far is released. Returns how many batches it
+     * validated one by one (CRC32C): none after a clean stop, those past the recovery point after a crash.
      *
      * @throws LogIOException when the directory cannot be read or written
      */
-    void open(Durability durability) {
+    long open(Durability durability) {
         try {
             boolean created = !Files.isDirectory(dir);
             Files.createDirectories(dir);
@@ -85,6 +92,7 @@ final class LogLoader {
                 // was most of a start's time with many partitions.
                 durability.cleanUntilFirstAppend();
             }
+            return validatedBatches;
         } catch (IOException e) {
             segments.releaseAll();
             throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
@@ -97,7 +105,8 @@ final class LogLoader {
         if (swap != null) {
             LOG.info("{}: {}", name, swap);
         }
-        Checkpoint checkpoint = Checkpoint.read(dir);
+        // The data directory's record may vouch for more than the log's own checkpoint (written less often).
+        Checkpoint checkpoint = RecoveryPoints.atLeast(Checkpoint.read(dir), recordedRecoveryPoint);
         List<Long> bases = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -178,6 +187,7 @@ final class LogLoader {
                 SegmentLoad.Recovery recovery = SegmentLoad.recover(segment, recoveryPoint, cfg.indexIntervalBytes(),
                         now, holes, changes);
                 next = recovery.nextOffset();
+                validatedBatches += recovery.validatedBatches();
                 // What recovery kept may be only in the page cache (a killed broker's last appends): force it before
                 // the log calls it durable, or an idempotent retry of one of its batches would be acknowledged as a
                 // duplicate while a power loss could still take it. Nothing past the recovery point: nothing to force.

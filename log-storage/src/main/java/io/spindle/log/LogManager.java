@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every partition log under one data directory, the flusher thread that forces them (group commit), a
- * scheduler for retention, recovery-point checkpoints and the expiry of idle producers, and the log cleaner that
+ * scheduler for retention, the data directory's recovery points ({@link RecoveryPoints}) and the expiry of idle producers, and the log cleaner that
  * compacts them.
  *
  * <p>Layout: {@code <dataDir>/<topic>-<partition>/} per partition; any other file or directory is left
@@ -51,6 +51,7 @@ public final class LogManager implements AutoCloseable {
     private final ScheduledThreadPoolExecutor scheduler;
     private final LogCleaner cleaner;
     private final SealedSegmentCheck sealedCheck;
+    private final RecoveryPoints recoveryPoints;
     private volatile java.util.function.LongConsumer durableLatencyListener = nanos -> { };
     private final java.util.List<LifecycleListener> lifecycleListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -80,6 +81,7 @@ public final class LogManager implements AutoCloseable {
         this.scheduler = scheduler;
         this.cleaner = new LogCleaner(storage.cleaner(), dataDir, this::cleanableLogs, clock, this::appendedBytes);
         this.sealedCheck = new SealedSegmentCheck(logs::values);
+        this.recoveryPoints = RecoveryPoints.open(dataDir, logs::values);
     }
 
     /** Bytes appended to every partition since each was opened: the foreground load the log cleaner gives way to. */
@@ -118,8 +120,8 @@ public final class LogManager implements AutoCloseable {
         try {
             manager = new LogManager(storage, clock);
         } catch (IOException e) {
-            throw new LogIOException("cannot read the log cleaner's checkpoint in " + storage.dataDir() + ": "
-                    + e.getMessage(), e);
+            throw new LogIOException("cannot read the log cleaner's checkpoint or the recovery points in "
+                    + storage.dataDir() + ": " + e.getMessage(), e);
         }
         try {
             long started = System.nanoTime();
@@ -135,7 +137,7 @@ public final class LogManager implements AutoCloseable {
         long retentionCheckIntervalMs = storage.retentionCheckIntervalMs();
         manager.scheduler.scheduleWithFixedDelay(manager::enforceRetention, retentionCheckIntervalMs,
                 retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
-        manager.scheduler.scheduleWithFixedDelay(manager::checkpointAll, CHECKPOINT_INTERVAL_MS,
+        manager.scheduler.scheduleWithFixedDelay(manager::recordRecoveryPoints, CHECKPOINT_INTERVAL_MS,
                 CHECKPOINT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         long expiryCheckIntervalMs = storage.producerState().idExpirationCheckIntervalMs();
         manager.scheduler.scheduleWithFixedDelay(manager::expireProducers, expiryCheckIntervalMs, expiryCheckIntervalMs,
@@ -199,10 +201,13 @@ public final class LogManager implements AutoCloseable {
             boolean compacted = cleaner.cleanedOffsets().containsKey(key(topic, partition));
             CleanShutdown.Entry entry = cleanStop.get(name);
             opens.add(() -> logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock,
-                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry)));
+                    flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry, recoveryPoints)));
         }
         DiskTasks.runAll("spindle-log-open", opens);
-        // Before any append: a crash from here on recovers each log from its own checkpoint.
+        // Every log is forced to its end now: recorded once, a crash soon after this start recovers only what is
+        // appended from here on. Then, before any append, the clean stop's record goes: a crash from here on
+        // recovers each log from the larger of its own checkpoint and the recovery points.
+        recoveryPoints.started();
         CleanShutdown.delete(dataDir);
     }
 
@@ -213,9 +218,21 @@ public final class LogManager implements AutoCloseable {
             segments += log.segmentCount();
             bytes += log.sizeInBytes();
         }
-        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, in {} ms", logs.size(), dataDir, segments,
-                bytes, nanos / 1_000_000);
+        LOG.info("opened {} partition log(s) in {}: {} segment(s), {} bytes, {} batch(es) validated, in {} ms",
+                logs.size(), dataDir, segments, bytes, batchesValidatedAtOpen(), nanos / 1_000_000);
         ProcessLimits.warnIfNear(LOG, logs.size());
+    }
+
+    /**
+     * Batches the open of every log validated one by one (CRC32C): none after a clean stop; after a crash, those past
+     * each log's recovery point. Logs created since the start count none.
+     */
+    long batchesValidatedAtOpen() {
+        long validated = 0;
+        for (PartitionLog log : logs.values()) {
+            validated += log.batchesValidatedAtOpen();
+        }
+        return validated;
     }
 
     public Path dataDir() {
@@ -259,8 +276,15 @@ public final class LogManager implements AutoCloseable {
                 boolean[] created = new boolean[1];
                 PartitionLog log = logs.computeIfAbsent(key(topic, partition), k -> {
                     created[0] = true;
+                    try {
+                        recoveryPoints.forget(k);
+                    } catch (IOException e) {
+                        throw new LogIOException("cannot drop a deleted log's entry from " + dataDir.resolve(
+                                RecoveryPoints.FILE_NAME) + " before creating " + k + ": " + e.getMessage(), e);
+                    }
                     return PartitionLog.open(dataDir.resolve(k), topic, partition, config, clock, flushPolicy, flusher,
-                            this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs, null);
+                            this::onDurable, cleaner.cleanedOffsets().containsKey(k), producerIdExpirationMs, null,
+                            recoveryPoints);
                 });
                 opened[index] = log;
                 if (created[0]) {
@@ -381,13 +405,23 @@ public final class LogManager implements AutoCloseable {
         return count;
     }
 
-    private void checkpointAll() {
+    /**
+     * Forces every log with unforced appends (flush.mode none or interval), then records every log's recovery point in
+     * the data directory's one {@link RecoveryPoints} file: in place of a checkpoint file per partition (a file fsync,
+     * a rename and a directory fsync each). A failed write leaves the last record, which is older, hence safe.
+     */
+    void recordRecoveryPoints() {
         for (PartitionLog log : logs.values()) {
             try {
-                log.checkpoint();
+                log.flushIfDirty();
             } catch (LogStorageException e) {
-                LOG.error("checkpoint of {} failed: {}", log, e.getMessage());
+                LOG.error("flush of {} failed: {}", log, e.getMessage());
             }
+        }
+        try {
+            recoveryPoints.write();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot write the recovery points in {}: {}", dataDir, e.toString());
         }
     }
 

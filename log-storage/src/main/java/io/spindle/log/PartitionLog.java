@@ -61,9 +61,12 @@ public final class PartitionLog {
     private volatile boolean closed;
     /** Stamped into every appended batch: the epoch {@link #beginLeaderEpoch} began, -1 before any. */
     private volatile int leaderEpoch = LeaderEpochCache.UNDEFINED_EPOCH;
+    /** Batches the open validated one by one (CRC32C), for the log manager's count of what a start recovered. */
+    private long validatedAtOpen;
 
     private PartitionLog(String topic, int partition, Path dir, TopicConfig config, Clock clock, FlushPolicy flushPolicy,
-                         Flusher flusher, LongConsumer durableLatency, long producerIdExpirationMs) {
+                         Flusher flusher, LongConsumer durableLatency, long producerIdExpirationMs,
+                         RecoveryPoints recoveryPoints) {
         this.topic = topic;
         this.producerIdExpirationMs = producerIdExpirationMs;
         this.partition = partition;
@@ -73,7 +76,8 @@ public final class PartitionLog {
         this.clock = clock;
         this.segments = new Segments(name, dir);
         this.transactions = new TransactionTracker(segments);
-        this.durability = new Durability(this, name, segments, flushPolicy, flusher, durableLatency, listeners);
+        this.durability = new Durability(this, name, segments, flushPolicy, flusher, durableLatency, listeners,
+                recoveryPoints);
         segments.listen(durability);
         this.epochs = new LeaderEpochCache(name, dir);
         this.appender = new Appender(name, clock, segments, durability, producers, transactions, epochs);
@@ -91,20 +95,24 @@ public final class PartitionLog {
      * @param producerIdExpirationMs producer.id.expiration.ms: when an idle producer is forgotten
      *                               ({@link #expireProducers})
      * @param cleanStop              this log's entry in the data directory's {@link CleanShutdown} record, or null
+     * @param recoveryPoints         the data directory's record of forced offsets: its entry for this log at the
+     *                               start, and where a lowering of this log's recovery point is written
      */
     static PartitionLog open(Path dir, String topic, int partition, TopicConfig config, Clock clock,
                              FlushPolicy flushPolicy, Flusher flusher, LongConsumer durableLatency,
-                             boolean compactedBefore, long producerIdExpirationMs, CleanShutdown.Entry cleanStop) {
+                             boolean compactedBefore, long producerIdExpirationMs, CleanShutdown.Entry cleanStop,
+                             RecoveryPoints recoveryPoints) {
         PartitionLog log = new PartitionLog(topic, partition, dir, config, clock, flushPolicy, flusher, durableLatency,
-                producerIdExpirationMs);
+                producerIdExpirationMs, recoveryPoints);
+        long recorded = recoveryPoints.recordedAtStart(dir.getFileName().toString());
         Checkpoint before;      // as the last run left it (the loader rewrites it): the clean stop's record first
         try {
-            before = cleanStop != null ? cleanStop.checkpoint() : Checkpoint.read(dir);
+            before = cleanStop != null ? cleanStop.checkpoint() : RecoveryPoints.atLeast(Checkpoint.read(dir), recorded);
         } catch (IOException e) {
             throw new LogIOException("cannot open partition log " + dir + ": " + e.getMessage(), e);
         }
-        new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers, log.transactions,
-                compactedBefore, log.durability, cleanStop).open(log.durability);
+        log.validatedAtOpen = new LogLoader(log.name, dir, config, clock.millis(), log.segments, log.producers,
+                log.transactions, compactedBefore, log.durability, cleanStop, recorded).open(log.durability);
         log.loadLeaderEpochs(before);
         log.cutBackAfterOffline();
         // The snapshot and the batch headers bring back every producer the log held when it closed or crashed: those
@@ -438,6 +446,40 @@ public final class PartitionLog {
         return end;
     }
 
+    /**
+     * Empties the log and starts it again at {@code offset}, which lies past its end: for a follower whose leader's
+     * log starts after everything this one holds (Kafka's truncate-fully-and-start-at). See
+     * {@link Truncation#truncateFullyAndStartAt}: before it returns the log is empty at {@code offset} durably, waiters
+     * for removed records fail, and the listeners hear {@link LogListener#truncated} with the new end.
+     *
+     * @return {@code offset}, the new log start and end
+     * @throws IllegalArgumentException when {@code offset} is not past the log end
+     * @throws LogOfflineException      when the log is offline, or a write or fsync of this fails (which takes the log
+     *                                  offline)
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        lock.lock();
+        try {
+            ensureOpen();
+            durability.ensureOnline();
+            long end = segments.logEndOffset();
+            if (offset <= end) {
+                throw new IllegalArgumentException(name + ": cannot start again at offset " + offset
+                        + ", which is not past the log end " + end);
+            }
+            TopicConfig cfg = config;
+            truncation.truncateFullyAndStartAt(offset, cfg.segmentBytes(), cfg.indexIntervalBytes(), clock.millis());
+        } catch (IOException | UncheckedIOException e) {
+            throw durability.goOffline("emptying (to start again at offset " + offset + ") of", dir, e);
+        } finally {
+            lock.unlock();
+        }
+        for (LogListener listener : listeners) {
+            listener.truncated(this, offset);
+        }
+        return offset;
+    }
+
     // ------------------------------------------------------------------ durability
 
     /** A future that completes once everything below {@code offset} is forced to disk. */
@@ -450,9 +492,19 @@ public final class PartitionLog {
         durability.flushQueued();
     }
 
-    /** Called by the flusher in interval mode. */
+    /** Called by the flusher in interval mode, and before the data directory's recovery points are recorded. */
     void flushIfDirty() {
         durability.flushIfDirty();
+    }
+
+    /** Below this offset the log is forced and a restart may trust it ({@link RecoveryPoints}); no lock. */
+    long recoveryPoint() {
+        return durability.recoveryPoint();
+    }
+
+    /** How many batches this log's open validated one by one (after a crash: those past its recovery point). */
+    long batchesValidatedAtOpen() {
+        return validatedAtOpen;
     }
 
     // ------------------------------------------------------------------ read

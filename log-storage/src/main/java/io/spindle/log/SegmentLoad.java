@@ -18,8 +18,12 @@ final class SegmentLoad {
     private SegmentLoad() {
     }
 
-    /** What {@link #recover} found: the valid end, where its batch-by-batch walk began, the next offset, what it cut. */
-    record Recovery(int validEnd, int walkedFrom, long nextOffset, long droppedBytes, String reason) {
+    /**
+     * What {@link #recover} found: the valid end, where its batch-by-batch walk began, the next offset, what it cut, and
+     * how many batches it validated one by one.
+     */
+    record Recovery(int validEnd, int walkedFrom, long nextOffset, long droppedBytes, String reason,
+                    int validatedBatches) {
     }
 
     /**
@@ -100,10 +104,20 @@ final class SegmentLoad {
                 segment.resetIndexes();
             }
         }
+        int[] validated = new int[1];
         TailWalk.Outcome walk = TailWalk.walk(log.channel(), segment.file(), from, limit, fromOffset, offsetHoles,
-                (batch, at) -> segment.recordBatch(at, (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
-                        batch.maxTimestamp(), indexIntervalBytes, nowMs));
+                (batch, at) -> {
+                    validated[0]++;
+                    segment.recordBatch(at, (int) batch.sizeInBytes(), batch.baseOffset(), batch.lastOffset(),
+                            batch.maxTimestamp(), indexIntervalBytes, nowMs);
+                });
         int position = (int) walk.validEnd();
+        if (position == from) {
+            // Nothing kept past the recovery point: the .txnindex on disk covers the markers below it (forced with the
+            // segment), so it is read and checked against the segment instead of rebuilt (a file fsync, a rename and
+            // a directory fsync per log). An entry past the log end fails that check and rebuilds it all the same.
+            segment.txnIndex().reloadFromDisk();
+        }
         long dropped = 0;
         if (walk.problem() != null) {
             // A file shorter than its mapping was trimmed when sealed: all of its rest is invalid. A preallocated
@@ -117,7 +131,7 @@ final class SegmentLoad {
             }
         }
         segment.loaded(position, walk.nextOffset(), Math.min(limit, log.capacity()));
-        return new Recovery(position, from, walk.nextOffset(), dropped, walk.reason());
+        return new Recovery(position, from, walk.nextOffset(), dropped, walk.reason(), validated[0]);
     }
 
     /**

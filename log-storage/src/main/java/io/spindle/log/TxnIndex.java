@@ -87,6 +87,16 @@ final class TxnIndex {
     }
 
     /**
+     * Undoes {@link #invalidate} when recovery kept nothing past the recovery point: the file is read and checked at
+     * the next {@link #ensureLoaded}, as an untouched segment's is.
+     */
+    void reloadFromDisk() {
+        if (state == State.INVALID && channel == null) {
+            state = State.UNKNOWN;
+        }
+    }
+
+    /**
      * Reads the file if not yet read; returns whether the index can be trusted for a segment holding offsets
      * [{@code baseOffset}, {@code nextOffset}). False when it was invalidated, or the file is missing, torn, of another
      * version, or holds an entry that fails its CRC, lies outside the segment or is out of order.

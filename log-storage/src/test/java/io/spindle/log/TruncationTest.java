@@ -145,6 +145,54 @@ class TruncationTest {
     }
 
     @Test
+    void startingAgainPastTheEndEmptiesTheLogAndAppendsContinueThereAcrossRestarts() {
+        PartitionLog log = open();
+        fill(log);
+
+        assertEquals(200, log.truncateFullyAndStartAt(200));
+
+        assertEquals(200, log.logStartOffset());
+        assertEquals(200, log.logEndOffset());
+        assertEquals(1, log.segmentCount());
+        assertTrue(log.producers().isEmpty());
+        assertTrue(log.leaderEpochs().entries().isEmpty());
+        assertThrows(OffsetOutOfRangeException.class, () -> log.read(0, 1 << 20));
+        assertEquals(200, log.append(batch("new", PER_BATCH, 5000)).firstOffset());
+        closeAll();
+        PartitionLog reopened = open();
+        assertEquals(200, reopened.logStartOffset());
+        assertEquals(plus(List.of(), 200, "new"), readAll(reopened, 200));
+    }
+
+    @Test
+    void aLogStartedAgainAndNeverClosedIsFoundEmptyAtItsNewStartByTheNextOpen() {
+        PartitionLog log = open();
+        fill(log);
+        log.truncateFullyAndStartAt(200);
+        LogManager crashed = managers.remove(0); // not closed: no clean checkpoint
+        try {
+            PartitionLog reopened = open();
+            assertEquals(200, reopened.logStartOffset());
+            assertEquals(200, reopened.logEndOffset());
+            assertEquals(200, reopened.append(batch("new", PER_BATCH, 5000)).firstOffset());
+        } finally {
+            closeAll();
+            crashed.close();
+        }
+    }
+
+    @Test
+    void startingAgainAtOrBelowTheEndIsRefused() {
+        PartitionLog log = open();
+        fill(log);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> log.truncateFullyAndStartAt(END));
+        assertEquals("t-0: cannot start again at offset " + END + ", which is not past the log end " + END,
+                e.getMessage());
+        assertEquals(END, log.logEndOffset());
+    }
+
+    @Test
     void aCutBelowTheLogStartIsRefusedNamingBothOffsets() {
         PartitionLog log = open();
         fill(log);

@@ -106,6 +106,6 @@ final class ImageDraft {
     static PartitionImage changed(PartitionImage partition, int leader, List<Integer> isr) {
         int leaderEpoch = leader == partition.leader() ? partition.leaderEpoch() : partition.leaderEpoch() + 1;
         return new PartitionImage(partition.partition(), partition.replicas(), isr, leader, leaderEpoch,
-                partition.partitionEpoch() + 1);
+                partition.partitionEpoch() + 1, partition.addingReplicas(), partition.removingReplicas());
     }
 }

@@ -6,10 +6,12 @@ import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
 import io.spindle.metadata.MetadataCommand.FenceBroker;
+import io.spindle.metadata.MetadataCommand.ReassignPartition;
 import io.spindle.metadata.MetadataCommand.RegisterBroker;
 import io.spindle.metadata.MetadataCommand.SetFeatureLevel;
 import io.spindle.metadata.MetadataCommand.UnfenceBroker;
@@ -39,12 +41,14 @@ import java.util.zip.CRC32C;
  * <p>A command: {@code [version:1][type:1][fields]}. An image: {@code [magic "SPMI":4][version:1][fields]
  * [CRC32C of all before:4]}. Version 1 is the first; a later version adds fields at the end of a type and bumps
  * {@link #VERSION}, and every reader keeps reading the versions before it (the log and snapshots outlive upgrades).
+ * Version 2 adds each partition's replicas being added and removed by a reassignment at the end of the partition in
+ * an image, and the command {@code ReassignPartition}.
  * Decoding refuses, with a message naming what was wrong, a version it does not know, an unknown command type,
  * truncated input, trailing bytes and a CRC mismatch.
  */
 public final class MetadataCodec {
     /** The format version written. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     private static final int IMAGE_MAGIC = 0x53504D49; // "SPMI"
 
     private static final byte REGISTER_BROKER = 1;
@@ -58,6 +62,9 @@ public final class MetadataCodec {
     private static final byte ALTER_TOPIC_CONFIGS = 9;
     private static final byte CREATE_PARTITIONS = 10;
     private static final byte CHANGE_PARTITION = 11;
+    /** Added after version 1's first commands: a reader that does not know it refuses it as an unknown type. */
+    private static final byte ELECT_UNCLEAN_LEADER = 12;
+    private static final byte REASSIGN_PARTITION = 13;
 
     private MetadataCodec() {
     }
@@ -111,6 +118,20 @@ public final class MetadataCodec {
                 out.writeInt(c.expectedPartitionEpoch());
                 out.writeInt(c.leader());
                 writeInts(out, c.isr());
+            } else if (command instanceof ElectUncleanLeader c) {
+                out.writeByte(ELECT_UNCLEAN_LEADER);
+                writeUuid(out, c.topicId());
+                out.writeInt(c.partition());
+                out.writeInt(c.expectedPartitionEpoch());
+                out.writeInt(c.leader());
+            } else if (command instanceof ReassignPartition c) {
+                out.writeByte(REASSIGN_PARTITION);
+                writeString(out, c.topic());
+                out.writeInt(c.partition());
+                out.writeBoolean(c.target().isPresent());
+                if (c.target().isPresent()) {
+                    writeInts(out, c.target().get());
+                }
             } else {
                 throw new IllegalArgumentException("No encoding for " + command);
             }
@@ -142,6 +163,10 @@ public final class MetadataCodec {
                 case CREATE_PARTITIONS -> new CreatePartitions(in.string(), in.readInt(), in.intLists());
                 case CHANGE_PARTITION -> new ChangePartition(in.uuid(), in.readInt(), in.readInt(), in.readInt(),
                         in.ints());
+                case ELECT_UNCLEAN_LEADER -> new ElectUncleanLeader(in.uuid(), in.readInt(), in.readInt(),
+                        in.readInt());
+                case REASSIGN_PARTITION -> new ReassignPartition(in.string(), in.readInt(),
+                        in.readBoolean() ? Optional.of(in.ints()) : Optional.empty());
                 default -> throw new MetadataException(Reason.INVALID_COMMAND, "Unknown metadata command type "
                         + type);
             };
@@ -179,6 +204,8 @@ public final class MetadataCodec {
                     out.writeInt(p.leader());
                     out.writeInt(p.leaderEpoch());
                     out.writeInt(p.partitionEpoch());
+                    writeInts(out, p.addingReplicas());
+                    writeInts(out, p.removingReplicas());
                 }
             }
             out.writeLong(image.nextProducerId());
@@ -245,8 +272,14 @@ public final class MetadataCodec {
             Map<String, String> configs = in.stringMap();
             List<PartitionImage> partitions = new ArrayList<>();
             for (int p = in.count(); p > 0; p--) {
-                partitions.add(new PartitionImage(partitions.size(), in.ints(), in.ints(), in.readInt(),
-                        in.readInt(), in.readInt()));
+                PartitionImage partition = new PartitionImage(partitions.size(), in.ints(), in.ints(), in.readInt(),
+                        in.readInt(), in.readInt());
+                if (version >= 2) {
+                    partition = new PartitionImage(partition.partition(), partition.replicas(), partition.isr(),
+                            partition.leader(), partition.leaderEpoch(), partition.partitionEpoch(), in.ints(),
+                            in.ints());
+                }
+                partitions.add(partition);
             }
             topics.put(name, new TopicImage(id, name, configs, partitions));
         }

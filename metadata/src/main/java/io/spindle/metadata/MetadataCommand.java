@@ -192,4 +192,40 @@ public sealed interface MetadataCommand {
             return TopicChanges.changePartition(this, image, offset);
         }
     }
+
+    /**
+     * An unclean leader election: a partition with no leader and no live in-sync replica is given the live replica
+     * {@code leader} as its leader and only in-sync replica, at a higher leader epoch; what only the old in-sync
+     * replicas held is lost. Proposed by a replica whose broker allows it (the topic's
+     * {@code unclean.leader.election.enable}, else that broker's default). Refused when the topic sets
+     * {@code unclean.leader.election.enable=false}, when the partition has a leader or a live in-sync replica (a clean
+     * election comes first), when {@code leader} is not a live replica, or when the partition epoch moved.
+     */
+    record ElectUncleanLeader(UUID topicId, int partition, int expectedPartitionEpoch, int leader)
+            implements MetadataCommand {
+        public ElectUncleanLeader {
+            Objects.requireNonNull(topicId, "topicId");
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return TopicChanges.electUnclean(this, image, offset);
+        }
+    }
+
+    /**
+     * Moves a partition to the {@code target} replicas (preferred leader first), or cancels its reassignment in
+     * progress when the target is empty ({@link Reassignments}).
+     */
+    record ReassignPartition(String topic, int partition, Optional<List<Integer>> target) implements MetadataCommand {
+        public ReassignPartition {
+            Objects.requireNonNull(topic, "topic");
+            target = target.map(List::copyOf);
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            return Reassignments.reassign(this, image, offset);
+        }
+    }
 }

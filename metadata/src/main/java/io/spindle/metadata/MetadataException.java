@@ -13,7 +13,9 @@ public final class MetadataException extends RuntimeException {
         INVALID_REPLICA_ASSIGNMENT(6), UNKNOWN_BROKER(7), STALE_BROKER_EPOCH(8), UNKNOWN_PARTITION(9),
         STALE_PARTITION_EPOCH(10), INVALID_PARTITION_CHANGE(11), INVALID_FEATURE_LEVEL(12), INVALID_CONFIG(13),
         /** Not a refusal by the metadata: the quorum could not be reached or answered with a failure. */
-        QUORUM_UNAVAILABLE(14), INVALID_COMMAND(15);
+        QUORUM_UNAVAILABLE(14), INVALID_COMMAND(15),
+        /** A reassignment is cancelled where none is in progress. */
+        NO_REASSIGNMENT_IN_PROGRESS(20);
 
         private final int code;
 

@@ -7,24 +7,53 @@ import java.util.List;
  * leader); the partition epoch rises at every change of this record, so a proposer of a change (e.g. an ISR shrink)
  * names the epoch it saw and a stale proposal is refused.
  *
- * @param partition      the partition index
- * @param replicas       the brokers holding a replica, preferred leader first
- * @param isr            the in-sync replicas, a subset of replicas; never empty
- * @param leader         the leading broker, or {@link #NO_LEADER}
- * @param leaderEpoch    the leader epoch, from 0
- * @param partitionEpoch the partition epoch, from 0
+ * <p>While a reassignment is in progress ({@link #isReassigning}) {@code replicas} holds the target replicas first,
+ * then those being removed: the replicas being added copy the leader while the old ones keep serving, and once every
+ * target replica is in the ISR the quorum makes the target the replicas ({@link Reassignments}).
+ *
+ * @param partition        the partition index
+ * @param replicas         the brokers holding a replica, preferred leader first
+ * @param isr              the in-sync replicas, a subset of replicas; never empty
+ * @param leader           the leading broker, or {@link #NO_LEADER}
+ * @param leaderEpoch      the leader epoch, from 0
+ * @param partitionEpoch   the partition epoch, from 0
+ * @param addingReplicas   the replicas a reassignment in progress adds (a subset of replicas), empty when none
+ * @param removingReplicas the replicas a reassignment in progress removes (a subset of replicas), empty when none
  */
 public record PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
-                             int partitionEpoch) {
+                             int partitionEpoch, List<Integer> addingReplicas, List<Integer> removingReplicas) {
     /** The leader of a partition none of whose in-sync replicas is alive. */
     public static final int NO_LEADER = -1;
 
     public PartitionImage {
         replicas = List.copyOf(replicas);
         isr = List.copyOf(isr);
+        addingReplicas = List.copyOf(addingReplicas);
+        removingReplicas = List.copyOf(removingReplicas);
+    }
+
+    /** A partition with no reassignment in progress. */
+    public PartitionImage(int partition, List<Integer> replicas, List<Integer> isr, int leader, int leaderEpoch,
+                          int partitionEpoch) {
+        this(partition, replicas, isr, leader, leaderEpoch, partitionEpoch, List.of(), List.of());
     }
 
     public boolean hasLeader() {
         return leader != NO_LEADER;
+    }
+
+    /** Whether a reassignment is in progress: some replicas are being added or removed. */
+    public boolean isReassigning() {
+        return !addingReplicas.isEmpty() || !removingReplicas.isEmpty();
+    }
+
+    /** The replicas the partition will have once its reassignment completes: all of them when none is in progress. */
+    public List<Integer> targetReplicas() {
+        return replicas.stream().filter(id -> !removingReplicas.contains(id)).toList();
+    }
+
+    /** The replicas the partition had before its reassignment: all of them when none is in progress. */
+    public List<Integer> originalReplicas() {
+        return replicas.stream().filter(id -> !addingReplicas.contains(id)).toList();
     }
 }

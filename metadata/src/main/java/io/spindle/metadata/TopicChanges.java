@@ -1,10 +1,12 @@
 package io.spindle.metadata;
 
+import io.spindle.config.TopicConfig;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataException.Reason;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -116,15 +118,7 @@ final class TopicChanges {
         TopicImage topic = image.topic(command.topicId()).orElseThrow(() -> new MetadataException(
                 Reason.UNKNOWN_TOPIC, "No topic has id " + command.topicId()));
         String where = "Partition " + command.partition() + " of topic " + topic.name();
-        if (command.partition() < 0 || command.partition() >= topic.partitions().size()) {
-            throw new MetadataException(Reason.UNKNOWN_PARTITION, where + " does not exist (the topic has "
-                    + topic.partitions().size() + ")");
-        }
-        PartitionImage partition = topic.partition(command.partition());
-        if (partition.partitionEpoch() != command.expectedPartitionEpoch()) {
-            throw new MetadataException(Reason.STALE_PARTITION_EPOCH, where + " is at partition epoch "
-                    + partition.partitionEpoch() + ", not " + command.expectedPartitionEpoch());
-        }
+        PartitionImage partition = partitionAt(topic, command.partition(), command.expectedPartitionEpoch());
         List<Integer> isr = command.isr();
         if (isr.isEmpty() || new HashSet<>(isr).size() != isr.size() || !partition.replicas().containsAll(isr)) {
             throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + ": ISR " + isr + " must be a "
@@ -138,8 +132,46 @@ final class TopicChanges {
         if (leader == partition.leader() && isr.equals(partition.isr())) {
             return image;
         }
-        draft.put(topic, ImageDraft.changed(partition, leader, isr));
+        draft.put(topic, Reassignments.completeIfInSync(draft, ImageDraft.changed(partition, leader, isr)));
         return draft.build(offset);
+    }
+
+    static MetadataImage electUnclean(ElectUncleanLeader command, MetadataImage image, long offset) {
+        ImageDraft draft = new ImageDraft(image);
+        TopicImage topic = image.topic(command.topicId()).orElseThrow(() -> new MetadataException(
+                Reason.UNKNOWN_TOPIC, "No topic has id " + command.topicId()));
+        String where = "Partition " + command.partition() + " of topic " + topic.name();
+        PartitionImage partition = partitionAt(topic, command.partition(), command.expectedPartitionEpoch());
+        if ("false".equalsIgnoreCase(topic.configs().get(TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE))) {
+            throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + " sets "
+                    + TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE + "=false: only an in-sync replica may lead it");
+        }
+        if (partition.hasLeader() || partition.isr().stream().anyMatch(draft::isLive)) {
+            throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + " has leader " + partition.leader()
+                    + " and in-sync replicas " + partition.isr() + " of which one is live: no unclean election");
+        }
+        int leader = command.leader();
+        if (!partition.replicas().contains(leader) || !draft.isLive(leader)) {
+            throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + ": leader " + leader
+                    + " must be a live broker among the replicas " + partition.replicas());
+        }
+        draft.put(topic, ImageDraft.changed(partition, leader, List.of(leader)));
+        return draft.build(offset);
+    }
+
+    /** @throws MetadataException UNKNOWN_PARTITION, or STALE_PARTITION_EPOCH when it is not at {@code expectedEpoch} */
+    private static PartitionImage partitionAt(TopicImage topic, int index, int expectedEpoch) {
+        String where = "Partition " + index + " of topic " + topic.name();
+        if (index < 0 || index >= topic.partitions().size()) {
+            throw new MetadataException(Reason.UNKNOWN_PARTITION, where + " does not exist (the topic has "
+                    + topic.partitions().size() + ")");
+        }
+        PartitionImage partition = topic.partition(index);
+        if (partition.partitionEpoch() != expectedEpoch) {
+            throw new MetadataException(Reason.STALE_PARTITION_EPOCH, where + " is at partition epoch "
+                    + partition.partitionEpoch() + ", not " + expectedEpoch);
+        }
+        return partition;
     }
 
     /** New partitions (numbered after {@code partitions}) with every replica in sync and the first live one leading. */

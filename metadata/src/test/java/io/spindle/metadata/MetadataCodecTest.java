@@ -9,20 +9,24 @@ import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
 import io.spindle.metadata.MetadataCommand.FenceBroker;
+import io.spindle.metadata.MetadataCommand.ReassignPartition;
 import io.spindle.metadata.MetadataCommand.RegisterBroker;
 import io.spindle.metadata.MetadataCommand.SetFeatureLevel;
 import io.spindle.metadata.MetadataCommand.UnfenceBroker;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 class MetadataCodecTest {
@@ -39,7 +43,9 @@ class MetadataCodecTest {
                 new CreateTopic(id, "t", 3, 2, Map.of("a", "1"), List.of()),
                 new CreateTopic(id, "t", -1, -1, Map.of(), List.of(List.of(1, 2), List.of(2, 3))),
                 new DeleteTopic("t"), new AlterTopicConfigs("t", Map.of("x", "y"), Set.of("z")),
-                new CreatePartitions("t", 5, List.of(List.of(1))), new ChangePartition(id, 2, 7, -1, List.of(1, 3)));
+                new CreatePartitions("t", 5, List.of(List.of(1))), new ChangePartition(id, 2, 7, -1, List.of(1, 3)),
+                new ElectUncleanLeader(id, 1, 4, 3),
+                new ReassignPartition("t", 1, Optional.of(List.of(3, 4))), new ReassignPartition("t", 0, Optional.empty()));
         for (MetadataCommand command : commands) {
             assertEquals(command, MetadataCodec.decodeCommand(MetadataCodec.encode(command)));
         }
@@ -58,7 +64,8 @@ class MetadataCodecTest {
         byte[] bytes = MetadataCodec.encode(new DeleteTopic("orders"));
         bytes[0] = 9;
         MetadataException e = assertThrows(MetadataException.class, () -> MetadataCodec.decodeCommand(bytes));
-        assertEquals("Metadata command of format version 9; this broker reads versions 1 to 1", e.getMessage());
+        assertEquals("Metadata command of format version 9; this broker reads versions 1 to " + MetadataCodec.VERSION,
+                e.getMessage());
     }
 
     @Test
@@ -80,5 +87,32 @@ class MetadataCodecTest {
         bytes[12] ^= 1;
         IOException e = assertThrows(IOException.class, () -> MetadataCodec.decodeImage(bytes, "/x/snapshot.1_2"));
         assertTrue(e.getMessage().startsWith("Metadata image /x/snapshot.1_2 fails its CRC32C check"), e.getMessage());
+    }
+
+    @Test
+    void aReassignmentInProgressSurvivesEncodeAndDecode() throws IOException {
+        Images images = new Images().liveBroker(1, null).liveBroker(2, null).liveBroker(3, null);
+        images.apply(new CreateTopic(UUID.randomUUID(), "orders", -1, -1, Map.of(), List.of(List.of(1))));
+        images.apply(new ReassignPartition("orders", 0, Optional.of(List.of(2, 3))));
+        MetadataImage image = images.image();
+        assertTrue(image.topic("orders").orElseThrow().partition(0).isReassigning());
+        assertEquals(image, MetadataCodec.decodeImage(MetadataCodec.encode(image), "test"));
+    }
+
+    /** A snapshot written before reassignments existed (version 1: no adding and removing replicas) still reads. */
+    @Test
+    void anImageOfFormatVersion1ReadsWithoutReassignments() throws IOException {
+        Images images = new Images().liveBroker(1, null);
+        images.apply(new CreateTopic(UUID.randomUUID(), "orders", 1, 1, Map.of(), List.of()));
+        MetadataImage image = images.image();
+        byte[] v2 = MetadataCodec.encode(image);
+        // The one partition's two empty lists (4-byte counts) sit before the producer ids (8 + 4) and features (4).
+        int lists = v2.length - 4 - 4 - 4 - 8 - 8;
+        ByteBuffer v1 = ByteBuffer.allocate(v2.length - 8).put(v2, 0, lists).put(v2, lists + 8, v2.length - 4 - lists - 8);
+        v1.put(4, (byte) 1);
+        CRC32C crc = new CRC32C();
+        crc.update(v1.array(), 0, v1.capacity() - 4);
+        v1.putInt((int) crc.getValue());
+        assertEquals(image, MetadataCodec.decodeImage(v1.array(), "v1"));
     }
 }

@@ -13,6 +13,7 @@ import io.spindle.metadata.MetadataCommand.ChangePartition;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.FenceBroker;
 import io.spindle.metadata.MetadataCommand.RegisterBroker;
 import io.spindle.metadata.MetadataCommand.SetFeatureLevel;
@@ -192,6 +193,67 @@ class MetadataCommandTest {
         assertEquals(Reason.INVALID_PARTITION_CHANGE, refused(new ChangePartition(id, 0, 0, 2, List.of(1))).reason());
         assertEquals(Reason.INVALID_PARTITION_CHANGE, refused(new ChangePartition(id, 0, 0, 1, List.of(1, 3))).reason());
         assertEquals(Reason.UNKNOWN_PARTITION, refused(new ChangePartition(id, 1, 0, 1, List.of(1))).reason());
+    }
+
+    /** Replicas 1, 2, 3; 3 left the ISR, then 2 and 1 were fenced: the ISR is [1], no leader. */
+    private UUID partitionWhoseLastInSyncReplicaIsFenced(Map<String, String> configs) {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, configs, List.of(List.of(1, 2, 3))));
+        UUID id = images.image().topic("t").orElseThrow().id();
+        images.apply(new ChangePartition(id, 0, 0, 1, List.of(1, 2)));
+        images.apply(new FenceBroker(3, epochOf(3)));
+        images.apply(new FenceBroker(2, epochOf(2)));
+        images.apply(new FenceBroker(1, epochOf(1)));
+        assertFalse(partition("t", 0).hasLeader());
+        assertEquals(List.of(1), partition("t", 0).isr());
+        return id;
+    }
+
+    @Test
+    void aReturningReplicaOutsideTheIsrIsNotElectedWhileTheLastInSyncReplicaIsAway() {
+        partitionWhoseLastInSyncReplicaIsFenced(Map.of());
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        images.apply(new UnfenceBroker(2, epochOf(2)));
+        images.apply(new RegisterBroker(3, UUID.randomUUID(), List.of(new BrokerEndpoint("PLAINTEXT", "h", 3)),
+                Optional.empty()));
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        assertFalse(partition("t", 0).hasLeader(), "a stale replica must not lead when clean election is required");
+        assertEquals(List.of(1), partition("t", 0).isr());
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(1, partition("t", 0).leader());
+    }
+
+    @Test
+    void anUncleanElectionMakesALiveReplicaTheLeaderAndOnlyInSyncReplicaAtAHigherEpoch() {
+        UUID id = partitionWhoseLastInSyncReplicaIsFenced(Map.of());
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        PartitionImage before = partition("t", 0);
+        images.apply(new ElectUncleanLeader(id, 0, before.partitionEpoch(), 3));
+        PartitionImage after = partition("t", 0);
+        assertEquals(3, after.leader());
+        assertEquals(List.of(3), after.isr());
+        assertEquals(before.leaderEpoch() + 1, after.leaderEpoch());
+        // The old last in-sync replica comes back as a follower: it is no longer in the ISR.
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(3, partition("t", 0).leader());
+    }
+
+    @Test
+    void anUncleanElectionIsRefusedWhenTheTopicForbidsItOrACleanOneIsPossible() {
+        UUID id = partitionWhoseLastInSyncReplicaIsFenced(Map.of("unclean.leader.election.enable", "false"));
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        int epoch = partition("t", 0).partitionEpoch();
+        MetadataException forbidden = refused(new ElectUncleanLeader(id, 0, epoch, 3));
+        assertEquals("Partition 0 of topic t sets unclean.leader.election.enable=false: only an in-sync replica may "
+                + "lead it", forbidden.getMessage());
+        images.apply(new AlterTopicConfigs("t", Map.of(), Set.of("unclean.leader.election.enable")));
+        epoch = partition("t", 0).partitionEpoch();
+        assertEquals(Reason.INVALID_PARTITION_CHANGE, refused(new ElectUncleanLeader(id, 0, epoch, 2)).reason(),
+                "broker 2 is fenced");
+        assertEquals(Reason.STALE_PARTITION_EPOCH, refused(new ElectUncleanLeader(id, 0, epoch - 1, 3)).reason());
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(Reason.INVALID_PARTITION_CHANGE,
+                refused(new ElectUncleanLeader(id, 0, partition("t", 0).partitionEpoch(), 3)).reason(),
+                "the partition has a leader again");
     }
 
     @Test

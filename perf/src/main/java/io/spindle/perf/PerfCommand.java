@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class, PerfCommand.EndToEnd.class,
             PerfCommand.CompareCommand.class, PerfCommand.KafkaToolsCommand.class, PerfCommand.CompactCommand.class,
             PerfCommand.ShareCommand.class, PerfCommand.TransactionsCommand.class, PerfCommand.StartCommand.class,
-            ScaleCommand.class, ClusterCommand.class})
+            ScaleCommand.class, ConnectionsCommand.class, ClusterCommand.class})
 public final class PerfCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -68,11 +68,7 @@ final class ScaleCommand implements Callable<Integer> {
         CommandLine command = spec.commandLine();
         BrokerSources.requireAtLeast(command, "--partitions", partitions, 1);
         BrokerSources.requireAtLeast(command, "--rounds", rounds, 1);
-        List<String> names = switch (brokers) {
-            case "both" -> List.of(KafkaLauncher.NAME, SpindleLauncher.NAME);
-            case "spindle", "kafka" -> List.of(brokers);
-            default -> throw new CommandLine.ParameterException(command, "--brokers must be spindle, kafka or both, not " + brokers);
-        };
+        List<String> names = brokerNames(command, brokers);
         long n = records != null ? records : 100L * partitions;
         Compare.Setup setup = sources.setup(workDir.resolve("spindle-scale-"));
         PrintWriter out = command.getOut();
@@ -137,8 +133,17 @@ final class ScaleCommand implements Callable<Integer> {
         return new Round(create, produce, consume, anon, mappings, fds, stop, cleanStart, killStart);
     }
 
+    /** The brokers {@code --brokers} names, in the order they run: "both" is Kafka, then Spindle. */
+    static List<String> brokerNames(CommandLine command, String brokers) {
+        return switch (brokers) {
+            case "both" -> List.of(KafkaLauncher.NAME, SpindleLauncher.NAME);
+            case "spindle", "kafka" -> List.of(brokers);
+            default -> throw new CommandLine.ParameterException(command, "--brokers must be spindle, kafka or both, not " + brokers);
+        };
+    }
+
     /** Starts {@code name} in {@code dir}: on a new data directory when {@code fresh}, else on what it holds. */
-    private static BrokerProcess start(Compare.Setup setup, Path archive, String name, Path dir, int port,
+    static BrokerProcess start(Compare.Setup setup, Path archive, String name, Path dir, int port,
                                        int controllerPort, boolean fresh) throws InterruptedException {
         if (name.equals(SpindleLauncher.NAME)) {
             return SpindleLauncher.start(setup.java(), setup.spindleJar(), archive, dir, port, Map.of());
@@ -148,7 +153,7 @@ final class ScaleCommand implements Callable<Integer> {
     }
 
     /** Lines of a /proc file, or entries of a /proc directory; -1 when gone. */
-    private static long count(Path path, boolean lines) {
+    static long count(Path path, boolean lines) {
         try (Stream<?> s = lines ? Files.lines(path) : Files.list(path)) {
             return s.count();
         } catch (IOException | RuntimeException e) {

@@ -175,6 +175,17 @@ class PerfCommandTest {
     }
 
     @Test
+    void connectionsRejectsNoConnectionsAndAnUnknownBrokerBeforeStartingAnything() {
+        Run none = perf("connections", "--connections", "0", "--work-dir", dataDir.resolve("never").toString());
+        Run unknown = perf("connections", "--brokers", "redpanda", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, none.status());
+        assertTrue(none.err().contains("--connections must be at least 1"), none.err());
+        assertEquals(CommandLine.ExitCode.USAGE, unknown.status());
+        assertTrue(unknown.err().contains("--brokers must be spindle, kafka or both, not redpanda"), unknown.err());
+    }
+
+    @Test
     void clusterRejectsAReplicationFactorAboveItsBrokersAndOffersTheFlagInItsHelp() {
         Run tooMany = perf("cluster", "--brokers", "3", "--replication-factor", "4", "--work-dir",
                 dataDir.resolve("never").toString());

@@ -3,6 +3,7 @@ package io.spindle.share;
 import io.spindle.config.ShareSettings;
 import io.spindle.groups.GroupTopics;
 import io.spindle.log.CoordinatorLoop;
+import io.spindle.log.CoordinatorResidency;
 import io.spindle.log.KeyedStateLog;
 import io.spindle.log.LogStorageException;
 import io.spindle.log.PartitionLog;
@@ -18,8 +19,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -79,20 +78,21 @@ public final class ShareCoordinator implements AutoCloseable {
     private volatile AvailabilityListener listener = (topicId, partition) -> { };
     private volatile boolean closed;
     /** Whether the share state of the state log is in memory and served (see {@link #load}, {@link #unload}). */
-    private volatile boolean loaded;
+    private final CoordinatorResidency residency;
 
-    private ShareCoordinator(PartitionLog log, GroupTopics topics, ShareSettings settings, Clock clock,
-                             DeadLetterSink sink) {
+    private ShareCoordinator(PartitionLog log, KeyedStateLog.Writer writer, GroupTopics topics, ShareSettings settings,
+                             Clock clock, DeadLetterSink sink) {
         this.settings = settings;
         this.topics = topics;
         this.clock = clock;
-        this.stateLog = new KeyedStateLog(log, clock);
+        this.stateLog = new KeyedStateLog(log, writer, clock);
         this.loop = CoordinatorLoop.newLoop("spindle-share-coordinator");
         this.membership = new ShareGroups(topics, this::settingsFor, loop, this::releaseMember, clock::millis);
         this.deadLetters = new DeadLetters(sink, loop, key -> topics.topicName(key.topicId()),
                 this::settingsFor,
                 (key, partition) -> partitions.get(key) == partition,
                 (key, partition) -> persist(key.group(), key.topicId(), key.partition(), partition));
+        this.residency = new CoordinatorResidency(loop, "share", log, this::loadState, this::clearState);
     }
 
     /**
@@ -112,19 +112,18 @@ public final class ShareCoordinator implements AutoCloseable {
      */
     public static ShareCoordinator start(PartitionLog stateLog, GroupTopics topics, ShareSettings settings,
                                          Clock clock, DeadLetterSink sink) {
-        ShareCoordinator coordinator = new ShareCoordinator(stateLog, topics, settings, clock, sink);
-        try {
-            coordinator.loop.submit(coordinator::loadState).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            coordinator.close();
-            throw new IllegalStateException("interrupted while loading the share state from " + stateLog, e);
-        } catch (ExecutionException e) {
-            coordinator.close();
-            throw new IllegalStateException("cannot load the share state from " + stateLog + ": " + e.getCause(), e.getCause());
-        }
+        return start(stateLog, KeyedStateLog.durableWriter(stateLog), topics, settings, clock, sink);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, GroupTopics, ShareSettings, Clock, DeadLetterSink)}, with every write to the log
+     * made by {@code writer} (a cluster's: acknowledged once the in-sync replicas hold it).
+     */
+    public static ShareCoordinator start(PartitionLog stateLog, KeyedStateLog.Writer writer, GroupTopics topics,
+                                         ShareSettings settings, Clock clock, DeadLetterSink sink) {
+        ShareCoordinator coordinator = new ShareCoordinator(stateLog, writer, topics, settings, clock, sink);
+        coordinator.residency.loadAtStart(coordinator::close);
         coordinator.loop.scheduleWithFixedDelay(coordinator::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
-        coordinator.runOnLoop(() -> coordinator.partitions.forEach(coordinator.deadLetters::resume));
         return coordinator;
     }
 
@@ -133,12 +132,7 @@ public final class ShareCoordinator implements AutoCloseable {
      * state partition again), resuming interrupted dead-lettering; nothing when it is loaded.
      */
     public CompletableFuture<Void> load() {
-        return CompletableFuture.runAsync(() -> {
-            if (!loaded) {
-                loadState();
-                partitions.forEach(deadLetters::resume);
-            }
-        }, loop);
+        return residency.load();
     }
 
     /**
@@ -146,21 +140,21 @@ public final class ShareCoordinator implements AutoCloseable {
      * the state partition: the broker that leads it next loads them from the log. The log stays.
      */
     public CompletableFuture<Void> unload() {
-        loaded = false;
-        return CompletableFuture.runAsync(() -> {
-            loaded = false;     // again: a load queued before this unload may have run meanwhile
-            int count = partitions.size();
-            membership.clear();
-            partitions.clear();
-            groupConfigs.clear();
-            groupSettings.clear();
-            LOG.info("Share coordinator unloaded {} share-partition(s) of {}", count, stateLog.partitionLog());
-        }, loop);
+        return residency.unload();
     }
 
     /** Whether the share state is loaded and served here. */
     public boolean isLoaded() {
-        return loaded;
+        return residency.isLoaded();
+    }
+
+    private void clearState() {
+        int count = partitions.size();
+        membership.clear();
+        partitions.clear();
+        groupConfigs.clear();
+        groupSettings.clear();
+        LOG.info("Share coordinator unloaded {} share-partition(s) of {}", count, stateLog.partitionLog());
     }
 
     private void loadState() {
@@ -194,9 +188,9 @@ public final class ShareCoordinator implements AutoCloseable {
             membership.ensure(key.group());
             partition.reconfigure(settingsFor(key.group()));
         });
-        loaded = true;
         LOG.info("Share coordinator loaded {} share-partition(s) of {} share group(s) from {}", partitions.size(),
                 membership.groupCount(), stateLog.partitionLog());
+        partitions.forEach(deadLetters::resume);     // records a crash or a move left being dead-lettered
     }
 
     /** Share groups' members, heartbeats and assignment. */
@@ -544,22 +538,6 @@ public final class ShareCoordinator implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ plumbing
-
-    private void runOnLoop(Runnable task) {
-        try {
-            loop.execute(() -> guarded(task));
-        } catch (RejectedExecutionException e) {
-            LOG.debug("Share coordinator shut down; dropped a pending step");
-        }
-    }
-
-    private static void guarded(Runnable task) {
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            LOG.error("Share coordinator task failed", e);
-        }
-    }
 
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
         return CoordinatorLoop.run(loop, LOG, "share", work);

@@ -2,7 +2,9 @@ package io.spindle.txn;
 
 import io.spindle.config.TransactionSettings;
 import io.spindle.log.CoordinatorLoop;
+import io.spindle.log.CoordinatorResidency;
 import io.spindle.log.LogStorageException;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -13,7 +15,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -83,17 +84,19 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     private final IdWaiters waiters = new IdWaiters(this::schedule, JOIN_WAIT_MS);
     private volatile boolean closed;
     /** Whether the transactional ids of the state log are in memory and served (see {@link #load}, {@link #unload}). */
-    private volatile boolean loaded;
+    private final CoordinatorResidency residency;
 
-    private TransactionCoordinator(PartitionLog log, TransactionSettings settings, ProducerIds producerIds,
-                                   TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
-        this.stateLog = new TransactionStateLog(log, clock);
+    private TransactionCoordinator(PartitionLog log, KeyedStateLog.Writer writer, TransactionSettings settings,
+                                   ProducerIds producerIds, TransactionMarkers markers, TransactionalOffsets offsets,
+                                   Clock clock) {
+        this.stateLog = new TransactionStateLog(new KeyedStateLog(log, writer, clock));
         this.settings = settings;
         this.producerIds = producerIds;
         this.markers = markers;
         this.offsets = offsets;
         this.clock = clock;
         this.loop = CoordinatorLoop.newLoop("spindle-txn-coordinator");
+        this.residency = new CoordinatorResidency(loop, "transaction", log, this::loadState, this::clearState);
     }
 
     /**
@@ -105,19 +108,20 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
     public static TransactionCoordinator start(PartitionLog stateLog, TransactionSettings settings,
                                                ProducerIds producerIds, TransactionMarkers markers,
                                                TransactionalOffsets offsets, Clock clock) {
-        TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, settings, producerIds, markers,
-                offsets, clock);
-        try {
-            coordinator.loop.submit(coordinator::loadState).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            coordinator.close();
-            throw new IllegalStateException("interrupted while loading the transaction state from " + stateLog, e);
-        } catch (ExecutionException e) {
-            coordinator.close();
-            throw new IllegalStateException("cannot load the transaction state from " + stateLog + ": "
-                    + e.getCause(), e.getCause());
-        }
+        return start(stateLog, KeyedStateLog.durableWriter(stateLog), settings, producerIds, markers, offsets, clock);
+    }
+
+    /**
+     * As {@link #start(PartitionLog, TransactionSettings, ProducerIds, TransactionMarkers, TransactionalOffsets,
+     * Clock)}, with every write to the log made by {@code writer} (a cluster's: acknowledged once the in-sync replicas
+     * hold it).
+     */
+    public static TransactionCoordinator start(PartitionLog stateLog, KeyedStateLog.Writer writer,
+                                               TransactionSettings settings, ProducerIds producerIds,
+                                               TransactionMarkers markers, TransactionalOffsets offsets, Clock clock) {
+        TransactionCoordinator coordinator = new TransactionCoordinator(stateLog, writer, settings, producerIds,
+                markers, offsets, clock);
+        coordinator.residency.loadAtStart(coordinator::close);
         long interval = settings.abortCheckIntervalMs();
         coordinator.loop.scheduleWithFixedDelay(coordinator::guardedExpire, interval, interval, TimeUnit.MILLISECONDS);
         return coordinator;
@@ -128,11 +132,7 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
      * leads the state partition again), resuming decided transactions; nothing when they are loaded.
      */
     public CompletableFuture<Void> load() {
-        return CompletableFuture.runAsync(() -> {
-            if (!loaded) {
-                loadState();
-            }
-        }, loop);
+        return residency.load();
     }
 
     /**
@@ -140,18 +140,18 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
      * next loads them from the log and completes the decided transactions. The log stays.
      */
     public CompletableFuture<Void> unload() {
-        loaded = false;
-        return CompletableFuture.runAsync(() -> {
-            loaded = false;     // again: a load queued before this unload may have run meanwhile
-            int count = current.size();
-            current.clear();
-            LOG.info("Transaction coordinator unloaded {} transactional id(s) of {}", count, stateLog.partitionLog());
-        }, loop);
+        return residency.unload();
     }
 
     /** Whether the transactional ids are loaded and served here. */
     public boolean isLoaded() {
-        return loaded;
+        return residency.isLoaded();
+    }
+
+    private void clearState() {
+        int count = current.size();
+        current.clear();
+        LOG.info("Transaction coordinator unloaded {} transactional id(s) of {}", count, stateLog.partitionLog());
     }
 
     private void loadState() {
@@ -169,7 +169,6 @@ public final class TransactionCoordinator implements Transactions, AutoCloseable
                 resumed++;
             }
         }
-        loaded = true;
         LOG.info("Transaction coordinator loaded {} transactional id(s) from {}; completing {} decided transaction(s)",
                 current.size(), stateLog.partitionLog(), resumed);
     }

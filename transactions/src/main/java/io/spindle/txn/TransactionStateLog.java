@@ -23,7 +23,11 @@ final class TransactionStateLog {
     private final KeyedStateLog log;
 
     TransactionStateLog(PartitionLog log, Clock clock) {
-        this.log = new KeyedStateLog(log, clock);
+        this(new KeyedStateLog(log, clock));
+    }
+
+    TransactionStateLog(KeyedStateLog log) {
+        this.log = log;
     }
 
     PartitionLog partitionLog() {

@@ -4,6 +4,7 @@ import io.spindle.broker.admin.BrokerNode;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.config.CleanupPolicy;
 import io.spindle.config.ClusterSettings;
+import io.spindle.config.StateTopicReplication;
 import io.spindle.config.TopicConfig;
 import io.spindle.groups.GroupCoordinator;
 import io.spindle.metadata.BrokerEndpoint;
@@ -15,6 +16,7 @@ import io.spindle.metadata.MetadataCommand.FenceBroker;
 import io.spindle.metadata.MetadataCommand.RegisterBroker;
 import io.spindle.metadata.MetadataCommand.UnfenceBroker;
 import io.spindle.metadata.MetadataException;
+import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.MetadataQuorum;
 import io.spindle.metadata.MetadataQuorum.CommandResult;
 import io.spindle.share.ShareCoordinator;
@@ -51,13 +53,17 @@ final class ClusterMembership {
     private final BrokerNode node;
     private final Optional<String> rack;
     private final int stateTopicSegmentBytes;
+    private final StateTopicReplication stateTopics;
+    /** When this broker joined (ms since the epoch), from which the internal topics' creation waits for brokers. */
+    private volatile long joinedMs = -1;
     private final UUID incarnation = UUID.randomUUID();
     private final ScheduledExecutorService thread;
     private volatile long brokerEpoch = -1;
     private volatile String waitingFor = "registering with the metadata quorum";
 
     ClusterMembership(ClusterSettings settings, MetadataQuorum quorum, ImageApplier applier, BrokerNode node,
-                      Optional<String> rack, int stateTopicSegmentBytes) {
+                      Optional<String> rack, int stateTopicSegmentBytes, StateTopicReplication stateTopics) {
+        this.stateTopics = stateTopics;
         this.settings = settings;
         this.quorum = quorum;
         this.applier = applier;
@@ -99,6 +105,7 @@ final class ClusterMembership {
             waitingFor = null;
             log.info("Broker {} joined the cluster with epoch {} (incarnation {}), endpoint {}:{}", settings.nodeId(),
                     brokerEpoch, incarnation, node.host(), node.port());
+            joinedMs = System.currentTimeMillis();
             createInternalTopics();
             thread.scheduleWithFixedDelay(this::heartbeat, settings.heartbeatIntervalMs(),
                     settings.heartbeatIntervalMs(), TimeUnit.MILLISECONDS);
@@ -120,6 +127,7 @@ final class ClusterMembership {
                 quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
                         TimeUnit.MILLISECONDS);
             }
+            createInternalTopics();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
@@ -139,33 +147,58 @@ final class ClusterMembership {
 
     /**
      * The coordinators' internal topics, one partition each, placed by the quorum like any topic (the share state
-     * topic on the offsets topic's replicas): the broker leading a partition is its coordinator. Created by whichever
-     * broker joins first; the others see TOPIC_EXISTS.
+     * topic on the offsets topic's replicas): the broker leading a partition is its coordinator. Each gets its
+     * configured replication factor ({@link StateTopicReplication}), or the live brokers when fewer: so that a cluster
+     * starting up does not create them on its first broker alone, the creation waits (one try per heartbeat) until as
+     * many brokers are live as the factor asks, at most the voters, or until broker.session.timeout.ms has passed since
+     * this broker joined. Created by whichever broker gets there first; the others see TOPIC_EXISTS.
      */
     private void createInternalTopics() throws InterruptedException {
         for (String name : List.of(GroupCoordinator.OFFSETS_TOPIC, TransactionCoordinator.STATE_TOPIC,
                 ShareCoordinator.STATE_TOPIC)) {
-            if (quorum.image().topic(name).isPresent()) {
+            MetadataImage image = quorum.image();
+            if (image.topic(name).isPresent()) {
                 continue;
             }
+            StateTopicReplication.Of wanted = switch (name) {
+                case GroupCoordinator.OFFSETS_TOPIC -> stateTopics.offsets();
+                case TransactionCoordinator.STATE_TOPIC -> stateTopics.transactions();
+                default -> stateTopics.shares();
+            };
+            int live = (int) image.brokers().values().stream().filter(broker -> !broker.fenced()).count();
+            boolean waitedEnough = System.currentTimeMillis() - joinedMs >= settings.sessionTimeoutMs();
+            if (live < wanted.replicasWith(settings.voters().size()) && !waitedEnough) {
+                return;     // the next heartbeat tries again, with more brokers live
+            }
+            int replicas = wanted.replicasWith(live);
             Map<String, String> configs = Map.of(TopicConfig.CLEANUP_POLICY, CleanupPolicy.COMPACT.configName(),
                     TopicConfig.RETENTION_MS, "-1", TopicConfig.RETENTION_BYTES, "-1",
-                    TopicConfig.SEGMENT_BYTES, Integer.toString(stateTopicSegmentBytes));
+                    TopicConfig.SEGMENT_BYTES, Integer.toString(stateTopicSegmentBytes),
+                    TopicConfig.MIN_INSYNC_REPLICAS, Integer.toString(wanted.minInsyncWith(replicas)));
             // Share groups find their coordinator with a group key (the leader of the offsets topic), while their
             // state lives in the share state topic: placing it with the offsets partition keeps them on one broker.
             List<List<Integer>> assignment = name.equals(ShareCoordinator.STATE_TOPIC)
-                    ? quorum.image().topic(GroupCoordinator.OFFSETS_TOPIC)
-                            .map(offsets -> List.of(offsets.partition(0).replicas())).orElse(List.of())
+                    ? image.topic(GroupCoordinator.OFFSETS_TOPIC).map(offsets -> {
+                        List<Integer> with = offsets.partition(0).replicas();
+                        return List.of(with.subList(0, Math.min(replicas, with.size())));
+                    }).orElse(List.of())
                     : List.of();
             try {
                 quorum.submit(new CreateTopic(UUID.randomUUID(), name, assignment.isEmpty() ? 1 : -1,
-                        assignment.isEmpty() ? 1 : -1, configs, assignment)).get();
-                log.info("Created the internal topic {} in the cluster", name);
+                        assignment.isEmpty() ? replicas : -1, configs, assignment))
+                        .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+                log.info("Created the internal topic {} in the cluster with {} replica(s) ({} wanted, {} broker(s) "
+                        + "live)", name, assignment.isEmpty() ? replicas : assignment.get(0).size(),
+                        wanted.replicationFactor(), live);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof MetadataException refused
                         && refused.reason() == MetadataException.Reason.TOPIC_EXISTS)) {
                     log.warn("Could not create the internal topic {}: {}", name, e.getCause().toString());
                 }
+            } catch (TimeoutException e) {
+                log.warn("Creating the internal topic {} was not answered within {} ms; trying again at the next "
+                        + "heartbeat", name, settings.sessionTimeoutMs());
+                return;
             }
         }
     }

@@ -1,7 +1,9 @@
 package io.spindle.broker.cluster;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.spindle.broker.replication.UncleanElections;
 import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.MetadataQuorum;
@@ -16,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A cluster broker's meters (docs/metrics.md, "Cluster"): the quorum leader as this broker sees it, its member's commit
  * and applied log indexes, how far its registry and logs trail what is committed, the registered and live brokers, and
  * the partitions each broker leads by this broker's image (one series per registered broker, refreshed before each
- * scrape). A single broker has none of them.
+ * scrape), and the unclean leader elections this broker won. A single broker has none of them.
  */
 final class ClusterMeters {
     private final MetadataQuorum quorum;
@@ -24,7 +26,8 @@ final class ClusterMeters {
     private final MeterRegistry registry;
     private final Map<Integer, AtomicInteger> ledByBroker = new ConcurrentHashMap<>();
 
-    ClusterMeters(MetadataQuorum quorum, ImageApplier applier, MeterRegistry registry) {
+    ClusterMeters(MetadataQuorum quorum, ImageApplier applier, UncleanElections uncleanElections,
+                  MeterRegistry registry) {
         this.quorum = quorum;
         this.applier = applier;
         this.registry = registry;
@@ -45,6 +48,10 @@ final class ClusterMeters {
                 .description("Brokers registered with the metadata quorum, fenced or not").register(registry);
         Gauge.builder("spindle.cluster.brokers.live", quorum, q -> q.image().liveBrokers().size())
                 .description("Registered brokers that are not fenced").register(registry);
+        FunctionCounter.builder("spindle.cluster.unclean.leader.elections", uncleanElections, UncleanElections::count)
+                .description("Unclean leader elections this broker claimed and the quorum applied: it leads a "
+                        + "partition none of whose in-sync replicas was alive, and what only they held is lost")
+                .register(registry);
     }
 
     /**

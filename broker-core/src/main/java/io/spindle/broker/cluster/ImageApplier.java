@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * Makes this broker's {@link TopicRegistry} and partition logs follow the metadata image: topics the quorum created
  * are recorded under the quorum's id (with logs for the partitions this broker hosts), deleted topics lose their
  * registry entry and logs, grown topics get their new partitions, changed configs reach the live logs. The internal
- * topics ({@code __...}) are left alone: each broker keeps its own coordinator logs (see docs/cluster.md). Every
+ * topics ({@code __...}) keep this broker's own id and logs (see docs/cluster.md) and take only the image's configs. Every
  * partition the image has this broker lead (internal ones too) leads at the image's leader epoch
  * ({@link Partition#lead}): a broker that was fenced and leads again does so at a higher epoch, which clients name.
- * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took.
+ * Then the {@link LeadershipTracker} tells who listens which leaderships the image gave or took. A partition a
+ * reassignment moved away from this broker stops leading and loses its log.
  *
  * <p>Images arrive on Ratis' apply thread, which must not wait on disk: each is handed to one thread
  * ({@code spindle-cluster-apply}) that applies the newest image it has not applied yet (intermediate ones are skipped:
@@ -132,10 +133,11 @@ final class ImageApplier implements AutoCloseable {
 
     private void apply(MetadataImage image) {
         for (TopicImage wanted : image.topics().values()) {
-            if (TopicRegistry.isInternal(wanted.name())) {
-                continue;
-            }
             try {
+                if (TopicRegistry.isInternal(wanted.name())) {
+                    applyInternalConfigs(wanted);
+                    continue;
+                }
                 applyTopic(wanted);
             } catch (RuntimeException e) {
                 log.error("Could not apply topic '{}' of the metadata image at offset {}", wanted.name(), image.offset(), e);
@@ -166,6 +168,34 @@ final class ImageApplier implements AutoCloseable {
         // A new leader epoch is a file forced in each log: those of a new topic's partitions overlap on several threads.
         DiskTasks.runAll("spindle-cluster-lead", leads);
         afterApply.accept(image);
+        dropMovedAway(image);
+    }
+
+    /**
+     * Partitions this broker holds but is no longer a replica of (a reassignment completed without it) stop leading —
+     * produces waiting on them fail with NOT_LEADER_OR_FOLLOWER — and lose their logs. After {@code afterApply}, so
+     * that replication has stopped fetching them.
+     */
+    private void dropMovedAway(MetadataImage image) {
+        for (TopicImage topic : image.topics().values()) {
+            if (TopicRegistry.isInternal(topic.name())) {
+                continue;
+            }
+            for (PartitionImage wanted : topic.partitions()) {
+                Optional<Partition> held = partitions.get(topic.name(), wanted.partition());
+                if (held.isEmpty() || wanted.replicas().contains(nodeId)) {
+                    continue;
+                }
+                try {
+                    held.get().follow(new Replicas(wanted.leader(), wanted.leaderEpoch(), wanted.replicas(),
+                            wanted.isr()));
+                    topics.deleteUnhostedLog(topic.name(), wanted.partition());
+                } catch (RuntimeException e) {
+                    log.error("Could not drop partition {}-{}, moved to {} in the metadata image at offset {}",
+                            topic.name(), wanted.partition(), wanted.replicas(), image.offset(), e);
+                }
+            }
+        }
     }
 
     private void lead(Partition partition, Replicas leading, long offset) {
@@ -197,6 +227,16 @@ final class ImageApplier implements AutoCloseable {
             topics.replaceOverrides(wanted.name(), wanted.configs(), false);
         }
         topics.createHostedLogs(wanted.name());
+    }
+
+    /**
+     * An internal topic keeps this broker's own id and log (made at start, before the quorum's topic existed), but
+     * takes the quorum's configs, such as the min.insync.replicas its coordinator's writes are acknowledged with.
+     */
+    private void applyInternalConfigs(TopicImage wanted) {
+        if (topics.topic(wanted.name()).isPresent() && !topics.overrides(wanted.name()).equals(wanted.configs())) {
+            topics.replaceOverrides(wanted.name(), wanted.configs(), false);
+        }
     }
 
     static Uuid kafkaUuid(UUID id) {

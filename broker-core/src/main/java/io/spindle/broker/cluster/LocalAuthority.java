@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.NoReassignmentInProgressException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A single broker, the default: it is the only broker and the controller, leads every partition it holds, and its
@@ -134,6 +136,38 @@ public final class LocalAuthority implements MetadataAuthority {
     @Override
     public Optional<TopicInfo> getOrAutoCreate(String name) {
         return topics.getOrAutoCreate(name);
+    }
+
+    /** A single broker's partitions have one replica, itself: the only target is that broker, and nothing moves. */
+    @Override
+    public void reassignPartition(String topic, int partition, Optional<List<Integer>> target,
+                                  boolean allowReplicationFactorChange) {
+        TopicInfo info = topics.topic(topic).orElseThrow(() -> new UnknownTopicOrPartitionException("Topic '" + topic
+                + "' does not exist."));
+        if (partition < 0 || partition >= info.partitions()) {
+            throw new UnknownTopicOrPartitionException("Partition " + partition + " of topic '" + topic
+                    + "' does not exist (the topic has " + info.partitions() + " partitions).");
+        }
+        if (target.isEmpty()) {
+            throw new NoReassignmentInProgressException("Partition " + partition + " of topic '" + topic
+                    + "' has no reassignment in progress.");
+        }
+        for (int broker : target.get()) {
+            if (broker != node.nodeId()) {
+                throw new InvalidReplicaAssignmentException("Partition " + partition + " of topic '" + topic
+                        + "': the target replicas " + target.get() + " name broker " + broker + ", which is not "
+                        + "registered (the only broker is " + node.nodeId() + ").");
+            }
+        }
+        if (target.get().size() != 1) {
+            throw new InvalidReplicaAssignmentException("Partition " + partition + " of topic '" + topic
+                    + "': the target replicas " + target.get() + " name broker " + node.nodeId() + " more than once.");
+        }
+    }
+
+    @Override
+    public List<PartitionReassignment> reassignments() {
+        return List.of();
     }
 
     @Override

@@ -83,6 +83,24 @@ public interface MetadataAuthority extends AutoCloseable {
      */
     CompletableFuture<Void> changeIsr(String topic, int partition, int expectedPartitionEpoch, List<Integer> isr);
 
+    /**
+     * Moves a partition to the {@code target} replicas (preferred leader first; AlterPartitionReassignments): the new
+     * replicas copy the leader while the old ones serve, and the move completes once they are all in sync. An empty
+     * target cancels the move in progress. Returns once every live broker has applied the start (or cancellation), not
+     * once the move completes.
+     *
+     * @param allowReplicationFactorChange false refuses a target with another number of replicas than the partition's
+     * @throws org.apache.kafka.common.errors.UnknownTopicOrPartitionException    no such topic or partition
+     * @throws org.apache.kafka.common.errors.InvalidReplicaAssignmentException  a target naming an unknown broker, a
+     *                                                                            broker twice, or no broker
+     * @throws org.apache.kafka.common.errors.NoReassignmentInProgressException  a cancel where no move is in progress
+     */
+    void reassignPartition(String topic, int partition, Optional<List<Integer>> target,
+                           boolean allowReplicationFactorChange);
+
+    /** The partitions being moved now, in topic and partition order. */
+    List<PartitionReassignment> reassignments();
+
     /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
     ProducerIds producerIds();
 

@@ -10,6 +10,7 @@ import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.NotControllerException;
 import org.apache.kafka.common.errors.StaleBrokerEpochException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -45,6 +46,7 @@ final class MetadataErrors {
             case INVALID_CONFIG -> new InvalidConfigurationException(message);
             case UNKNOWN_BROKER, STALE_BROKER_EPOCH -> new StaleBrokerEpochException(message);
             case QUORUM_UNAVAILABLE -> new NotControllerException(message);
+            case NO_REASSIGNMENT_IN_PROGRESS -> new NoReassignmentInProgressException(message);
             case INVALID_COMMAND, INVALID_FEATURE_LEVEL, INVALID_PARTITION_CHANGE, STALE_PARTITION_EPOCH ->
                     new InvalidRequestException(message);
             default -> new UnknownServerException(message);

@@ -12,11 +12,14 @@ import io.spindle.metadata.BrokerEndpoint;
 import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataCommand;
 import io.spindle.broker.replication.Replication;
+import io.spindle.broker.replication.UncleanElections;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
+import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
 import io.spindle.metadata.MetadataCommand.CreatePartitions;
 import io.spindle.metadata.MetadataCommand.CreateTopic;
 import io.spindle.metadata.MetadataCommand.DeleteTopic;
+import io.spindle.metadata.MetadataCommand.ReassignPartition;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.MetadataQuorum;
 import io.spindle.metadata.MetadataQuorum.CommandResult;
@@ -27,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -61,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class QuorumAuthority implements MetadataAuthority {
     private static final Logger log = LoggerFactory.getLogger(QuorumAuthority.class);
     private static final long CHANGE_TIMEOUT_MS = 15_000;
+    /** Bound of the controlled shutdown's wait for followers to catch up and the moves to be applied. */
+    private static final long HANDOVER_TIMEOUT_MS = 5_000;
     /** A change slower than this logs where its time went (commit, apply here, apply on every broker). */
     private static final long SLOW_CHANGE_MS = 200;
 
@@ -74,11 +81,13 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final QuorumProducerIds producerIds;
     private final BrokersApplied brokersApplied;
     private final Replication replication;
+    private final UncleanElections uncleanElections;
 
     private QuorumAuthority(BrokerConfig config, TopicRegistry topics, Partitions partitions, MetadataQuorum quorum,
                             ImageApplier applier, LeadershipTracker leaderships, ClusterMembership membership,
-                            Replication replication) {
+                            Replication replication, UncleanElections uncleanElections) {
         this.replication = replication;
+        this.uncleanElections = uncleanElections;
         this.config = config;
         this.topics = topics;
         this.partitions = partitions;
@@ -108,19 +117,27 @@ public final class QuorumAuthority implements MetadataAuthority {
         topics.hostOnly((topic, partition) -> TopicRegistry.isInternal(topic)
                 || hosts(quorum.image(), topic, partition, nodeId));
         // A partition another broker may lead by now takes no produce until the image says who leads it.
-        partitions.awaitLeadership(topic -> !TopicRegistry.isInternal(topic));
+        // The internal topics too: they are replicated, and only their leader's coordinator may write to them.
+        partitions.awaitLeadership(topic -> true);
         Replication replication = new Replication(nodeId, partitions,
                 (topicId, partition, epoch, leader, isr) -> quorum.submit(
                         new ChangePartition(topicId, partition, epoch, leader, isr)),
                 config.replicaLagTimeMaxMs(), Clock.systemUTC());
         LeadershipTracker leaderships = new LeadershipTracker(partitions, nodeId);
-        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, replication::apply);
+        UncleanElections uncleanElections = new UncleanElections(nodeId, partitions,
+                topic -> topics.configFor(topic).uncleanLeaderElectionEnable(),
+                (topicId, partition, epoch, leader) -> quorum.submit(
+                        new ElectUncleanLeader(topicId, partition, epoch, leader)));
+        ImageApplier applier = new ImageApplier(topics, partitions, nodeId, leaderships, image -> {
+            replication.apply(image);
+            uncleanElections.check(image);
+        });
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
-                replication);
+                replication, uncleanElections);
     }
 
     private static boolean hosts(MetadataImage image, String topic, int partition, int nodeId) {
@@ -267,6 +284,44 @@ public final class QuorumAuthority implements MetadataAuthority {
     }
 
     /**
+     * Internal topics are refused: each broker keeps its own coordinator logs of them (docs/cluster.md), so there is
+     * nothing to copy.
+     */
+    @Override
+    public void reassignPartition(String topic, int partition, Optional<List<Integer>> target,
+                                  boolean allowReplicationFactorChange) {
+        if (TopicRegistry.isInternal(topic)) {
+            throw new InvalidReplicaAssignmentException("Topic '" + topic + "' is internal: Spindle does not move "
+                    + "the partitions of internal topics yet.");
+        }
+        Optional<TopicImage> known = quorum.image().topic(topic);
+        if (!allowReplicationFactorChange && target.isPresent() && known.isPresent() && partition >= 0
+                && partition < known.get().partitions().size()) {
+            int current = known.get().partition(partition).originalReplicas().size();
+            if (target.get().size() != current) {
+                throw new InvalidReplicationFactorException("Partition " + partition + " of topic '" + topic
+                        + "': the target replicas " + target.get() + " would change its replication factor from "
+                        + current + " to " + target.get().size() + ", which the request does not allow.");
+            }
+        }
+        change(new ReassignPartition(topic, partition, target));
+    }
+
+    @Override
+    public List<PartitionReassignment> reassignments() {
+        List<PartitionReassignment> moving = new ArrayList<>();
+        for (TopicImage topic : quorum.image().topics().values()) {
+            for (PartitionImage partition : topic.partitions()) {
+                if (partition.isReassigning()) {
+                    moving.add(new PartitionReassignment(topic.name(), partition.partition(), partition.replicas(),
+                            partition.addingReplicas(), partition.removingReplicas()));
+                }
+            }
+        }
+        return moving;
+    }
+
+    /**
      * Submits {@code command} and waits until this broker's registry and logs have applied it, then until every other
      * live broker has (bounded: see {@link BrokersApplied}), so that a client asking any broker next sees the change.
      */
@@ -325,8 +380,31 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void bindMetrics(BrokerMetrics metrics) {
-        ClusterMeters meters = new ClusterMeters(quorum, applier, metrics.registry());
+        ClusterMeters meters = new ClusterMeters(quorum, applier, uncleanElections, metrics.registry());
         metrics.beforeScrape(meters::refresh);
+    }
+
+    /**
+     * Controlled shutdown: once this broker's partitions are handed to caught-up followers and it applied that, waits
+     * (bounded) until every other live broker has applied it too, so that producers sent to the new leaders find
+     * them leading.
+     */
+    private void handOverLeaderships() {
+        if (membership.brokerEpoch() < 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(HANDOVER_TIMEOUT_MS);
+        if (!replication.handOverLeaderships(HANDOVER_TIMEOUT_MS)) {
+            return;
+        }
+        try {
+            brokersApplied.await(applier.appliedOffset(), remainingMs(deadline)).get(remainingMs(deadline),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.info("Broker {}: not every broker applied the handover before it stopped ({})", nodeId(), e.toString());
+        }
     }
 
     @Override
@@ -337,7 +415,9 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public void close() {
-        // Fencing hands this broker's leaderships to other in-sync replicas first; then its followers stop.
+        handOverLeaderships();
+        // Fencing moves what is still led here (without waiting for followers) and takes this broker out of every
+        // ISR; then its followers stop.
         membership.leave();
         applier.close();
         replication.close();

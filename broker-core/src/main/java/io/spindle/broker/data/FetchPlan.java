@@ -6,6 +6,7 @@ import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LeaderEpochCache;
 import io.spindle.log.LogSlice;
+import io.spindle.log.OffsetOutOfRangeException;
 import io.spindle.log.AbortedTransaction;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  * diverged from this one gets no records but the diverging epoch and its end ({@link Partition#divergingEpoch}).
  *
  * <p>A follower's fetch (a replica id, {@link FetchRequest#isFromFollower}) reads up to the log end rather than the
- * high watermark, and first tells the partition the offset it fetched at ({@link Partition#followerFetched}): it holds
- * every record below it, which may move the high watermark.
+ * high watermark, and first tells the partition the offset it fetched at ({@link Partition#followerFetched}): unless
+ * its log diverged from this one, it holds every record below it, which may move the high watermark.
  *
  * <p>Immutable; {@link #read()} is thread-safe.
  */
@@ -155,12 +156,12 @@ final class FetchPlan {
                     continue;
                 }
                 try {
-                    if (replicaId >= 0) {
-                        // Before the read and the high watermark it answers: this fetch may move it.
-                        partition.source().followerFetched(replicaId, partition.fetchOffset(), System.currentTimeMillis());
-                    }
-                    Optional<LeaderEpochCache.EpochEndOffset> diverged = partition.lastFetchedEpoch() < 0
-                            ? Optional.empty()
+                    // A follower's fetch that did not diverge may move the high watermark: before the read and the
+                    // high watermark it answers.
+                    Optional<LeaderEpochCache.EpochEndOffset> diverged = replicaId >= 0
+                            ? partition.source().followerFetched(replicaId, partition.fetchOffset(),
+                                    partition.lastFetchedEpoch(), System.currentTimeMillis())
+                            : partition.lastFetchedEpoch() < 0 ? Optional.empty()
                             : partition.source().divergingEpoch(partition.fetchOffset(), partition.lastFetchedEpoch());
                     LogSlice slice = diverged.isPresent() ? LogSlice.EMPTY
                             : readPartition(partition, maxBytes - bytes, bytes == 0);
@@ -188,6 +189,11 @@ final class FetchPlan {
                 } catch (RuntimeException e) {
                     String name = topic.name() + "-" + partition.partition();
                     failed(partitionData, StorageErrors.of(e, "fetch from " + name + " at offset " + partition.fetchOffset()));
+                    if (replicaId >= 0 && e instanceof OffsetOutOfRangeException) {
+                        // A follower outside this log starts again at its start or cuts back to its high watermark.
+                        partitionData.setHighWatermark(partition.source().highWatermark())
+                                .setLogStartOffset(partition.source().logStartOffset());
+                    }
                     anyError = true;
                 }
             }

@@ -8,11 +8,11 @@ import io.spindle.broker.cluster.CoordinatorHome;
 import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.ConsumerGroupConfig;
 import io.spindle.config.GroupSettings;
 import io.spindle.groups.GroupCoordinator;
-import io.spindle.log.PartitionLog;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +41,10 @@ public final class GroupHandlers implements AutoCloseable {
     /** @param others groups another coordinator keeps (share groups), for ListGroups and DeleteGroups */
     public GroupHandlers(GroupSettings settings, TopicRegistry topics, Partitions partitions,
                          CoordinatorLocator coordinators, Clock clock, OtherGroups others) {
-        PartitionLog offsetsLog = InternalTopics.stateLog(topics, partitions, GroupCoordinator.OFFSETS_TOPIC,
+        Partition offsets = InternalTopics.statePartition(topics, partitions, GroupCoordinator.OFFSETS_TOPIC,
                 settings.offsetsSegmentBytes(), "group state");
-        this.coordinator = GroupCoordinator.start(offsetsLog, new RegistryGroupTopics(topics, partitions), settings, clock);
+        this.coordinator = GroupCoordinator.start(offsets.log(), InternalTopics.writer(offsets),
+                new RegistryGroupTopics(topics, partitions), settings, clock);
         GroupTopicIds ids = new GroupTopicIds(topics);
         List<ApiHandler> coordinated = List.of(
                 new JoinGroupHandler(coordinator, others),

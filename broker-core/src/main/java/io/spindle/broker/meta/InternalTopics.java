@@ -1,11 +1,17 @@
 package io.spindle.broker.meta;
 
+import io.spindle.broker.partition.Acks;
+import io.spindle.broker.partition.Partition;
+import io.spindle.broker.partition.PartitionOfflineException;
 import io.spindle.broker.partition.Partitions;
+import io.spindle.log.KeyedStateLog;
 import io.spindle.config.CleanupPolicy;
 import io.spindle.config.TopicConfig;
 import io.spindle.log.PartitionLog;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +35,12 @@ public final class InternalTopics {
      */
     public static PartitionLog stateLog(TopicRegistry topics, Partitions partitions, String name, int segmentBytes,
                                         String holds) {
+        return statePartition(topics, partitions, name, segmentBytes, holds).log();
+    }
+
+    /** As {@link #stateLog}, the partition itself (its leadership and replicas decide how its writes are acknowledged). */
+    public static Partition statePartition(TopicRegistry topics, Partitions partitions, String name, int segmentBytes,
+                                           String holds) {
         if (topics.topic(name).isEmpty()) {
             Map<String, String> overrides = new HashMap<>();
             overrides.put(TopicConfig.CLEANUP_POLICY, CleanupPolicy.COMPACT.configName());
@@ -46,6 +58,33 @@ public final class InternalTopics {
                     name, was, holds);
         }
         return partitions.get(name, 0).orElseThrow(() -> new IllegalStateException(
-                "the internal topic " + name + " has no partition 0 log under the data directory")).log();
+                "the internal topic " + name + " has no partition 0 log under the data directory"));
+    }
+
+    /**
+     * How a coordinator's writes to {@code state} are acknowledged. With one replica (a single broker, or a cluster
+     * whose internal topic has one) as before: once the log counts them durable. With several, as an acks=all produce
+     * ({@link Partition#acknowledgement}): once every in-sync replica holds them (forced, in flush.mode=fsync) and at
+     * least min.insync.replicas are in sync, so a commit acknowledged to a client survives the loss of the leader. A
+     * write on a broker that no longer leads, or whose partition is offline, fails (the client retries at the new
+     * coordinator).
+     */
+    public static KeyedStateLog.Writer writer(Partition state) {
+        KeyedStateLog.Writer local = KeyedStateLog.durableWriter(state.log());
+        return batches -> {
+            if (!state.isLeader()) {
+                // A cluster's coordinator that is not (or no longer) the leader: its write would fork the log.
+                return CompletableFuture.failedFuture(new NotLeaderOrFollowerException("This broker does not lead "
+                        + state.topicPartition() + " (" + state.replicas() + "): its coordinator writes nothing"));
+            }
+            if (state.replicas().replicas().size() <= 1) {
+                return local.write(batches);
+            }
+            try {
+                return state.acknowledgement(state.append(batches), Acks.ALL).thenApply(appended -> null);
+            } catch (NotLeaderOrFollowerException | PartitionOfflineException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        };
     }
 }

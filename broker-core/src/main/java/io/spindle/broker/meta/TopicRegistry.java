@@ -276,6 +276,22 @@ public final class TopicRegistry implements Topics {
         }
     }
 
+    /**
+     * Deletes the log of a partition this broker no longer hosts (a reassignment moved it to other brokers); nothing
+     * when it hosts it (again) or holds no log of it.
+     *
+     * @return whether a log was deleted
+     */
+    public synchronized boolean deleteUnhostedLog(String name, int partition) {
+        LogManager logManager = logs;
+        if (logManager == null || hosts.test(name, partition) || logManager.get(name, partition).isEmpty()) {
+            return false;
+        }
+        logManager.delete(name, partition);
+        log.info("Deleted the log of partition {}-{}: its replicas moved to other brokers", name, partition);
+        return true;
+    }
+
     private TopicInfo createAs(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
         TopicInfo info = new TopicInfo(name, id, partitions, config);
         Entry entry = new Entry(info, copyOf(overrides));

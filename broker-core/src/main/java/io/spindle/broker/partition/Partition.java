@@ -79,7 +79,13 @@ public final class Partition {
     private final int localId;
     private final ReplicaProgress progress;
     private volatile Replicas replicas;
+    /** Followers this leader asked the quorum to take into the ISR, not yet in {@link #replicas}' (see {@link #isrExpanding}). */
+    private volatile List<Integer> joiningIsr = List.of();
     private volatile LogIOException offlineCause;
+    /** Set once by {@link #resign}: the broker is stopping and hands this partition over, so it takes no produce. */
+    private volatile boolean resigning;
+    /** Held by each produce append and by {@link #resign}, so that no append is under way once resign returns. */
+    private final Object appendGate = new Object();
 
     Partition(PartitionLog log, Replicas replicas) {
         this(log, replicas, replicas.leader());
@@ -154,6 +160,7 @@ public final class Partition {
         }
         boolean wasLeader = isLeader();
         replicas = following;
+        joiningIsr = List.of();
         if (wasLeader) {
             progress.stopLeading(name, log.logEndOffset());
         }
@@ -178,20 +185,44 @@ public final class Partition {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
         replicas = leading;
+        joiningIsr = List.of();
         progress.lead(leading.replicas().stream().filter(r -> r != localId).toList(), System.currentTimeMillis());
         advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
     }
 
     /**
-     * A follower fetched at {@code fetchOffset} (it holds every record below it, forced in flush.mode=fsync): the high
-     * watermark may advance, and with it waiting acks=all produces. Ignored when this broker does not lead.
+     * The broker is stopping and hands this partition to a follower (controlled shutdown): from now on it takes no
+     * produce (NOT_LEADER_OR_FOLLOWER, which producers retry) but still serves its followers' fetches, so they can
+     * catch up with everything it acknowledged before the leadership moves. When this returns no produce append is
+     * under way, so the log end offset read next is final. One way: a stopping broker never takes produce again.
+     * (Transaction markers are still written: a transaction half-marked would hang.)
      */
-    public void followerFetched(int replica, long fetchOffset, long nowMs) {
-        if (!isLeader() || replica == localId) {
-            return;
+    public void resign() {
+        synchronized (appendGate) {
+            resigning = true;
         }
-        progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
-        advanceHighWatermark();
+    }
+
+    /**
+     * A follower's fetch at {@code fetchOffset} naming {@code lastFetchedEpoch}, the epoch of the last batch it holds
+     * (negative when it names none): where its log diverged from this one ({@link #divergingEpoch}), or empty when it did not.
+     * Only a fetch that did not diverge says the follower holds this log's records below {@code fetchOffset} (forced in
+     * flush.mode=fsync), so only it may move the high watermark, waiting acks=all produces and the follower's way back
+     * into the ISR: a diverged follower holds other records there (a deposed leader's tail) until it truncates.
+     * Progress is ignored when this broker does not lead.
+     *
+     * @throws OffsetOutOfRangeException when this log knows no epoch at or below {@code lastFetchedEpoch}
+     * @throws PartitionOfflineException when the partition's storage has failed
+     */
+    public Optional<LeaderEpochCache.EpochEndOffset> followerFetched(int replica, long fetchOffset, int lastFetchedEpoch,
+                                                                     long nowMs) {
+        Optional<LeaderEpochCache.EpochEndOffset> diverged = lastFetchedEpoch < 0 ? Optional.empty()
+                : divergingEpoch(fetchOffset, lastFetchedEpoch);
+        if (diverged.isEmpty() && isLeader() && replica != localId) {
+            progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
+            advanceHighWatermark();
+        }
+        return diverged;
     }
 
     /** The offset {@code replica} last fetched at on this leader, -1 when unknown. */
@@ -211,13 +242,26 @@ public final class Partition {
         progress.followLeader(leaderHighWatermark, log.logEndOffset());
     }
 
+    /**
+     * This leader asked the metadata quorum to take {@code joining} into the ISR (an empty list: the change was refused).
+     * Until an image gives this partition new replicas ({@link #lead}), the high watermark waits for them as for the
+     * in-sync followers: the quorum may elect one of them as soon as it commits the change, before this broker has
+     * applied it, so nothing they do not hold may be acknowledged meanwhile (Kafka's "maximal ISR").
+     */
+    public void isrExpanding(List<Integer> joining) {
+        joiningIsr = List.copyOf(joining);
+        advanceHighWatermark();
+    }
+
     private void advanceHighWatermark() {
         Replicas current = replicas;
         if (current.leader() != localId) {
             return;
         }
-        long highWatermark = current.isr().size() <= 1 ? log.logEndOffset()
-                : progress.advance(current.isr().stream().filter(r -> r != localId).toList(), log.logEndOffset());
+        List<Integer> followers = new ArrayList<>(current.isr());
+        joiningIsr.stream().filter(r -> !followers.contains(r)).forEach(followers::add);
+        followers.remove(Integer.valueOf(localId));
+        long highWatermark = followers.isEmpty() ? log.logEndOffset() : progress.advance(followers, log.logEndOffset());
         progress.release(highWatermark);
         for (PartitionListener listener : listeners) {
             listener.highWatermarkAdvanced(this, highWatermark);
@@ -230,7 +274,7 @@ public final class Partition {
      */
     public Errors produceRefusal(Acks acks) {
         Replicas current = replicas;
-        if (current.leader() != localId) {
+        if (current.leader() != localId || resigning) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
         if (acks == Acks.ALL && current.isr().size() < log.config().minInsyncReplicas()) {
@@ -360,13 +404,19 @@ public final class Partition {
      * before this returns ({@link PartitionLog#append(ByteBuffer, boolean)}).
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
-        ensureOnline();
-        ensureLeader();
-        if (log.config().cleanupPolicy().compacts()) {
-            KeyedRecords.requireKeys(records, name);
+        synchronized (appendGate) {     // uncontended but for resign: one writer thread appends to a partition
+            ensureOnline();
+            ensureLeader();
+            if (resigning) {
+                throw new NotLeaderOrFollowerException("This broker is stopping and hands " + name
+                        + " over to a follower");
+            }
+            if (log.config().cleanupPolicy().compacts()) {
+                KeyedRecords.requireKeys(records, name);
+            }
+            // The log opens the batch's transaction before the batch becomes readable.
+            return log.append(records, flushHere);
         }
-        // The log opens the batch's transaction before the batch becomes readable.
-        return log.append(records, flushHere);
     }
 
     /**
@@ -446,6 +496,24 @@ public final class Partition {
         ensureOnline();
         try {
             long end = log.truncateTo(offset);
+            progress.truncated(end);
+            return end;
+        } catch (LogOfflineException e) {
+            throw new PartitionOfflineException(name, e);
+        }
+    }
+
+    /**
+     * On a follower whose leader's log starts past this log's end: empties this log, which starts again at
+     * {@code offset} ({@link PartitionLog#truncateFullyAndStartAt}). Call on the one thread that fetches for it.
+     *
+     * @throws IllegalArgumentException  when {@code offset} is not past the log end
+     * @throws PartitionOfflineException when the partition's storage has failed, before or during the call
+     */
+    public long truncateFullyAndStartAt(long offset) {
+        ensureOnline();
+        try {
+            long end = log.truncateFullyAndStartAt(offset);
             progress.truncated(end);
             return end;
         } catch (LogOfflineException e) {
@@ -576,6 +644,7 @@ public final class Partition {
         if (!isLeader()) {
             throw new NotLeaderOrFollowerException("This broker does not lead " + name + " (" + replicas + ")");
         }
+
     }
 
     private void ensureOnline() {

@@ -201,6 +201,10 @@ final class FollowerFetcher implements AutoCloseable {
                        List<Runnable> afterDurable) {
         Partition partition = followed.partition();
         Errors error = Errors.forCode(answer.errorCode());
+        if (error == Errors.OFFSET_OUT_OF_RANGE && answer.logStartOffset() >= 0) {
+            outOfRange(id, followed, answer.logStartOffset(), answer.highWatermark());
+            return;
+        }
         if (error != Errors.NONE) {
             log.debug("Broker {}: leader {} answered the fetch of {} with {}", nodeId, leaderId, id, error);
             hold(id, followed);
@@ -231,6 +235,36 @@ final class FollowerFetcher implements AutoCloseable {
             }
             log.warn("Broker {}: could not take the records of {} from leader {}: {}", nodeId, id, leaderId,
                     e.toString());
+            hold(id, followed);
+        }
+    }
+
+    /**
+     * The leader answered OFFSET_OUT_OF_RANGE with its log start and high watermark, as Kafka's followers handle it:
+     * below the leader's log start (retention or DeleteRecords removed there what this replica still lacks), this log
+     * is emptied and starts again at the leader's log start; past the leader's high watermark, it is cut back to it
+     * and fetches again from there.
+     */
+    private void outOfRange(TopicPartition id, Followed followed, long leaderStart, long leaderHighWatermark) {
+        Partition partition = followed.partition();
+        long fetchOffset = partition.logEndOffset();
+        try {
+            if (fetchOffset < leaderStart) {
+                partition.truncateFullyAndStartAt(leaderStart);
+                log.info("Broker {}: {} fetched at offset {}, below leader {}'s log start {}: emptied it to start "
+                        + "again there", nodeId, id, fetchOffset, leaderId, leaderStart);
+            } else if (leaderHighWatermark >= partition.logStartOffset() && fetchOffset > leaderHighWatermark) {
+                partition.truncateTo(leaderHighWatermark);
+                log.info("Broker {}: {} fetched at offset {}, past leader {}'s high watermark {}: truncated to it",
+                        nodeId, id, fetchOffset, leaderId, leaderHighWatermark);
+            } else {
+                log.warn("Broker {}: leader {} answered the fetch of {} at offset {} with OFFSET_OUT_OF_RANGE (its log "
+                        + "starts at {}, high watermark {}); trying again", nodeId, leaderId, id, fetchOffset,
+                        leaderStart, leaderHighWatermark);
+                hold(id, followed);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Broker {}: could not bring {} into leader {}'s log range: {}", nodeId, id, leaderId, e.toString());
             hold(id, followed);
         }
     }

@@ -1,6 +1,5 @@
 package io.spindle.broker.replication;
 
-import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
@@ -40,10 +39,15 @@ import org.slf4j.LoggerFactory;
  *       {@code replica.lag.time.max.ms / 4} (at most 250 ms) an in-sync follower not caught up for
  *       {@code replica.lag.time.max.ms} is taken out, and a follower that has caught up with the high watermark and
  *       the start of the current leader epoch is taken back in — each through the metadata quorum
- *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there.</li>
+ *       ({@link IsrChanges}, naming the partition epoch it saw), so a stale change is refused there. A follower being
+ *       taken in counts for the high watermark from the moment the change is submitted
+ *       ({@link Partition#isrExpanding}).</li>
+ *   <li>When the broker stops cleanly, {@link #handOverLeaderships} moves each partition it leads to a caught-up
+ *       in-sync follower first (controlled shutdown), so producers see only retries and lose nothing.</li>
  * </ul>
  *
- * <p>Internal topics are not replicated: each broker keeps its own coordinator logs (see docs/cluster.md).
+ * <p>The internal topics are replicated like any other (by name: each broker keeps its own topic id for them, see
+ * docs/cluster.md), so a coordinator that moves to another replica loads the state its predecessor acknowledged.
  *
  * <p>Thread-safe: {@link #apply} on the image applier's thread, the ISR checks on {@code spindle-isr}.
  */
@@ -58,7 +62,7 @@ public final class Replication implements AutoCloseable {
     }
 
     /** A partition this broker leads, as the last applied image had it. */
-    private record Led(UUID topicId, Partition partition, PartitionImage image) {
+    record Led(UUID topicId, Partition partition, PartitionImage image) {
     }
 
     private final int nodeId;
@@ -100,9 +104,6 @@ public final class Replication implements AutoCloseable {
         image = applied;
         Set<TopicPartition> seen = new HashSet<>();
         for (TopicImage topic : applied.topics().values()) {
-            if (TopicRegistry.isInternal(topic.name())) {
-                continue;
-            }
             for (PartitionImage wanted : topic.partitions()) {
                 if (!wanted.replicas().contains(nodeId)) {
                     continue;
@@ -230,11 +231,14 @@ public final class Replication implements AutoCloseable {
         log.info("Broker {}: ISR of {} from {} to {} (lagging {}, caught up {})", nodeId, id, current.isr(), isr,
                 lagging, caughtUp);
         changing.put(id, current.partitionEpoch());
+        // Before the quorum may commit it: the high watermark waits for the joining followers from now on.
+        partition.isrExpanding(caughtUp);
         isrChanges.change(each.topicId(), id.partition(), current.partitionEpoch(), nodeId, isr)
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
                         log.info("Broker {}: the ISR change of {} was not applied: {}", nodeId, id,
                                 failure.toString());
+                        partition.isrExpanding(List.of());
                         changing.remove(id, current.partitionEpoch());
                     }
                 });
@@ -249,6 +253,24 @@ public final class Replication implements AutoCloseable {
             }
         }
         return partition.logEndOffset();
+    }
+
+    /**
+     * Controlled shutdown, before this broker is fenced: hands each partition it leads to an in-sync follower once
+     * that follower holds everything this broker's log holds ({@link LeadershipHandover}), and returns once the
+     * applied image moved them all, or after {@code timeoutMs} with the partitions still led here (the fencing then
+     * moves them, without the wait for followers).
+     *
+     * @return whether any partition was moved
+     */
+    public boolean handOverLeaderships(long timeoutMs) {
+        LeadershipHandover.Outcome outcome = new LeadershipHandover(nodeId, () -> led, () -> image, isrChanges)
+                .run(timeoutMs);
+        if (!outcome.left().isEmpty()) {
+            log.warn("Broker {} could not hand over {} within {} ms; fencing moves them", nodeId, outcome.left(),
+                    timeoutMs);
+        }
+        return !outcome.moved().isEmpty();
     }
 
     @Override

@@ -12,10 +12,10 @@ import io.spindle.broker.group.RegistryGroupTopics;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.metrics.BrokerMetrics;
+import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.GroupSettings;
 import io.spindle.config.ShareSettings;
-import io.spindle.log.PartitionLog;
 import io.spindle.share.ShareCoordinator;
 import io.spindle.share.ShareMembership;
 import java.time.Clock;
@@ -68,9 +68,10 @@ public final class ShareHandlers implements AutoCloseable {
                          CoordinatorLocator coordinators, Clock clock) {
         this.topics = topics;
         this.partitions = partitions;
-        PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, ShareCoordinator.STATE_TOPIC,
+        Partition state = InternalTopics.statePartition(topics, partitions, ShareCoordinator.STATE_TOPIC,
                 groupSettings.offsetsSegmentBytes(), "share-group state");
-        this.coordinator = ShareCoordinator.start(stateLog, new RegistryGroupTopics(topics, partitions), settings, clock,
+        this.coordinator = ShareCoordinator.start(state.log(), InternalTopics.writer(state),
+                new RegistryGroupTopics(topics, partitions), settings, clock,
                 new PartitionDeadLetterSink(topics, partitions, dataPath, clock));
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))

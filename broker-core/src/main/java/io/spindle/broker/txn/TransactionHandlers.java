@@ -6,10 +6,10 @@ import io.spindle.broker.cluster.CoordinatorHome;
 import io.spindle.broker.cluster.CoordinatorLocator;
 import io.spindle.broker.meta.InternalTopics;
 import io.spindle.broker.meta.TopicRegistry;
+import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.config.TransactionSettings;
 import io.spindle.groups.GroupCoordinator;
-import io.spindle.log.PartitionLog;
 import io.spindle.txn.ProducerIds;
 import io.spindle.txn.TransactionCoordinator;
 import io.spindle.txn.TransactionMarkers;
@@ -43,10 +43,10 @@ public final class TransactionHandlers implements AutoCloseable {
     public TransactionHandlers(TransactionSettings settings, TopicRegistry topics, Partitions partitions,
                                ProducerIds producerIds, TransactionMarkers markers, GroupCoordinator groups,
                                CoordinatorLocator coordinators, Clock clock) {
-        PartitionLog stateLog = InternalTopics.stateLog(topics, partitions, TransactionCoordinator.STATE_TOPIC,
+        Partition state = InternalTopics.statePartition(topics, partitions, TransactionCoordinator.STATE_TOPIC,
                 settings.stateLogSegmentBytes(), "transaction state");
-        this.coordinator = TransactionCoordinator.start(stateLog, settings, producerIds, markers,
-                groups::completeTransaction, clock);
+        this.coordinator = TransactionCoordinator.start(state.log(), InternalTopics.writer(state), settings,
+                producerIds, markers, groups::completeTransaction, clock);
         this.home = coordinators.home(TransactionCoordinator.STATE_TOPIC, "transactional ids", coordinator::load,
                 coordinator::unload, coordinator::isLoaded);
         this.handlers = Stream.<ApiHandler>of(

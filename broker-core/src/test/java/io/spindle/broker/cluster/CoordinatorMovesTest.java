@@ -58,10 +58,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CoordinatorMovesTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /**
+     * The first two tests show a coordinator whose internal topic has one replica: it can only come back with its
+     * broker (with replicas it moves to another one: cli's ReplicatedCoordinatorsKillTest).
+     */
+    private static final Map<String, String> ONE_REPLICA = Map.of("offsets.topic.replication.factor", "1",
+            "transaction.state.log.replication.factor", "1", "share.coordinator.state.topic.replication.factor", "1");
 
     @Test
     void aFencedCoordinatorUnloadsItsGroupsAndLoadsThemBackWhenItLeadsAgain(@TempDir Path root) throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(root, 3, Map.of())) {
+        try (LocalCluster cluster = LocalCluster.start(root, 3, ONE_REPLICA)) {
             await().atMost(WAIT).until(cluster::ready);
             cluster.admin(1).createTopics(List.of(new NewTopic("orders", 3, (short) 1))).all().get();
             int coordinatorId = coordinatorOf(cluster, GroupCoordinator.OFFSETS_TOPIC);
@@ -94,7 +100,7 @@ class CoordinatorMovesTest {
     /** Stopped and started again, the coordinator broker leads its partition again and serves the group's offsets. */
     @Test
     void aConsumerGroupContinuesWithItsOffsetsWhenItsCoordinatorRestarts(@TempDir Path root) throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(root, 3, Map.of())) {
+        try (LocalCluster cluster = LocalCluster.start(root, 3, ONE_REPLICA)) {
             await().atMost(WAIT).until(cluster::ready);
             int coordinatorId = coordinatorOf(cluster, GroupCoordinator.OFFSETS_TOPIC);
             int dataBroker = coordinatorId % 3 + 1;     // the data stays available while the coordinator is away

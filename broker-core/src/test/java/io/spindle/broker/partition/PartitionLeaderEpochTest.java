@@ -107,6 +107,27 @@ class PartitionLeaderEpochTest {
     }
 
     @Test
+    void aDivergedFollowersFetchMovesNeitherItsProgressNorTheHighWatermark() {
+        // Epoch 1 wrote offsets 0-1 here; this broker leads epoch 3 with follower 8 in sync and wrote 2-4. Follower 8
+        // is a deposed leader of epoch 1 whose log ends at 4 with records this log does not hold at 2-3.
+        PartitionLog log = log();
+        log.beginLeaderEpoch(1);
+        log.append(batch("a", "b"));
+        Partition partition = new Partition(log, new Replicas(NODE, 3, List.of(NODE, 8), List.of(NODE, 8)));
+        partition.append(batch("c", "d", "e"));
+        assertEquals(2, partition.highWatermark());
+
+        assertEquals(Optional.of(new EpochEndOffset(1, 2)), partition.followerFetched(8, 4, 1, 1_000L));
+        assertEquals(-1, partition.followerFetchOffset(8), "a diverged fetch says nothing of what the follower holds");
+        assertEquals(2, partition.highWatermark(), "offsets 2-3 are not on follower 8");
+
+        // Truncated to 2, it fetched 2-4 and comes back with the epoch of its last batch, 3: on track.
+        assertEquals(Optional.empty(), partition.followerFetched(8, 5, 3, 1_001L));
+        assertEquals(5, partition.followerFetchOffset(8));
+        assertEquals(5, partition.highWatermark());
+    }
+
+    @Test
     void aClientNamingAnOlderEpochIsFencedAndOneNamingANewerEpochIsToldItIsUnknown() {
         Partition partition = new Partition(log(), AT_EPOCH_3);
 

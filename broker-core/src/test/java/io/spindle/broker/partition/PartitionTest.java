@@ -202,6 +202,24 @@ class PartitionTest {
     }
 
     @Test
+    void aFollowerBeingTakenIntoTheIsrHoldsTheHighWatermarkBackFromTheMomentItIsAsked() {
+        Partition partition = create(open(FlushMode.NONE), "orders");
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8, 9), List.of(NODE, 8)));
+        partition.append(batch(1_000L, "a", "b", "c"));
+        partition.followerFetched(9, 1, -1, 1_000L);
+
+        partition.isrExpanding(List.of(9));
+        partition.followerFetched(8, 3, -1, 1_001L);
+        assertEquals(1, partition.highWatermark(),
+                "the quorum may elect 9 once it commits the change, and 9 holds offset 0 only");
+        partition.followerFetched(9, 2, -1, 1_002L);
+        assertEquals(2, partition.highWatermark());
+
+        partition.isrExpanding(List.of());      // refused: the ISR the image gave counts alone again
+        assertEquals(3, partition.highWatermark());
+    }
+
+    @Test
     void replicasMustIncludeTheLeaderAndTheInSyncReplicas() {
         assertThrows(IllegalArgumentException.class, () -> new Replicas(1, 0, List.of(2, 3), List.of(2)));
         assertThrows(IllegalArgumentException.class, () -> new Replicas(2, 0, List.of(2, 3), List.of(2, 4)));
