@@ -75,6 +75,13 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--exit-when-ready", hidden = true)
     boolean exitWhenReady;
 
+    /**
+     * With {@code --exit-when-ready}, for the same training run: then also a broker of a one-voter metadata quorum
+     * ({@link QuorumTraining}), so that the archive holds what a broker of a cluster loads too.
+     */
+    @Option(names = "--train-quorum", hidden = true)
+    boolean trainQuorum;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Sets any broker setting, e.g. --set flush.mode=none; repeatable. The flags above win over it.")
     Map<String, String> settings = new LinkedHashMap<>();
@@ -86,9 +93,13 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        return run(spec.commandLine().getOut());
+    }
+
+    /** Runs the broker with the flags set on this object, printing its two lines on {@code out}; returns the status. */
+    int run(PrintWriter out) throws InterruptedException {
         checkClusterFlags();
         BrokerConfig config = BrokerConfig.load(configFile, environment, overrides());
-        PrintWriter out = spec.commandLine().getOut();
         // Armed before the broker starts: a SIGTERM during start-up then stops it right after it is up.
         shutdown.arm();
         try {
@@ -104,6 +115,9 @@ final class BrokerCommand implements Callable<Integer> {
                 }
             } finally {
                 broker.close();
+            }
+            if (exitWhenReady && trainQuorum) {
+                QuorumTraining.run(configFile, environment, overrides(), config.dataDir(), System.err);
             }
             out.println(STOPPED_LINE);
             out.flush();

@@ -1,6 +1,10 @@
 package io.spindle.cli;
 
 import io.spindle.broker.Preload;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine;
 
 /**
  * Entry point of {@code spindle.jar}, which runs with a plain {@code java -jar} (no JVM flags): runs the command
@@ -24,8 +28,26 @@ public final class Main {
             }
             Preload.startInBackground();
         }
-        int status = SpindleCommand.commandLine(Shutdown.onProcessSignals(), System.getenv(), broker).execute(args);
+        int status = run(args, Shutdown.onProcessSignals(), System.getenv(), new PrintWriter(System.out, true),
+                new PrintWriter(System.err, true));
         // Exit explicitly: a subcommand may leave non-daemon threads of libraries behind.
         System.exit(status);
+    }
+
+    /**
+     * Runs the command line {@code args} and returns its exit status. A broker's usual flags are read by hand
+     * ({@link BrokerFlags}); everything else, and every {@code broker} command line they do not read (help, version,
+     * usage errors), goes to picocli.
+     */
+    static int run(String[] args, Shutdown shutdown, Map<String, String> environment, PrintWriter out, PrintWriter err) {
+        boolean broker = args.length > 0 && "broker".equals(args[0]);
+        Optional<BrokerFlags.Parsed> handRead = broker ? BrokerFlags.parse(args, shutdown, environment) : Optional.empty();
+        if (handRead.isPresent()) {
+            return handRead.get().run(out, err);
+        }
+        CommandLine commandLine = SpindleCommand.commandLine(shutdown, environment, broker);
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        return commandLine.execute(args);
     }
 }

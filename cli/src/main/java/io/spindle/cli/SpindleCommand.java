@@ -1,7 +1,6 @@
 package io.spindle.cli;
 
 import io.spindle.config.ConfigException;
-import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -41,8 +40,8 @@ import picocli.CommandLine.Spec;
                 + " bin/spindle perf --help (perf/target/spindle-perf.jar)."})
 final class SpindleCommand implements Callable<Integer> {
     static final int OK = ExitCode.OK;
-    static final int FAILED = ExitCode.SOFTWARE;
-    static final int BAD_USAGE = ExitCode.USAGE;
+    static final int FAILED = FailureReport.FAILED;
+    static final int BAD_USAGE = FailureReport.BAD_USAGE;
 
     @Spec
     CommandSpec spec;
@@ -107,39 +106,12 @@ final class SpindleCommand implements Callable<Integer> {
     private static int reportUsageError(ParameterException error, String[] args) {
         CommandLine failed = error.getCommandLine();
         String name = failed.getCommandSpec().qualifiedName();
-        failed.getErr().println(name + ": " + oneLine(error.getMessage()) + " (see '" + name + " --help')");
+        failed.getErr().println(name + ": " + FailureReport.oneLine(error.getMessage()) + " (see '" + name + " --help')");
         return BAD_USAGE;
     }
 
     private int reportFailure(Exception error, CommandLine failed) {
-        PrintWriter err = failed.getErr();
-        String name = failed.getCommandSpec().qualifiedName();
-        boolean configuration = error instanceof ConfigException;
-        // A configuration message says all there is; for other failures the stack trace may help.
-        String hint = verbose || configuration ? "" : " (--verbose for details)";
-        err.println(name + ": " + describe(error) + hint);
-        if (verbose) {
-            error.printStackTrace(err);
-        }
-        err.flush();
-        return configuration ? BAD_USAGE : FAILED;
-    }
-
-    /** The messages of an error and its causes, each once, on one line: "Cannot bind ...: Address already in use". */
-    static String describe(Throwable error) {
-        StringBuilder text = new StringBuilder();
-        int depth = 0;
-        for (Throwable t = error; t != null && depth < 8; t = t.getCause(), depth++) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
-            if (text.indexOf(message) < 0) {
-                text.append(text.length() == 0 ? "" : ": ").append(message);
-            }
-        }
-        return text.toString();
-    }
-
-    private static String oneLine(String message) {
-        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+        return FailureReport.report(error, failed.getCommandSpec().qualifiedName(), verbose, failed.getErr());
     }
 
     /** {@code --version}: Spindle's version and the JVM running it. */

@@ -56,7 +56,8 @@ final class SpindleLauncher {
 
     /**
      * Makes the class-data sharing archive that {@code bin/spindle} makes: one broker started and stopped with
-     * {@code -XX:ArchiveClassesAtExit} (the hidden {@code broker --exit-when-ready}). Returns the archive, or null
+     * {@code -XX:ArchiveClassesAtExit} (the hidden {@code broker --exit-when-ready}), then one of a one-voter metadata
+     * quorum ({@code --train-quorum}), so that a cluster's brokers find Ratis and gRPC in the archive too. Returns the archive, or null
      * (and says why on {@code out}) if the training run failed: the broker then starts without one.
      */
     static Path trainArchive(Path java, Path jar, Path workDir, java.io.PrintWriter out)
@@ -64,7 +65,7 @@ final class SpindleLauncher {
         Path archive = workDir.resolve("spindle.jsa");
         Path trainingDir = workDir.resolve("cds-training");
         List<String> command = brokerCommand(java, jar, List.of("-XX:ArchiveClassesAtExit=" + archive),
-                List.of("--exit-when-ready", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
+                List.of("--exit-when-ready", "--train-quorum", "--port", "0", "--data-dir", trainingDir.resolve("data").toString(),
                         "--set", "metrics.port=0"));
         Path log = workDir.resolve("cds-training.out");
         try {
