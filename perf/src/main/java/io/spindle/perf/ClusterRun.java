@@ -23,15 +23,21 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *   <li>produce throughput, 1 KiB records, acks=all, idempotent, to a {@value #PRODUCE_PARTITIONS}-partition topic
  *       (placed by the cluster, so spread over the brokers), after {@link Plan#warmupPasses} unmeasured passes on
  *       topics of their own; with its send-to-ack p99, how many brokers lead its partitions, and the CPU time all the
- *       brokers used meanwhile (they and this client share the machine's cores).</li>
+ *       brokers used meanwhile (they and this client share the machine's cores);</li>
+ *   <li>end-to-end latency at a fixed rate ({@link Plan#e2eRate}, below what either broker sustains, so the p99 is
+ *       latency, not queueing) to a topic of its own of {@value #PRODUCE_PARTITIONS} partitions, measured by
+ *       {@link EndToEndRun} (producer and consumer in this JVM, from each record's scheduled send to its poll).</li>
  * </ol>
- * Every topic has {@link Plan#replicationFactor} replicas per partition.
+ * Every topic has {@link Plan#replicationFactor} replicas per partition; the topics produced to also have the settings
+ * of {@link Plan#produceTopicConfigs} (issue 17's shape: replication factor 3 with {@code min.insync.replicas=2}).
  */
 final class ClusterRun {
     static final int PRODUCE_PARTITIONS = 6;
     static final String READY_TOPIC = "cluster-ready";
     static final String CREATE_TOPIC = "create-many";
     static final String PRODUCE_TOPIC = "produce-1k-6p";
+    static final String E2E_TOPIC = "e2e-1k-6p";
+    static final String MIN_INSYNC_REPLICAS = "min.insync.replicas";
     private static final long POLL_MILLIS = 5;
 
     /** The figures of one cluster run. */
@@ -41,7 +47,9 @@ final class ClusterRun {
         PRODUCE("produce 1 KiB acks=all, 6 partitions", "records/s"),
         PRODUCE_P99("  send-to-ack p99", "ms"),
         LEADING_BROKERS("  brokers leading the 6 partitions", "brokers"),
-        BROKERS_CPU("  CPU time (user+sys) of all brokers meanwhile", "s");
+        BROKERS_CPU("  CPU time (user+sys) of all brokers meanwhile", "s"),
+        E2E_P99("end-to-end p99 at a fixed rate, 6 partitions", "ms"),
+        E2E_RATE("  end-to-end records/s reached", "records/s");
 
         private final Caption caption;
 
@@ -63,10 +71,13 @@ final class ClusterRun {
      * @param createPartitions  partitions of the topic whose creation is timed
      * @param records           1 KiB records per produce pass
      * @param warmupPasses      unmeasured produce passes before the measured one
+     * @param e2eRate           records per second of the end-to-end run
+     * @param e2eWarmup         how long the end-to-end run sends before its records are measured
+     * @param e2eDuration       how long the end-to-end run sends measured records
      * @param timeout           the longest wait for any one step
      */
     record Plan(int brokers, short replicationFactor, int createPartitions, long records, int warmupPasses,
-                Duration timeout) {
+                int e2eRate, Duration e2eWarmup, Duration e2eDuration, Duration timeout) {
         Plan {
             if (brokers < 1 || replicationFactor < 1 || replicationFactor > brokers || createPartitions < 1 || records < 1
                     || warmupPasses < 0) {
@@ -75,8 +86,22 @@ final class ClusterRun {
                         + " passes, not replication factor " + replicationFactor + ", " + createPartitions + " partitions, "
                         + records + " records, " + warmupPasses + " warm-up passes");
             }
+            if (e2eRate < 1 || e2eWarmup.isNegative() || e2eDuration.isNegative() || e2eDuration.isZero()) {
+                throw new IllegalArgumentException("an end-to-end run needs a rate of at least 1 record/s, a warm-up of"
+                        + " no negative time and a positive duration, not " + e2eRate + " records/s, warm-up " + e2eWarmup
+                        + ", duration " + e2eDuration);
+            }
+        }
+
+        /**
+         * The settings of the topics produced to: {@code min.insync.replicas=2} from a replication factor of 3 up, so
+         * an acks=all produce waits for a second copy and survives one broker's loss (issue 17); none below that.
+         */
+        Map<String, String> produceTopicConfigs() {
+            return replicationFactor >= 3 ? Map.of(MIN_INSYNC_REPLICAS, "2") : Map.of();
         }
     }
+
 
     /** A cluster that has just been started: its brokers' addresses (node 1 first), its start, its processes. */
     interface Target {
@@ -114,18 +139,26 @@ final class ClusterRun {
         for (int pass = 1; pass <= plan.warmupPasses(); pass++) {
             produce(plan, base.withTopic("warmup" + pass + "-" + PRODUCE_TOPIC));
         }
-        Topics.ensure(bootstrap, PRODUCE_TOPIC, PRODUCE_PARTITIONS, plan.replicationFactor(), Map.of());
+        Topics.ensure(bootstrap, PRODUCE_TOPIC, PRODUCE_PARTITIONS, plan.replicationFactor(), plan.produceTopicConfigs());
         figures.put(Figure.LEADING_BROKERS, (double) ClusterProbe.leadingBrokers(cluster.bootstraps().get(0), PRODUCE_TOPIC));
         double cpuBefore = cluster.cpuSeconds();
         RunResult produced = produce(plan, base);
         figures.put(Figure.PRODUCE, produced.recordsPerSecond());
         figures.put(Figure.PRODUCE_P99, produced.latencyMs(99));
         figures.put(Figure.BROKERS_CPU, cluster.cpuSeconds() - cpuBefore);
+
+        // Created here with the plan's replicas and settings; EndToEndRun then finds it existing and keeps them.
+        Topics.ensure(bootstrap, E2E_TOPIC, PRODUCE_PARTITIONS, plan.replicationFactor(), plan.produceTopicConfigs());
+        RunResult e2e = EndToEndRun.run(base.withTopic(E2E_TOPIC).withDuration(plan.e2eDuration())
+                .withRate(plan.e2eRate()).withLingerMs(0), plan.e2eWarmup());
+        figures.put(Figure.E2E_P99, e2e.latencyMs(99));
+        figures.put(Figure.E2E_RATE, e2e.recordsPerSecond());
         return figures;
     }
 
     private static RunResult produce(Plan plan, Workload workload) throws InterruptedException {
-        Topics.ensure(workload.bootstrap(), workload.topic(), PRODUCE_PARTITIONS, plan.replicationFactor(), Map.of());
+        Topics.ensure(workload.bootstrap(), workload.topic(), PRODUCE_PARTITIONS, plan.replicationFactor(),
+                plan.produceTopicConfigs());
         return ProduceRun.run(workload);
     }
 

@@ -197,7 +197,7 @@ class PerfCommandTest {
         assertEquals(CommandLine.ExitCode.USAGE, none.status());
         assertTrue(none.err().contains("--replication-factor must be at least 1, not 0"), none.err());
         assertTrue(help.contains("--replication-factor") && help.contains("Rounds, each Kafka then Spindle (default: 3).")
-                && help.contains("--brokers"), help);
+                && help.contains("--brokers") && help.contains("--e2e-rate") && help.contains("min.insync.replicas=2"), help);
     }
 
     @Test
