@@ -232,7 +232,10 @@ class LogCleanerTest {
         closeAll();
 
         Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-        Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));   // every segment validated batch by batch
+        // Nothing vouches for the log any more (its own checkpoint if it has one, the data directory's recovery
+        // points): every segment is validated batch by batch.
+        Files.deleteIfExists(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
+        Files.deleteIfExists(dataDir.resolve(RecoveryPoints.FILE_NAME));
         reopened = open().get("t", 0).orElseThrow();
         assertEquals(compacted, readAll(reopened, 0), "after a recovery of every segment");
         assertEquals(end, reopened.logEndOffset());
@@ -281,7 +284,10 @@ class LogCleanerTest {
         List<String> compacted = readAll(log, 0);
         closeAll();
         Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-        Files.delete(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));   // every segment validated batch by batch
+        // Nothing vouches for the log any more (its own checkpoint if it has one, the data directory's recovery
+        // points): every segment is validated batch by batch.
+        Files.deleteIfExists(dataDir.resolve("t-0").resolve(Checkpoint.FILE_NAME));
+        Files.deleteIfExists(dataDir.resolve(RecoveryPoints.FILE_NAME));
         TopicConfig deleting = COMPACTED.with(Map.of(TopicConfig.CLEANUP_POLICY, "delete"));
         StorageSettings storage = new StorageSettings(dataDir, FlushMode.NONE, 1000, 10_000, 3_600_000,
                 CleanerSettings.defaults().withThreads(0));

@@ -91,7 +91,8 @@ class TransactionSnapshotTest {
         if (snapshot.equals("roll")) {
             Files.copy(atRoll, partition().resolve(ProducerStateFile.FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(dataDir.resolve(CleanShutdown.FILE_NAME)); // and no clean stop vouches for it
-            Files.delete(partition().resolve(Checkpoint.FILE_NAME));
+            Files.deleteIfExists(partition().resolve(Checkpoint.FILE_NAME));
+            Files.deleteIfExists(dataDir.resolve(RecoveryPoints.FILE_NAME));    // nothing vouches for the log
         }
 
         PartitionLog reopened = open();
