@@ -105,11 +105,16 @@ final class CommittedOffsets {
             failAccepted(response, accepted.keySet());
             return CompletableFuture.completedFuture(response);
         }
-        group.offsets.putAll(accepted);
+        Group committing = group;
         return durable.handle((ignored, failure) -> {
             if (failure != null) {
                 LOG.error("Group '{}': committed offsets did not become durable: {}", groupId, failure.toString());
                 failAccepted(response, accepted.keySet());
+            } else {
+                // Visible once written as promised (in a cluster: held by the in-sync replicas), never before: an
+                // OffsetFetch that saw a commit a coordinator failover then lost would see the offset go back. Queued
+                // on the coordinator thread before the answer leaves, so the committer's next request sees it.
+                host.onCoordinatorThread(durable, () -> committing.offsets.putAll(accepted));
             }
             return response;
         });

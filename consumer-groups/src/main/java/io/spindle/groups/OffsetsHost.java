@@ -30,4 +30,7 @@ interface OffsetsHost {
     <T> CompletableFuture<T> appendThen(List<KeyedStateLog.Entry> entries, T result, Runnable onFailure);
 
     long nowMs();
+
+    /** Runs {@code task} on the coordinator thread once {@code future} completes (however it completes). */
+    void onCoordinatorThread(CompletableFuture<?> future, Runnable task);
 }

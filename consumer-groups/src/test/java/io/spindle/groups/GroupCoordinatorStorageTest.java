@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -144,6 +145,33 @@ class GroupCoordinatorStorageTest {
             }
             return total;
         }
+    }
+
+    @Test
+    void anOffsetCommitIsFetchedOnlyOnceItsWriteIsAcknowledgedAndNeverWhenTheWriteFails() {
+        // A cluster's writer: the record is in the leader's log at once, acknowledged when the in-sync replicas hold it.
+        PartitionLog log = coordinator.offsetsLog();
+        coordinator.close();
+        List<CompletableFuture<Void>> acknowledgements = new CopyOnWriteArrayList<>();
+        coordinator = GroupCoordinator.start(log, batches -> {
+            log.append(batches);
+            CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+            acknowledgements.add(acknowledged);
+            return acknowledged;
+        }, topics, SETTINGS, Clock.systemUTC());
+
+        CompletableFuture<OffsetCommitResponseData> first = coordinator.commitOffsets(commit("g", "t", 0, 10));
+        assertEquals(Map.of(), fetchAll("g"), "written to the leader's log only: a failover could still lose it");
+        acknowledgements.get(0).complete(null);
+        assertEquals(Errors.NONE.code(), first.join().topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Map.of("t-0", 10L), fetchAll("g"));
+
+        CompletableFuture<OffsetCommitResponseData> second = coordinator.commitOffsets(commit("g", "t", 0, 20));
+        assertEquals(Map.of("t-0", 10L), fetchAll("g"));
+        acknowledgements.get(1).completeExceptionally(new IllegalStateException("the in-sync replicas shrank"));
+        assertEquals(Errors.COORDINATOR_NOT_AVAILABLE.code(),
+                second.join().topics().get(0).partitions().get(0).errorCode());
+        assertEquals(Map.of("t-0", 10L), fetchAll("g"), "a commit the committer was told failed is not served");
     }
 
     @Test
