@@ -225,14 +225,23 @@ public final class Replication implements AutoCloseable {
             }
         }
         isr.addAll(caughtUp);
+        // Before the quorum may commit it: the high watermark waits for the joining followers from now on (none: a
+        // follower counted at an earlier check that did not propose it is no longer waited for).
+        partition.isrExpanding(caughtUp);
         if (lagging.isEmpty() && caughtUp.isEmpty()) {
+            return;
+        }
+        // Records acknowledged between the check above and isrExpanding were counted without the joining followers: a
+        // follower that lacks one may not join yet, or the quorum could make it leader without it (a reassignment
+        // completes, and moves the leadership, in the very change that takes its last target replica in). From now on
+        // the high watermark waits for them, so the next check proposes them (ReassignmentTest's producer during a move).
+        long acknowledged = partition.highWatermark();
+        if (caughtUp.stream().anyMatch(replica -> partition.followerFetchOffset(replica) < acknowledged)) {
             return;
         }
         log.info("Broker {}: ISR of {} from {} to {} (lagging {}, caught up {})", nodeId, id, current.isr(), isr,
                 lagging, caughtUp);
         changing.put(id, current.partitionEpoch());
-        // Before the quorum may commit it: the high watermark waits for the joining followers from now on.
-        partition.isrExpanding(caughtUp);
         isrChanges.change(each.topicId(), id.partition(), current.partitionEpoch(), nodeId, isr)
                 .whenComplete((done, failure) -> {
                     if (failure != null) {
