@@ -587,7 +587,9 @@ public final class Partition {
      * @throws PartitionOfflineException when the partition's storage has failed
      * @throws IllegalStateException     when this broker leads the partition
      */
-    public AppendResult appendReplicated(ByteBuffer records) {
+    public synchronized AppendResult appendReplicated(ByteBuffer records) {
+        // Under the lock of lead(): a batch fetched from the old leader is never appended after this broker's new
+        // leader epoch began (a reassignment's new leader leads while its fetcher may still be answered).
         ensureOnline();
         if (isLeader()) {
             throw new IllegalStateException(name + " leads: it takes no batches from another replica");
