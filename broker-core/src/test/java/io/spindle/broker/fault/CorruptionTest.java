@@ -259,18 +259,33 @@ class CorruptionTest {
                 return Long.MAX_VALUE;
             }
             case CUT_CHECKPOINT -> {
-                Path checkpoint = partition.resolve("checkpoint");
+                Path checkpoint = vouching(dataDir, partition, crash);
                 try (RandomAccessFile f = new RandomAccessFile(checkpoint.toFile(), "rw")) {
                     f.setLength(random.nextInt((int) f.length()));
                 }
                 return Long.MAX_VALUE;
             }
             case OVERWRITE_CHECKPOINT -> {
-                overwrite(partition.resolve("checkpoint"), random, 1 + random.nextInt(4));
+                overwrite(vouching(dataDir, partition, crash), random, 1 + random.nextInt(4));
                 return Long.MAX_VALUE;
             }
             default -> throw new IllegalArgumentException(damage.toString());
         }
+    }
+
+    /**
+     * The file that tells the start how far the log can be trusted: the partition's own checkpoint when it has one,
+     * else the data directory's record (the clean stop's in the clean image, the recovery points in the crash image):
+     * a new log writes no checkpoint of its own, and the periodic ones gave way to the recovery points.
+     */
+    private static Path vouching(Path dataDir, Path partition, boolean crash) {
+        Path own = partition.resolve("checkpoint");
+        if (Files.exists(own)) {
+            return own;
+        }
+        Path record = dataDir.resolve(crash ? "recovery-points" : "clean-shutdown");
+        assertTrue(Files.exists(record), "nothing vouches for " + partition + ": no checkpoint, no " + record);
+        return record;
     }
 
     private static boolean differsOnlyInLeaderEpoch(byte[] bytes, byte[] old, int at, List<Batch> batches, Path segment) {
