@@ -1,18 +1,11 @@
 package io.spindle.log;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * The one record a broker's clean shutdown leaves in its data directory, {@code clean-shutdown}: for every partition
@@ -28,16 +21,14 @@ import java.util.zip.CRC32C;
  * and its entry in {@link RecoveryPoints} (older, never clean). An entry that does not match the files (another
  * active segment, a file shorter than the entry says) is not used.
  *
- * <p>Format, big-endian: magic "SPCS" (int), version (short, 1), unused (short), entry count (int), the entries
- * (directory name as a short length and UTF-8 bytes, recoveryPoint, logStartOffset, activeBaseOffset, activeSize, four
- * longs), CRC32C of everything before it (int). Version 1 is the first. Written to a temporary file, forced, renamed,
+ * <p>Format ({@link DirectoryRecord}): magic "SPCS", version 1, each entry's fields recoveryPoint, logStartOffset,
+ * activeBaseOffset, activeSize (four longs). Version 1 is the first. Written to a temporary file, forced, renamed,
  * and the directory forced: a crash leaves either no record or a whole one.
  */
 final class CleanShutdown {
     static final String FILE_NAME = "clean-shutdown";
     private static final int MAGIC = 0x53504353;
     private static final short VERSION = 1;
-    private static final int HEADER = 4 + 2 + 2 + 4;
 
     /** One partition log as its clean close left it; {@code directory} is its directory's name. */
     record Entry(String directory, long recoveryPoint, long logStartOffset, long activeBaseOffset, long activeSize) {
@@ -52,29 +43,11 @@ final class CleanShutdown {
 
     /** Writes the record of {@code entries} into {@code dataDir} durably (file and directory forced). */
     static void write(Path dataDir, Collection<Entry> entries) throws IOException {
-        int size = HEADER + 4;
-        for (Entry e : entries) {
-            size += 2 + e.directory().getBytes(StandardCharsets.UTF_8).length + 4 * 8;
-        }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putInt(entries.size());
-        for (Entry e : entries) {
-            byte[] name = e.directory().getBytes(StandardCharsets.UTF_8);
-            b.putShort((short) name.length).put(name).putLong(e.recoveryPoint()).putLong(e.logStartOffset())
-                    .putLong(e.activeBaseOffset()).putLong(e.activeSize());
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        b.putInt((int) crc.getValue()).flip();
-        Path tmp = dataDir.resolve(FILE_NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            FileWrites.write(ch, b, 0, tmp);
-            ch.force(true);
-        }
-        Files.move(tmp, dataDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        Checkpoint.forceDirectory(dataDir);
+        Map<String, Entry> byDirectory = new HashMap<>();
+        entries.forEach(e -> byDirectory.put(e.directory(), e));
+        FileWrites.replaceDurably(dataDir.resolve(FILE_NAME), DirectoryRecord.encode(MAGIC, VERSION, byDirectory, 4 * 8,
+                (b, e) -> b.putLong(e.recoveryPoint()).putLong(e.logStartOffset()).putLong(e.activeBaseOffset())
+                        .putLong(e.activeSize())));
     }
 
     /**
@@ -82,39 +55,12 @@ final class CleanShutdown {
      * (then every partition recovers from its own checkpoint, as after a crash).
      */
     static Map<String, Entry> read(Path dataDir) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(dataDir.resolve(FILE_NAME));
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        }
-        if (bytes.length < HEADER + 4) {
-            return Map.of();
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if (b.getInt(0) != MAGIC || b.getShort(4) != VERSION || b.getInt(bytes.length - 4) != (int) crc.getValue()) {
-            return Map.of();
-        }
-        int count = b.getInt(8);
-        b.position(HEADER).limit(bytes.length - 4);
-        Map<String, Entry> entries = new HashMap<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                byte[] name = new byte[b.getShort() & 0xFFFF];
-                b.get(name);
-                Entry e = new Entry(new String(name, StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong(),
-                        b.getLong());
-                if (e.recoveryPoint() < 0 || e.logStartOffset() < 0 || e.activeBaseOffset() < 0 || e.activeSize() < 0) {
-                    return Map.of();
-                }
-                entries.put(e.directory(), e);
-            }
-        } catch (RuntimeException e) {
-            return Map.of(); // a count or a length that does not fit what the CRC covered
-        }
-        return b.remaining() == 0 ? entries : Map.of();
+        return DirectoryRecord.read(dataDir.resolve(FILE_NAME), MAGIC, VERSION, (directory, b) -> {
+            Entry e = new Entry(directory, b.getLong(), b.getLong(), b.getLong(), b.getLong());
+            boolean possible = e.recoveryPoint() >= 0 && e.logStartOffset() >= 0 && e.activeBaseOffset() >= 0
+                    && e.activeSize() >= 0;
+            return possible ? e : null;
+        });
     }
 
     /** Deletes the record, durably, so that nothing appended from now on can be taken at its word. */

@@ -2,9 +2,6 @@ package io.spindle.log;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
@@ -13,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import java.util.zip.CRC32C;
 
 /**
  * The data directory's one record of how far each partition log is forced, {@code recovery-points}: a crash recovers
@@ -30,9 +26,8 @@ import java.util.zip.CRC32C;
  * is deleted keeps its entry until the next write: a new log of the same name rewrites the record first
  * ({@link #forget}), so an entry of the old log never vouches for the new one's bytes.
  *
- * <p>Format, big-endian: magic "SPRP" (int), version (short, 1), unused (short), entry count (int), the entries
- * (directory name as a short length and UTF-8 bytes, recovery point as a long), CRC32C of everything before it (int).
- * Version 1 is the first. Written through a temporary file, forced, renamed, and the directory forced
+ * <p>Format ({@link DirectoryRecord}): magic "SPRP", version 1, each entry's field its recovery point (a long).
+ * Written through a temporary file, forced, renamed, and the directory forced
  * ({@link FileWrites#replaceDurably}); a missing or damaged record is an empty one (every log then recovers from its
  * own checkpoint, as before the record existed).
  *
@@ -43,7 +38,6 @@ final class RecoveryPoints {
     static final String FILE_NAME = "recovery-points";
     private static final int MAGIC = 0x53505250;
     private static final short VERSION = 1;
-    private static final int HEADER = 4 + 2 + 2 + 4;
 
     private final Path file;
     private final Supplier<Collection<PartitionLog>> logs;
@@ -132,54 +126,14 @@ final class RecoveryPoints {
     }
 
     private static ByteBuffer encode(Map<String, Long> points) {
-        int size = HEADER + 4;
-        for (String name : points.keySet()) {
-            size += 2 + name.getBytes(StandardCharsets.UTF_8).length + 8;
-        }
-        ByteBuffer b = ByteBuffer.allocate(size);
-        b.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putInt(points.size());
-        for (Map.Entry<String, Long> entry : points.entrySet()) {
-            byte[] name = entry.getKey().getBytes(StandardCharsets.UTF_8);
-            b.putShort((short) name.length).put(name).putLong(entry.getValue());
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(b.array(), 0, b.position());
-        return b.putInt((int) crc.getValue()).flip();
+        return DirectoryRecord.encode(MAGIC, VERSION, points, 8, ByteBuffer::putLong);
     }
 
     /** The entries of the record in {@code file}; empty when there is none or it is damaged. */
     static Map<String, Long> read(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Map.of();
-        }
-        if (bytes.length < HEADER + 4) {
-            return Map.of();
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, bytes.length - 4);
-        if (b.getInt(0) != MAGIC || b.getShort(4) != VERSION || b.getInt(bytes.length - 4) != (int) crc.getValue()) {
-            return Map.of();
-        }
-        int count = b.getInt(8);
-        b.position(HEADER).limit(bytes.length - 4);
-        Map<String, Long> entries = new HashMap<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                byte[] name = new byte[b.getShort() & 0xFFFF];
-                b.get(name);
-                long point = b.getLong();
-                if (point < 0) {
-                    return Map.of();
-                }
-                entries.put(new String(name, StandardCharsets.UTF_8), point);
-            }
-        } catch (RuntimeException e) {
-            return Map.of(); // a count or a length that does not fit what the CRC covered
-        }
-        return b.remaining() == 0 ? entries : Map.of();
+        return DirectoryRecord.read(file, MAGIC, VERSION, (directory, b) -> {
+            long point = b.getLong();
+            return point < 0 ? null : point;
+        });
     }
 }
