@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.spindle.broker.LocalBroker;
 import io.spindle.broker.LocalCluster;
 import io.spindle.broker.partition.Partition;
-import io.spindle.log.LogSlice;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +56,7 @@ class FollowerOutOfRangeTest {
             await().atMost(WAIT).until(() -> observer.partition("trimmed", 0).orElseThrow().isr().contains(3));
             produce(cluster.broker(1), 30, 1);
             await().atMost(WAIT).until(() -> follower.logEndOffset() == 31);
-            assertEquals(allBytes(leader), allBytes(follower));
+            assertEquals(ReplicaReads.allBytes(leader), ReplicaReads.allBytes(follower));
         }
     }
 
@@ -70,21 +67,5 @@ class FollowerOutOfRangeTest {
                         .get(30, TimeUnit.SECONDS);
             }
         }
-    }
-
-    /** Every byte of the partition's log, from its start to its end. */
-    private static ByteBuffer allBytes(Partition partition) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        long offset = partition.logStartOffset();
-        long end = partition.logEndOffset();
-        while (offset < end) {
-            try (LogSlice slice = partition.readForFollower(offset, 1 << 20)) {
-                ByteBuffer bytes = ByteBuffer.allocate(slice.sizeInBytes());
-                slice.copyTo(bytes);
-                all.write(bytes.array(), 0, bytes.position());
-                offset = slice.nextOffset();
-            }
-        }
-        return ByteBuffer.wrap(all.toByteArray());
     }
 }

@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spindle.broker.LocalBroker;
 import io.spindle.broker.LocalCluster;
 import io.spindle.broker.partition.Partition;
-import io.spindle.log.LogSlice;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +26,7 @@ import org.apache.kafka.clients.admin.NewPartitionReassignment;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.PartitionReassignment;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -156,10 +150,10 @@ class ReassignmentTest {
             Partition onTwo = cluster.broker(2).broker().partitions().get("moving", 0).orElseThrow();
             Partition onThree = cluster.broker(3).broker().partitions().get("moving", 0).orElseThrow();
             await().atMost(WAIT).until(() -> onThree.logEndOffset() == onTwo.logEndOffset());
-            assertEquals(allBytes(onTwo), allBytes(onThree), "the new replicas hold the same bytes");
+            assertEquals(ReplicaReads.allBytes(onTwo), ReplicaReads.allBytes(onThree), "the new replicas hold the same bytes");
 
             List<RecordMetadata> acked = List.copyOf(writer.acked);
-            List<ConsumerRecord<byte[], byte[]>> read = readAll(cluster.broker(3), onTwo.logEndOffset());
+            List<ConsumerRecord<byte[], byte[]>> read = ReplicaReads.readAll(cluster.broker(3), MOVING, onTwo.logEndOffset(), WAIT);
             assertEquals(onTwo.logEndOffset(), read.size(), "one record per offset");
             for (int i = 0; i < acked.size(); i++) {
                 ConsumerRecord<byte[], byte[]> atOffset = read.get((int) acked.get(i).offset());
@@ -252,35 +246,5 @@ class ReassignmentTest {
 
     private static List<Integer> ids(List<Node> nodes) {
         return nodes.stream().map(Node::id).toList();
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(LocalBroker bootstrap, long count) {
-        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                     bootstrap.consumer(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
-            consumer.assign(List.of(MOVING));
-            consumer.seekToBeginning(List.of(MOVING));
-            await().atMost(WAIT).until(() -> {
-                consumer.poll(Duration.ofMillis(100)).forEach(read::add);
-                return read.size() >= count;
-            });
-        }
-        return read;
-    }
-
-    /** Every byte of the partition's log, from its start to its end. */
-    private static ByteBuffer allBytes(Partition partition) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        long offset = partition.logStartOffset();
-        long end = partition.logEndOffset();
-        while (offset < end) {
-            try (LogSlice slice = partition.readForFollower(offset, 1 << 20)) {
-                ByteBuffer bytes = ByteBuffer.allocate(slice.sizeInBytes());
-                slice.copyTo(bytes);
-                all.write(bytes.array(), 0, bytes.position());
-                offset = slice.nextOffset();
-            }
-        }
-        return ByteBuffer.wrap(all.toByteArray());
     }
 }

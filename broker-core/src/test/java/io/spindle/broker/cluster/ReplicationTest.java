@@ -13,9 +13,7 @@ import io.spindle.config.FlushMode;
 import io.spindle.config.TopicConfig;
 import io.spindle.log.FlushPolicy;
 import io.spindle.log.LogManager;
-import io.spindle.log.LogSlice;
 import io.spindle.log.PartitionLog;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,9 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,7 +75,7 @@ class ReplicationTest {
             for (LocalBroker broker : cluster.brokers()) {
                 Partition partition = broker.broker().partitions().get("copied", 0).orElseThrow();
                 await().atMost(WAIT).until(() -> partition.logEndOffset() == 30);
-                ByteBuffer bytes = allBytes(partition);
+                ByteBuffer bytes = ReplicaReads.allBytes(partition);
                 if (leaderBytes == null) {
                     leaderBytes = bytes;
                 } else {
@@ -104,7 +100,7 @@ class ReplicationTest {
             });
             acked.addAll(produce(survivor, "failover", "after-", 100, 100));
 
-            List<ConsumerRecord<byte[], byte[]>> read = readAll(survivor, "failover", 200);
+            List<ConsumerRecord<byte[], byte[]>> read = ReplicaReads.readAll(survivor, new TopicPartition("failover", 0), 200, WAIT);
             assertEquals(200, read.size());
             for (int i = 0; i < 200; i++) {
                 String expected = (i < 100 ? "before-" : "after-") + i;
@@ -167,7 +163,7 @@ class ReplicationTest {
             await().atMost(WAIT).untilAsserted(() -> {
                 Partition onOne = cluster.broker(1).broker().partitions().get("diverge", 0).orElseThrow();
                 assertEquals(15, onOne.logEndOffset());
-                assertEquals(allBytes(onTwo), allBytes(onOne));
+                assertEquals(ReplicaReads.allBytes(onTwo), ReplicaReads.allBytes(onOne));
             });
             await().atMost(WAIT).until(() -> cluster.broker(2).broker().metadataAuthority().partition("diverge", 0)
                     .orElseThrow().isr().size() == 2);
@@ -235,36 +231,5 @@ class ReplicationTest {
             }
             return acked;
         }
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(LocalBroker bootstrap, String topic, int count) {
-        TopicPartition partition = new TopicPartition(topic, 0);
-        List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                     bootstrap.consumer(Map.of(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            await().atMost(WAIT).until(() -> {
-                consumer.poll(Duration.ofMillis(100)).forEach(read::add);
-                return read.size() >= count;
-            });
-        }
-        return read;
-    }
-
-    /** Every byte of the partition's log, from its start to its end. */
-    private static ByteBuffer allBytes(Partition partition) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        long offset = partition.logStartOffset();
-        long end = partition.logEndOffset();
-        while (offset < end) {
-            try (LogSlice slice = partition.readForFollower(offset, 1 << 20)) {
-                ByteBuffer bytes = ByteBuffer.allocate(slice.sizeInBytes());
-                slice.copyTo(bytes);
-                all.write(bytes.array(), 0, bytes.position());
-                offset = slice.nextOffset();
-            }
-        }
-        return ByteBuffer.wrap(all.toByteArray());
     }
 }
