@@ -81,6 +81,13 @@ public final class Partition {
     private volatile Replicas replicas;
     /** Followers this leader asked the quorum to take into the ISR, not yet in {@link #replicas}' (see {@link #isrExpanding}). */
     private volatile List<Integer> joiningIsr = List.of();
+    /**
+     * Held while {@link #replicas} or {@link #joiningIsr} change and while the high watermark is raised from them, so
+     * that no raise counts a follower set older than a joiner already announced: once {@link #isrExpanding} returns,
+     * every later raise waits for the joiners, and every earlier one is visible in {@link #highWatermark}. Nothing
+     * else is called under it.
+     */
+    private final Object highWatermarkLock = new Object();
     private volatile LogIOException offlineCause;
     /** Set once by {@link #resign}: the broker is stopping and hands this partition over, so it takes no produce. */
     private volatile boolean resigning;
@@ -159,8 +166,10 @@ public final class Partition {
             throw new IllegalArgumentException(name + ": cannot follow itself " + following);
         }
         boolean wasLeader = isLeader();
-        replicas = following;
-        joiningIsr = List.of();
+        synchronized (highWatermarkLock) {
+            replicas = following;
+            joiningIsr = List.of();
+        }
         if (wasLeader) {
             progress.stopLeading(name, log.logEndOffset());
         }
@@ -184,8 +193,13 @@ public final class Partition {
         if (!isLeader() || leading.leaderEpoch() != replicas.leaderEpoch()) {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
-        replicas = leading;
-        joiningIsr = List.of();
+        synchronized (highWatermarkLock) {
+            replicas = leading;
+            // Every change of a partition raises its partition epoch, so an ISR change this leader has in flight
+            // names an older one now and the quorum refuses it, unless it is the change this image records (then the
+            // joiners are in the ISR). Either way they no longer hold the high watermark back.
+            joiningIsr = List.of();
+        }
         progress.lead(leading.replicas().stream().filter(r -> r != localId).toList(), System.currentTimeMillis());
         advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
     }
@@ -249,19 +263,27 @@ public final class Partition {
      * applied it, so nothing they do not hold may be acknowledged meanwhile (Kafka's "maximal ISR").
      */
     public void isrExpanding(List<Integer> joining) {
-        joiningIsr = List.copyOf(joining);
+        List<Integer> copy = List.copyOf(joining);
+        synchronized (highWatermarkLock) {
+            joiningIsr = copy;
+        }
         advanceHighWatermark();
     }
 
+    /**
+     * On the leader: raises the high watermark to what every in-sync and every joining follower holds (the log end
+     * when there is none), completes the acks=all produces it passed and tells the listeners. A leader alone in its
+     * ISR raises it at each append; one taking a follower in waits for that follower like for any in-sync one.
+     */
     private void advanceHighWatermark() {
-        Replicas current = replicas;
-        if (current.leader() != localId) {
-            return;
+        long highWatermark;
+        synchronized (highWatermarkLock) {
+            Replicas current = replicas;
+            if (current.leader() != localId) {
+                return;
+            }
+            highWatermark = progress.advance(current.isr(), joiningIsr, localId, log.logEndOffset());
         }
-        List<Integer> followers = new ArrayList<>(current.isr());
-        joiningIsr.stream().filter(r -> !followers.contains(r)).forEach(followers::add);
-        followers.remove(Integer.valueOf(localId));
-        long highWatermark = followers.isEmpty() ? log.logEndOffset() : progress.advance(followers, log.logEndOffset());
         progress.release(highWatermark);
         for (PartitionListener listener : listeners) {
             listener.highWatermarkAdvanced(this, highWatermark);
@@ -354,10 +376,12 @@ public final class Partition {
         return log.logEndOffset();
     }
 
-    /** Consumers read below it: every in-sync replica holds the records under it. */
+    /**
+     * Consumers read below it: every in-sync replica, and every follower this leader is taking into the ISR, holds the
+     * records under it. On a leader alone in its ISR it follows the log end, raised as each append is announced.
+     */
     public long highWatermark() {
-        Replicas current = replicas;
-        return current.leader() == localId && current.isr().size() <= 1 ? log.logEndOffset() : progress.highWatermark();
+        return progress.highWatermark();
     }
 
     /** read_committed consumers read below it: no transaction is undecided under it. */
@@ -556,8 +580,8 @@ public final class Partition {
         if (acks != Acks.ALL) {
             return CompletableFuture.completedFuture(appended);
         }
-        // This log's own durability, and the in-sync followers' (the high watermark passing the batch); with this
-        // broker the only in-sync replica the high watermark is the log end, so only the first is waited for.
+        // This log's own durability, and the in-sync and joining followers' (the high watermark passing the batch);
+        // on a leader alone in its ISR and taking no follower in, the append itself raised the high watermark past it.
         int minInsync = log.config().minInsyncReplicas();
         CompletableFuture<Void> passed = progress.await(appended.lastOffset() + 1, this::highWatermark);
         if (!isLeader()) {
@@ -675,8 +699,13 @@ public final class Partition {
     private final class LogEvents implements LogListener {
         @Override
         public void appended(PartitionLog appendedTo, long logEndOffset) {
-            // With followers in sync the high watermark waits for their fetches; the event still wakes waiting
-            // fetches, followers' among them, which read up to the log end.
+            // A leader alone in its ISR moves the high watermark to the new end; with followers in sync or joining it
+            // waits for their fetches. The event wakes waiting fetches either way, followers' among them, which read
+            // up to the log end.
+            if (isLeader()) {
+                advanceHighWatermark();
+                return;
+            }
             long highWatermark = highWatermark();
             for (PartitionListener listener : listeners) {
                 listener.highWatermarkAdvanced(Partition.this, highWatermark);
