@@ -4,37 +4,21 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.PacedProducer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,11 +42,6 @@ class ControlledShutdownTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final long PROGRESS = 30;
     private static final Duration AFTER_STOP = Duration.ofSeconds(20);
-    /**
-     * Sends a producer may have unacknowledged per partition: past it that partition is skipped until some are answered,
-     * so a stall does not queue tens of thousands of records that the read-back must then get through.
-     */
-    private static final int OUTSTANDING = 500;
 
     @TempDir
     Path tempDir;
@@ -71,50 +50,44 @@ class ControlledShutdownTest {
     void aCleanlyStoppedLeaderHandsOverSoNoSendFailsAndNothingAcknowledgedIsLost() throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir)) {
             createTopic(cluster);
-            Map<String, Map<TopicPartition, Map<Long, String>>> acknowledged = Map.of("all", new ConcurrentHashMap<>(),
-                    "1", new ConcurrentHashMap<>());
-            Queue<String> failures = new ConcurrentLinkedQueue<>();
-            AtomicBoolean stop = new AtomicBoolean();
-            ExecutorService producers = Executors.newFixedThreadPool(2);
+            List<Integer> partitions = IntStream.range(0, PARTITIONS).boxed().toList();
+            List<PacedProducer> producers = new ArrayList<>();
             try {
-                List<Future<?>> running = new ArrayList<>();
-                for (String acks : acknowledged.keySet()) {
-                    running.add(producers.submit(() -> produce(cluster.bootstrapServers(), acks, stop,
-                            acknowledged.get(acks), failures)));
+                for (String acks : List.of("all", "1")) {
+                    Properties config = PacedProducer.config(cluster.bootstrapServers(), acks);
+                    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, Boolean.toString(acks.equals("all")));
+                    producers.add(PacedProducer.start("acks=" + acks, TOPIC, PARTITIONS, config, 30, 10));
                 }
-                awaitProgress(acknowledged, "before the stop", WAIT);
+                PacedProducer.awaitProgress(producers, partitions, PROGRESS, WAIT, "before the stop");
                 cluster.stop(1);
                 try {
-                    awaitProgress(acknowledged, "after broker 1, leader of " + TOPIC + "-0, stopped", AFTER_STOP);
+                    PacedProducer.awaitProgress(producers, partitions, PROGRESS, AFTER_STOP,
+                            "after broker 1, leader of " + TOPIC + "-0, stopped");
                 } catch (ConditionTimeoutException e) {
                     throw new AssertionError(e.getMessage() + "; the brokers' ISR changes:\n" + isrEvents(cluster), e);
                 }
-                stop.set(true);
-                for (Future<?> producer : running) {
-                    producer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                for (PacedProducer producer : producers) {
+                    producer.stop(WAIT);
                 }
             } finally {
-                stop.set(true);
-                producers.shutdownNow();
+                producers.forEach(PacedProducer::close);
             }
-            assertEquals(List.of(), List.copyOf(failures), "sends failed");
+            for (PacedProducer producer : producers) {
+                assertEquals(List.of(), producer.failures(), "sends of the " + producer.name() + " producer failed");
+            }
             String stoppedLog = cluster.log(1);
             assertTrue(stoppedLog.contains("hands " + TOPIC + "-0 over to broker"),
                     "broker 1 did not hand over its partition; its log ends:\n" + cluster.logTail(1));
-            for (Map.Entry<String, Map<TopicPartition, Map<Long, String>>> producer : acknowledged.entrySet()) {
+            for (PacedProducer producer : producers) {
                 Map<TopicPartition, Map<Long, String>> read;
                 try {
-                    read = readAll(cluster.bootstrapServers(), producer.getValue());
+                    read = PacedProducer.readBack(cluster.bootstrapServers(), producer.acknowledged(), WAIT);
                 } catch (ConditionTimeoutException e) {
                     throw new AssertionError(e.getMessage() + "; the brokers' ISR changes:\n" + isrEvents(cluster), e);
                 }
-                for (Map.Entry<TopicPartition, Map<Long, String>> partition : producer.getValue().entrySet()) {
-                    Map<Long, String> missing = new HashMap<>(partition.getValue());
-                    Map<Long, String> there = read.getOrDefault(partition.getKey(), Map.of());
-                    missing.entrySet().removeIf(e -> e.getValue().equals(there.get(e.getKey())));
-                    assertEquals(Map.of(), missing, "records acknowledged to the acks=" + producer.getKey()
-                            + " producer on " + partition.getKey() + " were lost");
-                }
+                producer.acknowledged().forEach((partition, records) -> assertEquals(Map.of(),
+                        PacedProducer.notReadBack(records, read.getOrDefault(partition, Map.of())),
+                        "records acknowledged to the " + producer.name() + " producer on " + partition + " were lost"));
             }
         }
     }
@@ -138,101 +111,14 @@ class ControlledShutdownTest {
         }
     }
 
-    /** The lines of every broker's log that say who led and which replicas were in sync, and when. */
+    /** The lines of every broker's log that say who led and which replicas were in sync (or were refused), and when. */
     private static String isrEvents(ClusterProcesses cluster) {
         StringBuilder events = new StringBuilder();
         for (int node = 1; node <= 3; node++) {
-            cluster.log(node).lines().filter(line -> line.contains("ISR of") || line.contains("hands ")
-                    || line.contains("fence") || line.contains("Fencing")).forEach(line -> events.append(line).append('\n'));
+            cluster.log(node).lines().filter(line -> line.contains("ISR of") || line.contains("ISR change")
+                    || line.contains("hands ") || line.contains("fence") || line.contains("Fencing"))
+                    .forEach(line -> events.append(line).append('\n'));
         }
         return events.toString();
-    }
-
-    /** Waits until every partition has {@value #PROGRESS} more records acknowledged to each producer than now. */
-    private static void awaitProgress(Map<String, Map<TopicPartition, Map<Long, String>>> acknowledged, String when,
-                                      Duration within) {
-        Map<String, Map<Integer, Integer>> start = new HashMap<>();
-        acknowledged.forEach((acks, partitions) -> {
-            Map<Integer, Integer> counts = new HashMap<>();
-            IntStream.range(0, PARTITIONS).forEach(p -> counts.put(p, count(partitions, p)));
-            start.put(acks, counts);
-        });
-        await("acknowledgements " + when).atMost(within).until(() -> acknowledged.entrySet().stream()
-                .allMatch(producer -> IntStream.range(0, PARTITIONS).allMatch(p ->
-                        count(producer.getValue(), p) >= start.get(producer.getKey()).get(p) + PROGRESS)));
-    }
-
-    private static int count(Map<TopicPartition, Map<Long, String>> acknowledged, int partition) {
-        return acknowledged.getOrDefault(new TopicPartition(TOPIC, partition), Map.of()).size();
-    }
-
-    /** Sends to every partition in turn until stopped; keeps what was acknowledged and every failure's reason. */
-    private static Void produce(String bootstrap, String acks, AtomicBoolean stop,
-                                Map<TopicPartition, Map<Long, String>> acknowledged, Queue<String> failures)
-            throws Exception {
-        Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.ACKS_CONFIG, acks);
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, Boolean.toString(acks.equals("all")));
-        config.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        AtomicInteger[] outstanding = IntStream.range(0, PARTITIONS).mapToObj(p -> new AtomicInteger())
-                .toArray(AtomicInteger[]::new);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-                new StringSerializer())) {
-            for (long i = 0; !stop.get(); i++) {
-                int partition = (int) (i % PARTITIONS);
-                if (outstanding[partition].get() >= OUTSTANDING) {
-                    Thread.sleep(1);    // that partition is stalled: no more records queued for it meanwhile
-                    continue;
-                }
-                outstanding[partition].incrementAndGet();
-                String value = "acks=" + acks + "-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, partition, null, value), (metadata, error) -> {
-                    outstanding[partition].decrementAndGet();
-                    if (error != null) {
-                        failures.add(value + " to partition " + partition + ": " + error);
-                    } else {
-                        acknowledged.computeIfAbsent(new TopicPartition(TOPIC, metadata.partition()),
-                                tp -> new ConcurrentHashMap<>()).put(metadata.offset(), value);
-                    }
-                });
-                if (i % 30 == 29) {
-                    Thread.sleep(10);   // pacing, not waiting: a steady stream on two shared cores
-                }
-            }
-            producer.flush();
-        }
-        return null;
-    }
-
-    /** Every record of the topic up to the last acknowledged offset of each partition, by partition and offset. */
-    private static Map<TopicPartition, Map<Long, String>> readAll(String bootstrap,
-                                                                 Map<TopicPartition, Map<Long, String>> acknowledged) {
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        acknowledged.forEach((tp, records) -> ends.put(tp, records.keySet().stream().mapToLong(Long::longValue).max()
-                .orElse(-1) + 1));
-        Map<TopicPartition, Map<Long, String>> read = new HashMap<>();
-        Properties config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new StringDeserializer())) {
-            consumer.assign(ends.keySet());
-            consumer.seekToBeginning(ends.keySet());
-            await("reading back every acknowledged record").atMost(WAIT).pollInSameThread().until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    read.computeIfAbsent(new TopicPartition(TOPIC, record.partition()), tp -> new HashMap<>())
-                            .put(record.offset(), record.value());
-                }
-                Set<TopicPartition> done = new HashSet<>();
-                ends.forEach((tp, end) -> {
-                    if (consumer.position(tp) >= end) {
-                        done.add(tp);
-                    }
-                });
-                return done.size() == ends.size();
-            });
-        }
-        return read;
     }
 }

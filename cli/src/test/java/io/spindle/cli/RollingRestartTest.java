@@ -4,15 +4,14 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spindle.fixtures.PacedProducer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,12 +25,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,36 +53,43 @@ class RollingRestartTest {
         try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, Map.of("broker.session.timeout.ms", "3000",
                 "broker.heartbeat.interval.ms", "500"))) {
             Map<Integer, Integer> leaders = createTopic(cluster);
-            Map<TopicPartition, Map<Long, String>> acknowledged = new ConcurrentHashMap<>();
             Map<TopicPartition, Map<Long, String>> consumed = new ConcurrentHashMap<>();
             AtomicBoolean stop = new AtomicBoolean();
-            ExecutorService clients = Executors.newFixedThreadPool(2);
+            ExecutorService reader = Executors.newSingleThreadExecutor();
+            Properties config = PacedProducer.config(cluster.bootstrapServers(), "all");
+            config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+            config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
+            // A steady trickle (about 2,500 records/s) rather than a flood of batches queued for the stopped broker's
+            // partitions. A send that fails (none should, within the delivery timeout) was not acknowledged, so it is
+            // not among the records that must be read back.
+            PacedProducer producer = PacedProducer.start("record", TOPIC, PARTITIONS, config, 50, 20);
             try {
-                Future<?> producer = clients.submit(() -> produce(cluster.bootstrapServers(), stop, acknowledged));
-                Future<?> consumer = clients.submit(() -> consume(cluster.bootstrapServers(), stop, consumed));
-                awaitProgress(acknowledged, allPartitions(), "before the first restart");
+                Future<?> consumer = reader.submit(() -> consume(cluster.bootstrapServers(), stop, consumed));
+                awaitProgress(producer, allPartitions(), "before the first restart");
                 for (int node = 1; node <= 3; node++) {
                     int stopped = node;
                     List<Integer> others = IntStream.range(0, PARTITIONS).filter(p -> leaders.get(p) != stopped)
                             .boxed().toList();
                     cluster.stop(node);
-                    awaitProgress(acknowledged, others, "while broker " + node + " was stopped");
+                    awaitProgress(producer, others, "while broker " + node + " was stopped");
                     cluster.restart(node);
-                    awaitProgress(acknowledged, allPartitions(), "after broker " + node + " was back");
+                    awaitProgress(producer, allPartitions(), "after broker " + node + " was back");
                 }
                 stop.set(true);
-                producer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                producer.stop(WAIT);
                 consumer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             } finally {
                 stop.set(true);
-                clients.shutdownNow();
+                producer.close();
+                reader.shutdownNow();
             }
-            Map<TopicPartition, Map<Long, String>> everything = readAll(cluster.bootstrapServers(), acknowledged);
+            Map<TopicPartition, Map<Long, String>> acknowledged = producer.acknowledged();
+            Map<TopicPartition, Map<Long, String>> everything = PacedProducer.readBack(cluster.bootstrapServers(),
+                    acknowledged, WAIT);
             for (Map.Entry<TopicPartition, Map<Long, String>> partition : acknowledged.entrySet()) {
                 Map<Long, String> read = everything.getOrDefault(partition.getKey(), Map.of());
-                Map<Long, String> missing = new HashMap<>(partition.getValue());
-                missing.entrySet().removeIf(e -> e.getValue().equals(read.get(e.getKey())));
-                assertEquals(Map.of(), missing, "acknowledged records of " + partition.getKey() + " not read back");
+                assertEquals(Map.of(), PacedProducer.notReadBack(partition.getValue(), read),
+                        "acknowledged records of " + partition.getKey() + " not read back");
                 Map<Long, String> seen = consumed.getOrDefault(partition.getKey(), Map.of());
                 seen.forEach((offset, value) -> assertEquals(read.get(offset), value,
                         "the running consumer read another record at " + partition.getKey() + "@" + offset));
@@ -119,46 +122,8 @@ class RollingRestartTest {
     }
 
     /** Waits until each of {@code partitions} has {@value #PROGRESS} more acknowledged records than now. */
-    private static void awaitProgress(Map<TopicPartition, Map<Long, String>> acknowledged, List<Integer> partitions,
-                                      String when) {
-        Map<Integer, Integer> start = new HashMap<>();
-        partitions.forEach(p -> start.put(p, acknowledged.getOrDefault(new TopicPartition(TOPIC, p), Map.of()).size()));
-        await("acknowledgements of partitions " + partitions + " " + when).atMost(WAIT).until(() -> partitions.stream()
-                .allMatch(p -> acknowledged.getOrDefault(new TopicPartition(TOPIC, p), Map.of()).size()
-                        >= start.get(p) + PROGRESS));
-    }
-
-    /**
-     * Sends to every partition in turn until stopped and records each acknowledged record. A send that fails (none
-     * should, within the delivery timeout) was not acknowledged, so it is not among the records that must be read back.
-     */
-    private static Void produce(String bootstrap, AtomicBoolean stop, Map<TopicPartition, Map<Long, String>> acknowledged)
-            throws Exception {
-        Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, "1");
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
-            for (long i = 0; !stop.get(); i++) {
-                int partition = (int) (i % PARTITIONS);
-                String value = "record-" + i;
-                producer.send(new ProducerRecord<>(TOPIC, partition, null, value), (metadata, error) -> {
-                    if (error == null) {
-                        acknowledged.computeIfAbsent(new TopicPartition(TOPIC, metadata.partition()),
-                                tp -> new ConcurrentHashMap<>()).put(metadata.offset(), value);
-                    }
-                });
-                if (i % 50 == 49) {
-                    // pacing, not waiting: a steady trickle (about 2,500 records/s) on two shared cores, rather
-                    // than a flood of batches queued for the stopped broker's partitions
-                    Thread.sleep(20);
-                }
-            }
-            producer.flush();
-        }
-        return null;
+    private static void awaitProgress(PacedProducer producer, List<Integer> partitions, String when) {
+        PacedProducer.awaitProgress(List.of(producer), partitions, PROGRESS, WAIT, when);
     }
 
     /** Reads every partition from the beginning until stopped, keeping what it read. */
@@ -175,34 +140,6 @@ class RollingRestartTest {
             }
         }
         return null;
-    }
-
-    /** Everything in the topic after the restarts, up to the last acknowledged offset of each partition. */
-    private static Map<TopicPartition, Map<Long, String>> readAll(String bootstrap,
-                                                                 Map<TopicPartition, Map<Long, String>> acknowledged) {
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        acknowledged.forEach((tp, records) -> ends.put(tp, records.keySet().stream().mapToLong(Long::longValue).max()
-                .orElse(-1) + 1));
-        Map<TopicPartition, Map<Long, String>> read = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = consumer(bootstrap)) {
-            List<TopicPartition> partitions = new ArrayList<>(ends.keySet());
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            await("reading back every acknowledged record").atMost(WAIT).pollInSameThread().until(() -> {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    read.computeIfAbsent(new TopicPartition(TOPIC, record.partition()), tp -> new HashMap<>())
-                            .put(record.offset(), record.value());
-                }
-                Set<TopicPartition> done = new HashSet<>();
-                ends.forEach((tp, end) -> {
-                    if (consumer.position(tp) >= end) {
-                        done.add(tp);
-                    }
-                });
-                return done.size() == ends.size();
-            });
-        }
-        return read;
     }
 
     private static KafkaConsumer<String, String> consumer(String bootstrap) {
