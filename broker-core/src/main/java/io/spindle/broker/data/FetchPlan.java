@@ -2,6 +2,7 @@ package io.spindle.broker.data;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.log.LeaderEpochCache;
@@ -37,6 +38,8 @@ import org.apache.kafka.common.requests.FetchRequest;
  * is not the partition's is answered FENCED_LEADER_EPOCH or UNKNOWN_LEADER_EPOCH ({@link Partition#checkLeaderEpoch}).
  * A fetch naming the epoch of the last batch it holds (last_fetched_epoch, v12+, what a follower sends) whose log
  * diverged from this one gets no records but the diverging epoch and its end ({@link Partition#divergingEpoch}).
+ * From version 16 a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH also names its current leader,
+ * and the response that leader's endpoint ({@link LeaderHints}, KIP-951).
  *
  * <p>A follower's fetch (a replica id, {@link FetchRequest#isFromFollower}) reads up to the log end rather than the
  * high watermark, and first tells the partition the offset it fetched at ({@link Partition#followerFetched}): unless
@@ -64,11 +67,14 @@ final class FetchPlan {
     private final List<Partition> partitions;
     /** The follower fetching (its broker id), or -1 for a consumer. */
     private final int replicaId;
+    /** Where the leaders of partitions refused here are learnt; null on a broker that knows of no other. */
+    private final MetadataAuthority authority;
 
     private FetchPlan(short version, int minBytes, int maxBytes, IsolationLevel isolation, List<TopicFetch> topics,
-                      int replicaId) {
+                      int replicaId, MetadataAuthority authority) {
         this.version = version;
         this.replicaId = replicaId;
+        this.authority = authority;
         this.minBytes = minBytes;
         this.maxBytes = maxBytes;
         this.isolation = isolation;
@@ -121,7 +127,7 @@ final class FetchPlan {
         }
         int replicaId = request.isFromFollower() ? request.replicaId() : -1;
         return new FetchPlan(version, request.minBytes(), request.maxBytes(), request.isolationLevel(), topics,
-                replicaId);
+                replicaId, missing.authority());
     }
 
     int minBytes() {
@@ -151,7 +157,7 @@ final class FetchPlan {
                 PartitionData partitionData = new PartitionData().setPartitionIndex(partition.partition());
                 topicResponse.partitions().add(partitionData);
                 if (partition.error() != null) {
-                    failed(partitionData, partition.error());
+                    failed(data, topic.name(), partitionData, partition.error());
                     anyError = true;
                     continue;
                 }
@@ -188,7 +194,8 @@ final class FetchPlan {
                     }
                 } catch (RuntimeException e) {
                     String name = topic.name() + "-" + partition.partition();
-                    failed(partitionData, StorageErrors.of(e, "fetch from " + name + " at offset " + partition.fetchOffset()));
+                    failed(data, topic.name(), partitionData,
+                            StorageErrors.of(e, "fetch from " + name + " at offset " + partition.fetchOffset()));
                     if (replicaId >= 0 && e instanceof OffsetOutOfRangeException) {
                         // A follower outside this log starts again at its start or cuts back to its high watermark.
                         partitionData.setHighWatermark(partition.source().highWatermark())
@@ -227,7 +234,8 @@ final class FetchPlan {
         return slice;
     }
 
-    private void failed(PartitionData partitionData, Errors error) {
+    private void failed(FetchResponseData data, String topic, PartitionData partitionData, Errors error) {
+        LeaderHints.fetch(authority, topic, partitionData.partitionIndex(), version, error, partitionData, data);
         partitionData.setErrorCode(error.code())
                 .setHighWatermark(-1L)
                 .setLastStableOffset(-1L)

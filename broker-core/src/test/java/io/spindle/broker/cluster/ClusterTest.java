@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -36,13 +37,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
@@ -235,11 +241,8 @@ class ClusterTest {
 
     @Test
     void aBrokerNotLeadingAPartitionAnswersNotLeaderOrFollowerNamingTheLeader() throws Exception {
-        cluster.admin(1).createTopics(List.of(new NewTopic("strays", 3, (short) 1))).all().get();
-        await().atMost(WAIT).until(() -> cluster.brokers().stream().mapToLong(b -> b.broker().partitions().all().stream()
-                .filter(p -> p.topic().equals("strays")).count()).sum() == 3);
-        LocalBroker leader = cluster.brokers().stream().filter(b -> b.broker().partitions().get("strays", 0).isPresent())
-                .findFirst().orElseThrow();
+        createWithEveryLogPlaced("strays", 3);
+        LocalBroker leader = leaderOf("strays", 0);
         int leaderId = leader.broker().config().nodeId();
         LocalBroker other = cluster.brokers().stream().filter(b -> b != leader).findFirst().orElseThrow();
 
@@ -271,6 +274,79 @@ class ClusterTest {
             assertEquals(Errors.NONE.code(), produced.data().responses().iterator().next().partitionResponses().get(0)
                     .errorCode());
         }
+    }
+
+    @Test
+    void aFetchFromVersion16ForPartitionsLedElsewhereNamesEachLeaderAndItsEndpointOnce() throws Exception {
+        createWithEveryLogPlaced("strays-fetched", 6);
+        Uuid topicId = cluster.admin(1).describeTopics(List.of("strays-fetched")).allTopicNames().get()
+                .get("strays-fetched").topicId();
+        LocalBroker asked = cluster.broker(1);
+        try (RawKafkaConnection raw = RawKafkaConnection.to(asked.bootstrapServers())) {
+            for (short version = 16; version <= 18; version++) {
+                FetchResponseData fetched = raw.<FetchResponse>roundTrip(fetchAll(version, topicId, 6)).data();
+                Set<Integer> named = new HashSet<>();
+                for (FetchResponseData.PartitionData answer : fetched.responses().get(0).partitions()) {
+                    LocalBroker leader = leaderOf("strays-fetched", answer.partitionIndex());
+                    String what = "v" + version + " partition " + answer.partitionIndex();
+                    if (leader == asked) {
+                        assertEquals(Errors.NONE.code(), answer.errorCode(), what);
+                        assertEquals(-1, answer.currentLeader().leaderId(), what);
+                        continue;
+                    }
+                    assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), answer.errorCode(), what);
+                    assertEquals(leader.broker().config().nodeId(), answer.currentLeader().leaderId(), what);
+                    assertEquals(leader.broker().partitions().get("strays-fetched", answer.partitionIndex()).orElseThrow()
+                            .leaderEpoch(), answer.currentLeader().leaderEpoch(), what);
+                    named.add(leader.broker().config().nodeId());
+                }
+                assertFalse(named.isEmpty(), "broker 1 leads every partition of strays-fetched");
+                // Each leader once, however many of the partitions it leads.
+                assertEquals(named.size(), fetched.nodeEndpoints().size(), fetched.nodeEndpoints().toString());
+                for (int id : named) {
+                    FetchResponseData.NodeEndpoint endpoint = fetched.nodeEndpoints().find(id);
+                    assertEquals(cluster.broker(id).host(), endpoint.host(), "endpoint of broker " + id);
+                    assertEquals(cluster.broker(id).port(), endpoint.port(), "endpoint of broker " + id);
+                }
+            }
+            // Version 15 has room for CurrentLeader (a tagged field since 12) but Kafka names it from 16 only.
+            FetchResponseData older = raw.<FetchResponse>roundTrip(fetchAll((short) 15, topicId, 6)).data();
+            for (FetchResponseData.PartitionData answer : older.responses().get(0).partitions()) {
+                if (leaderOf("strays-fetched", answer.partitionIndex()) != asked) {
+                    assertEquals(Errors.NOT_LEADER_OR_FOLLOWER.code(), answer.errorCode());
+                    assertEquals(-1, answer.currentLeader().leaderId(), "v15 partition " + answer.partitionIndex());
+                }
+            }
+            assertTrue(older.nodeEndpoints().isEmpty(), older.nodeEndpoints().toString());
+        }
+    }
+
+    /** A consumer's Fetch of every partition of a topic (by id) from offset 0, answered at once. */
+    private static FetchRequest fetchAll(short version, Uuid topicId, int partitions) {
+        List<FetchRequestData.FetchPartition> wanted = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            wanted.add(new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(0)
+                    .setPartitionMaxBytes(1 << 16));
+        }
+        return new FetchRequest(new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                .setTopics(List.of(new FetchRequestData.FetchTopic().setTopicId(topicId).setPartitions(wanted))),
+                version);
+    }
+
+    private static void createWithEveryLogPlaced(String topic, int partitions) throws Exception {
+        cluster.admin(1).createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        await().atMost(WAIT).until(() -> cluster.brokers().stream().mapToLong(b -> b.broker().partitions().all().stream()
+                .filter(p -> p.topic().equals(topic)).count()).sum() == partitions);
+        // And every broker has learnt every leader, so none answers from an older image.
+        await().atMost(WAIT).until(() -> cluster.brokers().stream().allMatch(b -> IntStream
+                .range(0, partitions).allMatch(p -> b.broker().metadataAuthority().partition(topic, p)
+                        .filter(PartitionLeadership::hasLeader).isPresent())));
+    }
+
+    /** The broker holding the partition's log (its leader, at replication factor 1). */
+    private static LocalBroker leaderOf(String topic, int partition) {
+        return cluster.brokers().stream().filter(b -> b.broker().partitions().get(topic, partition).isPresent())
+                .findFirst().orElseThrow();
     }
 
     @Test
