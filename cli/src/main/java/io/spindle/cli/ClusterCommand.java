@@ -206,8 +206,8 @@ final class ClusterCommand implements Callable<Integer> {
         private static String readyLine(LocalCluster cluster) {
             int observers = cluster.brokers() - cluster.voterCount();
             return "Spindle cluster of " + cluster.brokers() + " broker" + (cluster.brokers() == 1 ? "" : "s")
-                    + (observers == 0 ? "" : " (" + cluster.voterCount() + " voters, " + observers + " observer"
-                    + (observers == 1 ? "" : "s") + ")")
+                    + (observers == 0 ? "" : " (" + cluster.voterCount() + " voter" + (cluster.voterCount() == 1 ? ""
+                    : "s") + ", " + observers + " observer" + (observers == 1 ? "" : "s") + ")")
                     + " ready: bootstrap servers " + cluster.bootstrapServers() + ", data in " + cluster.dir();
         }
 
