@@ -65,8 +65,15 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "ID@HOST:PORT,...",
             description = {"Sets controller.quorum.voters: the voters of the cluster's metadata quorum, each its node id "
                     + "and its Raft port (not its Kafka port), e.g. 1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194.",
-                "Every broker of the cluster is given the same list; --node-id must be one of them."})
+                "Every broker of the cluster is given the same list; a --node-id outside it is an observer and "
+                    + "needs --observer-address."})
     String cluster;
+
+    @Option(names = "--observer-address", paramLabel = "HOST:PORT",
+            description = {"Sets controller.quorum.observer.address: for a broker whose --node-id is not among the "
+                    + "--cluster voters, its own Raft port, where the quorum's leader sends it the metadata log. Such a "
+                    + "broker is an observer: a full broker that applies the metadata without voting."})
+    String observerAddress;
 
     /**
      * For bin/spindle's class-data-sharing training run: start, answer one Metadata request from this process
@@ -167,12 +174,16 @@ final class BrokerCommand implements Callable<Integer> {
         if (cluster != null) {
             overrides.put(ClusterSettings.QUORUM_VOTERS, cluster);
         }
+        if (observerAddress != null) {
+            overrides.put(ClusterSettings.OBSERVER_ADDRESS, observerAddress);
+        }
         return overrides;
     }
 
     /**
-     * The two cluster flags' own mistakes, caught before anything is loaded: a malformed voter entry, and a
-     * {@code --node-id} that is not among the {@code --cluster} voters. The broker's configuration checks the same
+     * The cluster flags' own mistakes, caught before anything is loaded: a malformed voter entry, a {@code --node-id}
+     * that is not among the {@code --cluster} voters without {@code --observer-address}, and a voter given one. The
+     * broker's configuration checks the same
      * of the settings however they are given; these errors name the flags the user typed.
      */
     private void checkClusterFlags() {
@@ -185,10 +196,17 @@ final class BrokerCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new ConfigException(ClusterSettings.QUORUM_VOTERS, "--cluster: " + e.getMessage(), e);
         }
-        if (nodeId != null && voters.stream().noneMatch(voter -> voter.id() == nodeId)) {
+        boolean voter = nodeId != null && voters.stream().anyMatch(v -> v.id() == nodeId);
+        if (nodeId != null && !voter && observerAddress == null) {
             throw new ConfigException(ClusterSettings.NODE_ID, "--node-id " + nodeId + " is not one of the voters of "
                     + "--cluster " + cluster + " (their ids: " + String.join(", ",
-                    voters.stream().map(voter -> Integer.toString(voter.id())).toList()) + ")");
+                    voters.stream().map(v -> Integer.toString(v.id())).toList()) + "); to run it as an observer, "
+                    + "give it its own Raft address with --observer-address HOST:PORT");
+        }
+        if (voter && observerAddress != null) {
+            throw new ConfigException(ClusterSettings.OBSERVER_ADDRESS, "--observer-address is for a broker outside "
+                    + "the voters, but --node-id " + nodeId + " is one of them in --cluster " + cluster
+                    + " (its Raft address is its entry there)");
         }
     }
 

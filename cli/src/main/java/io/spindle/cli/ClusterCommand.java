@@ -51,6 +51,8 @@ final class ClusterCommand implements Callable<Integer> {
                 "Broker i (1..N) has node id i and serves Kafka on port P+i-1; its Raft (metadata quorum) port is "
                     + "P+100+i-1 and its metrics and health port P+312+i-1 (9404 for broker 1 when P is 9092). Its "
                     + "data is in DIR/node-i, with its pid in DIR/node-i/pid and its output in DIR/node-i/broker.log.",
+                "Brokers 1 to V vote in the metadata quorum (V: all of them up to 5, else 5, unless --voters); the "
+                    + "others are observers, full brokers that apply the metadata without voting.",
                 "Prints one line when every broker is ready (/health/ready), and one line for a broker that exits "
                     + "on its own; the others keep running.",
                 ""},
@@ -72,6 +74,12 @@ final class ClusterCommand implements Callable<Integer> {
                 description = "Broker 1's Kafka port; broker i's is P+i-1 (default: ${DEFAULT-VALUE}).")
         int basePort;
 
+        @Option(names = "--voters", paramLabel = "V",
+                description = "How many of the brokers (1 to V) are voters of the metadata quorum; the others are "
+                        + "observers (default: N up to " + LocalCluster.DEFAULT_MAX_VOTERS + ", else "
+                        + LocalCluster.DEFAULT_MAX_VOTERS + ").")
+        Integer voters;
+
         @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "spindle-cluster",
                 description = "Where the brokers' directories node-1..node-N go (default: ./${DEFAULT-VALUE}).")
         Path dataDir;
@@ -92,8 +100,8 @@ final class ClusterCommand implements Callable<Integer> {
         public Integer call() throws IOException, InterruptedException {
             LocalCluster cluster;
             try {
-                cluster = new LocalCluster(brokers, basePort, dataDir, configFile, settings,
-                        LocalCluster.thisJvmsOptions());
+                cluster = new LocalCluster(brokers, voters == null ? LocalCluster.defaultVoters(brokers) : voters,
+                        basePort, dataDir, configFile, settings, node -> Map.of(), LocalCluster.thisJvmsOptions());
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage(), e);
             }
@@ -196,7 +204,10 @@ final class ClusterCommand implements Callable<Integer> {
         }
 
         private static String readyLine(LocalCluster cluster) {
+            int observers = cluster.brokers() - cluster.voterCount();
             return "Spindle cluster of " + cluster.brokers() + " broker" + (cluster.brokers() == 1 ? "" : "s")
+                    + (observers == 0 ? "" : " (" + cluster.voterCount() + " voter" + (cluster.voterCount() == 1 ? ""
+                    : "s") + ", " + observers + " observer" + (observers == 1 ? "" : "s") + ")")
                     + " ready: bootstrap servers " + cluster.bootstrapServers() + ", data in " + cluster.dir();
         }
 

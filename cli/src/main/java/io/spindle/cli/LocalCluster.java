@@ -26,7 +26,10 @@ import java.util.stream.IntStream;
  * <p>Layout, for brokers 1..n from base port P and directory D (all on 127.0.0.1):
  * <ul>
  *   <li>broker i has node.id i and serves Kafka on port {@code P+i-1};</li>
- *   <li>its Raft port (its entry in controller.quorum.voters) is {@code P+100+i-1};</li>
+ *   <li>brokers 1 to v are the voters of the metadata quorum (v is every broker up to {@value #DEFAULT_MAX_VOTERS},
+ *       and {@value #DEFAULT_MAX_VOTERS} in a bigger cluster, unless given), the others observers;</li>
+ *   <li>its Raft port (a voter's entry in controller.quorum.voters, an observer's
+ *       controller.quorum.observer.address) is {@code P+100+i-1};</li>
  *   <li>its metrics and health port is {@code P+312+i-1}, so broker 1 of the default cluster (P = 9092) answers on
  *       the usual 9404, where the cli's {@code --metrics-url} looks by default;</li>
  *   <li>its data directory is {@code D/node-i}, holding also {@code pid} (the broker process's pid, written once it
@@ -40,8 +43,13 @@ import java.util.stream.IntStream;
  * it; {@link #process(int)} may be read from any thread.
  */
 final class LocalCluster {
-    /** Every broker is a voter of the metadata quorum, and each is a JVM of its own on one machine. */
+    /** Each broker is a JVM of its own on one machine. */
     static final int MAX_BROKERS = 9;
+    /**
+     * Up to this many brokers all vote, as in KRaft's combined mode; a bigger cluster keeps this many voters and makes
+     * the rest observers, so that a commit waits for no more disks (and an election for no more replies) than five.
+     */
+    static final int DEFAULT_MAX_VOTERS = 5;
     static final int RAFT_PORT_OFFSET = 100;
     static final int METRICS_PORT_OFFSET = 312;
     static final String PID_FILE = "pid";
@@ -50,6 +58,7 @@ final class LocalCluster {
     private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
 
     private final int brokers;
+    private final int voterCount;
     private final int basePort;
     private final Path dir;
     private final Path configFile;
@@ -78,9 +87,23 @@ final class LocalCluster {
      */
     LocalCluster(int brokers, int basePort, Path dir, Path configFile, Map<String, String> settings,
                  IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions) {
+        this(brokers, defaultVoters(brokers), basePort, dir, configFile, settings, nodeSettings, jvmOptions);
+    }
+
+    /**
+     * As above, with brokers 1 to {@code voters} the voters of the metadata quorum and the others observers.
+     *
+     * @throws IllegalArgumentException naming the bad count of brokers or voters, or the port
+     */
+    LocalCluster(int brokers, int voters, int basePort, Path dir, Path configFile, Map<String, String> settings,
+                 IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions) {
         if (brokers < 1 || brokers > MAX_BROKERS) {
             throw new IllegalArgumentException("a local cluster has 1 to " + MAX_BROKERS + " brokers (each is a JVM of "
-                    + "its own and a voter of the metadata quorum), not " + brokers);
+                    + "its own on this machine), not " + brokers);
+        }
+        if (voters < 1 || voters > brokers) {
+            throw new IllegalArgumentException("a local cluster of " + brokers + " broker(s) has 1 to " + brokers
+                    + " voter(s), not " + voters);
         }
         int highest = basePort + METRICS_PORT_OFFSET + brokers - 1;
         if (basePort < 1 || highest > 65_535) {
@@ -88,6 +111,7 @@ final class LocalCluster {
                     + "they use ports up to base port + " + (METRICS_PORT_OFFSET + brokers - 1) + " (at most 65535)");
         }
         this.brokers = brokers;
+        this.voterCount = voters;
         this.basePort = basePort;
         this.dir = dir.toAbsolutePath().normalize();
         this.configFile = configFile == null ? null : configFile.toAbsolutePath().normalize();
@@ -108,8 +132,22 @@ final class LocalCluster {
                 .toList();
     }
 
+    /** How many of {@code brokers} vote by default: all up to {@value #DEFAULT_MAX_VOTERS}, else that many. */
+    static int defaultVoters(int brokers) {
+        return Math.min(brokers, DEFAULT_MAX_VOTERS);
+    }
+
     int brokers() {
         return brokers;
+    }
+
+    /** Brokers 1 to this are the voters; the others are observers. */
+    int voterCount() {
+        return voterCount;
+    }
+
+    boolean isVoter(int node) {
+        return checked(node) <= voterCount;
     }
 
     Path dir() {
@@ -149,9 +187,10 @@ final class LocalCluster {
         return HOST + ":" + kafkaPort(node);
     }
 
-    /** controller.quorum.voters: {@code 1@127.0.0.1:9192,2@127.0.0.1:9193}. */
+    /** controller.quorum.voters: {@code 1@127.0.0.1:9192,2@127.0.0.1:9193}, brokers 1 to {@link #voterCount}. */
     String voters() {
-        return String.join(",", nodes().mapToObj(node -> node + "@" + HOST + ":" + raftPort(node)).toList());
+        return String.join(",", IntStream.rangeClosed(1, voterCount)
+                .mapToObj(node -> node + "@" + HOST + ":" + raftPort(node)).toList());
     }
 
     /** 1..n. */
@@ -195,6 +234,10 @@ final class LocalCluster {
         command.add(Integer.toString(node));
         command.add("--cluster");
         command.add(voters());
+        if (!isVoter(node)) {
+            command.add("--observer-address");
+            command.add(HOST + ":" + raftPort(node));
+        }
         return command;
     }
 

@@ -190,7 +190,22 @@ class BrokerCommandTest {
         List<String> errors = lines(err);
         assertEquals(1, errors.size(), "stderr: " + errors);
         assertTrue(errors.get(0).startsWith("spindle broker: --node-id 4 is not one of the voters of --cluster "
-                + "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194 (their ids: 1, 2, 3)"), errors.get(0));
+                + "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194 (their ids: 1, 2, 3); to run it as an "
+                + "observer, give it its own Raft address with --observer-address HOST:PORT"), errors.get(0));
+        assertTrue(Files.notExists(dataDir()), "the broker started despite the bad flag");
+    }
+
+    @Test
+    void aVoterGivenAnObserverAddressIsOneLineNamingTheFlag() {
+        int status = commandLine(Map.of()).execute("broker", "--node-id", "2",
+                "--cluster", "1@127.0.0.1:9192,2@127.0.0.1:9193,3@127.0.0.1:9194",
+                "--observer-address", "127.0.0.1:9195", "--data-dir", dataDir().toString());
+
+        assertEquals(2, status);
+        List<String> errors = lines(err);
+        assertEquals(1, errors.size(), "stderr: " + errors);
+        assertTrue(errors.get(0).startsWith("spindle broker: --observer-address is for a broker outside the voters, "
+                + "but --node-id 2 is one of them"), errors.get(0));
         assertTrue(Files.notExists(dataDir()), "the broker started despite the bad flag");
     }
 

@@ -78,6 +78,28 @@ public final class ClusterProcesses implements AutoCloseable {
     }
 
     /**
+     * {@code brokers} brokers of which 1 to {@code voters} are the voters and the others observers, every one started
+     * and ready.
+     */
+    public static ClusterProcesses startWithVoters(int brokers, int voters, Path dir, Map<String, String> settings)
+            throws IOException {
+        ClusterProcesses processes = new ClusterProcesses(new LocalCluster(brokers, voters, freeBasePort(brokers), dir,
+                null, settings, node -> Map.of(), JVM_OPTIONS));
+        try {
+            for (int node = 1; node <= brokers; node++) {
+                processes.cluster.start(node);
+            }
+            for (int node = 1; node <= brokers; node++) {
+                processes.awaitReady(node);
+            }
+            return processes;
+        } catch (RuntimeException | IOException e) {
+            processes.close();
+            throw e;
+        }
+    }
+
+    /**
      * A cluster laid out for {@code brokers} brokers, every one a voter, of which only brokers 1 to {@code running}
      * are started now (they must be a majority of the voters); {@link #startBroker} starts the others later.
      */

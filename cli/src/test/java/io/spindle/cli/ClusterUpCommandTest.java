@@ -130,6 +130,17 @@ class ClusterUpCommandTest {
         }
     }
 
+    @Test
+    void upRefusesMoreVotersThanBrokersWithOneLine() {
+        Cli.Result result = Cli.run("cluster", "up", "--data-dir", dataDir().toString(), "--voters", "4", "3");
+
+        assertEquals(2, result.status(), result::toString);
+        assertEquals(1, result.errLines().size(), result::toString);
+        assertTrue(result.err().startsWith("spindle cluster up: a local cluster of 3 broker(s) has 1 to 3 voter(s), "
+                + "not 4"), result::toString);
+        assertFalse(Files.exists(dataDir()), "directories made for a refused count");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "10", "-3"})
     void upRefusesACountOutsideOneToNineWithOneLine(String count) {

@@ -12,10 +12,15 @@ import java.util.Optional;
  */
 final class ClusterBrokerKeys {
     static final ConfigKey<String> QUORUM_VOTERS_KEY = new ConfigKey<>(ClusterSettings.QUORUM_VOTERS,
-            votersText(), "",
+            parsedLater("empty or id@host:port,..."), "",
             "The metadata quorum's voters as id@host:port,... (each voter's node.id and Raft port, not its Kafka "
-                    + "listener), the same on every broker of the cluster; this broker's node.id must be one of them. "
-                    + "Empty: a single broker with no quorum.");
+                    + "listener), the same on every broker of the cluster. A broker whose node.id is not among them is an "
+                    + "observer and needs controller.quorum.observer.address. Empty: a single broker with no quorum.");
+    static final ConfigKey<String> OBSERVER_ADDRESS_KEY = new ConfigKey<>(ClusterSettings.OBSERVER_ADDRESS,
+            parsedLater("empty or host:port"), "",
+            "The Raft address (host:port) of a broker that is not one of controller.quorum.voters: such a broker is an "
+                    + "observer, which receives the metadata log there and applies it without voting. Empty on a "
+                    + "voter (its Raft address is its voter entry).");
     static final ConfigKey<String> BROKER_RACK_KEY = new ConfigKey<>(BrokerConfig.BROKER_RACK, ValueType.host(true),
             "", "The rack (or zone) of this broker; when every live broker has one, a topic's replicas are spread over "
                     + "racks. Empty: no rack. Used only with controller.quorum.voters.");
@@ -49,7 +54,7 @@ final class ClusterBrokerKeys {
             "share.coordinator.state.topic.min.isr", ValueType.intAtLeast(1), 2,
             "min.insync.replicas of __share_group_state, set at its creation (at most its replication factor).");
 
-    static final List<ConfigKey<?>> ALL = List.of(QUORUM_VOTERS_KEY, ClusterSettings.SESSION_TIMEOUT_MS_KEY,
+    static final List<ConfigKey<?>> ALL = List.of(QUORUM_VOTERS_KEY, OBSERVER_ADDRESS_KEY, ClusterSettings.SESSION_TIMEOUT_MS_KEY,
             ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY, BROKER_RACK_KEY,
             DEFAULT_REPLICATION_FACTOR_KEY, REPLICA_LAG_TIME_MAX_MS_KEY, OFFSETS_TOPIC_REPLICATION_FACTOR_KEY,
             TRANSACTION_STATE_LOG_REPLICATION_FACTOR_KEY, TRANSACTION_STATE_LOG_MIN_ISR_KEY,
@@ -58,13 +63,14 @@ final class ClusterBrokerKeys {
     private ClusterBrokerKeys() {
     }
 
-    /** Any text: the voters are parsed when the cluster section is built, whose error names the entry at fault. */
-    private static ValueType<String> votersText() {
+    /** Any text: the voters and the observer address are parsed when the cluster section is built, whose errors name
+     * the entry at fault. */
+    private static ValueType<String> parsedLater(String expected) {
         return new ValueType<>() {
             @Override public Class<String> javaType() { return String.class; }
             @Override public String parse(String text) { return text; }
             @Override public String format(String value) { return value; }
-            @Override public String expected() { return "empty or id@host:port,..."; }
+            @Override public String expected() { return expected; }
         };
     }
 
@@ -74,10 +80,12 @@ final class ClusterBrokerKeys {
         if (voters.isEmpty()) {
             return Optional.empty();
         }
+        String observer = OBSERVER_ADDRESS_KEY.valueIn(values);
         return Optional.of(new ClusterSettings(nodeId, ClusterSettings.parseVoters(voters, null),
                 ClusterSettings.SESSION_TIMEOUT_MS_KEY.valueIn(values),
                 ClusterSettings.HEARTBEAT_INTERVAL_MS_KEY.valueIn(values),
-                ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY.valueIn(values)));
+                ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES_KEY.valueIn(values),
+                observer.isBlank() ? Optional.empty() : Optional.of(ClusterSettings.parseAddress(nodeId, observer, null))));
     }
 
     /** The replication of the three coordinator state topics, as the keys above set it. */

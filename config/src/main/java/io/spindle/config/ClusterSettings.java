@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -17,7 +18,9 @@ import java.util.Set;
  *
  * <p>Voters are written as Kafka's {@code controller.quorum.voters}: {@code id@host:port} separated by commas,
  * e.g. {@code 1@127.0.0.1:9191,2@127.0.0.1:9192,3@127.0.0.1:9193}; the address is the member's Raft port, not its
- * Kafka listener. This node must be one of them.
+ * Kafka listener. A node among them is a voter; a node outside them is an observer, a non-voting member (a Ratis
+ * listener) that receives and applies the metadata log like a voter but takes no part in elections or in counting a
+ * commit, and needs an address of its own for that log, {@code controller.quorum.observer.address} ({@code host:port}).
  *
  * @param nodeId              node.id: this broker's id, unique in the cluster, at least 0
  * @param voters              controller.quorum.voters: the quorum's members, at least one, ids and addresses unique
@@ -25,11 +28,14 @@ import java.util.Set;
  * @param heartbeatIntervalMs broker.heartbeat.interval.ms: how often a broker sends one; below the session timeout
  * @param snapshotIntervalEntries metadata.log.snapshot.interval.entries: a member writes a snapshot of its image
  *                                after this many log entries, and its log before the snapshot is then deleted
+ * @param observer            controller.quorum.observer.address: this node's own Raft address when it is not a voter
+ *                            (an observer), empty for a voter
  */
 public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeoutMs, int heartbeatIntervalMs,
-                              int snapshotIntervalEntries) {
+                              int snapshotIntervalEntries, Optional<Voter> observer) {
     public static final String NODE_ID = "node.id";
     public static final String QUORUM_VOTERS = "controller.quorum.voters";
+    public static final String OBSERVER_ADDRESS = "controller.quorum.observer.address";
     public static final String SESSION_TIMEOUT_MS = "broker.session.timeout.ms";
     public static final String HEARTBEAT_INTERVAL_MS = "broker.heartbeat.interval.ms";
     public static final String SNAPSHOT_INTERVAL_ENTRIES = "metadata.log.snapshot.interval.entries";
@@ -50,7 +56,7 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
             "Spindle's: a metadata quorum member writes a snapshot of its metadata image after this many log entries "
                     + "and deletes the log before it, so that a restart reads the snapshot and the log after it.");
 
-    /** One member of the quorum: its node id and the address its Raft server listens on. */
+    /** One member of the quorum (a voter, or this node as an observer): its node id and its Raft server's address. */
     public record Voter(int id, String host, int port) {
         public Voter {
             NODE_ID_KEY.check(id);
@@ -61,16 +67,28 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
             }
         }
 
+        /** {@code host:port}, an IPv6 host in brackets: the form {@link #parseAddress} reads. */
+        public String address() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+
         /** {@code id@host:port}, the form {@link #parseVoters} reads. */
         @Override
         public String toString() {
-            return id + "@" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+            return id + "@" + address();
         }
+    }
+
+    /** A voter's settings: {@code nodeId} must be one of {@code voters}. */
+    public ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeoutMs, int heartbeatIntervalMs,
+                           int snapshotIntervalEntries) {
+        this(nodeId, voters, sessionTimeoutMs, heartbeatIntervalMs, snapshotIntervalEntries, Optional.empty());
     }
 
     /** @throws ConfigException naming the first setting whose value is not allowed */
     public ClusterSettings {
         NODE_ID_KEY.check(nodeId);
+        Objects.requireNonNull(observer, "observer");
         SESSION_TIMEOUT_MS_KEY.check(sessionTimeoutMs);
         HEARTBEAT_INTERVAL_MS_KEY.check(heartbeatIntervalMs);
         SNAPSHOT_INTERVAL_ENTRIES_KEY.check(snapshotIntervalEntries);
@@ -90,10 +108,7 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
                 throw invalidVoters(formatted, "address " + voter.host() + ":" + voter.port() + " appears twice");
             }
         }
-        if (!ids.contains(nodeId)) {
-            throw new ConfigException(NODE_ID, "Invalid value '" + nodeId + "' for configuration '" + NODE_ID
-                    + "': this node must be one of the voters of '" + QUORUM_VOTERS + "' (" + formatted + ")");
-        }
+        checkObserver(nodeId, voters, observer, ids, formatted);
         if (heartbeatIntervalMs >= sessionTimeoutMs) {
             throw new ConfigException(HEARTBEAT_INTERVAL_MS, "Invalid value '" + heartbeatIntervalMs
                     + "' for configuration '" + HEARTBEAT_INTERVAL_MS + "': expected less than '" + SESSION_TIMEOUT_MS
@@ -101,14 +116,60 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
         }
     }
 
-    /** The same settings for another node of the same cluster (tests start several members from one). */
+    /**
+     * A voter needs no address of its own (its entry in the voters is it); an observer needs one, not a voter's. The
+     * message for a node outside the voters says both ways out, since a mistyped node.id looks the same as an observer
+     * whose address was forgotten.
+     */
+    private static void checkObserver(int nodeId, List<Voter> voters, Optional<Voter> observer, Set<Integer> ids,
+                                      String formatted) {
+        if (ids.contains(nodeId) && observer.isPresent()) {
+            throw new ConfigException(OBSERVER_ADDRESS, "Invalid value '" + observer.get().address()
+                    + "' for configuration '" + OBSERVER_ADDRESS + "': node " + nodeId + " is a voter of '"
+                    + QUORUM_VOTERS + "' (" + formatted + "), whose Raft address is its entry there; leave '"
+                    + OBSERVER_ADDRESS + "' empty on a voter");
+        }
+        if (!ids.contains(nodeId) && observer.isEmpty()) {
+            throw new ConfigException(NODE_ID, "Invalid value '" + nodeId + "' for configuration '" + NODE_ID
+                    + "': this node is not one of the voters of '" + QUORUM_VOTERS + "' (" + formatted + "); to run "
+                    + "it as an observer (a broker that follows the metadata without voting), give it its own Raft "
+                    + "address in '" + OBSERVER_ADDRESS + "' (host:port)");
+        }
+        if (observer.isPresent()) {
+            Voter self = observer.get();
+            if (self.id() != nodeId) {
+                throw new IllegalArgumentException("the observer entry " + self + " is not node " + nodeId + "'s");
+            }
+            for (Voter voter : voters) {
+                if (voter.host().equals(self.host()) && voter.port() == self.port()) {
+                    throw new ConfigException(OBSERVER_ADDRESS, "Invalid value '" + self.address()
+                            + "' for configuration '" + OBSERVER_ADDRESS + "': it is voter " + voter.id()
+                            + "'s address in '" + QUORUM_VOTERS + "' (" + formatted + "); an observer needs a port "
+                            + "of its own");
+                }
+            }
+        }
+    }
+
+    /** The same settings for another voter of the same cluster (tests start several members from one). */
     public ClusterSettings forNode(int otherNodeId) {
         return new ClusterSettings(otherNodeId, voters, sessionTimeoutMs, heartbeatIntervalMs, snapshotIntervalEntries);
     }
 
-    /** This node's voter entry. */
+    /** The same settings for an observer of the same cluster: node {@code observerId} with its Raft server there. */
+    public ClusterSettings forObserver(int observerId, String host, int port) {
+        return new ClusterSettings(observerId, voters, sessionTimeoutMs, heartbeatIntervalMs, snapshotIntervalEntries,
+                Optional.of(new Voter(observerId, host, port)));
+    }
+
+    /** Whether this node is an observer: a member outside the voters, which follows the log without voting. */
+    public boolean isObserver() {
+        return observer.isPresent();
+    }
+
+    /** This node's member entry: its voter entry, or its observer address. */
     public Voter self() {
-        return voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow();
+        return observer.orElseGet(() -> voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow());
     }
 
     /**
@@ -128,7 +189,35 @@ public record ClusterSettings(int nodeId, List<Voter> voters, int sessionTimeout
             throw new ConfigException(QUORUM_VOTERS, "Missing value for configuration '" + QUORUM_VOTERS
                     + "': expected the quorum's voters as id@host:port,..." + ConfigException.from(source));
         }
-        return new ClusterSettings(nodeId, parseVoters(voters, source), session, heartbeat, snapshotInterval);
+        String observer = properties.getOrDefault(OBSERVER_ADDRESS, "");
+        return new ClusterSettings(nodeId, parseVoters(voters, source), session, heartbeat, snapshotInterval,
+                observer.isBlank() ? Optional.empty() : Optional.of(parseAddress(nodeId, observer, source)));
+    }
+
+    /**
+     * An observer's address, {@code host:port} ({@code [::1]:9195} for IPv6), as node {@code nodeId}'s member entry.
+     *
+     * @throws ConfigException naming {@code controller.quorum.observer.address} and the value
+     */
+    public static Voter parseAddress(int nodeId, String text, String source) {
+        String address = text.trim();
+        int colon = address.lastIndexOf(':');
+        String host = colon > 0 ? address.substring(0, colon) : "";
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port = -1;
+        try {
+            port = colon > 0 ? Integer.parseInt(address.substring(colon + 1)) : -1;
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (host.isEmpty() || host.chars().anyMatch(Character::isWhitespace) || port < 1 || port > 65_535) {
+            throw new ConfigException(OBSERVER_ADDRESS, "Invalid value " + ConfigException.quote(text)
+                    + " for configuration '" + OBSERVER_ADDRESS + "': expected host:port, a port from 1 to 65535"
+                    + ConfigException.from(source));
+        }
+        return new Voter(nodeId, host, port);
     }
 
     /**

@@ -49,7 +49,18 @@ class ClusterBrokerConfigTest {
         ConfigException e = assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of(
                 ClusterSettings.QUORUM_VOTERS, "1@127.0.0.1:9191")));
         assertEquals(BrokerConfig.NODE_ID, e.key());
-        assertTrue(e.getMessage().contains("this node must be one of the voters"), e.getMessage());
+        assertTrue(e.getMessage().contains("this node is not one of the voters"), e.getMessage());
+    }
+
+    @Test
+    void aNodeIdOutsideTheVotersWithAnObserverAddressIsAnObserver() {
+        BrokerConfig config = BrokerConfig.of(Map.of(BrokerConfig.NODE_ID, "4",
+                ClusterSettings.QUORUM_VOTERS, "1@127.0.0.1:9191,2@127.0.0.1:9192,3@127.0.0.1:9193",
+                ClusterSettings.OBSERVER_ADDRESS, "127.0.0.1:9195"));
+        ClusterSettings cluster = config.cluster().orElseThrow();
+        assertTrue(cluster.isObserver());
+        assertEquals(new ClusterSettings.Voter(4, "127.0.0.1", 9195), cluster.self());
+        assertEquals("127.0.0.1:9195", config.asStringMap().get(ClusterSettings.OBSERVER_ADDRESS));
     }
 
     @Test
@@ -61,7 +72,8 @@ class ClusterBrokerConfigTest {
 
     @Test
     void clusterKeysAreDocumented() {
-        for (String key : List.of(ClusterSettings.QUORUM_VOTERS, ClusterSettings.SESSION_TIMEOUT_MS,
+        for (String key : List.of(ClusterSettings.QUORUM_VOTERS, ClusterSettings.OBSERVER_ADDRESS,
+                ClusterSettings.SESSION_TIMEOUT_MS,
                 ClusterSettings.HEARTBEAT_INTERVAL_MS, ClusterSettings.SNAPSHOT_INTERVAL_ENTRIES, BrokerConfig.BROKER_RACK)) {
             assertTrue(BrokerConfig.names().contains(key), key);
             assertTrue(!BrokerConfig.documentation(key).isBlank(), key);

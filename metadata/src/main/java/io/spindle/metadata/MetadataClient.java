@@ -15,6 +15,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -98,6 +99,14 @@ public final class MetadataClient implements AutoCloseable {
                         "member " + nodeId + " did not answer: " + e, e));
             }
         }, probes);
+    }
+
+    /**
+     * Makes {@link #appliedOffset} reach {@code member}, a member outside the voters this client was built with (an
+     * observer); a member already known keeps its address.
+     */
+    void knowPeer(RaftPeer member) {
+        probe.getClientRpc().addRaftPeers(List.of(member));
     }
 
     /** The leader as this client last learnt it, if any. */

@@ -15,6 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
@@ -23,6 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * This node's member of the metadata quorum: a Ratis server with the {@link MetadataStateMachine}, its Raft log and
  * snapshots under {@code <data.dir>/__cluster_metadata}, plus a client to submit commands from here.
+ *
+ * <p>A member is a voter, or an observer (a node outside the voters, with an address of its own): a Ratis listener,
+ * which receives the log and applies it like a voter but neither votes nor counts towards a commit, so it never leads.
  *
  * <p>{@link #submit} works on every member: Ratis takes the command to the leader, and the future completes once
  * this member has applied it too, so what a caller does next on this node already sees it.
@@ -47,6 +52,8 @@ public final class MetadataQuorum implements AutoCloseable {
     private final LongSupplier nanoClock;
     private final ScheduledExecutorService liveness;
     private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
+    /** Present on an observer: what keeps it in the configuration as a listener. */
+    private final Optional<ObserverJoin> observerJoin;
 
     private MetadataQuorum(ClusterSettings settings, MetadataStateMachine stateMachine, RaftServer server,
                            LongSupplier nanoClock) {
@@ -55,6 +62,10 @@ public final class MetadataQuorum implements AutoCloseable {
         this.server = server;
         this.nanoClock = nanoClock;
         this.client = new MetadataClient(settings.voters());
+        this.observerJoin = settings.isObserver()
+                ? Optional.of(new ObserverJoin(settings, () -> peerInConfiguration(settings.nodeId()).isPresent()))
+                : Optional.empty();
+        observerJoin.ifPresent(ObserverJoin::start);
         this.liveness = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "spindle-metadata-liveness");
             thread.setDaemon(true);
@@ -68,8 +79,10 @@ public final class MetadataQuorum implements AutoCloseable {
     }
 
     /**
-     * Starts this node's member on the voter address of {@code settings}, with its storage in
-     * {@code dataDir/__cluster_metadata} (created when missing; an existing one is recovered: snapshot plus log).
+     * Starts this node's member on its address in {@code settings} (its voter entry, or an observer's own address),
+     * with its storage in {@code dataDir/__cluster_metadata} (created when missing; an existing one is recovered:
+     * snapshot plus log). An observer starts as a Ratis listener and asks the leader to add it ({@link ObserverJoin});
+     * it receives the log once the leader has.
      *
      * @throws IOException when the storage cannot be used or the server cannot bind its port
      */
@@ -83,7 +96,7 @@ public final class MetadataQuorum implements AutoCloseable {
         MetadataStateMachine stateMachine = new MetadataStateMachine(nanoClock);
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RatisGroup.peerId(settings.nodeId()))
-                .setGroup(RatisGroup.of(settings.voters()))
+                .setGroup(RatisGroup.of(settings))
                 .setStateMachine(stateMachine)
                 .setProperties(RatisGroup.serverProperties(settings, storage))
                 .setOption(RaftStorage.StartupOption.RECOVER)
@@ -93,10 +106,11 @@ public final class MetadataQuorum implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             server.close();
             throw new IOException("Metadata quorum member " + settings.nodeId() + " could not start on "
-                    + settings.self().host() + ":" + settings.self().port() + " with storage " + storage + ": " + e, e);
+                    + settings.self().address() + " with storage " + storage + ": " + e, e);
         }
-        log.info("Metadata quorum member {} started on {}:{}, storage {}, voters {}", settings.nodeId(),
-                settings.self().host(), settings.self().port(), storage, settings.voters());
+        log.info("Metadata quorum member {} started as {} on {}, storage {}, voters {}", settings.nodeId(),
+                settings.isObserver() ? "an observer (non-voting listener)" : "a voter", settings.self().address(),
+                storage, settings.voters());
         return new MetadataQuorum(settings, stateMachine, server, nanoClock);
     }
 
@@ -127,9 +141,38 @@ public final class MetadataQuorum implements AutoCloseable {
         stateMachine.reportApplied(applied);
     }
 
-    /** How far member {@code nodeId}'s broker has applied the images, as it reports; fails if it cannot be reached. */
+    /**
+     * How far member {@code nodeId}'s broker has applied the images, as it reports; fails if it cannot be reached. An
+     * observer is reached at the address the configuration (in this member's log) gives it.
+     */
     public CompletableFuture<Long> appliedOffset(int nodeId) {
+        if (settings.voters().stream().noneMatch(voter -> voter.id() == nodeId)) {
+            peerInConfiguration(nodeId).ifPresent(client::knowPeer);
+        }
         return client.appliedOffset(nodeId);
+    }
+
+    /** Member {@code nodeId} as a listener in the configuration this member knows, if it is one. */
+    private Optional<RaftPeer> peerInConfiguration(int nodeId) {
+        try {
+            return Optional.ofNullable(server.getDivision(RatisGroup.GROUP_ID).getRaftConf()
+                    .getPeer(RatisGroup.peerId(nodeId), RaftPeerRole.LISTENER));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether this member is an observer: a non-voting listener (controller.quorum.observer.address). */
+    public boolean isObserver() {
+        return settings.isObserver();
+    }
+
+    /**
+     * Why this member does not receive the metadata log, or empty when it does as far as it can tell: an observer the
+     * leader has not added yet says so and why the last try failed. A voter always receives it.
+     */
+    public Optional<String> notReceivingReason() {
+        return observerJoin.flatMap(ObserverJoin::problem);
     }
 
     /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */
@@ -190,8 +233,10 @@ public final class MetadataQuorum implements AutoCloseable {
     @Override
     public void close() throws IOException {
         liveness.shutdownNow();
-        try {
-            client.close();
+        try (client) {
+            if (observerJoin.isPresent()) {
+                observerJoin.get().close();
+            }
         } finally {
             server.close();
         }

@@ -5,12 +5,14 @@ import io.spindle.config.ClusterSettings.Voter;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -37,14 +39,27 @@ final class RatisGroup {
         return RaftPeerId.valueOf(Integer.toString(nodeId));
     }
 
+    /** The voters: what a client needs to reach the leader. */
     static RaftGroup of(List<Voter> voters) {
-        return RaftGroup.valueOf(GROUP_ID, voters.stream()
-                .map(v -> RaftPeer.newBuilder().setId(peerId(v.id())).setAddress(address(v)).build())
-                .toList());
+        return RaftGroup.valueOf(GROUP_ID, voters.stream().map(v -> peer(v, RaftPeerRole.FOLLOWER)).toList());
     }
 
-    private static String address(Voter voter) {
-        return (voter.host().indexOf(':') >= 0 ? "[" + voter.host() + "]" : voter.host()) + ":" + voter.port();
+    /**
+     * The group a member's server starts with: the voters, and an observer itself as a listener (a non-voting member:
+     * it never stands for election and the leader does not count it towards a commit). Only the first start of a
+     * member reads it; a restart reads the configuration from its own log.
+     */
+    static RaftGroup of(ClusterSettings settings) {
+        List<RaftPeer> peers = new ArrayList<>();
+        settings.voters().forEach(voter -> peers.add(peer(voter, RaftPeerRole.FOLLOWER)));
+        settings.observer().ifPresent(self -> peers.add(peer(self, RaftPeerRole.LISTENER)));
+        return RaftGroup.valueOf(GROUP_ID, peers);
+    }
+
+    /** A member as a Raft peer with the role it starts in. */
+    static RaftPeer peer(Voter member, RaftPeerRole role) {
+        return RaftPeer.newBuilder().setId(peerId(member.id())).setAddress(member.address()).setStartupRole(role)
+                .build();
     }
 
     /** What both servers and clients use: gRPC, and a request timeout that rides out a leader election. */
@@ -62,6 +77,8 @@ final class RatisGroup {
      * frees space soon. Purging up to the snapshot alone (Ratis' purge.upto.snapshot.index) made Ratis 3.2.2's leader
      * fail to bring back a member that had been away ("Previous TermIndex not found for firstIndex", its log appender
      * stopped, the member never caught up: QuorumProcessTest's long run), so a member away keeps the log it needs.
+     * The leader counts its listeners (observers) among those members too: each has a log appender, whose commit
+     * index enters that minimum, so an observer away keeps the log as a voter would.
      * Ratis forces each log write before it counts (its default), so a committed command survives power loss of a
      * minority.
      */

@@ -435,6 +435,11 @@ public final class QuorumAuthority implements MetadataAuthority {
 
     @Override
     public String notReadyReason() {
+        // An observer the leader has not added receives no metadata: its registration waits on that, so say why.
+        Optional<String> notReceiving = quorum.notReceivingReason();
+        if (notReceiving.isPresent()) {
+            return "broker " + nodeId() + " is " + notReceiving.get();
+        }
         String waiting = membership.notReadyReason();
         return waiting == null ? null : "broker " + nodeId() + " is " + waiting;
     }

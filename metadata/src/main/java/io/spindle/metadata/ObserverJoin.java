@@ -1,0 +1,146 @@
+package io.spindle.metadata;
+
+import io.spindle.config.ClusterSettings;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps an observer in the quorum's Raft configuration as a listener (thread {@code spindle-metadata-observer}):
+ * the leader sends the log only to the members of its configuration, so an observer started with itself as a
+ * listener receives nothing until the leader has added it. This asks the leader (through a client of the voters) to
+ * add it, with Ratis' {@code setConfiguration} in mode {@code ADD} of this one listener, which leaves the voters
+ * and the other listeners as they are and answers at once, changing nothing, when it is already in with this address.
+ * The leader first sends the observer the log (or a snapshot) it lacks, then commits the new configuration.
+ *
+ * <p>Until the first success it asks every {@value #RETRY_MS} ms (the voters may still be electing, or another
+ * member's configuration change may be in progress), logging the first failure and then one line every
+ * {@value #LOG_EVERY_MS} ms. Afterwards it asks again every {@value #RECHECK_MS} ms, so that an observer taken out of
+ * the configuration (by an administrator's {@code setConfiguration}) comes back by itself; a re-add that was needed
+ * is logged. Thread-safe; {@link #close} stops it.
+ */
+final class ObserverJoin implements AutoCloseable {
+    static final long RETRY_MS = 500;
+    static final long RECHECK_MS = 5_000;
+    static final long LOG_EVERY_MS = 10_000;
+    private static final Logger log = LoggerFactory.getLogger(ObserverJoin.class);
+
+    private final ClusterSettings settings;
+    private final RaftPeer self;
+    private final RaftClient admin;
+    private final MembershipView view;
+    private final ScheduledExecutorService thread;
+    private volatile String problem;
+    private volatile boolean joined;
+    private long failingSinceMs = -1;
+    private long lastLoggedMs;
+
+    /** What this member's own server knows of the configuration: whether it lists this observer as a listener. */
+    interface MembershipView {
+        boolean listedAsListener();
+    }
+
+    ObserverJoin(ClusterSettings settings, MembershipView view) {
+        this.settings = settings;
+        this.view = view;
+        this.self = RatisGroup.peer(settings.self(), RaftPeerRole.LISTENER);
+        this.problem = "waiting to be added to the metadata quorum as an observer (listener)";
+        // A few redirects and retries through an election per attempt; the loop here does the rest.
+        this.admin = RaftClient.newBuilder()
+                .setProperties(RatisGroup.clientProperties())
+                .setParameters(new Parameters())
+                .setRaftGroup(RatisGroup.of(settings.voters()))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,
+                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread observer = new Thread(runnable, "spindle-metadata-observer");
+            observer.setDaemon(true);
+            return observer;
+        });
+    }
+
+    void start() {
+        thread.execute(this::ask);
+    }
+
+    /** Why this observer does not receive the metadata log yet, or empty once the leader has added it. */
+    Optional<String> problem() {
+        return joined ? Optional.empty() : Optional.of(problem);
+    }
+
+    private void ask() {
+        boolean wasListed = view.listedAsListener();
+        try {
+            RaftClientReply reply = admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                    .setListenersInNewConf(List.of(self))
+                    // Ratis 3.2.2 checks each list before it defaults a missing one to empty: all four are given.
+                    .setServersInNewConf(List.of())
+                    .setServersInCurrentConf(List.of())
+                    .setListenersInCurrentConf(List.of())
+                    .setMode(SetConfigurationRequest.Mode.ADD)
+                    .build());
+            if (!reply.isSuccess()) {
+                throw new IOException(String.valueOf(reply.getException()));
+            }
+            if (!joined) {
+                log.info("Observer {} ({}) is a listener of the metadata quorum: the leader sends it the metadata log; "
+                        + "it does not vote", settings.nodeId(), settings.self().address());
+            } else if (!wasListed) {
+                log.info("Observer {} was not in the metadata quorum's configuration as this member saw it; asked the "
+                        + "leader to add it again", settings.nodeId());
+            }
+            joined = true;
+            failingSinceMs = -1;
+            schedule(RECHECK_MS);
+        } catch (IOException | RuntimeException e) {
+            long now = System.currentTimeMillis();
+            problem = "waiting to be added to the metadata quorum as an observer (listener): " + e;
+            if (failingSinceMs < 0) {
+                failingSinceMs = now;
+            }
+            // Before the first success every failure matters (nothing arrives meanwhile); after it, a re-check that
+            // fails during an election changes nothing, so only a long run of failures is worth a line.
+            boolean logNow = joined ? now - failingSinceMs >= LOG_EVERY_MS && now - lastLoggedMs >= LOG_EVERY_MS
+                    : failingSinceMs == now || now - lastLoggedMs >= LOG_EVERY_MS;
+            if (logNow) {
+                log.warn("Observer {} could not be added to the metadata quorum as a listener{} ({}); {}trying again "
+                        + "every {} ms", settings.nodeId(), failingSinceMs == now ? "" : " for "
+                        + (now - failingSinceMs) + " ms", e.toString(),
+                        joined ? "" : "it receives no metadata until then; ", RETRY_MS);
+                lastLoggedMs = now;
+            }
+            schedule(RETRY_MS);
+        }
+    }
+
+    private void schedule(long delayMs) {
+        if (!thread.isShutdown()) {
+            thread.schedule(this::ask, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        thread.shutdownNow();
+        try {
+            thread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        admin.close();
+    }
+}
