@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Assumptions;
  * between two brokers crosses the bridge.
  *
  * <p>A cut is a blackhole route in one broker's namespace toward another address ({@link #drop}): that broker's packets
- * to it vanish in the kernel, silently, as on a failed link; the other direction still passes unless cut too.
+ * to it are dropped by its kernel, and the other direction still passes unless cut too. So the cut side's new
+ * connections fail at once (connect: Invalid argument) and its established ones stall until their timeouts, while the
+ * other side's SYNs and data arrive and only the answers are lost ({@code BrokerNetworkTest} shows each).
  * {@link #healAll} deletes every such route. Nothing leaves this machine: the bridge has no uplink and no forwarding.
  *
  * <p>Names carry this JVM's pid and a run number ({@code spindle-<pid>-<run>-<n>}, bridge {@code spb-<pid>-<run>},
@@ -228,10 +230,12 @@ final class BrokerNetwork implements AutoCloseable {
         return command;
     }
 
-    private record Result(int status, String output) {
+    /** A command's exit status and its output (stdout and stderr). */
+    record Result(int status, String output) {
     }
 
-    private static Result run(List<String> command) {
+    /** Runs {@code command} to its end (at most 20 s). */
+    static Result run(List<String> command) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
