@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  * A cluster of brokers on this machine, each its own child process: the layout that {@code spindle cluster up}
  * starts, and the process control it and the tests' {@code ClusterProcesses} share.
  *
- * <p>Layout, for brokers 1..n from base port P and directory D (all on 127.0.0.1):
+ * <p>Layout, for brokers 1..n from base port P and directory D (all on 127.0.0.1 unless a {@link Placement} puts each
+ * broker on an address of its own):
  * <ul>
  *   <li>broker i has node.id i and serves Kafka on port {@code P+i-1};</li>
  *   <li>brokers 1 to v are the voters of the metadata quorum (v is every broker up to {@value #DEFAULT_MAX_VOTERS},
@@ -65,7 +66,18 @@ final class LocalCluster {
     private final Map<String, String> settings;
     private final IntFunction<Map<String, String>> nodeSettings;
     private final List<String> jvmOptions;
+    private final Placement placement;
     private final Process[] processes;
+
+    /**
+     * Where each broker runs: the address it binds and advertises (Kafka listener, quorum member, metrics) and the
+     * words before {@code java} on its command line. {@link #LOOPBACK}, the default, puts every broker on 127.0.0.1 of
+     * this network namespace; the fault tests put each broker in a network namespace of its own
+     * ({@code ip netns exec <namespace>}, which execs java in place, so the pid stays the broker's).
+     */
+    record Placement(IntFunction<String> host, IntFunction<List<String>> launcher) {
+        static final Placement LOOPBACK = new Placement(node -> HOST, node -> List.of());
+    }
 
     /**
      * @param brokers    how many, 1 to {@value #MAX_BROKERS}
@@ -97,6 +109,18 @@ final class LocalCluster {
      */
     LocalCluster(int brokers, int voters, int basePort, Path dir, Path configFile, Map<String, String> settings,
                  IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions) {
+        this(brokers, voters, basePort, dir, configFile, settings, nodeSettings, jvmOptions, Placement.LOOPBACK);
+    }
+
+    /** As the first, each broker where {@code placement} puts it. */
+    LocalCluster(int brokers, int basePort, Path dir, Path configFile, Map<String, String> settings,
+                 IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions, Placement placement) {
+        this(brokers, defaultVoters(brokers), basePort, dir, configFile, settings, nodeSettings, jvmOptions, placement);
+    }
+
+    /** The most general: {@code voters} voters, each broker where {@code placement} puts it. */
+    LocalCluster(int brokers, int voters, int basePort, Path dir, Path configFile, Map<String, String> settings,
+                 IntFunction<Map<String, String>> nodeSettings, List<String> jvmOptions, Placement placement) {
         if (brokers < 1 || brokers > MAX_BROKERS) {
             throw new IllegalArgumentException("a local cluster has 1 to " + MAX_BROKERS + " brokers (each is a JVM of "
                     + "its own on this machine), not " + brokers);
@@ -118,6 +142,7 @@ final class LocalCluster {
         this.settings = Map.copyOf(settings);
         this.nodeSettings = nodeSettings;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.placement = placement;
         this.processes = new Process[brokers + 1];
     }
 
@@ -184,13 +209,18 @@ final class LocalCluster {
     }
 
     String bootstrapServer(int node) {
-        return HOST + ":" + kafkaPort(node);
+        return host(node) + ":" + kafkaPort(node);
     }
 
     /** controller.quorum.voters: {@code 1@127.0.0.1:9192,2@127.0.0.1:9193}, brokers 1 to {@link #voterCount}. */
     String voters() {
         return String.join(",", IntStream.rangeClosed(1, voterCount)
-                .mapToObj(node -> node + "@" + HOST + ":" + raftPort(node)).toList());
+                .mapToObj(node -> node + "@" + host(node) + ":" + raftPort(node)).toList());
+    }
+
+    /** The address broker {@code node} binds and advertises. */
+    String host(int node) {
+        return placement.host().apply(checked(node));
     }
 
     /** 1..n. */
@@ -200,7 +230,7 @@ final class LocalCluster {
 
     /** The command line that starts broker {@code node}. */
     List<String> command(int node) {
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(placement.launcher().apply(checked(node)));
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-cp");
@@ -221,11 +251,11 @@ final class LocalCluster {
         });
         // After the --set's: for the same key picocli keeps the last, and the layout must hold.
         command.add("--set");
-        command.add(BrokerConfig.METRICS_HOST + "=" + HOST);
+        command.add(BrokerConfig.METRICS_HOST + "=" + host(node));
         command.add("--set");
         command.add(BrokerConfig.METRICS_PORT + "=" + metricsPort(node));
         command.add("--host");
-        command.add(HOST);
+        command.add(host(node));
         command.add("--port");
         command.add(Integer.toString(kafkaPort(node)));
         command.add("--data-dir");
@@ -236,7 +266,7 @@ final class LocalCluster {
         command.add(voters());
         if (!isVoter(node)) {
             command.add("--observer-address");
-            command.add(HOST + ":" + raftPort(node));
+            command.add(host(node) + ":" + raftPort(node));
         }
         return command;
     }
@@ -273,7 +303,7 @@ final class LocalCluster {
     boolean isReady(int node) {
         try {
             HttpURLConnection connection = (HttpURLConnection)
-                    URI.create("http://" + HOST + ":" + metricsPort(node) + "/health/ready").toURL().openConnection();
+                    URI.create("http://" + host(node) + ":" + metricsPort(node) + "/health/ready").toURL().openConnection();
             connection.setConnectTimeout((int) PROBE_TIMEOUT.toMillis());
             connection.setReadTimeout((int) PROBE_TIMEOUT.toMillis());
             try {

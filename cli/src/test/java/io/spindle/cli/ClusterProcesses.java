@@ -61,13 +61,28 @@ public final class ClusterProcesses implements AutoCloseable {
      */
     public static ClusterProcesses start(int brokers, Path dir, Map<String, String> settings,
                                          IntFunction<Map<String, String>> nodeSettings) throws IOException {
-        ClusterProcesses processes = new ClusterProcesses(
-                new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, nodeSettings, JVM_OPTIONS));
+        return startAll(new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, nodeSettings,
+                JVM_OPTIONS));
+    }
+
+    /**
+     * The same, broker {@code node} binding and advertising {@code host.apply(node)} (Kafka listener, quorum member,
+     * metrics) and started behind {@code launcher.apply(node)}, the words before {@code java}: the network-partition
+     * fault tests put each broker in a network namespace of its own ({@code ip netns exec <namespace>}).
+     */
+    public static ClusterProcesses start(int brokers, Path dir, Map<String, String> settings, IntFunction<String> host,
+                                         IntFunction<List<String>> launcher) throws IOException {
+        return startAll(new LocalCluster(brokers, freeBasePort(brokers), dir, null, settings, node -> Map.of(),
+                JVM_OPTIONS, new LocalCluster.Placement(host, launcher)));
+    }
+
+    private static ClusterProcesses startAll(LocalCluster cluster) throws IOException {
+        ClusterProcesses processes = new ClusterProcesses(cluster);
         try {
-            for (int node = 1; node <= brokers; node++) {
+            for (int node = 1; node <= cluster.brokers(); node++) {
                 processes.cluster.start(node);
             }
-            for (int node = 1; node <= brokers; node++) {
+            for (int node = 1; node <= cluster.brokers(); node++) {
                 processes.awaitReady(node);
             }
             return processes;

@@ -2,6 +2,7 @@ package io.spindle.test.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import io.spindle.fixtures.CrashFs;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,15 +44,31 @@ final class Nemesis {
         KILL,
         /** SIGSTOP, then SIGCONT: the broker keeps its connections and its quorum seat but answers nothing meanwhile. */
         PAUSE,
-        /** Its proxy drops every byte both ways between it and every client, connections left open. */
+        /**
+         * Its proxy drops every byte both ways between it and every client, connections left open; in a
+         * {@link NamespacedCluster}, its packets to the clients vanish (their requests still reach it).
+         */
         CLIENT_BLACKHOLE,
         /** Its proxy closes every client connection and resets new ones. */
         CLIENT_CUT,
         /**
-         * kill -9, and its disk keeps only what was forced ({@link ProxiedCluster#cutPower}); then a start on that
-         * disk. Always strikes the broker on the power-loss disk, whatever its role.
+         * kill -9, and its disk keeps only what was forced ({@link ProxiedCluster}'s {@link CrashFs} disk); then a
+         * start on that disk. Always strikes the broker on the power-loss disk, whatever its role.
          */
-        POWER_LOSS
+        POWER_LOSS,
+        /**
+         * Its packets to every other broker and theirs to it vanish ({@link NamespacedCluster}); clients still reach
+         * every broker. With three brokers: a minority of one, holding whatever the target held (the quorum leader, a
+         * partition's leader), split from the majority.
+         */
+        BROKER_PARTITION,
+        /** Its packets to every other broker vanish; theirs still reach it (a one-way partition). */
+        BROKER_PARTITION_ONE_WAY,
+        /**
+         * It and the next broker (by node id, wrapping) lose each other both ways while the third reaches both: a
+         * partition that is not transitive (Jepsen's "bridge").
+         */
+        BROKER_BRIDGE
     }
 
     /** Whom a fault strikes, in turn. */
@@ -72,14 +89,14 @@ final class Nemesis {
         }
     }
 
-    private final ProxiedCluster cluster;
+    private final FaultCluster cluster;
     private final Admin admin;
     private final String topic;
     private final AckHistory history;
     private final Random random;
     private final List<Injected> injected = new ArrayList<>();
 
-    Nemesis(ProxiedCluster cluster, Admin admin, String topic, AckHistory history, Random random) {
+    Nemesis(FaultCluster cluster, Admin admin, String topic, AckHistory history, Random random) {
         this.cluster = cluster;
         this.admin = admin;
         this.topic = topic;
@@ -129,19 +146,16 @@ final class Nemesis {
     private void begin(Fault fault, int node) throws IOException {
         switch (fault) {
             case KILL -> cluster.processes().kill(node);
-            case POWER_LOSS -> cluster.cutPower(node);
             case PAUSE -> cluster.processes().pause(node);
-            case CLIENT_BLACKHOLE -> cluster.proxy(node).blackhole();
-            case CLIENT_CUT -> cluster.proxy(node).cut();
+            default -> cluster.begin(fault, node);
         }
     }
 
     private void end(Fault fault, int node) throws IOException {
         switch (fault) {
             case KILL -> cluster.processes().restart(node);
-            case POWER_LOSS -> cluster.restorePower(node);
             case PAUSE -> cluster.processes().resume(node);
-            case CLIENT_BLACKHOLE, CLIENT_CUT -> cluster.proxy(node).heal();
+            default -> cluster.end(fault, node);
         }
     }
 

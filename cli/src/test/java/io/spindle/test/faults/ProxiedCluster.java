@@ -2,6 +2,7 @@ package io.spindle.test.faults;
 
 import io.spindle.cli.ClusterProcesses;
 import io.spindle.fixtures.CrashFs;
+import io.spindle.test.faults.Nemesis.Fault;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,9 +22,11 @@ import java.util.stream.IntStream;
  * (Raft, gRPC) does not pass the proxies. One broker's directory may sit on a {@link CrashFs} disk that forgets what
  * was not forced when its power is cut.
  */
-final class ProxiedCluster implements AutoCloseable {
+final class ProxiedCluster implements FaultCluster {
     /** The broker whose directory is on the power-loss disk. */
     static final int POWER_LOSS_NODE = 3;
+    /** What it injects beside kills and pauses. */
+    static final List<Fault> FAULTS = List.of(Fault.CLIENT_BLACKHOLE, Fault.CLIENT_CUT, Fault.POWER_LOSS);
 
     private final ClusterProcesses processes;
     private final Map<Integer, FaultProxy> proxies;
@@ -66,8 +69,32 @@ final class ProxiedCluster implements AutoCloseable {
         return new ProxiedCluster(processes, proxies, disk);
     }
 
-    /** The broker whose directory is on the power-loss disk, when there is one. */
-    Optional<Integer> powerLossNode() {
+    @Override
+    public List<Fault> networkAndDiskFaults() {
+        return FAULTS;
+    }
+
+    @Override
+    public void begin(Fault fault, int node) throws IOException {
+        switch (fault) {
+            case POWER_LOSS -> cutPower(node);
+            case CLIENT_BLACKHOLE -> proxies.get(node).blackhole();
+            case CLIENT_CUT -> proxies.get(node).cut();
+            default -> throw new IllegalArgumentException(fault + " is not a fault of a proxied cluster");
+        }
+    }
+
+    @Override
+    public void end(Fault fault, int node) throws IOException {
+        switch (fault) {
+            case POWER_LOSS -> restorePower(node);
+            case CLIENT_BLACKHOLE, CLIENT_CUT -> proxies.get(node).heal();
+            default -> throw new IllegalArgumentException(fault + " is not a fault of a proxied cluster");
+        }
+    }
+
+    @Override
+    public Optional<Integer> powerLossNode() {
         return disk.map(d -> POWER_LOSS_NODE);
     }
 
@@ -75,7 +102,7 @@ final class ProxiedCluster implements AutoCloseable {
      * The power of broker {@code node} goes: kill -9, then its disk keeps only what was forced (every write and
      * directory change not forced is gone).
      */
-    void cutPower(int node) throws IOException {
+    private void cutPower(int node) throws IOException {
         CrashFs crashFs = disk.filter(d -> node == POWER_LOSS_NODE)
                 .orElseThrow(() -> new IllegalArgumentException("broker " + node + " has no power-loss disk"));
         processes.kill(node);
@@ -88,31 +115,30 @@ final class ProxiedCluster implements AutoCloseable {
     }
 
     /** The power returns: the disk as the cut left it is mounted again and broker {@code node} starts on it. */
-    void restorePower(int node) throws IOException {
+    private void restorePower(int node) throws IOException {
         disk.orElseThrow().mount();
         processes.restart(node);
     }
 
-    /** The brokers' processes: kill, restart, pause, resume, logs. */
-    ClusterProcesses processes() {
+    @Override
+    public ClusterProcesses processes() {
         return processes;
     }
 
-    FaultProxy proxy(int node) {
-        return proxies.get(node);
-    }
-
-    List<Integer> nodes() {
+    @Override
+    public List<Integer> nodes() {
         return proxies.keySet().stream().sorted().toList();
     }
 
     /** The proxies' addresses, the clients' bootstrap servers. */
-    String bootstrapServers() {
+    @Override
+    public String bootstrapServers() {
         return nodes().stream().map(node -> "127.0.0.1:" + proxies.get(node).port()).collect(Collectors.joining(","));
     }
 
     /** Every proxy forwards again. */
-    void healAll() {
+    @Override
+    public void healAll() {
         proxies.values().forEach(FaultProxy::heal);
     }
 
