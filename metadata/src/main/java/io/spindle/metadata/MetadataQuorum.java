@@ -132,6 +132,19 @@ public final class MetadataQuorum implements AutoCloseable {
         return client.appliedOffset(nodeId);
     }
 
+    /**
+     * Tells other members asking ({@link #visibleOffset}) how far this member's broker serves the images' metadata to
+     * clients, which may be ahead of what it has applied to its logs ({@link #reportApplied}).
+     */
+    public void reportVisible(LongSupplier visible) {
+        stateMachine.reportVisible(visible);
+    }
+
+    /** How far member {@code nodeId}'s broker serves the images' metadata, as it reports; fails if it cannot be reached. */
+    public CompletableFuture<Long> visibleOffset(int nodeId) {
+        return client.visibleOffset(nodeId);
+    }
+
     /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */
     public long commitIndex() {
         try {
