@@ -178,7 +178,8 @@ public sealed interface MetadataCommand {
     /**
      * Sets a partition's leader and ISR, proposed by whoever saw {@code expectedPartitionEpoch} (a leader shrinking
      * or growing its ISR, a reassignment, a preferred-leader election). The leader must be a live in-sync replica or
-     * {@link PartitionImage#NO_LEADER}; the ISR a non-empty subset of the replicas.
+     * {@link PartitionImage#NO_LEADER}; the ISR a non-empty subset of the replicas, and every replica it adds to the
+     * partition's ISR a live (registered, unfenced) broker.
      */
     record ChangePartition(UUID topicId, int partition, int expectedPartitionEpoch, int leader, List<Integer> isr)
             implements MetadataCommand {

@@ -129,6 +129,16 @@ final class TopicChanges {
             throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + ": leader " + leader
                     + " must be a live broker in the ISR " + isr);
         }
+        // A leader decides to take a follower in from the image it applied last; the follower may have been fenced
+        // since (a broker stopping cleanly fences itself right after handing its leaderships over, while it still
+        // fetches). In the ISR a fenced broker would hold the high watermark back until the leader shrinks it again,
+        // replica.lag.time.max.ms later: only a live broker joins. One already in sync stays (the last in-sync replica).
+        for (int replica : isr) {
+            if (!partition.isr().contains(replica) && !draft.isLive(replica)) {
+                throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + ": replica " + replica
+                        + " cannot join the ISR " + partition.isr() + ": it is not a live broker");
+            }
+        }
         if (leader == partition.leader() && isr.equals(partition.isr())) {
             return image;
         }

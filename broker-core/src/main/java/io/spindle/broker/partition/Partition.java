@@ -46,8 +46,8 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *       a follower ({@link #follow}), which takes no produce and serves no client, only its leader's batches
  *       ({@link #appendReplicated}) and truncation.</li>
  *   <li>High watermark: the offset below which every in-sync replica holds the records. With this broker the only
- *       in-sync replica it is the log end offset; with followers in sync, the lowest offset they fetched at
- *       ({@link ReplicaProgress}: a follower forces what it appended before it fetches again).</li>
+ *       in-sync replica it is the log end offset; with followers in sync, or being taken in, the lowest offset they
+ *       fetched at ({@link InSyncReplicas}; a follower forces what it appended before it fetches again).</li>
  *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
  *       when none is (or it is lower). The log tracks transactions ({@link PartitionLog#transactions}): a
  *       transactional batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
@@ -77,10 +77,8 @@ public final class Partition {
     private final List<PartitionListener> listeners = new CopyOnWriteArrayList<>();
     private final TransactionIndex transactions;
     private final int localId;
-    private final ReplicaProgress progress;
-    private volatile Replicas replicas;
-    /** Followers this leader asked the quorum to take into the ISR, not yet in {@link #replicas}' (see {@link #isrExpanding}). */
-    private volatile List<Integer> joiningIsr = List.of();
+    /** Who holds the partition, the followers being taken into its ISR, and the high watermark they allow. */
+    private final InSyncReplicas inSync;
     private volatile LogIOException offlineCause;
     /** Set once by {@link #resign}: the broker is stopping and hands this partition over, so it takes no produce. */
     private volatile boolean resigning;
@@ -94,11 +92,10 @@ public final class Partition {
     /** A partition of this broker ({@code localId}), leading when {@code replicas} names it leader. */
     Partition(PartitionLog log, Replicas replicas, int localId) {
         this.localId = localId;
-        this.progress = new ReplicaProgress(log.logEndOffset());
+        this.inSync = new InSyncReplicas(localId, replicas, log::logEndOffset);
         this.id = new TopicPartition(log.topic(), log.partition());
         this.name = id.toString();
         this.log = log;
-        this.replicas = replicas;
         this.transactions = log.transactions();
         if (log.isOffline()) {
             // A sealed segment failed its first check while the log loaded: the log went offline before this
@@ -138,16 +135,16 @@ public final class Partition {
     }
 
     public Replicas replicas() {
-        return replicas;
+        return inSync.current();
     }
 
     public int leaderEpoch() {
-        return replicas.leaderEpoch();
+        return inSync.current().leaderEpoch();
     }
 
     /** Whether this broker leads the partition (a follower, or a partition without a leader, does not). */
     public boolean isLeader() {
-        return replicas.leader() == localId;
+        return inSync.leads();
     }
 
     /**
@@ -158,13 +155,9 @@ public final class Partition {
         if (following.leader() == localId) {
             throw new IllegalArgumentException(name + ": cannot follow itself " + following);
         }
-        boolean wasLeader = isLeader();
-        replicas = following;
-        joiningIsr = List.of();
-        if (wasLeader) {
-            progress.stopLeading(name, log.logEndOffset());
-        }
+        inSync.follow(following, name);
     }
+
     /**
      * Leads with {@code leading}, as the cluster's metadata says (its leader is this broker): a new leader epoch is
      * begun in the log first, so that clients naming it are served and every batch appended from now on carries it.
@@ -178,15 +171,14 @@ public final class Partition {
             throw new IllegalArgumentException(name + ": " + leading + " does not name this broker " + localId
                     + " leader");
         }
-        if (leading.equals(replicas)) {
+        Replicas held = inSync.current();
+        if (leading.equals(held)) {
             return;
         }
-        if (!isLeader() || leading.leaderEpoch() != replicas.leaderEpoch()) {
+        if (!isLeader() || leading.leaderEpoch() != held.leaderEpoch()) {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
-        replicas = leading;
-        joiningIsr = List.of();
-        progress.lead(leading.replicas().stream().filter(r -> r != localId).toList(), System.currentTimeMillis());
+        inSync.lead(leading, System.currentTimeMillis());
         advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
     }
 
@@ -219,7 +211,7 @@ public final class Partition {
         Optional<LeaderEpochCache.EpochEndOffset> diverged = lastFetchedEpoch < 0 ? Optional.empty()
                 : divergingEpoch(fetchOffset, lastFetchedEpoch);
         if (diverged.isEmpty() && isLeader() && replica != localId) {
-            progress.followerFetched(replica, fetchOffset, log.logEndOffset(), nowMs);
+            inSync.followerFetched(replica, fetchOffset, nowMs);
             advanceHighWatermark();
         }
         return diverged;
@@ -227,19 +219,19 @@ public final class Partition {
 
     /** The offset {@code replica} last fetched at on this leader, -1 when unknown. */
     public long followerFetchOffset(int replica) {
-        ReplicaProgress.Follower follower = progress.follower(replica);
+        ReplicaProgress.Follower follower = inSync.follower(replica);
         return follower == null ? -1 : follower.fetchOffset();
     }
 
     /** When {@code replica} was last caught up with this leader's log end (epoch ms), -1 when unknown. */
     public long followerCaughtUpMs(int replica) {
-        ReplicaProgress.Follower follower = progress.follower(replica);
+        ReplicaProgress.Follower follower = inSync.follower(replica);
         return follower == null ? -1 : follower.lastCaughtUpMs();
     }
 
     /** On a follower: the high watermark its leader's last fetch answer gave. */
     public void leaderHighWatermark(long leaderHighWatermark) {
-        progress.followLeader(leaderHighWatermark, log.logEndOffset());
+        inSync.followLeader(leaderHighWatermark);
     }
 
     /**
@@ -249,20 +241,20 @@ public final class Partition {
      * applied it, so nothing they do not hold may be acknowledged meanwhile (Kafka's "maximal ISR").
      */
     public void isrExpanding(List<Integer> joining) {
-        joiningIsr = List.copyOf(joining);
+        inSync.expanding(joining);
         advanceHighWatermark();
     }
 
+    /**
+     * On the leader: raises the high watermark to what every in-sync and every joining follower holds (the log end
+     * when there is none), completes the acks=all produces it passed and tells the listeners. A leader alone in its
+     * ISR raises it at each append; one taking a follower in waits for that follower like for any in-sync one.
+     */
     private void advanceHighWatermark() {
-        Replicas current = replicas;
-        if (current.leader() != localId) {
+        long highWatermark = inSync.advance();
+        if (highWatermark == InSyncReplicas.NOT_LEADING) {
             return;
         }
-        List<Integer> followers = new ArrayList<>(current.isr());
-        joiningIsr.stream().filter(r -> !followers.contains(r)).forEach(followers::add);
-        followers.remove(Integer.valueOf(localId));
-        long highWatermark = followers.isEmpty() ? log.logEndOffset() : progress.advance(followers, log.logEndOffset());
-        progress.release(highWatermark);
         for (PartitionListener listener : listeners) {
             listener.highWatermarkAdvanced(this, highWatermark);
         }
@@ -273,7 +265,7 @@ public final class Partition {
      * broker does not lead, NOT_ENOUGH_REPLICAS for acks=all with fewer in-sync replicas than min.insync.replicas.
      */
     public Errors produceRefusal(Acks acks) {
-        Replicas current = replicas;
+        Replicas current = inSync.current();
         if (current.leader() != localId || resigning) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
@@ -293,7 +285,7 @@ public final class Partition {
         if (!isLeader()) {
             return Errors.NOT_LEADER_OR_FOLLOWER;
         }
-        int epoch = replicas.leaderEpoch();
+        int epoch = inSync.current().leaderEpoch();
         if (currentLeaderEpoch == LeaderEpochCache.UNDEFINED_EPOCH || currentLeaderEpoch == epoch) {
             return Errors.NONE;
         }
@@ -354,10 +346,12 @@ public final class Partition {
         return log.logEndOffset();
     }
 
-    /** Consumers read below it: every in-sync replica holds the records under it. */
+    /**
+     * Consumers read below it: every in-sync replica, and every follower this leader is taking into the ISR, holds the
+     * records under it. On a leader alone in its ISR it follows the log end, raised as each append is announced.
+     */
     public long highWatermark() {
-        Replicas current = replicas;
-        return current.leader() == localId && current.isr().size() <= 1 ? log.logEndOffset() : progress.highWatermark();
+        return inSync.highWatermark();
     }
 
     /** read_committed consumers read below it: no transaction is undecided under it. */
@@ -496,7 +490,7 @@ public final class Partition {
         ensureOnline();
         try {
             long end = log.truncateTo(offset);
-            progress.truncated(end);
+            inSync.truncated(end);
             return end;
         } catch (LogOfflineException e) {
             throw new PartitionOfflineException(name, e);
@@ -514,7 +508,7 @@ public final class Partition {
         ensureOnline();
         try {
             long end = log.truncateFullyAndStartAt(offset);
-            progress.truncated(end);
+            inSync.truncated(end);
             return end;
         } catch (LogOfflineException e) {
             throw new PartitionOfflineException(name, e);
@@ -556,10 +550,10 @@ public final class Partition {
         if (acks != Acks.ALL) {
             return CompletableFuture.completedFuture(appended);
         }
-        // This log's own durability, and the in-sync followers' (the high watermark passing the batch); with this
-        // broker the only in-sync replica the high watermark is the log end, so only the first is waited for.
+        // This log's own durability, and the in-sync and joining followers' (the high watermark passing the batch);
+        // on a leader alone in its ISR and taking no follower in, the append itself raised the high watermark past it.
         int minInsync = log.config().minInsyncReplicas();
-        CompletableFuture<Void> passed = progress.await(appended.lastOffset() + 1, this::highWatermark);
+        CompletableFuture<Void> passed = inSync.await(appended.lastOffset() + 1);
         if (!isLeader()) {
             // Deposed between the append and this wait: losing the leadership failed the waits registered before it,
             // not this one, which a later leadership's high watermark would otherwise complete over whatever that
@@ -570,10 +564,10 @@ public final class Partition {
         }
         CompletableFuture<Void> replicated = passed
                 .thenRun(() -> {
-                    int inSync = replicas.isr().size();
-                    if (inSync < minInsync) {
+                    int inSyncNow = inSync.current().isr().size();
+                    if (inSyncNow < minInsync) {
                         throw new NotEnoughReplicasAfterAppendException(name + ": the batch at offset "
-                                + appended.firstOffset() + " was written, but the in-sync replicas shrank to " + inSync
+                                + appended.firstOffset() + " was written, but the in-sync replicas shrank to " + inSyncNow
                                 + ", below min.insync.replicas " + minInsync + ", while it waited");
                     }
                 });
@@ -653,7 +647,7 @@ public final class Partition {
 
     private void ensureLeader() {
         if (!isLeader()) {
-            throw new NotLeaderOrFollowerException("This broker does not lead " + name + " (" + replicas + ")");
+            throw new NotLeaderOrFollowerException("This broker does not lead " + name + " (" + inSync.current() + ")");
         }
 
     }
@@ -667,7 +661,8 @@ public final class Partition {
 
     @Override
     public String toString() {
-        return "Partition[" + name + ", leader " + replicas.leader() + " epoch " + replicas.leaderEpoch()
+        Replicas current = inSync.current();
+        return "Partition[" + name + ", leader " + current.leader() + " epoch " + current.leaderEpoch()
                 + (isOffline() ? ", offline" : "") + "]";
     }
 
@@ -675,8 +670,13 @@ public final class Partition {
     private final class LogEvents implements LogListener {
         @Override
         public void appended(PartitionLog appendedTo, long logEndOffset) {
-            // With followers in sync the high watermark waits for their fetches; the event still wakes waiting
-            // fetches, followers' among them, which read up to the log end.
+            // A leader alone in its ISR moves the high watermark to the new end; with followers in sync or joining it
+            // waits for their fetches. The event wakes waiting fetches either way, followers' among them, which read
+            // up to the log end.
+            if (isLeader()) {
+                advanceHighWatermark();
+                return;
+            }
             long highWatermark = highWatermark();
             for (PartitionListener listener : listeners) {
                 listener.highWatermarkAdvanced(Partition.this, highWatermark);

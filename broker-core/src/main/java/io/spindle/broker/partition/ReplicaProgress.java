@@ -15,8 +15,8 @@ import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
  *
  * <p>On the leader, a follower's fetch at offset {@code f} says it holds every record below {@code f} — forced to its
  * disk in {@code flush.mode=fsync}, since a follower forces what it appended before it fetches again — so the high
- * watermark is the lowest fetch offset of the in-sync followers (and at most the leader's log end). It only rises while
- * one broker leads. A follower counts as caught up at a fetch that reached the leader's log end, or one that reached
+ * watermark is the lowest fetch offset of the in-sync followers and of those being taken into the ISR (and at most the
+ * leader's log end; the log end when there is no such follower). It only rises while one broker leads. A follower counts as caught up at a fetch that reached the leader's log end, or one that reached
  * where the log ended at its previous fetch (then it was caught up at that previous fetch): Kafka's rule for
  * {@code replica.lag.time.max.ms}.
  *
@@ -85,21 +85,31 @@ final class ReplicaProgress {
     }
 
     /**
-     * Moves the high watermark up to the lowest fetch offset of the in-sync followers (never past {@code logEnd},
-     * never down) and returns it.
+     * Moves the high watermark up to the lowest fetch offset of the followers among {@code isr} and {@code joining}
+     * (every replica there but the {@code leader}; the log end when there is none), never past {@code logEndOffset},
+     * never down, and returns it. Allocates nothing: a leader alone in its ISR calls it at every append.
      */
-    long advance(List<Integer> inSyncFollowers, long logEndOffset) {
-        long candidate = logEndOffset;
-        for (int replica : inSyncFollowers) {
-            Follower follower = followers.get(replica);
-            candidate = Math.min(candidate, follower == null ? -1 : follower.fetchOffset());
-        }
+    long advance(List<Integer> isr, List<Integer> joining, int leader, long logEndOffset) {
+        long candidate = Math.min(lowestFetchOffset(isr, leader, logEndOffset),
+                lowestFetchOffset(joining, leader, logEndOffset));
         synchronized (this) {
             if (candidate > highWatermark) {
                 highWatermark = candidate;
             }
             return highWatermark;
         }
+    }
+
+    private long lowestFetchOffset(List<Integer> replicas, int leader, long logEndOffset) {
+        long lowest = logEndOffset;
+        for (int i = 0; i < replicas.size(); i++) {
+            int replica = replicas.get(i);
+            if (replica != leader) {
+                Follower follower = followers.get(replica);
+                lowest = Math.min(lowest, follower == null ? -1 : follower.fetchOffset());
+            }
+        }
+        return lowest;
     }
 
     /** The replica is a follower now: the leader's high watermark, at most this log's end. */
@@ -128,8 +138,12 @@ final class ReplicaProgress {
 
     /** Completes the waiters at or below {@code highWatermark}. */
     void release(long highWatermark) {
-        List<CompletableFuture<Void>> done = new ArrayList<>();
+        List<CompletableFuture<Void>> done;
         synchronized (waiters) {
+            if (waiters.isEmpty() || waiters.firstKey() > highWatermark) {
+                return;     // the common case: called at every append of a leader alone in its ISR
+            }
+            done = new ArrayList<>();
             Map<Long, List<CompletableFuture<Void>>> reached = waiters.headMap(highWatermark, true);
             reached.values().forEach(done::addAll);
             reached.clear();

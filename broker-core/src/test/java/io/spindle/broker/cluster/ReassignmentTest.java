@@ -38,7 +38,6 @@ import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.NoReassignmentInProgressException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,9 +110,6 @@ class ReassignmentTest {
     }
 
     @Test
-    @Disabled("Known open bug (docs/cluster.md, \"Reassignment\"): in the full build a move away from the leader under an"
-            + " acks=all producer lost one acknowledged batch (ISR [1] -> [1, 2, 3] in one change; the new leader 2 ended"
-            + " epoch 0 at 27450 though broker 1 had acknowledged up to 27550); passes when run alone. Enable with the fix.")
     void aPartitionMovedWhileWrittenServesEveryAcknowledgedRecordFromItsNewReplicasByteForByte() throws Exception {
         try (LocalCluster cluster = start()) {
             Admin admin = cluster.admin(2);

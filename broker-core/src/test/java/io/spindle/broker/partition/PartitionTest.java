@@ -223,6 +223,45 @@ class PartitionTest {
         assertEquals(3, partition.highWatermark());
     }
 
+    /**
+     * The move of ReassignmentTest: a leader alone in its ISR takes both new replicas in with one change, which
+     * completes the move and makes one of them leader as soon as the quorum commits it, before this leader applies it.
+     */
+    @Test
+    void aLeaderAloneInItsIsrAcknowledgesNothingItsJoiningFollowersLackWhileTheyAreTakenIn() throws Exception {
+        Partition partition = create(open(FlushMode.NONE), "orders");
+        partition.lead(new Replicas(NODE, 1, List.of(8, 9, NODE), List.of(NODE)));
+        partition.append(batch(1_000L, "a", "b"));
+        partition.followerFetched(8, 2, -1, 1_000L);
+        partition.followerFetched(9, 2, -1, 1_000L);
+
+        partition.isrExpanding(List.of(8, 9));
+        CompletableFuture<AppendResult> acknowledged = partition.acknowledgement(
+                partition.append(batch(2_000L, "c")), Acks.ALL);
+        assertEquals(2, partition.highWatermark(), "8 and 9 hold offsets 0 and 1 only");
+        assertFalse(acknowledged.isDone(), "the quorum may elect 8 or 9 before this leader learns it committed");
+
+        partition.followerFetched(8, 3, -1, 1_001L);
+        assertFalse(acknowledged.isDone(), "9 lacks offset 2");
+        partition.followerFetched(9, 3, -1, 1_002L);
+        assertEquals(3, partition.highWatermark());
+        assertEquals(2, acknowledged.get(5, TimeUnit.SECONDS).firstOffset());
+    }
+
+    @Test
+    void aLeaderAloneInItsIsrKeepsTheHighWatermarkItReachedWhenAFollowerBehindItStartsJoining() {
+        Partition partition = create(open(FlushMode.NONE), "orders");
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE)));
+        partition.append(batch(1_000L, "a", "b"));
+        partition.followerFetched(8, 1, -1, 1_000L);
+        assertEquals(2, partition.highWatermark(), "alone in the ISR, the leader acknowledges up to its log end");
+
+        partition.isrExpanding(List.of(8));
+        assertEquals(2, partition.highWatermark(), "what was acknowledged stays visible, so the ISR check sees 8 lacks it");
+        partition.append(batch(2_000L, "c"));
+        assertEquals(2, partition.highWatermark());
+    }
+
     @Test
     void anAcksAllWaitBegunAfterTheLeadershipWasLostFailsAndALaterLeadershipDoesNotAcknowledgeIt() {
         Partition partition = create(open(FlushMode.NONE), "orders");
