@@ -220,6 +220,19 @@ public final class ClusterProcesses implements AutoCloseable {
         awaitReady(node);
     }
 
+    /**
+     * Starts the brokers {@code nodes} again and then waits until each is ready: after a majority was killed, none is
+     * ready until enough voters are back.
+     */
+    public void restartTogether(int... nodes) throws IOException {
+        for (int node : nodes) {
+            cluster.start(node);
+        }
+        for (int node : nodes) {
+            awaitReady(node);
+        }
+    }
+
     /** The last lines broker {@code node} wrote, for failure messages. */
     public String logTail(int node) {
         try {

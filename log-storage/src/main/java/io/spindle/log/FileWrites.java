@@ -67,4 +67,16 @@ final class FileWrites {
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Checkpoint.forceDirectory(file.getParent());
     }
+
+    /**
+     * Writes {@code file} in place with {@code source}'s remaining bytes, forcing nothing: only for a file of which no
+     * valid version exists, so that whatever a crash leaves (nothing, a part, the whole) is either this version or
+     * something its reader takes for missing (the first leader epochs of a new log, {@link LeaderEpochCache}).
+     */
+    static void replace(Path file, ByteBuffer source) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            write(ch, source, 0, file);
+        }
+    }
 }

@@ -32,6 +32,12 @@ import org.slf4j.LoggerFactory;
  * file is rebuilt from the batch headers when the log opens ({@link #load}), and after a crash the batches past the
  * recovery point are read again, so the file may also be behind or ahead of the log and still load right.
  *
+ * <p>One write is not forced: the first one while no valid version of the file exists (a new partition's first leader
+ * epoch, two fsyncs saved per partition of a new topic). A crash can then leave only no file, a damaged one (both
+ * rebuilt from every batch header, whatever the recovery point says) or that version whole; never an older valid
+ * version that lacks an epoch. Every later write is forced, so one that a crash could lose always has a forced
+ * predecessor it would fall back to. {@code CreatedTopicPowerLossTest} cuts the power under a new topic's logs.
+ *
  * <p>Threading: the queries ({@link #entries}, {@link #latestEpoch}, {@link #endOffsetFor}, {@link #epochForOffset})
  * read an immutable snapshot from any thread without a lock; the changes run under the partition's write lock.
  */
@@ -67,6 +73,11 @@ public final class LeaderEpochCache {
     private final String name;
     private final Path file;
     private volatile List<Entry> entries = List.of();
+    /**
+     * Whether a valid version of the file may be on disk (forced or not): false after a load that found none and wrote
+     * none, until the next write. While false, a write need not be forced (see the class comment).
+     */
+    private boolean validFileMayExist = true;
 
     LeaderEpochCache(String name, Path dir) {
         this.name = name;
@@ -202,8 +213,10 @@ public final class LeaderEpochCache {
             });
         }
         List<Entry> result = trimmedFromStart(walk.list, start);
+        validFileMayExist = read != null;
         // Nothing to keep for a log no leader epoch wrote (new, or from before epochs): its first epoch writes the file.
         if (read == null ? !result.isEmpty() : !result.equals(read)) {
+            validFileMayExist = true;       // a rebuild is forced: the batches it was read from may be past the recovery point
             publish(result);
         } else {
             entries = List.copyOf(result);
@@ -257,7 +270,12 @@ public final class LeaderEpochCache {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).flip();
-        FileWrites.replaceDurably(file, b);
+        if (validFileMayExist) {
+            FileWrites.replaceDurably(file, b);
+        } else {
+            FileWrites.replace(file, b);
+            validFileMayExist = true;
+        }
     }
 
     /** The entries on disk; null when the file is missing, damaged or out of order. */

@@ -22,6 +22,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link LeaderEpochCache} on real files: a log of five batches of 3 records appended at leader epochs 0, 0, 2, 2 and
@@ -241,6 +243,31 @@ class LeaderEpochCacheTest {
             Files.copy(older, epochsFile(), StandardCopyOption.REPLACE_EXISTING);
 
             assertEquals(WRITTEN, open().leaderEpochs().entries());
+        } finally {
+            crashed.forEach(LogManager::close);
+        }
+    }
+
+    @ParameterizedTest(name = "file lost: {0}")
+    @ValueSource(booleans = {false, true})
+    void aNewLogsFirstEpochsFileThatAPowerCutEmptiedOrLostIsRebuiltFromTheBatchHeaders(boolean lost) throws Exception {
+        // A new log's first leader epoch is written without a force: a power cut may leave the file empty or gone.
+        PartitionLog log = open();
+        log.beginLeaderEpoch(0);
+        log.append(batch("b0", 3, 1000));
+        log.append(batch("b1", 3, 1001));
+        List<LogManager> crashed = crash();
+        try {
+            if (lost) {
+                Files.delete(epochsFile());
+            } else {
+                Files.write(epochsFile(), new byte[0]);
+            }
+
+            PartitionLog reopened = open();
+
+            assertEquals(List.of(new Entry(0, 0)), reopened.leaderEpochs().entries());
+            assertEquals(new EpochEndOffset(0, 6), reopened.leaderEpochs().endOffsetFor(0, 6));
         } finally {
             crashed.forEach(LogManager::close);
         }

@@ -88,11 +88,22 @@ public final class MetadataClient implements AutoCloseable {
      * the first, as it reports with {@link MetadataQuorum#reportApplied}); fails when the member cannot be reached.
      */
     public CompletableFuture<Long> appliedOffset(int nodeId) {
+        return readOffset(MetadataStateMachine.READ_APPLIED, nodeId);
+    }
+
+    /**
+     * How far member {@code nodeId}'s broker serves the images' metadata to clients (as it reports with
+     * {@link MetadataQuorum#reportVisible}); fails when the member cannot be reached.
+     */
+    public CompletableFuture<Long> visibleOffset(int nodeId) {
+        return readOffset(MetadataStateMachine.READ_VISIBLE, nodeId);
+    }
+
+    private CompletableFuture<Long> readOffset(String query, int nodeId) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                RaftClientReply reply = probe.io().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_APPLIED), 0,
-                        RatisGroup.peerId(nodeId));
-                return Long.parseLong(new String(content(reply, "applied offset read from member " + nodeId),
+                RaftClientReply reply = probe.io().sendStaleRead(Message.valueOf(query), 0, RatisGroup.peerId(nodeId));
+                return Long.parseLong(new String(content(reply, query + " offset read from member " + nodeId),
                         StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new CompletionException(new MetadataException(Reason.QUORUM_UNAVAILABLE,
@@ -102,7 +113,7 @@ public final class MetadataClient implements AutoCloseable {
     }
 
     /**
-     * Makes {@link #appliedOffset} reach {@code member}, a member outside the voters this client was built with (an
+     * Makes {@link #appliedOffset} and {@link #visibleOffset} reach {@code member}, a member outside the voters this client was built with (an
      * observer); a member already known keeps its address.
      */
     void knowPeer(RaftPeer member) {

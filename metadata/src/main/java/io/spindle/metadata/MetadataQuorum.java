@@ -146,10 +146,15 @@ public final class MetadataQuorum implements AutoCloseable {
      * observer is reached at the address the configuration (in this member's log) gives it.
      */
     public CompletableFuture<Long> appliedOffset(int nodeId) {
+        knowObserver(nodeId);
+        return client.appliedOffset(nodeId);
+    }
+
+    /** Lets the client reach {@code nodeId} when it is an observer, at the address the configuration gives it. */
+    private void knowObserver(int nodeId) {
         if (settings.voters().stream().noneMatch(voter -> voter.id() == nodeId)) {
             peerInConfiguration(nodeId).ifPresent(client::knowPeer);
         }
-        return client.appliedOffset(nodeId);
     }
 
     /** Member {@code nodeId} as a listener in the configuration this member knows, if it is one. */
@@ -173,6 +178,18 @@ public final class MetadataQuorum implements AutoCloseable {
      */
     public Optional<String> notReceivingReason() {
         return observerJoin.flatMap(ObserverJoin::problem);
+    /**
+     * Tells other members asking ({@link #visibleOffset}) how far this member's broker serves the images' metadata to
+     * clients, which may be ahead of what it has applied to its logs ({@link #reportApplied}).
+     */
+    public void reportVisible(LongSupplier visible) {
+        stateMachine.reportVisible(visible);
+    }
+
+    /** How far member {@code nodeId}'s broker serves the images' metadata, as it reports; fails if it cannot be reached. */
+    public CompletableFuture<Long> visibleOffset(int nodeId) {
+        knowObserver(nodeId);
+        return client.visibleOffset(nodeId);
     }
 
     /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */

@@ -65,6 +65,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     static final String READ_IMAGE = "image";
     /** The query that reads how far this member's user (its broker) has applied the images ({@link #reportApplied}). */
     static final String READ_APPLIED = "applied";
+    /** The query that reads how far this member's broker has made the images visible ({@link #reportVisible}). */
+    static final String READ_VISIBLE = "visible";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final LongSupplier nanoClock;
@@ -75,6 +77,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private volatile long appliedIndex = -1;
     private volatile long leaderSinceNanos = -1;
     private volatile LongSupplier appliedByUser = () -> -1;
+    private volatile LongSupplier visibleByUser = () -> appliedByUser.getAsLong();
 
     /** @param nanoClock the local clock of the liveness bookkeeping, {@code System::nanoTime} outside tests */
     public MetadataStateMachine(LongSupplier nanoClock) {
@@ -97,6 +100,15 @@ public final class MetadataStateMachine extends BaseStateMachine {
      */
     public void reportApplied(LongSupplier applied) {
         this.appliedByUser = Objects.requireNonNull(applied, "applied");
+    }
+
+    /**
+     * Answers other members' {@link MetadataClient#visibleOffset} queries with {@code visible}: the offset of the last
+     * image whose metadata this member's broker serves to clients (at or ahead of what {@link #reportApplied} says;
+     * the same when it is not set).
+     */
+    public void reportVisible(LongSupplier visible) {
+        this.visibleByUser = Objects.requireNonNull(visible, "visible");
     }
 
     /** Calls {@code listener} with every new image from now on (not with the current one). */
@@ -260,6 +272,9 @@ public final class MetadataStateMachine extends BaseStateMachine {
         String what = request.getContent().toStringUtf8();
         if (READ_APPLIED.equals(what)) {
             return CompletableFuture.completedFuture(Message.valueOf(Long.toString(appliedByUser.getAsLong())));
+        }
+        if (READ_VISIBLE.equals(what)) {
+            return CompletableFuture.completedFuture(Message.valueOf(Long.toString(visibleByUser.getAsLong())));
         }
         if (!READ_IMAGE.equals(what)) {
             return CompletableFuture.failedFuture(new MetadataException(Reason.INVALID_COMMAND,

@@ -7,17 +7,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits until every live (unfenced) broker of the cluster has applied the metadata up to an image offset to its own
- * registry and logs, so that an admin change is visible on every broker when the call returns. Each broker reports how
- * far its {@link ImageApplier} got through its quorum member ({@link MetadataQuorum#reportApplied}); this asks each
- * other live broker's member every {@value #POLL_MS} ms until it reports the offset. A broker fenced meanwhile is no
- * longer waited for, and one that does not get there within the bound is logged and left behind: the change is
- * committed, and that broker applies it when it can.
+ * Waits until every live (unfenced) broker of the cluster has applied the metadata up to an image offset, as far as one
+ * stage of its {@link ImageApplier} goes: to the metadata it serves ({@link #visible}: an admin change is visible on
+ * every broker when the call returns) or to its logs as well ({@link #applied}: a leadership handed over is taken up).
+ * Each broker reports both through its quorum member ({@link MetadataQuorum#reportVisible},
+ * {@link MetadataQuorum#reportApplied}); this asks each other live broker's member every {@value #POLL_MS} ms until it
+ * reports the offset. A broker fenced meanwhile is no longer waited for, and one that does not get there within the
+ * bound is logged and left behind: the change is committed, and that broker applies it when it can.
  */
 final class BrokersApplied {
     private static final Logger log = LoggerFactory.getLogger(BrokersApplied.class);
@@ -31,13 +33,28 @@ final class BrokersApplied {
 
     private final MetadataQuorum quorum;
     private final int nodeId;
+    private final IntFunction<CompletableFuture<Long>> reported;
+    private final String stage;
     private final LongSupplier nanoClock;
     private final Executor retryLater = CompletableFuture.delayedExecutor(POLL_MS, TimeUnit.MILLISECONDS);
 
-    BrokersApplied(MetadataQuorum quorum, int nodeId, LongSupplier nanoClock) {
+    private BrokersApplied(MetadataQuorum quorum, int nodeId, IntFunction<CompletableFuture<Long>> reported,
+                           String stage, LongSupplier nanoClock) {
         this.quorum = quorum;
         this.nodeId = nodeId;
+        this.reported = reported;
+        this.stage = stage;
         this.nanoClock = nanoClock;
+    }
+
+    /** Waits for the brokers to serve the metadata of an image (their registries follow it). */
+    static BrokersApplied visible(MetadataQuorum quorum, int nodeId, LongSupplier nanoClock) {
+        return new BrokersApplied(quorum, nodeId, quorum::visibleOffset, "served the metadata", nanoClock);
+    }
+
+    /** Waits for the brokers to have applied an image to their registries and logs (leaderships begun). */
+    static BrokersApplied applied(MetadataQuorum quorum, int nodeId, LongSupplier nanoClock) {
+        return new BrokersApplied(quorum, nodeId, quorum::appliedOffset, "applied the metadata", nanoClock);
     }
 
     /** Completes (never exceptionally) once every other live broker has applied {@code offset}, or after the bound. */
@@ -60,12 +77,12 @@ final class BrokersApplied {
             done.complete(null);
             return;
         }
-        quorum.appliedOffset(brokerId).orTimeout(ASK_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((applied, failure) -> {
+        reported.apply(brokerId).orTimeout(ASK_TIMEOUT_MS, TimeUnit.MILLISECONDS).whenComplete((applied, failure) -> {
             if (failure == null && applied >= offset) {
                 done.complete(null);
             } else if (nanoClock.getAsLong() - deadline >= 0) {
-                log.warn("Broker {} has not applied the metadata up to offset {} in time (it reports {}); returning "
-                        + "without it", brokerId, offset, failure == null ? applied : failure.toString());
+                log.warn("Broker {} has not {} up to offset {} in time (it reports {}); returning without it",
+                        brokerId, stage, offset, failure == null ? applied : failure.toString());
                 done.complete(null);
             } else {
                 retryLater.execute(() -> ask(brokerId, offset, deadline, done));

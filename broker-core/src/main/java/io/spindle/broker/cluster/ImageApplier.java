@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -38,8 +36,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Images arrive on Ratis' apply thread, which must not wait on disk: each is handed to one thread
  * ({@code spindle-cluster-apply}) that applies the newest image it has not applied yet (intermediate ones are skipped:
- * the newest image holds everything they changed). {@link #awaitApplied} completes once an image at or past an
- * offset is applied.
+ * the newest image holds everything they changed), in two stages. First the registry (topics recorded, deleted,
+ * grown, their configs): from then on this broker serves the image's metadata ({@link #awaitVisible}), and an admin
+ * change returns once every broker got there, as Kafka's returns once its controller committed. Then the logs of
+ * the partitions this broker hosts and does not hold yet (a new topic's ~33 of 100 on each of three brokers took
+ * most of a CreateTopics' time when it waited for them, docs/benchmarks.md), their leadership and replication
+ * ({@link #awaitApplied}). Between the two, a request for a partition whose log is not made yet gets a retriable
+ * error ({@link #logsPending}), which kafka-clients retry.
  */
 final class ImageApplier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ImageApplier.class);
@@ -53,8 +56,8 @@ final class ImageApplier implements AutoCloseable {
     private final Consumer<MetadataImage> afterApply;
     private final ExecutorService thread;
     private final AtomicReference<MetadataImage> pending = new AtomicReference<>();
-    private final SortedMap<Long, List<CompletableFuture<Void>>> waiters = new TreeMap<>();
-    private volatile long appliedOffset = -1;
+    private final ReachedOffset visible = new ReachedOffset();
+    private final ReachedOffset applied = new ReachedOffset();
     private volatile boolean started;
 
     /** {@code afterApply} hears each image once it is applied (replication follows it from there). */
@@ -92,46 +95,55 @@ final class ImageApplier implements AutoCloseable {
         thread.execute(this::applyPending);
     }
 
-    /** The offset of the last image applied, -1 before the first. */
+    /** The offset of the last image applied to the registry and the logs, -1 before the first. */
     long appliedOffset() {
-        return appliedOffset;
+        return applied.offset();
+    }
+
+    /** The offset of the last image whose metadata this broker serves (its registry follows it), -1 before the first. */
+    long visibleOffset() {
+        return visible.offset();
     }
 
     /** Completes once an image at or past {@code offset} has been applied to the registry and logs. */
     CompletableFuture<Void> awaitApplied(long offset) {
-        synchronized (waiters) {
-            if (appliedOffset >= offset) {
-                return CompletableFuture.completedFuture(null);
-            }
-            CompletableFuture<Void> waiter = new CompletableFuture<>();
-            waiters.computeIfAbsent(offset, o -> new ArrayList<>()).add(waiter);
-            return waiter;
-        }
+        return applied.await(offset);
+    }
+
+    /** Completes once the registry follows an image at or past {@code offset}: its metadata is served here. */
+    CompletableFuture<Void> awaitVisible(long offset) {
+        return visible.await(offset);
+    }
+
+    /**
+     * Whether this broker serves metadata whose logs it has not finished: a partition the served image has it host
+     * may have no log yet, or not lead at the image's epoch yet.
+     */
+    boolean logsPending() {
+        return applied.offset() < visible.offset();
     }
 
     private void applyPending() {
         MetadataImage image = pending.getAndSet(null);
-        if (image == null || image.offset() <= appliedOffset) {
+        if (image == null || image.offset() <= applied.offset()) {
             return;
         }
         long started = System.nanoTime();
-        apply(image);
+        applyRegistry(image);
+        visible.reach(image.offset());
+        long visibleAt = System.nanoTime();
+        applyLogs(image);
         leaderships.applied(image);
+        applied.reach(image.offset());
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         if (tookMs > SLOW_APPLY_MS) {
-            log.info("Applied the metadata image at offset {} in {} ms", image.offset(), tookMs);
+            log.info("Applied the metadata image at offset {} in {} ms (its metadata served after {} ms)",
+                    image.offset(), tookMs, TimeUnit.NANOSECONDS.toMillis(visibleAt - started));
         }
-        List<CompletableFuture<Void>> done = new ArrayList<>();
-        synchronized (waiters) {
-            appliedOffset = image.offset();
-            SortedMap<Long, List<CompletableFuture<Void>>> reached = waiters.headMap(appliedOffset + 1);
-            reached.values().forEach(done::addAll);
-            reached.clear();
-        }
-        done.forEach(waiter -> waiter.complete(null));
     }
 
-    private void apply(MetadataImage image) {
+    /** Topics recorded, deleted, grown and reconfigured in the registry (no log made yet). */
+    private void applyRegistry(MetadataImage image) {
         for (TopicImage wanted : image.topics().values()) {
             try {
                 if (TopicRegistry.isInternal(wanted.name())) {
@@ -153,6 +165,20 @@ final class ImageApplier implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The logs of hosted partitions made, leaderships begun, replication told, moved-away partitions dropped. */
+    private void applyLogs(MetadataImage image) {
+        for (TopicImage wanted : image.topics().values()) {
+            if (!TopicRegistry.isInternal(wanted.name()) && topics.topic(wanted.name()).isPresent()) {
+                try {
+                    topics.createHostedLogs(wanted.name());
+                } catch (RuntimeException e) {
+                    log.error("Could not create the logs of topic '{}' of the metadata image at offset {}",
+                            wanted.name(), image.offset(), e);
+                }
+            }
+        }
         List<Runnable> leads = new ArrayList<>();
         for (TopicImage topic : image.topics().values()) {
             for (PartitionImage wanted : topic.partitions()) {
@@ -165,7 +191,7 @@ final class ImageApplier implements AutoCloseable {
                 }
             }
         }
-        // A new leader epoch is a file forced in each log: those of a new topic's partitions overlap on several threads.
+        // A new leader epoch is a file forced in each log (but a new log's first): those overlap on several threads.
         DiskTasks.runAll("spindle-cluster-lead", leads);
         afterApply.accept(image);
         dropMovedAway(image);
@@ -220,13 +246,12 @@ final class ImageApplier implements AutoCloseable {
             return;
         }
         if (held.get().partitions() < count) {
-            topics.increasePartitions(wanted.name(), count, false);
+            topics.adoptPartitions(wanted.name(), count);
         }
         Map<String, String> overrides = topics.overrides(wanted.name());
         if (!overrides.equals(wanted.configs())) {
             topics.replaceOverrides(wanted.name(), wanted.configs(), false);
         }
-        topics.createHostedLogs(wanted.name());
     }
 
     /**

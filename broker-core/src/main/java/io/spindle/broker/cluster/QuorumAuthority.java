@@ -58,8 +58,11 @@ import org.slf4j.LoggerFactory;
  * {@code <data.dir>/__cluster_metadata}), the {@link ImageApplier} that makes its registry and logs follow the
  * quorum's image, and its {@link ClusterMembership}. Reads come from this member's image. A change is checked against
  * this broker's registry (names, counts, config values: the same checks as a single broker's), submitted to the
- * quorum from this broker whichever member leads, and returns once this broker and every other live broker have
- * applied it ({@link BrokersApplied}), so that it is visible on every broker when the call returns.
+ * quorum from this broker whichever member leads, and returns once this broker and every other live broker serve its
+ * metadata ({@link BrokersApplied#visible}), so that it is visible on every broker when the call returns. As in Kafka,
+ * the partition logs follow (each broker makes those it hosts right after): a produce or fetch that comes first gets
+ * NOT_LEADER_OR_FOLLOWER, which clients retry. The change itself is durable once committed: a broker restarted after
+ * a crash makes the logs from the quorum's image.
  *
  * <p>Partitions have as many replicas as their topic's replication factor ({@code default.replication.factor} when
  * not given); {@link Replication} makes this broker follow the partitions others lead and keeps the ISR of those it
@@ -81,6 +84,7 @@ public final class QuorumAuthority implements MetadataAuthority {
     private final LeadershipTracker leaderships;
     private final ClusterMembership membership;
     private final QuorumProducerIds producerIds;
+    private final BrokersApplied brokersServing;
     private final BrokersApplied brokersApplied;
     private final Replication replication;
     private final UncleanElections uncleanElections;
@@ -97,7 +101,8 @@ public final class QuorumAuthority implements MetadataAuthority {
         this.applier = applier;
         this.leaderships = leaderships;
         this.membership = membership;
-        this.brokersApplied = new BrokersApplied(quorum, config.nodeId(), System::nanoTime);
+        this.brokersServing = BrokersApplied.visible(quorum, config.nodeId(), System::nanoTime);
+        this.brokersApplied = BrokersApplied.applied(quorum, config.nodeId(), System::nanoTime);
         this.producerIds = new QuorumProducerIds(quorum, config.nodeId(), membership::brokerEpoch, CHANGE_TIMEOUT_MS);
     }
 
@@ -136,6 +141,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         });
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
+        quorum.reportVisible(applier::visibleOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
                 config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
@@ -181,7 +187,10 @@ public final class QuorumAuthority implements MetadataAuthority {
     /**
      * From the image; a partition this broker leads has no leader to clients until its log exists here and leads at
      * the image's leader epoch (the applier may be a few milliseconds behind the image), and none while its storage
-     * is offline.
+     * is offline. Except while the applier makes the logs of metadata it already serves: then a partition without a
+     * log here, or not leading yet, is named as the image says (as Kafka names it before its log exists), so that
+     * clients find their leader as soon as the call that created it returns; they retry a request that comes first.
+     * One that leads here at another epoch is not named (it could still take produces at its old epoch).
      */
     @Override
     public Optional<PartitionLeadership> partition(String topic, int index) {
@@ -195,11 +204,12 @@ public final class QuorumAuthority implements MetadataAuthority {
         if (leader == nodeId()) {
             Optional<Partition> held = partitions.get(topic, index);
             if (held.isEmpty()) {
-                leader = PartitionLeadership.NO_LEADER;
+                leader = applier.logsPending() ? leader : PartitionLeadership.NO_LEADER;
             } else if (held.get().isOffline()) {
                 leader = PartitionLeadership.NO_LEADER;
                 offline = List.of(nodeId());
-            } else if (held.get().leaderEpoch() != image.leaderEpoch()) {
+            } else if (held.get().leaderEpoch() != image.leaderEpoch()
+                    && (held.get().isLeader() || !applier.logsPending())) {
                 leader = PartitionLeadership.NO_LEADER;     // the applier has not made it lead at this epoch yet
             }
         }
@@ -348,8 +358,9 @@ public final class QuorumAuthority implements MetadataAuthority {
     }
 
     /**
-     * Submits {@code command} and waits until this broker's registry and logs have applied it, then until every other
-     * live broker has (bounded: see {@link BrokersApplied}), so that a client asking any broker next sees the change.
+     * Submits {@code command} and waits until this broker serves its metadata (its registry follows it), then until
+     * every other live broker does (bounded: see {@link BrokersApplied}), so that a client asking any broker next sees
+     * the change. The logs it makes follow on each broker (see the class comment).
      */
     private void change(MetadataCommand command) {
         try {
@@ -358,12 +369,12 @@ public final class QuorumAuthority implements MetadataAuthority {
             CommandResult result = quorum.submit(command).get(CHANGE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             long committed = System.nanoTime();
             long offset = result.image().offset();
-            applier.awaitApplied(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
+            applier.awaitVisible(offset).get(remainingMs(deadline), TimeUnit.MILLISECONDS);
             long appliedHere = System.nanoTime();
-            brokersApplied.await(offset, remainingMs(deadline)).join();
+            brokersServing.await(offset, remainingMs(deadline)).join();
             long appliedEverywhere = System.nanoTime();
             if (appliedEverywhere - started > TimeUnit.MILLISECONDS.toNanos(SLOW_CHANGE_MS)) {
-                log.info("{} at offset {} took {} ms: committed after {} ms, applied here after {} ms, on every live"
+                log.info("{} at offset {} took {} ms: committed after {} ms, served here after {} ms, by every live"
                         + " broker after {} ms", command.getClass().getSimpleName(), offset,
                         millis(appliedEverywhere - started), millis(committed - started), millis(appliedHere - started),
                         millis(appliedEverywhere - started));

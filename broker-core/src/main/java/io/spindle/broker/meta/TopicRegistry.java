@@ -257,18 +257,35 @@ public final class TopicRegistry implements Topics {
     }
 
     /**
-     * Records a topic another authority created (the cluster's metadata quorum) under the id it chose, and creates the
-     * logs of the partitions this broker hosts. Exceptions as {@link #create}.
+     * Records a topic another authority created (the cluster's metadata quorum) under the id it chose, durably, without
+     * its logs: {@link #createHostedLogs} makes those of the partitions this broker hosts (the cluster serves the topic's
+     * metadata meanwhile, and a request for a partition without a log here gets a retriable error, as in Kafka).
+     * Exceptions as {@link #validateCreate}, plus {@link KafkaStorageException} naming the file when the registry cannot
+     * be written.
      */
     public synchronized TopicInfo adopt(String name, Uuid id, int partitions, Map<String, String> overrides) {
         TopicInfo candidate = validateCreate(name, partitions, overrides);
         if (byId.containsKey(id)) {
             throw new TopicExistsException("Topic id " + id + " of topic '" + name + "' is already taken.");
         }
-        return createAs(name, id, partitions, candidate.config(), overrides);
+        TopicInfo info = record(name, id, partitions, candidate.config(), overrides);
+        log.info("Recorded topic '{}' (id {}) with {} partition(s){}", name, id, partitions,
+                overrides.isEmpty() ? "" : " and overrides " + overrides);
+        return info;
     }
 
-    /** Creates the logs of the topic's partitions this broker hosts that have none yet (their hosting changed). */
+    /**
+     * Raises a topic's partition count as another authority decided (the cluster's metadata quorum), durably, without
+     * logs for the new partitions: {@link #createHostedLogs} makes them. Exceptions as {@link #increasePartitions}.
+     */
+    public synchronized TopicInfo adoptPartitions(String name, int newCount) {
+        return growTo(name, newCount, false, false);
+    }
+
+    /**
+     * Creates the logs of the topic's partitions this broker hosts that have none yet (a topic or partitions just
+     * adopted, or hosting that changed); nothing when every one has its log.
+     */
     public synchronized void createHostedLogs(String name) {
         Entry entry = byName.get(name);
         if (entry != null) {
@@ -292,12 +309,17 @@ public final class TopicRegistry implements Topics {
         return true;
     }
 
-    private TopicInfo createAs(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
+    private TopicInfo record(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
         TopicInfo info = new TopicInfo(name, id, partitions, config);
         Entry entry = new Entry(info, copyOf(overrides));
         writeTopic(entry);
         byName.put(name, entry);
         byId.put(id, entry);
+        return info;
+    }
+
+    private TopicInfo createAs(String name, Uuid id, int partitions, TopicConfig config, Map<String, String> overrides) {
+        TopicInfo info = record(name, id, partitions, config, overrides);
         try {
             createLogs(info, 0);
         } catch (RuntimeException e) {
@@ -345,6 +367,10 @@ public final class TopicRegistry implements Topics {
      * @throws InvalidPartitionsException when {@code newCount} is not above the current count
      */
     public synchronized TopicInfo increasePartitions(String name, int newCount, boolean validateOnly) {
+        return growTo(name, newCount, validateOnly, true);
+    }
+
+    private TopicInfo growTo(String name, int newCount, boolean validateOnly, boolean withLogs) {
         Entry entry = byName.get(name);
         if (entry == null) {
             throw new UnknownTopicOrPartitionException("Topic '" + name + "' does not exist.");
@@ -366,7 +392,9 @@ public final class TopicRegistry implements Topics {
         writeTopic(updated);
         byName.put(name, updated);
         byId.put(info.id(), updated);
-        createLogs(info, current);
+        if (withLogs) {
+            createLogs(info, current);
+        }
         log.info("Topic '{}' now has {} partitions (was {})", name, newCount, current);
         return info;
     }
@@ -439,9 +467,12 @@ public final class TopicRegistry implements Topics {
         }
         List<Integer> hosted = new ArrayList<>();
         for (int partition = fromPartition; partition < info.partitions(); partition++) {
-            if (hosts.test(info.name(), partition)) {
+            if (hosts.test(info.name(), partition) && logManager.get(info.name(), partition).isEmpty()) {
                 hosted.add(partition);
             }
+        }
+        if (hosted.isEmpty()) {
+            return;     // the cluster's applier asks for every topic of every image: most have all their logs
         }
         // All at once: one fsync of the data directory for the new directories, the logs opened in parallel.
         logManager.getOrCreateAll(info.name(), hosted, info.config());

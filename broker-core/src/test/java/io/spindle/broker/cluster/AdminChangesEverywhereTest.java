@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Admin changes submitted through one broker are visible on every live broker when the call returns (docs/cluster.md,
- * "Admin calls"): the other brokers are asked at once, without waiting or retrying.
+ * "Admin calls"): the other brokers are asked at once, without waiting or retrying. The partition logs a change makes
+ * follow on each broker, so those are awaited.
  */
 class AdminChangesEverywhereTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -97,8 +98,9 @@ class AdminChangesEverywhereTest {
             TopicDescription described = broker.admin().describeTopics(List.of("described")).allTopicNames().get()
                     .get("described");
             assertEquals(5, described.partitions().size(), broker.toString());
-            described.partitions().forEach(partition -> assertTrue(cluster.broker(partition.leader().id()).broker()
-                    .partitions().get("described", partition.partition()).isPresent(), partition.toString()));
+            described.partitions().forEach(partition -> await().atMost(WAIT).until(() -> cluster
+                    .broker(partition.leader().id()).broker().partitions().get("described", partition.partition())
+                    .isPresent()));
         }
     }
 
@@ -143,7 +145,10 @@ class AdminChangesEverywhereTest {
         throw new AssertionError("no sample " + series + " in the scrape");
     }
 
-    /** Brokers 2 and 3 answer Metadata for {@code topic} with every partition led, by the broker holding its log. */
+    /**
+     * Brokers 2 and 3 answer Metadata for {@code topic} at once with every partition led; the broker named holds the
+     * partition's log soon after (logs are made after the metadata is served, as in Kafka).
+     */
     private static void assertEverywhere(String topic, int partitions) throws Exception {
         for (int id : List.of(2, 3)) {
             MetadataResponse.TopicMetadata described = metadata(cluster.broker(id), topic);
@@ -152,8 +157,8 @@ class AdminChangesEverywhereTest {
             for (MetadataResponse.PartitionMetadata partition : described.partitionMetadata()) {
                 assertEquals(Errors.NONE, partition.error, "broker " + id + ": " + partition);
                 int leader = partition.leaderId.orElseThrow();
-                assertTrue(cluster.broker(leader).broker().partitions().get(topic, partition.partition()).isPresent(),
-                        "broker " + id + ": " + partition);
+                await().atMost(WAIT).until(() -> cluster.broker(leader).broker().partitions()
+                        .get(topic, partition.partition()).isPresent());
             }
         }
     }

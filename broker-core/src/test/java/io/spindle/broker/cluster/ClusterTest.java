@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
@@ -34,6 +35,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
@@ -108,11 +110,12 @@ class ClusterTest {
             int leader = partition.leader().id();
             ledBy.merge(leader, 1, Integer::sum);
             assertEquals(List.of(leader), partition.replicas().stream().map(n -> n.id()).toList());
-            // The partition's log lives on its leader only.
+            // The partition's log lives on its leader only (made there once the metadata is served).
             for (LocalBroker broker : cluster.brokers()) {
                 boolean owner = broker.broker().config().nodeId() == leader;
-                assertEquals(owner, broker.broker().partitions().get("spread", partition.partition()).isPresent(),
-                        "spread-" + partition.partition() + " on broker " + broker.broker().config().nodeId());
+                await().atMost(WAIT).untilAsserted(() -> assertEquals(owner,
+                        broker.broker().partitions().get("spread", partition.partition()).isPresent(),
+                        "spread-" + partition.partition() + " on broker " + broker.broker().config().nodeId()));
             }
         }
         // Spread over every broker; not exactly two each, since placement balances the leaderships of every topic the
@@ -149,6 +152,32 @@ class ClusterTest {
             });
         }
         assertEquals(60, read.size());
+    }
+
+    /**
+     * CreateTopics returns once every broker serves the new topic's metadata; each broker makes its logs right after.
+     * A producer sending the moment the call returns (its first batch may reach a leader still making the log, which
+     * answers NOT_LEADER_OR_FOLLOWER) has every record acknowledged, and sees no error.
+     */
+    @Test
+    void recordsSentTheMomentCreateTopicsReturnsAreAcknowledgedWithoutAnError() throws Exception {
+        int partitions = 60;
+        try (KafkaProducer<byte[], byte[]> producer = cluster.broker(2).producer(Map.of(ProducerConfig.ACKS_CONFIG,
+                "all"))) {
+            cluster.admin(1).createTopics(List.of(new NewTopic("eager", partitions, (short) 1))).all().get();
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                sent.add(producer.send(new ProducerRecord<>("eager", p, null, ("r" + p).getBytes(StandardCharsets.UTF_8))));
+            }
+            for (int p = 0; p < partitions; p++) {
+                assertEquals(0, sent.get(p).get().offset(), "eager-" + p);
+            }
+            double errors = producer.metrics().entrySet().stream()
+                    .filter(e -> e.getKey().name().equals("record-error-total")
+                            && e.getKey().group().equals("producer-metrics"))
+                    .mapToDouble(e -> (Double) e.getValue().metricValue()).sum();
+            assertEquals(0.0, errors, "records the producer gave up on");
+        }
     }
 
     @Test
