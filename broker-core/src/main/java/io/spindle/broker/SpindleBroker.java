@@ -323,6 +323,20 @@ public final class SpindleBroker implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        close(true);
+    }
+
+    /**
+     * Stops as {@link #close} does, for a process that ends right after (the {@code spindle broker} command): the logs
+     * are forced and the clean-shutdown record written as there, but the log segments' mappings and file descriptors
+     * are left to the end of the process, which releases them ({@link LogManager#closeForExit}). An embedded broker
+     * whose process goes on calls {@link #close}.
+     */
+    public void closeForExit() {
+        close(false);
+    }
+
+    private synchronized void close(boolean releaseLogs) {
         if (closed) {
             return;
         }
@@ -344,7 +358,11 @@ public final class SpindleBroker implements AutoCloseable {
             adminExecutor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        logs.close();
+        if (releaseLogs) {
+            logs.close();
+        } else {
+            logs.closeForExit();
+        }
         if (metricsServer != null) {
             metricsServer.close();
         }

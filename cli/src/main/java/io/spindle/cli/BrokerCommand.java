@@ -121,7 +121,11 @@ final class BrokerCommand implements Callable<Integer> {
                     shutdown.awaitRequest();
                 }
             } finally {
-                broker.close();
+                if (shutdown.processEndsAfter()) {
+                    broker.closeForExit();
+                } else {
+                    broker.close();
+                }
             }
             if (exitWhenReady && trainQuorum) {
                 QuorumTraining.run(configFile, environment, overrides(), config.dataDir(), System.err);

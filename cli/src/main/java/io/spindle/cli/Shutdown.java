@@ -59,6 +59,14 @@ final class Shutdown {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
+    /**
+     * Whether the process ends once the command returns ({@link #onProcessSignals()}: {@link Main} exits with its
+     * status), so that what the end of a process releases on its own need not be released one by one.
+     */
+    boolean processEndsAfter() {
+        return processSignals;
+    }
+
     /** Asks the command to stop; returns at once. Later calls do nothing. */
     void request() {
         requested.countDown();

@@ -52,6 +52,20 @@ final class FileWrites {
     }
 
     /**
+     * Makes {@code file} (created if missing) hold exactly {@code source}'s remaining bytes, written over its old bytes
+     * in place and not forced: for files that are checked when read (a length and a CRC), so that a write torn by a
+     * crash is found and an older whole one is still correct. Never cuts the file to zero length first: ext4 starts the
+     * write-back of a file cut to zero and written again when it is closed (its {@code auto_da_alloc}), a disk write per
+     * file where none is wanted.
+     */
+    static void overwrite(Path file, ByteBuffer source) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            write(ch, source, 0, file);
+            ch.truncate(source.remaining());
+        }
+    }
+
+    /**
      * Replaces {@code file} with {@code source}'s remaining bytes so that a crash or power loss at any point leaves
      * either the old file or the new one, whole: the bytes go to {@code <file>.tmp} (which a partition's load deletes
      * as a leftover), which is forced, renamed over {@code file}, and the directory is forced. For the small files

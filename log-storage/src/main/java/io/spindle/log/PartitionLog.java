@@ -634,7 +634,7 @@ public final class PartitionLog {
 
     /** Flushes, trims the active segment, writes a clean checkpoint (unless offline) and unmaps everything. */
     void close() {
-        close(false);
+        close(false, true);
     }
 
     /**
@@ -642,12 +642,15 @@ public final class PartitionLog {
      * preallocated length and no checkpoint is written; what the clean checkpoint would say is returned instead, for
      * the data directory's one {@link CleanShutdown} record. Null when the log may not be taken at its word (offline,
      * a segment found damaged, already closed): it then gets the unclean checkpoint {@link #close} gives it.
+     *
+     * @param release false when the process ends right after: a log taken at its word then leaves its segments'
+     *                mappings and descriptors to the end of the process ({@link LogManager#closeForExit})
      */
-    CleanShutdown.Entry closeForShutdown() {
-        return close(true);
+    CleanShutdown.Entry closeForShutdown(boolean release) {
+        return close(true, release);
     }
 
-    private CleanShutdown.Entry close(boolean forShutdown) {
+    private CleanShutdown.Entry close(boolean forShutdown, boolean release) {
         lock.lock();
         try {
             if (closed) {
@@ -664,7 +667,7 @@ public final class PartitionLog {
             Segment active = segments.active();
             boolean vouch = forShutdown && durability.mayCloseClean()
                     && durability.flushedOffset() == segments.logEndOffset();
-            segments.closeAll(vouch);
+            segments.closeAll(vouch, release);
             if (vouch) {
                 return new CleanShutdown.Entry(dir.getFileName().toString(), durability.flushedOffset(),
                         segments.logStartOffset(), active.baseOffset(), active.size());

@@ -508,12 +508,17 @@ final class Segment {
      * Closes the owner's reference at a broker's clean shutdown, after the log was forced: an active segment keeps its
      * preallocated length (the data directory's {@link CleanShutdown} record says where its content ends) and its
      * indexes are written, not forced (a start checks index files against the batches before using them).
+     *
+     * @param release whether the mappings and the files' descriptors go now; false leaves them to the end of the
+     *                process, which unmaps and closes them as {@link #release} would (nothing in either is a write)
      */
-    void closeKeepingLength() throws IOException {
+    void closeKeepingLength(boolean release) throws IOException {
         if (!deleted && !sealed) {
             indexes.flushToFile(false);
         }
-        release();
+        if (release) {
+            release();
+        }
     }
 
     /** Drops the owner's reference of a segment whose files someone else removes. */

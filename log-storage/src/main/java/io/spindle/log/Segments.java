@@ -358,11 +358,14 @@ final class Segments {
     /**
      * Drops the owner references at a clean close: trims the active segment first, or with {@code keepLength} leaves
      * it at its preallocated length ({@link Segment#closeKeepingLength}).
+     *
+     * @param release with {@code keepLength}: whether the mappings and files go now; false only when the process
+     *                ends right after, which releases them as it ends ({@link LogManager#closeForExit})
      */
-    void closeAll(boolean keepLength) throws IOException {
+    void closeAll(boolean keepLength, boolean release) throws IOException {
         for (Segment segment : map.values()) {
             if (keepLength) {
-                segment.closeKeepingLength();
+                segment.closeKeepingLength(release);
             } else {
                 segment.close();
             }

@@ -59,6 +59,14 @@ class CleanShutdownTest {
 
     /** Appends {@link #BATCHES} batches of 3 records to each partition and stops cleanly; returns what partition 0 held. */
     private List<String> writeAndStop() {
+        return writeAndStop(false);
+    }
+
+    /**
+     * As {@link #writeAndStop()}; with {@code forExit}, stopped as a process that ends right after stops
+     * ({@link LogManager#closeForExit}): the segments stay mapped and open in this JVM until it ends.
+     */
+    private List<String> writeAndStop(boolean forExit) {
         LogManager manager = open();
         List<String> first = null;
         for (int p = 0; p < PARTITIONS; p++) {
@@ -69,6 +77,10 @@ class CleanShutdownTest {
             if (p == 0) {
                 first = readAll(log, 0);
             }
+        }
+        if (forExit) {
+            managers.remove(manager);
+            manager.closeForExit();
         }
         closeAll();
         return first;
@@ -166,5 +178,18 @@ class CleanShutdownTest {
         PartitionLog recovered = open().get("t", 0).orElseThrow();
         assertEquals((BATCHES + 5) * 3, recovered.logEndOffset());
         assertEquals(all, readAll(recovered, 0));
+    }
+
+    @Test
+    void aStopForAnEndingProcessLeavesTheSameRecordAndTheNextStartTakesItsWord() throws Exception {
+        List<String> written = writeAndStop(true);
+        Map<String, CleanShutdown.Entry> entries = CleanShutdown.read(dataDir);
+        assertEquals(PARTITIONS, entries.size(), "entries of " + entries);
+        LogManager manager = open();
+        assertEquals(0, manager.batchesValidatedAtOpen(), "batches validated one by one");
+        for (int p = 0; p < PARTITIONS; p++) {
+            assertEquals(BATCHES * 3, manager.get("t", p).orElseThrow().logEndOffset(), "log end of t-" + p);
+        }
+        assertEquals(written, readAll(manager.get("t", 0).orElseThrow(), 0));
     }
 }

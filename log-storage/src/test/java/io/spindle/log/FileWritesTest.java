@@ -72,4 +72,21 @@ class FileWritesTest {
         assertArrayEquals(new byte[50], Arrays.copyOfRange(content, 0, 50));
         assertArrayEquals(Arrays.copyOfRange(bytes, 1_000, 10_000), Arrays.copyOfRange(content, 50, content.length));
     }
+
+    @Test
+    void anOverwriteLeavesTheFileExactlyTheNewBytesAndNoTemporaryFile() throws Exception {
+        Path file = dir.resolve("producer-state");
+        byte[] longer = new byte[5_000];
+        Arrays.fill(longer, (byte) 1);
+        FileWrites.overwrite(file, ByteBuffer.wrap(longer));
+        byte[] shorter = new byte[300];
+        Arrays.fill(shorter, (byte) 2);
+        ByteBuffer source = ByteBuffer.wrap(shorter);
+        FileWrites.overwrite(file, source);
+        assertArrayEquals(shorter, Files.readAllBytes(file), "the old bytes past the new ones were kept");
+        assertEquals(0, source.position());
+        try (var entries = Files.list(dir)) {
+            assertEquals(1, entries.count(), "files left beside it");
+        }
+    }
 }

@@ -100,7 +100,7 @@ class SegmentsTest {
 
     @AfterEach
     void close() throws IOException {
-        segments.closeAll(false);
+        segments.closeAll(false, true);
     }
 
     private List<String> readAll() {
