@@ -98,20 +98,8 @@ public final class ClusterProcesses implements AutoCloseable {
      */
     public static ClusterProcesses startWithVoters(int brokers, int voters, Path dir, Map<String, String> settings)
             throws IOException {
-        ClusterProcesses processes = new ClusterProcesses(new LocalCluster(brokers, voters, freeBasePort(brokers), dir,
-                null, settings, node -> Map.of(), JVM_OPTIONS));
-        try {
-            for (int node = 1; node <= brokers; node++) {
-                processes.cluster.start(node);
-            }
-            for (int node = 1; node <= brokers; node++) {
-                processes.awaitReady(node);
-            }
-            return processes;
-        } catch (RuntimeException | IOException e) {
-            processes.close();
-            throw e;
-        }
+        return startAll(new LocalCluster(brokers, voters, freeBasePort(brokers), dir, null, settings, node -> Map.of(),
+                JVM_OPTIONS));
     }
 
     /**
