@@ -178,6 +178,8 @@ public final class MetadataQuorum implements AutoCloseable {
      */
     public Optional<String> notReceivingReason() {
         return observerJoin.flatMap(ObserverJoin::problem);
+    }
+
     /**
      * Tells other members asking ({@link #visibleOffset}) how far this member's broker serves the images' metadata to
      * clients, which may be ahead of what it has applied to its logs ({@link #reportApplied}).
