@@ -137,7 +137,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         quorum.addListener(applier::offer);
         quorum.reportApplied(applier::appliedOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication(), System::nanoTime);
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
                 replication, uncleanElections);
     }
@@ -156,6 +156,16 @@ public final class QuorumAuthority implements MetadataAuthority {
     @Override
     public int nodeId() {
         return quorum.nodeId();
+    }
+
+    /** This broker's quorum member: tests close it to cut the broker off from the quorum. */
+    MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    @Override
+    public boolean mayLead() {
+        return membership.inSession();
     }
 
     @Override
@@ -194,7 +204,9 @@ public final class QuorumAuthority implements MetadataAuthority {
         List<Integer> offline = List.of();
         if (leader == nodeId()) {
             Optional<Partition> held = partitions.get(topic, index);
-            if (held.isEmpty()) {
+            if (!mayLead()) {
+                leader = PartitionLeadership.NO_LEADER;     // cut off from the quorum: another broker may lead by now
+            } else if (held.isEmpty()) {
                 leader = PartitionLeadership.NO_LEADER;
             } else if (held.get().isOffline()) {
                 leader = PartitionLeadership.NO_LEADER;
