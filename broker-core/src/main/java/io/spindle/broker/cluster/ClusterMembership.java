@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * (unfencing again if the quorum fenced it meanwhile, registering again if it forgot it). {@link #leave} fences it.
  *
  * <p>{@link #notReadyReason} says what it waits for, until it has registered, caught up and been unfenced.
+ *
+ * <p>{@link #inSession} says whether this broker may act as a leader: the quorum answered a heartbeat (or the unfencing)
+ * sent less than broker.session.timeout.ms ago, and the image as of that answer is applied here. Measured from when
+ * the answered heartbeat was sent, so a broker cut off from the quorum stops leading no later than the quorum's leader
+ * fences it and hands its leaderships to others (Kafka's broker session, seen from the broker's side).
  */
 final class ClusterMembership {
     private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
@@ -60,9 +66,15 @@ final class ClusterMembership {
     private final ScheduledExecutorService thread;
     private volatile long brokerEpoch = -1;
     private volatile String waitingFor = "registering with the metadata quorum";
+    private final LongSupplier nanoTime;
+    /** When ({@link #nanoTime}) the last heartbeat the quorum answered was sent; valid once {@link #heard} is set. */
+    private volatile long heardSentNanos;
+    private volatile boolean heard;
 
     ClusterMembership(ClusterSettings settings, MetadataQuorum quorum, ImageApplier applier, BrokerNode node,
-                      Optional<String> rack, int stateTopicSegmentBytes, StateTopicReplication stateTopics) {
+                      Optional<String> rack, int stateTopicSegmentBytes, StateTopicReplication stateTopics,
+                      LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         this.stateTopics = stateTopics;
         this.settings = settings;
         this.quorum = quorum;
@@ -91,6 +103,16 @@ final class ClusterMembership {
         return waitingFor;
     }
 
+    /** Whether the quorum answered this broker within its session and the image of that answer is applied here. */
+    boolean inSession() {
+        return heard && nanoTime.getAsLong() - heardSentNanos < TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
+    }
+
+    private void answered(long sentNanos) {
+        heardSentNanos = sentNanos;
+        heard = true;
+    }
+
     private void register() {
         try {
             RegisterBroker registration = new RegisterBroker(settings.nodeId(), incarnation,
@@ -101,7 +123,9 @@ final class ClusterMembership {
             applier.start(quorum.image());
             applier.awaitApplied(registered.image().offset()).get();
             waitingFor = "being unfenced by the metadata quorum";
+            long sent = nanoTime.getAsLong();
             quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get();
+            answered(sent);
             waitingFor = null;
             log.info("Broker {} joined the cluster with epoch {} (incarnation {}), endpoint {}:{}", settings.nodeId(),
                     brokerEpoch, incarnation, node.host(), node.port());
@@ -119,14 +143,22 @@ final class ClusterMembership {
 
     private void heartbeat() {
         try {
-            quorum.submit(new BrokerHeartbeat(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
-                    TimeUnit.MILLISECONDS);
+            long sent = nanoTime.getAsLong();
+            CommandResult answer = quorum.submit(new BrokerHeartbeat(settings.nodeId(), brokerEpoch))
+                    .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
             Optional<BrokerRegistration> self = quorum.image().broker(settings.nodeId());
             if (self.isPresent() && self.get().fenced()) {
                 log.info("Broker {} was fenced by the metadata quorum; unfencing", settings.nodeId());
-                quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get(settings.sessionTimeoutMs(),
-                        TimeUnit.MILLISECONDS);
+                answer = quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch))
+                        .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
             }
+            // Leading again only with what the quorum had decided by its answer: another broker may have led meanwhile.
+            applier.awaitApplied(answer.image().offset()).get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
+            if (!inSession()) {
+                log.info("Broker {} hears from the metadata quorum again and has applied its image up to offset {}",
+                        settings.nodeId(), answer.image().offset());
+            }
+            answered(sent);
             createInternalTopics();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -141,7 +173,8 @@ final class ClusterMembership {
             }
             log.warn("Heartbeat of broker {} failed: {}", settings.nodeId(), e.getCause().toString());
         } catch (TimeoutException e) {
-            log.warn("Heartbeat of broker {} not answered within {} ms", settings.nodeId(), settings.sessionTimeoutMs());
+            log.warn("Heartbeat of broker {} not answered within {} ms: it leads nothing until one is",
+                    settings.nodeId(), settings.sessionTimeoutMs());
         }
     }
 

@@ -81,10 +81,17 @@ public final class CoordinatorHome implements LeadershipListener {
         }
     }
 
+    /**
+     * Unloads whether or not the state is loaded yet: a load still running when the leadership is lost would otherwise
+     * finish afterwards and leave a stale state loaded, served again without a reload if this broker led once more.
+     * The unload runs after that load on the coordinator's loop, so the load's end is what it undoes
+     * (CoordinatorHomeTest#aLeadershipLostWhileLoadingUnloadsWhenTheLoadEndsAndTheNextLeadershipReloads).
+     */
     @Override
     public void lostLeadership(String topic, int partition) {
-        if (topic.equals(internalTopic) && partition == 0 && loaded.getAsBoolean()) {
-            log.info("Broker {} no longer leads {}-0: unloading the {}", authority.nodeId(), topic, coordinates);
+        if (topic.equals(internalTopic) && partition == 0) {
+            log.info("Broker {} no longer leads {}-0: unloading the {} (loaded: {})", authority.nodeId(), topic,
+                    coordinates, loaded.getAsBoolean());
             unload.get();
         }
     }

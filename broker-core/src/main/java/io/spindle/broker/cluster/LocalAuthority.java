@@ -45,6 +45,11 @@ public final class LocalAuthority implements MetadataAuthority {
     }
 
     @Override
+    public boolean mayLead() {
+        return true;
+    }
+
+    @Override
     public int controllerId() {
         return node.nodeId();
     }

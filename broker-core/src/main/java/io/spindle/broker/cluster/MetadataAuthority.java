@@ -35,6 +35,16 @@ public interface MetadataAuthority extends AutoCloseable {
     /** The brokers clients may use, by id: registered and not fenced. Always includes this broker when alone. */
     List<ClusterBroker> liveBrokers();
 
+    /**
+     * Whether this broker may act as the leader of the partitions the image says it leads (and so as their
+     * coordinator): a single broker always; a cluster broker while the metadata quorum answers its heartbeats within
+     * broker.session.timeout.ms and it has applied the image of the last answer. A broker cut off from the quorum for
+     * its session may have been fenced and replaced, so it answers NOT_LEADER_OR_FOLLOWER and NOT_COORDINATOR
+     * until it hears from the quorum again. {@link #partition} and {@link #coordinatorFor} name no leader where this
+     * broker would be it and may not lead.
+     */
+    boolean mayLead();
+
     /** A registered broker, fenced or not. */
     Optional<ClusterBroker> broker(int id);
 

@@ -143,7 +143,7 @@ public final class QuorumAuthority implements MetadataAuthority {
         quorum.reportApplied(applier::appliedOffset);
         quorum.reportVisible(applier::visibleOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes(), config.stateTopicReplication());
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication(), System::nanoTime);
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
                 replication, uncleanElections);
     }
@@ -162,6 +162,16 @@ public final class QuorumAuthority implements MetadataAuthority {
     @Override
     public int nodeId() {
         return quorum.nodeId();
+    }
+
+    /** This broker's quorum member: tests close it to cut the broker off from the quorum. */
+    MetadataQuorum quorum() {
+        return quorum;
+    }
+
+    @Override
+    public boolean mayLead() {
+        return membership.inSession();
     }
 
     @Override
@@ -203,7 +213,9 @@ public final class QuorumAuthority implements MetadataAuthority {
         List<Integer> offline = List.of();
         if (leader == nodeId()) {
             Optional<Partition> held = partitions.get(topic, index);
-            if (held.isEmpty()) {
+            if (!mayLead()) {
+                leader = PartitionLeadership.NO_LEADER;     // cut off from the quorum: another broker may lead by now
+            } else if (held.isEmpty()) {
                 leader = applier.logsPending() ? leader : PartitionLeadership.NO_LEADER;
             } else if (held.get().isOffline()) {
                 leader = PartitionLeadership.NO_LEADER;

@@ -149,7 +149,8 @@ final class ProduceHandler extends VersionedApiHandler {
                     }
                     continue;
                 }
-                Errors refusal = partition.get().produceRefusal(acks);
+                Errors refusal = missing.mayLead() ? partition.get().produceRefusal(acks)
+                        : Errors.NOT_LEADER_OR_FOLLOWER;
                 if (refusal != Errors.NONE) {
                     fail(partitionResponse, version, refusal, refusal == Errors.NOT_LEADER_OR_FOLLOWER
                             ? "This broker does not lead " + partitionName
