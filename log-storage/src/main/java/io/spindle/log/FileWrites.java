@@ -59,9 +59,17 @@ final class FileWrites {
      * file where none is wanted.
      */
     static void overwrite(Path file, ByteBuffer source) throws IOException {
+        overwrite(file, source, false);
+    }
+
+    /** As {@link #overwrite(Path, ByteBuffer)}, forcing the file when {@code force}. */
+    static void overwrite(Path file, ByteBuffer source, boolean force) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             write(ch, source, 0, file);
             ch.truncate(source.remaining());
+            if (force) {
+                ch.force(true);
+            }
         }
     }
 

@@ -164,14 +164,7 @@ final class SparseIndex implements AutoCloseable {
             buffer.putInt(value(i));
         }
         buffer.flip();
-        // Not cut to zero first (ext4 would start the file's write-back at its close): written over, then cut to length.
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            FileWrites.write(ch, buffer, 0, file);
-            ch.truncate(buffer.remaining());
-            if (force) {
-                ch.force(true);
-            }
-        }
+        FileWrites.overwrite(file, buffer, force);
         onFile = n;
     }
 
