@@ -108,7 +108,18 @@ final class ClusterMembership {
         return heard && nanoTime.getAsLong() - heardSentNanos < TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
     }
 
-    private void answered(long sentNanos) {
+    /**
+     * The quorum answered what was sent at {@code sentNanos} with its image at {@code offset} (a heartbeat's answer
+     * counts once that image is applied here). Answers may count out of order: the latest send wins.
+     */
+    private synchronized void answered(long sentNanos, long offset) {
+        if (heard && sentNanos - heardSentNanos <= 0) {
+            return;
+        }
+        if (heard && !inSession()) {
+            log.info("Broker {} hears from the metadata quorum again and has applied its image up to offset {}",
+                    settings.nodeId(), offset);
+        }
         heardSentNanos = sentNanos;
         heard = true;
     }
@@ -124,8 +135,8 @@ final class ClusterMembership {
             applier.awaitApplied(registered.image().offset()).get();
             waitingFor = "being unfenced by the metadata quorum";
             long sent = nanoTime.getAsLong();
-            quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get();
-            answered(sent);
+            CommandResult unfenced = quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch)).get();
+            answered(sent, unfenced.image().offset());
             waitingFor = null;
             log.info("Broker {} joined the cluster with epoch {} (incarnation {}), endpoint {}:{}", settings.nodeId(),
                     brokerEpoch, incarnation, node.host(), node.port());
@@ -152,13 +163,11 @@ final class ClusterMembership {
                 answer = quorum.submit(new UnfenceBroker(settings.nodeId(), brokerEpoch))
                         .get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
             }
-            // Leading again only with what the quorum had decided by its answer: another broker may have led meanwhile.
-            applier.awaitApplied(answer.image().offset()).get(settings.sessionTimeoutMs(), TimeUnit.MILLISECONDS);
-            if (!inSession()) {
-                log.info("Broker {} hears from the metadata quorum again and has applied its image up to offset {}",
-                        settings.nodeId(), answer.image().offset());
-            }
-            answered(sent);
+            // Leading again only with what the quorum had decided by its answer (another broker may have led
+            // meanwhile), so the answer counts once that image is applied. Not waited for here: an apply that makes
+            // many logs takes seconds, and heartbeats held back behind it would get this broker fenced.
+            long answeredAt = answer.image().offset();
+            applier.awaitApplied(answeredAt).thenRun(() -> answered(sent, answeredAt));
             createInternalTopics();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
