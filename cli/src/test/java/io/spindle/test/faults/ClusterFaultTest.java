@@ -24,7 +24,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -95,16 +94,11 @@ class ClusterFaultTest {
      * other brokers vanish while theirs reach it; a follower and the next broker losing each other while the third
      * reaches both. Skipped where network namespaces cannot be made (not root, no {@code ip netns}).
      *
-     * <p>Disabled: 1 run of 4 found committed offsets read back going back (docs/durability.md, "Partitions between
-     * brokers: what they found"). Its two broker causes are fixed (a broker leads and coordinates only within its
-     * quorum session, QuorumSessionTest; a leadership lost mid-load unloads, CoordinatorHomeTest) and the next run
-     * passed, but one run is not enough to re-enable it, and the wedged Ratis member after the heal is not addressed.
+     * <p>What its runs found is in docs/durability.md, "Partitions between brokers: what they found": a cut-off broker
+     * serving stale committed offsets (QuorumSessionTest), a leadership lost mid-load kept (CoordinatorHomeTest), and a
+     * quorum member wedged after the heal by Ratis' chained follower appends (FollowerAppendFailureTest).
      */
     @Test
-    @Disabled("committed offsets read going back in 1 run of 4 (docs/durability.md, 'Partitions between brokers: what"
-            + " they found'); its broker causes are fixed (quorum session, unload on a leadership lost mid-load) and one"
-            + " run since passed: to re-enable after more passing runs. Open: the Ratis 3.2.2 member wedged after the"
-            + " heal (SegmentedRaftLog 'Already running a method')")
     @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~60 s alone
     void everyAcknowledgedRecordAndCommitSurvivesPartitionsBetweenBrokers() throws Exception {
         run(31L, List.of(Fault.BROKER_PARTITION, Fault.BROKER_PARTITION_ONE_WAY, Fault.BROKER_BRIDGE),
