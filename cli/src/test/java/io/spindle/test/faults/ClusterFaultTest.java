@@ -66,6 +66,8 @@ class ClusterFaultTest {
             disk);
     private static final ClusterStarter NAMESPACED = (dir, settings, disk) -> NamespacedCluster.start(BROKERS, dir,
             settings);
+    private static final ClusterStarter FIVE_NAMESPACED = (dir, settings, disk) -> NamespacedCluster.start(5, dir,
+            settings);
 
     /** Starts the run's cluster: brokers with {@code settings} and data under {@code dir}, maybe on a power-loss disk. */
     private interface ClusterStarter {
@@ -103,6 +105,22 @@ class ClusterFaultTest {
     void everyAcknowledgedRecordAndCommitSurvivesPartitionsBetweenBrokers() throws Exception {
         run(31L, List.of(Fault.BROKER_PARTITION, Fault.BROKER_PARTITION_ONE_WAY, Fault.BROKER_BRIDGE),
                 Duration.ofSeconds(10), Duration.ofSeconds(12), NAMESPACED);
+    }
+
+    /**
+     * Five brokers (all voters), two of them cut off together from the other three while the clients reach all five,
+     * each cut held past the broker session: striking in turn the quorum leader, a partition leader and a follower,
+     * each with the next broker by id. The majority of three keeps the quorum and fences the two; a partition with two
+     * replicas among them cannot keep {@code min.insync.replicas=2} and refuses acks=all writes until the heal, the
+     * others move to or stay on leaders among the three and keep taking writes. Long: five broker JVMs load this
+     * 2-core machine.
+     */
+    @Test
+    @Tag("long")
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void everyAcknowledgedRecordAndCommitSurvivesAMinorityOfTwoCutOffFromFiveBrokers() throws Exception {
+        run(37L, List.of(Fault.BROKER_PARTITION_PAIR, Fault.BROKER_PARTITION_PAIR, Fault.BROKER_PARTITION_PAIR),
+                Duration.ofSeconds(10), Duration.ofSeconds(12), FIVE_NAMESPACED);
     }
 
     /** Sixteen faults drawn at random, held 1 to 12 s (a pause may outlast the broker session of 9 s). */
@@ -164,7 +182,7 @@ class ClusterFaultTest {
                         && history.acks().stream().map(AckHistory.Ack::partition).distinct().count() == PARTITIONS);
 
                 phase.run();
-                Nemesis nemesis = new Nemesis(cluster, admin, TOPIC, history, new Random(seed));
+                Nemesis nemesis = new Nemesis(cluster, admin, TOPIC, history, new Random(seed), MIN_INSYNC_REPLICAS);
                 try {
                     for (Fault fault : faults) {
                         nemesis.strike(fault, minHold, maxHold);
@@ -200,7 +218,7 @@ class ClusterFaultTest {
                                 + " (partition %d); consumers read %d, commits acknowledged %d (failed %d),"
                                 + " committed-offset readings %d (failed %d); replica violations %d%n  faults: %s%n"
                                 + "  cluster up, workload running, faults over, group caught up, brokers stopped at: %s%n",
-                        BROKERS, REPLICATION_FACTOR, PARTITIONS, seed, result.acknowledged(), history.failedCount(),
+                        cluster.nodes().size(), REPLICATION_FACTOR, PARTITIONS, seed, result.acknowledged(), history.failedCount(),
                         result.lost(), result.duplicated(), injected.size(), result.leaderEpochs() - written,
                         history.longestUnavailability().toMillis(), history.longestUnavailablePartition(),
                         group.recordsRead(), group.commits(), group.failedCommits(), watch.readings(),
