@@ -81,6 +81,14 @@ final class RatisGroup {
      * index enters that minimum, so an observer away keeps the log as a voter would.
      * Ratis forces each log write before it counts (its default), so a committed command survives power loss of a
      * minority.
+     *
+     * <p>A follower appends each AppendEntries on its own ({@code append-entries.compose.enabled} off). Ratis 3.2.2
+     * chains them by default, each after the previous one's future, and a failed link fails every later one without
+     * running it: one append that failed (two appends meeting in the log at a heal after a partition, "Already running
+     * a method") left the member failing every AppendEntries with that same exception, so it never caught up and a
+     * quorum of it and one other could commit nothing. Unchained, a failed append costs the leader one retry
+     * ({@code FollowerAppendFailureTest}). A follower still appends one request at a time: Ratis' log refuses a
+     * second caller while one runs, and the leader retries what it refused.
      */
     static RaftProperties serverProperties(ClusterSettings settings, Path storageDir) {
         RaftProperties properties = clientProperties();
@@ -96,6 +104,7 @@ final class RatisGroup {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, Math.max(1, settings.snapshotIntervalEntries() / 2));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("1MB"));
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(properties, false);
         return properties;
     }
 }

@@ -5,6 +5,7 @@ import io.spindle.test.faults.Nemesis.Fault;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A cluster of broker processes that the {@link Nemesis} strikes: its brokers, where clients reach them, and the
@@ -33,6 +34,14 @@ interface FaultCluster extends AutoCloseable {
 
     /** Strikes broker {@code node} with {@code fault}, one of {@link #networkAndDiskFaults()}. */
     void begin(Fault fault, int node) throws IOException;
+
+    /**
+     * The brokers that {@code fault} of broker {@code node} cuts off from the others (their partitions may stop taking
+     * writes while it holds): the node alone, but for faults that strike several brokers together.
+     */
+    default Set<Integer> struck(Fault fault, int node) {
+        return Set.of(node);
+    }
 
     /** Ends {@code fault} of broker {@code node}, begun by {@link #begin}. */
     void end(Fault fault, int node) throws IOException;

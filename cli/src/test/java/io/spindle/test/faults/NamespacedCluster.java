@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -15,7 +16,8 @@ import java.util.stream.IntStream;
  * quorum member alike, so the traffic between brokers (followers fetching from leaders, the metadata quorum's Raft and
  * the brokers' heartbeats to it) crosses the network the test cuts, while the clients in this process reach every
  * broker over the bridge. Its faults cut brokers off from each other ({@link Fault#BROKER_PARTITION},
- * {@link Fault#BROKER_PARTITION_ONE_WAY}, {@link Fault#BROKER_BRIDGE}) or from the clients
+ * {@link Fault#BROKER_PARTITION_ONE_WAY}, {@link Fault#BROKER_BRIDGE}, and with five brokers
+ * {@link Fault#BROKER_PARTITION_PAIR}) or from the clients
  * ({@link Fault#CLIENT_BLACKHOLE}); one fault at a time.
  */
 final class NamespacedCluster implements FaultCluster {
@@ -82,8 +84,22 @@ final class NamespacedCluster implements FaultCluster {
                 network.drop(node, next);
                 network.drop(next, node);
             }
+            case BROKER_PARTITION_PAIR -> {
+                Set<Integer> pair = struck(fault, node);
+                for (int inside : pair) {
+                    nodes().stream().filter(other -> !pair.contains(other)).forEach(other -> {
+                        network.drop(inside, other);
+                        network.drop(other, inside);
+                    });
+                }
+            }
             default -> throw new IllegalArgumentException(fault + " is not a fault of a namespaced cluster");
         }
+    }
+
+    @Override
+    public Set<Integer> struck(Fault fault, int node) {
+        return fault == Fault.BROKER_PARTITION_PAIR ? Set.of(node, node % brokers + 1) : Set.of(node);
     }
 
     /** Every fault here is a set of cuts, and one holds at a time: ending one deletes them all. */

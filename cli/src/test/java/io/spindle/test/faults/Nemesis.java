@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,10 +32,12 @@ import org.awaitility.core.ConditionTimeoutException;
  * (DescribeCluster's controller), the leader of a partition and an in-sync follower of a partition, the partitions
  * drawn from a seeded {@link Random}.
  *
- * <p>While a fault holds, the partitions led by other brokers must keep taking writes (the fault is held at least
- * its drawn duration and until they have); after it heals, every partition must take writes again within
+ * <p>While a fault holds, the partitions led by other brokers than the struck ones ({@link FaultCluster#struck}: the
+ * target, or the target and the next broker for {@link Fault#BROKER_PARTITION_PAIR}), with at least
+ * {@code min.insync.replicas} replicas among those others, must keep taking writes (the fault is held at least its
+ * drawn duration and until they have); after it heals, every partition must take writes again within
  * {@link #RECOVERY_TIMEOUT}. Either failing ends the run with a message naming the fault: unavailability beyond the
- * faulty broker, or a cluster that does not come back.
+ * faulty brokers, or a cluster that does not come back.
  */
 final class Nemesis {
     static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(90);
@@ -68,7 +72,12 @@ final class Nemesis {
          * It and the next broker (by node id, wrapping) lose each other both ways while the third reaches both: a
          * partition that is not transitive (Jepsen's "bridge").
          */
-        BROKER_BRIDGE
+        BROKER_BRIDGE,
+        /**
+         * It and the next broker (by node id, wrapping) still reach each other but lose every other broker both ways;
+         * clients still reach every broker. With five brokers: a minority of two split from a majority of three.
+         */
+        BROKER_PARTITION_PAIR
     }
 
     /** Whom a fault strikes, in turn. */
@@ -94,14 +103,20 @@ final class Nemesis {
     private final String topic;
     private final AckHistory history;
     private final Random random;
+    private final int minInSyncReplicas;
     private final List<Injected> injected = new ArrayList<>();
 
-    Nemesis(FaultCluster cluster, Admin admin, String topic, AckHistory history, Random random) {
+    /**
+     * @param minInSyncReplicas the topic's {@code min.insync.replicas}: a partition with fewer replicas outside the
+     *     struck brokers cannot take acks=all writes while they are cut off
+     */
+    Nemesis(FaultCluster cluster, Admin admin, String topic, AckHistory history, Random random, int minInSyncReplicas) {
         this.cluster = cluster;
         this.admin = admin;
         this.topic = topic;
         this.history = history;
         this.random = random;
+        this.minInSyncReplicas = minInSyncReplicas;
     }
 
     /** Strikes a broker with {@code fault} for {@code minHold} to {@code maxHold}, heals it and awaits recovery. */
@@ -118,14 +133,20 @@ final class Nemesis {
         Optional<Integer> follower = target == Target.FOLLOWER ? randomFollower(described) : Optional.empty();
         int node = fault == Fault.POWER_LOSS ? cluster.powerLossNode().orElseThrow()
                 : quorumLeader.or(() -> follower).orElseGet(() -> randomLeader(leaders));
-        String role = describe(node, leaders, described, quorumLeader.filter(q -> q == node).isPresent());
+        Set<Integer> struck = cluster.struck(fault, node);
+        String role = describe(node, leaders, described, quorumLeader.filter(q -> q == node).isPresent())
+                + (struck.size() > 1 ? ", cut off together with brokers " + new TreeSet<>(struck) : "");
         Duration hold = minHold.plusMillis(random.nextInt((int) (maxHold.minus(minHold).toMillis() + 1)));
         long[] before = ackedPerPartition();
         long start = System.nanoTime();
         begin(fault, node);
         try {
+            // Partitions led outside the struck brokers, with enough replicas outside them to take acks=all writes.
             List<Integer> others = IntStream.range(0, history.partitions())
-                    .filter(p -> leaders.containsKey(p) && leaders.get(p) != node).boxed().toList();
+                    .filter(p -> leaders.containsKey(p) && !struck.contains(leaders.get(p))
+                            && described.get(p).replicas().stream().filter(r -> !struck.contains(r.id())).count()
+                            >= minInSyncReplicas)
+                    .boxed().toList();
             awaitWrites(others, before, hold, fault + " of broker " + node + ": partitions " + others
                     + " led by other brokers took no write while it held");
         } finally {
