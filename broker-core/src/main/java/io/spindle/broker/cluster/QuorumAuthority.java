@@ -225,7 +225,8 @@ public final class QuorumAuthority implements MetadataAuthority {
                 leader = PartitionLeadership.NO_LEADER;     // the applier has not made it lead at this epoch yet
             }
         }
-        return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline));
+        return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline,
+                image.elr(), image.lastKnownElr()));
     }
 
     @Override
