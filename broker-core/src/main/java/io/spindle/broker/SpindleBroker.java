@@ -141,7 +141,8 @@ public final class SpindleBroker implements AutoCloseable {
             PortHolder port = new PortHolder(config.advertisedPort());
             BrokerNode node = new BrokerNode(config.nodeId(), host, port::get,
                     MetadataAuthorities.clusterId(config, topics.clusterId()));
-            authority = MetadataAuthorities.open(config, dataDir, topics, partitions, node);
+            authority = MetadataAuthorities.open(config, dataDir, topics, partitions, node,
+                    logs.logsIntactSinceLastStop());
             readiness.consult(authority);
             authority.bindMetrics(metrics);
             topics.attach(logs);

@@ -62,6 +62,10 @@ public final class LogManager implements AutoCloseable {
         void deleted(PartitionLog log);
     }
     private volatile boolean closed;
+    /** Whether the last stop left a clean-shutdown record vouching for every log opened at this start. */
+    private volatile boolean lastStopWasClean;
+    /** Whether this start found partition logs of known topics to open. */
+    private volatile boolean openedLogs;
 
     private LogManager(StorageSettings storage, Clock clock) throws IOException {
         this.dataDir = storage.dataDir().toAbsolutePath().normalize();
@@ -176,6 +180,7 @@ public final class LogManager implements AutoCloseable {
         }
         dirs.sort(Comparator.naturalOrder());
         Map<String, CleanShutdown.Entry> cleanStop = CleanShutdown.read(dataDir);
+        boolean everyLogVouchedFor = !cleanStop.isEmpty();
         List<Runnable> opens = new ArrayList<>();
         for (Path dir : dirs) {
             String name = dir.getFileName().toString();
@@ -200,6 +205,7 @@ public final class LogManager implements AutoCloseable {
             }
             boolean compacted = cleaner.cleanedOffsets().containsKey(key(topic, partition));
             CleanShutdown.Entry entry = cleanStop.get(name);
+            everyLogVouchedFor &= entry != null;
             opens.add(() -> logs.put(key(topic, partition), PartitionLog.open(dir, topic, partition, config, clock,
                     flushPolicy, flusher, this::onDurable, compacted, producerIdExpirationMs, entry, recoveryPoints)));
         }
@@ -208,7 +214,32 @@ public final class LogManager implements AutoCloseable {
         // appended from here on. Then, before any append, the clean stop's record goes: a crash from here on
         // recovers each log from the larger of its own checkpoint and the recovery points.
         recoveryPoints.started();
+        lastStopWasClean = everyLogVouchedFor;
+        openedLogs = !opens.isEmpty();
         CleanShutdown.delete(dataDir);
+    }
+
+    /**
+     * Whether this broker's last stop was clean: it left a {@link CleanShutdown} record naming every partition log
+     * opened at this start, so none of them lost a tail that was not forced. False after a kill, a crash or a power
+     * loss, when a log could not be vouched for at the stop (offline, its close failed), and for a data directory with
+     * no record (new, or replaced): then a log may lack records the cluster acknowledged, and in a cluster the broker
+     * must not be elected leader of anything until it has caught up (docs/cluster.md, "Unclean shutdown").
+     */
+    public boolean lastStopWasClean() {
+        return lastStopWasClean;
+    }
+
+    /**
+     * Whether the logs hold every record they had counted as written before the last stop: after a clean stop, and
+     * in {@code flush.mode=fsync} after any stop of a data directory that held logs (nothing is acknowledged, nor
+     * counted towards another leader's acknowledgement, before it is forced; so a kill or a power loss takes only
+     * what nobody was told of). False after an unclean stop in the other modes, whose page cache held what was
+     * acknowledged, and for a data directory without logs (new, or replaced after a disk loss). Not covered: a disk
+     * that acknowledges a force it did not do.
+     */
+    public boolean logsIntactSinceLastStop() {
+        return lastStopWasClean || (flushPolicy.acknowledgesAfterFsync() && openedLogs);
     }
 
     private void logLoaded(long nanos) {

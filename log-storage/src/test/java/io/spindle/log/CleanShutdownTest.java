@@ -13,6 +13,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +47,11 @@ class CleanShutdownTest {
     }
 
     private LogManager open() {
-        LogManager manager = LogManager.open(dataDir, new FlushPolicy(FlushMode.FSYNC, 1000, 10_000), 3_600_000,
+        return open(FlushMode.FSYNC);
+    }
+
+    private LogManager open(FlushMode mode) {
+        LogManager manager = LogManager.open(dataDir, new FlushPolicy(mode, 1000, 10_000), 3_600_000,
                 t -> CONFIG, clock);
         managers.add(manager);
         return manager;
@@ -124,6 +129,47 @@ class CleanShutdownTest {
         for (int p = 0; p < PARTITIONS; p++) {
             assertEquals(BATCHES * 3, manager.get("t", p).orElseThrow().logEndOffset(), "log end of t-" + p);
         }
+    }
+
+    @Test
+    void aStartAfterACleanStopSaysSoAndItsLogsAreIntactInEveryFlushMode() {
+        writeAndStop();
+        LogManager manager = open(FlushMode.INTERVAL);
+        assertTrue(manager.lastStopWasClean());
+        assertTrue(manager.logsIntactSinceLastStop());
+    }
+
+    /** A kill leaves no record: the logs may lack acknowledged records unless every acknowledged write was forced. */
+    @Test
+    void aStartWithoutTheRecordIsUncleanAndItsLogsIntactOnlyInFsyncMode() throws Exception {
+        writeAndStop();
+        Files.delete(dataDir.resolve(CleanShutdown.FILE_NAME));
+        LogManager interval = open(FlushMode.INTERVAL);
+        assertFalse(interval.lastStopWasClean());
+        assertFalse(interval.logsIntactSinceLastStop(), "flush.mode=interval acknowledges from the page cache");
+        closeAll();
+        Files.delete(dataDir.resolve(CleanShutdown.FILE_NAME));
+        LogManager fsync = open(FlushMode.FSYNC);
+        assertFalse(fsync.lastStopWasClean());
+        assertTrue(fsync.logsIntactSinceLastStop(), "flush.mode=fsync forces before it acknowledges");
+    }
+
+    @Test
+    void aRecordThatLeavesOutALogIsNotACleanStop() throws Exception {
+        writeAndStop();
+        Map<String, CleanShutdown.Entry> entries = new HashMap<>(CleanShutdown.read(dataDir));
+        entries.remove("t-1");
+        CleanShutdown.write(dataDir, entries.values());
+        LogManager manager = open(FlushMode.NONE);
+        assertFalse(manager.lastStopWasClean(), "t-1 was not vouched for");
+        assertFalse(manager.logsIntactSinceLastStop());
+    }
+
+    @Test
+    void aNewDataDirectoryIsNeverIntact() {
+        LogManager manager = open(FlushMode.FSYNC);
+        assertFalse(manager.lastStopWasClean());
+        assertFalse(manager.logsIntactSinceLastStop(), "a replaced disk must not count as holding anything");
     }
 
     @Test

@@ -28,7 +28,9 @@ final class BrokerChanges {
         ImageDraft draft = new ImageDraft(image);
         draft.brokers.put(command.brokerId(), new BrokerRegistration(command.brokerId(), command.incarnation(),
                 offset, command.endpoints(), command.rack(), true));
-        if (old != null) {
+        if (!command.cleanShutdown()) {
+            draft.removeAfterUncleanShutdown(command.brokerId());
+        } else if (old != null) {
             draft.removeFromLeadershipAndIsr(command.brokerId());
         }
         return draft.build(offset);

@@ -43,12 +43,15 @@ import java.util.zip.CRC32C;
  * {@link #VERSION}, and every reader keeps reading the versions before it (the log and snapshots outlive upgrades).
  * Version 2 adds each partition's replicas being added and removed by a reassignment at the end of the partition in
  * an image, and the command {@code ReassignPartition}.
+ * Version 3 adds each partition's eligible leader replicas and last known ELR at the end of the partition in an image
+ * (a version 1 or 2 image reads with none), and whether the broker stopped cleanly at the end of
+ * {@code RegisterBroker} (a version 1 or 2 registration reads as after a clean stop: what it meant when written).
  * Decoding refuses, with a message naming what was wrong, a version it does not know, an unknown command type,
  * truncated input, trailing bytes and a CRC mismatch.
  */
 public final class MetadataCodec {
     /** The format version written. */
-    public static final byte VERSION = 2;
+    public static final byte VERSION = 3;
     private static final int IMAGE_MAGIC = 0x53504D49; // "SPMI"
 
     private static final byte REGISTER_BROKER = 1;
@@ -78,6 +81,7 @@ public final class MetadataCodec {
                 writeUuid(out, c.incarnation());
                 writeEndpoints(out, c.endpoints());
                 writeOptional(out, c.rack());
+                out.writeBoolean(c.cleanShutdown());
             } else if (command instanceof BrokerHeartbeat c) {
                 brokerEpoch(out, BROKER_HEARTBEAT, c.brokerId(), c.brokerEpoch());
             } else if (command instanceof FenceBroker c) {
@@ -149,7 +153,8 @@ public final class MetadataCodec {
             }
             byte type = in.readByte();
             MetadataCommand command = switch (type) {
-                case REGISTER_BROKER -> new RegisterBroker(in.readInt(), in.uuid(), in.endpoints(), in.optional());
+                case REGISTER_BROKER -> new RegisterBroker(in.readInt(), in.uuid(), in.endpoints(), in.optional(),
+                        version < 3 || in.readBoolean());
                 case BROKER_HEARTBEAT -> new BrokerHeartbeat(in.readInt(), in.readLong());
                 case FENCE_BROKER -> new FenceBroker(in.readInt(), in.readLong());
                 case UNFENCE_BROKER -> new UnfenceBroker(in.readInt(), in.readLong());
@@ -206,6 +211,8 @@ public final class MetadataCodec {
                     out.writeInt(p.partitionEpoch());
                     writeInts(out, p.addingReplicas());
                     writeInts(out, p.removingReplicas());
+                    writeInts(out, p.elr());
+                    writeInts(out, p.lastKnownElr());
                 }
             }
             out.writeLong(image.nextProducerId());
@@ -278,6 +285,9 @@ public final class MetadataCodec {
                     partition = new PartitionImage(partition.partition(), partition.replicas(), partition.isr(),
                             partition.leader(), partition.leaderEpoch(), partition.partitionEpoch(), in.ints(),
                             in.ints());
+                }
+                if (version >= 3) {
+                    partition = partition.withElr(in.ints(), in.ints());
                 }
                 partitions.add(partition);
             }

@@ -33,14 +33,23 @@ public sealed interface MetadataCommand {
     /**
      * A broker (re)joins with a new incarnation: it is registered fenced with the epoch {@code offset}. The same
      * incarnation registering again (a retry) keeps its registration. A new incarnation first takes the old one out
-     * of every partition's leadership and ISR, as if fenced.
+     * of every partition's leadership and ISR, as if fenced. A broker whose logs may have lost records that were
+     * acknowledged ({@code cleanShutdown} false: killed, crashed or powered off without forcing every acknowledged
+     * write, or a new data directory; the broker's log manager decides) is taken out of every partition's ISR and
+     * eligible leader replicas instead, so it may lead again only once it has caught up and rejoined the ISR
+     * (KIP-966).
      */
-    record RegisterBroker(int brokerId, UUID incarnation, List<BrokerEndpoint> endpoints, Optional<String> rack)
-            implements MetadataCommand {
+    record RegisterBroker(int brokerId, UUID incarnation, List<BrokerEndpoint> endpoints, Optional<String> rack,
+                          boolean cleanShutdown) implements MetadataCommand {
         public RegisterBroker {
             Objects.requireNonNull(incarnation, "incarnation");
             endpoints = List.copyOf(endpoints);
             Objects.requireNonNull(rack, "rack");
+        }
+
+        /** A registration after a clean stop (what every registration written before codec version 3 says). */
+        public RegisterBroker(int brokerId, UUID incarnation, List<BrokerEndpoint> endpoints, Optional<String> rack) {
+            this(brokerId, incarnation, endpoints, rack, true);
         }
 
         @Override
@@ -65,8 +74,9 @@ public sealed interface MetadataCommand {
     }
 
     /**
-     * A broker leads nothing and is given nothing new: it leaves every ISR where others remain, and the partitions it
-     * led get another live in-sync replica as leader (or none). Sent by the quorum leader when the broker's session
+     * A broker leads nothing and is given nothing new: it leaves every ISR (staying eligible where the ISR drops below
+     * min.insync.replicas), and the partitions it led get another live in-sync replica as leader, else a live eligible
+     * leader replica, or none. Sent by the quorum leader when the broker's session
      * times out, or by the broker itself when it stops. Fencing a fenced broker changes nothing.
      */
     record FenceBroker(int brokerId, long brokerEpoch) implements MetadataCommand {
@@ -76,7 +86,10 @@ public sealed interface MetadataCommand {
         }
     }
 
-    /** A broker that has caught up with the metadata may lead again; it leads the leaderless partitions in whose ISR it is. */
+    /**
+     * A broker that has caught up with the metadata may lead again; it leads the leaderless partitions in whose ISR it
+     * is, and those with an empty ISR whose eligible leader replicas it is among.
+     */
     record UnfenceBroker(int brokerId, long brokerEpoch) implements MetadataCommand {
         @Override
         public MetadataImage applyTo(MetadataImage image, long offset) {
@@ -199,8 +212,9 @@ public sealed interface MetadataCommand {
      * {@code leader} as its leader and only in-sync replica, at a higher leader epoch; what only the old in-sync
      * replicas held is lost. Proposed by a replica whose broker allows it (the topic's
      * {@code unclean.leader.election.enable}, else that broker's default). Refused when the topic sets
-     * {@code unclean.leader.election.enable=false}, when the partition has a leader or a live in-sync replica (a clean
-     * election comes first), when {@code leader} is not a live replica, or when the partition epoch moved.
+     * {@code unclean.leader.election.enable=false}, when the partition has a leader or a live in-sync or eligible
+     * leader replica (a clean election comes first), when {@code leader} is not a live replica, or when the partition
+     * epoch moved. The eligible leader replicas and the last known ELR are emptied.
      */
     record ElectUncleanLeader(UUID topicId, int partition, int expectedPartitionEpoch, int leader)
             implements MetadataCommand {

@@ -42,7 +42,8 @@ final class Reassignments {
             return image;
         }
         draft.put(topic, new PartitionImage(next.partition(), next.replicas(), next.isr(), next.leader(),
-                next.leaderEpoch(), current.partitionEpoch() + 1, next.addingReplicas(), next.removingReplicas()));
+                next.leaderEpoch(), current.partitionEpoch() + 1, next.addingReplicas(), next.removingReplicas(),
+                next.elr(), next.lastKnownElr()));
         return draft.build(offset);
     }
 
@@ -119,13 +120,17 @@ final class Reassignments {
         }
         return new PartitionImage(partition.partition(), partition.replicas(), partition.isr(), newLeader,
                 partition.leaderEpoch() + 1, partition.partitionEpoch(), partition.addingReplicas(),
-                partition.removingReplicas());
+                partition.removingReplicas(), partition.elr(), partition.lastKnownElr());
     }
 
-    /** The same partition (leader, epochs) with other replicas; whoever records it raises the partition epoch. */
+    /**
+     * The same partition (leader, epochs) with other replicas; whoever records it raises the partition epoch. Its
+     * eligible leader replicas keep those still among the replicas.
+     */
     private static PartitionImage moved(PartitionImage current, List<Integer> replicas, List<Integer> isr,
                                         List<Integer> adding, List<Integer> removing) {
         return new PartitionImage(current.partition(), replicas, isr, current.leader(), current.leaderEpoch(),
-                current.partitionEpoch(), adding, removing);
+                current.partitionEpoch(), adding, removing, current.elr().stream().filter(replicas::contains).toList(),
+                current.lastKnownElr().stream().filter(replicas::contains).toList());
     }
 }

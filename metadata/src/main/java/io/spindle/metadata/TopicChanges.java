@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -83,8 +84,29 @@ final class TopicChanges {
         if (configs.equals(topic.configs())) {
             return image;
         }
-        draft.topics.put(topic.name(), new TopicImage(topic.id(), topic.name(), configs, topic.partitions()));
+        TopicImage altered = new TopicImage(topic.id(), topic.name(), configs, topic.partitions());
+        int minInsync = ImageDraft.minInsync(altered);
+        if (minInsync != ImageDraft.minInsync(topic)) {
+            altered = new TopicImage(topic.id(), topic.name(), configs, topic.partitions().stream()
+                    .map(p -> eligibleUnder(p, minInsync)).toList());
+        }
+        draft.topics.put(topic.name(), altered);
         return draft.build(offset);
+    }
+
+    /**
+     * A partition's eligible leader replicas after its topic's min.insync.replicas became {@code minInsync}: kept while
+     * the ISR is smaller (its leader acknowledges no acks=all write, so they still hold every acknowledged record),
+     * none once it is not (Kafka clears them at any change; a raise keeps them safe, so Spindle keeps them). The ISR
+     * then has a member, so nobody is left without a leader by it.
+     */
+    private static PartitionImage eligibleUnder(PartitionImage partition, int minInsync) {
+        if (partition.elr().isEmpty() || partition.isr().size() < minInsync) {
+            return partition;
+        }
+        return new PartitionImage(partition.partition(), partition.replicas(), partition.isr(), partition.leader(),
+                partition.leaderEpoch(), partition.partitionEpoch() + 1, partition.addingReplicas(),
+                partition.removingReplicas(), List.of(), List.of());
     }
 
     static MetadataImage createPartitions(CreatePartitions command, MetadataImage image, long offset) {
@@ -142,7 +164,8 @@ final class TopicChanges {
         if (leader == partition.leader() && isr.equals(partition.isr())) {
             return image;
         }
-        draft.put(topic, Reassignments.completeIfInSync(draft, ImageDraft.changed(partition, leader, isr)));
+        draft.put(topic, Reassignments.completeIfInSync(draft,
+                draft.transition(topic, partition, leader, isr, Set.of())));
         return draft.build(offset);
     }
 
@@ -156,16 +179,18 @@ final class TopicChanges {
             throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + " sets "
                     + TopicConfig.UNCLEAN_LEADER_ELECTION_ENABLE + "=false: only an in-sync replica may lead it");
         }
-        if (partition.hasLeader() || partition.isr().stream().anyMatch(draft::isLive)) {
+        if (partition.hasLeader() || partition.isr().stream().anyMatch(draft::isLive)
+                || partition.elr().stream().anyMatch(draft::isLive)) {
             throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + " has leader " + partition.leader()
-                    + " and in-sync replicas " + partition.isr() + " of which one is live: no unclean election");
+                    + ", in-sync replicas " + partition.isr() + " and eligible leader replicas " + partition.elr()
+                    + " of which one is live: no unclean election");
         }
         int leader = command.leader();
         if (!partition.replicas().contains(leader) || !draft.isLive(leader)) {
             throw new MetadataException(Reason.INVALID_PARTITION_CHANGE, where + ": leader " + leader
                     + " must be a live broker among the replicas " + partition.replicas());
         }
-        draft.put(topic, ImageDraft.changed(partition, leader, List.of(leader)));
+        draft.put(topic, ImageDraft.changed(partition, leader, List.of(leader)).withElr(List.of(), List.of()));
         return draft.build(offset);
     }
 

@@ -38,6 +38,7 @@ class MetadataCodecTest {
                 new RegisterBroker(1, id, List.of(new BrokerEndpoint("PLAINTEXT", "host-é", 9092)), Optional.of("r")),
                 new RegisterBroker(2, id, List.of(new BrokerEndpoint("A", "h", 1), new BrokerEndpoint("B", "h", 2)),
                         Optional.empty()),
+                new RegisterBroker(3, id, List.of(new BrokerEndpoint("PLAINTEXT", "h", 3)), Optional.empty(), false),
                 new BrokerHeartbeat(1, 42), new FenceBroker(2, 43), new UnfenceBroker(3, 44),
                 new AllocateProducerIds(4, 45), new SetFeatureLevel("metadata.version", (short) 3),
                 new CreateTopic(id, "t", 3, 2, Map.of("a", "1"), List.of()),
@@ -105,14 +106,79 @@ class MetadataCodecTest {
         Images images = new Images().liveBroker(1, null);
         images.apply(new CreateTopic(UUID.randomUUID(), "orders", 1, 1, Map.of(), List.of()));
         MetadataImage image = images.image();
-        byte[] v2 = MetadataCodec.encode(image);
-        // The one partition's two empty lists (4-byte counts) sit before the producer ids (8 + 4) and features (4).
-        int lists = v2.length - 4 - 4 - 4 - 8 - 8;
-        ByteBuffer v1 = ByteBuffer.allocate(v2.length - 8).put(v2, 0, lists).put(v2, lists + 8, v2.length - 4 - lists - 8);
+        byte[] v3 = MetadataCodec.encode(image);
+        // The one partition's four empty lists (4-byte counts: adding, removing, ELR, last known ELR) sit before the
+        // producer ids (8 + 4) and features (4).
+        int lists = v3.length - 4 - 4 - 4 - 8 - 16;
+        ByteBuffer v1 = ByteBuffer.allocate(v3.length - 16).put(v3, 0, lists)
+                .put(v3, lists + 16, v3.length - 4 - lists - 16);
         v1.put(4, (byte) 1);
         CRC32C crc = new CRC32C();
         crc.update(v1.array(), 0, v1.capacity() - 4);
         v1.putInt((int) crc.getValue());
         assertEquals(image, MetadataCodec.decodeImage(v1.array(), "v1"));
+    }
+
+    @Test
+    void eligibleLeaderReplicasSurviveEncodeAndDecode() throws IOException {
+        Images images = new Images().liveBroker(1, null).liveBroker(2, null).liveBroker(3, null);
+        images.apply(new CreateTopic(UUID.randomUUID(), "orders", -1, -1, Map.of("min.insync.replicas", "2"),
+                List.of(List.of(1, 2, 3))));
+        images.apply(new CreateTopic(UUID.randomUUID(), "solo", -1, -1, Map.of(), List.of(List.of(2))));
+        UUID id = images.image().topic("orders").orElseThrow().id();
+        images.apply(new ChangePartition(id, 0, 0, 1, List.of(1)));
+        images.apply(new FenceBroker(2, images.image().brokers().get(2).epoch()));
+        images.apply(new RegisterBroker(2, UUID.randomUUID(), List.of(new BrokerEndpoint("PLAINTEXT", "h", 2)),
+                Optional.empty(), false));
+        MetadataImage image = images.image();
+        assertEquals(List.of(3), image.topic("orders").orElseThrow().partition(0).elr());
+        assertEquals(List.of(2), image.topic("solo").orElseThrow().partition(0).lastKnownElr());
+        byte[] bytes = MetadataCodec.encode(image);
+        assertEquals(image, MetadataCodec.decodeImage(bytes, "test"));
+        assertArrayEquals(bytes, MetadataCodec.encode(MetadataCodec.decodeImage(bytes, "test")));
+    }
+
+    /**
+     * A snapshot the broker wrote before eligible leader replicas existed (format version 2, checked in as written by
+     * commit b741de3's MetadataCodec: three brokers with racks, 3 fenced; topic orders with min.insync.replicas=2,
+     * partition 1 being moved from [2, 3] to [1, 3]; a producer-id block; metadata.version 1) still loads, with no
+     * eligible leader replicas, and a broker writing it again writes the current version.
+     */
+    @Test
+    void aSnapshotOfFormatVersion2LoadsWithoutEligibleLeaderReplicas() throws IOException {
+        byte[] v2;
+        try (var in = MetadataCodecTest.class.getResourceAsStream("snapshot-v2.bin")) {
+            v2 = in.readAllBytes();
+        }
+        assertEquals(2, v2[4], "the fixture's format version");
+        MetadataImage image = MetadataCodec.decodeImage(v2, "snapshot-v2.bin");
+        assertEquals(11, image.offset());
+        assertEquals(Set.of(1, 2, 3), image.brokers().keySet());
+        assertTrue(image.brokers().get(3).fenced());
+        assertEquals(Optional.of("rack-2"), image.brokers().get(2).rack());
+        TopicImage orders = image.topic("orders").orElseThrow();
+        assertEquals(Map.of("min.insync.replicas", "2"), orders.configs());
+        assertEquals(new PartitionImage(0, List.of(1, 2), List.of(1, 2), 1, 0, 0), orders.partition(0));
+        assertEquals(new PartitionImage(1, List.of(1, 3, 2), List.of(2), 2, 0, 2, List.of(1), List.of(2)),
+                orders.partition(1));
+        assertEquals(1000, image.nextProducerId());
+        assertEquals(new ProducerIdBlock(2, 0, 1000), image.lastProducerIdBlock().get(2));
+        assertEquals(1, image.featureLevel(MetadataImage.METADATA_VERSION));
+        byte[] rewritten = MetadataCodec.encode(image);
+        assertEquals(MetadataCodec.VERSION, rewritten[4]);
+        assertEquals(image, MetadataCodec.decodeImage(rewritten, "rewritten"));
+    }
+
+    /** A registration logged before version 3 said nothing of the last stop: it reads as a clean one, as it acted. */
+    @Test
+    void aRegistrationOfFormatVersion2ReadsAsAfterACleanStop() {
+        RegisterBroker clean = new RegisterBroker(4, UUID.randomUUID(), List.of(new BrokerEndpoint("P", "h", 4)),
+                Optional.of("r"));
+        byte[] v3 = MetadataCodec.encode(clean);
+        byte[] v2 = Arrays.copyOf(v3, v3.length - 1);
+        v2[0] = 2;
+        RegisterBroker read = (RegisterBroker) MetadataCodec.decodeCommand(v2);
+        assertEquals(clean, read);
+        assertTrue(read.cleanShutdown());
     }
 }

@@ -164,13 +164,16 @@ class MetadataCommandTest {
     }
 
     @Test
-    void theLastInSyncReplicaStaysInTheIsrWithoutLeaderAndLeadsAgainWhenUnfenced() {
+    void theLastInSyncReplicaFencedStaysEligibleWithoutLeaderAndLeadsAgainWhenUnfenced() {
         images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, Map.of(), List.of(List.of(1))));
         images.apply(new FenceBroker(1, epochOf(1)));
         assertFalse(partition("t", 0).hasLeader());
-        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(List.of(), partition("t", 0).isr());
+        assertEquals(List.of(1), partition("t", 0).elr());
         images.apply(new UnfenceBroker(1, epochOf(1)));
         assertEquals(1, partition("t", 0).leader());
+        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(List.of(), partition("t", 0).elr());
         assertEquals(2, partition("t", 0).leaderEpoch());
     }
 
@@ -224,7 +227,7 @@ class MetadataCommandTest {
         assertEquals(List.of(1, 3), partition("t", 0).isr());
     }
 
-    /** Replicas 1, 2, 3; 3 left the ISR, then 2 and 1 were fenced: the ISR is [1], no leader. */
+    /** Replicas 1, 2, 3; 3 left the ISR, then 2 and 1 were fenced: the ISR is empty, 1 eligible, no leader. */
     private UUID partitionWhoseLastInSyncReplicaIsFenced(Map<String, String> configs) {
         images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1, configs, List.of(List.of(1, 2, 3))));
         UUID id = images.image().topic("t").orElseThrow().id();
@@ -233,7 +236,8 @@ class MetadataCommandTest {
         images.apply(new FenceBroker(2, epochOf(2)));
         images.apply(new FenceBroker(1, epochOf(1)));
         assertFalse(partition("t", 0).hasLeader());
-        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(List.of(), partition("t", 0).isr());
+        assertEquals(List.of(1), partition("t", 0).elr());
         return id;
     }
 
@@ -246,7 +250,7 @@ class MetadataCommandTest {
                 Optional.empty()));
         images.apply(new UnfenceBroker(3, epochOf(3)));
         assertFalse(partition("t", 0).hasLeader(), "a stale replica must not lead when clean election is required");
-        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(List.of(1), partition("t", 0).elr());
         images.apply(new UnfenceBroker(1, epochOf(1)));
         assertEquals(1, partition("t", 0).leader());
     }
@@ -260,6 +264,7 @@ class MetadataCommandTest {
         PartitionImage after = partition("t", 0);
         assertEquals(3, after.leader());
         assertEquals(List.of(3), after.isr());
+        assertEquals(List.of(), after.elr());
         assertEquals(before.leaderEpoch() + 1, after.leaderEpoch());
         // The old last in-sync replica comes back as a follower: it is no longer in the ISR.
         images.apply(new UnfenceBroker(1, epochOf(1)));
@@ -283,6 +288,145 @@ class MetadataCommandTest {
         assertEquals(Reason.INVALID_PARTITION_CHANGE,
                 refused(new ElectUncleanLeader(id, 0, partition("t", 0).partitionEpoch(), 3)).reason(),
                 "the partition has a leader again");
+    }
+
+    /** Replicas 1, 2, 3 of topic t with min.insync.replicas {@code minInsync}, led by 1, all in sync. */
+    private UUID topicWithMinInsync(int minInsync) {
+        images.apply(new CreateTopic(UUID.randomUUID(), "t", -1, -1,
+                Map.of("min.insync.replicas", Integer.toString(minInsync)), List.of(List.of(1, 2, 3))));
+        return images.image().topic("t").orElseThrow().id();
+    }
+
+    private void shrinkIsr(UUID id, List<Integer> isr) {
+        PartitionImage p = partition("t", 0);
+        images.apply(new ChangePartition(id, 0, p.partitionEpoch(), p.leader(), isr));
+    }
+
+    private void registerAgain(int broker, boolean cleanShutdown) {
+        images.apply(new RegisterBroker(broker, UUID.randomUUID(),
+                List.of(new BrokerEndpoint("PLAINTEXT", "127.0.0.1", 9090 + broker)), Optional.empty(), cleanShutdown));
+    }
+
+    @Test
+    void replicasLeavingTheIsrBelowMinInsyncStayEligibleThoseLeavingAboveItDoNot() {
+        UUID id = topicWithMinInsync(2);
+        shrinkIsr(id, List.of(1, 2));
+        assertEquals(List.of(), partition("t", 0).elr(), "the ISR still has min.insync.replicas members");
+        shrinkIsr(id, List.of(1));
+        assertEquals(List.of(1), partition("t", 0).isr());
+        assertEquals(List.of(2), partition("t", 0).elr());
+    }
+
+    @Test
+    void theEligibleReplicasAreEmptiedOnceTheIsrIsBackAtMinInsync() {
+        UUID id = topicWithMinInsync(3);
+        shrinkIsr(id, List.of(1));
+        assertEquals(List.of(2, 3), partition("t", 0).elr());
+        shrinkIsr(id, List.of(1, 2));
+        assertEquals(List.of(3), partition("t", 0).elr(), "a replica back in the ISR is no longer only eligible");
+        shrinkIsr(id, List.of(1, 2, 3));
+        assertEquals(List.of(), partition("t", 0).elr());
+    }
+
+    @Test
+    void aLiveEligibleReplicaLeadsWhenTheLastInSyncReplicaIsFenced() {
+        UUID id = topicWithMinInsync(2);
+        shrinkIsr(id, List.of(1));
+        PartitionImage before = partition("t", 0);
+        images.apply(new FenceBroker(1, epochOf(1)));
+        PartitionImage after = partition("t", 0);
+        assertEquals(2, after.leader());
+        assertEquals(List.of(2), after.isr());
+        assertEquals(List.of(3, 1), after.elr(), "the fenced leader held every acknowledged record, and 3 still does");
+        assertEquals(before.leaderEpoch() + 1, after.leaderEpoch());
+    }
+
+    @Test
+    void aFencedEligibleReplicaLeadsOnceUnfencedWhenTheIsrIsEmpty() {
+        UUID id = topicWithMinInsync(2);
+        images.apply(new ChangePartition(id, 0, 0, 1, List.of(1, 2)));
+        images.apply(new FenceBroker(3, epochOf(3)));
+        images.apply(new FenceBroker(2, epochOf(2)));
+        assertEquals(List.of(2), partition("t", 0).elr());
+        images.apply(new FenceBroker(1, epochOf(1)));
+        assertFalse(partition("t", 0).hasLeader());
+        assertEquals(List.of(), partition("t", 0).isr());
+        assertEquals(List.of(2, 1), partition("t", 0).elr());
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        assertFalse(partition("t", 0).hasLeader(), "3 left the ISR while it had min.insync.replicas: not eligible");
+        images.apply(new UnfenceBroker(2, epochOf(2)));
+        assertEquals(2, partition("t", 0).leader());
+        assertEquals(List.of(2), partition("t", 0).isr());
+        assertEquals(List.of(1), partition("t", 0).elr());
+    }
+
+    @Test
+    void aBrokerBackFromAnUncleanShutdownLeavesTheIsrAndTheEligibleReplicasOfEveryPartition() {
+        UUID id = topicWithMinInsync(2);
+        images.apply(new CreateTopic(UUID.randomUUID(), "u", -1, -1, Map.of(), List.of(List.of(3, 1))));
+        shrinkIsr(id, List.of(1));
+        assertEquals(List.of(2, 3), partition("t", 0).elr());
+        registerAgain(3, false);
+        assertEquals(List.of(2), partition("t", 0).elr());
+        PartitionImage u = partition("u", 0);
+        assertEquals(List.of(1), u.isr());
+        assertEquals(1, u.leader(), "the other in-sync replica takes over the partition 3 led");
+        images.apply(new UnfenceBroker(3, epochOf(3)));
+        assertEquals(List.of(1), partition("u", 0).isr(), "3 rejoins only through the leader's ISR expansion");
+        assertEquals(List.of(), partition("u", 0).elr());
+    }
+
+    @Test
+    void anUncleanlyRestartedLeaderHandsOverToAnEligibleReplicaAndIsNotElectedWhenUnfenced() {
+        UUID id = topicWithMinInsync(2);
+        shrinkIsr(id, List.of(1));
+        registerAgain(1, false);
+        PartitionImage p = partition("t", 0);
+        assertEquals(2, p.leader());
+        assertEquals(List.of(2), p.isr());
+        assertEquals(List.of(3), p.elr(), "1 may have lost acknowledged records; 3 has not");
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(2, partition("t", 0).leader());
+        assertEquals(List.of(2), partition("t", 0).isr());
+    }
+
+    @Test
+    void theOnlyEligibleReplicaBackFromAnUncleanShutdownLeavesThePartitionLeaderlessAndIsLastKnown() {
+        partitionWhoseLastInSyncReplicaIsFenced(Map.of());
+        registerAgain(1, false);
+        PartitionImage p = partition("t", 0);
+        assertEquals(List.of(), p.isr());
+        assertEquals(List.of(), p.elr());
+        assertEquals(List.of(1), p.lastKnownElr());
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        images.apply(new UnfenceBroker(2, epochOf(2)));
+        assertFalse(partition("t", 0).hasLeader(), "with unclean election off no replica may lead");
+        UUID id = images.image().topic("t").orElseThrow().id();
+        images.apply(new ElectUncleanLeader(id, 0, partition("t", 0).partitionEpoch(), 1));
+        assertEquals(1, partition("t", 0).leader());
+        assertEquals(List.of(), partition("t", 0).lastKnownElr());
+    }
+
+    @Test
+    void aNewIncarnationAfterACleanStopStaysEligible() {
+        partitionWhoseLastInSyncReplicaIsFenced(Map.of());
+        registerAgain(1, true);
+        assertEquals(List.of(1), partition("t", 0).elr());
+        images.apply(new UnfenceBroker(1, epochOf(1)));
+        assertEquals(1, partition("t", 0).leader());
+    }
+
+    @Test
+    void loweringMinInsyncToTheIsrSizeEmptiesTheEligibleReplicasRaisingItKeepsThem() {
+        UUID id = topicWithMinInsync(3);
+        shrinkIsr(id, List.of(1, 2));
+        assertEquals(List.of(3), partition("t", 0).elr());
+        images.apply(new AlterTopicConfigs("t", Map.of("min.insync.replicas", "4"), Set.of()));
+        assertEquals(List.of(3), partition("t", 0).elr());
+        int epoch = partition("t", 0).partitionEpoch();
+        images.apply(new AlterTopicConfigs("t", Map.of("min.insync.replicas", "2"), Set.of()));
+        assertEquals(List.of(), partition("t", 0).elr(), "1 and 2 alone may acknowledge acks=all writes now");
+        assertEquals(epoch + 1, partition("t", 0).partitionEpoch());
     }
 
     @Test

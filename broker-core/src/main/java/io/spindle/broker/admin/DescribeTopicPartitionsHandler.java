@@ -120,6 +120,7 @@ public final class DescribeTopicPartitionsHandler extends VersionedApiHandler {
         return described.setErrorCode((leadership.hasLeader() ? Errors.NONE : Errors.LEADER_NOT_AVAILABLE).code())
                 .setLeaderId(leadership.leader()).setLeaderEpoch(leadership.leaderEpoch())
                 .setReplicaNodes(leadership.replicas()).setIsrNodes(leadership.isr())
+                .setEligibleLeaderReplicas(leadership.elr()).setLastKnownElr(leadership.lastKnownElr())
                 .setOfflineReplicas(leadership.offlineReplicas());
     }
 }

@@ -63,6 +63,8 @@ final class ClusterMembership {
     /** When this broker joined (ms since the epoch), from which the internal topics' creation waits for brokers. */
     private volatile long joinedMs = -1;
     private final UUID incarnation = UUID.randomUUID();
+    /** Whether the logs hold all they held at the last stop; said at every registration of this incarnation. */
+    private final boolean logsIntact;
     private final ScheduledExecutorService thread;
     private volatile long brokerEpoch = -1;
     private volatile String waitingFor = "registering with the metadata quorum";
@@ -73,7 +75,8 @@ final class ClusterMembership {
 
     ClusterMembership(ClusterSettings settings, MetadataQuorum quorum, ImageApplier applier, BrokerNode node,
                       Optional<String> rack, int stateTopicSegmentBytes, StateTopicReplication stateTopics,
-                      LongSupplier nanoTime) {
+                      boolean logsIntact, LongSupplier nanoTime) {
+        this.logsIntact = logsIntact;
         this.nanoTime = nanoTime;
         this.stateTopics = stateTopics;
         this.settings = settings;
@@ -91,6 +94,12 @@ final class ClusterMembership {
 
     /** Joins the cluster in the background (the listener is bound: its port is known). */
     void join() {
+        if (!logsIntact) {
+            log.warn("Broker {}: its last stop was not clean and its logs may lack acknowledged records (no "
+                    + "clean-shutdown record for every log, and flush.mode is not fsync or the data directory is new): "
+                    + "it registers as such and leaves the in-sync and eligible leader replicas of every partition "
+                    + "until it has caught up", settings.nodeId());
+        }
         thread.execute(this::register);
     }
 
@@ -127,7 +136,8 @@ final class ClusterMembership {
     private void register() {
         try {
             RegisterBroker registration = new RegisterBroker(settings.nodeId(), incarnation,
-                    List.of(new BrokerEndpoint(LISTENER_NAME, node.host(), node.port())), rack);
+                    List.of(new BrokerEndpoint(LISTENER_NAME, node.host(), node.port())), rack, logsIntact);
+
             CommandResult registered = quorum.submit(registration).get();
             brokerEpoch = registered.value();
             waitingFor = "applying the metadata up to offset " + registered.image().offset();

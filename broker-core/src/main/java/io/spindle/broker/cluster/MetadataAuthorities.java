@@ -38,13 +38,17 @@ public final class MetadataAuthorities {
     /**
      * A single broker's authority, or (with {@code controller.quorum.voters}) a started quorum member. Call after the
      * log manager is open and before the registry is attached to it.
+     *
+     * @param logsIntact whether the logs hold all they held at the last stop (the log manager's
+     *                   {@code logsIntactSinceLastStop}); a quorum member registers with it, so that otherwise it is
+     *                   elected nowhere until it has caught up
      */
     public static MetadataAuthority open(BrokerConfig config, Path dataDir, TopicRegistry topics, Partitions partitions,
-                                         BrokerNode node) {
+                                         BrokerNode node, boolean logsIntact) {
         Optional<ClusterSettings> cluster = config.cluster();
         if (cluster.isEmpty()) {
             return new LocalAuthority(topics, partitions, node, ProducerIdAllocator.open(dataDir));
         }
-        return QuorumAuthority.start(config, cluster.get(), dataDir, topics, partitions, node);
+        return QuorumAuthority.start(config, cluster.get(), dataDir, topics, partitions, node, logsIntact);
     }
 }

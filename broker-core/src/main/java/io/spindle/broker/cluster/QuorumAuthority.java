@@ -113,7 +113,7 @@ public final class QuorumAuthority implements MetadataAuthority {
      * @throws UncheckedIOException when the member cannot start (its storage, its Raft port)
      */
     public static QuorumAuthority start(BrokerConfig config, ClusterSettings settings, Path dataDir, TopicRegistry topics,
-                                        Partitions partitions, BrokerNode node) {
+                                        Partitions partitions, BrokerNode node, boolean logsIntact) {
         MetadataQuorum quorum;
         try {
             quorum = MetadataQuorum.start(settings, dataDir);
@@ -143,7 +143,8 @@ public final class QuorumAuthority implements MetadataAuthority {
         quorum.reportApplied(applier::appliedOffset);
         quorum.reportVisible(applier::visibleOffset);
         ClusterMembership membership = new ClusterMembership(settings, quorum, applier, node, config.rack(),
-                config.groups().offsetsSegmentBytes(), config.stateTopicReplication(), System::nanoTime);
+                config.groups().offsetsSegmentBytes(), config.stateTopicReplication(), logsIntact,
+                System::nanoTime);
         return new QuorumAuthority(config, topics, partitions, quorum, applier, leaderships, membership,
                 replication, uncleanElections);
     }
@@ -225,7 +226,8 @@ public final class QuorumAuthority implements MetadataAuthority {
                 leader = PartitionLeadership.NO_LEADER;     // the applier has not made it lead at this epoch yet
             }
         }
-        return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline));
+        return Optional.of(new PartitionLeadership(leader, image.leaderEpoch(), image.replicas(), image.isr(), offline,
+                image.elr(), image.lastKnownElr()));
     }
 
     @Override

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Unclean leader elections ({@code unclean.leader.election.enable}, docs/cluster.md "Leader election"), proposed by a
  * replica: after each applied image, a partition this broker holds a replica of that has no leader and no live in-sync
- * replica is claimed by this broker — when it is live, the lowest-id live replica (so that the replicas do not race;
- * the quorum refuses a stale claim anyway), and its topic allows it (the topic's config, else this broker's default) —
+ * replica and no live eligible leader replica (KIP-966) is claimed by this broker — when it is live, the lowest-id
+ * live replica among the partition's last known ELR (those eligible last, whose logs hold the most), else the lowest-id
+ * live replica (so that the replicas do not race; the quorum refuses a stale claim anyway), and its topic allows it
+ * (the topic's config, else this broker's default) —
  * with an {@code ElectUncleanLeader} command. The quorum makes it the leader and only in-sync replica at a higher
  * leader epoch; what only the old in-sync replicas held is lost. Each claim is logged as a warning, and each one the
  * quorum applied is counted ({@link #count}, the meter {@code spindle_cluster_unclean_leader_elections_total}).
@@ -67,11 +69,13 @@ public final class UncleanElections {
         for (TopicImage topic : image.topics().values()) {
             for (PartitionImage partition : topic.partitions()) {
                 if (partition.hasLeader() || !partition.replicas().contains(nodeId)
-                        || partition.isr().stream().anyMatch(id -> live(image, id))) {
+                        || partition.isr().stream().anyMatch(id -> live(image, id))
+                        || partition.elr().stream().anyMatch(id -> live(image, id))) {
                     continue;
                 }
-                int claimant = partition.replicas().stream().filter(id -> live(image, id)).min(Integer::compare)
-                        .orElse(-1);
+                int claimant = partition.lastKnownElr().stream().filter(id -> live(image, id)).min(Integer::compare)
+                        .orElseGet(() -> partition.replicas().stream().filter(id -> live(image, id))
+                                .min(Integer::compare).orElse(-1));
                 if (claimant == nodeId && allowed.test(topic.name())) {
                     claim(topic, partition);
                 }
@@ -86,9 +90,10 @@ public final class UncleanElections {
             return;
         }
         long logEnd = partitions.get(topic.name(), partition.partition()).map(Partition::logEndOffset).orElse(-1L);
-        log.warn("Broker {}: unclean leader election of {}: none of its in-sync replicas {} is live and "
-                + "unclean.leader.election.enable is true; this broker claims it with its log ending at offset {}, "
-                + "and records only those replicas held are lost", nodeId, id, partition.isr(), logEnd);
+        log.warn("Broker {}: unclean leader election of {}: none of its in-sync replicas {} nor eligible leader "
+                + "replicas {} is live and unclean.leader.election.enable is true; this broker claims it with its log "
+                + "ending at offset {}, and records only those replicas held are lost", nodeId, id, partition.isr(),
+                partition.elr(), logEnd);
         elect.elect(topic.id(), partition.partition(), partition.partitionEpoch(), nodeId)
                 .whenComplete((done, failure) -> {
                     claiming.remove(id);

@@ -50,7 +50,7 @@ class CoordinatorHomeTest {
         Partitions partitions = new Partitions(logs, config.nodeId());
         topics.attach(logs);
         authority = MetadataAuthorities.open(config, dataDir, topics, partitions,
-                new BrokerNode(config.nodeId(), "127.0.0.1", () -> 9092, "home-test"));
+                new BrokerNode(config.nodeId(), "127.0.0.1", () -> 9092, "home-test"), logs.logsIntactSinceLastStop());
     }
 
     @AfterEach

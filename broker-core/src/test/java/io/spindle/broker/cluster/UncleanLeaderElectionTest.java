@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Leader election when no in-sync replica is alive (docs/cluster.md, "Leader election"), with five brokers in this
  * process so that two may be down while the metadata quorum keeps its majority. A partition on brokers 1 and 2: 2
- * stops (it leaves the ISR), 1 takes more records alone and stops (the last in-sync replica), and 2 comes back with its
- * stale log. With {@code unclean.leader.election.enable=false} (the default) 2 is not elected: the partition stays
+ * stops (it leaves the ISR), 1 takes more records alone and stops (the last in-sync replica, which leaves the ISR and
+ * stays eligible), and 2 comes back with its stale log. With {@code unclean.leader.election.enable=false} (the default) 2 is not elected: the partition stays
  * without a leader. Set to true on the topic, 2 claims it and the quorum makes it leader and only in-sync replica, which
  * its log, its metric and its log line say; the records only 1 held are lost, as the setting warns.
  */
@@ -63,7 +63,8 @@ class UncleanLeaderElectionTest {
             await().atMost(WAIT).until(() -> stale.broker().notReadyReason() == null);
             await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
                     !observer.partition("t", 0).orElseThrow().hasLeader());
-            assertEquals(List.of(1), observer.partition("t", 0).orElseThrow().isr());
+            assertEquals(List.of(), observer.partition("t", 0).orElseThrow().isr());
+            assertEquals(List.of(1), observer.partition("t", 0).orElseThrow().elr(), "1 left the ISR as its last member");
             assertEquals(0.0, uncleanElections(stale));
 
             cluster.admin(3).incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, "t"),
