@@ -10,6 +10,8 @@ import io.spindle.broker.admin.ListPartitionReassignmentsHandler;
 import io.spindle.broker.admin.CreateTopicsHandler;
 import io.spindle.broker.admin.DeleteTopicsHandler;
 import io.spindle.broker.admin.DescribeClusterHandler;
+import io.spindle.broker.admin.DescribeQuorumHandler;
+import io.spindle.broker.admin.RaftVoterHandlers;
 import io.spindle.broker.admin.DescribeConfigsHandler;
 import io.spindle.broker.admin.DescribeTopicPartitionsHandler;
 import io.spindle.broker.admin.ElectLeadersHandler;
@@ -180,6 +182,10 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new AlterPartitionReassignmentsHandler(authority, adminExecutor));
             handlers.add(new ListPartitionReassignmentsHandler(authority));
             handlers.add(new ElectLeadersHandler(topics, authority, adminExecutor));
+            authority.metadataQuorum().ifPresent(quorum -> {
+                handlers.add(new DescribeQuorumHandler(quorum));
+                handlers.addAll(RaftVoterHandlers.of(quorum, node.clusterId()));
+            });
             handlers.add(new ApiVersionsHandler(List.copyOf(handlers), node, config.transactions().version(),
                     clock.millis()));
             RequestDispatcher dispatcher = new RequestDispatcher(handlers);

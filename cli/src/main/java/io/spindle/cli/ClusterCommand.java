@@ -24,9 +24,11 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code spindle cluster up}: a cluster of brokers on this machine in one command, for development, demos and
- * tests. Its subcommand needs the process's {@link Shutdown}, so {@link SpindleCommand} registers it.
+ * tests. Its subcommand needs the process's {@link Shutdown}, so {@link SpindleCommand} registers it, with
+ * {@code cluster voters} ({@link VotersCommand}).
  */
-@Command(name = "cluster", description = "Runs a cluster of brokers on this machine.",
+@Command(name = "cluster",
+        description = "Runs a cluster of brokers on this machine; lists and changes a cluster's metadata voters.",
         synopsisSubcommandLabel = "COMMAND")
 final class ClusterCommand implements Callable<Integer> {
     @Spec
@@ -34,7 +36,7 @@ final class ClusterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "Missing a command: up");
+        throw new ParameterException(spec.commandLine(), "Missing a command: up or voters");
     }
 
     /**

@@ -92,7 +92,10 @@ final class SpindleCommand implements Callable<Integer> {
         commandLine.addSubcommand("queue", new CommandLine(new QueueCommand())
                 .addSubcommand("consume", new QueueCommand.Consume(shutdown)));
         commandLine.addSubcommand("cluster", new CommandLine(new ClusterCommand())
-                .addSubcommand("up", new ClusterCommand.Up(shutdown)));
+                .addSubcommand("up", new ClusterCommand.Up(shutdown))
+                .addSubcommand("voters", new CommandLine(new VotersCommand())
+                        .addSubcommand("add", new VotersCommand.Add())
+                        .addSubcommand("remove", new VotersCommand.Remove())));
         commandLine.addSubcommand("completion", new CompletionCommand());
     }
 

@@ -99,6 +99,24 @@ public final class MetadataClient implements AutoCloseable {
         return readOffset(MetadataStateMachine.READ_VISIBLE, nodeId);
     }
 
+    /**
+     * The quorum as member {@code leaderId} describes it; fails when it cannot be reached or does not lead (then
+     * {@link MetadataException} with {@link Reason#QUORUM_UNAVAILABLE}).
+     */
+    public CompletableFuture<QuorumDescription> describeQuorum(int leaderId) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                RaftClientReply reply = probe.io().sendStaleRead(Message.valueOf(MetadataStateMachine.READ_QUORUM), 0,
+                        RatisGroup.peerId(leaderId));
+                return QuorumDescription.decode(content(reply, "the quorum's description read from member "
+                        + leaderId));
+            } catch (IOException e) {
+                throw new CompletionException(new MetadataException(Reason.QUORUM_UNAVAILABLE,
+                        "member " + leaderId + " did not describe the quorum: " + e, e));
+            }
+        }, probes);
+    }
+
     private CompletableFuture<Long> readOffset(String query, int nodeId) {
         return CompletableFuture.supplyAsync(() -> {
             try {

@@ -15,7 +15,13 @@ public final class MetadataException extends RuntimeException {
         /** Not a refusal by the metadata: the quorum could not be reached or answered with a failure. */
         QUORUM_UNAVAILABLE(14), INVALID_COMMAND(15),
         /** A reassignment is cancelled where none is in progress. */
-        NO_REASSIGNMENT_IN_PROGRESS(20);
+        NO_REASSIGNMENT_IN_PROGRESS(20),
+        /** A node to make a voter is one already. */
+        DUPLICATE_VOTER(21),
+        /** A node to remove from the voters is not one. */
+        VOTER_NOT_FOUND(22),
+        /** A change of the voters that would be unsafe or cannot be made (the last voter, a node not in the quorum). */
+        INVALID_VOTER_CHANGE(23);
 
         private final int code;
 

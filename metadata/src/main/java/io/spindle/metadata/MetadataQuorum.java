@@ -5,6 +5,7 @@ import io.spindle.metadata.MetadataCommand.FenceBroker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -17,7 +18,9 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServer.Division;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +57,8 @@ public final class MetadataQuorum implements AutoCloseable {
     private final Set<Integer> fencing = ConcurrentHashMap.newKeySet();
     /** Present on an observer: what keeps it in the configuration as a listener. */
     private final Optional<ObserverJoin> observerJoin;
+    private final QuorumDescriber describer;
+    private final VoterChanges voterChanges;
 
     private MetadataQuorum(ClusterSettings settings, MetadataStateMachine stateMachine, RaftServer server,
                            LongSupplier nanoClock) {
@@ -62,8 +67,23 @@ public final class MetadataQuorum implements AutoCloseable {
         this.server = server;
         this.nanoClock = nanoClock;
         this.client = new MetadataClient(settings.voters());
+        this.describer = new QuorumDescriber(this::division, System::currentTimeMillis);
+        stateMachine.describeQuorumWith(describer::describe);
+        this.voterChanges = new VoterChanges(settings.voters(), this::describeQuorum, stateMachine::image);
         this.observerJoin = settings.isObserver()
-                ? Optional.of(new ObserverJoin(settings, () -> peerInConfiguration(settings.nodeId()).isPresent()))
+                ? Optional.of(new ObserverJoin(settings, new ObserverJoin.MembershipView() {
+                    @Override
+                    public boolean listedAsListener() {
+                        return peerInConfiguration(settings.nodeId()).isPresent();
+                    }
+
+                    @Override
+                    public boolean listedAsVoter() {
+                        return division().map(division -> division.getRaftConf()
+                                .getPeer(RatisGroup.peerId(settings.nodeId()), RaftPeerRole.FOLLOWER) != null)
+                                .orElse(false);
+                    }
+                }))
                 : Optional.empty();
         observerJoin.ifPresent(ObserverJoin::start);
         this.liveness = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -194,6 +214,73 @@ public final class MetadataQuorum implements AutoCloseable {
         return client.visibleOffset(nodeId);
     }
 
+    /**
+     * The quorum as its leader describes it (Kafka's DescribeQuorum): this member's own description while it leads,
+     * otherwise the leader's, asked of the leader this member knows (a Ratis read-only query to that one member).
+     * Fails with a {@link MetadataException} ({@link MetadataException.Reason#QUORUM_UNAVAILABLE}) when no leader is
+     * known (an election), or the one asked cannot be reached or no longer leads; asking again later may succeed.
+     */
+    public CompletableFuture<QuorumDescription> describeQuorum() {
+        Optional<QuorumDescription> here = describer.describe();
+        if (here.isPresent()) {
+            return CompletableFuture.completedFuture(here.get());
+        }
+        Optional<RaftPeer> leader = division().flatMap(division -> {
+            RaftPeerId leaderId = division.getInfo().getLeaderId();
+            return leaderId == null ? Optional.empty() : Optional.ofNullable(division.getRaftConf().getPeer(leaderId));
+        });
+        if (leader.isEmpty()) {
+            return CompletableFuture.failedFuture(new MetadataException(MetadataException.Reason.QUORUM_UNAVAILABLE,
+                    "Member " + settings.nodeId() + " knows no leader of the metadata quorum (an election may be "
+                            + "under way)"));
+        }
+        // A leader outside the voters this member was started with (one promoted since) is reached at its address.
+        client.knowPeer(leader.get());
+        return client.describeQuorum(QuorumDescriber.nodeId(leader.get().getId()));
+    }
+
+    /**
+     * Makes observer {@code nodeId} a voter (KIP-853's AddRaftVoter on Ratis, {@link VoterChanges}); completes once
+     * the new configuration is committed, with the quorum as described then, or fails with the
+     * {@link MetadataException} that refused it.
+     */
+    public CompletableFuture<QuorumDescription> addVoter(int nodeId) {
+        return voterChanges.add(nodeId);
+    }
+
+    /**
+     * Makes voter {@code nodeId} an observer (RemoveRaftVoter): it keeps receiving the metadata but no longer votes;
+     * completes like {@link #addVoter}.
+     */
+    public CompletableFuture<QuorumDescription> removeVoter(int nodeId) {
+        return voterChanges.remove(nodeId);
+    }
+
+    /**
+     * The voters and observers by the Raft configuration this member holds (its own view, without asking the
+     * leader): after a voter change, what the member has received of it. Empty lists while the member cannot tell.
+     */
+    public Membership membership() {
+        return division().map(division -> new Membership(
+                        division.getRaftConf().getCurrentPeers().stream().map(p -> QuorumDescriber.nodeId(p.getId()))
+                                .sorted().toList(),
+                        division.getRaftConf().getCurrentPeers(RaftPeerRole.LISTENER).stream()
+                                .map(p -> QuorumDescriber.nodeId(p.getId())).sorted().toList()))
+                .orElse(new Membership(List.of(), List.of()));
+    }
+
+    /** The node ids of the quorum's voters and observers, each in ascending order. */
+    public record Membership(List<Integer> voters, List<Integer> observers) {
+    }
+
+    private Optional<Division> division() {
+        try {
+            return Optional.of(server.getDivision(RatisGroup.GROUP_ID));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The highest log index this member knows to be committed, -1 when it cannot tell (starting or stopping). */
     public long commitIndex() {
         try {
@@ -231,6 +318,7 @@ public final class MetadataQuorum implements AutoCloseable {
         if (leaderSince.isEmpty()) {
             return;
         }
+        describer.sample();
         long now = nanoClock.getAsLong();
         long timeout = TimeUnit.MILLISECONDS.toNanos(settings.sessionTimeoutMs());
         for (BrokerRegistration broker : stateMachine.image().liveBrokers()) {
@@ -252,7 +340,7 @@ public final class MetadataQuorum implements AutoCloseable {
     @Override
     public void close() throws IOException {
         liveness.shutdownNow();
-        try (client) {
+        try (client; voterChanges) {
             if (observerJoin.isPresent()) {
                 observerJoin.get().close();
             }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -67,6 +69,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     static final String READ_APPLIED = "applied";
     /** The query that reads how far this member's broker has made the images visible ({@link #reportVisible}). */
     static final String READ_VISIBLE = "visible";
+    /** The query that reads the quorum's description; only the leader answers it ({@link QuorumDescriber}). */
+    static final String READ_QUORUM = "quorum";
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final LongSupplier nanoClock;
@@ -78,6 +82,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private volatile long leaderSinceNanos = -1;
     private volatile LongSupplier appliedByUser = () -> -1;
     private volatile LongSupplier visibleByUser = () -> appliedByUser.getAsLong();
+    private volatile Supplier<Optional<QuorumDescription>> quorumDescriber = Optional::empty;
 
     /** @param nanoClock the local clock of the liveness bookkeeping, {@code System::nanoTime} outside tests */
     public MetadataStateMachine(LongSupplier nanoClock) {
@@ -109,6 +114,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
      */
     public void reportVisible(LongSupplier visible) {
         this.visibleByUser = Objects.requireNonNull(visible, "visible");
+    }
+
+    /** Answers other members' {@link MetadataClient#describeQuorum} queries with what {@code describer} says. */
+    void describeQuorumWith(Supplier<Optional<QuorumDescription>> describer) {
+        this.quorumDescriber = Objects.requireNonNull(describer, "describer");
     }
 
     /** Calls {@code listener} with every new image from now on (not with the current one). */
@@ -275,6 +285,13 @@ public final class MetadataStateMachine extends BaseStateMachine {
         }
         if (READ_VISIBLE.equals(what)) {
             return CompletableFuture.completedFuture(Message.valueOf(Long.toString(visibleByUser.getAsLong())));
+        }
+        if (READ_QUORUM.equals(what)) {
+            return quorumDescriber.get()
+                    .map(description -> CompletableFuture.completedFuture(Message.valueOf(
+                            ByteString.copyFrom(description.encode()))))
+                    .orElseGet(() -> CompletableFuture.failedFuture(new MetadataException(Reason.QUORUM_UNAVAILABLE,
+                            "Member " + getId() + " does not lead the metadata quorum (any more)")));
         }
         if (!READ_IMAGE.equals(what)) {
             return CompletableFuture.failedFuture(new MetadataException(Reason.INVALID_COMMAND,

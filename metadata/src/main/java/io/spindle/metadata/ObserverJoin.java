@@ -51,6 +51,9 @@ final class ObserverJoin implements AutoCloseable {
     /** What this member's own server knows of the configuration: whether it lists this observer as a listener. */
     interface MembershipView {
         boolean listedAsListener();
+
+        /** Whether the configuration lists this member as a voter: an observer promoted since it was started. */
+        boolean listedAsVoter();
     }
 
     ObserverJoin(ClusterSettings settings, MembershipView view) {
@@ -83,6 +86,17 @@ final class ObserverJoin implements AutoCloseable {
     }
 
     private void ask() {
+        if (view.listedAsVoter()) {
+            // Promoted (AddRaftVoter): asking to be a listener again would at best fail. Its configuration, in its log,
+            // outlives restarts; check again in case it is demoted later, which makes it a listener by itself.
+            if (!joined) {
+                log.info("Observer {} is a voter of the metadata quorum by its current configuration (promoted since "
+                        + "controller.quorum.voters was written); it votes", settings.nodeId());
+            }
+            joined = true;
+            schedule(RECHECK_MS);
+            return;
+        }
         boolean wasListed = view.listedAsListener();
         try {
             RaftClientReply reply = admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()

@@ -36,6 +36,12 @@ final class ClusterMeters {
                 .register(registry);
         Gauge.builder("spindle.cluster.quorum.is.leader", quorum, q -> q.isLeader() ? 1 : 0)
                 .description("1 while this broker's quorum member leads the metadata quorum").register(registry);
+        Gauge.builder("spindle.cluster.quorum.voters", quorum, q -> q.membership().voters().size())
+                .description("Voters of the metadata quorum by this broker's member's Raft configuration")
+                .register(registry);
+        Gauge.builder("spindle.cluster.quorum.observers", quorum, q -> q.membership().observers().size())
+                .description("Observers (non-voting listeners) of the metadata quorum by this broker's member's Raft "
+                        + "configuration").register(registry);
         Gauge.builder("spindle.cluster.metadata.commit.index", quorum, MetadataQuorum::commitIndex)
                 .description("Highest metadata log index this broker's member knows to be committed")
                 .register(registry);

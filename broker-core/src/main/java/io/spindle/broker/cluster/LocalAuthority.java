@@ -7,6 +7,7 @@ import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
+import io.spindle.metadata.MetadataQuorum;
 import io.spindle.txn.ProducerIds;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,11 @@ public final class LocalAuthority implements MetadataAuthority {
         this.partitions = partitions;
         this.node = node;
         this.producerIds = producerIds;
+    }
+
+    @Override
+    public Optional<MetadataQuorum> metadataQuorum() {
+        return Optional.empty();
     }
 
     @Override

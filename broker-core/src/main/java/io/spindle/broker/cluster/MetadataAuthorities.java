@@ -22,7 +22,9 @@ public final class MetadataAuthorities {
     /**
      * The cluster id clients see: a single broker's own (kept in its data directory), or, in a cluster, one derived from
      * the voters, so that every broker reports the same id without any file to copy between them (clients refuse a
-     * broker whose cluster id differs from the others'). Changing the voters changes it.
+     * broker whose cluster id differs from the others'). Derived from the voters as configured
+     * ({@code controller.quorum.voters}, what a member starts from), so a change of the voters through the quorum
+     * (AddRaftVoter, RemoveRaftVoter) leaves it as it is, as long as every broker keeps the same setting.
      */
     public static String clusterId(BrokerConfig config, String localClusterId) {
         Optional<ClusterSettings> cluster = config.cluster();

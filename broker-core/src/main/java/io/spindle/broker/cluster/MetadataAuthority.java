@@ -2,6 +2,7 @@ package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.metrics.BrokerMetrics;
+import io.spindle.metadata.MetadataQuorum;
 import io.spindle.txn.ProducerIds;
 import java.util.List;
 import java.util.Map;
@@ -120,6 +121,12 @@ public interface MetadataAuthority extends AutoCloseable {
      * @throws org.apache.kafka.common.errors.PreferredLeaderNotAvailableException it is not a live in-sync replica
      */
     void electPreferredLeader(String topic, int partition);
+
+    /**
+     * This broker's member of the metadata quorum, for the APIs that describe and change the quorum itself
+     * (DescribeQuorum, AddRaftVoter, RemoveRaftVoter); empty on a single broker, which has none.
+     */
+    Optional<MetadataQuorum> metadataQuorum();
 
     /** Where InitProducerId takes producer ids from: never the same id twice, in this broker or any other. */
     ProducerIds producerIds();

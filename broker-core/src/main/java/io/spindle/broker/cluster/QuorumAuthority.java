@@ -165,6 +165,11 @@ public final class QuorumAuthority implements MetadataAuthority {
         return quorum.nodeId();
     }
 
+    @Override
+    public Optional<MetadataQuorum> metadataQuorum() {
+        return Optional.of(quorum);
+    }
+
     /** This broker's quorum member: tests close it to cut the broker off from the quorum. */
     MetadataQuorum quorum() {
         return quorum;
