@@ -1,6 +1,8 @@
 package io.spindle.log;
 
 import static io.spindle.fixtures.Batches.batch;
+import static io.spindle.fixtures.Batches.idempotent;
+import static io.spindle.log.Reads.decode;
 import static io.spindle.log.Reads.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,6 +14,7 @@ import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -191,5 +194,56 @@ class CleanShutdownTest {
             assertEquals(BATCHES * 3, manager.get("t", p).orElseThrow().logEndOffset(), "log end of t-" + p);
         }
         assertEquals(written, readAll(manager.get("t", 0).orElseThrow(), 0));
+    }
+
+    @Test
+    void aCleanStopWritesNoIndexFileOfAnActiveSegmentAndTheNextStartStillFindsEveryOffsetAndTimestamp() throws Exception {
+        TopicConfig sparse = CONFIG.with(Map.of("index.interval.bytes", "100"));
+        LogManager manager = open();
+        PartitionLog log = manager.getOrCreate("t", 0, sparse);
+        for (int i = 0; i < 50; i++) {
+            log.append(batch("r" + i, 3, 10_000 + 10L * i));
+        }
+        closeAll();
+        Path dir = dataDir.resolve("t-0");
+        assertFalse(Files.exists(dir.resolve(Segment.fileName(0, ".index"))), "the active segment's .index was written");
+        assertFalse(Files.exists(dir.resolve(Segment.fileName(0, ".timeindex"))),
+                "the active segment's .timeindex was written");
+        PartitionLog reopened = open().get("t", 0).orElseThrow();
+        for (long offset = 0; offset < 150; offset += 7) {
+            try (LogSlice slice = reopened.read(offset, 1)) {
+                long want = offset;
+                assertTrue(decode(slice).stream().anyMatch(r -> r.startsWith(want + "=")), "offset " + offset
+                        + " not in the slice read for it");
+            }
+        }
+        for (int i = 0; i < 50; i += 3) {
+            assertEquals(3L * i, reopened.offsetForTimestamp(10_000 + 10L * i).offset(), "offset for the timestamp of"
+                    + " batch " + i);
+        }
+    }
+
+    @Test
+    void aCleanStopLeavesAnUnchangedProducersSnapshotAloneAndWritesAChangedOne() throws Exception {
+        LogManager manager = open();
+        PartitionLog log = manager.getOrCreate("t", 0, CONFIG);
+        log.append(idempotent(7, (short) 0, 0, "a", "b"));
+        closeAll();
+        Path snapshot = dataDir.resolve("t-0").resolve(ProducerStateFile.FILE_NAME);
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+
+        open();                  // reads the snapshot as of the log end; nothing appended
+        Files.setLastModifiedTime(snapshot, old);
+        closeAll();
+        assertEquals(old, Files.getLastModifiedTime(snapshot), "the unchanged snapshot was written again");
+
+        open().get("t", 0).orElseThrow().append(idempotent(7, (short) 0, 2, "c"));
+        Files.setLastModifiedTime(snapshot, old);
+        closeAll();
+        assertTrue(Files.getLastModifiedTime(snapshot).compareTo(old) > 0, "the snapshot was not written after an append");
+        PartitionLog reopened = open().get("t", 0).orElseThrow();
+        assertEquals(1, reopened.producerIdCount(), "producers after the start");
+        assertEquals(3, reopened.append(idempotent(7, (short) 0, 3, "d")).firstOffset(),
+                "the next batch in sequence after the start");
     }
 }
