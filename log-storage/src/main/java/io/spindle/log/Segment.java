@@ -63,8 +63,21 @@ final class Segment {
         this.nextOffset = baseOffset;
     }
 
+    /**
+     * {@code <base offset, 20 digits with leading zeros><suffix>}. Not String.format: a start of 10,000 partitions
+     * names each partition's files several times, and the formatting was a quarter of the opening threads' CPU samples
+     * (docs/benchmarks.md, "10,000 partitions: the stop after a produce, and the starts").
+     */
     static String fileName(long baseOffset, String suffix) {
-        return String.format("%020d%s", baseOffset, suffix);
+        if (baseOffset < 0) {
+            throw new IllegalArgumentException("negative base offset " + baseOffset);
+        }
+        String digits = Long.toString(baseOffset);
+        StringBuilder name = new StringBuilder(20 + suffix.length());
+        for (int i = digits.length(); i < 20; i++) {
+            name.append('0');
+        }
+        return name.append(digits).append(suffix).toString();
     }
 
     /** Creates a new, empty active segment whose mapping can hold {@code capacity} bytes. */
