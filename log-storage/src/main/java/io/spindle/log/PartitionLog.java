@@ -660,7 +660,7 @@ public final class PartitionLog {
             // Readers take no lock: closed first, so that they stop at ensureOpen instead of retrying on segments
             // that closeAll released while they are still in the set.
             closed = true;
-            if (!isOffline() && !producers.isOnDiskAsOf(segments.logEndOffset())) {
+            if (!isOffline()) {
                 // As of the log end: the next start reads no batch header for it.
                 ProducerStateFile.write(dir, producers, transactions, segments.logEndOffset());
             }

@@ -12,9 +12,7 @@ import java.util.zip.CRC32C;
  * coordinator epochs as of one offset (every batch below it counted, none at or above), in the file
  * {@code producer-state} of the partition directory, so that a start reads the batch headers only from that offset on
  * instead of every header of the log. Written at each roll (the offset is the new active
- * segment's base) and at a clean close (the log end; skipped when the file already holds the same state as of the log
- * end, {@link ProducerStateTable#isOnDiskAsOf}: a broker's idle stop wrote 10,000 unchanged files, docs/benchmarks.md
- * "10,000 partitions: the stop after a produce, and the starts"); deleted when the log is truncated, since the batches it counted
+ * segment's base) and at a clean close (the log end); deleted when the log is truncated, since the batches it counted
  * may be gone.
  *
  * <p>Format, big-endian: magic "SPPS" (int), version (short, 2), unused (short), offset (long), length of the table
@@ -50,9 +48,7 @@ final class ProducerStateFile {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).flip();
-        producers.onDiskAsOf(-1);      // a write that fails part-way leaves a file that holds nothing usable
         FileWrites.overwrite(dir.resolve(FILE_NAME), b);
-        producers.onDiskAsOf(offset);
     }
 
     /**
@@ -66,8 +62,6 @@ final class ProducerStateFile {
         if (offset < 0) {
             producers.clear();
             transactions.clear();
-        } else {
-            producers.onDiskAsOf(offset);
         }
         return offset;
     }

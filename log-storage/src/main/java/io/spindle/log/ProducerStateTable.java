@@ -35,12 +35,6 @@ final class ProducerStateTable {
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
     /** {@code producers.size()}, for meters read without the lock. */
     private volatile int count;
-    /**
-     * The offset as of which the producers' snapshot file holds exactly this table ({@link ProducerStateFile} wrote or
-     * read it and nothing changed the table since), or -1 when unknown: a clean close skips writing a snapshot that
-     * would be the same.
-     */
-    private long onDiskAsOf = -1;
 
     /** A batch seen from a producer. */
     record BatchRange(int firstSequence, int lastSequence, long firstOffset, long lastOffset) {
@@ -99,7 +93,6 @@ final class ProducerStateTable {
      */
     void update(long producerId, short epoch, int firstSequence, int lastSequence, long firstOffset, long lastOffset,
                 long maxTimestamp) {
-        onDiskAsOf = -1;
         ProducerEntry entry = producers.get(producerId);
         if (entry == null) {
             entry = new ProducerEntry();
@@ -137,7 +130,6 @@ final class ProducerStateTable {
 
     /** Forgets batches at or after {@code offset} (the log was cut there during recovery). */
     void truncateFrom(long offset) {
-        onDiskAsOf = -1;
         Iterator<ProducerEntry> it = producers.values().iterator();
         while (it.hasNext()) {
             ProducerEntry entry = it.next();
@@ -164,9 +156,6 @@ final class ProducerStateTable {
             }
         }
         count = producers.size();
-        if (!removed.isEmpty()) {
-            onDiskAsOf = -1;
-        }
         return removed;
     }
 
@@ -174,17 +163,6 @@ final class ProducerStateTable {
     void clear() {
         producers.clear();
         count = 0;
-        onDiskAsOf = -1;
-    }
-
-    /** Records that the snapshot file now holds this table as of {@code offset} (-1: it may not). */
-    void onDiskAsOf(long offset) {
-        onDiskAsOf = offset;
-    }
-
-    /** Whether the snapshot file holds exactly this table as of {@code offset} (see {@link #onDiskAsOf(long)}). */
-    boolean isOnDiskAsOf(long offset) {
-        return offset >= 0 && onDiskAsOf == offset;
     }
 
     /** Every producer known, as DescribeProducers shows them. */

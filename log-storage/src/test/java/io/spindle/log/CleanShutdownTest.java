@@ -1,7 +1,6 @@
 package io.spindle.log;
 
 import static io.spindle.fixtures.Batches.batch;
-import static io.spindle.fixtures.Batches.idempotent;
 import static io.spindle.log.Reads.decode;
 import static io.spindle.log.Reads.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,7 +13,6 @@ import io.spindle.fixtures.ManualClock;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -221,29 +219,5 @@ class CleanShutdownTest {
             assertEquals(3L * i, reopened.offsetForTimestamp(10_000 + 10L * i).offset(), "offset for the timestamp of"
                     + " batch " + i);
         }
-    }
-
-    @Test
-    void aCleanStopLeavesAnUnchangedProducersSnapshotAloneAndWritesAChangedOne() throws Exception {
-        LogManager manager = open();
-        PartitionLog log = manager.getOrCreate("t", 0, CONFIG);
-        log.append(idempotent(7, (short) 0, 0, "a", "b"));
-        closeAll();
-        Path snapshot = dataDir.resolve("t-0").resolve(ProducerStateFile.FILE_NAME);
-        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
-
-        open();                  // reads the snapshot as of the log end; nothing appended
-        Files.setLastModifiedTime(snapshot, old);
-        closeAll();
-        assertEquals(old, Files.getLastModifiedTime(snapshot), "the unchanged snapshot was written again");
-
-        open().get("t", 0).orElseThrow().append(idempotent(7, (short) 0, 2, "c"));
-        Files.setLastModifiedTime(snapshot, old);
-        closeAll();
-        assertTrue(Files.getLastModifiedTime(snapshot).compareTo(old) > 0, "the snapshot was not written after an append");
-        PartitionLog reopened = open().get("t", 0).orElseThrow();
-        assertEquals(1, reopened.producerIdCount(), "producers after the start");
-        assertEquals(3, reopened.append(idempotent(7, (short) 0, 3, "d")).firstOffset(),
-                "the next batch in sequence after the start");
     }
 }
