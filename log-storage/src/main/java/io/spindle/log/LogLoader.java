@@ -76,8 +76,8 @@ final class LogLoader {
     long open(Durability durability) {
         try {
             boolean created = !Files.isDirectory(dir);
-            Files.createDirectories(dir);
             if (created) {
+                Files.createDirectories(dir);
                 Checkpoint.forceDirectory(dir.getParent());
             }
             Loaded loaded = load();
@@ -103,25 +103,29 @@ final class LogLoader {
 
     /** Loads every segment of the directory into {@code segments} and the producers' state into {@code producers}. */
     Loaded load() throws IOException {
-        String swap = SegmentSwap.recover(dir);
-        if (swap != null) {
-            LOG.info("{}: {}", name, swap);
+        // One listing of the directory serves the swap check, the segments and the orphans: at 10,000 partitions the
+        // three listings a start made were about a third of the opening threads' samples in system calls.
+        List<Path> files = list(dir);
+        if (files.stream().anyMatch(SegmentSwap::isSwapFile)) {
+            String swap = SegmentSwap.recover(dir);
+            if (swap != null) {
+                LOG.info("{}: {}", name, swap);
+            }
+            files = list(dir);
         }
         // The data directory's record may vouch for more than the log's own checkpoint (written less often).
         Checkpoint checkpoint = RecoveryPoints.atLeast(Checkpoint.read(dir), recordedRecoveryPoint);
         List<Long> bases = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String fileName = file.getFileName().toString();
-                if (fileName.endsWith(".tmp")) {
-                    Files.deleteIfExists(file);
-                } else if (fileName.endsWith(".log") && fileName.length() == 24) {
-                    bases.add(Long.parseLong(fileName.substring(0, 20)));
-                }
+        for (Path file : files) {
+            String fileName = file.getFileName().toString();
+            if (fileName.endsWith(".tmp")) {
+                Files.deleteIfExists(file);
+            } else if (fileName.endsWith(".log") && fileName.length() == 24) {
+                bases.add(Long.parseLong(fileName.substring(0, 20)));
             }
         }
         bases.sort(null);
-        deleteOrphanIndexes(bases);
+        deleteOrphanIndexes(files, bases);
         CleanShutdown.Entry stop = usableCleanStop(bases);
         if (stop != null) {
             // The broker's clean shutdown vouches for the log as its own clean checkpoint would, and knows where the
@@ -258,20 +262,25 @@ final class LogLoader {
         }
     }
 
-    private void deleteOrphanIndexes(List<Long> bases) throws IOException {
+    private static List<Path> list(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : (Iterable<Path>) files::iterator) {
-                String fileName = file.getFileName().toString();
-                if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX)
-                        || fileName.endsWith(SegmentSeal.SUFFIX)) && fileName.length() >= 20) {
-                    try {
-                        long base = Long.parseLong(fileName.substring(0, 20));
-                        if (!bases.contains(base)) {
-                            Files.deleteIfExists(file);
-                        }
-                    } catch (NumberFormatException e) {
-                        LOG.warn("{}: ignoring unexpected file {}", name, file);
+            return files.toList();
+        }
+    }
+
+    /** Deletes the index and seal files among {@code files} whose segment (one of {@code bases}) is not there. */
+    private void deleteOrphanIndexes(List<Path> files, List<Long> bases) throws IOException {
+        for (Path file : files) {
+            String fileName = file.getFileName().toString();
+            if ((fileName.endsWith(".index") || fileName.endsWith(".timeindex") || fileName.endsWith(TxnIndex.SUFFIX)
+                    || fileName.endsWith(SegmentSeal.SUFFIX)) && fileName.length() >= 20) {
+                try {
+                    long base = Long.parseLong(fileName.substring(0, 20));
+                    if (!bases.contains(base)) {
+                        Files.deleteIfExists(file);
                     }
+                } catch (NumberFormatException e) {
+                    LOG.warn("{}: ignoring unexpected file {}", name, file);
                 }
             }
         }

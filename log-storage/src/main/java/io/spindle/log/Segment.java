@@ -63,8 +63,21 @@ final class Segment {
         this.nextOffset = baseOffset;
     }
 
+    /**
+     * {@code <base offset, 20 digits with leading zeros><suffix>}. Not String.format: a start of 10,000 partitions
+     * names each partition's files several times, and the formatting was a quarter of the opening threads' CPU samples
+     * (docs/benchmarks.md, "10,000 partitions: the stop after a produce, and the starts").
+     */
     static String fileName(long baseOffset, String suffix) {
-        return String.format("%020d%s", baseOffset, suffix);
+        if (baseOffset < 0) {
+            throw new IllegalArgumentException("negative base offset " + baseOffset);
+        }
+        String digits = Long.toString(baseOffset);
+        StringBuilder name = new StringBuilder(20 + suffix.length());
+        for (int i = digits.length(); i < 20; i++) {
+            name.append('0');
+        }
+        return name.append(digits).append(suffix).toString();
     }
 
     /** Creates a new, empty active segment whose mapping can hold {@code capacity} bytes. */
@@ -499,23 +512,22 @@ final class Segment {
         if (!deleted && !sealed) {
             log.channel().truncate(size);
             force();
-            indexes.flushToFile(true);
         }
         release();
     }
 
     /**
      * Closes the owner's reference at a broker's clean shutdown, after the log was forced: an active segment keeps its
-     * preallocated length (the data directory's {@link CleanShutdown} record says where its content ends) and its
-     * indexes are written, not forced (a start checks index files against the batches before using them).
+     * preallocated length (the data directory's {@link CleanShutdown} record says where its content ends). Neither
+     * close writes an active segment's index files: the next start walks its batch headers in any case (to check
+     * them and to find its timestamps) and builds its index entries on that walk ({@link SegmentLoad#loadTrusted}).
+     * Writing them made a clean stop right after a produce to 10,000 new partitions create 20,000 files
+     * (docs/benchmarks.md, "10,000 partitions: the stop after a produce, and the starts").
      *
      * @param release whether the mappings and the files' descriptors go now; false leaves them to the end of the
      *                process, which unmaps and closes them as {@link #release} would (nothing in either is a write)
      */
-    void closeKeepingLength(boolean release) throws IOException {
-        if (!deleted && !sealed) {
-            indexes.flushToFile(false);
-        }
+    void closeKeepingLength(boolean release) {
         if (release) {
             release();
         }

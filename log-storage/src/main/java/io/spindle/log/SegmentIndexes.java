@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * The sparse {@code .index} (relative offset → position) and {@code .timeindex} (largest timestamp so far → relative
  * offset) of one segment ({@link SparseIndex}), and the rules that build them: an offset entry for the first batch and
  * then at most every {@code index.interval.bytes}, a time entry whenever a batch raises the segment's largest
- * timestamp. Index files are derived data: when they do not hold together at load they are rebuilt from the batch
- * headers, and a seal that cannot write them keeps them on the heap.
+ * timestamp. Index files are derived data, written when the segment is sealed: an active segment's entries live on the
+ * heap only (a start rebuilds them from the batch headers it reads anyway), a sealed segment's files that do not hold
+ * together at load are rebuilt from the batch headers, and a seal that cannot write them keeps them on the heap.
  *
  * <p>Threading: as {@link Segment} — changes under the partition's write lock (or a segment's first-use check, under
  * the segment's monitor); lookups through {@link #offsets()} and {@link #times()} may run concurrently.
@@ -80,16 +81,16 @@ final class SegmentIndexes {
     }
 
     /**
-     * Takes the index files on disk when they hold together for the {@code end} bytes of {@code log} (increasing keys,
-     * every offset entry at a batch ending at its offset); otherwise leaves these indexes empty for a rebuild. An
-     * {@code active} segment's loaded indexes stay on the heap to grow; a sealed one's are mapped.
+     * Takes the index files of a sealed segment when they hold together for the {@code end} bytes of {@code log}
+     * (increasing keys, every offset entry at a batch ending at its offset) and maps them; otherwise leaves these
+     * indexes empty for a rebuild.
      *
      * @return whether the files were taken
      */
-    boolean loadIfSound(MappedRegion log, int end, boolean active) throws IOException {
-        SparseIndex loadedOffsets = SparseIndex.load(offsets.file(), 4, MAX_INDEX_ENTRIES, end, active);
+    boolean loadIfSound(MappedRegion log, int end) throws IOException {
+        SparseIndex loadedOffsets = SparseIndex.load(offsets.file(), 4, MAX_INDEX_ENTRIES, end, false);
         SparseIndex loadedTimes = loadedOffsets == null ? null
-                : SparseIndex.load(times.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, active);
+                : SparseIndex.load(times.file(), 8, MAX_INDEX_ENTRIES, Integer.MAX_VALUE, false);
         if (loadedOffsets != null && loadedTimes != null && (end == 0 || loadedOffsets.entries() > 0)
                 && entriesPointAtBatches(log, loadedOffsets, loadedTimes, end)) {
             offsets = loadedOffsets;
@@ -131,7 +132,7 @@ final class SegmentIndexes {
      * them from the batch headers and writes them.
      */
     void loadOrRebuildSealed(MappedRegion log, int end, int indexIntervalBytes) throws IOException {
-        if (loadIfSound(log, end, false)) {
+        if (loadIfSound(log, end)) {
             return;
         }
         long max = -1;
@@ -165,15 +166,6 @@ final class SegmentIndexes {
             LOG.warn("{}: cannot write the index {} ({}); lookups use it from memory and the next start rebuilds it",
                     segmentFile, index.file(), failure.getMessage());
         }
-    }
-
-    /**
-     * Writes the heap entries to the files (an active segment's clean close), without mapping them; forced when
-     * {@code force} (a load checks them against the batches before using them, so a lost write costs a rebuild only).
-     */
-    void flushToFile(boolean force) throws IOException {
-        offsets.flushToFile(force);
-        times.flushToFile(force);
     }
 
     void deleteFiles() throws IOException {

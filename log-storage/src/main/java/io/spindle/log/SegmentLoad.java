@@ -155,22 +155,28 @@ final class SegmentLoad {
 
     /**
      * Takes a segment that an earlier run wrote completely (below the recovery point) at {@code end}, after
-     * {@link #nextOffsetIfHeadersHoldTogether} said its headers do, trusting the index files when they hold
-     * together and rebuilding them from the batch headers otherwise. Returns false if the indexes had to be rebuilt.
+     * {@link #nextOffsetIfHeadersHoldTogether} said its headers do. A sealed one's index files are trusted when they
+     * hold together and rebuilt from the batch headers otherwise (returns false then). An {@code active} one's indexes
+     * are always built from its batch headers, which this walk reads anyway for the offsets and timestamps: its index
+     * files are written only when it is sealed (see {@link Segment#closeKeepingLength}).
      */
     static boolean loadTrusted(Segment segment, int end, boolean active, int indexIntervalBytes, long nowMs)
             throws IOException {
         segment.loaded(end, segment.nextOffset(), end);
-        boolean trusted = segment.indexes().loadIfSound(segment.region(), end, active);
-        if (!trusted) {
+        boolean fromFiles = !active && segment.indexes().loadIfSound(segment.region(), end);
+        if (active) {
+            // Not resetIndexes: the .txnindex is not derived from the walk below, and an invalidated one is rebuilt
+            // through a file fsync, a rename and a directory fsync.
+            segment.indexes().clear();
+        } else if (!fromFiles) {
             segment.resetIndexes();
         }
-        // Walk the headers for the offsets, the timestamps and (when not trusted) the index entries.
+        // Walk the headers for the offsets, the timestamps and (when not from the files) the index entries.
         segment.resetTimestamps();
         BatchWalk walk = BatchWalk.over(segment.header(0), end);
         while (walk.next()) {
             BatchHeader batch = walk.header();
-            if (trusted) {
+            if (fromFiles) {
                 segment.trackTimestamps(batch.baseOffset(), batch.maxTimestamp(), nowMs);
             } else {
                 segment.recordBatch((int) batch.position(), (int) batch.sizeInBytes(), batch.baseOffset(),
@@ -180,10 +186,10 @@ final class SegmentLoad {
         segment.loaded(end, walk.batches() == 0 ? segment.baseOffset() : walk.nextOffset(), end);
         if (!active) {
             segment.loadedSealed();
-            if (!trusted) {
+            if (!fromFiles) {
                 segment.indexes().sealStrictly();
             }
         }
-        return trusted;
+        return active || fromFiles;
     }
 }

@@ -121,6 +121,12 @@ final class SegmentSwap {
      *
      * @return one line saying what it did, for the log; null when there was nothing to do
      */
+    /** Whether {@code file} is one {@link #recover} acts on: a cleaner's output not swapped in yet, or a swap's mark. */
+    static boolean isSwapFile(Path file) {
+        String name = file.getFileName().toString();
+        return baseOf(name) != null && (name.endsWith(CLEANED_SUFFIX) || name.endsWith(SWAP_SUFFIX));
+    }
+
     static String recover(Path dir) throws IOException {
         List<Path> discarded = new ArrayList<>();
         TreeMap<Long, Path> swaps = new TreeMap<>();

@@ -35,12 +35,6 @@ final class SparseIndex implements AutoCloseable {
     private volatile int[] values;
     private volatile int count;
     private volatile MappedRegion sealed;
-    /**
-     * How many of the entries (the first ones) the file holds, as loaded or last written; -1 when unknown. Entries are
-     * only appended or all cleared (which sets it to -1), so {@code count == onFile} means the file holds them all.
-     * Written under the partition's write lock, as the entries are.
-     */
-    private int onFile = -1;
 
     private SparseIndex(Path file, int keyBytes, int maxEntries) {
         this.file = file;
@@ -104,7 +98,6 @@ final class SparseIndex implements AutoCloseable {
             throw new IllegalStateException("index " + file + " is sealed");
         }
         count = 0;
-        onFile = -1;
     }
 
     /** Index of the last entry whose key is at most {@code key}, or -1. */
@@ -144,16 +137,11 @@ final class SparseIndex implements AutoCloseable {
     }
 
     /**
-     * Writes the entries to the file (exactly count entries long), forcing it when {@code force}. Without
-     * {@code force}, a file that already holds every entry is left alone: a broker's clean stop of 10,000 partitions
-     * opened, cut and wrote 20,000 index files that mostly had not changed since the start (docs/benchmarks.md, "A
-     * clean stop of 10,000 partitions").
+     * Writes the entries to the file, forced, over whatever it held (an older run's file of the same segment), leaving
+     * it exactly count entries long.
      */
-    void flushToFile(boolean force) throws IOException {
+    private void writeFile() throws IOException {
         int n = count;
-        if (!force && n == onFile) {
-            return;
-        }
         ByteBuffer buffer = ByteBuffer.allocate(n * entrySize);
         for (int i = 0; i < n; i++) {
             if (keyBytes == 4) {
@@ -164,8 +152,7 @@ final class SparseIndex implements AutoCloseable {
             buffer.putInt(value(i));
         }
         buffer.flip();
-        FileWrites.overwrite(file, buffer, force);
-        onFile = n;
+        FileWrites.overwrite(file, buffer, true);
     }
 
     /**
@@ -180,7 +167,6 @@ final class SparseIndex implements AutoCloseable {
             seal();
             return null;
         } catch (IOException e) {
-            onFile = -1;
             try {
                 Files.deleteIfExists(file);
             } catch (IOException removal) {
@@ -195,7 +181,7 @@ final class SparseIndex implements AutoCloseable {
         if (sealed != null) {
             return;
         }
-        flushToFile(true);
+        writeFile();
         if (count > 0) {
             sealed = MappedRegion.open(file.toFile(), (long) count * entrySize);
         }
@@ -204,7 +190,7 @@ final class SparseIndex implements AutoCloseable {
     }
 
     /**
-     * Reads an index file written by {@link #flushToFile}. Returns null when the file is missing or does not
+     * Reads an index file written by {@link #seal}. Returns null when the file is missing or does not
      * hold together (size not a whole number of entries, keys not increasing, values out of range): the caller
      * then rebuilds it from the segment.
      */
@@ -236,7 +222,6 @@ final class SparseIndex implements AutoCloseable {
             previous = key;
             index.append(key, value);
         }
-        index.onFile = n;
         if (!mutable) {
             index.sealLoaded();
         }

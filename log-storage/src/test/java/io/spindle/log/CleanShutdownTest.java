@@ -1,6 +1,7 @@
 package io.spindle.log;
 
 import static io.spindle.fixtures.Batches.batch;
+import static io.spindle.log.Reads.decode;
 import static io.spindle.log.Reads.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -237,5 +238,32 @@ class CleanShutdownTest {
             assertEquals(BATCHES * 3, manager.get("t", p).orElseThrow().logEndOffset(), "log end of t-" + p);
         }
         assertEquals(written, readAll(manager.get("t", 0).orElseThrow(), 0));
+    }
+
+    @Test
+    void aCleanStopWritesNoIndexFileOfAnActiveSegmentAndTheNextStartStillFindsEveryOffsetAndTimestamp() throws Exception {
+        TopicConfig sparse = CONFIG.with(Map.of("index.interval.bytes", "100"));
+        LogManager manager = open();
+        PartitionLog log = manager.getOrCreate("t", 0, sparse);
+        for (int i = 0; i < 50; i++) {
+            log.append(batch("r" + i, 3, 10_000 + 10L * i));
+        }
+        closeAll();
+        Path dir = dataDir.resolve("t-0");
+        assertFalse(Files.exists(dir.resolve(Segment.fileName(0, ".index"))), "the active segment's .index was written");
+        assertFalse(Files.exists(dir.resolve(Segment.fileName(0, ".timeindex"))),
+                "the active segment's .timeindex was written");
+        PartitionLog reopened = open().get("t", 0).orElseThrow();
+        for (long offset = 0; offset < 150; offset += 7) {
+            try (LogSlice slice = reopened.read(offset, 1)) {
+                long want = offset;
+                assertTrue(decode(slice).stream().anyMatch(r -> r.startsWith(want + "=")), "offset " + offset
+                        + " not in the slice read for it");
+            }
+        }
+        for (int i = 0; i < 50; i += 3) {
+            assertEquals(3L * i, reopened.offsetForTimestamp(10_000 + 10L * i).offset(), "offset for the timestamp of"
+                    + " batch " + i);
+        }
     }
 }
