@@ -80,4 +80,26 @@ class FullDiskTest {
             assertEquals(appended + 1, all.size());
         }
     }
+
+    @Test
+    void partitionsHoldingOneRecordEachReserveLittleDiskAhead() throws Exception {
+        TopicConfig config = TopicConfig.defaults().with(Map.of("segment.bytes", String.valueOf(2 << 20)));
+        long usedBefore = used(mount);
+        try (LogManager manager = LogManager.open(mount.resolve("data"), new FlushPolicy(FlushMode.FSYNC, 1000, 10_000),
+                3_600_000, t -> config, new ManualClock(1_700_000_000_000L))) {
+            for (int p = 0; p < 8; p++) {
+                PartitionLog log = manager.getOrCreate("t", p, config);
+                log.append(Batches.batchOfSize(1 << 10, 1_700_000_000_000L)).durable().get(10, TimeUnit.SECONDS);
+            }
+            long grown = used(mount) - usedBefore;
+            // A 2 MiB step per partition would fill the 4 MiB disk after two of them (the rest falling back to exact
+            // reservations); growing steps start at 64 KiB each.
+            assertTrue(grown < (1 << 20), "8 partitions of one record hold " + grown + " bytes of the disk");
+        }
+    }
+
+    private static long used(Path mount) throws IOException {
+        var store = Files.getFileStore(mount);
+        return store.getTotalSpace() - store.getUsableSpace();
+    }
 }
