@@ -112,7 +112,7 @@ final class Compaction implements CleanableLog {
                     break;
                 }
                 if (nextBase > from) {
-                    files.add(new SegmentFile(segment.baseOffset(), segment.file()));
+                    files.add(new SegmentFile(segment.baseOffset(), segment.file(), segment.size()));
                     listed.put(segment.baseOffset(), segment);
                 }
             }

@@ -14,21 +14,28 @@ import io.spindle.config.StorageSettings;
 import io.spindle.config.TopicConfig;
 import io.spindle.fixtures.Batches;
 import io.spindle.fixtures.ManualClock;
+import io.spindle.log.compact.CleanableLog;
 import io.spindle.log.compact.LogCleaner;
 import io.spindle.log.compact.CleanedTransactions;
 import io.spindle.log.compact.OffsetMap;
 import io.spindle.log.compact.SegmentCleaner;
 import io.spindle.log.compact.SegmentCleaner.SegmentFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -340,6 +347,59 @@ class LogCleanerTest {
         Files.delete(firstSegment);
         try (Stream<Path> files = Files.list(broken.directory())) {
             assertTrue(files.noneMatch(p -> p.toString().endsWith(".swap")));
+        }
+    }
+
+    @Test
+    void aSegmentShrunkUnderTheCleanerFailsThatPartitionsCleanLeavingItsLogAsItWasAndTheOthersAreStillCleaned(
+            @TempDir Path cleanerDir) throws Exception {
+        LogManager manager = open();
+        PartitionLog broken = manager.getOrCreate("t", 0, COMPACTED);
+        PartitionLog healthy = manager.getOrCreate("t", 1, COMPACTED);
+        writeUpdates(broken, 0, 40);
+        writeUpdates(healthy, 0, 20);
+        Path firstSegment = broken.directory().resolve(Segment.fileName(0, ".log"));
+        long secondBase = broken.cleanable().segmentSummaries().get(1).baseOffset();
+        List<String> servedBefore = readAll(broken, secondBase);
+        List<Path> filesBefore = filesOf(broken.directory());
+        // A cleaner looks at the foreground load first after the first run of its map pass: the first segment is cut
+        // then, under the clean (another process, or a disk fault; no path of the broker shrinks a sealed segment).
+        AtomicBoolean cut = new AtomicBoolean();
+        LongSupplier appendedBytes = () -> {
+            if (cut.compareAndSet(false, true)) {
+                try (FileChannel channel = FileChannel.open(firstSegment, StandardOpenOption.WRITE)) {
+                    channel.truncate(channel.size() / 2);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return 0;
+        };
+        AtomicReference<List<CleanableLog>> logs = new AtomicReference<>(List.of(broken.cleanable()));
+        LogCleaner cleaner = new LogCleaner(CleanerSettings.defaults().withThreads(0), cleanerDir, logs::get, clock,
+                appendedBytes);
+
+        assertTrue(cleaner.cleanOnce());
+        logs.set(List.of(broken.cleanable(), healthy.cleanable()));
+        assertTrue(cleaner.cleanOnce());
+
+        assertTrue(cut.get());
+        assertEquals(Set.of("t-0"), cleaner.uncleanablePartitions().keySet());
+        String failure = cleaner.uncleanablePartitions().get("t-0");
+        assertTrue(failure.contains(firstSegment.toString()) && failure.contains("shrank under the cleaner"), failure);
+        assertTrue(cleaner.cleanedOffsets().containsKey("t-1"), "the healthy partition was cleaned all the same");
+        assertFalse(cleaner.cleanedOffsets().containsKey("t-0"));
+        assertEquals(filesBefore, filesOf(broken.directory()), "no cleaned file left, nothing swapped");
+        assertEquals(servedBefore, readAll(broken, secondBase), "the broken log still serves what it can read");
+        assertFalse(broken.isOffline());
+        long end = broken.logEndOffset();
+        assertEquals(end, broken.append(batch("after", 3, 41_000L)).firstOffset(), "and takes appends");
+        cleaner.close();
+    }
+
+    private static List<Path> filesOf(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.sorted().toList();
         }
     }
 }

@@ -68,7 +68,7 @@ class SegmentSwapTest {
             // Index files as a live segment has them, so that the swap must delete them too.
             Files.write(dir.resolve(Segment.fileName(base, ".index")), new byte[8]);
             Files.write(dir.resolve(Segment.fileName(base, ".timeindex")), new byte[12]);
-            segments.add(new SegmentFile(base, file));
+            segments.add(new SegmentFile(base, file, Files.size(file)));
         }
         return segments;
     }

@@ -145,9 +145,10 @@ class InterruptedSwapStartTest {
     private static List<SegmentFile> sealedSegments(Path dir) throws Exception {
         List<SegmentFile> segments = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.log")).sorted()
-                    .forEach(f -> segments.add(new SegmentFile(Long.parseLong(f.getFileName().toString()
-                            .substring(0, 20)), f)));
+            for (Path f : files.filter(f -> f.getFileName().toString().matches("\\d{20}\\.log")).sorted().toList()) {
+                segments.add(new SegmentFile(Long.parseLong(f.getFileName().toString().substring(0, 20)), f,
+                        Files.size(f)));
+            }
         }
         return segments.subList(0, segments.size() - 1);
     }

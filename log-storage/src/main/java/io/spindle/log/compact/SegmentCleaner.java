@@ -1,12 +1,12 @@
 package io.spindle.log.compact;
 
 import io.spindle.log.BatchHeader;
-import io.spindle.log.ReadOnlyFileMapping;
 import io.spindle.log.compact.BatchRewriter.EmptyBatchPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -32,9 +32,11 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
  * <p>What it does not do, because it needs the log's own parts: choosing the log and the cleanable range
  * ({@link CleaningPlan}), and the crash-safe swap of the cleaned files into the log (the log's {@code SegmentSwap}).
  *
- * <p>Both passes read each segment through a read-only mapping ({@link ReadOnlyFileMapping}), unmapped when the
- * pass leaves it: reading into the heap copied every byte of the page cache once per pass, where the map pass needs
- * only the record headers and keys, and the rewrite only the bytes it keeps (docs/benchmarks.md).
+ * <p>Both passes read each segment with positional reads into one direct buffer ({@link SegmentRuns}), up to the size
+ * its log knows: a file shrunk under the clean (or before it) fails the clean with an IOException naming it, where a
+ * read through a mapping faulted at a place the cleaner could not reliably catch (docs/durability.md, "Compaction and
+ * a file shrunk under the cleaner"; the measurement against the mapping is in docs/benchmarks.md). A clean that fails
+ * deletes the cleaned files it wrote; the log is only changed by the swap, after a clean that succeeded.
  *
  * <p>Records without a key are removed, as Kafka's cleaner does (a topic switched from delete to compact may hold
  * them). Offsets never change. Not thread-safe: one per cleaner thread.
@@ -42,12 +44,14 @@ import org.apache.kafka.common.utils.internals.CloseableIterator;
 public final class SegmentCleaner {
     /** A record body in a compressed batch larger than this fails the clean instead of being allocated. */
     static final int MAX_RECORD_BYTES = 64 << 20;
-    private static final int HEADER_BYTES = 12;        // base offset (8) and length (4) before every batch
     /** The suffix of a cleaned file, after the 20-digit base offset: {@code 00000000000000000000.log.cleaned}. */
     public static final String CLEANED_SUFFIX = ".log.cleaned";
 
-    /** A sealed segment's log file and the offset it is named after. */
-    public record SegmentFile(long baseOffset, Path path) {
+    /**
+     * A sealed segment's log file, the offset it is named after, and its size as its log knows it (the end of its
+     * last batch): a clean reads that much, and fails when the file is shorter.
+     */
+    public record SegmentFile(long baseOffset, Path path, long sizeInBytes) {
     }
 
     /** Told of the bytes a clean reads and writes, as it goes: the I/O rate cap and the meters listen. */
@@ -62,6 +66,8 @@ public final class SegmentCleaner {
     private final BatchRewriter rewriter = new BatchRewriter();
     private final BufferSupplier decompression = BufferSupplier.create();
     private final RecordKeys recordKeys = new RecordKeys();
+    /** The read buffer, kept across segments and cleans. */
+    private final SegmentRuns runs = new SegmentRuns();
     /** Write buffer kept across cleans, for the same reason. */
     private ByteBuffer output = ByteBuffer.allocate(1 << 20);
     /** Where the last {@link #buildMap} started. */
@@ -90,10 +96,9 @@ public final class SegmentCleaner {
         mappedFrom = from;
         long next = from;
         for (SegmentFile segment : dirty) {
-            try (ReadOnlyFileMapping mapping = ReadOnlyFileMapping.open(segment.path())) {
-                BatchChunks chunks = new BatchChunks(mapping.buffer());
+            try (SegmentRuns in = runs.open(segment)) {
                 ByteBuffer batches;
-                while ((batches = chunks.next()) != null) {
+                while ((batches = in.next()) != null) {
                     io.transferred(batches.remaining(), 0);
                     BatchHeader batch = BatchHeader.at(batches, 0);
                     for (int at = 0; at < batches.limit(); at += (int) batch.sizeInBytes()) {
@@ -116,21 +121,9 @@ public final class SegmentCleaner {
                         next = Math.max(next, batch.lastOffset() + 1);
                     }
                 }
-            } catch (InternalError e) {
-                throw changedUnderTheClean(segment, e);
             }
         }
         return next;
-    }
-
-    /**
-     * A read of a mapping past the end of a file shrunk meanwhile (a truncation of the log) faults, which the JVM
-     * reports as an InternalError: made an IOException naming the file, so that the clean fails like any other
-     * instead of ending the cleaner thread.
-     */
-    private static IOException changedUnderTheClean(SegmentFile segment, InternalError e) {
-        return new IOException("cannot read " + segment.path() + ": the file changed while it was being cleaned ("
-                + e.getMessage() + ")", e);
     }
 
     /** Maps the keyed records at {@code from} and up of an uncompressed batch; the offset that did not fit, or -1. */
@@ -206,6 +199,7 @@ public final class SegmentCleaner {
             thread.setDaemon(true);
             return thread;
         });
+        List<Path> written = new ArrayList<>();
         try {
             int i = 0;
             while (i < segments.size()) {
@@ -213,10 +207,13 @@ public final class SegmentCleaner {
                 Path target = dir.resolve(String.format("%020d", first.baseOffset()) + CLEANED_SUFFIX);
                 FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                written.add(target);
                 boolean handedOver = false;
+                long size;
                 try {
                     i = writeGroup(segments, i, out, latest, keepEmpty, segmentBytes, now, deleteRetentionMs,
                             transactions);
+                    size = out.position();
                     forced.add(forcing.submit(() -> {
                         try (out) {
                             out.force(true);
@@ -229,11 +226,21 @@ public final class SegmentCleaner {
                         out.close();
                     }
                 }
-                cleaned.add(new SegmentFile(first.baseOffset(), target));
+                cleaned.add(new SegmentFile(first.baseOffset(), target, size));
             }
             for (Future<?> force : forced) {
                 awaitForce(force, dir);
             }
+        } catch (IOException | RuntimeException e) {
+            // Half a clean is of no use; the next load would discard the files, but a broker may run for long.
+            for (Path file : written) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException notDeleted) {
+                    e.addSuppressed(notDeleted);
+                }
+            }
+            throw e;
         } finally {
             forcing.shutdown();         // after a failure, the forces handed over still run and close their files
         }
@@ -248,16 +255,20 @@ public final class SegmentCleaner {
                            EmptyBatchPolicy keepEmpty, int segmentBytes, long now, long deleteRetentionMs,
                            CleanedTransactions transactions) throws IOException {
         long groupBytes = 0;
+        EmptyBatchPolicy keepProducers = (producerId, lastOffset) ->
+                producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset);
         do {
             SegmentFile segment = segments.get(i);
-            try (ReadOnlyFileMapping in = ReadOnlyFileMapping.open(segment.path())) {
-                groupBytes += in.buffer().capacity();
-                long segmentEnd = lastOffsetOf(in.buffer());
-                EmptyBatchPolicy keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
-                        || (producerId >= 0 && keepEmpty.keepWhenEmpty(producerId, lastOffset));
-                BatchChunks chunks = new BatchChunks(in.buffer());
+            try (SegmentRuns in = runs.open(segment)) {
+                groupBytes += segment.sizeInBytes();
                 ByteBuffer batches;
-                while ((batches = chunks.next()) != null) {
+                while ((batches = in.next()) != null) {
+                    EmptyBatchPolicy keepLastAndProducers = keepProducers;
+                    if (in.lastRun()) {
+                        long segmentEnd = lastOffsetOf(batches);
+                        keepLastAndProducers = (producerId, lastOffset) -> lastOffset == segmentEnd
+                                || keepProducers.keepWhenEmpty(producerId, lastOffset);
+                    }
                     output.clear();
                     BatchRewriter.Result result = rewriter.rewrite(batches, output, latest,
                             keepLastAndProducers, transactions, now, deleteRetentionMs, MAX_RECORD_BYTES);
@@ -269,11 +280,9 @@ public final class SegmentCleaner {
                     }
                     io.transferred(result.bytesRead(), bytes);
                 }
-            } catch (InternalError e) {
-                throw changedUnderTheClean(segment, e);
             }
             i++;
-        } while (i < segments.size() && groupBytes + sizeOf(segments.get(i)) <= segmentBytes);
+        } while (i < segments.size() && groupBytes + segments.get(i).sizeInBytes() <= segmentBytes);
         return i;
     }
 
@@ -291,19 +300,15 @@ public final class SegmentCleaner {
         }
     }
 
-    /** The last offset of a segment file's last whole batch, or -1 when it has none (reads only the batch headers). */
-    private static long lastOffsetOf(ByteBuffer segment) {
-        long last = -1;
-        BatchHeader batch = BatchHeader.at(segment, 0);
-        for (int at = 0, end; (end = BatchChunks.wholeBatchEnd(segment, at)) >= 0; at = end) {
-            last = batch.moveTo(at).lastOffset();
-        }
-        return last;
-    }
-
-    private static long sizeOf(SegmentFile segment) throws IOException {
-        try (FileChannel channel = FileChannel.open(segment.path(), StandardOpenOption.READ)) {
-            return channel.size();
+    /** The last offset of the last batch of a run of whole batches. */
+    private static long lastOffsetOf(ByteBuffer run) {
+        BatchHeader batch = BatchHeader.at(run, 0);
+        for (int at = 0; ; ) {
+            int next = at + (int) batch.moveTo(at).sizeInBytes();
+            if (next >= run.limit()) {
+                return batch.lastOffset();
+            }
+            at = next;
         }
     }
 
@@ -330,53 +335,6 @@ public final class SegmentCleaner {
                 at++;
             }
             return at < count && offsets[at] == offset;
-        }
-    }
-
-    /**
-     * Hands out a mapped segment's whole batches in runs of about a megabyte (a larger batch alone), slices of the
-     * mapping with no copy: the unit in which the clean reports its I/O (the rate cap and the pacer act per run).
-     * The file ends at its last whole batch: a length running past the end, or shorter than a batch header (the zeros
-     * of a preallocated tail), ends it as a short read did before.
-     */
-    private static final class BatchChunks {
-        private static final int CHUNK_BYTES = 1 << 20;
-        private final ByteBuffer file;
-        private int position;
-
-        BatchChunks(ByteBuffer file) {
-            this.file = file;
-        }
-
-        /** The next run of whole batches, positions starting at 0, or null after the last whole batch. */
-        ByteBuffer next() {
-            int end = position;
-            int next;
-            while ((next = wholeBatchEnd(file, end)) >= 0) {
-                int size = next - end;
-                if (end > position && next - position > CHUNK_BYTES) {
-                    break;
-                }
-                end = next;
-                if (size >= CHUNK_BYTES) {
-                    break;
-                }
-            }
-            if (end == position) {
-                return null;
-            }
-            ByteBuffer run = file.slice(position, end - position);
-            position = end;
-            return run;
-        }
-
-        /** Where the whole batch at {@code at} of {@code file} ends, or -1 when no whole batch starts there. */
-        static int wholeBatchEnd(ByteBuffer file, int at) {
-            if (file.capacity() - at < BatchHeader.HEADER_SIZE) {
-                return -1;
-            }
-            long size = HEADER_BYTES + (long) file.getInt(at + 8);
-            return size < BatchHeader.HEADER_SIZE || size > file.capacity() - at ? -1 : at + (int) size;
         }
     }
 }

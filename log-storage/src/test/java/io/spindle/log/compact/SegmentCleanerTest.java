@@ -1,6 +1,7 @@
 package io.spindle.log.compact;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.SimpleRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,9 +56,14 @@ class SegmentCleanerTest {
                     out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
                 }
             }
-            segments.add(new SegmentFile(base, file));
+            segments.add(segment(base, file));
         }
         return segments;
+    }
+
+    /** A segment file as its log would list it: all of the file is batches. */
+    private static SegmentFile segment(long base, Path file) throws IOException {
+        return new SegmentFile(base, file, Files.size(file));
     }
 
     private static byte[] bytes(String text) {
@@ -105,7 +110,7 @@ class SegmentCleanerTest {
             for (SegmentFile file : cleaned) {
                 Path to = dir.resolve(String.format("%020d.log", file.baseOffset()));
                 Files.move(file.path(), to, StandardCopyOption.ATOMIC_MOVE);
-                moved.add(new SegmentFile(file.baseOffset(), to));
+                moved.add(new SegmentFile(file.baseOffset(), to, file.sizeInBytes()));
             }
             segments = moved;
             from = mappedEnd;
@@ -139,7 +144,7 @@ class SegmentCleanerTest {
     void tombstonesGoInTheFirstCleanPastTheirDeleteHorizon() throws IOException {
         int[] passes = {0};
         cleanInPasses(new OffsetMap(1 << 16), NOW, 1000, passes);
-        List<SegmentFile> segments = List.of(new SegmentFile(0, dir.resolve(String.format("%020d.log", 0))));
+        List<SegmentFile> segments = List.of(segment(0, dir.resolve(String.format("%020d.log", 0))));
         SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
 
         long end = cleaner.buildMap(segments, 90, CleanedTransactions.none());
@@ -168,7 +173,7 @@ class SegmentCleanerTest {
         }
         int[] passes = {0};
 
-        List<SegmentFile> cleaned = cleanInPasses(List.of(new SegmentFile(0, file)), 11, new OffsetMap(24 * 3), NOW,
+        List<SegmentFile> cleaned = cleanInPasses(List.of(segment(0, file)), 11, new OffsetMap(24 * 3), NOW,
                 0, passes);
 
         assertTrue(passes[0] >= 4, "passes " + passes[0]);
@@ -203,15 +208,8 @@ class SegmentCleanerTest {
         assertEquals(LATEST, records(cleaned));
     }
 
-    @Test
-    @Disabled("Flaky by the JVM's design (full build of 7 Dec 2026, 19:41 UTC): a read past the end of a file shrunk under"
-            + " its mapping faults in JIT-compiled code, and the JVM raises that InternalError at the thread's next"
-            + " safepoint poll, which may lie outside the cleaner's catch, or inside the JDK's unmapper, whose Cleaner"
-            + " then exits the JVM ('Cleaner terminated abnormally'). No path of the broker shrinks a sealed segment in"
-            + " place (truncation replaces the cut segment by a copy); reading by FileChannel instead of a mapping would"
-            + " make the guard reliable. See docs/durability.md, 'Compaction and a file shrunk under the cleaner'.")
-    void aSegmentFileShrunkUnderTheMapPassFailsTheCleanNamingItInsteadOfEndingTheThread() throws IOException {
-        // Two runs of about a megabyte: 40 batches of 50 KiB; the file is cut to nothing after the first run is read.
+    /** Forty batches of one 50 KiB record each (keys k0..k39): two runs of about a megabyte. */
+    private SegmentFile writeTwoRuns() throws IOException {
         Path file = dir.resolve(String.format("%020d.log", 0));
         try (var out = Files.newOutputStream(file)) {
             for (int b = 0; b < 40; b++) {
@@ -220,14 +218,104 @@ class SegmentCleanerTest {
                 out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
             }
         }
-        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 20), (read, written) -> {
-            try (var channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                channel.truncate(0);
+        return segment(0, file);
+    }
+
+    /**
+     * Cuts {@code file} to {@code size} bytes the first time the map pass (or the copy pass, which writes) reports
+     * I/O: after the first run of that pass is read.
+     */
+    private static SegmentCleaner.IoListener cutAfterTheFirstRun(Path file, long size, boolean ofTheCopyPass) {
+        boolean[] cut = {false};
+        return (read, written) -> {
+            if (!cut[0] && (written > 0) == ofTheCopyPass) {
+                cut[0] = true;
+                try (var channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    channel.truncate(size);
+                }
             }
-        });
+        };
+    }
+
+    // Through a mapping (before), the read past the new end faulted: the JVM raised an InternalError at a safepoint
+    // poll, caught by the cleaner at best, outside its catch or inside the JDK's unmapper (exiting the JVM) at worst.
+    // Read by FileChannel, the short read is an IOException that says the file shrank and by how much.
+    @Test
+    void aSegmentFileShrunkUnderTheMapPassFailsTheCleanNamingItInsteadOfEndingTheThread() throws IOException {
+        SegmentFile segment = writeTwoRuns();
+        long cutTo = segment.sizeInBytes() / 4;        // inside the first run: the next read finds the end
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 20), cutAfterTheFirstRun(segment.path(), cutTo, false));
 
         IOException e = assertThrows(IOException.class,
-                () -> cleaner.buildMap(List.of(new SegmentFile(0, file)), 0, CleanedTransactions.none()));
-        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("changed"), e.getMessage());
+                () -> cleaner.buildMap(List.of(segment), 0, CleanedTransactions.none()));
+
+        assertTrue(e.getMessage().contains(segment.path().toString())
+                && e.getMessage().contains("is " + cutTo + " bytes long where its log holds " + segment.sizeInBytes())
+                && e.getMessage().contains("shrank under the cleaner"), e.getMessage());
+        assertNull(e.getCause(), "a short read, not a fault");
+    }
+
+    @Test
+    void aSegmentFileShrunkUnderTheCopyPassFailsTheCleanAndDeletesWhatItWrote() throws IOException {
+        SegmentFile segment = writeTwoRuns();
+        long cutTo = segment.sizeInBytes() / 2 + 100;  // inside a batch of the second run
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 20),
+                cutAfterTheFirstRun(segment.path(), cutTo, true));
+        assertEquals(40, cleaner.buildMap(List.of(segment), 0, CleanedTransactions.none()));
+
+        IOException e = assertThrows(IOException.class, () -> cleaner.clean(List.of(segment), 40, 1 << 30, NOW,
+                86_400_000L, DROP_EMPTY, CleanedTransactions.none(), dir));
+
+        assertTrue(e.getMessage().contains(segment.path().toString())
+                && e.getMessage().contains("is " + cutTo + " bytes long where its log holds " + segment.sizeInBytes()),
+                e.getMessage());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(segment.path()), files.toList(), "no cleaned file is left behind");
+        }
+    }
+
+    @Test
+    void aSegmentFileShorterThanItsLogHoldsWhenTheCleanOpensItFailsTheClean() throws IOException {
+        List<SegmentFile> segments = writeSegments();
+        SegmentFile first = segments.get(0);
+        SegmentFile asTheLogKnowsIt = new SegmentFile(0, first.path(), first.sizeInBytes() + 1);
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+
+        IOException e = assertThrows(IOException.class, () -> cleaner.buildMap(
+                List.of(asTheLogKnowsIt, segments.get(1), segments.get(2)), 0, CleanedTransactions.none()));
+
+        assertTrue(e.getMessage().contains(first.path() + ": the file is " + first.sizeInBytes()
+                + " bytes long where its log holds " + (first.sizeInBytes() + 1)), e.getMessage());
+    }
+
+    @Test
+    void batchesLargerThanTheReadBufferAreMappedAndCopiedWhole() throws IOException {
+        // Batches of 1.5 MiB and 3 MiB between small ones (each key twice): the buffer grows to the largest.
+        Path file = dir.resolve(String.format("%020d.log", 0));
+        int[] valueBytes = {100, 3 << 19, 100, 3 << 20, 3 << 19, 100};
+        try (var out = Files.newOutputStream(file)) {
+            for (int b = 0; b < valueBytes.length * 2; b++) {
+                ByteBuffer batch = MemoryRecords.withRecords(b, Compression.NONE, new SimpleRecord(NOW,
+                        bytes("k" + b % valueBytes.length), new byte[valueBytes[b % valueBytes.length]])).buffer();
+                out.write(batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+            }
+            out.write(new byte[4096]);                  // a preallocated tail of zeros ends the batches
+        }
+        SegmentFile segment = segment(0, file);
+        SegmentCleaner cleaner = new SegmentCleaner(new OffsetMap(1 << 16));
+
+        long end = cleaner.buildMap(List.of(segment), 0, CleanedTransactions.none());
+        List<SegmentFile> cleaned = cleaner.clean(List.of(segment), end, 1 << 30, NOW, 86_400_000L, DROP_EMPTY,
+                CleanedTransactions.none(), dir);
+
+        assertEquals(12, end);
+        List<Long> offsets = new ArrayList<>();
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(ByteBuffer.wrap(
+                Files.readAllBytes(cleaned.get(0).path()))).batches()) {
+            batch.ensureValid();
+            batch.forEach(record -> offsets.add(record.offset()));
+        }
+        assertEquals(List.of(6L, 7L, 8L, 9L, 10L, 11L), offsets);
+        assertEquals(Files.size(cleaned.get(0).path()), cleaned.get(0).sizeInBytes());
     }
 }
