@@ -156,7 +156,7 @@ public final class SpindleBroker implements AutoCloseable {
             CoordinatorLocator coordinators = new CoordinatorLocator(authority);
             shares = new ShareHandlers(config.shares(), config.groups(), topics, partitions, dataPath,
                     groupId -> groupCoordinator.get().groupIds().thenApply(ids -> ids.contains(groupId)), coordinators,
-                    clock);
+                    authority, clock);
             handlers.addAll(shares.handlers());
             groups = new GroupHandlers(config.groups(), topics, partitions, coordinators, clock,
                     shares.groups());

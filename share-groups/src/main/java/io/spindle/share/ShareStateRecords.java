@@ -71,6 +71,31 @@ public final class ShareStateRecords {
     private ShareStateRecords() {
     }
 
+    /**
+     * The stored code of a run's state (the {@code int8 state} above), which the share coordinator's Read and Write
+     * requests carry between Spindle brokers as their delivery state.
+     */
+    public static byte stateCode(Run run) {
+        return (byte) run.code();
+    }
+
+    /**
+     * A run read back from its stored state code.
+     *
+     * @throws IllegalArgumentException for a code this version does not know, or first after last
+     */
+    public static Run run(long firstOffset, long lastOffset, int stateCode, int deliveryCount) {
+        if (stateCode < 0 || stateCode >= DEAD_LETTERING_CODE + REASONS.length) {
+            throw new IllegalArgumentException("unknown record state " + stateCode + " at offset " + firstOffset);
+        }
+        if (firstOffset > lastOffset) {
+            throw new IllegalArgumentException("a run from offset " + firstOffset + " to " + lastOffset);
+        }
+        return stateCode < DEAD_LETTERING_CODE ? new Run(firstOffset, lastOffset, STATES[stateCode], deliveryCount)
+                : new Run(firstOffset, lastOffset, RecordState.DEAD_LETTERING, deliveryCount,
+                        REASONS[stateCode - DEAD_LETTERING_CODE]);
+    }
+
     public static byte[] key(Key key) {
         byte[] group = key.group().getBytes(StandardCharsets.UTF_8);
         ByteBuffer buffer = ByteBuffer.allocate(2 + 2 + group.length + 16 + 4);

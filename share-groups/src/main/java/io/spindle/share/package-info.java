@@ -2,9 +2,12 @@
  * Share groups (KIP-932): queues on Kafka topics.
  *
  * <ul>
- *   <li>{@link io.spindle.share.ShareCoordinator}: the entry point. The share-partitions, reached from the
- *       broker's reader threads; the {@code __share_group_state} log, written before a client hears of a change;
- *       group configs and the offsets admin operations.</li>
+ *   <li>{@link io.spindle.share.ShareCoordinator}: the entry point, in two roles. As share-partition leader, the
+ *       share-partitions of the topic partitions this broker leads ({@link io.spindle.share.SharePartitionLeadership}),
+ *       reached from the broker's reader threads; as share coordinator (while this broker leads
+ *       {@code __share_group_state}), the stored state of every share-partition in that log, written before a client
+ *       hears of a change, group configs and the offsets admin operations. Leaders on other brokers reach the
+ *       coordinator through {@link io.spindle.share.ShareStatePersister}.</li>
  *   <li>{@link io.spindle.share.ShareMembership} ({@code ShareGroups}, {@code ShareGroup}, {@code ShareAssignor}):
  *       members, ShareGroupHeartbeat, server-side assignment and session timeouts, on the coordinator's thread.</li>
  *   <li>{@link io.spindle.share.SharePartition}: one group's record states in one partition, a pure state machine

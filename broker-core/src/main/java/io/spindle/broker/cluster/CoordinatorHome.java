@@ -51,6 +51,12 @@ public final class CoordinatorHome implements LeadershipListener {
         return authority.coordinatorFor(internalTopic);
     }
 
+    /** Whether the coordinator is served here now: {@link #refusal} is empty (cheaper: it makes no exception). */
+    public boolean servesHere() {
+        Optional<ClusterBroker> current = coordinator();
+        return current.isPresent() && current.get().id() == authority.nodeId() && loaded.getAsBoolean();
+    }
+
     /**
      * Why a request for this coordinator may not be served by this broker: NOT_COORDINATOR when another broker (or
      * none) coordinates, so the client finds the coordinator again; COORDINATOR_LOAD_IN_PROGRESS while this broker

@@ -18,14 +18,15 @@ import org.apache.kafka.common.protocol.Errors;
  * leader for the partition or no endpoint for it (the client then refreshes its metadata as before), nor on a broker
  * that knows of no other ({@code authority} null).
  *
- * <p>The lookup is shared; the two setters differ only because Produce and Fetch are different generated types.
+ * <p>The lookup is shared ({@link #leaderOf}, which ShareFetch and ShareAcknowledge use too); the two setters differ only
+ * because Produce and Fetch are different generated types.
  */
-final class LeaderHints {
+public final class LeaderHints {
     private static final short FIRST_PRODUCE_VERSION_WITH_LEADER = 10;
     private static final short FIRST_FETCH_VERSION_WITH_LEADER = 16;
 
     /** A partition's leader, its epoch and where clients reach it. */
-    private record Leader(int epoch, ClusterBroker broker) {
+    public record Leader(int epoch, ClusterBroker broker) {
     }
 
     private LeaderHints() {
@@ -36,7 +37,7 @@ final class LeaderHints {
         if (version < FIRST_PRODUCE_VERSION_WITH_LEADER) {
             return;
         }
-        lookup(authority, topic, partition).ifPresent(leader -> {
+        leaderOf(authority, topic, partition).ifPresent(leader -> {
             ClusterBroker broker = leader.broker();
             answer.currentLeader().setLeaderId(broker.id()).setLeaderEpoch(leader.epoch());
             if (response.nodeEndpoints().find(broker.id()) == null) {
@@ -52,7 +53,7 @@ final class LeaderHints {
                 || (error != Errors.NOT_LEADER_OR_FOLLOWER && error != Errors.FENCED_LEADER_EPOCH)) {
             return;
         }
-        lookup(authority, topic, partition).ifPresent(leader -> {
+        leaderOf(authority, topic, partition).ifPresent(leader -> {
             ClusterBroker broker = leader.broker();
             answer.currentLeader().setLeaderId(broker.id()).setLeaderEpoch(leader.epoch());
             if (response.nodeEndpoints().find(broker.id()) == null) {
@@ -62,7 +63,8 @@ final class LeaderHints {
         });
     }
 
-    private static Optional<Leader> lookup(MetadataAuthority authority, String topic, int partition) {
+    /** The partition's leader as the cluster knows it; empty when it knows none or no endpoint ({@code authority} null too). */
+    public static Optional<Leader> leaderOf(MetadataAuthority authority, String topic, int partition) {
         if (authority == null) {
             return Optional.empty();
         }

@@ -147,8 +147,8 @@ final class DelayedShareFetch extends DelayedRead {
         }
         copyAcknowledgeErrors();
         AutoCloseable release = slices.isEmpty() ? null : () -> slices.forEach(LogSlice::close);
-        return new ApiResponse(ShareFetchResponse.of(Errors.NONE, 0, new LinkedHashMap<>(response), List.of(),
-                lockDurationMs), release);
+        return new ApiResponse(ShareFetchResponse.of(Errors.NONE, 0, new LinkedHashMap<>(response),
+                ShareRecords.leaderEndpoints(targets), lockDurationMs), release);
     }
 
     /**
@@ -163,13 +163,16 @@ final class DelayedShareFetch extends DelayedRead {
         });
     }
 
-    /** An empty partition entry naming the partition and its leader. */
+    /** An empty partition entry naming the partition and its leader (this broker, or the one a refusal names). */
     static PartitionData partitionData(ShareRecords.Target target) {
         PartitionData data = new PartitionData().setPartitionIndex(target.index()).setErrorCode(Errors.NONE.code())
                 .setAcknowledgeErrorCode(Errors.NONE.code()).setRecords(MemoryRecords.EMPTY);
         if (target.partition() != null) {
             data.currentLeader().setLeaderId(target.partition().replicas().leader())
                     .setLeaderEpoch(target.partition().leaderEpoch());
+        } else if (target.leader().isPresent()) {
+            data.currentLeader().setLeaderId(target.leader().get().broker().id())
+                    .setLeaderEpoch(target.leader().get().epoch());
         } else {
             data.currentLeader().setLeaderId(-1).setLeaderEpoch(-1);
         }

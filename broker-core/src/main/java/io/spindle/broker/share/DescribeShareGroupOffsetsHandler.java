@@ -9,8 +9,8 @@ import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.share.ShareCoordinator;
 import io.spindle.share.SharePartition;
-import io.spindle.share.ShareStateRecords;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +70,12 @@ final class DescribeShareGroupOffsetsHandler extends VersionedApiHandler {
 
     private DescribeShareGroupOffsetsResponseGroup describe(DescribeShareGroupOffsetsRequestGroup request) {
         String group = request.groupId();
-        Map<ShareStateRecords.Key, SharePartition> states = coordinator.sharePartitions(group);
         Map<String, List<Integer>> asked = new LinkedHashMap<>();
         if (request.topics() == null) {
-            states.keySet().forEach(key -> topics.topic(key.topicId()).ifPresent(topic ->
+            coordinator.sharePartitionKeys(group).stream()
+                    .sorted(Comparator.comparing((ShareCoordinator.PartitionKey key) -> key.topicId().toString())
+                            .thenComparingInt(ShareCoordinator.PartitionKey::partition))
+                    .forEach(key -> topics.topic(key.topicId()).ifPresent(topic ->
                     asked.computeIfAbsent(topic.name(), t -> new ArrayList<>()).add(key.partition())));
         } else {
             for (DescribeShareGroupOffsetsRequestTopic topic : request.topics()) {
@@ -104,7 +106,7 @@ final class DescribeShareGroupOffsetsHandler extends VersionedApiHandler {
                     .setErrorMessage("no partition " + name + "-" + index);
         }
         result.setErrorCode(Errors.NONE.code()).setLeaderEpoch(partition.get().leaderEpoch());
-        SharePartition state = coordinator.existing(group, topicId, index);
+        SharePartition state = coordinator.view(group, topicId, index);
         if (state != null) {
             synchronized (state) {
                 result.setStartOffset(state.startOffset()).setLag(state.lag(partition.get().highWatermark()));

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.message.ShareAcknowledgeRequestData;
 import org.apache.kafka.common.message.ShareAcknowledgeRequestData.AcknowledgementBatch;
@@ -23,7 +24,9 @@ import org.apache.kafka.common.requests.ShareAcknowledgeResponse;
 /**
  * ShareAcknowledge (versions 1 and 2): acknowledgements without a fetch, in a share session whose epoch it advances
  * like a ShareFetch (epoch 0 is refused: there is nothing to acknowledge before a fetch); epoch -1 also closes the
- * session and releases what the member still holds. Answered once the acknowledgements are durable.
+ * session and releases what the member still holds. Answered once the acknowledgements are durable. A partition this
+ * broker does not lead is answered NOT_LEADER_OR_FOLLOWER naming its leader, as in ShareFetch; membership is checked
+ * only where share groups are coordinated.
  */
 final class ShareAcknowledgeHandler extends VersionedApiHandler {
     private static final short MIN_VERSION = 1;
@@ -32,9 +35,12 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
     private final ShareRecords records;
     private final ShareSessions sessions;
     private final Executor readers;
+    private final BooleanSupplier knowsMembers;
 
-    ShareAcknowledgeHandler(ShareRecords records, ShareSessions sessions, Executor readers) {
+    /** @param knowsMembers whether this broker coordinates share groups now (then only members may acknowledge) */
+    ShareAcknowledgeHandler(ShareRecords records, ShareSessions sessions, Executor readers, BooleanSupplier knowsMembers) {
         super(ApiKeys.SHARE_ACKNOWLEDGE, MIN_VERSION, MAX_VERSION);
+        this.knowsMembers = knowsMembers;
         this.records = records;
         this.sessions = sessions;
         this.readers = readers;
@@ -64,16 +70,19 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
             return done(error(session.error(), session.message(), lockMs));
         }
         // A member that left or timed out no longer holds records; closing its session (epoch -1) stays allowed.
-        if (epoch != ShareSessions.FINAL_EPOCH && !records.coordinator().isMember(group, member)) {
+        if (epoch != ShareSessions.FINAL_EPOCH && knowsMembers.getAsBoolean()
+                && !records.coordinator().isMember(group, member)) {
             return done(error(Errors.UNKNOWN_MEMBER_ID, "share group '" + group + "' has no member " + member
                     + "; join it with ShareGroupHeartbeat first", lockMs));
         }
         LinkedHashMap<TopicIdPartition, PartitionData> results = new LinkedHashMap<>();
+        List<ShareRecords.Target> targets = new ArrayList<>();
         List<CompletableFuture<Void>> durable = new ArrayList<>();
         for (ShareAcknowledgeRequestData.AcknowledgeTopic topic : data.topics()) {
             for (ShareAcknowledgeRequestData.AcknowledgePartition partition : topic.partitions()) {
                 List<AcknowledgementBatch> batches = partition.acknowledgementBatches();
                 ShareRecords.Target target = records.resolve(topic.topicId(), partition.partitionIndex());
+                targets.add(target);
                 ShareRecords.AckResult result = records.acknowledge(group, member, target, ShareRecords.batches(
                         batches.stream().map(AcknowledgementBatch::firstOffset).toList(),
                         batches.stream().map(AcknowledgementBatch::lastOffset).toList(),
@@ -83,6 +92,9 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
                 if (target.partition() != null) {
                     entry.currentLeader().setLeaderId(target.partition().replicas().leader())
                             .setLeaderEpoch(target.partition().leaderEpoch());
+                } else if (target.leader().isPresent()) {
+                    entry.currentLeader().setLeaderId(target.leader().get().broker().id())
+                            .setLeaderEpoch(target.leader().get().epoch());
                 } else {
                     entry.currentLeader().setLeaderId(-1).setLeaderEpoch(-1);
                 }
@@ -100,7 +112,8 @@ final class ShareAcknowledgeHandler extends VersionedApiHandler {
             records.coordinator().releaseMember(group, member);
         }
         return CompletableFuture.allOf(durable.toArray(new CompletableFuture<?>[0])).thenApply(ignored ->
-                ApiResponse.of(ShareAcknowledgeResponse.of(Errors.NONE, 0, results, List.of(), lockMs)));
+                ApiResponse.of(ShareAcknowledgeResponse.of(Errors.NONE, 0, results, ShareRecords.leaderEndpoints(targets),
+                        lockMs)));
     }
 
     private static ApiResponse error(Errors error, int lockMs) {

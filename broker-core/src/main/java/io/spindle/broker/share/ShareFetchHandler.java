@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.TopicIdPartition;
 import org.apache.kafka.common.message.ShareFetchRequestData;
 import org.apache.kafka.common.message.ShareFetchRequestData.AcknowledgementBatch;
@@ -30,6 +31,12 @@ import org.apache.kafka.common.requests.ShareFetchResponse;
  * purgatory when there is nothing to acquire. Epoch -1 closes the session: acknowledgements only, and what the
  * member still holds is released. All of it runs on the data path's reader threads.
  *
+ * <p>Any broker serves ShareFetch for the partitions it leads (KIP-932's share-partition leader): a partition led
+ * elsewhere is answered NOT_LEADER_OR_FOLLOWER naming its leader and that leader's endpoint; a share-partition this
+ * broker does not hold yet is first read from the share coordinator ({@link ShareRecords#ensureLoaded}). Membership
+ * is checked only on the broker that coordinates share groups, the only one that knows the members (Kafka checks it
+ * nowhere on this path).
+ *
  * <p>Version 2's acquire modes are served alike: no more than max_records records are acquired (record-limit
  * mode's promise, which batch-optimized mode allows). A request flagged is_renew_ack only renews, without fetching.
  */
@@ -43,11 +50,14 @@ final class ShareFetchHandler extends VersionedApiHandler {
     private final Executor readers;
     private final FetchPurgatory purgatory;
     private final ConnectionWatch connections;
+    private final BooleanSupplier knowsMembers;
     private final AtomicInteger rotation = new AtomicInteger();
 
+    /** @param knowsMembers whether this broker coordinates share groups now (then only members may fetch) */
     ShareFetchHandler(ShareRecords records, ShareSessions sessions, Executor readers, FetchPurgatory purgatory,
-                      ConnectionWatch connections) {
+                      ConnectionWatch connections, BooleanSupplier knowsMembers) {
         super(ApiKeys.SHARE_FETCH, MIN_VERSION, MAX_VERSION);
+        this.knowsMembers = knowsMembers;
         this.records = records;
         this.sessions = sessions;
         this.readers = readers;
@@ -84,7 +94,8 @@ final class ShareFetchHandler extends VersionedApiHandler {
         int epoch = data.shareSessionEpoch();
         // Only members may acquire records. An unknown member opens no session (sessions are bounded); in an open
         // session the epoch still advances, since the client moves to its next epoch after any other error.
-        boolean isMember = epoch == ShareSessions.FINAL_EPOCH || records.coordinator().isMember(group, member);
+        boolean isMember = epoch == ShareSessions.FINAL_EPOCH || !knowsMembers.getAsBoolean()
+                || records.coordinator().isMember(group, member);
         if (!isMember && epoch == ShareSessions.INITIAL_EPOCH) {
             return done(unknownMember(group, member, lockMs));
         }
@@ -97,7 +108,21 @@ final class ShareFetchHandler extends VersionedApiHandler {
             return done(unknownMember(group, member, lockMs));
         }
         connections.watch(connection);
+        List<ShareRecords.Target> targets = new ArrayList<>(session.partitions().size());
+        for (TopicIdPartition partition : session.partitions()) {
+            targets.add(records.resolve(partition.topicId(), partition.partition()));
+        }
+        CompletableFuture<Void> loaded = records.ensureLoaded(group, targets);
+        // Held here already (every fetch but a new leader's first): on this reader thread, without another hop.
+        return loaded.isDone() ? serve(data, version, connection, targets, lockMs)
+                : loaded.thenComposeAsync(ignored -> serve(data, version, connection, targets, lockMs), readers);
+    }
 
+    private CompletableFuture<ApiResponse> serve(ShareFetchRequestData data, short version, ClientConnection connection,
+                                                 List<ShareRecords.Target> targets, int lockMs) {
+        String group = data.groupId();
+        String member = data.memberId();
+        int epoch = data.shareSessionEpoch();
         Map<TopicIdPartition, PartitionData> acknowledged = new LinkedHashMap<>();
         List<CompletableFuture<Void>> ackDurable = new ArrayList<>();
         for (ShareFetchRequestData.FetchTopic topic : data.topics()) {
@@ -111,7 +136,7 @@ final class ShareFetchHandler extends VersionedApiHandler {
                         batches.stream().map(AcknowledgementBatch::firstOffset).toList(),
                         batches.stream().map(AcknowledgementBatch::lastOffset).toList(),
                         batches.stream().map(AcknowledgementBatch::acknowledgeTypes).toList()));
-                PartitionData entry = DelayedShareFetch.partitionData(target)
+                PartitionData entry = DelayedShareFetch.partitionData(target).setErrorCode(target.error().code())
                         .setAcknowledgeErrorCode(result.error().code()).setAcknowledgeErrorMessage(result.message());
                 acknowledged.put(ShareSessions.partition(topic.topicId(), partition.partitionIndex()), entry);
                 ackDurable.add(result.durable().handle((ignored, failure) -> {
@@ -130,10 +155,6 @@ final class ShareFetchHandler extends VersionedApiHandler {
         if (epoch == ShareSessions.FINAL_EPOCH || (version >= 2 && data.isRenewAck())) {
             return acksDurable.thenApply(ignored -> ApiResponse.of(ShareFetchResponse.of(Errors.NONE, 0,
                     new LinkedHashMap<>(acknowledged), List.of(), lockMs)));
-        }
-        List<ShareRecords.Target> targets = new ArrayList<>(session.partitions().size());
-        for (TopicIdPartition partition : session.partitions()) {
-            targets.add(records.resolve(partition.topicId(), partition.partition()));
         }
         int maxRecords = data.maxRecords() > 0 ? data.maxRecords() : DEFAULT_MAX_RECORDS;
         int maxBytes = data.maxBytes() > 0 ? data.maxBytes() : Integer.MAX_VALUE;

@@ -6,6 +6,7 @@ import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.cluster.CoordinatorGate;
 import io.spindle.broker.cluster.CoordinatorHome;
 import io.spindle.broker.cluster.CoordinatorLocator;
+import io.spindle.broker.cluster.MetadataAuthority;
 import io.spindle.broker.data.DataPathHandlers;
 import io.spindle.broker.group.OtherGroups;
 import io.spindle.broker.group.RegistryGroupTopics;
@@ -19,14 +20,17 @@ import io.spindle.config.ShareSettings;
 import io.spindle.share.ShareCoordinator;
 import io.spindle.share.ShareMembership;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
+import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
 
@@ -38,7 +42,11 @@ import org.apache.kafka.common.requests.RequestHeader;
  * IncrementalAlterConfigs on GROUP resources through {@link #configs()}.
  *
  * <p>In a cluster the share coordinator lives on the leader of {@value ShareCoordinator#STATE_TOPIC} partition 0 and
- * follows its leadership ({@link CoordinatorHome}); every share-group API is gated there ({@link CoordinatorGate}).
+ * follows its leadership ({@link CoordinatorHome}); the share-group APIs of groups (heartbeats, describe, offsets) and
+ * the coordinator's ReadShareGroupState and WriteShareGroupState are gated there ({@link CoordinatorGate}). ShareFetch
+ * and ShareAcknowledge are served by the leader of each topic partition, which keeps that partition's share-partitions
+ * in memory and reads and writes their state at the coordinator ({@link RemoteShareState}) while it is on another
+ * broker.
  *
  * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
  * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
@@ -58,6 +66,8 @@ public final class ShareHandlers implements AutoCloseable {
     private final TopicRegistry topics;
     private final Partitions partitions;
     private final List<ApiHandler> handlers;
+    private final RemoteShareState remote;
+    private final CoordinatorHome home;
 
     /**
      * @param consumerGroupExists whether the group coordinator keeps a group of that id (then a share group may not
@@ -65,31 +75,40 @@ public final class ShareHandlers implements AutoCloseable {
      */
     public ShareHandlers(ShareSettings settings, GroupSettings groupSettings, TopicRegistry topics, Partitions partitions,
                          DataPathHandlers dataPath, Function<String, CompletableFuture<Boolean>> consumerGroupExists,
-                         CoordinatorLocator coordinators, Clock clock) {
+                         CoordinatorLocator coordinators, MetadataAuthority authority, Clock clock) {
         this.topics = topics;
         this.partitions = partitions;
+        this.remote = new RemoteShareState(coordinators.nodeId(), coordinators::shareCoordinator);
         Partition state = InternalTopics.statePartition(topics, partitions, ShareCoordinator.STATE_TOPIC,
                 groupSettings.offsetsSegmentBytes(), "share-group state");
         this.coordinator = ShareCoordinator.start(state.log(), InternalTopics.writer(state),
                 new RegistryGroupTopics(topics, partitions), settings, clock,
-                new PartitionDeadLetterSink(topics, partitions, dataPath, clock));
+                new PartitionDeadLetterSink(topics, partitions, dataPath, clock),
+                (topicId, index) -> topics.topic(topicId).flatMap(topic -> partitions.get(topic.name(), index))
+                        .filter(Partition::isLeader).map(Partition::leaderEpoch).orElse(-1),
+                remote);
         coordinator.setAvailabilityListener((topicId, index) -> topics.topic(topicId)
                 .flatMap(topic -> partitions.get(topic.name(), index))
                 .ifPresent(partition -> dataPath.purgatory().wake(partition)));
         ShareSessions sessions = new ShareSessions(settings.maxShareSessions());
-        ShareRecords records = new ShareRecords(coordinator, topics, partitions);
-        CoordinatorHome home = coordinators.home(ShareCoordinator.STATE_TOPIC, "share groups", coordinator::load,
+        ShareRecords records = new ShareRecords(coordinator, topics, partitions, authority);
+        this.home = coordinators.home(ShareCoordinator.STATE_TOPIC, "share groups", coordinator::load,
                 coordinator::unload, coordinator::isLoaded);
-        this.handlers = Stream.<ApiHandler>of(
+        BooleanSupplier coordinates = home::servesHere;
+        coordinator.coordinatesWhen(coordinates);
+        List<ApiHandler> all = new ArrayList<>(Stream.<ApiHandler>of(
                 new ShareGroupHeartbeatHandler(coordinator.membership(), consumerGroupExists),
                 new ShareGroupDescribeHandler(coordinator.membership()),
-                new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
-                        new ConnectionWatch(sessions)),
-                new ShareAcknowledgeHandler(records, sessions, dataPath.readers()),
                 new DescribeShareGroupOffsetsHandler(coordinator, topics, partitions),
                 new AlterShareGroupOffsetsHandler(coordinator, topics, partitions, consumerGroupExists),
-                new DeleteShareGroupOffsetsHandler(coordinator, topics))
-                .<ApiHandler>map(handler -> new CoordinatorGate(handler, home)).toList();
+                new DeleteShareGroupOffsetsHandler(coordinator, topics),
+                new ReadShareGroupStateHandler(coordinator),
+                new WriteShareGroupStateHandler(coordinator, dataPath.readers()))
+                .<ApiHandler>map(handler -> new CoordinatorGate(handler, home)).toList());
+        all.add(new ShareFetchHandler(records, sessions, dataPath.readers(), dataPath.purgatory(),
+                new ConnectionWatch(sessions), coordinates));
+        all.add(new ShareAcknowledgeHandler(records, sessions, dataPath.readers(), coordinates));
+        this.handlers = List.copyOf(all);
     }
 
     static ShareMembership.Client client(RequestHeader header, ClientConnection connection) {
@@ -147,6 +166,12 @@ public final class ShareHandlers implements AutoCloseable {
 
             @Override
             public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
+                if (!validateOnly && !home.servesHere()) {
+                    // Only the share coordinator stores them (and partition leaders read them there).
+                    throw new NotCoordinatorException("share group '" + group + "': its configs are kept by the share "
+                            + "coordinator, " + home.coordinator().map(broker -> "broker " + broker.id())
+                            .orElse("which no broker is now") + "; alter them there");
+                }
                 coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
             }
         };
@@ -166,5 +191,6 @@ public final class ShareHandlers implements AutoCloseable {
     @Override
     public void close() {
         coordinator.close();
+        remote.close();
     }
 }

@@ -2,6 +2,8 @@ package io.spindle.broker.share;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.Topics;
+import io.spindle.broker.cluster.MetadataAuthority;
+import io.spindle.broker.data.LeaderHints;
 import io.spindle.broker.data.StorageErrors;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
@@ -18,10 +20,14 @@ import io.spindle.share.ShareCoordinator;
 import io.spindle.share.SharePartition;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -36,6 +42,10 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>Acquiring reads the log while holding the share-partition's monitor, so concurrent fetches of one
  * share-partition take turns (Kafka's share-partition fetch lock); the read only maps a slice of a segment.
  *
+ * <p>Only the leader of a topic partition serves its share-partitions (KIP-932's share-partition leader): elsewhere a
+ * partition is refused with NOT_LEADER_OR_FOLLOWER and, where the cluster knows it, its leader
+ * ({@link LeaderHints#leaderOf}).
+ *
  * <p>Thread-safe; called on the data path's reader threads.
  */
 final class ShareRecords {
@@ -45,9 +55,13 @@ final class ShareRecords {
     private final ShareCoordinator coordinator;
     private final Topics topics;
     private final Partitions partitions;
+    private final MetadataAuthority authority;
 
-    /** A topic id and partition resolved to the partition, or the error why it cannot be. */
-    record Target(Uuid topicId, int index, Partition partition, Errors error) {
+    /**
+     * A topic id and partition resolved to the partition this broker leads, or the error why it cannot be (with the
+     * leader, when the cluster knows one, for NOT_LEADER_OR_FOLLOWER).
+     */
+    record Target(Uuid topicId, int index, Partition partition, Errors error, Optional<LeaderHints.Leader> leader) {
     }
 
     /** Records acquired from one partition: the log slice holding them (close it) and the acquired ranges. */
@@ -58,10 +72,12 @@ final class ShareRecords {
     record AckResult(Errors error, String message, CompletableFuture<Void> durable) {
     }
 
-    ShareRecords(ShareCoordinator coordinator, Topics topics, Partitions partitions) {
+    /** @param authority the cluster's metadata, for the leaders of partitions led elsewhere (null: none) */
+    ShareRecords(ShareCoordinator coordinator, Topics topics, Partitions partitions, MetadataAuthority authority) {
         this.coordinator = coordinator;
         this.topics = topics;
         this.partitions = partitions;
+        this.authority = authority;
     }
 
     ShareCoordinator coordinator() {
@@ -71,11 +87,38 @@ final class ShareRecords {
     Target resolve(Uuid topicId, int index) {
         Optional<TopicInfo> topic = topics.topic(topicId);
         if (topic.isEmpty()) {
-            return new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_ID);
+            return new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_ID, Optional.empty());
         }
-        Optional<Partition> partition = partitions.get(topic.get().name(), index);
-        return partition.map(p -> new Target(topicId, index, p, Errors.NONE))
-                .orElseGet(() -> new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_OR_PARTITION));
+        String name = topic.get().name();
+        Optional<Partition> partition = partitions.get(name, index);
+        if (partition.isPresent() && partition.get().isLeader()) {
+            return new Target(topicId, index, partition.get(), Errors.NONE, Optional.empty());
+        }
+        boolean exists = partition.isPresent() || (authority != null && authority.partition(name, index).isPresent());
+        return exists
+                ? new Target(topicId, index, null, Errors.NOT_LEADER_OR_FOLLOWER, LeaderHints.leaderOf(authority, name, index))
+                : new Target(topicId, index, null, Errors.UNKNOWN_TOPIC_OR_PARTITION, Optional.empty());
+    }
+
+    /** Reads the share-partitions of these targets from the share coordinator where this broker does not hold them. */
+    CompletableFuture<Void> ensureLoaded(String group, List<Target> targets) {
+        List<ShareCoordinator.PartitionKey> keys = new ArrayList<>();
+        for (Target target : targets) {
+            if (target.error() == Errors.NONE) {
+                keys.add(new ShareCoordinator.PartitionKey(target.topicId(), target.index()));
+            }
+        }
+        return coordinator.ensureLoaded(group, keys);
+    }
+
+    /** The endpoints of the leaders named by refused targets, once each (the response's node_endpoints). */
+    static List<Node> leaderEndpoints(Collection<Target> targets) {
+        Map<Integer, Node> nodes = new LinkedHashMap<>();
+        for (Target target : targets) {
+            target.leader().ifPresent(leader -> nodes.computeIfAbsent(leader.broker().id(), id ->
+                    new Node(id, leader.broker().host(), leader.broker().port(), leader.broker().rack().orElse(null))));
+        }
+        return new ArrayList<>(nodes.values());
     }
 
     /** Applies {@code member}'s acknowledgement batches in one partition. */
