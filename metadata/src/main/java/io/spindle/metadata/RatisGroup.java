@@ -82,13 +82,12 @@ final class RatisGroup {
      * Ratis forces each log write before it counts (its default), so a committed command survives power loss of a
      * minority.
      *
-     * <p>A follower appends each AppendEntries on its own ({@code append-entries.compose.enabled} off). Ratis 3.2.2
-     * chains them by default, each after the previous one's future, and a failed link fails every later one without
-     * running it: one append that failed (two appends meeting in the log at a heal after a partition, "Already running
-     * a method") left the member failing every AppendEntries with that same exception, so it never caught up and a
-     * quorum of it and one other could commit nothing. Unchained, a failed append costs the leader one retry
-     * ({@code FollowerAppendFailureTest}). A follower still appends one request at a time: Ratis' log refuses a
-     * second caller while one runs, and the leader retries what it refused.
+     * <p>A follower's appends stay chained (Ratis' default {@code append-entries.compose.enabled}), although a failed
+     * link fails every later append of that member until it restarts ({@code FollowerAppendFailureTest}, disabled):
+     * turning the chaining off made the leader's log appender to a follower die instead ("Previous = (t:1, i:5) but
+     * firstIndex = 8", an IllegalStateException after out-of-order INCONSISTENCY replies, then "not running: skipping
+     * restart"), which failed CoordinatorMovesTest and QuorumSessionTest in the full build: worse, and on an ordinary
+     * start rather than after a partition. See docs/cluster.md, "What survives what".
      */
     static RaftProperties serverProperties(ClusterSettings settings, Path storageDir) {
         RaftProperties properties = clientProperties();
@@ -104,7 +103,6 @@ final class RatisGroup {
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, false);
         RaftServerConfigKeys.Log.setPurgeGap(properties, Math.max(1, settings.snapshotIntervalEntries() / 2));
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("1MB"));
-        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(properties, false);
         return properties;
     }
 }
