@@ -18,8 +18,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -30,7 +28,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -45,8 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ShareGroupClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int PARTITIONS = 6;
-    private static final Map<String, String> SETTINGS = Map.of("broker.session.timeout.ms", "3000",
-            "broker.heartbeat.interval.ms", "300", "replica.lag.time.max.ms", "3000");
+    private static final Map<String, String> SETTINGS = Map.of("group.share.auto.offset.reset", "earliest",
+            "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
+            "replica.lag.time.max.ms", "3000");
 
     @TempDir
     Path tempDir;
@@ -56,19 +54,11 @@ class ShareGroupClusterTest {
     }
 
     @Test
-    void shareConsumersGetEveryRecordOfPartitionsLedByEveryBrokerFromTheGroupsStartOnceReleasedOnesAgainRejectedNever()
+    void shareConsumersGetEveryRecordOfPartitionsLedByEveryBrokerOnceReleasedOnesAgainRejectedOnesNever()
             throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, SETTINGS);
              Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic("work", PARTITIONS, (short) 1))).all().get();
-            // The group's own config, kept by the share coordinator (other brokers refuse it with NOT_COORDINATOR,
-            // and the admin client picks any broker): the leaders elsewhere read it from there.
-            await().atMost(WAIT).ignoreExceptions().until(() -> {
-                admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, "workers"),
-                        List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
-                                AlterConfigOp.OpType.SET)))).all().get();
-                return true;
-            });
             assertEquals(Set.of(1, 2, 3), Set.copyOf(leaders(admin, "work").values()),
                     "the topic's partitions are led by every broker");
             produce(cluster.bootstrapServers(), "work", 10, "r");
@@ -106,9 +96,7 @@ class ShareGroupClusterTest {
 
     @Test
     void aPartitionsNewLeaderAfterAKillContinuesFromTheStoredState() throws Exception {
-        Map<String, String> settings = new HashMap<>(SETTINGS);
-        settings.put("group.share.auto.offset.reset", "earliest");
-        try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, settings);
+        try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, SETTINGS);
              Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic("work", PARTITIONS, (short) 3))).all().get();
             await().atMost(WAIT).until(() -> admin.describeTopics(List.of("work", "__share_group_state")).allTopicNames()
