@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EligibleLeaderReplicasTest {
     private static final String TOPIC = "elr";
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Duration WAIT = Duration.ofSeconds(120);   // three child brokers under a full build: its first step once took more than 60 s
 
     @TempDir
     Path tempDir;
