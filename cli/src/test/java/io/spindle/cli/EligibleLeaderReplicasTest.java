@@ -22,7 +22,9 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,12 +47,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EligibleLeaderReplicasTest {
     private static final String TOPIC = "elr";
     private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
-    private static final Duration WAIT = Duration.ofSeconds(120);   // three child brokers under a full build: its first step once took more than 60 s
+    /** Per step: each takes 0.2 to 5 s alone (the test about 40 s), so a miss means a stuck step, not a slow one. */
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path tempDir;
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)    // above the steps' waits: a stuck step fails with its diagnosis
     void anUncleanlyKilledLeaderIsNotElectedAndAnEligibleReplicaLeadsWithEveryAcknowledgedRecord() throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.startWithVoters(3, 1, tempDir,
                 Map.of("broker.session.timeout.ms", "4000", "broker.heartbeat.interval.ms", "500",
@@ -58,16 +62,17 @@ class EligibleLeaderReplicasTest {
              Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers(1))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, Map.of(0, List.of(2, 3)))
                     .configs(Map.of("min.insync.replicas", "2")))).all().get(30, TimeUnit.SECONDS);
-            awaitPartition(admin, "led by 2 with both in sync", p -> leader(p) == 2 && ids(p.isr()).equals(List.of(2, 3)));
+            awaitPartition(cluster, admin, "led by 2 with both in sync",
+                    p -> leader(p) == 2 && ids(p.isr()).equals(List.of(2, 3)));
 
             Map<Long, String> acknowledged = new LinkedHashMap<>(produce(cluster.bootstrapServers(1), "before-", 50));
 
             cluster.stop(3);
-            awaitPartition(admin, "ISR [2] and 3 eligible after 3's clean stop",
+            awaitPartition(cluster, admin, "ISR [2] and 3 eligible after 3's clean stop",
                     p -> ids(p.isr()).equals(List.of(2)) && ids(p.elr()).equals(List.of(3)));
 
             cluster.kill(2);
-            TopicPartitionInfo leaderless = awaitPartition(admin, "no leader, empty ISR, 3 and 2 eligible",
+            TopicPartitionInfo leaderless = awaitPartition(cluster, admin, "no leader, empty ISR, 3 and 2 eligible",
                     p -> leader(p) == -1 && p.isr().isEmpty() && ids(p.elr()).equals(List.of(3, 2)));
             assertEquals(List.of(), ids(leaderless.lastKnownElr()));
 
@@ -82,8 +87,8 @@ class EligibleLeaderReplicasTest {
             assertEquals(List.of(3), ids(afterKill.elr()), "broker 2 left the ELR at its unclean registration");
 
             cluster.restart(3);
-            awaitPartition(admin, "3 elected from the ELR", p -> leader(p) == 3);
-            awaitPartition(admin, "2 back in the ISR once caught up, ELR empty",
+            awaitPartition(cluster, admin, "3 elected from the ELR", p -> leader(p) == 3);
+            awaitPartition(cluster, admin, "2 back in the ISR once caught up, ELR empty",
                     p -> leader(p) == 3 && ids(p.isr()).equals(List.of(3, 2)) && p.elr().isEmpty());
 
             acknowledged.putAll(produce(cluster.bootstrapServers(1), "after-", 10));
@@ -114,13 +119,35 @@ class EligibleLeaderReplicasTest {
         boolean holds(TopicPartitionInfo partition);
     }
 
-    private static TopicPartitionInfo awaitPartition(Admin admin, String what, Check check) {
+    /**
+     * Waits until the partition is as {@code what} says. A miss fails with the step, the partition as last described
+     * and every broker's last log lines (the first line is all a build summary shows, so it carries the state).
+     */
+    private static TopicPartitionInfo awaitPartition(ClusterProcesses cluster, Admin admin, String what, Check check) {
         TopicPartitionInfo[] last = new TopicPartitionInfo[1];
-        await(what).atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            last[0] = describe(admin);
-            return check.holds(last[0]);
-        });
+        long start = System.nanoTime();
+        try {
+            await(what).atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+                last[0] = describe(admin);
+                return check.holds(last[0]);
+            });
+        } catch (ConditionTimeoutException e) {
+            StringBuilder logs = new StringBuilder();
+            for (int node = 1; node <= 3; node++) {
+                logs.append("\n--- broker ").append(node).append(cluster.isRunning(node) ? "" : " (not running)")
+                        .append(", last lines:\n").append(cluster.logTail(node));
+            }
+            throw new AssertionError("step '" + what + "' not reached in " + WAIT.toSeconds() + " s; partition last: "
+                    + summary(last[0]) + logs, e);
+        }
+        System.out.printf("step '%s' reached in %d ms: %s%n", what, (System.nanoTime() - start) / 1_000_000,
+                summary(last[0]));
         return last[0];
+    }
+
+    private static String summary(TopicPartitionInfo partition) {
+        return partition == null ? "never described" : "leader " + leader(partition) + ", isr " + ids(partition.isr())
+                + ", elr " + ids(partition.elr()) + ", last known elr " + ids(partition.lastKnownElr());
     }
 
     private static TopicPartitionInfo describe(Admin admin) throws Exception {

@@ -71,19 +71,8 @@ public final class MetadataQuorum implements AutoCloseable {
         stateMachine.describeQuorumWith(describer::describe);
         this.voterChanges = new VoterChanges(settings.voters(), this::describeQuorum, stateMachine::image);
         this.observerJoin = settings.isObserver()
-                ? Optional.of(new ObserverJoin(settings, new ObserverJoin.MembershipView() {
-                    @Override
-                    public boolean listedAsListener() {
-                        return peerInConfiguration(settings.nodeId()).isPresent();
-                    }
-
-                    @Override
-                    public boolean listedAsVoter() {
-                        return division().map(division -> division.getRaftConf()
-                                .getPeer(RatisGroup.peerId(settings.nodeId()), RaftPeerRole.FOLLOWER) != null)
-                                .orElse(false);
-                    }
-                }))
+                ? Optional.of(new ObserverJoin(settings, () -> division().map(division -> division.getRaftConf()
+                        .getPeer(RatisGroup.peerId(settings.nodeId()), RaftPeerRole.FOLLOWER) != null).orElse(false)))
                 : Optional.empty();
         observerJoin.ifPresent(ObserverJoin::start);
         this.liveness = Executors.newSingleThreadScheduledExecutor(r -> {

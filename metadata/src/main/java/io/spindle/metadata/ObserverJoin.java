@@ -1,7 +1,9 @@
 package io.spindle.metadata;
 
 import io.spindle.config.ClusterSettings;
+import io.spindle.config.ClusterSettings.Voter;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -10,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
@@ -21,10 +25,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps an observer in the quorum's Raft configuration as a listener (thread {@code spindle-metadata-observer}):
  * the leader sends the log only to the members of its configuration, so an observer started with itself as a
- * listener receives nothing until the leader has added it. This asks the leader (through a client of the voters) to
- * add it, with Ratis' {@code setConfiguration} in mode {@code ADD} of this one listener, which leaves the voters
- * and the other listeners as they are and answers at once, changing nothing, when it is already in with this address.
- * The leader first sends the observer the log (or a snapshot) it lacks, then commits the new configuration.
+ * listener receives nothing until the leader has added it. This reads the configuration from the voters (the
+ * leader's when one answers as leader) and, unless it already lists this observer at its address, asks the leader to
+ * add it with Ratis' {@code setConfiguration} in mode {@code COMPARE_AND_SET}: the voters as they are, the listeners
+ * as they are plus this one. The leader first sends the observer the log (or a snapshot) it lacks, then commits the
+ * new configuration; a concurrent change (another observer joining) makes it fail, and it is asked again.
+ *
+ * <p>Not mode {@code ADD}: Ratis 3.2.2 (and its master as of Dec 2026) merges an added listener with the current
+ * ones when it checks the request, but builds the new configuration from the request's listeners alone
+ * ({@code LeaderStateImpl.startSetConfiguration}), so each observer's ADD took every other observer out: two
+ * observers took turns being out of the configuration, starved of the log and fenced, every recheck
+ * ({@code ObserverQuorumTest}).
  *
  * <p>Until the first success it asks every {@value #RETRY_MS} ms (the voters may still be electing, or another
  * member's configuration change may be in progress), logging the first failure and then one line every
@@ -48,10 +59,8 @@ final class ObserverJoin implements AutoCloseable {
     private long failingSinceMs = -1;
     private long lastLoggedMs;
 
-    /** What this member's own server knows of the configuration: whether it lists this observer as a listener. */
+    /** What this member's own server knows of the configuration. */
     interface MembershipView {
-        boolean listedAsListener();
-
         /** Whether the configuration lists this member as a voter: an observer promoted since it was started. */
         boolean listedAsVoter();
     }
@@ -97,25 +106,36 @@ final class ObserverJoin implements AutoCloseable {
             schedule(RECHECK_MS);
             return;
         }
-        boolean wasListed = view.listedAsListener();
         try {
-            RaftClientReply reply = admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
-                    .setListenersInNewConf(List.of(self))
-                    // Ratis 3.2.2 checks each list before it defaults a missing one to empty: all four are given.
-                    .setServersInNewConf(List.of())
-                    .setServersInCurrentConf(List.of())
-                    .setListenersInCurrentConf(List.of())
-                    .setMode(SetConfigurationRequest.Mode.ADD)
-                    .build());
-            if (!reply.isSuccess()) {
-                throw new IOException(String.valueOf(reply.getException()));
+            RaftGroup current = configuration();
+            List<RaftPeer> voters = current.getPeers().stream()
+                    .filter(peer -> peer.getStartupRole() != RaftPeerRole.LISTENER).toList();
+            List<RaftPeer> listeners = current.getPeers().stream()
+                    .filter(peer -> peer.getStartupRole() == RaftPeerRole.LISTENER).toList();
+            boolean listed = listeners.stream().anyMatch(peer -> peer.getId().equals(self.getId())
+                    && peer.getAddress().equals(self.getAddress()));
+            if (!listed) {
+                List<RaftPeer> withSelf = new ArrayList<>();
+                listeners.stream().filter(peer -> !peer.getId().equals(self.getId())).forEach(withSelf::add);
+                withSelf.add(self);
+                // Compared by id with the leader's configuration; one in the middle of a change is refused, asked again.
+                RaftClientReply reply = admin.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                        .setServersInCurrentConf(voters)
+                        .setListenersInCurrentConf(listeners)
+                        .setServersInNewConf(voters)
+                        .setListenersInNewConf(withSelf)
+                        .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                        .build());
+                if (!reply.isSuccess()) {
+                    throw new IOException(String.valueOf(reply.getException()));
+                }
             }
             if (!joined) {
                 log.info("Observer {} ({}) is a listener of the metadata quorum: the leader sends it the metadata log; "
                         + "it does not vote", settings.nodeId(), settings.self().address());
-            } else if (!wasListed) {
-                log.info("Observer {} was not in the metadata quorum's configuration as this member saw it; asked the "
-                        + "leader to add it again", settings.nodeId());
+            } else if (!listed) {
+                log.info("Observer {} was not in the metadata quorum's configuration; asked the leader to add it "
+                        + "again", settings.nodeId());
             }
             joined = true;
             failingSinceMs = -1;
@@ -139,6 +159,35 @@ final class ObserverJoin implements AutoCloseable {
             }
             schedule(RETRY_MS);
         }
+    }
+
+    /**
+     * The members of the Raft configuration as a voter reports them, each with its role as its startup role (voters
+     * and listeners): the leader's report when one of the voters answers as leader, otherwise the first answer (a
+     * follower's view, at most a little behind: the compare-and-set then fails and is asked again). Ratis 3.2.2 does
+     * not send the configuration itself in a group-info reply, only the group made of its members.
+     */
+    private RaftGroup configuration() throws IOException {
+        RaftGroup first = null;
+        IOException failure = null;
+        for (Voter voter : settings.voters()) {
+            try {
+                GroupInfoReply info = admin.getGroupManagementApi(RatisGroup.peerId(voter.id()))
+                        .info(RatisGroup.GROUP_ID);
+                if (info.getRoleInfoProto().getRole() == RaftPeerRole.LEADER) {
+                    return info.getGroup();
+                }
+                if (first == null) {
+                    first = info.getGroup();
+                }
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        if (first != null) {
+            return first;
+        }
+        throw failure != null ? failure : new IOException("no voter of " + settings.voters() + " answered");
     }
 
     private void schedule(long delayMs) {

@@ -62,8 +62,12 @@ class ObserverQuorumTest {
     }
 
     private MetadataQuorum startObserver() throws IOException {
-        MetadataQuorum observer = MetadataQuorum.start(settings.forObserver(OBSERVER, "127.0.0.1", observerPort),
-                dir.resolve("node-" + OBSERVER));
+        return startObserver(OBSERVER, observerPort);
+    }
+
+    private MetadataQuorum startObserver(int nodeId, int port) throws IOException {
+        MetadataQuorum observer = MetadataQuorum.start(settings.forObserver(nodeId, "127.0.0.1", port),
+                dir.resolve("node-" + nodeId));
         members.add(observer);
         return observer;
     }
@@ -191,6 +195,25 @@ class ObserverQuorumTest {
         }
         submit(leader(), new SetFeatureLevel("while.out", (short) 3));
         await().atMost(WAIT).until(() -> observer.image().featureLevel("while.out") == 3);
+    }
+
+    @Test
+    void twoObserversStayInTheConfigurationTogether() throws IOException {
+        startVoters(10_000);
+        MetadataQuorum first = startObserver();
+        MetadataQuorum second = startObserver(OBSERVER + 1, freePort());
+        awaitReceiving(first);
+        awaitReceiving(second);
+        // Each observer checks its membership again every RECHECK_MS. With Ratis' ADD mode each check took the other
+        // observer out of the configuration (see ObserverJoin): over more than two checks, both must stay in.
+        await("both observers in the leader's configuration throughout")
+                .during(Duration.ofMillis(2 * ObserverJoin.RECHECK_MS + 2_000)).atMost(WAIT)
+                .until(() -> leader().describeQuorum().join().observers().stream()
+                        .map(QuorumDescription.Member::nodeId).sorted().toList()
+                        .equals(List.of(OBSERVER, OBSERVER + 1)));
+        submit(leader(), new SetFeatureLevel("both", (short) 4));
+        await().atMost(WAIT).until(() -> first.image().featureLevel("both") == 4
+                && second.image().featureLevel("both") == 4);
     }
 
     @Test
