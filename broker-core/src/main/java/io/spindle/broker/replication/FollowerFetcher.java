@@ -1,22 +1,18 @@
 package io.spindle.broker.replication;
 
+import io.spindle.broker.cluster.BrokerConnection;
+import io.spindle.broker.cluster.ClusterBroker;
 import io.spindle.broker.partition.Partition;
 import io.spindle.log.AppendResult;
 import io.spindle.log.LeaderEpochCache;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -27,20 +23,17 @@ import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
 import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Copies the partitions one leader leads to this broker, on one thread ({@code spindle-follower-<leader>}) over one
- * connection: Kafka Fetch requests (version 12, with this broker's id as replica id, each partition's current leader
- * epoch and the epoch of the last batch held here) from each partition's log end.
+ * connection ({@link BrokerConnection}): Kafka Fetch requests (version 12, with this broker's id as replica id, each
+ * partition's current leader epoch and the epoch of the last batch held here) from each partition's log end.
  *
  * <ul>
  *   <li>Records are appended as the leader has them ({@link Partition#appendReplicated}): offsets, epochs, bytes.</li>
@@ -61,7 +54,8 @@ final class FollowerFetcher implements AutoCloseable {
     private static final int PARTITION_MAX_BYTES = 1024 * 1024;
     private static final int RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
     private static final long BACKOFF_MS = 100;
-    private static final int CONNECT_TIMEOUT_MS = 2_000;
+    private static final BrokerConnection.Settings CONNECTION = new BrokerConnection.Settings(2_000, MAX_WAIT_MS + 30_000,
+            RESPONSE_MAX_BYTES + 1024 * 1024, BACKOFF_MS, 1_000);
 
     /** A partition followed at {@code leaderEpoch}; {@code heldUntilMs} after an error. */
     private record Followed(Partition partition, int leaderEpoch, long heldUntilMs) {
@@ -69,21 +63,18 @@ final class FollowerFetcher implements AutoCloseable {
 
     private final int nodeId;
     private final int leaderId;
-    private final IntFunction<InetSocketAddress> endpoints;
+    private final BrokerConnection leader;
     private final Map<TopicPartition, Followed> partitions = new ConcurrentHashMap<>();
     private final Object wakeUp = new Object();
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile Socket socket;
-    private DataInputStream in;
-    private DataOutputStream out;
-    private int correlationId;
 
-    /** {@code endpoints} gives a broker's Kafka address (null when not known). */
-    FollowerFetcher(int nodeId, int leaderId, IntFunction<InetSocketAddress> endpoints) {
+    /** {@code brokers} gives a broker by id, with its Kafka address (empty when not known). */
+    FollowerFetcher(int nodeId, int leaderId, IntFunction<Optional<ClusterBroker>> brokers) {
         this.nodeId = nodeId;
         this.leaderId = leaderId;
-        this.endpoints = endpoints;
+        this.leader = new BrokerConnection("leader", "spindle-follower-" + nodeId, () -> brokers.apply(leaderId),
+                CONNECTION);
         this.thread = new Thread(this::run, "spindle-follower-" + leaderId);
         thread.setDaemon(true);
         thread.start();
@@ -118,18 +109,20 @@ final class FollowerFetcher implements AutoCloseable {
                     continue;
                 }
                 fetch(due);
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException e) {
                 if (running) {
+                    // The connection backs off before it connects again.
                     log.debug("Broker {}: fetching from leader {} failed ({}); connecting again", nodeId, leaderId,
                             e.toString());
-                    disconnect();
-                    pause(BACKOFF_MS);
                 }
+            } catch (UncheckedIOException e) {
+                log.debug("Broker {}: fetching from leader {} failed ({})", nodeId, leaderId, e.toString());
+                pause(BACKOFF_MS);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 log.warn("Broker {}: fetching from leader {} failed", nodeId, leaderId, e);
-                disconnect();
+                leader.disconnect();
                 pause(BACKOFF_MS);
             }
         }
@@ -171,9 +164,11 @@ final class FollowerFetcher implements AutoCloseable {
         FetchRequestData data = new FetchRequestData().setReplicaId(nodeId).setMaxWaitMs(MAX_WAIT_MS).setMinBytes(1)
                 .setMaxBytes(RESPONSE_MAX_BYTES).setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1)
                 .setTopics(new ArrayList<>(topics.values()));
-        FetchResponse response = send(new FetchRequest(data, FETCH_VERSION));
+        FetchResponse response = leader.send(new FetchRequest(data, FETCH_VERSION));
         if (response.error() != Errors.NONE) {
-            throw new IOException("leader " + leaderId + " answered the fetch with " + response.error());
+            log.debug("Broker {}: leader {} answered the fetch with {}", nodeId, leaderId, response.error());
+            due.forEach(this::hold);
+            return;
         }
         List<CompletableFuture<Void>> durable = new ArrayList<>();
         List<Runnable> afterDurable = new ArrayList<>();
@@ -288,58 +283,6 @@ final class FollowerFetcher implements AutoCloseable {
                 System.currentTimeMillis() + BACKOFF_MS));
     }
 
-    private FetchResponse send(FetchRequest request) throws IOException {
-        connect();
-        RequestHeader header = new RequestHeader(ApiKeys.FETCH, FETCH_VERSION, "spindle-follower-" + nodeId,
-                ++correlationId);
-        ByteBuffer bytes = request.serializeWithHeader(header);
-        out.writeInt(bytes.remaining());
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-        out.flush();
-        int size = in.readInt();
-        if (size < 0 || size > RESPONSE_MAX_BYTES + 1024 * 1024) {
-            throw new IOException("leader " + leaderId + " sent a response of " + size + " bytes");
-        }
-        byte[] answer = new byte[size];
-        in.readFully(answer);
-        return (FetchResponse) AbstractResponse.parseResponse(ByteBuffer.wrap(answer), header);
-    }
-
-    private void connect() throws IOException {
-        if (socket != null) {
-            return;
-        }
-        InetSocketAddress address = endpoints.apply(leaderId);
-        if (address == null) {
-            throw new IOException("leader " + leaderId + " has no known endpoint");
-        }
-        Socket connecting = new Socket();
-        try {
-            connecting.setTcpNoDelay(true);
-            connecting.connect(address, CONNECT_TIMEOUT_MS);
-            connecting.setSoTimeout(MAX_WAIT_MS + 30_000);
-        } catch (IOException e) {
-            connecting.close();
-            throw e;
-        }
-        socket = connecting;
-        in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-        out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
-    }
-
-    private void disconnect() {
-        if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException e) {
-                log.debug("Closing the connection to leader {}: {}", leaderId, e.toString());
-            }
-        }
-        socket = null;
-        in = null;
-        out = null;
-    }
-
     @Override
     public void close() {
         running = false;
@@ -347,14 +290,7 @@ final class FollowerFetcher implements AutoCloseable {
         synchronized (wakeUp) {
             wakeUp.notifyAll();
         }
-        Socket open = socket;
-        if (open != null) {
-            try {
-                open.close();   // unblocks a read in flight
-            } catch (IOException e) {
-                log.debug("Closing the connection to leader {}: {}", leaderId, e.toString());
-            }
-        }
+        leader.close();     // wakes a fetch in flight
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

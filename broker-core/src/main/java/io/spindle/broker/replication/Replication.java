@@ -1,5 +1,6 @@
 package io.spindle.broker.replication;
 
+import io.spindle.broker.cluster.ClusterBroker;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
 import io.spindle.broker.partition.Replicas;
@@ -9,7 +10,6 @@ import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.PartitionImage;
 import io.spindle.metadata.TopicImage;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -169,13 +169,13 @@ public final class Replication implements AutoCloseable {
         });
     }
 
-    private InetSocketAddress endpoint(int brokerId) {
+    private Optional<ClusterBroker> endpoint(int brokerId) {
         Optional<BrokerRegistration> broker = image.broker(brokerId);
         if (broker.isEmpty() || broker.get().endpoints().isEmpty()) {
-            return null;
+            return Optional.empty();
         }
         BrokerEndpoint endpoint = broker.get().endpoints().get(0);
-        return new InetSocketAddress(endpoint.host(), endpoint.port());
+        return Optional.of(new ClusterBroker(brokerId, endpoint.host(), endpoint.port(), Optional.empty()));
     }
 
     /** Shrinks and expands the ISR of the partitions led here. */

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -33,8 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Share groups' dead letters, appended to their dead-letter topic through the normal partition append path
- * ({@link DataPathHandlers#appendDurably}, as a produce with acks=all): a copy of the record (key, value, headers) with
- * the time it was dead-lettered as its timestamp and these headers added:
+ * ({@link DataPathHandlers#appendDurably}, as a produce with acks=all) when this broker leads the dead-letter
+ * partition, else produced with acks=all to its leader ({@link DeadLetterForwarder}): a copy of the record (key,
+ * value, headers) with the time it was dead-lettered as its timestamp and these headers added:
  * {@value #TOPIC}, {@value #PARTITION}, {@value #OFFSET}, {@value #TIMESTAMP} (the original's), {@value #GROUP},
  * {@value #DELIVERY_COUNT} and {@value #REASON} ({@code rejected} or {@code delivery-limit}), all UTF-8 text.
  *
@@ -53,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * topic: that copy fails (and is retried), said in the log.
  *
  * <p>Runs on the share coordinator's thread; reading the record and creating a topic touch the disk, appending does
- * not block (the partition's writer thread does it).
+ * not block (the partition's writer thread does it, or the forwarder's thread the produce to another broker).
  */
 final class PartitionDeadLetterSink implements DeadLetterSink {
     static final String TOPIC = "spindle.dlq.topic";
@@ -74,12 +76,15 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
     private final TopicRegistry topics;
     private final Partitions partitions;
     private final DataPathHandlers dataPath;
+    private final DeadLetterForwarder elsewhere;
     private final Clock clock;
 
-    PartitionDeadLetterSink(TopicRegistry topics, Partitions partitions, DataPathHandlers dataPath, Clock clock) {
+    PartitionDeadLetterSink(TopicRegistry topics, Partitions partitions, DataPathHandlers dataPath,
+                            DeadLetterForwarder elsewhere, Clock clock) {
         this.topics = topics;
         this.partitions = partitions;
         this.dataPath = dataPath;
+        this.elsewhere = elsewhere;
         this.clock = clock;
     }
 
@@ -103,10 +108,13 @@ final class PartitionDeadLetterSink implements DeadLetterSink {
         if (topic == null) {
             return CompletableFuture.completedFuture(false);
         }
-        Partition destination = partitions.get(target, letter.partition() % topic.partitions()).orElseThrow(() ->
-                new IllegalStateException("dead-letter topic '" + target + "' has no partition "
-                        + letter.partition() % topic.partitions() + " here"));
-        return dataPath.appendDurably(destination, copy(record, letter)).thenApply(appended -> true);
+        int index = letter.partition() % topic.partitions();
+        ByteBuffer copy = copy(record, letter);
+        Optional<Partition> here = partitions.get(target, index).filter(Partition::isLeader);
+        if (here.isPresent()) {
+            return dataPath.appendDurably(here.get(), copy).thenApply(appended -> true);
+        }
+        return elsewhere.produce(new TopicPartition(target, index), copy).thenApply(produced -> true);
     }
 
     /** The group's Kafka dead-letter queue topic, created if allowed; empty (said in the log) when it does not qualify. */

@@ -1,17 +1,11 @@
 package io.spindle.broker.share;
 
+import io.spindle.broker.cluster.BrokerConnection;
 import io.spindle.broker.cluster.ClusterBroker;
 import io.spindle.config.ShareSettings;
 import io.spindle.share.ShareStatePersister;
 import io.spindle.share.ShareStateRecords;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,45 +27,39 @@ import org.apache.kafka.common.message.ReadShareGroupStateRequestData;
 import org.apache.kafka.common.message.ReadShareGroupStateResponseData;
 import org.apache.kafka.common.message.WriteShareGroupStateRequestData;
 import org.apache.kafka.common.message.WriteShareGroupStateResponseData;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.AbstractRequest;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.ReadShareGroupStateRequest;
 import org.apache.kafka.common.requests.ReadShareGroupStateResponse;
-import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.WriteShareGroupStateRequest;
 import org.apache.kafka.common.requests.WriteShareGroupStateResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The share coordinator on another broker, as this broker's share-partition leader reaches it: ReadShareGroupState and
  * WriteShareGroupState (Kafka's own requests, parsed and written with kafka-clients' classes), and DescribeConfigs of a
  * group's GROUP resource for the configs it set (those whose source is GROUP_CONFIG and that are share groups'), over
- * one connection to the coordinator's Kafka listener, on one thread ({@code spindle-share-persister}).
+ * one connection to the coordinator's Kafka listener ({@link BrokerConnection}), on one thread
+ * ({@code spindle-share-persister}).
  *
  * <ul>
  *   <li>Writes are group-committed: every write queued while a request is out goes in the next one, one request per
  *       group, and of several writes of one share-partition only the last state is sent (each carries the whole
  *       state, so the last covers the others; all of them complete with its answer). Calls are answered in the order
  *       they were queued.</li>
- *   <li>A coordinator that moved, is loading, or cannot be reached is looked up again and tried again every
- *       {@value #RETRY_MS} ms for up to {@value #RETRY_FOR_MS} ms (a coordinator's move takes about as long as a
- *       leader election); then the calls fail with the last error. Fenced epochs fail at once.</li>
+ *   <li>A coordinator that moved or is loading is looked up again and tried again every {@value #RETRY_MS} ms, one
+ *       that cannot be reached after the connection's backoff, for up to {@value #RETRY_FOR_MS} ms (a coordinator's
+ *       move takes about as long as a leader election); then the calls fail with the last error. Fenced epochs fail
+ *       at once.</li>
  * </ul>
  */
 final class RemoteShareState implements ShareStatePersister, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RemoteShareState.class);
     private static final short READ_VERSION = 0;
     private static final short WRITE_VERSION = 0;
     private static final long RETRY_MS = 100;
     private static final long RETRY_FOR_MS = 15_000;
-    private static final int CONNECT_TIMEOUT_MS = 2_000;
-    private static final int READ_TIMEOUT_MS = 30_000;
-    private static final int RESPONSE_MAX_BYTES = 64 * 1024 * 1024;
+    private static final BrokerConnection.Settings CONNECTION = new BrokerConnection.Settings(2_000, 30_000,
+            64 * 1024 * 1024, RETRY_MS, 1_000);
 
     private static final short DESCRIBE_CONFIGS_VERSION = 4;
 
@@ -88,24 +76,18 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
                          CompletableFuture<Void> result) implements Call {
     }
 
-    private final int nodeId;
-    private final Supplier<Optional<ClusterBroker>> coordinator;
+    private final BrokerConnection coordinator;
     private final ArrayDeque<Call> queue = new ArrayDeque<>();
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile Socket socket;
-    private int connectedTo = -1;
-    private DataInputStream in;
-    private DataOutputStream out;
-    private int correlationId;
 
     /**
      * @param nodeId      this broker's, for the client id
      * @param coordinator the broker coordinating share groups now (empty while none is known)
      */
     RemoteShareState(int nodeId, Supplier<Optional<ClusterBroker>> coordinator) {
-        this.nodeId = nodeId;
-        this.coordinator = coordinator;
+        this.coordinator = new BrokerConnection("share coordinator", "spindle-share-leader-" + nodeId, coordinator,
+                CONNECTION);
         this.thread = new Thread(this::run, "spindle-share-persister");
         thread.setDaemon(true);
     }
@@ -195,7 +177,7 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
         while (true) {
             ApiException failure;
             try {
-                ReadShareGroupStateResponse response = (ReadShareGroupStateResponse) send(ApiKeys.READ_SHARE_GROUP_STATE,
+                ReadShareGroupStateResponse response = coordinator.send(
                         new ReadShareGroupStateRequest.Builder(data).build(READ_VERSION));
                 ReadShareGroupStateResponseData.PartitionResult result = response.data().results().get(0)
                         .partitions().get(0);
@@ -224,7 +206,7 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
         while (true) {
             ApiException failure;
             try {
-                DescribeConfigsResponse response = (DescribeConfigsResponse) send(ApiKeys.DESCRIBE_CONFIGS,
+                DescribeConfigsResponse response = coordinator.send(
                         new DescribeConfigsRequest.Builder(data).build(DESCRIBE_CONFIGS_VERSION));
                 DescribeConfigsResponseData.DescribeConfigsResult result = response.data().results().get(0);
                 Errors error = Errors.forCode(result.errorCode());
@@ -297,8 +279,8 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
         while (true) {
             ApiException failure;
             try {
-                WriteShareGroupStateResponse response = (WriteShareGroupStateResponse) send(
-                        ApiKeys.WRITE_SHARE_GROUP_STATE, new WriteShareGroupStateRequest.Builder(data).build(WRITE_VERSION));
+                WriteShareGroupStateResponse response = coordinator.send(
+                        new WriteShareGroupStateRequest.Builder(data).build(WRITE_VERSION));
                 failure = null;
                 for (WriteShareGroupStateResponseData.WriteStateResult topic : response.data().results()) {
                     for (WriteShareGroupStateResponseData.PartitionResult result : topic.partitions()) {
@@ -343,8 +325,11 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
     }
 
     private ApiException unreachable(Exception e) {
-        disconnect();
-        return new CoordinatorNotAvailableException("cannot reach the share coordinator: " + e, e);
+        if (e instanceof IOException) {
+            return new CoordinatorNotAvailableException(e.getMessage(), e);     // it names the broker
+        }
+        coordinator.disconnect();
+        return new CoordinatorNotAvailableException("the share coordinator's answer could not be read: " + e, e);
     }
 
     /** Whether to try again after {@code failure}: a retriable one before the deadline (waits first). */
@@ -355,8 +340,11 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
                 || System.currentTimeMillis() + RETRY_MS > deadline) {
             return false;
         }
+        if (failure.getCause() instanceof IOException) {
+            return true;    // the connection waits out its backoff before it connects again
+        }
         if (failure instanceof NotCoordinatorException) {
-            disconnect();   // look the coordinator up again
+            coordinator.disconnect();   // look the coordinator up again
         }
         try {
             Thread.sleep(RETRY_MS);     // this thread's only job is these calls: nothing else waits behind the pause
@@ -365,61 +353,6 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
             return false;
         }
         return true;
-    }
-
-    private AbstractResponse send(ApiKeys api, AbstractRequest request) throws IOException {
-        connect();
-        RequestHeader header = new RequestHeader(api, request.version(), "spindle-share-leader-" + nodeId,
-                ++correlationId);
-        ByteBuffer bytes = request.serializeWithHeader(header);
-        out.writeInt(bytes.remaining());
-        out.write(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
-        out.flush();
-        int size = in.readInt();
-        if (size < 0 || size > RESPONSE_MAX_BYTES) {
-            throw new IOException("share coordinator " + connectedTo + " sent a response of " + size + " bytes");
-        }
-        byte[] answer = new byte[size];
-        in.readFully(answer);
-        return AbstractResponse.parseResponse(ByteBuffer.wrap(answer), header);
-    }
-
-    private void connect() throws IOException {
-        if (socket != null) {
-            return;
-        }
-        ClusterBroker target = coordinator.get().orElseThrow(() ->
-                new CoordinatorNotAvailableException("no broker coordinates share groups now"));
-        Socket connecting = new Socket();
-        try {
-            connecting.setTcpNoDelay(true);
-            connecting.connect(new InetSocketAddress(target.host(), target.port()), CONNECT_TIMEOUT_MS);
-            connecting.setSoTimeout(READ_TIMEOUT_MS);
-        } catch (IOException e) {
-            connecting.close();
-            throw e;
-        }
-        socket = connecting;
-        connectedTo = target.id();
-        in = new DataInputStream(new BufferedInputStream(connecting.getInputStream()));
-        out = new DataOutputStream(new BufferedOutputStream(connecting.getOutputStream()));
-        LOG.info("Broker {} reaches the share coordinator on broker {} at {}:{}", nodeId, target.id(), target.host(),
-                target.port());
-    }
-
-    private void disconnect() {
-        Socket open = socket;
-        socket = null;
-        in = null;
-        out = null;
-        connectedTo = -1;
-        if (open != null) {
-            try {
-                open.close();
-            } catch (IOException e) {
-                LOG.debug("Closing the connection to the share coordinator: {}", e.toString());
-            }
-        }
     }
 
     private static void fail(Call call, RuntimeException failure) {
@@ -438,14 +371,7 @@ final class RemoteShareState implements ShareStatePersister, AutoCloseable {
             running = false;
             queue.notifyAll();
         }
-        Socket open = socket;
-        if (open != null) {
-            try {
-                open.close();   // unblocks a read in flight
-            } catch (IOException e) {
-                LOG.debug("Closing the connection to the share coordinator: {}", e.toString());
-            }
-        }
+        coordinator.close();    // wakes a call in flight
         if (thread.getState() == Thread.State.NEW) {
             return;
         }

@@ -49,7 +49,8 @@ import org.apache.kafka.common.requests.RequestHeader;
  * broker.
  *
  * <p>Dead letters of share groups go to their dead-letter topic through {@link PartitionDeadLetterSink}, which appends
- * them with the data path as a produce with acks=all; the coordinator decides when (module share-groups).
+ * them with the data path as a produce with acks=all, or produces them to the leader of their partition on another
+ * broker ({@link DeadLetterForwarder}); the coordinator decides when (module share-groups).
  *
  * <p>ShareFetch and ShareAcknowledge run on the data path's reader threads and wait in its fetch purgatory; records
  * released or timed out in a share-partition wake the fetches waiting on that partition.
@@ -67,6 +68,7 @@ public final class ShareHandlers implements AutoCloseable {
     private final Partitions partitions;
     private final List<ApiHandler> handlers;
     private final RemoteShareState remote;
+    private final DeadLetterForwarder deadLetters;
     private final CoordinatorHome home;
 
     /**
@@ -79,11 +81,12 @@ public final class ShareHandlers implements AutoCloseable {
         this.topics = topics;
         this.partitions = partitions;
         this.remote = new RemoteShareState(coordinators.nodeId(), coordinators::shareCoordinator);
+        this.deadLetters = new DeadLetterForwarder(authority);
         Partition state = InternalTopics.statePartition(topics, partitions, ShareCoordinator.STATE_TOPIC,
                 groupSettings.offsetsSegmentBytes(), "share-group state");
         this.coordinator = ShareCoordinator.start(state.log(), InternalTopics.writer(state),
                 new RegistryGroupTopics(topics, partitions), settings, clock,
-                new PartitionDeadLetterSink(topics, partitions, dataPath, clock),
+                new PartitionDeadLetterSink(topics, partitions, dataPath, deadLetters, clock),
                 (topicId, index) -> topics.topic(topicId).flatMap(topic -> partitions.get(topic.name(), index))
                         .filter(Partition::isLeader).map(Partition::leaderEpoch).orElse(-1),
                 remote);
@@ -192,5 +195,6 @@ public final class ShareHandlers implements AutoCloseable {
     public void close() {
         coordinator.close();
         remote.close();
+        deadLetters.close();
     }
 }
