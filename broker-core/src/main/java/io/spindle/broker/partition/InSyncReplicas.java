@@ -2,6 +2,7 @@ package io.spindle.broker.partition;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,7 +13,10 @@ import java.util.function.LongSupplier;
  * applies it (a reassignment completes, and moves the leadership, in the change that takes its last target in).
  *
  * <p>Invariant: on the leader the high watermark is at most the lowest fetch offset of the in-sync and joining
- * followers, the log end when there is none, and it never comes down while this broker leads. The replicas, the
+ * followers, the log end when there is none, and it never comes down while this broker leads. It does not move at all
+ * while the ISR the metadata gave is smaller than the partition's {@code min.insync.replicas}, capped at its
+ * replication factor (KIP-966, {@link #belowMinInsync}): records appended then are answered to acks=0 and acks=1
+ * producers but stay invisible until enough replicas hold them again. The replicas, the
  * joiners and each raise change under one lock, so that no raise counts a follower set older than joiners already
  * announced: once {@link #expanding} returns, every later raise waits for the joiners and every earlier one shows in
  * {@link #highWatermark} (which {@code Replication}'s ISR check compares their fetch offsets with). Nothing else is
@@ -26,6 +30,8 @@ final class InSyncReplicas {
 
     private final int localId;
     private final LongSupplier logEndOffset;
+    /** The partition's {@code min.insync.replicas} (topic setting, else its broker's default), read at each raise. */
+    private final IntSupplier minInsync;
     private final ReplicaProgress progress;
     private final Object lock = new Object();
     private volatile Replicas replicas;
@@ -33,9 +39,10 @@ final class InSyncReplicas {
     private volatile List<Integer> joining = List.of();
 
     /** Held by {@code localId} as {@code replicas} says, the high watermark at the log end to begin with. */
-    InSyncReplicas(int localId, Replicas replicas, LongSupplier logEndOffset) {
+    InSyncReplicas(int localId, Replicas replicas, LongSupplier logEndOffset, IntSupplier minInsync) {
         this.localId = localId;
         this.logEndOffset = logEndOffset;
+        this.minInsync = minInsync;
         this.replicas = replicas;
         this.progress = new ReplicaProgress(logEndOffset.getAsLong());
     }
@@ -91,7 +98,8 @@ final class InSyncReplicas {
 
     /**
      * On the leader: raises the high watermark to what every in-sync and joining follower holds (the log end when
-     * there is none) and completes the acks=all waits it passed.
+     * there is none) and completes the acks=all waits it passed; leaves it where it is while the ISR is below
+     * {@code min.insync.replicas} ({@link #belowMinInsync}).
      *
      * @return the high watermark, or {@link #NOT_LEADING} when this broker does not lead
      */
@@ -102,10 +110,27 @@ final class InSyncReplicas {
             if (current.leader() != localId) {
                 return NOT_LEADING;
             }
+            if (belowMinInsync(current)) {
+                return progress.highWatermark();
+            }
             highWatermark = progress.advance(current.isr(), joining, localId, logEndOffset.getAsLong());
         }
         progress.release(highWatermark);
         return highWatermark;
+    }
+
+    /**
+     * Whether {@code current}'s ISR is smaller than {@code min.insync.replicas}, capped at the replication factor (a
+     * topic cannot have more replicas in sync than it has: one of replication factor 1, and every partition of a
+     * broker without a cluster, always has enough). Then the high watermark stays where it is (Kafka's rule since
+     * KIP-966): the replicas that left the ISR stay eligible to lead (the quorum's ELR) because no acks=all write was
+     * acknowledged without them, and if the high watermark moved on, acks=1 records they lack would become visible to
+     * consumers, then vanish when one of them is elected. Joining followers do not count: the quorum may still refuse
+     * to take them in, and the ISR the next image gives raises the high watermark at once ({@link #lead}).
+     */
+    private boolean belowMinInsync(Replicas current) {
+        int isr = current.isr().size();
+        return isr < current.replicas().size() && isr < minInsync.getAsInt();
     }
 
     /** Consumers read below it (on a follower: its leader's, as the last fetch answer said, at most this log's end). */

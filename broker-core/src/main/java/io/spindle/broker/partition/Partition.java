@@ -47,7 +47,10 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *       ({@link #appendReplicated}) and truncation.</li>
  *   <li>High watermark: the offset below which every in-sync replica holds the records. With this broker the only
  *       in-sync replica it is the log end offset; with followers in sync, or being taken in, the lowest offset they
- *       fetched at ({@link InSyncReplicas}; a follower forces what it appended before it fetches again).</li>
+ *       fetched at ({@link InSyncReplicas}; a follower forces what it appended before it fetches again). It stays
+ *       where it is while the ISR is smaller than {@code min.insync.replicas} (at most the replication factor; KIP-966):
+ *       acks=0 and acks=1 writes are still taken and answered, but no consumer sees them until enough replicas are in
+ *       sync again, so an eligible replica elected meanwhile cannot take away a record a consumer has read.</li>
  *   <li>Last stable offset: the first offset of the earliest transaction still open here, or the high watermark
  *       when none is (or it is lower). The log tracks transactions ({@link PartitionLog#transactions}): a
  *       transactional batch opens its producer's transaction, the COMMIT or ABORT marker the coordinator writes
@@ -58,8 +61,9 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
  *   <li>acks=all is satisfied when every in-sync replica holds the batch as durably as its flush mode promises:
  *       this log counts it durable (after the fsync covering it in {@code flush.mode=fsync}) and the high watermark
  *       passed it; it is refused with NOT_ENOUGH_REPLICAS when the ISR is smaller than {@code min.insync.replicas}
- *       ({@link #produceRefusal}), and answered NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below it while it
- *       waited.</li>
+ *       ({@link #produceRefusal}). One already waiting when the ISR shrank below it waits on (the high watermark
+ *       stopped) until the ISR is back, or its request times out; NOT_ENOUGH_REPLICAS_AFTER_APPEND answers it when
+ *       the ISR shrank between the high watermark passing it and the answer.</li>
  *   <li>Once the log's storage fails the partition is offline: appends and reads throw
  *       {@link PartitionOfflineException} (Kafka's KAFKA_STORAGE_ERROR) until a restart recovers the log.</li>
  * </ul>
@@ -92,7 +96,8 @@ public final class Partition {
     /** A partition of this broker ({@code localId}), leading when {@code replicas} names it leader. */
     Partition(PartitionLog log, Replicas replicas, int localId) {
         this.localId = localId;
-        this.inSync = new InSyncReplicas(localId, replicas, log::logEndOffset);
+        this.inSync = new InSyncReplicas(localId, replicas, log::logEndOffset,
+                () -> log.config().minInsyncReplicas());
         this.id = new TopicPartition(log.topic(), log.partition());
         this.name = id.toString();
         this.log = log;
@@ -179,7 +184,8 @@ public final class Partition {
             log.beginLeaderEpoch(leading.leaderEpoch());
         }
         inSync.lead(leading, System.currentTimeMillis());
-        advanceHighWatermark();     // an ISR that shrank may let it (and waiting produces) move on
+        // An ISR that shrank, or grew back to min.insync.replicas, may let it (and waiting fetches and produces) move on.
+        advanceHighWatermark();
     }
 
     /**
@@ -248,7 +254,8 @@ public final class Partition {
     /**
      * On the leader: raises the high watermark to what every in-sync and every joining follower holds (the log end
      * when there is none), completes the acks=all produces it passed and tells the listeners. A leader alone in its
-     * ISR raises it at each append; one taking a follower in waits for that follower like for any in-sync one.
+     * ISR raises it at each append; one taking a follower in waits for that follower like for any in-sync one; one
+     * whose ISR is below min.insync.replicas leaves it where it is.
      */
     private void advanceHighWatermark() {
         long highWatermark = inSync.advance();

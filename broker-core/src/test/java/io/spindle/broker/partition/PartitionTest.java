@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +61,13 @@ class PartitionTest {
 
     private Partition create(Partitions partitions, String topic) {
         logs.getOrCreate(topic, 0, TopicConfig.defaults());
+        return partitions.get(topic, 0).orElseThrow();
+    }
+
+    /** A partition of a topic with min.insync.replicas set to {@code minInsync}. */
+    private Partition create(Partitions partitions, String topic, int minInsync) {
+        logs.getOrCreate(topic, 0, TopicConfig.defaults().with(Map.of(TopicConfig.MIN_INSYNC_REPLICAS,
+                Integer.toString(minInsync))));
         return partitions.get(topic, 0).orElseThrow();
     }
 
@@ -276,6 +284,82 @@ class PartitionTest {
 
         ExecutionException failed = assertThrows(ExecutionException.class, () -> acknowledged.get(5, TimeUnit.SECONDS));
         assertInstanceOf(NotLeaderOrFollowerException.class, failed.getCause());
+    }
+
+    /**
+     * KIP-966: 9 left the ISR as it shrank below min.insync.replicas, so it stays eligible to lead; records it lacks
+     * must not be shown to consumers meanwhile, or its election would take back what they read.
+     */
+    @Test
+    void aLeaderWhoseIsrIsBelowMinInsyncKeepsItsHighWatermarkAndRaisesItAsSoonAsTheIsrIsBack() {
+        Partitions partitions = open(FlushMode.NONE);
+        List<Long> announced = new CopyOnWriteArrayList<>();
+        partitions.addListener(new PartitionListener() {
+            @Override
+            public void highWatermarkAdvanced(Partition partition, long highWatermark) {
+                announced.add(highWatermark);
+            }
+        });
+        Partition partition = create(partitions, "orders", 2);
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8, 9), List.of(NODE, 9)));
+        partition.append(batch(1_000L, "a", "b"));
+        partition.followerFetched(9, 2, -1, 1_000L);
+        assertEquals(2, partition.highWatermark());
+
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8, 9), List.of(NODE)));
+        AppendResult unreplicated = partition.append(batch(2_000L, "c", "d", "e"));
+        assertTrue(partition.acknowledgement(unreplicated, Acks.LEADER).isDone(), "acks=1 is answered as before");
+        partition.followerFetched(8, 5, -1, 2_001L);    // 8 catches up, but it is not in the ISR yet
+        assertEquals(2, partition.highWatermark(), "the ISR [" + NODE + "] is below min.insync.replicas 2");
+        assertEquals(2, partition.lastStableOffset());
+        assertSame(LogSlice.EMPTY, partition.read(2, 1 << 20, IsolationLevel.READ_UNCOMMITTED));
+        assertSame(LogSlice.EMPTY, partition.read(2, 1 << 20, IsolationLevel.READ_COMMITTED));
+        assertEquals(2, partition.offsetFor(ListOffsetsRequest.LATEST_TIMESTAMP, IsolationLevel.READ_UNCOMMITTED).offset());
+        assertNull(partition.offsetFor(2_000L, IsolationLevel.READ_UNCOMMITTED), "the timestamp lies above the high watermark");
+        assertTrue(announced.stream().allMatch(offset -> offset <= 2), "announced " + announced);
+
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8, 9), List.of(NODE, 8)));
+        assertEquals(5, partition.highWatermark(), "8, back in the ISR, holds everything");
+        assertEquals(5L, announced.get(announced.size() - 1), "waiting fetches hear it at once");
+        try (LogSlice slice = partition.read(2, 1 << 20, IsolationLevel.READ_UNCOMMITTED)) {
+            assertFalse(slice.isEmpty());
+        }
+    }
+
+    @Test
+    void anAcksAllWaitWhoseIsrShrankBelowMinInsyncIsAnsweredOnceTheIsrIsBackAndHoldsTheBatch() throws Exception {
+        Partition partition = create(open(FlushMode.NONE), "orders", 2);
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE, 8)));
+        CompletableFuture<AppendResult> acknowledged = partition.acknowledgement(
+                partition.append(batch(1_000L, "a", "b")), Acks.ALL);
+
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE)));
+        assertEquals(0, partition.highWatermark());
+        assertFalse(acknowledged.isDone(), "8, eligible to lead, may lack the batch");
+
+        partition.followerFetched(8, 2, -1, 1_000L);
+        partition.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE, 8)));
+        assertEquals(0, acknowledged.get(5, TimeUnit.SECONDS).firstOffset());
+        assertEquals(2, partition.highWatermark());
+    }
+
+    /** As Kafka's effective min ISR: a topic cannot have more replicas in sync than it has. */
+    @Test
+    void aMinInsyncAboveTheReplicationFactorHoldsTheHighWatermarkOnlyWhenAReplicaIsOutOfSync() {
+        Partitions partitions = open(FlushMode.NONE);
+        Partition alone = create(partitions, "single", 3);
+        alone.append(batch(1_000L, "a"));
+        assertEquals(1, alone.highWatermark(), "one broker without a cluster, min.insync.replicas 3");
+
+        Partition two = create(partitions, "pair", 3);
+        two.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE, 8)));
+        two.append(batch(1_000L, "a", "b"));
+        two.followerFetched(8, 2, -1, 1_000L);
+        assertEquals(2, two.highWatermark(), "both replicas of the two are in sync");
+
+        two.lead(new Replicas(NODE, 1, List.of(NODE, 8), List.of(NODE)));
+        two.append(batch(2_000L, "c"));
+        assertEquals(2, two.highWatermark());
     }
 
     @Test
