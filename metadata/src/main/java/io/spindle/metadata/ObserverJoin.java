@@ -112,8 +112,10 @@ final class ObserverJoin implements AutoCloseable {
                     .filter(peer -> peer.getStartupRole() != RaftPeerRole.LISTENER).toList();
             List<RaftPeer> listeners = current.getPeers().stream()
                     .filter(peer -> peer.getStartupRole() == RaftPeerRole.LISTENER).toList();
-            boolean listed = listeners.stream().anyMatch(peer -> peer.getId().equals(self.getId())
-                    && peer.getAddress().equals(self.getAddress()));
+            // A voter by the leader's configuration (promoted, and this member has not applied that yet) is in.
+            boolean listed = voters.stream().anyMatch(peer -> peer.getId().equals(self.getId()))
+                    || listeners.stream().anyMatch(peer -> peer.getId().equals(self.getId())
+                            && peer.getAddress().equals(self.getAddress()));
             if (!listed) {
                 List<RaftPeer> withSelf = new ArrayList<>();
                 listeners.stream().filter(peer -> !peer.getId().equals(self.getId())).forEach(withSelf::add);
