@@ -96,13 +96,23 @@ public final class Compare {
      * @param warmupPasses how many times each round runs the produce and catch-up workloads, on topics of their own,
      *                     before the pass it measures: the brokers' JITs compile their hot paths meanwhile, and a
      *                     broker is measured as it serves after its first seconds, not while it compiles
+     * @param brokers      the brokers each round starts, in order ({@link SpindleLauncher#NAME} and
+     *                     {@link KafkaLauncher#NAME} by default); Spindle alone serves an A/B of two Spindle jars, one
+     *                     compare per jar, alternated, without Kafka's rounds in between
      */
     public record Plan(int rounds, long largeRecords, long smallRecords, int e2eRate, Duration e2eDuration,
-                       Duration e2eWarmup, int warmupPasses, Duration idleSettle, Set<Part> parts) {
+                       Duration e2eWarmup, int warmupPasses, Duration idleSettle, Set<Part> parts,
+                       List<String> brokers) {
         public Plan {
             parts = Set.copyOf(parts);
+            brokers = List.copyOf(brokers);
             if (parts.isEmpty()) {
                 throw new IllegalArgumentException("a compare needs at least one workload");
+            }
+            if (brokers.isEmpty() || brokers.stream().distinct().count() != brokers.size()
+                    || !List.of(SpindleLauncher.NAME, KafkaLauncher.NAME).containsAll(brokers)) {
+                throw new IllegalArgumentException("a compare starts " + SpindleLauncher.NAME + ", "
+                        + KafkaLauncher.NAME + " or both, each once, not " + brokers);
             }
             if (parts.contains(Part.CONSUME) && !parts.contains(Part.PRODUCE_1K_1P)) {
                 throw new IllegalArgumentException("workload " + Part.CONSUME.name + " reads the topic of "
@@ -112,7 +122,7 @@ public final class Compare {
 
         public static Plan defaults() {
             return new Plan(3, 300_000, 1_000_000, 20_000, Duration.ofSeconds(15), Duration.ofSeconds(3), 2,
-                    Duration.ofSeconds(3), EnumSet.allOf(Part.class));
+                    Duration.ofSeconds(3), EnumSet.allOf(Part.class), List.of(SpindleLauncher.NAME, KafkaLauncher.NAME));
         }
     }
 
@@ -188,7 +198,7 @@ public final class Compare {
         out.flush();
         runOne(0, SpindleLauncher.NAME);
         for (int round = 1; round <= plan.rounds(); round++) {
-            for (String broker : List.of(SpindleLauncher.NAME, KafkaLauncher.NAME)) {
+            for (String broker : plan.brokers()) {
                 record(round, broker, runOne(round, broker));
             }
         }
@@ -332,13 +342,13 @@ public final class Compare {
             double spindle = Stats.median(e.getValue().getOrDefault(SpindleLauncher.NAME, List.of()));
             double kafka = Stats.median(e.getValue().getOrDefault(KafkaLauncher.NAME, List.of()));
             double ratio = Stats.ratio(spindle, kafka);
-            String target = Double.isNaN(metric.target) ? ""
+            String target = Double.isNaN(metric.target) || Double.isNaN(ratio) ? ""
                     : (metric.higherIsBetter ? ">=" : "<=") + String.format(Locale.ROOT, "%.1f", metric.target)
                     + (metric.met(ratio) ? " met" : " MISSED");
             out.printf(Locale.ROOT, "  %-45s %12.2f %12.2f %8.3f %s%n", metric.caption.heading(), spindle,
                     kafka, ratio, target);
             Json one = new Json().put("spindle", spindle).put("kafka", kafka).put("ratio", ratio);
-            if (!Double.isNaN(metric.target)) {
+            if (!Double.isNaN(metric.target) && !Double.isNaN(ratio)) {
                 one.put("target", (metric.higherIsBetter ? ">=" : "<=") + metric.target).put("met", metric.met(ratio));
             }
             json.put(metric.key(), one);

@@ -253,6 +253,12 @@ public final class PerfCommand implements Callable<Integer> {
                         + " produce-1k-1p, whose topic it reads.")
         List<String> workloads;
 
+        @Option(names = "--brokers", paramLabel = "NAMES", split = ",", defaultValue = "spindle,kafka",
+                description = "Which brokers each round starts, in order: spindle, kafka or both (default:"
+                        + " ${DEFAULT-VALUE}). spindle alone measures one Spindle jar without Kafka's rounds, for an A/B"
+                        + " of two jars, one compare each, alternated; its ratios are left blank.")
+        List<String> brokers;
+
         @Mixin
         BrokerSources sources;
 
@@ -271,9 +277,10 @@ public final class PerfCommand implements Callable<Integer> {
                     parts.add(Compare.Part.named(name.trim()));
                 }
                 plan = new Compare.Plan(roundCount, largeRecords, smallRecords, e2eRate, Durations.parse(e2eDuration),
-                        defaults.e2eWarmup(), warmupPasses, defaults.idleSettle(), parts);
+                        defaults.e2eWarmup(), warmupPasses, defaults.idleSettle(), parts,
+                        brokers.stream().map(String::strip).toList());
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--workloads: " + e.getMessage());
+                throw new CommandLine.ParameterException(spec.commandLine(), "--workloads/--brokers: " + e.getMessage());
             }
             new Compare(plan, sources.setup(workDir.resolve("spindle-compare-")), spec.commandLine().getOut()).run();
             return CommandLine.ExitCode.OK;

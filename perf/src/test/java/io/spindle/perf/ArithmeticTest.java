@@ -62,8 +62,22 @@ class ArithmeticTest {
         Compare.Plan d = Compare.Plan.defaults();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Compare.Plan(1,
                 d.largeRecords(), d.smallRecords(), d.e2eRate(), d.e2eDuration(), d.e2eWarmup(), 0, d.idleSettle(),
-                Set.of(Compare.Part.CONSUME)));
+                Set.of(Compare.Part.CONSUME), d.brokers()));
         assertTrue(e.getMessage().contains("produce-1k-1p"), e.getMessage());
+    }
+
+    @Test
+    void aCompareStartsSpindleKafkaOrBothEachOnce() {
+        Compare.Plan d = Compare.Plan.defaults();
+        assertEquals(List.of("spindle", "kafka"), d.brokers());
+        assertEquals(List.of("spindle"), new Compare.Plan(1, d.largeRecords(), d.smallRecords(), d.e2eRate(),
+                d.e2eDuration(), d.e2eWarmup(), 0, d.idleSettle(), d.parts(), List.of("spindle")).brokers());
+        for (List<String> wrong : List.of(List.<String>of(), List.of("spindle", "spindle"), List.of("kafka-fsync"))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Compare.Plan(1,
+                    d.largeRecords(), d.smallRecords(), d.e2eRate(), d.e2eDuration(), d.e2eWarmup(), 0, d.idleSettle(),
+                    d.parts(), wrong));
+            assertTrue(e.getMessage().contains(wrong.toString()), e.getMessage());
+        }
     }
 
     @Test

@@ -17,8 +17,18 @@ import org.apache.kafka.common.requests.RequestHeader;
 
 /**
  * Fetch (versions 4 to 18; 13 and later name topics by id). Reads every requested partition (see
- * {@link FetchPlan}) on a reader thread; if fewer than min_bytes are there and max_wait_ms is positive, the fetch
- * waits in the {@link FetchPurgatory}. Record bytes go from the segment files to the socket zero-copy.
+ * {@link FetchPlan}); if fewer than min_bytes are there and max_wait_ms is positive, the fetch waits in the
+ * {@link FetchPurgatory}, which reads it again on a reader thread when woken. Record bytes go from the segment files
+ * to the socket zero-copy.
+ *
+ * <p>Where the first read runs: a consumer's fetch is read on the thread that handles it, the connection's event
+ * loop, and a follower's on a reader thread. The event loop already touches the records' pages when it sends them
+ * ({@code sendfile} of the slice, which faults in from disk what is not cached); reading the plan there first adds
+ * the offset index lookup and the batch headers of those same pages, and saves two thread hand-offs per fetch (to a
+ * reader and back), which a catch-up consumer waits for on every fetch: catch-up was about 10 % faster without them
+ * (docs/benchmarks.md, "Catch-up: the fetch read on the event loop", 8 Dec 2026). A follower's read reports its
+ * progress to the partition, which may move the high watermark and complete waiting produces and fetches: that
+ * stays off the event loop.
  *
  * <p>Incremental fetch sessions are declined the way Kafka allows when its session cache is full: every full
  * fetch is answered as sessionless (session id 0), so clients keep sending full fetches; a request that names a
@@ -60,13 +70,19 @@ final class FetchHandler extends VersionedApiHandler {
         }
         FetchPlan plan = FetchPlan.resolve(fetch, header.apiVersion(), topics, partitions, missing);
         int maxWaitMs = fetch.maxWait();
-        // Reading touches segment indexes and mappings, which may fault pages in from disk: not on the event loop.
-        return CompletableFuture.supplyAsync(plan::read, readExecutor).thenCompose(read -> {
-            if (maxWaitMs <= 0 || plan.partitions().isEmpty() || read.satisfies(plan.minBytes())) {
-                return CompletableFuture.completedFuture(read.toResponse());
-            }
-            read.close();
-            return purgatory.await(plan, maxWaitMs, connection);
-        });
+        if (plan.fromFollower()) {
+            return CompletableFuture.supplyAsync(plan::read, readExecutor)
+                    .thenCompose(read -> answerOrWait(plan, read, maxWaitMs, connection));
+        }
+        return answerOrWait(plan, plan.read(), maxWaitMs, connection);
+    }
+
+    private CompletableFuture<ApiResponse> answerOrWait(FetchPlan plan, FetchRead read, int maxWaitMs,
+                                                        ClientConnection connection) {
+        if (maxWaitMs <= 0 || plan.partitions().isEmpty() || read.satisfies(plan.minBytes())) {
+            return CompletableFuture.completedFuture(read.toResponse());
+        }
+        read.close();
+        return purgatory.await(plan, maxWaitMs, connection);
     }
 }

@@ -134,6 +134,11 @@ final class FetchPlan {
         return minBytes;
     }
 
+    /** True for a follower's fetch (a replica id), whose read reports its progress to the partition. */
+    boolean fromFollower() {
+        return replicaId >= 0;
+    }
+
     /** The partitions this plan reads (whose new data may satisfy it). */
     List<Partition> partitions() {
         return partitions;
