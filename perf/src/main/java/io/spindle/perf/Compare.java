@@ -156,22 +156,38 @@ public final class Compare {
     /** fdatasync calls timed before each broker run. */
     static final int FSYNC_PROBES = 200;
 
+    /** The brokers a compare can start, in their default order. */
+    static final List<String> BROKERS = List.of(SpindleLauncher.NAME, KafkaLauncher.NAME);
+
     private final Plan plan;
+    private final List<String> brokers;
     private final Setup setup;
     private final PrintWriter out;
     private final Map<Metric, Map<String, List<Double>>> figures = new EnumMap<>(Metric.class);
     private Path spindleArchive;
 
     public Compare(Plan plan, Setup setup, PrintWriter out) {
+        this(plan, setup, out, BROKERS);
+    }
+
+    /**
+     * As above, starting only {@code brokers} (in that order each round): {@code spindle} alone measures two builds of
+     * Spindle in alternated runs without spending half the time on Kafka; the ratios are then NaN.
+     */
+    public Compare(Plan plan, Setup setup, PrintWriter out, List<String> brokers) {
+        if (brokers.isEmpty() || !BROKERS.containsAll(brokers) || Set.copyOf(brokers).size() != brokers.size()) {
+            throw new IllegalArgumentException("brokers must be some of " + BROKERS + ", each once, not " + brokers);
+        }
         this.plan = plan;
         this.setup = setup;
         this.out = out;
+        this.brokers = List.copyOf(brokers);
     }
 
     public void run() throws InterruptedException {
         Setup pinned = pinSpindleJar();
         if (pinned != setup) {
-            new Compare(plan, pinned, out).run();
+            new Compare(plan, pinned, out, brokers).run();
             return;
         }
         out.printf(Locale.ROOT, "compare: %d rounds (spindle, kafka, ...); %d x 1 KiB, %d x 100 B per produce run; e2e %d records/s"
@@ -188,7 +204,7 @@ public final class Compare {
         out.flush();
         runOne(0, SpindleLauncher.NAME);
         for (int round = 1; round <= plan.rounds(); round++) {
-            for (String broker : List.of(SpindleLauncher.NAME, KafkaLauncher.NAME)) {
+            for (String broker : brokers) {
                 record(round, broker, runOne(round, broker));
             }
         }
@@ -332,7 +348,7 @@ public final class Compare {
             double spindle = Stats.median(e.getValue().getOrDefault(SpindleLauncher.NAME, List.of()));
             double kafka = Stats.median(e.getValue().getOrDefault(KafkaLauncher.NAME, List.of()));
             double ratio = Stats.ratio(spindle, kafka);
-            String target = Double.isNaN(metric.target) ? ""
+            String target = Double.isNaN(metric.target) || Double.isNaN(ratio) ? ""
                     : (metric.higherIsBetter ? ">=" : "<=") + String.format(Locale.ROOT, "%.1f", metric.target)
                     + (metric.met(ratio) ? " met" : " MISSED");
             out.printf(Locale.ROOT, "  %-45s %12.2f %12.2f %8.3f %s%n", metric.caption.heading(), spindle,

@@ -253,6 +253,11 @@ public final class PerfCommand implements Callable<Integer> {
                         + " produce-1k-1p, whose topic it reads.")
         List<String> workloads;
 
+        @Option(names = "--brokers", paramLabel = "NAMES", split = ",", defaultValue = "spindle,kafka",
+                description = "Which brokers to start each round, in that order (default: ${DEFAULT-VALUE}); spindle"
+                        + " alone compares two builds of Spindle in alternated runs, without Kafka (no ratios).")
+        List<String> brokers;
+
         @Mixin
         BrokerSources sources;
 
@@ -262,6 +267,11 @@ public final class PerfCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             int roundCount = rounds.count();
+            List<String> names = brokers.stream().map(String::strip).toList();
+            if (names.isEmpty() || !Compare.BROKERS.containsAll(names) || Set.copyOf(names).size() != names.size()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--brokers takes some of "
+                        + Compare.BROKERS + ", each at most once, not " + names);
+            }
             BrokerSources.requireAtLeast(spec.commandLine(), "--warmup-passes", warmupPasses, 0);
             Compare.Plan defaults = Compare.Plan.defaults();
             Compare.Plan plan;
@@ -275,7 +285,7 @@ public final class PerfCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--workloads: " + e.getMessage());
             }
-            new Compare(plan, sources.setup(workDir.resolve("spindle-compare-")), spec.commandLine().getOut()).run();
+            new Compare(plan, sources.setup(workDir.resolve("spindle-compare-")), spec.commandLine().getOut(), names).run();
             return CommandLine.ExitCode.OK;
         }
     }

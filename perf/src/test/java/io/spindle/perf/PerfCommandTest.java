@@ -1,11 +1,13 @@
 package io.spindle.perf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.broker.LocalBroker;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.List;
@@ -257,6 +259,19 @@ class PerfCommandTest {
         assertTrue(warmup.err().contains("--warmup-passes must be 0 or more, not -1"), warmup.err());
         assertEquals(CommandLine.ExitCode.USAGE, rounds.status());
         assertTrue(rounds.err().contains("--rounds must be at least 1, not 0"), rounds.err());
+    }
+
+    @Test
+    void compareRejectsAnUnknownOrRepeatedBrokerBeforeStartingAnything() {
+        Run unknown = perf("compare", "--brokers", "spindle,redpanda", "--work-dir", dataDir.resolve("never").toString());
+        Run twice = perf("compare", "--brokers", "spindle,spindle", "--work-dir", dataDir.resolve("never").toString());
+
+        assertEquals(CommandLine.ExitCode.USAGE, unknown.status());
+        assertTrue(unknown.err().contains("--brokers takes some of [spindle, kafka], each at most once, not [spindle,"
+                + " redpanda]"), unknown.err());
+        assertEquals(CommandLine.ExitCode.USAGE, twice.status());
+        assertTrue(twice.err().contains("not [spindle, spindle]"), twice.err());
+        assertFalse(Files.exists(dataDir.resolve("never")), "nothing was started");
     }
 
     @Test
