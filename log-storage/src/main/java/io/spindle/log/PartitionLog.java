@@ -259,17 +259,11 @@ public final class PartitionLog {
     }
 
     /**
-     * As {@link #append(ByteBuffer)}; with {@code flushHere}, in {@code flush.mode=fsync}, and when everything
-     * appended before it was forced already, the fsync that makes the append durable runs on this thread before this
-     * returns (after the listeners heard of the append, so readers waiting for it are woken first), instead of on a
-     * flusher thread woken for it: one thread hand-off less between the append and its acknowledgement. For a caller
-     * with nothing else to do meanwhile, as a writer thread whose queue is empty; a caller with more appends waiting
-     * should let the flusher threads force this log.
-     *
-     * <p>An append that finds earlier ones not forced yet (a producer with several requests in flight: one is being
-     * forced while the next arrives) leaves its fsync to the flusher threads even with {@code flushHere}, and returns
-     * at once: forcing here would hold this thread, and with it the next append, for an fsync, so the next fsync of
-     * the group would cover fewer appends (issue 18, one partition at 0.70x of Kafka; docs/benchmarks.md).
+     * As {@link #append(ByteBuffer)}; with {@code flushHere}, in {@code flush.mode=fsync}, the fsync that makes the
+     * append durable runs on this thread before this returns (after the listeners heard of the append, so readers
+     * waiting for it are woken first), instead of on a flusher thread woken for it: one thread hand-off less between
+     * the append and its acknowledgement. For a caller with nothing else to do meanwhile, as a writer thread whose
+     * queue is empty; a caller with more appends waiting should let the flusher threads force this log.
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
         return write(records, false, flushHere);
@@ -293,16 +287,13 @@ public final class PartitionLog {
         int end = buffer.limit();
         List<int[]> batches = appender.validate(buffer, start, end, cfg);
         AppendResult result;
-        boolean forceHere;
         lock.lock();
         try {
             ensureOpen();
             durability.ensureOnline();
             durability.beforeAppend();
-            // Read under the lock, before the append: the log end is then where this append starts.
-            forceHere = flushHere && durability.flushedOffset() >= segments.logEndOffset();
             result = replicated ? appender.appendReplicated(buffer, batches, end - start, cfg)
-                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch, forceHere);
+                    : appender.append(buffer, batches, end - start, cfg, leaderEpoch, flushHere);
         } finally {
             lock.unlock();
         }
@@ -314,7 +305,7 @@ public final class PartitionLog {
                 listener.appended(this, result.logEndOffset());
             }
         } finally {
-            if (forceHere) {
+            if (flushHere) {
                 durability.flushOnCaller();
             }
         }

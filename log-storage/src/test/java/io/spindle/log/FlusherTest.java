@@ -4,7 +4,6 @@ import static io.spindle.fixtures.Batches.batch;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.config.FlushMode;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,8 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The flusher forces different partition logs in parallel, so one log's slow flush holds up no other log; an append
- * that asks to flush on its own thread is durable when it returns, in fsync mode only, unless earlier appends are not
- * forced yet (then a flusher thread forces it and the caller goes on).
+ * that asks to flush on its own thread is durable when it returns, in fsync mode only.
  */
 class FlusherTest {
     @TempDir
@@ -111,48 +108,6 @@ class FlusherTest {
             appender.join(10_000);
             assertFalse(appender.isAlive());
             assertEquals(4, log.durableOffset());
-        }
-    }
-
-    @Test
-    void anAppendThatFlushesHereLeavesItsFsyncToTheFlusherWhileEarlierAppendsAreNotForced() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean held = new AtomicBoolean();
-        List<String> forcedBy = new CopyOnWriteArrayList<>();
-        try (LogManager manager = LogManager.open(dataDir, FlushPolicy.fsync(), 3_600_000,
-                t -> TopicConfig.defaults(), clock)) {
-            PartitionLog log = manager.getOrCreate("pipelined", 0, TopicConfig.defaults());
-            log.addListener(new LogListener() {
-                @Override
-                public void durable(PartitionLog forced, long durableOffset) {
-                    forcedBy.add(durableOffset + " " + Thread.currentThread().getName());
-                    if (durableOffset == 1 && held.compareAndSet(false, true)) {
-                        try {
-                            release.await(30, TimeUnit.SECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                }
-            });
-            // A flush of offset 0 held up on a flusher thread, then a record appended behind it (not forced).
-            log.append(batch("a", 1, 1000));
-            await().atMost(Duration.ofSeconds(10)).untilTrue(held);
-            AppendResult second = log.append(batch("b", 1, 1000));
-
-            // The next append asks to flush here, but must not wait for the held flush: it returns at once, with the
-            // fsync that covers it left to a flusher thread, so a producer's next batch is appended meanwhile.
-            AppendResult third = assertTimeoutPreemptively(Duration.ofSeconds(5),
-                    () -> log.append(batch("c", 1, 1000), true));
-            assertFalse(third.durable().isDone(), "not forced while the flush before it is held up");
-            assertEquals(1, log.durableOffset());
-
-            release.countDown();
-            third.durable().get(10, TimeUnit.SECONDS);
-            assertTrue(second.durable().isDone());
-            assertEquals(3, log.durableOffset());
-            assertTrue(forcedBy.stream().allMatch(f -> f.contains("spindle-flusher")),
-                    "every fsync ran on a flusher thread: " + forcedBy);
         }
     }
 

@@ -24,10 +24,8 @@ import java.util.function.Supplier;
  * a flusher thread woken for it: one thread hand-off less for a producer that sends one record at a time and waits
  * for it (issue 18 target 5, docs/benchmarks.md). An append that finds others queued behind it, or that belongs to
  * a request for several partitions (whose fsyncs must run in parallel on the flusher threads, not one after another
- * on a stripe), leaves the fsync to the flusher as before. So does an append that finds earlier appends of its
- * partition not forced yet (see {@link Partition#append(ByteBuffer, boolean)}): a producer with
- * several requests in flight gets its next batch appended while the previous one is forced, not after. The cost: an
- * append that reaches the stripe during an fsync on the writer waits for it, at most one fsync.
+ * on a stripe), leaves the fsync to the flusher as before. The cost: an append that reaches the stripe during such
+ * an fsync waits for it, at most one fsync.
  *
  * <p>Thread-safe. After {@link #close()}, appends fail with RejectedExecutionException.
  */

@@ -395,7 +395,7 @@ public final class Partition {
 
     /**
      * As {@link #append(ByteBuffer)}; with {@code flushHere} the fsync that makes it durable runs on this thread
-     * before this returns, unless earlier appends are not forced yet ({@link PartitionLog#append(ByteBuffer, boolean)}).
+     * before this returns ({@link PartitionLog#append(ByteBuffer, boolean)}).
      */
     public AppendResult append(ByteBuffer records, boolean flushHere) {
         synchronized (appendGate) {     // uncontended but for resign: one writer thread appends to a partition
