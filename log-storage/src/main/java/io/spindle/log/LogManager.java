@@ -363,8 +363,16 @@ public final class LogManager implements AutoCloseable {
 
     /** Adds a lifecycle listener, and tells it at once of every log already open. */
     public void addLifecycleListener(LifecycleListener listener) {
-        lifecycleListeners.add(listener);
+        addLifecycleListenerForNewLogs(listener);
         logs.values().forEach(listener::opened);
+    }
+
+    /**
+     * Adds a lifecycle listener that hears of the logs opened and deleted from now on only; the caller learns of those
+     * already open from {@link #logs()}, which may also hold a log this listener hears of.
+     */
+    public void addLifecycleListenerForNewLogs(LifecycleListener listener) {
+        lifecycleListeners.add(listener);
     }
 
     public Optional<PartitionLog> get(String topic, int partition) {
