@@ -65,6 +65,8 @@ final class Durability implements Segments.Changes {
     private volatile long recoveryPointCap = Long.MAX_VALUE;
     /** During a truncation, until the durable offset comes down to it: the new log end, above which nothing is vouched. */
     private volatile long truncationCap = Long.MAX_VALUE;
+    /** Truncations so far (under the flush monitor): a file-system sync covers offsets only if none ran across it. */
+    private long truncations;
 
     Durability(PartitionLog log, String name, Segments segments, FlushPolicy flushPolicy, Flusher flusher,
                LongConsumer durableLatency, List<LogListener> listeners, RecoveryPoints recoveryPoints) {
@@ -399,6 +401,63 @@ final class Durability implements Segments.Changes {
     }
 
     /**
+     * What a sync of the whole file system ({@link FileSystemSync}) started after this call covers of this log: the log
+     * end as of now, the sealed segments not forced yet, and the directory's changes. They are taken off this log's
+     * list of things to force, so a flush meanwhile does not force them twice; {@link #afterFileSystemSync} either
+     * counts them durable or puts them back. Null when the log has nothing unforced, or is offline.
+     */
+    FileSystemSyncScope beforeFileSystemSync() {
+        synchronized (flushMonitor) {
+            if (offline.get() != null) {
+                return null;
+            }
+            long target = segments.logEndOffset();
+            if (target == flushedOffset && sealedUnforced.isEmpty() && !directoryDirty.get()) {
+                return null;
+            }
+            List<Segment> sealed = new ArrayList<>();
+            Segment segment;
+            while ((segment = sealedUnforced.poll()) != null) {
+                sealed.add(segment);
+            }
+            return new FileSystemSyncScope(target, sealed, directoryDirty.getAndSet(false), truncations);
+        }
+    }
+
+    /** What {@link #beforeFileSystemSync} handed to a sync of the whole file system. */
+    record FileSystemSyncScope(long target, List<Segment> sealed, boolean directory, long truncationsBefore) {
+    }
+
+    /**
+     * After the sync of the whole file system that began after {@code scope} was taken: when it {@code succeeded}, the
+     * log is durable to the scope's end (unless a truncation ran across the sync, which may have rewritten what it
+     * covered, or the log went offline meanwhile) and the waiters it covers complete; otherwise what the scope took is
+     * put back for this log's own next flush to force.
+     */
+    void afterFileSystemSync(FileSystemSyncScope scope, boolean succeeded) {
+        synchronized (flushMonitor) {
+            if (!succeeded || scope.truncationsBefore() != truncations || offline.get() != null) {
+                sealedUnforced.addAll(scope.sealed());
+                if (scope.directory()) {
+                    directoryDirty.set(true);
+                }
+                return;
+            }
+            messagesSinceFlush.set(0);
+            boolean advanced = scope.target() > flushedOffset;
+            if (advanced) {
+                flushedOffset = scope.target();
+            }
+            completeWaiters(scope.target());
+            if (advanced) {
+                for (LogListener listener : listeners) {
+                    listener.durable(log, scope.target());
+                }
+            }
+        }
+    }
+
+    /**
      * Forces {@code segment} unless it was released meanwhile; returns whether it was forced. A released sealed
      * segment is deleted (retention) or replaced by files forced before the swap, so skipping it loses nothing.
      */
@@ -433,6 +492,7 @@ final class Durability implements Segments.Changes {
      * down to it if above, and the waiters for records that are gone fail with {@code failure}.
      */
     void truncated(long endOffset, LogIOException failure) {
+        truncations++;
         if (flushedOffset > endOffset) {
             flushedOffset = endOffset;
         }

@@ -492,6 +492,16 @@ public final class PartitionLog {
         durability.flushQueued();
     }
 
+    /** See {@link Durability#beforeFileSystemSync}. */
+    Durability.FileSystemSyncScope beforeFileSystemSync() {
+        return durability.beforeFileSystemSync();
+    }
+
+    /** See {@link Durability#afterFileSystemSync}. */
+    void afterFileSystemSync(Durability.FileSystemSyncScope scope, boolean succeeded) {
+        durability.afterFileSystemSync(scope, succeeded);
+    }
+
     /** Called by the flusher in interval mode, and before the data directory's recovery points are recorded. */
     void flushIfDirty() {
         durability.flushIfDirty();

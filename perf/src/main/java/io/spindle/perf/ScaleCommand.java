@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,13 +23,21 @@ import picocli.CommandLine.Spec;
  * compare starts it, in turn): create one topic of {@code --partitions} partitions and produce {@code --records}
  * records spread over them, consume them all, read the broker's anonymous memory, mappings and file descriptors from
  * {@code /proc}, stop it cleanly (SIGTERM to exit), start it again on its data (to ready: Metadata answered), kill it
- * (SIGKILL) and start it once more. Prints one line per figure and broker, and one JSON line per round.
+ * (SIGKILL) and start it once more. Prints one line per figure and broker, and one JSON line per round. Kafka 4.4
+ * creates at most 9,999 partitions in one topic; past that its partitions go into topics of 5,000 (the output says so).
  */
 @Command(name = "scale", sortOptions = false,
         description = "Many partitions on Spindle and Apache Kafka 4.4.0, in turn: create and produce, memory, mappings"
                 + " and file descriptors, clean stop, start after a clean stop, start after kill -9.")
 final class ScaleCommand implements Callable<Integer> {
     private static final String TOPIC = "scale";
+    /**
+     * The most partitions Kafka 4.4's controller creates in one topic: it takes at most 10,000 metadata records per
+     * operation, one per partition plus the topic's own (a topic of 10,000 is refused, "Unable to perform excessively
+     * large batch operation"). Past it, Kafka's partitions go into several topics of at most {@link #KAFKA_TOPIC_SIZE}.
+     */
+    static final int KAFKA_MAX_PARTITIONS_PER_TOPIC = 9_999;
+    static final int KAFKA_TOPIC_SIZE = 5_000;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(600);
 
     @Spec
@@ -77,6 +86,13 @@ final class ScaleCommand implements Callable<Integer> {
         for (int round = 1; round <= rounds; round++) {
             for (String name : names) {
                 Path dir = setup.workDir().resolve(name + "-" + round);
+                List<Integer> sizes = topicSizes(name, partitions);
+                if (sizes.size() > 1) {
+                    out.printf(Locale.ROOT, "%s, round %d: %d partitions as %d topics of %s partitions (Kafka 4.4 creates"
+                                    + " at most %d partitions in one topic: 10,000 records per operation); create,"
+                                    + " produce and consume are the sums over the topics, one after another%n", name,
+                            round, partitions, sizes.size(), sizes, KAFKA_MAX_PARTITIONS_PER_TOPIC);
+                }
                 Round r = measure(setup, archive, name, dir, n);
                 out.printf(Locale.ROOT, "%s, round %d, %d partitions, %d records of %d B: create %.1f s, produce %.1f s,"
                                 + " consume %.1f s; RssAnon %.0f MiB, %d mappings, %d fds; clean stop %.2f s; start after"
@@ -107,13 +123,28 @@ final class ScaleCommand implements Callable<Integer> {
         double stop;
         try (BrokerProcess broker = start(setup, archive, name, dir, port, controllerPort, true)) {
             broker.awaitReady(READY_TIMEOUT);
-            Workload workload = new Workload(broker.bootstrap(), TOPIC, n, null, recordSize, "none", acks, 64 * 1024, 5,
-                    "none", partitions, 0, 0, Workload.READ_UNCOMMITTED);
+            List<Integer> sizes = topicSizes(name, partitions);
+            List<Workload> workloads = new ArrayList<>();
+            long assigned = 0;
+            for (int i = 0; i < sizes.size(); i++) {
+                long share = i == sizes.size() - 1 ? n - assigned : n * sizes.get(i) / partitions;
+                assigned += share;
+                workloads.add(new Workload(broker.bootstrap(), sizes.size() == 1 ? TOPIC : TOPIC + "-" + i, share, null,
+                        recordSize, "none", acks, 64 * 1024, 5, "none", sizes.get(i), 0, 0, Workload.READ_UNCOMMITTED));
+            }
             long t0 = System.nanoTime();
-            Topics.ensure(broker.bootstrap(), TOPIC, partitions);
+            for (Workload w : workloads) {
+                Topics.ensure(broker.bootstrap(), w.topic(), w.partitions());
+            }
             create = (System.nanoTime() - t0) / 1e9;
-            produce = ProduceRun.run(workload).seconds();
-            consume = ConsumeRun.run(workload, n, Duration.ofMinutes(10)).seconds();
+            produce = 0;
+            consume = 0;
+            for (Workload w : workloads) {
+                produce += ProduceRun.run(w).seconds();
+            }
+            for (Workload w : workloads) {
+                consume += ConsumeRun.run(w, w.records(), Duration.ofMinutes(10)).seconds();
+            }
             anon = broker.anonMiB();
             mappings = count(Path.of("/proc", Long.toString(broker.pid()), "maps"), true);
             fds = count(Path.of("/proc", Long.toString(broker.pid()), "fd"), false);
@@ -131,6 +162,21 @@ final class ScaleCommand implements Callable<Integer> {
             killStart = broker.awaitReady(READY_TIMEOUT);
         }
         return new Round(create, produce, consume, anon, mappings, fds, stop, cleanStart, killStart);
+    }
+
+    /**
+     * The partitions of each topic {@code name} gets: one topic of all of them, except Kafka past
+     * {@link #KAFKA_MAX_PARTITIONS_PER_TOPIC}, which gets topics of {@link #KAFKA_TOPIC_SIZE} and one of the rest.
+     */
+    static List<Integer> topicSizes(String name, int partitions) {
+        if (!name.equals(KafkaLauncher.NAME) || partitions <= KAFKA_MAX_PARTITIONS_PER_TOPIC) {
+            return List.of(partitions);
+        }
+        List<Integer> sizes = new ArrayList<>();
+        for (int left = partitions; left > 0; left -= KAFKA_TOPIC_SIZE) {
+            sizes.add(Math.min(KAFKA_TOPIC_SIZE, left));
+        }
+        return List.copyOf(sizes);
     }
 
     /** The brokers {@code --brokers} names, in the order they run: "both" is Kafka, then Spindle. */

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,8 +54,12 @@ public final class BrokerMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = newRegistry();
     private final int partitionSeriesMax;
-    private final Map<String, List<Meter>> partitionMeters = new ConcurrentHashMap<>();
-    private final AtomicInteger partitionsWithoutMeters = new AtomicInteger();
+    /** "topic-partition" → its log and that log's meters; an entry is made and dropped atomically with its meters. */
+    private final Map<String, PartitionMeters> partitionMeters = new ConcurrentHashMap<>();
+    /** How many entries {@link #partitionMeters} holds or is making: the cap is checked against this. */
+    private final AtomicInteger meteredPartitions = new AtomicInteger();
+    /** The partitions past the cap, without meters of their own. */
+    private final Set<String> partitionsWithoutMeters = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean capLogged = new AtomicBoolean();
     private final Map<String, ApiMeters> apiMeters = new ConcurrentHashMap<>();
     private final AtomicInteger openConnections = new AtomicInteger();
@@ -66,6 +71,10 @@ public final class BrokerMetrics implements AutoCloseable {
     private final List<Runnable> beforeScrape = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private record ApiMeters(Counter requests, Timer latency, Map<Short, Counter> errors) {
+    }
+
+    /** One partition log's meters, and which log they read (a deleted partition's new log gets new ones). */
+    private record PartitionMeters(PartitionLog log, List<Meter> meters) {
     }
 
     public BrokerMetrics(int partitionSeriesMax) {
@@ -82,7 +91,7 @@ public final class BrokerMetrics implements AutoCloseable {
                 .minimumExpectedValue(Duration.ofNanos(50_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
-        Gauge.builder("spindle.partitions.unmetered", partitionsWithoutMeters, AtomicInteger::get)
+        Gauge.builder("spindle.partitions.unmetered", partitionsWithoutMeters, Set::size)
                 .description("Topic-partitions past metrics.partition.series.max, without meters of their own")
                 .register(registry);
         ResidentMemory.bindTo(registry);
@@ -137,8 +146,8 @@ public final class BrokerMetrics implements AutoCloseable {
     }
 
     /**
-     * Meters every partition log the manager has and will open (dropping them when a log is deleted), and its log
-     * cleaner.
+     * Meters every partition log the manager will open (dropping them when a log is deleted), and its log cleaner. The
+     * logs already open get theirs from {@link #meterOpenLogs}.
      */
     public void bind(LogManager logs) {
         logs.setDurableLatencyListener(nanos -> durableLatency.record(nanos, TimeUnit.NANOSECONDS));
@@ -150,7 +159,7 @@ public final class BrokerMetrics implements AutoCloseable {
                         + "producer.id.expiration.ms after its last write unless its transaction is open (Kafka's "
                         + "ProducerIdCount)")
                 .register(registry);
-        logs.addLifecycleListener(new LogManager.LifecycleListener() {
+        logs.addLifecycleListenerForNewLogs(new LogManager.LifecycleListener() {
             @Override
             public void opened(PartitionLog log) {
                 addPartition(log);
@@ -163,21 +172,57 @@ public final class BrokerMetrics implements AutoCloseable {
         });
     }
 
+    /**
+     * Registers the meters of every partition log {@code logs} (bound with {@link #bind(LogManager)}) holds now, on a
+     * thread of its own, and returns that thread. At a start with 10,000 partitions these 110,000 registrations were
+     * half of the main thread's time (docs/benchmarks.md); the broker serves meanwhile, and a scrape in between lacks
+     * some partitions' series. Races with the logs' creation and deletion are safe: a log created meanwhile that this
+     * pass also sees gets its meters once, and one deleted meanwhile keeps none.
+     */
+    public Thread meterOpenLogs(LogManager logs) {
+        Thread thread = new Thread(() -> {
+            for (PartitionLog log : logs.logs()) {
+                addPartition(log);
+                if (logs.get(log.topic(), log.partition()).orElse(null) != log) {
+                    // Deleted while or before its meters were made: its deletion may have found nothing to remove.
+                    removePartition(log);
+                }
+            }
+        }, "spindle-partition-meters");
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+
+    /**
+     * Registers {@code log}'s meters unless its partition has them (from this log, or from an earlier log of the
+     * partition whose deletion is on its way) or the cap is reached. Made inside the map's entry computation, so that
+     * two threads adding the same partition (the listener of a new log and {@link #meterOpenLogs}) register once:
+     * Micrometer hands both the same meters, and the loser removing "its" copies would remove the winner's.
+     */
     private void addPartition(PartitionLog log) {
         String key = log.topic() + "-" + log.partition();
-        if (partitionMeters.containsKey(key)) {
-            return;
-        }
-        if (partitionMeters.size() >= partitionSeriesMax) {
-            partitionsWithoutMeters.incrementAndGet();
-            if (capLogged.compareAndSet(false, true)) {
-                LOG.warn("metrics.partition.series.max={} reached: {} and later partitions get no meters of their own",
-                        partitionSeriesMax, key);
+        boolean[] added = new boolean[1];
+        partitionMeters.computeIfAbsent(key, k -> {
+            if (meteredPartitions.incrementAndGet() > partitionSeriesMax) {
+                meteredPartitions.decrementAndGet();
+                if (partitionsWithoutMeters.add(k) && capLogged.compareAndSet(false, true)) {
+                    LOG.warn("metrics.partition.series.max={} reached: {} and later partitions get no meters of their"
+                            + " own", partitionSeriesMax, k);
+                }
+                return null;
             }
-            return;
+            added[0] = true;
+            return new PartitionMeters(log, register(log));
+        });
+        if (added[0] && cleanerMeters != null) {
+            cleanerMeters.track(log);
         }
+    }
+
+    private List<Meter> register(PartitionLog log) {
         Tags tags = Tags.of("topic", log.topic(), "partition", Integer.toString(log.partition()));
-        List<Meter> meters = List.of(
+        return List.of(
                 FunctionCounter.builder("spindle.partition.records.in", log, PartitionLog::appendedRecords)
                         .description("Records appended").tags(tags).register(registry),
                 FunctionCounter.builder("spindle.partition.in", log, PartitionLog::appendedBytes).baseUnit("bytes")
@@ -203,23 +248,33 @@ public final class BrokerMetrics implements AutoCloseable {
                 FunctionTimer.builder("spindle.partition.fsync", log, PartitionLog::fsyncCount,
                                 PartitionLog::fsyncNanos, TimeUnit.NANOSECONDS)
                         .description("fsync rounds and the time spent in them").tags(tags).register(registry));
-        if (partitionMeters.putIfAbsent(key, meters) != null) {
-            meters.forEach(registry::remove);
-        } else if (cleanerMeters != null) {
-            cleanerMeters.track(log);
-        }
     }
 
+    /** Drops {@code log}'s meters, if its partition's meters are its own (not those of a newer log of the partition). */
     private void removePartition(PartitionLog log) {
-        List<Meter> meters = partitionMeters.remove(log.topic() + "-" + log.partition());
-        if (meters != null) {
-            meters.forEach(registry::remove);
+        String key = log.topic() + "-" + log.partition();
+        boolean[] removed = new boolean[1];
+        partitionMeters.computeIfPresent(key, (k, held) -> {
+            if (held.log() != log) {
+                return held;
+            }
+            held.meters().forEach(registry::remove);
+            meteredPartitions.decrementAndGet();
+            removed[0] = true;
+            return null;
+        });
+        if (removed[0]) {
             if (cleanerMeters != null) {
                 cleanerMeters.untrack(log);
             }
-        } else if (partitionsWithoutMeters.get() > 0) {
-            partitionsWithoutMeters.decrementAndGet();
+        } else {
+            partitionsWithoutMeters.remove(key);
         }
+    }
+
+    /** How many partitions have meters of their own now (for tests). */
+    int partitionsWithMeters() {
+        return partitionMeters.size();
     }
 
     /** Records one handled request: its API, the error code it answered with (0 for none), its latency. */
