@@ -71,8 +71,11 @@ class GroupConfigsClusterTest {
             assertEquals(Set.of(1, 2, 3), Set.copyOf(leaders(admin, "work").values()),
                     "the topic's partitions are led by every broker");
             produce(cluster.bootstrapServers(), 5);
-            int shareCoordinator = leaders(admin, "__share_group_state").get(0);
-            int groupCoordinator = leaders(admin, "__consumer_offsets").get(0);
+            // The coordinators: the leaders of the internal topics, made once enough brokers are live.
+            int shareCoordinator = await().atMost(WAIT).ignoreExceptions()
+                    .until(() -> leaders(admin, "__share_group_state").get(0), leader -> leader != null);
+            int groupCoordinator = await().atMost(WAIT).ignoreExceptions()
+                    .until(() -> leaders(admin, "__consumer_offsets").get(0), leader -> leader != null);
             int other = 1;
             while (other == shareCoordinator || (other == groupCoordinator && shareCoordinator != groupCoordinator)) {
                 other++;
