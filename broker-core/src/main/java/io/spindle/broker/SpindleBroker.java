@@ -174,7 +174,9 @@ public final class SpindleBroker implements AutoCloseable {
             handlers.add(new CreateTopicsHandler(authority, config, adminExecutor));
             handlers.add(new DeleteTopicsHandler(topics, authority, adminExecutor));
             handlers.add(new CreatePartitionsHandler(topics, authority, config, adminExecutor));
-            GroupConfigs groupConfigs = new CombinedGroupConfigs(List.of(groups.configs(), shares.configs()));
+            // Kept by the coordinators on a single broker, by the metadata quorum in a cluster.
+            GroupConfigs groupConfigs = authority.groupConfigs(
+                    new CombinedGroupConfigs(List.of(groups.configs(), shares.configs())));
             handlers.add(new DescribeConfigsHandler(topics, config, groupConfigs));
             handlers.add(new AlterConfigsHandler(authority, adminExecutor));
             handlers.add(new IncrementalAlterConfigsHandler(topics, authority, adminExecutor, groupConfigs));

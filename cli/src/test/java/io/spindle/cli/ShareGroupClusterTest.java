@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -28,6 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -42,9 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ShareGroupClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final int PARTITIONS = 6;
-    private static final Map<String, String> SETTINGS = Map.of("group.share.auto.offset.reset", "earliest",
-            "broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "300",
-            "replica.lag.time.max.ms", "3000");
+    private static final Map<String, String> SETTINGS = Map.of("broker.session.timeout.ms", "3000",
+            "broker.heartbeat.interval.ms", "300", "replica.lag.time.max.ms", "3000");
 
     @TempDir
     Path tempDir;
@@ -54,11 +56,16 @@ class ShareGroupClusterTest {
     }
 
     @Test
-    void shareConsumersGetEveryRecordOfPartitionsLedByEveryBrokerOnceReleasedOnesAgainRejectedOnesNever()
+    void shareConsumersGetEveryRecordOfPartitionsLedByEveryBrokerFromTheGroupsStartOnceReleasedOnesAgainRejectedNever()
             throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, SETTINGS);
              Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic("work", PARTITIONS, (short) 1))).all().get();
+            // The group's own config, taken by whichever broker the admin picks and kept in the cluster's metadata:
+            // the leaders on every broker apply it (a consumer would otherwise miss the records produced before).
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, "workers"),
+                    List.of(new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
+                            AlterConfigOp.OpType.SET)))).all().get();
             assertEquals(Set.of(1, 2, 3), Set.copyOf(leaders(admin, "work").values()),
                     "the topic's partitions are led by every broker");
             produce(cluster.bootstrapServers(), "work", 10, "r");
@@ -96,7 +103,9 @@ class ShareGroupClusterTest {
 
     @Test
     void aPartitionsNewLeaderAfterAKillContinuesFromTheStoredState() throws Exception {
-        try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, SETTINGS);
+        Map<String, String> settings = new HashMap<>(SETTINGS);
+        settings.put("group.share.auto.offset.reset", "earliest");
+        try (ClusterProcesses cluster = ClusterProcesses.start(3, tempDir, settings);
              Admin admin = ClusterUpCommandTest.admin(cluster.bootstrapServers())) {
             admin.createTopics(List.of(new NewTopic("work", PARTITIONS, (short) 3))).all().get();
             await().atMost(WAIT).until(() -> admin.describeTopics(List.of("work", "__share_group_state")).allTopicNames()

@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
@@ -100,6 +101,11 @@ public final class GroupCoordinator implements AutoCloseable {
     private final CommittedOffsets committedOffsets = new CommittedOffsets(context, transactional);
     private final GroupViews views;
     private final GroupConfigStore configs;
+    /**
+     * Set in a cluster ({@link #keepGroupConfigsInMetadata}): the group configs are the metadata's, applied through
+     * {@link #applyGroupConfigs}, and the offsets log keeps none; {@code null} on a single broker.
+     */
+    private volatile Consumer<String> groupConfigsInMetadata;
     private volatile boolean closed;
     /** Whether the groups of the offsets log are in memory and served (see {@link #load} and {@link #unload}). */
     private final CoordinatorResidency residency;
@@ -162,7 +168,9 @@ public final class GroupCoordinator implements AutoCloseable {
         groups.values().forEach(Group::shutdown);
         int count = groups.size();
         groups.clear();
-        configs.clear();
+        if (groupConfigsInMetadata == null) {
+            configs.clear();
+        }
         transactional.clear();
         LOG.info("Group coordinator unloaded {} group(s) of {}", count, offsetsLog.partitionLog());
     }
@@ -171,6 +179,9 @@ public final class GroupCoordinator implements AutoCloseable {
         offsetsLog.replay((keyBytes, value) -> {
             OffsetsRecords.Key key = OffsetsRecords.readKey(keyBytes);
             if (key.type() == OffsetsRecords.GROUP_CONFIG_KEY) {
+                if (groupConfigsInMetadata != null) {
+                    return;     // written before the cluster kept them (none are written since): the metadata's apply
+                }
                 configs.restore(key.group(), value == null ? null : OffsetsRecords.readGroupConfig(value));
             } else if (key.type() == OffsetsRecords.TRANSACTIONAL_OFFSET_KEY) {
                 transactional.restore(key.group(), key.producerId(), new TopicPartition(key.topic(), key.partition()),
@@ -357,6 +368,10 @@ public final class GroupCoordinator implements AutoCloseable {
         if (validateOnly) {
             return done(null);
         }
+        if (groupConfigsInMetadata != null) {
+            throw new IllegalStateException("group '" + groupId + "': its configs are kept by the cluster's metadata, "
+                    + "not by the group coordinator");
+        }
         Map<String, String> stored = Map.copyOf(groupConfigs);
         return onLoop(() -> {
             CompletableFuture<Void> durable = offsetsLog.append(List.of(new KeyedStateLog.Entry(
@@ -370,6 +385,36 @@ public final class GroupCoordinator implements AutoCloseable {
             LOG.info("Group '{}': configs now {}", groupId, new TreeMap<>(stored));
             return durable;
         });
+    }
+
+    /**
+     * From now on the consumer.* group configs are kept by the cluster's metadata, which every broker applies through
+     * {@link #applyGroupConfigs}; the offsets log keeps none (those it holds from before are not loaded). {@code forget}
+     * is told the id of a deleted group, whose configs go with it. Call before the coordinator first loads.
+     */
+    public void keepGroupConfigsInMetadata(Consumer<String> forget) {
+        this.groupConfigsInMetadata = forget;
+    }
+
+    /**
+     * The consumer.* configs of {@code groupId} as the cluster's metadata now has them (empty: none), applied to the
+     * group at once ({@link ConsumerGroup#reconfigured}); configs this broker's bounds refuse are ignored, said once.
+     * Any thread: the change is made on the coordinator's thread.
+     */
+    public void applyGroupConfigs(String groupId, Map<String, String> groupConfigs) {
+        Map<String, String> applied = Map.copyOf(groupConfigs);
+        try {
+            loop.execute(() -> {
+                ConsumerGroupConfig before = configs.config(groupId);
+                configs.restore(groupId, applied);
+                if (groups.get(groupId) instanceof ConsumerGroup consumer) {
+                    consumer.reconfigured(before);
+                }
+                LOG.info("Group '{}': configs now {} (from the cluster's metadata)", groupId, new TreeMap<>(applied));
+            });
+        } catch (RejectedExecutionException closing) {
+            LOG.debug("Group '{}': configs {} not applied, the coordinator is closed", groupId, applied);
+        }
     }
 
     // ------------------------------------------------------------------ offsets
@@ -448,8 +493,12 @@ public final class GroupCoordinator implements AutoCloseable {
                     }
                     entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupKey(groupId), null));
                     entries.add(new KeyedStateLog.Entry(OffsetsRecords.consumerGroupKey(groupId), null));
-                    entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupConfigKey(groupId), null));
-                    configs.put(groupId, Map.of(), null);       // its configs go with it, as a share group's do
+                    if (groupConfigsInMetadata != null) {
+                        groupConfigsInMetadata.accept(groupId); // its configs go with it, as a share group's do
+                    } else {
+                        entries.add(new KeyedStateLog.Entry(OffsetsRecords.groupConfigKey(groupId), null));
+                        configs.put(groupId, Map.of(), null);
+                    }
                     groups.remove(groupId);
                     if (group instanceof ClassicGroup classic) {
                         classic.markDead();

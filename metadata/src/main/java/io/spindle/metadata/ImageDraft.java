@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -19,6 +20,7 @@ final class ImageDraft {
     final TreeMap<String, TopicImage> topics;
     final TreeMap<Integer, ProducerIdBlock> lastProducerIdBlock;
     final TreeMap<String, Short> features;
+    final TreeMap<String, SortedMap<String, String>> groupConfigs;
     long nextProducerId;
 
     ImageDraft(MetadataImage image) {
@@ -26,11 +28,13 @@ final class ImageDraft {
         topics = new TreeMap<>(image.topics());
         lastProducerIdBlock = new TreeMap<>(image.lastProducerIdBlock());
         features = new TreeMap<>(image.features());
+        groupConfigs = new TreeMap<>(image.groupConfigs());
         nextProducerId = image.nextProducerId();
     }
 
     MetadataImage build(long offset) {
-        return new MetadataImage(offset, brokers, topics, nextProducerId, lastProducerIdBlock, features);
+        return new MetadataImage(offset, brokers, topics, nextProducerId, lastProducerIdBlock, features,
+                groupConfigs);
     }
 
     /** @throws MetadataException UNKNOWN_BROKER or STALE_BROKER_EPOCH */

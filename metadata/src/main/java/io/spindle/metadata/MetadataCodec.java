@@ -3,6 +3,7 @@ package io.spindle.metadata;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
+import io.spindle.metadata.MetadataCommand.AlterGroupConfigs;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -46,12 +48,14 @@ import java.util.zip.CRC32C;
  * Version 3 adds each partition's eligible leader replicas and last known ELR at the end of the partition in an image
  * (a version 1 or 2 image reads with none), and whether the broker stopped cleanly at the end of
  * {@code RegisterBroker} (a version 1 or 2 registration reads as after a clean stop: what it meant when written).
+ * Version 4 adds the groups' configs at the end of an image (a version 1 to 3 image reads with none: group configs
+ * were then kept by each group's coordinator) and the command {@code AlterGroupConfigs}.
  * Decoding refuses, with a message naming what was wrong, a version it does not know, an unknown command type,
  * truncated input, trailing bytes and a CRC mismatch.
  */
 public final class MetadataCodec {
     /** The format version written. */
-    public static final byte VERSION = 3;
+    public static final byte VERSION = 4;
     private static final int IMAGE_MAGIC = 0x53504D49; // "SPMI"
 
     private static final byte REGISTER_BROKER = 1;
@@ -68,6 +72,7 @@ public final class MetadataCodec {
     /** Added after version 1's first commands: a reader that does not know it refuses it as an unknown type. */
     private static final byte ELECT_UNCLEAN_LEADER = 12;
     private static final byte REASSIGN_PARTITION = 13;
+    private static final byte ALTER_GROUP_CONFIGS = 14;
 
     private MetadataCodec() {
     }
@@ -136,6 +141,11 @@ public final class MetadataCodec {
                 if (c.target().isPresent()) {
                     writeInts(out, c.target().get());
                 }
+            } else if (command instanceof AlterGroupConfigs c) {
+                out.writeByte(ALTER_GROUP_CONFIGS);
+                writeString(out, c.group());
+                writeStringMap(out, c.set());
+                writeStrings(out, c.delete());
             } else {
                 throw new IllegalArgumentException("No encoding for " + command);
             }
@@ -172,6 +182,8 @@ public final class MetadataCodec {
                         in.readInt());
                 case REASSIGN_PARTITION -> new ReassignPartition(in.string(), in.readInt(),
                         in.readBoolean() ? Optional.of(in.ints()) : Optional.empty());
+                case ALTER_GROUP_CONFIGS -> new AlterGroupConfigs(in.string(), in.stringMap(), new HashSet<>(
+                        in.strings()));
                 default -> throw new MetadataException(Reason.INVALID_COMMAND, "Unknown metadata command type "
                         + type);
             };
@@ -226,6 +238,11 @@ public final class MetadataCodec {
             for (Map.Entry<String, Short> feature : image.features().entrySet()) {
                 writeString(out, feature.getKey());
                 out.writeShort(feature.getValue());
+            }
+            out.writeInt(image.groupConfigs().size());
+            for (Map.Entry<String, SortedMap<String, String>> group : image.groupConfigs().entrySet()) {
+                writeString(out, group.getKey());
+                writeStringMap(out, group.getValue());
             }
         });
         CRC32C crc = new CRC32C();
@@ -303,8 +320,14 @@ public final class MetadataCodec {
         for (int i = in.count(); i > 0; i--) {
             features.put(in.string(), in.readShort());
         }
+        TreeMap<String, SortedMap<String, String>> groupConfigs = new TreeMap<>();
+        if (version >= 4) {
+            for (int i = in.count(); i > 0; i--) {
+                groupConfigs.put(in.string(), new TreeMap<>(in.stringMap()));
+            }
+        }
         in.end("metadata image " + source);
-        return new MetadataImage(offset, brokers, topics, nextProducerId, blocks, features);
+        return new MetadataImage(offset, brokers, topics, nextProducerId, blocks, features, groupConfigs);
     }
 
     private interface Writer {

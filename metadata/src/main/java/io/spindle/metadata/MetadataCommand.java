@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -169,6 +170,46 @@ public sealed interface MetadataCommand {
         @Override
         public MetadataImage applyTo(MetadataImage image, long offset) {
             return TopicChanges.alterConfigs(this, image, offset);
+        }
+    }
+
+    /**
+     * Sets and removes configs of a group (Kafka's GROUP config resource: consumer.*, share.*), which need not exist:
+     * a group is usually configured before its first member joins. Values are checked by the broker before it submits
+     * (the config module's GroupSettings and ShareSettings); here only that a key is not both set and removed. A group
+     * left with no configs leaves the image.
+     */
+    record AlterGroupConfigs(String group, Map<String, String> set, Set<String> delete) implements MetadataCommand {
+        public AlterGroupConfigs {
+            Objects.requireNonNull(group, "group");
+            set = Map.copyOf(set);
+            delete = Set.copyOf(delete);
+        }
+
+        @Override
+        public MetadataImage applyTo(MetadataImage image, long offset) {
+            if (group.isEmpty()) {
+                throw new MetadataException(MetadataException.Reason.INVALID_CONFIG, "A group config needs a group id");
+            }
+            for (String key : delete) {
+                if (set.containsKey(key)) {
+                    throw new MetadataException(MetadataException.Reason.INVALID_CONFIG, "Config " + key
+                            + " of group " + group + " is both set and removed");
+                }
+            }
+            TreeMap<String, String> configs = new TreeMap<>(image.groupConfigs(group));
+            configs.putAll(set);
+            configs.keySet().removeAll(delete);
+            if (configs.equals(image.groupConfigs(group))) {
+                return image;
+            }
+            ImageDraft draft = new ImageDraft(image);
+            if (configs.isEmpty()) {
+                draft.groupConfigs.remove(group);
+            } else {
+                draft.groupConfigs.put(group, configs);
+            }
+            return draft.build(offset);
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.UUID;
 
 /**
  * What the cluster agrees on after the metadata log up to {@link #offset()}: brokers, topics with their partitions,
- * the producer-id blocks handed out and the finalized feature levels (among them {@value #METADATA_VERSION}).
+ * the producer-id blocks handed out, the finalized feature levels (among them {@value #METADATA_VERSION}) and the
+ * configs groups set for themselves (Kafka's GROUP config resources, kept by its controller as this quorum keeps them).
  * Immutable: a command yields a new image ({@link MetadataCommand#applyTo}), so a reader holds a consistent view
  * for as long as it likes without locks. Maps iterate in key order, so two members' images at the same offset are
  * equal and encode to the same bytes.
@@ -22,22 +23,28 @@ import java.util.UUID;
  * @param nextProducerId      the first producer id of the next block to hand out
  * @param lastProducerIdBlock the last block handed to each broker, by broker id
  * @param features            finalized feature levels by feature name
+ * @param groupConfigs        each group's own configs (consumer.*, share.*) by group id; a group without any is absent.
+ *                            The broker checks the values before it submits them, as for topic configs
  */
 public record MetadataImage(long offset, SortedMap<Integer, BrokerRegistration> brokers,
                             SortedMap<String, TopicImage> topics, long nextProducerId,
-                            SortedMap<Integer, ProducerIdBlock> lastProducerIdBlock, SortedMap<String, Short> features) {
+                            SortedMap<Integer, ProducerIdBlock> lastProducerIdBlock, SortedMap<String, Short> features,
+                            SortedMap<String, SortedMap<String, String>> groupConfigs) {
     /** The feature that versions the metadata itself (Kafka's name). */
     public static final String METADATA_VERSION = "metadata.version";
 
     /** The image before the first command. */
     public static final MetadataImage EMPTY = new MetadataImage(0, new TreeMap<>(), new TreeMap<>(), 0,
-            new TreeMap<>(), new TreeMap<>());
+            new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
 
     public MetadataImage {
         brokers = frozen(brokers);
         topics = frozen(topics);
         lastProducerIdBlock = frozen(lastProducerIdBlock);
         features = frozen(features);
+        TreeMap<String, SortedMap<String, String>> groups = new TreeMap<>();
+        groupConfigs.forEach((group, configs) -> groups.put(group, frozen(configs)));
+        groupConfigs = Collections.unmodifiableSortedMap(groups);
     }
 
     public Optional<BrokerRegistration> broker(int id) {
@@ -63,8 +70,14 @@ public record MetadataImage(long offset, SortedMap<Integer, BrokerRegistration> 
         return features.getOrDefault(feature, (short) 0);
     }
 
+    /** The configs group {@code group} set itself; empty when none. */
+    public SortedMap<String, String> groupConfigs(String group) {
+        return groupConfigs.getOrDefault(group, Collections.emptySortedMap());
+    }
+
     MetadataImage withOffset(long newOffset) {
-        return new MetadataImage(newOffset, brokers, topics, nextProducerId, lastProducerIdBlock, features);
+        return new MetadataImage(newOffset, brokers, topics, nextProducerId, lastProducerIdBlock, features,
+                groupConfigs);
     }
 
     private static <K, V> SortedMap<K, V> frozen(SortedMap<K, V> map) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
+import io.spindle.metadata.MetadataCommand.AlterGroupConfigs;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
@@ -46,7 +47,9 @@ class MetadataCodecTest {
                 new DeleteTopic("t"), new AlterTopicConfigs("t", Map.of("x", "y"), Set.of("z")),
                 new CreatePartitions("t", 5, List.of(List.of(1))), new ChangePartition(id, 2, 7, -1, List.of(1, 3)),
                 new ElectUncleanLeader(id, 1, 4, 3),
-                new ReassignPartition("t", 1, Optional.of(List.of(3, 4))), new ReassignPartition("t", 0, Optional.empty()));
+                new ReassignPartition("t", 1, Optional.of(List.of(3, 4))), new ReassignPartition("t", 0, Optional.empty()),
+                new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest"), Set.of("x")),
+                new AlterGroupConfigs("g-é", Map.of(), Set.of()));
         for (MetadataCommand command : commands) {
             assertEquals(command, MetadataCodec.decodeCommand(MetadataCodec.encode(command)));
         }
@@ -106,12 +109,12 @@ class MetadataCodecTest {
         Images images = new Images().liveBroker(1, null);
         images.apply(new CreateTopic(UUID.randomUUID(), "orders", 1, 1, Map.of(), List.of()));
         MetadataImage image = images.image();
-        byte[] v3 = MetadataCodec.encode(image);
+        byte[] v4 = MetadataCodec.encode(image);
         // The one partition's four empty lists (4-byte counts: adding, removing, ELR, last known ELR) sit before the
-        // producer ids (8 + 4) and features (4).
-        int lists = v3.length - 4 - 4 - 4 - 8 - 16;
-        ByteBuffer v1 = ByteBuffer.allocate(v3.length - 16).put(v3, 0, lists)
-                .put(v3, lists + 16, v3.length - 4 - lists - 16);
+        // producer ids (8 + 4), features (4) and group configs (4), which version 1 does not have either.
+        int lists = v4.length - 4 - 4 - 4 - 4 - 8 - 16;
+        ByteBuffer v1 = ByteBuffer.allocate(v4.length - 16 - 4).put(v4, 0, lists)
+                .put(v4, lists + 16, v4.length - 4 - 4 - lists - 16);
         v1.put(4, (byte) 1);
         CRC32C crc = new CRC32C();
         crc.update(v1.array(), 0, v1.capacity() - 4);
@@ -167,6 +170,54 @@ class MetadataCodecTest {
         byte[] rewritten = MetadataCodec.encode(image);
         assertEquals(MetadataCodec.VERSION, rewritten[4]);
         assertEquals(image, MetadataCodec.decodeImage(rewritten, "rewritten"));
+    }
+
+    @Test
+    void groupConfigsSurviveEncodeAndDecode() throws IOException {
+        Images images = new Images().liveBroker(1, null);
+        images.apply(new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest",
+                "share.record.lock.duration.ms", "15000"), Set.of()));
+        images.apply(new AlterGroupConfigs("orders", Map.of("consumer.session.timeout.ms", "50000"), Set.of()));
+        MetadataImage image = images.image();
+        byte[] bytes = MetadataCodec.encode(image);
+        MetadataImage read = MetadataCodec.decodeImage(bytes, "test");
+        assertEquals(image, read);
+        assertEquals(Map.of("consumer.session.timeout.ms", "50000"), read.groupConfigs("orders"));
+        assertArrayEquals(bytes, MetadataCodec.encode(read));
+    }
+
+    /**
+     * A snapshot the broker wrote before group configs were metadata (format version 3, checked in as written by
+     * commit e24e1c2's MetadataCodec: brokers 1 and 2 with racks, 3 fenced; topic orders (id 1-2) with
+     * min.insync.replicas=2, its partition 0 on [1, 2, 3] led by 1 with ISR [1] and ELR [2, 3]; broker 2's
+     * producer-id block; metadata.version 1) still loads, with no group configs, and is written again as the current
+     * version, which can then hold them.
+     */
+    @Test
+    void aSnapshotOfFormatVersion3LoadsWithoutGroupConfigs() throws IOException {
+        byte[] v3;
+        try (var in = MetadataCodecTest.class.getResourceAsStream("snapshot-v3.bin")) {
+            v3 = in.readAllBytes();
+        }
+        assertEquals(3, v3[4], "the fixture's format version");
+        MetadataImage image = MetadataCodec.decodeImage(v3, "snapshot-v3.bin");
+        assertEquals(11, image.offset());
+        assertEquals(Set.of(1, 2, 3), image.brokers().keySet());
+        assertTrue(image.brokers().get(3).fenced());
+        assertEquals(Optional.of("rack-2"), image.brokers().get(2).rack());
+        TopicImage orders = image.topic("orders").orElseThrow();
+        assertEquals(new UUID(1, 2), orders.id());
+        assertEquals(Map.of("min.insync.replicas", "2"), orders.configs());
+        assertEquals(new PartitionImage(0, List.of(1, 2, 3), List.of(1), 1, 0, 1).withElr(List.of(2, 3), List.of()),
+                orders.partition(0));
+        assertEquals(new ProducerIdBlock(2, 0, 1000), image.lastProducerIdBlock().get(2));
+        assertEquals(1, image.featureLevel(MetadataImage.METADATA_VERSION));
+        assertEquals(Map.of(), image.groupConfigs());
+        MetadataImage configured = new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest"),
+                Set.of()).applyTo(image, 12);
+        byte[] rewritten = MetadataCodec.encode(configured);
+        assertEquals(MetadataCodec.VERSION, rewritten[4]);
+        assertEquals(configured, MetadataCodec.decodeImage(rewritten, "rewritten"));
     }
 
     /** A registration logged before version 3 said nothing of the last stop: it reads as a clean one, as it acted. */

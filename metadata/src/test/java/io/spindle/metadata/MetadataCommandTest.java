@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spindle.metadata.MetadataCommand.AllocateProducerIds;
+import io.spindle.metadata.MetadataCommand.AlterGroupConfigs;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.BrokerHeartbeat;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
@@ -448,5 +449,34 @@ class MetadataCommandTest {
         images.apply(new SetFeatureLevel(MetadataImage.METADATA_VERSION, (short) 0));
         assertTrue(images.image().features().isEmpty());
         assertEquals(Reason.INVALID_FEATURE_LEVEL, refused(new SetFeatureLevel("x", (short) -1)).reason());
+    }
+
+    @Test
+    void aGroupsConfigsAreSetChangedAndRemovedWithoutTheGroupExisting() {
+        images.apply(new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest",
+                "share.record.lock.duration.ms", "15000"), Set.of()));
+        assertEquals(images.offset(), images.image().offset());
+        images.apply(new AlterGroupConfigs("workers", Map.of("share.record.lock.duration.ms", "20000"),
+                Set.of("share.auto.offset.reset")));
+        assertEquals(Map.of("share.record.lock.duration.ms", "20000"), images.image().groupConfigs("workers"));
+        assertEquals(Map.of(), images.image().groupConfigs("others"), "a group never configured has none");
+        images.apply(new AlterGroupConfigs("workers", Map.of(), Set.of("share.record.lock.duration.ms")));
+        assertFalse(images.image().groupConfigs().containsKey("workers"), "a group left with no configs leaves");
+    }
+
+    @Test
+    void aGroupConfigChangeThatChangesNothingKeepsTheImage() {
+        images.apply(new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest"), Set.of()));
+        MetadataImage before = images.image();
+        assertSame(before, new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest"),
+                Set.of("never.set")).applyTo(before, images.offset() + 1));
+    }
+
+    @Test
+    void aGroupConfigBothSetAndRemovedIsRefusedNamingItAndTheGroup() {
+        MetadataException e = refused(new AlterGroupConfigs("workers", Map.of("share.auto.offset.reset", "earliest"),
+                Set.of("share.auto.offset.reset")));
+        assertEquals(Reason.INVALID_CONFIG, e.reason());
+        assertEquals("Config share.auto.offset.reset of group workers is both set and removed", e.getMessage());
     }
 }

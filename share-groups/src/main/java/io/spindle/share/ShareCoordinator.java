@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.common.Uuid;
@@ -106,6 +107,11 @@ public final class ShareCoordinator implements AutoCloseable {
     /** Group configs set through IncrementalAlterConfigs, and the settings they make; written under stateLog's monitor. */
     private final ConcurrentHashMap<String, Map<String, String>> groupConfigs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ShareSettings> groupSettings = new ConcurrentHashMap<>();
+    /**
+     * Set in a cluster ({@link #keepGroupConfigsInMetadata}): the group configs are the metadata's, applied on every
+     * broker through {@link #applyGroupConfigs}, and this log keeps none; {@code null} on a single broker.
+     */
+    private volatile Consumer<String> groupConfigsInMetadata;
     private final AtomicLong lockTimeouts = new AtomicLong();
     private final ConcurrentHashMap<String, AtomicLong> groupLockTimeouts = new ConcurrentHashMap<>();
     private final DeadLetters deadLetters;
@@ -216,14 +222,19 @@ public final class ShareCoordinator implements AutoCloseable {
             leaderEpochs.clear();
             stateEpochs.clear();
         }
-        groupConfigs.clear();
-        groupSettings.clear();
+        if (groupConfigsInMetadata == null) {
+            groupConfigs.clear();
+            groupSettings.clear();
+        }
         LOG.info("Share coordinator unloaded {} share-partition(s) of {}", count, stateLog.partitionLog());
     }
 
     private void loadState() {
         stateLog.replay((keyBytes, value) -> {
             if (ShareStateRecords.isGroupConfigKey(keyBytes)) {
+                if (groupConfigsInMetadata != null) {
+                    return;     // written before the cluster kept them (none are written since): the metadata's apply
+                }
                 String group = ShareStateRecords.readGroupConfigKey(keyBytes);
                 Map<String, String> configs = value == null ? null : ShareStateRecords.readGroupConfigValue(value);
                 if (configs == null) {
@@ -241,6 +252,9 @@ public final class ShareCoordinator implements AutoCloseable {
             }
         });
         groupConfigs.forEach((group, configs) -> {
+            if (groupConfigsInMetadata != null) {
+                return;
+            }
             try {
                 groupSettings.put(group, settings.withGroupConfigs(configs));
             } catch (RuntimeException e) {
@@ -298,7 +312,7 @@ public final class ShareCoordinator implements AutoCloseable {
      * coordinate, the configs as last read from the coordinator; see {@link #ensureLoaded}).
      */
     public ShareSettings settingsFor(String group) {
-        if (coordinating.getAsBoolean()) {
+        if (groupConfigsInMetadata != null || coordinating.getAsBoolean()) {
             return groupSettings.getOrDefault(group, settings);
         }
         RemoteSettings remote = remoteSettings.get(group);
@@ -312,7 +326,7 @@ public final class ShareCoordinator implements AutoCloseable {
      * it has).
      */
     private CompletableFuture<Void> refreshConfigs(String group) {
-        if (coordinating.getAsBoolean()) {
+        if (groupConfigsInMetadata != null || coordinating.getAsBoolean()) {
             return CompletableFuture.completedFuture(null);
         }
         RemoteSettings known = remoteSettings.get(group);
@@ -362,6 +376,47 @@ public final class ShareCoordinator implements AutoCloseable {
     }
 
     /**
+     * From now on the group configs are kept by the cluster's metadata, which every broker applies through
+     * {@link #applyGroupConfigs}: this broker's share-partitions read them from there whoever coordinates, and the
+     * state log keeps none (those it holds from before are not loaded). {@code forget} is told the id of a deleted
+     * share group, whose configs go with it. Call before the coordinator first loads.
+     */
+    public void keepGroupConfigsInMetadata(Consumer<String> forget) {
+        this.groupConfigsInMetadata = forget;
+    }
+
+    /**
+     * The configs of share group {@code group} as the cluster's metadata now has them (empty: none), applied to its
+     * share-partitions here at once. Configs this broker's bounds refuse are ignored, said once: the broker's settings
+     * apply to that group instead, as for stored configs at a load. Any thread; quick (no disk).
+     */
+    public void applyGroupConfigs(String group, Map<String, String> configs) {
+        ShareSettings effective = settings;
+        if (configs.isEmpty()) {
+            groupConfigs.remove(group);
+            groupSettings.remove(group);
+        } else {
+            groupConfigs.put(group, Map.copyOf(configs));
+            try {
+                effective = settings.withGroupConfigs(configs);
+                groupSettings.put(group, effective);
+            } catch (RuntimeException e) {
+                groupSettings.remove(group);
+                LOG.warn("Share group '{}': ignoring its configs {}: {}", group, configs, e.getMessage());
+            }
+        }
+        ShareSettings reconfigured = effective;
+        partitions.forEach((key, partition) -> {
+            if (key.group().equals(group)) {
+                synchronized (partition) {
+                    partition.reconfigure(reconfigured);
+                }
+            }
+        });
+        LOG.info("Share group '{}': configs now {} (from the cluster's metadata)", group, new TreeMap<>(configs));
+    }
+
+    /**
      * Replaces the configs of share group {@code group} (the group need not exist yet: a group is usually configured
      * before its consumers start); they apply to its share-partitions at once. Completes when they are durable.
      *
@@ -371,6 +426,10 @@ public final class ShareCoordinator implements AutoCloseable {
         ShareSettings effective = settings.withGroupConfigs(configs);
         if (validateOnly) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (groupConfigsInMetadata != null) {
+            throw new IllegalStateException("share group '" + group + "': its configs are kept by the cluster's "
+                    + "metadata, not by the share coordinator");
         }
         Map<String, String> stored = Map.copyOf(new TreeMap<>(configs));
         byte[] key = ShareStateRecords.groupConfigKey(group);
@@ -870,7 +929,9 @@ public final class ShareCoordinator implements AutoCloseable {
                         deletedKeys.add(key);
                     }
                 }
-                if (groupConfigs.containsKey(groupId)) {
+                if (groupConfigsInMetadata != null) {
+                    groupConfigsInMetadata.accept(groupId);
+                } else if (groupConfigs.containsKey(groupId)) {
                     tombstones.add(new KeyedStateLog.Entry(ShareStateRecords.groupConfigKey(groupId), null));
                     groupConfigs.remove(groupId);
                     groupSettings.remove(groupId);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * The configs of a GROUP resource when several coordinators keep parts of them, as Kafka's group configs are one set
@@ -72,6 +73,21 @@ public final class CombinedGroupConfigs implements GroupConfigs {
         });
         if (!validateOnly) {
             changed.forEach(part -> part.replace(group, split.get(part), false));
+        }
+    }
+
+    @Override
+    public void keepInMetadata(BiConsumer<String, Set<String>> forget) {
+        parts.forEach(part -> part.keepInMetadata(forget));
+    }
+
+    /** Each part gets the configs it lists (none: it has none for the group). */
+    @Override
+    public void apply(String group, Map<String, String> configs) {
+        for (GroupConfigs part : parts) {
+            Map<String, String> own = new TreeMap<>(configs);
+            own.keySet().retainAll(part.names());
+            part.apply(group, own);
         }
     }
 

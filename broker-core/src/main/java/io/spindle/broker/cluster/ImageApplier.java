@@ -1,6 +1,7 @@
 package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.partition.Partition;
 import io.spindle.broker.partition.Partitions;
@@ -10,9 +11,11 @@ import io.spindle.metadata.MetadataImage;
 import io.spindle.metadata.PartitionImage;
 import io.spindle.metadata.TopicImage;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +62,9 @@ final class ImageApplier implements AutoCloseable {
     private final ReachedOffset visible = new ReachedOffset();
     private final ReachedOffset applied = new ReachedOffset();
     private volatile boolean started;
+    /** Where the groups' configs go, and those of the last image applied (both on the applier thread only). */
+    private GroupConfigs groupConfigs = GroupConfigs.NONE;
+    private SortedMap<String, SortedMap<String, String>> groupConfigsApplied = Collections.emptySortedMap();
 
     /** {@code afterApply} hears each image once it is applied (replication follows it from there). */
     ImageApplier(TopicRegistry topics, Partitions partitions, int nodeId, LeadershipTracker leaderships,
@@ -93,6 +99,17 @@ final class ImageApplier implements AutoCloseable {
         started = true;
         offer(current);
         thread.execute(this::applyPending);
+    }
+
+    /**
+     * From now on each group's configs, as every image applied has them, go to {@code target} (with the registry: a
+     * change is served once they are applied), starting with those of the last image applied.
+     */
+    void applyGroupConfigsTo(GroupConfigs target) {
+        thread.execute(() -> {
+            groupConfigs = target;
+            groupConfigsApplied.forEach(target::apply);
+        });
     }
 
     /** The offset of the last image applied to the registry and the logs, -1 before the first. */
@@ -155,6 +172,7 @@ final class ImageApplier implements AutoCloseable {
                 log.error("Could not apply topic '{}' of the metadata image at offset {}", wanted.name(), image.offset(), e);
             }
         }
+        applyGroupConfigs(image);
         for (TopicInfo held : topics.all()) {
             if (!TopicRegistry.isInternal(held.name()) && !image.topics().containsKey(held.name())) {
                 try {
@@ -164,6 +182,31 @@ final class ImageApplier implements AutoCloseable {
                             image.offset(), e);
                 }
             }
+        }
+    }
+
+    /** Tells the coordinators of each group whose configs changed since the last image applied. */
+    private void applyGroupConfigs(MetadataImage image) {
+        SortedMap<String, SortedMap<String, String>> before = groupConfigsApplied;
+        image.groupConfigs().forEach((group, configs) -> {
+            if (!configs.equals(before.get(group))) {
+                applyGroupConfigs(group, configs, image);
+            }
+        });
+        before.keySet().forEach(group -> {
+            if (!image.groupConfigs().containsKey(group)) {
+                applyGroupConfigs(group, Map.of(), image);
+            }
+        });
+        groupConfigsApplied = image.groupConfigs();
+    }
+
+    private void applyGroupConfigs(String group, Map<String, String> configs, MetadataImage image) {
+        try {
+            groupConfigs.apply(group, configs);
+        } catch (RuntimeException e) {
+            log.error("Could not apply the configs {} of group '{}' of the metadata image at offset {}", configs, group,
+                    image.offset(), e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
@@ -138,6 +139,12 @@ public final class LocalAuthority implements MetadataAuthority {
     @Override
     public TopicInfo createPartitions(String name, int totalCount, boolean validateOnly) {
         return topics.increasePartitions(name, totalCount, validateOnly);
+    }
+
+    /** The coordinators store them in their logs (__consumer_offsets, __share_group_state), as they always have. */
+    @Override
+    public GroupConfigs groupConfigs(GroupConfigs coordinators) {
+        return coordinators;
     }
 
     @Override

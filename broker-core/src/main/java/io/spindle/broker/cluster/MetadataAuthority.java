@@ -1,6 +1,7 @@
 package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.metadata.MetadataQuorum;
 import io.spindle.txn.ProducerIds;
@@ -11,7 +12,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Who decides the broker's metadata, and what it says about the cluster: the brokers clients may use, each
- * partition's leader, and the changes admin requests make (topics, partitions, topic configs) and producer ids.
+ * partition's leader, and the changes admin requests make (topics, partitions, topic and group configs) and producer
+ * ids.
  * The admin and metadata handlers ask this instead of branching on "single broker or cluster".
  *
  * <p>Two implementations: {@link LocalAuthority}, a single broker (the topic registry decides, this broker leads
@@ -80,6 +82,15 @@ public interface MetadataAuthority extends AutoCloseable {
 
     /** Replaces the config overrides of a topic (the complete set). */
     TopicInfo replaceTopicConfigs(String name, Map<String, String> overrides, boolean validateOnly);
+
+    /**
+     * Where the configs of GROUP resources are kept, given the coordinators that apply them ({@code coordinators}):
+     * on a single broker in the coordinators' own logs ({@code coordinators} itself); in a cluster in the metadata,
+     * so that any broker takes a change (checked by {@code coordinators}' rules, then submitted to the quorum) and
+     * every broker's coordinators apply it from the image. Call once, while the broker starts, before
+     * {@link #brokerServing}.
+     */
+    GroupConfigs groupConfigs(GroupConfigs coordinators);
 
     /**
      * The topic, created first with the broker's defaults when auto.create.topics.enable is on and the name is

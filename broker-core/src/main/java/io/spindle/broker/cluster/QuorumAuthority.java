@@ -2,6 +2,7 @@ package io.spindle.broker.cluster;
 
 import io.spindle.broker.TopicInfo;
 import io.spindle.broker.admin.BrokerNode;
+import io.spindle.broker.admin.GroupConfigs;
 import io.spindle.broker.meta.TopicRegistry;
 import io.spindle.broker.metrics.BrokerMetrics;
 import io.spindle.broker.partition.Partition;
@@ -13,6 +14,7 @@ import io.spindle.metadata.BrokerRegistration;
 import io.spindle.metadata.MetadataCommand;
 import io.spindle.broker.replication.Replication;
 import io.spindle.broker.replication.UncleanElections;
+import io.spindle.metadata.MetadataCommand.AlterGroupConfigs;
 import io.spindle.metadata.MetadataCommand.AlterTopicConfigs;
 import io.spindle.metadata.MetadataCommand.ChangePartition;
 import io.spindle.metadata.MetadataCommand.ElectUncleanLeader;
@@ -283,6 +285,32 @@ public final class QuorumAuthority implements MetadataAuthority {
         }
         change(new CreatePartitions(name, totalCount, List.of()));
         return topics.topic(name).orElse(checked);
+    }
+
+    @Override
+    public GroupConfigs groupConfigs(GroupConfigs coordinators) {
+        coordinators.keepInMetadata(this::forgetGroupConfigs);
+        applier.applyGroupConfigsTo(coordinators);
+        return new QuorumGroupConfigs(quorum::image, coordinators, this::change);
+    }
+
+    /**
+     * A deleted group's configs of its kind ({@code names}) leave the metadata too, as a single broker's coordinator
+     * drops them with the group. Asynchronous (called on a coordinator's thread): a failure is logged, and the configs
+     * then stay until removed with IncrementalAlterConfigs.
+     */
+    private void forgetGroupConfigs(String group, Set<String> names) {
+        Set<String> held = new HashSet<>(quorum.image().groupConfigs(group).keySet());
+        held.retainAll(names);
+        if (held.isEmpty()) {
+            return;
+        }
+        quorum.submit(new AlterGroupConfigs(group, Map.of(), held)).whenComplete((done, failure) -> {
+            if (failure != null) {
+                log.warn("Group '{}' was deleted but its configs {} stay in the metadata: {}", group, held,
+                        failure.toString());
+            }
+        });
     }
 
     @Override

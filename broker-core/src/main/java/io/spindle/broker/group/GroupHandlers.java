@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * The group APIs of the broker: FindCoordinator (the {@link CoordinatorLocator} names the coordinator), the classic group
@@ -104,6 +105,16 @@ public final class GroupHandlers implements AutoCloseable {
             @Override
             public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
                 coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
+            }
+
+            @Override
+            public void keepInMetadata(BiConsumer<String, Set<String>> forget) {
+                coordinator.keepGroupConfigsInMetadata(group -> forget.accept(group, names()));
+            }
+
+            @Override
+            public void apply(String group, Map<String, String> configs) {
+                coordinator.applyGroupConfigs(group, configs);
             }
         };
     }

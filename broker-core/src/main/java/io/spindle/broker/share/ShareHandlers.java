@@ -26,11 +26,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.kafka.common.message.ListGroupsResponseData.ListedGroup;
-import org.apache.kafka.common.errors.NotCoordinatorException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
 
@@ -169,13 +169,17 @@ public final class ShareHandlers implements AutoCloseable {
 
             @Override
             public void replace(String group, Map<String, String> overrides, boolean validateOnly) {
-                if (!validateOnly && !home.servesHere()) {
-                    // Only the share coordinator stores them (and partition leaders read them there).
-                    throw new NotCoordinatorException("share group '" + group + "': its configs are kept by the share "
-                            + "coordinator, " + home.coordinator().map(broker -> "broker " + broker.id())
-                            .orElse("which no broker is now") + "; alter them there");
-                }
                 coordinator.alterGroupConfigs(group, overrides, validateOnly).join();
+            }
+
+            @Override
+            public void keepInMetadata(BiConsumer<String, Set<String>> forget) {
+                coordinator.keepGroupConfigsInMetadata(group -> forget.accept(group, names()));
+            }
+
+            @Override
+            public void apply(String group, Map<String, String> configs) {
+                coordinator.applyGroupConfigs(group, configs);
             }
         };
     }
