@@ -40,7 +40,10 @@ import org.slf4j.LoggerFactory;
  * became leader at the earliest (a new leader gives every broker a full session), checked every heartbeat interval
  * and at least every 100 ms.
  *
- * <p>Thread-safe. {@link #close} stops the check, the client and the server.
+ * <p>A watchdog (thread {@code spindle-metadata-append-watchdog-<id>}, {@link FollowerAppendWatchdog}) lets this
+ * member's follower appends run again when Ratis has wedged them on one failed append.
+ *
+ * <p>Thread-safe. {@link #close} stops the checks, the client and the server.
  */
 public final class MetadataQuorum implements AutoCloseable {
     private static final long LIVENESS_CHECK_MAX_MS = 100;
@@ -59,6 +62,8 @@ public final class MetadataQuorum implements AutoCloseable {
     private final Optional<ObserverJoin> observerJoin;
     private final QuorumDescriber describer;
     private final VoterChanges voterChanges;
+    /** Undoes Ratis 3.2.2's wedge of this member's follower appends (docs/cluster.md, "What survives what"). */
+    private final FollowerAppendWatchdog appendWatchdog;
 
     private MetadataQuorum(ClusterSettings settings, MetadataStateMachine stateMachine, RaftServer server,
                            LongSupplier nanoClock) {
@@ -67,6 +72,7 @@ public final class MetadataQuorum implements AutoCloseable {
         this.server = server;
         this.nanoClock = nanoClock;
         this.client = new MetadataClient(settings.voters());
+        this.appendWatchdog = FollowerAppendWatchdog.start(server, RatisGroup.GROUP_ID, FollowerAppendWatchdog.PERIOD);
         this.describer = new QuorumDescriber(this::division, System::currentTimeMillis);
         stateMachine.describeQuorumWith(describer::describe);
         this.voterChanges = new VoterChanges(settings.voters(), this::describeQuorum, stateMachine::image);
@@ -284,6 +290,14 @@ public final class MetadataQuorum implements AutoCloseable {
         return stateMachine.appliedIndex();
     }
 
+    /**
+     * How many times this member's follower appends were wedged on a failed one (Ratis 3.2.2's chained appends) and
+     * were let run again ({@link FollowerAppendWatchdog}).
+     */
+    public long appendWedgesUndone() {
+        return appendWatchdog.resets();
+    }
+
     /** Whether this member leads the quorum now. */
     public boolean isLeader() {
         return stateMachine.leaderSinceNanos().isPresent();
@@ -329,6 +343,7 @@ public final class MetadataQuorum implements AutoCloseable {
     @Override
     public void close() throws IOException {
         liveness.shutdownNow();
+        appendWatchdog.close();
         try (client; voterChanges) {
             if (observerJoin.isPresent()) {
                 observerJoin.get().close();

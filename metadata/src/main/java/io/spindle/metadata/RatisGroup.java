@@ -82,12 +82,13 @@ final class RatisGroup {
      * Ratis forces each log write before it counts (its default), so a committed command survives power loss of a
      * minority.
      *
-     * <p>A follower's appends stay chained (Ratis' default {@code append-entries.compose.enabled}), although a failed
-     * link fails every later append of that member until it restarts ({@code FollowerAppendFailureTest}, disabled):
-     * turning the chaining off made the leader's log appender to a follower die instead ("Previous = (t:1, i:5) but
-     * firstIndex = 8", an IllegalStateException after out-of-order INCONSISTENCY replies, then "not running: skipping
-     * restart"), which failed CoordinatorMovesTest and QuorumSessionTest in the full build: worse, and on an ordinary
-     * start rather than after a partition. See docs/cluster.md, "What survives what".
+     * <p>A follower's appends stay chained (Ratis' default {@code append-entries.compose.enabled}), although Ratis
+     * 3.2.2 lets a failed link fail every later append of that member: {@link FollowerAppendWatchdog} (run by every
+     * {@link MetadataQuorum}) lets them run again ({@code FollowerAppendFailureTest}). Turning the chaining off made
+     * the leader's log appender to a follower die instead ("Previous = (t:1, i:5) but firstIndex = 8", an
+     * IllegalStateException after out-of-order INCONSISTENCY replies, then "not running: skipping restart"), which
+     * failed CoordinatorMovesTest and QuorumSessionTest in the full build: on an ordinary start rather than after a
+     * partition. See docs/cluster.md, "What survives what".
      */
     static RaftProperties serverProperties(ClusterSettings settings, Path storageDir) {
         RaftProperties properties = clientProperties();

@@ -23,25 +23,22 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A quorum member whose append of the leader's entries failed once catches up on the leader's next attempt, with the
- * server properties Spindle gives Ratis ({@link RatisGroup#serverProperties}).
+ * server properties Spindle gives Ratis ({@link RatisGroup#serverProperties}) and the {@link FollowerAppendWatchdog}
+ * every member runs.
  *
  * <p>Ratis 3.2.2 chains a follower's appends by default ({@code raft.server.log.append-entries.compose.enabled}), each
  * after the previous one's future, and a failed link fails every later one without running it: one failed append
  * (the partitions-between-brokers run saw {@code SegmentedRaftLog: Already running a method} when two appends met at
  * the heal) left that member answering every AppendEntries with the same exception until it was restarted, so it
  * never caught up. Here the failure is made on purpose: the follower's state machine throws once from
- * {@code startTransaction}, which Ratis calls inside a follower's log append. With the chaining on, this test fails
+ * {@code startTransaction}, which Ratis calls inside a follower's log append. Without the watchdog this test fails
  * (the follower's applied index stays where the failure left it).
  */
-@Disabled("Ratis 3.2.2's chained follower appends (its default, which Spindle runs) never recover from one failed"
-        + " append: this test fails. Turning the chaining off (what it passes with) killed the leader's log appender to a"
-        + " follower in ordinary cluster tests (docs/cluster.md, 'What survives what'); open")
 class FollowerAppendFailureTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -49,9 +46,11 @@ class FollowerAppendFailureTest {
     Path dir;
     private final List<RaftServer> servers = new ArrayList<>();
     private final List<FailingOnceStateMachine> machines = new ArrayList<>();
+    private final List<FollowerAppendWatchdog> watchdogs = new ArrayList<>();
 
     @AfterEach
     void close() throws IOException {
+        watchdogs.forEach(FollowerAppendWatchdog::close);
         for (RaftServer server : servers) {
             server.close();
         }
@@ -70,6 +69,7 @@ class FollowerAppendFailureTest {
             server.start();
             servers.add(server);
             machines.add(machine);
+            watchdogs.add(FollowerAppendWatchdog.start(server, RatisGroup.GROUP_ID, FollowerAppendWatchdog.PERIOD));
         }
         try (RaftClient client = RaftClient.newBuilder().setRaftGroup(RatisGroup.of(settings.voters()))
                 .setProperties(RatisGroup.clientProperties()).build()) {
@@ -82,6 +82,12 @@ class FollowerAppendFailureTest {
             assertEquals(1, machines.get(follower).failures.get(), "the follower's append failed once");
             long leaderApplied = appliedIndex(leader());
             await().atMost(WAIT).until(() -> appliedIndex(follower) >= leaderApplied);
+            assertEquals(1, watchdogs.get(follower).resets(), "the follower's wedge was undone once");
+            for (int i = 0; i < watchdogs.size(); i++) {
+                if (i != follower) {
+                    assertEquals(0, watchdogs.get(i).resets(), "member " + (i + 1) + " never wedged");
+                }
+            }
         }
     }
 

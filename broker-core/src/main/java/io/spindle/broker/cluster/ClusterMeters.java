@@ -54,6 +54,10 @@ final class ClusterMeters {
                 .description("Brokers registered with the metadata quorum, fenced or not").register(registry);
         Gauge.builder("spindle.cluster.brokers.live", quorum, q -> q.image().liveBrokers().size())
                 .description("Registered brokers that are not fenced").register(registry);
+        FunctionCounter.builder("spindle.cluster.quorum.append.wedges.undone", quorum,
+                        MetadataQuorum::appendWedgesUndone)
+                .description("Times this broker's quorum member found its follower appends wedged on one failed append"
+                        + " (Ratis' chained appends) and let them run again").register(registry);
         FunctionCounter.builder("spindle.cluster.unclean.leader.elections", uncleanElections, UncleanElections::count)
                 .description("Unclean leader elections this broker claimed and the quorum applied: it leads a "
                         + "partition none of whose in-sync replicas was alive, and what only they held is lost")

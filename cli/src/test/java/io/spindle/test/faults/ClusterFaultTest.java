@@ -99,12 +99,12 @@ class ClusterFaultTest {
      *
      * <p>What its runs found is in docs/durability.md, "Partitions between brokers: what they found": a cut-off broker
      * serving stale committed offsets (QuorumSessionTest), a leadership lost mid-load kept (CoordinatorHomeTest), and a
-     * quorum member wedged after the heal by Ratis' chained follower appends (FollowerAppendFailureTest).
+     * quorum member wedged after the heal by Ratis' chained follower appends (FollowerAppendFailureTest; each member's
+     * FollowerAppendWatchdog now lets them run again).
      */
     @Test
-    @Disabled("passed 6 runs in a row with Ratis' follower-append chaining off, but that setting killed the leader's log"
-            + " appender in ordinary cluster tests and was reverted; with the chaining on, a member can wedge after the heal"
-            + " (FollowerAppendFailureTest, docs/durability.md 'Partitions between brokers: what they found')")
+    @Disabled("the Ratis wedge after the heal is undone by FollowerAppendWatchdog (FollowerAppendFailureTest), but this"
+            + " run has not been done with it yet (docs/durability.md 'Partitions between brokers: what they found')")
     @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~60 s alone
     void everyAcknowledgedRecordAndCommitSurvivesPartitionsBetweenBrokers() throws Exception {
         run(31L, List.of(Fault.BROKER_PARTITION, Fault.BROKER_PARTITION_ONE_WAY, Fault.BROKER_BRIDGE),
