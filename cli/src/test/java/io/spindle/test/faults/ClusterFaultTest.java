@@ -24,7 +24,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -103,8 +102,6 @@ class ClusterFaultTest {
      * FollowerAppendWatchdog now lets them run again).
      */
     @Test
-    @Disabled("the Ratis wedge after the heal is undone by FollowerAppendWatchdog (FollowerAppendFailureTest), but this"
-            + " run has not been done with it yet (docs/durability.md 'Partitions between brokers: what they found')")
     @Timeout(value = 3, unit = TimeUnit.MINUTES)    // ~60 s alone
     void everyAcknowledgedRecordAndCommitSurvivesPartitionsBetweenBrokers() throws Exception {
         run(31L, List.of(Fault.BROKER_PARTITION, Fault.BROKER_PARTITION_ONE_WAY, Fault.BROKER_BRIDGE),
