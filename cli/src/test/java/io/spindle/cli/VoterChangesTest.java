@@ -23,6 +23,7 @@ import org.apache.kafka.common.errors.DuplicateVoterException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.VoterNotFoundException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ class VoterChangesTest {
     Path dir;
 
     @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)    // 72 to 84 s alone, with five broker restarts: above the 90 s default
     void aPromotedObserverAndADemotedVoterLastThroughALeaderKillAndRestarts() throws Exception {
         try (ClusterProcesses cluster = ClusterProcesses.startWithVoters(4, 3, dir, Map.of());
              Admin atObserver = ClusterUpCommandTest.admin(cluster.bootstrapServers(OBSERVER))) {
