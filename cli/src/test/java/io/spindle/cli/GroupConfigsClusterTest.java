@@ -1,5 +1,8 @@
 package io.spindle.cli;
 
+import static io.spindle.cli.ShareGroupClusterTest.consumer;
+import static io.spindle.cli.ShareGroupClusterTest.leaders;
+import static io.spindle.cli.ShareGroupClusterTest.produce;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,22 +15,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
@@ -41,8 +37,6 @@ import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupConfigsClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final int PARTITIONS = 6;
+    private static final int PARTITIONS = ShareGroupClusterTest.PARTITIONS;    // what its produce() fills
     private static final String GROUP = "workers";
     private static final Map<String, String> SETTINGS = Map.of("broker.session.timeout.ms", "3000",
             "broker.heartbeat.interval.ms", "300", "replica.lag.time.max.ms", "3000");
@@ -70,7 +64,7 @@ class GroupConfigsClusterTest {
             admin.createTopics(List.of(new NewTopic("work", PARTITIONS, (short) 1))).all().get();
             assertEquals(Set.of(1, 2, 3), Set.copyOf(leaders(admin, "work").values()),
                     "the topic's partitions are led by every broker");
-            produce(cluster.bootstrapServers(), 5);
+            produce(cluster.bootstrapServers(), "work", 5, "early");
             // The coordinators: the leaders of the internal topics, made once enough brokers are live.
             int shareCoordinator = await().atMost(WAIT).ignoreExceptions()
                     .until(() -> leaders(admin, "__share_group_state").get(0), leader -> leader != null);
@@ -109,7 +103,7 @@ class GroupConfigsClusterTest {
             // share.auto.offset.reset=earliest: the records produced before the group's first member joined, on every
             // broker's partitions (the default, latest, would give none of them).
             Set<String> seen = new TreeSet<>();
-            try (KafkaShareConsumer<String, String> consumer = consumer(cluster.bootstrapServers())) {
+            try (KafkaShareConsumer<String, String> consumer = consumer(cluster.bootstrapServers(), GROUP)) {
                 consumer.subscribe(List.of("work"));
                 await().atMost(WAIT).until(() -> {
                     for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
@@ -154,39 +148,5 @@ class GroupConfigsClusterTest {
             result.configs().forEach(config -> configs.put(config.name(), config.value()));
             return configs;
         }
-    }
-
-    /** {@code perPartition} records in each partition of topic work: early-P-N. */
-    private static void produce(String bootstrap, int perPartition) throws Exception {
-        Properties config = new Properties();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(),
-                new StringSerializer())) {
-            for (int p = 0; p < PARTITIONS; p++) {
-                for (int n = 0; n < perPartition; n++) {
-                    producer.send(new ProducerRecord<>("work", p, null, "early-" + p + "-" + n)).get();
-                }
-            }
-        }
-    }
-
-    private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
-        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        Map<Integer, Integer> leaders = new TreeMap<>();
-        for (TopicPartitionInfo partition : description.partitions()) {
-            if (partition.leader() != null) {
-                leaders.put(partition.partition(), partition.leader().id());
-            }
-        }
-        return leaders;
-    }
-
-    private static KafkaShareConsumer<String, String> consumer(String bootstrap) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-        config.put("share.acknowledgement.mode", "explicit");
-        return new KafkaShareConsumer<>(config, new StringDeserializer(), new StringDeserializer());
     }
 }

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShareGroupClusterTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final int PARTITIONS = 6;
+    static final int PARTITIONS = 6;
     private static final Map<String, String> SETTINGS = Map.of("broker.session.timeout.ms", "3000",
             "broker.heartbeat.interval.ms", "300", "replica.lag.time.max.ms", "3000");
 
@@ -206,8 +206,8 @@ class ShareGroupClusterTest {
         });
     }
 
-    /** {@code perPartition} records in each partition: prefix-P-N. */
-    private static void produce(String bootstrap, String topic, int perPartition, String prefix) throws Exception {
+    /** {@code perPartition} records in each of the topic's {@value #PARTITIONS} partitions: prefix-P-N. */
+    static void produce(String bootstrap, String topic, int perPartition, String prefix) throws Exception {
         List<Integer> all = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
             all.add(p);
@@ -231,7 +231,8 @@ class ShareGroupClusterTest {
         }
     }
 
-    private static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
+    /** Each partition of {@code topic} that has a leader, with its leader's id. */
+    static Map<Integer, Integer> leaders(Admin admin, String topic) throws Exception {
         TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
         Map<Integer, Integer> leaders = new TreeMap<>();
         for (TopicPartitionInfo partition : description.partitions()) {
@@ -242,7 +243,8 @@ class ShareGroupClusterTest {
         return leaders;
     }
 
-    private static KafkaShareConsumer<String, String> consumer(String bootstrap, String group) {
+    /** A share consumer of {@code group} acknowledging explicitly. */
+    static KafkaShareConsumer<String, String> consumer(String bootstrap, String group) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
